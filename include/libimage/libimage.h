@@ -1,0 +1,14 @@
+/*
+ * libimage: the umbrella header. Include this, or only the headers you need.
+ */
+#ifndef LIBIMAGE_H
+#define LIBIMAGE_H
+
+#include "common.h"
+#include "version.h"
+#include "errors.h"
+#include "context.h"
+#include "digest.h"
+#include "reference.h"
+
+#endif /* LIBIMAGE_H */

@@ -1,0 +1,52 @@
+/*
+ * Internal core helpers shared by every layer: error raising, option-struct
+ * checks, buffers and logging. Nothing here is exported.
+ */
+#ifndef LIMG_CORE_H
+#define LIMG_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "libimage/common.h"
+#include "libimage/context.h"
+#include "libimage/errors.h"
+
+#if defined(__GNUC__)
+# define LIMG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+# define LIMG_LIKELY(x) __builtin_expect(!!(x), 1)
+# define LIMG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+# define LIMG_PRINTF(f, a)
+# define LIMG_LIKELY(x) (x)
+# define LIMG_UNLIKELY(x) (x)
+#endif
+
+/* Records the thread's last error and returns @code, so callers can
+ * `return limg__error_set(...)`. */
+int limg__error_set(int code, const char *fmt, ...) LIMG_PRINTF(2, 3);
+int limg__error_oom(void);
+/* An argument was NULL or otherwise unusable; @what names it. */
+int limg__error_invalid(const char *what);
+/* Adds HTTP details to the last error (used by the network layers). */
+void limg__error_set_http(int http_status, const char *registry_code);
+
+/* Writes @s (of @n bytes) into @dst as printable, quoted, truncated text,
+ * so that hostile input can be named in a message without harm. */
+void limg__quote(char *dst, size_t cap, const char *s, size_t n);
+/* The same without the quotes. */
+void limg__sanitize(char *dst, size_t cap, const char *s, size_t n);
+
+/* Checks a caller's options struct: its size field must cover at least the
+ * size field, and bytes past what this build knows must be zero (a newer
+ * caller asking for something we cannot do). */
+int limg__opts_check(const void *opts, size_t known_size, const char *name);
+
+/* Buffer growth; all return 0 or LIMG_ENOMEM (error raised). */
+int limg__buf_grow(limg_buf *buf, size_t need);
+int limg__buf_put(limg_buf *buf, const void *data, size_t len);
+
+void limg__log(const limg_context *ctx, int level, const char *fmt, ...) LIMG_PRINTF(3, 4);
+
+#endif /* LIMG_CORE_H */

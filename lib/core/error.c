@@ -1,0 +1,187 @@
+/* The per-thread last error and the fixed table of codes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core.h"
+
+struct limg_error {
+	int code;
+	int http_status;
+	char registry_code[64];
+	char message[1024];
+};
+
+/* Fixed-size and thread-local: raising an error never allocates, so it
+ * works when memory is exhausted and leaks nothing at thread exit. */
+static _Thread_local struct limg_error last_error = { 0, 0, "", "no error" };
+
+static const struct limg_error no_error = { 0, 0, "", "no error" };
+
+static const struct {
+	int code;
+	const char *name;
+	const char *text;
+} codes[] = {
+	{ LIMG_OK, "LIMG_OK", "no error" },
+	{ LIMG_ERROR, "LIMG_ERROR", "error" },
+	{ LIMG_EINVALID, "LIMG_EINVALID", "invalid argument" },
+	{ LIMG_ENOMEM, "LIMG_ENOMEM", "out of memory" },
+	{ LIMG_EOS, "LIMG_EOS", "operating system error" },
+	{ LIMG_ENOTFOUND, "LIMG_ENOTFOUND", "not found" },
+	{ LIMG_EEXISTS, "LIMG_EEXISTS", "already exists" },
+	{ LIMG_ECANCELLED, "LIMG_ECANCELLED", "cancelled" },
+	{ LIMG_EUSER, "LIMG_EUSER", "stopped by a callback" },
+	{ LIMG_EVERSION, "LIMG_EVERSION", "options newer than this library" },
+	{ LIMG_ITEROVER, "LIMG_ITEROVER", "no more items" },
+	{ LIMG_EREF_FORMAT, "LIMG_EREF_FORMAT", "invalid reference format" },
+	{ LIMG_EREF_UPPERCASE, "LIMG_EREF_UPPERCASE", "repository name must be lowercase" },
+	{ LIMG_EREF_EMPTY, "LIMG_EREF_EMPTY", "repository name must have at least one component" },
+	{ LIMG_EREF_TOOLONG, "LIMG_EREF_TOOLONG", "repository name must not be more than 255 characters" },
+	{ LIMG_EREF_NOTCANONICAL, "LIMG_EREF_NOTCANONICAL", "repository name must be canonical" },
+	{ LIMG_EREF_HEXNAME, "LIMG_EREF_HEXNAME", "cannot specify 64-byte hexadecimal strings" },
+	{ LIMG_EREF_TAG, "LIMG_EREF_TAG", "invalid tag format" },
+	{ LIMG_EREF_DIGEST, "LIMG_EREF_DIGEST", "invalid digest format" },
+	{ LIMG_EPATTERN, "LIMG_EPATTERN", "syntax error in pattern" },
+	{ LIMG_EDIGEST_FORMAT, "LIMG_EDIGEST_FORMAT", "invalid checksum digest format" },
+	{ LIMG_EDIGEST_LENGTH, "LIMG_EDIGEST_LENGTH", "invalid checksum digest length" },
+	{ LIMG_EDIGEST_UNSUPPORTED, "LIMG_EDIGEST_UNSUPPORTED", "unsupported digest algorithm" },
+	{ LIMG_EDIGEST_MISMATCH, "LIMG_EDIGEST_MISMATCH", "content does not match its digest" },
+};
+
+static int code_index(int code)
+{
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (codes[i].code == code)
+			return (int)i;
+	return -1;
+}
+
+const char *limg_strerror(int code)
+{
+	int i = code_index(code);
+	return i < 0 ? "unknown error" : codes[i].text;
+}
+
+const char *limg_error_name(int code)
+{
+	int i = code_index(code);
+	return i < 0 ? NULL : codes[i].name;
+}
+
+const limg_error *limg_error_last(void)
+{
+	return &last_error;
+}
+
+void limg_error_clear(void)
+{
+	last_error = no_error;
+}
+
+int limg_error_code(const limg_error *err)
+{
+	return err ? err->code : LIMG_OK;
+}
+
+const char *limg_error_message(const limg_error *err)
+{
+	return err ? err->message : no_error.message;
+}
+
+int limg_error_http_status(const limg_error *err)
+{
+	return err ? err->http_status : 0;
+}
+
+const char *limg_error_registry_code(const limg_error *err)
+{
+	return err ? err->registry_code : "";
+}
+
+int limg__error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	last_error.code = code;
+	last_error.http_status = 0;
+	last_error.registry_code[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(last_error.message, sizeof last_error.message, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int limg__error_oom(void)
+{
+	return limg__error_set(LIMG_ENOMEM, "out of memory");
+}
+
+int limg__error_invalid(const char *what)
+{
+	return limg__error_set(LIMG_EINVALID, "invalid argument: %s", what);
+}
+
+void limg__error_set_http(int http_status, const char *registry_code)
+{
+	last_error.http_status = http_status;
+	snprintf(last_error.registry_code, sizeof last_error.registry_code, "%s",
+	         registry_code ? registry_code : "");
+}
+
+void limg__sanitize(char *dst, size_t cap, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const size_t limit = 200; /* input bytes shown before "..." */
+	size_t o = 0;
+
+	if (!cap)
+		return;
+	for (size_t i = 0; i < n && i < limit; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (o + 5 >= cap)
+			break;
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			dst[o++] = (char)c;
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	if (n > limit && o + 4 < cap) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+}
+
+void limg__quote(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t len;
+
+	if (cap < 3) {
+		if (cap)
+			dst[0] = '\0';
+		return;
+	}
+	dst[0] = '"';
+	limg__sanitize(dst + 1, cap - 2, s, n);
+	len = strlen(dst);
+	dst[len] = '"';
+	dst[len + 1] = '\0';
+}
+
+int limg__opts_check(const void *opts, size_t known_size, const char *name)
+{
+	size_t size;
+
+	memcpy(&size, opts, sizeof size);
+	if (size < sizeof(size_t))
+		return limg__error_set(LIMG_EINVALID, "%s: size field not set (use the _INIT macro)", name);
+	for (size_t i = known_size; i < size; i++)
+		if (((const unsigned char *)opts)[i] != 0)
+			return limg__error_set(LIMG_EVERSION,
+			                       "%s: sets a field this version of libimage does not know", name);
+	return 0;
+}

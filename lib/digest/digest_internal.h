@@ -1,0 +1,19 @@
+/* Digest helpers for the other layers (no error raised unless named so). */
+#ifndef LIMG_DIGEST_INTERNAL_H
+#define LIMG_DIGEST_INTERNAL_H
+
+#include <stddef.h>
+
+#include "libimage/digest.h"
+
+/* Validates the @n bytes at @s as a digest, go-digest's way. Returns 0 or a
+ * LIMG_EDIGEST_* code, and the algorithm in *@algo when valid. Raises nothing. */
+int limg__digest_check(const char *s, size_t n, int *algo);
+
+/* Raises the error for a code from limg__digest_check, naming the input. */
+int limg__digest_raise(int code, const char *s, size_t n);
+
+/* Number of hex digits of an algorithm's digest, 0 if unknown. */
+size_t limg__digest_hex_len(int algorithm);
+
+#endif
