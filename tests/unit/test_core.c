@@ -1,6 +1,256 @@
+/* core: error codes and names, the thread-local last error, contexts, buffers, version. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest x[]={cmocka_unit_test(t)};return cmocka_run_group_tests(x,NULL,NULL);}
+
+#include "libimage/libimage.h"
+#include "core/core.h"
+
+static void test_version(void **state)
+{
+	int major = -1, minor = -1, patch = -1;
+
+	(void)state;
+	assert_string_equal(limg_version(), LIBIMAGE_VERSION);
+	assert_int_equal(limg_version_number(&major, &minor, &patch), LIBIMAGE_VERSION_NUMBER);
+	assert_int_equal(major, LIBIMAGE_VERSION_MAJOR);
+	assert_int_equal(minor, LIBIMAGE_VERSION_MINOR);
+	assert_int_equal(patch, LIBIMAGE_VERSION_PATCH);
+	assert_int_equal(limg_version_number(NULL, NULL, NULL), LIBIMAGE_VERSION_NUMBER);
+}
+
+/* Codes are ABI: their values must never change. */
+static void test_error_codes_are_fixed(void **state)
+{
+	(void)state;
+	assert_int_equal(LIMG_ERROR, -1);
+	assert_int_equal(LIMG_EINVALID, -2);
+	assert_int_equal(LIMG_ENOMEM, -3);
+	assert_int_equal(LIMG_ITEROVER, -31);
+	assert_int_equal(LIMG_EREF_FORMAT, -100);
+	assert_int_equal(LIMG_EPATTERN, -108);
+	assert_int_equal(LIMG_EDIGEST_FORMAT, -120);
+	assert_int_equal(LIMG_EDIGEST_MISMATCH, -123);
+}
+
+static void test_error_names(void **state)
+{
+	(void)state;
+	assert_string_equal(limg_error_name(LIMG_EREF_UPPERCASE), "LIMG_EREF_UPPERCASE");
+	assert_string_equal(limg_error_name(LIMG_OK), "LIMG_OK");
+	assert_null(limg_error_name(-9999));
+	assert_string_equal(limg_strerror(LIMG_EREF_FORMAT), "invalid reference format");
+	assert_string_equal(limg_strerror(-9999), "unknown error");
+	/* every named code has a description of its own */
+	for (int code = 0; code >= -200; code--)
+		if (limg_error_name(code))
+			assert_string_not_equal(limg_strerror(code), "unknown error");
+}
+
+static void test_last_error_never_null(void **state)
+{
+	const limg_error *e;
+
+	(void)state;
+	limg_error_clear();
+	e = limg_error_last();
+	assert_non_null(e);
+	assert_int_equal(limg_error_code(e), LIMG_OK);
+	assert_string_equal(limg_error_message(e), "no error");
+	assert_int_equal(limg_error_http_status(e), 0);
+	assert_string_equal(limg_error_registry_code(e), "");
+	/* accessors accept NULL */
+	assert_int_equal(limg_error_code(NULL), LIMG_OK);
+	assert_non_null(limg_error_message(NULL));
+	assert_string_equal(limg_error_registry_code(NULL), "");
+}
+
+static void test_error_details(void **state)
+{
+	const limg_error *e;
+
+	(void)state;
+	assert_int_equal(limg__error_set(LIMG_ENOTFOUND, "manifest %s not found", "x"), LIMG_ENOTFOUND);
+	limg__error_set_http(404, "MANIFEST_UNKNOWN");
+	e = limg_error_last();
+	assert_int_equal(limg_error_code(e), LIMG_ENOTFOUND);
+	assert_string_equal(limg_error_message(e), "manifest x not found");
+	assert_int_equal(limg_error_http_status(e), 404);
+	assert_string_equal(limg_error_registry_code(e), "MANIFEST_UNKNOWN");
+	/* a new error resets the HTTP details */
+	limg__error_set(LIMG_EINVALID, "y");
+	assert_int_equal(limg_error_http_status(limg_error_last()), 0);
+	assert_string_equal(limg_error_registry_code(limg_error_last()), "");
+}
+
+static void test_long_message_truncated(void **state)
+{
+	char big[5000];
+
+	(void)state;
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	limg__error_set(LIMG_ERROR, "%s", big);
+	assert_true(strlen(limg_error_message(limg_error_last())) < sizeof big);
+}
+
+static void *other_thread(void *arg)
+{
+	(void)arg;
+	limg__error_set(LIMG_EEXISTS, "from the other thread");
+	return (void *)(intptr_t)limg_error_code(limg_error_last());
+}
+
+static void test_error_is_per_thread(void **state)
+{
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	limg__error_set(LIMG_ENOMEM, "main thread");
+	assert_int_equal(pthread_create(&t, NULL, other_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((int)(intptr_t)ret, LIMG_EEXISTS);
+	assert_int_equal(limg_error_code(limg_error_last()), LIMG_ENOMEM);
+	assert_string_equal(limg_error_message(limg_error_last()), "main thread");
+}
+
+static void test_quote_hostile_bytes(void **state)
+{
+	char q[64];
+	char big[300];
+
+	(void)state;
+	limg__quote(q, sizeof q, "a\n\"b\x01", 5);
+	assert_string_equal(q, "\"a\\x0a\\x22b\\x01\"");
+	memset(big, 'z', sizeof big);
+	limg__quote(q, sizeof q, big, sizeof big);
+	assert_true(strlen(q) < sizeof q);
+	assert_int_equal(q[0], '"');
+	assert_int_equal(q[strlen(q) - 1], '"');
+}
+
+struct log_seen {
+	int calls;
+	int level;
+	char last[256];
+};
+
+static void on_log(int level, const char *message, void *payload)
+{
+	struct log_seen *seen = payload;
+	seen->calls++;
+	seen->level = level;
+	snprintf(seen->last, sizeof seen->last, "%s", message);
+}
+
+static void test_context_defaults_and_log(void **state)
+{
+	limg_context *ctx = NULL;
+	limg_context_opts opts = LIMG_CONTEXT_OPTS_INIT;
+	struct log_seen seen = { 0, 0, "" };
+
+	(void)state;
+	assert_int_equal(limg_context_new(&ctx, NULL), 0);
+	assert_string_equal(limg_context_user_agent(ctx), "libimage/" LIBIMAGE_VERSION);
+	limg_context_free(ctx);
+
+	opts.user_agent = "myapp/2";
+	opts.log = on_log;
+	opts.log_payload = &seen;
+	opts.log_level = LIMG_LOG_DEBUG;
+	assert_int_equal(limg_context_new(&ctx, &opts), 0);
+	assert_string_equal(limg_context_user_agent(ctx), "myapp/2");
+	assert_int_equal(seen.calls, 1); /* "context created" at debug level */
+	assert_int_equal(seen.level, LIMG_LOG_DEBUG);
+
+	limg__log(ctx, LIMG_LOG_TRACE, "too verbose");
+	assert_int_equal(seen.calls, 1);
+	limg__log(ctx, LIMG_LOG_WARN, "warned %d", 7);
+	assert_int_equal(seen.calls, 2);
+	assert_string_equal(seen.last, "warned 7");
+
+	assert_int_equal(limg_context_set_log(ctx, NULL, LIMG_LOG_TRACE, NULL), 0);
+	limg__log(ctx, LIMG_LOG_ERROR, "nobody listens");
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(limg_context_set_log(ctx, on_log, 99, &seen), LIMG_EINVALID);
+	limg_context_free(ctx);
+	limg_context_free(NULL);
+}
+
+static void test_context_opts_versioning(void **state)
+{
+	limg_context *ctx = (limg_context *)&ctx;
+	struct {
+		limg_context_opts known;
+		int future_field;
+	} newer;
+	limg_context_opts older;
+
+	(void)state;
+	/* size not set: misuse */
+	memset(&older, 0, sizeof older);
+	assert_int_equal(limg_context_new(&ctx, &older), LIMG_EINVALID);
+	assert_null(ctx);
+
+	/* an older caller knowing only the size field gets the defaults */
+	assert_int_equal(limg_context_opts_init(&older, sizeof(size_t)), 0);
+	assert_int_equal(limg_context_new(&ctx, &older), 0);
+	assert_string_equal(limg_context_user_agent(ctx), "libimage/" LIBIMAGE_VERSION);
+	limg_context_free(ctx);
+
+	/* a newer caller: unknown fields left zero are fine, set ones are refused */
+	assert_int_equal(limg_context_opts_init(&newer.known, sizeof newer), 0);
+	assert_int_equal(newer.known.size, sizeof newer);
+	assert_int_equal(newer.known.log_level, LIMG_LOG_WARN);
+	assert_int_equal(limg_context_new(&ctx, &newer.known), 0);
+	limg_context_free(ctx);
+	newer.future_field = 1;
+	assert_int_equal(limg_context_new(&ctx, &newer.known), LIMG_EVERSION);
+
+	assert_int_equal(limg_context_new(NULL, NULL), LIMG_EINVALID);
+	assert_int_equal(limg_context_opts_init(NULL, sizeof older), LIMG_EINVALID);
+	assert_int_equal(limg_context_opts_init(&older, 1), LIMG_EINVALID);
+}
+
+static void test_buf(void **state)
+{
+	limg_buf buf = LIMG_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(limg__buf_put(&buf, "abc", 3), 0);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(limg__buf_put(&buf, "0123456789", 10), 0);
+	assert_int_equal(buf.size, 10003);
+	assert_int_equal(strlen(buf.ptr), 10003);
+	assert_true(buf.reserved > buf.size);
+	limg_buf_dispose(&buf);
+	assert_null(buf.ptr);
+	assert_int_equal(buf.size, 0);
+	limg_buf_dispose(&buf);
+	limg_buf_dispose(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_error_codes_are_fixed),
+		cmocka_unit_test(test_error_names),
+		cmocka_unit_test(test_last_error_never_null),
+		cmocka_unit_test(test_error_details),
+		cmocka_unit_test(test_long_message_truncated),
+		cmocka_unit_test(test_error_is_per_thread),
+		cmocka_unit_test(test_quote_hostile_bytes),
+		cmocka_unit_test(test_context_defaults_and_log),
+		cmocka_unit_test(test_context_opts_versioning),
+		cmocka_unit_test(test_buf),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

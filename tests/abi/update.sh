@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerates tests/abi/libimage.abi from a fresh build. Run it only when the
+# ABI is meant to change (new functions in a new version-script node), and
+# commit the result with that change.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIMG_BUILD_TESTS=OFF -DLIMG_BUILD_EXAMPLES=OFF > /dev/null
+cmake --build "$build" --target libimage -j"$(nproc)" > /dev/null
+abidw --no-corpus-path --headers-dir "$src/include/libimage" --out-file "$src/tests/abi/libimage.abi" "$build/libimage.so"
+echo "wrote tests/abi/libimage.abi"

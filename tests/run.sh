@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh Debian machine and runs every test:
+# build, unit and conformance tests, valgrind, header/symbol/ABI/install
+# gates, the whole suite again under ASan+UBSan, and a short fuzz run.
+#   LIMG_FUZZ_SECONDS=N  seconds per fuzz target (default 15)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+jobs=$(nproc)
+summary=()
+
+.ci/install-deps
+
+step() { echo; echo "=== $*"; }
+
+step "build (RelWithDebInfo) and ctest"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build -j"$jobs" > build/build.log 2>&1 || { cat build/build.log; exit 1; }
+(cd build && ctest -j"$jobs" --output-on-failure)
+summary+=("ctest (unit, conformance, valgrind, gates): passed")
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIMG_SANITIZE=address,undefined > /dev/null
+cmake --build build-asan -j"$jobs" > build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j"$jobs" --output-on-failure)
+summary+=("ctest under ASan+UBSan: passed")
+
+step "libFuzzer"
+LIMG_FUZZ_BUILD=$src/build-fuzz tests/fuzz/run.sh "${LIMG_FUZZ_SECONDS:-15}"
+summary+=("fuzz targets: no crashes")
+
+step "summary"
+printf '%s\n' "${summary[@]}"
