@@ -27,6 +27,9 @@ typedef enum limg_error_t {
 	LIMG_ECANCELLED = -7,           /**< the operation was cancelled */
 	LIMG_EUSER = -8,                /**< a callback asked to stop (when it returned no code of its own) */
 	LIMG_EVERSION = -9,             /**< an options struct is newer than this library understands */
+	LIMG_ECORRUPT = -10,            /**< stored data is damaged (the message names the file) @since 0.1 */
+	LIMG_ENOSPACE = -11,            /**< no space left on the device, or a file size limit hit @since 0.1 */
+	LIMG_ETOOBIG = -12,             /**< input larger than the limit for its kind @since 0.1 */
 	LIMG_ITEROVER = -31,            /**< an iterator has no more items (not an error) */
 
 	/* image references (-100 .. -119) */

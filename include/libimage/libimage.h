@@ -10,5 +10,7 @@
 #include "context.h"
 #include "digest.h"
 #include "reference.h"
+#include "store.h"
+#include "tags.h"
 
 #endif /* LIBIMAGE_H */

@@ -1,0 +1,62 @@
+/* A string set with linear probing; grows at 50% load. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "strset.h"
+
+static size_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static size_t find_slot(char **slots, size_t cap, const char *s)
+{
+	size_t i = hash(s) & (cap - 1);
+	while (slots[i] && strcmp(slots[i], s) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+bool limg__strset_has(const limg__strset *set, const char *s)
+{
+	return set->cap && set->slots[find_slot(set->slots, set->cap, s)] != NULL;
+}
+
+int limg__strset_add(limg__strset *set, const char *s)
+{
+	size_t i;
+
+	if ((set->count + 1) * 2 > set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		char **slots = calloc(cap, sizeof *slots);
+		if (!slots)
+			return limg__error_oom();
+		for (size_t j = 0; j < set->cap; j++)
+			if (set->slots[j])
+				slots[find_slot(slots, cap, set->slots[j])] = set->slots[j];
+		free(set->slots);
+		set->slots = slots;
+		set->cap = cap;
+	}
+	i = find_slot(set->slots, set->cap, s);
+	if (set->slots[i])
+		return 0;
+	if (!(set->slots[i] = strdup(s)))
+		return limg__error_oom();
+	set->count++;
+	return 1;
+}
+
+void limg__strset_free(limg__strset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	set->slots = NULL;
+	set->cap = set->count = 0;
+}

@@ -1,0 +1,597 @@
+/* store: layout, ingest (verify, commit, resume, private copies), reads, listing, fsck, gc, disk full. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+
+struct fixture {
+	char *dir;
+	limg_store *store;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = make_tmpdir();
+	if (limg_store_open(&f->store, NULL, f->dir, NULL) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	limg_store_close(f->store);
+	rm_tree(f->dir);
+	free(f);
+	return 0;
+}
+
+static char *read_all(const char *path)
+{
+	limg_buf b = LIMG_BUF_INIT;
+	FILE *fp = fopen(path, "rb");
+	char chunk[4096];
+	size_t n;
+	if (!fp)
+		return NULL;
+	b.ptr = malloc(1);
+	b.ptr[0] = 0;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+		b.ptr = realloc(b.ptr, b.size + n + 1);
+		memcpy(b.ptr + b.size, chunk, n);
+		b.size += n;
+		b.ptr[b.size] = 0;
+	}
+	fclose(fp);
+	return b.ptr;
+}
+
+static void test_layout_created(void **state)
+{
+	struct fixture *f = *state;
+	char *p = path_in(f->dir, "oci-layout"), *text = read_all(p);
+
+	assert_string_equal(text, "{\"imageLayoutVersion\":\"1.0.0\"}");
+	free(text);
+	free(p);
+	p = path_in(f->dir, "index.json");
+	text = read_all(p);
+	assert_non_null(strstr(text, "\"schemaVersion\":2"));
+	assert_non_null(strstr(text, "\"manifests\":[]"));
+	free(text);
+	free(p);
+	assert_string_equal(limg_store_path(f->store), f->dir);
+}
+
+static void test_open_errors(void **state)
+{
+	struct fixture *f = *state;
+	limg_store_opts opts = LIMG_STORE_OPTS_INIT;
+	limg_store *s = NULL;
+	char *missing = path_in(f->dir, "nope"), *file = path_in(f->dir, "oci-layout"), *layout;
+
+	opts.create = 0;
+	assert_int_equal(limg_store_open(&s, NULL, missing, &opts), LIMG_ENOTFOUND);
+	assert_null(s);
+	assert_int_equal(limg_store_open(&s, NULL, file, NULL), LIMG_EINVALID);
+	assert_int_equal(limg_store_open(&s, NULL, NULL, NULL), LIMG_EINVALID);
+	/* an existing layout opens without create */
+	assert_int_equal(limg_store_open(&s, NULL, f->dir, &opts), 0);
+	limg_store_close(s);
+	/* a foreign layout version is refused, and left as it was */
+	layout = path_in(f->dir, "oci-layout");
+	FILE *fp = fopen(layout, "w");
+	fputs("{\"imageLayoutVersion\":\"2.0.0\"}", fp);
+	fclose(fp);
+	assert_int_equal(limg_store_open(&s, NULL, f->dir, NULL), LIMG_ECORRUPT);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "oci-layout"));
+	free(layout);
+	free(missing);
+	free(file);
+}
+
+static void test_ingest_and_read(void **state)
+{
+	struct fixture *f = *state;
+	const char *data = "hello, blobs";
+	char digest[200], *file;
+	int64_t size;
+	limg_buf b = LIMG_BUF_INIT;
+	limg_blob_writer *w;
+	struct stat st;
+
+	strcpy(digest, digest_of(data, strlen(data)));
+	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), LIMG_ENOTFOUND);
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, (int64_t)strlen(data)), 0);
+	assert_int_equal(limg_blob_writer_offset(w), 0);
+	assert_int_equal(limg_blob_writer_write(w, data, 5), 0);
+	assert_int_equal(limg_blob_writer_write(w, data + 5, strlen(data) - 5), 0);
+	/* nothing under blobs/ until commit */
+	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), LIMG_ENOTFOUND);
+	assert_int_equal(limg_blob_writer_commit(w), 0);
+	assert_int_equal(limg_blob_writer_write(w, "x", 1), LIMG_EINVALID);
+	limg_blob_writer_free(w);
+
+	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), 0);
+	assert_int_equal(size, (int64_t)strlen(data));
+	assert_int_equal(limg_store_blob_read(&b, f->store, digest, 1024), 0);
+	assert_string_equal(b.ptr, data);
+	assert_int_equal(limg_store_blob_read(&b, f->store, digest, 4), LIMG_ETOOBIG);
+	assert_int_equal(limg_store_blob_path(&b, f->store, digest), 0);
+	file = path_in(f->dir, "blobs/sha256/");
+	assert_int_equal(strncmp(b.ptr, file, strlen(file)), 0);
+	assert_int_equal(stat(b.ptr, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0444); /* committed blobs are read-only */
+	free(file);
+	limg_buf_dispose(&b);
+	/* the ingest area is empty again */
+	file = path_in(f->dir, ".libimage/ingest");
+	assert_int_equal(count_files(file), 0);
+	free(file);
+
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, -1), LIMG_EEXISTS);
+	assert_null(w);
+}
+
+static void test_bad_digests_touch_nothing(void **state)
+{
+	struct fixture *f = *state;
+	limg_blob_writer *w;
+	int64_t size;
+	const char *bad[] = { "sha256:../../../../etc/passwd", "sha256/../x", "", "md5:d41d8cd98f00b204e9800998ecf8427e",
+		              "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855" };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_true(limg_blob_writer_open(&w, f->store, bad[i], -1) < 0);
+		assert_true(limg_store_blob_stat(&size, f->store, bad[i]) < 0);
+		assert_true(limg_store_blob_delete(f->store, bad[i]) < 0);
+	}
+	assert_int_equal(count_files(f->dir), 2); /* oci-layout, index.json */
+}
+
+static void test_mismatch_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	limg_blob_writer *w;
+	char digest[200], *ingest = path_in(f->dir, ".libimage/ingest"), *blobs = path_in(f->dir, "blobs");
+
+	strcpy(digest, digest_of("right", 5));
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 5), 0);
+	assert_int_equal(limg_blob_writer_write(w, "wrong", 5), 0);
+	assert_int_equal(limg_blob_writer_commit(w), LIMG_EDIGEST_MISMATCH);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), digest));
+	limg_blob_writer_free(w);
+	assert_int_equal(count_files(blobs), 0);
+	assert_int_equal(count_files(ingest), 0);
+
+	/* too many bytes for the declared size */
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 5), 0);
+	assert_int_equal(limg_blob_writer_write(w, "right!", 6), LIMG_EDIGEST_MISMATCH);
+	limg_blob_writer_free(w);
+	/* too few */
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 5), 0);
+	assert_int_equal(limg_blob_writer_write(w, "righ", 4), 0);
+	assert_int_equal(limg_blob_writer_commit(w), LIMG_EDIGEST_MISMATCH);
+	limg_blob_writer_free(w);
+	assert_int_equal(count_files(blobs), 0);
+	assert_int_equal(count_files(ingest), 0);
+	free(ingest);
+	free(blobs);
+}
+
+static void test_resume_rehashes(void **state)
+{
+	struct fixture *f = *state;
+	static char data[300000];
+	char digest[200], partial[400];
+	limg_blob_writer *w;
+
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (char)(i * 7 + i / 251);
+	strcpy(digest, digest_of(data, sizeof data));
+
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
+	assert_int_equal(limg_blob_writer_write(w, data, 100000), 0);
+	limg_blob_writer_free(w); /* interrupted */
+
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
+	assert_int_equal(limg_blob_writer_offset(w), 100000);
+	assert_int_equal(limg_blob_writer_write(w, data + 100000, 50000), 0);
+	limg_blob_writer_free(w); /* interrupted again */
+
+	/* damage the partial data: the re-hash must not trust it */
+	snprintf(partial, sizeof partial, "%s/.libimage/ingest/sha256-%s", f->dir, digest + 7);
+	int fd = open(partial, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "XX", 2, 1234), 2);
+	close(fd);
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
+	assert_int_equal(limg_blob_writer_offset(w), 150000);
+	assert_int_equal(limg_blob_writer_write(w, data + 150000, sizeof data - 150000), 0);
+	assert_int_equal(limg_blob_writer_commit(w), LIMG_EDIGEST_MISMATCH);
+	limg_blob_writer_free(w);
+
+	/* the damaged data is gone: the next attempt starts over and succeeds */
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
+	assert_int_equal(limg_blob_writer_offset(w), 0);
+	assert_int_equal(limg_blob_writer_write(w, data, sizeof data), 0);
+	assert_int_equal(limg_blob_writer_commit(w), 0);
+	limg_blob_writer_free(w);
+	assert_int_equal(limg_store_fsck(f->store, digest, NULL, NULL), 0);
+}
+
+static void test_oversized_partial_discarded(void **state)
+{
+	struct fixture *f = *state;
+	char digest[200], partial[400];
+	limg_blob_writer *w;
+	FILE *fp;
+
+	strcpy(digest, digest_of("abc", 3));
+	snprintf(partial, sizeof partial, "%s/.libimage/ingest/sha256-%s", f->dir, digest + 7);
+	fp = fopen(partial, "w");
+	fputs("this is longer than three bytes", fp);
+	fclose(fp);
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 3), 0);
+	assert_int_equal(limg_blob_writer_offset(w), 0);
+	assert_int_equal(limg_blob_writer_write(w, "abc", 3), 0);
+	assert_int_equal(limg_blob_writer_commit(w), 0);
+	limg_blob_writer_free(w);
+}
+
+static void test_concurrent_writers_one_copy(void **state)
+{
+	struct fixture *f = *state;
+	char digest[200], *tmp = path_in(f->dir, ".libimage/tmp"), *blobs = path_in(f->dir, "blobs");
+	limg_blob_writer *a, *b;
+
+	strcpy(digest, digest_of("shared layer", 12));
+	assert_int_equal(limg_blob_writer_open(&a, f->store, digest, 12), 0);
+	assert_int_equal(limg_blob_writer_open(&b, f->store, digest, 12), 0); /* private copy */
+	assert_int_equal(limg_blob_writer_write(a, "shared layer", 12), 0);
+	assert_int_equal(limg_blob_writer_write(b, "shared layer", 12), 0);
+	assert_int_equal(limg_blob_writer_commit(b), 0);
+	assert_int_equal(limg_blob_writer_commit(a), 0);
+	limg_blob_writer_free(a);
+	limg_blob_writer_free(b);
+	assert_int_equal(count_files(blobs), 1);
+	assert_int_equal(count_files(tmp), 0);
+	free(tmp);
+	free(blobs);
+}
+
+static void test_abort(void **state)
+{
+	struct fixture *f = *state;
+	char digest[200], *ingest = path_in(f->dir, ".libimage/ingest");
+	limg_blob_writer *w;
+
+	strcpy(digest, digest_of("abc", 3));
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 3), 0);
+	assert_int_equal(limg_blob_writer_write(w, "ab", 2), 0);
+	assert_int_equal(limg_blob_writer_abort(w), 0);
+	assert_int_equal(limg_blob_writer_commit(w), LIMG_EINVALID);
+	limg_blob_writer_free(w);
+	assert_int_equal(count_files(ingest), 0);
+	free(ingest);
+}
+
+static void test_iterate_and_delete(void **state)
+{
+	struct fixture *f = *state;
+	limg_blob_iterator *it;
+	const char *d, *prev = NULL;
+	char prevbuf[200] = "";
+	int64_t size;
+	int n = 0;
+
+	for (int i = 0; i < 20; i++) {
+		char text[32];
+		snprintf(text, sizeof text, "blob number %d", i);
+		assert_int_equal(put_text(f->store, text, NULL), 0);
+	}
+	assert_int_equal(limg_blob_iterator_new(&it, f->store), 0);
+	while (limg_blob_iterator_next(&d, &size, it) == 0) {
+		assert_true(strcmp(prevbuf, d) < 0);
+		strcpy(prevbuf, d);
+		assert_true(size >= 13);
+		n++;
+		prev = d;
+	}
+	(void)prev;
+	assert_int_equal(limg_blob_iterator_next(&d, &size, it), LIMG_ITEROVER);
+	limg_blob_iterator_free(it);
+	assert_int_equal(n, 20);
+
+	assert_int_equal(limg_store_blob_delete(f->store, prevbuf), 0);
+	assert_int_equal(limg_store_blob_delete(f->store, prevbuf), LIMG_ENOTFOUND);
+}
+
+static void corrupt_blob(const char *dir, const char *digest)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/blobs/sha256/%s", dir, digest + 7);
+	chmod(path, 0644);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "!", 1, 0), 1);
+	close(fd);
+}
+
+static void test_reader_detects_corruption(void **state)
+{
+	struct fixture *f = *state;
+	char digest[200], buf[4];
+	limg_blob_reader *r;
+	limg_buf b = LIMG_BUF_INIT;
+	size_t n, total = 0;
+	int rc;
+
+	assert_int_equal(put_text(f->store, "some stored content", digest), 0);
+	assert_int_equal(limg_blob_reader_open(&r, f->store, digest), 0);
+	while ((rc = limg_blob_reader_read(&n, r, buf, sizeof buf)) == 0 && n)
+		total += n;
+	assert_int_equal(rc, 0);
+	assert_int_equal(total, 19);
+	limg_blob_reader_free(r);
+
+	corrupt_blob(f->dir, digest);
+	assert_int_equal(limg_blob_reader_open(&r, f->store, digest), 0);
+	while ((rc = limg_blob_reader_read(&n, r, buf, sizeof buf)) == 0 && n)
+		;
+	assert_int_equal(rc, LIMG_ECORRUPT);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "blobs/sha256/"));
+	limg_blob_reader_free(r);
+	assert_int_equal(limg_store_blob_read(&b, f->store, digest, 1024), LIMG_ECORRUPT);
+	assert_null(b.ptr);
+}
+
+/* An image: config + 2 layers + manifest, and an index over it and one
+ * absent platform manifest. Returns the index digest. */
+static void make_image(limg_store *s, const char *tag, char *manifest_out, char *index_out, char layers[2][200],
+                       char *config_out)
+{
+	char manifest[4096], index[4096], config[200], l0[200], l1[200], text[64];
+
+	snprintf(text, sizeof text, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"t\":\"%s\"}", tag);
+	assert_int_equal(put_text(s, text, config), 0);
+	snprintf(text, sizeof text, "layer zero of %s", tag);
+	assert_int_equal(put_text(s, text, l0), 0);
+	snprintf(text, sizeof text, "layer one of %s", tag);
+	assert_int_equal(put_text(s, text, l1), 0);
+	snprintf(manifest, sizeof manifest,
+	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	         "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":1},"
+	         "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1},"
+	         "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1}]}",
+	         config, l0, l1);
+	assert_int_equal(put_text(s, manifest, manifest_out), 0);
+	snprintf(index, sizeof index,
+	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+	         "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
+	         "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+	         "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+	         "1111111111111111111111111111111111111111111111111111111111111111\",\"size\":10,"
+	         "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}",
+	         manifest_out, strlen(manifest));
+	assert_int_equal(put_text(s, index, index_out), 0);
+	if (layers) {
+		strcpy(layers[0], l0);
+		strcpy(layers[1], l1);
+	}
+	if (config_out)
+		strcpy(config_out, config);
+}
+
+struct problems {
+	int count;
+	int codes[16];
+	char subjects[16][256];
+	char messages[16][1024];
+};
+
+static int on_problem(const char *subject, int code, const char *message, void *payload)
+{
+	struct problems *p = payload;
+	if (p->count < 16) {
+		p->codes[p->count] = code;
+		snprintf(p->subjects[p->count], 256, "%s", subject);
+		snprintf(p->messages[p->count], 1024, "%s", message);
+	}
+	p->count++;
+	return 0;
+}
+
+static void test_fsck(void **state)
+{
+	struct fixture *f = *state;
+	char manifest[200], index[200], layers[2][200], config[200];
+	struct problems p = { 0 };
+	limg_blob_writer *w;
+
+	make_image(f->store, "fsck", manifest, index, layers, config);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/fsck:1", index), 0);
+	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), 0);
+	assert_int_equal(p.count, 0); /* the absent arm64 manifest is normal */
+
+	/* an unfinished ingest is not a problem either */
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest_of("pending", 7), 7), 0);
+	assert_int_equal(limg_blob_writer_write(w, "pend", 4), 0);
+	limg_blob_writer_free(w);
+	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), 0);
+
+	corrupt_blob(f->dir, layers[0]);
+	assert_int_equal(limg_store_blob_delete(f->store, config), 0);
+	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), LIMG_ECORRUPT);
+	assert_int_equal(p.count, 2);
+	for (int i = 0; i < 2; i++) {
+		if (p.codes[i] == LIMG_ECORRUPT) {
+			assert_string_equal(p.subjects[i], layers[0]);
+			assert_non_null(strstr(p.messages[i], "blobs/sha256/"));
+		} else {
+			assert_int_equal(p.codes[i], LIMG_ENOTFOUND);
+			assert_string_equal(p.subjects[i], config);
+		}
+	}
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "2 problems"));
+	/* one blob alone */
+	assert_int_equal(limg_store_fsck(f->store, layers[1], NULL, NULL), 0);
+	assert_int_equal(limg_store_fsck(f->store, layers[0], NULL, NULL), LIMG_ECORRUPT);
+}
+
+static void test_fsck_corrupt_index(void **state)
+{
+	struct fixture *f = *state;
+	char *index = path_in(f->dir, "index.json"), digest[200];
+	struct problems p = { 0 };
+	FILE *fp;
+
+	assert_int_equal(put_text(f->store, "still here", digest), 0);
+	fp = fopen(index, "w");
+	fputs("{\"schemaVersion\":2,\"manifests\":[{\"digest\":", fp); /* truncated */
+	fclose(fp);
+	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), LIMG_ECORRUPT);
+	assert_int_equal(p.count, 1);
+	assert_string_equal(p.subjects[0], index);
+	assert_non_null(strstr(p.messages[0], "index.json"));
+	/* the blobs stay usable, and gc refuses to run blind */
+	assert_int_equal(limg_store_fsck(f->store, digest, NULL, NULL), 0);
+	assert_int_equal(limg_store_gc(f->store, NULL), LIMG_ECORRUPT);
+	assert_int_equal(count_files(f->dir) >= 3, 1);
+	int64_t size;
+	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), 0);
+	free(index);
+}
+
+struct removed {
+	int count;
+	char what[32][200];
+};
+
+static int on_removed(const char *what, int64_t size, void *payload)
+{
+	struct removed *r = payload;
+	(void)size;
+	if (r->count < 32)
+		snprintf(r->what[r->count], 200, "%s", what);
+	r->count++;
+	return 0;
+}
+
+static void test_gc(void **state)
+{
+	struct fixture *f = *state;
+	char m1[200], i1[200], m2[200], i2[200], stray[200], layers2[2][200];
+	struct removed r = { 0 };
+	limg_gc_opts opts = LIMG_GC_OPTS_INIT;
+	limg_blob_writer *w;
+	int64_t size;
+
+	make_image(f->store, "kept", m1, i1, NULL, NULL);
+	make_image(f->store, "dropped", m2, i2, layers2, NULL);
+	assert_int_equal(put_text(f->store, "stray blob", stray), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/kept:1", i1), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/dropped:1", i2), 0);
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest_of("stale", 5), 5), 0);
+	assert_int_equal(limg_blob_writer_write(w, "sta", 3), 0);
+	limg_blob_writer_free(w);
+
+	/* dry run: reports, removes nothing */
+	opts.dry_run = 1;
+	opts.removed = on_removed;
+	opts.payload = &r;
+	opts.ingest_max_age = -1;
+	assert_int_equal(limg_store_gc(f->store, &opts), 0);
+	assert_int_equal(r.count, 1);
+	assert_string_equal(r.what[0], stray);
+	assert_int_equal(limg_store_blob_stat(&size, f->store, stray), 0);
+
+	/* untag and forget "dropped": its five blobs and the stray go, "kept" stays */
+	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/dropped:1"), 0);
+	assert_int_equal(limg_tags_forget(f->store, i2), 0);
+	r.count = 0;
+	opts.dry_run = 0;
+	opts.ingest_max_age = 0;
+	assert_int_equal(limg_store_gc(f->store, &opts), 0);
+	assert_int_equal(r.count, 7); /* stray, index, manifest, config, 2 layers, stale ingest */
+	assert_int_equal(limg_store_blob_stat(&size, f->store, stray), LIMG_ENOTFOUND);
+	assert_int_equal(limg_store_blob_stat(&size, f->store, i2), LIMG_ENOTFOUND);
+	assert_int_equal(limg_store_blob_stat(&size, f->store, layers2[1]), LIMG_ENOTFOUND);
+	assert_int_equal(limg_store_blob_stat(&size, f->store, i1), 0);
+	assert_int_equal(limg_store_blob_stat(&size, f->store, m1), 0);
+	assert_int_equal(limg_store_fsck(f->store, NULL, NULL, NULL), 0);
+	char *ingest = path_in(f->dir, ".libimage/ingest");
+	assert_int_equal(count_files(ingest), 0);
+	free(ingest);
+}
+
+static void test_disk_full(void **state)
+{
+	struct fixture *f = *state;
+	static char big[2 << 20];
+	char digest[200], *blobs = path_in(f->dir, "blobs");
+	struct rlimit old, small;
+	limg_blob_writer *w;
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (char)(i % 251);
+	strcpy(digest, digest_of(big, sizeof big));
+	/* a 1 MiB file size limit stands in for a full disk */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 1 << 20;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof big), 0);
+	for (size_t off = 0; off < sizeof big && rc == 0; off += 65536)
+		rc = limg_blob_writer_write(w, big + off, 65536);
+	assert_int_equal(rc, LIMG_ENOSPACE);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "File too large"));
+	assert_int_equal(limg_blob_writer_offset(w), 1 << 20);
+	limg_blob_writer_free(w);
+	assert_int_equal(count_files(blobs), 0);
+	/* the store keeps working, and the ingest resumes when there is room */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(put_text(f->store, "small and fine", NULL), 0);
+	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof big), 0);
+	assert_int_equal(limg_blob_writer_offset(w), 1 << 20);
+	assert_int_equal(limg_blob_writer_write(w, big + (1 << 20), sizeof big - (1 << 20)), 0);
+	assert_int_equal(limg_blob_writer_commit(w), 0);
+	limg_blob_writer_free(w);
+	assert_int_equal(limg_store_fsck(f->store, NULL, NULL, NULL), 0);
+	free(blobs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_layout_created, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_and_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_digests_touch_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mismatch_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_rehashes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_partial_discarded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers_one_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iterate_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_detects_corruption, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsck, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsck_corrupt_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
