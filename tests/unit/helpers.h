@@ -11,7 +11,7 @@
 
 #include "libimage/libimage.h"
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static inline int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -21,7 +21,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 }
 
 /* A fresh directory under $TMPDIR (or /tmp); free the result with rm_tree(). */
-static char *make_tmpdir(void)
+static inline char *make_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char *p = malloc(strlen(base) + 32);
@@ -33,14 +33,14 @@ static char *make_tmpdir(void)
 	return p;
 }
 
-static void rm_tree(char *path)
+static inline void rm_tree(char *path)
 {
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(path);
 }
 
 /* Digest of @len bytes, into a static buffer (one at a time). */
-static const char *digest_of(const void *data, size_t len)
+static inline const char *digest_of(const void *data, size_t len)
 {
 	static char out[8 + 128 + 1];
 	limg_buf b = LIMG_BUF_INIT;
@@ -52,7 +52,7 @@ static const char *digest_of(const void *data, size_t len)
 }
 
 /* Stores @len bytes as a blob; returns 0 or the error. @digest_out may be NULL. */
-static int put_blob(limg_store *s, const void *data, size_t len, char *digest_out)
+static inline int put_blob(limg_store *s, const void *data, size_t len, char *digest_out)
 {
 	char digest[8 + 128 + 1];
 	limg_blob_writer *w;
@@ -72,19 +72,19 @@ static int put_blob(limg_store *s, const void *data, size_t len, char *digest_ou
 	return rc;
 }
 
-static int put_text(limg_store *s, const char *text, char *digest_out)
+static inline int put_text(limg_store *s, const char *text, char *digest_out)
 {
 	return put_blob(s, text, strlen(text), digest_out);
 }
 
-static char *path_in(const char *dir, const char *rel)
+static inline char *path_in(const char *dir, const char *rel)
 {
 	char *p = malloc(strlen(dir) + strlen(rel) + 2);
 	sprintf(p, "%s/%s", dir, rel);
 	return p;
 }
 
-static size_t count_files(const char *dir)
+static inline size_t count_files(const char *dir)
 {
 	char cmd[4096];
 	FILE *f;

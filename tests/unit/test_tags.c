@@ -1,0 +1,251 @@
+/* tags: set, lookup, remove, forget, listing and filters, untagged images, bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "helpers.h"
+
+struct fixture {
+	char *dir;
+	limg_store *store;
+	char m[3][200]; /* three manifests */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = make_tmpdir();
+	if (limg_store_open(&f->store, NULL, f->dir, NULL) != 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		char text[512];
+		snprintf(text, sizeof text,
+		         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+		         "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":"
+		         "\"sha256:%064d\",\"size\":%d},\"layers\":[]}",
+		         i, i);
+		if (put_text(f->store, text, f->m[i]) != 0)
+			return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	limg_store_close(f->store);
+	rm_tree(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_set_lookup_remove(void **state)
+{
+	struct fixture *f = *state;
+	limg_buf d = LIMG_BUF_INIT;
+
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
+	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/redis:latest"), 0);
+	assert_string_equal(d.ptr, f->m[0]);
+	/* idempotent */
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
+	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/redis:7"), LIMG_ENOTFOUND);
+	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/redis:latest"), 0);
+	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/redis:latest"), LIMG_ENOTFOUND);
+	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/redis:latest"), LIMG_ENOTFOUND);
+	limg_buf_dispose(&d);
+}
+
+static void test_refuses_bad_input(void **state)
+{
+	struct fixture *f = *state;
+	char *index = path_in(f->dir, "index.json");
+	limg_buf before = LIMG_BUF_INIT;
+	FILE *fp = fopen(index, "r");
+	char text[4096];
+	size_t n = fread(text, 1, sizeof text - 1, fp);
+
+	fclose(fp);
+	text[n] = 0;
+	(void)before;
+	assert_int_equal(limg_tags_set(f->store, "redis:latest", f->m[0]), LIMG_EREF_NOTCANONICAL);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "docker.io/library/redis:latest"));
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis", f->m[0]), LIMG_EINVALID);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:1@sha256:" "0000000000000000000000000000000000000000000000000000000000000000", f->m[0]), LIMG_EINVALID);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/Redis:1", f->m[0]), LIMG_EREF_UPPERCASE);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:1", "sha256:../../etc"), LIMG_EDIGEST_LENGTH);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:1",
+	                               "sha256:2222222222222222222222222222222222222222222222222222222222222222"),
+	                 LIMG_ENOTFOUND);
+	char notmanifest[200];
+	assert_int_equal(put_text(f->store, "just a layer", notmanifest), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:1", notmanifest), LIMG_EINVALID);
+	assert_int_equal(limg_tags_set(NULL, "docker.io/library/redis:1", f->m[0]), LIMG_EINVALID);
+	/* index.json untouched by all of that */
+	fp = fopen(index, "r");
+	n = fread(text + 2048, 1, 2047, fp);
+	fclose(fp);
+	text[2048 + n] = 0;
+	assert_string_equal(text, text + 2048);
+	free(index);
+}
+
+static void test_visible_to_other_tools(void **state)
+{
+	struct fixture *f = *state;
+	char *index = path_in(f->dir, "index.json");
+	char text[8192];
+	FILE *fp;
+	size_t n;
+	cJSON *doc, *e;
+
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
+	fp = fopen(index, "r");
+	n = fread(text, 1, sizeof text - 1, fp);
+	fclose(fp);
+	text[n] = 0;
+	doc = cJSON_Parse(text);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "manifests"), 0);
+	assert_string_equal(cJSON_GetObjectItem(e, "digest")->valuestring, f->m[0]);
+	assert_string_equal(cJSON_GetObjectItem(e, "mediaType")->valuestring,
+	                    "application/vnd.docker.distribution.manifest.v2+json");
+	assert_true(cJSON_GetObjectItem(e, "size")->valuedouble > 100);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(e, "annotations"), "org.opencontainers.image.ref.name")->valuestring,
+	    "docker.io/library/redis:latest");
+	cJSON_Delete(doc);
+	free(index);
+}
+
+static int collect(limg_store *s, const limg_tags_list_opts *opts, char out[][200], int max)
+{
+	limg_tag_iterator *it;
+	const limg_tag *t;
+	int n = 0;
+
+	assert_int_equal(limg_tag_iterator_new(&it, s, opts), 0);
+	while (limg_tag_iterator_next(&t, it) == 0) {
+		if (n < max)
+			snprintf(out[n], 200, "%s %s", limg_tag_reference(t) ? limg_tag_reference(t) : "<none>",
+			         limg_tag_digest(t));
+		n++;
+	}
+	limg_tag_iterator_free(it);
+	return n;
+}
+
+static void test_listing_and_untagged(void **state)
+{
+	struct fixture *f = *state;
+	limg_tags_list_opts opts = LIMG_TAGS_LIST_OPTS_INIT;
+	char rows[16][200], want[300];
+
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:7", f->m[0]), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/alpine:3", f->m[1]), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redisx:1", f->m[2]), 0);
+	assert_int_equal(collect(f->store, NULL, rows, 16), 4);
+	assert_int_equal(strncmp(rows[0], "docker.io/library/alpine:3 ", 27), 0);
+	assert_int_equal(strncmp(rows[1], "docker.io/library/redis:7 ", 26), 0);
+	assert_int_equal(strncmp(rows[2], "docker.io/library/redis:latest ", 31), 0);
+
+	/* by repository, familiar or canonical; "redis" is not "redisx" */
+	opts.repository = "redis";
+	assert_int_equal(collect(f->store, &opts, rows, 16), 2);
+	opts.repository = "docker.io/library/redisx";
+	assert_int_equal(collect(f->store, &opts, rows, 16), 1);
+	opts.repository = "redis:latest";
+	limg_tag_iterator *it;
+	assert_int_equal(limg_tag_iterator_new(&it, f->store, &opts), LIMG_EINVALID);
+	opts.repository = NULL;
+	/* by digest: the tags of one image */
+	opts.digest = f->m[0];
+	assert_int_equal(collect(f->store, &opts, rows, 16), 2);
+	opts.digest = NULL;
+
+	/* moving the only tag of m[1] leaves it untagged (dangling) */
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/alpine:3", f->m[2]), 0);
+	opts.untagged = 1;
+	assert_int_equal(collect(f->store, &opts, rows, 16), 1);
+	snprintf(want, sizeof want, "<none> %s", f->m[1]);
+	assert_string_equal(rows[0], want);
+	/* removing one of two tags of m[0] leaves it tagged */
+	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/redis:7"), 0);
+	assert_int_equal(collect(f->store, &opts, rows, 16), 1);
+	/* tagging the dangling image again makes it a tag, not a duplicate */
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/old:1", f->m[1]), 0);
+	assert_int_equal(collect(f->store, &opts, rows, 16), 0);
+	opts.untagged = 2;
+	assert_int_equal(collect(f->store, &opts, rows, 16), 4);
+
+	/* forget refuses tagged images, drops untagged ones */
+	assert_int_equal(limg_tags_forget(f->store, f->m[1]), LIMG_EINVALID);
+	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/old:1"), 0);
+	assert_int_equal(limg_tags_forget(f->store, f->m[1]), 0);
+	assert_int_equal(limg_tags_forget(f->store, f->m[1]), LIMG_ENOTFOUND);
+	assert_int_equal(collect(f->store, &opts, rows, 16), 3);
+}
+
+static void test_entry_accessors(void **state)
+{
+	struct fixture *f = *state;
+	limg_tag_iterator *it;
+	const limg_tag *t;
+
+	assert_int_equal(limg_tags_set(f->store, "ghcr.io/o/r:v1", f->m[0]), 0);
+	assert_int_equal(limg_tag_iterator_new(&it, f->store, NULL), 0);
+	assert_int_equal(limg_tag_iterator_next(&t, it), 0);
+	assert_string_equal(limg_tag_reference(t), "ghcr.io/o/r:v1");
+	assert_string_equal(limg_tag_digest(t), f->m[0]);
+	assert_string_equal(limg_tag_media_type(t), "application/vnd.docker.distribution.manifest.v2+json");
+	assert_true(limg_tag_size(t) > 100);
+	assert_null(limg_tag_annotation(t, "io.libimage.image.id"));
+	assert_int_equal(limg_tag_iterator_next(&t, it), LIMG_ITEROVER);
+	limg_tag_iterator_free(it);
+}
+
+static void test_corrupt_index(void **state)
+{
+	struct fixture *f = *state;
+	char *index = path_in(f->dir, "index.json");
+	const char *garbage = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"x\",\"dig";
+	limg_buf d = LIMG_BUF_INIT;
+	char back[256];
+	FILE *fp = fopen(index, "w");
+	size_t n;
+
+	fputs(garbage, fp);
+	fclose(fp);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/a:1", f->m[0]), LIMG_ECORRUPT);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), index));
+	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/a:1"), LIMG_ECORRUPT);
+	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/a:1"), LIMG_ECORRUPT);
+	/* nothing overwrote the damaged file: whoever repairs it loses nothing */
+	fp = fopen(index, "r");
+	n = fread(back, 1, sizeof back - 1, fp);
+	fclose(fp);
+	back[n] = 0;
+	assert_string_equal(back, garbage);
+	/* blobs are still there and usable */
+	int64_t size;
+	assert_int_equal(limg_store_blob_stat(&size, f->store, f->m[0]), 0);
+	free(index);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_set_lookup_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visible_to_other_tools, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing_and_untagged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entry_accessors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_index, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
