@@ -1,0 +1,62 @@
+"""A store libimage wrote is an OCI layout other tools read: skopeo inspects and copies from it."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from fixtures import images
+
+BUILD = os.environ["LIMG_BUILD_DIR"]
+IMPORT = os.path.join(BUILD, "tests", "limg-test-import")
+
+
+def skopeo(*args):
+    return subprocess.run(["skopeo", "--insecure-policy"] + list(args), check=True,
+                          capture_output=True, text=True).stdout
+
+
+@unittest.skipUnless(shutil.which("skopeo"), "skopeo not installed")
+class SkopeoReadsOurStore(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.store = os.path.join(self.tmp, "store")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def put(self, image, ref):
+        src = os.path.join(self.tmp, "src-" + image.manifest.digest[7:19])
+        images.write_blobs(src, image.blobs())
+        subprocess.run([IMPORT, self.store, src, ref, image.manifest.digest], check=True)
+
+    def check(self, image, ref):
+        info = json.loads(skopeo("inspect", "oci:%s:%s" % (self.store, ref)))
+        self.assertEqual(info["Digest"], image.manifest.digest)
+        self.assertEqual(info["Layers"], [l.blob.digest for l in image.layers])
+        self.assertEqual(info["Architecture"], "amd64")
+        other = os.path.join(self.tmp, "copy")
+        skopeo("copy", "oci:%s:%s" % (self.store, ref), "oci:%s:copied" % other)
+        copied = json.loads(skopeo("inspect", "oci:%s:copied" % other))
+        self.assertEqual(copied["Layers"], info["Layers"])
+
+    def test_oci_image(self):
+        image = images.Image(images.sample_layers("oci"))
+        self.put(image, "docker.io/library/sample:1")
+        self.check(image, "docker.io/library/sample:1")
+
+    # skopeo 1.9's oci: transport only sees index.json entries of OCI media
+    # types (containers/image skips others), so Docker-typed images, which
+    # libimage stores unchanged to keep their digests, are not visible to it.
+    def test_several_tags_and_a_port(self):
+        image = images.Image([images.Layer({"a.txt": b"a"})])
+        self.put(image, "registry.example.com:5000/team/app:v2")
+        subprocess.run([IMPORT, self.store, os.path.join(self.tmp, "src-" + image.manifest.digest[7:19]),
+                        "registry.example.com:5000/team/app:latest", image.manifest.digest], check=True)
+        self.check(image, "registry.example.com:5000/team/app:v2")
+        self.check(image, "registry.example.com:5000/team/app:latest")
+
+
+if __name__ == "__main__":
+    unittest.main()
