@@ -8,6 +8,7 @@
 
 #include "core/core.h"
 #include "digest_internal.h"
+#include "sha256_shani.h"
 
 /* mbedTLS 2.x names the int-returning calls *_ret; 3.x dropped the suffix. */
 #if MBEDTLS_VERSION_NUMBER < 0x03000000
@@ -29,9 +30,11 @@
 struct limg_hasher {
 	int algorithm;
 	bool finished;
+	bool shani; /* sha256 on the CPU's SHA extensions */
 	union {
 		mbedtls_sha256_context sha256;
 		mbedtls_sha512_context sha512;
+		limg__sha256_shani fast;
 	} u;
 	char digest[7 + 1 + 128 + 1]; /* "sha512:" + hex + NUL */
 };
@@ -40,7 +43,10 @@ static void start(limg_hasher *h)
 {
 	h->finished = false;
 	h->digest[0] = '\0';
-	if (h->algorithm == LIMG_DIGEST_SHA256) {
+	h->shani = h->algorithm == LIMG_DIGEST_SHA256 && limg__sha256_shani_available();
+	if (h->shani) {
+		limg__sha256_shani_init(&h->u.fast);
+	} else if (h->algorithm == LIMG_DIGEST_SHA256) {
 		mbedtls_sha256_init(&h->u.sha256);
 		sha256_starts(&h->u.sha256, 0);
 	} else {
@@ -51,6 +57,8 @@ static void start(limg_hasher *h)
 
 static void release(limg_hasher *h)
 {
+	if (h->shani)
+		return;
 	if (h->algorithm == LIMG_DIGEST_SHA256)
 		mbedtls_sha256_free(&h->u.sha256);
 	else
@@ -83,7 +91,9 @@ int limg_hasher_update(limg_hasher *h, const void *data, size_t len)
 		return limg__error_set(LIMG_EINVALID, "hasher already finished; reset it first");
 	if (!len)
 		return 0;
-	if (h->algorithm == LIMG_DIGEST_SHA256)
+	if (h->shani)
+		limg__sha256_shani_update(&h->u.fast, data, len);
+	else if (h->algorithm == LIMG_DIGEST_SHA256)
 		sha256_update(&h->u.sha256, data, len);
 	else
 		sha512_update(&h->u.sha512, data, len);
@@ -100,7 +110,10 @@ int limg_hasher_finish(const char **out, limg_hasher *h)
 	if (!out || !h)
 		return limg__error_invalid(out ? "hasher" : "out");
 	if (!h->finished) {
-		if (h->algorithm == LIMG_DIGEST_SHA256) {
+		if (h->shani) {
+			limg__sha256_shani_finish(&h->u.fast, raw);
+			raw_len = 32;
+		} else if (h->algorithm == LIMG_DIGEST_SHA256) {
 			sha256_finish(&h->u.sha256, raw);
 			raw_len = 32;
 		} else {

@@ -12,7 +12,7 @@ libsrc=$(find "$src/lib" -name '*.c' | sort)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -std=c11"
 for target in reference digest; do
   "$cc" $flags -I"$src/include" -I"$src/lib" $libsrc "$src/tests/fuzz/fuzz_$target.c" \
-    -lmbedcrypto -o "$out/fuzz_$target"
+    -lmbedcrypto -lcjson -lz -lcurl -o "$out/fuzz_$target"
   work=$(mktemp -d)
   cp "$src/tests/fuzz/corpus/$target/"* "$work/" 2>/dev/null || true
   echo "fuzz_$target: ${seconds}s"

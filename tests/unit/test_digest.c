@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "libimage/libimage.h"
+#include "digest/sha256_shani.h"
 
 #define SHA256_EMPTY "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define SHA256_ABC "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -187,6 +188,37 @@ static void test_verify_stream(void **state)
 	assert_int_equal(limg_digest_verify_stream(SHA256_ABC, NULL, &s), LIMG_EINVALID);
 }
 
+/* The SHA-NI path and the portable one agree on every length and split. */
+static void test_fast_path_matches_portable(void **state)
+{
+	static unsigned char data[70000];
+	limg_hasher *h;
+	const char *d;
+	char fast[80], portable[80];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 131 + (i >> 9));
+	for (size_t len = 0; len < sizeof data; len = len < 200 ? len + 1 : len * 3 + 17) {
+		for (int pass = 0; pass < 2; pass++) {
+			limg__sha256_shani_set_enabled(pass == 0);
+			assert_int_equal(limg_hasher_new(&h, LIMG_DIGEST_SHA256), 0);
+			/* uneven split: 1 byte, then 63, then the rest */
+			size_t a = len < 1 ? len : 1, b = len - a < 63 ? len - a : 63;
+			limg_hasher_update(h, data, a);
+			limg_hasher_update(h, data + a, b);
+			limg_hasher_update(h, data + a + b, len - a - b);
+			assert_int_equal(limg_hasher_finish(&d, h), 0);
+			strcpy(pass == 0 ? fast : portable, d);
+			limg_hasher_free(h);
+		}
+		if (strcmp(fast, portable) != 0)
+			fail_msg("length %zu: %s != %s", len, fast, portable);
+	}
+	limg__sha256_shani_set_enabled(true);
+	print_message("SHA-NI %s on this CPU\n", limg__sha256_shani_available() ? "used" : "not available");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_streaming_equals_one_shot),
 		cmocka_unit_test(test_verify_buffer),
 		cmocka_unit_test(test_verify_stream),
+		cmocka_unit_test(test_fast_path_matches_portable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
