@@ -14,13 +14,13 @@ summary=()
 step() { echo; echo "=== $*"; }
 
 step "build (RelWithDebInfo) and ctest"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIMG_WERROR=ON > /dev/null
 cmake --build build -j"$jobs" > build/build.log 2>&1 || { cat build/build.log; exit 1; }
 (cd build && ctest -j"$jobs" --output-on-failure)
 summary+=("ctest (unit, conformance, valgrind, gates): passed")
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIMG_SANITIZE=address,undefined > /dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIMG_SANITIZE=address,undefined -DLIMG_WERROR=ON > /dev/null
 cmake --build build-asan -j"$jobs" > build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j"$jobs" --output-on-failure)
 summary+=("ctest under ASan+UBSan: passed")

@@ -30,6 +30,7 @@ typedef enum limg_error_t {
 	LIMG_ECORRUPT = -10,            /**< stored data is damaged (the message names the file) @since 0.1 */
 	LIMG_ENOSPACE = -11,            /**< no space left on the device, or a file size limit hit @since 0.1 */
 	LIMG_ETOOBIG = -12,             /**< input larger than the limit for its kind @since 0.1 */
+	LIMG_EUNSUPPORTED = -13,        /**< a valid but unsupported format (e.g. schema1 manifests) @since 0.1 */
 	LIMG_ITEROVER = -31,            /**< an iterator has no more items (not an error) */
 
 	/* image references (-100 .. -119) */
@@ -47,7 +48,21 @@ typedef enum limg_error_t {
 	LIMG_EDIGEST_FORMAT = -120,     /**< invalid checksum digest format */
 	LIMG_EDIGEST_LENGTH = -121,     /**< invalid checksum digest length */
 	LIMG_EDIGEST_UNSUPPORTED = -122,/**< unsupported digest algorithm */
-	LIMG_EDIGEST_MISMATCH = -123    /**< content does not match its digest */
+	LIMG_EDIGEST_MISMATCH = -123,   /**< content does not match its digest */
+
+	/* manifests and configs (-140 .. -159) */
+	LIMG_EMANIFEST = -140,          /**< an invalid manifest, index or image config @since 0.1 */
+	LIMG_EPLATFORM = -141,          /**< no image for the requested platform @since 0.1 */
+
+	/* network and registries (-160 .. -199) */
+	LIMG_ENETWORK = -160,           /**< cannot reach the registry (connect, reset), after retries @since 0.1 */
+	LIMG_ETIMEOUT = -161,           /**< the transfer stalled or took too long @since 0.1 */
+	LIMG_EHTTP = -162,              /**< the registry answered with an unexpected HTTP status @since 0.1 */
+	LIMG_EAUTH = -163,              /**< authentication required or refused (UNAUTHORIZED, DENIED) @since 0.1 */
+	LIMG_ERATELIMIT = -164,         /**< too many requests (429, TOOMANYREQUESTS) @since 0.1 */
+	LIMG_ETLS = -165,               /**< TLS failed (certificate not trusted, handshake) @since 0.1 */
+	LIMG_EREDIRECT = -166,          /**< too many redirects, or a redirect from https to http @since 0.1 */
+	LIMG_EPROTOCOL = -167           /**< a malformed answer (challenge, token, Content-Range, ...) @since 0.1 */
 } limg_error_t;
 
 /** Details of a failure; read through the accessors below. @since 0.1 */
@@ -82,6 +97,12 @@ LIMG_EXTERN(int) limg_error_http_status(const limg_error *err);
  * none applies. Never NULL; borrowed, with the lifetime of @p err. @since 0.1
  */
 LIMG_EXTERN(const char *) limg_error_registry_code(const limg_error *err);
+
+/**
+ * Seconds the registry asked us to wait (Retry-After), or 0 when it did not.
+ * @since 0.1
+ */
+LIMG_EXTERN(long) limg_error_retry_after(const limg_error *err);
 
 /**
  * A fixed description of a code ("invalid reference format").

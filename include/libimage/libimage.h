@@ -10,6 +10,7 @@
 #include "context.h"
 #include "digest.h"
 #include "reference.h"
+#include "manifest.h"
 #include "store.h"
 #include "tags.h"
 

@@ -31,6 +31,7 @@ int limg__error_oom(void);
 int limg__error_invalid(const char *what);
 /* Adds HTTP details to the last error (used by the network layers). */
 void limg__error_set_http(int http_status, const char *registry_code);
+void limg__error_set_retry_after(long seconds);
 
 /* Writes @s (of @n bytes) into @dst as printable, quoted, truncated text,
  * so that hostile input can be named in a message without harm. */

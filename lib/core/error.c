@@ -7,15 +7,16 @@
 struct limg_error {
 	int code;
 	int http_status;
+	long retry_after;
 	char registry_code[64];
 	char message[1024];
 };
 
 /* Fixed-size and thread-local: raising an error never allocates, so it
  * works when memory is exhausted and leaks nothing at thread exit. */
-static _Thread_local struct limg_error last_error = { 0, 0, "", "no error" };
+static _Thread_local struct limg_error last_error = { 0, 0, 0, "", "no error" };
 
-static const struct limg_error no_error = { 0, 0, "", "no error" };
+static const struct limg_error no_error = { 0, 0, 0, "", "no error" };
 
 static const struct {
 	int code;
@@ -35,6 +36,7 @@ static const struct {
 	{ LIMG_ECORRUPT, "LIMG_ECORRUPT", "stored data is corrupt" },
 	{ LIMG_ENOSPACE, "LIMG_ENOSPACE", "no space left on device" },
 	{ LIMG_ETOOBIG, "LIMG_ETOOBIG", "too large" },
+	{ LIMG_EUNSUPPORTED, "LIMG_EUNSUPPORTED", "unsupported" },
 	{ LIMG_ITEROVER, "LIMG_ITEROVER", "no more items" },
 	{ LIMG_EREF_FORMAT, "LIMG_EREF_FORMAT", "invalid reference format" },
 	{ LIMG_EREF_UPPERCASE, "LIMG_EREF_UPPERCASE", "repository name must be lowercase" },
@@ -49,6 +51,16 @@ static const struct {
 	{ LIMG_EDIGEST_LENGTH, "LIMG_EDIGEST_LENGTH", "invalid checksum digest length" },
 	{ LIMG_EDIGEST_UNSUPPORTED, "LIMG_EDIGEST_UNSUPPORTED", "unsupported digest algorithm" },
 	{ LIMG_EDIGEST_MISMATCH, "LIMG_EDIGEST_MISMATCH", "content does not match its digest" },
+	{ LIMG_EMANIFEST, "LIMG_EMANIFEST", "invalid manifest" },
+	{ LIMG_EPLATFORM, "LIMG_EPLATFORM", "no matching platform" },
+	{ LIMG_ENETWORK, "LIMG_ENETWORK", "network error" },
+	{ LIMG_ETIMEOUT, "LIMG_ETIMEOUT", "timed out" },
+	{ LIMG_EHTTP, "LIMG_EHTTP", "unexpected HTTP status" },
+	{ LIMG_EAUTH, "LIMG_EAUTH", "authentication failed" },
+	{ LIMG_ERATELIMIT, "LIMG_ERATELIMIT", "too many requests" },
+	{ LIMG_ETLS, "LIMG_ETLS", "TLS error" },
+	{ LIMG_EREDIRECT, "LIMG_EREDIRECT", "bad redirect" },
+	{ LIMG_EPROTOCOL, "LIMG_EPROTOCOL", "malformed response" },
 };
 
 static int code_index(int code)
@@ -101,12 +113,18 @@ const char *limg_error_registry_code(const limg_error *err)
 	return err ? err->registry_code : "";
 }
 
+long limg_error_retry_after(const limg_error *err)
+{
+	return err ? err->retry_after : 0;
+}
+
 int limg__error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	last_error.code = code;
 	last_error.http_status = 0;
+	last_error.retry_after = 0;
 	last_error.registry_code[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(last_error.message, sizeof last_error.message, fmt, ap);
@@ -122,6 +140,11 @@ int limg__error_oom(void)
 int limg__error_invalid(const char *what)
 {
 	return limg__error_set(LIMG_EINVALID, "invalid argument: %s", what);
+}
+
+void limg__error_set_retry_after(long seconds)
+{
+	last_error.retry_after = seconds;
 }
 
 void limg__error_set_http(int http_status, const char *registry_code)

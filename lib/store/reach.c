@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "core/core.h"
+#include "core/media.h"
 #include "digest/digest_internal.h"
 #include "store_internal.h"
 
@@ -68,7 +69,7 @@ static int on_child(const char *digest, const char *type, int64_t size, const ch
 		return added;
 	if (!added)
 		return 0;
-	if (!strcmp(list, "manifests") || limg__is_manifest_type(type)) {
+	if (!strcmp(list, "manifests") || limg__media_is_manifest(type)) {
 		/* an index need not hold every platform: absent entries are normal */
 		if (present(r->store, digest))
 			return enqueue(r, digest);
@@ -76,7 +77,7 @@ static int on_child(const char *digest, const char *type, int64_t size, const ch
 		                                          r->parent, digest)
 		                                 : 0;
 	}
-	if (!present(r->store, digest) && !limg__is_foreign_layer(type))
+	if (!present(r->store, digest) && !limg__media_is_foreign(type))
 		return report(r, digest, LIMG_ENOTFOUND, "image %s needs blob %s, which is missing", r->parent, digest);
 	return 0;
 }

@@ -41,12 +41,6 @@ typedef int (*limg__child_cb)(const char *digest, const char *media_type, int64_
                               void *payload);
 int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *payload);
 
-/* True for media types whose blobs list further descriptors. */
-int limg__is_manifest_type(const char *media_type);
-
-/* True for layers that registries may not serve (foreign, non-distributable):
- * their absence from the store is normal. */
-int limg__is_foreign_layer(const char *media_type);
 
 /* Everything the index reaches: roots, then what manifests and indexes
  * list. Digests go into @reached. Problems (a root or an image's config or

@@ -8,20 +8,6 @@
 #include "core/core.h"
 #include "store_internal.h"
 
-int limg__is_manifest_type(const char *t)
-{
-	return t && (!strcmp(t, "application/vnd.oci.image.manifest.v1+json") ||
-	             !strcmp(t, "application/vnd.oci.image.index.v1+json") ||
-	             !strcmp(t, "application/vnd.docker.distribution.manifest.v2+json") ||
-	             !strcmp(t, "application/vnd.docker.distribution.manifest.list.v2+json"));
-}
-
-int limg__is_foreign_layer(const char *t)
-{
-	return t && (!strcmp(t, "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip") ||
-	             !strncmp(t, "application/vnd.oci.image.layer.nondistributable.", 49));
-}
-
 static int visit(const cJSON *d, const char *list, limg__child_cb cb, void *payload)
 {
 	const cJSON *digest = cJSON_GetObjectItemCaseSensitive(d, "digest");

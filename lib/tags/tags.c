@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/media.h"
 #include "digest/digest_internal.h"
 #include "libimage/reference.h"
 #include "store/store_internal.h"
@@ -63,7 +64,7 @@ static int describe(limg_store *s, const char *digest, char **media_type, int64_
 		type = "application/vnd.oci.image.index.v1+json";
 	else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "config")))
 		type = "application/vnd.oci.image.manifest.v1+json";
-	if (!limg__is_manifest_type(type))
+	if (!limg__media_is_manifest(type))
 		rc = limg__error_set(LIMG_EINVALID, "blob %s is not an image manifest or index", digest);
 	else if (!(*media_type = strdup(type)))
 		rc = limg__error_oom();
