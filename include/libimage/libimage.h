@@ -8,10 +8,13 @@
 #include "version.h"
 #include "errors.h"
 #include "context.h"
+#include "cancel.h"
+#include "auth.h"
 #include "digest.h"
 #include "reference.h"
 #include "manifest.h"
 #include "store.h"
 #include "tags.h"
+#include "registry.h"
 
 #endif /* LIBIMAGE_H */

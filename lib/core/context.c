@@ -89,3 +89,8 @@ void limg__log(const limg_context *ctx, int level, const char *fmt, ...)
 	va_end(ap);
 	ctx->log(level, line, ctx->log_payload);
 }
+
+const char *limg__context_user_agent(const limg_context *ctx)
+{
+	return ctx ? ctx->user_agent : "libimage/" LIBIMAGE_VERSION;
+}

@@ -49,5 +49,7 @@ int limg__buf_grow(limg_buf *buf, size_t need);
 int limg__buf_put(limg_buf *buf, const void *data, size_t len);
 
 void limg__log(const limg_context *ctx, int level, const char *fmt, ...) LIMG_PRINTF(3, 4);
+/* The context's User-Agent, or the default for a NULL context. */
+const char *limg__context_user_agent(const limg_context *ctx);
 
 #endif /* LIMG_CORE_H */

@@ -1,0 +1,190 @@
+/*
+ * libimage: talking to a Docker/OCI registry (the pull side of the
+ * distribution spec).
+ *
+ * A registry handle is one registry host with its settings: TLS (verified
+ * by default; Docker's certs.d directory for per-registry CAs and client
+ * certificates), plain HTTP only for insecure registries (127.0.0.0/8 and
+ * ::1 are insecure by default, as in Docker), credentials, retries with
+ * exponential backoff and jitter honouring Retry-After, and tokens cached
+ * per scope. Proxies come from the environment as libcurl reads it:
+ * http_proxy (lowercase only: the uppercase HTTP_PROXY is ignored on
+ * purpose), HTTPS_PROXY or https_proxy, ALL_PROXY, and NO_PROXY.
+ *
+ * A handle may be used from several threads at once.
+ */
+#ifndef LIBIMAGE_REGISTRY_H
+#define LIBIMAGE_REGISTRY_H
+
+#include <stdint.h>
+
+#include "auth.h"
+#include "cancel.h"
+#include "common.h"
+#include "context.h"
+
+LIMG_BEGIN_DECL
+
+/** A registry host. @since 0.1 */
+typedef struct limg_registry limg_registry;
+
+/** Options for limg_registry_open(); zero or negative numbers mean the default. @since 0.1 */
+typedef struct limg_registry_opts {
+	size_t size;                     /**< sizeof the struct as the caller knows it */
+	int insecure;                    /**< 1: allow plain HTTP and unverified TLS; 0: never; -1: loopback only (default) */
+	int tls_verify;                  /**< verify certificates (default 1) */
+	const char *ca_file;             /**< PEM CA bundle trusted besides the system's */
+	const char *certs_dir;           /**< root of <host:port>/ca.crt, client.cert, client.key (default /etc/docker/certs.d) */
+	const char *docker_config_dir;   /**< where config.json is; NULL: $DOCKER_CONFIG, else ~/.docker; "": none */
+	limg_credentials_cb credentials; /**< asked first for credentials; may be NULL */
+	void *credentials_payload;       /**< passed to @ref credentials */
+	int max_attempts;                /**< tries per request on network errors, 5xx and 429 (default 5) */
+	long backoff_ms;                 /**< first wait between tries, doubled each time, with jitter (default 200) */
+	long backoff_max_ms;             /**< longest wait between tries (default 10000) */
+	long retry_after_max_s;          /**< longest Retry-After honoured; longer ones fail at once (default 60) */
+	long connect_timeout_ms;         /**< default 30000 */
+	long low_speed_time_s;           /**< a transfer under 1 byte/s this long fails (default 30) */
+	limg_cancel *cancel;             /**< stops requests when requested; may be NULL */
+} limg_registry_opts;
+
+/** Static initializer with the defaults. @since 0.1 */
+#define LIMG_REGISTRY_OPTS_INIT { sizeof(limg_registry_opts), -1, 1, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL }
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
+LIMG_EXTERN(int) limg_registry_opts_init(limg_registry_opts *opts, size_t size);
+
+/**
+ * Opens a registry by the domain references use ("docker.io",
+ * "gcr.io", "localhost:5000"). docker.io is served from registry-1.docker.io.
+ * No request is made yet.
+ *
+ * @param out receives the handle; close with limg_registry_close()
+ * @param ctx settings (user agent, logging); may be NULL; must outlive the handle
+ * @return 0, LIMG_EINVALID (a domain that is not one), LIMG_ENOMEM
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_registry_open(limg_registry **out, limg_context *ctx, const char *domain,
+                                    const limg_registry_opts *opts);
+
+/** Closes a handle; NULL is accepted. @since 0.1 */
+LIMG_EXTERN(void) limg_registry_close(limg_registry *registry);
+
+/**
+ * Checks that the registry speaks the distribution API (GET /v2/), and
+ * settles between https and http for an insecure registry.
+ * @return 0 (also when it asks for authentication), LIMG_ENETWORK, LIMG_ETLS,
+ *         LIMG_ETIMEOUT, LIMG_EHTTP, LIMG_ECANCELLED
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_registry_ping(limg_registry *registry);
+
+/** The base URL in use ("https://registry-1.docker.io"); borrowed. @since 0.1 */
+LIMG_EXTERN(const char *) limg_registry_endpoint(const limg_registry *registry);
+
+/** A manifest as the registry described (and, after a GET, delivered) it. @since 0.1 */
+typedef struct limg_remote_manifest limg_remote_manifest;
+
+/**
+ * Resolves a tag or digest to a descriptor with HEAD, falling back to GET
+ * when the registry does not answer HEAD with a digest. Costs one request
+ * on an open, anonymous registry.
+ *
+ * @param repository the path ("library/redis")
+ * @param reference a tag or a digest
+ * @return 0, LIMG_ENOTFOUND (MANIFEST_UNKNOWN, NAME_UNKNOWN), LIMG_EAUTH,
+ *         LIMG_ERATELIMIT, LIMG_EUNSUPPORTED (schema 1), network errors
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *registry,
+                                             const char *repository, const char *reference);
+
+/**
+ * Fetches a manifest or index (at most 4 MiB). Its digest is verified: against
+ * @p reference when that is a digest, else against Docker-Content-Digest when
+ * the registry sends one.
+ *
+ * @return the codes of limg_registry_manifest_head(), LIMG_EDIGEST_MISMATCH, LIMG_ETOOBIG
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_registry_manifest_get(limg_remote_manifest **out, limg_registry *registry,
+                                            const char *repository, const char *reference);
+
+/** Frees a remote manifest; NULL is accepted. @since 0.1 */
+LIMG_EXTERN(void) limg_remote_manifest_free(limg_remote_manifest *manifest);
+/** Its digest ("sha256:..."). @since 0.1 */
+LIMG_EXTERN(const char *) limg_remote_manifest_digest(const limg_remote_manifest *manifest);
+/** Its media type (Content-Type without parameters). @since 0.1 */
+LIMG_EXTERN(const char *) limg_remote_manifest_media_type(const limg_remote_manifest *manifest);
+/** Its size in bytes. @since 0.1 */
+LIMG_EXTERN(int64_t) limg_remote_manifest_size(const limg_remote_manifest *manifest);
+/**
+ * Its bytes after a GET, or NULL after a HEAD.
+ * @param len receives the length; may be NULL
+ * @since 0.1
+ */
+LIMG_EXTERN(const void *) limg_remote_manifest_body(const limg_remote_manifest *manifest, size_t *len);
+
+/**
+ * Receives the next bytes of a blob.
+ * @return 0 to go on; non-zero aborts, and is returned by the fetch
+ * @since 0.1
+ */
+typedef int (*limg_sink_cb)(const void *data, size_t len, void *payload);
+
+/** Options for limg_registry_blob_fetch(). @since 0.1 */
+typedef struct limg_blob_fetch_opts {
+	size_t size;      /**< sizeof the struct as the caller knows it */
+	int64_t offset;   /**< bytes the caller has already: fetching starts after them */
+	int verify;       /**< check the digest (default 1; needs offset 0) */
+	limg_sink_cb sink;
+	void *payload;    /**< passed to @ref sink */
+} limg_blob_fetch_opts;
+
+/** Static initializer with the defaults. @since 0.1 */
+#define LIMG_BLOB_FETCH_OPTS_INIT { sizeof(limg_blob_fetch_opts), 0, 1, NULL, NULL }
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
+LIMG_EXTERN(int) limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t size);
+
+/**
+ * Streams a blob to a sink. A transfer that breaks is resumed with a Range
+ * request from the last byte received (asking the registry URL again, so a
+ * fresh redirect is used), within the retry budget. The sink never sees a
+ * byte twice.
+ *
+ * @param size the expected size, or -1 when unknown
+ * @return 0, LIMG_EDIGEST_MISMATCH (the bytes do not match: the sink has seen
+ *         them, so discard them), LIMG_ENOTFOUND (BLOB_UNKNOWN), LIMG_EAUTH,
+ *         LIMG_EPROTOCOL (a bad Content-Range), network errors, or the sink's code
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_registry_blob_fetch(limg_registry *registry, const char *repository, const char *digest,
+                                          int64_t size, const limg_blob_fetch_opts *opts);
+
+/**
+ * Receives one name of a listing.
+ * @return 0 to go on; non-zero stops, and is returned
+ * @since 0.1
+ */
+typedef int (*limg_name_cb)(const char *name, void *payload);
+
+/**
+ * Lists a repository's tags, following pagination (n, last, Link).
+ * @param page_size tags per request, or 0 for the registry's default
+ * @return 0, LIMG_ENOTFOUND (NAME_UNKNOWN), LIMG_EAUTH, network errors, the callback's code
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_registry_tags_foreach(limg_registry *registry, const char *repository, int page_size,
+                                            limg_name_cb cb, void *payload);
+
+/**
+ * Lists the registry's repositories (GET /v2/_catalog), following pagination.
+ * @return as limg_registry_tags_foreach()
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_registry_catalog_foreach(limg_registry *registry, int page_size, limg_name_cb cb,
+                                               void *payload);
+
+LIMG_END_DECL
+
+#endif /* LIBIMAGE_REGISTRY_H */

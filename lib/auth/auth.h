@@ -1,0 +1,41 @@
+/*
+ * Authentication state of one registry: where credentials come from, the
+ * tokens obtained per scope (cached until they expire), and answering a
+ * 401 challenge with Bearer tokens or Basic credentials.
+ */
+#ifndef LIMG_AUTH_H
+#define LIMG_AUTH_H
+
+#include <stdbool.h>
+
+#include "http/http.h"
+#include "libimage/auth.h"
+
+typedef struct limg__auth limg__auth;
+
+typedef struct {
+	limg_context *ctx;
+	const char *host;              /* as references name it: "docker.io", "localhost:5000" */
+	limg_credentials_cb credentials;
+	void *payload;
+	const char *docker_config_dir; /* NULL: $DOCKER_CONFIG or ~/.docker; "" : none */
+	bool secrets_over_http;        /* an insecure registry: credentials may travel over plain HTTP */
+} limg__auth_opts;
+
+int limg__auth_new(limg__auth **out, const limg__auth_opts *opts);
+void limg__auth_free(limg__auth *auth);
+
+/* The Authorization value already known for @scope (a live token, or Basic
+ * credentials the registry asked for), or NULL. The caller frees it. */
+char *limg__auth_cached(limg__auth *auth, const char *scope);
+
+/* Answers a 401 for @scope: parses @challenge (the WWW-Authenticate value),
+ * obtains a token or uses Basic credentials, and gives the Authorization
+ * value in *@out (caller frees). LIMG_EAUTH when it cannot; LIMG_EPROTOCOL
+ * for a malformed challenge or token answer; or the callback's code. */
+int limg__auth_answer(limg__auth *auth, limg__http *http, const char *challenge, const char *scope, char **out);
+
+/* Forgets the token of @scope (after a token was refused). */
+void limg__auth_forget(limg__auth *auth, const char *scope);
+
+#endif

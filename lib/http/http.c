@@ -1,0 +1,533 @@
+/* Requests on libcurl: shared connections, manual redirects, cancellation, bounded bodies. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "core/core.h"
+#include "http.h"
+
+#define MAX_REDIRECTS 10
+
+struct conn {
+	CURL *easy;
+	CURLM *multi;
+};
+
+struct limg__http {
+	limg__http_opts o;
+	char *user_agent, *ca_file, *client_cert, *client_key;
+	CURLSH *share;
+	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_lock;
+	struct conn *pool;
+	size_t pooled, pool_cap;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
+
+static void global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *user)
+{
+	(void)easy;
+	(void)access;
+	pthread_mutex_lock(&((limg__http *)user)->share_locks[data]);
+}
+
+static void share_unlock(CURL *easy, curl_lock_data data, void *user)
+{
+	(void)easy;
+	pthread_mutex_unlock(&((limg__http *)user)->share_locks[data]);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int limg__http_new(limg__http **out, const limg__http_opts *o)
+{
+	limg__http *h;
+
+	*out = NULL;
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK)
+		return limg__error_set(LIMG_ERROR, "libcurl initialization failed: %s", curl_easy_strerror(global_rc));
+	if (!(h = calloc(1, sizeof *h)))
+		return limg__error_oom();
+	h->o = *o;
+	h->user_agent = dup_or_null(o->user_agent ? o->user_agent : "libimage");
+	h->ca_file = dup_or_null(o->ca_file);
+	h->client_cert = dup_or_null(o->client_cert);
+	h->client_key = dup_or_null(o->client_key);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&h->share_locks[i], NULL);
+	pthread_mutex_init(&h->pool_lock, NULL);
+	h->share = curl_share_init();
+	if (!h->share || !h->user_agent) {
+		limg__http_free(h);
+		return limg__error_oom();
+	}
+	curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	*out = h;
+	return 0;
+}
+
+void limg__http_free(limg__http *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->pooled; i++) {
+		curl_multi_cleanup(h->pool[i].multi);
+		curl_easy_cleanup(h->pool[i].easy);
+	}
+	free(h->pool);
+	if (h->share)
+		curl_share_cleanup(h->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&h->share_locks[i]);
+	pthread_mutex_destroy(&h->pool_lock);
+	free(h->user_agent);
+	free(h->ca_file);
+	free(h->client_cert);
+	free(h->client_key);
+	free(h);
+}
+
+static int take_conn(limg__http *h, struct conn *c)
+{
+	pthread_mutex_lock(&h->pool_lock);
+	if (h->pooled) {
+		*c = h->pool[--h->pooled];
+		pthread_mutex_unlock(&h->pool_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&h->pool_lock);
+	c->easy = curl_easy_init();
+	c->multi = curl_multi_init();
+	if (!c->easy || !c->multi) {
+		curl_easy_cleanup(c->easy);
+		curl_multi_cleanup(c->multi);
+		return limg__error_oom();
+	}
+	return 0;
+}
+
+static void give_conn(limg__http *h, struct conn *c)
+{
+	pthread_mutex_lock(&h->pool_lock);
+	if (h->pooled == h->pool_cap) {
+		size_t n = h->pool_cap ? h->pool_cap * 2 : 8;
+		struct conn *p = realloc(h->pool, n * sizeof *p);
+		if (!p) {
+			pthread_mutex_unlock(&h->pool_lock);
+			curl_multi_cleanup(c->multi);
+			curl_easy_cleanup(c->easy);
+			return;
+		}
+		h->pool = p;
+		h->pool_cap = n;
+	}
+	h->pool[h->pooled++] = *c;
+	pthread_mutex_unlock(&h->pool_lock);
+}
+
+void limg__http_resp_init(limg__http_resp *r)
+{
+	memset(r, 0, sizeof *r);
+	r->content_length = -1;
+}
+
+static void clear_headers(limg__http_resp *r)
+{
+	free(r->content_type);
+	free(r->docker_digest);
+	free(r->location);
+	free(r->link);
+	free(r->retry_after);
+	free(r->content_range);
+	free(r->www_authenticate);
+	r->content_type = r->docker_digest = r->location = r->link = r->retry_after = r->content_range =
+		r->www_authenticate = NULL;
+}
+
+void limg__http_resp_dispose(limg__http_resp *r)
+{
+	clear_headers(r);
+	free(r->final_url);
+	limg_buf_dispose(&r->body);
+	limg__http_resp_init(r);
+}
+
+/* State of one transfer, seen by the curl callbacks. */
+struct xfer {
+	const limg__http_req *req;
+	limg__http_resp *resp;
+	CURL *easy;
+	int abort_code;
+	bool decided, to_sink, discard;
+};
+
+static size_t on_header(char *line, size_t size, size_t n, void *user)
+{
+	struct xfer *x = user;
+	size_t len = size * n, name_len;
+	const char *colon;
+	char **slot = NULL, *value;
+
+	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
+		clear_headers(x->resp); /* a new response (after 100-continue, or a redirect hop) */
+		return len;
+	}
+	colon = memchr(line, ':', len);
+	if (!colon)
+		return len;
+	name_len = (size_t)(colon - line);
+#define HEADER(name, field)                                                          \
+	if (name_len == sizeof name - 1 && !strncasecmp(line, name, name_len)) \
+		slot = &x->resp->field;
+	HEADER("content-type", content_type)
+	HEADER("docker-content-digest", docker_digest)
+	HEADER("location", location)
+	HEADER("link", link)
+	HEADER("retry-after", retry_after)
+	HEADER("content-range", content_range)
+	HEADER("www-authenticate", www_authenticate)
+#undef HEADER
+	if (!slot)
+		return len;
+	colon++;
+	while (colon < line + len && (*colon == ' ' || *colon == '\t'))
+		colon++;
+	len -= (size_t)(colon - line);
+	while (len && (colon[len - 1] == '\r' || colon[len - 1] == '\n' || colon[len - 1] == ' '))
+		len--;
+	if (*slot && slot == &x->resp->www_authenticate) {
+		/* several challenges: one comma-separated list, as RFC 9110 allows */
+		size_t old = strlen(*slot);
+		value = realloc(*slot, old + 2 + len + 1);
+		if (!value)
+			return 0;
+		memcpy(value + old, ", ", 2);
+		memcpy(value + old + 2, colon, len);
+		value[old + 2 + len] = '\0';
+	} else {
+		free(*slot);
+		if (!(value = malloc(len + 1)))
+			return 0;
+		memcpy(value, colon, len);
+		value[len] = '\0';
+	}
+	*slot = value;
+	return size * n;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+	struct xfer *x = user;
+	size_t len = size * n;
+
+	if (!x->decided) {
+		long status = 0;
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		x->decided = true;
+		x->to_sink = x->req->sink && status >= 200 && status < 300;
+		x->discard = status >= 300 && status < 400;
+		if (x->to_sink && x->req->start) {
+			int rc;
+			x->resp->status = status;
+			if ((rc = x->req->start(x->resp, x->req->payload)) != 0) {
+				x->abort_code = rc;
+				return 0;
+			}
+		}
+	}
+	if (x->discard)
+		return len;
+	if (x->to_sink) {
+		int rc = x->req->sink(data, len, x->req->payload);
+		if (rc) {
+			x->abort_code = rc;
+			return 0;
+		}
+		x->resp->delivered += (int64_t)len;
+		return len;
+	}
+	if (x->resp->body.size + len > x->req->max_body) {
+		long status = 0;
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300) {
+			x->abort_code = limg__error_set(LIMG_ETOOBIG, "response body over the %zu-byte limit",
+			                                x->req->max_body);
+			return 0;
+		}
+		len = x->req->max_body - x->resp->body.size; /* error bodies are only read so far */
+		if (!len)
+			return size * n;
+	}
+	if (limg__buf_put(&x->resp->body, data, len) < 0) {
+		x->abort_code = LIMG_ENOMEM;
+		return 0;
+	}
+	return size * n;
+}
+
+/* The URL without its query: presigned blob URLs carry signatures there. */
+static void redact(char *dst, size_t cap, const char *url)
+{
+	size_t n = strcspn(url, "?#");
+	snprintf(dst, cap, "%.*s%s", (int)n, url, url[n] ? "?..." : "");
+}
+
+static int map_curl_error(CURLcode rc, const char *method, const char *url, const char *detail)
+{
+	char where[512];
+	int code;
+
+	redact(where, sizeof where, url);
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		code = LIMG_ETIMEOUT;
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+		code = LIMG_ETLS;
+		break;
+	case CURLE_OUT_OF_MEMORY:
+		code = LIMG_ENOMEM;
+		break;
+	default:
+		code = LIMG_ENETWORK;
+		break;
+	}
+	return limg__error_set(code, "%s %s: %s", method, where, detail && *detail ? detail : curl_easy_strerror(rc));
+}
+
+static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const char *url, bool send_auth,
+                       struct curl_slist **headers, struct xfer *x, char *errbuf)
+{
+	char line[8192];
+
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_SHARE, h->share);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->o.connect_timeout_ms > 0 ? h->o.connect_timeout_ms : 30000L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, h->o.low_speed_limit > 0 ? h->o.low_speed_limit : 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->o.low_speed_time_s > 0 ? h->o.low_speed_time_s : 30L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->o.tls_verify ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->o.tls_verify ? 2L : 0L);
+	if (h->ca_file) {
+		/* trusted next to the system's CAs, as Docker adds certs.d CAs to the pool */
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, "/etc/ssl/certs");
+	}
+	if (h->client_cert && h->client_key) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, h->client_cert);
+		curl_easy_setopt(e, CURLOPT_SSLKEY, h->client_key);
+	}
+	if (req->method && !strcmp(req->method, "HEAD"))
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	*headers = NULL;
+	if (req->form) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->form);
+		*headers = curl_slist_append(*headers, "Content-Type: application/x-www-form-urlencoded");
+	}
+	if (req->accept) {
+		snprintf(line, sizeof line, "Accept: %s", req->accept);
+		*headers = curl_slist_append(*headers, line);
+	}
+	if (req->range) {
+		snprintf(line, sizeof line, "Range: %s", req->range);
+		*headers = curl_slist_append(*headers, line);
+	}
+	if (send_auth && req->authorization) {
+		snprintf(line, sizeof line, "Authorization: %s", req->authorization);
+		*headers = curl_slist_append(*headers, line);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *headers);
+	return 0;
+}
+
+/* Runs the transfer on the multi handle, waking up to look at the token. */
+static CURLcode perform(limg__http *h, struct conn *c, bool *cancelled)
+{
+	CURLcode result = CURLE_OK;
+	int running = 1;
+
+	*cancelled = false;
+	curl_multi_add_handle(c->multi, c->easy);
+	while (running) {
+		CURLMcode mc = curl_multi_perform(c->multi, &running);
+		if (mc != CURLM_OK) {
+			result = CURLE_RECV_ERROR;
+			break;
+		}
+		if (!running)
+			break;
+		if (limg_cancel_requested(h->o.cancel)) {
+			*cancelled = true;
+			break;
+		}
+		curl_multi_poll(c->multi, NULL, 0, 200, NULL);
+	}
+	if (!*cancelled) {
+		CURLMsg *msg;
+		int left;
+		while ((msg = curl_multi_info_read(c->multi, &left)))
+			if (msg->msg == CURLMSG_DONE)
+				result = msg->data.result;
+	}
+	curl_multi_remove_handle(c->multi, c->easy);
+	return result;
+}
+
+static bool is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *resp)
+{
+	char *url = strdup(req->url), errbuf[CURL_ERROR_SIZE];
+	const char *method = req->method ? req->method : "GET";
+	struct conn c;
+	int rc = 0;
+
+	limg__http_resp_dispose(resp);
+	if (!url)
+		return limg__error_oom();
+	if ((rc = take_conn(h, &c)) < 0) {
+		free(url);
+		return rc;
+	}
+	for (int hop = 0;; hop++) {
+		struct xfer x = { req, resp, c.easy, 0, false, false, false };
+		struct curl_slist *headers = NULL;
+		bool cancelled, send_auth = limg__http_same_origin(req->url, url);
+		CURLcode cr;
+		char *next = NULL;
+
+		errbuf[0] = '\0';
+		limg_buf_dispose(&resp->body);
+		set_options(h, c.easy, req, url, send_auth, &headers, &x, errbuf);
+		cr = perform(h, &c, &cancelled);
+		curl_slist_free_all(headers);
+		if (cancelled) {
+			rc = limg__error_set(LIMG_ECANCELLED, "%s cancelled", method);
+			break;
+		}
+		if (x.abort_code) {
+			rc = x.abort_code;
+			break;
+		}
+		if (cr != CURLE_OK) {
+			rc = map_curl_error(cr, method, url, errbuf);
+			break;
+		}
+		curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &resp->status);
+		if (!is_redirect(resp->status) || !resp->location) {
+			curl_off_t cl = -1;
+			curl_easy_getinfo(c.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+			resp->content_length = cl;
+			resp->final_url = url;
+			url = NULL;
+			break;
+		}
+		if (hop == MAX_REDIRECTS) {
+			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: more than %d redirects", method, req->url, MAX_REDIRECTS);
+			break;
+		}
+		curl_easy_getinfo(c.easy, CURLINFO_REDIRECT_URL, &next);
+		if (!next) {
+			rc = limg__error_set(LIMG_EPROTOCOL, "%s %s: redirect without a usable Location", method, req->url);
+			break;
+		}
+		if (!strncasecmp(url, "https:", 6) && strncasecmp(next, "https:", 6) != 0) {
+			char where[512];
+			redact(where, sizeof where, next);
+			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: refusing a redirect from https to %s", method, req->url,
+			                     where);
+			break;
+		}
+		free(url);
+		if (!(url = strdup(next))) {
+			rc = limg__error_oom();
+			break;
+		}
+		resp->redirected = true;
+	}
+	give_conn(h, &c);
+	free(url);
+	return rc;
+}
+
+bool limg__http_same_origin(const char *a, const char *b)
+{
+	CURLU *ua = curl_url(), *ub = curl_url();
+	char *sa = NULL, *sb = NULL, *ha = NULL, *hb = NULL, *pa = NULL, *pb = NULL;
+	bool same = false;
+
+	if (ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+	    curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK &&
+	    curl_url_get(ua, CURLUPART_SCHEME, &sa, 0) == CURLUE_OK &&
+	    curl_url_get(ub, CURLUPART_SCHEME, &sb, 0) == CURLUE_OK &&
+	    curl_url_get(ua, CURLUPART_HOST, &ha, 0) == CURLUE_OK && curl_url_get(ub, CURLUPART_HOST, &hb, 0) == CURLUE_OK &&
+	    curl_url_get(ua, CURLUPART_PORT, &pa, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+	    curl_url_get(ub, CURLUPART_PORT, &pb, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		same = !strcasecmp(sa, sb) && !strcasecmp(ha, hb) && !strcmp(pa, pb);
+	curl_free(sa);
+	curl_free(sb);
+	curl_free(ha);
+	curl_free(hb);
+	curl_free(pa);
+	curl_free(pb);
+	curl_url_cleanup(ua);
+	curl_url_cleanup(ub);
+	return same;
+}
+
+int limg__http_escape(limg_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char enc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		             ch == '-' || ch == '.' || ch == '_' || ch == '~';
+		if (limg__buf_put(out, plain ? (const char *)&ch : enc, plain ? 1 : 3) < 0)
+			return LIMG_ENOMEM;
+	}
+	return 0;
+}

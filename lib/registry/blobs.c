@@ -1,0 +1,152 @@
+/* Blobs: streamed to the caller's sink, verified, resumed with Range after a break. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "digest/digest_internal.h"
+#include "registry_internal.h"
+
+int limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t size)
+{
+	static const limg_blob_fetch_opts defaults = LIMG_BLOB_FETCH_OPTS_INIT;
+
+	if (!opts || size < sizeof(size_t))
+		return limg__error_invalid("opts");
+	memset(opts, 0, size);
+	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
+	opts->size = size;
+	return 0;
+}
+
+struct fetch {
+	const limg_blob_fetch_opts *o;
+	const char *what;
+	int64_t expected;  /* -1: unknown */
+	int64_t offset;    /* bytes the caller has (given before, plus delivered) */
+	int64_t skip;      /* bytes of this answer to drop: the server ignored our Range */
+	limg_hasher *hasher;
+};
+
+/* The answer to a (resumed) request must continue exactly where we are. */
+static int on_start(const limg__http_resp *resp, void *payload)
+{
+	struct fetch *f = payload;
+	long long start = -1;
+
+	f->skip = 0;
+	if (f->offset == 0)
+		return 0;
+	if (resp->status == 200) {
+		f->skip = f->offset; /* the whole blob again: drop what we have */
+		return 0;
+	}
+	if (resp->status != 206 || !resp->content_range || sscanf(resp->content_range, "bytes %lld-", &start) != 1 ||
+	    start != f->offset)
+		return limg__error_set(LIMG_EPROTOCOL, "%s: asked for bytes from %lld, got %s", f->what,
+		                       (long long)f->offset, resp->content_range ? resp->content_range : "no Content-Range");
+	return 0;
+}
+
+static int on_data(const void *data, size_t len, void *payload)
+{
+	struct fetch *f = payload;
+	const char *p = data;
+	int rc;
+
+	if (f->skip) {
+		size_t drop = (int64_t)len < f->skip ? len : (size_t)f->skip;
+		f->skip -= (int64_t)drop;
+		p += drop;
+		len -= drop;
+		if (!len)
+			return 0;
+	}
+	if (f->expected >= 0 && f->offset + (int64_t)len > f->expected)
+		return limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: more than the expected %lld bytes", f->what,
+		                       (long long)f->expected);
+	if (f->hasher)
+		limg_hasher_update(f->hasher, p, len);
+	if ((rc = f->o->sink(p, len, f->o->payload)) != 0)
+		return rc;
+	f->offset += (int64_t)len;
+	return 0;
+}
+
+int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
+                             const limg_blob_fetch_opts *opts)
+{
+	limg_blob_fetch_opts o = LIMG_BLOB_FETCH_OPTS_INIT;
+	struct fetch f = { &o, NULL, size < 0 ? -1 : size, 0, 0, NULL };
+	limg__http_resp resp;
+	limg__call call = { 0 };
+	char *path = NULL, *scope = NULL, *what = NULL;
+	int rc, algo = 0;
+
+	if (!r)
+		return limg__error_invalid("registry");
+	if (opts) {
+		if ((rc = limg__opts_check(opts, sizeof o, "limg_blob_fetch_opts")) < 0)
+			return rc;
+		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+	}
+	if (!o.sink)
+		return limg__error_invalid("sink");
+	if (o.offset < 0 || (o.verify && o.offset > 0))
+		return limg__error_set(LIMG_EINVALID, "invalid argument: a verified fetch starts at offset 0");
+	if ((rc = limg__registry_check_name(repo)) < 0)
+		return rc;
+	if (!digest)
+		return limg__error_invalid("digest");
+	if ((rc = limg__digest_check(digest, strlen(digest), &algo)) < 0)
+		return limg__digest_raise(rc, digest, strlen(digest));
+	if (f.expected >= 0 && o.offset >= f.expected)
+		return o.offset == f.expected ? 0 : limg__error_set(LIMG_EINVALID, "offset past the end of %s", digest);
+	limg__http_resp_init(&resp);
+	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
+	    asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	if (o.verify && (rc = limg_hasher_new(&f.hasher, algo)) < 0)
+		goto out;
+	f.what = what;
+	f.offset = o.offset;
+	call.url = path;
+	call.scope = scope;
+	call.what = what;
+	call.sink = on_data;
+	call.start = on_start;
+	call.payload = &f;
+	call.max_body = 64 * 1024;
+	call.resume_from = &f.offset;
+	for (;;) {
+		rc = limg__registry_call(r, &call, &resp);
+		if (rc < 0)
+			goto out;
+		if (resp.status != 200 && resp.status != 206) {
+			rc = limg__registry_error(&resp, what);
+			goto out;
+		}
+		/* the body ended cleanly, but short: ask for the rest */
+		if (f.expected >= 0 && f.offset < f.expected && resp.delivered > 0)
+			continue;
+		break;
+	}
+	if (f.expected >= 0 && f.offset != f.expected) {
+		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: got %lld bytes, expected %lld", what, (long long)f.offset,
+		                     (long long)f.expected);
+		goto out;
+	}
+	if (f.hasher)
+		rc = limg_hasher_verify(f.hasher, digest);
+	if (rc == LIMG_EDIGEST_MISMATCH)
+		limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the bytes received do not match the digest", what);
+out:
+	limg_hasher_free(f.hasher);
+	limg__http_resp_dispose(&resp);
+	free(path);
+	free(scope);
+	free(what);
+	return rc;
+}

@@ -1,0 +1,173 @@
+/* Manifests: HEAD to resolve, GET with digest verification. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "digest/digest_internal.h"
+#include "libimage/manifest.h"
+#include "registry_internal.h"
+
+#define ACCEPT_MANIFESTS                                                                                \
+	LIMG_MEDIA_OCI_INDEX ", " LIMG_MEDIA_OCI_MANIFEST ", " LIMG_MEDIA_DOCKER_LIST ", " LIMG_MEDIA_DOCKER_MANIFEST
+
+struct limg_remote_manifest {
+	char *digest;
+	char *media_type;
+	int64_t size;
+	limg_buf body;
+};
+
+void limg_remote_manifest_free(limg_remote_manifest *m)
+{
+	if (!m)
+		return;
+	free(m->digest);
+	free(m->media_type);
+	limg_buf_dispose(&m->body);
+	free(m);
+}
+
+const char *limg_remote_manifest_digest(const limg_remote_manifest *m)
+{
+	return m ? m->digest : NULL;
+}
+
+const char *limg_remote_manifest_media_type(const limg_remote_manifest *m)
+{
+	return m ? m->media_type : NULL;
+}
+
+int64_t limg_remote_manifest_size(const limg_remote_manifest *m)
+{
+	return m ? m->size : -1;
+}
+
+const void *limg_remote_manifest_body(const limg_remote_manifest *m, size_t *len)
+{
+	if (len)
+		*len = m && m->body.ptr ? m->body.size : 0;
+	return m ? m->body.ptr : NULL;
+}
+
+static char *bare_type(const char *content_type)
+{
+	size_t n;
+
+	if (!content_type)
+		return strdup("");
+	n = strcspn(content_type, ";");
+	while (n && content_type[n - 1] == ' ')
+		n--;
+	return strndup(content_type, n);
+}
+
+static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head)
+{
+	limg_remote_manifest *m = NULL;
+	limg__http_resp resp;
+	limg__call call = { 0 };
+	char *path = NULL, *scope = NULL, *what = NULL;
+	bool by_digest;
+	int rc, algo = LIMG_DIGEST_SHA256;
+
+	if (!out)
+		return limg__error_invalid("out");
+	*out = NULL;
+	if (!r)
+		return limg__error_invalid("registry");
+	if ((rc = limg__registry_check_name(repo)) < 0 || (rc = limg__registry_check_reference(ref, &by_digest)) < 0)
+		return rc;
+	if (by_digest && (rc = limg__digest_check(ref, strlen(ref), &algo)) < 0)
+		return limg__digest_raise(rc, ref, strlen(ref));
+	limg__http_resp_init(&resp);
+	if (asprintf(&path, "/v2/%s/manifests/%s", repo, ref) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
+	    asprintf(&what, "manifest for %s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	call.method = head ? "HEAD" : "GET";
+	call.url = path;
+	call.accept = ACCEPT_MANIFESTS;
+	call.scope = scope;
+	call.what = what;
+	call.max_body = LIMG_MANIFEST_SIZE_MAX;
+	if ((rc = limg__registry_call(r, &call, &resp)) < 0) {
+		if (rc == LIMG_ETOOBIG)
+			rc = limg__error_set(LIMG_ETOOBIG, "%s is over the %d-byte manifest limit", what, LIMG_MANIFEST_SIZE_MAX);
+		goto out;
+	}
+	if (resp.status != 200) {
+		rc = limg__registry_error(&resp, what);
+		goto out;
+	}
+	if (!(m = calloc(1, sizeof *m)) || !(m->media_type = bare_type(resp.content_type))) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	if (!strncmp(m->media_type, "application/vnd.docker.distribution.manifest.v1", 47)) {
+		rc = limg__error_set(LIMG_EUNSUPPORTED, "%s is a schema 1 manifest, which is not supported; the image must "
+		                                        "be pushed again with a current client", what);
+		goto out;
+	}
+	if (head) {
+		/* a HEAD answer is only useful with a digest we can trust the format of */
+		if (!resp.docker_digest || limg__digest_check(resp.docker_digest, strlen(resp.docker_digest), NULL) != 0) {
+			rc = 1; /* tells the caller to GET instead */
+			goto out;
+		}
+		if (by_digest && strcmp(resp.docker_digest, ref) != 0) {
+			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry answered with %s", what, resp.docker_digest);
+			goto out;
+		}
+		m->digest = strdup(resp.docker_digest);
+		m->size = resp.content_length;
+	} else {
+		limg_buf computed = LIMG_BUF_INIT;
+		int header_algo = algo;
+		const char *expect = by_digest ? ref : resp.docker_digest;
+		if (!by_digest && expect && limg__digest_check(expect, strlen(expect), &header_algo) != 0)
+			expect = NULL; /* a malformed header is ignored, as ggcr does; the body's digest is what we keep */
+		if ((rc = limg_digest_compute(&computed, expect ? header_algo : algo, resp.body.ptr, resp.body.size)) < 0)
+			goto out;
+		if (expect && strcmp(computed.ptr, expect) != 0) {
+			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: content hashes to %s, expected %s", what, computed.ptr,
+			                     expect);
+			limg_buf_dispose(&computed);
+			goto out;
+		}
+		m->digest = strdup(computed.ptr);
+		limg_buf_dispose(&computed);
+		m->size = (int64_t)resp.body.size;
+		m->body = resp.body;
+		memset(&resp.body, 0, sizeof resp.body);
+	}
+	if (!m->digest) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	*out = m;
+	m = NULL;
+out:
+	limg_remote_manifest_free(m);
+	limg__http_resp_dispose(&resp);
+	free(path);
+	free(scope);
+	free(what);
+	return rc;
+}
+
+int limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref)
+{
+	int rc = fetch(out, r, repo, ref, true);
+
+	/* no usable digest header, or HEAD not allowed: GET and hash the body */
+	if (rc == 1 || (rc == LIMG_EHTTP && limg_error_http_status(limg_error_last()) == 405))
+		return fetch(out, r, repo, ref, false);
+	return rc;
+}
+
+int limg_registry_manifest_get(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref)
+{
+	return fetch(out, r, repo, ref, false);
+}

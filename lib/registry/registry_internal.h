@@ -1,0 +1,56 @@
+/* The inside of limg_registry: settings, the chosen endpoint, and the request loop. */
+#ifndef LIMG_REGISTRY_INTERNAL_H
+#define LIMG_REGISTRY_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "auth/auth.h"
+#include "http/http.h"
+#include "libimage/registry.h"
+
+struct limg_registry {
+	limg_context *ctx;
+	limg_registry_opts o;
+	char *domain;   /* as references name it: "docker.io" */
+	char *host;     /* where it is served: "registry-1.docker.io" */
+	char *base;     /* "https://host" or, for an insecure registry that needs it, "http://host" */
+	bool insecure;
+	bool settled;   /* base is known to work */
+	pthread_mutex_t lock;
+	limg__http *http;
+	limg__auth *auth;
+	char *ca_file, *client_cert, *client_key; /* from certs.d */
+};
+
+/* One logical request: the loop adds authentication and retries. */
+typedef struct {
+	const char *method;
+	const char *url;          /* absolute, or a path under base */
+	const char *accept;
+	const char *scope;        /* token scope: "repository:<name>:pull" */
+	const char *what;         /* names the thing in error messages */
+	limg__http_sink sink;
+	limg__http_start start;
+	void *payload;
+	size_t max_body;
+	int64_t *resume_from;     /* when set, retries ask for "bytes=<*resume_from>-" */
+} limg__call;
+
+/* Runs a call: auth on 401 (once), retries on transport errors, 5xx and
+ * 429 with backoff. 0 with the final answer in @resp (any status), or a
+ * transport/auth error. */
+int limg__registry_call(limg_registry *r, const limg__call *call, limg__http_resp *resp);
+
+/* Turns an unwanted answer into the error it means (registry JSON errors
+ * mapped to codes; HTTP status, registry code and Retry-After recorded). */
+int limg__registry_error(const limg__http_resp *resp, const char *what);
+
+/* Retry-After in seconds (delta or HTTP-date), or -1. */
+long limg__retry_after_seconds(const char *value);
+
+/* Checks a repository path and a tag-or-digest for use in a URL. */
+int limg__registry_check_name(const char *repository);
+int limg__registry_check_reference(const char *reference, bool *is_digest);
+
+#endif
