@@ -2,7 +2,7 @@
 # Sets everything up on a fresh Debian machine and runs every test:
 # build, unit and conformance tests, valgrind, header/symbol/ABI/install
 # gates, the whole suite again under ASan+UBSan, and a short fuzz run.
-#   LIMG_FUZZ_SECONDS=N  seconds per fuzz target (default 15)
+#   LIMG_FUZZ_SECONDS=N  seconds per fuzz target (default 10)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
@@ -26,7 +26,7 @@ cmake --build build-asan -j"$jobs" > build-asan/build.log 2>&1 || { cat build-as
 summary+=("ctest under ASan+UBSan: passed")
 
 step "libFuzzer"
-LIMG_FUZZ_BUILD=$src/build-fuzz tests/fuzz/run.sh "${LIMG_FUZZ_SECONDS:-15}"
+LIMG_FUZZ_BUILD=$src/build-fuzz tests/fuzz/run.sh "${LIMG_FUZZ_SECONDS:-10}"
 summary+=("fuzz targets: no crashes")
 
 step "summary"

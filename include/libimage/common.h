@@ -58,6 +58,15 @@ typedef struct limg_buf {
  */
 LIMG_EXTERN(void) limg_buf_dispose(limg_buf *buf);
 
+/**
+ * Replaces a buffer's contents with a copy of @p len bytes (NUL-terminated),
+ * for callbacks that hand data back to the library.
+ *
+ * @return 0, LIMG_EINVALID, LIMG_ENOMEM
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_buf_set(limg_buf *buf, const void *data, size_t len);
+
 LIMG_END_DECL
 
 #endif /* LIBIMAGE_COMMON_H */

@@ -50,3 +50,13 @@ int limg__buf_put(limg_buf *buf, const void *data, size_t len)
 	buf->ptr[buf->size] = '\0';
 	return 0;
 }
+
+int limg_buf_set(limg_buf *buf, const void *data, size_t len)
+{
+	if (!buf || (!data && len))
+		return limg__error_invalid(buf ? "data" : "buf");
+	if (buf->ptr && !buf->reserved)
+		buf->ptr = NULL; /* borrowed memory is not ours to reuse */
+	buf->size = 0;
+	return limg__buf_put(buf, data, len);
+}

@@ -155,6 +155,11 @@ bool limg__ref_match_name(const char *s, size_t n, size_t *domain_len)
 	return true;
 }
 
+bool limg__ref_match_path(const char *s, size_t n)
+{
+	return scan_path(s, 0, n, false) == n;
+}
+
 bool limg__ref_match_tag(const char *s, size_t n)
 {
 	if (n == 0 || n > 128 || !is_word(s[0]))

@@ -22,6 +22,8 @@ typedef struct limg__ref_spans {
 bool limg__ref_match_reference(const char *s, size_t n, bool fold, limg__ref_spans *out);
 /* [domain "/"] path, splitting off the domain as the Go regexp does. */
 bool limg__ref_match_name(const char *s, size_t n, size_t *domain_len);
+/* The path alone (what the registry API calls a repository name). */
+bool limg__ref_match_path(const char *s, size_t n);
 /* host [":" port], host a DNS name or a bracketed IPv6 literal. */
 bool limg__ref_match_domain(const char *s, size_t n);
 /* Exactly 64 lowercase hex digits. */

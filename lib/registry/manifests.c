@@ -98,6 +98,11 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 		goto out;
 	}
 	if (resp.status != 200) {
+		/* HEAD answers carry no error body: GET once for the registry's own words */
+		if (head && !resp.body.size && resp.status >= 400) {
+			rc = 2;
+			goto out;
+		}
 		rc = limg__registry_error(&resp, what);
 		goto out;
 	}
@@ -161,8 +166,8 @@ int limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *r, co
 {
 	int rc = fetch(out, r, repo, ref, true);
 
-	/* no usable digest header, or HEAD not allowed: GET and hash the body */
-	if (rc == 1 || (rc == LIMG_EHTTP && limg_error_http_status(limg_error_last()) == 405))
+	/* no usable digest header, or an error to explain: GET (and hash the body) */
+	if (rc == 1 || rc == 2)
 		return fetch(out, r, repo, ref, false);
 	return rc;
 }

@@ -17,7 +17,8 @@
 
 int limg__registry_check_name(const char *repository)
 {
-	if (!repository || !limg__ref_match_name(repository, strlen(repository), NULL))
+	if (!repository || !limg__ref_match_path(repository, strlen(repository)) ||
+	    strlen(repository) > LIMG_REF_PATH_MAX)
 		return limg__error_set(LIMG_EREF_FORMAT, "invalid repository name \"%.100s\"", repository ? repository : "");
 	return 0;
 }

@@ -1,0 +1,193 @@
+"""TLS, basic auth, bearer tokens and Docker's credential sources, against the real registry."""
+import base64
+import json
+import os
+import shutil
+import stat
+import tempfile
+import unittest
+
+from fixtures import images, registry
+from tool import ENV, Failed, registry_tool
+
+SECRET = "s3cret-Passw0rd"
+
+
+def write_docker_config(directory, config):
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(config, f)
+
+
+class TlsBasic(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = registry.Registry(tls=True, users={"bob": SECRET})
+        cls.img = images.Image(images.sample_layers("tls"))
+        cls.reg.push("team/tls", "v1", cls.img)
+        cls.tmp = tempfile.mkdtemp()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.stop()
+        shutil.rmtree(cls.tmp)
+
+    def head(self, *opts):
+        return registry_tool(*(["--insecure=0"] + list(opts) + ["head", self.reg.host, "team/tls", "v1"])).split()[0]
+
+    def test_ca_file(self):
+        self.assertEqual(self.head("--ca", self.reg.ca.cert_path, "--user", "bob", "--password", SECRET),
+                         self.img.manifest.digest)
+
+    def test_certs_dir_convention(self):
+        certs = os.path.join(self.tmp, "certs.d")
+        os.makedirs(os.path.join(certs, self.reg.host), exist_ok=True)
+        shutil.copy(self.reg.ca.cert_path, os.path.join(certs, self.reg.host, "ca.crt"))
+        self.assertEqual(self.head("--certs-dir", certs, "--user", "bob", "--password", SECRET),
+                         self.img.manifest.digest)
+
+    def test_untrusted_certificate_refused(self):
+        with self.assertRaises(Failed) as e:
+            self.head("--certs-dir", self.tmp, "--user", "bob", "--password", SECRET)
+        self.assertEqual(e.exception.code, "LIMG_ETLS")
+
+    def test_tls_verify_off(self):
+        self.assertEqual(self.head("--tls-verify=0", "--certs-dir", self.tmp, "--user", "bob", "--password", SECRET),
+                         self.img.manifest.digest)
+
+    def test_wrong_password_is_an_auth_error_without_the_secret(self):
+        with self.assertRaises(Failed) as e:
+            self.head("--ca", self.reg.ca.cert_path, "--user", "bob", "--password", "wrong-" + SECRET)
+        self.assertEqual(e.exception.code, "LIMG_EAUTH")
+        self.assertEqual(e.exception.error["http_status"], 401)
+        self.assertNotIn(SECRET, str(e.exception))
+
+    def test_no_credentials(self):
+        with self.assertRaises(Failed) as e:
+            self.head("--ca", self.reg.ca.cert_path, "--config-dir", self.tmp)
+        self.assertEqual(e.exception.code, "LIMG_EAUTH")
+
+    def test_docker_config_auths(self):
+        conf = os.path.join(self.tmp, "docker-auths")
+        write_docker_config(conf, {"auths": {self.reg.host: {
+            "auth": base64.b64encode(("bob:" + SECRET).encode()).decode()}}})
+        self.assertEqual(self.head("--ca", self.reg.ca.cert_path, "--config-dir", conf), self.img.manifest.digest)
+
+    def test_docker_config_from_environment(self):
+        conf = os.path.join(self.tmp, "docker-env")
+        write_docker_config(conf, {"auths": {"https://" + self.reg.host: {
+            "auth": base64.b64encode(("bob:" + SECRET).encode()).decode()}}})
+        out = registry_tool("--insecure=0", "--ca", self.reg.ca.cert_path, "head", self.reg.host, "team/tls", "v1",
+                            env=dict(ENV, DOCKER_CONFIG=conf))
+        self.assertEqual(out.split()[0], self.img.manifest.digest)
+
+    def test_corrupt_docker_config(self):
+        conf = os.path.join(self.tmp, "docker-bad")
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(conf, "config.json"), "w") as f:
+            f.write("{not json")
+        with self.assertRaises(Failed) as e:
+            self.head("--ca", self.reg.ca.cert_path, "--config-dir", conf)
+        self.assertEqual(e.exception.code, "LIMG_ECORRUPT")
+        self.assertIn("config.json", e.exception.error["message"])
+
+
+class Tokens(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = registry.Registry(token=True, users={"alice": SECRET}, anonymous_pull=False)
+        cls.img = images.Image(images.sample_layers("tok"))
+        cls.reg.push("team/app", "v1", cls.img)
+        cls.tmp = tempfile.mkdtemp()
+        cls.bin = os.path.join(cls.tmp, "bin")
+        os.makedirs(cls.bin)
+        # a credential helper, as docker-credential-* speak the protocol
+        helper = os.path.join(cls.bin, "docker-credential-limgtest")
+        with open(helper, "w") as f:
+            f.write("#!/bin/sh\nread server\nif [ \"$server\" = \"%s\" ]; then\n"
+                    "  printf '{\"ServerURL\":\"%%s\",\"Username\":\"alice\",\"Secret\":\"%s\"}' \"$server\"\n"
+                    "else\n  echo 'credentials not found in native keychain'\n  exit 1\nfi\n"
+                    % (cls.reg.host, SECRET))
+        os.chmod(helper, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.stop()
+        shutil.rmtree(cls.tmp)
+
+    def setUp(self):
+        self.reg.token_server.requests.clear()
+
+    def test_anonymous_is_denied(self):
+        with self.assertRaises(Failed) as e:
+            registry_tool("--config-dir", "", "head", self.reg.host, "team/app", "v1")
+        self.assertEqual(e.exception.code, "LIMG_EAUTH")
+
+    def test_token_flow_with_credentials(self):
+        out = registry_tool("--user", "alice", "--password", SECRET, "get", self.reg.host, "team/app", "v1",
+                            os.path.join(self.tmp, "m"))
+        self.assertEqual(out.split()[0], self.img.manifest.digest)
+        path, query, auth = self.reg.token_server.requests[0]
+        self.assertEqual(query["service"], ["libimage-test-registry"])
+        self.assertEqual(query["scope"], ["repository:team/app:pull"])
+        self.assertEqual(query["account"], ["alice"])
+        self.assertTrue(auth.startswith("Basic "))
+
+    def test_token_reused_across_requests(self):
+        # one 401, one token, then the request again with it: no second token request
+        layer = self.img.layers[0].blob
+        registry_tool("--user", "alice", "--password", SECRET, "blob", self.reg.host, "team/app", layer.digest,
+                      layer.size, os.path.join(self.tmp, "b"))
+        self.assertEqual(len(self.reg.token_server.requests), 1)
+
+    def test_credentials_from_helper(self):
+        conf = os.path.join(self.tmp, "helper-conf")
+        write_docker_config(conf, {"credsStore": "limgtest"})
+        env = dict(ENV, PATH=self.bin + os.pathsep + ENV["PATH"])
+        out = registry_tool("--config-dir", conf, "head", self.reg.host, "team/app", "v1", env=env)
+        self.assertEqual(out.split()[0], self.img.manifest.digest)
+
+    def test_cred_helpers_entry_wins(self):
+        conf = os.path.join(self.tmp, "helpers-conf")
+        write_docker_config(conf, {"credsStore": "nosuchhelper", "credHelpers": {self.reg.host: "limgtest"}})
+        env = dict(ENV, PATH=self.bin + os.pathsep + ENV["PATH"])
+        out = registry_tool("--config-dir", conf, "head", self.reg.host, "team/app", "v1", env=env)
+        self.assertEqual(out.split()[0], self.img.manifest.digest)
+
+    def test_missing_helper_falls_back_to_anonymous(self):
+        conf = os.path.join(self.tmp, "missing-helper")
+        write_docker_config(conf, {"credsStore": "nosuchhelper"})
+        with self.assertRaises(Failed) as e:
+            registry_tool("--config-dir", conf, "head", self.reg.host, "team/app", "v1")
+        # anonymous was tried (and this registry refuses it): an auth error, not a helper crash
+        self.assertEqual(e.exception.code, "LIMG_EAUTH")
+        self.assertIsNone(self.reg.token_server.requests[-1][2])
+
+    def test_wrong_credentials(self):
+        with self.assertRaises(Failed) as e:
+            registry_tool("--user", "alice", "--password", "nope", "head", self.reg.host, "team/app", "v1")
+        self.assertEqual(e.exception.code, "LIMG_EAUTH")
+        self.assertNotIn("nope", e.exception.error["message"])
+
+    def test_malformed_token_answer(self):
+        self.reg.token_server.fail_next.append((200, "this is not json"))
+        with self.assertRaises(Failed) as e:
+            registry_tool("--user", "alice", "--password", SECRET, "head", self.reg.host, "team/app", "v1")
+        self.assertEqual(e.exception.code, "LIMG_EPROTOCOL")
+
+    def test_catalog_scope(self):
+        out = registry_tool("--user", "alice", "--password", SECRET, "catalog", self.reg.host)
+        self.assertEqual(out.split(), ["team/app"])
+        self.assertEqual(self.reg.token_server.requests[0][1]["scope"], ["registry:catalog:*"])
+
+    def test_identity_token(self):
+        self.reg.token_server.refresh_tokens = {"refresh-abc": "alice"}
+        conf = os.path.join(self.tmp, "identity")
+        write_docker_config(conf, {"auths": {self.reg.host: {"identitytoken": "refresh-abc"}}})
+        out = registry_tool("--config-dir", conf, "head", self.reg.host, "team/app", "v1")
+        self.assertEqual(out.split()[0], self.img.manifest.digest)
+        self.assertEqual(self.reg.token_server.requests[0][1]["grant_type"], ["refresh_token"])
+
+
+if __name__ == "__main__":
+    unittest.main()

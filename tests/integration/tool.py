@@ -1,0 +1,33 @@
+"""Runs the C test tools and parses what they print."""
+import json
+import os
+import subprocess
+
+BUILD = os.environ.get("LIMG_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+TOOLS = os.path.join(BUILD, "tests")
+EXAMPLES = os.path.join(BUILD, "examples")
+
+# Never let a proxy from the environment see test traffic.
+ENV = dict(os.environ, NO_PROXY="*", no_proxy="*")
+for var in ("http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+    ENV.pop(var, None)
+
+
+class Failed(Exception):
+    def __init__(self, error, stderr):
+        super().__init__(stderr)
+        self.error = error
+        self.code = error.get("code")
+
+
+def registry_tool(*args, env=None, timeout=120):
+    """Runs limg-test-registry; returns stdout, or raises Failed with the parsed error."""
+    p = subprocess.run([os.path.join(TOOLS, "limg-test-registry")] + [str(a) for a in args], capture_output=True,
+                       text=True, env=env or ENV, timeout=timeout)
+    if p.returncode == 0:
+        return p.stdout
+    try:
+        error = json.loads(p.stderr.strip().splitlines()[-1])
+    except Exception:
+        raise AssertionError("tool failed without a JSON error (exit %d): %s" % (p.returncode, p.stderr))
+    raise Failed(error, p.stderr)
