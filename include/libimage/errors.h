@@ -31,6 +31,7 @@ typedef enum limg_error_t {
 	LIMG_ENOSPACE = -11,            /**< no space left on the device, or a file size limit hit @since 0.1 */
 	LIMG_ETOOBIG = -12,             /**< input larger than the limit for its kind @since 0.1 */
 	LIMG_EUNSUPPORTED = -13,        /**< a valid but unsupported format (e.g. schema1 manifests) @since 0.1 */
+	LIMG_ECONFLICT = -14,           /**< the request conflicts with the state (e.g. removing a shared image) @since 0.1 */
 	LIMG_ITEROVER = -31,            /**< an iterator has no more items (not an error) */
 
 	/* image references (-100 .. -119) */

@@ -16,5 +16,7 @@
 #include "store.h"
 #include "tags.h"
 #include "registry.h"
+#include "pull.h"
+#include "images.h"
 
 #endif /* LIBIMAGE_H */

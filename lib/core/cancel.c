@@ -7,6 +7,7 @@
 
 struct limg_cancel {
 	atomic_int requested;
+	const limg_cancel *parent; /* set before any thread uses the token */
 };
 
 int limg_cancel_new(limg_cancel **out)
@@ -16,6 +17,7 @@ int limg_cancel_new(limg_cancel **out)
 	if (!(*out = malloc(sizeof **out)))
 		return limg__error_oom();
 	atomic_init(&(*out)->requested, 0);
+	(*out)->parent = NULL;
 	return 0;
 }
 
@@ -32,5 +34,12 @@ void limg_cancel_request(limg_cancel *c)
 
 int limg_cancel_requested(const limg_cancel *c)
 {
-	return c ? atomic_load(&((limg_cancel *)c)->requested) : 0;
+	if (!c)
+		return 0;
+	return atomic_load(&((limg_cancel *)c)->requested) || limg_cancel_requested(c->parent);
+}
+
+void limg__cancel_link(limg_cancel *child, const limg_cancel *parent)
+{
+	child->parent = parent;
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "libimage/common.h"
 #include "libimage/context.h"
@@ -33,6 +34,20 @@ int limg__error_invalid(const char *what);
 void limg__error_set_http(int http_status, const char *registry_code);
 void limg__error_set_retry_after(long seconds);
 
+/* A copy of the thread's last error, to carry it to another thread. */
+typedef struct {
+	int code, http_status;
+	long retry_after;
+	char registry_code[64];
+	char message[1024];
+} limg__error_copy;
+void limg__error_save(limg__error_copy *copy);
+int limg__error_restore(const limg__error_copy *copy);
+
+/* Makes @child also report cancellation when @parent is cancelled. */
+struct limg_cancel;
+void limg__cancel_link(struct limg_cancel *child, const struct limg_cancel *parent);
+
 /* Writes @s (of @n bytes) into @dst as printable, quoted, truncated text,
  * so that hostile input can be named in a message without harm. */
 void limg__quote(char *dst, size_t cap, const char *s, size_t n);
@@ -43,6 +58,9 @@ void limg__sanitize(char *dst, size_t cap, const char *s, size_t n);
  * size field, and bytes past what this build knows must be zero (a newer
  * caller asking for something we cannot do). */
 int limg__opts_check(const void *opts, size_t known_size, const char *name);
+
+/* RFC 3339 ("2024-01-15T10:00:00.123Z", "...+02:00") to seconds since the epoch, or -1. */
+int64_t limg__parse_rfc3339(const char *text);
 
 /* Buffer growth; all return 0 or LIMG_ENOMEM (error raised). */
 int limg__buf_grow(limg_buf *buf, size_t need);

@@ -37,6 +37,7 @@ static const struct {
 	{ LIMG_ENOSPACE, "LIMG_ENOSPACE", "no space left on device" },
 	{ LIMG_ETOOBIG, "LIMG_ETOOBIG", "too large" },
 	{ LIMG_EUNSUPPORTED, "LIMG_EUNSUPPORTED", "unsupported" },
+	{ LIMG_ECONFLICT, "LIMG_ECONFLICT", "conflict" },
 	{ LIMG_ITEROVER, "LIMG_ITEROVER", "no more items" },
 	{ LIMG_EREF_FORMAT, "LIMG_EREF_FORMAT", "invalid reference format" },
 	{ LIMG_EREF_UPPERCASE, "LIMG_EREF_UPPERCASE", "repository name must be lowercase" },
@@ -210,4 +211,23 @@ int limg__opts_check(const void *opts, size_t known_size, const char *name)
 			return limg__error_set(LIMG_EVERSION,
 			                       "%s: sets a field this version of libimage does not know", name);
 	return 0;
+}
+
+void limg__error_save(limg__error_copy *c)
+{
+	c->code = last_error.code;
+	c->http_status = last_error.http_status;
+	c->retry_after = last_error.retry_after;
+	memcpy(c->registry_code, last_error.registry_code, sizeof c->registry_code);
+	memcpy(c->message, last_error.message, sizeof c->message);
+}
+
+int limg__error_restore(const limg__error_copy *c)
+{
+	last_error.code = c->code;
+	last_error.http_status = c->http_status;
+	last_error.retry_after = c->retry_after;
+	memcpy(last_error.registry_code, c->registry_code, sizeof c->registry_code);
+	memcpy(last_error.message, c->message, sizeof c->message);
+	return c->code;
 }

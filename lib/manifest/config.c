@@ -24,36 +24,6 @@ static const char *str_field(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* RFC 3339 ("2024-01-15T10:00:00.123Z", "...+02:00") to seconds, or -1. */
-static int64_t parse_time(const char *s)
-{
-	struct tm tm;
-	int64_t t;
-	int n = 0, sign, oh, om;
-	const char *p;
-
-	if (!s)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	           &tm.tm_sec, &n) != 6 || !n)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = (int64_t)timegm(&tm);
-	p = s + n;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (*p == 'Z' || *p == 'z')
-		return t;
-	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2) {
-		sign = *p == '+' ? 1 : -1;
-		return t - sign * (oh * 3600 + om * 60);
-	}
-	return -1;
-}
-
 static int parse(limg_image_config *c, const void *data, size_t len)
 {
 	const cJSON *diff_ids, *d, *history, *settings;
@@ -63,7 +33,7 @@ static int parse(limg_image_config *c, const void *data, size_t len)
 	if (!cJSON_IsObject(c->doc))
 		return limg__error_set(LIMG_EMANIFEST, "invalid image config: not a JSON object");
 	c->created = str_field(c->doc, "created");
-	c->created_unix = parse_time(c->created);
+	c->created_unix = limg__parse_rfc3339(c->created);
 	c->architecture = str_field(c->doc, "architecture");
 	c->os = str_field(c->doc, "os");
 	c->variant = str_field(c->doc, "variant");

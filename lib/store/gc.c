@@ -103,6 +103,8 @@ int limg_store_gc(limg_store *s, const limg_gc_opts *opts)
 			rc = 0; /* removed by someone else meanwhile */
 		removed++;
 	}
+	if (rc == 0 && !o.dry_run)
+		rc = limg__store_layer_info_sweep(s, &reached);
 	if (rc == 0 && o.ingest_max_age >= 0) {
 		if ((rc = sweep_ingests(s->ingest_dir, &o)) == 0)
 			rc = sweep_ingests(s->tmp_dir, &o);

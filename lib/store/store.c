@@ -107,13 +107,15 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 	s->lock_path = join(path, ".libimage/index.lock");
 	s->ingest_dir = join(path, ".libimage/ingest");
 	s->tmp_dir = join(path, ".libimage/tmp");
-	if (!s->root || !s->index_path || !s->lock_path || !s->ingest_dir || !s->tmp_dir) {
+	s->layers_dir = join(path, ".libimage/layers");
+	if (!s->root || !s->index_path || !s->lock_path || !s->ingest_dir || !s->tmp_dir || !s->layers_dir) {
 		rc = limg__error_oom();
 		goto fail;
 	}
 	if (o.create && (rc = limg__fs_mkdirs(path)) < 0)
 		goto fail;
-	if ((rc = limg__fs_mkdirs(s->ingest_dir)) < 0 || (rc = limg__fs_mkdirs(s->tmp_dir)) < 0)
+	if ((rc = limg__fs_mkdirs(s->ingest_dir)) < 0 || (rc = limg__fs_mkdirs(s->tmp_dir)) < 0 ||
+	    (rc = limg__fs_mkdirs(s->layers_dir)) < 0)
 		goto fail;
 	if ((rc = check_layout(s, o.create != 0)) < 0)
 		goto fail;
@@ -134,6 +136,7 @@ void limg_store_close(limg_store *s)
 	free(s->lock_path);
 	free(s->ingest_dir);
 	free(s->tmp_dir);
+	free(s->layers_dir);
 	free(s);
 }
 

@@ -15,6 +15,7 @@ struct limg_store {
 	char *lock_path;  /* root/.libimage/index.lock: serializes index.json updates */
 	char *ingest_dir; /* root/.libimage/ingest: resumable partial blobs */
 	char *tmp_dir;    /* root/.libimage/tmp: private copies when an ingest is busy */
+	char *layers_dir; /* root/.libimage/layers: uncompressed digest and size per layer */
 };
 
 /* Largest index.json we read, and the largest manifest/index/config blob
@@ -49,5 +50,13 @@ int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *p
 typedef int (*limg__problem_cb)(const char *subject, int code, const char *message, void *payload);
 int limg__store_reach(limg_store *s, const cJSON *index, limg__strset *reached, limg__problem_cb problem,
                       void *payload);
+
+/* What pull learnt about a layer: its uncompressed digest and size, kept in
+ * .libimage/layers so listings need not inflate layers again. */
+int limg__store_layer_info_put(limg_store *s, const char *digest, const char *diff_id, int64_t size);
+/* 0, or LIMG_ENOTFOUND (not raised) when nothing is known. */
+int limg__store_layer_info_get(limg_store *s, const char *digest, char diff_id[160], int64_t *size);
+/* Drops layer facts of blobs that are gone. */
+int limg__store_layer_info_sweep(limg_store *s, const limg__strset *keep);
 
 #endif

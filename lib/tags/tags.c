@@ -86,7 +86,8 @@ static cJSON *new_entry(const char *media_type, const char *digest, int64_t size
 	    !cJSON_AddNumberToObject(e, "size", (double)size))
 		goto fail;
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(like, "annotations"))
-		if (!strncmp(a->string, LIMG_CACHE_PREFIX, strlen(LIMG_CACHE_PREFIX)) && cJSON_IsString(a))
+		if (!strncmp(a->string, LIMG_CACHE_PREFIX, strlen(LIMG_CACHE_PREFIX)) && cJSON_IsString(a) &&
+		    (!reference || strcmp(a->string, LIMG_REPOSITORY_KEY) != 0))
 			if (!cJSON_AddStringToObject(ann, a->string, a->valuestring))
 				goto fail;
 	if (reference && !cJSON_AddStringToObject(ann, LIMG_REF_NAME_KEY, reference))
@@ -346,5 +347,41 @@ int limg__tags_annotate(limg_store *s, const char *digest, const char *const *ke
 {
 	struct annotate_args a = { digest, keys, values, n };
 	int rc = edit_index(s, do_annotate, &a);
+	return rc < 0 ? rc : 0;
+}
+
+struct keep_args {
+	limg_store *store;
+	const char *digest, *repository;
+};
+
+static int do_keep(cJSON *manifests, void *payload)
+{
+	struct keep_args *a = payload;
+	cJSON *e, *ann;
+	char *media_type = NULL;
+	int64_t size;
+	int rc;
+
+	cJSON_ArrayForEach(e, manifests)
+		if (digest_is(e, a->digest))
+			return 0; /* already listed, tagged or not */
+	if ((rc = describe(a->store, a->digest, &media_type, &size)) < 0)
+		return rc;
+	e = new_entry(media_type, a->digest, size, NULL, NULL);
+	free(media_type);
+	if (!e || !(ann = cJSON_AddObjectToObject(e, "annotations")) ||
+	    !cJSON_AddStringToObject(ann, LIMG_REPOSITORY_KEY, a->repository)) {
+		cJSON_Delete(e);
+		return limg__error_oom();
+	}
+	cJSON_AddItemToArray(manifests, e);
+	return 1;
+}
+
+int limg__tags_keep_untagged(limg_store *s, const char *digest, const char *repository)
+{
+	struct keep_args a = { s, digest, repository };
+	int rc = edit_index(s, do_keep, &a);
 	return rc < 0 ? rc : 0;
 }

@@ -19,4 +19,13 @@ const char *limg__entry_digest(const cJSON *entry);
 int limg__tags_annotate(limg_store *store, const char *digest, const char *const *keys, const char *const *values,
                         size_t n);
 
+/* An image pulled by digest: kept as an untagged entry that remembers its
+ * repository (annotation io.libimage.repository), unless already listed. */
+int limg__tags_keep_untagged(limg_store *store, const char *digest, const char *repository);
+
+#define LIMG_REPOSITORY_KEY "io.libimage.repository"
+#define LIMG_CACHE_ID_KEY "io.libimage.image.id"
+#define LIMG_CACHE_CREATED_KEY "io.libimage.image.created"
+#define LIMG_CACHE_SIZE_KEY "io.libimage.image.size"
+
 #endif

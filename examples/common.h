@@ -1,0 +1,34 @@
+/* What the example programs share: options, the store location, Docker-style errors. */
+#ifndef LIMG_EXAMPLES_COMMON_H
+#define LIMG_EXAMPLES_COMMON_H
+
+#include <libimage/libimage.h>
+
+struct cli {
+	const char *store_dir;  /* --store, else $LIBIMAGE_STORE, $XDG_DATA_HOME/libimage, ~/.local/share/libimage */
+	const char *platform;   /* --platform */
+	const char *cert_dir;   /* --cert-dir */
+	int tls_verify;         /* --tls-verify=false turns it off */
+	limg_registry_opts registry;
+	char store_buf[4096];
+};
+
+/* Consumes a common option at argv[*i]; returns 1 if it was one, 0 if not,
+ * -1 after printing an error. */
+int cli_option(struct cli *c, int argc, char **argv, int *i);
+
+/* Fills in defaults after the options; opens the store (created if asked). */
+int cli_open_store(struct cli *c, limg_store **out, int create);
+
+/* Prints "Error response from daemon: <message>" as docker does, returns 1. */
+int cli_fail(const char *prefix);
+
+#define CLI_COMMON_USAGE                                                                              \
+	"  --store DIR          the image store (default $LIBIMAGE_STORE, $XDG_DATA_HOME/libimage\n"  \
+	"                       or ~/.local/share/libimage)\n"                                        \
+	"  --platform OS/ARCH   the platform to pull or show (default: this machine's)\n"             \
+	"  --tls-verify=false   do not verify registry certificates\n"                                \
+	"  --cert-dir DIR       per-registry certificates: DIR/<host:port>/ca.crt (default\n"         \
+	"                       /etc/docker/certs.d)\n"
+
+#endif

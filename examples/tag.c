@@ -1,0 +1,57 @@
+/*
+ * limg-tag: docker tag, on libimage.
+ *
+ *   limg-tag [OPTIONS] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]
+ *
+ * SOURCE is a reference or an image ID (or a unique prefix of one).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	const char *args[2];
+	int n = 0, rc = 0;
+	limg_store *store;
+	limg_buf digest = LIMG_BUF_INIT;
+	limg_reference *target = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		int r = cli_option(&cli, argc, argv, &i);
+		if (r < 0)
+			return 1;
+		if (r)
+			continue;
+		if (argv[i][0] == '-' || n == 2) {
+			fprintf(stderr, "Usage: limg-tag [OPTIONS] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nOptions:\n"
+			                CLI_COMMON_USAGE);
+			return 1;
+		}
+		args[n++] = argv[i];
+	}
+	if (n != 2) {
+		fprintf(stderr, "\"limg-tag\" requires exactly 2 arguments.\n");
+		return 1;
+	}
+	if (limg_reference_parse_docker(&target, args[1]) < 0) {
+		fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
+		return 1;
+	}
+	if (limg_reference_digest(target)) {
+		fprintf(stderr, "Error response from daemon: refusing to create a tag with a digest reference\n");
+		limg_reference_free(target);
+		return 1;
+	}
+	if (cli_open_store(&cli, &store, 1) < 0)
+		return 1;
+	if (limg_images_lookup(&digest, store, args[0]) < 0 ||
+	    limg_tags_set(store, limg_reference_string(target), digest.ptr) < 0)
+		rc = cli_fail(NULL);
+	limg_buf_dispose(&digest);
+	limg_reference_free(target);
+	limg_store_close(store);
+	return rc;
+}

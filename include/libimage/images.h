@@ -1,0 +1,123 @@
+/*
+ * libimage: the images of a store, as `docker images` and `docker rmi`
+ * see them.
+ *
+ * A listing joins the tag index with each image's manifest and config:
+ * repository, tag, image ID (the config digest), creation time and size
+ * (uncompressed, as the classic `docker images` shows). Those facts are
+ * cached in index.json, so listing thousands of tags reads one file; what is
+ * missing (a store written by another tool) is worked out from the blobs
+ * once and cached.
+ */
+#ifndef LIBIMAGE_IMAGES_H
+#define LIBIMAGE_IMAGES_H
+
+#include <stdint.h>
+
+#include "common.h"
+#include "store.h"
+
+LIMG_BEGIN_DECL
+
+/** One row of a listing: a tag, or an untagged image. @since 0.1 */
+typedef struct limg_image_entry limg_image_entry;
+/** Iterates over a listing. @since 0.1 */
+typedef struct limg_image_iterator limg_image_iterator;
+
+/** Options of limg_images_list(). @since 0.1 */
+typedef struct limg_images_list_opts {
+	size_t size;          /**< sizeof the struct as the caller knows it */
+	int untagged;         /**< 0: tags only; 1: untagged images only; 2: both */
+	const char *platform; /**< which image of an index the facts describe; NULL: this machine's */
+} limg_images_list_opts;
+
+/** Static initializer with the defaults. @since 0.1 */
+#define LIMG_IMAGES_LIST_OPTS_INIT { sizeof(limg_images_list_opts), 0, NULL }
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
+LIMG_EXTERN(int) limg_images_list_opts_init(limg_images_list_opts *opts, size_t size);
+
+/**
+ * Lists the images, newest first, then by reference.
+ * @return 0, LIMG_ECORRUPT (index.json unreadable), LIMG_EOS, LIMG_ENOMEM.
+ *         An image whose blobs are missing is listed with unknown ID, time and size.
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_images_list(limg_image_iterator **out, limg_store *store, const limg_images_list_opts *opts);
+
+/**
+ * The next row.
+ * @param out receives it; borrowed until the iterator is freed
+ * @return 0, or LIMG_ITEROVER at the end
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_image_iterator_next(const limg_image_entry **out, limg_image_iterator *it);
+
+/** Frees an iterator; NULL is accepted. @since 0.1 */
+LIMG_EXTERN(void) limg_image_iterator_free(limg_image_iterator *it);
+
+/** The canonical tag reference, or NULL for an untagged image. @since 0.1 */
+LIMG_EXTERN(const char *) limg_image_entry_reference(const limg_image_entry *e);
+/** Repository in familiar form ("redis", "ghcr.io/o/r"), or NULL when unknown. @since 0.1 */
+LIMG_EXTERN(const char *) limg_image_entry_repository(const limg_image_entry *e);
+/** The tag, or NULL for an untagged image. @since 0.1 */
+LIMG_EXTERN(const char *) limg_image_entry_tag(const limg_image_entry *e);
+/** The manifest or index digest the entry points at. @since 0.1 */
+LIMG_EXTERN(const char *) limg_image_entry_digest(const limg_image_entry *e);
+/** The image ID (config digest), or NULL when it cannot be known. @since 0.1 */
+LIMG_EXTERN(const char *) limg_image_entry_id(const limg_image_entry *e);
+/** Creation time (seconds since the epoch), or -1. @since 0.1 */
+LIMG_EXTERN(int64_t) limg_image_entry_created(const limg_image_entry *e);
+/** Uncompressed size in bytes, or -1. @since 0.1 */
+LIMG_EXTERN(int64_t) limg_image_entry_size(const limg_image_entry *e);
+
+/** What limg_images_remove() reports. Values are ABI. @since 0.1 */
+typedef enum limg_remove_event {
+	LIMG_REMOVE_UNTAGGED = 1, /**< a tag was removed (what: familiar reference) */
+	LIMG_REMOVE_DELETED = 2   /**< an image was deleted (what: its ID) */
+} limg_remove_event;
+
+/**
+ * Receives one step of a removal.
+ * @return 0 to go on; non-zero stops (what is done stays done)
+ * @since 0.1
+ */
+typedef int (*limg_remove_cb)(int event, const char *what, void *payload);
+
+/** Options of limg_images_remove(). @since 0.1 */
+typedef struct limg_images_remove_opts {
+	size_t size;       /**< sizeof the struct as the caller knows it */
+	int force;         /**< remove an image ID with tags in several repositories */
+	limg_remove_cb cb; /**< may be NULL */
+	void *payload;     /**< passed to @ref cb */
+} limg_images_remove_opts;
+
+/** Static initializer with the defaults. @since 0.1 */
+#define LIMG_IMAGES_REMOVE_OPTS_INIT { sizeof(limg_images_remove_opts), 0, NULL, NULL }
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
+LIMG_EXTERN(int) limg_images_remove_opts_init(limg_images_remove_opts *opts, size_t size);
+
+/**
+ * Removes an image as `docker rmi` does: a reference untags it; an image ID
+ * (or a unique prefix of one) untags all its tags. An image left without
+ * tags is deleted, and the blobs no other image needs are collected.
+ * @return 0, LIMG_ENOTFOUND (no such image), LIMG_ECONFLICT (an ID with tags in
+ *         several repositories, without force; or an ambiguous ID prefix),
+ *         LIMG_ECORRUPT, LIMG_EOS, or the callback's code
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_images_remove(limg_store *store, const char *image, const limg_images_remove_opts *opts);
+
+/**
+ * Finds an image as `docker tag` and `docker inspect` do: a reference that is
+ * tagged, else an image ID or unique ID prefix.
+ * @param out_digest receives the manifest or index digest; release with limg_buf_dispose()
+ * @return 0, LIMG_ENOTFOUND, LIMG_ECONFLICT (ambiguous prefix), LIMG_ECORRUPT
+ * @since 0.1
+ */
+LIMG_EXTERN(int) limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *image);
+
+LIMG_END_DECL
+
+#endif /* LIBIMAGE_IMAGES_H */

@@ -1,0 +1,116 @@
+/*
+ * Image facts for listings: image ID, created and size. Pull caches them in
+ * index.json; for images another tool stored, they are worked out here from
+ * the manifest, the config and the layers (unpacked once; what was learnt
+ * is kept in .libimage/layers) and cached.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "facts.h"
+#include "libimage/manifest.h"
+#include "store/store_internal.h"
+#include "tags/tags_internal.h"
+#include "unpack.h"
+
+/* The platform's image manifest under @digest (an index or a manifest). */
+static limg_manifest *image_manifest(limg_store *s, const char *digest, const char *platform)
+{
+	limg_buf body = LIMG_BUF_INIT;
+	limg_manifest *m = NULL, *child = NULL;
+	const limg_descriptor *d = NULL;
+
+	if (limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_MAX) < 0 ||
+	    limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
+		goto out;
+	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_IMAGE) {
+		child = m;
+		m = NULL;
+		goto out;
+	}
+	/* the platform asked for, else the first entry that is stored */
+	if (limg_manifest_select(&d, m, platform) < 0 || limg_store_blob_read(&body, s, limg_descriptor_digest(d),
+	                                                                      LIMG_MANIFEST_MAX) < 0) {
+		d = NULL;
+		for (size_t i = 0; i < limg_manifest_count(m) && !d; i++)
+			if (limg_store_blob_read(&body, s, limg_descriptor_digest(limg_manifest_get(m, i)), LIMG_MANIFEST_MAX) == 0)
+				d = limg_manifest_get(m, i);
+	}
+	if (d && (limg_manifest_parse(&child, body.ptr, body.size, NULL) < 0 ||
+	          limg_manifest_kind_of(child) != LIMG_MANIFEST_IMAGE)) {
+		limg_manifest_free(child);
+		child = NULL;
+	}
+out:
+	limg_manifest_free(m);
+	limg_buf_dispose(&body);
+	return child;
+}
+
+static int64_t layers_size(limg_store *s, const limg_manifest *image)
+{
+	int64_t total = 0;
+
+	for (size_t i = 0; i < limg_manifest_count(image); i++) {
+		const limg_descriptor *d = limg_manifest_get(image, i);
+		enum limg__compression kind = limg__compression_of(limg_descriptor_media_type(d));
+		char diff_id[160];
+		int64_t size;
+
+		if (limg_descriptor_is_foreign(d))
+			continue;
+		if (limg__store_layer_info_get(s, limg_descriptor_digest(d), diff_id, &size) == 0) {
+			total += size;
+			continue;
+		}
+		if (kind == LIMG_UNKNOWN) {
+			total += limg_descriptor_size(d); /* no way to unpack: count what is stored */
+			continue;
+		}
+		if (limg__unpack_stored(s, limg_descriptor_digest(d), kind, NULL, diff_id, &size) < 0)
+			return -1;
+		limg__store_layer_info_put(s, limg_descriptor_digest(d), diff_id, size);
+		total += size;
+	}
+	return total;
+}
+
+void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, limg__facts *f)
+{
+	const char *id = limg_tag_annotation(t, LIMG_CACHE_ID_KEY);
+	const char *created = limg_tag_annotation(t, LIMG_CACHE_CREATED_KEY);
+	const char *size = limg_tag_annotation(t, LIMG_CACHE_SIZE_KEY);
+	limg_manifest *image;
+	limg_buf body = LIMG_BUF_INIT;
+	limg_image_config *config = NULL;
+	const char *keys[3] = { LIMG_CACHE_ID_KEY, LIMG_CACHE_CREATED_KEY, LIMG_CACHE_SIZE_KEY };
+	const char *values[3];
+	char size_text[32];
+
+	snprintf(f->id, sizeof f->id, "%s", id ? id : "");
+	snprintf(f->created, sizeof f->created, "%s", created ? created : "");
+	f->size = size ? strtoll(size, NULL, 10) : -1;
+	if (id && created && size)
+		return;
+	if (!(image = image_manifest(s, limg_tag_digest(t), platform)))
+		goto out;
+	snprintf(f->id, sizeof f->id, "%s", limg_descriptor_digest(limg_manifest_config(image)));
+	if (limg_store_blob_read(&body, s, f->id, LIMG_MANIFEST_MAX) == 0 &&
+	    limg_image_config_parse(&config, body.ptr, body.size) == 0 && limg_image_config_created(config))
+		snprintf(f->created, sizeof f->created, "%s", limg_image_config_created(config));
+	if (f->size < 0)
+		f->size = layers_size(s, image);
+	/* cache what is now known, for the next listing */
+	values[0] = f->id;
+	values[1] = f->created;
+	snprintf(size_text, sizeof size_text, "%lld", (long long)f->size);
+	values[2] = size_text;
+	limg__tags_annotate(s, limg_tag_digest(t), keys, values, f->size >= 0 ? 3 : 2);
+out:
+	limg_image_config_free(config);
+	limg_manifest_free(image);
+	limg_buf_dispose(&body);
+	limg_error_clear(); /* facts that cannot be had stay unknown */
+}

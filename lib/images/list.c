@@ -1,0 +1,241 @@
+/* `docker images`: tags joined with their images' facts, newest first. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "facts.h"
+#include "libimage/images.h"
+#include "libimage/reference.h"
+#include "tags/tags_internal.h"
+
+struct limg_image_entry {
+	char *reference, *repository, *tag, *digest, *id;
+	int64_t created, size;
+};
+
+struct limg_image_iterator {
+	limg_image_entry *rows;
+	size_t count, next;
+};
+
+int limg_images_list_opts_init(limg_images_list_opts *opts, size_t size)
+{
+	static const limg_images_list_opts defaults = LIMG_IMAGES_LIST_OPTS_INIT;
+
+	if (!opts || size < sizeof(size_t))
+		return limg__error_invalid("opts");
+	memset(opts, 0, size);
+	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
+	opts->size = size;
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Repository and tag, familiar, of a canonical tag reference. */
+static void split_reference(limg_image_entry *e, const char *reference, const char *repository)
+{
+	limg_reference *r = NULL;
+
+	if (reference && limg_reference_parse_normalized(&r, reference) == 0) {
+		e->repository = dup_or_null(limg_reference_familiar_name(r));
+		e->tag = dup_or_null(limg_reference_tag(r));
+	} else if (repository && limg_reference_parse_normalized(&r, repository) == 0) {
+		e->repository = dup_or_null(limg_reference_familiar_name(r));
+	} else if (reference) {
+		e->repository = strdup(reference); /* another tool's name: show it as it is */
+	}
+	limg_reference_free(r);
+	limg_error_clear();
+}
+
+static int newest_first(const void *pa, const void *pb)
+{
+	const limg_image_entry *a = pa, *b = pb;
+
+	if (a->created != b->created)
+		return a->created > b->created ? -1 : 1;
+	if (!a->reference != !b->reference)
+		return a->reference ? -1 : 1;
+	if (a->reference)
+		return strcmp(a->reference, b->reference);
+	return strcmp(a->digest, b->digest);
+}
+
+/* One facts lookup per image, however many tags name it: digests hashed
+ * into slots that hold indexes of `seen` (0: empty). */
+struct seen {
+	const char *digest;
+	limg__facts facts;
+};
+
+struct seen_index {
+	size_t *slots, cap;
+};
+
+static size_t hash(const char *s)
+{
+	size_t h = 5381;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static struct seen *seen_find(const struct seen_index *ix, struct seen *seen, const char *digest, size_t *slot)
+{
+	size_t i = hash(digest) & (ix->cap - 1);
+	while (ix->slots[i] && strcmp(seen[ix->slots[i] - 1].digest, digest))
+		i = (i + 1) & (ix->cap - 1);
+	*slot = i;
+	return ix->slots[i] ? &seen[ix->slots[i] - 1] : NULL;
+}
+
+int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_images_list_opts *opts)
+{
+	limg_images_list_opts o = LIMG_IMAGES_LIST_OPTS_INIT;
+	limg_tags_list_opts to = LIMG_TAGS_LIST_OPTS_INIT;
+	limg_tag_iterator *tags = NULL;
+	limg_image_iterator *it;
+	const limg_tag *t;
+	struct seen *seen = NULL;
+	struct seen_index ix = { NULL, 0 };
+	size_t nseen = 0, ntags = 0;
+	int rc;
+
+	if (!out || !store)
+		return limg__error_invalid(out ? "store" : "out");
+	*out = NULL;
+	if (opts) {
+		if ((rc = limg__opts_check(opts, sizeof o, "limg_images_list_opts")) < 0)
+			return rc;
+		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+	}
+	to.untagged = o.untagged;
+	if (!(it = calloc(1, sizeof *it)))
+		return limg__error_oom();
+	if ((rc = limg_tag_iterator_new(&tags, store, &to)) < 0)
+		goto fail;
+	while (limg_tag_iterator_next(&t, tags) == 0)
+		ntags++;
+	limg_tag_iterator_free(tags);
+	tags = NULL;
+	for (ix.cap = 16; ix.cap < ntags * 2; ix.cap *= 2)
+		;
+	if (!(ix.slots = calloc(ix.cap, sizeof *ix.slots)) || !(seen = calloc(ntags + 1, sizeof *seen))) {
+		rc = limg__error_oom();
+		goto fail;
+	}
+	if ((rc = limg_tag_iterator_new(&tags, store, &to)) < 0)
+		goto fail;
+	while (limg_tag_iterator_next(&t, tags) == 0) {
+		limg_image_entry *e;
+		const limg__facts *f;
+		size_t slot;
+		struct seen *known = seen_find(&ix, seen, limg_tag_digest(t), &slot);
+
+		if (!known) {
+			known = &seen[nseen++];
+			known->digest = limg_tag_digest(t);
+			limg__image_facts(store, t, o.platform, &known->facts);
+			ix.slots[slot] = nseen;
+		}
+		f = &known->facts;
+		if (it->count % 64 == 0) {
+			limg_image_entry *rows = realloc(it->rows, (it->count + 64) * sizeof *rows);
+			if (!rows) {
+				rc = limg__error_oom();
+				goto fail;
+			}
+			it->rows = rows;
+		}
+		e = &it->rows[it->count++];
+		memset(e, 0, sizeof *e);
+		e->reference = dup_or_null(limg_tag_reference(t));
+		e->digest = strdup(limg_tag_digest(t));
+		e->id = f->id[0] ? strdup(f->id) : NULL;
+		e->created = f->created[0] ? limg__parse_rfc3339(f->created) : -1;
+		e->size = f->size;
+		split_reference(e, limg_tag_reference(t), limg_tag_annotation(t, LIMG_REPOSITORY_KEY));
+		if (!e->digest) {
+			rc = limg__error_oom();
+			goto fail;
+		}
+	}
+	qsort(it->rows, it->count, sizeof *it->rows, newest_first);
+	free(seen);
+	free(ix.slots);
+	limg_tag_iterator_free(tags);
+	*out = it;
+	return 0;
+fail:
+	free(seen);
+	free(ix.slots);
+	limg_tag_iterator_free(tags);
+	limg_image_iterator_free(it);
+	return rc;
+}
+
+int limg_image_iterator_next(const limg_image_entry **out, limg_image_iterator *it)
+{
+	if (!out || !it)
+		return limg__error_invalid(out ? "iterator" : "out");
+	if (it->next >= it->count) {
+		*out = NULL;
+		return LIMG_ITEROVER;
+	}
+	*out = &it->rows[it->next++];
+	return 0;
+}
+
+void limg_image_iterator_free(limg_image_iterator *it)
+{
+	if (!it)
+		return;
+	for (size_t i = 0; i < it->count; i++) {
+		free(it->rows[i].reference);
+		free(it->rows[i].repository);
+		free(it->rows[i].tag);
+		free(it->rows[i].digest);
+		free(it->rows[i].id);
+	}
+	free(it->rows);
+	free(it);
+}
+
+const char *limg_image_entry_reference(const limg_image_entry *e)
+{
+	return e ? e->reference : NULL;
+}
+
+const char *limg_image_entry_repository(const limg_image_entry *e)
+{
+	return e ? e->repository : NULL;
+}
+
+const char *limg_image_entry_tag(const limg_image_entry *e)
+{
+	return e ? e->tag : NULL;
+}
+
+const char *limg_image_entry_digest(const limg_image_entry *e)
+{
+	return e ? e->digest : NULL;
+}
+
+const char *limg_image_entry_id(const limg_image_entry *e)
+{
+	return e ? e->id : NULL;
+}
+
+int64_t limg_image_entry_created(const limg_image_entry *e)
+{
+	return e ? e->created : -1;
+}
+
+int64_t limg_image_entry_size(const limg_image_entry *e)
+{
+	return e ? e->size : -1;
+}

@@ -1,0 +1,450 @@
+/*
+ * limg_pull: resolve, choose the platform, fetch config and layers, commit
+ * manifest and index, move the tag last.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "libimage/tags.h"
+#include "pull_internal.h"
+#include "store/store_internal.h"
+#include "tags/tags_internal.h"
+
+struct limg_image {
+	char *reference, *digest, *manifest_digest, *id;
+	int up_to_date;
+	int64_t downloaded;
+};
+
+int limg_pull_opts_init(limg_pull_opts *opts, size_t size)
+{
+	static const limg_pull_opts defaults = LIMG_PULL_OPTS_INIT;
+
+	if (!opts || size < sizeof(size_t))
+		return limg__error_invalid("opts");
+	memset(opts, 0, size);
+	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
+	opts->size = size;
+	return 0;
+}
+
+int limg_pull_callbacks_init(limg_pull_callbacks *cb, size_t size)
+{
+	static const limg_pull_callbacks defaults = LIMG_PULL_CALLBACKS_INIT;
+
+	if (!cb || size < sizeof(size_t))
+		return limg__error_invalid("callbacks");
+	memset(cb, 0, size);
+	memcpy(cb, &defaults, size < sizeof defaults ? size : sizeof defaults);
+	cb->size = size;
+	return 0;
+}
+
+void limg_image_free(limg_image *img)
+{
+	if (!img)
+		return;
+	free(img->reference);
+	free(img->digest);
+	free(img->manifest_digest);
+	free(img->id);
+	free(img);
+}
+
+const char *limg_image_reference(const limg_image *img)
+{
+	return img ? img->reference : NULL;
+}
+
+const char *limg_image_digest(const limg_image *img)
+{
+	return img ? img->digest : NULL;
+}
+
+const char *limg_image_manifest_digest(const limg_image *img)
+{
+	return img ? img->manifest_digest : NULL;
+}
+
+const char *limg_image_id(const limg_image *img)
+{
+	return img ? img->id : NULL;
+}
+
+int limg_image_up_to_date(const limg_image *img)
+{
+	return img ? img->up_to_date : 0;
+}
+
+int64_t limg_image_bytes_downloaded(const limg_image *img)
+{
+	return img ? img->downloaded : 0;
+}
+
+int limg__pull_report(struct pull *p, const char *digest, int kind, int event, int64_t done, int64_t total)
+{
+	int rc = 0;
+
+	if (!p->cb.progress)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	rc = p->cb.progress(digest, kind, event, done, total, p->cb.payload);
+	pthread_mutex_unlock(&p->lock);
+	if (rc)
+		limg__error_set(rc < 0 ? rc : LIMG_EUSER, "pull stopped by the progress callback (%d)", rc);
+	return rc;
+}
+
+struct small {
+	limg_buf *out;
+	size_t max;
+};
+
+static int to_buf(const void *data, size_t len, void *payload)
+{
+	struct small *s = payload;
+	if (s->out->size + len > s->max)
+		return limg__error_set(LIMG_ETOOBIG, "blob over the %zu-byte limit", s->max);
+	return limg__buf_put(s->out, data, len);
+}
+
+static int store_bytes(limg_store *store, const char *digest, const limg_buf *data)
+{
+	limg_blob_writer *w;
+	int rc = limg_blob_writer_open(&w, store, digest, (int64_t)data->size);
+
+	if (rc == LIMG_EEXISTS)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if ((rc = limg_blob_writer_write(w, data->ptr, data->size)) == 0)
+		rc = limg_blob_writer_commit(w);
+	limg_blob_writer_free(w);
+	return rc;
+}
+
+int limg__pull_small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t size, const char *media_type,
+                          int kind)
+{
+	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
+	struct small s = { out, LIMG_MANIFEST_SIZE_MAX };
+	int rc;
+
+	(void)media_type;
+	out->size = 0;
+	rc = limg_store_blob_read(out, p->store, digest, LIMG_MANIFEST_SIZE_MAX);
+	if (rc == 0)
+		return limg__pull_report(p, digest, kind, LIMG_PULL_EXISTS, size, size);
+	if (rc != LIMG_ENOTFOUND)
+		return rc;
+	fo.sink = to_buf;
+	fo.payload = &s;
+	out->size = 0;
+	if ((rc = limg_registry_blob_fetch(p->registry, p->repository, digest, size, &fo)) < 0)
+		return rc;
+	p->downloaded += (int64_t)out->size;
+	if ((rc = store_bytes(p->store, digest, out)) < 0)
+		return rc;
+	return limg__pull_report(p, digest, kind, LIMG_PULL_COMPLETE, size, size);
+}
+
+/* A manifest by digest: from the store, else from the registry (verified). */
+static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, const char *digest,
+                          const limg_remote_manifest *have)
+{
+	limg_remote_manifest *m = NULL;
+	const void *body;
+	size_t len;
+	int rc;
+
+	out->size = 0;
+	if (limg_store_blob_read(out, p->store, digest, LIMG_MANIFEST_SIZE_MAX) == 0) {
+		*media_type = NULL;
+		return 0;
+	}
+	if (!have || !limg_remote_manifest_body(have, NULL) || strcmp(limg_remote_manifest_digest(have), digest)) {
+		if ((rc = limg_registry_manifest_get(&m, p->registry, p->repository, digest)) < 0)
+			return rc;
+		have = m;
+	}
+	body = limg_remote_manifest_body(have, &len);
+	rc = limg__buf_put(out, body, len);
+	*media_type = strdup(limg_remote_manifest_media_type(have));
+	p->downloaded += (int64_t)len;
+	limg_remote_manifest_free(m);
+	return rc < 0 ? rc : (*media_type ? 0 : limg__error_oom());
+}
+
+/* The platform's image manifest and its config, when everything the image
+ * needs (config and non-foreign layers) is stored. */
+static bool stored_completely(struct pull *p, const char *digest, char **manifest_digest, char **config_digest)
+{
+	limg_buf body = LIMG_BUF_INIT;
+	limg_manifest *m = NULL, *child = NULL;
+	const limg_manifest *image;
+	const limg_descriptor *d;
+	const char *image_digest = digest;
+	int64_t size;
+	bool ok = false;
+
+	if (limg_store_blob_read(&body, p->store, digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
+	    limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
+		goto out;
+	image = m;
+	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_INDEX) {
+		if (limg_manifest_select(&d, m, p->o.platform) < 0)
+			goto out;
+		image_digest = limg_descriptor_digest(d);
+		if (limg_store_blob_read(&body, p->store, image_digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
+		    limg_manifest_parse(&child, body.ptr, body.size, NULL) < 0 ||
+		    limg_manifest_kind_of(child) != LIMG_MANIFEST_IMAGE)
+			goto out;
+		image = child;
+	}
+	if (limg_store_blob_stat(&size, p->store, limg_descriptor_digest(limg_manifest_config(image))) < 0)
+		goto out;
+	for (size_t i = 0; i < limg_manifest_count(image); i++) {
+		d = limg_manifest_get(image, i);
+		if (!limg_descriptor_is_foreign(d) && limg_store_blob_stat(&size, p->store, limg_descriptor_digest(d)) < 0)
+			goto out;
+	}
+	*manifest_digest = strdup(image_digest);
+	*config_digest = strdup(limg_descriptor_digest(limg_manifest_config(image)));
+	ok = *manifest_digest && *config_digest;
+out:
+	limg_manifest_free(child);
+	limg_manifest_free(m);
+	limg_buf_dispose(&body);
+	limg_error_clear(); /* a "no" here is an answer, not an error */
+	return ok;
+}
+
+/* The listing cache of index.json: image ID, created, and size when known. */
+static void annotate(struct pull *p, const char *digest, const char *id, const limg_image_config *config,
+                     const struct layer_job *jobs, size_t n)
+{
+	const char *keys[3] = { LIMG_CACHE_ID_KEY, LIMG_CACHE_CREATED_KEY, LIMG_CACHE_SIZE_KEY };
+	const char *values[3];
+	char size_text[32];
+	int64_t total = 0;
+	size_t count = 2;
+
+	values[0] = id;
+	values[1] = limg_image_config_created(config) ? limg_image_config_created(config) : "";
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].uncompressed < 0 && !limg_descriptor_is_foreign(jobs[i].desc)) {
+			total = -1; /* unknown: the images layer works it out when listing */
+			break;
+		}
+		total += jobs[i].uncompressed > 0 ? jobs[i].uncompressed : 0;
+	}
+	if (total >= 0) {
+		snprintf(size_text, sizeof size_text, "%lld", (long long)total);
+		values[2] = size_text;
+		count = 3;
+	}
+	limg__tags_annotate(p->store, digest, keys, values, count);
+}
+
+static int run(struct pull *p, const char *reference_text, limg_image *img)
+{
+	limg_reference *ref = NULL;
+	limg_remote_manifest *top = NULL;
+	limg_buf body = LIMG_BUF_INIT, child_body = LIMG_BUF_INIT, config_body = LIMG_BUF_INIT;
+	limg_manifest *m = NULL, *child = NULL;
+	const limg_manifest *image;
+	limg_image_config *config = NULL;
+	struct layer_job *jobs = NULL;
+	char *media_type = NULL, *child_type = NULL;
+	const char *digest, *config_digest;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = limg_reference_parse_docker(&ref, reference_text)) < 0)
+		return rc;
+	p->repository = limg_reference_path(ref);
+	if (!(img->reference = strdup(limg_reference_string(ref)))) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	{
+		limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;
+		if (p->o.registry)
+			memcpy(&ro, p->o.registry, p->o.registry->size < sizeof ro ? p->o.registry->size : sizeof ro);
+		ro.size = sizeof ro;
+		ro.cancel = p->stop;
+		if ((rc = limg_registry_open(&p->registry, p->o.ctx, limg_reference_domain(ref), &ro)) < 0)
+			goto out;
+	}
+
+	/* resolve: a tag costs one HEAD; a digest is already resolved */
+	if (limg_reference_digest(ref)) {
+		digest = limg_reference_digest(ref);
+	} else {
+		if ((rc = limg_registry_manifest_head(&top, p->registry, p->repository, limg_reference_tag(ref))) < 0)
+			goto out;
+		digest = limg_remote_manifest_digest(top);
+	}
+	if (!(img->digest = strdup(digest))) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	{
+		limg_buf current = LIMG_BUF_INIT;
+		bool tagged = !limg_reference_tag(ref) ||
+		              (limg_tags_lookup(&current, p->store, img->reference) == 0 && !strcmp(current.ptr, digest));
+		limg_buf_dispose(&current);
+		limg_error_clear();
+		if (tagged && stored_completely(p, digest, &img->manifest_digest, &img->id)) {
+			img->up_to_date = 1;
+			if (!limg_reference_tag(ref))
+				rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
+			goto out;
+		}
+	}
+
+	/* the manifest, and the platform's image when it is an index */
+	if ((rc = manifest_bytes(p, &body, &media_type, digest, top)) < 0)
+		goto out;
+	if ((rc = limg_manifest_parse(&m, body.ptr, body.size, media_type)) < 0)
+		goto out;
+	image = m;
+	img->manifest_digest = strdup(digest);
+	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_INDEX) {
+		const limg_descriptor *d;
+		if ((rc = limg_manifest_select(&d, m, p->o.platform)) < 0)
+			goto out;
+		free(img->manifest_digest);
+		img->manifest_digest = strdup(limg_descriptor_digest(d));
+		if ((rc = manifest_bytes(p, &child_body, &child_type, limg_descriptor_digest(d), NULL)) < 0)
+			goto out;
+		if ((rc = limg_manifest_parse(&child, child_body.ptr, child_body.size,
+		                              child_type ? child_type : limg_descriptor_media_type(d))) < 0)
+			goto out;
+		if (limg_manifest_kind_of(child) != LIMG_MANIFEST_IMAGE) {
+			rc = limg__error_set(LIMG_EMANIFEST, "index %s lists %s for the platform, which is not an image manifest",
+			                     digest, limg_descriptor_digest(d));
+			goto out;
+		}
+		image = child;
+	}
+	if (!img->manifest_digest) {
+		rc = limg__error_oom();
+		goto out;
+	}
+
+	/* config: small, fetched first, for the diff_ids */
+	config_digest = limg_descriptor_digest(limg_manifest_config(image));
+	if ((rc = limg__pull_small_blob(p, &config_body, config_digest, limg_descriptor_size(limg_manifest_config(image)),
+	                                limg_descriptor_media_type(limg_manifest_config(image)), LIMG_PULL_CONFIG)) != 0)
+		goto out;
+	if ((rc = limg_image_config_parse(&config, config_body.ptr, config_body.size)) < 0)
+		goto out;
+	if (!(img->id = strdup(config_digest))) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	n = limg_manifest_count(image);
+	if (p->o.verify_diff_ids && limg_image_config_diff_id_count(config) != n) {
+		rc = limg__error_set(LIMG_EMANIFEST, "image %s has %zu layers, but its config lists %zu diff_ids",
+		                     img->manifest_digest, n, limg_image_config_diff_id_count(config));
+		goto out;
+	}
+
+	/* layers, in parallel, straight into the store */
+	if (n && !(jobs = calloc(n, sizeof *jobs))) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].desc = limg_manifest_get(image, i);
+		jobs[i].diff_id = p->o.verify_diff_ids ? limg_image_config_diff_id(config, i) : NULL;
+		p->total += limg_descriptor_size(jobs[i].desc);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t have;
+		/* what is stored already is reported as such by its worker, without a "waiting" first */
+		if (limg_store_blob_stat(&have, p->store, limg_descriptor_digest(jobs[i].desc)) == 0)
+			continue;
+		if ((rc = limg__pull_report(p, limg_descriptor_digest(jobs[i].desc), LIMG_PULL_LAYER, LIMG_PULL_WAITING, 0,
+		                            limg_descriptor_size(jobs[i].desc))) != 0)
+			goto out;
+	}
+	limg_error_clear();
+	if ((rc = limg__pull_layers(p, jobs, n)) != 0)
+		goto out;
+
+	/* manifests after everything they name; the tag last */
+	if (child && (rc = store_bytes(p->store, img->manifest_digest, &child_body)) < 0)
+		goto out;
+	if ((rc = store_bytes(p->store, digest, &body)) < 0)
+		goto out;
+	if (limg_reference_tag(ref))
+		rc = limg_tags_set(p->store, img->reference, digest);
+	else
+		rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
+	if (rc == 0)
+		annotate(p, digest, img->id, config, jobs, n);
+out:
+	img->downloaded = p->downloaded;
+	free(jobs);
+	limg_image_config_free(config);
+	limg_manifest_free(child);
+	limg_manifest_free(m);
+	free(media_type);
+	free(child_type);
+	limg_buf_dispose(&body);
+	limg_buf_dispose(&child_body);
+	limg_buf_dispose(&config_body);
+	limg_remote_manifest_free(top);
+	limg_reference_free(ref);
+	return rc;
+}
+
+int limg_pull(limg_image **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
+              const limg_pull_callbacks *cb)
+{
+	struct pull p;
+	limg_image *img;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store || !reference)
+		return limg__error_invalid(store ? "reference" : "store");
+	memset(&p, 0, sizeof p);
+	p.store = store;
+	limg_pull_opts_init(&p.o, sizeof p.o);
+	limg_pull_callbacks_init(&p.cb, sizeof p.cb);
+	if (opts) {
+		if ((rc = limg__opts_check(opts, sizeof p.o, "limg_pull_opts")) < 0)
+			return rc;
+		memcpy(&p.o, opts, opts->size < sizeof p.o ? opts->size : sizeof p.o);
+	}
+	if (cb) {
+		if ((rc = limg__opts_check(cb, sizeof p.cb, "limg_pull_callbacks")) < 0)
+			return rc;
+		memcpy(&p.cb, cb, cb->size < sizeof p.cb ? cb->size : sizeof p.cb);
+	}
+	if (!(img = calloc(1, sizeof *img)))
+		return limg__error_oom();
+	if ((rc = limg_cancel_new(&p.stop)) < 0) {
+		free(img);
+		return rc;
+	}
+	limg__cancel_link(p.stop, p.o.cancel);
+	pthread_mutex_init(&p.lock, NULL);
+	rc = run(&p, reference, img);
+	if (rc == LIMG_ECANCELLED && limg_cancel_requested(p.o.cancel))
+		limg__error_set(LIMG_ECANCELLED, "pull of %s cancelled", reference);
+	limg_registry_close(p.registry);
+	pthread_mutex_destroy(&p.lock);
+	limg_cancel_free(p.stop);
+	if (rc != 0 || !out)
+		limg_image_free(img);
+	else
+		*out = img;
+	return rc;
+}

@@ -1,0 +1,49 @@
+/* Shared state of one pull, seen by the orchestration and the layer workers. */
+#ifndef LIMG_PULL_INTERNAL_H
+#define LIMG_PULL_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "libimage/digest.h"
+#include "libimage/manifest.h"
+#include "libimage/pull.h"
+#include "libimage/reference.h"
+#include "libimage/tags.h"
+#include "core/core.h"
+
+struct pull {
+	limg_store *store;
+	limg_registry *registry;
+	limg_pull_opts o;
+	limg_pull_callbacks cb;
+	const char *repository;  /* path in the registry */
+	limg_cancel *stop;       /* ours: set on the first failure; linked to the caller's */
+	pthread_mutex_t lock;    /* serializes callbacks and the counters below */
+	int64_t done, total;     /* bytes, all blobs */
+	int64_t downloaded;
+};
+
+/* One layer to bring into the store. */
+struct layer_job {
+	const limg_descriptor *desc;
+	const char *diff_id;     /* from the config, or NULL when not checked */
+	int64_t uncompressed;    /* learnt: size, or -1 */
+	int rc;
+	limg__error_copy error;  /* the worker's error, carried to the caller's thread */
+};
+
+/* Reports progress, serialized; returns the callback's non-zero answer. */
+int limg__pull_report(struct pull *p, const char *digest, int kind, int event, int64_t done, int64_t total);
+
+/* Brings one layer into the store (download, verify, commit, diff_id). */
+int limg__pull_layer(struct pull *p, struct layer_job *job);
+
+/* Runs the jobs on up to o.concurrency threads; the first failure stops the rest. */
+int limg__pull_layers(struct pull *p, struct layer_job *jobs, size_t n);
+
+/* Fetches a small blob (config, manifest) into the store, verified; its bytes in @out. */
+int limg__pull_small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t size, const char *media_type,
+                          int kind);
+
+#endif
