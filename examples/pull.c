@@ -99,7 +99,9 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: limg-pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n\n"
-	             "Options:\n" CLI_COMMON_USAGE "  -q, --quiet          print only the canonical reference\n");
+	             "Options:\n" CLI_COMMON_USAGE "  -q, --quiet          print only the canonical reference\n"
+	             "      --registry-mirror URL  fetch docker.io images from this registry instead\n"
+	             "                       (default $LIBIMAGE_REGISTRY_MIRROR)\n");
 }
 
 int main(int argc, char **argv)
@@ -122,6 +124,10 @@ int main(int argc, char **argv)
 			continue;
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			ui.quiet = 1;
+		else if (!strncmp(argv[i], "--registry-mirror=", 18))
+			opts.docker_hub_mirror = argv[i] + 18;
+		else if (!strcmp(argv[i], "--registry-mirror") && i + 1 < argc)
+			opts.docker_hub_mirror = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return usage(stdout), 0;
 		else if (argv[i][0] == '-' || name)
@@ -144,6 +150,8 @@ int main(int argc, char **argv)
 		       limg_reference_path(ref));
 		fflush(stdout);
 	}
+	if (!opts.docker_hub_mirror && getenv("LIBIMAGE_REGISTRY_MIRROR") && *getenv("LIBIMAGE_REGISTRY_MIRROR"))
+		opts.docker_hub_mirror = getenv("LIBIMAGE_REGISTRY_MIRROR");
 	opts.platform = cli.platform;
 	opts.registry = &cli.registry;
 	cb.progress = on_progress;

@@ -73,10 +73,11 @@ typedef struct limg_pull_opts {
 	const limg_registry_opts *registry;  /**< TLS, credentials, retries; NULL: defaults */
 	limg_cancel *cancel;                 /**< stops the pull from any thread; may be NULL */
 	limg_context *ctx;                   /**< logging and user agent; may be NULL */
+	const char *docker_hub_mirror;       /**< serve docker.io from this endpoint ("host:port" or URL) */
 } limg_pull_opts;
 
 /** Static initializer with the defaults. @since 0.1 */
-#define LIMG_PULL_OPTS_INIT { sizeof(limg_pull_opts), NULL, 3, 1, 0, NULL, NULL, NULL }
+#define LIMG_PULL_OPTS_INIT { sizeof(limg_pull_opts), NULL, 3, 1, 0, NULL, NULL, NULL, NULL }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_pull_opts_init(limg_pull_opts *opts, size_t size);

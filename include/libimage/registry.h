@@ -45,10 +45,12 @@ typedef struct limg_registry_opts {
 	long connect_timeout_ms;         /**< default 30000 */
 	long low_speed_time_s;           /**< a transfer under 1 byte/s this long fails (default 30) */
 	limg_cancel *cancel;             /**< stops requests when requested; may be NULL */
+	const char *mirror;              /**< fetch from this endpoint instead ("host:port" or a URL), as
+	                                      Docker's registry-mirrors do for docker.io; no fallback */
 } limg_registry_opts;
 
 /** Static initializer with the defaults. @since 0.1 */
-#define LIMG_REGISTRY_OPTS_INIT { sizeof(limg_registry_opts), -1, 1, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL }
+#define LIMG_REGISTRY_OPTS_INIT { sizeof(limg_registry_opts), -1, 1, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_registry_opts_init(limg_registry_opts *opts, size_t size);

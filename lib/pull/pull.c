@@ -275,6 +275,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 			memcpy(&ro, p->o.registry, p->o.registry->size < sizeof ro ? p->o.registry->size : sizeof ro);
 		ro.size = sizeof ro;
 		ro.cancel = p->stop;
+		if (p->o.docker_hub_mirror && !strcmp(limg_reference_domain(ref), "docker.io"))
+			ro.mirror = p->o.docker_hub_mirror;
 		if ((rc = limg_registry_open(&p->registry, p->o.ctx, limg_reference_domain(ref), &ro)) < 0)
 			goto out;
 	}

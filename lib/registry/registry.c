@@ -75,11 +75,23 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 	pthread_mutex_init(&r->lock, NULL);
 	r->ctx = ctx;
 	r->o = o;
-	r->o.ca_file = r->o.certs_dir = r->o.docker_config_dir = NULL;
+	r->o.ca_file = r->o.certs_dir = r->o.docker_config_dir = r->o.mirror = NULL;
 	r->domain = strdup(domain);
 	/* Docker Hub's API lives on another name than its references use */
-	r->host = strdup(!strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io") ? "registry-1.docker.io"
-	                                                                                     : domain);
+	if (o.mirror && *o.mirror) {
+		/* "http://host:port", "https://host:port" or "host:port" */
+		const char *m = o.mirror, *sep = strstr(m, "://");
+		r->host = strndup(sep ? sep + 3 : m, strcspn(sep ? sep + 3 : m, "/"));
+		if (sep && !strncmp(m, "http://", 7))
+			o.insecure = 1;
+	} else {
+		r->host = strdup(!strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io") ? "registry-1.docker.io"
+		                                                                                     : domain);
+	}
+	if (!r->host) {
+		rc = limg__error_oom();
+		goto fail;
+	}
 	r->insecure = o.insecure == 1 || (o.insecure < 0 && is_loopback(r->host));
 	certs_dir = o.certs_dir ? o.certs_dir : "/etc/docker/certs.d";
 	r->ca_file = o.ca_file ? strdup(o.ca_file) : file_if_exists(certs_dir, domain, "ca.crt");
@@ -107,7 +119,7 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 
 	memset(&ao, 0, sizeof ao);
 	ao.ctx = ctx;
-	ao.host = domain;
+	ao.host = o.mirror && *o.mirror ? r->host : domain; /* a mirror's credentials are its own */
 	ao.credentials = o.credentials;
 	ao.payload = o.credentials_payload;
 	ao.docker_config_dir = o.docker_config_dir;
