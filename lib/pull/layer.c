@@ -18,6 +18,8 @@ struct download {
 	struct layer_job *job;
 	limg_blob_writer *writer;
 	limg__unpack *u; /* NULL: not unpacking while downloading */
+	int unpack_rc;   /* unpacking failed: reported only if the digest checks out */
+	limg__error_copy unpack_error;
 	int64_t done, total, last_report;
 };
 
@@ -31,8 +33,11 @@ static int on_bytes(const void *data, size_t len, void *payload)
 		return limg__error_set(LIMG_ECANCELLED, "pull cancelled");
 	if ((rc = limg_blob_writer_write(d->writer, data, len)) < 0)
 		return rc;
-	if (d->u && (rc = limg__unpack_feed(d->u, data, len, digest)) < 0)
-		return rc;
+	if (d->u && !d->unpack_rc && (rc = limg__unpack_feed(d->u, data, len, digest)) < 0) {
+		/* bad bytes are better named by the digest check at commit: go on */
+		d->unpack_rc = rc;
+		limg__error_save(&d->unpack_error);
+	}
 	d->done += (int64_t)len;
 	pthread_mutex_lock(&d->p->lock);
 	d->p->done += (int64_t)len;
@@ -67,7 +72,7 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	const char *digest = limg_descriptor_digest(job->desc);
 	int64_t size = limg_descriptor_size(job->desc);
 	enum limg__compression kind = limg__compression_of(limg_descriptor_media_type(job->desc));
-	struct download d = { p, job, NULL, NULL, 0, size, 0 };
+	struct download d = { p, job, NULL, NULL, 0, { 0 }, 0, size, 0 };
 	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
 	char diff_id[160];
 	int64_t known;
@@ -106,6 +111,10 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		goto out;
 	if ((rc = limg_blob_writer_commit(d.writer)) < 0)
 		goto out;
+	if (d.unpack_rc) {
+		rc = limg__error_restore(&d.unpack_error);
+		goto out;
+	}
 	if (d.u) {
 		const char *got;
 		if ((rc = limg__unpack_finish(d.u, digest, job->diff_id, &got)) < 0)

@@ -217,8 +217,9 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 		                                    w->digest, (long long)w->offset, (long long)w->expected));
 	limg_hasher_finish(&got, w->hasher);
 	if (strcmp(got, w->digest) != 0)
-		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH, "blob %s: content hashes to %s", w->digest,
-		                                    got));
+		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH,
+		                                    "blob %s does not match its digest: the content hashes to %s",
+		                                    w->digest, got));
 	if (fsync(w->fd) < 0)
 		return limg__fs_error("cannot flush", w->partial.ptr);
 	if (fchmod(w->fd, 0444) < 0)

@@ -31,3 +31,16 @@ def registry_tool(*args, env=None, timeout=120):
     except Exception:
         raise AssertionError("tool failed without a JSON error (exit %d): %s" % (p.returncode, p.stderr))
     raise Failed(error, p.stderr)
+
+
+def example(name, *args, store=None, env=None, check=True, timeout=300):
+    """Runs an example program (limg-pull, limg-images, ...); returns the CompletedProcess."""
+    e = dict(env or ENV)
+    if store:
+        e["LIBIMAGE_STORE"] = store
+    p = subprocess.run([os.path.join(EXAMPLES, name)] + [str(a) for a in args], capture_output=True, text=True,
+                       env=e, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError("%s %s failed (%d): %s%s" % (name, " ".join(map(str, args)), p.returncode, p.stdout,
+                                                          p.stderr))
+    return p
