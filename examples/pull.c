@@ -100,6 +100,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: limg-pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n\n"
 	             "Options:\n" CLI_COMMON_USAGE "  -q, --quiet          print only the canonical reference\n"
+	             "      --no-diff-ids    do not unpack layers to check them against the config\n"
+	             "                       (blob digests are still verified; for mirroring tools)\n"
 	             "      --registry-mirror URL  fetch docker.io images from this registry instead\n"
 	             "                       (default $LIBIMAGE_REGISTRY_MIRROR)\n");
 }
@@ -124,6 +126,8 @@ int main(int argc, char **argv)
 			continue;
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			ui.quiet = 1;
+		else if (!strcmp(argv[i], "--no-diff-ids"))
+			opts.verify_diff_ids = 0;
 		else if (!strncmp(argv[i], "--registry-mirror=", 18))
 			opts.docker_hub_mirror = argv[i] + 18;
 		else if (!strcmp(argv[i], "--registry-mirror") && i + 1 < argc)

@@ -32,7 +32,14 @@ struct limg_blob_writer {
 	bool private_copy;
 	limg_hasher *hasher;
 	enum writer_state state;
+	/* writes are gathered (callers often hand over 16 KiB at a time) and
+	 * hashed when they reach the file, so the hash always covers exactly
+	 * what is on disk */
+	unsigned char *pending;
+	size_t npending;
 };
+
+#define PENDING_MAX (512u * 1024)
 
 /* Re-hashes the bytes already on disk (never trusting them) and positions
  * the writer after them. */
@@ -121,6 +128,10 @@ int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char 
 	}
 	if ((rc = limg_hasher_new(&w->hasher, w->algorithm)) < 0)
 		goto fail;
+	if (!(w->pending = malloc(PENDING_MAX))) {
+		rc = limg__error_oom();
+		goto fail;
+	}
 
 	/* "sha256:<hex>" -> "sha256-<hex>": one flat, safe file name */
 	snprintf(name, sizeof name, "%s", digest);
@@ -161,7 +172,27 @@ fail:
 
 int64_t limg_blob_writer_offset(const limg_blob_writer *w)
 {
-	return w ? w->offset : -1;
+	return w ? w->offset + (int64_t)w->npending : -1;
+}
+
+/* Writes the gathered bytes; on failure the file is cut back to what was
+ * hashed, so a later resume is sound. */
+static int flush_pending(limg_blob_writer *w)
+{
+	int rc;
+
+	if (!w->npending)
+		return 0;
+	if ((rc = limg__fs_write_all(w->fd, w->pending, w->npending, w->partial.ptr)) < 0) {
+		w->npending = 0;
+		if (ftruncate(w->fd, w->offset) < 0 || lseek(w->fd, w->offset, SEEK_SET) < 0)
+			w->state = W_FAILED;
+		return rc;
+	}
+	limg_hasher_update(w->hasher, w->pending, w->npending);
+	w->offset += (int64_t)w->npending;
+	w->npending = 0;
+	return 0;
 }
 
 static int check_open(const limg_blob_writer *w)
@@ -189,18 +220,19 @@ int limg_blob_writer_write(limg_blob_writer *w, const void *data, size_t len)
 		return rc;
 	if (!data && len)
 		return limg__error_invalid("data");
-	if (w->expected >= 0 && (uint64_t)w->offset + len > (uint64_t)w->expected)
+	if (w->expected >= 0 && (uint64_t)limg_blob_writer_offset(w) + len > (uint64_t)w->expected)
 		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH,
 		                                    "blob %s: more than the expected %lld bytes", w->digest,
 		                                    (long long)w->expected));
-	if ((rc = limg__fs_write_all(w->fd, data, len, w->partial.ptr)) < 0) {
-		/* keep the file equal to what was hashed, so a later resume is sound */
-		if (ftruncate(w->fd, w->offset) < 0 || lseek(w->fd, w->offset, SEEK_SET) < 0)
-			return fail_with(w, rc);
-		return rc;
+	while (len) {
+		size_t take = PENDING_MAX - w->npending < len ? PENDING_MAX - w->npending : len;
+		memcpy(w->pending + w->npending, data, take);
+		w->npending += take;
+		data = (const char *)data + take;
+		len -= take;
+		if (w->npending == PENDING_MAX && (rc = flush_pending(w)) < 0)
+			return rc;
 	}
-	limg_hasher_update(w->hasher, data, len);
-	w->offset += (int64_t)len;
 	return 0;
 }
 
@@ -211,6 +243,8 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 	int rc;
 
 	if ((rc = check_open(w)) < 0)
+		return rc;
+	if ((rc = flush_pending(w)) < 0)
 		return rc;
 	if (w->expected >= 0 && w->offset != w->expected)
 		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH, "blob %s: got %lld bytes, expected %lld",
@@ -257,6 +291,8 @@ void limg_blob_writer_free(limg_blob_writer *w)
 {
 	if (!w)
 		return;
+	if (w->fd >= 0 && w->state == W_OPEN && !w->private_copy)
+		flush_pending(w); /* what arrived is kept for a resume */
 	if (w->fd >= 0) {
 		/* a private copy cannot be resumed by anyone: do not leave it behind */
 		if (w->private_copy && w->state == W_OPEN)
@@ -264,6 +300,7 @@ void limg_blob_writer_free(limg_blob_writer *w)
 		close(w->fd);
 	}
 	limg_hasher_free(w->hasher);
+	free(w->pending);
 	limg_buf_dispose(&w->partial);
 	limg_buf_dispose(&w->target);
 	free(w->digest);
