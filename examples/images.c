@@ -187,9 +187,9 @@ int main(int argc, char **argv)
 			return 1;
 		} else {
 			/* a positional REPOSITORY[:TAG] is a reference filter, as in docker */
-			char *copy = malloc(strlen(a) + 16);
-			sprintf(copy, "reference=%s", a);
-			if (add_filter(&filters, copy) < 0)
+			static char positional[1024];
+			snprintf(positional, sizeof positional, "reference=%s", a);
+			if (add_filter(&filters, positional) < 0)
 				return 1;
 		}
 	}

@@ -164,7 +164,8 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 			goto fail;
 		}
 	}
-	qsort(it->rows, it->count, sizeof *it->rows, newest_first);
+	if (it->count > 1)
+		qsort(it->rows, it->count, sizeof *it->rows, newest_first);
 	free(seen);
 	free(ix.slots);
 	limg_tag_iterator_free(tags);

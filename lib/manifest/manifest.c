@@ -3,7 +3,6 @@
  * read two ways (CVE-2021-41190) or that disagrees with its Content-Type is
  * refused, and schema 1 is refused with a message that says so.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +57,7 @@ int limg__descriptor_read(limg_descriptor *d, const cJSON *json, const char *whe
 	if (!d->digest || limg__digest_check(d->digest, strlen(d->digest), NULL) != 0)
 		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: %s has no valid digest", where);
 	if (!cJSON_IsNumber(size) || size->valuedouble < 0 || size->valuedouble > 9007199254740992.0 ||
-	    floor(size->valuedouble) != size->valuedouble)
+	    (double)(int64_t)size->valuedouble != size->valuedouble)
 		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: %s has no valid size", where);
 	d->size = (int64_t)size->valuedouble;
 	if (platform) {
