@@ -86,7 +86,19 @@ int limg__fs_write_all(int fd, const void *data, size_t len, const char *path)
 	return 0;
 }
 
+static int write_replace(const char *path, const void *data, size_t len, bool durable);
+
 int limg__fs_write_atomic(const char *path, const void *data, size_t len)
+{
+	return write_replace(path, data, len, true);
+}
+
+int limg__fs_write_replace(const char *path, const void *data, size_t len)
+{
+	return write_replace(path, data, len, false);
+}
+
+static int write_replace(const char *path, const void *data, size_t len, bool durable)
 {
 	limg_buf tmp = LIMG_BUF_INIT;
 	char *dir = NULL, *slash;
@@ -100,7 +112,7 @@ int limg__fs_write_atomic(const char *path, const void *data, size_t len)
 	}
 	if ((rc = limg__fs_write_all(fd, data, len, tmp.ptr)) < 0)
 		goto out;
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || (durable && fsync(fd) < 0)) {
 		rc = limg__fs_error("cannot flush", tmp.ptr);
 		goto out;
 	}
@@ -110,6 +122,8 @@ int limg__fs_write_atomic(const char *path, const void *data, size_t len)
 		rc = limg__fs_error("cannot replace", path);
 		goto out;
 	}
+	if (!durable)
+		goto out;
 	if (!(dir = strdup(path))) {
 		rc = limg__error_oom();
 		goto out;

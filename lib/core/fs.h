@@ -26,6 +26,9 @@ int limg__fs_sync_dir(const char *dir);
  * contents, never a mix: temp file in the same directory, fsync, rename,
  * fsync of the directory. */
 int limg__fs_write_atomic(const char *path, const void *data, size_t len);
+/* The same without the flushes: for caches, where a loss costs a rebuild,
+ * never data. Readers still never see a half-written file. */
+int limg__fs_write_replace(const char *path, const void *data, size_t len);
 
 /* Reads a whole file into @out (NUL-terminated); files over @max bytes
  * give LIMG_ETOOBIG, a missing file LIMG_ENOTFOUND. */

@@ -62,6 +62,8 @@ TARGET static void compress(uint32_t state[8], const uint8_t *data, size_t block
 	while (blocks--) {
 		abef = s0;
 		cdgh = s1;
+		/* unrolled, so that the four message words stay in registers */
+#pragma GCC unroll 16
 		for (int i = 0; i < 16; i++) {
 			if (i < 4)
 				w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), mask);

@@ -221,9 +221,10 @@ out:
 	return ok;
 }
 
-/* The listing cache of index.json: image ID, created, and size when known. */
-static void annotate(struct pull *p, const char *digest, const char *id, const limg_image_config *config,
-                     const struct layer_job *jobs, size_t n)
+/* The listing cache of index.json (image ID, created, and size when known),
+ * written with the tag. */
+static int tag_with_facts(struct pull *p, const char *reference, const char *digest, const char *id,
+                          const limg_image_config *config, const struct layer_job *jobs, size_t n)
 {
 	const char *keys[3] = { LIMG_CACHE_ID_KEY, LIMG_CACHE_CREATED_KEY, LIMG_CACHE_SIZE_KEY };
 	const char *values[3];
@@ -245,7 +246,7 @@ static void annotate(struct pull *p, const char *digest, const char *id, const l
 		values[2] = size_text;
 		count = 3;
 	}
-	limg__tags_annotate(p->store, digest, keys, values, count);
+	return limg__tags_set_annotated(p->store, reference, digest, keys, values, count);
 }
 
 static int run(struct pull *p, const char *reference_text, limg_image *img)
@@ -384,11 +385,9 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 	if ((rc = store_bytes(p->store, digest, &body)) < 0)
 		goto out;
 	if (limg_reference_tag(ref))
-		rc = limg_tags_set(p->store, img->reference, digest);
+		rc = tag_with_facts(p, img->reference, digest, img->id, config, jobs, n);
 	else
 		rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
-	if (rc == 0)
-		annotate(p, digest, img->id, config, jobs, n);
 out:
 	img->downloaded = p->downloaded;
 	free(jobs);

@@ -32,7 +32,7 @@ int limg__store_layer_info_put(limg_store *s, const char *digest, const char *di
 
 	if ((rc = info_path(&path, s, digest)) == 0) {
 		int n = snprintf(text, sizeof text, "%s %" PRId64 "\n", diff_id, size);
-		rc = limg__fs_write_atomic(path.ptr, text, (size_t)n);
+		rc = limg__fs_write_replace(path.ptr, text, (size_t)n); /* a cache: no fsync */
 	}
 	limg_buf_dispose(&path);
 	return rc;

@@ -189,6 +189,8 @@ static int flush_pending(limg_blob_writer *w)
 			w->state = W_FAILED;
 		return rc;
 	}
+	/* start writing back now, so that the fsync at commit has little left to do */
+	sync_file_range(w->fd, w->offset, (off_t)w->npending, SYNC_FILE_RANGE_WRITE);
 	limg_hasher_update(w->hasher, w->pending, w->npending);
 	w->offset += (int64_t)w->npending;
 	w->npending = 0;

@@ -149,7 +149,27 @@ struct set_args {
 	limg_store *store;
 	const char *reference, *digest, *media_type;
 	int64_t size;
+	const char *const *keys, *const *values; /* cache annotations to set too */
+	size_t n;
 };
+
+static int set_annotations(cJSON *e, const char *const *keys, const char *const *values, size_t n)
+{
+	cJSON *ann = cJSON_GetObjectItemCaseSensitive(e, "annotations");
+
+	if (!n)
+		return 0;
+	if (!ann && !(ann = cJSON_AddObjectToObject(e, "annotations")))
+		return limg__error_oom();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *v = cJSON_CreateString(values[i]);
+		if (!v)
+			return limg__error_oom();
+		cJSON_DeleteItemFromObjectCaseSensitive(ann, keys[i]);
+		cJSON_AddItemToObject(ann, keys[i], v);
+	}
+	return 0;
+}
 
 static int do_set(cJSON *manifests, void *payload)
 {
@@ -170,10 +190,14 @@ static int do_set(cJSON *manifests, void *payload)
 		if (digest_is(e, a->digest) && !like)
 			like = e;
 	}
-	if (current && digest_is(current, a->digest))
+	if (current && digest_is(current, a->digest) && !a->n)
 		return 0; /* already so: nothing to write */
 	if (!(fresh = new_entry(a->media_type, a->digest, a->size, a->reference, like)))
 		return limg__error_oom();
+	if ((rc = set_annotations(fresh, a->keys, a->values, a->n)) < 0) {
+		cJSON_Delete(fresh);
+		return rc;
+	}
 	/* the image is tagged now: its untagged entry goes */
 	for (e = manifests->child; e; e = next) {
 		next = e->next;
@@ -198,7 +222,13 @@ static int do_set(cJSON *manifests, void *payload)
 
 int limg_tags_set(limg_store *s, const char *reference, const char *digest)
 {
-	struct set_args a = { s, reference, digest, NULL, 0 };
+	return limg__tags_set_annotated(s, reference, digest, NULL, NULL, 0);
+}
+
+int limg__tags_set_annotated(limg_store *s, const char *reference, const char *digest, const char *const *keys,
+                             const char *const *values, size_t n)
+{
+	struct set_args a = { s, reference, digest, NULL, 0, keys, values, n };
 	char *media_type = NULL;
 	int rc;
 

@@ -19,6 +19,10 @@ const char *limg__entry_digest(const cJSON *entry);
 int limg__tags_annotate(limg_store *store, const char *digest, const char *const *keys, const char *const *values,
                         size_t n);
 
+/* limg_tags_set, also setting @n annotations on the entry: one write of index.json. */
+int limg__tags_set_annotated(limg_store *store, const char *reference, const char *digest, const char *const *keys,
+                             const char *const *values, size_t n);
+
 /* An image pulled by digest: kept as an untagged entry that remembers its
  * repository (annotation io.libimage.repository), unless already listed. */
 int limg__tags_keep_untagged(limg_store *store, const char *digest, const char *repository);
