@@ -7,6 +7,7 @@
  * redrawn in place on a terminal, plain lines otherwise), the digest, the
  * status, and the canonical reference.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,13 @@ static void draw(struct ui *ui, const char *id, int event, int64_t done, int64_t
 		printf("\n");
 	}
 	if (event == LIMG_PULL_DOWNLOADING && total > 0) {
+		/* docker's bar: "=" per 2 %, ">", then spaces to 50 */
 		int p = (int)(done * 100 / total) / 2;
 		if (p > 50)
 			p = 50;
 		memset(bar, '=', (size_t)p);
-		bar[p] = p < 50 ? '>' : '=';
-		memset(bar + p + 1, ' ', (size_t)(50 - p - (p < 50 ? 1 : 1)));
+		bar[p] = '>';
+		memset(bar + p + 1, ' ', (size_t)(50 - p));
 		bar[51] = '\0';
 		format_size(cur, sizeof cur, (double)done, 4);
 		format_size(tot, sizeof tot, (double)total, 4);
@@ -94,6 +96,15 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 		printf("%s: %s\n", id, status_text(event));
 	}
 	return 0;
+}
+
+/* Ctrl-C cancels the pull cleanly: what is downloaded stays, to be resumed. */
+static limg_cancel *cancel;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	limg_cancel_request(cancel); /* an atomic store: safe in a signal handler */
 }
 
 static void usage(FILE *out)
@@ -158,6 +169,14 @@ int main(int argc, char **argv)
 		opts.docker_hub_mirror = getenv("LIBIMAGE_REGISTRY_MIRROR");
 	opts.platform = cli.platform;
 	opts.registry = &cli.registry;
+	if (limg_cancel_new(&cancel) == 0) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_interrupt;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		opts.cancel = cancel;
+	}
 	cb.progress = on_progress;
 	cb.payload = &ui;
 	rc = limg_pull(&img, store, name, &opts, &cb);
@@ -189,5 +208,8 @@ int main(int argc, char **argv)
 	limg_reference_free(ref);
 	limg_reference_free(given);
 	limg_store_close(store);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	limg_cancel_free(cancel);
 	return rc;
 }

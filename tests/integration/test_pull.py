@@ -224,6 +224,42 @@ class Pull(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("No such image", p.stderr)
 
+    def test_interrupt_cancels_cleanly(self):
+        big = images.Image([images.Layer({"big.bin": images.pseudo_random(12 << 20, 4)}, level=1)])
+        reg.push("team/cancel", "v1", big)
+        proxy.add("/blobs/", "slow", times=-1, rate=2 << 20)
+        env = dict(ENV, LIBIMAGE_STORE=self.store)
+        proc = subprocess.Popen([os.path.join(EXAMPLES, "limg-pull"), "%s/team/cancel:v1" % proxy.host], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        partial = os.path.join(self.store, ".libimage", "ingest", "sha256-" + big.layers[0].blob.digest[7:])
+        deadline = time.time() + 30
+        while time.time() < deadline and (not os.path.exists(partial) or os.path.getsize(partial) < (1 << 20)):
+            time.sleep(0.05)
+        start = time.time()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        self.assertLess(time.time() - start, 3, "cancellation should be prompt")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("cancelled", err)
+        self.assertNotIn(big.layers[0].blob.digest, blobs_in(self.store))
+        self.assertNotIn("team/cancel", self.images())
+        self.assertGreater(os.path.getsize(partial), 0)  # kept, to be resumed
+        proxy.clear()
+        self.assertIn("Downloaded newer image", self.pull("team/cancel:v1").stdout)
+
+    def test_terminal_progress_bar(self):
+        if not shutil.which("script"):
+            self.skipTest("script (util-linux) not installed")
+        img = images.Image([images.Layer({"tty.bin": images.pseudo_random(3 << 20, 5)}, level=1)])
+        reg.push("team/tty", "v1", img)
+        proxy.add("/blobs/", "slow", times=-1, rate=8 << 20)
+        cmd = "%s --store %s %s/team/tty:v1" % (os.path.join(EXAMPLES, "limg-pull"), self.store, proxy.host)
+        out = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, env=ENV,
+                             timeout=60).stdout
+        self.assertIn("\x1b[", out)                      # redrawn in place
+        self.assertRegex(out, r"Downloading \[=*>? *\] +[0-9.]+[kM]B/3\.1[0-9]*MB")
+        self.assertIn("Pull complete", out)
+
     def test_kill_and_resume(self):
         big = images.Image([images.Layer({"big.bin": images.pseudo_random(24 << 20, 3)}, level=1)])
         reg.push("team/big", "v1", big)

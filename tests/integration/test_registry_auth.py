@@ -92,6 +92,42 @@ class TlsBasic(unittest.TestCase):
         self.assertIn("config.json", e.exception.error["message"])
 
 
+class ClientCertificates(unittest.TestCase):
+    """Docker's certs.d convention: <dir>/<host:port>/ca.crt, client.cert, client.key."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = registry.Registry(tls=True, client_certs=True)
+        cls.img = images.Image(images.sample_layers("mtls"))
+        cls.reg.push("team/mtls", "v1", cls.img)
+        cls.tmp = tempfile.mkdtemp()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.stop()
+        shutil.rmtree(cls.tmp)
+
+    def certs_dir(self, with_client):
+        d = os.path.join(self.tmp, "with" if with_client else "without")
+        host = os.path.join(d, self.reg.host)
+        os.makedirs(host, exist_ok=True)
+        shutil.copy(self.reg.ca.cert_path, os.path.join(host, "ca.crt"))
+        if with_client:
+            shutil.copy(self.reg.client_cert, os.path.join(host, "client.cert"))
+            shutil.copy(self.reg.client_key, os.path.join(host, "client.key"))
+        return d
+
+    def test_client_certificate_from_certs_dir(self):
+        out = registry_tool("--insecure=0", "--certs-dir", self.certs_dir(True), "head", self.reg.host, "team/mtls", "v1")
+        self.assertEqual(out.split()[0], self.img.manifest.digest)
+
+    def test_without_client_certificate(self):
+        with self.assertRaises(Failed) as e:
+            registry_tool("--insecure=0", "--attempts", 1, "--certs-dir", self.certs_dir(False), "head",
+                          self.reg.host, "team/mtls", "v1")
+        self.assertIn(e.exception.code, ("LIMG_ETLS", "LIMG_ENETWORK"))
+
+
 class Tokens(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
