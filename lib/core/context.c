@@ -11,12 +11,7 @@ int limg_context_opts_init(limg_context_opts *opts, size_t size)
 {
 	static const limg_context_opts defaults = LIMG_CONTEXT_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 int limg_context_new(limg_context **out, const limg_context_opts *opts)
@@ -28,11 +23,8 @@ int limg_context_new(limg_context **out, const limg_context_opts *opts)
 	if (!out)
 		return limg__error_invalid("out");
 	*out = NULL;
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_context_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_context_opts")) < 0)
+		return rc;
 	if (o.log_level < LIMG_LOG_NONE || o.log_level > LIMG_LOG_TRACE)
 		return limg__error_set(LIMG_EINVALID, "invalid argument: log_level %d", o.log_level);
 

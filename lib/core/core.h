@@ -62,6 +62,13 @@ int limg__opts_check(const void *opts, size_t known_size, const char *name);
 /* RFC 3339 ("2024-01-15T10:00:00.123Z", "...+02:00") to seconds since the epoch, or -1. */
 int64_t limg__parse_rfc3339(const char *text);
 
+/* The body of every limg_x_opts_init(): zero @size bytes, copy what this
+ * build knows of @defaults, set the size field. */
+int limg__opts_init(void *opts, size_t size, const void *defaults, size_t known_size);
+/* Copies a caller's options over the defaults in @dst (known_size bytes),
+ * after limg__opts_check. NULL @src keeps the defaults. */
+int limg__opts_copy(void *dst, size_t known_size, const void *src, const char *name);
+
 /* Buffer growth; all return 0 or LIMG_ENOMEM (error raised). */
 int limg__buf_grow(limg_buf *buf, size_t need);
 int limg__buf_put(limg_buf *buf, const void *data, size_t len);

@@ -199,20 +199,6 @@ void limg__quote(char *dst, size_t cap, const char *s, size_t n)
 	dst[len + 1] = '\0';
 }
 
-int limg__opts_check(const void *opts, size_t known_size, const char *name)
-{
-	size_t size;
-
-	memcpy(&size, opts, sizeof size);
-	if (size < sizeof(size_t))
-		return limg__error_set(LIMG_EINVALID, "%s: size field not set (use the _INIT macro)", name);
-	for (size_t i = known_size; i < size; i++)
-		if (((const unsigned char *)opts)[i] != 0)
-			return limg__error_set(LIMG_EVERSION,
-			                       "%s: sets a field this version of libimage does not know", name);
-	return 0;
-}
-
 void limg__error_save(limg__error_copy *c)
 {
 	c->code = last_error.code;

@@ -22,12 +22,7 @@ int limg_images_list_opts_init(limg_images_list_opts *opts, size_t size)
 {
 	static const limg_images_list_opts defaults = LIMG_IMAGES_LIST_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 static char *dup_or_null(const char *s)
@@ -108,11 +103,8 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	if (!out || !store)
 		return limg__error_invalid(out ? "store" : "out");
 	*out = NULL;
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_images_list_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_list_opts")) < 0)
+		return rc;
 	to.untagged = o.untagged;
 	if (!(it = calloc(1, sizeof *it)))
 		return limg__error_oom();

@@ -13,12 +13,7 @@ int limg_images_remove_opts_init(limg_images_remove_opts *opts, size_t size)
 {
 	static const limg_images_remove_opts defaults = LIMG_IMAGES_REMOVE_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 /* "sha256:abc...", "abc..." (any unique prefix of at least one hex digit). */
@@ -137,11 +132,8 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 
 	if (!s || !image)
 		return limg__error_invalid(s ? "image" : "store");
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_images_remove_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_remove_opts")) < 0)
+		return rc;
 	if ((rc = resolve(&digest, &id, &reference, s, image, &by_name)) < 0)
 		goto out;
 	if (by_name) {

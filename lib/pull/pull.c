@@ -22,24 +22,14 @@ int limg_pull_opts_init(limg_pull_opts *opts, size_t size)
 {
 	static const limg_pull_opts defaults = LIMG_PULL_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 int limg_pull_callbacks_init(limg_pull_callbacks *cb, size_t size)
 {
 	static const limg_pull_callbacks defaults = LIMG_PULL_CALLBACKS_INIT;
 
-	if (!cb || size < sizeof(size_t))
-		return limg__error_invalid("callbacks");
-	memset(cb, 0, size);
-	memcpy(cb, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	cb->size = size;
-	return 0;
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
 }
 
 void limg_image_free(limg_image *img)
@@ -272,9 +262,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 	}
 	{
 		limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;
-		if (p->o.registry)
-			memcpy(&ro, p->o.registry, p->o.registry->size < sizeof ro ? p->o.registry->size : sizeof ro);
-		ro.size = sizeof ro;
+		if ((rc = limg__opts_copy(&ro, sizeof ro, p->o.registry, "limg_registry_opts")) < 0)
+			goto out;
 		ro.cancel = p->stop;
 		if (p->o.docker_hub_mirror && !strcmp(limg_reference_domain(ref), "docker.io"))
 			ro.mirror = p->o.docker_hub_mirror;
@@ -419,16 +408,9 @@ int limg_pull(limg_image **out, limg_store *store, const char *reference, const 
 	p.store = store;
 	limg_pull_opts_init(&p.o, sizeof p.o);
 	limg_pull_callbacks_init(&p.cb, sizeof p.cb);
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof p.o, "limg_pull_opts")) < 0)
-			return rc;
-		memcpy(&p.o, opts, opts->size < sizeof p.o ? opts->size : sizeof p.o);
-	}
-	if (cb) {
-		if ((rc = limg__opts_check(cb, sizeof p.cb, "limg_pull_callbacks")) < 0)
-			return rc;
-		memcpy(&p.cb, cb, cb->size < sizeof p.cb ? cb->size : sizeof p.cb);
-	}
+	if ((rc = limg__opts_copy(&p.o, sizeof p.o, opts, "limg_pull_opts")) < 0 ||
+	    (rc = limg__opts_copy(&p.cb, sizeof p.cb, cb, "limg_pull_callbacks")) < 0)
+		return rc;
 	if (!(img = calloc(1, sizeof *img)))
 		return limg__error_oom();
 	if ((rc = limg_cancel_new(&p.stop)) < 0) {

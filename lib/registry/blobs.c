@@ -11,12 +11,7 @@ int limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t size)
 {
 	static const limg_blob_fetch_opts defaults = LIMG_BLOB_FETCH_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 struct fetch {
@@ -85,11 +80,8 @@ int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *dig
 
 	if (!r)
 		return limg__error_invalid("registry");
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_blob_fetch_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_blob_fetch_opts")) < 0)
+		return rc;
 	if (!o.sink)
 		return limg__error_invalid("sink");
 	if (o.offset < 0 || (o.verify && o.offset > 0))

@@ -13,12 +13,7 @@ int limg_registry_opts_init(limg_registry_opts *opts, size_t size)
 {
 	static const limg_registry_opts defaults = LIMG_REGISTRY_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 static bool is_loopback(const char *host)
@@ -57,11 +52,8 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 	*out = NULL;
 	if (!domain || !limg__ref_match_domain(domain, strlen(domain)))
 		return limg__error_set(LIMG_EINVALID, "invalid registry domain \"%.100s\"", domain ? domain : "");
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_registry_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_opts")) < 0)
+		return rc;
 	if (o.max_attempts <= 0)
 		o.max_attempts = 5;
 	if (o.backoff_ms <= 0)

@@ -16,12 +16,7 @@ int limg_gc_opts_init(limg_gc_opts *opts, size_t size)
 {
 	static const limg_gc_opts defaults = LIMG_GC_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 /* Removes ingests older than the limit that nobody is writing (an ingest
@@ -80,11 +75,8 @@ int limg_store_gc(limg_store *s, const limg_gc_opts *opts)
 
 	if (!s)
 		return limg__error_invalid("store");
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_gc_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_gc_opts")) < 0)
+		return rc;
 	/* Under the index lock no tag can appear while we decide what is unreachable. */
 	if ((rc = limg__index_lock(&lock, s)) < 0)
 		return rc;

@@ -17,12 +17,7 @@ int limg_store_opts_init(limg_store_opts *opts, size_t size)
 {
 	static const limg_store_opts defaults = LIMG_STORE_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 static char *join(const char *a, const char *b)
@@ -87,11 +82,8 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 	*out = NULL;
 	if (!path || !*path)
 		return limg__error_invalid("path");
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_store_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_store_opts")) < 0)
+		return rc;
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT || !o.create)
 			return limg__fs_error("cannot open store", path);

@@ -56,12 +56,7 @@ int limg_tags_list_opts_init(limg_tags_list_opts *opts, size_t size)
 {
 	static const limg_tags_list_opts defaults = LIMG_TAGS_LIST_OPTS_INIT;
 
-	if (!opts || size < sizeof(size_t))
-		return limg__error_invalid("opts");
-	memset(opts, 0, size);
-	memcpy(opts, &defaults, size < sizeof defaults ? size : sizeof defaults);
-	opts->size = size;
-	return 0;
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 static int compare_tags(const void *pa, const void *pb)
@@ -96,11 +91,8 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 	if (!out || !s)
 		return limg__error_invalid(out ? "store" : "out");
 	*out = NULL;
-	if (opts) {
-		if ((rc = limg__opts_check(opts, sizeof o, "limg_tags_list_opts")) < 0)
-			return rc;
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	}
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_tags_list_opts")) < 0)
+		return rc;
 	if (o.repository) {
 		if ((rc = limg_reference_parse_normalized(&repo, o.repository)) < 0)
 			return rc;

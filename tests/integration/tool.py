@@ -7,8 +7,9 @@ BUILD = os.environ.get("LIMG_BUILD_DIR", os.path.join(os.path.dirname(__file__),
 TOOLS = os.path.join(BUILD, "tests")
 EXAMPLES = os.path.join(BUILD, "examples")
 
-# Never let a proxy from the environment see test traffic.
-ENV = dict(os.environ, NO_PROXY="*", no_proxy="*")
+# Never let a proxy from the environment see test traffic, nor the machine's
+# Docker credentials reach the test registries.
+ENV = dict(os.environ, NO_PROXY="*", no_proxy="*", DOCKER_CONFIG="/nonexistent/libimage-tests")
 for var in ("http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
     ENV.pop(var, None)
 
