@@ -62,6 +62,14 @@ class Pull(unittest.TestCase):
         self.assertEqual(rows[0].split(), ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"])
         self.assertEqual(rows[1].split()[:3], ["%s/library/out" % reg.host, "v1", img.config.digest[7:19]])
 
+    def test_readme_quickstart(self):
+        img = images.Image(images.sample_layers("quick"))
+        reg.push("library/quick", "v1", img)
+        p = subprocess.run([os.path.join(EXAMPLES, "quickstart"), self.store, "%s/library/quick:v1" % reg.host],
+                           capture_output=True, text=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "%s/library/quick:v1 is image %s\n" % (reg.host, img.config.digest))
+
     def test_default_tag_message(self):
         img = images.Image(images.sample_layers("deflt"))
         reg.push("library/deflt", "latest", img)
