@@ -111,6 +111,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: limg-pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n\n"
 	             "Options:\n" CLI_COMMON_USAGE "  -q, --quiet          print only the canonical reference\n"
+	             "      --max-concurrent-downloads N  layers fetched at once (default 3, as docker)\n"
 	             "      --no-diff-ids    do not unpack layers to check them against the config\n"
 	             "                       (blob digests are still verified; for mirroring tools)\n"
 	             "      --registry-mirror URL  fetch docker.io images from this registry instead\n"
@@ -139,6 +140,10 @@ int main(int argc, char **argv)
 			ui.quiet = 1;
 		else if (!strcmp(argv[i], "--no-diff-ids"))
 			opts.verify_diff_ids = 0;
+		else if (!strncmp(argv[i], "--max-concurrent-downloads=", 27))
+			opts.concurrency = atoi(argv[i] + 27);
+		else if (!strcmp(argv[i], "--max-concurrent-downloads") && i + 1 < argc)
+			opts.concurrency = atoi(argv[++i]);
 		else if (!strncmp(argv[i], "--registry-mirror=", 18))
 			opts.docker_hub_mirror = argv[i] + 18;
 		else if (!strcmp(argv[i], "--registry-mirror") && i + 1 < argc)
