@@ -15,8 +15,8 @@
 #include "tags/tags_internal.h"
 #include "unpack.h"
 
-/* The platform's image manifest under @digest (an index or a manifest). */
-static limg_manifest *image_manifest(limg_store *s, const char *digest, const char *platform)
+limg_manifest *limg__stored_image_manifest(limg_store *s, const char *digest, const char *platform, bool any_stored,
+                                           char image_digest[160])
 {
 	limg_buf body = LIMG_BUF_INIT;
 	limg_manifest *m = NULL, *child = NULL;
@@ -28,13 +28,14 @@ static limg_manifest *image_manifest(limg_store *s, const char *digest, const ch
 	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_IMAGE) {
 		child = m;
 		m = NULL;
+		snprintf(image_digest, 160, "%s", digest);
 		goto out;
 	}
-	/* the platform asked for, else the first entry that is stored */
-	if (limg_manifest_select(&d, m, platform) < 0 || limg_store_blob_read(&body, s, limg_descriptor_digest(d),
-	                                                                      LIMG_MANIFEST_MAX) < 0) {
+	if (limg_manifest_select(&d, m, platform) < 0 ||
+	    limg_store_blob_read(&body, s, limg_descriptor_digest(d), LIMG_MANIFEST_MAX) < 0) {
 		d = NULL;
-		for (size_t i = 0; i < limg_manifest_count(m) && !d; i++)
+		/* for a listing, any platform that is stored tells the facts */
+		for (size_t i = 0; any_stored && i < limg_manifest_count(m) && !d; i++)
 			if (limg_store_blob_read(&body, s, limg_descriptor_digest(limg_manifest_get(m, i)), LIMG_MANIFEST_MAX) == 0)
 				d = limg_manifest_get(m, i);
 	}
@@ -43,9 +44,12 @@ static limg_manifest *image_manifest(limg_store *s, const char *digest, const ch
 		limg_manifest_free(child);
 		child = NULL;
 	}
+	if (child)
+		snprintf(image_digest, 160, "%s", limg_descriptor_digest(d));
 out:
 	limg_manifest_free(m);
 	limg_buf_dispose(&body);
+	limg_error_clear(); /* "not stored" is an answer here */
 	return child;
 }
 
@@ -87,14 +91,14 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	limg_image_config *config = NULL;
 	const char *keys[3] = { LIMG_CACHE_ID_KEY, LIMG_CACHE_CREATED_KEY, LIMG_CACHE_SIZE_KEY };
 	const char *values[3];
-	char size_text[32];
+	char size_text[32], image_digest[160];
 
 	snprintf(f->id, sizeof f->id, "%s", id ? id : "");
 	snprintf(f->created, sizeof f->created, "%s", created ? created : "");
 	f->size = size ? strtoll(size, NULL, 10) : -1;
 	if (id && created && size)
 		return;
-	if (!(image = image_manifest(s, limg_tag_digest(t), platform)))
+	if (!(image = limg__stored_image_manifest(s, limg_tag_digest(t), platform, true, image_digest)))
 		goto out;
 	snprintf(f->id, sizeof f->id, "%s", limg_descriptor_digest(limg_manifest_config(image)));
 	if (limg_store_blob_read(&body, s, f->id, LIMG_MANIFEST_MAX) == 0 &&

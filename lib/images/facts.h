@@ -2,7 +2,10 @@
 #ifndef LIMG_IMAGES_FACTS_H
 #define LIMG_IMAGES_FACTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "libimage/manifest.h"
 
 #include "libimage/store.h"
 #include "libimage/tags.h"
@@ -17,5 +20,11 @@ typedef struct {
  * (and the cache then updated) when @compute allows. Never fails: what
  * cannot be known stays unknown. */
 void limg__image_facts(limg_store *store, const limg_tag *t, const char *platform, limg__facts *out);
+
+/* The image manifest of @platform under @digest (a manifest, or an index
+ * and its entry), when stored; with @any_stored, another stored platform
+ * will do. Its digest goes to @image_digest. NULL when not stored. */
+limg_manifest *limg__stored_image_manifest(limg_store *store, const char *digest, const char *platform, bool any_stored,
+                                           char image_digest[160]);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "images/facts.h"
 #include "libimage/tags.h"
 #include "pull_internal.h"
 #include "store/store_internal.h"
@@ -171,32 +172,15 @@ static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, cons
  * needs (config and non-foreign layers) is stored. */
 static bool stored_completely(struct pull *p, const char *digest, char **manifest_digest, char **config_digest)
 {
-	limg_buf body = LIMG_BUF_INIT;
-	limg_manifest *m = NULL, *child = NULL;
-	const limg_manifest *image;
-	const limg_descriptor *d;
-	const char *image_digest = digest;
+	char image_digest[160];
+	limg_manifest *image = limg__stored_image_manifest(p->store, digest, p->o.platform, false, image_digest);
 	int64_t size;
 	bool ok = false;
 
-	if (limg_store_blob_read(&body, p->store, digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
-	    limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
-		goto out;
-	image = m;
-	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_INDEX) {
-		if (limg_manifest_select(&d, m, p->o.platform) < 0)
-			goto out;
-		image_digest = limg_descriptor_digest(d);
-		if (limg_store_blob_read(&body, p->store, image_digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
-		    limg_manifest_parse(&child, body.ptr, body.size, NULL) < 0 ||
-		    limg_manifest_kind_of(child) != LIMG_MANIFEST_IMAGE)
-			goto out;
-		image = child;
-	}
-	if (limg_store_blob_stat(&size, p->store, limg_descriptor_digest(limg_manifest_config(image))) < 0)
+	if (!image || limg_store_blob_stat(&size, p->store, limg_descriptor_digest(limg_manifest_config(image))) < 0)
 		goto out;
 	for (size_t i = 0; i < limg_manifest_count(image); i++) {
-		d = limg_manifest_get(image, i);
+		const limg_descriptor *d = limg_manifest_get(image, i);
 		if (!limg_descriptor_is_foreign(d) && limg_store_blob_stat(&size, p->store, limg_descriptor_digest(d)) < 0)
 			goto out;
 	}
@@ -204,9 +188,7 @@ static bool stored_completely(struct pull *p, const char *digest, char **manifes
 	*config_digest = strdup(limg_descriptor_digest(limg_manifest_config(image)));
 	ok = *manifest_digest && *config_digest;
 out:
-	limg_manifest_free(child);
-	limg_manifest_free(m);
-	limg_buf_dispose(&body);
+	limg_manifest_free(image);
 	limg_error_clear(); /* a "no" here is an answer, not an error */
 	return ok;
 }
