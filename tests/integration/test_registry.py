@@ -215,6 +215,14 @@ class Faults(unittest.TestCase):
         self.assertEqual(e.exception.code, "LIMG_ETIMEOUT")
         self.assertLess(time.time() - start, 10)
 
+    def test_oversized_manifest_refused(self):
+        proxy.add("/manifests/", "status", times=-1, status=200,
+                  headers={"Content-Type": images.OCI_MANIFEST}, body=" " * (5 << 20))
+        with self.assertRaises(Failed) as e:
+            registry_tool("get", proxy.host, "library/sample", "v1", os.path.join(self.tmp, "m"))
+        self.assertEqual(e.exception.code, "LIMG_ETOOBIG")
+        self.assertIn("4194304", e.exception.error["message"])
+
     def test_redirect_loop_refused(self):
         proxy.add("/blobs/", "redirect", times=-1, target=lambda path: "http://%s%s" % (proxy.host, path))
         with self.assertRaises(Failed) as e:

@@ -41,6 +41,23 @@ class SkopeoReadsOurStore(unittest.TestCase):
         copied = json.loads(skopeo("inspect", "oci:%s:copied" % other))
         self.assertEqual(copied["Layers"], info["Layers"])
 
+    def test_listing_facts_rebuilt_when_missing(self):
+        """A store filled without pull has no cached facts: the listing works them out and caches them."""
+        from tool import example
+        image = images.Image(images.sample_layers("facts", size=100000))
+        self.put(image, "docker.io/library/facts:1")
+        with open(os.path.join(self.store, "index.json")) as f:
+            self.assertNotIn("io.libimage.image.id", f.read())
+        rows = example("limg-images", "--format", "json", store=self.store).stdout.splitlines()
+        row = json.loads(rows[0])
+        self.assertEqual((row["Repository"], row["Tag"], row["ID"]), ("facts", "1", image.config.digest[7:19]))
+        self.assertEqual(row["CreatedAt"], "2024-01-15 10:00:00 +0000 UTC")
+        self.assertEqual(row["Size"], "%.3gkB" % (image.uncompressed_size / 1000))
+        with open(os.path.join(self.store, "index.json")) as f:
+            entry = json.load(f)["manifests"][0]["annotations"]
+        self.assertEqual(entry["io.libimage.image.id"], image.config.digest)
+        self.assertEqual(entry["io.libimage.image.size"], str(image.uncompressed_size))
+
     def test_oci_image(self):
         image = images.Image(images.sample_layers("oci"))
         self.put(image, "docker.io/library/sample:1")
