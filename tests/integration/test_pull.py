@@ -268,6 +268,20 @@ class Pull(unittest.TestCase):
         self.assertRegex(out, r"Downloading \[=*>? *\] +[0-9.]+[kM]B/3\.1[0-9]*MB")
         self.assertIn("Pull complete", out)
 
+    def test_two_processes_pull_the_same_image(self):
+        img = images.Image(images.sample_layers("twice", size=4 << 20))
+        reg.push("team/twice", "v1", img)
+        proxy.add("/blobs/", "slow", times=-1, rate=16 << 20)
+        env = dict(ENV, LIBIMAGE_STORE=self.store)
+        procs = [subprocess.Popen([os.path.join(EXAMPLES, "limg-pull"), "%s/team/twice:v1" % proxy.host], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(blobs_in(self.store), {b.digest for b in img.blobs()})
+        self.assertEqual(os.listdir(os.path.join(self.store, ".libimage", "tmp")), [])
+        self.assertEqual(len(self.images().splitlines()), 2)
+
     def test_kill_and_resume(self):
         big = images.Image([images.Layer({"big.bin": images.pseudo_random(24 << 20, 3)}, level=1)])
         reg.push("team/big", "v1", big)
