@@ -1,0 +1,3 @@
+module libimage.invalid/libimage
+
+go 1.19
