@@ -80,7 +80,12 @@ LIMG_EXTERN(void) limg_registry_close(limg_registry *registry);
  */
 LIMG_EXTERN(int) limg_registry_ping(limg_registry *registry);
 
-/** The base URL in use ("https://registry-1.docker.io"); borrowed. @since 0.1 */
+/**
+ * The base URL in use ("https://registry-1.docker.io"). Borrowed until the
+ * handle is closed; an insecure registry settles between https and http at
+ * its first request, which may change it.
+ * @since 0.1
+ */
 LIMG_EXTERN(const char *) limg_registry_endpoint(const limg_registry *registry);
 
 /** A manifest as the registry described (and, after a GET, delivered) it. @since 0.1 */

@@ -69,7 +69,11 @@ static int list(limg_registry *r, const char *first_path, const char *field, con
 		if (next && next[0] != '/') {
 			/* only follow a link to the same registry */
 			char *base_url = NULL;
-			if (asprintf(&base_url, "%s/", r->base) < 0 || !limg__http_same_origin(base_url, next)) {
+			pthread_mutex_lock(&r->lock);
+			if (asprintf(&base_url, "%s/", r->base) < 0)
+				base_url = NULL;
+			pthread_mutex_unlock(&r->lock);
+			if (!base_url || !limg__http_same_origin(base_url, next)) {
 				free(base_url);
 				free(next);
 				rc = limg__error_set(LIMG_EPROTOCOL, "%s: pagination link leads to another host", what);

@@ -116,15 +116,28 @@ static int settle(limg_registry *r)
 	return 0;
 }
 
+/* base + path; base may be replaced by settle() on another thread, so it
+ * is read under the lock. */
+static char *url_for(limg_registry *r, const char *path)
+{
+	char *url = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	if (asprintf(&url, "%s%s", r->base, path) < 0)
+		url = NULL;
+	pthread_mutex_unlock(&r->lock);
+	return url;
+}
+
 /* A 401 that came without a challenge: ask /v2/ for one (gcr.io did this). */
 static char *challenge_from_ping(limg_registry *r)
 {
 	limg__http_resp resp;
 	limg__http_req req = { 0 };
-	char *url = NULL, *challenge = NULL;
+	char *url, *challenge = NULL;
 
 	limg__http_resp_init(&resp);
-	if (asprintf(&url, "%s/v2/", r->base) < 0)
+	if (!(url = url_for(r, "/v2/")))
 		return NULL;
 	req.url = url;
 	req.max_body = 64 * 1024;
@@ -144,12 +157,8 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 
 	if ((rc = settle(r)) < 0)
 		return rc;
-	if (c->url[0] == '/') {
-		if (asprintf(&url, "%s%s", r->base, c->url) < 0)
-			return limg__error_oom();
-	} else if (!(url = strdup(c->url))) {
+	if (!(url = c->url[0] == '/' ? url_for(r, c->url) : strdup(c->url)))
 		return limg__error_oom();
-	}
 	if (c->scope)
 		auth = limg__auth_cached(r->auth, c->scope);
 	for (;;) {
