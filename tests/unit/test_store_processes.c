@@ -179,14 +179,14 @@ static void test_sigkill_then_resume(void **state)
 	srand((unsigned)time(NULL));
 	assert_int_equal(limg_store_open(&s, NULL, dir, NULL), 0);
 	blobs = path_in(dir, "blobs");
-	for (int round = 0; round < 12; round++) {
+	for (int round = 0; round < 10; round++) {
 		pid_t pid = fork();
 		int status;
 		if (pid == 0) {
 			ingest_big(dir, 2000, &rc); /* about 130 MB/s: killed long before the end */
 			_exit(rc == 0 ? 0 : 1);
 		}
-		usleep((useconds_t)(5000 + rand() % 30000));
+		usleep((useconds_t)(5000 + rand() % 20000)); /* at most ~3 MiB a round: never the whole 48 */
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		if (WIFSIGNALED(status))
@@ -195,7 +195,7 @@ static void test_sigkill_then_resume(void **state)
 		assert_int_equal(limg_store_fsck(s, NULL, NULL, NULL), 0);
 		assert_true(count_files(blobs) <= 1);
 	}
-	assert_true(kills >= 10);
+	assert_true(kills >= 8);
 	/* the same ingest, run again, continues from the partial data */
 	start = ingest_big(dir, 0, &rc);
 	assert_int_equal(rc, 0);
