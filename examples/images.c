@@ -15,6 +15,7 @@
 
 struct filters {
 	const char *key[MAX_FILTERS], *value[MAX_FILTERS];
+	int64_t created[MAX_FILTERS]; /* before= and since=: the named image's time, looked up once */
 	int n;
 };
 
@@ -107,9 +108,7 @@ static int keep(limg_store *store, const limg_image_entry *e, const struct filte
 				limg_reference_free(r);
 				any |= m;
 			} else if (!strcmp(key, "before") || !strcmp(key, "since")) {
-				int64_t t;
-				if (created_of(store, v, &t) < 0)
-					exit(1);
+				int64_t t = f->created[j];
 				any |= !strcmp(key, "before") ? limg_image_entry_created(e) < t : limg_image_entry_created(e) > t;
 			} else {
 				char name[512];
@@ -198,6 +197,10 @@ int main(int argc, char **argv)
 			want_dangling = 1;
 	if (cli_open_store(&cli, &store, 1) < 0)
 		return 1;
+	for (int k = 0; k < filters.n; k++)
+		if ((!strcmp(filters.key[k], "before") || !strcmp(filters.key[k], "since")) &&
+		    created_of(store, filters.value[k], &filters.created[k]) < 0)
+			return 1;
 	lo.untagged = want_dangling ? 1 : all ? 2 : 0;
 	lo.platform = cli.platform;
 	if (limg_images_list(&it, store, &lo) < 0)
