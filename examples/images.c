@@ -140,7 +140,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
-	struct filters filters = { { 0 }, { 0 }, 0 };
+	struct filters filters = { { 0 }, { 0 }, { 0 }, 0 };
 	struct table table = { 0 };
 	limg_images_list_opts lo = LIMG_IMAGES_LIST_OPTS_INIT;
 	limg_image_iterator *it;
