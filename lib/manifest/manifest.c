@@ -73,20 +73,6 @@ int limg__descriptor_read(limg_descriptor *d, const cJSON *json, const char *whe
 	return 0;
 }
 
-/* "type; charset=x" -> "type" in @buf. */
-static const char *bare_type(char *buf, size_t cap, const char *content_type)
-{
-	size_t n = strcspn(content_type, ";");
-
-	while (n && (content_type[n - 1] == ' ' || content_type[n - 1] == '\t'))
-		n--;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(buf, content_type, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 static int parse(limg_manifest *m, const void *data, size_t len, const char *content_type)
 {
 	char ct[256] = "";
@@ -96,7 +82,7 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 	int rc;
 
 	if (content_type)
-		bare_type(ct, sizeof ct, content_type);
+		limg__media_bare_type(ct, sizeof ct, content_type);
 	if (is_schema1(ct))
 		return limg__error_set(LIMG_EUNSUPPORTED, "schema 1 manifests are not supported (%s); the image must be "
 		                                          "pushed again with a current client", ct);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/media.h"
 #include "digest/digest_internal.h"
 #include "libimage/manifest.h"
 #include "registry_internal.h"
@@ -50,24 +51,12 @@ const void *limg_remote_manifest_body(const limg_remote_manifest *m, size_t *len
 	return m ? m->body.ptr : NULL;
 }
 
-static char *bare_type(const char *content_type)
-{
-	size_t n;
-
-	if (!content_type)
-		return strdup("");
-	n = strcspn(content_type, ";");
-	while (n && content_type[n - 1] == ' ')
-		n--;
-	return strndup(content_type, n);
-}
-
 static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head)
 {
 	limg_remote_manifest *m = NULL;
 	limg__http_resp resp;
 	limg__call call = { 0 };
-	char *path = NULL, *scope = NULL, *what = NULL;
+	char *path = NULL, *scope = NULL, *what = NULL, type[256];
 	bool by_digest;
 	int rc, algo = LIMG_DIGEST_SHA256;
 
@@ -106,7 +95,8 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 		rc = limg__registry_error(&resp, what);
 		goto out;
 	}
-	if (!(m = calloc(1, sizeof *m)) || !(m->media_type = bare_type(resp.content_type))) {
+	if (!(m = calloc(1, sizeof *m)) ||
+	    !(m->media_type = strdup(limg__media_bare_type(type, sizeof type, resp.content_type)))) {
 		rc = limg__error_oom();
 		goto out;
 	}
