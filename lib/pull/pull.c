@@ -116,14 +116,13 @@ static int store_bytes(limg_store *store, const char *digest, const limg_buf *da
 	return rc;
 }
 
-int limg__pull_small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t size, const char *media_type,
-                          int kind)
+/* A small blob (the config) from the store, else fetched, verified and stored; its bytes in @out. */
+static int small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t size, int kind)
 {
 	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
 	struct small s = { out, LIMG_MANIFEST_SIZE_MAX };
 	int rc;
 
-	(void)media_type;
 	out->size = 0;
 	rc = limg_store_blob_read(out, p->store, digest, LIMG_MANIFEST_SIZE_MAX);
 	if (rc == 0)
@@ -311,8 +310,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 
 	/* config: small, fetched first, for the diff_ids */
 	config_digest = limg_descriptor_digest(limg_manifest_config(image));
-	if ((rc = limg__pull_small_blob(p, &config_body, config_digest, limg_descriptor_size(limg_manifest_config(image)),
-	                                limg_descriptor_media_type(limg_manifest_config(image)), LIMG_PULL_CONFIG)) != 0)
+	if ((rc = small_blob(p, &config_body, config_digest, limg_descriptor_size(limg_manifest_config(image)),
+	                      LIMG_PULL_CONFIG)) != 0)
 		goto out;
 	if ((rc = limg_image_config_parse(&config, config_body.ptr, config_body.size)) < 0)
 		goto out;

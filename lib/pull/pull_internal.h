@@ -42,8 +42,4 @@ int limg__pull_layer(struct pull *p, struct layer_job *job);
 /* Runs the jobs on up to o.concurrency threads; the first failure stops the rest. */
 int limg__pull_layers(struct pull *p, struct layer_job *jobs, size_t n);
 
-/* Fetches a small blob (config, manifest) into the store, verified; its bytes in @out. */
-int limg__pull_small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t size, const char *media_type,
-                          int kind);
-
 #endif
