@@ -89,10 +89,10 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	limg_manifest *image;
 	limg_buf body = LIMG_BUF_INIT;
 	limg_image_config *config = NULL;
-	const char *keys[3] = { LIMG_CACHE_ID_KEY, LIMG_CACHE_CREATED_KEY, LIMG_CACHE_SIZE_KEY };
-	const char *values[3];
-	char size_text[32], image_digest[160];
+	char image_digest[160];
 
+	f->digest = limg_tag_digest(t);
+	f->learnt = false;
 	snprintf(f->id, sizeof f->id, "%s", id ? id : "");
 	snprintf(f->created, sizeof f->created, "%s", created ? created : "");
 	f->size = size ? strtoll(size, NULL, 10) : -1;
@@ -106,15 +106,50 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 		snprintf(f->created, sizeof f->created, "%s", limg_image_config_created(config));
 	if (f->size < 0)
 		f->size = layers_size(s, image);
-	/* cache what is now known, for the next listing */
-	values[0] = f->id;
-	values[1] = f->created;
-	snprintf(size_text, sizeof size_text, "%lld", (long long)f->size);
-	values[2] = size_text;
-	limg__tags_annotate(s, limg_tag_digest(t), keys, values, f->size >= 0 ? 3 : 2);
+	f->learnt = true;
 out:
 	limg_image_config_free(config);
 	limg_manifest_free(image);
 	limg_buf_dispose(&body);
 	limg_error_clear(); /* facts that cannot be had stay unknown */
+}
+
+void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
+{
+	limg__annotations *sets;
+	char (*sizes)[32];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && !k; i++)
+		k = facts[i].learnt;
+	if (!k)
+		return; /* all cached already: no write */
+	k = 0;
+	sets = calloc(n, sizeof *sets);
+	sizes = calloc(n, sizeof *sizes);
+	if (!sets || !sizes)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		limg__annotations *a = &sets[k];
+		if (!facts[i].learnt)
+			continue;
+		a->digest = facts[i].digest;
+		a->keys[0] = LIMG_CACHE_ID_KEY;
+		a->values[0] = facts[i].id;
+		a->keys[1] = LIMG_CACHE_CREATED_KEY;
+		a->values[1] = facts[i].created;
+		a->n = 2;
+		if (facts[i].size >= 0) {
+			snprintf(sizes[k], sizeof sizes[k], "%lld", (long long)facts[i].size);
+			a->keys[2] = LIMG_CACHE_SIZE_KEY;
+			a->values[2] = sizes[k];
+			a->n = 3;
+		}
+		k++;
+	}
+	limg__tags_annotate(s, sets, k);
+out:
+	free(sets);
+	free(sizes);
+	limg_error_clear(); /* a cache that cannot be written is rebuilt next time */
 }

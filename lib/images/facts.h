@@ -11,15 +11,21 @@
 #include "libimage/tags.h"
 
 typedef struct {
+	const char *digest; /* the entry's manifest or index; borrowed from the tag */
+	bool learnt;        /* worked out from the blobs: worth caching */
 	char id[160];      /* config digest, "" when unknown */
 	char created[64];  /* RFC 3339 as in the config, "" when unknown */
 	int64_t size;      /* uncompressed, -1 when unknown */
 } limg__facts;
 
 /* Facts of the entry @t: its cached annotations, completed from the blobs
- * (and the cache then updated) when @compute allows. Never fails: what
- * cannot be known stays unknown. */
+ * when missing (then out->learnt is set). Never fails: what cannot be known
+ * stays unknown. */
 void limg__image_facts(limg_store *store, const limg_tag *t, const char *platform, limg__facts *out);
+
+/* Caches the learnt facts of @n images in index.json, in one edit; best
+ * effort (a read-only store simply stays uncached). */
+void limg__cache_facts(limg_store *store, const limg__facts *facts, size_t n);
 
 /* The image manifest of @platform under @digest (a manifest, or an index
  * and its entry), when stored; with @any_stored, another stored platform

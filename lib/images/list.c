@@ -61,12 +61,7 @@ static int newest_first(const void *pa, const void *pb)
 }
 
 /* One facts lookup per image, however many tags name it: digests hashed
- * into slots that hold indexes of `seen` (0: empty). */
-struct seen {
-	const char *digest;
-	limg__facts facts;
-};
-
+ * into slots that hold indexes of the facts seen (0: empty). */
 struct seen_index {
 	size_t *slots, cap;
 };
@@ -79,7 +74,7 @@ static size_t hash(const char *s)
 	return h;
 }
 
-static struct seen *seen_find(const struct seen_index *ix, struct seen *seen, const char *digest, size_t *slot)
+static limg__facts *seen_find(const struct seen_index *ix, limg__facts *seen, const char *digest, size_t *slot)
 {
 	size_t i = hash(digest) & (ix->cap - 1);
 	while (ix->slots[i] && strcmp(seen[ix->slots[i] - 1].digest, digest))
@@ -95,7 +90,7 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	limg_tag_iterator *tags = NULL;
 	limg_image_iterator *it;
 	const limg_tag *t;
-	struct seen *seen = NULL;
+	limg__facts *seen = NULL;
 	struct seen_index ix = { NULL, 0 };
 	size_t nseen = 0, ntags = 0;
 	int rc;
@@ -126,15 +121,14 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 		limg_image_entry *e;
 		const limg__facts *f;
 		size_t slot;
-		struct seen *known = seen_find(&ix, seen, limg_tag_digest(t), &slot);
+		limg__facts *known = seen_find(&ix, seen, limg_tag_digest(t), &slot);
 
 		if (!known) {
 			known = &seen[nseen++];
-			known->digest = limg_tag_digest(t);
-			limg__image_facts(store, t, o.platform, &known->facts);
+			limg__image_facts(store, t, o.platform, known);
 			ix.slots[slot] = nseen;
 		}
-		f = &known->facts;
+		f = known;
 		if (it->count % 64 == 0) {
 			limg_image_entry *rows = realloc(it->rows, (it->count + 64) * sizeof *rows);
 			if (!rows) {
@@ -158,6 +152,8 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	}
 	if (it->count > 1)
 		qsort(it->rows, it->count, sizeof *it->rows, newest_first);
+	/* what had to be worked out from the blobs is kept for next time, in one write */
+	limg__cache_facts(store, seen, nseen);
 	free(seen);
 	free(ix.slots);
 	limg_tag_iterator_free(tags);

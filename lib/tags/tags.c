@@ -338,9 +338,13 @@ int limg_tags_forget(limg_store *s, const char *digest)
 	return rc < 0 ? rc : 0;
 }
 
+static int compare_sets(const void *a, const void *b)
+{
+	return strcmp(((const limg__annotations *)a)->digest, ((const limg__annotations *)b)->digest);
+}
+
 struct annotate_args {
-	const char *digest;
-	const char *const *keys, *const *values;
+	limg__annotations *sets; /* sorted by digest */
 	size_t n;
 };
 
@@ -351,32 +355,42 @@ static int do_annotate(cJSON *manifests, void *payload)
 	bool changed = false;
 
 	cJSON_ArrayForEach(e, manifests) {
+		limg__annotations key = { limg__entry_digest(e), { 0 }, { 0 }, 0 };
+		const limg__annotations *set;
 		cJSON *ann;
-		if (!digest_is(e, a->digest))
+		if (!key.digest || !(set = bsearch(&key, a->sets, a->n, sizeof *a->sets, compare_sets)))
 			continue;
 		ann = cJSON_GetObjectItemCaseSensitive(e, "annotations");
 		if (!ann && !(ann = cJSON_AddObjectToObject(e, "annotations")))
 			return limg__error_oom();
-		for (size_t i = 0; i < a->n; i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, a->keys[i]);
+		for (size_t i = 0; i < set->n; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, set->keys[i]);
 			cJSON *s;
-			if (cJSON_IsString(v) && !strcmp(v->valuestring, a->values[i]))
+			if (cJSON_IsString(v) && !strcmp(v->valuestring, set->values[i]))
 				continue;
-			if (!(s = cJSON_CreateString(a->values[i])))
+			if (!(s = cJSON_CreateString(set->values[i])))
 				return limg__error_oom();
-			cJSON_DeleteItemFromObjectCaseSensitive(ann, a->keys[i]);
-			cJSON_AddItemToObject(ann, a->keys[i], s);
+			cJSON_DeleteItemFromObjectCaseSensitive(ann, set->keys[i]);
+			cJSON_AddItemToObject(ann, set->keys[i], s);
 			changed = true;
 		}
 	}
 	return changed ? 1 : 0;
 }
 
-int limg__tags_annotate(limg_store *s, const char *digest, const char *const *keys, const char *const *values,
-                        size_t n)
+int limg__tags_annotate(limg_store *s, const limg__annotations *sets, size_t n)
 {
-	struct annotate_args a = { digest, keys, values, n };
-	int rc = edit_index(s, do_annotate, &a);
+	struct annotate_args a = { NULL, n };
+	int rc;
+
+	if (!n)
+		return 0;
+	if (!(a.sets = malloc(n * sizeof *sets)))
+		return limg__error_oom();
+	memcpy(a.sets, sets, n * sizeof *sets);
+	qsort(a.sets, n, sizeof *a.sets, compare_sets);
+	rc = edit_index(s, do_annotate, &a);
+	free(a.sets);
 	return rc < 0 ? rc : 0;
 }
 

@@ -14,10 +14,17 @@
 const char *limg__entry_ref(const cJSON *entry);
 const char *limg__entry_digest(const cJSON *entry);
 
-/* Sets annotations (@n key/value pairs) on every index.json entry of
- * @digest, under the index lock. */
-int limg__tags_annotate(limg_store *store, const char *digest, const char *const *keys, const char *const *values,
-                        size_t n);
+/* Annotations for the entries of one digest. */
+typedef struct {
+	const char *digest;
+	const char *keys[3];
+	const char *values[3];
+	size_t n;
+} limg__annotations;
+
+/* Sets each set's annotations on every index.json entry of its digest: one
+ * edit under the index lock, however many images. */
+int limg__tags_annotate(limg_store *store, const limg__annotations *sets, size_t n);
 
 /* limg_tags_set, also setting @n annotations on the entry: one write of index.json. */
 int limg__tags_set_annotated(limg_store *store, const char *reference, const char *digest, const char *const *keys,
