@@ -106,7 +106,6 @@ static int inspect(limg_store *s, const char *image, const char *platform, int f
 	if (limg_images_lookup(&digest, s, image) < 0)
 		goto out;
 	if (!(m = image_manifest(s, digest.ptr, platform))) {
-		limg_images_lookup(&digest, s, image);
 		fprintf(stderr, "Error: the manifest of %s is not in the store\n", image);
 		goto out;
 	}
@@ -155,39 +154,38 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	limg_store *store;
-	int status = 0, printed = 0, images = 0;
+	char **images = calloc((size_t)argc, sizeof *images);
+	int status = 0, printed = 0, n = 0;
 
 	for (int i = 1; i < argc; i++) {
 		int r = cli_option(&cli, argc, argv, &i);
 		if (r < 0)
 			return 1;
-		if (!r && argv[i][0] == '-') {
+		if (r)
+			continue;
+		if (argv[i][0] == '-') {
 			fprintf(stderr, "Usage: limg-inspect [OPTIONS] IMAGE...\n\nOptions:\n" CLI_COMMON_USAGE);
 			return 1;
 		}
+		images[n++] = argv[i];
+	}
+	if (!n) {
+		fprintf(stderr, "\"limg-inspect\" requires at least 1 argument.\n");
+		return 1;
 	}
 	if (cli_open_store(&cli, &store, 1) < 0)
 		return 1;
 	printf("[");
-	for (int i = 1; i < argc; i++) {
-		int j = i;
-		if (cli_option(&cli, argc, argv, &j) > 0) {
-			i = j;
-			continue;
-		}
-		images++;
-		if (inspect(store, argv[i], cli.platform, !printed) == 0)
+	for (int i = 0; i < n; i++) {
+		if (inspect(store, images[i], cli.platform, !printed) == 0) {
 			printed++;
-		else {
-			fprintf(stderr, "Error: No such image: %s\n", argv[i]);
+		} else {
+			fprintf(stderr, "Error: No such image: %s\n", images[i]);
 			status = 1;
 		}
 	}
 	printf("%s]\n", printed ? "\n" : "");
-	if (!images) {
-		fprintf(stderr, "\"limg-inspect\" requires at least 1 argument.\n");
-		status = 1;
-	}
 	limg_store_close(store);
+	free(images);
 	return status;
 }

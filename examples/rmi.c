@@ -7,6 +7,7 @@
  * needs any more are removed from the store.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -23,42 +24,41 @@ int main(int argc, char **argv)
 	struct cli cli = { 0 };
 	limg_images_remove_opts opts = LIMG_IMAGES_REMOVE_OPTS_INIT;
 	limg_store *store;
-	int status = 0, images = 0;
+	char **images = calloc((size_t)argc, sizeof *images);
+	int status = 0, n = 0;
 
 	opts.cb = on_step;
 	for (int i = 1; i < argc; i++) {
 		int r = cli_option(&cli, argc, argv, &i);
 		if (r < 0)
 			return 1;
-		if (!r && (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")))
+		if (r)
+			continue;
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
 			opts.force = 1;
-		else if (!r && argv[i][0] == '-') {
+		else if (argv[i][0] != '-')
+			images[n++] = argv[i];
+		else {
 			fprintf(stderr, "Usage: limg-rmi [OPTIONS] IMAGE...\n\nOptions:\n" CLI_COMMON_USAGE
 			                "  -f, --force          remove an image ID tagged in several repositories\n");
 			return 1;
 		}
 	}
+	if (!n) {
+		fprintf(stderr, "\"limg-rmi\" requires at least 1 argument.\n");
+		return 1;
+	}
 	if (cli_open_store(&cli, &store, 1) < 0)
 		return 1;
-	for (int i = 1; i < argc; i++) {
-		int dummy = i;
-		if (argv[i][0] == '-') {
-			if (cli_option(&cli, argc, argv, &dummy) > 0)
-				i = dummy;
-			continue;
-		}
-		images++;
-		if (limg_images_remove(store, argv[i], &opts) < 0) {
+	for (int i = 0; i < n; i++) {
+		if (limg_images_remove(store, images[i], &opts) < 0) {
 			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 			/* with -f, a missing image is reported but is no failure */
 			if (!(opts.force && limg_error_code(limg_error_last()) == LIMG_ENOTFOUND))
 				status = 1;
 		}
 	}
-	if (!images) {
-		fprintf(stderr, "\"limg-rmi\" requires at least 1 argument.\n");
-		status = 1;
-	}
 	limg_store_close(store);
+	free(images);
 	return status;
 }
