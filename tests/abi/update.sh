@@ -8,5 +8,5 @@ build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIMG_BUILD_TESTS=OFF -DLIMG_BUILD_EXAMPLES=OFF > /dev/null
 cmake --build "$build" --target libimage -j"$(nproc)" > /dev/null
-abidw --no-corpus-path --no-comp-dir-path --short-locs --headers-dir "$src/include/libimage" --out-file "$src/tests/abi/libimage.abi" "$build/libimage.so"
+abidw --drop-private-types --no-corpus-path --no-comp-dir-path --short-locs --headers-dir "$src/include/libimage" --out-file "$src/tests/abi/libimage.abi" "$build/libimage.so"
 echo "wrote tests/abi/libimage.abi"

@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 command -v abidw >/dev/null || { echo "FAIL: abidw missing (apt-get install abigail-tools)"; exit 1; }
 [ -f "$baseline" ] || { echo "FAIL: no baseline; run tests/abi/update.sh"; exit 1; }
-abidw --no-corpus-path --no-comp-dir-path --short-locs --headers-dir "$src/include/libimage" --out-file "$tmp/current.abi" "$lib"
+abidw --drop-private-types --no-corpus-path --no-comp-dir-path --short-locs --headers-dir "$src/include/libimage" --out-file "$tmp/current.abi" "$lib"
 set +e
 abidiff --no-added-syms "$baseline" "$tmp/current.abi" > "$tmp/report"
 rc=$?
