@@ -1,23 +1,27 @@
-/* Cancellation tokens: one atomic flag, set from any thread. */
+/* Cancellation tokens: one atomic flag, set from any thread, plus links to
+ * parent tokens and an optional deadline (internal). */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core.h"
 #include "libimage/cancel.h"
 
+#define PARENTS_MAX 3
+
 struct limg_cancel {
 	atomic_int requested;
-	const limg_cancel *parent; /* set before any thread uses the token */
+	const limg_cancel *parents[PARENTS_MAX]; /* set before any thread uses the token */
+	int64_t deadline_ms;                     /* CLOCK_MONOTONIC; 0: none */
 };
 
 int limg_cancel_new(limg_cancel **out)
 {
 	if (!out)
 		return limg__error_invalid("out");
-	if (!(*out = malloc(sizeof **out)))
+	if (!(*out = calloc(1, sizeof **out)))
 		return limg__error_oom();
 	atomic_init(&(*out)->requested, 0);
-	(*out)->parent = NULL;
 	return 0;
 }
 
@@ -32,14 +36,52 @@ void limg_cancel_request(limg_cancel *c)
 		atomic_store(&c->requested, 1);
 }
 
+int64_t limg__now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int limg__cancel_expired(const limg_cancel *c)
+{
+	if (!c)
+		return 0;
+	if (c->deadline_ms && limg__now_ms() >= c->deadline_ms)
+		return 1;
+	for (int i = 0; i < PARENTS_MAX; i++)
+		if (limg__cancel_expired(c->parents[i]))
+			return 1;
+	return 0;
+}
+
 int limg_cancel_requested(const limg_cancel *c)
 {
 	if (!c)
 		return 0;
-	return atomic_load(&((limg_cancel *)c)->requested) || limg_cancel_requested(c->parent);
+	if (atomic_load(&((limg_cancel *)c)->requested))
+		return 1;
+	if (c->deadline_ms && limg__now_ms() >= c->deadline_ms)
+		return 1;
+	for (int i = 0; i < PARENTS_MAX; i++)
+		if (limg_cancel_requested(c->parents[i]))
+			return 1;
+	return 0;
 }
 
 void limg__cancel_link(limg_cancel *child, const limg_cancel *parent)
 {
-	child->parent = parent;
+	if (!child || !parent)
+		return;
+	for (int i = 0; i < PARENTS_MAX; i++)
+		if (!child->parents[i] || child->parents[i] == parent) {
+			child->parents[i] = parent;
+			return;
+		}
+}
+
+void limg__cancel_set_deadline(limg_cancel *c, int64_t ms_from_now)
+{
+	if (c && ms_from_now > 0)
+		c->deadline_ms = limg__now_ms() + ms_from_now;
 }

@@ -28,6 +28,9 @@
  * `return limg__error_set(...)`. */
 int limg__error_set(int code, const char *fmt, ...) LIMG_PRINTF(2, 3);
 int limg__error_oom(void);
+/* Puts "<prefix>: " in front of the last error's message, keeping its code
+ * and details; returns the code. */
+int limg__error_prefix(const char *fmt, ...) LIMG_PRINTF(1, 2);
 /* An argument was NULL or otherwise unusable; @what names it. */
 int limg__error_invalid(const char *what);
 /* Adds HTTP details to the last error (used by the network layers). */
@@ -44,9 +47,16 @@ typedef struct {
 void limg__error_save(limg__error_copy *copy);
 int limg__error_restore(const limg__error_copy *copy);
 
-/* Makes @child also report cancellation when @parent is cancelled. */
+/* Makes @child also report cancellation when @parent is cancelled (up to
+ * three parents; NULL is ignored). Set up before threads use @child. */
 struct limg_cancel;
 void limg__cancel_link(struct limg_cancel *child, const struct limg_cancel *parent);
+/* Makes @c report cancellation once @ms_from_now milliseconds have passed. */
+void limg__cancel_set_deadline(struct limg_cancel *c, int64_t ms_from_now);
+/* True when @c (or a parent) is cancelled because its deadline passed. */
+int limg__cancel_expired(const struct limg_cancel *c);
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t limg__now_ms(void);
 
 /* Writes @s (of @n bytes) into @dst as printable, quoted, truncated text,
  * so that hostile input can be named in a message without harm. */

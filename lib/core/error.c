@@ -133,6 +133,26 @@ int limg__error_set(int code, const char *fmt, ...)
 	return code;
 }
 
+int limg__error_prefix(const char *fmt, ...)
+{
+	char prefix[512], message[sizeof last_error.message];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	memcpy(message, last_error.message, sizeof message);
+	n = strlen(prefix);
+	if (n > sizeof last_error.message - 3)
+		n = sizeof last_error.message - 3;
+	memcpy(last_error.message, prefix, n);
+	memcpy(last_error.message + n, ": ", 2);
+	memcpy(last_error.message + n + 2, message, sizeof last_error.message - n - 3);
+	last_error.message[sizeof last_error.message - 1] = '\0';
+	return last_error.code;
+}
+
 int limg__error_oom(void)
 {
 	return limg__error_set(LIMG_ENOMEM, "out of memory");

@@ -1,0 +1,82 @@
+/*
+ * A strict JSON reader (RFC 8259) for documents that come from registries,
+ * archives and store directories. It refuses what two JSON readers could
+ * read differently: duplicate keys in an object (and keys that Go's
+ * decoder folds together, when they fold to a known field name), "\u0000",
+ * unpaired surrogates, invalid UTF-8, raw control characters, and nesting
+ * deeper than LIMG_JSON_DEPTH_MAX. cJSON, Go and Python then all see one
+ * document.
+ *
+ * It is a pull reader: the caller walks objects and arrays and reads the
+ * values it wants; limg__json_skip() validates what it does not want. The
+ * first problem is kept in j->why (with its byte offset); every function
+ * returns a negative value once something is wrong, and the caller raises
+ * the error of its own kind (LIMG_EMANIFEST, LIMG_ECORRUPT, ...).
+ */
+#ifndef LIMG_CORE_JSON_H
+#define LIMG_CORE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libimage/common.h"
+
+#define LIMG_JSON_DEPTH_MAX 64
+
+enum limg__json_type {
+	LIMG_JSON_NONE = 0, /* an error, or the end of the text */
+	LIMG_JSON_OBJECT,
+	LIMG_JSON_ARRAY,
+	LIMG_JSON_STRING,
+	LIMG_JSON_NUMBER,
+	LIMG_JSON_BOOL,
+	LIMG_JSON_NULL
+};
+
+typedef struct {
+	const char *text, *p, *end;
+	int depth;
+	bool first[LIMG_JSON_DEPTH_MAX + 1]; /* no member read yet at this depth */
+	bool failed;
+	char why[200];
+	limg_buf keys;                       /* decoded keys of the open objects (duplicate checks) */
+} limg__json;
+
+void limg__json_init(limg__json *j, const char *text, size_t len);
+void limg__json_dispose(limg__json *j);
+
+/* The type of the next value (whitespace skipped), or LIMG_JSON_NONE. */
+enum limg__json_type limg__json_peek(limg__json *j);
+
+/* Objects: begin consumes "{"; next_key gives 1 and the decoded key in
+ * @key (NUL-terminated), 0 at "}", -1 on error. The caller then reads or
+ * skips the value. Duplicate keys of the object are refused here. */
+int limg__json_begin_object(limg__json *j);
+int limg__json_next_key(limg__json *j, limg_buf *key);
+
+/* Arrays: begin consumes "["; next_item gives 1 when a value follows, 0 at "]". */
+int limg__json_begin_array(limg__json *j);
+int limg__json_next_item(limg__json *j);
+
+/* Values. A string is decoded into @out (NUL-terminated; replaced). */
+int limg__json_string(limg__json *j, limg_buf *out);
+/* An integer in int64 range, written without fraction or exponent (as Go's
+ * int64 fields demand). */
+int limg__json_int64(limg__json *j, int64_t *out);
+int limg__json_bool(limg__json *j, bool *out);
+/* Any value, validated; *@start and *@len (may be NULL) give its text. */
+int limg__json_skip(limg__json *j, const char **start, size_t *len);
+/* Only whitespace may remain. */
+int limg__json_finish(limg__json *j);
+
+/* Sets j->why (the first problem wins) and returns -1. */
+int limg__json_fail(limg__json *j, const char *what);
+
+/* Validates a whole document. 0, or -1 with the reason in @why. */
+int limg__json_check(const char *text, size_t len, char *why, size_t cap);
+
+/* Appends @s (of @n bytes) as a JSON string literal, quotes included. */
+int limg__json_put_string(limg_buf *out, const char *s, size_t n);
+
+#endif
