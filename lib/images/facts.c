@@ -91,7 +91,7 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	limg_image_config *config = NULL;
 	char image_digest[160];
 
-	f->digest = limg_tag_digest(t);
+	snprintf(f->digest, sizeof f->digest, "%s", limg_tag_digest(t));
 	f->learnt = false;
 	snprintf(f->id, sizeof f->id, "%s", id ? id : "");
 	snprintf(f->created, sizeof f->created, "%s", created ? created : "");

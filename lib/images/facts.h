@@ -11,7 +11,7 @@
 #include "libimage/tags.h"
 
 typedef struct {
-	const char *digest; /* the entry's manifest or index; borrowed from the tag */
+	char digest[160];   /* the entry's manifest or index */
 	bool learnt;        /* worked out from the blobs: worth caching */
 	char id[160];      /* config digest, "" when unknown */
 	char created[64];  /* RFC 3339 as in the config, "" when unknown */

@@ -6,6 +6,7 @@
 #include "facts.h"
 #include "libimage/images.h"
 #include "libimage/reference.h"
+#include "store/store_internal.h"
 #include "tags/tags_internal.h"
 
 struct limg_image_entry {
@@ -95,28 +96,28 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	size_t nseen = 0, ntags = 0;
 	int rc;
 
-	if (!out || !store)
-		return limg__error_invalid(out ? "store" : "out");
+	if (!out)
+		return limg__error_invalid("out");
 	*out = NULL;
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_list_opts")) < 0)
 		return rc;
 	to.untagged = o.untagged;
-	if (!(it = calloc(1, sizeof *it)))
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	if (!(it = calloc(1, sizeof *it))) {
+		limg__store_leave(store);
 		return limg__error_oom();
-	if ((rc = limg_tag_iterator_new(&tags, store, &to)) < 0)
-		goto fail;
-	while (limg_tag_iterator_next(&t, tags) == 0)
-		ntags++;
-	limg_tag_iterator_free(tags);
-	tags = NULL;
-	for (ix.cap = 16; ix.cap < ntags * 2; ix.cap *= 2)
-		;
-	if (!(ix.slots = calloc(ix.cap, sizeof *ix.slots)) || !(seen = calloc(ntags + 1, sizeof *seen))) {
-		rc = limg__error_oom();
-		goto fail;
 	}
 	if ((rc = limg_tag_iterator_new(&tags, store, &to)) < 0)
 		goto fail;
+	ntags = limg__tag_iterator_count(tags);
+	for (ix.cap = 16; ix.cap < ntags * 2; ix.cap *= 2)
+		;
+	if (!(ix.slots = calloc(ix.cap, sizeof *ix.slots)) || !(seen = calloc(ntags + 1, sizeof *seen)) ||
+	    (ntags && !(it->rows = calloc(ntags, sizeof *it->rows)))) {
+		rc = limg__error_oom();
+		goto fail;
+	}
 	while (limg_tag_iterator_next(&t, tags) == 0) {
 		limg_image_entry *e;
 		const limg__facts *f;
@@ -129,16 +130,7 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 			ix.slots[slot] = nseen;
 		}
 		f = known;
-		if (it->count % 64 == 0) {
-			limg_image_entry *rows = realloc(it->rows, (it->count + 64) * sizeof *rows);
-			if (!rows) {
-				rc = limg__error_oom();
-				goto fail;
-			}
-			it->rows = rows;
-		}
 		e = &it->rows[it->count++];
-		memset(e, 0, sizeof *e);
 		e->reference = dup_or_null(limg_tag_reference(t));
 		e->digest = strdup(limg_tag_digest(t));
 		e->id = f->id[0] ? strdup(f->id) : NULL;
@@ -150,13 +142,17 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 			goto fail;
 		}
 	}
+	/* the listing's copy of index.json goes before the cache edit loads it again */
+	limg_tag_iterator_free(tags);
+	tags = NULL;
+	free(ix.slots);
+	ix.slots = NULL;
 	if (it->count > 1)
 		qsort(it->rows, it->count, sizeof *it->rows, newest_first);
 	/* what had to be worked out from the blobs is kept for next time, in one write */
 	limg__cache_facts(store, seen, nseen);
 	free(seen);
-	free(ix.slots);
-	limg_tag_iterator_free(tags);
+	limg__store_leave(store);
 	*out = it;
 	return 0;
 fail:
@@ -164,6 +160,7 @@ fail:
 	free(ix.slots);
 	limg_tag_iterator_free(tags);
 	limg_image_iterator_free(it);
+	limg__store_leave(store);
 	return rc;
 }
 

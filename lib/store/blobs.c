@@ -1,4 +1,4 @@
-/* Reading, listing and deleting stored blobs. */
+/* Reading, listing and deleting stored blobs, beneath the store's descriptors. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,22 +17,46 @@ static int not_found(const char *digest)
 	return limg__error_set(LIMG_ENOTFOUND, "blob %s is not in the store", digest);
 }
 
+/* Size of a stored blob; a blob that is not a regular file is not one. */
+static int stat_blob(int64_t *out_size, limg_store *s, const char *digest)
+{
+	limg_buf label = LIMG_BUF_INIT;
+	const char *name;
+	struct stat st;
+	int dirfd, rc;
+
+	*out_size = -1;
+	rc = limg__store_blob_locate(s, digest, false, &dirfd, &name);
+	if (rc == LIMG_ENOTFOUND)
+		return not_found(digest);
+	if (rc < 0)
+		return rc;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return not_found(digest);
+		limg__store_blob_file(&label, s, digest);
+		rc = limg__fs_error("cannot stat", label.ptr ? label.ptr : digest);
+	} else if (!S_ISREG(st.st_mode)) {
+		limg__store_blob_file(&label, s, digest);
+		rc = limg__error_set(LIMG_ECORRUPT, "%s is not a regular file", label.ptr ? label.ptr : digest);
+	} else {
+		*out_size = st.st_size;
+	}
+	limg_buf_dispose(&label);
+	return rc;
+}
+
 int limg_store_blob_stat(int64_t *out_size, limg_store *s, const char *digest)
 {
-	limg_buf path = LIMG_BUF_INIT;
-	struct stat st;
 	int rc;
 
 	if (!out_size)
 		return limg__error_invalid("out_size");
 	*out_size = -1;
-	if ((rc = limg__store_blob_file(&path, s, digest)) < 0)
+	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	if (stat(path.ptr, &st) < 0)
-		rc = errno == ENOENT ? not_found(digest) : limg__fs_error("cannot stat", path.ptr);
-	else
-		*out_size = st.st_size;
-	limg_buf_dispose(&path);
+	rc = stat_blob(out_size, s, digest);
+	limg__store_leave(s);
 	return rc;
 }
 
@@ -43,58 +67,113 @@ int limg_store_blob_path(limg_buf *out, limg_store *s, const char *digest)
 
 	if (!out)
 		return limg__error_invalid("out");
-	if ((rc = limg_store_blob_stat(&size, s, digest)) < 0)
+	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	return limg__store_blob_file(out, s, digest);
+	if ((rc = stat_blob(&size, s, digest)) == 0)
+		rc = limg__store_blob_file(out, s, digest);
+	limg__store_leave(s);
+	return rc;
 }
 
-static int corrupt(const char *digest, const char *path, const char *got)
+static int corrupt(const limg_store *s, const char *digest, const char *got)
 {
-	return limg__error_set(LIMG_ECORRUPT, "blob %s is corrupt: %s hashes to %s", digest, path, got);
+	limg_buf path = LIMG_BUF_INIT;
+	int rc;
+
+	limg__store_blob_file(&path, s, digest);
+	rc = limg__error_set(LIMG_ECORRUPT, "blob %s is corrupt: %s hashes to %s", digest, path.ptr ? path.ptr : "",
+	                     got);
+	limg_buf_dispose(&path);
+	return rc;
+}
+
+/* Reads a whole blob from an open descriptor. */
+static int read_fd(limg_buf *out, int fd, size_t max, const char *digest)
+{
+	struct stat st;
+	size_t got = 0;
+	int rc;
+
+	out->size = 0;
+	if (fstat(fd, &st) < 0)
+		return limg__fs_error("cannot stat blob", digest);
+	if ((uint64_t)st.st_size > max)
+		return limg__error_set(LIMG_ETOOBIG, "blob %s is %lld bytes, over the limit of %zu", digest,
+		                       (long long)st.st_size, max);
+	if ((rc = limg__buf_grow(out, (size_t)st.st_size + 1)) < 0)
+		return rc;
+	for (;;) {
+		ssize_t n;
+		if (got + 1 >= out->reserved && (rc = limg__buf_grow(out, got + 4096)) < 0)
+			return rc;
+		n = read(fd, out->ptr + got, out->reserved - got - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return limg__fs_error("cannot read blob", digest);
+		if (n == 0)
+			break;
+		if ((got += (size_t)n) > max)
+			return limg__error_set(LIMG_ETOOBIG, "blob %s grew over the limit of %zu bytes", digest, max);
+	}
+	out->size = got;
+	out->ptr[got] = '\0';
+	return 0;
 }
 
 int limg_store_blob_read(limg_buf *out, limg_store *s, const char *digest, size_t max_size)
 {
-	limg_buf path = LIMG_BUF_INIT;
 	limg_buf got = LIMG_BUF_INIT;
-	int rc, algo = 0;
+	int rc, algo = 0, fd = -1;
 
 	if (!out)
 		return limg__error_invalid("out");
-	if ((rc = limg__store_blob_file(&path, s, digest)) < 0)
+	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	rc = limg__fs_read(out, path.ptr, max_size);
-	if (rc == LIMG_ENOTFOUND)
-		rc = not_found(digest);
-	if (rc == 0) {
+	if ((rc = limg__store_blob_open(&fd, s, digest)) == 0 && (rc = read_fd(out, fd, max_size, digest)) == 0) {
 		limg__digest_check(digest, strlen(digest), &algo);
 		if ((rc = limg_digest_compute(&got, algo, out->ptr, out->size)) == 0 && strcmp(got.ptr, digest) != 0)
-			rc = corrupt(digest, path.ptr, got.ptr);
+			rc = corrupt(s, digest, got.ptr);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (rc < 0)
 		limg_buf_dispose(out);
 	limg_buf_dispose(&got);
-	limg_buf_dispose(&path);
+	limg__store_leave(s);
 	return rc;
 }
 
 int limg_store_blob_delete(limg_store *s, const char *digest)
 {
 	limg_buf path = LIMG_BUF_INIT;
-	int rc;
+	const char *name;
+	int rc, dirfd;
 
-	if ((rc = limg__store_blob_file(&path, s, digest)) < 0)
+	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	if (unlink(path.ptr) < 0)
-		rc = errno == ENOENT ? not_found(digest) : limg__fs_error("cannot delete", path.ptr);
+	rc = limg__store_blob_locate(s, digest, false, &dirfd, &name);
+	if (rc == LIMG_ENOTFOUND)
+		rc = not_found(digest);
+	if (rc == 0 && unlinkat(dirfd, name, 0) < 0) {
+		if (errno == ENOENT)
+			rc = not_found(digest);
+		else if (errno == EISDIR && unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
+			rc = 0; /* an empty directory in a blob's place */
+		else {
+			limg__store_blob_file(&path, s, digest);
+			rc = limg__fs_error("cannot delete", path.ptr ? path.ptr : digest);
+		}
+	}
 	limg_buf_dispose(&path);
+	limg__store_leave(s);
 	return rc;
 }
 
 struct limg_blob_reader {
+	limg_store *store;
 	int fd;
 	char *digest;
-	limg_buf path;
 	limg_hasher *hasher;
 	bool verified;
 };
@@ -107,10 +186,15 @@ int limg_blob_reader_open(limg_blob_reader **out, limg_store *s, const char *dig
 	if (!out)
 		return limg__error_invalid("out");
 	*out = NULL;
-	if (!(r = calloc(1, sizeof *r)))
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
+	if (!(r = calloc(1, sizeof *r))) {
+		limg__store_leave(s);
 		return limg__error_oom();
+	}
+	r->store = s;
 	r->fd = -1;
-	if ((rc = limg__store_blob_file(&r->path, s, digest)) < 0)
+	if ((rc = limg__store_blob_open(&r->fd, s, digest)) < 0)
 		goto fail;
 	limg__digest_check(digest, strlen(digest), &algo);
 	if (!(r->digest = strdup(digest))) {
@@ -119,10 +203,7 @@ int limg_blob_reader_open(limg_blob_reader **out, limg_store *s, const char *dig
 	}
 	if ((rc = limg_hasher_new(&r->hasher, algo)) < 0)
 		goto fail;
-	if ((r->fd = open(r->path.ptr, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = errno == ENOENT ? not_found(digest) : limg__fs_error("cannot open", r->path.ptr);
-		goto fail;
-	}
+	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	*out = r;
 	return 0;
 fail:
@@ -143,12 +224,12 @@ int limg_blob_reader_read(size_t *out_len, limg_blob_reader *r, void *buf, size_
 		n = read(r->fd, buf, cap);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return limg__fs_error("cannot read", r->path.ptr);
+		return limg__fs_error("cannot read blob", r->digest);
 	if (n == 0) {
 		const char *got;
 		limg_hasher_finish(&got, r->hasher);
 		if (strcmp(got, r->digest) != 0)
-			return corrupt(r->digest, r->path.ptr, got);
+			return corrupt(r->store, r->digest, got);
 		r->verified = true;
 		return 0;
 	}
@@ -164,8 +245,9 @@ void limg_blob_reader_free(limg_blob_reader *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	limg_hasher_free(r->hasher);
-	limg_buf_dispose(&r->path);
 	free(r->digest);
+	if (r->store)
+		limg__store_leave(r->store);
 	free(r);
 }
 
@@ -200,47 +282,55 @@ static int compare_entries(const void *a, const void *b)
 	return strcmp(((const struct blob_entry *)a)->digest, ((const struct blob_entry *)b)->digest);
 }
 
-int limg_blob_iterator_new(limg_blob_iterator **out, limg_store *s)
+/* Lists one algorithm's blobs; with @irregular, only names of valid digests
+ * that are not regular files (what fsck reports). */
+static int list_dir(limg_blob_iterator *it, limg_store *s, int algorithm, const char *name, bool irregular)
 {
-	static const char *const algorithms[] = { "sha256", "sha512" };
-	limg_blob_iterator *it;
-	limg_buf dir = LIMG_BUF_INIT, digest = LIMG_BUF_INIT;
-	int rc = 0;
+	limg_buf digest = LIMG_BUF_INIT;
+	struct dirent *e;
+	DIR *d;
+	int algo_fd, fd, rc;
 
-	if (!out || !s)
-		return limg__error_invalid(out ? "store" : "out");
+	rc = limg__store_algo_dir(&algo_fd, s, algorithm, false);
+	if (rc == LIMG_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	/* a descriptor of our own for readdir: the store keeps its own */
+	if ((fd = openat(algo_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return limg__fs_error("cannot list blobs of", s->root);
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		digest.size = 0;
+		if ((rc = limg__buf_put(&digest, name, strlen(name))) < 0 || (rc = limg__buf_put(&digest, ":", 1)) < 0 ||
+		    (rc = limg__buf_put(&digest, e->d_name, strlen(e->d_name))) < 0)
+			break;
+		/* only files named by a valid digest are blobs */
+		if (limg__digest_check(digest.ptr, digest.size, NULL) != 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if ((S_ISREG(st.st_mode) != 0) == !irregular)
+			rc = add_entry(it, digest.ptr, st.st_size);
+	}
+	closedir(d);
+	limg_buf_dispose(&digest);
+	return rc;
+}
+
+int limg__blob_list(limg_blob_iterator **out, limg_store *s, bool irregular)
+{
+	limg_blob_iterator *it;
+	int rc;
+
 	*out = NULL;
 	if (!(it = calloc(1, sizeof *it)))
 		return limg__error_oom();
-	for (size_t a = 0; a < 2 && rc == 0; a++) {
-		DIR *d;
-		struct dirent *e;
-		if ((rc = limg__fs_join(&dir, s->root, "blobs")) < 0 || (rc = limg__buf_put(&dir, "/", 1)) < 0 ||
-		    (rc = limg__buf_put(&dir, algorithms[a], 6)) < 0)
-			break;
-		if (!(d = opendir(dir.ptr))) {
-			if (errno != ENOENT)
-				rc = limg__fs_error("cannot list", dir.ptr);
-			continue;
-		}
-		while (rc == 0 && (e = readdir(d))) {
-			struct stat st;
-			digest.size = 0;
-			if ((rc = limg__buf_put(&digest, algorithms[a], 6)) < 0 || (rc = limg__buf_put(&digest, ":", 1)) < 0 ||
-			    (rc = limg__buf_put(&digest, e->d_name, strlen(e->d_name))) < 0)
-				break;
-			/* only files named by a valid digest are blobs */
-			if (limg__digest_check(digest.ptr, digest.size, NULL) != 0)
-				continue;
-			if (fstatat(dirfd(d), e->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
-				continue;
-			rc = add_entry(it, digest.ptr, st.st_size);
-		}
-		closedir(d);
-	}
-	limg_buf_dispose(&dir);
-	limg_buf_dispose(&digest);
-	if (rc < 0) {
+	if ((rc = list_dir(it, s, LIMG_DIGEST_SHA256, "sha256", irregular)) < 0 ||
+	    (rc = list_dir(it, s, LIMG_DIGEST_SHA512, "sha512", irregular)) < 0) {
 		limg_blob_iterator_free(it);
 		return rc;
 	}
@@ -248,6 +338,20 @@ int limg_blob_iterator_new(limg_blob_iterator **out, limg_store *s)
 		qsort(it->entries, it->count, sizeof *it->entries, compare_entries);
 	*out = it;
 	return 0;
+}
+
+int limg_blob_iterator_new(limg_blob_iterator **out, limg_store *s)
+{
+	int rc;
+
+	if (!out)
+		return limg__error_invalid("out");
+	*out = NULL;
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
+	rc = limg__blob_list(out, s, false);
+	limg__store_leave(s);
+	return rc;
 }
 
 int limg_blob_iterator_next(const char **out_digest, int64_t *out_size, limg_blob_iterator *it)

@@ -1,4 +1,5 @@
 /* fsck: verify blobs against their names and that everything reachable is present. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -38,37 +39,53 @@ static int check_blob(limg_store *s, const char *digest, struct fsck *f)
 	return 0;
 }
 
+static int check_all(limg_store *s, struct fsck *f)
+{
+	limg__strset reached = LIMG_STRSET_INIT;
+	limg__index *index = NULL;
+	limg_blob_iterator *it;
+	char label[4096];
+	const char *d;
+	int rc;
+
+	limg__store_label(label, sizeof label, s, "index.json");
+	if ((rc = limg__index_load(&index, s)) < 0)
+		rc = problem(label, LIMG_ECORRUPT, limg_error_message(limg_error_last()), f);
+	else
+		rc = limg__store_reach(s, index, &reached, problem, f);
+	/* what sits under a blob's name but is no regular file (a directory, a FIFO, a symlink) */
+	if (rc == 0 && (rc = limg__blob_list(&it, s, true)) == 0) {
+		while (rc == 0 && limg_blob_iterator_next(&d, NULL, it) == 0) {
+			limg_buf path = LIMG_BUF_INIT;
+			char msg[4200];
+			limg__store_blob_file(&path, s, d);
+			snprintf(msg, sizeof msg, "%s is not a regular file", path.ptr ? path.ptr : d);
+			limg_buf_dispose(&path);
+			rc = problem(d, LIMG_ECORRUPT, msg, f);
+		}
+		limg_blob_iterator_free(it);
+	}
+	if (rc == 0 && (rc = limg__blob_list(&it, s, false)) == 0) {
+		while (rc == 0 && limg_blob_iterator_next(&d, NULL, it) == 0)
+			rc = check_blob(s, d, f);
+		limg_blob_iterator_free(it);
+	}
+	limg__index_free(index);
+	limg__strset_free(&reached);
+	return rc;
+}
+
 int limg_store_fsck(limg_store *s, const char *digest, limg_fsck_cb cb, void *payload)
 {
 	struct fsck f = { cb, payload, 0 };
-	limg__strset reached = LIMG_STRSET_INIT;
-	cJSON *index = NULL;
-	int rc = 0;
+	int rc;
 
-	if (!s)
-		return limg__error_invalid("store");
-	if (digest)
-		rc = check_blob(s, digest, &f);
-	else {
-		limg_blob_iterator *it;
-		const char *d;
-
-		if ((rc = limg__index_load(&index, s)) < 0)
-			rc = problem(s->index_path, LIMG_ECORRUPT, limg_error_message(limg_error_last()), &f);
-		else
-			rc = limg__store_reach(s, index, &reached, problem, &f);
-		if (rc == 0 && (rc = limg_blob_iterator_new(&it, s)) == 0) {
-			while (rc == 0 && limg_blob_iterator_next(&d, NULL, it) == 0)
-				rc = check_blob(s, d, &f);
-			limg_blob_iterator_free(it);
-		}
-	}
-	cJSON_Delete(index);
-	limg__strset_free(&reached);
-	if (rc != 0)
+	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	if (f.problems)
-		return limg__error_set(LIMG_ECORRUPT, "store %s: %zu problem%s found", s->root, f.problems,
-		                       f.problems == 1 ? "" : "s");
-	return 0;
+	rc = digest ? check_blob(s, digest, &f) : check_all(s, &f);
+	if (rc == 0 && f.problems)
+		rc = limg__error_set(LIMG_ECORRUPT, "store %s: %zu problem%s found", s->root, f.problems,
+		                     f.problems == 1 ? "" : "s");
+	limg__store_leave(s);
+	return rc;
 }

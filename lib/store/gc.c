@@ -1,7 +1,12 @@
-/* gc: remove blobs nothing in index.json reaches, and stale ingests. */
+/*
+ * gc: removes blobs that nothing in index.json reaches and no running
+ * operation holds a lease on, and sweeps what killed writers left behind.
+ * Only names libimage itself creates are ever removed.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -19,36 +24,86 @@ int limg_gc_opts_init(limg_gc_opts *opts, size_t size)
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
-/* Removes ingests older than the limit that nobody is writing (an ingest
- * in use holds its flock). */
-static int sweep_ingests(const char *dir, const limg_gc_opts *o)
+enum sweep_kind { SWEEP_INGEST, SWEEP_TMP };
+
+/* ingest: "<alg>-<hex>"; tmp: "<alg>-<hex>-XXXXXX" (private copies). */
+static bool ours(const char *name, enum sweep_kind kind)
 {
-	DIR *d = opendir(dir);
+	char digest[200], flat[200], prefix[210];
+	const char *dash = strrchr(name, '-');
+
+	if (kind == SWEEP_INGEST)
+		return limg__store_unflat_name(digest, sizeof digest, name);
+	if (!dash || (size_t)(dash - name) >= sizeof flat)
+		return false;
+	snprintf(flat, sizeof flat, "%.*s", (int)(dash - name), name);
+	snprintf(prefix, sizeof prefix, "%s-", flat);
+	return limg__store_unflat_name(digest, sizeof digest, flat) && limg__fs_is_unique_name(name, prefix);
+}
+
+/* Removes partial files older than the limit that nobody is writing (a
+ * writer holds its file's flock). */
+static int sweep(int dir, enum sweep_kind kind, const limg_gc_opts *o, const char *label)
+{
 	struct dirent *e;
 	time_t now = time(NULL);
-	int rc = 0;
+	DIR *d;
+	int fd, rc = 0;
 
-	if (!d)
-		return errno == ENOENT ? 0 : limg__fs_error("cannot list", dir);
+	if ((fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return limg__fs_error("cannot list", label);
+	}
 	while (rc == 0 && (e = readdir(d))) {
 		struct stat st;
-		int fd;
+		int f;
 
-		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (!ours(e->d_name, kind) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode) || now - st.st_mtime < o->ingest_max_age)
 			continue;
-		if ((fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC)) < 0)
+		if ((f = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		if (flock(f, LOCK_EX | LOCK_NB) == 0) {
 			if (o->removed)
 				rc = o->removed(e->d_name, st.st_size, o->payload);
 			if (rc == 0 && !o->dry_run)
 				unlinkat(dirfd(d), e->d_name, 0);
 		}
-		close(fd);
+		close(f);
 	}
 	closedir(d);
 	return rc;
+}
+
+/* Temp files of index.json replacements: writers make them only while
+ * holding the index lock, so under the lock any that exist were left by a
+ * writer that died. oci-layout temps are made once, at creation. */
+static void sweep_root_temps(limg_store *s, bool index_locked)
+{
+	struct dirent *e;
+	time_t now = time(NULL);
+	DIR *d;
+	int fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		bool index_temp = limg__fs_is_unique_name(e->d_name, "index.json.tmp-");
+		bool layout_temp = limg__fs_is_unique_name(e->d_name, "oci-layout.tmp-");
+		if (!(index_temp && index_locked) && !layout_temp)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (layout_temp && now - st.st_mtime < 3600)
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
 }
 
 /* A manifest gc cannot read might reach blobs we cannot see: stop rather
@@ -62,52 +117,71 @@ static int refuse_on_damage(const char *subject, int code, const char *message, 
 	return limg__error_set(LIMG_ECORRUPT, "gc stopped, nothing removed: %s (run fsck)", message);
 }
 
-int limg_store_gc(limg_store *s, const limg_gc_opts *opts)
+static int collect(limg_store *s, const limg_gc_opts *o)
 {
-	limg_gc_opts o = LIMG_GC_OPTS_INIT;
-	limg__strset reached = LIMG_STRSET_INIT;
+	limg__strset keep = LIMG_STRSET_INIT;
 	limg_blob_iterator *it = NULL;
-	cJSON *index = NULL;
+	limg__index *index = NULL;
 	const char *digest;
+	char label[4096];
 	int64_t size;
-	int lock = -1, rc;
+	int lock = -1, gc = -1, rc;
 	size_t removed = 0;
 
-	if (!s)
-		return limg__error_invalid("store");
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_gc_opts")) < 0)
-		return rc;
 	/* Under the index lock no tag can appear while we decide what is unreachable. */
 	if ((rc = limg__index_lock(&lock, s)) < 0)
 		return rc;
 	if ((rc = limg__index_load(&index, s)) < 0)
 		goto out;
-	if ((rc = limg__store_reach(s, index, &reached, refuse_on_damage, NULL)) < 0)
+	if ((rc = limg__store_reach(s, index, &keep, refuse_on_damage, NULL)) < 0)
 		goto out;
-	if ((rc = limg_blob_iterator_new(&it, s)) < 0)
+	/* and no running operation adds to its lease while we hold the gc lock */
+	if ((rc = limg__leases_collect(&gc, s, &keep)) < 0)
+		goto out;
+	if ((rc = limg__blob_list(&it, s, false)) < 0)
 		goto out;
 	while (rc == 0 && limg_blob_iterator_next(&digest, &size, it) == 0) {
-		if (limg__strset_has(&reached, digest))
+		if (limg__strset_has(&keep, digest))
 			continue;
-		if (o.removed && (rc = o.removed(digest, size, o.payload)) != 0)
+		if (o->removed && (rc = o->removed(digest, size, o->payload)) != 0)
 			break;
-		if (!o.dry_run && (rc = limg_store_blob_delete(s, digest)) == LIMG_ENOTFOUND)
+		if (!o->dry_run && (rc = limg_store_blob_delete(s, digest)) == LIMG_ENOTFOUND)
 			rc = 0; /* removed by someone else meanwhile */
 		removed++;
 	}
-	if (rc == 0 && !o.dry_run)
-		rc = limg__store_layer_info_sweep(s, &reached);
-	if (rc == 0 && o.ingest_max_age >= 0) {
-		if ((rc = sweep_ingests(s->ingest_dir, &o)) == 0)
-			rc = sweep_ingests(s->tmp_dir, &o);
+	if (rc == 0 && !o->dry_run) {
+		rc = limg__store_layer_info_sweep(s, &keep);
+		sweep_root_temps(s, true);
+	}
+	if (rc == 0 && o->ingest_max_age >= 0) {
+		snprintf(label, sizeof label, "%s/.libimage/ingest", s->root);
+		if ((rc = sweep(s->ingest_fd, SWEEP_INGEST, o, label)) == 0) {
+			snprintf(label, sizeof label, "%s/.libimage/tmp", s->root);
+			rc = sweep(s->tmp_fd, SWEEP_TMP, o, label);
+		}
 	}
 	if (rc == 0)
 		limg__log(s->ctx, LIMG_LOG_INFO, "gc of %s: %zu unreachable blob%s %s", s->root, removed,
-		          removed == 1 ? "" : "s", o.dry_run ? "found" : "removed");
+		          removed == 1 ? "" : "s", o->dry_run ? "found" : "removed");
 out:
 	limg_blob_iterator_free(it);
-	cJSON_Delete(index);
-	limg__strset_free(&reached);
+	limg__index_free(index);
+	limg__strset_free(&keep);
+	limg__fs_unlock(gc);
 	limg__index_unlock(lock);
+	return rc;
+}
+
+int limg_store_gc(limg_store *s, const limg_gc_opts *opts)
+{
+	limg_gc_opts o = LIMG_GC_OPTS_INIT;
+	int rc;
+
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_gc_opts")) < 0)
+		return rc;
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
+	rc = collect(s, &o);
+	limg__store_leave(s);
 	return rc;
 }

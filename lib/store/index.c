@@ -1,50 +1,436 @@
-/* index.json: the OCI layout's list of root descriptors (tags live here). */
+/*
+ * index.json, the OCI layout's list of root descriptors (tags live here),
+ * decoded into a compact model: fixed fields per entry, strings in one
+ * arena, and every member we do not interpret kept as its JSON text so
+ * that other tools' fields survive our rewrites. A 200 MB index costs a
+ * small multiple of its size, not the tenfold of a general JSON tree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
 #include "core/fs.h"
+#include "core/json.h"
+#include "digest/digest_internal.h"
 #include "store_internal.h"
 
-int limg__index_load(cJSON **out, const limg_store *s)
+static char *arena_copy(limg__index *ix, const char *s, size_t n)
 {
-	limg_buf buf = LIMG_BUF_INIT;
-	cJSON *doc;
-	const cJSON *m;
-	int rc;
+	return limg__arena_strndup(&ix->arena, s, n);
+}
 
-	*out = NULL;
-	if ((rc = limg__fs_read(&buf, s->index_path, LIMG_INDEX_MAX)) < 0) {
-		if (rc == LIMG_ENOTFOUND)
-			rc = limg__error_set(LIMG_ECORRUPT, "%s is missing", s->index_path);
-		limg_buf_dispose(&buf);
-		return rc;
-	}
-	doc = cJSON_ParseWithLength(buf.ptr, buf.size);
-	limg_buf_dispose(&buf);
-	m = cJSON_GetObjectItemCaseSensitive(doc, "manifests");
-	if (!cJSON_IsObject(doc) || !cJSON_IsArray(m)) {
-		cJSON_Delete(doc);
-		return limg__error_set(LIMG_ECORRUPT, "%s is corrupt: not an OCI image index", s->index_path);
-	}
-	*out = doc;
+/* Appends `"name":raw` to a growing list of extra members. */
+static int add_extra(limg_buf *extra, const char *name, size_t name_len, const char *raw, size_t raw_len)
+{
+	if (extra->size && limg__buf_put(extra, ",", 1) < 0)
+		return LIMG_ENOMEM;
+	if (limg__json_put_string(extra, name, name_len) < 0 || limg__buf_put(extra, ":", 1) < 0 ||
+	    limg__buf_put(extra, raw, raw_len) < 0)
+		return LIMG_ENOMEM;
 	return 0;
 }
 
-int limg__index_save(const limg_store *s, const cJSON *doc)
+/* "annotations": an object of strings, else kept as it is. */
+static int read_annotations(limg__json *j, limg__index *ix, limg__index_entry *e, limg_buf *key, limg_buf *val,
+                            bool *odd)
 {
-	char *text = cJSON_PrintUnformatted(doc);
-	int rc;
+	limg__annotation *list = NULL;
+	size_t n = 0, cap = 0;
+	int more;
 
-	if (!text)
-		return limg__error_oom();
-	rc = limg__fs_write_atomic(s->index_path, text, strlen(text));
-	cJSON_free(text);
+	*odd = false;
+	if (limg__json_begin_object(j) < 0)
+		return -1;
+	while ((more = limg__json_next_key(j, key)) == 1) {
+		if (limg__json_peek(j) != LIMG_JSON_STRING) {
+			*odd = true; /* not ours to interpret: the caller keeps the raw text */
+			if (limg__json_skip(j, NULL, NULL) < 0)
+				break;
+			continue;
+		}
+		if (limg__json_string(j, val) < 0)
+			break;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			limg__annotation *grown = limg__arena_alloc(&ix->arena, ncap * sizeof *grown);
+			if (!grown)
+				return limg__json_fail(j, "out of memory");
+			if (n)
+				memcpy(grown, list, n * sizeof *list);
+			list = grown;
+			cap = ncap;
+		}
+		if (!(list[n].key = arena_copy(ix, key->ptr, key->size)) ||
+		    !(list[n].value = arena_copy(ix, val->ptr, val->size)))
+			return limg__json_fail(j, "out of memory");
+		n++;
+	}
+	if (more != 0)
+		return -1;
+	e->ann = list;
+	e->nann = n;
+	return 0;
+}
+
+/* A JSON number that is a non-negative integer within int64. */
+static bool size_of(const char *raw, size_t len, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (!len || len > 18)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] < '0' || raw[i] > '9')
+			return false;
+		v = v * 10 + (raw[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static int read_entry(limg__json *j, limg__index *ix, limg__index_entry *e, limg_buf *key, limg_buf *val,
+                      limg_buf *extra)
+{
+	int more;
+
+	memset(e, 0, sizeof *e);
+	e->size = -1;
+	extra->size = 0;
+	if (limg__json_begin_object(j) < 0)
+		return -1;
+	while ((more = limg__json_next_key(j, key)) == 1) {
+		enum limg__json_type t = limg__json_peek(j);
+		bool keep_raw = false;
+		if ((!strcmp(key->ptr, "mediaType") || !strcmp(key->ptr, "digest")) && t == LIMG_JSON_STRING) {
+			char **field = key->ptr[0] == 'm' ? &e->media_type : &e->digest;
+			if (limg__json_string(j, val) < 0)
+				return -1;
+			if (!(*field = arena_copy(ix, val->ptr, val->size)))
+				return limg__json_fail(j, "out of memory");
+		} else if (!strcmp(key->ptr, "size") && t == LIMG_JSON_NUMBER) {
+			const char *raw;
+			size_t len;
+			if (limg__json_skip(j, &raw, &len) < 0)
+				return -1;
+			/* a fraction or a huge number is kept as written, unusable as a size */
+			if (!size_of(raw, len, &e->size) &&
+			    add_extra(extra, "size", 4, raw, len) < 0)
+				return limg__json_fail(j, "out of memory");
+			continue;
+		} else if (!strcmp(key->ptr, "annotations") && t == LIMG_JSON_OBJECT) {
+			bool odd;
+			const char *from = j->p;
+			if (read_annotations(j, ix, e, key, val, &odd) < 0)
+				return -1;
+			if (odd) {
+				/* values that are not strings: keep the object as it was */
+				e->ann = NULL;
+				e->nann = 0;
+				if (add_extra(extra, "annotations", 11, from, (size_t)(j->p - from)) < 0)
+					return limg__json_fail(j, "out of memory");
+			}
+			continue;
+		} else {
+			keep_raw = true;
+		}
+		if (keep_raw) {
+			const char *raw;
+			size_t len;
+			/* the key buffer is reused by skip: keep the name first */
+			char *name = arena_copy(ix, key->ptr, key->size);
+			if (!name)
+				return limg__json_fail(j, "out of memory");
+			if (limg__json_skip(j, &raw, &len) < 0)
+				return -1;
+			if (add_extra(extra, name, strlen(name), raw, len) < 0)
+				return limg__json_fail(j, "out of memory");
+		}
+	}
+	if (more != 0)
+		return -1;
+	if (extra->size && !(e->extra = arena_copy(ix, extra->ptr, extra->size)))
+		return limg__json_fail(j, "out of memory");
+	return 0;
+}
+
+static int grow(limg__index *ix)
+{
+	if (ix->count == ix->cap) {
+		size_t n = ix->cap ? ix->cap * 2 : 16;
+		limg__index_entry *e = realloc(ix->entries, n * sizeof *e);
+		if (!e)
+			return LIMG_ENOMEM;
+		ix->entries = e;
+		ix->cap = n;
+	}
+	return 0;
+}
+
+static int parse(limg__index *ix, limg__json *j)
+{
+	limg_buf key = LIMG_BUF_INIT, val = LIMG_BUF_INIT, extra = LIMG_BUF_INIT, top = LIMG_BUF_INIT;
+	bool have_manifests = false, bad_version = false;
+	int more, rc = -1;
+
+	if (limg__json_begin_object(j) < 0)
+		goto out;
+	while ((more = limg__json_next_key(j, &key)) == 1) {
+		if (!strcmp(key.ptr, "manifests")) {
+			if (limg__json_begin_array(j) < 0)
+				goto out;
+			have_manifests = true;
+			while ((more = limg__json_next_item(j)) == 1) {
+				if (grow(ix) < 0) {
+					limg__json_fail(j, "out of memory");
+					goto out;
+				}
+				if (read_entry(j, ix, &ix->entries[ix->count], &key, &val, &extra) < 0)
+					goto out;
+				ix->count++;
+			}
+			if (more < 0)
+				goto out;
+		} else if (!strcmp(key.ptr, "schemaVersion")) {
+			int64_t v = 0;
+			if (limg__json_int64(j, &v) < 0 || v != 2)
+				bad_version = true;
+		} else if (!strcmp(key.ptr, "mediaType")) {
+			if (limg__json_peek(j) != LIMG_JSON_STRING || limg__json_string(j, &val) < 0 ||
+			    strcmp(val.ptr, "application/vnd.oci.image.index.v1+json") != 0)
+				bad_version = true;
+		} else {
+			const char *raw;
+			size_t len;
+			char *name = arena_copy(ix, key.ptr, key.size);
+			if (!name || limg__json_skip(j, &raw, &len) < 0 || add_extra(&top, name, strlen(name), raw, len) < 0)
+				goto out;
+		}
+		if (bad_version)
+			break;
+	}
+	if (bad_version) {
+		limg__json_fail(j, "not an OCI image index (schemaVersion 2, an OCI index mediaType)");
+		goto out;
+	}
+	if (more != 0 || limg__json_finish(j) < 0)
+		goto out;
+	if (!have_manifests) {
+		limg__json_fail(j, "no \"manifests\" list");
+		goto out;
+	}
+	if (top.size && !(ix->extra = arena_copy(ix, top.ptr, top.size)))
+		goto out;
+	rc = 0;
+out:
+	limg_buf_dispose(&key);
+	limg_buf_dispose(&val);
+	limg_buf_dispose(&extra);
+	limg_buf_dispose(&top);
 	return rc;
 }
 
-int limg__index_lock(int *fd, const limg_store *s)
+int limg__index_parse(limg__index **out, const char *text, size_t len, const char *label)
 {
-	return limg__fs_lock(fd, s->lock_path, true);
+	limg__index *ix = calloc(1, sizeof *ix);
+	limg__json j;
+	int rc = 0;
+
+	*out = NULL;
+	if (!ix)
+		return limg__error_oom();
+	ix->arena.chunk_size = len > (64u << 20) ? (4u << 20) : (256u << 10);
+	limg__json_init(&j, text, len);
+	if (parse(ix, &j) < 0) {
+		rc = limg__error_set(LIMG_ECORRUPT, "%s is corrupt: %s", label, j.why[0] ? j.why : "out of memory");
+		limg__index_free(ix);
+		ix = NULL;
+	}
+	limg__json_dispose(&j);
+	*out = ix;
+	return rc;
+}
+
+void limg__index_free(limg__index *ix)
+{
+	if (!ix)
+		return;
+	limg__arena_free(&ix->arena);
+	free(ix->entries);
+	free(ix);
+}
+
+int limg__index_load(limg__index **out, limg_store *s)
+{
+	limg_buf buf = LIMG_BUF_INIT;
+	char label[4096];
+	int rc;
+
+	*out = NULL;
+	limg__store_label(label, sizeof label, s, "index.json");
+	if ((rc = limg__fs_read_at(&buf, s->root_fd, "index.json", LIMG_INDEX_MAX, label)) < 0) {
+		if (rc == LIMG_ENOTFOUND)
+			rc = limg__error_set(LIMG_ECORRUPT, "%s is missing", label);
+		limg_buf_dispose(&buf);
+		return rc;
+	}
+	rc = limg__index_parse(out, buf.ptr, buf.size, label);
+	limg_buf_dispose(&buf);
+	return rc;
+}
+
+static int put_entry(limg_buf *b, const limg__index_entry *e)
+{
+	char num[32];
+	bool first = true;
+
+#define SEP() (first ? (first = false, 0) : limg__buf_put(b, ",", 1))
+	if (limg__buf_put(b, "{", 1) < 0)
+		return LIMG_ENOMEM;
+	if (e->media_type && (SEP() < 0 || limg__buf_put(b, "\"mediaType\":", 12) < 0 ||
+	                      limg__json_put_string(b, e->media_type, strlen(e->media_type)) < 0))
+		return LIMG_ENOMEM;
+	if (e->digest && (SEP() < 0 || limg__buf_put(b, "\"digest\":", 9) < 0 ||
+	                  limg__json_put_string(b, e->digest, strlen(e->digest)) < 0))
+		return LIMG_ENOMEM;
+	if (e->size >= 0) {
+		int n = snprintf(num, sizeof num, "%lld", (long long)e->size);
+		if (SEP() < 0 || limg__buf_put(b, "\"size\":", 7) < 0 || limg__buf_put(b, num, (size_t)n) < 0)
+			return LIMG_ENOMEM;
+	}
+	if (e->extra && (SEP() < 0 || limg__buf_put(b, e->extra, strlen(e->extra)) < 0))
+		return LIMG_ENOMEM;
+	if (e->nann) {
+		if (SEP() < 0 || limg__buf_put(b, "\"annotations\":{", 15) < 0)
+			return LIMG_ENOMEM;
+		for (size_t i = 0; i < e->nann; i++)
+			if ((i && limg__buf_put(b, ",", 1) < 0) ||
+			    limg__json_put_string(b, e->ann[i].key, strlen(e->ann[i].key)) < 0 ||
+			    limg__buf_put(b, ":", 1) < 0 || limg__json_put_string(b, e->ann[i].value, strlen(e->ann[i].value)) < 0)
+				return LIMG_ENOMEM;
+		if (limg__buf_put(b, "}", 1) < 0)
+			return LIMG_ENOMEM;
+	}
+#undef SEP
+	return limg__buf_put(b, "}", 1) < 0 ? LIMG_ENOMEM : 0;
+}
+
+int limg__index_format(limg_buf *out, const limg__index *ix)
+{
+	static const char head[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+	                           "\"manifests\":[";
+
+	out->size = 0;
+	if (limg__buf_grow(out, sizeof head + ix->count * 256) < 0 || limg__buf_put(out, head, sizeof head - 1) < 0)
+		return limg__error_oom();
+	for (size_t i = 0; i < ix->count; i++)
+		if ((i && limg__buf_put(out, ",", 1) < 0) || put_entry(out, &ix->entries[i]) < 0)
+			return limg__error_oom();
+	if (limg__buf_put(out, "]", 1) < 0 ||
+	    (ix->extra && (limg__buf_put(out, ",", 1) < 0 || limg__buf_put(out, ix->extra, strlen(ix->extra)) < 0)) ||
+	    limg__buf_put(out, "}", 1) < 0)
+		return limg__error_oom();
+	return 0;
+}
+
+int limg__index_save(limg_store *s, const limg__index *ix)
+{
+	limg_buf text = LIMG_BUF_INIT;
+	char label[4096];
+	int rc;
+
+	limg__store_label(label, sizeof label, s, "index.json");
+	if ((rc = limg__index_format(&text, ix)) == 0)
+		rc = limg__fs_write_at(s->root_fd, "index.json", text.ptr, text.size, true, label);
+	limg_buf_dispose(&text);
+	return rc;
+}
+
+const char *limg__index_annotation(const limg__index_entry *e, const char *key)
+{
+	for (size_t i = 0; e && i < e->nann; i++)
+		if (!strcmp(e->ann[i].key, key))
+			return e->ann[i].value;
+	return NULL;
+}
+
+int limg__index_set_annotation(limg__index *ix, limg__index_entry *e, const char *key, const char *value)
+{
+	limg__annotation *list;
+	char *v = arena_copy(ix, value, strlen(value));
+
+	if (!v)
+		return limg__error_oom();
+	for (size_t i = 0; i < e->nann; i++)
+		if (!strcmp(e->ann[i].key, key)) {
+			e->ann[i].value = v;
+			return 0;
+		}
+	/* arrays live in the arena: grow by copying (entries hold a handful) */
+	if (!(list = limg__arena_alloc(&ix->arena, (e->nann + 1) * sizeof *list)))
+		return limg__error_oom();
+	if (e->nann)
+		memcpy(list, e->ann, e->nann * sizeof *list);
+	if (!(list[e->nann].key = arena_copy(ix, key, strlen(key))))
+		return limg__error_oom();
+	list[e->nann].value = v;
+	e->ann = list;
+	e->nann++;
+	return 0;
+}
+
+int limg__index_append(limg__index *ix, const char *media_type, const char *digest, int64_t size,
+                       limg__index_entry **out)
+{
+	limg__index_entry *e;
+
+	if (grow(ix) < 0)
+		return limg__error_oom();
+	e = &ix->entries[ix->count];
+	memset(e, 0, sizeof *e);
+	e->size = size;
+	if ((media_type && !(e->media_type = arena_copy(ix, media_type, strlen(media_type)))) ||
+	    (digest && !(e->digest = arena_copy(ix, digest, strlen(digest)))))
+		return limg__error_oom();
+	ix->count++;
+	*out = e;
+	return 0;
+}
+
+void limg__index_remove(limg__index *ix, size_t i)
+{
+	if (i >= ix->count)
+		return;
+	memmove(&ix->entries[i], &ix->entries[i + 1], (ix->count - i - 1) * sizeof *ix->entries);
+	ix->count--;
+}
+
+int limg__index_copy_annotations(limg__index *ix, limg__index_entry *to, const limg__index_entry *from,
+                                 const char *prefix, const char *except)
+{
+	size_t n = strlen(prefix);
+	int rc;
+
+	for (size_t i = 0; from && i < from->nann; i++) {
+		if (strncmp(from->ann[i].key, prefix, n) != 0 || (except && !strcmp(from->ann[i].key, except)))
+			continue;
+		if ((rc = limg__index_set_annotation(ix, to, from->ann[i].key, from->ann[i].value)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+bool limg__index_entry_usable(const limg__index_entry *e)
+{
+	return e->media_type && e->digest && e->size >= 0 && limg__digest_check(e->digest, strlen(e->digest), NULL) == 0;
+}
+
+int limg__index_lock(int *fd, limg_store *s)
+{
+	char label[4096];
+
+	snprintf(label, sizeof label, "%s/.libimage/index.lock", s->root);
+	return limg__fs_lock_at(fd, s->meta_fd, "index.lock", true, true, label);
 }
 
 void limg__index_unlock(int fd)

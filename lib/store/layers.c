@@ -1,6 +1,7 @@
 /* Facts about layers (uncompressed digest and size), one small file per layer. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,39 +13,31 @@
 #include "digest/digest_internal.h"
 #include "store_internal.h"
 
-static int info_path(limg_buf *out, const limg_store *s, const char *digest)
+int limg__store_layer_info_put(limg_store *s, const char *digest, const char *diff_id, int64_t size)
 {
-	char name[160];
-	int rc;
+	char name[160], label[4096], text[256];
+	int rc, n;
 
 	if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
 		return limg__digest_raise(rc, digest, strlen(digest));
-	snprintf(name, sizeof name, "%s", digest);
-	*strchr(name, ':') = '-';
-	return limg__fs_join(out, s->layers_dir, name);
-}
-
-int limg__store_layer_info_put(limg_store *s, const char *digest, const char *diff_id, int64_t size)
-{
-	limg_buf path = LIMG_BUF_INIT;
-	char text[256];
-	int rc;
-
-	if ((rc = info_path(&path, s, digest)) == 0) {
-		int n = snprintf(text, sizeof text, "%s %" PRId64 "\n", diff_id, size);
-		rc = limg__fs_write_replace(path.ptr, text, (size_t)n); /* a cache: no fsync */
-	}
-	limg_buf_dispose(&path);
-	return rc;
+	limg__store_flat_name(name, sizeof name, digest);
+	snprintf(label, sizeof label, "%s/.libimage/layers/%s", s->root, name);
+	n = snprintf(text, sizeof text, "%s %" PRId64 "\n", diff_id, size);
+	return limg__fs_write_at(s->layers_fd, name, text, (size_t)n, false, label); /* a cache: no fsync */
 }
 
 int limg__store_layer_info_get(limg_store *s, const char *digest, char diff_id[160], int64_t *size)
 {
-	limg_buf path = LIMG_BUF_INIT, text = LIMG_BUF_INIT;
+	limg_buf text = LIMG_BUF_INIT;
+	char name[160], label[4096];
 	long long n = -1;
 	int rc;
 
-	if ((rc = info_path(&path, s, digest)) == 0 && (rc = limg__fs_read(&text, path.ptr, 1024)) == 0) {
+	if (limg__digest_check(digest, strlen(digest), NULL) != 0)
+		return LIMG_ENOTFOUND;
+	limg__store_flat_name(name, sizeof name, digest);
+	snprintf(label, sizeof label, "%s/.libimage/layers/%s", s->root, name);
+	if ((rc = limg__fs_read_at(&text, s->layers_fd, name, 1024, label)) == 0) {
 		if (sscanf(text.ptr, "%159s %lld", diff_id, &n) != 2 || n < 0 ||
 		    limg__digest_check(diff_id, strlen(diff_id), NULL) != 0)
 			rc = LIMG_ENOTFOUND; /* unreadable facts are no facts */
@@ -56,27 +49,24 @@ int limg__store_layer_info_get(limg_store *s, const char *digest, char diff_id[1
 		limg_error_clear();
 	}
 	limg_buf_dispose(&text);
-	limg_buf_dispose(&path);
 	return rc;
 }
 
 int limg__store_layer_info_sweep(limg_store *s, const limg__strset *keep)
 {
-	DIR *d = opendir(s->layers_dir);
+	int fd = openat(s->layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *e;
+	DIR *d;
 
-	if (!d)
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
+	}
 	while ((e = readdir(d))) {
 		char digest[160];
-		char *dash;
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof digest)
-			continue;
-		strcpy(digest, e->d_name);
-		if (!(dash = strchr(digest, '-')))
-			continue;
-		*dash = ':';
-		if (!limg__strset_has(keep, digest))
+		/* only names libimage made */
+		if (limg__store_unflat_name(digest, sizeof digest, e->d_name) && !limg__strset_has(keep, digest))
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);

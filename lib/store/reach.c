@@ -1,8 +1,8 @@
-/* Reachability from index.json: what gc keeps and what fsck expects present. */
+/* Reachability from index.json: what gc keeps, what fsck expects present,
+ * and what a tag needs before it may point at an image. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/core.h"
 #include "core/media.h"
@@ -15,6 +15,7 @@ struct reach {
 	limg__problem_cb problem;
 	void *payload;
 	const char *parent;
+	size_t listed, stored;   /* index entries of the manifest being read, and how many are stored */
 	/* manifests still to read */
 	char **queue;
 	size_t queued, cap;
@@ -38,7 +39,10 @@ static bool valid_digest(const char *d)
 static bool present(limg_store *s, const char *digest)
 {
 	int64_t size;
-	return limg_store_blob_stat(&size, s, digest) == 0;
+	bool ok = limg_store_blob_stat(&size, s, digest) == 0;
+	if (!ok)
+		limg_error_clear();
+	return ok;
 }
 
 static int enqueue(struct reach *r, const char *digest)
@@ -60,16 +64,21 @@ static int enqueue(struct reach *r, const char *digest)
 static int on_child(const char *digest, const char *type, int64_t size, const char *list, void *payload)
 {
 	struct reach *r = payload;
+	bool is_manifest = !strcmp(list, "manifests") || limg__media_is_manifest(type);
 	int added;
 
 	(void)size;
 	if (!valid_digest(digest))
 		return report(r, r->parent, LIMG_ECORRUPT, "manifest %s lists an invalid digest %s", r->parent, digest);
+	if (!strcmp(list, "manifests")) {
+		r->listed++;
+		r->stored += present(r->store, digest);
+	}
 	if ((added = limg__strset_add(r->reached, digest)) < 0)
 		return added;
 	if (!added)
 		return 0;
-	if (!strcmp(list, "manifests") || limg__media_is_manifest(type)) {
+	if (is_manifest) {
 		/* an index need not hold every platform: absent entries are normal */
 		if (present(r->store, digest))
 			return enqueue(r, digest);
@@ -82,56 +91,104 @@ static int on_child(const char *digest, const char *type, int64_t size, const ch
 	return 0;
 }
 
-int limg__store_reach(limg_store *s, const cJSON *index, limg__strset *reached, limg__problem_cb problem,
-                      void *payload)
+/* Reads one queued manifest and queues what it lists. */
+static int read_one(struct reach *r)
 {
-	struct reach r = { s, reached, problem, payload, NULL, NULL, 0, 0 };
-	const cJSON *d;
+	char *digest = r->queue[--r->queued];
+	limg_buf body = LIMG_BUF_INIT;
+	int rc = limg_store_blob_read(&body, r->store, digest, LIMG_MANIFEST_MAX);
+
+	r->parent = digest;
+	r->listed = r->stored = 0;
+	if (rc < 0)
+		rc = report(r, digest, LIMG_ECORRUPT, "%s%s", limg_error_message(limg_error_last()), "");
+	else if ((rc = limg__walk_children(body.ptr, body.size, on_child, r)) == LIMG_ECORRUPT)
+		rc = report(r, digest, LIMG_ECORRUPT, "manifest %s is not valid, unambiguous JSON%s", digest, "");
+	if (rc == 0 && r->listed && !r->stored)
+		rc = report(r, digest, LIMG_ENOTFOUND, "index %s has none of its %s images stored", digest,
+		            r->listed == 1 ? "1" : "listed");
+	r->parent = NULL;
+	limg_buf_dispose(&body);
+	free(digest);
+	return rc;
+}
+
+static int drain(struct reach *r)
+{
 	int rc = 0;
 
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(index, "manifests")) {
-		const cJSON *digest = cJSON_GetObjectItemCaseSensitive(d, "digest");
-		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(d, "annotations");
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(ann, "org.opencontainers.image.ref.name");
-		const char *label = cJSON_IsString(name) ? name->valuestring : "(untagged)";
-		int added;
+	while (rc == 0 && r->queued)
+		rc = read_one(r);
+	return rc;
+}
 
-		if (!cJSON_IsString(digest) || !valid_digest(digest->valuestring)) {
-			if ((rc = report(&r, s->index_path, LIMG_ECORRUPT, "%s: entry %s has no valid digest", s->index_path,
-			                 label)) != 0)
-				break;
-			continue;
-		}
-		if ((added = limg__strset_add(reached, digest->valuestring)) < 0) {
-			rc = added;
-			break;
-		}
-		if (!present(s, digest->valuestring)) {
-			if ((rc = report(&r, digest->valuestring, LIMG_ENOTFOUND, "tag %s points at blob %s, which is missing",
-			                 label, digest->valuestring)) != 0)
-				break;
-			continue;
-		}
-		if (added && (rc = enqueue(&r, digest->valuestring)) < 0)
-			break;
-	}
-	while (rc == 0 && r.queued) {
-		char *digest = r.queue[--r.queued];
-		limg_buf body = LIMG_BUF_INIT;
-		int got = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_MAX);
+static void release(struct reach *r)
+{
+	while (r->queued)
+		free(r->queue[--r->queued]);
+	free(r->queue);
+}
 
-		r.parent = digest;
-		if (got < 0)
-			rc = report(&r, digest, LIMG_ECORRUPT, "%s%s", limg_error_message(limg_error_last()), "");
-		else if ((got = limg__walk_children(body.ptr, body.size, on_child, &r)) == LIMG_ECORRUPT)
-			rc = report(&r, digest, LIMG_ECORRUPT, "manifest %s is not valid JSON%s", digest, "");
-		else
-			rc = got;
-		limg_buf_dispose(&body);
-		free(digest);
+static int root(struct reach *r, const char *digest, const char *label, const char *index_label)
+{
+	int added;
+
+	if (!digest || !valid_digest(digest))
+		return report(r, index_label, LIMG_ECORRUPT, "%s: entry %s has no valid digest", index_label, label);
+	if ((added = limg__strset_add(r->reached, digest)) < 0)
+		return added;
+	if (!present(r->store, digest))
+		return report(r, digest, LIMG_ENOTFOUND, "tag %s points at blob %s, which is missing", label, digest);
+	return added ? enqueue(r, digest) : 0;
+}
+
+int limg__store_reach(limg_store *s, const limg__index *ix, limg__strset *reached, limg__problem_cb problem,
+                      void *payload)
+{
+	struct reach r = { s, reached, problem, payload, NULL, 0, 0, NULL, 0, 0 };
+	char index_label[4096];
+	int rc = 0;
+
+	limg__store_label(index_label, sizeof index_label, s, "index.json");
+	for (size_t i = 0; i < ix->count && rc == 0; i++) {
+		const char *name = limg__index_annotation(&ix->entries[i], "org.opencontainers.image.ref.name");
+		rc = root(&r, ix->entries[i].digest, name ? name : "(untagged)", index_label);
 	}
-	while (r.queued)
-		free(r.queue[--r.queued]);
-	free(r.queue);
+	if (rc == 0)
+		rc = drain(&r);
+	release(&r);
+	return rc;
+}
+
+int limg__store_reach_one(limg_store *s, const char *digest, limg__strset *reached, limg__problem_cb problem,
+                          void *payload)
+{
+	struct reach r = { s, reached, problem, payload, NULL, 0, 0, NULL, 0, 0 };
+	int rc = root(&r, digest, digest, "the image");
+
+	if (rc == 0)
+		rc = drain(&r);
+	release(&r);
+	return rc;
+}
+
+/* The first problem stops the check, as the error to report. */
+static int first_problem(const char *subject, int code, const char *message, void *payload)
+{
+	(void)subject;
+	(void)payload;
+	return limg__error_set(code, "%s", message);
+}
+
+int limg__store_check_complete(limg_store *s, const char *digest)
+{
+	limg__strset reached = LIMG_STRSET_INIT;
+	struct reach r = { s, &reached, first_problem, NULL, NULL, 0, 0, NULL, 0, 0 };
+	int rc = root(&r, digest, digest, "the image");
+
+	if (rc == 0)
+		rc = drain(&r);
+	release(&r);
+	limg__strset_free(&reached);
 	return rc;
 }

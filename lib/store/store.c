@@ -1,11 +1,19 @@
-/* Opening a store: the OCI layout files and the private .libimage area. */
+/*
+ * Opening a store: the OCI layout files and the private .libimage area,
+ * each held as a directory descriptor; the reference count that lets
+ * limg_store_close() run while other threads are inside calls.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "digest/digest_internal.h"
 #include "store_internal.h"
 
@@ -20,54 +28,113 @@ int limg_store_opts_init(limg_store_opts *opts, size_t size)
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
-static char *join(const char *a, const char *b)
+void limg__store_label(char *out, size_t cap, const limg_store *s, const char *relative)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = malloc(la + lb + 2);
+	snprintf(out, cap, "%s/%s", s->root, relative);
+}
 
-	if (p) {
-		memcpy(p, a, la);
-		p[la] = '/';
-		memcpy(p + la + 1, b, lb + 1);
+/* {"imageLayoutVersion":"1.x", ...} */
+static bool layout_version_1(const char *text, size_t len)
+{
+	limg__json j;
+	limg_buf key = LIMG_BUF_INIT, value = LIMG_BUF_INIT;
+	bool ok = false;
+	int more;
+
+	limg__json_init(&j, text, len);
+	if (limg__json_begin_object(&j) == 0) {
+		while ((more = limg__json_next_key(&j, &key)) == 1) {
+			if (!strcmp(key.ptr, "imageLayoutVersion") && limg__json_peek(&j) == LIMG_JSON_STRING) {
+				if (limg__json_string(&j, &value) < 0)
+					break;
+				ok = !strncmp(value.ptr, "1.", 2);
+			} else if (limg__json_skip(&j, NULL, NULL) < 0) {
+				break;
+			}
+		}
+		if (more != 0 || limg__json_finish(&j) < 0)
+			ok = false;
 	}
-	return p;
+	limg__json_dispose(&j);
+	limg_buf_dispose(&key);
+	limg_buf_dispose(&value);
+	return ok;
 }
 
 /* Checks oci-layout, or writes it (and an empty index.json) when allowed. */
-static int check_layout(const limg_store *s, bool create)
+static int check_layout(limg_store *s, bool create)
 {
 	limg_buf buf = LIMG_BUF_INIT;
-	char *path = join(s->root, "oci-layout");
-	cJSON *doc = NULL;
+	char label[4096];
+	int rc, lock = -1;
+
+	limg__store_label(label, sizeof label, s, "oci-layout");
+	rc = limg__fs_read_at(&buf, s->root_fd, "oci-layout", 64 * 1024, label);
+	if (rc == LIMG_ENOTFOUND && create) {
+		rc = limg__fs_write_at(s->root_fd, "oci-layout", layout_json, sizeof layout_json - 1, true, label);
+	} else if (rc == 0 && !layout_version_1(buf.ptr, buf.size)) {
+		rc = limg__error_set(LIMG_ECORRUPT, "%s: not an OCI image layout version 1 file", label);
+	}
+	limg_buf_dispose(&buf);
+	if (rc < 0)
+		return rc;
+	limg__store_label(label, sizeof label, s, "index.json");
+	if (faccessat(s->root_fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return limg__fs_error("cannot stat", label);
+	if (!create)
+		return limg__error_set(LIMG_ENOTFOUND, "%s is missing", label);
+	/* under the lock: a writer that is just replacing it must not be overwritten */
+	if ((rc = limg__index_lock(&lock, s)) < 0)
+		return rc;
+	if (faccessat(s->root_fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = limg__fs_write_at(s->root_fd, "index.json", empty_index, sizeof empty_index - 1, true, label);
+	limg__index_unlock(lock);
+	return rc;
+}
+
+static void destroy(limg_store *s)
+{
+	int *fds[] = { &s->root_fd, &s->blobs_fd, &s->meta_fd, &s->ingest_fd, &s->tmp_fd,
+	               &s->layers_fd, &s->leases_fd, &s->algo_fd[0], &s->algo_fd[1] };
+
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	pthread_mutex_destroy(&s->lock);
+	limg_cancel_free(s->closing);
+	free(s->root);
+	free(s);
+}
+
+static int open_dirs(limg_store *s)
+{
+	static const struct {
+		size_t offset;
+		const char *name;
+	} meta_dirs[] = {
+		{ offsetof(limg_store, ingest_fd), "ingest" },
+		{ offsetof(limg_store, tmp_fd), "tmp" },
+		{ offsetof(limg_store, layers_fd), "layers" },
+		{ offsetof(limg_store, leases_fd), "leases" },
+	};
+	char label[4096];
 	int rc;
 
-	if (!path)
-		return limg__error_oom();
-	rc = limg__fs_read(&buf, path, 64 * 1024);
-	if (rc == LIMG_ENOTFOUND && create) {
-		rc = limg__fs_write_atomic(path, layout_json, sizeof layout_json - 1);
-	} else if (rc == 0) {
-		const cJSON *v;
-		doc = cJSON_ParseWithLength(buf.ptr, buf.size);
-		v = cJSON_GetObjectItemCaseSensitive(doc, "imageLayoutVersion");
-		if (!cJSON_IsString(v) || strncmp(v->valuestring, "1.", 2) != 0)
-			rc = limg__error_set(LIMG_ECORRUPT, "%s: not an OCI image layout version 1 file", path);
+	limg__store_label(label, sizeof label, s, "blobs");
+	if ((rc = limg__fs_open_dir_at(&s->blobs_fd, s->root_fd, "blobs", true, label)) < 0)
+		return rc;
+	limg__store_label(label, sizeof label, s, ".libimage");
+	if ((rc = limg__fs_open_dir_at(&s->meta_fd, s->root_fd, ".libimage", true, label)) < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof meta_dirs / sizeof meta_dirs[0]; i++) {
+		int *fd = (int *)(void *)((char *)s + meta_dirs[i].offset);
+		snprintf(label, sizeof label, "%s/.libimage/%s", s->root, meta_dirs[i].name);
+		if ((rc = limg__fs_open_dir_at(fd, s->meta_fd, meta_dirs[i].name, true, label)) < 0)
+			return rc;
 	}
-	if (rc == 0) {
-		struct stat st;
-		if (stat(s->index_path, &st) < 0) {
-			if (errno != ENOENT)
-				rc = limg__fs_error("cannot stat", s->index_path);
-			else if (create)
-				rc = limg__fs_write_atomic(s->index_path, empty_index, sizeof empty_index - 1);
-			else
-				rc = limg__error_set(LIMG_ENOTFOUND, "%s is missing", s->index_path);
-		}
-	}
-	cJSON_Delete(doc);
-	limg_buf_dispose(&buf);
-	free(path);
-	return rc;
+	return 0;
 }
 
 int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const limg_store_opts *opts)
@@ -87,54 +154,130 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT || !o.create)
 			return limg__fs_error("cannot open store", path);
+		if ((rc = limg__fs_mkdirs(path)) < 0)
+			return rc;
 	} else if (!S_ISDIR(st.st_mode)) {
 		return limg__error_set(LIMG_EINVALID, "store %s is not a directory", path);
 	}
 
 	if (!(s = calloc(1, sizeof *s)))
 		return limg__error_oom();
+	s->root_fd = s->blobs_fd = s->meta_fd = s->ingest_fd = s->tmp_fd = s->layers_fd = s->leases_fd = -1;
+	s->algo_fd[0] = s->algo_fd[1] = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	s->refs = 1;
 	s->ctx = ctx;
-	s->root = strdup(path);
-	s->index_path = join(path, "index.json");
-	s->lock_path = join(path, ".libimage/index.lock");
-	s->ingest_dir = join(path, ".libimage/ingest");
-	s->tmp_dir = join(path, ".libimage/tmp");
-	s->layers_dir = join(path, ".libimage/layers");
-	if (!s->root || !s->index_path || !s->lock_path || !s->ingest_dir || !s->tmp_dir || !s->layers_dir) {
-		rc = limg__error_oom();
-		goto fail;
+	if (!(s->root = strdup(path)) || limg_cancel_new(&s->closing) < 0) {
+		destroy(s);
+		return limg__error_oom();
 	}
-	if (o.create && (rc = limg__fs_mkdirs(path)) < 0)
-		goto fail;
-	if ((rc = limg__fs_mkdirs(s->ingest_dir)) < 0 || (rc = limg__fs_mkdirs(s->tmp_dir)) < 0 ||
-	    (rc = limg__fs_mkdirs(s->layers_dir)) < 0)
-		goto fail;
-	if ((rc = check_layout(s, o.create != 0)) < 0)
-		goto fail;
+	/* the root may be reached through symlinks (the caller chose it); nothing beneath it is */
+	if ((s->root_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = limg__fs_error("cannot open store", path);
+		destroy(s);
+		return rc;
+	}
+	if ((rc = open_dirs(s)) < 0 || (rc = check_layout(s, o.create != 0)) < 0) {
+		destroy(s);
+		return rc;
+	}
 	limg__log(ctx, LIMG_LOG_DEBUG, "store %s open", path);
 	*out = s;
 	return 0;
-fail:
-	limg_store_close(s);
-	return rc;
 }
 
 void limg_store_close(limg_store *s)
 {
+	bool last;
+
 	if (!s)
 		return;
-	free(s->root);
-	free(s->index_path);
-	free(s->lock_path);
-	free(s->ingest_dir);
-	free(s->tmp_dir);
-	free(s->layers_dir);
-	free(s);
+	pthread_mutex_lock(&s->lock);
+	if (s->closed) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	s->closed = true;
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	/* operations still running on the store stop at their next check */
+	limg_cancel_request(s->closing);
+	if (last)
+		destroy(s);
+}
+
+int limg__store_enter(limg_store *s)
+{
+	if (!s)
+		return limg__error_invalid("store");
+	pthread_mutex_lock(&s->lock);
+	if (s->closed) {
+		pthread_mutex_unlock(&s->lock);
+		return limg__error_set(LIMG_EINVALID, "invalid argument: the store is closed");
+	}
+	s->refs++;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+void limg__store_leave(limg_store *s)
+{
+	bool last;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (last)
+		destroy(s);
 }
 
 const char *limg_store_path(const limg_store *s)
 {
 	return s ? s->root : NULL;
+}
+
+int limg__store_algo_dir(int *out, limg_store *s, int algorithm, bool create)
+{
+	int i = algorithm == LIMG_DIGEST_SHA512 ? 1 : 0, rc = 0, fd;
+	char label[4096];
+
+	pthread_mutex_lock(&s->lock);
+	if (s->algo_fd[i] >= 0) {
+		*out = s->algo_fd[i];
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	snprintf(label, sizeof label, "%s/blobs/%s", s->root, i ? "sha512" : "sha256");
+	if (!create) {
+		fd = openat(s->blobs_fd, i ? "sha512" : "sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			rc = LIMG_ENOTFOUND;
+		else if (fd < 0)
+			rc = errno == ELOOP || errno == ENOTDIR
+			             ? limg__error_set(LIMG_ECORRUPT, "%s is not a directory (a symlink or a file there is "
+			                                              "refused)", label)
+			             : limg__fs_error("cannot open directory", label);
+	} else {
+		rc = limg__fs_open_dir_at(&fd, s->blobs_fd, i ? "sha512" : "sha256", true, label);
+	}
+	if (rc == 0)
+		*out = s->algo_fd[i] = fd;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int limg__store_blob_locate(limg_store *s, const char *digest, bool create_dir, int *dirfd, const char **name)
+{
+	int rc, algo = 0;
+
+	if (!digest)
+		return limg__error_invalid("digest");
+	if ((rc = limg__digest_check(digest, strlen(digest), &algo)) < 0)
+		return limg__digest_raise(rc, digest, strlen(digest));
+	*name = strchr(digest, ':') + 1;
+	return limg__store_algo_dir(dirfd, s, algo, create_dir);
 }
 
 int limg__store_blob_file(limg_buf *out, const limg_store *s, const char *digest)
@@ -155,4 +298,47 @@ int limg__store_blob_file(limg_buf *out, const limg_store *s, const char *digest
 	    limg__buf_put(out, colon + 1, strlen(colon + 1)) < 0)
 		return LIMG_ENOMEM;
 	return 0;
+}
+
+int limg__store_blob_open(int *fd, limg_store *s, const char *digest)
+{
+	limg_buf label = LIMG_BUF_INIT;
+	const char *name;
+	int dirfd, rc;
+
+	*fd = -1;
+	rc = limg__store_blob_locate(s, digest, false, &dirfd, &name);
+	if (rc == LIMG_ENOTFOUND)
+		return limg__error_set(LIMG_ENOTFOUND, "blob %s is not in the store", digest);
+	if (rc < 0)
+		return rc;
+	if ((rc = limg__store_blob_file(&label, s, digest)) < 0)
+		return rc;
+	rc = limg__fs_open_regular_at(fd, dirfd, name, label.ptr);
+	if (rc == LIMG_ENOTFOUND)
+		rc = limg__error_set(LIMG_ENOTFOUND, "blob %s is not in the store", digest);
+	limg_buf_dispose(&label);
+	return rc;
+}
+
+void limg__store_flat_name(char *out, size_t cap, const char *digest)
+{
+	char *colon;
+
+	snprintf(out, cap, "%s", digest);
+	if ((colon = strchr(out, ':')))
+		*colon = '-';
+}
+
+bool limg__store_unflat_name(char *out, size_t cap, const char *name)
+{
+	char *dash;
+
+	if (strlen(name) >= cap)
+		return false;
+	strcpy(out, name);
+	if (!(dash = strchr(out, '-')))
+		return false;
+	*dash = ':';
+	return limg__digest_check(out, strlen(out), NULL) == 0;
 }

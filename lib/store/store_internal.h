@@ -2,54 +2,175 @@
 #ifndef LIMG_STORE_INTERNAL_H
 #define LIMG_STORE_INTERNAL_H
 
-#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 
+#include "core/arena.h"
 #include "core/strset.h"
 
+#include "libimage/cancel.h"
 #include "libimage/store.h"
 
+/*
+ * A store directory may be written by other programs and users, so nothing
+ * beneath the root is reached by path: every file is opened relative to
+ * one of these directory descriptors, never through a symlink.
+ */
 struct limg_store {
 	limg_context *ctx;
-	char *root;       /* the layout directory */
-	char *index_path; /* root/index.json */
-	char *lock_path;  /* root/.libimage/index.lock: serializes index.json updates */
-	char *ingest_dir; /* root/.libimage/ingest: resumable partial blobs */
-	char *tmp_dir;    /* root/.libimage/tmp: private copies when an ingest is busy */
-	char *layers_dir; /* root/.libimage/layers: uncompressed digest and size per layer */
+	char *root;        /* the layout directory as given, for messages */
+	int root_fd;       /* the layout directory */
+	int blobs_fd;      /* root/blobs */
+	int meta_fd;       /* root/.libimage */
+	int ingest_fd;     /* .libimage/ingest: resumable partial blobs */
+	int tmp_fd;        /* .libimage/tmp: private copies when an ingest is busy */
+	int layers_fd;     /* .libimage/layers: uncompressed digest and size per layer */
+	int leases_fd;     /* .libimage/leases: what running operations protect from gc */
+	int algo_fd[2];    /* blobs/sha256, blobs/sha512; -1 until first needed */
+	pthread_mutex_t lock; /* algo_fd, refs */
+	int refs;          /* the owner's reference plus one per call in progress */
+	bool closed;
+	limg_cancel *closing; /* requested by limg_store_close(): running operations stop */
 };
 
 /* Largest index.json we read, and the largest manifest/index/config blob
  * the store parses (4 MiB, as containers/image). */
-#define LIMG_INDEX_MAX (256u << 20)
+#define LIMG_INDEX_MAX (1024u << 20)
 #define LIMG_MANIFEST_MAX (4u << 20)
 
-/* Validates @digest (raising the error) and writes root/blobs/<alg>/<hex>
- * into @out. */
+/* Every public call on a store holds a reference for its duration, so that
+ * limg_store_close() from another thread never frees what a call uses.
+ * enter fails (LIMG_EINVALID) on a NULL or closed store. */
+int limg__store_enter(limg_store *s);
+void limg__store_leave(limg_store *s);
+
+/* The directory descriptor of an algorithm's blobs (0 = sha256, 1 =
+ * sha512), created when @create. LIMG_ENOTFOUND (not raised) when absent. */
+int limg__store_algo_dir(int *out, limg_store *s, int algorithm, bool create);
+
+/* Validates @digest (raising the error); gives the algorithm directory and
+ * the file name (the hex part, borrowed from @digest). */
+int limg__store_blob_locate(limg_store *s, const char *digest, bool create_dir, int *dirfd, const char **name);
+
+/* "ROOT/blobs/<alg>/<hex>" for messages and limg_store_blob_path(). */
 int limg__store_blob_file(limg_buf *out, const limg_store *s, const char *digest);
 
-/* index.json: load parses it (LIMG_ECORRUPT naming the file when it is not
- * an OCI index); save replaces it atomically. Updates hold the lock. */
-int limg__index_load(cJSON **out, const limg_store *s);
-int limg__index_save(const limg_store *s, const cJSON *doc);
-int limg__index_lock(int *fd, const limg_store *s);
+/* "ROOT/<relative>" for messages. */
+void limg__store_label(char *out, size_t cap, const limg_store *s, const char *relative);
+
+/* Opens a blob that must be a regular file: LIMG_ENOTFOUND (raised) when
+ * absent, LIMG_ECORRUPT when something else is there. */
+int limg__store_blob_open(int *fd, limg_store *s, const char *digest);
+
+/* Told the bytes a resumed ingest re-reads from disk, in order (so that
+ * the caller can inflate them too); non-zero stops the open. */
+typedef int (*limg__blob_resume_cb)(const void *data, size_t len, void *payload);
+/* limg_blob_writer_open() with that callback (may be NULL). */
+int limg__blob_writer_open(limg_blob_writer **out, limg_store *s, const char *digest, int64_t size,
+                           limg__blob_resume_cb on_resume, void *payload);
+/* The blobs (or, with @irregular, names of blobs that are not regular files). */
+int limg__blob_list(limg_blob_iterator **out, limg_store *s, bool irregular);
+
+/* ---- index.json, decoded into a compact model ------------------------- */
+
+typedef struct {
+	char *key, *value;
+} limg__annotation;
+
+/* One descriptor of index.json. Strings live in the index's arena. */
+typedef struct {
+	char *media_type;      /* NULL when absent or not a string */
+	char *digest;          /* NULL when absent or not a string */
+	int64_t size;          /* -1 when absent or not an integer */
+	limg__annotation *ann; /* string annotations, in file order */
+	size_t nann;
+	char *extra;           /* every other member as JSON text ("\"platform\":{...}"), or NULL */
+} limg__index_entry;
+
+typedef struct {
+	limg__arena arena;
+	limg__index_entry *entries;
+	size_t count, cap;
+	char *extra; /* top-level members other than schemaVersion, mediaType, manifests */
+} limg__index;
+
+/* Loads index.json (LIMG_ECORRUPT naming the file when it is not a valid,
+ * unambiguous OCI index). */
+int limg__index_load(limg__index **out, limg_store *s);
+/* Replaces index.json atomically and durably. Hold the lock. */
+int limg__index_save(limg_store *s, const limg__index *ix);
+void limg__index_free(limg__index *ix);
+/* Parses index.json text (for tests and fuzzing too); @label names it in errors. */
+int limg__index_parse(limg__index **out, const char *text, size_t len, const char *label);
+/* Serializes the model (what save writes). */
+int limg__index_format(limg_buf *out, const limg__index *ix);
+
+const char *limg__index_annotation(const limg__index_entry *e, const char *key);
+/* Sets (or replaces) an annotation, copying both strings into the arena. */
+int limg__index_set_annotation(limg__index *ix, limg__index_entry *e, const char *key, const char *value);
+/* Appends an entry with copies of the given fields; *@out points at it
+ * (valid until the next append). */
+int limg__index_append(limg__index *ix, const char *media_type, const char *digest, int64_t size,
+                       limg__index_entry **out);
+void limg__index_remove(limg__index *ix, size_t i);
+/* Copies annotations of @from whose key starts with @prefix onto @to. */
+int limg__index_copy_annotations(limg__index *ix, limg__index_entry *to, const limg__index_entry *from,
+                                 const char *prefix, const char *except);
+/* An entry with media type, valid digest and size: one the store can act on. */
+bool limg__index_entry_usable(const limg__index_entry *e);
+
+/* Serializes index.json updates across threads and processes (.libimage/index.lock). */
+int limg__index_lock(int *fd, limg_store *s);
 void limg__index_unlock(int fd);
+
+/* ---- leases: what running operations have ingested, kept from gc ------- */
+
+/*
+ * A lease is a file in .libimage/leases that its owner holds locked for
+ * its whole life and appends digests to. gc keeps every digest of a lease
+ * whose lock is held; a lease whose owner died (its lock released by the
+ * kernel) has expired and is removed. Adding a digest takes the gc lock
+ * shared and gc holds it exclusively, so a digest is either seen by a
+ * running gc or added after it finished; callers add a digest before
+ * checking that its blob is present.
+ */
+typedef struct limg__lease limg__lease;
+
+int limg__lease_new(limg__lease **out, limg_store *s);
+/* Protects @digest (and, through gc's walk, what a stored manifest lists). */
+int limg__lease_add(limg__lease *l, const char *digest);
+void limg__lease_free(limg__lease *l);
+
+/* gc's side: takes the gc lock exclusively and adds every live lease's
+ * digests to @keep; expired leases are removed. The caller releases the
+ * lock with limg__index_unlock(). */
+int limg__leases_collect(int *gc_lock, limg_store *s, limg__strset *keep);
+
+/* ---- walking manifests ------------------------------------------------ */
 
 /* The child descriptors of a manifest or index document:
  * cb(digest, media_type, size, list, payload) for each, where list names
  * the field that held it ("manifests", "config", "layers", "blobs"); a
- * non-zero return stops and is passed back. LIMG_ECORRUPT if not JSON. */
+ * non-zero return stops and is passed back. LIMG_ECORRUPT (not raised) if
+ * the document is not valid, unambiguous JSON. */
 typedef int (*limg__child_cb)(const char *digest, const char *media_type, int64_t size, const char *list,
                               void *payload);
 int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *payload);
 
-
-/* Everything the index reaches: roots, then what manifests and indexes
- * list. Digests go into @reached. Problems (a root or an image's config or
- * layer missing, a manifest unreadable) go to @problem, which may be NULL;
+/* Everything the roots reach, through what manifests and indexes list.
+ * Digests go into @reached. Problems (a root or an image's config or layer
+ * missing, a manifest unreadable) go to @problem, which may be NULL;
  * absent children of an index are normal (one platform pulled). */
 typedef int (*limg__problem_cb)(const char *subject, int code, const char *message, void *payload);
-int limg__store_reach(limg_store *s, const cJSON *index, limg__strset *reached, limg__problem_cb problem,
+int limg__store_reach(limg_store *s, const limg__index *ix, limg__strset *reached, limg__problem_cb problem,
                       void *payload);
+/* The same from one root (a manifest or index about to be tagged). */
+int limg__store_reach_one(limg_store *s, const char *digest, limg__strset *reached, limg__problem_cb problem,
+                          void *payload);
+/* Checks that everything @digest reaches is stored: 0, or LIMG_ENOTFOUND /
+ * LIMG_ECORRUPT (raised) naming what is missing or damaged. */
+int limg__store_check_complete(limg_store *s, const char *digest);
 
 /* What pull learnt about a layer: its uncompressed digest and size, kept in
  * .libimage/layers so listings need not inflate layers again. */
@@ -58,5 +179,11 @@ int limg__store_layer_info_put(limg_store *s, const char *digest, const char *di
 int limg__store_layer_info_get(limg_store *s, const char *digest, char diff_id[160], int64_t *size);
 /* Drops layer facts of blobs that are gone. */
 int limg__store_layer_info_sweep(limg_store *s, const limg__strset *keep);
+
+/* "sha256:<hex>" -> "sha256-<hex>" in @out (of at least 160 bytes): the
+ * flat file names of .libimage. */
+void limg__store_flat_name(char *out, size_t cap, const char *digest);
+/* The reverse, for names libimage made; false for any other name. */
+bool limg__store_unflat_name(char *out, size_t cap, const char *name);
 
 #endif

@@ -2,7 +2,8 @@
  * Ingesting a blob: partial data lives in .libimage/ingest/<alg>-<hex>,
  * locked by its writer; commit verifies size and digest, flushes, and
  * renames it into blobs/. A second writer of the same digest, finding the
- * ingest locked, writes a private copy in .libimage/tmp instead.
+ * ingest locked (or not ours to write: another user's, read-only), writes
+ * a private copy in .libimage/tmp instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +28,9 @@ struct limg_blob_writer {
 	int64_t expected; /* -1: unknown */
 	int64_t offset;
 	int fd;
-	limg_buf partial; /* path of the data being written */
-	limg_buf target;  /* blobs/<alg>/<hex> */
+	int dirfd;        /* ingest or tmp: where the partial file is */
+	char name[256];   /* its name there */
+	char label[4096]; /* its path, for messages */
 	bool private_copy;
 	limg_hasher *hasher;
 	enum writer_state state;
@@ -37,6 +39,8 @@ struct limg_blob_writer {
 	 * what is on disk */
 	unsigned char *pending;
 	size_t npending;
+	limg__blob_resume_cb on_resume; /* told the bytes a resume re-reads */
+	void *resume_payload;
 };
 
 #define PENDING_MAX (512u * 1024)
@@ -51,11 +55,11 @@ static int resume(limg_blob_writer *w)
 	int rc = 0;
 
 	if (fstat(w->fd, &st) < 0)
-		return limg__fs_error("cannot stat", w->partial.ptr);
+		return limg__fs_error("cannot stat", w->label);
 	if (w->expected >= 0 && st.st_size > w->expected) {
 		/* more than the blob can hold: not ours to trust */
 		if (ftruncate(w->fd, 0) < 0)
-			return limg__fs_error("cannot truncate", w->partial.ptr);
+			return limg__fs_error("cannot truncate", w->label);
 		st.st_size = 0;
 	}
 	if (!st.st_size)
@@ -67,63 +71,144 @@ static int resume(limg_blob_writer *w)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			rc = n < 0 ? limg__fs_error("cannot read", w->partial.ptr) : 0;
+			rc = n < 0 ? limg__fs_error("cannot read", w->label) : 0;
 			break;
 		}
 		limg_hasher_update(w->hasher, chunk, (size_t)n);
+		if (w->on_resume && (rc = w->on_resume(chunk, (size_t)n, w->resume_payload)) != 0)
+			break;
 		done += n;
 	}
 	free(chunk);
 	if (rc == 0 && lseek(w->fd, done, SEEK_SET) < 0)
-		rc = limg__fs_error("cannot seek", w->partial.ptr);
+		rc = limg__fs_error("cannot seek", w->label);
 	w->offset = done;
 	if (rc == 0 && done)
 		limg__log(w->store->ctx, LIMG_LOG_DEBUG, "resuming %s at byte %lld", w->digest, (long long)done);
 	return rc;
 }
 
-static int open_private_copy(limg_blob_writer *w, const char *name)
+static int open_private_copy(limg_blob_writer *w, const char *flat)
 {
+	char prefix[200];
 	int rc;
 
-	if ((rc = limg__fs_join(&w->partial, w->store->tmp_dir, name)) < 0 ||
-	    (rc = limg__buf_put(&w->partial, "-XXXXXX", 7)) < 0)
+	snprintf(prefix, sizeof prefix, "%s-", flat);
+	snprintf(w->label, sizeof w->label, "%s/.libimage/tmp", w->store->root);
+	if ((rc = limg__fs_create_unique_at(&w->fd, w->store->tmp_fd, prefix, w->name, sizeof w->name, w->label)) < 0)
 		return rc;
-	if ((w->fd = mkstemp(w->partial.ptr)) < 0)
-		return limg__fs_error("cannot create", w->partial.ptr);
+	snprintf(w->label, sizeof w->label, "%s/.libimage/tmp/%s", w->store->root, w->name);
+	w->dirfd = w->store->tmp_fd;
+	flock(w->fd, LOCK_EX | LOCK_NB); /* in use: gc's sweep leaves it alone */
 	w->private_copy = true;
 	return 0;
 }
 
-static bool exists(const char *path)
+/* What is stored under the blob's name: 1 a blob, 0 nothing. Anything else
+ * there (a directory, a FIFO, a symlink: not a blob) is removed, so that
+ * the new blob can take its place. */
+static int check_target(limg_blob_writer *w)
 {
+	const char *hex = strchr(w->digest, ':') + 1;
+	limg_buf label = LIMG_BUF_INIT;
 	struct stat st;
-	return stat(path, &st) == 0;
+	int dirfd, rc;
+
+	rc = limg__store_algo_dir(&dirfd, w->store, w->algorithm, false);
+	if (rc == LIMG_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (fstatat(dirfd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : limg__fs_error("cannot stat blob", w->digest);
+	if (S_ISREG(st.st_mode))
+		return 1;
+	limg__store_blob_file(&label, w->store, w->digest);
+	limg__log(w->store->ctx, LIMG_LOG_WARN, "%s is not a regular file; replacing it", label.ptr);
+	rc = limg__fs_remove_tree_at(dirfd, hex, label.ptr);
+	limg_buf_dispose(&label);
+	return rc;
 }
 
-int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size)
+/* Opens the shared ingest file, or says (1) that a private copy is needed. */
+static int open_ingest(limg_blob_writer *w, const char *flat)
+{
+	struct stat st;
+
+	snprintf(w->label, sizeof w->label, "%s/.libimage/ingest/%s", w->store->root, flat);
+	snprintf(w->name, sizeof w->name, "%s", flat);
+	w->dirfd = w->store->ingest_fd;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		w->fd = openat(w->dirfd, flat, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+		if (w->fd >= 0)
+			break;
+		if (errno == EACCES || errno == EPERM || errno == EROFS)
+			return 1; /* another user's ingest, or one left read-only: not ours to write */
+		if (errno == ELOOP && attempt == 0) {
+			/* a symlink in the ingest area: never write through it */
+			limg__log(w->store->ctx, LIMG_LOG_WARN, "%s is a symlink; removing it", w->label);
+			if (unlinkat(w->dirfd, flat, 0) < 0 && errno != ENOENT)
+				return 1;
+			continue;
+		}
+		return limg__fs_error("cannot open ingest", w->label);
+	}
+	if (w->fd < 0)
+		return 1;
+	if (fstat(w->fd, &st) < 0)
+		return limg__fs_error("cannot stat", w->label);
+	if (!S_ISREG(st.st_mode)) {
+		close(w->fd);
+		w->fd = -1;
+		limg__log(w->store->ctx, LIMG_LOG_WARN, "%s is not a regular file; removing it", w->label);
+		limg__fs_remove_tree_at(w->dirfd, flat, w->label);
+		return 1;
+	}
+	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) & ~O_NONBLOCK);
+	if (flock(w->fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return limg__fs_error("cannot lock ingest", w->label);
+		close(w->fd);
+		w->fd = -1;
+		limg__log(w->store->ctx, LIMG_LOG_DEBUG, "%s is being ingested elsewhere; writing a private copy", w->digest);
+		return 1;
+	}
+	return 0;
+}
+
+int limg__blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size,
+                           limg__blob_resume_cb on_resume, void *payload)
 {
 	limg_blob_writer *w;
-	char name[8 + 128 + 1];
+	char flat[160];
 	int rc;
 
 	if (!out)
 		return limg__error_invalid("out");
 	*out = NULL;
-	if (!(w = calloc(1, sizeof *w)))
+	if (!digest)
+		return limg__error_invalid("digest");
+	if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
+		return limg__digest_raise(rc, digest, strlen(digest));
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	if (!(w = calloc(1, sizeof *w))) {
+		limg__store_leave(store);
 		return limg__error_oom();
+	}
+	w->store = store;
 	w->fd = -1;
 	w->expected = size < 0 ? -1 : size;
-	if ((rc = limg__store_blob_file(&w->target, store, digest)) < 0)
-		goto fail;
-	w->store = store;
+	w->on_resume = on_resume;
+	w->resume_payload = payload;
 	limg__digest_check(digest, strlen(digest), &w->algorithm);
 	if (!(w->digest = strdup(digest))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
-	if (exists(w->target.ptr)) {
-		rc = limg__error_set(LIMG_EEXISTS, "blob %s is already in the store", digest);
+	if ((rc = check_target(w)) != 0) {
+		if (rc == 1)
+			rc = limg__error_set(LIMG_EEXISTS, "blob %s is already in the store", digest);
 		goto fail;
 	}
 	if ((rc = limg_hasher_new(&w->hasher, w->algorithm)) < 0)
@@ -132,35 +217,23 @@ int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char 
 		rc = limg__error_oom();
 		goto fail;
 	}
-
 	/* "sha256:<hex>" -> "sha256-<hex>": one flat, safe file name */
-	snprintf(name, sizeof name, "%s", digest);
-	*strchr(name, ':') = '-';
-	if ((rc = limg__fs_join(&w->partial, store->ingest_dir, name)) < 0)
+	limg__store_flat_name(flat, sizeof flat, digest);
+	if ((rc = open_ingest(w, flat)) < 0)
 		goto fail;
-	w->fd = open(w->partial.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
-		rc = limg__fs_error("cannot open ingest", w->partial.ptr);
-		goto fail;
-	}
-	if (flock(w->fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK) {
-			rc = limg__fs_error("cannot lock ingest", w->partial.ptr);
+	if (rc == 1) {
+		if ((rc = open_private_copy(w, flat)) < 0)
 			goto fail;
-		}
-		close(w->fd);
-		w->fd = -1;
-		limg__log(store->ctx, LIMG_LOG_DEBUG, "%s is being ingested elsewhere; writing a private copy", digest);
-		if ((rc = open_private_copy(w, name)) < 0)
-			goto fail;
-	} else if (exists(w->target.ptr)) {
+	} else if ((rc = check_target(w)) != 0) {
 		/* committed by another writer between our two checks */
 		struct stat st;
-		if (fstat(w->fd, &st) == 0 && st.st_size == 0)
-			unlink(w->partial.ptr);
-		rc = limg__error_set(LIMG_EEXISTS, "blob %s is already in the store", digest);
+		if (rc == 1) {
+			if (fstat(w->fd, &st) == 0 && st.st_size == 0)
+				unlinkat(w->dirfd, w->name, 0);
+			rc = limg__error_set(LIMG_EEXISTS, "blob %s is already in the store", digest);
+		}
 		goto fail;
-	} else if ((rc = resume(w)) < 0) {
+	} else if ((rc = resume(w)) != 0) {
 		goto fail;
 	}
 	*out = w;
@@ -168,6 +241,11 @@ int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char 
 fail:
 	limg_blob_writer_free(w);
 	return rc;
+}
+
+int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size)
+{
+	return limg__blob_writer_open(out, store, digest, size, NULL, NULL);
 }
 
 int64_t limg_blob_writer_offset(const limg_blob_writer *w)
@@ -183,7 +261,7 @@ static int flush_pending(limg_blob_writer *w)
 
 	if (!w->npending)
 		return 0;
-	if ((rc = limg__fs_write_all(w->fd, w->pending, w->npending, w->partial.ptr)) < 0) {
+	if ((rc = limg__fs_write_all(w->fd, w->pending, w->npending, w->label)) < 0) {
 		w->npending = 0;
 		if (ftruncate(w->fd, w->offset) < 0 || lseek(w->fd, w->offset, SEEK_SET) < 0)
 			w->state = W_FAILED;
@@ -209,7 +287,7 @@ static int check_open(const limg_blob_writer *w)
 /* Bad data is not worth resuming: drop it and finish the writer. */
 static int fail_with(limg_blob_writer *w, int code)
 {
-	unlink(w->partial.ptr);
+	unlinkat(w->dirfd, w->name, 0);
 	w->state = W_FAILED;
 	return code;
 }
@@ -240,9 +318,9 @@ int limg_blob_writer_write(limg_blob_writer *w, const void *data, size_t len)
 
 int limg_blob_writer_commit(limg_blob_writer *w)
 {
-	const char *got;
-	char *dir, *slash;
-	int rc;
+	const char *got, *hex;
+	limg_buf target = LIMG_BUF_INIT;
+	int rc, algo_fd;
 
 	if ((rc = check_open(w)) < 0)
 		return rc;
@@ -257,20 +335,20 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 		                                    "blob %s does not match its digest: the content hashes to %s",
 		                                    w->digest, got));
 	if (fsync(w->fd) < 0)
-		return limg__fs_error("cannot flush", w->partial.ptr);
+		return limg__fs_error("cannot flush", w->label);
 	if (fchmod(w->fd, 0444) < 0)
-		return limg__fs_error("cannot make read-only", w->partial.ptr);
-	if (!(dir = strdup(w->target.ptr)))
-		return limg__error_oom();
-	slash = strrchr(dir, '/');
-	*slash = '\0';
-	if ((rc = limg__fs_mkdirs(dir)) == 0) {
-		if (rename(w->partial.ptr, w->target.ptr) < 0)
-			rc = limg__fs_error("cannot move blob into", w->target.ptr);
-		else
-			rc = limg__fs_sync_dir(dir);
-	}
-	free(dir);
+		return limg__fs_error("cannot make read-only", w->label);
+	if ((rc = limg__store_algo_dir(&algo_fd, w->store, w->algorithm, true)) < 0)
+		return rc;
+	if ((rc = check_target(w)) < 0)
+		return rc;
+	hex = strchr(w->digest, ':') + 1;
+	limg__store_blob_file(&target, w->store, w->digest);
+	if (renameat(w->dirfd, w->name, algo_fd, hex) < 0)
+		rc = limg__fs_error("cannot move blob into", target.ptr ? target.ptr : w->digest);
+	else
+		rc = limg__fs_sync_fd(algo_fd, target.ptr ? target.ptr : w->digest);
+	limg_buf_dispose(&target);
 	if (rc < 0)
 		return rc;
 	w->state = W_DONE;
@@ -284,7 +362,7 @@ int limg_blob_writer_abort(limg_blob_writer *w)
 
 	if ((rc = check_open(w)) < 0)
 		return rc;
-	unlink(w->partial.ptr);
+	unlinkat(w->dirfd, w->name, 0);
 	w->state = W_DONE;
 	return 0;
 }
@@ -298,13 +376,12 @@ void limg_blob_writer_free(limg_blob_writer *w)
 	if (w->fd >= 0) {
 		/* a private copy cannot be resumed by anyone: do not leave it behind */
 		if (w->private_copy && w->state == W_OPEN)
-			unlink(w->partial.ptr);
+			unlinkat(w->dirfd, w->name, 0);
 		close(w->fd);
 	}
 	limg_hasher_free(w->hasher);
 	free(w->pending);
-	limg_buf_dispose(&w->partial);
-	limg_buf_dispose(&w->target);
 	free(w->digest);
+	limg__store_leave(w->store);
 	free(w);
 }

@@ -5,7 +5,6 @@
 #include "core/core.h"
 #include "digest/digest_internal.h"
 #include "libimage/reference.h"
-#include "store/store_internal.h"
 #include "tags_internal.h"
 
 struct limg_tag {
@@ -13,11 +12,11 @@ struct limg_tag {
 	const char *digest;
 	const char *media_type;
 	int64_t size;
-	const cJSON *annotations;
+	const limg__index_entry *entry;
 };
 
 struct limg_tag_iterator {
-	cJSON *doc; /* owns every string the entries point at */
+	limg__index *index; /* owns every string the entries point at */
 	limg_tag *tags;
 	size_t count, next;
 };
@@ -44,12 +43,9 @@ int64_t limg_tag_size(const limg_tag *t)
 
 const char *limg_tag_annotation(const limg_tag *t, const char *key)
 {
-	const cJSON *v;
-
 	if (!t || !key)
 		return NULL;
-	v = cJSON_GetObjectItemCaseSensitive(t->annotations, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return limg__index_annotation(t->entry, key);
 }
 
 int limg_tags_list_opts_init(limg_tags_list_opts *opts, size_t size)
@@ -79,17 +75,48 @@ static bool in_repository(const char *reference, const char *repository, size_t 
 	return !strncmp(reference, repository, len) && reference[len] == ':';
 }
 
+static int list(limg_tag_iterator *it, limg_store *s, const limg_tags_list_opts *o, const limg_reference *repo)
+{
+	size_t n = 0, repo_len = repo ? strlen(limg_reference_name(repo)) : 0;
+	int rc;
+
+	if ((rc = limg__index_load(&it->index, s)) < 0)
+		return rc;
+	if (!(it->tags = calloc(it->index->count + 1, sizeof *it->tags)))
+		return limg__error_oom();
+	for (size_t i = 0; i < it->index->count; i++) {
+		const limg__index_entry *e = &it->index->entries[i];
+		const char *ref = limg__entry_ref(e), *digest = e->digest;
+
+		if (!digest || limg__digest_check(digest, strlen(digest), NULL) != 0)
+			continue; /* fsck reports these; a listing shows what it can */
+		if ((ref && o->untagged == 1) || (!ref && o->untagged == 0))
+			continue;
+		if (o->digest && strcmp(digest, o->digest) != 0)
+			continue;
+		if (repo && (!ref || !in_repository(ref, limg_reference_name(repo), repo_len)))
+			continue;
+		it->tags[n].reference = ref;
+		it->tags[n].digest = digest;
+		it->tags[n].media_type = e->media_type ? e->media_type : "";
+		it->tags[n].size = e->size;
+		it->tags[n].entry = e;
+		n++;
+	}
+	it->count = n;
+	qsort(it->tags, n, sizeof *it->tags, compare_tags);
+	return 0;
+}
+
 int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tags_list_opts *opts)
 {
 	limg_tags_list_opts o = LIMG_TAGS_LIST_OPTS_INIT;
 	limg_tag_iterator *it;
 	limg_reference *repo = NULL;
-	const cJSON *e, *manifests;
-	size_t n = 0, repo_len = 0;
 	int rc;
 
-	if (!out || !s)
-		return limg__error_invalid(out ? "store" : "out");
+	if (!out)
+		return limg__error_invalid("out");
 	*out = NULL;
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_tags_list_opts")) < 0)
 		return rc;
@@ -100,51 +127,23 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 			limg_reference_free(repo);
 			return limg__error_set(LIMG_EINVALID, "%s: a repository has no tag or digest", o.repository);
 		}
-		repo_len = strlen(limg_reference_name(repo));
 	}
 	if (o.digest && (rc = limg__digest_check(o.digest, strlen(o.digest), NULL)) < 0) {
 		limg_reference_free(repo);
 		return limg__digest_raise(rc, o.digest, strlen(o.digest));
 	}
-	if (!(it = calloc(1, sizeof *it))) {
+	if ((rc = limg__store_enter(s)) < 0) {
 		limg_reference_free(repo);
-		return limg__error_oom();
+		return rc;
 	}
-	if ((rc = limg__index_load(&it->doc, s)) < 0)
-		goto fail;
-	manifests = cJSON_GetObjectItemCaseSensitive(it->doc, "manifests");
-	if (!(it->tags = calloc((size_t)cJSON_GetArraySize(manifests) + 1, sizeof *it->tags))) {
+	if (!(it = calloc(1, sizeof *it)))
 		rc = limg__error_oom();
-		goto fail;
-	}
-	cJSON_ArrayForEach(e, manifests) {
-		const char *ref = limg__entry_ref(e), *digest = limg__entry_digest(e);
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "mediaType");
-		const cJSON *size = cJSON_GetObjectItemCaseSensitive(e, "size");
-
-		if (!digest || limg__digest_check(digest, strlen(digest), NULL) != 0)
-			continue; /* fsck reports these; a listing shows what it can */
-		if ((ref && o.untagged == 1) || (!ref && o.untagged == 0))
-			continue;
-		if (o.digest && strcmp(digest, o.digest) != 0)
-			continue;
-		if (repo && (!ref || !in_repository(ref, limg_reference_name(repo), repo_len)))
-			continue;
-		it->tags[n].reference = ref;
-		it->tags[n].digest = digest;
-		it->tags[n].media_type = cJSON_IsString(type) ? type->valuestring : "";
-		it->tags[n].size = cJSON_IsNumber(size) ? (int64_t)size->valuedouble : -1;
-		it->tags[n].annotations = cJSON_GetObjectItemCaseSensitive(e, "annotations");
-		n++;
-	}
-	it->count = n;
-	qsort(it->tags, n, sizeof *it->tags, compare_tags);
+	else if ((rc = list(it, s, &o, repo)) < 0)
+		limg_tag_iterator_free(it);
+	else
+		*out = it;
+	limg__store_leave(s);
 	limg_reference_free(repo);
-	*out = it;
-	return 0;
-fail:
-	limg_reference_free(repo);
-	limg_tag_iterator_free(it);
 	return rc;
 }
 
@@ -160,11 +159,16 @@ int limg_tag_iterator_next(const limg_tag **out, limg_tag_iterator *it)
 	return 0;
 }
 
+size_t limg__tag_iterator_count(const limg_tag_iterator *it)
+{
+	return it ? it->count : 0;
+}
+
 void limg_tag_iterator_free(limg_tag_iterator *it)
 {
 	if (!it)
 		return;
-	cJSON_Delete(it->doc);
+	limg__index_free(it->index);
 	free(it->tags);
 	free(it);
 }

@@ -3,29 +3,20 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/json.h"
 #include "core/media.h"
 #include "digest/digest_internal.h"
 #include "libimage/reference.h"
-#include "store/store_internal.h"
 #include "tags_internal.h"
 
-const char *limg__entry_ref(const cJSON *e)
+const char *limg__entry_ref(const limg__index_entry *e)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "annotations"),
-	                                                  LIMG_REF_NAME_KEY);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return limg__index_annotation(e, LIMG_REF_NAME_KEY);
 }
 
-const char *limg__entry_digest(const cJSON *e)
+static bool digest_is(const limg__index_entry *e, const char *digest)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "digest");
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool digest_is(const cJSON *e, const char *digest)
-{
-	const char *d = limg__entry_digest(e);
-	return d && !strcmp(d, digest);
+	return e->digest && !strcmp(e->digest, digest);
 }
 
 /* A canonical "domain/path:tag" reference, or an error. */
@@ -44,105 +35,117 @@ static int check_tag_reference(const char *reference)
 	return rc;
 }
 
+/* The mediaType of a manifest document, or what its shape says it is. */
+static int media_type_of(const char *text, size_t len, limg_buf *out)
+{
+	limg_buf key = LIMG_BUF_INIT;
+	bool manifests = false, config = false;
+	limg__json j;
+	int more, rc = 0;
+
+	out->size = 0;
+	limg__json_init(&j, text, len);
+	if (limg__json_begin_object(&j) < 0) {
+		rc = -1;
+		goto out;
+	}
+	while ((more = limg__json_next_key(&j, &key)) == 1) {
+		if (!strcmp(key.ptr, "mediaType") && limg__json_peek(&j) == LIMG_JSON_STRING) {
+			if (limg__json_string(&j, out) < 0)
+				break;
+			continue;
+		}
+		manifests |= !strcmp(key.ptr, "manifests");
+		config |= !strcmp(key.ptr, "config");
+		if (limg__json_skip(&j, NULL, NULL) < 0)
+			break;
+	}
+	if (more != 0 || limg__json_finish(&j) < 0)
+		rc = -1;
+	else if (!out->size && (manifests || config))
+		rc = limg_buf_set(out, manifests ? "application/vnd.oci.image.index.v1+json"
+		                                 : "application/vnd.oci.image.manifest.v1+json",
+		                  manifests ? 39 : 42);
+out:
+	limg__json_dispose(&j);
+	limg_buf_dispose(&key);
+	return rc;
+}
+
 /* Media type and size of a stored manifest or index. */
 static int describe(limg_store *s, const char *digest, char **media_type, int64_t *size)
 {
-	limg_buf body = LIMG_BUF_INIT;
-	cJSON *doc = NULL;
-	const cJSON *t;
-	const char *type = NULL;
+	limg_buf body = LIMG_BUF_INIT, type = LIMG_BUF_INIT;
 	int rc;
 
 	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_MAX)) < 0)
 		return rc;
 	*size = (int64_t)body.size;
-	doc = cJSON_ParseWithLength(body.ptr, body.size);
-	t = cJSON_GetObjectItemCaseSensitive(doc, "mediaType");
-	if (cJSON_IsString(t))
-		type = t->valuestring;
-	else if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "manifests")))
-		type = "application/vnd.oci.image.index.v1+json";
-	else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "config")))
-		type = "application/vnd.oci.image.manifest.v1+json";
-	if (!limg__media_is_manifest(type))
+	if (media_type_of(body.ptr, body.size, &type) < 0 || !type.size || !limg__media_is_manifest(type.ptr))
 		rc = limg__error_set(LIMG_EINVALID, "blob %s is not an image manifest or index", digest);
-	else if (!(*media_type = strdup(type)))
+	else if (!(*media_type = strdup(type.ptr)))
 		rc = limg__error_oom();
-	cJSON_Delete(doc);
+	limg_buf_dispose(&type);
 	limg_buf_dispose(&body);
 	return rc;
 }
 
 /* A new entry; cache annotations are copied from @like (same image) if given. */
-static cJSON *new_entry(const char *media_type, const char *digest, int64_t size, const char *reference,
-                        const cJSON *like)
+static int new_entry(limg__index *ix, limg__index_entry **out, const char *media_type, const char *digest,
+                     int64_t size, const char *reference, const limg__index_entry *like)
 {
-	cJSON *e = cJSON_CreateObject(), *ann = cJSON_CreateObject();
-	const cJSON *a;
+	limg__index_entry copy, *e;
+	int rc;
 
-	if (!e || !ann)
-		goto fail;
-	if (!cJSON_AddStringToObject(e, "mediaType", media_type) || !cJSON_AddStringToObject(e, "digest", digest) ||
-	    !cJSON_AddNumberToObject(e, "size", (double)size))
-		goto fail;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(like, "annotations"))
-		if (!strncmp(a->string, LIMG_CACHE_PREFIX, strlen(LIMG_CACHE_PREFIX)) && cJSON_IsString(a) &&
-		    (!reference || strcmp(a->string, LIMG_REPOSITORY_KEY) != 0))
-			if (!cJSON_AddStringToObject(ann, a->string, a->valuestring))
-				goto fail;
-	if (reference && !cJSON_AddStringToObject(ann, LIMG_REF_NAME_KEY, reference))
-		goto fail;
-	if (ann->child)
-		cJSON_AddItemToObject(e, "annotations", ann);
-	else
-		cJSON_Delete(ann);
-	return e;
-fail:
-	cJSON_Delete(ann);
-	cJSON_Delete(e);
-	return NULL;
-}
-
-/* After a tag left @digest: keep the image as an untagged entry when no
- * other entry names it. */
-static int keep_if_orphaned(cJSON *manifests, cJSON *old)
-{
-	const cJSON *e;
-	cJSON *orphan;
-
-	cJSON_ArrayForEach(e, manifests)
-		if (e != old && digest_is(e, limg__entry_digest(old)))
-			return 0;
-	orphan = new_entry(cJSON_GetObjectItemCaseSensitive(old, "mediaType")->valuestring, limg__entry_digest(old),
-	                   (int64_t)cJSON_GetObjectItemCaseSensitive(old, "size")->valuedouble, NULL, old);
-	if (!orphan)
-		return limg__error_oom();
-	cJSON_AddItemToArray(manifests, orphan);
+	/* @like may live in the entries array, which append can move */
+	if (like)
+		copy = *like;
+	if ((rc = limg__index_append(ix, media_type, digest, size, &e)) < 0)
+		return rc;
+	if (like && (rc = limg__index_copy_annotations(ix, e, &copy, LIMG_CACHE_PREFIX,
+	                                               reference ? LIMG_REPOSITORY_KEY : NULL)) < 0)
+		return rc;
+	if (reference && (rc = limg__index_set_annotation(ix, e, LIMG_REF_NAME_KEY, reference)) < 0)
+		return rc;
+	*out = e;
 	return 0;
 }
 
-static bool entry_ok(const cJSON *e)
+/* After a tag left an image: keep it as an untagged entry when no other
+ * entry names it. */
+static int keep_if_orphaned(limg__index *ix, const limg__index_entry *old)
 {
-	return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "mediaType")) && limg__entry_digest(e) &&
-	       cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "size"));
+	limg__index_entry copy = *old, *e;
+
+	for (size_t i = 0; i < ix->count; i++)
+		if (&ix->entries[i] != old && digest_is(&ix->entries[i], copy.digest))
+			return 0;
+	return new_entry(ix, &e, copy.media_type, copy.digest, copy.size, NULL, &copy);
 }
 
 /* Runs @fn on index.json under the lock and saves it when @fn returns 1. */
-typedef int (*index_edit_fn)(cJSON *manifests, void *payload);
+typedef int (*index_edit_fn)(limg__index *ix, void *payload);
 
 static int edit_index(limg_store *s, index_edit_fn fn, void *payload)
 {
-	cJSON *doc = NULL;
+	limg__index *ix = NULL;
 	int lock = -1, rc;
 
 	if ((rc = limg__index_lock(&lock, s)) < 0)
 		return rc;
-	if ((rc = limg__index_load(&doc, s)) == 0 &&
-	    (rc = fn(cJSON_GetObjectItemCaseSensitive(doc, "manifests"), payload)) == 1)
-		rc = limg__index_save(s, doc);
-	cJSON_Delete(doc);
+	if ((rc = limg__index_load(&ix, s)) == 0 && (rc = fn(ix, payload)) == 1)
+		rc = limg__index_save(s, ix);
+	limg__index_free(ix);
 	limg__index_unlock(lock);
 	return rc;
+}
+
+static int corrupt_entry(limg_store *s)
+{
+	char label[4096];
+
+	limg__store_label(label, sizeof label, s, "index.json");
+	return limg__error_set(LIMG_ECORRUPT, "%s is corrupt: an entry lacks mediaType, digest or size", label);
 }
 
 struct set_args {
@@ -153,71 +156,50 @@ struct set_args {
 	size_t n;
 };
 
-static int set_annotations(cJSON *e, const char *const *keys, const char *const *values, size_t n)
-{
-	cJSON *ann = cJSON_GetObjectItemCaseSensitive(e, "annotations");
-
-	if (!n)
-		return 0;
-	if (!ann && !(ann = cJSON_AddObjectToObject(e, "annotations")))
-		return limg__error_oom();
-	for (size_t i = 0; i < n; i++) {
-		cJSON *v = cJSON_CreateString(values[i]);
-		if (!v)
-			return limg__error_oom();
-		cJSON_DeleteItemFromObjectCaseSensitive(ann, keys[i]);
-		cJSON_AddItemToObject(ann, keys[i], v);
-	}
-	return 0;
-}
-
-static int do_set(cJSON *manifests, void *payload)
+static int do_set(limg__index *ix, void *payload)
 {
 	struct set_args *a = payload;
-	cJSON *e, *next, *current = NULL, *like = NULL, *fresh, *old = NULL;
-	int64_t size;
-	int rc = 1;
+	limg__index_entry *current = NULL, *like = NULL, *fresh;
+	limg__index_entry old;
+	size_t current_at = 0;
+	int rc;
 
-	/* the blob may have been collected since we looked: check under the lock */
-	if ((rc = limg_store_blob_stat(&size, a->store, a->digest)) < 0)
-		return rc;
-	cJSON_ArrayForEach(e, manifests) {
-		if (!entry_ok(e))
-			return limg__error_set(LIMG_ECORRUPT, "%s is corrupt: an entry lacks mediaType, digest or size",
-			                       a->store->index_path);
-		if (limg__entry_ref(e) && !strcmp(limg__entry_ref(e), a->reference))
+	/* blobs may have been collected since we looked: the image must be whole, checked under the lock */
+	if ((rc = limg__store_check_complete(a->store, a->digest)) < 0)
+		return limg__error_prefix("cannot tag %s", a->reference);
+	for (size_t i = 0; i < ix->count; i++) {
+		limg__index_entry *e = &ix->entries[i];
+		if (!limg__index_entry_usable(e))
+			return corrupt_entry(a->store);
+		if (limg__entry_ref(e) && !strcmp(limg__entry_ref(e), a->reference)) {
 			current = e;
+			current_at = i;
+		}
 		if (digest_is(e, a->digest) && !like)
 			like = e;
 	}
 	if (current && digest_is(current, a->digest) && !a->n)
 		return 0; /* already so: nothing to write */
-	if (!(fresh = new_entry(a->media_type, a->digest, a->size, a->reference, like)))
-		return limg__error_oom();
-	if ((rc = set_annotations(fresh, a->keys, a->values, a->n)) < 0) {
-		cJSON_Delete(fresh);
+	if (current)
+		old = *current;
+	if ((rc = new_entry(ix, &fresh, a->media_type, a->digest, a->size, a->reference, like)) < 0)
 		return rc;
+	for (size_t i = 0; i < a->n; i++)
+		if ((rc = limg__index_set_annotation(ix, fresh, a->keys[i], a->values[i])) < 0)
+			return rc;
+	/* the new entry takes the old one's place, or goes last */
+	if (current) {
+		ix->entries[current_at] = *fresh;
+		ix->count--;
 	}
 	/* the image is tagged now: its untagged entry goes */
-	for (e = manifests->child; e; e = next) {
-		next = e->next;
-		if (!limg__entry_ref(e) && digest_is(e, a->digest))
-			cJSON_Delete(cJSON_DetachItemViaPointer(manifests, e));
-	}
-	if (!current) {
-		cJSON_AddItemToArray(manifests, fresh);
-		return 1;
-	}
-	/* the tag moves: the image it leaves stays, untagged, if nothing else names it */
-	if (!(old = cJSON_Duplicate(current, 1))) {
-		cJSON_Delete(fresh);
-		return limg__error_oom();
-	}
-	cJSON_ReplaceItemViaPointer(manifests, current, fresh);
-	if ((rc = keep_if_orphaned(manifests, old)) == 0)
-		rc = 1;
-	cJSON_Delete(old);
-	return rc;
+	for (size_t i = ix->count; i-- > 0;)
+		if (!limg__entry_ref(&ix->entries[i]) && digest_is(&ix->entries[i], a->digest))
+			limg__index_remove(ix, i);
+	/* the tag moved: the image it left stays, untagged, if nothing else names it */
+	if (current && (rc = keep_if_orphaned(ix, &old)) < 0)
+		return rc;
+	return 1;
 }
 
 int limg_tags_set(limg_store *s, const char *reference, const char *digest)
@@ -232,97 +214,102 @@ int limg__tags_set_annotated(limg_store *s, const char *reference, const char *d
 	char *media_type = NULL;
 	int rc;
 
-	if (!s)
-		return limg__error_invalid("store");
 	if ((rc = check_tag_reference(reference)) < 0)
 		return rc;
 	if (!digest)
 		return limg__error_invalid("digest");
-	if ((rc = describe(s, digest, &media_type, &a.size)) < 0)
+	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	a.media_type = media_type;
-	rc = edit_index(s, do_set, &a);
+	if ((rc = describe(s, digest, &media_type, &a.size)) == 0) {
+		a.media_type = media_type;
+		rc = edit_index(s, do_set, &a);
+	}
 	free(media_type);
+	limg__store_leave(s);
 	return rc < 0 ? rc : 0;
 }
 
-static int find_tag(cJSON *manifests, const char *reference, cJSON **out)
+static int find_tag(limg__index *ix, const char *reference, size_t *at)
 {
-	cJSON *e;
-
-	cJSON_ArrayForEach(e, manifests)
-		if (limg__entry_ref(e) && !strcmp(limg__entry_ref(e), reference)) {
-			*out = e;
+	for (size_t i = 0; i < ix->count; i++) {
+		const char *ref = limg__entry_ref(&ix->entries[i]);
+		if (ref && !strcmp(ref, reference)) {
+			*at = i;
 			return 0;
 		}
+	}
 	return limg__error_set(LIMG_ENOTFOUND, "no tag %s", reference);
 }
 
 int limg_tags_lookup(limg_buf *out, limg_store *s, const char *reference)
 {
-	cJSON *doc = NULL, *e = NULL;
+	limg__index *ix = NULL;
+	size_t at;
 	int rc;
 
-	if (!out || !s)
-		return limg__error_invalid(out ? "store" : "out");
+	if (!out)
+		return limg__error_invalid("out");
 	if ((rc = check_tag_reference(reference)) < 0)
 		return rc;
-	if ((rc = limg__index_load(&doc, s)) == 0 &&
-	    (rc = find_tag(cJSON_GetObjectItemCaseSensitive(doc, "manifests"), reference, &e)) == 0) {
-		const char *d = limg__entry_digest(e);
-		if (!d || limg__digest_check(d, strlen(d), NULL) != 0)
-			rc = limg__error_set(LIMG_ECORRUPT, "%s is corrupt: tag %s has no valid digest", s->index_path,
-			                     reference);
-		else {
-			out->size = 0;
-			rc = limg__buf_put(out, d, strlen(d));
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
+	if ((rc = limg__index_load(&ix, s)) == 0 && (rc = find_tag(ix, reference, &at)) == 0) {
+		const char *d = ix->entries[at].digest;
+		if (!d || limg__digest_check(d, strlen(d), NULL) != 0) {
+			char label[4096];
+			limg__store_label(label, sizeof label, s, "index.json");
+			rc = limg__error_set(LIMG_ECORRUPT, "%s is corrupt: tag %s has no valid digest", label, reference);
+		} else {
+			rc = limg_buf_set(out, d, strlen(d));
 		}
 	}
-	cJSON_Delete(doc);
+	limg__index_free(ix);
+	limg__store_leave(s);
 	return rc;
 }
 
-static int do_remove(cJSON *manifests, void *payload)
+static int do_remove(limg__index *ix, void *payload)
 {
-	cJSON *e = NULL;
+	limg__index_entry old;
+	size_t at;
 	int rc;
 
-	if ((rc = find_tag(manifests, payload, &e)) < 0)
+	if ((rc = find_tag(ix, payload, &at)) < 0)
 		return rc;
-	cJSON_DetachItemViaPointer(manifests, e);
-	rc = entry_ok(e) ? keep_if_orphaned(manifests, e) : 0;
-	cJSON_Delete(e);
-	return rc < 0 ? rc : 1;
+	old = ix->entries[at];
+	limg__index_remove(ix, at);
+	if (limg__index_entry_usable(&old) && (rc = keep_if_orphaned(ix, &old)) < 0)
+		return rc;
+	return 1;
 }
 
 int limg_tags_remove(limg_store *s, const char *reference)
 {
 	int rc;
 
-	if (!s)
-		return limg__error_invalid("store");
 	if ((rc = check_tag_reference(reference)) < 0)
 		return rc;
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
 	rc = edit_index(s, do_remove, (void *)reference);
+	limg__store_leave(s);
 	return rc < 0 ? rc : 0;
 }
 
-static int do_forget(cJSON *manifests, void *payload)
+static int do_forget(limg__index *ix, void *payload)
 {
 	const char *digest = payload;
-	cJSON *e, *next;
 	bool found = false;
 
-	cJSON_ArrayForEach(e, manifests)
-		if (digest_is(e, digest) && limg__entry_ref(e))
-			return limg__error_set(LIMG_EINVALID, "image %s is still tagged %s", digest, limg__entry_ref(e));
-	for (e = manifests->child; e; e = next) {
-		next = e->next;
-		if (digest_is(e, digest)) {
-			cJSON_Delete(cJSON_DetachItemViaPointer(manifests, e));
+	for (size_t i = 0; i < ix->count; i++)
+		if (digest_is(&ix->entries[i], digest) && limg__entry_ref(&ix->entries[i]))
+			return limg__error_set(LIMG_EINVALID, "image %s is still tagged %s", digest,
+			                       limg__entry_ref(&ix->entries[i]));
+	for (size_t i = ix->count; i-- > 0;)
+		if (digest_is(&ix->entries[i], digest)) {
+			limg__index_remove(ix, i);
 			found = true;
 		}
-	}
 	return found ? 1 : limg__error_set(LIMG_ENOTFOUND, "no untagged image %s", digest);
 }
 
@@ -330,11 +317,14 @@ int limg_tags_forget(limg_store *s, const char *digest)
 {
 	int rc;
 
-	if (!s || !digest)
-		return limg__error_invalid(s ? "digest" : "store");
+	if (!digest)
+		return limg__error_invalid("digest");
 	if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
 		return limg__digest_raise(rc, digest, strlen(digest));
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
 	rc = edit_index(s, do_forget, (void *)digest);
+	limg__store_leave(s);
 	return rc < 0 ? rc : 0;
 }
 
@@ -348,30 +338,24 @@ struct annotate_args {
 	size_t n;
 };
 
-static int do_annotate(cJSON *manifests, void *payload)
+static int do_annotate(limg__index *ix, void *payload)
 {
 	struct annotate_args *a = payload;
-	cJSON *e;
 	bool changed = false;
+	int rc;
 
-	cJSON_ArrayForEach(e, manifests) {
-		limg__annotations key = { limg__entry_digest(e), { 0 }, { 0 }, 0 };
+	for (size_t i = 0; i < ix->count; i++) {
+		limg__index_entry *e = &ix->entries[i];
+		limg__annotations key = { e->digest, { 0 }, { 0 }, 0 };
 		const limg__annotations *set;
-		cJSON *ann;
 		if (!key.digest || !(set = bsearch(&key, a->sets, a->n, sizeof *a->sets, compare_sets)))
 			continue;
-		ann = cJSON_GetObjectItemCaseSensitive(e, "annotations");
-		if (!ann && !(ann = cJSON_AddObjectToObject(e, "annotations")))
-			return limg__error_oom();
-		for (size_t i = 0; i < set->n; i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, set->keys[i]);
-			cJSON *s;
-			if (cJSON_IsString(v) && !strcmp(v->valuestring, set->values[i]))
+		for (size_t k = 0; k < set->n; k++) {
+			const char *v = limg__index_annotation(e, set->keys[k]);
+			if (v && !strcmp(v, set->values[k]))
 				continue;
-			if (!(s = cJSON_CreateString(set->values[i])))
-				return limg__error_oom();
-			cJSON_DeleteItemFromObjectCaseSensitive(ann, set->keys[i]);
-			cJSON_AddItemToObject(ann, set->keys[i], s);
+			if ((rc = limg__index_set_annotation(ix, e, set->keys[k], set->values[k])) < 0)
+				return rc;
 			changed = true;
 		}
 	}
@@ -396,36 +380,37 @@ int limg__tags_annotate(limg_store *s, const limg__annotations *sets, size_t n)
 
 struct keep_args {
 	limg_store *store;
-	const char *digest, *repository;
+	const char *digest, *repository, *media_type;
+	int64_t size;
 };
 
-static int do_keep(cJSON *manifests, void *payload)
+static int do_keep(limg__index *ix, void *payload)
 {
 	struct keep_args *a = payload;
-	cJSON *e, *ann;
-	char *media_type = NULL;
-	int64_t size;
+	limg__index_entry *e;
 	int rc;
 
-	cJSON_ArrayForEach(e, manifests)
-		if (digest_is(e, a->digest))
+	for (size_t i = 0; i < ix->count; i++)
+		if (digest_is(&ix->entries[i], a->digest))
 			return 0; /* already listed, tagged or not */
-	if ((rc = describe(a->store, a->digest, &media_type, &size)) < 0)
+	if ((rc = limg__store_check_complete(a->store, a->digest)) < 0)
 		return rc;
-	e = new_entry(media_type, a->digest, size, NULL, NULL);
-	free(media_type);
-	if (!e || !(ann = cJSON_AddObjectToObject(e, "annotations")) ||
-	    !cJSON_AddStringToObject(ann, LIMG_REPOSITORY_KEY, a->repository)) {
-		cJSON_Delete(e);
-		return limg__error_oom();
-	}
-	cJSON_AddItemToArray(manifests, e);
+	if ((rc = new_entry(ix, &e, a->media_type, a->digest, a->size, NULL, NULL)) < 0 ||
+	    (rc = limg__index_set_annotation(ix, e, LIMG_REPOSITORY_KEY, a->repository)) < 0)
+		return rc;
 	return 1;
 }
 
 int limg__tags_keep_untagged(limg_store *s, const char *digest, const char *repository)
 {
-	struct keep_args a = { s, digest, repository };
-	int rc = edit_index(s, do_keep, &a);
+	struct keep_args a = { s, digest, repository, NULL, 0 };
+	char *media_type = NULL;
+	int rc;
+
+	if ((rc = describe(s, digest, &media_type, &a.size)) == 0) {
+		a.media_type = media_type;
+		rc = edit_index(s, do_keep, &a);
+	}
+	free(media_type);
 	return rc < 0 ? rc : 0;
 }

@@ -2,17 +2,19 @@
 #ifndef LIMG_TAGS_INTERNAL_H
 #define LIMG_TAGS_INTERNAL_H
 
-#include <cjson/cJSON.h>
-
 #include "libimage/tags.h"
+#include "store/store_internal.h"
 
 #define LIMG_REF_NAME_KEY "org.opencontainers.image.ref.name"
 /* Annotations under this prefix are libimage's listing cache: they follow an
  * image when its tags move, and are rebuilt from the blobs when missing. */
 #define LIMG_CACHE_PREFIX "io.libimage."
 
-const char *limg__entry_ref(const cJSON *entry);
-const char *limg__entry_digest(const cJSON *entry);
+/* How many entries an iterator holds in all. */
+size_t limg__tag_iterator_count(const limg_tag_iterator *it);
+
+/* The entry's tag (its ref.name annotation), or NULL. */
+const char *limg__entry_ref(const limg__index_entry *entry);
 
 /* Annotations for the entries of one digest. */
 typedef struct {

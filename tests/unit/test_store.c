@@ -149,13 +149,14 @@ static void test_bad_digests_touch_nothing(void **state)
 	int64_t size;
 	const char *bad[] = { "sha256:../../../../etc/passwd", "sha256/../x", "", "md5:d41d8cd98f00b204e9800998ecf8427e",
 		              "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855" };
+	size_t files = count_files(f->dir); /* oci-layout, index.json, the index lock */
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_true(limg_blob_writer_open(&w, f->store, bad[i], -1) < 0);
 		assert_true(limg_store_blob_stat(&size, f->store, bad[i]) < 0);
 		assert_true(limg_store_blob_delete(f->store, bad[i]) < 0);
 	}
-	assert_int_equal(count_files(f->dir), 2); /* oci-layout, index.json */
+	assert_int_equal(count_files(f->dir), files);
 }
 
 static void test_mismatch_leaves_nothing(void **state)

@@ -158,9 +158,13 @@ static void test_parallel_ingest_same_digest(void **state)
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
 	blobs = path_in(dir, "blobs");
-	tmp = path_in(dir, ".libimage");
 	assert_int_equal(count_files(blobs), 1);
-	assert_int_equal(count_files(tmp), 0); /* no partial data, no private copy left */
+	/* no partial data, no private copy left */
+	tmp = path_in(dir, ".libimage/ingest");
+	assert_int_equal(count_files(tmp), 0);
+	free(tmp);
+	tmp = path_in(dir, ".libimage/tmp");
+	assert_int_equal(count_files(tmp), 0);
 	assert_int_equal(limg_store_fsck(s, NULL, NULL, NULL), 0);
 	free(blobs);
 	free(tmp);

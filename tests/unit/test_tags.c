@@ -22,12 +22,16 @@ static int setup(void **state)
 	if (limg_store_open(&f->store, NULL, f->dir, NULL) != 0)
 		return -1;
 	for (int i = 0; i < 3; i++) {
-		char text[512];
+		char text[512], config[64], config_digest[200];
+		/* a tag may only point at a whole image: the config is stored too */
+		snprintf(config, sizeof config, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":%d}", i);
+		if (put_text(f->store, config, config_digest) != 0)
+			return -1;
 		snprintf(text, sizeof text,
 		         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
 		         "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":"
-		         "\"sha256:%064d\",\"size\":%d},\"layers\":[]}",
-		         i, i);
+		         "\"%s\",\"size\":%zu},\"layers\":[]}",
+		         config_digest, strlen(config));
 		if (put_text(f->store, text, f->m[i]) != 0)
 			return -1;
 	}
@@ -93,6 +97,39 @@ static void test_refuses_bad_input(void **state)
 	text[2048 + n] = 0;
 	assert_string_equal(text, text + 2048);
 	free(index);
+}
+
+/* A tag never points at an image whose blobs are not all stored (a pull's
+ * blobs collected under it, a manifest of another store): refused, and
+ * index.json is left as it was. */
+static void test_refuses_incomplete_images(void **state)
+{
+	struct fixture *f = *state;
+	char text[512], manifest[200], index[512], index_digest[200], *path = path_in(f->dir, "index.json");
+	limg_buf d = LIMG_BUF_INIT;
+	struct stat before, after;
+
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/whole:1", f->m[0]), 0);
+	assert_int_equal(stat(path, &before), 0);
+	snprintf(text, sizeof text,
+	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	         "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%064d\","
+	         "\"size\":2},\"layers\":[]}", 7);
+	assert_int_equal(put_text(f->store, text, manifest), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/broken:1", manifest), LIMG_ENOTFOUND);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "missing"));
+	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/broken:1"), LIMG_ENOTFOUND);
+	/* an index none of whose images is stored */
+	snprintf(index, sizeof index,
+	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":"
+	         "[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%064d\",\"size\":9}]}",
+	         8);
+	assert_int_equal(put_text(f->store, index, index_digest), 0);
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/empty:1", index_digest), LIMG_ENOTFOUND);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino); /* never rewritten */
+	limg_buf_dispose(&d);
+	free(path);
 }
 
 static void test_visible_to_other_tools(void **state)
@@ -242,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_set_lookup_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_incomplete_images, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_visible_to_other_tools, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing_and_untagged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_accessors, setup, teardown),
