@@ -36,9 +36,12 @@ int cli_option(struct cli *c, int argc, char **argv, int *i)
 			fprintf(stderr, "invalid value for --tls-verify: %s\n", v);
 			return -1;
 		}
+		/* podman's and skopeo's meaning: true is verified HTTPS, even for 127.0.0.1 */
 		c->registry.tls_verify = c->tls_verify = !strcmp(v, "true");
+		c->registry.insecure = c->tls_verify ? 0 : 1;
 	} else if (!strcmp(argv[*i], "--tls-verify")) {
 		c->registry.tls_verify = c->tls_verify = 1;
+		c->registry.insecure = 0;
 	} else {
 		return 0;
 	}
@@ -68,6 +71,11 @@ int cli_open_store(struct cli *c, limg_store **out, int create)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
 int cli_fail(const char *prefix)

@@ -20,6 +20,9 @@ int cli_option(struct cli *c, int argc, char **argv, int *i);
 /* Fills in defaults after the options; opens the store (created if asked). */
 int cli_open_store(struct cli *c, limg_store **out, int create);
 
+/* True for -h and --help. */
+int cli_is_help(const char *arg);
+
 /* Prints "Error response from daemon: <message>" as docker does, returns 1. */
 int cli_fail(const char *prefix);
 
@@ -27,7 +30,8 @@ int cli_fail(const char *prefix);
 	"  --store DIR          the image store (default $LIBIMAGE_STORE, $XDG_DATA_HOME/libimage\n"  \
 	"                       or ~/.local/share/libimage)\n"                                        \
 	"  --platform OS/ARCH   the platform to pull or show (default: this machine's)\n"             \
-	"  --tls-verify=false   do not verify registry certificates\n"                                \
+	"  --tls-verify=BOOL    true: verified HTTPS only, also for localhost; false: plain HTTP\n" \
+	"                       and unverified TLS allowed (default: Docker's, loopback insecure)\n" \
 	"  --cert-dir DIR       per-registry certificates: DIR/<host:port>/ca.crt (default\n"         \
 	"                       /etc/docker/certs.d)\n"
 

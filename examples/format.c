@@ -51,8 +51,14 @@ void table_add(struct table *t, size_t ncols, const char *const *cells)
 
 	if (!row)
 		return;
-	for (size_t i = 0; i < ncols; i++)
-		row[i] = strdup(cells[i] ? cells[i] : "");
+	/* cells may hold text from a registry or another tool's index.json: a
+	 * newline there must not forge a row, nor an escape drive the terminal */
+	for (size_t i = 0; i < ncols; i++) {
+		const char *c = cells[i] ? cells[i] : "";
+		size_t cap = strlen(c) * 4 + 1;
+		if ((row[i] = malloc(cap)))
+			format_printable(row[i], cap, c);
+	}
 	if (t->nrows == t->cap) {
 		size_t n = t->cap ? t->cap * 2 : 16;
 		char ***rows = realloc(t->rows, n * sizeof *rows);
@@ -103,17 +109,86 @@ void table_free(struct table *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* The length of a valid UTF-8 sequence at @s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+	           : s[0] >= 0xF0 && s[0] < 0xF5 ? 4 : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A C1 control (U+0080..U+009F): terminals may read it as ESC [. */
+static int is_c1(const unsigned char *s)
+{
+	return s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F;
+}
+
 void json_string(FILE *out, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
 	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (*p == '"' || *p == '\\') {
+			fprintf(out, "\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\u%04x", *p++);
+		} else if (n == 2 && is_c1(p)) {
+			fprintf(out, "\\u%04x", p[1]);
+			p += 2;
+		} else if (!n) {
+			fputs("\\ufffd", out); /* not UTF-8: JSON cannot carry the byte */
+			p++;
+		} else {
+			fwrite(p, 1, n, out);
+			p += n;
+		}
 	}
 	fputc('"', out);
+}
+
+void json_printable(FILE *out, const char *json)
+{
+	const unsigned char *p = (const unsigned char *)(json ? json : "null");
+
+	for (; *p; p++) {
+		if (*p == 0x7f)
+			fputs("\\u007f", out);
+		else if (is_c1(p))
+			fprintf(out, "\\u%04x", *++p);
+		else
+			fputc(*p, out);
+	}
+}
+
+const char *format_printable(char *out, size_t cap, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t o = 0;
+
+	if (!cap)
+		return out;
+	while (*p) {
+		size_t n = utf8_len(p);
+		int escape = *p < 0x20 || *p == 0x7f || !n || (n == 2 && is_c1(p));
+		size_t need = escape ? 4 : n;
+		if (o + need + 1 > cap)
+			break;
+		if (escape) {
+			snprintf(out + o, 5, "\\x%02x", *p);
+			o += 4;
+			p++;
+		} else {
+			memcpy(out + o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

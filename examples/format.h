@@ -21,7 +21,17 @@ void table_add(struct table *t, size_t ncols, const char *const *cells);
 void table_print(struct table *t, FILE *out);
 void table_free(struct table *t);
 
-/* Writes @s as a JSON string (quoted, escaped). */
+/* Writes @s as a JSON string (quoted, escaped; DEL and C1 controls too, so
+ * that printed JSON cannot drive a terminal). */
 void json_string(FILE *out, const char *s);
+
+/* Copies JSON text (as the library formats it) to @out, escaping what a
+ * terminal could act on inside its strings: DEL and C1 controls. */
+void json_printable(FILE *out, const char *json);
+
+/* @s made safe for a terminal in @out (truncated to @cap): control bytes,
+ * DEL, C1 controls and bytes that are not UTF-8 become \xNN. Text from a
+ * registry or a store written by others goes through this before printing. */
+const char *format_printable(char *out, size_t cap, const char *s);
 
 #endif

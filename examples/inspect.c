@@ -14,28 +14,6 @@
 #include "format.h"
 
 /* The platform's image manifest under @digest. */
-static limg_manifest *image_manifest(limg_store *s, const char *digest, const char *platform)
-{
-	limg_buf body = LIMG_BUF_INIT;
-	limg_manifest *m = NULL, *child = NULL;
-	const limg_descriptor *d;
-
-	if (limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
-	    limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
-		goto out;
-	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_IMAGE) {
-		child = m;
-		m = NULL;
-	} else if (limg_manifest_select(&d, m, platform) == 0 &&
-	           limg_store_blob_read(&body, s, limg_descriptor_digest(d), LIMG_MANIFEST_SIZE_MAX) == 0) {
-		limg_manifest_parse(&child, body.ptr, body.size, NULL);
-	}
-out:
-	limg_manifest_free(m);
-	limg_buf_dispose(&body);
-	return child;
-}
-
 static void print_names(limg_store *s, const char *digest, int digests)
 {
 	limg_tags_list_opts to = LIMG_TAGS_LIST_OPTS_INIT;
@@ -77,48 +55,23 @@ static void print_names(limg_store *s, const char *digest, int digests)
 	printf("%s]", first ? "" : "\n        ");
 }
 
-static int64_t size_of(limg_store *s, const char *digest, const char *platform)
-{
-	limg_images_list_opts lo = LIMG_IMAGES_LIST_OPTS_INIT;
-	limg_image_iterator *it;
-	const limg_image_entry *e;
-	int64_t size = -1;
-
-	lo.untagged = 2;
-	lo.platform = platform;
-	if (limg_images_list(&it, s, &lo) == 0) {
-		while (size < 0 && limg_image_iterator_next(&e, it) == 0)
-			if (!strcmp(limg_image_entry_digest(e), digest))
-				size = limg_image_entry_size(e);
-		limg_image_iterator_free(it);
-	}
-	return size;
-}
-
 static int inspect(limg_store *s, const char *image, const char *platform, int first)
 {
-	limg_buf digest = LIMG_BUF_INIT, body = LIMG_BUF_INIT;
-	limg_manifest *m = NULL;
-	limg_image_config *c = NULL;
-	const char *config_digest;
-	int rc = -1;
+	limg_image_info *info;
+	const limg_image_config *c;
+	const char *digest;
 
-	if (limg_images_lookup(&digest, s, image) < 0)
-		goto out;
-	if (!(m = image_manifest(s, digest.ptr, platform))) {
-		fprintf(stderr, "Error: the manifest of %s is not in the store\n", image);
-		goto out;
-	}
-	config_digest = limg_descriptor_digest(limg_manifest_config(m));
-	if (limg_store_blob_read(&body, s, config_digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
-	    limg_image_config_parse(&c, body.ptr, body.size) < 0)
-		goto out;
+	/* the library finds what docker inspect shows: the platform pulled, when one was */
+	if (limg_images_inspect(&info, s, image, platform) < 0)
+		return -1;
+	c = limg_image_info_config(info);
+	digest = limg_image_info_digest(info);
 	printf("%s\n    {\n        \"Id\": ", first ? "" : ",");
-	json_string(stdout, config_digest);
+	json_string(stdout, limg_image_info_id(info));
 	printf(",\n        \"RepoTags\": ");
-	print_names(s, digest.ptr, 0);
+	print_names(s, digest, 0);
 	printf(",\n        \"RepoDigests\": ");
-	print_names(s, digest.ptr, 1);
+	print_names(s, digest, 1);
 	printf(",\n        \"Created\": ");
 	json_string(stdout, limg_image_config_created(c) ? limg_image_config_created(c) : "");
 	printf(",\n        \"Architecture\": ");
@@ -133,21 +86,17 @@ static int inspect(limg_store *s, const char *image, const char *platform, int f
 		printf(",\n        \"OsVersion\": ");
 		json_string(stdout, limg_image_config_os_version(c));
 	}
-	printf(",\n        \"Size\": %lld", (long long)size_of(s, digest.ptr, platform));
+	printf(",\n        \"Size\": %lld", (long long)limg_image_info_size(info));
 	printf(",\n        \"RootFS\": {\n            \"Type\": \"layers\",\n            \"Layers\": [");
 	for (size_t i = 0; i < limg_image_config_diff_id_count(c); i++) {
 		printf("%s\n                ", i ? "," : "");
 		json_string(stdout, limg_image_config_diff_id(c, i));
 	}
-	printf("%s]\n        },\n        \"Config\": %s\n    }", limg_image_config_diff_id_count(c) ? "\n            " : "",
-	       limg_image_config_settings_json(c));
-	rc = 0;
-out:
-	limg_image_config_free(c);
-	limg_manifest_free(m);
-	limg_buf_dispose(&body);
-	limg_buf_dispose(&digest);
-	return rc;
+	printf("%s]\n        },\n        \"Config\": ", limg_image_config_diff_id_count(c) ? "\n            " : "");
+	json_printable(stdout, limg_image_config_settings_json(c));
+	printf("\n    }");
+	limg_image_info_free(info);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -164,8 +113,11 @@ int main(int argc, char **argv)
 		if (r)
 			continue;
 		if (argv[i][0] == '-') {
-			fprintf(stderr, "Usage: limg-inspect [OPTIONS] IMAGE...\n\nOptions:\n" CLI_COMMON_USAGE);
-			return 1;
+			int help = cli_is_help(argv[i]);
+			fprintf(help ? stdout : stderr, "Usage: limg-inspect [OPTIONS] IMAGE...\n\n"
+			                                "Display detailed information on one or more images\n\nOptions:\n"
+			                                CLI_COMMON_USAGE);
+			return help ? 0 : 1;
 		}
 		images[n++] = argv[i];
 	}
@@ -180,7 +132,11 @@ int main(int argc, char **argv)
 		if (inspect(store, images[i], cli.platform, !printed) == 0) {
 			printed++;
 		} else {
-			fprintf(stderr, "Error: No such image: %s\n", images[i]);
+			const limg_error *e = limg_error_last();
+			if (limg_error_code(e) == LIMG_ENOTFOUND && strstr(limg_error_message(e), "No such image"))
+				fprintf(stderr, "Error: No such image: %s\n", images[i]);
+			else
+				fprintf(stderr, "Error: %s\n", limg_error_message(e));
 			status = 1;
 		}
 	}

@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 			opts.docker_hub_mirror = argv[i] + 18;
 		else if (!strcmp(argv[i], "--registry-mirror") && i + 1 < argc)
 			opts.docker_hub_mirror = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+		else if (cli_is_help(argv[i]))
 			return usage(stdout), 0;
 		else if (argv[i][0] == '-' || name)
 			return usage(stderr), 1;
@@ -185,12 +185,16 @@ int main(int argc, char **argv)
 	cb.progress = on_progress;
 	cb.payload = &ui;
 	rc = limg_pull(&img, store, name, &opts, &cb);
-	if (rc < 0) {
+	if (rc != 0) {
 		const limg_error *e = limg_error_last();
-		if (limg_error_code(e) == LIMG_ENOTFOUND && !strcmp(limg_error_registry_code(e), "MANIFEST_UNKNOWN"))
+		/* docker's words for the registry's own refusals; anything else (a blob
+		 * missing here, a file) is said as it is */
+		int registry_said = limg_error_http_status(e) == 401 || limg_error_http_status(e) == 403 ||
+		                    limg_error_http_status(e) == 404;
+		if (registry_said && !strcmp(limg_error_registry_code(e), "MANIFEST_UNKNOWN"))
 			fprintf(stderr, "Error response from daemon: manifest for %s not found: manifest unknown: manifest unknown\n",
 			        limg_reference_familiar_string(ref));
-		else if (limg_error_code(e) == LIMG_EAUTH || limg_error_code(e) == LIMG_ENOTFOUND)
+		else if (registry_said && (limg_error_code(e) == LIMG_EAUTH || limg_error_code(e) == LIMG_ENOTFOUND))
 			fprintf(stderr, "Error response from daemon: pull access denied for %s, repository does not exist or may "
 			                "require 'docker login': %s\n",
 			        limg_reference_familiar_name(ref), limg_error_message(e));

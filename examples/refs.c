@@ -7,6 +7,7 @@
  * canonical and familiar forms. Exits 1 if any reference is invalid.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <libimage/libimage.h>
 
@@ -19,8 +20,12 @@ int main(int argc, char **argv)
 {
 	int status = 0;
 
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("Usage: limg-refs REFERENCE...\n\nShow how image references are read, as docker pull reads them\n");
+		return 0;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s REFERENCE...\n", argv[0]);
+		fprintf(stderr, "Usage: limg-refs REFERENCE...\n");
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {

@@ -12,6 +12,12 @@
 
 #include "common.h"
 
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: limg-rmi [OPTIONS] IMAGE...\n\nRemove one or more images\n\nOptions:\n" CLI_COMMON_USAGE
+	             "  -f, --force          remove an image ID tagged in several repositories\n");
+}
+
 static int on_step(int event, const char *what, void *payload)
 {
 	(void)payload;
@@ -36,13 +42,12 @@ int main(int argc, char **argv)
 			continue;
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
 			opts.force = 1;
+		else if (cli_is_help(argv[i]))
+			return usage(stdout), 0;
 		else if (argv[i][0] != '-')
 			images[n++] = argv[i];
-		else {
-			fprintf(stderr, "Usage: limg-rmi [OPTIONS] IMAGE...\n\nOptions:\n" CLI_COMMON_USAGE
-			                "  -f, --force          remove an image ID tagged in several repositories\n");
-			return 1;
-		}
+		else
+			return usage(stderr), 1;
 	}
 	if (!n) {
 		fprintf(stderr, "\"limg-rmi\" requires at least 1 argument.\n");

@@ -10,6 +10,12 @@
 
 #include "common.h"
 
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: limg-tag [OPTIONS] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\n"
+	             "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nOptions:\n" CLI_COMMON_USAGE);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -25,11 +31,10 @@ int main(int argc, char **argv)
 			return 1;
 		if (r)
 			continue;
-		if (argv[i][0] == '-' || n == 2) {
-			fprintf(stderr, "Usage: limg-tag [OPTIONS] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nOptions:\n"
-			                CLI_COMMON_USAGE);
-			return 1;
-		}
+		if (cli_is_help(argv[i]))
+			return usage(stdout), 0;
+		if (argv[i][0] == '-' || n == 2)
+			return usage(stderr), 1;
 		args[n++] = argv[i];
 	}
 	if (n != 2) {

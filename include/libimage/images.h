@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "manifest.h"
 #include "store.h"
 
 LIMG_BEGIN_DECL
@@ -117,6 +118,47 @@ LIMG_EXTERN(int) limg_images_remove(limg_store *store, const char *image, const 
  * @since 0.1
  */
 LIMG_EXTERN(int) limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *image);
+
+/** One image of the store, as `docker inspect` sees it. @since 0.2 */
+typedef struct limg_image_info limg_image_info;
+
+/**
+ * Finds an image as `docker inspect` does (a tagged reference, else an
+ * image ID or unique ID prefix) and reads its platform manifest and config.
+ * For an index: @p platform when given (it must be stored), else this
+ * machine's platform when stored, else the first stored platform (what a
+ * pull with --platform brought).
+ *
+ * @param out receives the image; free with limg_image_info_free()
+ * @param platform "os/arch[/variant]", or NULL
+ * @return 0, LIMG_ENOTFOUND (no such image, or none of its platforms is
+ *         stored), LIMG_EPLATFORM (@p platform is not in the index),
+ *         LIMG_ECONFLICT (ambiguous ID prefix), LIMG_ECORRUPT, LIMG_EMANIFEST
+ * @since 0.2
+ */
+LIMG_EXTERN(int) limg_images_inspect(limg_image_info **out, limg_store *store, const char *image,
+                                     const char *platform);
+
+/** Frees an image; NULL is accepted. @since 0.2 */
+LIMG_EXTERN(void) limg_image_info_free(limg_image_info *info);
+/** The image ID: the config digest. Borrowed until freed. @since 0.2 */
+LIMG_EXTERN(const char *) limg_image_info_id(const limg_image_info *info);
+/** The digest the lookup found (an index or a manifest). @since 0.2 */
+LIMG_EXTERN(const char *) limg_image_info_digest(const limg_image_info *info);
+/** The digest of the platform's image manifest. @since 0.2 */
+LIMG_EXTERN(const char *) limg_image_info_manifest_digest(const limg_image_info *info);
+/** The platform's image manifest; borrowed until freed. @since 0.2 */
+LIMG_EXTERN(const limg_manifest *) limg_image_info_manifest(const limg_image_info *info);
+/** The parsed image config; borrowed until freed. @since 0.2 */
+LIMG_EXTERN(const limg_image_config *) limg_image_info_config(const limg_image_info *info);
+/**
+ * The config's bytes as stored (verified against the image ID).
+ * @param len receives the length; may be NULL
+ * @since 0.2
+ */
+LIMG_EXTERN(const char *) limg_image_info_config_bytes(const limg_image_info *info, size_t *len);
+/** Uncompressed size in bytes (the listing's SIZE), or -1 when unknown. @since 0.2 */
+LIMG_EXTERN(int64_t) limg_image_info_size(const limg_image_info *info);
 
 LIMG_END_DECL
 

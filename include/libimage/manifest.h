@@ -25,6 +25,10 @@ LIMG_BEGIN_DECL
 /** Largest manifest, index or config accepted (4 MiB). @since 0.1 */
 #define LIMG_MANIFEST_SIZE_MAX (4 * 1024 * 1024)
 
+/** The default ceiling on the uncompressed size of one layer (64 GiB): the
+ * point where unpacking stops with LIMG_ETOOBIG (gzip bombs). @since 0.2 */
+#define LIMG_LAYER_SIZE_MAX_DEFAULT ((int64_t)64 << 30)
+
 /** What a manifest document is. @since 0.1 */
 typedef enum limg_manifest_kind {
 	LIMG_MANIFEST_IMAGE = 1, /**< one image: config and layers */

@@ -16,6 +16,7 @@
 
 #include "cancel.h"
 #include "common.h"
+#include "manifest.h"
 #include "registry.h"
 #include "store.h"
 
@@ -47,7 +48,8 @@ typedef enum limg_pull_blob_kind {
  * @param event a limg_pull_event
  * @param done bytes so far
  * @param total expected bytes, or -1
- * @return 0 to go on; non-zero cancels the pull, and is returned by limg_pull()
+ * @return 0 to go on; non-zero stops the pull promptly (mid-download too,
+ *         leaving the partial download resumable), and is returned by limg_pull()
  * @since 0.1
  */
 typedef int (*limg_pull_progress_cb)(const char *digest, int kind, int event, int64_t done, int64_t total,
@@ -74,10 +76,12 @@ typedef struct limg_pull_opts {
 	limg_cancel *cancel;                 /**< stops the pull from any thread; may be NULL */
 	limg_context *ctx;                   /**< logging and user agent; may be NULL */
 	const char *docker_hub_mirror;       /**< serve docker.io from this endpoint ("host:port" or URL) */
+	int64_t max_layer_size;              /**< a layer that unpacks to more bytes is refused (a gzip bomb);
+	                                          0: LIMG_LAYER_SIZE_MAX_DEFAULT @since 0.2 */
 } limg_pull_opts;
 
 /** Static initializer with the defaults. @since 0.1 */
-#define LIMG_PULL_OPTS_INIT { sizeof(limg_pull_opts), NULL, 3, 1, 0, NULL, NULL, NULL, NULL }
+#define LIMG_PULL_OPTS_INIT { sizeof(limg_pull_opts), NULL, 3, 1, 0, NULL, NULL, NULL, NULL, 0 }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_pull_opts_init(limg_pull_opts *opts, size_t size);
@@ -93,11 +97,18 @@ typedef struct limg_image limg_image;
  * docker.io/library/redis:latest).
  *
  * @param out receives the result; free with limg_image_free(); may be NULL
+ * What the pull has stored is protected from limg_store_gc() (in any
+ * process) until the tag is set, by a lease that expires by itself if the
+ * process dies.
+ *
  * @return 0, reference errors, LIMG_ENOTFOUND (no such manifest), LIMG_EAUTH,
  *         LIMG_EPLATFORM, LIMG_EUNSUPPORTED, LIMG_EMANIFEST, LIMG_EDIGEST_MISMATCH
- *         (a blob or layer is not what the manifest says), network errors,
- *         LIMG_ENOSPACE, LIMG_ECANCELLED, or a callback's code. On failure the
- *         tag is unchanged and partial downloads wait to be resumed.
+ *         (a blob or layer is not what the manifest says), LIMG_ETOOBIG (a blob
+ *         over the registry options' max_blob_size, a layer unpacking past
+ *         max_layer_size), network errors, LIMG_ENOSPACE, LIMG_ECANCELLED (also
+ *         when the store is closed meanwhile), or a progress callback's non-zero
+ *         value as it returned it (positive values too: test for != 0). On
+ *         failure the tag is unchanged and partial downloads wait to be resumed.
  * @since 0.1
  */
 LIMG_EXTERN(int) limg_pull(limg_image **out, limg_store *store, const char *reference, const limg_pull_opts *opts,

@@ -5,7 +5,10 @@
  * A registry handle is one registry host with its settings: TLS (verified
  * by default; Docker's certs.d directory for per-registry CAs and client
  * certificates), plain HTTP only for insecure registries (127.0.0.0/8 and
- * ::1 are insecure by default, as in Docker), credentials, retries with
+ * ::1 are insecure by default, as in Docker; insecure = 0 makes them
+ * verified HTTPS only, as podman's and skopeo's --tls-verify=true do),
+ * credentials (never sent over plain HTTP when the registry speaks HTTPS,
+ * not even to its token server), retries with
  * exponential backoff and jitter honouring Retry-After, and tokens cached
  * per scope. Proxies come from the environment as libcurl reads it:
  * http_proxy (lowercase only: the uppercase HTTP_PROXY is ignored on
@@ -47,10 +50,21 @@ typedef struct limg_registry_opts {
 	limg_cancel *cancel;             /**< stops requests when requested; may be NULL */
 	const char *mirror;              /**< fetch from this endpoint instead ("host:port" or a URL), as
 	                                      Docker's registry-mirrors do for docker.io; no fallback */
+	long request_timeout_s;          /**< longest one request may take, body included (default 300); a
+	                                      blob transfer that takes longer goes on with a Range request
+	                                      @since 0.2 */
+	long operation_timeout_s;        /**< longest one call (a manifest, a blob, a listing) may take with
+	                                      all its retries and resumes (default 0: no limit) @since 0.2 */
+	int64_t max_blob_size;           /**< larger blobs are refused before any byte is fetched
+	                                      (default 64 GiB) @since 0.2 */
 } limg_registry_opts;
 
+/** Largest blob fetched when limg_registry_opts.max_blob_size is 0. @since 0.2 */
+#define LIMG_BLOB_SIZE_MAX_DEFAULT ((int64_t)64 << 30)
+
 /** Static initializer with the defaults. @since 0.1 */
-#define LIMG_REGISTRY_OPTS_INIT { sizeof(limg_registry_opts), -1, 1, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL }
+#define LIMG_REGISTRY_OPTS_INIT                                                                            \
+	{ sizeof(limg_registry_opts), -1, 1, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0 }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_registry_opts_init(limg_registry_opts *opts, size_t size);
@@ -157,12 +171,15 @@ LIMG_EXTERN(int) limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t si
  * Streams a blob to a sink. A transfer that breaks is resumed with a Range
  * request from the last byte received (asking the registry URL again, so a
  * fresh redirect is used), within the retry budget. The sink never sees a
- * byte twice.
+ * byte twice. A registry that ignores Range (answers 200) is followed from
+ * the start once; a second time fails. The sink's non-zero answer stops the
+ * fetch at once and is returned as it is.
  *
- * @param size the expected size, or -1 when unknown
+ * @param size the expected size, or -1 when unknown (then bounded by max_blob_size)
  * @return 0, LIMG_EDIGEST_MISMATCH (the bytes do not match: the sink has seen
  *         them, so discard them), LIMG_ENOTFOUND (BLOB_UNKNOWN), LIMG_EAUTH,
- *         LIMG_EPROTOCOL (a bad Content-Range), network errors, or the sink's code
+ *         LIMG_EPROTOCOL (a bad Content-Range, Range ignored twice), LIMG_ETOOBIG
+ *         (over max_blob_size), network errors, or the sink's code
  * @since 0.1
  */
 LIMG_EXTERN(int) limg_registry_blob_fetch(limg_registry *registry, const char *repository, const char *digest,

@@ -7,12 +7,12 @@
 #include "common.h"
 
 /** Version of these headers. @since 0.1 */
-#define LIBIMAGE_VERSION "0.1.0"
+#define LIBIMAGE_VERSION "0.2.0"
 #define LIBIMAGE_VERSION_MAJOR 0
-#define LIBIMAGE_VERSION_MINOR 1
+#define LIBIMAGE_VERSION_MINOR 2
 #define LIBIMAGE_VERSION_PATCH 0
 /** 0xMMmmpp, for compile-time comparisons. @since 0.1 */
-#define LIBIMAGE_VERSION_NUMBER 0x000100
+#define LIBIMAGE_VERSION_NUMBER 0x000200
 
 LIMG_BEGIN_DECL
 

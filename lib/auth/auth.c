@@ -249,7 +249,8 @@ static int read_token(char **header, long *expires_in, const limg_buf *body, con
 	return rc;
 }
 
-static int fetch_token(limg__auth *a, limg__http *http, const limg__challenge *c, const char *scope, char **header)
+static int fetch_token(limg__auth *a, limg__http *http, const limg__challenge *c, const char *scope,
+                       bool registry_plain, char **header)
 {
 	limg_buf url = LIMG_BUF_INIT, form = LIMG_BUF_INIT;
 	limg__http_resp resp;
@@ -259,13 +260,16 @@ static int fetch_token(limg__auth *a, limg__http *http, const limg__challenge *c
 	bool identity = a->user.size == 7 && !memcmp(a->user.ptr, "<token>", 7);
 	long expires_in = 60;
 	int rc;
+	char realm[300], what[400];
 
 	limg__http_resp_init(&resp);
+	limg__sanitize(realm, sizeof realm, c->realm ? c->realm : "", c->realm ? strlen(c->realm) : 0);
 	if (!c->realm || strncasecmp(c->realm, "http", 4) != 0)
 		return limg__error_set(LIMG_EPROTOCOL, "Bearer challenge from %s without a usable realm", a->host);
-	if (has_user && strncasecmp(c->realm, "https:", 6) != 0 && !a->o.secrets_over_http)
+	/* a registry reached over HTTPS never has its credentials sent in the clear, wherever its realm is */
+	if (has_user && strncasecmp(c->realm, "https:", 6) != 0 && !(a->o.secrets_over_http && registry_plain))
 		return limg__error_set(LIMG_EAUTH, "refusing to send credentials for %s to %s over plain HTTP", a->host,
-		                       c->realm);
+		                       realm);
 	if ((rc = limg__buf_put(&url, c->realm, strlen(c->realm))) < 0)
 		goto out;
 	if (identity) {
@@ -288,22 +292,24 @@ static int fetch_token(limg__auth *a, limg__http *http, const limg__challenge *c
 			req.authorization = basic;
 		}
 	}
+	snprintf(what, sizeof what, "the token server %s", realm);
 	req.url = url.ptr;
+	req.what = what;
 	req.max_body = TOKEN_BODY_MAX;
 	if ((rc = limg__http_do(http, &req, &resp)) < 0)
 		goto out;
 	if (resp.status == 401 || resp.status == 403) {
-		rc = limg__error_set(LIMG_EAUTH, "token server %s refused %s for %s (HTTP %ld)", c->realm,
+		rc = limg__error_set(LIMG_EAUTH, "token server %s refused %s for %s (HTTP %ld)", realm,
 		                     has_user ? "the credentials" : "anonymous access", a->host, resp.status);
 		limg__error_set_http((int)resp.status, resp.status == 401 ? "UNAUTHORIZED" : "DENIED");
 		goto out;
 	}
 	if (resp.status != 200) {
-		rc = limg__error_set(LIMG_EAUTH, "token server %s answered HTTP %ld", c->realm, resp.status);
+		rc = limg__error_set(LIMG_EAUTH, "token server %s answered HTTP %ld", realm, resp.status);
 		limg__error_set_http((int)resp.status, "");
 		goto out;
 	}
-	if ((rc = read_token(header, &expires_in, &resp.body, c->realm)) == 0)
+	if ((rc = read_token(header, &expires_in, &resp.body, realm)) == 0)
 		remember(a, scope, *header, expires_in);
 out:
 	if (resp.body.ptr)
@@ -318,7 +324,8 @@ out:
 	return rc;
 }
 
-int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const char *scope, char **out)
+int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const char *scope, bool registry_plain,
+                      char **out)
 {
 	limg__challenge c[LIMG_CHALLENGES_MAX];
 	size_t n = 0;
@@ -340,7 +347,7 @@ int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const
 				char *want = NULL;
 				if (c[i].scope && !strstr(scope, c[i].scope) && asprintf(&want, "%s %s", scope, c[i].scope) < 0)
 					want = NULL;
-				rc = fetch_token(a, http, &c[i], want ? want : scope, out);
+				rc = fetch_token(a, http, &c[i], want ? want : scope, registry_plain, out);
 				if (rc == 0 && want)
 					remember(a, scope, *out, 60);
 				free(want);
@@ -349,6 +356,11 @@ int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const
 			if (!strcmp(c[i].scheme, "basic")) {
 				if (!a->user.size && !a->secret.size) {
 					rc = limg__error_set(LIMG_EAUTH, "%s requires a user name and password", a->host);
+					continue;
+				}
+				if (registry_plain && !a->o.secrets_over_http) {
+					rc = limg__error_set(LIMG_EAUTH, "refusing to send credentials for %s over plain HTTP",
+					                     a->host);
 					continue;
 				}
 				if ((rc = basic_header(a, out)) == 0) {

@@ -19,7 +19,8 @@ typedef struct {
 	limg_credentials_cb credentials;
 	void *payload;
 	const char *docker_config_dir; /* NULL: $DOCKER_CONFIG or ~/.docker; "" : none */
-	bool secrets_over_http;        /* an insecure registry: credentials may travel over plain HTTP */
+	bool secrets_over_http;        /* an insecure registry: credentials may travel over plain HTTP,
+	                                  when the registry itself is reached that way */
 } limg__auth_opts;
 
 int limg__auth_new(limg__auth **out, const limg__auth_opts *opts);
@@ -31,9 +32,13 @@ char *limg__auth_cached(limg__auth *auth, const char *scope);
 
 /* Answers a 401 for @scope: parses @challenge (the WWW-Authenticate value),
  * obtains a token or uses Basic credentials, and gives the Authorization
- * value in *@out (caller frees). LIMG_EAUTH when it cannot; LIMG_EPROTOCOL
- * for a malformed challenge or token answer; or the callback's code. */
-int limg__auth_answer(limg__auth *auth, limg__http *http, const char *challenge, const char *scope, char **out);
+ * value in *@out (caller frees). Credentials travel over plain HTTP (to the
+ * registry or its token realm) only when @registry_plain says the registry
+ * itself is reached that way and the options allowed it. LIMG_EAUTH when it
+ * cannot; LIMG_EPROTOCOL for a malformed challenge or token answer; or the
+ * callback's code. */
+int limg__auth_answer(limg__auth *auth, limg__http *http, const char *challenge, const char *scope,
+                      bool registry_plain, char **out);
 
 /* Forgets the token of @scope (after a token was refused). */
 void limg__auth_forget(limg__auth *auth, const char *scope);

@@ -160,8 +160,10 @@ static void clear_headers(limg__http_resp *r)
 	free(r->retry_after);
 	free(r->content_range);
 	free(r->www_authenticate);
+	free(r->range);
+	free(r->chunk_min);
 	r->content_type = r->docker_digest = r->location = r->link = r->retry_after = r->content_range =
-		r->www_authenticate = NULL;
+		r->www_authenticate = r->range = r->chunk_min = NULL;
 }
 
 void limg__http_resp_dispose(limg__http_resp *r)
@@ -178,8 +180,15 @@ struct xfer {
 	limg__http_resp *resp;
 	CURL *easy;
 	int abort_code;
-	bool decided, to_sink, discard;
+	bool decided, to_sink, success, enough;
+	size_t header_bytes;
+	/* the request body, for this hop */
+	const char *body;
+	size_t body_len, body_sent;
 };
+
+/* Headers of all hops together are bounded too (curl bounds each line). */
+#define HEADERS_MAX (256u * 1024)
 
 static size_t on_header(char *line, size_t size, size_t n, void *user)
 {
@@ -188,6 +197,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
 	const char *colon;
 	char **slot = NULL, *value;
 
+	if ((x->header_bytes += len) > HEADERS_MAX) {
+		x->abort_code = limg__error_set(LIMG_ETOOBIG, "%s: response headers over the %u-byte limit",
+		                                x->req->what ? x->req->what : "request", HEADERS_MAX);
+		return 0;
+	}
 	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
 		clear_headers(x->resp); /* a new response (after 100-continue, or a redirect hop) */
 		return len;
@@ -206,6 +220,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
 	HEADER("retry-after", retry_after)
 	HEADER("content-range", content_range)
 	HEADER("www-authenticate", www_authenticate)
+	HEADER("range", range)
+	HEADER("oci-chunk-min-length", chunk_min)
 #undef HEADER
 	if (!slot)
 		return len;
@@ -238,14 +254,14 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
 	struct xfer *x = user;
-	size_t len = size * n;
+	size_t len = size * n, limit;
 
 	if (!x->decided) {
 		long status = 0;
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		x->decided = true;
-		x->to_sink = x->req->sink && status >= 200 && status < 300;
-		x->discard = status >= 300 && status < 400;
+		x->success = status >= 200 && status < 300;
+		x->to_sink = x->req->sink && x->success;
 		if (x->to_sink && x->req->start) {
 			int rc;
 			x->resp->status = status;
@@ -255,8 +271,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 			}
 		}
 	}
-	if (x->discard)
-		return len;
 	if (x->to_sink) {
 		int rc = x->req->sink(data, len, x->req->payload);
 		if (rc) {
@@ -266,38 +280,69 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 		x->resp->delivered += (int64_t)len;
 		return len;
 	}
-	if (x->resp->body.size + len > x->req->max_body) {
-		long status = 0;
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-		if (status >= 200 && status < 300) {
-			x->abort_code = limg__error_set(LIMG_ETOOBIG, "response body over the %zu-byte limit",
-			                                x->req->max_body);
+	if (x->success && x->resp->body.size + len > x->req->max_body) {
+		x->abort_code = limg__error_set(LIMG_ETOOBIG, "%s: the answer is over the %zu-byte limit",
+		                                x->req->what ? x->req->what : "request", x->req->max_body);
+		return 0;
+	}
+	/* an error page, a redirect's body: read a little, never to the end of a hostile stream */
+	limit = x->req->max_body < LIMG_HTTP_ERROR_BODY_MAX ? x->req->max_body : LIMG_HTTP_ERROR_BODY_MAX;
+	if (!x->success && x->resp->body.size + len > limit) {
+		len = limit - x->resp->body.size;
+		if (len && limg__buf_put(&x->resp->body, data, len) < 0) {
+			x->abort_code = LIMG_ENOMEM;
 			return 0;
 		}
-		len = x->req->max_body - x->resp->body.size; /* error bodies are only read so far */
-		if (!len)
-			return size * n;
+		x->enough = true;
+		x->resp->truncated = true;
+		return 0; /* stops the transfer; curl drops the connection */
 	}
 	if (limg__buf_put(&x->resp->body, data, len) < 0) {
 		x->abort_code = LIMG_ENOMEM;
 		return 0;
 	}
-	return size * n;
+	return len;
 }
 
-/* The URL without its query: presigned blob URLs carry signatures there. */
+static size_t on_read(char *buf, size_t size, size_t n, void *user)
+{
+	struct xfer *x = user;
+	size_t cap = size * n, got = 0;
+	int rc;
+
+	if (x->body) {
+		got = x->body_len - x->body_sent < cap ? x->body_len - x->body_sent : cap;
+		memcpy(buf, x->body + x->body_sent, got);
+		x->body_sent += got;
+		return got;
+	}
+	if ((rc = x->req->source(buf, cap, &got, x->req->source_payload)) != 0) {
+		x->abort_code = rc;
+		return CURL_READFUNC_ABORT;
+	}
+	return got;
+}
+
+/* The URL without its query (presigned blob URLs carry signatures there),
+ * made printable: a Location comes from the server. */
 static void redact(char *dst, size_t cap, const char *url)
 {
 	size_t n = strcspn(url, "?#");
-	snprintf(dst, cap, "%.*s%s", (int)n, url, url[n] ? "?..." : "");
+	char safe[400];
+
+	limg__sanitize(safe, sizeof safe, url, n);
+	snprintf(dst, cap, "%s%s", safe, url[n] ? "?..." : "");
 }
 
 static int map_curl_error(CURLcode rc, const char *method, const char *url, const char *detail)
 {
-	char where[512];
+	char where[512], why[300];
 	int code;
 
 	redact(where, sizeof where, url);
+	/* curl's words can quote what the server sent */
+	limg__sanitize(why, sizeof why, detail && *detail ? detail : curl_easy_strerror(rc),
+	               strlen(detail && *detail ? detail : curl_easy_strerror(rc)));
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		code = LIMG_ETIMEOUT;
@@ -322,11 +367,11 @@ static int map_curl_error(CURLcode rc, const char *method, const char *url, cons
 		code = LIMG_ENETWORK;
 		break;
 	}
-	return limg__error_set(code, "%s %s: %s", method, where, detail && *detail ? detail : curl_easy_strerror(rc));
+	return limg__error_set(code, "%s %s: %s", method, where, why);
 }
 
-static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const char *url, bool send_auth,
-                       struct curl_slist **headers, struct xfer *x, char *errbuf)
+static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const char *url, const char *method,
+                       bool with_body, bool send_auth, struct curl_slist **headers, struct xfer *x, char *errbuf)
 {
 	char line[8192];
 
@@ -347,6 +392,8 @@ static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const 
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->o.connect_timeout_ms > 0 ? h->o.connect_timeout_ms : 30000L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, h->o.low_speed_limit > 0 ? h->o.low_speed_limit : 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->o.low_speed_time_s > 0 ? h->o.low_speed_time_s : 30L);
+	if (req->timeout_ms > 0 || h->o.timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : h->o.timeout_ms);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->o.tls_verify ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->o.tls_verify ? 2L : 0L);
 	if (h->ca_file) {
@@ -358,12 +405,48 @@ static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const 
 		curl_easy_setopt(e, CURLOPT_SSLCERT, h->client_cert);
 		curl_easy_setopt(e, CURLOPT_SSLKEY, h->client_key);
 	}
-	if (req->method && !strcmp(req->method, "HEAD"))
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	*headers = NULL;
-	if (req->form) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->form);
-		*headers = curl_slist_append(*headers, "Content-Type: application/x-www-form-urlencoded");
+	x->body = NULL;
+	x->body_len = x->body_sent = 0;
+	if (!strcmp(method, "HEAD")) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	} else if (with_body && (req->form || req->body)) {
+		/* a body in memory: sent through the read callback, so that curl keeps no copy */
+		x->body = req->form ? req->form : req->body;
+		x->body_len = req->form ? strlen(req->form) : req->body_len;
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, x);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->body_len);
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	} else if (with_body && req->source) {
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, x);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->source_len);
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	} else if (strcmp(method, "GET") != 0) {
+		/* POST, PUT, PATCH or DELETE without a body */
+		if (strcmp(method, "DELETE") != 0) {
+			curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(e, CURLOPT_READDATA, x);
+			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)0);
+			x->body = "";
+		}
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	}
+	/* no "Expect: 100-continue" round trip before bodies */
+	*headers = curl_slist_append(*headers, "Expect:");
+	if (with_body && (req->form || req->body || req->source)) {
+		snprintf(line, sizeof line, "Content-Type: %s",
+		         req->form ? "application/x-www-form-urlencoded"
+		                   : req->content_type ? req->content_type : "application/octet-stream");
+		*headers = curl_slist_append(*headers, line);
+		if (req->content_range) {
+			snprintf(line, sizeof line, "Content-Range: %s", req->content_range);
+			*headers = curl_slist_append(*headers, line);
+		}
 	}
 	if (req->accept) {
 		snprintf(line, sizeof line, "Accept: %s", req->accept);
@@ -421,8 +504,9 @@ static bool is_redirect(long status)
 
 int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *resp)
 {
-	char *url = strdup(req->url), errbuf[CURL_ERROR_SIZE];
-	const char *method = req->method ? req->method : "GET";
+	char *url = strdup(req->url), errbuf[CURL_ERROR_SIZE], where[512];
+	const char *method = req->method ? req->method : (req->form ? "POST" : "GET");
+	bool with_body = true;
 	struct conn c;
 	int rc = 0;
 
@@ -434,17 +518,24 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 		return rc;
 	}
 	for (int hop = 0;; hop++) {
-		struct xfer x = { req, resp, c.easy, 0, false, false, false };
+		struct xfer x = { req, resp, c.easy, 0, false, false, false, false, 0, NULL, 0, 0 };
 		struct curl_slist *headers = NULL;
-		bool cancelled, send_auth = limg__http_same_origin(req->url, url);
+		bool cancelled, same_origin = limg__http_same_origin(req->url, url);
 		CURLcode cr;
 		char *next = NULL;
 
 		errbuf[0] = '\0';
 		limg_buf_dispose(&resp->body);
-		set_options(h, c.easy, req, url, send_auth, &headers, &x, errbuf);
+		resp->truncated = false;
+		/* what the first origin was sent (credentials, a refresh token) stays there */
+		if (!same_origin && with_body && (req->form || req->body || req->source)) {
+			with_body = false;
+			method = "GET";
+		}
+		set_options(h, c.easy, req, url, method, with_body, same_origin, &headers, &x, errbuf);
 		cr = perform(h, &c, &cancelled);
 		curl_slist_free_all(headers);
+		curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (cancelled) {
 			rc = limg__error_set(LIMG_ECANCELLED, "%s cancelled", method);
 			break;
@@ -453,11 +544,10 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			rc = x.abort_code;
 			break;
 		}
-		if (cr != CURLE_OK) {
+		if (cr != CURLE_OK && !(cr == CURLE_WRITE_ERROR && x.enough)) {
 			rc = map_curl_error(cr, method, url, errbuf);
 			break;
 		}
-		curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (!is_redirect(resp->status) || !resp->location) {
 			curl_off_t cl = -1;
 			curl_easy_getinfo(c.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
@@ -467,20 +557,34 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			break;
 		}
 		if (hop == MAX_REDIRECTS) {
-			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: more than %d redirects", method, req->url, MAX_REDIRECTS);
+			redact(where, sizeof where, req->url);
+			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: more than %d redirects", method, where, MAX_REDIRECTS);
 			break;
 		}
 		curl_easy_getinfo(c.easy, CURLINFO_REDIRECT_URL, &next);
 		if (!next) {
-			rc = limg__error_set(LIMG_EPROTOCOL, "%s %s: redirect without a usable Location", method, req->url);
+			redact(where, sizeof where, req->url);
+			rc = limg__error_set(LIMG_EPROTOCOL, "%s %s: redirect without a usable Location", method, where);
 			break;
 		}
 		if (!strncasecmp(url, "https:", 6) && strncasecmp(next, "https:", 6) != 0) {
-			char where[512];
-			redact(where, sizeof where, next);
-			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: refusing a redirect from https to %s", method, req->url,
+			char to[512];
+			redact(where, sizeof where, req->url);
+			redact(to, sizeof to, next);
+			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: refusing a redirect from https to %s", method, where, to);
+			break;
+		}
+		if (with_body && req->source) {
+			/* a streamed body cannot be sent twice */
+			redact(where, sizeof where, req->url);
+			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: redirected, and the body cannot be sent again", method,
 			                     where);
 			break;
+		}
+		/* 303, and 301/302 after a POST, continue as GET (RFC 9110 15.4) */
+		if (resp->status == 303 || ((resp->status == 301 || resp->status == 302) && !strcmp(method, "POST"))) {
+			method = "GET";
+			with_body = false;
 		}
 		free(url);
 		if (!(url = strdup(next))) {

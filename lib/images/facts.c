@@ -53,7 +53,7 @@ out:
 	return child;
 }
 
-static int64_t layers_size(limg_store *s, const limg_manifest *image)
+int64_t limg__image_size(limg_store *s, const limg_manifest *image)
 {
 	int64_t total = 0;
 
@@ -73,7 +73,9 @@ static int64_t layers_size(limg_store *s, const limg_manifest *image)
 			total += limg_descriptor_size(d); /* no way to unpack: count what is stored */
 			continue;
 		}
-		if (limg__unpack_stored(s, limg_descriptor_digest(d), kind, NULL, diff_id, &size) < 0)
+		/* bounded as a pull is: a bomb must not make a listing spin */
+		if (limg__unpack_stored(s, limg_descriptor_digest(d), kind, NULL, LIMG_LAYER_SIZE_MAX_DEFAULT, diff_id,
+		                        &size) < 0)
 			return -1;
 		limg__store_layer_info_put(s, limg_descriptor_digest(d), diff_id, size);
 		total += size;
@@ -105,7 +107,7 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	    limg_image_config_parse(&config, body.ptr, body.size) == 0 && limg_image_config_created(config))
 		snprintf(f->created, sizeof f->created, "%s", limg_image_config_created(config));
 	if (f->size < 0)
-		f->size = layers_size(s, image);
+		f->size = limg__image_size(s, image);
 	f->learnt = true;
 out:
 	limg_image_config_free(config);

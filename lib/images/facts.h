@@ -33,4 +33,8 @@ void limg__cache_facts(limg_store *store, const limg__facts *facts, size_t n);
 limg_manifest *limg__stored_image_manifest(limg_store *store, const char *digest, const char *platform, bool any_stored,
                                            char image_digest[160]);
 
+/* Uncompressed size of an image's layers (known facts, else worked out and
+ * remembered), or -1. */
+int64_t limg__image_size(limg_store *store, const limg_manifest *image);
+
 #endif

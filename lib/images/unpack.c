@@ -20,10 +20,11 @@ enum limg__compression limg__compression_of(const char *media_type)
 	return LIMG_UNKNOWN; /* zstd and others: stored and verified, not inflated */
 }
 
-int limg__unpack_init(limg__unpack *u, enum limg__compression kind)
+int limg__unpack_init(limg__unpack *u, enum limg__compression kind, int64_t limit)
 {
 	memset(u, 0, offsetof(limg__unpack, out));
 	u->kind = kind;
+	u->limit = limit > 0 ? limit : INT64_MAX;
 	if (limg_hasher_new(&u->hasher, LIMG_DIGEST_SHA256) < 0)
 		return LIMG_ENOMEM;
 	if (kind == LIMG_GZIP) {
@@ -49,7 +50,9 @@ int limg__unpack_feed(limg__unpack *u, const void *data, size_t len, const char 
 	if (u->kind == LIMG_PLAIN) {
 		limg_hasher_update(u->hasher, data, len);
 		u->size += (int64_t)len;
-		return 0;
+		return u->size > u->limit ? limg__error_set(LIMG_ETOOBIG, "layer %s is over the %lld-byte layer size limit",
+		                                            digest, (long long)u->limit)
+		                          : 0;
 	}
 	u->z.next_in = (Bytef *)data;
 	u->z.avail_in = (uInt)len;
@@ -69,6 +72,9 @@ int limg__unpack_feed(limg__unpack *u, const void *data, size_t len, const char 
 			                       u->z.msg ? u->z.msg : "inflate failed");
 		limg_hasher_update(u->hasher, u->out, sizeof u->out - u->z.avail_out);
 		u->size += (int64_t)(sizeof u->out - u->z.avail_out);
+		if (u->size > u->limit)
+			return limg__error_set(LIMG_ETOOBIG, "layer %s unpacks to more than %lld bytes (the layer size limit)",
+			                       digest, (long long)u->limit);
 		if (zr == Z_STREAM_END)
 			u->z_done = true;
 	}
@@ -88,7 +94,7 @@ int limg__unpack_finish(limg__unpack *u, const char *digest, const char *expect,
 
 
 int limg__unpack_stored(limg_store *store, const char *digest, enum limg__compression kind, const char *expect,
-                        char got_out[160], int64_t *size)
+                        int64_t limit, char got_out[160], int64_t *size)
 {
 	limg__unpack *u = malloc(sizeof *u);
 	unsigned char *buf = malloc(256 * 1024);
@@ -101,7 +107,7 @@ int limg__unpack_stored(limg_store *store, const char *digest, enum limg__compre
 		free(buf);
 		return limg__error_oom();
 	}
-	if ((rc = limg__unpack_init(u, kind)) == 0 && (rc = limg_blob_reader_open(&r, store, digest)) == 0) {
+	if ((rc = limg__unpack_init(u, kind, limit)) == 0 && (rc = limg_blob_reader_open(&r, store, digest)) == 0) {
 		while ((rc = limg_blob_reader_read(&n, r, buf, 256 * 1024)) == 0 && n)
 			if ((rc = limg__unpack_feed(u, buf, n, digest)) < 0)
 				break;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "core/json.h"
 #include "digest/digest_internal.h"
 #include "manifest_internal.h"
 
@@ -27,8 +28,12 @@ static const char *str_field(const cJSON *o, const char *key)
 static int parse(limg_image_config *c, const void *data, size_t len)
 {
 	const cJSON *diff_ids, *d, *history, *settings;
+	char why[200];
 	size_t i = 0;
 
+	/* one document for every reader: no duplicate keys, no \u0000, valid UTF-8 */
+	if (limg__json_check(data, len, why, sizeof why) < 0)
+		return limg__error_set(LIMG_EMANIFEST, "invalid image config: not valid, unambiguous JSON (%s)", why);
 	c->doc = cJSON_ParseWithLength(data, len);
 	if (!cJSON_IsObject(c->doc))
 		return limg__error_set(LIMG_EMANIFEST, "invalid image config: not a JSON object");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/json.h"
 #include "core/media.h"
 #include "digest/digest_internal.h"
 #include "manifest_internal.h"
@@ -78,14 +79,18 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 	char ct[256] = "";
 	const char *type;
 	const cJSON *version, *list, *d;
+	char why[200], q1[300], q2[300];
 	size_t i = 0;
 	int rc;
 
 	if (content_type)
 		limg__media_bare_type(ct, sizeof ct, content_type);
 	if (is_schema1(ct))
-		return limg__error_set(LIMG_EUNSUPPORTED, "schema 1 manifests are not supported (%s); the image must be "
-		                                          "pushed again with a current client", ct);
+		return limg__error_set(LIMG_EUNSUPPORTED, "schema 1 manifests are not supported; the image must be "
+		                                          "pushed again with a current client");
+	/* one document for every reader: no duplicate keys, no \u0000, valid UTF-8 */
+	if (limg__json_check(data, len, why, sizeof why) < 0)
+		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: not valid, unambiguous JSON (%s)", why);
 	m->doc = cJSON_ParseWithLength(data, len);
 	if (!cJSON_IsObject(m->doc))
 		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: not a JSON object");
@@ -97,8 +102,11 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 		                                          "again with a current client");
 	if (!cJSON_IsNumber(version) || version->valuedouble != 2)
 		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: schemaVersion must be 2");
-	if (type && !is_generic(ct) && strcmp(type, ct) != 0)
-		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: mediaType %s but Content-Type %s", type, ct);
+	if (type && !is_generic(ct) && strcmp(type, ct) != 0) {
+		limg__quote(q1, sizeof q1, type, strlen(type));
+		limg__quote(q2, sizeof q2, ct, strlen(ct));
+		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: mediaType %s but Content-Type %s", q1, q2);
+	}
 	if (!type && !is_generic(ct))
 		type = ct;
 	if (!type) {
@@ -114,8 +122,10 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 		m->kind = LIMG_MANIFEST_IMAGE;
 	else if (in(type, index_types, 2))
 		m->kind = LIMG_MANIFEST_INDEX;
-	else
-		return limg__error_set(LIMG_EUNSUPPORTED, "unsupported manifest media type %s", type);
+	else {
+		limg__quote(q1, sizeof q1, type, strlen(type));
+		return limg__error_set(LIMG_EUNSUPPORTED, "unsupported manifest media type %s", q1);
+	}
 	if (!(m->media_type = strdup(type)))
 		return limg__error_oom();
 

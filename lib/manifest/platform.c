@@ -189,11 +189,15 @@ int limg_manifest_select(const limg_descriptor **out, const limg_manifest *index
 			                      d->architecture ? d->architecture : "?", d->variant ? "/" : "",
 			                      d->variant ? d->variant : "");
 	}
-	if (!best)
+	if (!best) {
+		/* the platforms came from the registry: printable only */
+		char shown[600];
+		limg__sanitize(shown, sizeof shown, seen, strlen(seen));
 		return limg__error_set(LIMG_EPLATFORM, "no matching manifest for %s%s%s%s%s in the manifest list entries "
 		                                       "(available: %s)",
 		                       want.os, want.os_version[0] ? "(" : "", want.os_version, want.os_version[0] ? ")/" : "/",
-		                       want.arch, seen[0] ? seen : "none");
+		                       want.arch, seen[0] ? shown : "none");
+	}
 	*out = best;
 	return 0;
 }

@@ -81,6 +81,9 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	job->uncompressed = -1;
 	if (limg_descriptor_is_foreign(job->desc) && !p->o.fetch_foreign)
 		return limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_SKIPPED, 0, size);
+	/* leased before it is looked for: a gc running now or later keeps it */
+	if ((rc = limg__lease_add(p->lease, digest)) < 0)
+		return rc;
 	rc = limg_blob_writer_open(&d.writer, p->store, digest, size);
 	if (rc == LIMG_EEXISTS) {
 		add_done(p, size);
@@ -98,7 +101,7 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 			rc = limg__error_oom();
 			goto out;
 		}
-		if ((rc = limg__unpack_init(d.u, kind)) < 0)
+		if ((rc = limg__unpack_init(d.u, kind, p->o.max_layer_size)) < 0)
 			goto out;
 	}
 	fo.offset = d.done;
@@ -122,7 +125,7 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		remember(p, job, got, d.u->size);
 	} else if (kind != LIMG_UNKNOWN && p->o.verify_diff_ids) {
 		/* resumed: unpack what is now stored */
-		if ((rc = limg__unpack_stored(p->store, digest, kind, job->diff_id, diff_id, &known)) < 0)
+		if ((rc = limg__unpack_stored(p->store, digest, kind, job->diff_id, p->o.max_layer_size, diff_id, &known)) < 0)
 			goto out;
 		remember(p, job, diff_id, known);
 	}

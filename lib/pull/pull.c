@@ -124,6 +124,8 @@ static int small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t
 	int rc;
 
 	out->size = 0;
+	if ((rc = limg__lease_add(p->lease, digest)) < 0)
+		return rc;
 	rc = limg_store_blob_read(out, p->store, digest, LIMG_MANIFEST_SIZE_MAX);
 	if (rc == 0)
 		return limg__pull_report(p, digest, kind, LIMG_PULL_EXISTS, size, size);
@@ -150,6 +152,8 @@ static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, cons
 	int rc;
 
 	out->size = 0;
+	if ((rc = limg__lease_add(p->lease, digest)) < 0)
+		return rc;
 	if (limg_store_blob_read(out, p->store, digest, LIMG_MANIFEST_SIZE_MAX) == 0) {
 		*media_type = NULL;
 		return 0;
@@ -172,15 +176,25 @@ static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, cons
 static bool stored_completely(struct pull *p, const char *digest, char **manifest_digest, char **config_digest)
 {
 	char image_digest[160];
-	limg_manifest *image = limg__stored_image_manifest(p->store, digest, p->o.platform, false, image_digest);
+	limg_manifest *image = NULL;
 	int64_t size;
 	bool ok = false;
 
-	if (!image || limg_store_blob_stat(&size, p->store, limg_descriptor_digest(limg_manifest_config(image))) < 0)
+	/* leased before looked at: what is found cannot be collected before it is used */
+	if (limg__lease_add(p->lease, digest) < 0)
+		goto out;
+	if (!(image = limg__stored_image_manifest(p->store, digest, p->o.platform, false, image_digest)))
+		goto out;
+	if (limg__lease_add(p->lease, image_digest) < 0 ||
+	    limg__lease_add(p->lease, limg_descriptor_digest(limg_manifest_config(image))) < 0 ||
+	    limg_store_blob_stat(&size, p->store, limg_descriptor_digest(limg_manifest_config(image))) < 0)
 		goto out;
 	for (size_t i = 0; i < limg_manifest_count(image); i++) {
 		const limg_descriptor *d = limg_manifest_get(image, i);
-		if (!limg_descriptor_is_foreign(d) && limg_store_blob_stat(&size, p->store, limg_descriptor_digest(d)) < 0)
+		if (limg_descriptor_is_foreign(d))
+			continue;
+		if (limg__lease_add(p->lease, limg_descriptor_digest(d)) < 0 ||
+		    limg_store_blob_stat(&size, p->store, limg_descriptor_digest(d)) < 0)
 			goto out;
 	}
 	*manifest_digest = strdup(image_digest);
@@ -220,6 +234,21 @@ static int tag_with_facts(struct pull *p, const char *reference, const char *dig
 	return limg__tags_set_annotated(p->store, reference, digest, keys, values, count);
 }
 
+/* Blobs over the size limit are refused before any of the image is fetched. */
+static int check_sizes(struct pull *p, const limg_manifest *image)
+{
+	int64_t max = p->max_blob_size;
+
+	for (size_t i = 0; i <= limg_manifest_count(image); i++) {
+		const limg_descriptor *d = i ? limg_manifest_get(image, i - 1) : limg_manifest_config(image);
+		if (limg_descriptor_size(d) > max)
+			return limg__error_set(LIMG_ETOOBIG, "image %s: blob %s is %lld bytes, over the %lld-byte blob limit",
+			                       p->repository, limg_descriptor_digest(d), (long long)limg_descriptor_size(d),
+			                       (long long)max);
+	}
+	return 0;
+}
+
 static int run(struct pull *p, const char *reference_text, limg_image *img)
 {
 	limg_reference *ref = NULL;
@@ -246,6 +275,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		if ((rc = limg__opts_copy(&ro, sizeof ro, p->o.registry, "limg_registry_opts")) < 0)
 			goto out;
 		ro.cancel = p->stop;
+		p->max_blob_size = ro.max_blob_size > 0 ? ro.max_blob_size : LIMG_BLOB_SIZE_MAX_DEFAULT;
 		if (p->o.docker_hub_mirror && !strcmp(limg_reference_domain(ref), "docker.io"))
 			ro.mirror = p->o.docker_hub_mirror;
 		if ((rc = limg_registry_open(&p->registry, p->o.ctx, limg_reference_domain(ref), &ro)) < 0)
@@ -320,6 +350,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		goto out;
 	}
 	n = limg_manifest_count(image);
+	if ((rc = check_sizes(p, image)) < 0)
+		goto out;
 	if (p->o.verify_diff_ids && limg_image_config_diff_id_count(config) != n) {
 		rc = limg__error_set(LIMG_EMANIFEST, "image %s has %zu layers, but its config lists %zu diff_ids",
 		                     img->manifest_digest, n, limg_image_config_diff_id_count(config));
@@ -383,8 +415,8 @@ int limg_pull(limg_image **out, limg_store *store, const char *reference, const 
 
 	if (out)
 		*out = NULL;
-	if (!store || !reference)
-		return limg__error_invalid(store ? "reference" : "store");
+	if (!reference)
+		return limg__error_invalid("reference");
 	memset(&p, 0, sizeof p);
 	p.store = store;
 	limg_pull_opts_init(&p.o, sizeof p.o);
@@ -392,20 +424,34 @@ int limg_pull(limg_image **out, limg_store *store, const char *reference, const 
 	if ((rc = limg__opts_copy(&p.o, sizeof p.o, opts, "limg_pull_opts")) < 0 ||
 	    (rc = limg__opts_copy(&p.cb, sizeof p.cb, cb, "limg_pull_callbacks")) < 0)
 		return rc;
-	if (!(img = calloc(1, sizeof *img)))
+	if (p.o.max_layer_size <= 0)
+		p.o.max_layer_size = LIMG_LAYER_SIZE_MAX_DEFAULT;
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	if (!(img = calloc(1, sizeof *img))) {
+		limg__store_leave(store);
 		return limg__error_oom();
-	if ((rc = limg_cancel_new(&p.stop)) < 0) {
+	}
+	if ((rc = limg_cancel_new(&p.stop)) < 0 || (rc = limg__lease_new(&p.lease, store)) < 0) {
+		limg_cancel_free(p.stop);
 		free(img);
+		limg__store_leave(store);
 		return rc;
 	}
+	/* the caller's token, and the store's: closing it stops the pull */
 	limg__cancel_link(p.stop, p.o.cancel);
+	limg__cancel_link(p.stop, store->closing);
 	pthread_mutex_init(&p.lock, NULL);
 	rc = run(&p, reference, img);
 	if (rc == LIMG_ECANCELLED && limg_cancel_requested(p.o.cancel))
 		limg__error_set(LIMG_ECANCELLED, "pull of %s cancelled", reference);
+	else if (rc == LIMG_ECANCELLED && limg_cancel_requested(store->closing))
+		limg__error_set(LIMG_ECANCELLED, "pull of %s stopped: the store was closed", reference);
 	limg_registry_close(p.registry);
+	limg__lease_free(p.lease);
 	pthread_mutex_destroy(&p.lock);
 	limg_cancel_free(p.stop);
+	limg__store_leave(store);
 	if (rc != 0 || !out)
 		limg_image_free(img);
 	else

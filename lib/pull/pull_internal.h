@@ -14,6 +14,7 @@
 
 struct pull {
 	limg_store *store;
+	struct limg__lease *lease; /* what this pull stores is kept from gc until the tag is set */
 	limg_registry *registry;
 	limg_pull_opts o;
 	limg_pull_callbacks cb;
@@ -22,6 +23,7 @@ struct pull {
 	pthread_mutex_t lock;    /* serializes callbacks and the counters below */
 	int64_t done, total;     /* bytes, all blobs */
 	int64_t downloaded;
+	int64_t max_blob_size;   /* from the registry options */
 };
 
 /* One layer to bring into the store. */

@@ -7,6 +7,9 @@
 #include "digest/digest_internal.h"
 #include "registry_internal.h"
 
+/* Clean answers that end before the blob does, asked again each time. */
+#define SHORT_ANSWERS_MAX 64
+
 int limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t size)
 {
 	static const limg_blob_fetch_opts defaults = LIMG_BLOB_FETCH_OPTS_INIT;
@@ -18,8 +21,10 @@ struct fetch {
 	const limg_blob_fetch_opts *o;
 	const char *what;
 	int64_t expected;  /* -1: unknown */
+	int64_t max;       /* larger blobs are refused */
 	int64_t offset;    /* bytes the caller has (given before, plus delivered) */
 	int64_t skip;      /* bytes of this answer to drop: the server ignored our Range */
+	int restarts;      /* answers that ignored our Range */
 	limg_hasher *hasher;
 };
 
@@ -33,13 +38,22 @@ static int on_start(const limg__http_resp *resp, void *payload)
 	if (f->offset == 0)
 		return 0;
 	if (resp->status == 200) {
-		f->skip = f->offset; /* the whole blob again: drop what we have */
+		/* the whole blob again: drop what we have, once; a registry that never
+		 * honours Range would otherwise be followed from the start forever */
+		if (f->restarts++)
+			return limg__error_set(LIMG_EPROTOCOL, "%s: the registry ignores Range requests (answered the whole "
+			                                       "blob twice)", f->what);
+		f->skip = f->offset;
 		return 0;
 	}
 	if (resp->status != 206 || !resp->content_range || sscanf(resp->content_range, "bytes %lld-", &start) != 1 ||
-	    start != f->offset)
+	    start != f->offset) {
+		char got[128];
+		limg__quote(got, sizeof got, resp->content_range ? resp->content_range : "",
+		            resp->content_range ? strlen(resp->content_range) : 0);
 		return limg__error_set(LIMG_EPROTOCOL, "%s: asked for bytes from %lld, got %s", f->what,
-		                       (long long)f->offset, resp->content_range ? resp->content_range : "no Content-Range");
+		                       (long long)f->offset, resp->content_range ? got : "no Content-Range");
+	}
 	return 0;
 }
 
@@ -60,6 +74,8 @@ static int on_data(const void *data, size_t len, void *payload)
 	if (f->expected >= 0 && f->offset + (int64_t)len > f->expected)
 		return limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: more than the expected %lld bytes", f->what,
 		                       (long long)f->expected);
+	if (f->offset + (int64_t)len > f->max)
+		return limg__error_set(LIMG_ETOOBIG, "%s: over the %lld-byte blob limit", f->what, (long long)f->max);
 	if (f->hasher)
 		limg_hasher_update(f->hasher, p, len);
 	if ((rc = f->o->sink(p, len, f->o->payload)) != 0)
@@ -72,11 +88,11 @@ int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *dig
                              const limg_blob_fetch_opts *opts)
 {
 	limg_blob_fetch_opts o = LIMG_BLOB_FETCH_OPTS_INIT;
-	struct fetch f = { &o, NULL, size < 0 ? -1 : size, 0, 0, NULL };
+	struct fetch f = { &o, NULL, size < 0 ? -1 : size, 0, 0, 0, 0, NULL };
 	limg__http_resp resp;
 	limg__call call = { 0 };
 	char *path = NULL, *scope = NULL, *what = NULL;
-	int rc, algo = 0;
+	int rc, algo = 0, short_answers = 0;
 
 	if (!r)
 		return limg__error_invalid("registry");
@@ -94,6 +110,10 @@ int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *dig
 		return limg__digest_raise(rc, digest, strlen(digest));
 	if (f.expected >= 0 && o.offset >= f.expected)
 		return o.offset == f.expected ? 0 : limg__error_set(LIMG_EINVALID, "offset past the end of %s", digest);
+	f.max = r->o.max_blob_size;
+	if (f.expected > f.max)
+		return limg__error_set(LIMG_ETOOBIG, "blob %s of %s/%s is %lld bytes, over the %lld-byte blob limit", digest,
+		                       r->domain, repo, (long long)f.expected, (long long)f.max);
 	limg__http_resp_init(&resp);
 	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
 	    asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0) {
@@ -112,17 +132,27 @@ int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *dig
 	call.payload = &f;
 	call.max_body = 64 * 1024;
 	call.resume_from = &f.offset;
+	call.resume_end = f.expected;
+	if (r->o.operation_timeout_s > 0)
+		call.deadline_ms = limg__now_ms() + r->o.operation_timeout_s * 1000;
 	for (;;) {
 		rc = limg__registry_call(r, &call, &resp);
-		if (rc < 0)
+		if (rc != 0)
 			goto out;
 		if (resp.status != 200 && resp.status != 206) {
 			rc = limg__registry_error(&resp, what);
 			goto out;
 		}
-		/* the body ended cleanly, but short: ask for the rest */
-		if (f.expected >= 0 && f.offset < f.expected && resp.delivered > 0)
+		/* the body ended cleanly, but short: ask for the rest (a registry that
+		 * keeps doing so is not one to follow forever) */
+		if (f.expected >= 0 && f.offset < f.expected && resp.delivered > 0) {
+			if (++short_answers > SHORT_ANSWERS_MAX) {
+				rc = limg__error_set(LIMG_EPROTOCOL, "%s: the registry ended the blob early %d times", what,
+				                     short_answers - 1);
+				goto out;
+			}
 			continue;
+		}
 		break;
 	}
 	if (f.expected >= 0 && f.offset != f.expected) {

@@ -81,11 +81,9 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 	call.scope = scope;
 	call.what = what;
 	call.max_body = LIMG_MANIFEST_SIZE_MAX;
-	if ((rc = limg__registry_call(r, &call, &resp)) < 0) {
-		if (rc == LIMG_ETOOBIG)
-			rc = limg__error_set(LIMG_ETOOBIG, "%s is over the %d-byte manifest limit", what, LIMG_MANIFEST_SIZE_MAX);
+	/* (an answer over the limit is named by what it answered: this manifest, or a token) */
+	if ((rc = limg__registry_call(r, &call, &resp)) < 0)
 		goto out;
-	}
 	if (resp.status != 200) {
 		/* HEAD answers carry no error body: GET once for the registry's own words */
 		if (head && !resp.body.size && resp.status >= 400) {

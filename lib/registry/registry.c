@@ -62,6 +62,10 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 		o.backoff_max_ms = 10000;
 	if (o.retry_after_max_s <= 0)
 		o.retry_after_max_s = 60;
+	if (o.request_timeout_s <= 0)
+		o.request_timeout_s = 300;
+	if (o.max_blob_size <= 0)
+		o.max_blob_size = LIMG_BLOB_SIZE_MAX_DEFAULT;
 	if (!(r = calloc(1, sizeof *r)))
 		return limg__error_oom();
 	pthread_mutex_init(&r->lock, NULL);
@@ -74,8 +78,14 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 		/* "http://host:port", "https://host:port" or "host:port" */
 		const char *m = o.mirror, *sep = strstr(m, "://");
 		r->host = strndup(sep ? sep + 3 : m, strcspn(sep ? sep + 3 : m, "/"));
-		if (sep && !strncmp(m, "http://", 7))
+		if (sep && !strncmp(m, "http://", 7)) {
+			if (o.insecure == 0) {
+				rc = limg__error_set(LIMG_EINVALID, "mirror %.200s is plain HTTP, but insecure registries are "
+				                                    "not allowed", m);
+				goto fail;
+			}
 			o.insecure = 1;
+		}
 	} else {
 		r->host = strdup(!strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io") ? "registry-1.docker.io"
 		                                                                                     : domain);
@@ -105,6 +115,7 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 	ho.connect_timeout_ms = o.connect_timeout_ms;
 	ho.low_speed_limit = 1;
 	ho.low_speed_time_s = o.low_speed_time_s;
+	ho.timeout_ms = o.request_timeout_s * 1000;
 	ho.cancel = o.cancel;
 	if ((rc = limg__http_new(&r->http, &ho)) < 0)
 		goto fail;

@@ -35,11 +35,13 @@ typedef struct {
 	void *payload;
 	size_t max_body;
 	int64_t *resume_from;     /* when set, retries ask for "bytes=<*resume_from>-" */
+	int64_t resume_end;       /* the expected size with resume_from (-1: unknown): once there, done */
+	int64_t deadline_ms;      /* CLOCK_MONOTONIC end of the whole call; 0: from operation_timeout_s */
 } limg__call;
 
 /* Runs a call: auth on 401 (once), retries on transport errors, 5xx and
  * 429 with backoff. 0 with the final answer in @resp (any status), or a
- * transport/auth error. */
+ * transport/auth error, or a callback's non-zero code (positive ones too). */
 int limg__registry_call(limg_registry *r, const limg__call *call, limg__http_resp *resp);
 
 /* Turns an unwanted answer into the error it means (registry JSON errors
@@ -48,6 +50,9 @@ int limg__registry_error(const limg__http_resp *resp, const char *what);
 
 /* Retry-After in seconds (delta or HTTP-date), or -1. */
 long limg__retry_after_seconds(const char *value);
+
+/* True when the registry is reached over plain HTTP (read under its lock). */
+bool limg__registry_plain_http(limg_registry *r);
 
 /* Checks a repository path and a tag-or-digest for use in a URL. */
 int limg__registry_check_name(const char *repository);

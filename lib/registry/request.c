@@ -148,12 +148,33 @@ static char *challenge_from_ping(limg_registry *r)
 	return challenge;
 }
 
+bool limg__registry_plain_http(limg_registry *r)
+{
+	bool plain;
+
+	pthread_mutex_lock(&r->lock);
+	plain = !strncmp(r->base, "http://", 7);
+	pthread_mutex_unlock(&r->lock);
+	return plain;
+}
+
+/* The operation's deadline passed: a timeout naming what timed out. */
+static int past_deadline(const limg__call *c, int64_t deadline)
+{
+	if (!deadline || limg__now_ms() < deadline)
+		return 0;
+	return limg__error_set(LIMG_ETIMEOUT, "%s: took longer than the operation timeout", c->what);
+}
+
 int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *resp)
 {
 	char *url = NULL, *auth = NULL, range[48];
 	bool answered_challenge = false;
 	int attempt = 0, rc;
 	int64_t progress = c->resume_from ? *c->resume_from : 0;
+	int64_t deadline = c->deadline_ms ? c->deadline_ms
+	                   : r->o.operation_timeout_s > 0 ? limg__now_ms() + r->o.operation_timeout_s * 1000
+	                                                  : 0;
 
 	if ((rc = settle(r)) < 0)
 		return rc;
@@ -164,8 +185,11 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 	for (;;) {
 		limg__http_req req = { 0 };
 
+		if ((rc = past_deadline(c, deadline)) < 0)
+			break;
 		req.method = c->method;
 		req.url = url;
+		req.what = c->what;
 		req.accept = c->accept;
 		req.authorization = auth;
 		req.sink = c->sink;
@@ -176,14 +200,32 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			snprintf(range, sizeof range, "bytes=%lld-", (long long)*c->resume_from);
 			req.range = range;
 		}
+		if (deadline) {
+			long left = (long)(deadline - limg__now_ms());
+			long per = r->o.request_timeout_s * 1000;
+			req.timeout_ms = left < per || per <= 0 ? (left > 0 ? left : 1) : per;
+		}
 		attempt++;
 		rc = limg__http_do(r->http, &req, resp);
+		if (rc > 0)
+			break; /* a callback said stop: its answer goes back as it is */
 		if (c->resume_from && *c->resume_from > progress) {
 			/* the budget is for failures in a row: bytes arrived, so start it over */
 			progress = *c->resume_from;
 			attempt = 1;
 		}
+		if (rc < 0 && c->resume_from && c->resume_end >= 0 && *c->resume_from >= c->resume_end &&
+		    (resp->status == 200 || resp->status == 206)) {
+			/* every byte arrived before the connection broke: nothing is left to ask for */
+			limg_error_clear();
+			rc = 0;
+			break;
+		}
 		if (rc < 0) {
+			if (rc == LIMG_ETIMEOUT && deadline && limg__now_ms() >= deadline) {
+				rc = past_deadline(c, deadline);
+				break;
+			}
 			if (retryable_error(rc) && attempt < r->o.max_attempts) {
 				limg__log(r->ctx, LIMG_LOG_INFO, "%s: %s; retrying (%d/%d)", c->what,
 				          limg_error_message(limg_error_last()), attempt + 1, r->o.max_attempts);
@@ -199,7 +241,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			answered_challenge = true;
 			if (auth)
 				limg__auth_forget(r->auth, c->scope);
-			rc = limg__auth_answer(r->auth, r->http, challenge, c->scope, &fresh);
+			rc = limg__auth_answer(r->auth, r->http, challenge, c->scope, limg__registry_plain_http(r), &fresh);
 			free(challenge);
 			if (rc != 0)
 				break;

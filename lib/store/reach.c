@@ -129,10 +129,13 @@ static void release(struct reach *r)
 	free(r->queue);
 }
 
-static int root(struct reach *r, const char *digest, const char *label, const char *index_label)
+static int root(struct reach *r, const char *digest, const char *name, const char *index_label)
 {
+	char label[300];
 	int added;
 
+	/* a ref.name of another tool's index.json: printable only */
+	limg__sanitize(label, sizeof label, name, strlen(name));
 	if (!digest || !valid_digest(digest))
 		return report(r, index_label, LIMG_ECORRUPT, "%s: entry %s has no valid digest", index_label, label);
 	if ((added = limg__strset_add(r->reached, digest)) < 0)

@@ -302,9 +302,11 @@ static int do_forget(limg__index *ix, void *payload)
 	bool found = false;
 
 	for (size_t i = 0; i < ix->count; i++)
-		if (digest_is(&ix->entries[i], digest) && limg__entry_ref(&ix->entries[i]))
-			return limg__error_set(LIMG_EINVALID, "image %s is still tagged %s", digest,
-			                       limg__entry_ref(&ix->entries[i]));
+		if (digest_is(&ix->entries[i], digest) && limg__entry_ref(&ix->entries[i])) {
+			char tag[300];
+			limg__sanitize(tag, sizeof tag, limg__entry_ref(&ix->entries[i]), strlen(limg__entry_ref(&ix->entries[i])));
+			return limg__error_set(LIMG_EINVALID, "image %s is still tagged %s", digest, tag);
+		}
 	for (size_t i = ix->count; i-- > 0;)
 		if (digest_is(&ix->entries[i], digest)) {
 			limg__index_remove(ix, i);
