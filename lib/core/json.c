@@ -153,6 +153,29 @@ static int known_index(const char *key, size_t n)
 	return -1;
 }
 
+bool limg__json_key_is(const char *key, const char *name)
+{
+	const unsigned char *k = (const unsigned char *)key;
+
+	for (; *name; name++) {
+		unsigned char want = (unsigned char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name);
+		if (k[0] == 0xE2 && k[1] == 0x84 && k[2] == 0xAA) {
+			if (want != 'k')
+				return false;
+			k += 3;
+		} else if (k[0] == 0xC5 && k[1] == 0xBF) {
+			if (want != 's')
+				return false;
+			k += 2;
+		} else {
+			if ((k[0] >= 'A' && k[0] <= 'Z' ? k[0] + 32 : k[0]) != want)
+				return false;
+			k++;
+		}
+	}
+	return *k == 0;
+}
+
 static int add_key(limg__json *j, const char *key, size_t n)
 {
 	struct object_header *h = header(j);

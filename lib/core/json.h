@@ -70,6 +70,10 @@ int limg__json_skip(limg__json *j, const char **start, size_t *len);
 /* Only whitespace may remain. */
 int limg__json_finish(limg__json *j);
 
+/* True when @key is @name as Go's decoder matches struct fields: ASCII case
+ * folded, and the Kelvin sign and long s read as k and s. */
+bool limg__json_key_is(const char *key, const char *name);
+
 /* Sets j->why (the first problem wins) and returns -1. */
 int limg__json_fail(limg__json *j, const char *what);
 

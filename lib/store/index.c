@@ -31,26 +31,20 @@ static int add_extra(limg_buf *extra, const char *name, size_t name_len, const c
 	return 0;
 }
 
-/* "annotations": an object of strings, else kept as it is. */
-static int read_annotations(limg__json *j, limg__index *ix, limg__index_entry *e, limg_buf *key, limg_buf *val,
-                            bool *odd)
+/* "annotations": an object of strings (the OCI spec, and Go's map[string]string). */
+static int read_annotations(limg__json *j, limg__index *ix, limg__index_entry *e, limg_buf *key, limg_buf *val)
 {
 	limg__annotation *list = NULL;
 	size_t n = 0, cap = 0;
 	int more;
 
-	*odd = false;
 	if (limg__json_begin_object(j) < 0)
 		return -1;
 	while ((more = limg__json_next_key(j, key)) == 1) {
-		if (limg__json_peek(j) != LIMG_JSON_STRING) {
-			*odd = true; /* not ours to interpret: the caller keeps the raw text */
-			if (limg__json_skip(j, NULL, NULL) < 0)
-				break;
-			continue;
-		}
+		if (limg__json_peek(j) != LIMG_JSON_STRING)
+			return limg__json_fail(j, "an annotation is not a string");
 		if (limg__json_string(j, val) < 0)
-			break;
+			return -1;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
 			limg__annotation *grown = limg__arena_alloc(&ix->arena, ncap * sizeof *grown);
@@ -73,22 +67,25 @@ static int read_annotations(limg__json *j, limg__index *ix, limg__index_entry *e
 	return 0;
 }
 
-/* A JSON number that is a non-negative integer within int64. */
-static bool size_of(const char *raw, size_t len, int64_t *out)
+static int read_string_field(limg__json *j, limg__index *ix, char **field, limg_buf *val, const char *name)
 {
-	int64_t v = 0;
+	char why[64];
 
-	if (!len || len > 18)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (raw[i] < '0' || raw[i] > '9')
-			return false;
-		v = v * 10 + (raw[i] - '0');
+	if (limg__json_peek(j) != LIMG_JSON_STRING) {
+		snprintf(why, sizeof why, "%s is not a string", name);
+		return limg__json_fail(j, why);
 	}
-	*out = v;
-	return true;
+	if (limg__json_string(j, val) < 0)
+		return -1;
+	if (!(*field = arena_copy(ix, val->ptr, val->size)))
+		return limg__json_fail(j, "out of memory");
+	return 0;
 }
 
+/* One descriptor. Our members are matched as Go matches struct fields (so
+ * that an unknown member kept as it is can never collide with one we
+ * write), with the types Go's decoder demands; every other member is kept
+ * as its JSON text. */
 static int read_entry(limg__json *j, limg__index *ix, limg__index_entry *e, limg_buf *key, limg_buf *val,
                       limg_buf *extra)
 {
@@ -100,41 +97,23 @@ static int read_entry(limg__json *j, limg__index *ix, limg__index_entry *e, limg
 	if (limg__json_begin_object(j) < 0)
 		return -1;
 	while ((more = limg__json_next_key(j, key)) == 1) {
-		enum limg__json_type t = limg__json_peek(j);
-		bool keep_raw = false;
-		if ((!strcmp(key->ptr, "mediaType") || !strcmp(key->ptr, "digest")) && t == LIMG_JSON_STRING) {
-			char **field = key->ptr[0] == 'm' ? &e->media_type : &e->digest;
-			if (limg__json_string(j, val) < 0)
+		if (limg__json_key_is(key->ptr, "mediaType")) {
+			if (read_string_field(j, ix, &e->media_type, val, "mediaType") < 0)
 				return -1;
-			if (!(*field = arena_copy(ix, val->ptr, val->size)))
-				return limg__json_fail(j, "out of memory");
-		} else if (!strcmp(key->ptr, "size") && t == LIMG_JSON_NUMBER) {
-			const char *raw;
-			size_t len;
-			if (limg__json_skip(j, &raw, &len) < 0)
+		} else if (limg__json_key_is(key->ptr, "digest")) {
+			if (read_string_field(j, ix, &e->digest, val, "digest") < 0)
 				return -1;
-			/* a fraction or a huge number is kept as written, unusable as a size */
-			if (!size_of(raw, len, &e->size) &&
-			    add_extra(extra, "size", 4, raw, len) < 0)
-				return limg__json_fail(j, "out of memory");
-			continue;
-		} else if (!strcmp(key->ptr, "annotations") && t == LIMG_JSON_OBJECT) {
-			bool odd;
-			const char *from = j->p;
-			if (read_annotations(j, ix, e, key, val, &odd) < 0)
+		} else if (limg__json_key_is(key->ptr, "size")) {
+			if (limg__json_int64(j, &e->size) < 0)
 				return -1;
-			if (odd) {
-				/* values that are not strings: keep the object as it was */
-				e->ann = NULL;
-				e->nann = 0;
-				if (add_extra(extra, "annotations", 11, from, (size_t)(j->p - from)) < 0)
-					return limg__json_fail(j, "out of memory");
-			}
-			continue;
+			if (e->size < 0)
+				return limg__json_fail(j, "a negative size");
+		} else if (limg__json_key_is(key->ptr, "annotations")) {
+			if (limg__json_peek(j) != LIMG_JSON_OBJECT)
+				return limg__json_fail(j, "annotations is not an object");
+			if (read_annotations(j, ix, e, key, val) < 0)
+				return -1;
 		} else {
-			keep_raw = true;
-		}
-		if (keep_raw) {
 			const char *raw;
 			size_t len;
 			/* the key buffer is reused by skip: keep the name first */
@@ -176,7 +155,7 @@ static int parse(limg__index *ix, limg__json *j)
 	if (limg__json_begin_object(j) < 0)
 		goto out;
 	while ((more = limg__json_next_key(j, &key)) == 1) {
-		if (!strcmp(key.ptr, "manifests")) {
+		if (limg__json_key_is(key.ptr, "manifests")) {
 			if (limg__json_begin_array(j) < 0)
 				goto out;
 			have_manifests = true;
@@ -191,11 +170,11 @@ static int parse(limg__index *ix, limg__json *j)
 			}
 			if (more < 0)
 				goto out;
-		} else if (!strcmp(key.ptr, "schemaVersion")) {
+		} else if (limg__json_key_is(key.ptr, "schemaVersion")) {
 			int64_t v = 0;
 			if (limg__json_int64(j, &v) < 0 || v != 2)
 				bad_version = true;
-		} else if (!strcmp(key.ptr, "mediaType")) {
+		} else if (limg__json_key_is(key.ptr, "mediaType")) {
 			if (limg__json_peek(j) != LIMG_JSON_STRING || limg__json_string(j, &val) < 0 ||
 			    strcmp(val.ptr, "application/vnd.oci.image.index.v1+json") != 0)
 				bad_version = true;
@@ -403,21 +382,6 @@ void limg__index_remove(limg__index *ix, size_t i)
 		return;
 	memmove(&ix->entries[i], &ix->entries[i + 1], (ix->count - i - 1) * sizeof *ix->entries);
 	ix->count--;
-}
-
-int limg__index_copy_annotations(limg__index *ix, limg__index_entry *to, const limg__index_entry *from,
-                                 const char *prefix, const char *except)
-{
-	size_t n = strlen(prefix);
-	int rc;
-
-	for (size_t i = 0; from && i < from->nann; i++) {
-		if (strncmp(from->ann[i].key, prefix, n) != 0 || (except && !strcmp(from->ann[i].key, except)))
-			continue;
-		if ((rc = limg__index_set_annotation(ix, to, from->ann[i].key, from->ann[i].value)) < 0)
-			return rc;
-	}
-	return 0;
 }
 
 bool limg__index_entry_usable(const limg__index_entry *e)

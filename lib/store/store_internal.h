@@ -114,9 +114,6 @@ int limg__index_set_annotation(limg__index *ix, limg__index_entry *e, const char
 int limg__index_append(limg__index *ix, const char *media_type, const char *digest, int64_t size,
                        limg__index_entry **out);
 void limg__index_remove(limg__index *ix, size_t i);
-/* Copies annotations of @from whose key starts with @prefix onto @to. */
-int limg__index_copy_annotations(limg__index *ix, limg__index_entry *to, const limg__index_entry *from,
-                                 const char *prefix, const char *except);
 /* An entry with media type, valid digest and size: one the store can act on. */
 bool limg__index_entry_usable(const limg__index_entry *e);
 

@@ -90,7 +90,9 @@ static int describe(limg_store *s, const char *digest, char **media_type, int64_
 	return rc;
 }
 
-/* A new entry; cache annotations are copied from @like (same image) if given. */
+/* A new entry. From @like (an entry of the same image) it takes what describes the image, not the
+ * tag: other members (platform, ...) and annotations but its ref.name (and, when tagged, the
+ * repository an untagged image remembered). */
 static int new_entry(limg__index *ix, limg__index_entry **out, const char *media_type, const char *digest,
                      int64_t size, const char *reference, const limg__index_entry *like)
 {
@@ -102,9 +104,16 @@ static int new_entry(limg__index *ix, limg__index_entry **out, const char *media
 		copy = *like;
 	if ((rc = limg__index_append(ix, media_type, digest, size, &e)) < 0)
 		return rc;
-	if (like && (rc = limg__index_copy_annotations(ix, e, &copy, LIMG_CACHE_PREFIX,
-	                                               reference ? LIMG_REPOSITORY_KEY : NULL)) < 0)
-		return rc;
+	if (like) {
+		e->extra = copy.extra; /* arena strings: shared, never freed alone */
+		for (size_t i = 0; i < copy.nann; i++) {
+			const char *k = copy.ann[i].key;
+			if (!strcmp(k, LIMG_REF_NAME_KEY) || (reference && !strcmp(k, LIMG_REPOSITORY_KEY)))
+				continue;
+			if ((rc = limg__index_set_annotation(ix, e, k, copy.ann[i].value)) < 0)
+				return rc;
+		}
+	}
 	if (reference && (rc = limg__index_set_annotation(ix, e, LIMG_REF_NAME_KEY, reference)) < 0)
 		return rc;
 	*out = e;

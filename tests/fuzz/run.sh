@@ -10,7 +10,7 @@ out=${LIMG_FUZZ_BUILD:-$src/build-fuzz}
 mkdir -p "$out"
 libsrc=$(find "$src/lib" -name '*.c' | sort)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -std=c11"
-for target in reference digest challenge manifest; do
+for target in reference digest challenge manifest json; do
   "$cc" $flags -I"$src/include" -I"$src/lib" $libsrc "$src/tests/fuzz/fuzz_$target.c" \
     -lmbedcrypto -lcjson -lz -lcurl -o "$out/fuzz_$target"
   work=$(mktemp -d)

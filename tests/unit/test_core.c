@@ -11,6 +11,7 @@
 
 #include "libimage/libimage.h"
 #include "core/core.h"
+#include "core/json.h"
 
 static void test_version(void **state)
 {
@@ -237,6 +238,97 @@ static void test_buf(void **state)
 	limg_buf_dispose(NULL);
 }
 
+/* The strict JSON reader: what it accepts, what it refuses, and why. */
+static void test_json_strictness(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *why; /* NULL: accepted */
+	} cases[] = {
+		{ "{\"a\":[1,-2,3.5e-1,true,false,null,\"x\"],\"b\":{\"c\":{}}}", NULL },
+		{ " {\"k\":\"\\u00e9\\ud83d\\ude00\\n\\/\"} ", NULL },
+		{ "{\"labels\":{\"version\":\"1\",\"VERSION\":\"2\"}}", NULL }, /* not a field name */
+		{ "{\"a\":1,\"a\":2}", "duplicate key" },
+		{ "{\"b\":1,\"a\":{\"x\":1},\"b\":2}", "duplicate key" },
+		{ "{\"layers\":[],\"LAYERS\":[]}", "duplicate key (as Go reads keys)" },
+		{ "{\"mediaType\":\"a\",\"MediaType\":\"b\"}", "duplicate key (as Go reads keys)" },
+		{ "{\"\xe2\x84\xaaind\":1,\"kind\":2}", NULL }, /* Kelvin sign: "kind" is not a field name */
+		{ "{\"\xc5\xbf" "ize\":1,\"size\":2}", "duplicate key (as Go reads keys)" },
+		{ "{\"a\":\"x\\u0000y\"}", "\\u0000" },
+		{ "{\"a\":\"\\ud800\"}", "unpaired surrogate" },
+		{ "{\"a\":\"\\udc00\"}", "unpaired surrogate" },
+		{ "{\"a\":\"\xff\"}", "invalid UTF-8" },
+		{ "{\"a\":\"\xc0\xaf\"}", "invalid UTF-8" },           /* overlong */
+		{ "{\"a\":\"\xed\xa0\x80\"}", "invalid UTF-8" },       /* a surrogate, encoded */
+		{ "{\"a\":\"tab\there\"}", "control character" },
+		{ "[1,2,]", "trailing comma" },
+		{ "{\"a\":01}", "expected \",\" or \"}\"" }, /* a leading zero */
+		{ "{\"a\":1} {}", "text after the document" },
+		{ "{\"a\":tru}", "bad literal" },
+		{ "", "unexpected end" },
+	};
+	char why[200], deep[300];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = limg__json_check(cases[i].text, strlen(cases[i].text), why, sizeof why);
+		if (!cases[i].why) {
+			if (rc != 0)
+				fail_msg("case %zu refused: %s", i, why);
+		} else if (rc == 0 || !strstr(why, cases[i].why)) {
+			fail_msg("case %zu: expected \"%s\", got %s", i, cases[i].why, rc ? why : "accepted");
+		}
+	}
+	/* nesting: 64 levels are fine, 65 are not */
+	memset(deep, '[', 64);
+	memset(deep + 64, ']', 64);
+	assert_int_equal(limg__json_check(deep, 128, why, sizeof why), 0);
+	memset(deep, '[', 65);
+	memset(deep + 65, ']', 65);
+	assert_int_equal(limg__json_check(deep, 130, why, sizeof why), -1);
+	assert_non_null(strstr(why, "nested too deeply"));
+}
+
+static void test_json_reading(void **state)
+{
+	const char *text = "{\"n\":9223372036854775807,\"m\":-9223372036854775808,\"big\":9223372036854775808,"
+	                   "\"f\":1.5,\"s\":\"a\\\"b\"}";
+	limg_buf key = LIMG_BUF_INIT, str = LIMG_BUF_INIT, out = LIMG_BUF_INIT;
+	limg__json j;
+	int64_t v;
+
+	limg__json_init(&j, text, strlen(text));
+	assert_int_equal(limg__json_begin_object(&j), 0);
+	assert_int_equal(limg__json_next_key(&j, &key), 1);
+	assert_string_equal(key.ptr, "n");
+	assert_int_equal(limg__json_int64(&j, &v), 0);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(limg__json_next_key(&j, &key), 1);
+	assert_int_equal(limg__json_int64(&j, &v), 0);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(limg__json_next_key(&j, &key), 1);
+	assert_int_equal(limg__json_int64(&j, &v), -1);
+	assert_non_null(strstr(j.why, "out of range"));
+	limg__json_dispose(&j);
+
+	limg__json_init(&j, "{\"f\":1.5}", 9);
+	assert_int_equal(limg__json_begin_object(&j), 0);
+	assert_int_equal(limg__json_next_key(&j, &key), 1);
+	assert_int_equal(limg__json_int64(&j, &v), -1); /* Go's int64 fields take no fractions */
+	limg__json_dispose(&j);
+
+	/* written back, a string reads the same */
+	assert_int_equal(limg__json_put_string(&out, "q\"\\\n\x01\xc3\xa9", 7), 0);
+	limg__json_init(&j, out.ptr, out.size);
+	assert_int_equal(limg__json_string(&j, &str), 0);
+	assert_int_equal(limg__json_finish(&j), 0);
+	assert_string_equal(str.ptr, "q\"\\\n\x01\xc3\xa9");
+	limg__json_dispose(&j);
+	limg_buf_dispose(&key);
+	limg_buf_dispose(&str);
+	limg_buf_dispose(&out);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_context_defaults_and_log),
 		cmocka_unit_test(test_context_opts_versioning),
 		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_json_strictness),
+		cmocka_unit_test(test_json_reading),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
