@@ -497,6 +497,25 @@ static CURLcode perform(limg__http *h, struct conn *c, bool *cancelled)
 	return result;
 }
 
+/* @location resolved against @base (a Location may be relative), as a
+ * new string; NULL when it is no http(s) URL. */
+static char *resolve(const char *base, const char *location)
+{
+	CURLU *u = curl_url();
+	char *out = NULL, *scheme = NULL, *copy = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, location, CURLU_URLENCODE) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")) &&
+	    curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		copy = strdup(out);
+	curl_free(out);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return copy;
+}
+
 static bool is_redirect(long status)
 {
 	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -561,7 +580,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: more than %d redirects", method, where, MAX_REDIRECTS);
 			break;
 		}
-		curl_easy_getinfo(c.easy, CURLINFO_REDIRECT_URL, &next);
+		next = resolve(url, resp->location);
 		if (!next) {
 			redact(where, sizeof where, req->url);
 			rc = limg__error_set(LIMG_EPROTOCOL, "%s %s: redirect without a usable Location", method, where);
@@ -572,6 +591,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			redact(where, sizeof where, req->url);
 			redact(to, sizeof to, next);
 			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: refusing a redirect from https to %s", method, where, to);
+			free(next);
 			break;
 		}
 		if (with_body && req->source) {
@@ -579,6 +599,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			redact(where, sizeof where, req->url);
 			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: redirected, and the body cannot be sent again", method,
 			                     where);
+			free(next);
 			break;
 		}
 		/* 303, and 301/302 after a POST, continue as GET (RFC 9110 15.4) */
@@ -587,10 +608,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			with_body = false;
 		}
 		free(url);
-		if (!(url = strdup(next))) {
-			rc = limg__error_oom();
-			break;
-		}
+		url = next;
 		resp->redirected = true;
 	}
 	give_conn(h, &c);

@@ -338,6 +338,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		goto out;
 	}
 
+	if ((rc = check_sizes(p, image)) < 0)
+		goto out;
 	/* config: small, fetched first, for the diff_ids */
 	config_digest = limg_descriptor_digest(limg_manifest_config(image));
 	if ((rc = small_blob(p, &config_body, config_digest, limg_descriptor_size(limg_manifest_config(image)),
@@ -350,8 +352,6 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		goto out;
 	}
 	n = limg_manifest_count(image);
-	if ((rc = check_sizes(p, image)) < 0)
-		goto out;
 	if (p->o.verify_diff_ids && limg_image_config_diff_id_count(config) != n) {
 		rc = limg__error_set(LIMG_EMANIFEST, "image %s has %zu layers, but its config lists %zu diff_ids",
 		                     img->manifest_digest, n, limg_image_config_diff_id_count(config));

@@ -7,8 +7,9 @@ import stat
 import tempfile
 import unittest
 
-from fixtures import images, registry
-from tool import ENV, Failed, registry_tool
+from fixtures import hostile, images, registry
+from fixtures.hostile import answer
+from tool import ENV, Failed, example, registry_tool
 
 SECRET = "s3cret-Passw0rd"
 
@@ -223,6 +224,87 @@ class Tokens(unittest.TestCase):
         out = registry_tool("--config-dir", conf, "head", self.reg.host, "team/app", "v1")
         self.assertEqual(out.split()[0], self.img.manifest.digest)
         self.assertEqual(self.reg.token_server.requests[0][1]["grant_type"], ["refresh_token"])
+
+
+class TlsTokens(unittest.TestCase):
+    """A registry reached over HTTPS whose token realm is plain HTTP: its credentials stay home."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = registry.Registry(tls=True, token=True, users={"alice": SECRET}, anonymous_pull=False)
+        cls.reg.push("team/app", "v1", images.Image(images.sample_layers("tlstok")))
+        assert cls.reg.token_server.realm.startswith("http://")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.stop()
+
+    def test_basic_credentials_never_cross_plain_http(self):
+        for verify in ("--insecure=0", "--insecure=-1"):
+            self.reg.token_server.requests.clear()
+            with self.assertRaises(Failed) as e:
+                registry_tool(verify, "--ca", self.reg.ca.cert_path, "--user", "alice", "--password", SECRET, "head",
+                              self.reg.host, "team/app", "v1")
+            self.assertEqual(e.exception.code, "LIMG_EAUTH")
+            self.assertIn("plain HTTP", e.exception.error["message"])
+            self.assertEqual(self.reg.token_server.requests, [])  # nothing was sent at all
+
+
+class TlsVerify(unittest.TestCase):
+    """--tls-verify=true (insecure = 0) is verified HTTPS only, loopback included."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = registry.Registry()
+        cls.reg.push("team/plain", "v1", images.Image(images.sample_layers("plain")))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.stop()
+
+    def test_library_refuses_plain_http(self):
+        self.assertEqual(registry_tool("ping", self.reg.host).strip(), "http://" + self.reg.host)
+        with self.assertRaises(Failed) as e:
+            registry_tool("--insecure=0", "ping", self.reg.host)
+        self.assertIn(e.exception.code, ("LIMG_ETLS", "LIMG_ENETWORK"))
+
+    def test_limg_pull_tls_verify_true(self):
+        store = tempfile.mkdtemp()
+        try:
+            p = example("limg-pull", "--tls-verify=true", "%s/team/plain:v1" % self.reg.host, store=store, check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertNotIn("Status:", p.stdout)
+            self.assertEqual(example("limg-pull", "%s/team/plain:v1" % self.reg.host, store=store).returncode, 0)
+        finally:
+            shutil.rmtree(store)
+
+
+class RedirectedRefresh(unittest.TestCase):
+    """The identity-token refresh POST carries the refresh token: a redirect to
+    another origin never receives it."""
+
+    def test_refresh_token_stays_with_its_origin(self):
+        reg, other = hostile.HostileRegistry(), hostile.HostileRegistry()
+        tmp = tempfile.mkdtemp()
+        try:
+            reg.route(r"^/v2/team/app/manifests/v1$",
+                      answer(401, b"", {"WWW-Authenticate": 'Bearer realm="%s/token",service="s"' % reg.url}))
+            reg.route(r"^/token", answer(307, b"", {"Location": "%s/steal" % other.url}))
+            other.route(r"^/steal", answer(200, b'{"token":"t"}'))
+            conf = os.path.join(tmp, "identity")
+            write_docker_config(conf, {"auths": {reg.host: {"identitytoken": "refresh-secret-xyz"}}})
+            with self.assertRaises(Failed):
+                registry_tool("--config-dir", conf, "head", reg.host, "team/app", "v1")
+            posted = [b for m, p, b in reg.bodies if p.startswith("/token")]
+            self.assertTrue(posted and b"refresh-secret-xyz" in posted[0])  # the origin got it
+            for method, path, body in other.bodies:
+                self.assertNotIn(b"refresh-secret-xyz", body)
+                self.assertNotIn("refresh-secret-xyz", path)
+                self.assertEqual(method, "GET")
+        finally:
+            reg.stop()
+            other.stop()
+            shutil.rmtree(tmp)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@
  *
  * OPTIONS: --insecure=N --tls-verify=N --ca FILE --certs-dir DIR --config-dir DIR
  *          --user U --password P --attempts N --backoff-ms N --retry-after-max N
- *          --low-speed-time N --offset N --no-verify
+ *          --low-speed-time N --offset N --no-verify --request-timeout S
+ *          --operation-timeout S --max-blob-size N
  *
  * Results go to stdout; a failure prints one JSON object to stderr
  * (code, message, http_status, registry_code, retry_after) and exits 1.
@@ -107,6 +108,12 @@ int main(int argc, char **argv)
 			opts.retry_after_max_s = atol(v);
 		else if (!strncmp(a, "--low-speed-time", 16))
 			opts.low_speed_time_s = atol(v);
+		else if (!strncmp(a, "--request-timeout", 17))
+			opts.request_timeout_s = atol(v);
+		else if (!strncmp(a, "--operation-timeout", 19))
+			opts.operation_timeout_s = atol(v);
+		else if (!strncmp(a, "--max-blob-size", 15))
+			opts.max_blob_size = atoll(v);
 		else if (!strncmp(a, "--offset", 8))
 			fetch.offset = atoll(v);
 		else if (!strcmp(a, "--no-verify")) {

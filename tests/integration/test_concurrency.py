@@ -1,0 +1,141 @@
+"""Many processes on one store, and operations stopped mid-way: leases keep
+a pull's blobs from a concurrent rmi, a callback or a close stops a pull
+cleanly, and what is left is always resumable and sound."""
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from fixtures import faultproxy, images, registry
+from tool import ENV, EXAMPLES, TOOLS, example
+
+reg = proxy = None
+IMAGES = 6
+
+
+def setUpModule():
+    global reg, proxy
+    reg = registry.Registry()
+    proxy = faultproxy.FaultProxy(reg.host)
+    # six images over one shared base layer (and a shared second one for half)
+    base = images.Layer({"bin/base": images.pseudo_random(300000, 1)})
+    mid = images.Layer({"lib/mid": images.pseudo_random(200000, 2)})
+    for i in range(IMAGES):
+        own = images.Layer({"app/%d" % i: images.pseudo_random(50000, 10 + i)})
+        layers = [base, mid, own] if i % 2 else [base, own]
+        reg.push("team/app%d" % i, "v1", images.Image(layers, created="2024-02-%02dT00:00:00Z" % (i + 1)))
+    big = images.Layer({"big.bin": images.pseudo_random(24 << 20, 99)}, level=1)
+    reg.push("team/big", "v1", images.Image([big]))
+
+
+def tearDownModule():
+    proxy.stop()
+    reg.stop()
+
+
+def run(*args, timeout=120):
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, env=ENV, timeout=timeout)
+
+
+def fsck(store):
+    return run(os.path.join(TOOLS, "limg-test-fsck"), store)
+
+
+class RmiBesidePulls(unittest.TestCase):
+    def test_no_broken_tags(self):
+        """Pullers and removers racing on images that share layers."""
+        store = tempfile.mkdtemp()
+        stop = time.monotonic() + 12
+        counts = {"pull": 0, "pull_failed": 0, "rmi": 0}
+        failures = []
+        lock = threading.Lock()
+
+        def puller(seed):
+            rnd = random.Random(seed)
+            while time.monotonic() < stop:
+                ref = "%s/team/app%d:v1" % (reg.host, rnd.randrange(IMAGES))
+                p = run(os.path.join(EXAMPLES, "limg-pull"), "-q", "--store", store, ref)
+                with lock:
+                    counts["pull"] += 1
+                    if p.returncode:
+                        counts["pull_failed"] += 1
+                        failures.append(p.stderr)
+
+        def remover(seed):
+            rnd = random.Random(seed)
+            while time.monotonic() < stop:
+                run(os.path.join(EXAMPLES, "limg-rmi"), "--store", store, "%s/team/app%d:v1" % (reg.host,
+                                                                                                 rnd.randrange(IMAGES)))
+                with lock:
+                    counts["rmi"] += 1
+
+        try:
+            threads = [threading.Thread(target=puller, args=(i,)) for i in range(4)]
+            threads += [threading.Thread(target=remover, args=(100 + i,)) for i in range(3)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(failures, [])
+            # every tag left points at a whole image
+            listing = example("limg-images", "--format", "json", store=store).stdout.splitlines()
+            broken = 0
+            for row in map(json.loads, listing):
+                ref = "%s:%s" % (row["Repository"], row["Tag"])
+                if example("limg-inspect", ref, store=store, check=False).returncode != 0:
+                    broken += 1
+            self.assertEqual(broken, 0)
+            p = fsck(store)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertGreater(counts["pull"], 20)
+            self.assertGreater(counts["rmi"], 20)
+            print("\n  %d pulls, %d rmi, %d tags left, 0 broken" % (counts["pull"], counts["rmi"], len(listing)))
+        finally:
+            shutil.rmtree(store)
+
+
+class Stopped(unittest.TestCase):
+    def setUp(self):
+        self.store = tempfile.mkdtemp()
+        proxy.clear()
+
+    def tearDown(self):
+        shutil.rmtree(self.store)
+
+    def test_progress_callback_stops_mid_download(self):
+        """A positive or negative answer stops the pull with that value; the
+        partial download resumes, and nothing is duplicated."""
+        proxy.add(r"/blobs/", "slow", times=-1, rate=8 << 20)
+        ref = "%s/team/big:v1" % proxy.host
+        for value in (1, 7, -42):
+            start = time.monotonic()
+            p = run(os.path.join(TOOLS, "limg-test-pull"), "--stop-after", 2 << 20, "--stop-value", value,
+                    self.store, ref)
+            self.assertEqual(p.stdout.split()[0], "rc=%d" % value, p.stderr)
+            self.assertLess(time.monotonic() - start, 5)  # promptly, not at the end of the blob
+            self.assertEqual(fsck(self.store).returncode, 0)
+        proxy.clear()
+        p = run(os.path.join(EXAMPLES, "limg-pull"), "--store", self.store, ref.replace(proxy.host, reg.host))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(fsck(self.store).returncode, 0)
+
+    def test_close_during_pull(self):
+        """Closing the store from another thread stops the pull; no crash."""
+        proxy.add(r"/blobs/", "slow", times=-1, rate=4 << 20)
+        p = run(os.path.join(TOOLS, "limg-test-pull"), "--close-after-ms", 500, self.store,
+                "%s/team/big:v1" % proxy.host)
+        self.assertEqual(p.stdout.split()[0], "rc=-7", p.stdout + p.stderr)  # LIMG_ECANCELLED
+        self.assertIn("store was closed", p.stderr)
+        proxy.clear()
+        p = run(os.path.join(EXAMPLES, "limg-pull"), "--store", self.store, "%s/team/big:v1" % reg.host)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(fsck(self.store).returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

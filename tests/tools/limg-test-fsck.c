@@ -1,0 +1,41 @@
+/*
+ * limg-test-fsck STORE [--gc]
+ *
+ * Test helper: runs limg_store_fsck (and with --gc, limg_store_gc first)
+ * and prints one line per problem. Exits 0 when the store is sound.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <libimage/libimage.h>
+
+static int print(const char *subject, int code, const char *message, void *payload)
+{
+	(void)payload;
+	printf("%s %s %s\n", limg_error_name(code), subject, message);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	limg_store_opts so = LIMG_STORE_OPTS_INIT;
+	limg_store *store;
+	int rc;
+
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--gc"))) {
+		fprintf(stderr, "usage: limg-test-fsck STORE [--gc]\n");
+		return 2;
+	}
+	so.create = 0;
+	if (limg_store_open(&store, NULL, argv[1], &so) < 0) {
+		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
+		return 1;
+	}
+	rc = argc == 3 ? limg_store_gc(store, NULL) : 0;
+	if (rc == 0)
+		rc = limg_store_fsck(store, NULL, print, NULL);
+	if (rc)
+		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
+	limg_store_close(store);
+	return rc ? 1 : 0;
+}
