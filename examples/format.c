@@ -55,9 +55,11 @@ void table_add(struct table *t, size_t ncols, const char *const *cells)
 	 * newline there must not forge a row, nor an escape drive the terminal */
 	for (size_t i = 0; i < ncols; i++) {
 		const char *c = cells[i] ? cells[i] : "";
-		size_t cap = strlen(c) * 4 + 1;
-		if ((row[i] = malloc(cap)))
-			format_printable(row[i], cap, c);
+		size_t cap = strlen(c) * 4 + 1; /* every byte escaped, at worst */
+		char small[1024], *tmp = cap <= sizeof small ? small : malloc(cap);
+		row[i] = tmp ? strdup(format_printable(tmp, cap, c)) : NULL;
+		if (tmp != small)
+			free(tmp);
 	}
 	if (t->nrows == t->cap) {
 		size_t n = t->cap ? t->cap * 2 : 16;

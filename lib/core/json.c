@@ -9,7 +9,8 @@
 /* Field names of manifests, indexes, descriptors and image configs. Go's
  * decoder matches struct fields case-insensitively (also folding U+212A
  * KELVIN SIGN to k and U+017F LONG S to s), so {"layers":..,"LAYERS":..}
- * would be read as its last member there and as its first by cJSON. */
+ * would be read as its last member there and as its first by cJSON.
+ * Sorted: looked up with bsearch. */
 static const char *const known_fields[] = {
 	"annotations", "architecture", "argsescaped", "artifacttype", "author", "cmd", "comment", "config",
 	"container", "container_config", "created", "created_by", "data", "diff_ids", "digest", "docker_version",
@@ -122,12 +123,20 @@ static struct object_header *header(limg__json *j)
 	return (struct object_header *)(void *)(j->keys.ptr + *header_slot(j));
 }
 
-/* The index of @key in known_fields after Go's case folding, or -1. */
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(a, *(const char *const *)b);
+}
+
+/* The index of @key in known_fields (sorted) after Go's case folding, or -1. */
 static int known_index(const char *key, size_t n)
 {
+	const char *const *hit;
 	char folded[32];
 	size_t o = 0;
 
+	if (n < 2 || n > 18) /* "os" .. "container_config" */
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)key[i];
 		if (o + 1 >= sizeof folded)
@@ -147,10 +156,8 @@ static int known_index(const char *key, size_t n)
 		}
 	}
 	folded[o] = '\0';
-	for (size_t i = 0; i < KNOWN_COUNT; i++)
-		if (!strcmp(folded, known_fields[i]))
-			return (int)i;
-	return -1;
+	hit = bsearch(folded, known_fields, KNOWN_COUNT, sizeof known_fields[0], compare_names);
+	return hit ? (int)(hit - known_fields) : -1;
 }
 
 bool limg__json_key_is(const char *key, const char *name)
@@ -213,7 +220,21 @@ static int close_object(limg__json *j)
 	size_t at = *header_slot(j), n = h->nkeys, prev = h->prev, unpadded = h->unpadded, *offs = NULL, o;
 	int rc = 0;
 
-	if (n > 1) {
+	if (n > 1 && n <= 8) {
+		/* the usual small object: comparing pairs beats sorting */
+		size_t small[8];
+		o = at + sizeof *h;
+		for (size_t i = 0; i < n; i++) {
+			size_t len;
+			small[i] = o;
+			memcpy(&len, j->keys.ptr + o, sizeof len);
+			o += sizeof len + len + 1;
+		}
+		for (size_t a = 1; a < n && !rc; a++)
+			for (size_t b = 0; b < a && !rc; b++)
+				if (!compare_keys(&small[a], &small[b], j->keys.ptr))
+					rc = limg__json_fail(j, "duplicate key");
+	} else if (n > 8) {
 		if (!(offs = malloc(n * sizeof *offs)))
 			return limg__json_fail(j, "out of memory");
 		o = at + sizeof *h;

@@ -83,7 +83,13 @@ int64_t limg__image_size(limg_store *s, const limg_manifest *image)
 	return total;
 }
 
-void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, limg__facts *f)
+static const char *keep(limg__arena *arena, const char *s)
+{
+	const char *copy = limg__arena_strndup(arena, s, strlen(s));
+	return copy ? copy : "";
+}
+
+void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, limg__arena *arena, limg__facts *f)
 {
 	const char *id = limg_tag_annotation(t, LIMG_CACHE_ID_KEY);
 	const char *created = limg_tag_annotation(t, LIMG_CACHE_CREATED_KEY);
@@ -93,19 +99,21 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	limg_image_config *config = NULL;
 	char image_digest[160];
 
-	snprintf(f->digest, sizeof f->digest, "%s", limg_tag_digest(t));
+	f->digest = limg_tag_digest(t);
 	f->learnt = false;
-	snprintf(f->id, sizeof f->id, "%s", id ? id : "");
-	snprintf(f->created, sizeof f->created, "%s", created ? created : "");
+	f->id = id ? id : "";
+	f->created = created ? created : "";
 	f->size = size ? strtoll(size, NULL, 10) : -1;
 	if (id && created && size)
 		return;
 	if (!(image = limg__stored_image_manifest(s, limg_tag_digest(t), platform, true, image_digest)))
 		goto out;
-	snprintf(f->id, sizeof f->id, "%s", limg_descriptor_digest(limg_manifest_config(image)));
+	f->digest = keep(arena, f->digest);
+	f->id = keep(arena, limg_descriptor_digest(limg_manifest_config(image)));
+	f->created = keep(arena, f->created);
 	if (limg_store_blob_read(&body, s, f->id, LIMG_MANIFEST_MAX) == 0 &&
 	    limg_image_config_parse(&config, body.ptr, body.size) == 0 && limg_image_config_created(config))
-		snprintf(f->created, sizeof f->created, "%s", limg_image_config_created(config));
+		f->created = keep(arena, limg_image_config_created(config));
 	if (f->size < 0)
 		f->size = limg__image_size(s, image);
 	f->learnt = true;

@@ -5,23 +5,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "libimage/manifest.h"
 
 #include "libimage/store.h"
 #include "libimage/tags.h"
 
+/* Small: a listing holds one per image, and may see hundreds of thousands. */
 typedef struct {
-	char digest[160];   /* the entry's manifest or index */
-	bool learnt;        /* worked out from the blobs: worth caching */
-	char id[160];      /* config digest, "" when unknown */
-	char created[64];  /* RFC 3339 as in the config, "" when unknown */
-	int64_t size;      /* uncompressed, -1 when unknown */
+	const char *digest;  /* the entry's manifest or index */
+	const char *id;      /* config digest, "" when unknown */
+	const char *created; /* RFC 3339 as in the config, "" when unknown */
+	int64_t size;        /* uncompressed, -1 when unknown */
+	bool learnt;         /* worked out from the blobs: worth caching */
 } limg__facts;
 
 /* Facts of the entry @t: its cached annotations, completed from the blobs
- * when missing (then out->learnt is set). Never fails: what cannot be known
- * stays unknown. */
-void limg__image_facts(limg_store *store, const limg_tag *t, const char *platform, limg__facts *out);
+ * when missing (then out->learnt is set). Strings are borrowed from @t
+ * while cached, and copied into @arena when learnt (so learnt facts outlive
+ * the tag iterator). Never fails: what cannot be known stays unknown. */
+void limg__image_facts(limg_store *store, const limg_tag *t, const char *platform, limg__arena *arena,
+                       limg__facts *out);
 
 /* Caches the learnt facts of @n images in index.json, in one edit; best
  * effort (a read-only store simply stays uncached). */

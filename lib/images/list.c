@@ -17,6 +17,7 @@ struct limg_image_entry {
 struct limg_image_iterator {
 	limg_image_entry *rows;
 	size_t count, next;
+	limg__arena strings; /* every string of every row */
 };
 
 int limg_images_list_opts_init(limg_images_list_opts *opts, size_t size)
@@ -26,23 +27,31 @@ int limg_images_list_opts_init(limg_images_list_opts *opts, size_t size)
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
-static char *dup_or_null(const char *s)
+/* A copy in the iterator's arena; NULL stays NULL. *@ok turns false when memory ran out. */
+static char *copy(limg_image_iterator *it, const char *s, bool *ok)
 {
-	return s ? strdup(s) : NULL;
+	char *c;
+
+	if (!s)
+		return NULL;
+	if (!(c = limg__arena_strndup(&it->strings, s, strlen(s))))
+		*ok = false;
+	return c;
 }
 
 /* Repository and tag, familiar, of a canonical tag reference. */
-static void split_reference(limg_image_entry *e, const char *reference, const char *repository)
+static void split_reference(limg_image_iterator *it, limg_image_entry *e, const char *reference,
+                            const char *repository, bool *ok)
 {
 	limg_reference *r = NULL;
 
 	if (reference && limg_reference_parse_normalized(&r, reference) == 0) {
-		e->repository = dup_or_null(limg_reference_familiar_name(r));
-		e->tag = dup_or_null(limg_reference_tag(r));
+		e->repository = copy(it, limg_reference_familiar_name(r), ok);
+		e->tag = copy(it, limg_reference_tag(r), ok);
 	} else if (repository && limg_reference_parse_normalized(&r, repository) == 0) {
-		e->repository = dup_or_null(limg_reference_familiar_name(r));
+		e->repository = copy(it, limg_reference_familiar_name(r), ok);
 	} else if (reference) {
-		e->repository = strdup(reference); /* another tool's name: show it as it is */
+		e->repository = copy(it, reference, ok); /* another tool's name: kept as it is */
 	}
 	limg_reference_free(r);
 	limg_error_clear();
@@ -93,7 +102,8 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	const limg_tag *t;
 	limg__facts *seen = NULL;
 	struct seen_index ix = { NULL, 0 };
-	size_t nseen = 0, ntags = 0;
+	limg__arena learnt = LIMG_ARENA_INIT;
+	size_t nseen = 0, ntags = 0, nlearnt = 0;
 	int rc;
 
 	if (!out)
@@ -118,31 +128,37 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 		rc = limg__error_oom();
 		goto fail;
 	}
+	it->strings.chunk_size = 1u << 20;
 	while (limg_tag_iterator_next(&t, tags) == 0) {
 		limg_image_entry *e;
 		const limg__facts *f;
 		size_t slot;
 		limg__facts *known = seen_find(&ix, seen, limg_tag_digest(t), &slot);
+		bool ok = true;
 
 		if (!known) {
 			known = &seen[nseen++];
-			limg__image_facts(store, t, o.platform, known);
+			limg__image_facts(store, t, o.platform, &learnt, known);
 			ix.slots[slot] = nseen;
 		}
 		f = known;
 		e = &it->rows[it->count++];
-		e->reference = dup_or_null(limg_tag_reference(t));
-		e->digest = strdup(limg_tag_digest(t));
-		e->id = f->id[0] ? strdup(f->id) : NULL;
+		e->reference = copy(it, limg_tag_reference(t), &ok);
+		e->digest = copy(it, limg_tag_digest(t), &ok);
+		e->id = f->id[0] ? copy(it, f->id, &ok) : NULL;
 		e->created = f->created[0] ? limg__parse_rfc3339(f->created) : -1;
 		e->size = f->size;
-		split_reference(e, limg_tag_reference(t), limg_tag_annotation(t, LIMG_REPOSITORY_KEY));
-		if (!e->digest) {
+		split_reference(it, e, limg_tag_reference(t), limg_tag_annotation(t, LIMG_REPOSITORY_KEY), &ok);
+		if (!ok) {
 			rc = limg__error_oom();
 			goto fail;
 		}
 	}
-	/* the listing's copy of index.json goes before the cache edit loads it again */
+	/* only what was learnt goes on: the listing's copy of index.json goes
+	 * before the cache edit loads it again */
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].learnt)
+			seen[nlearnt++] = seen[i];
 	limg_tag_iterator_free(tags);
 	tags = NULL;
 	free(ix.slots);
@@ -150,14 +166,16 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	if (it->count > 1)
 		qsort(it->rows, it->count, sizeof *it->rows, newest_first);
 	/* what had to be worked out from the blobs is kept for next time, in one write */
-	limg__cache_facts(store, seen, nseen);
+	limg__cache_facts(store, seen, nlearnt);
 	free(seen);
+	limg__arena_free(&learnt);
 	limg__store_leave(store);
 	*out = it;
 	return 0;
 fail:
 	free(seen);
 	free(ix.slots);
+	limg__arena_free(&learnt);
 	limg_tag_iterator_free(tags);
 	limg_image_iterator_free(it);
 	limg__store_leave(store);
@@ -180,13 +198,7 @@ void limg_image_iterator_free(limg_image_iterator *it)
 {
 	if (!it)
 		return;
-	for (size_t i = 0; i < it->count; i++) {
-		free(it->rows[i].reference);
-		free(it->rows[i].repository);
-		free(it->rows[i].tag);
-		free(it->rows[i].digest);
-		free(it->rows[i].id);
-	}
+	limg__arena_free(&it->strings);
 	free(it->rows);
 	free(it);
 }

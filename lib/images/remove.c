@@ -31,6 +31,7 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 {
 	limg_tags_list_opts to = LIMG_TAGS_LIST_OPTS_INIT;
 	limg_tag_iterator *it;
+	limg__arena arena = LIMG_ARENA_INIT;
 	const limg_tag *t;
 	size_t n = strlen(prefix);
 	int rc, found = 0;
@@ -40,11 +41,12 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 		return rc;
 	while (limg_tag_iterator_next(&t, it) == 0) {
 		limg__facts f;
-		limg__image_facts(s, t, NULL, &f);
-		if (strncmp(f.id + 7, prefix, n) != 0)
+		limg__image_facts(s, t, NULL, &arena, &f);
+		if (strlen(f.id) < 7 || strncmp(f.id + 7, prefix, n) != 0)
 			continue;
 		if (found && strcmp(id->ptr, f.id) != 0) {
 			limg_tag_iterator_free(it);
+			limg__arena_free(&arena);
 			return limg__error_set(LIMG_ECONFLICT, "image ID prefix %s is ambiguous", prefix);
 		}
 		if (!found && ((rc = limg_buf_set(digest, limg_tag_digest(t), strlen(limg_tag_digest(t)))) < 0 ||
@@ -53,6 +55,7 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 		found = 1;
 	}
 	limg_tag_iterator_free(it);
+	limg__arena_free(&arena);
 	if (rc < 0)
 		return rc;
 	return found ? 0 : limg__error_set(LIMG_ENOTFOUND, "No such image: %s", prefix);
@@ -181,9 +184,11 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 		to.untagged = 1;
 		if (limg_tag_iterator_new(&all, s, &to) == 0) {
 			if (limg_tag_iterator_next(&t, all) == 0) {
+				limg__arena arena = LIMG_ARENA_INIT;
 				limg__facts f;
-				limg__image_facts(s, t, NULL, &f);
+				limg__image_facts(s, t, NULL, &arena, &f);
 				limg_buf_set(&id, f.id[0] ? f.id : digest.ptr, strlen(f.id[0] ? f.id : digest.ptr));
+				limg__arena_free(&arena);
 			}
 			limg_tag_iterator_free(all);
 		}
