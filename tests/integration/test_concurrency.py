@@ -20,8 +20,11 @@ IMAGES = 6
 
 def setUpModule():
     global reg, proxy
+    # cleanups run even when the rest of the set-up fails
     reg = registry.Registry()
+    unittest.addModuleCleanup(reg.stop)
     proxy = faultproxy.FaultProxy(reg.host)
+    unittest.addModuleCleanup(proxy.stop)
     # six images over one shared base layer (and a shared second one for half)
     base = images.Layer({"bin/base": images.pseudo_random(300000, 1)})
     mid = images.Layer({"lib/mid": images.pseudo_random(200000, 2)})
@@ -31,11 +34,6 @@ def setUpModule():
         reg.push("team/app%d" % i, "v1", images.Image(layers, created="2024-02-%02dT00:00:00Z" % (i + 1)))
     big = images.Layer({"big.bin": images.pseudo_random(24 << 20, 99)}, level=1)
     reg.push("team/big", "v1", images.Image([big]))
-
-
-def tearDownModule():
-    proxy.stop()
-    reg.stop()
 
 
 def run(*args, timeout=120):

@@ -21,10 +21,7 @@ ESC = "\x1b"
 def setUpModule():
     global reg
     reg = hostile.HostileRegistry()
-
-
-def tearDownModule():
-    reg.stop()
+    unittest.addModuleCleanup(reg.stop)
 
 
 def test_pull(store, ref, *opts, timeout=60):

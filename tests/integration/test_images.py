@@ -14,7 +14,9 @@ OLD = NEW = None
 def setUpModule():
     global reg, store, OLD, NEW
     reg = registry.Registry()
+    unittest.addModuleCleanup(reg.stop)  # also when the rest of the set-up fails
     store = tempfile.mkdtemp()
+    unittest.addModuleCleanup(shutil.rmtree, store)
     OLD = images.Image(images.sample_layers("old"), created="2023-03-01T00:00:00Z", labels={"tier": "base"})
     NEW = images.Image(images.sample_layers("new", size=1500000), created="2025-06-01T00:00:00Z",
                        labels={"tier": "app", "team": "x"})
@@ -25,11 +27,6 @@ def setUpModule():
         example("limg-pull", "%s/%s" % (reg.host, ref), store=store)
     # moving team/new:v1 to OLD leaves NEW dangling, as a re-pulled tag does in docker
     example("limg-tag", "%s/team/old:v1" % reg.host, "%s/team/new:v1" % reg.host, store=store)
-
-
-def tearDownModule():
-    reg.stop()
-    shutil.rmtree(store)
 
 
 def rows(*args):

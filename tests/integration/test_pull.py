@@ -17,12 +17,9 @@ reg = proxy = None
 def setUpModule():
     global reg, proxy
     reg = registry.Registry(allow_urls=True)
+    unittest.addModuleCleanup(reg.stop)  # also when the rest of the set-up fails
     proxy = faultproxy.FaultProxy(reg.host)
-
-
-def tearDownModule():
-    proxy.stop()
-    reg.stop()
+    unittest.addModuleCleanup(proxy.stop)
 
 
 def blobs_in(store):

@@ -15,6 +15,7 @@ IMG = INDEX = BIG = None
 def setUpModule():
     global reg, proxy, IMG, INDEX, BIG
     reg = registry.Registry()
+    unittest.addModuleCleanup(reg.stop)  # also when the rest of the set-up fails
     IMG = images.Image(images.sample_layers("plain"))
     reg.push("library/sample", "v1", IMG)
     INDEX = images.Index([images.Image(images.sample_layers("amd"), arch="amd64", docker=True),
@@ -26,11 +27,7 @@ def setUpModule():
     for i in range(7):
         reg.push_manifest("library/sample", "t%d" % i, IMG.manifest)
     proxy = faultproxy.FaultProxy(reg.host)
-
-
-def tearDownModule():
-    proxy.stop()
-    reg.stop()
+    unittest.addModuleCleanup(proxy.stop)
 
 
 class Plain(unittest.TestCase):
@@ -236,16 +233,14 @@ class Redirects(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.reg = registry.Registry(token=True)
+        cls.addClassCleanup(cls.reg.stop)
         cls.img = images.Image(images.sample_layers("redir", size=200000))
         cls.reg.push("team/app", "v1", cls.img)
         cls.proxy = faultproxy.FaultProxy(cls.reg.host)
+        cls.addClassCleanup(cls.proxy.stop)
         cls.blobs = faultproxy.BlobHost({b.digest: b.data for b in cls.img.blobs()})
+        cls.addClassCleanup(cls.blobs.stop)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.blobs.stop()
-        cls.proxy.stop()
-        cls.reg.stop()
 
     def test_authorization_stays_home(self):
         layer = self.img.layers[1].blob

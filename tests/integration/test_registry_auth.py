@@ -24,13 +24,13 @@ class TlsBasic(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.reg = registry.Registry(tls=True, users={"bob": SECRET})
+        cls.addClassCleanup(cls.reg.stop)
         cls.img = images.Image(images.sample_layers("tls"))
         cls.reg.push("team/tls", "v1", cls.img)
         cls.tmp = tempfile.mkdtemp()
 
     @classmethod
     def tearDownClass(cls):
-        cls.reg.stop()
         shutil.rmtree(cls.tmp)
 
     def head(self, *opts):
@@ -99,13 +99,13 @@ class ClientCertificates(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.reg = registry.Registry(tls=True, client_certs=True)
+        cls.addClassCleanup(cls.reg.stop)
         cls.img = images.Image(images.sample_layers("mtls"))
         cls.reg.push("team/mtls", "v1", cls.img)
         cls.tmp = tempfile.mkdtemp()
 
     @classmethod
     def tearDownClass(cls):
-        cls.reg.stop()
         shutil.rmtree(cls.tmp)
 
     def certs_dir(self, with_client):
@@ -133,6 +133,7 @@ class Tokens(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.reg = registry.Registry(token=True, users={"alice": SECRET}, anonymous_pull=False)
+        cls.addClassCleanup(cls.reg.stop)
         cls.img = images.Image(images.sample_layers("tok"))
         cls.reg.push("team/app", "v1", cls.img)
         cls.tmp = tempfile.mkdtemp()
@@ -149,7 +150,6 @@ class Tokens(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.reg.stop()
         shutil.rmtree(cls.tmp)
 
     def setUp(self):
@@ -232,12 +232,10 @@ class TlsTokens(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.reg = registry.Registry(tls=True, token=True, users={"alice": SECRET}, anonymous_pull=False)
+        cls.addClassCleanup(cls.reg.stop)
         cls.reg.push("team/app", "v1", images.Image(images.sample_layers("tlstok")))
         assert cls.reg.token_server.realm.startswith("http://")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.reg.stop()
 
     def test_basic_credentials_never_cross_plain_http(self):
         for verify in ("--insecure=0", "--insecure=-1"):
@@ -256,11 +254,9 @@ class TlsVerify(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.reg = registry.Registry()
+        cls.addClassCleanup(cls.reg.stop)
         cls.reg.push("team/plain", "v1", images.Image(images.sample_layers("plain")))
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.reg.stop()
 
     def test_library_refuses_plain_http(self):
         self.assertEqual(registry_tool("ping", self.reg.host).strip(), "http://" + self.reg.host)

@@ -37,12 +37,10 @@ class PullAndList(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.reg = registry.Registry()
+        cls.addClassCleanup(cls.reg.stop)
         cls.img = images.Image(images.sample_layers("py"))
         cls.reg.push("team/py", "v1", cls.img)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.reg.stop()
 
     def setUp(self):
         self.dir = tempfile.mkdtemp()
