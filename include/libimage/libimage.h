@@ -18,5 +18,6 @@
 #include "registry.h"
 #include "pull.h"
 #include "images.h"
+#include "compress.h"
 
 #endif /* LIBIMAGE_H */

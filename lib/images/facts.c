@@ -13,7 +13,8 @@
 #include "libimage/manifest.h"
 #include "store/store_internal.h"
 #include "tags/tags_internal.h"
-#include "unpack.h"
+#include "diff_id.h"
+#include "libimage/compress.h"
 
 limg_manifest *limg__stored_image_manifest(limg_store *s, const char *digest, const char *platform, bool any_stored,
                                            char image_digest[160])
@@ -59,7 +60,7 @@ int64_t limg__image_size(limg_store *s, const limg_manifest *image)
 
 	for (size_t i = 0; i < limg_manifest_count(image); i++) {
 		const limg_descriptor *d = limg_manifest_get(image, i);
-		enum limg__compression kind = limg__compression_of(limg_descriptor_media_type(d));
+		int kind = limg_compression_of(limg_descriptor_media_type(d));
 		char diff_id[160];
 		int64_t size;
 
@@ -69,13 +70,13 @@ int64_t limg__image_size(limg_store *s, const limg_manifest *image)
 			total += size;
 			continue;
 		}
-		if (kind == LIMG_UNKNOWN) {
+		if (kind == LIMG_COMPRESSION_UNKNOWN) {
 			total += limg_descriptor_size(d); /* no way to unpack: count what is stored */
 			continue;
 		}
 		/* bounded as a pull is: a bomb must not make a listing spin */
-		if (limg__unpack_stored(s, limg_descriptor_digest(d), kind, NULL, LIMG_LAYER_SIZE_MAX_DEFAULT, diff_id,
-		                        &size) < 0)
+		if (limg__diff_id_of_stored(s, limg_descriptor_digest(d), kind, NULL, LIMG_LAYER_SIZE_MAX_DEFAULT, diff_id,
+		                            &size) < 0)
 			return -1;
 		limg__store_layer_info_put(s, limg_descriptor_digest(d), diff_id, size);
 		total += size;

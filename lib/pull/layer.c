@@ -1,27 +1,64 @@
 /*
- * One layer: streamed from the registry into a blob writer, unpacked on the
- * way (when asked to verify) to compute the uncompressed digest that the
- * config's rootfs.diff_ids names, and committed. A resumed download cannot
- * inflate from the middle, so its uncompressed digest is computed from the
- * committed blob afterwards.
+ * One layer: streamed from the registry into a blob writer, which hashes
+ * the compressed bytes as it writes them, while a digester inflates and
+ * hashes them on another core to check the config's diff_id. A resumed
+ * download feeds the digester the partial data the writer re-reads, so no
+ * blob is read back after it is committed.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "compress/compress_internal.h"
 #include "core/core.h"
-#include "images/unpack.h"
 #include "pull_internal.h"
 #include "store/store_internal.h"
+
+/* How many stages inflate and hash a layer of @size bytes: a thread is not
+ * worth it for a small one; a big one's inflate is split from its hashing,
+ * or it alone would be the critical path of the whole pull. */
+static int stages_for(int64_t size)
+{
+	static long cpus;
+
+	if (!cpus)
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 2 || size < (1 << 20))
+		return 1;
+	return size < (16 << 20) ? 2 : 3;
+}
 
 struct download {
 	struct pull *p;
 	struct layer_job *job;
 	limg_blob_writer *writer;
-	limg__unpack *u; /* NULL: not unpacking while downloading */
-	int unpack_rc;   /* unpacking failed: reported only if the digest checks out */
-	limg__error_copy unpack_error;
+	limg__digester *dg;  /* NULL: not verifying the diff_id */
+	int dg_rc;           /* the layer did not unpack: reported only if its digest checks out */
+	limg__error_copy dg_error;
 	int64_t done, total, last_report;
 };
+
+/* Feeds the digester; a bomb stops the download at once, bad bytes only
+ * after the digest check has had its say (it names them better). */
+static int digest_more(struct download *d, const void *data, size_t len)
+{
+	int rc;
+
+	if (!d->dg || d->dg_rc)
+		return 0;
+	if ((rc = limg__digester_feed(d->dg, data, len)) == 0)
+		return 0;
+	if (rc == LIMG_ETOOBIG)
+		return limg__error_prefix("layer %s", limg_descriptor_digest(d->job->desc));
+	d->dg_rc = rc;
+	limg__error_save(&d->dg_error);
+	return 0;
+}
+
+static int on_resumed(const void *data, size_t len, void *payload)
+{
+	return digest_more(payload, data, len);
+}
 
 static int on_bytes(const void *data, size_t len, void *payload)
 {
@@ -31,13 +68,8 @@ static int on_bytes(const void *data, size_t len, void *payload)
 
 	if (limg_cancel_requested(d->p->stop))
 		return limg__error_set(LIMG_ECANCELLED, "pull cancelled");
-	if ((rc = limg_blob_writer_write(d->writer, data, len)) < 0)
+	if ((rc = limg_blob_writer_write(d->writer, data, len)) < 0 || (rc = digest_more(d, data, len)) < 0)
 		return rc;
-	if (d->u && !d->unpack_rc && (rc = limg__unpack_feed(d->u, data, len, digest)) < 0) {
-		/* bad bytes are better named by the digest check at commit: go on */
-		d->unpack_rc = rc;
-		limg__error_save(&d->unpack_error);
-	}
 	d->done += (int64_t)len;
 	pthread_mutex_lock(&d->p->lock);
 	d->p->done += (int64_t)len;
@@ -53,13 +85,6 @@ static int on_bytes(const void *data, size_t len, void *payload)
 	return 0;
 }
 
-/* Remembers what unpacking learnt, so that listings never redo it. */
-static void remember(struct pull *p, struct layer_job *job, const char *diff_id, int64_t size)
-{
-	job->uncompressed = size;
-	limg__store_layer_info_put(p->store, limg_descriptor_digest(job->desc), diff_id, size);
-}
-
 static void add_done(struct pull *p, int64_t n)
 {
 	pthread_mutex_lock(&p->lock);
@@ -67,11 +92,28 @@ static void add_done(struct pull *p, int64_t n)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Checks the diff_id, and remembers what unpacking learnt so that listings never redo it. */
+static int check_diff_id(struct pull *p, struct layer_job *job, limg__digester *dg)
+{
+	const char *digest = limg_descriptor_digest(job->desc), *got;
+	int64_t size;
+	int rc;
+
+	if ((rc = limg__digester_finish(dg, &got, &size)) < 0)
+		return limg__error_prefix("layer %s", digest);
+	if (job->diff_id && strcmp(got, job->diff_id) != 0)
+		return limg__error_set(LIMG_EDIGEST_MISMATCH, "layer %s unpacks to %s, but the image config says %s", digest,
+		                       got, job->diff_id);
+	job->uncompressed = size;
+	limg__store_layer_info_put(p->store, digest, got, size);
+	return 0;
+}
+
 int limg__pull_layer(struct pull *p, struct layer_job *job)
 {
 	const char *digest = limg_descriptor_digest(job->desc);
 	int64_t size = limg_descriptor_size(job->desc);
-	enum limg__compression kind = limg__compression_of(limg_descriptor_media_type(job->desc));
+	int kind = limg_compression_of(limg_descriptor_media_type(job->desc));
 	struct download d = { p, job, NULL, NULL, 0, { 0 }, 0, size, 0 };
 	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
 	char diff_id[160];
@@ -84,26 +126,22 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	/* leased before it is looked for: a gc running now or later keeps it */
 	if ((rc = limg__lease_add(p->lease, digest)) < 0)
 		return rc;
-	rc = limg_blob_writer_open(&d.writer, p->store, digest, size);
+	/* unpacking costs CPU: only when asked to verify (mirrors skip it) */
+	if (kind != LIMG_COMPRESSION_UNKNOWN && p->o.verify_diff_ids &&
+	    (rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, stages_for(size))) < 0)
+		return rc;
+	rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d);
 	if (rc == LIMG_EEXISTS) {
 		add_done(p, size);
 		if (limg__store_layer_info_get(p->store, digest, diff_id, &known) == 0)
 			job->uncompressed = known;
-		return limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_EXISTS, size, size);
+		rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_EXISTS, size, size);
+		goto out;
 	}
-	if (rc < 0)
-		return rc;
+	if (rc != 0)
+		goto out;
 	d.done = limg_blob_writer_offset(d.writer);
 	add_done(p, d.done);
-	/* unpacking costs CPU: only when asked to verify (mirrors skip it) */
-	if (kind != LIMG_UNKNOWN && d.done == 0 && p->o.verify_diff_ids) {
-		if (!(d.u = malloc(sizeof *d.u))) {
-			rc = limg__error_oom();
-			goto out;
-		}
-		if ((rc = limg__unpack_init(d.u, kind, p->o.max_layer_size)) < 0)
-			goto out;
-	}
 	fo.offset = d.done;
 	fo.verify = 0; /* the writer checks size and digest when it commits */
 	fo.sink = on_bytes;
@@ -114,28 +152,17 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		goto out;
 	if ((rc = limg_blob_writer_commit(d.writer)) < 0)
 		goto out;
-	if (d.unpack_rc) {
-		rc = limg__error_restore(&d.unpack_error);
+	if (d.dg_rc) {
+		rc = limg__error_restore(&d.dg_error);
+		limg__error_prefix("layer %s", digest);
 		goto out;
 	}
-	if (d.u) {
-		const char *got;
-		if ((rc = limg__unpack_finish(d.u, digest, job->diff_id, &got)) < 0)
-			goto out;
-		remember(p, job, got, d.u->size);
-	} else if (kind != LIMG_UNKNOWN && p->o.verify_diff_ids) {
-		/* resumed: unpack what is now stored */
-		if ((rc = limg__unpack_stored(p->store, digest, kind, job->diff_id, p->o.max_layer_size, diff_id, &known)) < 0)
-			goto out;
-		remember(p, job, diff_id, known);
-	}
+	if (d.dg && (rc = check_diff_id(p, job, d.dg)) < 0)
+		goto out;
 	if ((rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_DOWNLOADED, d.done, size)) == 0)
 		rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_COMPLETE, d.done, size);
 out:
-	if (d.u) {
-		limg__unpack_free(d.u);
-		free(d.u);
-	}
+	limg__digester_free(d.dg);
 	limg_blob_writer_free(d.writer);
 	return rc;
 }

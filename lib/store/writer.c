@@ -43,7 +43,7 @@ struct limg_blob_writer {
 	void *resume_payload;
 };
 
-#define PENDING_MAX (512u * 1024)
+#define PENDING_MAX (256u * 1024)
 
 /* Re-hashes the bytes already on disk (never trusting them) and positions
  * the writer after them. */

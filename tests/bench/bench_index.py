@@ -56,7 +56,7 @@ def measure(cmd):
     took = time.perf_counter() - start
     if p.returncode:
         raise RuntimeError("%s failed: %s" % (cmd[0], p.stderr))
-    return took, int(p.stderr.strip().splitlines()[-1].split()[-1]) * 1024
+    return took, int(p.stderr.strip().splitlines()[-1].split()[1]) * 1024
 
 
 def main():

@@ -1,7 +1,8 @@
 /*
  * peak_rss COMMAND [ARGS...]: runs a command and prints its peak resident
- * set size in KiB on stderr (as "peak_rss_kib N"). A small C parent, so that
- * the child's high-water mark is its own, not inherited from a big parent.
+ * set size in KiB and its CPU time (user + system, its children included)
+ * on stderr, as "peak_rss_kib N cpu_s S". A small C parent, so that the
+ * child's high-water mark is its own, not inherited from a big parent.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -26,6 +27,15 @@ int main(int argc, char **argv)
 	}
 	if (wait4(pid, &status, 0, &ru) < 0)
 		return perror("wait4"), 1;
-	fprintf(stderr, "peak_rss_kib %ld\n", ru.ru_maxrss);
+	{
+		struct rusage kids;
+		double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+		             ru.ru_stime.tv_usec / 1e6;
+		/* what the command itself waited for (podman's helpers, say) */
+		if (getrusage(RUSAGE_CHILDREN, &kids) == 0)
+			cpu = (double)kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 + (double)kids.ru_stime.tv_sec +
+			      kids.ru_stime.tv_usec / 1e6;
+		fprintf(stderr, "peak_rss_kib %ld cpu_s %.3f\n", ru.ru_maxrss, cpu);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -22,6 +22,15 @@ def setUpModule():
     unittest.addModuleCleanup(proxy.stop)
 
 
+def _human(n):
+    """go-units HumanSize with 3 significant digits, as limg-images prints SIZE."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000:
+            return ("%.3g%s" % (n, unit))
+        n /= 1000.0
+    return "%.3gTB" % n
+
+
 def blobs_in(store):
     d = os.path.join(store, "blobs", "sha256")
     return set("sha256:" + f for f in os.listdir(d)) if os.path.isdir(d) else set()
@@ -58,6 +67,39 @@ class Pull(unittest.TestCase):
         rows = self.images().splitlines()
         self.assertEqual(rows[0].split(), ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"])
         self.assertEqual(rows[1].split()[:3], ["%s/library/out" % reg.host, "v1", img.config.digest[7:19]])
+
+    def test_zstd_and_plain_layers_are_verified(self):
+        """zstd layers have their diff_ids checked and their sizes known, as gzip ones."""
+        layers = [images.Layer({"z/data.bin": images.pseudo_random(300000, 21), "z/text": b"zstd " * 50000},
+                               images.OCI_LAYER_ZSTD),
+                  images.Layer({"p/plain.txt": b"plain tar\n" * 1000}, images.OCI_LAYER_TAR),
+                  images.Layer({"g/gz.txt": b"gzip\n" * 1000})]
+        img = images.Image(layers)
+        reg.push("team/zstd", "v1", img)
+        self.pull("team/zstd:v1")
+        row = self.images("--format", "json").splitlines()[0]
+        size = json.loads(row)["Size"]
+        self.assertEqual(size, _human(img.uncompressed_size))
+        facts = {}
+        for name in os.listdir(os.path.join(self.store, ".libimage", "layers")):
+            with open(os.path.join(self.store, ".libimage", "layers", name)) as f:
+                facts[name.replace("-", ":", 1)] = f.read().split()
+        for l in layers:
+            self.assertEqual(facts[l.blob.digest], [l.diff_id, str(l.uncompressed_size)])
+
+    def test_zstd_layer_with_a_wrong_diff_id_is_refused(self):
+        good = images.Layer({"z/data": b"right " * 20000}, images.OCI_LAYER_ZSTD)
+        other = images.Layer({"z/data": b"wrong " * 20000}, images.OCI_LAYER_ZSTD)
+        lie = images.Image([other])  # its config names the other layer's diff_id
+        lie.layers = [good]          # while the manifest serves this one
+        manifest = {"schemaVersion": 2, "mediaType": images.OCI_MANIFEST, "config": lie.config.descriptor(),
+                    "layers": [good.blob.descriptor()]}
+        lie.manifest = images.Blob(json.dumps(manifest).encode(), images.OCI_MANIFEST)
+        reg.push("team/zstdlie", "v1", lie)
+        p = self.pull("team/zstdlie:v1", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("unpacks to", p.stderr)
+        self.assertNotIn("zstdlie", self.images())
 
     def test_readme_quickstart(self):
         img = images.Image(images.sample_layers("quick"))
