@@ -107,6 +107,22 @@ static void on_interrupt(int sig)
 	limg_cancel_request(cancel); /* an atomic store: safe in a signal handler */
 }
 
+/* "--name N" or "--name=N" into *@value; 1 when it was that option. */
+static int numeric_option(char **argv, int argc, int *i, const char *name, int64_t *value)
+{
+	size_t n = strlen(name);
+
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
+		*value = strtoll(argv[*i] + n + 1, NULL, 10);
+		return 1;
+	}
+	if (!strcmp(argv[*i], name) && *i + 1 < argc) {
+		*value = strtoll(argv[++*i], NULL, 10);
+		return 1;
+	}
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: limg-pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n\n"
@@ -115,7 +131,11 @@ static void usage(FILE *out)
 	             "      --no-diff-ids    do not unpack layers to check them against the config\n"
 	             "                       (blob digests are still verified; for mirroring tools)\n"
 	             "      --registry-mirror URL  fetch docker.io images from this registry instead\n"
-	             "                       (default $LIBIMAGE_REGISTRY_MIRROR)\n");
+	             "                       (default $LIBIMAGE_REGISTRY_MIRROR)\n"
+	             "      --range-threshold BYTES  fetch blobs this big as parallel Range requests\n"
+	             "                       (default 16 MiB; -1: never)\n"
+	             "      --range-chunk BYTES   bytes per Range request (default 8 MiB)\n"
+	             "      --range-parallel N    Range requests at once for one blob (default 4)\n");
 }
 
 int main(int argc, char **argv)
@@ -144,6 +164,11 @@ int main(int argc, char **argv)
 			opts.concurrency = atoi(argv[i] + 27);
 		else if (!strcmp(argv[i], "--max-concurrent-downloads") && i + 1 < argc)
 			opts.concurrency = atoi(argv[++i]);
+		else if (numeric_option(argv, argc, &i, "--range-threshold", &opts.range_threshold) ||
+		         numeric_option(argv, argc, &i, "--range-chunk", &opts.range_chunk))
+			;
+		else if (!strcmp(argv[i], "--range-parallel") && i + 1 < argc)
+			opts.range_parallel = atoi(argv[++i]);
 		else if (!strncmp(argv[i], "--registry-mirror=", 18))
 			opts.docker_hub_mirror = argv[i] + 18;
 		else if (!strcmp(argv[i], "--registry-mirror") && i + 1 < argc)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine and runs every test:
 # build, unit and conformance tests, valgrind, header/symbol/ABI/install
-# gates, the whole suite again under ASan+UBSan, and a short fuzz run.
+# gates, the whole suite again under ASan+UBSan and under TSan, and a short
+# fuzz run.
 #   LIMG_FUZZ_SECONDS=N  seconds per fuzz target (default 10)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,13 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIMG_SANITIZE=address,undefi
 cmake --build build-asan -j"$jobs" > build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j"$jobs" --output-on-failure)
 summary+=("ctest under ASan+UBSan: passed")
+
+step "ThreadSanitizer (parallel layers, byte ranges, digesters, leases)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLIMG_SANITIZE=thread -DLIMG_WERROR=ON > /dev/null
+cmake --build build-tsan -j"$jobs" > build-tsan/build.log 2>&1 || { cat build-tsan/build.log; exit 1; }
+# (the multi-process store test is about processes, and slow under TSan)
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest -j"$jobs" --output-on-failure -E test_store_processes)
+summary+=("ctest under ThreadSanitizer: passed")
 
 step "libFuzzer"
 LIMG_FUZZ_BUILD=$src/build-fuzz tests/fuzz/run.sh "${LIMG_FUZZ_SECONDS:-10}"

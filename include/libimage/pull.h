@@ -3,8 +3,10 @@
  *
  * Resolves the reference (HEAD first: re-pulling an unchanged tag costs one
  * request), picks the platform from an index, fetches the config and the
- * layers in parallel straight into the store, verifying every blob (and, for
- * gzip layers, the uncompressed digest against the config's diff_ids),
+ * layers in parallel straight into the store (a big blob as several Range
+ * requests at once, written at their offsets and hashed in order), verifying
+ * every blob and the uncompressed digest of every gzip, zstd or plain layer
+ * against the config's diff_ids (inflated on another core as it arrives),
  * commits config, manifest and index, and moves the tag last, so a tag never
  * points at an incomplete image. Layers already stored are not fetched
  * again; interrupted downloads resume from the partial data on disk.
@@ -78,10 +80,15 @@ typedef struct limg_pull_opts {
 	const char *docker_hub_mirror;       /**< serve docker.io from this endpoint ("host:port" or URL) */
 	int64_t max_layer_size;              /**< a layer that unpacks to more bytes is refused (a gzip bomb);
 	                                          0: LIMG_LAYER_SIZE_MAX_DEFAULT @since 0.2 */
+	int64_t range_threshold;             /**< blobs of at least this many bytes are fetched as several
+	                                          Range requests on separate connections (many registries
+	                                          and CDNs cap one connection); 0: 16 MiB; -1: never @since 0.2 */
+	int64_t range_chunk;                 /**< bytes per Range request; 0: 8 MiB @since 0.2 */
+	int range_parallel;                  /**< Range requests at once for one blob; 0: 4 @since 0.2 */
 } limg_pull_opts;
 
 /** Static initializer with the defaults. @since 0.1 */
-#define LIMG_PULL_OPTS_INIT { sizeof(limg_pull_opts), NULL, 3, 1, 0, NULL, NULL, NULL, NULL, 0 }
+#define LIMG_PULL_OPTS_INIT { sizeof(limg_pull_opts), NULL, 3, 1, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_pull_opts_init(limg_pull_opts *opts, size_t size);

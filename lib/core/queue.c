@@ -104,9 +104,14 @@ int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__que
 	return 0;
 }
 
+/* The worker's failure: its error, and its code as the function returned it
+ * (a callback's positive value stays positive). */
 static int failure(limg__queue *q)
 {
-	return q->rc ? limg__error_restore(&q->error) : 0;
+	if (!q->rc)
+		return 0;
+	limg__error_restore(&q->error);
+	return q->rc;
 }
 
 int limg__queue_put(limg__queue *q, const void *data, size_t len)

@@ -12,6 +12,7 @@
 #include "compress/compress_internal.h"
 #include "core/core.h"
 #include "pull_internal.h"
+#include "registry/registry_internal.h"
 #include "store/store_internal.h"
 
 /* How many stages inflate and hash a layer of @size bytes: a thread is not
@@ -19,28 +20,14 @@
  * or it alone would be the critical path of the whole pull. */
 static int stages_for(int64_t size)
 {
-	static long cpus;
-
-	if (!cpus)
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 2 || size < (1 << 20))
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || size < (1 << 20))
 		return 1;
 	return size < (16 << 20) ? 2 : 3;
 }
 
-struct download {
-	struct pull *p;
-	struct layer_job *job;
-	limg_blob_writer *writer;
-	limg__digester *dg;  /* NULL: not verifying the diff_id */
-	int dg_rc;           /* the layer did not unpack: reported only if its digest checks out */
-	limg__error_copy dg_error;
-	int64_t done, total, last_report;
-};
-
 /* Feeds the digester; a bomb stops the download at once, bad bytes only
  * after the digest check has had its say (it names them better). */
-static int digest_more(struct download *d, const void *data, size_t len)
+int limg__pull_digest_more(struct download *d, const void *data, size_t len)
 {
 	int rc;
 
@@ -57,32 +44,42 @@ static int digest_more(struct download *d, const void *data, size_t len)
 
 static int on_resumed(const void *data, size_t len, void *payload)
 {
-	return digest_more(payload, data, len);
+	return limg__pull_digest_more(payload, data, len);
+}
+
+int limg__pull_progress(struct download *d, int64_t len)
+{
+	const char *digest = limg_descriptor_digest(d->job->desc);
+	int64_t done, overall;
+	bool report;
+	int rc;
+
+	pthread_mutex_lock(&d->p->lock);
+	d->done += len;
+	d->p->done += len;
+	d->p->downloaded += len;
+	done = d->done;
+	overall = d->p->done;
+	/* every 256 KiB, not every packet */
+	if ((report = d->done - d->last_report >= (256 << 10) || d->done == d->total))
+		d->last_report = d->done;
+	pthread_mutex_unlock(&d->p->lock);
+	if (report && ((rc = limg__pull_report(d->p, digest, LIMG_PULL_LAYER, LIMG_PULL_DOWNLOADING, done, d->total)) ||
+	               (rc = limg__pull_report(d->p, NULL, 0, LIMG_PULL_OVERALL, overall, d->p->total))))
+		return rc;
+	return 0;
 }
 
 static int on_bytes(const void *data, size_t len, void *payload)
 {
 	struct download *d = payload;
-	const char *digest = limg_descriptor_digest(d->job->desc);
 	int rc;
 
 	if (limg_cancel_requested(d->p->stop))
 		return limg__error_set(LIMG_ECANCELLED, "pull cancelled");
-	if ((rc = limg_blob_writer_write(d->writer, data, len)) < 0 || (rc = digest_more(d, data, len)) < 0)
+	if ((rc = limg_blob_writer_write(d->writer, data, len)) < 0 || (rc = limg__pull_digest_more(d, data, len)) < 0)
 		return rc;
-	d->done += (int64_t)len;
-	pthread_mutex_lock(&d->p->lock);
-	d->p->done += (int64_t)len;
-	d->p->downloaded += (int64_t)len;
-	pthread_mutex_unlock(&d->p->lock);
-	/* report every 256 KiB, not every packet */
-	if (d->done - d->last_report >= (256 << 10) || d->done == d->total) {
-		d->last_report = d->done;
-		if ((rc = limg__pull_report(d->p, digest, LIMG_PULL_LAYER, LIMG_PULL_DOWNLOADING, d->done, d->total)) ||
-		    (rc = limg__pull_report(d->p, NULL, 0, LIMG_PULL_OVERALL, d->p->done, d->p->total)))
-			return rc;
-	}
-	return 0;
+	return limg__pull_progress(d, (int64_t)len);
 }
 
 static void add_done(struct pull *p, int64_t n)
@@ -109,6 +106,15 @@ static int check_diff_id(struct pull *p, struct layer_job *job, limg__digester *
 	return 0;
 }
 
+/* Whether a blob of @size is fetched as parallel ranges. */
+static bool ranged(struct pull *p, int64_t size)
+{
+	int64_t threshold = p->o.range_threshold ? p->o.range_threshold : LIMG_RANGE_THRESHOLD_DEFAULT;
+
+	return threshold > 0 && size >= threshold && p->o.range_parallel != 1 &&
+	       !limg__registry_ranges_ignored(p->registry);
+}
+
 int limg__pull_layer(struct pull *p, struct layer_job *job)
 {
 	const char *digest = limg_descriptor_digest(job->desc);
@@ -117,7 +123,7 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	struct download d = { p, job, NULL, NULL, 0, { 0 }, 0, size, 0 };
 	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
 	char diff_id[160];
-	int64_t known;
+	int64_t known, prefix;
 	int rc;
 
 	job->uncompressed = -1;
@@ -130,7 +136,32 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	if (kind != LIMG_COMPRESSION_UNKNOWN && p->o.verify_diff_ids &&
 	    (rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, stages_for(size))) < 0)
 		return rc;
-	rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d);
+	if (ranged(p, size)) {
+		rc = limg__pull_ranged(p, &d);
+		if (rc == 0)
+			goto committed;
+		if (rc != LIMG_EUNSUPPORTED)
+			goto exists_or_out;
+		/* no byte ranges here: one stream it is, with a digester that has seen nothing */
+		limg_blob_writer_free(d.writer);
+		d.writer = NULL;
+		if (d.dg) {
+			limg__digester_free(d.dg);
+			d.dg = NULL;
+			if ((rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, stages_for(size))) < 0)
+				goto out;
+		}
+	}
+	/* what a ranged download left (holes, maybe) is trusted only as far as its sidecar says */
+	if ((prefix = limg__pull_ranged_prefix(p, digest, size)) >= 0) {
+		rc = limg__blob_writer_open_ranged(&d.writer, p->store, digest, size, prefix, on_resumed, &d);
+		if (rc == 0 && !limg__blob_writer_private(d.writer) &&
+		    ftruncate(limg__blob_writer_fd(d.writer), limg_blob_writer_offset(d.writer)) < 0)
+			rc = limg__error_set(LIMG_EOS, "cannot truncate the partial blob %s", digest);
+	} else {
+		rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d);
+	}
+exists_or_out:
 	if (rc == LIMG_EEXISTS) {
 		add_done(p, size);
 		if (limg__store_layer_info_get(p->store, digest, diff_id, &known) == 0)
@@ -152,8 +183,10 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		goto out;
 	if ((rc = limg_blob_writer_commit(d.writer)) < 0)
 		goto out;
+committed:
 	if (d.dg_rc) {
-		rc = limg__error_restore(&d.dg_error);
+		limg__error_restore(&d.dg_error);
+		rc = d.dg_rc;
 		limg__error_prefix("layer %s", digest);
 		goto out;
 	}

@@ -35,6 +35,36 @@ struct layer_job {
 	limg__error_copy error;  /* the worker's error, carried to the caller's thread */
 };
 
+/* Ranged downloads, when the options say 0 (pull.h). */
+#define LIMG_RANGE_THRESHOLD_DEFAULT ((int64_t)16 << 20)
+#define LIMG_RANGE_CHUNK_DEFAULT ((int64_t)8 << 20)
+#define LIMG_RANGE_PARALLEL_DEFAULT 4
+
+/* One layer's download in progress (layer.c; ranged.c for a big one). */
+struct download {
+	struct pull *p;
+	struct layer_job *job;
+	limg_blob_writer *writer;
+	struct limg__digester *dg; /* NULL: not verifying the diff_id */
+	int dg_rc;                 /* the layer did not unpack: reported only if its digest checks out */
+	limg__error_copy dg_error;
+	int64_t done, total, last_report;
+};
+
+/* Feeds the layer's digester (see layer.c). */
+int limg__pull_digest_more(struct download *d, const void *data, size_t len);
+/* Counts @len downloaded bytes and reports progress (every 256 KiB). */
+int limg__pull_progress(struct download *d, int64_t len);
+
+/* Fetches a big layer as parallel Range requests into d->writer (which it
+ * opens). LIMG_EUNSUPPORTED (no error left raised) when the registry
+ * serves no byte ranges: nothing was written, fetch it as one stream. */
+int limg__pull_ranged(struct pull *p, struct download *d);
+/* For a single stream over what a ranged download left: the bytes to trust
+ * (the chunks it finished in order; the sidecar goes), or -1 when no ranged
+ * download left anything. */
+int64_t limg__pull_ranged_prefix(struct pull *p, const char *digest, int64_t size);
+
 /* Reports progress, serialized; returns the callback's non-zero answer. */
 int limg__pull_report(struct pull *p, const char *digest, int kind, int event, int64_t done, int64_t total);
 

@@ -1,4 +1,8 @@
-/* Blobs: streamed to the caller's sink, verified, resumed with Range after a break. */
+/*
+ * Blobs: streamed to the caller's sink, verified, resumed with Range after
+ * a break; and bounded byte ranges of a blob, for downloads of one big blob
+ * over several connections.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +22,29 @@ int limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t size)
 }
 
 struct fetch {
-	const limg_blob_fetch_opts *o;
+	limg_sink_cb sink;
+	void *payload;
 	const char *what;
-	int64_t expected;  /* -1: unknown */
+	int64_t expected;  /* the blob's size; -1: unknown */
+	int64_t stop;      /* end (exclusive) of what is asked for: the blob's end, or a range's */
+	bool ranged;       /* a bounded range: a 200 answer means Range is not served */
 	int64_t max;       /* larger blobs are refused */
-	int64_t offset;    /* bytes the caller has (given before, plus delivered) */
+	int64_t offset;    /* where the next byte goes (given before, plus delivered) */
 	int64_t skip;      /* bytes of this answer to drop: the server ignored our Range */
 	int restarts;      /* answers that ignored our Range */
 	limg_hasher *hasher;
 };
 
-/* The answer to a (resumed) request must continue exactly where we are. */
+/* The answer to a (resumed or ranged) request must continue exactly where we are. */
 static int on_start(const limg__http_resp *resp, void *payload)
 {
 	struct fetch *f = payload;
 	long long start = -1;
 
 	f->skip = 0;
-	if (f->offset == 0)
+	if (resp->status == 200 && f->ranged)
+		return limg__error_set(LIMG_EUNSUPPORTED, "%s: the registry does not serve byte ranges", f->what);
+	if (f->offset == 0 && !f->ranged)
 		return 0;
 	if (resp->status == 200) {
 		/* the whole blob again: drop what we have, once; a registry that never
@@ -71,68 +80,42 @@ static int on_data(const void *data, size_t len, void *payload)
 		if (!len)
 			return 0;
 	}
-	if (f->expected >= 0 && f->offset + (int64_t)len > f->expected)
+	if (f->stop >= 0 && f->offset + (int64_t)len > f->stop)
 		return limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: more than the expected %lld bytes", f->what,
-		                       (long long)f->expected);
+		                       (long long)(f->ranged ? f->stop : f->expected));
 	if (f->offset + (int64_t)len > f->max)
 		return limg__error_set(LIMG_ETOOBIG, "%s: over the %lld-byte blob limit", f->what, (long long)f->max);
 	if (f->hasher)
 		limg_hasher_update(f->hasher, p, len);
-	if ((rc = f->o->sink(p, len, f->o->payload)) != 0)
+	if ((rc = f->sink(p, len, f->payload)) != 0)
 		return rc;
 	f->offset += (int64_t)len;
 	return 0;
 }
 
-int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
-                             const limg_blob_fetch_opts *opts)
+/* Runs the fetch of f->offset .. f->stop, resumed after breaks. */
+static int fetch(limg_registry *r, const char *repo, const char *digest, struct fetch *f)
 {
-	limg_blob_fetch_opts o = LIMG_BLOB_FETCH_OPTS_INIT;
-	struct fetch f = { &o, NULL, size < 0 ? -1 : size, 0, 0, 0, 0, NULL };
 	limg__http_resp resp;
 	limg__call call = { 0 };
-	char *path = NULL, *scope = NULL, *what = NULL;
-	int rc, algo = 0, short_answers = 0;
+	char *path = NULL, *scope = NULL;
+	int rc, short_answers = 0;
 
-	if (!r)
-		return limg__error_invalid("registry");
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_blob_fetch_opts")) < 0)
-		return rc;
-	if (!o.sink)
-		return limg__error_invalid("sink");
-	if (o.offset < 0 || (o.verify && o.offset > 0))
-		return limg__error_set(LIMG_EINVALID, "invalid argument: a verified fetch starts at offset 0");
-	if ((rc = limg__registry_check_name(repo)) < 0)
-		return rc;
-	if (!digest)
-		return limg__error_invalid("digest");
-	if ((rc = limg__digest_check(digest, strlen(digest), &algo)) < 0)
-		return limg__digest_raise(rc, digest, strlen(digest));
-	if (f.expected >= 0 && o.offset >= f.expected)
-		return o.offset == f.expected ? 0 : limg__error_set(LIMG_EINVALID, "offset past the end of %s", digest);
-	f.max = r->o.max_blob_size;
-	if (f.expected > f.max)
-		return limg__error_set(LIMG_ETOOBIG, "blob %s of %s/%s is %lld bytes, over the %lld-byte blob limit", digest,
-		                       r->domain, repo, (long long)f.expected, (long long)f.max);
 	limg__http_resp_init(&resp);
-	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
-	    asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0) {
+	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0) {
 		rc = limg__error_oom();
 		goto out;
 	}
-	if (o.verify && (rc = limg_hasher_new(&f.hasher, algo)) < 0)
-		goto out;
-	f.what = what;
-	f.offset = o.offset;
 	call.url = path;
 	call.scope = scope;
-	call.what = what;
+	call.what = f->what;
 	call.sink = on_data;
 	call.start = on_start;
-	call.payload = &f;
+	call.payload = f;
 	call.max_body = 64 * 1024;
-	call.resume_from = &f.offset;
-	call.resume_end = f.expected;
+	call.resume_from = &f->offset;
+	call.resume_end = f->stop;
+	call.range_stop = f->ranged ? f->stop : 0;
 	if (r->o.operation_timeout_s > 0)
 		call.deadline_ms = limg__now_ms() + r->o.operation_timeout_s * 1000;
 	for (;;) {
@@ -140,14 +123,14 @@ int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *dig
 		if (rc != 0)
 			goto out;
 		if (resp.status != 200 && resp.status != 206) {
-			rc = limg__registry_error(&resp, what);
+			rc = limg__registry_error(&resp, f->what);
 			goto out;
 		}
 		/* the body ended cleanly, but short: ask for the rest (a registry that
 		 * keeps doing so is not one to follow forever) */
-		if (f.expected >= 0 && f.offset < f.expected && resp.delivered > 0) {
+		if (f->stop >= 0 && f->offset < f->stop && resp.delivered > 0) {
 			if (++short_answers > SHORT_ANSWERS_MAX) {
-				rc = limg__error_set(LIMG_EPROTOCOL, "%s: the registry ended the blob early %d times", what,
+				rc = limg__error_set(LIMG_EPROTOCOL, "%s: the registry ended the blob early %d times", f->what,
 				                     short_answers - 1);
 				goto out;
 			}
@@ -155,20 +138,109 @@ int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *dig
 		}
 		break;
 	}
-	if (f.expected >= 0 && f.offset != f.expected) {
-		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: got %lld bytes, expected %lld", what, (long long)f.offset,
-		                     (long long)f.expected);
-		goto out;
-	}
-	if (f.hasher)
-		rc = limg_hasher_verify(f.hasher, digest);
-	if (rc == LIMG_EDIGEST_MISMATCH)
-		limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the bytes received do not match the digest", what);
+	if (f->stop >= 0 && f->offset != f->stop)
+		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: got %lld bytes, expected %lld", f->what,
+		                     (long long)f->offset, (long long)f->stop);
 out:
-	limg_hasher_free(f.hasher);
 	limg__http_resp_dispose(&resp);
 	free(path);
 	free(scope);
+	return rc;
+}
+
+static int check_args(limg_registry *r, const char *repo, const char *digest, int *algo)
+{
+	int rc;
+
+	if (!r)
+		return limg__error_invalid("registry");
+	if ((rc = limg__registry_check_name(repo)) < 0)
+		return rc;
+	if (!digest)
+		return limg__error_invalid("digest");
+	if ((rc = limg__digest_check(digest, strlen(digest), algo)) < 0)
+		return limg__digest_raise(rc, digest, strlen(digest));
+	return 0;
+}
+
+int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
+                             const limg_blob_fetch_opts *opts)
+{
+	limg_blob_fetch_opts o = LIMG_BLOB_FETCH_OPTS_INIT;
+	struct fetch f;
+	char *what = NULL;
+	int rc, algo = 0;
+
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_blob_fetch_opts")) < 0)
+		return rc;
+	if (!o.sink)
+		return limg__error_invalid("sink");
+	if (o.offset < 0 || (o.verify && o.offset > 0))
+		return limg__error_set(LIMG_EINVALID, "invalid argument: a verified fetch starts at offset 0");
+	if ((rc = check_args(r, repo, digest, &algo)) < 0)
+		return rc;
+	memset(&f, 0, sizeof f);
+	f.sink = o.sink;
+	f.payload = o.payload;
+	f.expected = f.stop = size < 0 ? -1 : size;
+	f.offset = o.offset;
+	f.max = r->o.max_blob_size;
+	if (f.expected >= 0 && o.offset >= f.expected)
+		return o.offset == f.expected ? 0 : limg__error_set(LIMG_EINVALID, "offset past the end of %s", digest);
+	if (f.expected > f.max)
+		return limg__error_set(LIMG_ETOOBIG, "blob %s of %s/%s is %lld bytes, over the %lld-byte blob limit", digest,
+		                       r->domain, repo, (long long)f.expected, (long long)f.max);
+	if (asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0)
+		return limg__error_oom();
+	f.what = what;
+	if (!o.verify || (rc = limg_hasher_new(&f.hasher, algo)) == 0)
+		rc = fetch(r, repo, digest, &f);
+	if (rc == 0 && f.hasher && limg_hasher_verify(f.hasher, digest) == LIMG_EDIGEST_MISMATCH)
+		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the bytes received do not match the digest", what);
+	limg_hasher_free(f.hasher);
 	free(what);
 	return rc;
+}
+
+int limg__registry_blob_range(limg_registry *r, const char *repo, const char *digest, int64_t start, int64_t end,
+                              limg_sink_cb sink, void *payload)
+{
+	struct fetch f;
+	char *what = NULL;
+	int rc, algo = 0;
+
+	if ((rc = check_args(r, repo, digest, &algo)) < 0)
+		return rc;
+	if (!sink || start < 0 || end < start)
+		return limg__error_invalid(sink ? "range" : "sink");
+	memset(&f, 0, sizeof f);
+	f.sink = sink;
+	f.payload = payload;
+	f.expected = -1;
+	f.stop = end + 1;
+	f.ranged = true;
+	f.offset = start;
+	f.max = r->o.max_blob_size;
+	if (asprintf(&what, "bytes %lld-%lld of blob %s of %s/%s", (long long)start, (long long)end, digest, r->domain,
+	             repo) < 0)
+		return limg__error_oom();
+	f.what = what;
+	rc = fetch(r, repo, digest, &f);
+	if (rc == LIMG_EUNSUPPORTED) {
+		pthread_mutex_lock(&r->lock);
+		r->ranges_ignored = true;
+		pthread_mutex_unlock(&r->lock);
+	}
+	free(what);
+	return rc;
+}
+
+bool limg__registry_ranges_ignored(limg_registry *r)
+{
+	bool ignored;
+
+	pthread_mutex_lock(&r->lock);
+	ignored = r->ranges_ignored;
+	pthread_mutex_unlock(&r->lock);
+	return ignored;
 }

@@ -21,6 +21,7 @@ struct limg_registry {
 	limg__http *http;
 	limg__auth *auth;
 	char *ca_file, *client_cert, *client_key; /* from certs.d */
+	bool ranges_ignored; /* a bounded Range request was answered with the whole blob */
 };
 
 /* One logical request: the loop adds authentication and retries. */
@@ -36,6 +37,8 @@ typedef struct {
 	size_t max_body;
 	int64_t *resume_from;     /* when set, retries ask for "bytes=<*resume_from>-" */
 	int64_t resume_end;       /* the expected size with resume_from (-1: unknown): once there, done */
+	int64_t range_stop;       /* with resume_from: a bounded range, "bytes=<*resume_from>-<range_stop - 1>",
+	                             asked from the first request on; 0: open-ended, and only when resuming */
 	int64_t deadline_ms;      /* CLOCK_MONOTONIC end of the whole call; 0: from operation_timeout_s */
 } limg__call;
 
@@ -50,6 +53,15 @@ int limg__registry_error(const limg__http_resp *resp, const char *what);
 
 /* Retry-After in seconds (delta or HTTP-date), or -1. */
 long limg__retry_after_seconds(const char *value);
+
+/* Fetches bytes [start, end] (inclusive) of a blob into @sink, resuming
+ * within the range after a break. A registry that answers 200 (it ignores
+ * Range) gives LIMG_EUNSUPPORTED before any byte reaches the sink, and the
+ * handle remembers it (limg__registry_ranges_ignored). The sink's non-zero
+ * answer is returned as it is. */
+int limg__registry_blob_range(limg_registry *r, const char *repository, const char *digest, int64_t start,
+                              int64_t end, limg_sink_cb sink, void *payload);
+bool limg__registry_ranges_ignored(limg_registry *r);
 
 /* True when the registry is reached over plain HTTP (read under its lock). */
 bool limg__registry_plain_http(limg_registry *r);

@@ -196,7 +196,11 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 		req.start = c->start;
 		req.payload = c->payload;
 		req.max_body = c->max_body ? c->max_body : 1u << 20;
-		if (c->resume_from && *c->resume_from > 0) {
+		if (c->resume_from && c->range_stop > 0) {
+			snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)*c->resume_from,
+			         (long long)c->range_stop - 1);
+			req.range = range;
+		} else if (c->resume_from && *c->resume_from > 0) {
 			snprintf(range, sizeof range, "bytes=%lld-", (long long)*c->resume_from);
 			req.range = range;
 		}

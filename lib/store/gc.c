@@ -26,12 +26,18 @@ int limg_gc_opts_init(limg_gc_opts *opts, size_t size)
 
 enum sweep_kind { SWEEP_INGEST, SWEEP_TMP };
 
-/* ingest: "<alg>-<hex>"; tmp: "<alg>-<hex>-XXXXXX" (private copies). */
+/* ingest: "<alg>-<hex>" and its ranged download's "<alg>-<hex>.ranges";
+ * tmp: "<alg>-<hex>-XXXXXX" (private copies). */
 static bool ours(const char *name, enum sweep_kind kind)
 {
 	char digest[200], flat[200], prefix[210];
 	const char *dash = strrchr(name, '-');
+	size_t n = strlen(name);
 
+	if (kind == SWEEP_INGEST && n > 7 && !strcmp(name + n - 7, ".ranges") && n - 7 < sizeof flat) {
+		snprintf(flat, sizeof flat, "%.*s", (int)(n - 7), name);
+		return limg__store_unflat_name(digest, sizeof digest, flat);
+	}
 	if (kind == SWEEP_INGEST)
 		return limg__store_unflat_name(digest, sizeof digest, name);
 	if (!dash || (size_t)(dash - name) >= sizeof flat)

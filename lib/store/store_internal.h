@@ -69,6 +69,19 @@ typedef int (*limg__blob_resume_cb)(const void *data, size_t len, void *payload)
 /* limg_blob_writer_open() with that callback (may be NULL). */
 int limg__blob_writer_open(limg_blob_writer **out, limg_store *s, const char *digest, int64_t size,
                            limg__blob_resume_cb on_resume, void *payload);
+/* For a download in byte ranges written at their offsets: only the first
+ * @trusted bytes of a partial file are re-read (the ranges finished in
+ * order); what lies beyond stays for the ranges to come. */
+int limg__blob_writer_open_ranged(limg_blob_writer **out, limg_store *s, const char *digest, int64_t size,
+                                  int64_t trusted, limg__blob_resume_cb on_resume, void *payload);
+/* The file being written (ranged downloads pwrite into it). */
+int limg__blob_writer_fd(const limg_blob_writer *w);
+/* True when the writer writes a private copy, which nobody can resume. */
+bool limg__blob_writer_private(const limg_blob_writer *w);
+/* Hashes @len bytes that are already in the file at the writer's offset
+ * (put there with pwrite), and moves past them. */
+int limg__blob_writer_adopt(limg_blob_writer *w, const void *data, size_t len);
+
 /* The blobs (or, with @irregular, names of blobs that are not regular files). */
 int limg__blob_list(limg_blob_iterator **out, limg_store *s, bool irregular);
 

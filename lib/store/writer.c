@@ -41,6 +41,7 @@ struct limg_blob_writer {
 	size_t npending;
 	limg__blob_resume_cb on_resume; /* told the bytes a resume re-reads */
 	void *resume_payload;
+	int64_t trusted;  /* -1: a partial file is all to be re-read; else only its first bytes (ranged) */
 };
 
 #define PENDING_MAX (256u * 1024)
@@ -62,6 +63,9 @@ static int resume(limg_blob_writer *w)
 			return limg__fs_error("cannot truncate", w->label);
 		st.st_size = 0;
 	}
+	/* a ranged download: what lies past the ranges finished in order stays, unread */
+	if (w->trusted >= 0 && st.st_size > w->trusted)
+		st.st_size = w->trusted;
 	if (!st.st_size)
 		return 0;
 	if (!(chunk = malloc(1 << 20)))
@@ -87,6 +91,9 @@ static int resume(limg_blob_writer *w)
 		limg__log(w->store->ctx, LIMG_LOG_DEBUG, "resuming %s at byte %lld", w->digest, (long long)done);
 	return rc;
 }
+
+static int check_open(const limg_blob_writer *w);
+static int fail_with(limg_blob_writer *w, int code);
 
 static int open_private_copy(limg_blob_writer *w, const char *flat)
 {
@@ -176,8 +183,8 @@ static int open_ingest(limg_blob_writer *w, const char *flat)
 	return 0;
 }
 
-int limg__blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size,
-                           limg__blob_resume_cb on_resume, void *payload)
+static int open_writer(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size, int64_t trusted,
+                       limg__blob_resume_cb on_resume, void *payload)
 {
 	limg_blob_writer *w;
 	char flat[160];
@@ -201,6 +208,7 @@ int limg__blob_writer_open(limg_blob_writer **out, limg_store *store, const char
 	w->expected = size < 0 ? -1 : size;
 	w->on_resume = on_resume;
 	w->resume_payload = payload;
+	w->trusted = trusted;
 	limg__digest_check(digest, strlen(digest), &w->algorithm);
 	if (!(w->digest = strdup(digest))) {
 		rc = limg__error_oom();
@@ -243,9 +251,47 @@ fail:
 	return rc;
 }
 
+int limg__blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size,
+                           limg__blob_resume_cb on_resume, void *payload)
+{
+	return open_writer(out, store, digest, size, -1, on_resume, payload);
+}
+
+int limg__blob_writer_open_ranged(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size,
+                                  int64_t trusted, limg__blob_resume_cb on_resume, void *payload)
+{
+	return open_writer(out, store, digest, size, trusted < 0 ? 0 : trusted, on_resume, payload);
+}
+
 int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size)
 {
-	return limg__blob_writer_open(out, store, digest, size, NULL, NULL);
+	return open_writer(out, store, digest, size, -1, NULL, NULL);
+}
+
+int limg__blob_writer_fd(const limg_blob_writer *w)
+{
+	return w->fd;
+}
+
+bool limg__blob_writer_private(const limg_blob_writer *w)
+{
+	return w->private_copy;
+}
+
+int limg__blob_writer_adopt(limg_blob_writer *w, const void *data, size_t len)
+{
+	int rc;
+
+	if ((rc = check_open(w)) < 0)
+		return rc;
+	if (w->npending)
+		return limg__error_set(LIMG_EINVALID, "writer of %s: adopting bytes with writes pending", w->digest);
+	if (w->expected >= 0 && (uint64_t)w->offset + len > (uint64_t)w->expected)
+		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH, "blob %s: more than the expected %lld bytes",
+		                                    w->digest, (long long)w->expected));
+	limg_hasher_update(w->hasher, data, len);
+	w->offset += (int64_t)len;
+	return 0;
 }
 
 int64_t limg_blob_writer_offset(const limg_blob_writer *w)

@@ -97,6 +97,82 @@ class RmiBesidePulls(unittest.TestCase):
             shutil.rmtree(store)
 
 
+RANGED = ("--range-threshold", 1 << 20, "--range-chunk", 1 << 20, "--range-parallel", 3)
+
+
+class Ranged(unittest.TestCase):
+    """A big blob as parallel bounded Range requests: written at their offsets,
+    hashed in order, resumed range by range, one stream where Range is not served."""
+
+    def setUp(self):
+        self.store = tempfile.mkdtemp()
+        proxy.clear()
+
+    def tearDown(self):
+        shutil.rmtree(self.store)
+
+    def pull(self, *opts, check=True):
+        p = run(os.path.join(EXAMPLES, "limg-pull"), "-q", "--store", self.store, *RANGED, *opts,
+                "%s/team/big:v1" % proxy.host)
+        if check:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def ranges(self):
+        return [h.get("Range") for m, path, h in proxy.requests if "/blobs/" in path and m == "GET"]
+
+    def test_bounded_ranges_in_parallel(self):
+        self.pull()
+        ranges = [r for r in self.ranges() if r]
+        self.assertGreaterEqual(len(ranges), 20)  # 24 MiB in 1 MiB chunks
+        for r in ranges:
+            start, end = map(int, r[len("bytes="):].split("-"))  # bounded: never "bytes=N-"
+            self.assertEqual(start >> 20, end >> 20)  # within one chunk
+        self.assertEqual(fsck(self.store).returncode, 0)
+
+    def test_registry_ignoring_range_gets_one_stream(self):
+        proxy.add(r"/blobs/", "ignore_range", times=-1)
+        self.pull()
+        big = [r for m, path, h in proxy.requests if "/blobs/" in path for r in [h.get("Range")]]
+        # one probe answered with the whole blob (aborted at once), then the single stream
+        self.assertLessEqual(len([r for r in big if r]), 1)
+        self.assertEqual(fsck(self.store).returncode, 0)
+
+    def test_killed_pull_resumes_each_range(self):
+        proxy.add(r"/blobs/", "slow", times=-1, rate=6 << 20)
+        p = subprocess.Popen([os.path.join(EXAMPLES, "limg-pull"), "-q", "--store", self.store] +
+                             [str(a) for a in RANGED] + ["%s/team/big:v1" % proxy.host], env=ENV,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        p.kill()
+        p.wait()
+        ingest = os.path.join(self.store, ".libimage", "ingest")
+        sidecars = [f for f in os.listdir(ingest) if f.endswith(".ranges")]
+        self.assertEqual(len(sidecars), 1)
+        with open(os.path.join(ingest, sidecars[0])) as f:
+            done = [int(l) for l in f.read().splitlines()[1:]]
+        self.assertGreater(len(done), 0)
+        first = set(self.ranges())
+        proxy.clear()
+        self.pull()
+        again = [r for r in self.ranges() if r]
+        for k in done:  # what was finished is not asked for again
+            self.assertNotIn("bytes=%d-%d" % (k << 20, ((k + 1) << 20) - 1), again)
+        self.assertLess(len(again), 24)
+        self.assertTrue(first)
+        self.assertEqual(fsck(self.store).returncode, 0)
+        self.assertEqual([f for f in os.listdir(ingest) if f.endswith(".ranges")], [])
+
+    def test_a_corrupted_range_is_caught(self):
+        proxy.add(r"/blobs/", "corrupt", times=1, offset=1000, require_header="Range")
+        p = self.pull(check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("does not match its digest", p.stderr)
+        proxy.clear()
+        self.pull()
+        self.assertEqual(fsck(self.store).returncode, 0)
+
+
 class Stopped(unittest.TestCase):
     def setUp(self):
         self.store = tempfile.mkdtemp()

@@ -322,11 +322,13 @@ class Pull(unittest.TestCase):
         self.assertEqual(len(self.images().splitlines()), 2)
 
     def test_kill_and_resume(self):
+        """One stream (ranged downloads resume range by range: test_concurrency.Ranged)."""
         big = images.Image([images.Layer({"big.bin": images.pseudo_random(24 << 20, 3)}, level=1)])
         reg.push("team/big", "v1", big)
         proxy.add("/blobs/", "slow", times=-1, rate=4 << 20)
         env = dict(ENV, LIBIMAGE_STORE=self.store)
-        proc = subprocess.Popen([os.path.join(EXAMPLES, "limg-pull"), "%s/team/big:v1" % proxy.host], env=env,
+        proc = subprocess.Popen([os.path.join(EXAMPLES, "limg-pull"), "--range-threshold", "-1",
+                                 "%s/team/big:v1" % proxy.host], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         partial = os.path.join(self.store, ".libimage", "ingest", "sha256-" + big.layers[0].blob.digest[7:])
         deadline = time.time() + 30
@@ -337,7 +339,7 @@ class Pull(unittest.TestCase):
         kept = os.path.getsize(partial)
         self.assertGreater(kept, 0)
         proxy.clear()
-        self.pull("team/big:v1", host=proxy.host)
+        self.pull("team/big:v1", "--range-threshold", "-1", host=proxy.host)
         ranges = [h.get("Range") for m, p, h in proxy.requests if big.layers[0].blob.digest in p]
         self.assertTrue(any(r and r.startswith("bytes=") and int(r[6:-1]) >= kept - (1 << 20) for r in ranges),
                         "the second pull should resume, asked with %s" % ranges)

@@ -1,0 +1,429 @@
+/*
+ * A big blob over several connections, as containerd 2.1 fetches one: the
+ * blob is cut into chunks fetched by a few workers with bounded Range
+ * requests (many registries and CDNs cap what one connection carries),
+ * each written at its offset in the ingest file as it arrives. The layer's
+ * own thread follows the frontier of chunks finished in order, reading
+ * each back from the page cache once to hash it (and to inflate it for the
+ * diff_id); memory stays a read buffer, whatever the chunk size.
+ *
+ * Finished chunks are listed in a sidecar ("<ingest>.ranges"), so a killed
+ * pull resumes with what it had: the chunks finished in order are re-hashed,
+ * the others kept, and only the rest fetched again. A registry that answers
+ * a Range request with the whole blob gets the single stream instead.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "core/fs.h"
+#include "pull_internal.h"
+#include "registry/registry_internal.h"
+#include "store/store_internal.h"
+
+#define READ_BACK (256u * 1024)
+#define SIDECAR_MAX (1u << 20)
+
+enum chunk_state { TODO, BUSY, DONE };
+
+struct chunk {
+	int64_t start, end; /* [start, end) */
+	int64_t index;      /* start / chunk size: its line in the sidecar */
+	enum chunk_state state;
+};
+
+struct ranged {
+	struct pull *p;
+	struct download *d;
+	const char *digest;
+	int fd;               /* the ingest file */
+	int sidecar;          /* fd, or -1 (a private copy: nothing to resume) */
+	struct chunk *chunks;
+	size_t n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool confirmed; /* the registry answered a range with 206 (read without the lock) */
+	atomic_bool stop;
+	int rc;
+	limg__error_copy error;
+};
+
+struct range_sink {
+	struct ranged *r;
+	int64_t pos;
+};
+
+static void fail(struct ranged *r, int rc)
+{
+	pthread_mutex_lock(&r->lock);
+	if (!r->rc) {
+		r->rc = rc;
+		limg__error_save(&r->error);
+	}
+	r->stop = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static int on_range_bytes(const void *data, size_t len, void *payload)
+{
+	struct range_sink *s = payload;
+	struct ranged *r = s->r;
+	const char *p = data;
+	size_t left = len;
+
+	if (r->stop || limg_cancel_requested(r->p->stop))
+		return limg__error_set(LIMG_ECANCELLED, "pull cancelled");
+	if (!r->confirmed) {
+		pthread_mutex_lock(&r->lock);
+		r->confirmed = true; /* bytes of a 206: ranges are served */
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+	}
+	while (left) {
+		ssize_t n = pwrite(r->fd, p, left, s->pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return limg__fs_error("cannot write blob", r->digest);
+		p += n;
+		left -= (size_t)n;
+		s->pos += n;
+	}
+	return limg__pull_progress(r->d, (int64_t)len);
+}
+
+static void mark_done(struct ranged *r, struct chunk *c)
+{
+	char line[32];
+	int n;
+
+	pthread_mutex_lock(&r->lock);
+	c->state = DONE;
+	if (r->sidecar >= 0) {
+		n = snprintf(line, sizeof line, "%lld\n", (long long)c->index);
+		if (write(r->sidecar, line, (size_t)n) != n)
+			limg__log(r->p->store->ctx, LIMG_LOG_DEBUG, "%s: cannot note a finished range", r->digest);
+	}
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct ranged *r = arg;
+
+	for (;;) {
+		struct chunk *c = NULL;
+		struct range_sink s;
+		int rc;
+
+		pthread_mutex_lock(&r->lock);
+		for (size_t i = 0; i < r->n && !r->stop && !c; i++)
+			if (r->chunks[i].state == TODO)
+				c = &r->chunks[i];
+		if (c)
+			c->state = BUSY;
+		pthread_mutex_unlock(&r->lock);
+		if (!c)
+			return NULL;
+		s.r = r;
+		s.pos = c->start;
+		rc = limg__registry_blob_range(r->p->registry, r->p->repository, r->digest, c->start, c->end - 1,
+		                               on_range_bytes, &s);
+		if (rc != 0) {
+			fail(r, rc);
+			return NULL;
+		}
+		mark_done(r, c);
+	}
+}
+
+/* The sidecar: "libimage ranges <chunk> <size>", then one finished chunk index per line. */
+static char *sidecar_name(char *out, size_t cap, const char *digest)
+{
+	char flat[160];
+
+	limg__store_flat_name(flat, sizeof flat, digest);
+	snprintf(out, cap, "%s.ranges", flat);
+	return out;
+}
+
+/* Reads the sidecar: false when there is none (the partial file, if any,
+ * came from a single stream). With one, the chunk indexes it lists as
+ * finished go to @done (of @nchunks), when it was written for this chunk
+ * size and blob; *@chunk_out receives its chunk size. */
+static bool read_sidecar(struct pull *p, const char *digest, int64_t chunk, int64_t size, bool *done, size_t nchunks,
+                         int64_t *chunk_out)
+{
+	limg_buf text = LIMG_BUF_INIT;
+	char name[200], label[4096], *line, *save = NULL;
+	long long c = -1, s = -1;
+	bool found;
+
+	sidecar_name(name, sizeof name, digest);
+	snprintf(label, sizeof label, "%s/.libimage/ingest/%s", p->store->root, name);
+	found = limg__fs_read_at(&text, p->store->ingest_fd, name, SIDECAR_MAX, label) == 0;
+	if (found && sscanf(text.ptr, "libimage ranges %lld %lld", &c, &s) == 2 && s == size && c > 0) {
+		*chunk_out = c;
+		strtok_r(text.ptr, "\n", &save);
+		while (done && c == chunk && (line = strtok_r(NULL, "\n", &save))) {
+			char *end;
+			long long k = strtoll(line, &end, 10);
+			if (!*end && k >= 0 && (size_t)k < nchunks)
+				done[k] = true;
+		}
+	} else {
+		*chunk_out = 0;
+	}
+	limg_error_clear();
+	limg_buf_dispose(&text);
+	return found;
+}
+
+/* A fresh sidecar listing what is finished (so that stale lines never survive). */
+static int write_sidecar(struct ranged *r, int64_t chunk, int64_t size, const bool *done, size_t nchunks)
+{
+	char name[200], text[128];
+	int n;
+
+	sidecar_name(name, sizeof name, r->digest);
+	r->sidecar = openat(r->p->store->ingest_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (r->sidecar < 0)
+		return 0; /* resuming is a nicety: a read-only ingest area still downloads */
+	n = snprintf(text, sizeof text, "libimage ranges %lld %lld\n", (long long)chunk, (long long)size);
+	if (write(r->sidecar, text, (size_t)n) != n)
+		return 0;
+	for (size_t k = 0; k < nchunks; k++)
+		if (done[k]) {
+			n = snprintf(text, sizeof text, "%zu\n", k);
+			if (write(r->sidecar, text, (size_t)n) != n)
+				return 0;
+		}
+	return 0;
+}
+
+static void drop_sidecar(struct pull *p, const char *digest)
+{
+	char name[200];
+
+	unlinkat(p->store->ingest_fd, sidecar_name(name, sizeof name, digest), 0);
+}
+
+/* Hashes (and inflates) chunk @c, reading it back from the page cache. */
+static int follow(struct ranged *r, const struct chunk *c, unsigned char *buf)
+{
+	int64_t at = c->start;
+	int rc;
+
+	while (at < c->end) {
+		size_t want = c->end - at < (int64_t)READ_BACK ? (size_t)(c->end - at) : READ_BACK;
+		ssize_t n = pread(r->fd, buf, want, at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? limg__fs_error("cannot read back blob", r->digest)
+			             : limg__error_set(LIMG_ECORRUPT, "blob %s: a finished range is missing", r->digest);
+		if ((rc = limg__blob_writer_adopt(r->d->writer, buf, (size_t)n)) < 0 ||
+		    (rc = limg__pull_digest_more(r->d, buf, (size_t)n)) < 0)
+			return rc;
+		at += n;
+	}
+	return 0;
+}
+
+/* Chunks from @prefix to @size, cut at multiples of @chunk; finished ones marked. */
+static int plan(struct ranged *r, int64_t prefix, int64_t size, int64_t chunk, const bool *done)
+{
+	size_t cap = (size_t)((size - prefix) / chunk + 2);
+
+	if (!(r->chunks = calloc(cap, sizeof *r->chunks)))
+		return limg__error_oom();
+	for (int64_t at = prefix; at < size;) {
+		struct chunk *c = &r->chunks[r->n++];
+		c->index = at / chunk;
+		c->start = at;
+		c->end = (c->index + 1) * chunk < size ? (c->index + 1) * chunk : size;
+		c->state = c->start == c->index * chunk && done[c->index] ? DONE : TODO;
+		at = c->end;
+	}
+	return 0;
+}
+
+static int on_prefix(const void *data, size_t len, void *payload)
+{
+	return limg__pull_digest_more(payload, data, len);
+}
+
+/* How much of a partial file is to be trusted, with or without a sidecar:
+ * the chunks finished in order, or (no sidecar: a single stream wrote it)
+ * all of it. */
+static int64_t resume_point(struct pull *p, const char *digest, int64_t size, int64_t chunk, bool *done,
+                            size_t nchunks)
+{
+	char flat[160];
+	struct stat st;
+	int64_t k = 0, chunk_used = 0;
+	bool ranged_file;
+
+	limg__store_flat_name(flat, sizeof flat, digest);
+	if (fstatat(p->store->ingest_fd, flat, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > size) {
+		if (done)
+			memset(done, 0, nchunks);
+		return 0;
+	}
+	ranged_file = read_sidecar(p, digest, chunk, size, done, nchunks, &chunk_used);
+	if (!ranged_file)
+		return st.st_size;
+	if (chunk_used == chunk && done)
+		while ((size_t)k < nchunks && done[k])
+			k++;
+	else if (done)
+		memset(done, 0, nchunks); /* ranges of another size: only the start is of use */
+	/* what the sidecar says, if the file has it */
+	return k * chunk < st.st_size ? (k * chunk < size ? k * chunk : size) : st.st_size;
+}
+
+int64_t limg__pull_ranged_prefix(struct pull *p, const char *digest, int64_t size)
+{
+	char name[200];
+	int64_t chunk = 0;
+
+	if (!read_sidecar(p, digest, 0, size, NULL, 0, &chunk))
+		return -1;
+	/* a single stream continues from the chunks finished in order; the rest goes */
+	{
+		size_t nchunks = chunk > 0 ? (size_t)((size + chunk - 1) / chunk) : 0;
+		bool *done = calloc(nchunks + 1, sizeof *done);
+		int64_t prefix = done && chunk > 0 ? resume_point(p, digest, size, chunk, done, nchunks) : 0;
+		free(done);
+		unlinkat(p->store->ingest_fd, sidecar_name(name, sizeof name, digest), 0);
+		return prefix;
+	}
+}
+
+int limg__pull_ranged(struct pull *p, struct download *d)
+{
+	const char *digest = limg_descriptor_digest(d->job->desc);
+	int64_t size = limg_descriptor_size(d->job->desc);
+	int64_t chunk = p->o.range_chunk > 0 ? p->o.range_chunk : LIMG_RANGE_CHUNK_DEFAULT;
+	int workers = p->o.range_parallel > 0 ? p->o.range_parallel : LIMG_RANGE_PARALLEL_DEFAULT;
+	size_t nchunks = (size_t)((size + chunk - 1) / chunk);
+	struct ranged r;
+	pthread_t *ids = NULL;
+	unsigned char *buf = NULL;
+	bool *done = calloc(nchunks + 1, sizeof *done);
+	int64_t prefix = 0;
+	int started = 0, rc;
+
+	memset(&r, 0, sizeof r);
+	atomic_init(&r.confirmed, false);
+	atomic_init(&r.stop, false);
+	r.p = p;
+	r.d = d;
+	r.digest = digest;
+	r.sidecar = -1;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.cond, NULL);
+	if (!done || !(buf = malloc(READ_BACK)) || !(ids = calloc((size_t)workers, sizeof *ids))) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	prefix = resume_point(p, digest, size, chunk, done, nchunks);
+	/* the prefix is re-hashed by the writer and goes to the digester on the way */
+	if ((rc = limg__blob_writer_open_ranged(&d->writer, p->store, digest, size, prefix, on_prefix, d)) != 0)
+		goto out;
+	r.fd = limg__blob_writer_fd(d->writer);
+	prefix = limg_blob_writer_offset(d->writer); /* what the writer re-hashed */
+	if (limg__blob_writer_private(d->writer)) {
+		memset(done, 0, nchunks); /* a fresh private copy: nothing to resume, nothing to note */
+	} else if ((rc = write_sidecar(&r, chunk, size, done, nchunks)) < 0) {
+		goto out;
+	}
+	if ((rc = plan(&r, prefix, size, chunk, done)) < 0)
+		goto out;
+	/* one worker first: its answer says whether ranges are served at all */
+	if (r.n && pthread_create(&ids[started], NULL, worker, &r) == 0)
+		started++;
+	pthread_mutex_lock(&r.lock);
+	while (started && !r.confirmed && !r.stop && !(r.n && r.chunks[0].state == DONE))
+		pthread_cond_wait(&r.cond, &r.lock);
+	pthread_mutex_unlock(&r.lock);
+	if (r.rc == LIMG_EUNSUPPORTED) {
+		rc = LIMG_EUNSUPPORTED;
+		goto out;
+	}
+	if (r.rc) {
+		limg__error_restore(&r.error);
+		rc = r.rc;
+		goto out;
+	}
+	/* what was there is done, not downloaded */
+	pthread_mutex_lock(&p->lock);
+	d->done += prefix;
+	p->done += prefix;
+	pthread_mutex_unlock(&p->lock);
+	for (; started < workers && !r.stop; started++)
+		if (pthread_create(&ids[started], NULL, worker, &r) != 0)
+			break;
+	/* the frontier: each chunk, in order, once it is there */
+	for (size_t i = 0; i < r.n && !r.stop; i++) {
+		pthread_mutex_lock(&r.lock);
+		while (r.chunks[i].state != DONE && !r.stop)
+			pthread_cond_wait(&r.cond, &r.lock);
+		pthread_mutex_unlock(&r.lock);
+		if (r.stop)
+			break;
+		if ((rc = follow(&r, &r.chunks[i], buf)) != 0)
+			fail(&r, rc);
+	}
+	pthread_mutex_lock(&r.lock);
+	if (r.rc)
+		r.stop = true;
+	pthread_cond_broadcast(&r.cond);
+	pthread_mutex_unlock(&r.lock);
+	for (int i = 0; i < started; i++)
+		pthread_join(ids[i], NULL);
+	started = 0;
+	if (r.rc) {
+		limg__error_restore(&r.error);
+		rc = r.rc; /* a callback's own value, positive ones too */
+		goto out;
+	}
+	if ((rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_VERIFYING, size, size)) != 0)
+		goto out;
+	if ((rc = limg_blob_writer_commit(d->writer)) == 0)
+		drop_sidecar(p, digest);
+out:
+	if (started) {
+		pthread_mutex_lock(&r.lock);
+		r.stop = true;
+		pthread_cond_broadcast(&r.cond);
+		pthread_mutex_unlock(&r.lock);
+		for (int i = 0; i < started; i++)
+			pthread_join(ids[i], NULL);
+	}
+	if (rc == LIMG_EUNSUPPORTED) {
+		/* nothing of this run went past the prefix; older ranges there are not to be trusted */
+		if (d->writer && ftruncate(r.fd, prefix) < 0)
+			rc = limg__fs_error("cannot truncate blob", digest);
+		drop_sidecar(p, digest);
+		limg_error_clear();
+	}
+	if (r.sidecar >= 0)
+		close(r.sidecar);
+	pthread_cond_destroy(&r.cond);
+	pthread_mutex_destroy(&r.lock);
+	free(r.chunks);
+	free(ids);
+	free(buf);
+	free(done);
+	return rc;
+}
