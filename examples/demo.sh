@@ -45,3 +45,25 @@ run limg-images
 run limg-rmi mybusybox:v1
 run limg-images
 run limg-inspect busybox
+
+# The image becomes runnable: a root filesystem and an OCI bundle, run with
+# crun when it can start here (it needs root and its cgroup workaround on
+# this kind of machine: a private mount namespace without the cgroup v1
+# "unified" mount, no cgroup manager, no linux.resources).
+run limg-unpack --bundle busybox "$work/bundle"
+echo; echo "\$ ls $work/bundle $work/bundle/rootfs/bin"
+ls "$work/bundle" "$work/bundle/rootfs/bin"
+if command -v crun > /dev/null && [ "$(id -u)" = 0 ]; then
+  /usr/bin/python3 - "$work/bundle/config.json" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+spec["linux"].pop("resources", None)
+spec["process"]["args"] = ["sh", "-c", "echo hello from busybox, unpacked by libimage; uname -s; cat /etc/os-release"]
+json.dump(spec, open(sys.argv[1], "w"), indent=2)
+PY
+  echo; echo "\$ crun run --bundle $work/bundle demo   (sh -c 'echo ...; uname -s; cat /etc/os-release')"
+  unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --cgroup-manager=disabled run --bundle "$1" "limg-demo-$$"' \
+    sh "$work/bundle" < /dev/null
+else
+  echo "(crun cannot start containers here: the files above are what it would run)"
+fi

@@ -19,5 +19,6 @@
 #include "pull.h"
 #include "images.h"
 #include "compress.h"
+#include "unpack.h"
 
 #endif /* LIBIMAGE_H */

@@ -7,6 +7,21 @@ BUILD = os.environ.get("LIMG_BUILD_DIR", os.path.join(os.path.dirname(__file__),
 TOOLS = os.path.join(BUILD, "tests")
 EXAMPLES = os.path.join(BUILD, "examples")
 
+
+def _sanitizer():
+    """LIMG_SANITIZE of the build under test ("" for none): memory figures mean nothing under one."""
+    try:
+        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("LIMG_SANITIZE:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+SANITIZER = _sanitizer()
+
 # Never let a proxy from the environment see test traffic, nor the machine's
 # Docker credentials reach the test registries.
 ENV = dict(os.environ, NO_PROXY="*", no_proxy="*", DOCKER_CONFIG="/nonexistent/libimage-tests")

@@ -1,0 +1,53 @@
+/* Applying the entries of one layer beneath a root (see unpack.h for the promises). */
+#ifndef LIMG_UNPACK_APPLY_H
+#define LIMG_UNPACK_APPLY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/strset.h"
+#include "libimage/context.h"
+#include "libimage/unpack.h"
+
+struct archive;
+struct archive_entry;
+
+struct limg__dir_meta; /* a directory's metadata, applied when its layer ends */
+
+typedef struct {
+	limg_context *ctx;
+	int root;                    /* the root filesystem */
+	bool rootless;               /* no chown, no device nodes; owners go to user.rootlesscontainers */
+	bool privileged;             /* chown and mknod may be done, security.capability kept */
+	const limg_id_map *uids, *gids;
+	size_t nuids, ngids;
+	uint32_t rootless_uid, rootless_gid; /* who owns everything in rootless mode */
+	int64_t max_entries, limit;
+	const char *layer;           /* the layer's digest, for messages */
+	/* per layer */
+	int64_t entries, logical;    /* entries seen, bytes they claim (sparse sizes included) */
+	limg__strset upper;          /* paths this layer made: whiteouts leave them be */
+	limg__strset touched;        /* lower layers' directories whose times are kept */
+	struct limg__dir_meta *dirs;
+	size_t ndirs, capdirs;
+	char parent_path[4096];      /* the last parent directory resolved, and its descriptor */
+	int parent_fd;
+	bool parent_valid;           /* false once a directory was removed: resolve afresh */
+	bool warned_xattr, warned_device;
+} limg__applier;
+
+/* Prepares @a for a new layer (the root and the options stay). */
+void limg__apply_begin_layer(limg__applier *a, const char *layer);
+/* Applies the entry @e just read from @ar; its data is read too. Raises
+ * the error (naming the layer and the entry) and returns it on failure. */
+int limg__apply_entry(limg__applier *a, struct archive *ar, struct archive_entry *e);
+/* Applies the deferred directory metadata (modes, owners, times): the end
+ * of a layer. */
+int limg__apply_end_layer(limg__applier *a);
+void limg__apply_dispose(limg__applier *a);
+
+/* The rootless xattr's value (protobuf: uid = 1, gid = 2; 0xFFFFFFFF for
+ * "as the file's owner") for a layer's owner; 0 bytes when both are 0. */
+size_t limg__rootless_xattr(unsigned char out[16], uint32_t uid, uint32_t gid);
+
+#endif
