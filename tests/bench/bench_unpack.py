@@ -5,9 +5,11 @@ byte verified: layer digests and diff_ids), `umoci unpack` of the same store,
 and `tar -xzf` of its layers one after another (GNU tar, gzip, no verification).
 Wall and CPU time, peak RSS and the ratios the targets speak of.
 
-Outputs go to a directory on the file system of DIR (default: the build
-directory; pass /dev/shm for tmpfs); each run unpacks into a fresh one and
-removes it untimed.
+Outputs go to a directory on the file system of DIR (default: the system's
+temporary directory; pass /dev/shm for tmpfs); each run unpacks into a fresh
+one, and all are removed at the end: ext4 makes new inodes slowly for ~30 s
+after many deletions (recently_deleted() in the kernel), which would charge
+one run for the clean-up of the one before.
 
     /usr/bin/python3 tests/bench/bench_unpack.py [BUILD_DIR] [RUNS] [--dir DIR]
 """
@@ -44,15 +46,12 @@ def measure(cmd, cwd=None):
     return elapsed, float(fields[3]), int(fields[1]) * 1024
 
 
-def series(label, make_cmd):
-    """RUNS runs into fresh directories; prints best and median."""
+def series(label, make_cmd, work):
+    """RUNS runs into fresh directories (kept until the end); prints best and median."""
     results = []
     for _ in range(RUNS):
-        d = tempfile.mkdtemp(dir=out_base)
-        try:
-            results.append(measure(*make_cmd(os.path.join(d, "out"))))
-        finally:
-            subprocess.run(["rm", "-rf", d])
+        d = tempfile.mkdtemp(dir=work)
+        results.append(measure(*make_cmd(os.path.join(d, "out"))))
     walls = sorted(r[0] for r in results)
     cpu = min(r[1] for r in results)
     rss = max(r[2] for r in results)
@@ -77,13 +76,13 @@ def main():
         print("realistic image: %d layers, %.1f MB compressed, %.1f MB unpacked; outputs on %s; %d runs" %
               (len(img.layers), sum(l.blob.size for l in img.layers) / 1e6, img.uncompressed_size / 1e6, fs, RUNS))
         unpack = os.path.join(BUILD, "examples", "limg-unpack")
-        ours, rss = series("limg-unpack (verified)", lambda d: ([unpack, "--store", store, ref, d],))
-        bundle, _ = series("limg-unpack --bundle", lambda d: ([unpack, "--store", store, "--bundle", ref, d],))
+        ours, rss = series("limg-unpack (verified)", lambda d: ([unpack, "--store", store, ref, d],), work)
+        bundle, _ = series("limg-unpack --bundle", lambda d: ([unpack, "--store", store, "--bundle", ref, d],), work)
         script = "mkdir -p \"$0\" && for b in \"$@\"; do tar -xzf \"$b\" -C \"$0\" || exit 1; done"
-        tar, _ = series("tar -xzf of each layer", lambda d: (["sh", "-c", script, d] + blobs,))
+        tar, _ = series("tar -xzf of each layer", lambda d: (["sh", "-c", script, d] + blobs,), work)
         umoci = None
         if shutil.which("umoci"):
-            umoci, _ = series("umoci unpack", lambda d: (["umoci", "unpack", "--image", "%s:%s" % (store, ref), d],))
+            umoci, _ = series("umoci unpack", lambda d: (["umoci", "unpack", "--image", "%s:%s" % (store, ref), d],), work)
         print("ratios (medians): limg-unpack / tar -xzf %.2fx (target <= 1.0x)" % (ours / tar))
         if umoci:
             print("                  limg-unpack / umoci unpack %.2fx (target <= 0.3x); --bundle / umoci %.2fx" %
