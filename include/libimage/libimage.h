@@ -20,5 +20,7 @@
 #include "images.h"
 #include "compress.h"
 #include "unpack.h"
+#include "push.h"
+#include "copy.h"
 
 #endif /* LIBIMAGE_H */

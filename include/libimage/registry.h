@@ -209,6 +209,94 @@ LIMG_EXTERN(int) limg_registry_tags_foreach(limg_registry *registry, const char 
 LIMG_EXTERN(int) limg_registry_catalog_foreach(limg_registry *registry, int page_size, limg_name_cb cb,
                                                void *payload);
 
+/* ---- the push side -------------------------------------------------- */
+
+/**
+ * Asks whether the registry has a blob in a repository (HEAD).
+ * @param out_size receives its size when it has it; may be NULL
+ * @return 1 (it has it), 0 (it does not), LIMG_EAUTH, network errors
+ * @since 0.2
+ */
+LIMG_EXTERN(int) limg_registry_blob_exists(limg_registry *registry, const char *repository, const char *digest,
+                                           int64_t *out_size);
+
+/**
+ * Gives the next bytes of a blob being uploaded: up to @p cap into @p buf,
+ * their count in *@p out_len, 0 at the end.
+ * @return 0 to go on; non-zero stops the upload, and is returned
+ * @since 0.2
+ */
+typedef int (*limg_source_cb)(void *buf, size_t cap, size_t *out_len, void *payload);
+
+/**
+ * Puts an upload's source back at @p offset (0 for a fresh start), so that
+ * a broken upload can go on from where the registry says it is.
+ * @return 0, or non-zero when it cannot (the upload then fails with it)
+ * @since 0.2
+ */
+typedef int (*limg_seek_cb)(int64_t offset, void *payload);
+
+/** How an upload ended. Values are ABI. @since 0.2 */
+typedef enum limg_upload_result {
+	LIMG_UPLOAD_PUSHED = 1,  /**< the bytes were sent */
+	LIMG_UPLOAD_MOUNTED = 2, /**< mounted from another repository: no byte sent */
+	LIMG_UPLOAD_EXISTS = 3   /**< the registry had it already (HEAD) */
+} limg_upload_result;
+
+/** Options for limg_registry_blob_upload(). @since 0.2 */
+typedef struct limg_blob_upload_opts {
+	size_t size;                 /**< sizeof the struct as the caller knows it */
+	const char *mount_from;      /**< a repository of the same registry that has the blob: mounted when
+	                                  the registry lets us (?mount=&from=), uploaded when not */
+	int64_t chunk_size;          /**< 0: one PUT with the whole blob (default); > 0: PATCH requests of
+	                                  this many bytes (raised to the registry's OCI-Chunk-Min-Length),
+	                                  for registries and gateways that need them */
+	int check_exists;            /**< HEAD first and skip a blob the registry has (default 1) */
+	limg_seek_cb seek;           /**< lets a broken upload go on from the offset the upload URL reports,
+	                                  or start over; NULL: a break fails the upload */
+	int (*sent)(int64_t done, int64_t total, void *payload); /**< progress; non-zero stops; may be NULL */
+} limg_blob_upload_opts;
+
+/** Static initializer with the defaults. @since 0.2 */
+#define LIMG_BLOB_UPLOAD_OPTS_INIT { sizeof(limg_blob_upload_opts), NULL, 0, 1, NULL, NULL }
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.2 */
+LIMG_EXTERN(int) limg_blob_upload_opts_init(limg_blob_upload_opts *opts, size_t size);
+
+/**
+ * Uploads a blob of @p size bytes with the given digest to a repository:
+ * HEAD (skipped when it is there), POST (with a mount when asked; a refused
+ * mount falls back to an upload), then one PUT of the bytes or PATCH chunks
+ * and a closing PUT with the digest, which the registry checks. A break is
+ * resumed from the offset the upload URL reports when @p opts->seek allows,
+ * within the retry budget. Tokens are asked for pull and push on the
+ * repository (and pull on the mount source).
+ *
+ * @param source gives the bytes; @p payload is passed to it, to seek and to sent
+ * @param out_result receives a limg_upload_result; may be NULL
+ * @return 0, LIMG_EDIGEST_MISMATCH (the registry refused the digest: the bytes
+ *         differ), LIMG_EAUTH (no push access), LIMG_EPROTOCOL (no upload URL, a
+ *         bad Range), network errors, or the source's or callback's code
+ * @since 0.2
+ */
+LIMG_EXTERN(int) limg_registry_blob_upload(limg_registry *registry, const char *repository, const char *digest,
+                                           int64_t size, limg_source_cb source, void *payload,
+                                           const limg_blob_upload_opts *opts, int *out_result);
+
+/**
+ * Puts a manifest under a tag or a digest, byte for byte, with @p media_type
+ * as its Content-Type. The registry's Docker-Content-Digest must be the
+ * digest of the bytes.
+ * @param out_digest receives "sha256:..."; may be NULL
+ * @return 0, LIMG_EMANIFEST (refused as invalid or unknown: MANIFEST_INVALID,
+ *         MANIFEST_BLOB_UNKNOWN, an unsupported type), LIMG_EAUTH, LIMG_EDIGEST_MISMATCH,
+ *         network errors
+ * @since 0.2
+ */
+LIMG_EXTERN(int) limg_registry_manifest_put(limg_registry *registry, const char *repository, const char *reference,
+                                            const char *media_type, const void *body, size_t len,
+                                            limg_buf *out_digest);
+
 LIMG_END_DECL
 
 #endif /* LIBIMAGE_REGISTRY_H */

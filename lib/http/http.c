@@ -499,7 +499,7 @@ static CURLcode perform(limg__http *h, struct conn *c, bool *cancelled)
 
 /* @location resolved against @base (a Location may be relative), as a
  * new string; NULL when it is no http(s) URL. */
-static char *resolve(const char *base, const char *location)
+char *limg__http_resolve(const char *base, const char *location)
 {
 	CURLU *u = curl_url();
 	char *out = NULL, *scheme = NULL, *copy = NULL;
@@ -580,7 +580,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: more than %d redirects", method, where, MAX_REDIRECTS);
 			break;
 		}
-		next = resolve(url, resp->location);
+		next = limg__http_resolve(url, resp->location);
 		if (!next) {
 			redact(where, sizeof where, req->url);
 			rc = limg__error_set(LIMG_EPROTOCOL, "%s %s: redirect without a usable Location", method, where);

@@ -98,6 +98,10 @@ void limg__http_resp_dispose(limg__http_resp *resp);
  * origin (the request goes on there as a GET without it). */
 int limg__http_do(limg__http *http, const limg__http_req *req, limg__http_resp *resp);
 
+/* @location (maybe relative) resolved against @base, as a new string; NULL
+ * when it is no http(s) URL. */
+char *limg__http_resolve(const char *base, const char *location);
+
 /* Origin ("scheme://host:port") comparison of two absolute URLs. */
 bool limg__http_same_origin(const char *a, const char *b);
 

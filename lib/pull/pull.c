@@ -78,6 +78,9 @@ int limg__pull_report(struct pull *p, const char *digest, int kind, int event, i
 {
 	int rc = 0;
 
+	/* where the blob can be found again: a later push mounts it from there */
+	if (digest && (event == LIMG_PULL_EXISTS || event == LIMG_PULL_COMPLETE) && p->source[0])
+		limg__store_source_add(p->store, digest, p->source);
 	if (!p->cb.progress)
 		return 0;
 	pthread_mutex_lock(&p->lock);
@@ -266,6 +269,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 	if ((rc = limg_reference_parse_docker(&ref, reference_text)) < 0)
 		return rc;
 	p->repository = limg_reference_path(ref);
+	snprintf(p->source, sizeof p->source, "%s/%s", limg_reference_domain(ref), p->repository);
 	if (!(img->reference = strdup(limg_reference_string(ref)))) {
 		rc = limg__error_oom();
 		goto out;

@@ -19,6 +19,7 @@ struct pull {
 	limg_pull_opts o;
 	limg_pull_callbacks cb;
 	const char *repository;  /* path in the registry */
+	char source[600];        /* "<domain>/<repository>", recorded for each blob (mounts on push) */
 	limg_cancel *stop;       /* ours: set on the first failure; linked to the caller's */
 	pthread_mutex_t lock;    /* serializes callbacks and the counters below */
 	int64_t done, total;     /* bytes, all blobs */

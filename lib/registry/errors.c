@@ -38,6 +38,8 @@ static int code_for(const char *registry_code, long status)
 		{ "BLOB_UNKNOWN", LIMG_ENOTFOUND },     { "MANIFEST_BLOB_UNKNOWN", LIMG_ENOTFOUND },
 		{ "UNAUTHORIZED", LIMG_EAUTH },         { "DENIED", LIMG_EAUTH },
 		{ "TOOMANYREQUESTS", LIMG_ERATELIMIT }, { "UNSUPPORTED", LIMG_EUNSUPPORTED },
+		{ "DIGEST_INVALID", LIMG_EDIGEST_MISMATCH }, { "MANIFEST_INVALID", LIMG_EMANIFEST },
+		{ "BLOB_UPLOAD_UNKNOWN", LIMG_ENOTFOUND }, { "SIZE_INVALID", LIMG_EPROTOCOL },
 	};
 	for (size_t i = 0; registry_code && i < sizeof map / sizeof map[0]; i++)
 		if (!strcmp(registry_code, map[i].name))

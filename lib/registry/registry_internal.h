@@ -40,6 +40,17 @@ typedef struct {
 	int64_t range_stop;       /* with resume_from: a bounded range, "bytes=<*resume_from>-<range_stop - 1>",
 	                             asked from the first request on; 0: open-ended, and only when resuming */
 	int64_t deadline_ms;      /* CLOCK_MONOTONIC end of the whole call; 0: from operation_timeout_s */
+	/* a request body: in memory (retried as it is), or streamed from @source
+	 * (retried only when @rewind puts the source back at its start) */
+	const void *body;
+	size_t body_len;
+	limg__http_source source;
+	void *source_payload;
+	int64_t source_len;
+	int (*rewind)(void *source_payload);
+	const char *content_type;
+	const char *content_range;
+	bool no_auth;             /* another origin (an upload URL elsewhere): no credentials */
 } limg__call;
 
 /* Runs a call: auth on 401 (once), retries on transport errors, 5xx and

@@ -171,6 +171,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 	char *url = NULL, *auth = NULL, range[48];
 	bool answered_challenge = false;
 	int attempt = 0, rc;
+	bool can_retry = !c->source || c->rewind; /* a streamed body goes once unless it can be put back */
 	int64_t progress = c->resume_from ? *c->resume_from : 0;
 	int64_t deadline = c->deadline_ms ? c->deadline_ms
 	                   : r->o.operation_timeout_s > 0 ? limg__now_ms() + r->o.operation_timeout_s * 1000
@@ -180,7 +181,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 		return rc;
 	if (!(url = c->url[0] == '/' ? url_for(r, c->url) : strdup(c->url)))
 		return limg__error_oom();
-	if (c->scope)
+	if (c->scope && !c->no_auth)
 		auth = limg__auth_cached(r->auth, c->scope);
 	for (;;) {
 		limg__http_req req = { 0 };
@@ -196,6 +197,15 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 		req.start = c->start;
 		req.payload = c->payload;
 		req.max_body = c->max_body ? c->max_body : 1u << 20;
+		req.body = c->body;
+		req.body_len = c->body_len;
+		req.source = c->source;
+		req.source_payload = c->source_payload;
+		req.source_len = c->source_len;
+		req.content_type = c->content_type;
+		req.content_range = c->content_range;
+		if (attempt > 0 && c->source && (rc = c->rewind(c->source_payload)) != 0)
+			break;
 		if (c->resume_from && c->range_stop > 0) {
 			snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)*c->resume_from,
 			         (long long)c->range_stop - 1);
@@ -230,7 +240,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 				rc = past_deadline(c, deadline);
 				break;
 			}
-			if (retryable_error(rc) && attempt < r->o.max_attempts) {
+			if (retryable_error(rc) && attempt < r->o.max_attempts && can_retry) {
 				limg__log(r->ctx, LIMG_LOG_INFO, "%s: %s; retrying (%d/%d)", c->what,
 				          limg_error_message(limg_error_last()), attempt + 1, r->o.max_attempts);
 				if ((rc = nap(r, backoff(r, attempt))) < 0)
@@ -239,7 +249,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			}
 			break;
 		}
-		if (resp->status == 401 && c->scope && !answered_challenge) {
+		if (resp->status == 401 && c->scope && !c->no_auth && !answered_challenge && can_retry) {
 			char *challenge = resp->www_authenticate ? strdup(resp->www_authenticate) : challenge_from_ping(r);
 			char *fresh = NULL;
 			answered_challenge = true;
@@ -257,7 +267,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			attempt--; /* answering a challenge is not a failure */
 			continue;
 		}
-		if (retryable_status(resp->status) && attempt < r->o.max_attempts) {
+		if (retryable_status(resp->status) && attempt < r->o.max_attempts && can_retry) {
 			long wait = limg__retry_after_seconds(resp->retry_after);
 			if (wait > r->o.retry_after_max_s) {
 				rc = limg__registry_error(resp, c->what);

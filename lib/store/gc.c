@@ -157,6 +157,7 @@ static int collect(limg_store *s, const limg_gc_opts *o)
 	}
 	if (rc == 0 && !o->dry_run) {
 		rc = limg__store_layer_info_sweep(s, &keep);
+		limg__store_sources_sweep(s, &keep);
 		sweep_root_temps(s, true);
 	}
 	if (rc == 0 && o->ingest_max_age >= 0) {

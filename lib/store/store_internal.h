@@ -27,6 +27,7 @@ struct limg_store {
 	int tmp_fd;        /* .libimage/tmp: private copies when an ingest is busy */
 	int layers_fd;     /* .libimage/layers: uncompressed digest and size per layer */
 	int leases_fd;     /* .libimage/leases: what running operations protect from gc */
+	int sources_fd;    /* .libimage/sources: where blobs came from; -1 until first needed */
 	int algo_fd[2];    /* blobs/sha256, blobs/sha512; -1 until first needed */
 	pthread_mutex_t lock; /* algo_fd, refs */
 	int refs;          /* the owner's reference plus one per call in progress */
@@ -189,6 +190,16 @@ int limg__store_layer_info_put(limg_store *s, const char *digest, const char *di
 int limg__store_layer_info_get(limg_store *s, const char *digest, char diff_id[160], int64_t *size);
 /* Drops layer facts of blobs that are gone. */
 int limg__store_layer_info_sweep(limg_store *s, const limg__strset *keep);
+
+/* Where a blob came from ("<domain>/<repository>", for cross-repository
+ * mounts on push): recorded best-effort (a read-only store records
+ * nothing), listed to @cb in the order recorded; @cb's non-zero stops the
+ * listing and is returned. */
+typedef int (*limg__source_cb)(const char *source, void *payload);
+int limg__store_source_add(limg_store *s, const char *digest, const char *source);
+int limg__store_sources(limg_store *s, const char *digest, limg__source_cb cb, void *payload);
+/* Drops the sources of blobs that are gone. */
+int limg__store_sources_sweep(limg_store *s, const limg__strset *keep);
 
 /* "sha256:<hex>" -> "sha256-<hex>" in @out (of at least 160 bytes): the
  * flat file names of .libimage. */

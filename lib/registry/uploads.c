@@ -1,0 +1,488 @@
+/*
+ * The push side: blob HEAD, uploads (POST, then one PUT or PATCH chunks
+ * and a closing PUT), cross-repository mounts, manifest PUT. An upload URL
+ * is used as the registry gives it (relative or absolute, query and all);
+ * one on another origin gets no credentials, one that turns https into http
+ * is refused. A broken transfer asks the upload URL how far it got and goes
+ * on from there, or starts over, within the retry budget.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "digest/digest_internal.h"
+#include "registry_internal.h"
+
+int limg_blob_upload_opts_init(limg_blob_upload_opts *opts, size_t size)
+{
+	static const limg_blob_upload_opts defaults = LIMG_BLOB_UPLOAD_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+typedef struct {
+	limg_registry *r;
+	const char *repo, *digest;
+	int64_t size;
+	limg_source_cb source;
+	void *payload;
+	limg_blob_upload_opts o;
+	char *scope, *what;
+	char *location;    /* the upload URL, absolute */
+	int64_t offset;    /* bytes the registry has */
+	int64_t sent;      /* bytes given to the current request */
+	int64_t limit;     /* bytes the current request carries */
+	int64_t chunk_min; /* OCI-Chunk-Min-Length */
+	int source_rc;     /* the source's own failure, returned as it is */
+} upload;
+
+static void set_location(upload *u, char *next)
+{
+	free(u->location);
+	u->location = next;
+}
+
+/* The Location of an answer, resolved against the URL that was asked. */
+static int take_location(upload *u, const limg__http_resp *resp, const char *asked)
+{
+	char *next;
+
+	if (!resp->location || !*resp->location)
+		return limg__error_set(LIMG_EPROTOCOL, "%s: the registry gave no upload URL (HTTP %ld)", u->what,
+		                       resp->status);
+	if (!(next = limg__http_resolve(resp->final_url ? resp->final_url : asked, resp->location)))
+		return limg__error_set(LIMG_EPROTOCOL, "%s: the upload URL is no http(s) URL", u->what);
+	if (!strncmp(asked, "https://", 8) && strncmp(next, "https://", 8) != 0) {
+		free(next);
+		return limg__error_set(LIMG_EREDIRECT, "%s: refusing an upload URL that turns https into http", u->what);
+	}
+	set_location(u, next);
+	return 0;
+}
+
+static bool same_origin_as_registry(upload *u, const char *url)
+{
+	bool same;
+
+	pthread_mutex_lock(&u->r->lock);
+	same = limg__http_same_origin(u->r->base, url);
+	pthread_mutex_unlock(&u->r->lock);
+	return same;
+}
+
+/* The bytes of the current request, from the caller's source. */
+static int feed(void *buf, size_t cap, size_t *got, void *payload)
+{
+	upload *u = payload;
+	int64_t left = u->limit - u->sent;
+	size_t n = 0;
+	int rc;
+
+	*got = 0;
+	if (left <= 0)
+		return 0;
+	if ((int64_t)cap > left)
+		cap = (size_t)left;
+	if ((rc = u->source(buf, cap, &n, u->payload)) != 0) {
+		u->source_rc = rc;
+		return rc;
+	}
+	if (n > cap)
+		return u->source_rc = limg__error_set(LIMG_EINVALID, "%s: the source gave more than it was asked", u->what);
+	if (!n)
+		return u->source_rc = limg__error_set(LIMG_EINVALID, "%s: the source ended %lld bytes early", u->what,
+		                                      (long long)left);
+	u->sent += (int64_t)n;
+	*got = n;
+	if (u->o.sent && (rc = u->o.sent(u->offset + u->sent, u->size, u->payload)) != 0)
+		return u->source_rc = rc;
+	return 0;
+}
+
+/* POST: a mount (201), or an upload session (202 + Location). */
+static int start(upload *u, bool mount, bool *mounted)
+{
+	limg__call call = { 0 };
+	limg__http_resp resp;
+	limg_buf path = LIMG_BUF_INIT;
+	int rc;
+
+	*mounted = false;
+	limg__http_resp_init(&resp);
+	rc = limg_buf_set(&path, "/v2/", 4) < 0 || limg__buf_put(&path, u->repo, strlen(u->repo)) < 0 ||
+	     limg__buf_put(&path, "/blobs/uploads/", 15) < 0;
+	if (!rc && mount)
+		rc = limg__buf_put(&path, "?mount=", 7) < 0 || limg__http_escape(&path, u->digest) < 0 ||
+		     limg__buf_put(&path, "&from=", 6) < 0 || limg__http_escape(&path, u->o.mount_from) < 0;
+	if (rc) {
+		limg_buf_dispose(&path);
+		return limg__error_oom();
+	}
+	call.method = "POST";
+	call.url = path.ptr;
+	call.scope = u->scope;
+	call.what = u->what;
+	call.content_type = "application/octet-stream";
+	if ((rc = limg__registry_call(u->r, &call, &resp)) < 0)
+		goto out;
+	if (mount && resp.status == 201) {
+		if (resp.docker_digest && strcmp(resp.docker_digest, u->digest) != 0)
+			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: mounted as %s", u->what, resp.docker_digest);
+		else
+			*mounted = true;
+		goto out;
+	}
+	if (resp.status == 202) {
+		char *asked = NULL;
+		pthread_mutex_lock(&u->r->lock);
+		if (asprintf(&asked, "%s%s", u->r->base, path.ptr) < 0)
+			asked = NULL;
+		pthread_mutex_unlock(&u->r->lock);
+		rc = asked ? take_location(u, &resp, asked) : limg__error_oom();
+		free(asked);
+		if (rc == 0 && resp.chunk_min)
+			u->chunk_min = strtoll(resp.chunk_min, NULL, 10);
+		u->offset = 0;
+		goto out;
+	}
+	if (mount && resp.status >= 400 && resp.status < 500) {
+		/* some registries refuse a mount outright (no access to the source, a
+		 * quota, a policy): an upload does the same */
+		limg__log(u->r->ctx, LIMG_LOG_INFO, "%s: mount from %s refused (HTTP %ld); uploading", u->what,
+		          u->o.mount_from, resp.status);
+		limg__http_resp_dispose(&resp);
+		limg_buf_dispose(&path);
+		return start(u, false, mounted);
+	}
+	rc = limg__registry_error(&resp, u->what);
+out:
+	limg__http_resp_dispose(&resp);
+	limg_buf_dispose(&path);
+	return rc;
+}
+
+/* GET of the upload URL: how far it got (204, Range: 0-N). 1: the session is gone. */
+static int ask_progress(upload *u)
+{
+	limg__call call = { 0 };
+	limg__http_resp resp;
+	char *asked = strdup(u->location);
+	long long first = 0, last = -1;
+	int rc;
+
+	if (!asked)
+		return limg__error_oom();
+	limg__http_resp_init(&resp);
+	call.method = "GET";
+	call.url = asked;
+	call.scope = u->scope;
+	call.no_auth = !same_origin_as_registry(u, asked);
+	call.what = u->what;
+	if ((rc = limg__registry_call(u->r, &call, &resp)) == 0) {
+		if (resp.status == 404) {
+			rc = 1;
+		} else if (resp.status != 204 && resp.status != 202) {
+			rc = limg__registry_error(&resp, u->what);
+		} else if (resp.range && (sscanf(resp.range, "%lld-%lld", &first, &last) != 2 || first != 0)) {
+			rc = limg__error_set(LIMG_EPROTOCOL, "%s: the upload URL reports a bad Range", u->what);
+		} else if (resp.range && last == 0) {
+			/* "0-0": one byte, or (distribution's way of saying it) none: start over to be sure */
+			rc = 1;
+		} else {
+			u->offset = resp.range ? last + 1 : 0;
+			if (u->offset < 0 || u->offset > u->size)
+				rc = limg__error_set(LIMG_EPROTOCOL, "%s: the upload URL reports %lld bytes of %lld", u->what,
+				                     (long long)u->offset, (long long)u->size);
+			else if (resp.location)
+				rc = take_location(u, &resp, asked);
+		}
+	}
+	limg__http_resp_dispose(&resp);
+	free(asked);
+	return rc;
+}
+
+/* One request carrying bytes [offset, offset + len): a PATCH, or the closing PUT. */
+static int send_bytes(upload *u, const char *method, int64_t len, bool closing, limg__http_resp *resp)
+{
+	limg__call call = { 0 };
+	limg_buf url = LIMG_BUF_INIT;
+	char range[64];
+	int rc;
+
+	if (limg_buf_set(&url, u->location, strlen(u->location)) < 0)
+		return limg__error_oom();
+	/* (buffers stay NUL-terminated) */
+	if (closing && (limg__buf_put(&url, strchr(u->location, '?') ? "&digest=" : "?digest=", 8) < 0 ||
+	                limg__http_escape(&url, u->digest) < 0)) {
+		limg_buf_dispose(&url);
+		return limg__error_oom();
+	}
+	u->sent = 0;
+	u->limit = len;
+	call.method = method;
+	call.url = url.ptr;
+	call.scope = u->scope;
+	call.no_auth = !same_origin_as_registry(u, url.ptr);
+	call.what = u->what;
+	call.content_type = "application/octet-stream";
+	if (len > 0) {
+		call.source = feed;
+		call.source_payload = u;
+		call.source_len = len;
+		if (!closing) {
+			snprintf(range, sizeof range, "%lld-%lld", (long long)u->offset, (long long)(u->offset + len - 1));
+			call.content_range = range;
+		}
+	}
+	rc = limg__registry_call(u->r, &call, resp);
+	if (rc == 0 && resp->status >= 200 && resp->status < 300)
+		u->offset += len;
+	if (rc == 0 && (resp->status == 202 || resp->status == 201) && resp->location && !closing)
+		rc = take_location(u, resp, url.ptr);
+	limg_buf_dispose(&url);
+	return rc;
+}
+
+static bool worth_resuming(int rc, const limg__http_resp *resp)
+{
+	return rc == LIMG_ENETWORK || rc == LIMG_ETIMEOUT ||
+	       (rc == 0 && (resp->status == 500 || resp->status == 502 || resp->status == 503 || resp->status == 504 ||
+	                    resp->status == 416 || resp->status == 429));
+}
+
+/* Sends what the registry lacks and closes the upload. */
+static int transfer(upload *u)
+{
+	limg__http_resp resp;
+	int failures = 0, rc;
+
+	limg__http_resp_init(&resp);
+	for (;;) {
+		int64_t chunk = u->o.chunk_size;
+		bool mounted;
+
+		if (chunk > 0 && chunk < u->chunk_min)
+			chunk = u->chunk_min;
+		if (chunk > 0 && u->size - u->offset > chunk) {
+			rc = send_bytes(u, "PATCH", chunk, false, &resp);
+			if (rc == 0 && resp.status == 202)
+				continue;
+		} else {
+			rc = send_bytes(u, "PUT", u->size - u->offset, true, &resp);
+			if (rc == 0 && resp.status == 201) {
+				if (resp.docker_digest && strcmp(resp.docker_digest, u->digest) != 0)
+					rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry stored it as %s", u->what,
+					                     resp.docker_digest);
+				break;
+			}
+		}
+		if (u->source_rc) {
+			rc = u->source_rc;
+			break;
+		}
+		if (!worth_resuming(rc, &resp) || !u->o.seek || ++failures >= u->r->o.max_attempts) {
+			if (rc == 0)
+				rc = limg__registry_error(&resp, u->what);
+			break;
+		}
+		limg__log(u->r->ctx, LIMG_LOG_INFO, "%s: %s; going on from what the registry has (%d/%d)", u->what,
+		          rc ? limg_error_message(limg_error_last()) : "the registry failed", failures + 1,
+		          u->r->o.max_attempts);
+		limg_error_clear();
+		if ((rc = ask_progress(u)) == 1) /* the session is gone: start over */
+			rc = start(u, false, &mounted);
+		if (rc < 0 || (rc = u->o.seek(u->offset, u->payload)) != 0)
+			break;
+	}
+	limg__http_resp_dispose(&resp);
+	return rc;
+}
+
+int limg_registry_blob_exists(limg_registry *r, const char *repo, const char *digest, int64_t *out_size)
+{
+	limg__call call = { 0 };
+	limg__http_resp resp;
+	char *path = NULL, *scope = NULL, *what = NULL;
+	int rc;
+
+	if (out_size)
+		*out_size = -1;
+	if (!r)
+		return limg__error_invalid("registry");
+	if ((rc = limg__registry_check_name(repo)) < 0)
+		return rc;
+	if (!digest || (rc = limg__digest_check(digest, strlen(digest), NULL)) != 0)
+		return digest ? limg__digest_raise(rc, digest, strlen(digest)) : limg__error_invalid("digest");
+	limg__http_resp_init(&resp);
+	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
+	    asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	call.method = "HEAD";
+	call.url = path;
+	call.scope = scope;
+	call.what = what;
+	if ((rc = limg__registry_call(r, &call, &resp)) < 0)
+		goto out;
+	if (resp.status == 200) {
+		rc = 1;
+		if (out_size)
+			*out_size = resp.content_length;
+	} else if (resp.status == 404) {
+		rc = 0;
+	} else {
+		rc = limg__registry_error(&resp, what);
+	}
+out:
+	limg__http_resp_dispose(&resp);
+	free(path);
+	free(scope);
+	free(what);
+	return rc;
+}
+
+int limg_registry_blob_upload(limg_registry *r, const char *repo, const char *digest, int64_t size,
+                              limg_source_cb source, void *payload, const limg_blob_upload_opts *opts,
+                              int *out_result)
+{
+	upload u;
+	bool mounted = false;
+	int rc;
+
+	if (out_result)
+		*out_result = 0;
+	if (!r)
+		return limg__error_invalid("registry");
+	if (!source || size < 0)
+		return limg__error_invalid("source, size");
+	if ((rc = limg__registry_check_name(repo)) < 0)
+		return rc;
+	if (!digest || (rc = limg__digest_check(digest, strlen(digest), NULL)) != 0)
+		return digest ? limg__digest_raise(rc, digest, strlen(digest)) : limg__error_invalid("digest");
+	memset(&u, 0, sizeof u);
+	limg_blob_upload_opts_init(&u.o, sizeof u.o);
+	if ((rc = limg__opts_copy(&u.o, sizeof u.o, opts, "limg_blob_upload_opts")) < 0)
+		return rc;
+	if (u.o.mount_from && (rc = limg__registry_check_name(u.o.mount_from)) < 0)
+		return rc;
+	if (u.o.chunk_size < 0)
+		return limg__error_invalid("chunk_size");
+	u.r = r;
+	u.repo = repo;
+	u.digest = digest;
+	u.size = size;
+	u.source = source;
+	u.payload = payload;
+	if (u.o.check_exists && (rc = limg_registry_blob_exists(r, repo, digest, NULL)) != 0) {
+		if (rc == 1 && out_result)
+			*out_result = LIMG_UPLOAD_EXISTS;
+		return rc == 1 ? 0 : rc;
+	}
+	if ((u.o.mount_from && !strcmp(u.o.mount_from, repo)))
+		u.o.mount_from = NULL;
+	/* pull and push here, and pull where the mount comes from */
+	if ((u.o.mount_from ? asprintf(&u.scope, "repository:%s:pull,push repository:%s:pull", repo, u.o.mount_from)
+	                    : asprintf(&u.scope, "repository:%s:pull,push", repo)) < 0 ||
+	    asprintf(&u.what, "upload of blob %s to %s/%s", digest, r->domain, repo) < 0) {
+		u.scope = u.what = NULL;
+		rc = limg__error_oom();
+		goto out;
+	}
+	if ((rc = start(&u, u.o.mount_from != NULL, &mounted)) < 0)
+		goto out;
+	if (mounted) {
+		if (out_result)
+			*out_result = LIMG_UPLOAD_MOUNTED;
+		goto out;
+	}
+	if ((rc = transfer(&u)) == 0 && out_result)
+		*out_result = LIMG_UPLOAD_PUSHED;
+out:
+	if (rc < 0 && u.location && !u.source_rc) {
+		/* an abandoned session: told, so the registry can drop it (errors ignored) */
+		limg__call call = { 0 };
+		limg__http_resp resp;
+		limg__error_copy saved;
+		limg__error_save(&saved);
+		limg__http_resp_init(&resp);
+		call.method = "DELETE";
+		call.url = u.location;
+		call.scope = u.scope;
+		call.no_auth = !same_origin_as_registry(&u, u.location);
+		call.what = u.what;
+		limg__registry_call(r, &call, &resp);
+		limg__http_resp_dispose(&resp);
+		limg__error_restore(&saved);
+	}
+	free(u.location);
+	free(u.scope);
+	free(u.what);
+	return rc;
+}
+
+int limg_registry_manifest_put(limg_registry *r, const char *repo, const char *reference, const char *media_type,
+                               const void *body, size_t len, limg_buf *out_digest)
+{
+	limg__call call = { 0 };
+	limg__http_resp resp;
+	limg_buf digest = LIMG_BUF_INIT;
+	char *path = NULL, *scope = NULL, *what = NULL;
+	bool by_digest;
+	int rc;
+
+	if (!r)
+		return limg__error_invalid("registry");
+	if (!body || !len || !media_type || !*media_type)
+		return limg__error_invalid("body, media_type");
+	if ((rc = limg__registry_check_name(repo)) < 0 || (rc = limg__registry_check_reference(reference, &by_digest)) < 0)
+		return rc;
+	if ((rc = limg_digest_compute(&digest, LIMG_DIGEST_SHA256, body, len)) < 0)
+		return rc;
+	if (by_digest && strcmp(reference, digest.ptr) != 0) {
+		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "manifest put as %s is %s", reference, digest.ptr);
+		goto out;
+	}
+	limg__http_resp_init(&resp);
+	if (asprintf(&path, "/v2/%s/manifests/%s", repo, reference) < 0 ||
+	    asprintf(&scope, "repository:%s:pull,push", repo) < 0 ||
+	    asprintf(&what, "manifest %s of %s/%s", reference, r->domain, repo) < 0) {
+		rc = limg__error_oom();
+		goto done;
+	}
+	call.method = "PUT";
+	call.url = path;
+	call.scope = scope;
+	call.what = what;
+	call.body = body;
+	call.body_len = len;
+	call.content_type = media_type;
+	if ((rc = limg__registry_call(r, &call, &resp)) < 0)
+		goto done;
+	if (resp.status != 201 && resp.status != 200) {
+		rc = limg__registry_error(&resp, what);
+		if (rc == LIMG_EHTTP && (resp.status == 400 || resp.status == 415)) {
+			char why[600];
+			snprintf(why, sizeof why, "%s", limg_error_message(limg_error_last()));
+			rc = limg__error_set(LIMG_EMANIFEST, "%s", why);
+		}
+		goto done;
+	}
+	if (resp.docker_digest && strcmp(resp.docker_digest, digest.ptr) != 0) {
+		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry stored it as %s, not %s", what,
+		                     resp.docker_digest, digest.ptr);
+		goto done;
+	}
+	if (out_digest)
+		rc = limg_buf_set(out_digest, digest.ptr, digest.size);
+done:
+	limg__http_resp_dispose(&resp);
+out:
+	free(path);
+	free(scope);
+	free(what);
+	limg_buf_dispose(&digest);
+	return rc;
+}
