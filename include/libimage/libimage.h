@@ -22,5 +22,6 @@
 #include "unpack.h"
 #include "push.h"
 #include "copy.h"
+#include "archive.h"
 
 #endif /* LIBIMAGE_H */

@@ -27,7 +27,8 @@ int limg_gc_opts_init(limg_gc_opts *opts, size_t size)
 enum sweep_kind { SWEEP_INGEST, SWEEP_TMP };
 
 /* ingest: "<alg>-<hex>" and its ranged download's "<alg>-<hex>.ranges";
- * tmp: "<alg>-<hex>-XXXXXX" (private copies). */
+ * tmp: "<alg>-<hex>-XXXXXX" (private copies) and "unnamed-XXXXXX" (blobs
+ * named by their content when they are done). */
 static bool ours(const char *name, enum sweep_kind kind)
 {
 	char digest[200], flat[200], prefix[210];
@@ -40,6 +41,8 @@ static bool ours(const char *name, enum sweep_kind kind)
 	}
 	if (kind == SWEEP_INGEST)
 		return limg__store_unflat_name(digest, sizeof digest, name);
+	if (limg__fs_is_unique_name(name, "unnamed-"))
+		return true;
 	if (!dash || (size_t)(dash - name) >= sizeof flat)
 		return false;
 	snprintf(flat, sizeof flat, "%.*s", (int)(dash - name), name);

@@ -75,6 +75,12 @@ int limg__blob_writer_open(limg_blob_writer **out, limg_store *s, const char *di
  * order); what lies beyond stays for the ranges to come. */
 int limg__blob_writer_open_ranged(limg_blob_writer **out, limg_store *s, const char *digest, int64_t size,
                                   int64_t trusted, limg__blob_resume_cb on_resume, void *payload);
+/* A writer of a blob whose digest is not known before its bytes (a layer
+ * of a legacy archive): its sha256 names it at commit, when it may turn out
+ * to be stored already (then the copy goes). */
+int limg__blob_writer_open_unnamed(limg_blob_writer **out, limg_store *s, int64_t size);
+/* The writer's digest: after commit, the content's. */
+const char *limg__blob_writer_digest(const limg_blob_writer *w);
 /* The file being written (ranged downloads pwrite into it). */
 int limg__blob_writer_fd(const limg_blob_writer *w);
 /* True when the writer writes a private copy, which nobody can resume. */

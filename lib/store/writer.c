@@ -42,6 +42,7 @@ struct limg_blob_writer {
 	limg__blob_resume_cb on_resume; /* told the bytes a resume re-reads */
 	void *resume_payload;
 	int64_t trusted;  /* -1: a partial file is all to be re-read; else only its first bytes (ranged) */
+	bool unnamed;     /* the digest is what the bytes hash to, known at commit */
 };
 
 #define PENDING_MAX (256u * 1024)
@@ -263,6 +264,42 @@ int limg__blob_writer_open_ranged(limg_blob_writer **out, limg_store *store, con
 	return open_writer(out, store, digest, size, trusted < 0 ? 0 : trusted, on_resume, payload);
 }
 
+int limg__blob_writer_open_unnamed(limg_blob_writer **out, limg_store *store, int64_t size)
+{
+	limg_blob_writer *w;
+	int rc;
+
+	*out = NULL;
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	if (!(w = calloc(1, sizeof *w))) {
+		limg__store_leave(store);
+		return limg__error_oom();
+	}
+	w->store = store;
+	w->fd = -1;
+	w->expected = size < 0 ? -1 : size;
+	w->trusted = -1;
+	w->unnamed = true;
+	w->algorithm = LIMG_DIGEST_SHA256;
+	if (!(w->digest = strdup("sha256:unknown")) || !(w->pending = malloc(PENDING_MAX)) ||
+	    limg_hasher_new(&w->hasher, w->algorithm) < 0) {
+		limg_blob_writer_free(w);
+		return limg__error_oom();
+	}
+	if ((rc = open_private_copy(w, "unnamed")) < 0) {
+		limg_blob_writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+const char *limg__blob_writer_digest(const limg_blob_writer *w)
+{
+	return w->digest;
+}
+
 int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size)
 {
 	return open_writer(out, store, digest, size, -1, NULL, NULL);
@@ -376,6 +413,19 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH, "blob %s: got %lld bytes, expected %lld",
 		                                    w->digest, (long long)w->offset, (long long)w->expected));
 	limg_hasher_finish(&got, w->hasher);
+	if (w->unnamed) {
+		/* named by its content: stored already, or now */
+		free(w->digest);
+		if (!(w->digest = strdup(got)))
+			return limg__error_oom();
+		if ((rc = check_target(w)) != 0) {
+			if (rc < 0)
+				return rc;
+			unlinkat(w->dirfd, w->name, 0);
+			w->state = W_DONE;
+			return 0;
+		}
+	}
 	if (strcmp(got, w->digest) != 0)
 		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH,
 		                                    "blob %s does not match its digest: the content hashes to %s",

@@ -407,7 +407,7 @@ static int do_keep(limg__index *ix, void *payload)
 	if ((rc = limg__store_check_complete(a->store, a->digest)) < 0)
 		return rc;
 	if ((rc = new_entry(ix, &e, a->media_type, a->digest, a->size, NULL, NULL)) < 0 ||
-	    (rc = limg__index_set_annotation(ix, e, LIMG_REPOSITORY_KEY, a->repository)) < 0)
+	    (a->repository && (rc = limg__index_set_annotation(ix, e, LIMG_REPOSITORY_KEY, a->repository)) < 0))
 		return rc;
 	return 1;
 }

@@ -33,7 +33,8 @@ int limg__tags_set_annotated(limg_store *store, const char *reference, const cha
                              const char *const *values, size_t n);
 
 /* An image pulled by digest: kept as an untagged entry that remembers its
- * repository (annotation io.libimage.repository), unless already listed. */
+ * repository (annotation io.libimage.repository; NULL: an image no name
+ * came with, as a loaded archive's), unless already listed. */
 int limg__tags_keep_untagged(limg_store *store, const char *digest, const char *repository);
 
 #define LIMG_REPOSITORY_KEY "io.libimage.repository"

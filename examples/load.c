@@ -1,0 +1,100 @@
+/*
+ * limg-load: docker load, on libimage.
+ *
+ *   limg-load [OPTIONS] [-i FILE]     (or from stdin)
+ *
+ * Reads docker save archives (current and legacy), skopeo's and podman's
+ * docker-archive and oci-archive tars, plain or gzip/zstd compressed, and
+ * prints "Loaded image: NAME:TAG" or "Loaded image ID: sha256:..." per image.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static limg_cancel *cancel;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	limg_cancel_request(cancel);
+}
+
+static int on_loaded(const char *reference, const char *image_id, void *payload)
+{
+	(void)payload;
+	if (reference)
+		printf("Loaded image: %s\n", reference);
+	else
+		printf("Loaded image ID: %s\n", image_id);
+	fflush(stdout);
+	return 0;
+}
+
+static void usage(FILE *to)
+{
+	fprintf(to, "Usage: limg-load [OPTIONS]\n\nLoad an image from a tar archive or STDIN\n\nOptions:\n"
+	            "  -i, --input FILE     read from a tar archive file, instead of STDIN\n"
+	            "  -q, --quiet          suppress the load output\n" CLI_COMMON_USAGE);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	limg_load_opts opts = LIMG_LOAD_OPTS_INIT;
+	const char *input = NULL;
+	limg_store *store;
+	int fd = STDIN_FILENO, quiet = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		int r = cli_option(&cli, argc, argv, &i);
+		if (r < 0)
+			return 1;
+		if (r)
+			continue;
+		if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "--input")) && i + 1 < argc)
+			input = argv[++i];
+		else if (!strncmp(argv[i], "--input=", 8))
+			input = argv[i] + 8;
+		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			quiet = 1;
+		else if (cli_is_help(argv[i]))
+			return usage(stdout), 0;
+		else
+			return usage(stderr), 1;
+	}
+	if (!input && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "Error: requested load from stdin, but stdin is empty\n");
+		return 1;
+	}
+	if (input && (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "Error: open %s: %m\n", input);
+		return 1;
+	}
+	if (cli_open_store(&cli, &store, 1) < 0)
+		return 1;
+	if (limg_cancel_new(&cancel) == 0) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_interrupt;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		opts.cancel = cancel;
+	}
+	if (!quiet)
+		opts.loaded = on_loaded;
+	rc = limg_load(store, fd, &opts);
+	if (rc != 0)
+		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+	if (input)
+		close(fd);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	limg_cancel_free(cancel);
+	limg_store_close(store);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,327 @@
+/*
+ * limg_save(): the platform image of each name, its blobs written once
+ * each (checked against their digests on the way out), then index.json
+ * (an entry per tag, annotated as containerd and Docker 25 annotate them),
+ * manifest.json (Docker's: Config, RepoTags, Layers as paths in the
+ * archive), oci-layout and repositories.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "core/queue.h"
+#include "core/strset.h"
+#include "libimage/archive.h"
+#include "libimage/digest.h"
+#include "libimage/images.h"
+#include "libimage/manifest.h"
+#include "libimage/reference.h"
+#include "libimage/tags.h"
+#include "store/store_internal.h"
+#include "tar_writer.h"
+
+#define COPY_CHUNK (1u << 20)
+
+static const limg_save_opts save_defaults = LIMG_SAVE_OPTS_INIT;
+
+int limg_save_opts_init(limg_save_opts *opts, size_t size)
+{
+	return limg__opts_init(opts, size, &save_defaults, sizeof save_defaults);
+}
+
+typedef struct {
+	limg_image_info *info;
+	cJSON *tags;           /* RepoTags: familiar "name:tag" */
+	cJSON *names;          /* full names, for index.json's annotations */
+} saved_image;
+
+typedef struct {
+	limg_store *store;
+	limg_save_opts o;
+	limg__tar_writer tar;
+	saved_image *images;
+	size_t nimages;
+	limg__strset written;
+	unsigned char *buf;
+	limg_hasher *hasher;   /* of the blob being written */
+	limg__queue *hashing;  /* feeds the hasher on another core, or NULL */
+} save_run;
+
+static const char *hex_of(const char *digest)
+{
+	return strchr(digest, ':') + 1;
+}
+
+static int hash_bytes(const void *data, size_t len, void *payload)
+{
+	return limg_hasher_update(payload, data, len);
+}
+
+/* One stored blob into the archive, hashed as it goes (on another core,
+ * while this one writes): the digest of what was written is checked. */
+static int put_blob(save_run *s, const char *digest)
+{
+	const char *got;
+	char name[100];
+	int64_t size, off = 0;
+	int fd = -1, rc;
+
+	if ((rc = limg__strset_add(&s->written, digest)) <= 0)
+		return rc < 0 ? limg__error_oom() : 0;
+	if (strncmp(digest, "sha256:", 7) != 0)
+		return limg__error_set(LIMG_EUNSUPPORTED, "blob %s: archives hold sha256 blobs only", digest);
+	if ((rc = limg_store_blob_stat(&size, s->store, digest)) < 0 || (rc = limg__store_blob_open(&fd, s->store, digest)) < 0)
+		return rc;
+	snprintf(name, sizeof name, "blobs/sha256/%s", hex_of(digest));
+	limg_hasher_reset(s->hasher);
+	if ((rc = limg__tar_file_header(&s->tar, name, size)) < 0)
+		goto out;
+	while (off < size) {
+		size_t want = size - off < COPY_CHUNK ? (size_t)(size - off) : COPY_CHUNK;
+		ssize_t n = pread(fd, s->buf, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = limg__error_set(n < 0 ? LIMG_EOS : LIMG_ECORRUPT, "stored blob %s: %s", digest,
+			                     n < 0 ? strerror(errno) : "shorter than it was");
+			goto out;
+		}
+		if (limg_cancel_requested(s->o.cancel)) {
+			rc = limg__error_set(LIMG_ECANCELLED, "save cancelled");
+			goto out;
+		}
+		if ((rc = s->hashing ? limg__queue_put(s->hashing, s->buf, (size_t)n)
+		                     : limg_hasher_update(s->hasher, s->buf, (size_t)n)) < 0 ||
+		    (rc = limg__tar_data(&s->tar, s->buf, (size_t)n)) < 0)
+			goto out;
+		off += n;
+	}
+	if ((s->hashing && (rc = limg__queue_drain(s->hashing)) < 0) || (rc = limg_hasher_finish(&got, s->hasher)) < 0)
+		goto out;
+	if (strcmp(got, digest) != 0) {
+		rc = limg__error_set(LIMG_ECORRUPT, "stored blob %s is damaged (its content hashes to %s)", digest, got);
+		goto out;
+	}
+	rc = limg__tar_pad(&s->tar, size);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* The image a name finds, added once; a tagged name adds its tag. */
+static int add_image(save_run *s, const char *name)
+{
+	limg_image_info *info = NULL;
+	limg_buf tagged = LIMG_BUF_INIT;
+	limg_reference *ref = NULL;
+	saved_image *img = NULL;
+	int rc;
+
+	if ((rc = limg_images_inspect(&info, s->store, name, s->o.platform)) < 0)
+		return rc;
+	for (size_t i = 0; i < s->nimages; i++)
+		if (!strcmp(limg_image_info_manifest_digest(s->images[i].info), limg_image_info_manifest_digest(info))) {
+			img = &s->images[i];
+			limg_image_info_free(info);
+			info = NULL;
+			break;
+		}
+	if (!img) {
+		saved_image *grown = realloc(s->images, (s->nimages + 1) * sizeof *grown);
+		if (!grown) {
+			limg_image_info_free(info);
+			return limg__error_oom();
+		}
+		s->images = grown;
+		img = &s->images[s->nimages++];
+		img->info = info;
+		img->tags = cJSON_CreateArray();
+		img->names = cJSON_CreateArray();
+	}
+	/* a name that is a tag (not an ID) is saved with it, as docker save does */
+	if (limg_reference_parse_docker(&ref, name) == 0 && limg_tags_lookup(&tagged, s->store, limg_reference_string(ref)) == 0) {
+		cJSON_AddItemToArray(img->tags, cJSON_CreateString(limg_reference_familiar_string(ref)));
+		cJSON_AddItemToArray(img->names, cJSON_CreateString(limg_reference_string(ref)));
+	}
+	limg_error_clear();
+	limg_reference_free(ref);
+	limg_buf_dispose(&tagged);
+	return 0;
+}
+
+static void annotate(cJSON *desc, const char *full, const char *tag)
+{
+	cJSON *a = cJSON_AddObjectToObject(desc, "annotations");
+	cJSON_AddStringToObject(a, "io.containerd.image.name", full);
+	cJSON_AddStringToObject(a, "org.opencontainers.image.ref.name", tag);
+}
+
+static cJSON *descriptor(const limg_image_info *info, int64_t size)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "mediaType", limg_manifest_media_type(limg_image_info_manifest(info)));
+	cJSON_AddStringToObject(d, "digest", limg_image_info_manifest_digest(info));
+	cJSON_AddNumberToObject(d, "size", (double)size);
+	return d;
+}
+
+static int put_json(save_run *s, const char *name, cJSON *doc)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	int rc;
+
+	if (!text)
+		return limg__error_oom();
+	rc = limg__tar_file(&s->tar, name, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+static int put_metadata(save_run *s)
+{
+	cJSON *index = cJSON_CreateObject(), *list, *manifest = cJSON_CreateArray(), *repos = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddNumberToObject(index, "schemaVersion", 2);
+	cJSON_AddStringToObject(index, "mediaType", "application/vnd.oci.image.index.v1+json");
+	list = cJSON_AddArrayToObject(index, "manifests");
+	for (size_t i = 0; i < s->nimages; i++) {
+		const saved_image *img = &s->images[i];
+		const limg_manifest *m = limg_image_info_manifest(img->info);
+		int64_t size;
+		cJSON *entry = cJSON_CreateObject(), *layers;
+		int ntags = cJSON_GetArraySize(img->tags);
+
+		limg_store_blob_stat(&size, s->store, limg_image_info_manifest_digest(img->info));
+		for (int t = 0; t < (ntags ? ntags : 1); t++) {
+			cJSON *d = descriptor(img->info, size);
+			if (ntags) {
+				const char *full = cJSON_GetArrayItem(img->names, t)->valuestring;
+				limg_reference *ref = NULL;
+				if (limg_reference_parse(&ref, full) == 0 && limg_reference_tag(ref))
+					annotate(d, full, limg_reference_tag(ref));
+				limg_reference_free(ref);
+			}
+			cJSON_AddItemToArray(list, d);
+		}
+		/* Docker's manifest.json: paths in the archive */
+		{
+			char path[100];
+			snprintf(path, sizeof path, "blobs/sha256/%s", hex_of(limg_image_info_id(img->info)));
+			cJSON_AddStringToObject(entry, "Config", path);
+		}
+		cJSON_AddItemToObject(entry, "RepoTags", ntags ? cJSON_Duplicate(img->tags, 1) : cJSON_CreateNull());
+		layers = cJSON_AddArrayToObject(entry, "Layers");
+		for (size_t l = 0; l < limg_manifest_count(m); l++) {
+			char path[100];
+			snprintf(path, sizeof path, "blobs/sha256/%s", hex_of(limg_descriptor_digest(limg_manifest_get(m, l))));
+			cJSON_AddItemToArray(layers, cJSON_CreateString(path));
+		}
+		cJSON_AddItemToArray(manifest, entry);
+		/* the legacy repositories file: name -> tag -> the top layer's file */
+		for (int t = 0; t < ntags && limg_manifest_count(m); t++) {
+			const char *familiar = cJSON_GetArrayItem(img->tags, t)->valuestring;
+			const char *colon = strrchr(familiar, ':');
+			char repo[512];
+			cJSON *r;
+			if (!colon || strchr(colon, '/'))
+				continue;
+			snprintf(repo, sizeof repo, "%.*s", (int)(colon - familiar), familiar);
+			if (!(r = cJSON_GetObjectItemCaseSensitive(repos, repo)))
+				r = cJSON_AddObjectToObject(repos, repo);
+			cJSON_DeleteItemFromObjectCaseSensitive(r, colon + 1);
+			cJSON_AddStringToObject(r, colon + 1,
+			                        hex_of(limg_descriptor_digest(limg_manifest_get(m, limg_manifest_count(m) - 1))));
+		}
+	}
+	if ((rc = put_json(s, "index.json", index)) == 0 && (rc = put_json(s, "manifest.json", manifest)) == 0)
+		rc = limg__tar_file(&s->tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
+	if (rc == 0 && cJSON_GetArraySize(repos))
+		rc = put_json(s, "repositories", repos);
+	cJSON_Delete(index);
+	cJSON_Delete(manifest);
+	cJSON_Delete(repos);
+	return rc;
+}
+
+static int run(save_run *s, const char *const *names, size_t count)
+{
+	int rc;
+
+	for (size_t i = 0; i < count; i++)
+		if ((rc = add_image(s, names[i])) < 0)
+			return rc;
+	if ((rc = limg__tar_dir(&s->tar, "blobs/")) < 0 || (rc = limg__tar_dir(&s->tar, "blobs/sha256/")) < 0)
+		return rc;
+	for (size_t i = 0; i < s->nimages; i++) {
+		const limg_image_info *info = s->images[i].info;
+		const limg_manifest *m = limg_image_info_manifest(info);
+		for (size_t l = 0; l < limg_manifest_count(m); l++) {
+			const limg_descriptor *d = limg_manifest_get(m, l);
+			int64_t size;
+			if (limg_descriptor_is_foreign(d) && limg_store_blob_stat(&size, s->store, limg_descriptor_digest(d)) < 0) {
+				limg_error_clear(); /* a foreign layer lives elsewhere: docker leaves it out too */
+				continue;
+			}
+			if ((rc = put_blob(s, limg_descriptor_digest(d))) < 0)
+				return rc;
+		}
+		if ((rc = put_blob(s, limg_image_info_id(info))) < 0 ||
+		    (rc = put_blob(s, limg_image_info_manifest_digest(info))) < 0)
+			return rc;
+	}
+	if ((rc = put_metadata(s)) < 0)
+		return rc;
+	return limg__tar_finish(&s->tar);
+}
+
+int limg_save(limg_store *store, const char *const *images, size_t count, int fd, const limg_save_opts *opts)
+{
+	save_run s;
+	int rc;
+
+	if (!store)
+		return limg__error_invalid("store");
+	if (!images || !count)
+		return limg__error_invalid("images");
+	if (fd < 0)
+		return limg__error_invalid("fd");
+	for (size_t i = 0; i < count; i++)
+		if (!images[i] || !*images[i])
+			return limg__error_invalid("images");
+	memset(&s, 0, sizeof s);
+	s.store = store;
+	s.tar.fd = fd;
+	limg_save_opts_init(&s.o, sizeof s.o);
+	if ((rc = limg__opts_copy(&s.o, sizeof s.o, opts, "limg_save_opts")) < 0)
+		return rc;
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	if (!(s.buf = malloc(COPY_CHUNK)) || limg_hasher_new(&s.hasher, LIMG_DIGEST_SHA256) < 0) {
+		rc = limg__error_oom();
+	} else {
+		if (limg__queue_new(&s.hashing, 4, COPY_CHUNK, hash_bytes, s.hasher) < 0) {
+			s.hashing = NULL; /* no thread to be had: hashed here */
+			limg_error_clear();
+		}
+		rc = run(&s, images, count);
+	}
+	limg__queue_free(s.hashing);
+	limg_hasher_free(s.hasher);
+	for (size_t i = 0; i < s.nimages; i++) {
+		limg_image_info_free(s.images[i].info);
+		cJSON_Delete(s.images[i].tags);
+		cJSON_Delete(s.images[i].names);
+	}
+	free(s.images);
+	free(s.buf);
+	limg__strset_free(&s.written);
+	limg__store_leave(store);
+	return rc;
+}

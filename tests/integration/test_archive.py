@@ -1,0 +1,288 @@
+"""limg-save and limg-load: archives of every kind the tools people use write
+(docker save's current and legacy formats, skopeo's docker-archive and
+oci-archive, podman save), read back by skopeo and podman; every digest and
+diff_id checked on the way in."""
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import unittest
+
+from fixtures import images, registry
+from tool import ENV, example
+
+HAVE_SKOPEO = shutil.which("skopeo") is not None
+HAVE_PODMAN = shutil.which("podman") is not None
+reg = None
+
+
+def setUpModule():
+    global reg
+    reg = registry.Registry()
+    unittest.addModuleCleanup(reg.stop)
+
+
+def sha(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def tar_of(members):
+    """members: [(name, bytes) or (name, ("symlink", target))] in that order."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            if isinstance(data, tuple):
+                info.type, info.linkname = tarfile.SYMTYPE, data[1]
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def legacy_archive(image, tags, share_first_layer_with=None):
+    """What docker save wrote before Docker 25: <id>/layer.tar (uncompressed),
+    <id>/json, <config hex>.json, manifest.json, repositories."""
+    members, paths = [], []
+    for i, layer in enumerate(image.layers):
+        lid = hashlib.sha256(b"v1 id %d " % i + layer.tar).hexdigest()
+        members += [(lid + "/VERSION", b"1.0"), (lid + "/json", json.dumps({"id": lid}).encode()),
+                    (lid + "/layer.tar", layer.tar)]
+        paths.append(lid + "/layer.tar")
+    config = image.config.data
+    members.append((image.config.digest[7:] + ".json", config))
+    members.append(("manifest.json", json.dumps([{"Config": image.config.digest[7:] + ".json", "RepoTags": tags,
+                                                   "Layers": paths}]).encode()))
+    members.append(("repositories", json.dumps({t.rsplit(":", 1)[0]: {t.rsplit(":", 1)[1]: paths[-1][:64]}
+                                                for t in tags}).encode()))
+    return members, paths
+
+
+def uncompressed_image(tag):
+    """An image whose layers are plain tars (as docker save holds them)."""
+    layers = [images.Layer({"%s/%d" % (tag, i): images.pseudo_random(50000, i) + b"text " * 4000},
+                           images.OCI_LAYER_TAR) for i in range(2)]
+    return images.Image(layers)
+
+
+class Archives(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="limg-archive-")
+        self.store = os.path.join(self.tmp, "store")
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.tmp])
+
+    def pull(self, ref, store=None):
+        example("limg-pull", "-q", ref, store=store or self.store)
+
+    def save(self, *names, store=None, check=True):
+        out = os.path.join(self.tmp, "saved-%d.tar" % len(os.listdir(self.tmp)))
+        p = example("limg-save", "-o", out, *names, store=store or self.store, check=check)
+        return out if p.returncode == 0 else p
+
+    def load(self, path, store=None, check=True):
+        return example("limg-load", "-i", path, store=store or os.path.join(self.tmp, "loaded"), check=check)
+
+    def images_json(self, store):
+        return [json.loads(l) for l in example("limg-images", "-a", "--format", "json", store=store).stdout.splitlines()]
+
+    def write(self, name, data):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def podman(self, *args, check=True):
+        root = os.path.join(self.tmp, "podman")
+        auth = os.path.join(self.tmp, "auth.json")
+        if not os.path.exists(auth):
+            with open(auth, "w") as f:
+                f.write("{}")
+        p = subprocess.run(["podman", "--root", root, "--runroot", root + "-run", "--storage-driver", "vfs", *args],
+                           capture_output=True, text=True, env=dict(ENV, REGISTRY_AUTH_FILE=auth), timeout=300)
+        if check and p.returncode:
+            raise AssertionError("podman %s: %s" % (" ".join(args), p.stderr))
+        return p
+
+    # -- ours, round trip ------------------------------------------------------
+
+    def test_save_then_load_keeps_image_ids_and_digests(self):
+        a = images.Image(images.sample_layers("save-a"))
+        b = images.busybox_image()
+        reg.push("arch/a", "v1", a)
+        reg.push("arch/b", "v2", b)
+        self.pull("%s/arch/a:v1" % reg.host)
+        self.pull("%s/arch/b:v2" % reg.host)
+        path = self.save("%s/arch/a:v1" % reg.host, "%s/arch/b:v2" % reg.host)
+        with tarfile.open(path) as t:
+            names = t.getnames()
+            self.assertIn("oci-layout", names)
+            self.assertIn("index.json", names)
+            self.assertIn("repositories", names)
+            manifest = json.load(t.extractfile("manifest.json"))
+        self.assertEqual([m["RepoTags"] for m in manifest], [["%s/arch/a:v1" % reg.host], ["%s/arch/b:v2" % reg.host]])
+        out = self.load(path).stdout.splitlines()
+        self.assertEqual(out, ["Loaded image: %s/arch/a:v1" % reg.host, "Loaded image: %s/arch/b:v2" % reg.host])
+        loaded = {r["Repository"] + ":" + r["Tag"]: r for r in self.images_json(os.path.join(self.tmp, "loaded"))}
+        self.assertEqual(loaded["%s/arch/a:v1" % reg.host]["ID"], a.config.digest[7:19])
+        self.assertEqual(loaded["%s/arch/a:v1" % reg.host]["Digest"], a.manifest.digest)
+        self.assertEqual(loaded["%s/arch/b:v2" % reg.host]["Digest"], b.manifest.digest)
+        # and a loaded image unpacks, every layer checked again
+        root = os.path.join(self.tmp, "root")
+        example("limg-unpack", "%s/arch/b:v2" % reg.host, root, store=os.path.join(self.tmp, "loaded"))
+        self.assertTrue(os.path.isfile(os.path.join(root, "bin/busybox")))
+        # the same archive through gzip
+        with open(path, "rb") as f:
+            zipped = self.write("saved.tar.gz", gzip.compress(f.read(), 1))
+        again = os.path.join(self.tmp, "again")
+        self.assertEqual(len(self.load(zipped, store=again).stdout.splitlines()), 2)
+
+    def test_save_by_id_is_untagged_and_loads_as_an_id(self):
+        img = images.Image(images.sample_layers("by-id"))
+        reg.push("arch/id", "v1", img)
+        self.pull("%s/arch/id:v1" % reg.host)
+        path = self.save(img.config.digest[7:19])
+        out = self.load(path).stdout.strip()
+        self.assertEqual(out, "Loaded image ID: %s" % img.config.digest)
+
+    def test_save_errors(self):
+        os.makedirs(self.store)
+        example("limg-images", store=self.store)
+        p = self.save("nothing/here:v1", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("No such image", p.stderr)
+        self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("saved")], [])  # no partial file
+
+    # -- what other tools write ---------------------------------------------------
+
+    def test_legacy_docker_save_with_shared_layers(self):
+        img = uncompressed_image("legacy")
+        members, paths = legacy_archive(img, ["legacy/app:v1", "legacy/app:latest"])
+        # a second image sharing the first layer, through a symlink as docker wrote them
+        lid = paths[0].split("/")[0]
+        other = images.Image([img.layers[0]])
+        members += [("feed" * 16 + "/layer.tar", ("symlink", "../%s/layer.tar" % lid)),
+                    (other.config.digest[7:] + ".json", other.config.data)]
+        listing = json.loads(dict(members)["manifest.json"])
+        listing.append({"Config": other.config.digest[7:] + ".json", "RepoTags": ["legacy/base:1"],
+                        "Layers": ["feed" * 16 + "/layer.tar"]})
+        members = [m for m in members if m[0] != "manifest.json"] + [("manifest.json", json.dumps(listing).encode())]
+        out = self.load(self.write("legacy.tar", tar_of(members))).stdout.splitlines()
+        self.assertEqual(out, ["Loaded image: legacy/app:v1", "Loaded image: legacy/app:latest",
+                               "Loaded image: legacy/base:1"])
+        rows = {r["Repository"] + ":" + r["Tag"]: r for r in self.images_json(os.path.join(self.tmp, "loaded"))}
+        self.assertEqual(rows["legacy/app:v1"]["ID"], img.config.digest[7:19])
+        self.assertEqual(rows["legacy/base:1"]["ID"], other.config.digest[7:19])
+
+    @unittest.skipUnless(HAVE_SKOPEO, "skopeo is not installed")
+    def test_skopeo_docker_archive_and_oci_archive(self):
+        img = images.Image(images.sample_layers("skopeo-arch"))
+        reg.push("arch/skopeo", "v1", img)
+        src = "docker://%s/arch/skopeo:v1" % reg.host
+        dock = os.path.join(self.tmp, "docker-archive.tar")
+        oci = os.path.join(self.tmp, "oci-archive.tar")
+        for dest in ("docker-archive:%s:skopeo/app:v1" % dock, "oci-archive:%s:v1" % oci):
+            p = subprocess.run(["skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false", src, dest],
+                               capture_output=True, text=True, env=ENV)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        out = self.load(dock).stdout.strip()
+        self.assertEqual(out, "Loaded image: skopeo/app:v1")
+        rows = self.images_json(os.path.join(self.tmp, "loaded"))
+        self.assertEqual(rows[0]["ID"], img.config.digest[7:19])  # the same image, whatever its manifest
+        out = self.load(oci, store=os.path.join(self.tmp, "loaded-oci")).stdout.strip()
+        self.assertEqual(out, "Loaded image ID: %s" % img.config.digest)  # ref.name "v1" names no repository
+        rows = self.images_json(os.path.join(self.tmp, "loaded-oci"))
+        self.assertEqual(rows[0]["Digest"], img.manifest.digest)
+
+    @unittest.skipUnless(HAVE_SKOPEO, "skopeo is not installed")
+    def test_our_archives_read_by_skopeo(self):
+        img = images.Image(images.sample_layers("for-skopeo"))
+        reg.push("arch/forskopeo", "v1", img)
+        self.pull("%s/arch/forskopeo:v1" % reg.host)
+        path = self.save("%s/arch/forskopeo:v1" % reg.host)
+        p = subprocess.run(["skopeo", "inspect", "--raw", "oci-archive:%s:v1" % path], capture_output=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sha(p.stdout), img.manifest.digest)
+        p = subprocess.run(["skopeo", "inspect", "--config", "--raw", "docker-archive:%s" % path],
+                           capture_output=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sha(p.stdout), img.config.digest)
+        # and copied back to a registry from our archive, the image is the same
+        p = subprocess.run(["skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
+                            "oci-archive:%s:v1" % path, "docker://%s/arch/fromarchive:v1" % reg.host],
+                           capture_output=True, text=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    @unittest.skipUnless(HAVE_PODMAN and os.geteuid() == 0, "needs podman, as root")
+    def test_podman_save_and_load(self):
+        img = images.Image(images.sample_layers("podman-arch"))
+        reg.push("arch/podman", "v1", img)
+        ref = "%s/arch/podman:v1" % reg.host
+        self.podman("pull", "-q", "--tls-verify=false", ref)
+        saved = os.path.join(self.tmp, "podman.tar")
+        self.podman("save", "-q", "-o", saved, ref)
+        out = self.load(saved).stdout.strip()
+        self.assertEqual(out, "Loaded image: %s" % ref)
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "loaded"))[0]["ID"], img.config.digest[7:19])
+        saved_oci = os.path.join(self.tmp, "podman-oci.tar")
+        self.podman("save", "-q", "--format", "oci-archive", "-o", saved_oci, ref)
+        self.load(saved_oci, store=os.path.join(self.tmp, "loaded-oci"))
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "loaded-oci"))[0]["ID"], img.config.digest[7:19])
+        # ours, loaded by podman
+        self.pull(ref)
+        ours = self.save(ref)
+        self.podman("rmi", "-a", "-f")
+        p = self.podman("load", "-i", ours)
+        self.assertIn(ref, p.stdout + p.stderr)
+        p = self.podman("image", "inspect", "--format", "{{.Id}}", ref)
+        self.assertEqual(p.stdout.strip(), img.config.digest[7:])
+
+    # -- hostile archives ------------------------------------------------------------
+
+    def test_a_blob_that_is_not_its_digest(self):
+        img = uncompressed_image("bad-blob")
+        members, _ = legacy_archive(img, ["bad/blob:v1"])
+        liar = "blobs/sha256/" + img.layers[0].blob.digest[7:]
+        members.insert(0, (liar, img.layers[0].tar + b"extra"))
+        p = self.load(self.write("liar.tar", tar_of(members)), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("does not match its digest", p.stderr)
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "loaded")), [])
+
+    def test_a_layer_that_is_not_its_diff_id(self):
+        img = uncompressed_image("bad-diffid")
+        cfg = dict(img.config_json)
+        cfg["rootfs"] = {"type": "layers", "diff_ids": [sha(b"not this"), img.layers[1].diff_id]}
+        data = json.dumps(cfg).encode()
+        members, paths = legacy_archive(img, ["bad/diffid:v1"])
+        members = [(n, d) for n, d in members if not n.endswith(".json") or "/" in n]
+        members.append((sha(data)[7:] + ".json", data))
+        members.append(("manifest.json", json.dumps([{"Config": sha(data)[7:] + ".json", "RepoTags": ["bad/diffid:v1"],
+                                                      "Layers": paths}]).encode()))
+        p = self.load(self.write("diffid.tar", tar_of(members)), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stderr, "unpacks to .* config says")
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "loaded")), [])
+
+    def test_names_that_leave_the_archive_and_missing_files(self):
+        p = self.load(self.write("escape.tar", tar_of([("../../etc/evil", b"x")])), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("leads out of the archive", p.stderr)
+        missing = [("manifest.json", json.dumps([{"Config": "nope.json", "RepoTags": ["a/b:c"], "Layers": []}]).encode())]
+        p = self.load(self.write("missing.tar", tar_of(missing)), check=False)
+        self.assertIn("which the archive does not hold", p.stderr)
+        p = self.load(self.write("junk.tar", images.pseudo_random(10000, 4)), check=False)
+        self.assertEqual(p.returncode, 1)
+        p = self.load(self.write("empty.tar", tar_of([("readme", b"hello")])), check=False)
+        self.assertIn("neither manifest.json nor index.json", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
