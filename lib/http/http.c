@@ -421,6 +421,8 @@ static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const 
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 	} else if (with_body && req->source) {
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		/* big writes: fewer, larger reads of the source and sends to the server */
+		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, x);
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->source_len);

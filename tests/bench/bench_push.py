@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Push, copy and archives of the realistic image, side by side in one run:
+
+  push to an empty repository   limg-push      vs skopeo copy oci:STORE:REF docker://...
+  registry to registry          limg-copy      vs skopeo copy docker://... docker://...
+  re-push, unchanged            limg-push      (HEADs and one manifest check)
+  save                          limg-save -o   vs cat of the blobs into a file, + sync of it
+  load                          limg-load -i   vs tar -x of the archive
+
+Both registries are Debian's docker-registry on loopback. Each push or copy
+goes to a fresh destination registry (started untimed): skopeo remembers
+where blobs went (its blob-info cache) and would mount them from earlier
+runs, and libimage's store would too (its sources are forgotten as well).
+Median wall time of RUNS runs.
+
+    /usr/bin/python3 tests/bench/bench_push.py [BUILD_DIR] [RUNS]
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from fixtures import images, registry  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "build"))
+RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+ENV = dict(os.environ, NO_PROXY="*", no_proxy="*", DOCKER_CONFIG="/nonexistent")
+EX = os.path.join(BUILD, "examples")
+
+
+def timed(cmd, before=None):
+    if before:
+        cmd = before(cmd) or cmd
+    start = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, text=True)
+    took = time.perf_counter() - start
+    if p.returncode:
+        raise RuntimeError("%s failed: %s" % (cmd[0], p.stderr))
+    return took
+
+
+def series(label, make, before=None):
+    runs = []
+    for i in range(RUNS):
+        fresh = None
+        if before is FRESH:
+            fresh = registry.Registry()
+            cmd = [a.replace("DST", fresh.host) for a in make(i)]
+            if cmd[0].endswith("limg-push"):
+                subprocess.run([os.path.join(EX, "limg-tag"), "--store", STORE[0], SRC_REF[0], cmd[-1]], check=True,
+                               env=ENV)
+                shutil.rmtree(os.path.join(STORE[0], ".libimage", "sources"), ignore_errors=True)
+            try:
+                runs.append(timed(cmd))
+            finally:
+                fresh.stop()
+        else:
+            runs.append(timed(make(i), before))
+    m = statistics.median(runs)
+    print("  %-44s median %6.3f s  best %6.3f s" % (label, m, min(runs)))
+    return m
+
+
+FRESH = object()  # series(): each run against a new destination registry ("DST" in the command)
+STORE, SRC_REF = [None], [None]
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="limg-bench-push-")
+    src = registry.Registry()
+    dst = registry.Registry()
+    try:
+        img = images.realistic_image(os.path.join(BUILD, "bench-cache"))
+        src.push("bench/app", "v1", img)
+        ref = "%s/bench/app:v1" % src.host
+        store = os.path.join(work, "store")
+        subprocess.run([os.path.join(EX, "limg-pull"), "-q", "--store", store, ref], check=True, env=ENV,
+                       stdout=subprocess.DEVNULL)
+        size = sum(l.blob.size for l in img.layers) / 1e6
+        print("realistic image: %d layers, %.1f MB compressed; %d runs" % (len(img.layers), size, RUNS))
+        have_skopeo = shutil.which("skopeo") is not None
+
+        STORE[0], SRC_REF[0] = store, ref
+        push = series("limg-push (empty registry)",
+                      lambda i: [os.path.join(EX, "limg-push"), "-q", "--store", store, "DST/limg/push:v1"], FRESH)
+        subprocess.run([os.path.join(EX, "limg-tag"), "--store", store, ref, "%s/limg/push:v1" % dst.host], check=True,
+                       env=ENV)
+        subprocess.run([os.path.join(EX, "limg-push"), "-q", "--store", store, "%s/limg/push:v1" % dst.host],
+                       check=True, env=ENV, stdout=subprocess.DEVNULL)
+        again = series("limg-push again (unchanged)",
+                       lambda i: [os.path.join(EX, "limg-push"), "-q", "--store", store, "%s/limg/push:v1" % dst.host])
+        skopeo_push = skopeo_copy = None
+        if have_skopeo:
+            skopeo_push = series("skopeo copy oci:STORE:REF docker://",
+                                 lambda i: ["skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
+                                            "oci:%s:%s" % (store, ref), "docker://DST/skopeo/push:v1"], FRESH)
+        copy = series("limg-copy (registry to registry)",
+                      lambda i: [os.path.join(EX, "limg-copy"), ref, "DST/limg/copy:v1"], FRESH)
+        if have_skopeo:
+            skopeo_copy = series("skopeo copy docker:// docker://",
+                                 lambda i: ["skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false",
+                                            "--dest-tls-verify=false", "docker://" + ref, "docker://DST/skopeo/copy:v1"],
+                                 FRESH)
+        blobs = [os.path.join(store, "blobs", "sha256", b.digest[7:])
+                 for b in [img.config] + [l.blob for l in img.layers] + [img.manifest]]
+        archive = os.path.join(work, "saved.tar")
+        save = series("limg-save -o (verified, fsync)",
+                      lambda i: [os.path.join(EX, "limg-save"), "--store", store, "-o",
+                                 os.path.join(work, "s%d.tar" % i), ref])
+        floor_save = series("cat of the blobs > file && sync file",
+                            lambda i: ["sh", "-c", "cat \"$@\" > \"$0\" && sync \"$0\"",
+                                       os.path.join(work, "c%d.tar" % i)] + blobs)
+        shutil.copy(os.path.join(work, "s0.tar"), archive)
+        load = series("limg-load -i (every digest and diff_id)",
+                      lambda i: [os.path.join(EX, "limg-load", ), "-q", "--store", os.path.join(work, "l%d" % i),
+                                 "-i", archive])
+        floor_load = series("tar -x of the archive",
+                            lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\"",
+                                       os.path.join(work, "x%d" % i), archive])
+        print("ratios (medians):")
+        if skopeo_push:
+            print("  push / skopeo push   %.2fx (target <= 0.8x)" % (push / skopeo_push))
+            print("  copy / skopeo copy   %.2fx (target <= 0.6x)" % (copy / skopeo_copy))
+        print("  re-push              %.3f s, no blob bytes (see test_push: HEADs only)" % again)
+        print("  save: floor / ours   %.0f%% (target >= 80%%)" % (100 * floor_save / save))
+        print("  load: floor / ours   %.0f%% (target >= 80%%; ours inflates every compressed layer for its diff_id)"
+              % (100 * floor_load / load))
+    finally:
+        src.stop()
+        dst.stop()
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main()
