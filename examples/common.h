@@ -32,7 +32,8 @@ int cli_fail(const char *prefix);
 	"  --platform OS/ARCH   the platform to pull or show (default: this machine's)\n"             \
 	"  --tls-verify=BOOL    true: verified HTTPS only, also for localhost; false: plain HTTP\n" \
 	"                       and unverified TLS allowed (default: Docker's, loopback insecure)\n" \
-	"  --cert-dir DIR       per-registry certificates: DIR/<host:port>/ca.crt (default\n"         \
-	"                       /etc/docker/certs.d)\n"
+	"  --cert-dir DIR       per-registry certificates (DIR/<host:port>/ca.crt) and mirrors\n"    \
+	"                       (DIR/<host:port>/hosts.toml, DIR/_default/hosts.toml, as containerd's)\n" \
+	"                       (default /etc/docker/certs.d)\n"
 
 #endif

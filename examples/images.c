@@ -13,116 +13,20 @@
 
 #define MAX_FILTERS 16
 
+/* --filter texts, checked by the library (the same filters as the bindings'). */
 struct filters {
-	const char *key[MAX_FILTERS], *value[MAX_FILTERS];
-	int64_t created[MAX_FILTERS]; /* before= and since=: the named image's time, looked up once */
-	int n;
+	const char *text[MAX_FILTERS];
+	size_t n;
 };
 
-static int add_filter(struct filters *f, char *text)
+static int add_filter(struct filters *f, const char *text)
 {
-	char *eq = strchr(text, '=');
-	static const char *const known[] = { "dangling", "reference", "before", "since", "label", "label!" };
-	int ok = 0;
-
-	if (!eq || f->n == MAX_FILTERS) {
-		fprintf(stderr, "Error response from daemon: bad format of filter (expected name=value)\n");
+	if (f->n == MAX_FILTERS) {
+		fprintf(stderr, "Error response from daemon: too many filters\n");
 		return -1;
 	}
-	*eq = '\0';
-	/* "label!=k=v" splits as key "label!" */
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-		ok |= !strcmp(text, known[i]);
-	if (!ok) {
-		fprintf(stderr, "Error response from daemon: invalid filter '%s'\n", text);
-		return -1;
-	}
-	f->key[f->n] = text;
-	f->value[f->n++] = eq + 1;
+	f->text[f->n++] = text;
 	return 0;
-}
-
-/* The creation time of an image named on the command line (before=, since=). */
-static int created_of(limg_store *store, const char *image, int64_t *out)
-{
-	limg_buf digest = LIMG_BUF_INIT;
-	limg_image_iterator *it;
-	const limg_image_entry *e;
-	int rc = -1;
-
-	if (limg_images_lookup(&digest, store, image) < 0) {
-		fprintf(stderr, "Error response from daemon: No such image: %s\n", image);
-		return -1;
-	}
-	limg_images_list_opts lo = LIMG_IMAGES_LIST_OPTS_INIT;
-	lo.untagged = 2;
-	if (limg_images_list(&it, store, &lo) == 0) {
-		while (limg_image_iterator_next(&e, it) == 0)
-			if (!strcmp(limg_image_entry_digest(e), digest.ptr)) {
-				*out = limg_image_entry_created(e);
-				rc = 0;
-				break;
-			}
-		limg_image_iterator_free(it);
-	}
-	limg_buf_dispose(&digest);
-	return rc;
-}
-
-static const char *label_of(limg_store *store, const char *id, const char *key)
-{
-	static char value[1024];
-	limg_buf body = LIMG_BUF_INIT;
-	limg_image_config *c = NULL;
-	const char *v = NULL;
-
-	if (id && limg_store_blob_read(&body, store, id, LIMG_MANIFEST_SIZE_MAX) == 0 &&
-	    limg_image_config_parse(&c, body.ptr, body.size) == 0 && limg_image_config_label(c, key)) {
-		snprintf(value, sizeof value, "%s", limg_image_config_label(c, key));
-		v = value;
-	}
-	limg_image_config_free(c);
-	limg_buf_dispose(&body);
-	return v;
-}
-
-/* Does the entry pass every filter? (several values of one key: any) */
-static int keep(limg_store *store, const limg_image_entry *e, const struct filters *f)
-{
-	for (int k = 0; k < f->n; k++) {
-		const char *key = f->key[k], *v = f->value[k];
-		int dangling = !limg_image_entry_tag(e);
-		int any = 0, tried = 0;
-		for (int j = 0; j < f->n; j++) {
-			if (strcmp(f->key[j], key))
-				continue;
-			tried = 1;
-			v = f->value[j];
-			if (!strcmp(key, "dangling")) {
-				any |= (!strcmp(v, "true") || !strcmp(v, "1")) == dangling;
-			} else if (!strcmp(key, "reference")) {
-				limg_reference *r = NULL;
-				int m = 0;
-				if (limg_image_entry_reference(e) && limg_reference_parse_normalized(&r, limg_image_entry_reference(e)) == 0)
-					limg_reference_familiar_match(&m, r, v);
-				limg_reference_free(r);
-				any |= m;
-			} else if (!strcmp(key, "before") || !strcmp(key, "since")) {
-				int64_t t = f->created[j];
-				any |= !strcmp(key, "before") ? limg_image_entry_created(e) < t : limg_image_entry_created(e) > t;
-			} else {
-				char name[512];
-				const char *eq = strchr(v, '='), *got;
-				snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - v) : (int)strlen(v), v);
-				got = label_of(store, limg_image_entry_id(e), name);
-				int match = got && (!eq || !strcmp(got, eq + 1));
-				any |= !strcmp(key, "label") ? match : !match;
-			}
-		}
-		if (tried && !any)
-			return 0;
-	}
-	return 1;
 }
 
 static void usage(FILE *out)
@@ -140,13 +44,13 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
-	struct filters filters = { { 0 }, { 0 }, { 0 }, 0 };
+	struct filters filters = { { 0 }, 0 };
 	struct table table = { 0 };
 	limg_images_list_opts lo = LIMG_IMAGES_LIST_OPTS_INIT;
 	limg_image_iterator *it;
 	const limg_image_entry *e;
 	limg_store *store;
-	int all = 0, digests = 0, no_trunc = 0, quiet = 0, json = 0, want_dangling = 0;
+	int all = 0, digests = 0, no_trunc = 0, quiet = 0, json = 0;
 	time_t now = time(NULL);
 
 	for (int i = 1; i < argc; i++) {
@@ -192,17 +96,12 @@ int main(int argc, char **argv)
 				return 1;
 		}
 	}
-	for (int k = 0; k < filters.n; k++)
-		if (!strcmp(filters.key[k], "dangling") && !strcmp(filters.value[k], "true"))
-			want_dangling = 1;
 	if (cli_open_store(&cli, &store, 1) < 0)
 		return 1;
-	for (int k = 0; k < filters.n; k++)
-		if ((!strcmp(filters.key[k], "before") || !strcmp(filters.key[k], "since")) &&
-		    created_of(store, filters.value[k], &filters.created[k]) < 0)
-			return 1;
-	lo.untagged = want_dangling ? 1 : all ? 2 : 0;
+	lo.untagged = all ? 2 : 0;
 	lo.platform = cli.platform;
+	lo.filters = filters.text;
+	lo.filters_len = filters.n;
 	if (limg_images_list(&it, store, &lo) < 0)
 		return cli_fail(NULL);
 	if (!quiet && !json) {
@@ -220,8 +119,6 @@ int main(int argc, char **argv)
 		const char *repo = limg_image_entry_repository(e) ? limg_image_entry_repository(e) : "<none>";
 		const char *tag = limg_image_entry_tag(e) ? limg_image_entry_tag(e) : "<none>";
 
-		if (!keep(store, e, &filters))
-			continue;
 		snprintf(short_id, sizeof short_id, "%s", id ? (no_trunc ? id : id + 7) : "<missing>");
 		if (!no_trunc && id)
 			short_id[12] = '\0';

@@ -130,7 +130,7 @@ static void usage(FILE *out)
 	             "      --max-concurrent-downloads N  layers fetched at once (default 3, as docker)\n"
 	             "      --no-diff-ids    do not unpack layers to check them against the config\n"
 	             "                       (blob digests are still verified; for mirroring tools)\n"
-	             "      --registry-mirror URL  fetch docker.io images from this registry instead\n"
+	             "      --registry-mirror URL  fetch docker.io images from this mirror first (Docker Hub if it fails)\n"
 	             "                       (default $LIBIMAGE_REGISTRY_MIRROR)\n"
 	             "      --range-threshold BYTES  fetch blobs this big as parallel Range requests\n"
 	             "                       (default 16 MiB; -1: never)\n"

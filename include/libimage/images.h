@@ -30,17 +30,24 @@ typedef struct limg_images_list_opts {
 	size_t size;          /**< sizeof the struct as the caller knows it */
 	int untagged;         /**< 0: tags only; 1: untagged images only; 2: both */
 	const char *platform; /**< which image of an index the facts describe; NULL: this machine's */
+	const char *const *filters; /**< `docker images --filter` texts: dangling=BOOL, reference=PATTERN,
+	                                 before=IMAGE, since=IMAGE, label=KEY[=VALUE], label!=KEY[=VALUE];
+	                                 values of one key are alternatives, keys must all hold @since 0.2 */
+	size_t filters_len;   /**< @since 0.2 */
 } limg_images_list_opts;
 
 /** Static initializer with the defaults. @since 0.1 */
-#define LIMG_IMAGES_LIST_OPTS_INIT { sizeof(limg_images_list_opts), 0, NULL }
+#define LIMG_IMAGES_LIST_OPTS_INIT { sizeof(limg_images_list_opts), 0, NULL, NULL, 0 }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_images_list_opts_init(limg_images_list_opts *opts, size_t size);
 
 /**
- * Lists the images, newest first, then by reference.
- * @return 0, LIMG_ECORRUPT (index.json unreadable), LIMG_EOS, LIMG_ENOMEM.
+ * Lists the images, newest first, then by reference, as the filters allow
+ * (a dangling= filter also chooses tagged or untagged rows).
+ * @return 0, LIMG_EINVALID (a filter Docker does not know), LIMG_ENOTFOUND (the
+ *         image of a before= or since= filter), LIMG_ECORRUPT (index.json
+ *         unreadable), LIMG_EOS, LIMG_ENOMEM.
  *         An image whose blobs are missing is listed with unknown ID, time and size.
  * @since 0.1
  */

@@ -31,6 +31,35 @@ LIMG_BEGIN_DECL
 /** A registry host. @since 0.1 */
 typedef struct limg_registry limg_registry;
 
+/** What an endpoint may be asked. @since 0.2 */
+typedef enum limg_endpoint_capability {
+	LIMG_CAP_PULL = 1,    /**< blobs, and manifests by digest */
+	LIMG_CAP_RESOLVE = 2, /**< tags to digests (trusted to say what a tag is) */
+	LIMG_CAP_PUSH = 4     /**< (pushes go to the registry itself) */
+} limg_endpoint_capability;
+
+/**
+ * A mirror or pull-through cache of a registry, tried before the registry
+ * itself (as containerd's hosts.toml [host] entries). Whatever a mirror
+ * serves is verified by digest as always; a failure there moves on to the
+ * next endpoint.
+ * @since 0.2
+ */
+typedef struct limg_endpoint {
+	size_t size;                 /**< sizeof the struct as the caller knows it */
+	const char *url;             /**< "https://mirror:5000", or with a path ("https://harbor/v2/proxy") */
+	unsigned capabilities;       /**< LIMG_CAP_* bits; 0: pull and resolve */
+	int skip_verify;             /**< do not verify its TLS certificate */
+	const char *ca_file;         /**< PEM CA bundle trusted for it; may be NULL */
+	const char *client_cert;     /**< PEM client certificate; may be NULL */
+	const char *client_key;      /**< its key (NULL: in client_cert) */
+	int override_path;           /**< the URL's path is the API root (no "/v2" added) */
+	const char *const *headers;  /**< "Name: value" lines sent to it */
+	size_t headers_len;
+	long dial_timeout_ms;        /**< connect timeout, and longest wait for an answer to start;
+	                                  0: 3000 */
+} limg_endpoint;
+
 /** Options for limg_registry_open(); zero or negative numbers mean the default. @since 0.1 */
 typedef struct limg_registry_opts {
 	size_t size;                     /**< sizeof the struct as the caller knows it */
@@ -48,8 +77,9 @@ typedef struct limg_registry_opts {
 	long connect_timeout_ms;         /**< default 30000 */
 	long low_speed_time_s;           /**< a transfer under 1 byte/s this long fails (default 30) */
 	limg_cancel *cancel;             /**< stops requests when requested; may be NULL */
-	const char *mirror;              /**< fetch from this endpoint instead ("host:port" or a URL), as
-	                                      Docker's registry-mirrors do for docker.io; no fallback */
+	const char *mirror;              /**< a mirror tried first ("host:port" or a URL), as Docker's
+	                                      registry-mirrors for docker.io: on any failure there, the
+	                                      registry itself (changed in 0.2: there was no fallback) */
 	long request_timeout_s;          /**< longest one request may take, body included (default 300); a
 	                                      blob transfer that takes longer goes on with a Range request
 	                                      @since 0.2 */
@@ -57,6 +87,12 @@ typedef struct limg_registry_opts {
 	                                      all its retries and resumes (default 0: no limit) @since 0.2 */
 	int64_t max_blob_size;           /**< larger blobs are refused before any byte is fetched
 	                                      (default 64 GiB) @since 0.2 */
+	const limg_endpoint *mirrors;    /**< tried in order before the registry (then hosts.toml's,
+	                                      then @ref mirror); NULL: none @since 0.2 */
+	size_t mirrors_len;              /**< @since 0.2 */
+	int hosts_toml;                  /**< read certs_dir/<registry>/hosts.toml, else
+	                                      certs_dir/_default/hosts.toml, as containerd does
+	                                      (default 1) @since 0.2 */
 } limg_registry_opts;
 
 /** Largest blob fetched when limg_registry_opts.max_blob_size is 0. @since 0.2 */
@@ -64,7 +100,7 @@ typedef struct limg_registry_opts {
 
 /** Static initializer with the defaults. @since 0.1 */
 #define LIMG_REGISTRY_OPTS_INIT                                                                            \
-	{ sizeof(limg_registry_opts), -1, 1, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0 }
+	{ sizeof(limg_registry_opts), -1, 1, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL, 0, 1 }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_registry_opts_init(limg_registry_opts *opts, size_t size);
@@ -158,11 +194,14 @@ typedef struct limg_blob_fetch_opts {
 	int64_t offset;   /**< bytes the caller has already: fetching starts after them */
 	int verify;       /**< check the digest (default 1; needs offset 0) */
 	limg_sink_cb sink;
-	void *payload;    /**< passed to @ref sink */
+	void *payload;    /**< passed to @ref sink and @ref restart */
+	int (*restart)(void *payload); /**< forget what the sink was given: the blob comes again from
+	                                    its start, from the next endpoint (a mirror's bytes did not
+	                                    verify); non-zero refuses; NULL: a mismatch fails @since 0.2 */
 } limg_blob_fetch_opts;
 
 /** Static initializer with the defaults. @since 0.1 */
-#define LIMG_BLOB_FETCH_OPTS_INIT { sizeof(limg_blob_fetch_opts), 0, 1, NULL, NULL }
+#define LIMG_BLOB_FETCH_OPTS_INIT { sizeof(limg_blob_fetch_opts), 0, 1, NULL, NULL, NULL }
 
 /** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 0.1 */
 LIMG_EXTERN(int) limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t size);

@@ -20,6 +20,7 @@
 #include "libimage/manifest.h"
 #include "libimage/pull.h"
 #include "libimage/reference.h"
+#include "registry/registry_internal.h"
 
 #define BLOB_ATTEMPTS 3
 #define PIPE_SLOTS 8
@@ -332,7 +333,7 @@ static int put_docs(copy_run *c, limg_buf *out_digest)
 			return rc;
 	}
 	body = limg_remote_manifest_body(top->m, &len);
-	if (limg_registry_manifest_head(&have, c->to, repo, want ? want : tag) == 0 &&
+	if (limg__registry_manifest_head_origin(&have, c->to, repo, want ? want : tag) == 0 &&
 	    !strcmp(limg_remote_manifest_digest(have), top_digest)) {
 		limg_remote_manifest_free(have);
 	} else {

@@ -454,6 +454,9 @@ static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const 
 		snprintf(line, sizeof line, "Accept: %s", req->accept);
 		*headers = curl_slist_append(*headers, line);
 	}
+	/* an endpoint's own headers (hosts.toml [header]): to its own origin only */
+	for (size_t i = 0; send_auth && i < req->nheaders; i++)
+		*headers = curl_slist_append(*headers, req->headers[i]);
 	if (req->range) {
 		snprintf(line, sizeof line, "Range: %s", req->range);
 		*headers = curl_slist_append(*headers, line);

@@ -71,6 +71,8 @@ typedef struct {
 	void *payload;
 	size_t max_body;           /* cap for buffered 2xx bodies; past it: LIMG_ETOOBIG naming @what */
 	long timeout_ms;           /* this request's deadline, body included; 0: the client's */
+	const char *const *headers; /* more "Name: value" lines (an endpoint's own), or NULL */
+	size_t nheaders;
 } limg__http_req;
 
 typedef struct limg__http_resp_s {

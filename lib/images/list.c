@@ -4,6 +4,7 @@
 
 #include "core/core.h"
 #include "facts.h"
+#include "filter.h"
 #include "libimage/images.h"
 #include "libimage/reference.h"
 #include "store/store_internal.h"
@@ -104,6 +105,7 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	struct seen_index ix = { NULL, 0 };
 	limg__arena learnt = LIMG_ARENA_INIT;
 	size_t nseen = 0, ntags = 0, nlearnt = 0;
+	limg__filter *filters = NULL;
 	int rc;
 
 	if (!out)
@@ -111,9 +113,13 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	*out = NULL;
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_list_opts")) < 0)
 		return rc;
-	to.untagged = o.untagged;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
+	if ((rc = limg__filters_parse(&filters, store, o.filters, o.filters_len)) < 0) {
+		limg__store_leave(store);
+		return rc;
+	}
+	to.untagged = limg__filters_untagged(filters, o.filters_len, o.untagged);
 	if (!(it = calloc(1, sizeof *it))) {
 		limg__store_leave(store);
 		return limg__error_oom();
@@ -167,12 +173,23 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 		qsort(it->rows, it->count, sizeof *it->rows, newest_first);
 	/* what had to be worked out from the blobs is kept for next time, in one write */
 	limg__cache_facts(store, seen, nlearnt);
+	if (filters) {
+		size_t kept = 0;
+		for (size_t i = 0; i < it->count; i++)
+			if (limg__filters_keep(filters, o.filters_len, store, it->rows[i].reference, it->rows[i].tag,
+			                       it->rows[i].id, it->rows[i].created))
+				it->rows[kept++] = it->rows[i];
+		it->count = kept;
+		free(filters);
+		filters = NULL;
+	}
 	free(seen);
 	limg__arena_free(&learnt);
 	limg__store_leave(store);
 	*out = it;
 	return 0;
 fail:
+	free(filters);
 	free(seen);
 	free(ix.slots);
 	limg__arena_free(&learnt);

@@ -115,6 +115,18 @@ static bool ranged(struct pull *p, int64_t size)
 	       !limg__registry_ranges_ignored(p->registry);
 }
 
+/* A digester that has seen nothing (for bytes that start over). */
+static int restart_digester(struct download *d, int kind, int64_t size)
+{
+	if (!d->dg)
+		return 0;
+	limg__digester_free(d->dg);
+	d->dg = NULL;
+	d->dg_rc = 0;
+	d->done = 0;
+	return limg__digester_new(&d->dg, kind, d->p->o.max_layer_size, stages_for(size));
+}
+
 int limg__pull_layer(struct pull *p, struct layer_job *job)
 {
 	const char *digest = limg_descriptor_digest(job->desc);
@@ -140,17 +152,20 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		rc = limg__pull_ranged(p, &d);
 		if (rc == 0)
 			goto committed;
+		if (rc == LIMG_EDIGEST_MISMATCH && limg__registry_endpoints(p->registry) > 1) {
+			/* ranges may have come from a mirror that lies: one stream, verified endpoint by endpoint */
+			limg__log(p->o.ctx, LIMG_LOG_WARN, "%s; fetching it again as one stream",
+			          limg_error_message(limg_error_last()));
+			limg_error_clear();
+			rc = LIMG_EUNSUPPORTED;
+		}
 		if (rc != LIMG_EUNSUPPORTED)
 			goto exists_or_out;
 		/* no byte ranges here: one stream it is, with a digester that has seen nothing */
 		limg_blob_writer_free(d.writer);
 		d.writer = NULL;
-		if (d.dg) {
-			limg__digester_free(d.dg);
-			d.dg = NULL;
-			if ((rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, stages_for(size))) < 0)
-				goto out;
-		}
+		if ((rc = restart_digester(&d, kind, size)) < 0)
+			goto out;
 	}
 	/* what a ranged download left (holes, maybe) is trusted only as far as its sidecar says */
 	if ((prefix = limg__pull_ranged_prefix(p, digest, size)) >= 0) {
@@ -171,17 +186,32 @@ exists_or_out:
 	}
 	if (rc != 0)
 		goto out;
-	d.done = limg_blob_writer_offset(d.writer);
-	add_done(p, d.done);
-	fo.offset = d.done;
-	fo.verify = 0; /* the writer checks size and digest when it commits */
-	fo.sink = on_bytes;
-	fo.payload = &d;
-	if ((rc = limg_registry_blob_fetch(p->registry, p->repository, digest, size, &fo)) != 0)
-		goto out;
-	if ((rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_VERIFYING, d.done, size)))
-		goto out;
-	if ((rc = limg_blob_writer_commit(d.writer)) < 0)
+	for (size_t first = 0, used = 0;;) {
+		d.done = limg_blob_writer_offset(d.writer);
+		add_done(p, d.done);
+		fo.offset = d.done;
+		fo.verify = 0; /* the writer checks size and digest when it commits */
+		fo.sink = on_bytes;
+		fo.payload = &d;
+		if ((rc = limg__registry_blob_fetch_at(p->registry, p->repository, digest, size, &fo, first, &used)) != 0)
+			goto out;
+		if ((rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_VERIFYING, d.done, size)))
+			goto out;
+		rc = limg_blob_writer_commit(d.writer);
+		if (rc != LIMG_EDIGEST_MISMATCH || used + 1 >= limg__registry_endpoints(p->registry))
+			break;
+		/* a mirror served bytes that do not verify (the writer dropped them): the next endpoint */
+		limg__log(p->o.ctx, LIMG_LOG_WARN, "%s; asking the next endpoint", limg_error_message(limg_error_last()));
+		limg_error_clear();
+		first = used + 1;
+		add_done(p, -d.done);
+		limg_blob_writer_free(d.writer);
+		d.writer = NULL;
+		if ((rc = restart_digester(&d, kind, size)) < 0 ||
+		    (rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d)) != 0)
+			goto exists_or_out;
+	}
+	if (rc < 0)
 		goto out;
 committed:
 	if (d.dg_rc) {

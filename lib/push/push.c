@@ -23,6 +23,7 @@
 #include "libimage/push.h"
 #include "libimage/reference.h"
 #include "libimage/tags.h"
+#include "registry/registry_internal.h"
 #include "store/store_internal.h"
 
 typedef struct {
@@ -361,7 +362,7 @@ static int put_manifests(push_run *p, limg_buf *out_digest)
 			return rc;
 	}
 	/* an unchanged tag: nothing to put */
-	if (limg_registry_manifest_head(&have, p->registry, p->repo, by_digest ? by_digest : tag) == 0 &&
+	if (limg__registry_manifest_head_origin(&have, p->registry, p->repo, by_digest ? by_digest : tag) == 0 &&
 	    !strcmp(limg_remote_manifest_digest(have), top->digest)) {
 		limg_remote_manifest_free(have);
 	} else {

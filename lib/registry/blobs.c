@@ -33,6 +33,7 @@ struct fetch {
 	int64_t skip;      /* bytes of this answer to drop: the server ignored our Range */
 	int restarts;      /* answers that ignored our Range */
 	limg_hasher *hasher;
+	size_t first, used; /* endpoints: where to start, who answered */
 };
 
 /* The answer to a (resumed or ranged) request must continue exactly where we are. */
@@ -116,10 +117,13 @@ static int fetch(limg_registry *r, const char *repo, const char *digest, struct 
 	call.resume_from = &f->offset;
 	call.resume_end = f->stop;
 	call.range_stop = f->ranged ? f->stop : 0;
+	call.first = f->first;
+	call.used = &f->used;
 	if (r->o.operation_timeout_s > 0)
 		call.deadline_ms = limg__now_ms() + r->o.operation_timeout_s * 1000;
 	for (;;) {
 		rc = limg__registry_call(r, &call, &resp);
+		call.first = f->used; /* what follows is asked where the bytes came from */
 		if (rc != 0)
 			goto out;
 		if (resp.status != 200 && resp.status != 206) {
@@ -166,6 +170,14 @@ static int check_args(limg_registry *r, const char *repo, const char *digest, in
 int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
                              const limg_blob_fetch_opts *opts)
 {
+	size_t used;
+
+	return limg__registry_blob_fetch_at(r, repo, digest, size, opts, 0, &used);
+}
+
+int limg__registry_blob_fetch_at(limg_registry *r, const char *repo, const char *digest, int64_t size,
+                                 const limg_blob_fetch_opts *opts, size_t first, size_t *used)
+{
 	limg_blob_fetch_opts o = LIMG_BLOB_FETCH_OPTS_INIT;
 	struct fetch f;
 	char *what = NULL;
@@ -193,13 +205,34 @@ int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *dig
 	if (asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0)
 		return limg__error_oom();
 	f.what = what;
-	if (!o.verify || (rc = limg_hasher_new(&f.hasher, algo)) == 0)
-		rc = fetch(r, repo, digest, &f);
-	if (rc == 0 && f.hasher && limg_hasher_verify(f.hasher, digest) == LIMG_EDIGEST_MISMATCH)
-		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the bytes received do not match the digest", what);
+	f.first = f.used = first;
+	if (!o.verify || (rc = limg_hasher_new(&f.hasher, algo)) == 0) {
+		for (;;) {
+			rc = fetch(r, repo, digest, &f);
+			if (rc == 0 && f.hasher && limg_hasher_verify(f.hasher, digest) == LIMG_EDIGEST_MISMATCH)
+				rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the bytes received do not match the digest", what);
+			/* a mirror served what does not verify: from the start, at the next endpoint */
+			if (rc != LIMG_EDIGEST_MISMATCH || f.used + 1 >= r->nep || !o.restart || (rc = o.restart(o.payload)) != 0)
+				break;
+			limg__log(r->ctx, LIMG_LOG_WARN, "%s at mirror %s does not match its digest; trying the next endpoint",
+			          what, r->ep[f.used].host);
+			limg_error_clear();
+			f.first = f.used + 1;
+			f.offset = 0;
+			f.skip = 0;
+			f.restarts = 0;
+			limg_hasher_reset(f.hasher);
+		}
+	}
+	*used = f.used;
 	limg_hasher_free(f.hasher);
 	free(what);
 	return rc;
+}
+
+size_t limg__registry_endpoints(const limg_registry *r)
+{
+	return r->nep;
 }
 
 int limg__registry_blob_range(limg_registry *r, const char *repo, const char *digest, int64_t start, int64_t end,

@@ -41,6 +41,7 @@ static int list(limg_registry *r, const char *first_path, const char *field, con
 			break;
 		}
 		call.url = url;
+		call.origin_only = true; /* listings: the registry's own */
 		call.scope = scope;
 		call.what = what;
 		call.max_body = LIST_BODY_MAX;
@@ -68,11 +69,10 @@ static int list(limg_registry *r, const char *first_path, const char *field, con
 		url = NULL;
 		if (next && next[0] != '/') {
 			/* only follow a link to the same registry */
-			char *base_url = NULL;
-			pthread_mutex_lock(&r->lock);
-			if (asprintf(&base_url, "%s/", r->base) < 0)
+			char *base_url = NULL, *base = limg__registry_origin_base(r);
+			if (!base || asprintf(&base_url, "%s/", base) < 0)
 				base_url = NULL;
-			pthread_mutex_unlock(&r->lock);
+			free(base);
 			if (!base_url || !limg__http_same_origin(base_url, next)) {
 				free(base_url);
 				free(next);

@@ -51,7 +51,15 @@ const void *limg_remote_manifest_body(const limg_remote_manifest *m, size_t *len
 	return m ? m->body.ptr : NULL;
 }
 
-static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head)
+/* Where a manifest request goes: from endpoint @first on (the registry
+ * itself only, with @origin); @used learns who answered. */
+struct where {
+	bool origin;
+	size_t first, used;
+};
+
+static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head,
+                 struct where *at)
 {
 	limg_remote_manifest *m = NULL;
 	limg__http_resp resp;
@@ -77,6 +85,11 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 	}
 	call.method = head ? "HEAD" : "GET";
 	call.url = path;
+	/* a tag is asked only where tags may be resolved; a digest anywhere (it is checked) */
+	call.need = by_digest ? LIMG_CAP_PULL : LIMG_CAP_RESOLVE;
+	call.origin_only = at->origin;
+	call.first = at->first;
+	call.used = &at->used;
 	call.accept = ACCEPT_MANIFESTS;
 	call.scope = scope;
 	call.what = what;
@@ -150,17 +163,37 @@ out:
 	return rc;
 }
 
+/* A mirror's manifest that does not verify: the next endpoint is asked. */
+static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head,
+                          bool origin)
+{
+	struct where at = { origin, 0, 0 };
+	int rc;
+
+	for (;;) {
+		rc = fetch(out, r, repo, ref, head, &at);
+		if (rc == 1 || rc == 2) /* no usable digest header, or an error to explain: GET (and hash the body) */
+			rc = fetch(out, r, repo, ref, false, &at);
+		if (rc != LIMG_EDIGEST_MISMATCH || at.used + 1 >= r->nep)
+			return rc;
+		limg__log(r->ctx, LIMG_LOG_WARN, "%s", limg_error_message(limg_error_last()));
+		limg_error_clear();
+		at.first = at.used + 1;
+	}
+}
+
 int limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref)
 {
-	int rc = fetch(out, r, repo, ref, true);
+	return fetch_verified(out, r, repo, ref, true, false);
+}
 
-	/* no usable digest header, or an error to explain: GET (and hash the body) */
-	if (rc == 1 || rc == 2)
-		return fetch(out, r, repo, ref, false);
-	return rc;
+int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registry *r, const char *repo,
+                                        const char *ref)
+{
+	return fetch_verified(out, r, repo, ref, true, true);
 }
 
 int limg_registry_manifest_get(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref)
 {
-	return fetch(out, r, repo, ref, false);
+	return fetch_verified(out, r, repo, ref, false, false);
 }

@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "reference/grammar.h"
+#include "hosts/hosts.h"
 #include "registry_internal.h"
 
 int limg_registry_opts_init(limg_registry_opts *opts, size_t size)
@@ -38,22 +39,137 @@ static char *file_if_exists(const char *dir, const char *host, const char *name)
 	return NULL;
 }
 
+#define MIRROR_DIAL_MS_DEFAULT 3000
+
+static void endpoint_dispose(limg__endpoint *e)
+{
+	limg__auth_free(e->auth);
+	limg__http_free(e->http);
+	free(e->base);
+	free(e->host);
+	free(e->prefix);
+	free(e->ca_file);
+	free(e->client_cert);
+	free(e->client_key);
+	for (size_t i = 0; i < e->nheaders; i++)
+		free(e->headers[i]);
+	free(e->headers);
+}
+
+/* An endpoint from its spec: "scheme://host[:port][/path]", its TLS and its own credentials. */
+static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoint_spec *spec, bool mirror,
+                         const limg_registry_opts *o, const char *certs_dir)
+{
+	const char *url = spec->url, *rest;
+	bool plain = !strncmp(url, "http://", 7);
+	limg__http_opts ho;
+	limg__auth_opts ao;
+	long dial = spec->dial_timeout_ms > 0 ? spec->dial_timeout_ms : mirror ? MIRROR_DIAL_MS_DEFAULT : 0;
+	size_t hn;
+	int rc;
+
+	rest = url + (plain ? 7 : 8);
+	hn = strcspn(rest, "/?#");
+	e->mirror = mirror;
+	e->caps = mirror ? spec->caps : LIMG_CAP_PULL | LIMG_CAP_RESOLVE | LIMG_CAP_PUSH;
+	if (!hn || !(e->host = strndup(rest, hn)) || !limg__ref_match_domain(e->host, strlen(e->host)))
+		return e->host ? limg__error_set(LIMG_EINVALID, "endpoint %.200s: no host in it", url) : limg__error_oom();
+	/* the API root: the URL's path, with "/v2" added unless it is the root already */
+	{
+		const char *path = rest + hn;
+		size_t pn = strcspn(path, "?#");
+		while (pn && path[pn - 1] == '/')
+			pn--;
+		if (spec->override_path || (pn >= 3 && !strncmp(path + pn - 3, "/v2", 3)))
+			rc = asprintf(&e->prefix, "%.*s", (int)pn, path);
+		else
+			rc = asprintf(&e->prefix, "%.*s/v2", (int)pn, path);
+		if (rc < 0) {
+			e->prefix = NULL;
+			return limg__error_oom();
+		}
+	}
+	if (plain) {
+		if (o->insecure == 0)
+			return limg__error_set(LIMG_EINVALID, "endpoint %.200s is plain HTTP, but insecure registries are "
+			                                      "not allowed", url);
+		e->insecure = true;
+	} else {
+		/* Docker's rule: loopback registries may be plain HTTP (tried after https) */
+		e->insecure = o->insecure == 1 || (o->insecure < 0 && is_loopback(e->host));
+	}
+	if (asprintf(&e->base, "%s://%s", plain ? "http" : "https", e->host) < 0) {
+		e->base = NULL;
+		return limg__error_oom();
+	}
+	e->settled = plain; /* http://: as written */
+	e->ca_file = spec->ca_file ? strdup(spec->ca_file) : file_if_exists(certs_dir, e->host, "ca.crt");
+	e->client_cert = spec->client_cert ? strdup(spec->client_cert) : file_if_exists(certs_dir, e->host, "client.cert");
+	e->client_key = spec->client_key ? strdup(spec->client_key)
+	                : spec->client_cert ? NULL : file_if_exists(certs_dir, e->host, "client.key");
+	if (spec->nheaders && !(e->headers = calloc(spec->nheaders, sizeof *e->headers)))
+		return limg__error_oom();
+	for (; e->nheaders < spec->nheaders; e->nheaders++)
+		if (!(e->headers[e->nheaders] = strdup(spec->headers[e->nheaders])))
+			return limg__error_oom();
+	memset(&ho, 0, sizeof ho);
+	ho.ctx = r->ctx;
+	ho.user_agent = limg__context_user_agent(r->ctx);
+	ho.tls_verify = o->tls_verify != 0 && !e->insecure && !spec->skip_verify;
+	ho.ca_file = e->ca_file;
+	ho.client_cert = e->client_cert;
+	ho.client_key = e->client_key;
+	ho.connect_timeout_ms = dial ? dial : o->connect_timeout_ms;
+	ho.low_speed_limit = 1;
+	/* a mirror that accepts and never answers is left within its dial timeout */
+	ho.low_speed_time_s = mirror ? (dial + 999) / 1000 : o->low_speed_time_s;
+	ho.timeout_ms = o->request_timeout_s * 1000;
+	ho.cancel = o->cancel;
+	if ((rc = limg__http_new(&e->http, &ho)) < 0)
+		return rc;
+	memset(&ao, 0, sizeof ao);
+	ao.ctx = r->ctx;
+	ao.host = mirror ? e->host : r->domain; /* a mirror's credentials are its own */
+	ao.credentials = mirror ? NULL : o->credentials;
+	ao.payload = o->credentials_payload;
+	ao.docker_config_dir = o->docker_config_dir;
+	ao.secrets_over_http = e->insecure;
+	return limg__auth_new(&e->auth, &ao);
+}
+
+/* Docker's --registry-mirror: "host:port" or a URL. */
+static int docker_mirror_spec(limg__endpoint_spec *spec, const char *m)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->caps = LIMG_CAP_PULL | LIMG_CAP_RESOLVE;
+	if (strstr(m, "://"))
+		spec->url = strdup(m);
+	else if (asprintf(&spec->url, "https://%s", m) < 0)
+		spec->url = NULL;
+	return spec->url ? 0 : limg__error_oom();
+}
+
 int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domain, const limg_registry_opts *opts)
 {
 	limg_registry_opts o = LIMG_REGISTRY_OPTS_INIT;
-	limg__http_opts ho;
-	limg__auth_opts ao;
+	limg__endpoint_spec *specs = NULL, origin;
+	limg__hosts hosts;
 	limg_registry *r;
 	const char *certs_dir;
+	size_t nspecs = 0;
 	int rc;
 
 	if (!out)
 		return limg__error_invalid("out");
 	*out = NULL;
+	memset(&hosts, 0, sizeof hosts);
+	memset(&origin, 0, sizeof origin);
 	if (!domain || !limg__ref_match_domain(domain, strlen(domain)))
 		return limg__error_set(LIMG_EINVALID, "invalid registry domain \"%.100s\"", domain ? domain : "");
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_opts")) < 0)
 		return rc;
+	if (o.mirrors_len && !o.mirrors)
+		return limg__error_invalid("mirrors");
 	if (o.max_attempts <= 0)
 		o.max_attempts = 5;
 	if (o.backoff_ms <= 0)
@@ -66,74 +182,80 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 		o.request_timeout_s = 300;
 	if (o.max_blob_size <= 0)
 		o.max_blob_size = LIMG_BLOB_SIZE_MAX_DEFAULT;
+	certs_dir = o.certs_dir ? o.certs_dir : "/etc/docker/certs.d";
 	if (!(r = calloc(1, sizeof *r)))
 		return limg__error_oom();
 	pthread_mutex_init(&r->lock, NULL);
 	r->ctx = ctx;
 	r->o = o;
 	r->o.ca_file = r->o.certs_dir = r->o.docker_config_dir = r->o.mirror = NULL;
-	r->domain = strdup(domain);
-	/* Docker Hub's API lives on another name than its references use */
-	if (o.mirror && *o.mirror) {
-		/* "http://host:port", "https://host:port" or "host:port" */
-		const char *m = o.mirror, *sep = strstr(m, "://");
-		r->host = strndup(sep ? sep + 3 : m, strcspn(sep ? sep + 3 : m, "/"));
-		if (sep && !strncmp(m, "http://", 7)) {
-			if (o.insecure == 0) {
-				rc = limg__error_set(LIMG_EINVALID, "mirror %.200s is plain HTTP, but insecure registries are "
-				                                    "not allowed", m);
-				goto fail;
-			}
-			o.insecure = 1;
-		}
+	r->o.mirrors = NULL;
+	r->o.mirrors_len = 0;
+	if (!(r->domain = strdup(domain))) {
+		rc = limg__error_oom();
+		goto fail;
+	}
+	/* the endpoints: the caller's mirrors, hosts.toml's, Docker's registry-mirror, then the registry */
+	if (o.hosts_toml && (rc = limg__hosts_load(&hosts, certs_dir, domain, ctx)) < 0)
+		goto fail;
+	if (!(specs = calloc(o.mirrors_len + hosts.n + 2, sizeof *specs))) {
+		rc = limg__error_oom();
+		goto fail;
+	}
+	for (size_t i = 0; i < o.mirrors_len; i++, nspecs++)
+		if ((rc = limg__endpoint_spec_copy(&specs[nspecs], &o.mirrors[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < hosts.n; i++) {
+		specs[nspecs++] = hosts.hosts[i];
+		memset(&hosts.hosts[i], 0, sizeof hosts.hosts[i]);
+	}
+	if (o.mirror && *o.mirror && (rc = docker_mirror_spec(&specs[nspecs++], o.mirror)) < 0)
+		goto fail;
+	if (hosts.server.url) {
+		origin = hosts.server;
+		memset(&hosts.server, 0, sizeof hosts.server);
 	} else {
-		r->host = strdup(!strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io") ? "registry-1.docker.io"
-		                                                                                     : domain);
+		/* Docker Hub's API lives on another name than its references use */
+		const char *host = !strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io") ? "registry-1.docker.io"
+		                                                                                       : domain;
+		if (asprintf(&origin.url, "https://%s", host) < 0) {
+			origin.url = NULL;
+			rc = limg__error_oom();
+			goto fail;
+		}
 	}
-	if (!r->host) {
+	if (o.ca_file && !origin.ca_file && !(origin.ca_file = strdup(o.ca_file))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
-	r->insecure = o.insecure == 1 || (o.insecure < 0 && is_loopback(r->host));
-	certs_dir = o.certs_dir ? o.certs_dir : "/etc/docker/certs.d";
-	r->ca_file = o.ca_file ? strdup(o.ca_file) : file_if_exists(certs_dir, domain, "ca.crt");
-	r->client_cert = file_if_exists(certs_dir, domain, "client.cert");
-	r->client_key = file_if_exists(certs_dir, domain, "client.key");
-	if (!r->domain || !r->host || asprintf(&r->base, "https://%s", r->host) < 0) {
-		r->base = NULL;
+	if (!(r->ep = calloc(nspecs + 1, sizeof *r->ep))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
-
-	memset(&ho, 0, sizeof ho);
-	ho.ctx = ctx;
-	ho.user_agent = limg__context_user_agent(ctx);
-	ho.tls_verify = o.tls_verify != 0 && !r->insecure;
-	ho.ca_file = r->ca_file;
-	ho.client_cert = r->client_cert;
-	ho.client_key = r->client_key;
-	ho.connect_timeout_ms = o.connect_timeout_ms;
-	ho.low_speed_limit = 1;
-	ho.low_speed_time_s = o.low_speed_time_s;
-	ho.timeout_ms = o.request_timeout_s * 1000;
-	ho.cancel = o.cancel;
-	if ((rc = limg__http_new(&r->http, &ho)) < 0)
+	for (size_t i = 0; i < nspecs; i++, r->nep++)
+		if ((rc = endpoint_init(r, &r->ep[i], &specs[i], true, &o, certs_dir)) < 0) {
+			r->nep++;
+			goto fail;
+		}
+	r->nep++;
+	if ((rc = endpoint_init(r, LIMG_ORIGIN(r), &origin, false, &o, certs_dir)) < 0)
 		goto fail;
-
-	memset(&ao, 0, sizeof ao);
-	ao.ctx = ctx;
-	ao.host = o.mirror && *o.mirror ? r->host : domain; /* a mirror's credentials are its own */
-	ao.credentials = o.credentials;
-	ao.payload = o.credentials_payload;
-	ao.docker_config_dir = o.docker_config_dir;
-	ao.secrets_over_http = r->insecure;
-	if ((rc = limg__auth_new(&r->auth, &ao)) < 0)
-		goto fail;
-	limg__log(ctx, LIMG_LOG_DEBUG, "registry %s at %s%s%s", domain, r->host, r->insecure ? " (insecure)" : "",
-	          r->ca_file ? " with its own CA" : "");
+	limg__log(ctx, LIMG_LOG_DEBUG, "registry %s at %s%s, %zu mirror(s)%s%s", domain, LIMG_ORIGIN(r)->host,
+	          LIMG_ORIGIN(r)->insecure ? " (insecure)" : "", r->nep - 1, hosts.path ? " from " : "",
+	          hosts.path ? hosts.path : "");
+	for (size_t i = 0; i < nspecs; i++)
+		limg__endpoint_spec_dispose(&specs[i]);
+	free(specs);
+	limg__endpoint_spec_dispose(&origin);
+	limg__hosts_dispose(&hosts);
 	*out = r;
 	return 0;
 fail:
+	for (size_t i = 0; specs && i < o.mirrors_len + hosts.n + 2; i++)
+		limg__endpoint_spec_dispose(&specs[i]);
+	free(specs);
+	limg__endpoint_spec_dispose(&origin);
+	limg__hosts_dispose(&hosts);
 	limg_registry_close(r);
 	return rc;
 }
@@ -142,21 +264,17 @@ void limg_registry_close(limg_registry *r)
 {
 	if (!r)
 		return;
-	limg__auth_free(r->auth);
-	limg__http_free(r->http);
+	for (size_t i = 0; i < r->nep; i++)
+		endpoint_dispose(&r->ep[i]);
+	free(r->ep);
 	pthread_mutex_destroy(&r->lock);
 	free(r->domain);
-	free(r->host);
-	free(r->base);
-	free(r->ca_file);
-	free(r->client_cert);
-	free(r->client_key);
 	free(r);
 }
 
 const char *limg_registry_endpoint(const limg_registry *r)
 {
-	return r ? r->base : NULL;
+	return r && r->nep ? LIMG_ORIGIN(r)->base : NULL;
 }
 
 int limg_registry_ping(limg_registry *r)

@@ -9,20 +9,36 @@
 #include "http/http.h"
 #include "libimage/registry.h"
 
+/* Where requests go: a mirror (tried first, in order) or the registry
+ * itself (the last one, which can do everything). */
+typedef struct {
+	char *base;     /* "https://host" or, for an insecure endpoint that needs it, "http://host"; under the lock */
+	char *host;     /* where it is served: "registry-1.docker.io", "mirror:5000" */
+	char *prefix;   /* the API root: "/v2", or a path of its own ("/v2/proxy", override_path) */
+	bool mirror;    /* not the registry itself: requests carry ?ns=<domain> */
+	unsigned caps;  /* LIMG_CAP_* */
+	bool insecure;
+	bool settled;   /* base is known to work */
+	char *ca_file, *client_cert, *client_key;
+	char **headers; /* "Name: value", sent to it */
+	size_t nheaders;
+	limg__http *http;
+	limg__auth *auth; /* its own credentials: the registry's never go to a mirror */
+	int64_t down_until; /* a mirror that could not be reached is passed over until then (monotonic ms) */
+} limg__endpoint;
+
 struct limg_registry {
 	limg_context *ctx;
 	limg_registry_opts o;
 	char *domain;   /* as references name it: "docker.io" */
-	char *host;     /* where it is served: "registry-1.docker.io" */
-	char *base;     /* "https://host" or, for an insecure registry that needs it, "http://host" */
-	bool insecure;
-	bool settled;   /* base is known to work */
 	pthread_mutex_t lock;
-	limg__http *http;
-	limg__auth *auth;
-	char *ca_file, *client_cert, *client_key; /* from certs.d */
+	limg__endpoint *ep; /* mirrors in order, then the registry itself */
+	size_t nep;
 	bool ranges_ignored; /* a bounded Range request was answered with the whole blob */
 };
+
+/* The registry itself: the last endpoint. */
+#define LIMG_ORIGIN(r) (&(r)->ep[(r)->nep - 1])
 
 /* One logical request: the loop adds authentication and retries. */
 typedef struct {
@@ -51,11 +67,19 @@ typedef struct {
 	const char *content_type;
 	const char *content_range;
 	bool no_auth;             /* another origin (an upload URL elsewhere): no credentials */
+	unsigned need;            /* the capability asked for (LIMG_CAP_*); 0: LIMG_CAP_PULL. Endpoints
+	                             without it are passed over; pushes and listings go to the registry */
+	bool origin_only;         /* the registry's own (listings): no mirror */
+	size_t first;             /* the first endpoint to try (after one served bytes that did not verify) */
+	size_t *used;             /* receives the endpoint that answered; may be NULL */
 } limg__call;
 
-/* Runs a call: auth on 401 (once), retries on transport errors, 5xx and
- * 429 with backoff. 0 with the final answer in @resp (any status), or a
- * transport/auth error, or a callback's non-zero code (positive ones too). */
+/* Runs a call: at each endpoint that can answer it in turn (a mirror that
+ * fails, refuses, times out, answers 404 or 5xx is left for the next),
+ * auth on 401 (once), retries on transport errors, 5xx and 429 with
+ * backoff at the registry itself. 0 with the final answer in @resp (any
+ * status), or a transport/auth error, or a callback's non-zero code
+ * (positive ones too). */
 int limg__registry_call(limg_registry *r, const limg__call *call, limg__http_resp *resp);
 
 /* Turns an unwanted answer into the error it means (registry JSON errors
@@ -74,8 +98,23 @@ int limg__registry_blob_range(limg_registry *r, const char *repository, const ch
                               int64_t end, limg_sink_cb sink, void *payload);
 bool limg__registry_ranges_ignored(limg_registry *r);
 
-/* True when the registry is reached over plain HTTP (read under its lock). */
+/* limg_registry_blob_fetch() from endpoint @first on; *@used learns which
+ * one gave the bytes (for a caller that checks them itself, and asks the
+ * next endpoint when they do not verify). */
+int limg__registry_blob_fetch_at(limg_registry *r, const char *repository, const char *digest, int64_t size,
+                                 const limg_blob_fetch_opts *opts, size_t first, size_t *used);
+/* How many endpoints (mirrors, then the registry itself). */
+size_t limg__registry_endpoints(const limg_registry *r);
+
+/* True when the registry itself is reached over plain HTTP (read under its lock). */
 bool limg__registry_plain_http(limg_registry *r);
+/* The registry's own base URL, copied under the lock (caller frees). */
+char *limg__registry_origin_base(limg_registry *r);
+
+/* limg_registry_manifest_head() asked of the registry itself (a push's
+ * "is the tag there already", which a mirror cannot answer). */
+int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registry *r, const char *repository,
+                                        const char *reference);
 
 /* Checks a repository path and a tag-or-digest for use in a URL. */
 int limg__registry_check_name(const char *repository);

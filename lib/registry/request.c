@@ -70,8 +70,8 @@ static long backoff(limg_registry *r, int attempt)
 	return ms / 2 + (long)(rand_r(&seed) % (unsigned)(ms / 2 + 1));
 }
 
-/* For an insecure registry: https if it answers, else plain http. */
-static int settle(limg_registry *r)
+/* For an insecure endpoint: https if it answers, else plain http. */
+static int settle(limg_registry *r, limg__endpoint *e)
 {
 	limg__http_resp resp;
 	limg__http_req req = { 0 };
@@ -79,19 +79,19 @@ static int settle(limg_registry *r)
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->settled || !r->insecure) {
-		r->settled = true;
+	if (e->settled || !e->insecure) {
+		e->settled = true;
 		pthread_mutex_unlock(&r->lock);
 		return 0;
 	}
 	limg__http_resp_init(&resp);
-	if (asprintf(&url, "%s/v2/", r->base) < 0) {
+	if (asprintf(&url, "%s%s/", e->base, e->prefix) < 0) {
 		pthread_mutex_unlock(&r->lock);
 		return limg__error_oom();
 	}
 	req.url = url;
 	req.max_body = 64 * 1024;
-	rc = limg__http_do(r->http, &req, &resp);
+	rc = limg__http_do(e->http, &req, &resp);
 	if (rc == LIMG_ECANCELLED) {
 		free(url);
 		pthread_mutex_unlock(&r->lock);
@@ -99,63 +99,87 @@ static int settle(limg_registry *r)
 	}
 	if (rc < 0) {
 		char *plain;
-		if (asprintf(&plain, "http://%s", r->host) < 0) {
+		if (asprintf(&plain, "http://%s", e->host) < 0) {
 			free(url);
 			pthread_mutex_unlock(&r->lock);
 			return limg__error_oom();
 		}
-		limg__log(r->ctx, LIMG_LOG_INFO, "%s: no https (%s); using plain http", r->domain,
+		limg__log(r->ctx, LIMG_LOG_INFO, "%s: no https (%s); using plain http", e->host,
 		          limg_error_message(limg_error_last()));
-		free(r->base);
-		r->base = plain;
+		limg_error_clear();
+		free(e->base);
+		e->base = plain;
 	}
-	r->settled = true;
+	e->settled = true;
 	limg__http_resp_dispose(&resp);
 	free(url);
 	pthread_mutex_unlock(&r->lock);
 	return 0;
 }
 
-/* base + path; base may be replaced by settle() on another thread, so it
- * is read under the lock. */
-static char *url_for(limg_registry *r, const char *path)
+/* The URL of @path ("/v2/..."): the endpoint's base and API root, and for
+ * a mirror ?ns=<registry> (containerd's, and the distribution spec's, way
+ * of naming what is proxied). base may be replaced by settle() on another
+ * thread, so it is read under the lock. */
+static char *url_for(limg_registry *r, const limg__endpoint *e, const char *path)
 {
+	const char *rest = !strncmp(path, "/v2", 3) ? path + 3 : path;
 	char *url = NULL;
+	int n;
 
 	pthread_mutex_lock(&r->lock);
-	if (asprintf(&url, "%s%s", r->base, path) < 0)
+	if (e->mirror)
+		n = asprintf(&url, "%s%s%s%sns=%s", e->base, e->prefix, rest, strchr(rest, '?') ? "&" : "?", r->domain);
+	else
+		n = asprintf(&url, "%s%s%s", e->base, e->prefix, rest);
+	if (n < 0)
 		url = NULL;
 	pthread_mutex_unlock(&r->lock);
 	return url;
 }
 
 /* A 401 that came without a challenge: ask /v2/ for one (gcr.io did this). */
-static char *challenge_from_ping(limg_registry *r)
+static char *challenge_from_ping(limg_registry *r, limg__endpoint *e)
 {
 	limg__http_resp resp;
 	limg__http_req req = { 0 };
 	char *url, *challenge = NULL;
 
 	limg__http_resp_init(&resp);
-	if (!(url = url_for(r, "/v2/")))
+	if (!(url = url_for(r, e, "/v2/")))
 		return NULL;
 	req.url = url;
 	req.max_body = 64 * 1024;
-	if (limg__http_do(r->http, &req, &resp) == 0 && resp.www_authenticate)
+	if (limg__http_do(e->http, &req, &resp) == 0 && resp.www_authenticate)
 		challenge = strdup(resp.www_authenticate);
 	limg__http_resp_dispose(&resp);
 	free(url);
 	return challenge;
 }
 
-bool limg__registry_plain_http(limg_registry *r)
+static bool endpoint_plain(limg_registry *r, const limg__endpoint *e)
 {
 	bool plain;
 
 	pthread_mutex_lock(&r->lock);
-	plain = !strncmp(r->base, "http://", 7);
+	plain = !strncmp(e->base, "http://", 7);
 	pthread_mutex_unlock(&r->lock);
 	return plain;
+}
+
+bool limg__registry_plain_http(limg_registry *r)
+{
+	return endpoint_plain(r, LIMG_ORIGIN(r));
+}
+
+char *limg__registry_origin_base(limg_registry *r)
+{
+	char *base;
+
+	pthread_mutex_lock(&r->lock);
+	base = strdup(LIMG_ORIGIN(r)->base);
+	pthread_mutex_unlock(&r->lock);
+	return base;
 }
 
 /* The operation's deadline passed: a timeout naming what timed out. */
@@ -166,7 +190,8 @@ static int past_deadline(const limg__call *c, int64_t deadline)
 	return limg__error_set(LIMG_ETIMEOUT, "%s: took longer than the operation timeout", c->what);
 }
 
-int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *resp)
+static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *c, limg__http_resp *resp,
+                         bool last)
 {
 	char *url = NULL, *auth = NULL, range[48];
 	bool answered_challenge = false;
@@ -177,12 +202,15 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 	                   : r->o.operation_timeout_s > 0 ? limg__now_ms() + r->o.operation_timeout_s * 1000
 	                                                  : 0;
 
-	if ((rc = settle(r)) < 0)
+	/* a mirror gets one try: the next endpoint is the retry */
+	int max_attempts = last ? r->o.max_attempts : 1;
+
+	if ((rc = settle(r, e)) < 0)
 		return rc;
-	if (!(url = c->url[0] == '/' ? url_for(r, c->url) : strdup(c->url)))
+	if (!(url = c->url[0] == '/' ? url_for(r, e, c->url) : strdup(c->url)))
 		return limg__error_oom();
 	if (c->scope && !c->no_auth)
-		auth = limg__auth_cached(r->auth, c->scope);
+		auth = limg__auth_cached(e->auth, c->scope);
 	for (;;) {
 		limg__http_req req = { 0 };
 
@@ -204,6 +232,8 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 		req.source_len = c->source_len;
 		req.content_type = c->content_type;
 		req.content_range = c->content_range;
+		req.headers = (const char *const *)e->headers;
+		req.nheaders = e->nheaders;
 		if (attempt > 0 && c->source && (rc = c->rewind(c->source_payload)) != 0)
 			break;
 		if (c->resume_from && c->range_stop > 0) {
@@ -220,7 +250,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			req.timeout_ms = left < per || per <= 0 ? (left > 0 ? left : 1) : per;
 		}
 		attempt++;
-		rc = limg__http_do(r->http, &req, resp);
+		rc = limg__http_do(e->http, &req, resp);
 		if (rc > 0)
 			break; /* a callback said stop: its answer goes back as it is */
 		if (c->resume_from && *c->resume_from > progress) {
@@ -240,9 +270,9 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 				rc = past_deadline(c, deadline);
 				break;
 			}
-			if (retryable_error(rc) && attempt < r->o.max_attempts && can_retry) {
+			if (retryable_error(rc) && attempt < max_attempts && can_retry) {
 				limg__log(r->ctx, LIMG_LOG_INFO, "%s: %s; retrying (%d/%d)", c->what,
-				          limg_error_message(limg_error_last()), attempt + 1, r->o.max_attempts);
+				          limg_error_message(limg_error_last()), attempt + 1, max_attempts);
 				if ((rc = nap(r, backoff(r, attempt))) < 0)
 					break;
 				continue;
@@ -250,12 +280,12 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			break;
 		}
 		if (resp->status == 401 && c->scope && !c->no_auth && !answered_challenge && can_retry) {
-			char *challenge = resp->www_authenticate ? strdup(resp->www_authenticate) : challenge_from_ping(r);
+			char *challenge = resp->www_authenticate ? strdup(resp->www_authenticate) : challenge_from_ping(r, e);
 			char *fresh = NULL;
 			answered_challenge = true;
 			if (auth)
-				limg__auth_forget(r->auth, c->scope);
-			rc = limg__auth_answer(r->auth, r->http, challenge, c->scope, limg__registry_plain_http(r), &fresh);
+				limg__auth_forget(e->auth, c->scope);
+			rc = limg__auth_answer(e->auth, e->http, challenge, c->scope, endpoint_plain(r, e), &fresh);
 			free(challenge);
 			if (rc != 0)
 				break;
@@ -267,7 +297,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			attempt--; /* answering a challenge is not a failure */
 			continue;
 		}
-		if (retryable_status(resp->status) && attempt < r->o.max_attempts && can_retry) {
+		if (retryable_status(resp->status) && attempt < max_attempts && can_retry) {
 			long wait = limg__retry_after_seconds(resp->retry_after);
 			if (wait > r->o.retry_after_max_s) {
 				rc = limg__registry_error(resp, c->what);
@@ -275,7 +305,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 			}
 			wait = wait >= 0 ? wait * 1000 : backoff(r, attempt);
 			limg__log(r->ctx, LIMG_LOG_INFO, "%s: HTTP %ld; retrying in %ld ms (%d/%d)", c->what, resp->status,
-			          wait, attempt + 1, r->o.max_attempts);
+			          wait, attempt + 1, max_attempts);
 			if ((rc = nap(r, wait)) < 0)
 				break;
 			continue;
@@ -288,5 +318,70 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 		free(auth);
 	}
 	free(url);
+	return rc;
+}
+
+/* A mirror that cannot be reached is left alone for a while: the requests
+ * after the first do not each wait for it to time out. */
+#define MIRROR_DOWN_MS 60000
+
+static bool mirror_down(limg_registry *r, const limg__endpoint *e)
+{
+	bool down;
+
+	pthread_mutex_lock(&r->lock);
+	down = e->down_until && limg__now_ms() < e->down_until;
+	pthread_mutex_unlock(&r->lock);
+	return down;
+}
+
+static void mark_down(limg_registry *r, limg__endpoint *e)
+{
+	pthread_mutex_lock(&r->lock);
+	e->down_until = limg__now_ms() + MIRROR_DOWN_MS;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* A mirror's answer that the next endpoint may do better with. */
+static bool leave_mirror(int rc, const limg__http_resp *resp)
+{
+	if (rc == LIMG_ENETWORK || rc == LIMG_ETIMEOUT || rc == LIMG_ETLS || rc == LIMG_EREDIRECT || rc == LIMG_EAUTH ||
+	    rc == LIMG_EPROTOCOL)
+		return true;
+	return rc == 0 && (resp->status >= 500 || resp->status == 404 || resp->status == 401 || resp->status == 403 ||
+	                   resp->status == 429 || resp->status == 400);
+}
+
+int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *resp)
+{
+	unsigned need = c->need ? c->need : LIMG_CAP_PULL;
+	size_t origin = r->nep - 1;
+	int rc = 0;
+
+	/* absolute URLs (uploads, pagination) and pushes are the registry's own */
+	if (c->url[0] != '/' || c->origin_only || (need & LIMG_CAP_PUSH)) {
+		if (c->used)
+			*c->used = origin;
+		return call_endpoint(r, LIMG_ORIGIN(r), c, resp, true);
+	}
+	for (size_t i = c->first < r->nep ? c->first : origin; i < r->nep; i++) {
+		limg__endpoint *e = &r->ep[i];
+		size_t next = i + 1;
+		if (i < origin && ((e->caps & need) != need || mirror_down(r, e)))
+			continue;
+		while (next < origin && ((r->ep[next].caps & need) != need || mirror_down(r, &r->ep[next])))
+			next++;
+		if (c->used)
+			*c->used = i;
+		rc = call_endpoint(r, e, c, resp, i == origin);
+		if (i == origin || !leave_mirror(rc, resp) || limg_cancel_requested(r->o.cancel))
+			return rc;
+		if (rc == LIMG_ENETWORK || rc == LIMG_ETIMEOUT || rc == LIMG_ETLS)
+			mark_down(r, e);
+		limg__log(r->ctx, LIMG_LOG_INFO, "%s at mirror %s: %s; trying %s", c->what, e->host,
+		          rc ? limg_error_message(limg_error_last()) : "refused", next < origin ? r->ep[next].host : r->domain);
+		limg_error_clear();
+		i = next - 1;
+	}
 	return rc;
 }

@@ -63,11 +63,10 @@ static int take_location(upload *u, const limg__http_resp *resp, const char *ask
 
 static bool same_origin_as_registry(upload *u, const char *url)
 {
-	bool same;
+	char *base = limg__registry_origin_base(u->r);
+	bool same = base && limg__http_same_origin(base, url);
 
-	pthread_mutex_lock(&u->r->lock);
-	same = limg__http_same_origin(u->r->base, url);
-	pthread_mutex_unlock(&u->r->lock);
+	free(base);
 	return same;
 }
 
@@ -120,6 +119,7 @@ static int start(upload *u, bool mount, bool *mounted)
 		return limg__error_oom();
 	}
 	call.method = "POST";
+	call.need = LIMG_CAP_PUSH;
 	call.url = path.ptr;
 	call.scope = u->scope;
 	call.what = u->what;
@@ -134,11 +134,10 @@ static int start(upload *u, bool mount, bool *mounted)
 		goto out;
 	}
 	if (resp.status == 202) {
-		char *asked = NULL;
-		pthread_mutex_lock(&u->r->lock);
-		if (asprintf(&asked, "%s%s", u->r->base, path.ptr) < 0)
+		char *asked = NULL, *base = limg__registry_origin_base(u->r);
+		if (!base || asprintf(&asked, "%s%s", base, path.ptr) < 0)
 			asked = NULL;
-		pthread_mutex_unlock(&u->r->lock);
+		free(base);
 		rc = asked ? take_location(u, &resp, asked) : limg__error_oom();
 		free(asked);
 		if (rc == 0 && resp.chunk_min)
@@ -322,6 +321,7 @@ int limg_registry_blob_exists(limg_registry *r, const char *repo, const char *di
 		goto out;
 	}
 	call.method = "HEAD";
+	call.need = LIMG_CAP_PUSH; /* where it is pushed: the registry itself */
 	call.url = path;
 	call.scope = scope;
 	call.what = what;
@@ -453,6 +453,7 @@ int limg_registry_manifest_put(limg_registry *r, const char *repo, const char *r
 		goto done;
 	}
 	call.method = "PUT";
+	call.need = LIMG_CAP_PUSH;
 	call.url = path;
 	call.scope = scope;
 	call.what = what;

@@ -10,7 +10,7 @@ out=${LIMG_FUZZ_BUILD:-$src/build-fuzz}
 mkdir -p "$out"
 libsrc=$(find "$src/lib" -name '*.c' | sort)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -DLIMG_HAVE_ISAL -std=c11"
-for target in reference digest challenge manifest json tar; do
+for target in reference digest challenge manifest json tar hosts; do
   "$cc" $flags -I"$src/include" -I"$src/lib" $libsrc "$src/tests/fuzz/fuzz_$target.c" \
     -lmbedcrypto -lcjson -lzstd -lisal -larchive -lz -lcurl -lpthread -o "$out/fuzz_$target"
   work=$(mktemp -d)
