@@ -28,6 +28,16 @@ LIMG_EXTERN(void) limg_cancel_request(limg_cancel *cancel);
 /** True (1) once cancellation was requested. @since 0.1 */
 LIMG_EXTERN(int) limg_cancel_requested(const limg_cancel *cancel);
 
+/**
+ * Makes @p child requested whenever @p parent is (as well as when it is
+ * itself): one token for an operation that two things may stop (a caller's
+ * token and a store's closing, a Go context). Link before the token is in
+ * use; the parent must outlive the child. At most 3 parents.
+ * @return 0, LIMG_EINVALID
+ * @since 0.2
+ */
+LIMG_EXTERN(int) limg_cancel_link(limg_cancel *child, const limg_cancel *parent);
+
 LIMG_END_DECL
 
 #endif /* LIBIMAGE_CANCEL_H */

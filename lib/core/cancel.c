@@ -85,3 +85,15 @@ void limg__cancel_set_deadline(limg_cancel *c, int64_t ms_from_now)
 	if (c && ms_from_now > 0)
 		c->deadline_ms = limg__now_ms() + ms_from_now;
 }
+
+int limg_cancel_link(limg_cancel *child, const limg_cancel *parent)
+{
+	if (!child || !parent || child == parent)
+		return limg__error_invalid("child, parent");
+	for (int i = 0; i < PARENTS_MAX; i++)
+		if (!child->parents[i] || child->parents[i] == parent) {
+			child->parents[i] = parent;
+			return 0;
+		}
+	return limg__error_set(LIMG_EINVALID, "a cancellation token can follow at most %d others", PARENTS_MAX);
+}

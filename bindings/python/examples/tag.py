@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""docker tag, on libimage.
+
+    python3 tag.py [--store DIR] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]
+"""
+import argparse
+import sys
+
+import libimage
+from _common import store_path
+
+
+def main():
+    p = argparse.ArgumentParser(description="Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+    p.add_argument("source")
+    p.add_argument("target")
+    p.add_argument("--store")
+    a = p.parse_args()
+    try:
+        if libimage.Reference.parse(a.target).digest:
+            print("Error response from daemon: refusing to create a tag with a digest reference", file=sys.stderr)
+            return 1
+        with libimage.Store(store_path(a.store)) as store:
+            store.tag(a.source, a.target)
+    except libimage.LibimageError as e:
+        print("Error response from daemon: %s" % e.message, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
