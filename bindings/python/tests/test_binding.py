@@ -445,7 +445,10 @@ class Package(unittest.TestCase):
         out = run("pull.py", ref("py/busybox:v1"))
         self.assertEqual(out.returncode, 0, out.stderr)
         c = c_run("limg-pull", ref("py/busybox:v1"), store=os.path.join(tmp, "c-store"))
-        self.assertEqual(out.stdout, c.stdout)
+        # the same lines; layers in parallel finish in any order, the rest in docker's
+        ours, theirs = out.stdout.splitlines(), c.stdout.splitlines()
+        self.assertEqual(sorted(ours), sorted(theirs))
+        self.assertEqual((ours[0], ours[-3:]), (theirs[0], theirs[-3:]))
         self.assertEqual(run("tag.py", ref("py/busybox:v1"), "mine:py").returncode, 0)
         c_run("limg-tag", ref("py/busybox:v1"), "mine:py", store=os.path.join(tmp, "c-store"))
         self.assertEqual(run("images.py").stdout, c_run("limg-images", store=os.path.join(tmp, "c-store")).stdout)
