@@ -9,8 +9,6 @@
  * (oci-archive). Every image is checked (config, layers stored, each
  * layer's diff_id) before any tag is set.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +18,7 @@
 
 #include "compress/compress_internal.h"
 #include "core/core.h"
+#include "core/libarchive.h"
 #include "core/jobs.h"
 #include "core/json.h"
 #include "images/diff_id.h"
@@ -355,11 +354,13 @@ static int take_file(load_run *l, struct archive *ar, struct archive_entry *e, m
 
 static int read_members(load_run *l)
 {
-	struct archive *ar = archive_read_new();
+	struct archive *ar;
 	struct archive_entry *e;
 	int st, rc = 0;
 
-	if (!ar || archive_read_support_format_tar(ar) != ARCHIVE_OK) {
+	if ((rc = limg__libarchive_load()) < 0)
+		return rc;
+	if (!(ar = archive_read_new()) || archive_read_support_format_tar(ar) != ARCHIVE_OK) {
 		archive_read_free(ar);
 		return limg__error_oom();
 	}

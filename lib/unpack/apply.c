@@ -7,8 +7,6 @@
  * their children. Whiteouts remove what lower layers made, never what this
  * layer made (the OCI spec lets them come in any order).
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +21,7 @@
 
 #include "apply.h"
 #include "core/core.h"
+#include "core/libarchive.h"
 #include "core/fs.h"
 #include "resolve.h"
 

@@ -7,8 +7,6 @@
  * diff_id covers every byte; a mismatch fails the unpack, which removes
  * what it made.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +14,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/libarchive.h"
 #include "core/pipe.h"
 #include "layer.h"
 #include "libimage/compress.h"
@@ -176,6 +175,8 @@ int limg__unpack_layer(limg__applier *a, const limg__layer_job *job)
 	limg__apply_begin_layer(a, job->digest);
 	if ((rc = limg_hasher_new(&r.hasher, LIMG_DIGEST_SHA256)) < 0 ||
 	    (rc = limg__pipe_new(&r.pipe, PIPE_SLOTS, PIPE_SLOT)) < 0)
+		goto out;
+	if ((rc = limg__libarchive_load()) < 0)
 		goto out;
 	if (!(ar = archive_read_new()) || archive_read_support_format_tar(ar) != ARCHIVE_OK) {
 		rc = limg__error_oom();

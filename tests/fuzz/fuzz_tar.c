@@ -4,8 +4,6 @@
  * the input's length). Whatever the input, nothing appears beside the root
  * and a canary directory next to it stays empty.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <assert.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/libarchive.h"
 #include "core/fs.h"
 #include "unpack/apply.h"
 
@@ -50,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = 0, st;
 
 	if (top_fd < 0) {
+		assert(limg__libarchive_load() == 0);
 		snprintf(top, sizeof top, "/tmp/limg-fuzz-tar-XXXXXX");
 		assert(mkdtemp(top));
 		top_fd = open(top, O_RDONLY | O_DIRECTORY);
