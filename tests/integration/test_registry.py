@@ -1,6 +1,7 @@
 """The registry client against the real registry, plain and behind a fault-injecting proxy."""
 import json
 import os
+import shutil
 import tempfile
 import time
 import unittest
@@ -34,6 +35,7 @@ class Plain(unittest.TestCase):
     def setUp(self):
         proxy.clear()
         self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
 
     def out(self, name):
         return os.path.join(self.tmp, name)
@@ -134,6 +136,7 @@ class Faults(unittest.TestCase):
     def setUp(self):
         proxy.clear()
         self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
         self.layer = BIG.layers[0].blob
 
     def fetch(self, *opts):
@@ -242,12 +245,17 @@ class Redirects(unittest.TestCase):
         cls.addClassCleanup(cls.blobs.stop)
 
 
+    def scratch(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        return os.path.join(tmp, "blob")
+
     def test_authorization_stays_home(self):
         layer = self.img.layers[1].blob
         self.proxy.clear()
         self.proxy.add("/blobs/", "redirect", times=1, require_header="Authorization",
                        target=lambda path: self.blobs.url(path.rsplit("/", 1)[-1]))
-        out = tempfile.mktemp()
+        out = self.scratch()
         registry_tool("blob", self.proxy.host, "team/app", layer.digest, layer.size, out)
         with open(out, "rb") as f:
             self.assertEqual(f.read(), layer.data)
@@ -267,7 +275,7 @@ class Redirects(unittest.TestCase):
         try:
             cut.add("/blobs/", "cut", times=1, after=50000)
             self.proxy.rules[0].params["target"] = lambda path: "http://%s/blobs/%s" % (cut.host, path.rsplit("/", 1)[-1])
-            out = tempfile.mktemp()
+            out = self.scratch()
             registry_tool("--backoff-ms", 10, "blob", self.proxy.host, "team/app", layer.digest, layer.size, out)
             with open(out, "rb") as f:
                 self.assertEqual(f.read(), layer.data)
