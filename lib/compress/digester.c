@@ -13,6 +13,7 @@
 #include "libimage/digest.h"
 
 #define SLOTS 4
+#define SLOTS_TWO_STAGES 2 /* a mid-size layer is not what the pull waits for: less memory */
 #define SLOT_SIZE (128u * 1024)
 
 struct limg__digester {
@@ -56,7 +57,7 @@ int limg__digester_new(limg__digester **out, int compression, int64_t max_output
 	/* without threads to be had, fewer stages do the same work */
 	if (stages >= 3 && limg__queue_new(&d->hash_q, SLOTS, SLOT_SIZE, hash_bytes, d->hasher) < 0)
 		limg_error_clear();
-	if (stages >= 2 && limg__queue_new(&d->inflate_q, SLOTS, SLOT_SIZE, inflate_bytes, d) < 0)
+	if (stages >= 2 && limg__queue_new(&d->inflate_q, stages >= 3 ? SLOTS : SLOTS_TWO_STAGES, SLOT_SIZE, inflate_bytes, d) < 0)
 		limg_error_clear();
 	*out = d;
 	return 0;

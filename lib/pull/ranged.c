@@ -3,9 +3,12 @@
  * blob is cut into chunks fetched by a few workers with bounded Range
  * requests (many registries and CDNs cap what one connection carries),
  * each written at its offset in the ingest file as it arrives. The layer's
- * own thread follows the frontier of chunks finished in order, reading
- * each back from the page cache once to hash it (and to inflate it for the
- * diff_id); memory stays a read buffer, whatever the chunk size.
+ * own thread follows the frontier: the bytes written in order so far, into
+ * the chunk still arriving (a worker writes its chunk front to back and
+ * never rewrites a byte), reading them back from the page cache once to
+ * hash them (and to inflate them for the diff_id); memory stays a read
+ * buffer, whatever the chunk size. Written chunks are sent to the disk as
+ * they arrive, so that the flush at commit has little left to wait for.
  *
  * Finished chunks are listed in a sidecar ("<ingest>.ranges"), so a killed
  * pull resumes with what it had: the chunks finished in order are re-hashed,
@@ -27,7 +30,9 @@
 #include "registry/registry_internal.h"
 #include "store/store_internal.h"
 
-#define READ_BACK (256u * 1024)
+#define READ_BACK (128u * 1024)
+#define GATHER (64u * 1024) /* a worker writes this much at once: fewer turns at the file's lock */
+#define WRITEBACK_STEP ((int64_t)1 << 20)
 #define SIDECAR_MAX (1u << 20)
 
 enum chunk_state { TODO, BUSY, DONE };
@@ -36,6 +41,7 @@ struct chunk {
 	int64_t start, end; /* [start, end) */
 	int64_t index;      /* start / chunk size: its line in the sidecar */
 	enum chunk_state state;
+	atomic_int_fast64_t written; /* bytes from start on that are in the file */
 };
 
 struct ranged {
@@ -50,14 +56,30 @@ struct ranged {
 	pthread_cond_t cond;
 	atomic_bool confirmed; /* the registry answered a range with 206 (read without the lock) */
 	atomic_bool stop;
+	atomic_long waiting;  /* the chunk (array index) the frontier waits on, or -1 */
+	atomic_int_fast64_t wake_at; /* ... until the file has the bytes before this offset */
 	int rc;
 	limg__error_copy error;
 };
 
 struct range_sink {
 	struct ranged *r;
-	int64_t pos;
+	struct chunk *c;
+	long at;        /* c's array index */
+	int64_t pos;    /* in the file: where the gathered bytes go */
+	int64_t kicked; /* bytes from c->start on already sent to the disk */
+	unsigned char *gathered;
+	size_t ngathered;
 };
+
+/* Starts the write-out of what arrived since the last time (no waiting). */
+static void writeback(struct range_sink *s, bool all)
+{
+	if (s->pos - s->kicked >= (all ? 1 : WRITEBACK_STEP)) {
+		sync_file_range(s->r->fd, s->kicked, s->pos - s->kicked, SYNC_FILE_RANGE_WRITE);
+		s->kicked = s->pos;
+	}
+}
 
 static void fail(struct ranged *r, int rc)
 {
@@ -71,12 +93,41 @@ static void fail(struct ranged *r, int rc)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Writes the gathered bytes at their offset; wakes the frontier when it waits for them. */
+static int flush_gathered(struct range_sink *s)
+{
+	struct ranged *r = s->r;
+	const unsigned char *p = s->gathered;
+	size_t left = s->ngathered;
+
+	while (left) {
+		ssize_t n = pwrite(r->fd, p, left, s->pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return limg__fs_error("cannot write blob", r->digest);
+		p += n;
+		left -= (size_t)n;
+		s->pos += n;
+	}
+	s->ngathered = 0;
+	atomic_store(&s->c->written, s->pos - s->c->start);
+	if (atomic_load(&r->waiting) == s->at && s->pos >= atomic_load(&r->wake_at)) {
+		pthread_mutex_lock(&r->lock);
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+	}
+	writeback(s, false);
+	return 0;
+}
+
 static int on_range_bytes(const void *data, size_t len, void *payload)
 {
 	struct range_sink *s = payload;
 	struct ranged *r = s->r;
-	const char *p = data;
+	const unsigned char *p = data;
 	size_t left = len;
+	int rc;
 
 	if (r->stop || limg_cancel_requested(r->p->stop))
 		return limg__error_set(LIMG_ECANCELLED, "pull cancelled");
@@ -87,14 +138,13 @@ static int on_range_bytes(const void *data, size_t len, void *payload)
 		pthread_mutex_unlock(&r->lock);
 	}
 	while (left) {
-		ssize_t n = pwrite(r->fd, p, left, s->pos);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return limg__fs_error("cannot write blob", r->digest);
-		p += n;
-		left -= (size_t)n;
-		s->pos += n;
+		size_t take = GATHER - s->ngathered < left ? GATHER - s->ngathered : left;
+		memcpy(s->gathered + s->ngathered, p, take);
+		s->ngathered += take;
+		p += take;
+		left -= take;
+		if (s->ngathered == GATHER && (rc = flush_gathered(s)) < 0)
+			return rc;
 	}
 	return limg__pull_progress(r->d, (int64_t)len);
 }
@@ -118,7 +168,12 @@ static void mark_done(struct ranged *r, struct chunk *c)
 static void *worker(void *arg)
 {
 	struct ranged *r = arg;
+	unsigned char *gathered = malloc(GATHER);
 
+	if (!gathered) {
+		fail(r, limg__error_oom());
+		return NULL;
+	}
 	for (;;) {
 		struct chunk *c = NULL;
 		struct range_sink s;
@@ -132,17 +187,26 @@ static void *worker(void *arg)
 			c->state = BUSY;
 		pthread_mutex_unlock(&r->lock);
 		if (!c)
-			return NULL;
+			break;
 		s.r = r;
-		s.pos = c->start;
+		s.c = c;
+		s.at = (long)(c - r->chunks);
+		s.pos = s.kicked = c->start;
+		s.gathered = gathered;
+		s.ngathered = 0;
 		rc = limg__registry_blob_range(r->p->registry, r->p->repository, r->digest, c->start, c->end - 1,
 		                               on_range_bytes, &s);
+		if (rc == 0)
+			rc = flush_gathered(&s);
 		if (rc != 0) {
 			fail(r, rc);
-			return NULL;
+			break;
 		}
+		writeback(&s, true);
 		mark_done(r, c);
 	}
+	free(gathered);
+	return NULL;
 }
 
 /* The sidecar: "libimage ranges <chunk> <size>", then one finished chunk index per line. */
@@ -216,14 +280,13 @@ static void drop_sidecar(struct pull *p, const char *digest)
 	unlinkat(p->store->ingest_fd, sidecar_name(name, sizeof name, digest), 0);
 }
 
-/* Hashes (and inflates) chunk @c, reading it back from the page cache. */
-static int follow(struct ranged *r, const struct chunk *c, unsigned char *buf)
+/* Hashes (and inflates) [@at, @end), reading it back from the page cache. */
+static int follow(struct ranged *r, int64_t at, int64_t end, unsigned char *buf)
 {
-	int64_t at = c->start;
 	int rc;
 
-	while (at < c->end) {
-		size_t want = c->end - at < (int64_t)READ_BACK ? (size_t)(c->end - at) : READ_BACK;
+	while (at < end) {
+		size_t want = end - at < (int64_t)READ_BACK ? (size_t)(end - at) : READ_BACK;
 		ssize_t n = pread(r->fd, buf, want, at);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -326,6 +389,8 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 	memset(&r, 0, sizeof r);
 	atomic_init(&r.confirmed, false);
 	atomic_init(&r.stop, false);
+	atomic_init(&r.waiting, -1L);
+	atomic_init(&r.wake_at, 0);
 	r.p = p;
 	r.d = d;
 	r.digest = digest;
@@ -373,16 +438,27 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 	for (; started < workers && !r.stop; started++)
 		if (pthread_create(&ids[started], NULL, worker, &r) != 0)
 			break;
-	/* the frontier: each chunk, in order, once it is there */
+	/* the frontier: each chunk, in order, as far as it is there */
 	for (size_t i = 0; i < r.n && !r.stop; i++) {
-		pthread_mutex_lock(&r.lock);
-		while (r.chunks[i].state != DONE && !r.stop)
-			pthread_cond_wait(&r.cond, &r.lock);
-		pthread_mutex_unlock(&r.lock);
-		if (r.stop)
-			break;
-		if ((rc = follow(&r, &r.chunks[i], buf)) != 0)
-			fail(&r, rc);
+		struct chunk *c = &r.chunks[i];
+		int64_t at = c->start, there;
+
+		while (at < c->end && !r.stop) {
+			pthread_mutex_lock(&r.lock);
+			/* said before looking, so that a worker's new bytes either are seen or wake us */
+			atomic_store(&r.wake_at, at + (int64_t)READ_BACK < c->end ? at + (int64_t)READ_BACK : c->end);
+			atomic_store(&r.waiting, (long)i);
+			while (c->state != DONE && !r.stop && c->start + atomic_load(&c->written) <= at)
+				pthread_cond_wait(&r.cond, &r.lock);
+			atomic_store(&r.waiting, -1L);
+			there = c->state == DONE ? c->end : c->start + atomic_load(&c->written);
+			pthread_mutex_unlock(&r.lock);
+			if (r.stop)
+				break;
+			if ((rc = follow(&r, at, there, buf)) != 0)
+				fail(&r, rc);
+			at = there;
+		}
 	}
 	pthread_mutex_lock(&r.lock);
 	if (r.rc)
