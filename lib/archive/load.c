@@ -266,7 +266,8 @@ static bool kept_small(const char *name, int64_t size)
 
 /* The entry's data into the writer (or kept); a gzip or zstd blob is
  * inflated and hashed on other cores as it goes, so that its diff_id is
- * known without reading it again. */
+ * known without reading it again; a big uncompressed one is hashed on
+ * another core. */
 static int read_data(struct archive *ar, limg_blob_writer *w, limg_buf *keep, member *m)
 {
 	limg__digester *dg = NULL;
@@ -283,6 +284,8 @@ static int read_data(struct archive *ar, limg_blob_writer *w, limg_buf *keep, me
 			if ((c == LIMG_COMPRESSION_GZIP || c == LIMG_COMPRESSION_ZSTD) &&
 			    limg__digester_new(&dg, c, LIMG_LAYER_SIZE_MAX_DEFAULT, m->size > (16 << 20) ? 3 : 2) == 0)
 				m->compression = c;
+			else if (m->size >= (1 << 20))
+				limg__blob_writer_hash_aside(w); /* an uncompressed layer: hashing is all its work */
 			limg_error_clear();
 		}
 		rc = w ? limg_blob_writer_write(w, buf, len) : limg__buf_put(keep, buf, len) < 0 ? limg__error_oom() : 0;

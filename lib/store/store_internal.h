@@ -85,6 +85,9 @@ const char *limg__blob_writer_digest(const limg_blob_writer *w);
 int limg__blob_writer_fd(const limg_blob_writer *w);
 /* True when the writer writes a private copy, which nobody can resume. */
 bool limg__blob_writer_private(const limg_blob_writer *w);
+/* From now on the bytes are hashed on a thread of their own, beside the
+ * caller's reading and writing (for a big blob from a fast source). */
+void limg__blob_writer_hash_aside(limg_blob_writer *w);
 /* Hashes @len bytes that are already in the file at the writer's offset
  * (put there with pwrite), and moves past them. */
 int limg__blob_writer_adopt(limg_blob_writer *w, const void *data, size_t len);

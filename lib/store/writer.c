@@ -16,6 +16,7 @@
 
 #include "core/core.h"
 #include "core/fs.h"
+#include "core/queue.h"
 #include "digest/digest_internal.h"
 #include "store_internal.h"
 
@@ -39,6 +40,7 @@ struct limg_blob_writer {
 	 * what is on disk */
 	unsigned char *pending;
 	size_t npending;
+	limg__queue *hash_q; /* hashing on a worker of its own, or NULL: inline */
 	limg__blob_resume_cb on_resume; /* told the bytes a resume re-reads */
 	void *resume_payload;
 	int64_t trusted;  /* -1: a partial file is all to be re-read; else only its first bytes (ranged) */
@@ -46,6 +48,7 @@ struct limg_blob_writer {
 };
 
 #define PENDING_MAX (256u * 1024)
+#define HASH_SLOTS 4
 
 /* Re-hashes the bytes already on disk (never trusting them) and positions
  * the writer after them. */
@@ -315,6 +318,18 @@ bool limg__blob_writer_private(const limg_blob_writer *w)
 	return w->private_copy;
 }
 
+static int hash_slot(const void *data, size_t len, void *hasher)
+{
+	limg_hasher_update(hasher, data, len);
+	return 0;
+}
+
+void limg__blob_writer_hash_aside(limg_blob_writer *w)
+{
+	if (w && !w->hash_q && limg__queue_new(&w->hash_q, HASH_SLOTS, PENDING_MAX, hash_slot, w->hasher) < 0)
+		limg_error_clear(); /* no thread to be had: hashed inline, as before */
+}
+
 int limg__blob_writer_adopt(limg_blob_writer *w, const void *data, size_t len)
 {
 	int rc;
@@ -323,6 +338,8 @@ int limg__blob_writer_adopt(limg_blob_writer *w, const void *data, size_t len)
 		return rc;
 	if (w->npending)
 		return limg__error_set(LIMG_EINVALID, "writer of %s: adopting bytes with writes pending", w->digest);
+	if (w->hash_q && (rc = limg__queue_drain(w->hash_q)) != 0)
+		return rc;
 	if (w->expected >= 0 && (uint64_t)w->offset + len > (uint64_t)w->expected)
 		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH, "blob %s: more than the expected %lld bytes",
 		                                    w->digest, (long long)w->expected));
@@ -352,7 +369,10 @@ static int flush_pending(limg_blob_writer *w)
 	}
 	/* start writing back now, so that the fsync at commit has little left to do */
 	sync_file_range(w->fd, w->offset, (off_t)w->npending, SYNC_FILE_RANGE_WRITE);
-	limg_hasher_update(w->hasher, w->pending, w->npending);
+	if (!w->hash_q)
+		limg_hasher_update(w->hasher, w->pending, w->npending);
+	else if ((rc = limg__queue_put(w->hash_q, w->pending, w->npending)) != 0)
+		return rc;
 	w->offset += (int64_t)w->npending;
 	w->npending = 0;
 	return 0;
@@ -412,6 +432,8 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 	if (w->expected >= 0 && w->offset != w->expected)
 		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH, "blob %s: got %lld bytes, expected %lld",
 		                                    w->digest, (long long)w->offset, (long long)w->expected));
+	if (w->hash_q && (rc = limg__queue_drain(w->hash_q)) != 0)
+		return rc;
 	limg_hasher_finish(&got, w->hasher);
 	if (w->unnamed) {
 		/* named by its content: stored already, or now */
@@ -475,6 +497,7 @@ void limg_blob_writer_free(limg_blob_writer *w)
 			unlinkat(w->dirfd, w->name, 0);
 		close(w->fd);
 	}
+	limg__queue_free(w->hash_q); /* before the hasher it feeds */
 	limg_hasher_free(w->hasher);
 	free(w->pending);
 	free(w->digest);

@@ -6,6 +6,8 @@
   re-push, unchanged            limg-push      (HEADs and one manifest check)
   save                          limg-save -o   vs cat of the blobs into a file, + sync of it
   load                          limg-load -i   vs tar -x of the archive
+  load, uncompressed layers     limg-load -i   vs tar -x (the layers as Docker 25+ `docker save` writes them)
+                                (each load also against tar -x then sync: the store's blobs are durable)
 
 Both registries are Debian's docker-registry on loopback. Each push or copy
 goes to a fresh destination registry (started untimed): skopeo remembers
@@ -15,6 +17,7 @@ Median wall time of RUNS runs.
 
     /usr/bin/python3 tests/bench/bench_push.py [BUILD_DIR] [RUNS]
 """
+import gzip
 import os
 import shutil
 import statistics
@@ -64,6 +67,11 @@ def series(label, make, before=None):
     m = statistics.median(runs)
     print("  %-44s median %6.3f s  best %6.3f s" % (label, m, min(runs)))
     return m
+
+
+def settled(cmd):
+    """Before a timed load or tar -x (untimed): the earlier runs' writes reach the disk first."""
+    subprocess.run(["sync"], check=True)
 
 
 FRESH = object()  # series(): each run against a new destination registry ("DST" in the command)
@@ -118,10 +126,32 @@ def main():
         shutil.copy(os.path.join(work, "s0.tar"), archive)
         load = series("limg-load -i (every digest and diff_id)",
                       lambda i: [os.path.join(EX, "limg-load", ), "-q", "--store", os.path.join(work, "l%d" % i),
-                                 "-i", archive])
+                                 "-i", archive], settled)
         floor_load = series("tar -x of the archive",
                             lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\"",
-                                       os.path.join(work, "x%d" % i), archive])
+                                       os.path.join(work, "x%d" % i), archive], settled)
+        durable_load = series("tar -x of the archive, then sync",
+                              lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\" && sync -f \"$0\"",
+                                         os.path.join(work, "z%d" % i), archive], settled)
+        # the image again with uncompressed layers, as docker save writes them: a load hashes, never inflates
+        plain = images.Image([images.Layer(None, media_type=images.OCI_LAYER_TAR, tar=gzip.decompress(l.blob.data))
+                              for l in img.layers], cmd=["/bin/sh"])
+        src.push("bench/plain", "v1", plain)
+        plain_ref = "%s/bench/plain:v1" % src.host
+        subprocess.run([os.path.join(EX, "limg-pull"), "-q", "--store", store, plain_ref], check=True, env=ENV,
+                       stdout=subprocess.DEVNULL)
+        plain_archive = os.path.join(work, "plain.tar")
+        subprocess.run([os.path.join(EX, "limg-save"), "--store", store, "-o", plain_archive, plain_ref], check=True,
+                       env=ENV)
+        load_plain = series("limg-load -i, uncompressed layers",
+                            lambda i: [os.path.join(EX, "limg-load", ), "-q", "--store", os.path.join(work, "p%d" % i),
+                                       "-i", plain_archive], settled)
+        floor_plain = series("tar -x of that archive",
+                             lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\"",
+                                        os.path.join(work, "y%d" % i), plain_archive], settled)
+        durable_plain = series("tar -x of that archive, then sync",
+                               lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\" && sync -f \"$0\"",
+                                          os.path.join(work, "w%d" % i), plain_archive], settled)
         print("ratios (medians):")
         if skopeo_push:
             print("  push / skopeo push   %.2fx (target <= 0.8x)" % (push / skopeo_push))
@@ -130,6 +160,9 @@ def main():
         print("  save: floor / ours   %.0f%% (target >= 80%%)" % (100 * floor_save / save))
         print("  load: floor / ours   %.0f%% (target >= 80%%; ours inflates every compressed layer for its diff_id)"
               % (100 * floor_load / load))
+        print("  load, gzip layers: (tar -x + sync) / ours   %.0f%% (as durable as the store)" % (100 * durable_load / load))
+        print("  load, uncompressed layers: floor / ours   %.0f%% (target >= 80%%)" % (100 * floor_plain / load_plain))
+        print("  load, uncompressed layers: (tar -x + sync) / ours   %.0f%%" % (100 * durable_plain / load_plain))
     finally:
         src.stop()
         dst.stop()

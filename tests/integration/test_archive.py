@@ -64,9 +64,9 @@ def legacy_archive(image, tags, share_first_layer_with=None):
     return members, paths
 
 
-def uncompressed_image(tag):
+def uncompressed_image(tag, random_bytes=50000):
     """An image whose layers are plain tars (as docker save holds them)."""
-    layers = [images.Layer({"%s/%d" % (tag, i): images.pseudo_random(50000, i) + b"text " * 4000},
+    layers = [images.Layer({"%s/%d" % (tag, i): images.pseudo_random(random_bytes, i) + b"text " * 4000},
                            images.OCI_LAYER_TAR) for i in range(2)]
     return images.Image(layers)
 
@@ -255,6 +255,22 @@ class Archives(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("does not match its digest", p.stderr)
         self.assertEqual(self.images_json(os.path.join(self.tmp, "loaded")), [])
+
+    def test_big_uncompressed_layers_hashed_beside_the_writing(self):
+        # layers of a MiB and more are hashed on a thread of their own: the same verdicts
+        img = uncompressed_image("big", random_bytes=3 << 20)
+        members, _ = legacy_archive(img, ["big/ok:v1"])
+        self.load(self.write("big.tar", tar_of(members)))
+        rows = {r["Repository"] + ":" + r["Tag"]: r for r in self.images_json(os.path.join(self.tmp, "loaded"))}
+        self.assertEqual(rows["big/ok:v1"]["ID"], img.config.digest[7:19])
+        liar = bytearray(img.layers[0].tar)
+        liar[len(liar) // 2] ^= 1
+        members, _ = legacy_archive(img, ["big/liar:v1"])
+        members.insert(0, ("blobs/sha256/" + img.layers[0].blob.digest[7:], bytes(liar)))
+        p = self.load(self.write("big-liar.tar", tar_of(members)), store=os.path.join(self.tmp, "other"), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("does not match its digest", p.stderr)
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "other")), [])
 
     def test_a_layer_that_is_not_its_diff_id(self):
         img = uncompressed_image("bad-diffid")
