@@ -19,7 +19,7 @@
 #include "core/core.h"
 #include "libimage/manifest.h"
 
-#define OUT_CAP (128u * 1024)
+#define OUT_CAP (64u * 1024)
 
 enum backend { B_NONE, B_ISAL, B_ZLIB, B_ZSTD };
 

@@ -47,7 +47,7 @@ struct limg_blob_writer {
 	bool unnamed;     /* the digest is what the bytes hash to, known at commit */
 };
 
-#define PENDING_MAX (256u * 1024)
+#define PENDING_MAX (128u * 1024)
 #define HASH_SLOTS 4
 
 /* Re-hashes the bytes already on disk (never trusting them) and positions
