@@ -75,6 +75,17 @@ def settled(cmd):
     subprocess.run(["sync"], check=True)
 
 
+def load_series(what, archive, work, prefix):
+    """limg-load of @archive, tar -x of it, and tar -x then sync: their medians."""
+    untar = "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\""
+    out = lambda i, kind: os.path.join(work, "%s-%s%d" % (prefix, kind, i))
+    return (series("limg-load -i " + what,
+                   lambda i: [os.path.join(EX, "limg-load"), "-q", "--store", out(i, "load"), "-i", archive], settled),
+            series("tar -x of that archive", lambda i: ["sh", "-c", untar, out(i, "tar"), archive], settled),
+            series("tar -x of that archive, then sync",
+                   lambda i: ["sh", "-c", untar + " && sync -f \"$0\"", out(i, "sync"), archive], settled))
+
+
 FRESH = object()  # series(): each run against a new destination registry ("DST" in the command)
 STORE, SRC_REF = [None], [None]
 
@@ -129,15 +140,7 @@ def main():
                             lambda i: ["sh", "-c", "cat \"$@\" > \"$0\" && sync \"$0\"",
                                        os.path.join(work, "c%d.tar" % i)] + blobs)
         shutil.copy(os.path.join(work, "s0.tar"), archive)
-        load = series("limg-load -i (every digest and diff_id)",
-                      lambda i: [os.path.join(EX, "limg-load", ), "-q", "--store", os.path.join(work, "l%d" % i),
-                                 "-i", archive], settled)
-        floor_load = series("tar -x of the archive",
-                            lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\"",
-                                       os.path.join(work, "x%d" % i), archive], settled)
-        durable_load = series("tar -x of the archive, then sync",
-                              lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\" && sync -f \"$0\"",
-                                         os.path.join(work, "z%d" % i), archive], settled)
+        load, floor_load, durable_load = load_series("(every digest and diff_id)", archive, work, "l")
         # the image again with uncompressed layers, as docker save writes them: a load hashes, never inflates
         plain = images.Image([images.Layer(None, media_type=images.OCI_LAYER_TAR, tar=gzip.decompress(l.blob.data))
                               for l in img.layers], cmd=["/bin/sh"])
@@ -148,15 +151,7 @@ def main():
         plain_archive = os.path.join(work, "plain.tar")
         subprocess.run([os.path.join(EX, "limg-save"), "--store", store, "-o", plain_archive, plain_ref], check=True,
                        env=ENV)
-        load_plain = series("limg-load -i, uncompressed layers",
-                            lambda i: [os.path.join(EX, "limg-load", ), "-q", "--store", os.path.join(work, "p%d" % i),
-                                       "-i", plain_archive], settled)
-        floor_plain = series("tar -x of that archive",
-                             lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\"",
-                                        os.path.join(work, "y%d" % i), plain_archive], settled)
-        durable_plain = series("tar -x of that archive, then sync",
-                               lambda i: ["sh", "-c", "mkdir -p \"$0\" && tar -xf \"$1\" -C \"$0\" && sync -f \"$0\"",
-                                          os.path.join(work, "w%d" % i), plain_archive], settled)
+        load_plain, floor_plain, durable_plain = load_series("of uncompressed layers", plain_archive, work, "p")
         print("ratios (medians):")
         if skopeo_push:
             print("  push / skopeo push   %.2fx (target <= 0.8x)" % (push / skopeo_push))
