@@ -49,7 +49,16 @@ LIMG_EXTERN(int) limg_store_opts_init(limg_store_opts *opts, size_t size);
  */
 LIMG_EXTERN(int) limg_store_open(limg_store **out, limg_context *ctx, const char *path, const limg_store_opts *opts);
 
-/** Closes a store; NULL is accepted. @since 0.1 */
+/**
+ * Closes a store; NULL is accepted. Safe while other threads are inside calls
+ * on it: each call holds a reference, so the store is freed when the last of
+ * them returns; a running pull or unpack is asked to stop and returns at its
+ * next check (the store consistent, a partial download resumable), other
+ * calls finish. A call that starts after the close fails with LIMG_EINVALID
+ * as long as others keep the store alive; do not use the handle again, and
+ * close it once.
+ * @since 0.1
+ */
 LIMG_EXTERN(void) limg_store_close(limg_store *store);
 
 /** The layout directory; borrowed until the store is closed. @since 0.1 */
