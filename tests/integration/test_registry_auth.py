@@ -275,6 +275,29 @@ class TlsVerify(unittest.TestCase):
             shutil.rmtree(store)
 
 
+class HttpsDowngrade(unittest.TestCase):
+    """A registry reached over HTTPS never sends us on to plain HTTP."""
+
+    def test_no_redirect_from_https_to_http(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        reg, plain = hostile.HostileRegistry(tls_dir=os.path.join(tmp, "ca")), hostile.HostileRegistry()
+        self.addCleanup(reg.stop)
+        self.addCleanup(plain.stop)
+        img = images.Image(images.sample_layers("downgrade"))
+        reg.serve_image("team/app", "v1", img)
+        reg.route(r"/blobs/", answer(307, b"", {"Location": plain.url + "/v2/team/app/blobs/stolen"}))
+        certs_dir = os.path.join(tmp, "certs.d")
+        os.makedirs(os.path.join(certs_dir, reg.host))
+        shutil.copy(reg.ca.cert_path, os.path.join(certs_dir, reg.host, "ca.crt"))
+        p = example("limg-pull", "--cert-dir", certs_dir, "%s/team/app:v1" % reg.host,
+                    store=os.path.join(tmp, "store"), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("refusing a redirect from https to http://", p.stderr)
+        self.assertGreater(reg.count(r"/blobs/"), 0)  # it got as far as the redirect
+        self.assertEqual(plain.requests, [])
+
+
 class RedirectedRefresh(unittest.TestCase):
     """The identity-token refresh POST carries the refresh token: a redirect to
     another origin never receives it."""
