@@ -133,6 +133,7 @@ static void usage(FILE *out)
 	             "      --registry-mirror URL  fetch docker.io images from this mirror first (Docker Hub if it fails)\n"
 	             "                       (default $LIBIMAGE_REGISTRY_MIRROR)\n"
 	             "      --range-threshold BYTES  fetch blobs this big as parallel Range requests\n"
+	             "                       from the registry itself, not from a mirror\n"
 	             "                       (default 16 MiB; -1: never)\n"
 	             "      --range-chunk BYTES   bytes per Range request (default 8 MiB)\n"
 	             "      --range-parallel N    Range requests at once for one blob (default 4)\n");

@@ -82,7 +82,9 @@ typedef struct limg_pull_opts {
 	                                          0: LIMG_LAYER_SIZE_MAX_DEFAULT @since 0.2 */
 	int64_t range_threshold;             /**< blobs of at least this many bytes are fetched as several
 	                                          Range requests on separate connections (many registries
-	                                          and CDNs cap one connection); 0: 16 MiB; -1: never @since 0.2 */
+	                                          and CDNs cap one connection), when no mirror is configured
+	                                          for the registry (a cache gets one request per blob);
+	                                          0: 16 MiB; -1: never @since 0.2 */
 	int64_t range_chunk;                 /**< bytes per Range request; 0: 8 MiB @since 0.2 */
 	int range_parallel;                  /**< Range requests at once for one blob; 0: 4 @since 0.2 */
 } limg_pull_opts;

@@ -106,13 +106,16 @@ static int check_diff_id(struct pull *p, struct layer_job *job, limg__digester *
 	return 0;
 }
 
-/* Whether a blob of @size is fetched as parallel ranges. */
+/* Whether a blob of @size is fetched as parallel ranges: from the registry
+ * itself only. A mirror is a cache near the machines, and a pull-through
+ * cache answers a Range on a blob it lacks with the whole blob, fetched from
+ * the origin once more for every such request (distribution's proxy does). */
 static bool ranged(struct pull *p, int64_t size)
 {
 	int64_t threshold = p->o.range_threshold ? p->o.range_threshold : LIMG_RANGE_THRESHOLD_DEFAULT;
 
 	return threshold > 0 && size >= threshold && p->o.range_parallel != 1 &&
-	       !limg__registry_ranges_ignored(p->registry);
+	       limg__registry_endpoints(p->registry) == 1 && !limg__registry_ranges_ignored(p->registry);
 }
 
 /* A digester that has seen nothing (for bytes that start over). */
@@ -152,13 +155,6 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		rc = limg__pull_ranged(p, &d);
 		if (rc == 0)
 			goto committed;
-		if (rc == LIMG_EDIGEST_MISMATCH && limg__registry_endpoints(p->registry) > 1) {
-			/* ranges may have come from a mirror that lies: one stream, verified endpoint by endpoint */
-			limg__log(p->o.ctx, LIMG_LOG_WARN, "%s; fetching it again as one stream",
-			          limg_error_message(limg_error_last()));
-			limg_error_clear();
-			rc = LIMG_EUNSUPPORTED;
-		}
 		if (rc != LIMG_EUNSUPPORTED)
 			goto exists_or_out;
 		/* no byte ranges here: one stream it is, with a digester that has seen nothing */

@@ -32,8 +32,8 @@ class Base(unittest.TestCase):
         with open(os.path.join(d, "hosts.toml"), "w") as f:
             f.write(text)
 
-    def pull(self, ref, store=None, check=True, env=None):
-        return example("limg-pull", "-q", "--cert-dir", self.certs, ref,
+    def pull(self, ref, store=None, check=True, env=None, opts=()):
+        return example("limg-pull", "-q", "--cert-dir", self.certs, *opts, ref,
                        store=store or os.path.join(self.tmp, "store"), check=check, env=env)
 
 
@@ -196,6 +196,24 @@ class PullThroughCache(Base):
             rows = example("limg-images", "--format", "json",
                            store=os.path.join(self.tmp, "machine-%d" % i)).stdout.splitlines()
             self.assertEqual(json.loads(rows[0])["Digest"], img.manifest.digest)
+
+    def test_a_big_blob_through_a_cold_cache_is_one_request(self):
+        """Byte ranges are for the origin: the proxy answers a Range on a blob it
+        lacks with the whole blob, fetched from the origin once more per request."""
+        reg = registry.Registry()
+        self.addCleanup(reg.stop)
+        upstream = faultproxy.FaultProxy(reg.host)
+        self.addCleanup(upstream.stop)
+        cache = registry.Registry(proxy_of="http://" + upstream.host)
+        self.addCleanup(cache.stop)
+        img = images.Image([images.Layer({"big.bin": images.pseudo_random(6 << 20, 7)})])
+        reg.push("library/big", "v1", img)
+        self.hosts(reg.host, '[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' % cache.host)
+        ranged = ("--range-threshold", str(1 << 20), "--range-chunk", str(1 << 20), "--range-parallel", "4")
+        self.pull("%s/library/big:v1" % reg.host, store=os.path.join(self.tmp, "big"), opts=ranged)
+        big = img.layers[0].blob.digest
+        served = sum(1 for m, p, _ in upstream.requests if m == "GET" and p.endswith("/blobs/" + big))
+        self.assertLessEqual(served, 2, "the origin served the big blob %d times" % served)
 
 
 if __name__ == "__main__":
