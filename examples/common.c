@@ -1,4 +1,5 @@
 /* Options, store location and error output shared by the example programs. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,32 @@ int cli_fail(const char *prefix)
 	fprintf(stderr, "Error response from daemon: %s%s\n", prefix ? prefix : "",
 	        limg_error_message(limg_error_last()));
 	return 1;
+}
+
+static limg_cancel *on_signal;
+
+static void request_cancel(int sig)
+{
+	(void)sig;
+	limg_cancel_request(on_signal); /* an atomic store: safe in a signal handler */
+}
+
+limg_cancel *cli_cancel_on_signals(void)
+{
+	struct sigaction sa;
+
+	if (limg_cancel_new(&on_signal) < 0)
+		return NULL;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = request_cancel;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return on_signal;
+}
+
+void cli_cancel_done(limg_cancel *cancel)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	limg_cancel_free(cancel);
 }

@@ -26,6 +26,12 @@ int cli_is_help(const char *arg);
 /* Prints "Error response from daemon: <message>" as docker does, returns 1. */
 int cli_fail(const char *prefix);
 
+/* A cancel token that SIGINT and SIGTERM request (the operation stops
+ * cleanly, what it did stays resumable); NULL when none can be had. */
+limg_cancel *cli_cancel_on_signals(void);
+/* Gives SIGINT and SIGTERM back their default and frees the token. */
+void cli_cancel_done(limg_cancel *cancel);
+
 #define CLI_COMMON_USAGE                                                                              \
 	"  --store DIR          the image store (default $LIBIMAGE_STORE, $XDG_DATA_HOME/libimage\n"  \
 	"                       or ~/.local/share/libimage)\n"                                        \

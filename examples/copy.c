@@ -7,20 +7,11 @@
  * one registry or repository to another without a store, and prints the
  * digest copied.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
-
-static limg_cancel *cancel;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	limg_cancel_request(cancel); /* an atomic store: safe in a signal handler */
-}
 
 static int on_progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *from,
                        void *payload)
@@ -84,22 +75,13 @@ int main(int argc, char **argv)
 	opts.destination_registry = &cli.registry;
 	opts.progress = on_progress;
 	opts.payload = &verbose;
-	if (limg_cancel_new(&cancel) == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_interrupt;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		opts.cancel = cancel;
-	}
+	opts.cancel = cli_cancel_on_signals();
 	rc = limg_copy(args[0], args[1], &opts, &digest);
 	if (rc != 0)
 		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
 	else
 		printf("%s\n", digest.ptr);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	limg_cancel_free(cancel);
+	cli_cancel_done(opts.cancel);
 	limg_buf_dispose(&digest);
 	return rc ? 1 : 0;
 }

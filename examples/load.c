@@ -8,21 +8,12 @@
  * prints "Loaded image: NAME:TAG" or "Loaded image ID: sha256:..." per image.
  */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
-
-static limg_cancel *cancel;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	limg_cancel_request(cancel);
-}
 
 static int on_loaded(const char *reference, const char *image_id, void *payload)
 {
@@ -77,14 +68,7 @@ int main(int argc, char **argv)
 	}
 	if (cli_open_store(&cli, &store, 1) < 0)
 		return 1;
-	if (limg_cancel_new(&cancel) == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_interrupt;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		opts.cancel = cancel;
-	}
+	opts.cancel = cli_cancel_on_signals();
 	if (!quiet)
 		opts.loaded = on_loaded;
 	rc = limg_load(store, fd, &opts);
@@ -92,9 +76,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
 	if (input)
 		close(fd);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	limg_cancel_free(cancel);
+	cli_cancel_done(opts.cancel);
 	limg_store_close(store);
 	return rc ? 1 : 0;
 }

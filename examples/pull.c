@@ -7,7 +7,6 @@
  * redrawn in place on a terminal, plain lines otherwise), the digest, the
  * status, and the canonical reference.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,15 +95,6 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 		printf("%s: %s\n", id, status_text(event));
 	}
 	return 0;
-}
-
-/* Ctrl-C cancels the pull cleanly: what is downloaded stays, to be resumed. */
-static limg_cancel *cancel;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	limg_cancel_request(cancel); /* an atomic store: safe in a signal handler */
 }
 
 /* "--name N" or "--name=N" into *@value; 1 when it was that option. */
@@ -200,14 +190,7 @@ int main(int argc, char **argv)
 		opts.docker_hub_mirror = getenv("LIBIMAGE_REGISTRY_MIRROR");
 	opts.platform = cli.platform;
 	opts.registry = &cli.registry;
-	if (limg_cancel_new(&cancel) == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_interrupt;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		opts.cancel = cancel;
-	}
+	opts.cancel = cli_cancel_on_signals(); /* Ctrl-C stops it cleanly, resumable */
 	cb.progress = on_progress;
 	cb.payload = &ui;
 	rc = limg_pull(&img, store, name, &opts, &cb);
@@ -243,8 +226,6 @@ int main(int argc, char **argv)
 	limg_reference_free(ref);
 	limg_reference_free(given);
 	limg_store_close(store);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	limg_cancel_free(cancel);
+	cli_cancel_done(opts.cancel);
 	return rc;
 }

@@ -7,20 +7,11 @@
  * [...]", a line per layer as it is prepared and as it ends ("Pushed",
  * "Layer already exists", "Mounted from REPO"), then "TAG: digest: ... size: N".
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
-
-static limg_cancel *cancel;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	limg_cancel_request(cancel); /* an atomic store: safe in a signal handler */
-}
 
 struct ui {
 	int quiet;
@@ -109,14 +100,7 @@ int main(int argc, char **argv)
 	opts.registry = &cli.registry;
 	opts.progress = on_progress;
 	opts.payload = &ui;
-	if (limg_cancel_new(&cancel) == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_interrupt;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		opts.cancel = cancel;
-	}
+	opts.cancel = cli_cancel_on_signals();
 	rc = limg_push(store, name, &opts, &digest);
 	if (rc != 0) {
 		const limg_error *e = limg_error_last();
@@ -127,9 +111,7 @@ int main(int argc, char **argv)
 	} else if (ui.quiet) {
 		printf("%s\n", digest.ptr);
 	}
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	limg_cancel_free(cancel);
+	cli_cancel_done(opts.cancel);
 	limg_buf_dispose(&digest);
 	limg_reference_free(ref);
 	limg_store_close(store);

@@ -7,7 +7,6 @@
  * repositories). With -o, the file appears whole or not at all.
  */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +14,6 @@
 #include <unistd.h>
 
 #include "common.h"
-
-static limg_cancel *cancel;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	limg_cancel_request(cancel);
-}
 
 static void usage(FILE *to)
 {
@@ -78,14 +69,7 @@ int main(int argc, char **argv)
 		}
 		fchmod(fd, 0644);
 	}
-	if (limg_cancel_new(&cancel) == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_interrupt;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		opts.cancel = cancel;
-	}
+	opts.cancel = cli_cancel_on_signals();
 	opts.platform = cli.platform;
 	rc = limg_save(store, images, n, fd, &opts);
 	if (rc == 0 && output && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, output) < 0)) {
@@ -102,9 +86,7 @@ int main(int argc, char **argv)
 	}
 	if (rc != 0 && tmp)
 		unlink(tmp);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	limg_cancel_free(cancel);
+	cli_cancel_done(opts.cancel);
 	limg_store_close(store);
 	free(tmp);
 	free(images);

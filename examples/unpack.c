@@ -6,7 +6,6 @@
  * DIR (absent or empty) receives the image's root filesystem; with
  * --bundle, DIR/rootfs and DIR/config.json, for `crun run --bundle DIR`.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +14,6 @@
 #include "common.h"
 
 #define MAPS_MAX 16
-
-static limg_cancel *cancel;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	limg_cancel_request(cancel); /* an atomic store: safe in a signal handler */
-}
 
 static void on_log(int level, const char *message, void *payload)
 {
@@ -162,14 +153,7 @@ int main(int argc, char **argv)
 	if (limg_context_new(&ctx, &co) == 0)
 		limg_context_set_log(ctx, on_log, LIMG_LOG_WARN, NULL);
 	opts.ctx = ctx;
-	if (limg_cancel_new(&cancel) == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_interrupt;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		opts.cancel = cancel;
-	}
+	opts.cancel = cli_cancel_on_signals();
 	rc = limg_unpack(store, args[0], args[1], &opts);
 	if (rc != 0) {
 		const limg_error *e = limg_error_last();
@@ -178,9 +162,7 @@ int main(int argc, char **argv)
 		else
 			fprintf(stderr, "Error: %s\n", limg_error_message(e));
 	}
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	limg_cancel_free(cancel);
+	cli_cancel_done(opts.cancel);
 	limg_store_close(store);
 	limg_context_free(ctx);
 	return rc ? 1 : 0;
