@@ -20,6 +20,7 @@
 #include "libimage/manifest.h"
 #include "libimage/pull.h"
 #include "libimage/reference.h"
+#include "push/progress.h"
 #include "registry/registry_internal.h"
 
 #define BLOB_ATTEMPTS 3
@@ -43,7 +44,7 @@ typedef struct {
 	limg_registry *from, *to;
 	bool same_registry;
 	limg_cancel *stop;
-	pthread_mutex_t lock;
+	limg__push_events events;
 	doc *docs;            /* children first, the top last */
 	size_t ndocs;
 	blob *blobs;
@@ -58,20 +59,8 @@ int limg_copy_opts_init(limg_copy_opts *opts, size_t size)
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
-static int report(copy_run *c, const char *digest, int kind, int event, int64_t done, int64_t total,
-                  const char *from)
-{
-	int rc;
-
-	if (!c->o.progress)
-		return 0;
-	pthread_mutex_lock(&c->lock);
-	rc = c->o.progress(digest, kind, event, done, total, from, c->o.payload);
-	pthread_mutex_unlock(&c->lock);
-	if (rc)
-		limg__error_set(rc < 0 ? rc : LIMG_EUSER, "copy stopped by the progress callback (%d)", rc);
-	return rc;
-}
+/* An event to the caller's progress callback (one at a time); non-zero stops. */
+#define report(run, ...) limg__push_report(&(run)->events, __VA_ARGS__)
 
 static int add_blob(copy_run *c, const limg_descriptor *d, int kind)
 {
@@ -402,7 +391,7 @@ int limg_copy(const char *source, const char *destination, const limg_copy_opts 
 	if ((rc = limg_cancel_new(&c.stop)) < 0)
 		return rc;
 	limg__cancel_link(c.stop, c.o.cancel);
-	pthread_mutex_init(&c.lock, NULL);
+	limg__push_events_init(&c.events, c.o.progress, c.o.payload, "copy");
 	rc = run(&c, source, destination, out_digest);
 	if (rc == LIMG_ECANCELLED && limg_cancel_requested(c.o.cancel))
 		limg__error_set(LIMG_ECANCELLED, "copy of %s cancelled", source);
@@ -417,7 +406,7 @@ int limg_copy(const char *source, const char *destination, const limg_copy_opts 
 	limg_registry_close(c.to);
 	limg_reference_free(c.src);
 	limg_reference_free(c.dst);
-	pthread_mutex_destroy(&c.lock);
+	limg__push_events_dispose(&c.events);
 	limg_cancel_free(c.stop);
 	return rc;
 }

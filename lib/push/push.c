@@ -23,6 +23,7 @@
 #include "libimage/push.h"
 #include "libimage/reference.h"
 #include "libimage/tags.h"
+#include "progress.h"
 #include "registry/registry_internal.h"
 #include "store/store_internal.h"
 
@@ -45,7 +46,7 @@ typedef struct {
 	const char *repo;
 	char source[600];      /* "<domain>/<repo>": recorded for what was pushed */
 	limg_cancel *stop;
-	pthread_mutex_t lock;  /* serializes callbacks */
+	limg__push_events events;
 	blob *blobs;
 	size_t nblobs, capblobs;
 	limg__strset seen;
@@ -60,20 +61,8 @@ int limg_push_opts_init(limg_push_opts *opts, size_t size)
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
-static int report(push_run *p, const char *digest, int kind, int event, int64_t done, int64_t total,
-                  const char *from)
-{
-	int rc;
-
-	if (!p->o.progress)
-		return 0;
-	pthread_mutex_lock(&p->lock);
-	rc = p->o.progress(digest, kind, event, done, total, from, p->o.payload);
-	pthread_mutex_unlock(&p->lock);
-	if (rc)
-		limg__error_set(rc < 0 ? rc : LIMG_EUSER, "push stopped by the progress callback (%d)", rc);
-	return rc;
-}
+/* An event to the caller's progress callback (one at a time); non-zero stops. */
+#define report(run, ...) limg__push_report(&(run)->events, __VA_ARGS__)
 
 /* The media type the store's index.json gives a digest (manifests may lack their own). */
 static char *stored_media_type(limg_store *s, const char *digest)
@@ -434,7 +423,7 @@ int limg_push(limg_store *store, const char *reference, const limg_push_opts *op
 	}
 	limg__cancel_link(p.stop, p.o.cancel);
 	limg__cancel_link(p.stop, store->closing);
-	pthread_mutex_init(&p.lock, NULL);
+	limg__push_events_init(&p.events, p.o.progress, p.o.payload, "push");
 	rc = run(&p, reference, out_digest);
 	if (rc == LIMG_ECANCELLED && limg_cancel_requested(p.o.cancel))
 		limg__error_set(LIMG_ECANCELLED, "push of %s cancelled", reference);
@@ -452,7 +441,7 @@ int limg_push(limg_store *store, const char *reference, const limg_push_opts *op
 	free(p.docs);
 	limg__strset_free(&p.seen);
 	limg_reference_free(p.ref);
-	pthread_mutex_destroy(&p.lock);
+	limg__push_events_dispose(&p.events);
 	limg_cancel_free(p.stop);
 	limg__store_leave(store);
 	return rc;
