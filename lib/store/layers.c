@@ -1,5 +1,4 @@
 /* Facts about layers (uncompressed digest and size), one small file per layer. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -54,21 +53,5 @@ int limg__store_layer_info_get(limg_store *s, const char *digest, char diff_id[1
 
 int limg__store_layer_info_sweep(limg_store *s, const limg__strset *keep)
 {
-	int fd = openat(s->layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *e;
-	DIR *d;
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while ((e = readdir(d))) {
-		char digest[160];
-		/* only names libimage made */
-		if (limg__store_unflat_name(digest, sizeof digest, e->d_name) && !limg__strset_has(keep, digest))
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	return 0;
+	return limg__store_sweep_flat(s->layers_fd, keep);
 }

@@ -6,7 +6,6 @@
  * single small writes with O_APPEND, so concurrent writers interleave whole
  * lines; readers take what parses and ignore the rest.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -113,24 +112,11 @@ int limg__store_source_add(limg_store *s, const char *digest, const char *source
 
 int limg__store_sources_sweep(limg_store *s, const limg__strset *keep)
 {
-	struct dirent *e;
-	DIR *d;
-	int dir, fd;
+	int dir;
 
 	if (sources_dir(s, false, &dir) < 0) {
 		limg_error_clear();
 		return 0;
 	}
-	if ((fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while ((e = readdir(d))) {
-		char digest[160];
-		if (limg__store_unflat_name(digest, sizeof digest, e->d_name) && !limg__strset_has(keep, digest))
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	return 0;
+	return limg__store_sweep_flat(dir, keep);
 }

@@ -3,6 +3,7 @@
  * each held as a directory descriptor; the reference count that lets
  * limg_store_close() run while other threads are inside calls.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -341,4 +342,25 @@ bool limg__store_unflat_name(char *out, size_t cap, const char *name)
 		return false;
 	*dash = ':';
 	return limg__digest_check(out, strlen(out), NULL) == 0;
+}
+
+int limg__store_sweep_flat(int dir, const limg__strset *keep)
+{
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		char digest[160];
+		/* only names libimage made */
+		if (limg__store_unflat_name(digest, sizeof digest, e->d_name) && !limg__strset_has(keep, digest))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	return 0;
 }

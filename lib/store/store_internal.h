@@ -215,5 +215,7 @@ int limg__store_sources_sweep(limg_store *s, const limg__strset *keep);
 void limg__store_flat_name(char *out, size_t cap, const char *digest);
 /* The reverse, for names libimage made; false for any other name. */
 bool limg__store_unflat_name(char *out, size_t cap, const char *name);
+/* Removes from @dir the flat names of blobs not in @keep (and no other name). */
+int limg__store_sweep_flat(int dir, const limg__strset *keep);
 
 #endif

@@ -231,12 +231,13 @@ static void test_sweeps_only_own_names(void **state)
 {
 	struct fixture *f = *state;
 	const char *foreign[] = { ".libimage/ingest/notes.txt", ".libimage/ingest/sha256-xyz", ".libimage/tmp/foo",
-		                  ".libimage/layers/README", ".libimage/leases/other", "index.json.tmp-evil",
-		                  "blobs/sha256/not-a-digest" };
-	char stale_ingest[200], stale_copy[220], *p;
+		                  ".libimage/layers/README", ".libimage/sources/README", ".libimage/leases/other",
+		                  "index.json.tmp-evil", "blobs/sha256/not-a-digest" };
+	char stale_ingest[200], stale_copy[220], stale_facts[200], stale_sources[200], *p;
 	limg_gc_opts gc = LIMG_GC_OPTS_INIT;
 
 	mkdir(at(f->dir, "blobs/sha256"), 0755);
+	mkdir(at(f->dir, ".libimage/sources"), 0755);
 	for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
 		write_file(p = path_in(f->dir, foreign[i]), "someone else's");
 		make_old(p);
@@ -249,6 +250,13 @@ static void test_sweeps_only_own_names(void **state)
 	free(p);
 	write_file(p = path_in(f->dir, stale_copy), "partial");
 	make_old(p);
+	free(p);
+	/* what libimage knew of blobs that are gone: layer facts, where they came from */
+	snprintf(stale_facts, sizeof stale_facts, ".libimage/layers/sha256-%064d", 7);
+	snprintf(stale_sources, sizeof stale_sources, ".libimage/sources/sha256-%064d", 7);
+	write_file(p = path_in(f->dir, stale_facts), "facts");
+	free(p);
+	write_file(p = path_in(f->dir, stale_sources), "example.com/team/app\n");
 	free(p);
 	/* temps of index.json replacements that died with their writer */
 	write_file(p = path_in(f->dir, "index.json.tmp-Zx9Yw8"), "{}");
@@ -265,6 +273,10 @@ static void test_sweeps_only_own_names(void **state)
 	assert_null(read_file(p = path_in(f->dir, stale_copy)));
 	free(p);
 	assert_null(read_file(p = path_in(f->dir, "index.json.tmp-Zx9Yw8")));
+	free(p);
+	assert_null(read_file(p = path_in(f->dir, stale_facts)));
+	free(p);
+	assert_null(read_file(p = path_in(f->dir, stale_sources)));
 	free(p);
 }
 
