@@ -187,6 +187,25 @@ static int open_ingest(limg_blob_writer *w, const char *flat)
 	return 0;
 }
 
+/* A writer of @size bytes (-1: unknown) that holds a reference to @store. */
+static int new_writer(limg_blob_writer **out, limg_store *store, int64_t size)
+{
+	limg_blob_writer *w;
+	int rc;
+
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	if (!(w = calloc(1, sizeof *w))) {
+		limg__store_leave(store);
+		return limg__error_oom();
+	}
+	w->store = store;
+	w->fd = -1;
+	w->expected = size < 0 ? -1 : size;
+	*out = w;
+	return 0;
+}
+
 static int open_writer(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size, int64_t trusted,
                        limg__blob_resume_cb on_resume, void *payload)
 {
@@ -201,15 +220,8 @@ static int open_writer(limg_blob_writer **out, limg_store *store, const char *di
 		return limg__error_invalid("digest");
 	if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
 		return limg__digest_raise(rc, digest, strlen(digest));
-	if ((rc = limg__store_enter(store)) < 0)
+	if ((rc = new_writer(&w, store, size)) < 0)
 		return rc;
-	if (!(w = calloc(1, sizeof *w))) {
-		limg__store_leave(store);
-		return limg__error_oom();
-	}
-	w->store = store;
-	w->fd = -1;
-	w->expected = size < 0 ? -1 : size;
 	w->on_resume = on_resume;
 	w->resume_payload = payload;
 	w->trusted = trusted;
@@ -273,15 +285,8 @@ int limg__blob_writer_open_unnamed(limg_blob_writer **out, limg_store *store, in
 	int rc;
 
 	*out = NULL;
-	if ((rc = limg__store_enter(store)) < 0)
+	if ((rc = new_writer(&w, store, size)) < 0)
 		return rc;
-	if (!(w = calloc(1, sizeof *w))) {
-		limg__store_leave(store);
-		return limg__error_oom();
-	}
-	w->store = store;
-	w->fd = -1;
-	w->expected = size < 0 ? -1 : size;
 	w->trusted = -1;
 	w->unnamed = true;
 	w->algorithm = LIMG_DIGEST_SHA256;
