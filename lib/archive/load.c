@@ -19,6 +19,7 @@
 #include "compress/compress_internal.h"
 #include "core/core.h"
 #include "core/libarchive.h"
+#include "core/path.h"
 #include "core/jobs.h"
 #include "core/json.h"
 #include "images/diff_id.h"
@@ -174,34 +175,13 @@ static int open_input(load_run *l)
 /* "./a//b" -> "a/b"; NULL for names that leave the archive. */
 static char *clean(const char *name)
 {
-	char *out = malloc(strlen(name) + 1);
-	size_t o = 0;
-	const char *p = name;
+	size_t cap = strlen(name) + 1; /* never longer than it was */
+	char *out = malloc(cap);
 
-	if (!out)
+	if (out && limg__path_clean(name, out, cap, 0) < 0) {
+		free(out);
 		return NULL;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (!o) {
-				free(out);
-				return NULL;
-			}
-			while (o && out[o - 1] != '/')
-				o--;
-			if (o)
-				o--;
-		} else if (n && !(n == 1 && p[0] == '.')) {
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p += n;
-		while (*p == '/')
-			p++;
 	}
-	out[o] = '\0';
 	return out;
 }
 

@@ -1,6 +1,7 @@
 /* Resolving paths beneath a root, in the kernel or by a careful walk. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/path.h"
 #include "resolve.h"
 
 #define SYMLINKS_MAX 40 /* as the kernel's ELOOP */
@@ -24,35 +26,7 @@ void limg__resolve_force_walk(bool on)
 
 int limg__clean_name(const char *name, char *out, size_t cap)
 {
-	size_t o = 0;
-	const char *p = name;
-
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			/* "//" and "." say nothing */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash;
-			if (!o)
-				return -1; /* above the root */
-			out[o] = '\0';
-			slash = strrchr(out, '/');
-			o = slash ? (size_t)(slash - out) : 0;
-		} else {
-			if (o + (o ? 1 : 0) + n + 1 > cap || n > 255)
-				return -2;
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	out[o] = '\0';
-	return 0;
+	return limg__path_clean(name, out, cap, NAME_MAX);
 }
 
 const char *limg__split_path(const char *path, char *dir, size_t cap)

@@ -11,10 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Makes a tar entry name local: leading "/" and "./" go, "." components
- * and empty ones drop, ".." pops the component before it. Returns 0 with
- * the cleaned name in @out ("" for the root), or -1 when the name leaves
- * the root or does not fit. */
+/* Makes a tar entry name local (limg__path_clean, components of at most
+ * NAME_MAX): 0 with the cleaned name in @out ("" for the root), -1 when the
+ * name leaves the root, -2 when it does not fit or a component is too long. */
 int limg__clean_name(const char *name, char *out, size_t cap);
 
 /* Cleans @in as chroot would read it: ".." at the root stays there. */

@@ -12,6 +12,7 @@
 #include "libimage/libimage.h"
 #include "core/core.h"
 #include "core/json.h"
+#include "core/path.h"
 
 static void test_version(void **state)
 {
@@ -329,6 +330,24 @@ static void test_json_reading(void **state)
 	(void)state;
 }
 
+/* Archive member names: any component length, ".." never above the start. */
+static void test_path_clean(void **state)
+{
+	char out[400], wide[300];
+
+	(void)state;
+	assert_int_equal(limg__path_clean("./blobs//sha256/ab/", out, sizeof out, 0), 0);
+	assert_string_equal(out, "blobs/sha256/ab");
+	assert_int_equal(limg__path_clean("a/b/../../c/./d", out, sizeof out, 0), 0);
+	assert_string_equal(out, "c/d");
+	assert_int_equal(limg__path_clean("a/../..", out, sizeof out, 0), -1);
+	memset(wide, 'x', sizeof wide - 1);
+	wide[sizeof wide - 1] = '\0';
+	assert_int_equal(limg__path_clean(wide, out, sizeof out, 0), 0); /* no name limit asked */
+	assert_int_equal(limg__path_clean(wide, out, sizeof out, 255), -2);
+	assert_int_equal(limg__path_clean(wide, out, 100, 0), -2);        /* does not fit */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_json_strictness),
 		cmocka_unit_test(test_json_reading),
+		cmocka_unit_test(test_path_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
