@@ -52,9 +52,9 @@ LIMG_EXTERN(int) limg_store_open(limg_store **out, limg_context *ctx, const char
 /**
  * Closes a store; NULL is accepted. Safe while other threads are inside calls
  * on it: each call holds a reference, so the store is freed when the last of
- * them returns; a running pull or unpack is asked to stop and returns at its
- * next check (the store consistent, a partial download resumable), other
- * calls finish. A call that starts after the close fails with LIMG_EINVALID
+ * them returns; a running pull, push or unpack is asked to stop and returns
+ * at its next check (the store consistent, a partial download resumable),
+ * other calls finish. A call that starts after the close fails with LIMG_EINVALID
  * as long as others keep the store alive; do not use the handle again, and
  * close it once.
  * @since 0.1

@@ -442,15 +442,9 @@ int limg_pull(limg_image **out, limg_store *store, const char *reference, const 
 		limg__store_leave(store);
 		return rc;
 	}
-	/* the caller's token, and the store's: closing it stops the pull */
-	limg__cancel_link(p.stop, p.o.cancel);
-	limg__cancel_link(p.stop, store->closing);
+	limg__store_link_stop(store, p.stop, p.o.cancel);
 	pthread_mutex_init(&p.lock, NULL);
-	rc = run(&p, reference, img);
-	if (rc == LIMG_ECANCELLED && limg_cancel_requested(p.o.cancel))
-		limg__error_set(LIMG_ECANCELLED, "pull of %s cancelled", reference);
-	else if (rc == LIMG_ECANCELLED && limg_cancel_requested(store->closing))
-		limg__error_set(LIMG_ECANCELLED, "pull of %s stopped: the store was closed", reference);
+	rc = limg__store_stopped(run(&p, reference, img), store, p.o.cancel, "pull", reference);
 	limg_registry_close(p.registry);
 	limg__lease_free(p.lease);
 	pthread_mutex_destroy(&p.lock);

@@ -421,14 +421,9 @@ int limg_push(limg_store *store, const char *reference, const limg_push_opts *op
 		limg__store_leave(store);
 		return rc;
 	}
-	limg__cancel_link(p.stop, p.o.cancel);
-	limg__cancel_link(p.stop, store->closing);
+	limg__store_link_stop(store, p.stop, p.o.cancel);
 	limg__push_events_init(&p.events, p.o.progress, p.o.payload, "push");
-	rc = run(&p, reference, out_digest);
-	if (rc == LIMG_ECANCELLED && limg_cancel_requested(p.o.cancel))
-		limg__error_set(LIMG_ECANCELLED, "push of %s cancelled", reference);
-	else if (rc == LIMG_ECANCELLED && limg_cancel_requested(store->closing))
-		limg__error_set(LIMG_ECANCELLED, "push of %s stopped: the store was closed", reference);
+	rc = limg__store_stopped(run(&p, reference, out_digest), store, p.o.cancel, "push", reference);
 	limg_registry_close(p.registry);
 	for (size_t i = 0; i < p.nblobs; i++)
 		free(p.blobs[i].digest);

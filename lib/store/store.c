@@ -344,6 +344,21 @@ bool limg__store_unflat_name(char *out, size_t cap, const char *name)
 	return limg__digest_check(out, strlen(out), NULL) == 0;
 }
 
+void limg__store_link_stop(limg_store *s, limg_cancel *stop, const limg_cancel *cancel)
+{
+	limg__cancel_link(stop, cancel);
+	limg__cancel_link(stop, s->closing);
+}
+
+int limg__store_stopped(int rc, limg_store *s, const limg_cancel *cancel, const char *what, const char *name)
+{
+	if (rc == LIMG_ECANCELLED && limg_cancel_requested(cancel))
+		limg__error_set(LIMG_ECANCELLED, "%s of %s cancelled", what, name);
+	else if (rc == LIMG_ECANCELLED && limg_cancel_requested(s->closing))
+		limg__error_set(LIMG_ECANCELLED, "%s of %s stopped: the store was closed", what, name);
+	return rc;
+}
+
 int limg__store_sweep_flat(int dir, const limg__strset *keep)
 {
 	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -210,6 +210,13 @@ int limg__store_sources(limg_store *s, const char *digest, limg__source_cb cb, v
 /* Drops the sources of blobs that are gone. */
 int limg__store_sources_sweep(limg_store *s, const limg__strset *keep);
 
+/* A long operation on @s stops on @stop, which follows the caller's
+ * @cancel and the store's closing. */
+void limg__store_link_stop(limg_store *s, limg_cancel *stop, const limg_cancel *cancel);
+/* @rc, with a LIMG_ECANCELLED said as what stopped "@what of @name": the
+ * caller's token or the store's closing. */
+int limg__store_stopped(int rc, limg_store *s, const limg_cancel *cancel, const char *what, const char *name);
+
 /* "sha256:<hex>" -> "sha256-<hex>" in @out (of at least 160 bytes): the
  * flat file names of .libimage. */
 void limg__store_flat_name(char *out, size_t cap, const char *digest);

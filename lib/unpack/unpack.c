@@ -274,14 +274,8 @@ int limg_unpack(limg_store *store, const char *image, const char *dir, const lim
 		limg_error_clear();
 		u.lease = NULL;
 	}
-	/* the caller's token, and the store's: closing it stops the unpack */
-	limg__cancel_link(u.stop, u.o.cancel);
-	limg__cancel_link(u.stop, store->closing);
-	rc = run(&u, image, dir);
-	if (rc == LIMG_ECANCELLED && limg_cancel_requested(u.o.cancel))
-		limg__error_set(LIMG_ECANCELLED, "unpack of %s cancelled", image);
-	else if (rc == LIMG_ECANCELLED && limg_cancel_requested(store->closing))
-		limg__error_set(LIMG_ECANCELLED, "unpack of %s stopped: the store was closed", image);
+	limg__store_link_stop(store, u.stop, u.o.cancel);
+	rc = limg__store_stopped(run(&u, image, dir), store, u.o.cancel, "unpack", image);
 	limg__apply_dispose(&u.a);
 	limg_image_info_free(u.info);
 	limg__lease_free(u.lease);
