@@ -1,8 +1,9 @@
 /*
  * libimage: `docker pull` as a function.
  *
- * Resolves the reference (HEAD first: re-pulling an unchanged tag costs one
- * request), picks the platform from an index, fetches the config and the
+ * Resolves the reference (a tag the store has with a HEAD, so re-pulling an
+ * unchanged tag costs one request; a tag it lacks with the manifest's GET),
+ * picks the platform from an index, fetches the config and the
  * layers in parallel straight into the store (a big blob as several Range
  * requests at once, written at their offsets and hashed in order), verifying
  * every blob and the uncompressed digest of every gzip, zstd or plain layer

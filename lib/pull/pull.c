@@ -257,6 +257,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 	limg_reference *ref = NULL;
 	limg_remote_manifest *top = NULL;
 	limg_buf body = LIMG_BUF_INIT, child_body = LIMG_BUF_INIT, config_body = LIMG_BUF_INIT;
+	limg_buf current = LIMG_BUF_INIT; /* what the store's tag names, if it has the tag */
+	bool have_tag = false;
 	limg_manifest *m = NULL, *child = NULL;
 	const limg_manifest *image;
 	limg_image_config *config = NULL;
@@ -286,11 +288,17 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 			goto out;
 	}
 
-	/* resolve: a tag costs one HEAD; a digest is already resolved */
+	/* resolve: a digest is resolved already; a tag the store has costs one
+	 * HEAD (all that an up-to-date pull sends); a tag it lacks, one GET,
+	 * whose body is the manifest needed next anyway */
 	if (limg_reference_digest(ref)) {
 		digest = limg_reference_digest(ref);
 	} else {
-		if ((rc = limg_registry_manifest_head(&top, p->registry, p->repository, limg_reference_tag(ref))) < 0)
+		have_tag = limg_tags_lookup(&current, p->store, img->reference) == 0;
+		limg_error_clear(); /* a tag the store lacks is an answer, not an error */
+		rc = have_tag ? limg_registry_manifest_head(&top, p->registry, p->repository, limg_reference_tag(ref))
+		              : limg_registry_manifest_get(&top, p->registry, p->repository, limg_reference_tag(ref));
+		if (rc < 0)
 			goto out;
 		digest = limg_remote_manifest_digest(top);
 	}
@@ -299,11 +307,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		goto out;
 	}
 	{
-		limg_buf current = LIMG_BUF_INIT;
-		bool tagged = !limg_reference_tag(ref) ||
-		              (limg_tags_lookup(&current, p->store, img->reference) == 0 && !strcmp(current.ptr, digest));
-		limg_buf_dispose(&current);
-		limg_error_clear();
+		bool tagged = !limg_reference_tag(ref) || (have_tag && !strcmp(current.ptr, digest));
 		if (tagged && stored_completely(p, digest, &img->manifest_digest, &img->id)) {
 			img->up_to_date = 1;
 			if (!limg_reference_tag(ref))
@@ -405,6 +409,7 @@ out:
 	limg_buf_dispose(&body);
 	limg_buf_dispose(&child_body);
 	limg_buf_dispose(&config_body);
+	limg_buf_dispose(&current);
 	limg_remote_manifest_free(top);
 	limg_reference_free(ref);
 	return rc;

@@ -125,6 +125,25 @@ class Pull(unittest.TestCase):
         self.assertIn("Status: Image is up to date for", out)
         self.assertEqual([(m, p) for m, p, h in proxy.requests], [("HEAD", "/v2/library/again/manifests/v1")])
 
+    def test_cold_pull_gets_the_manifest_once_and_a_changed_tag_heads_first(self):
+        first = images.Image(images.sample_layers("cold"))
+        reg.push("library/cold", "v1", first)
+        proxy.clear()
+        self.pull("library/cold:v1", host=proxy.host)
+        manifests = [(m, p) for m, p, h in proxy.requests if "/manifests/" in p]
+        # a tag the store lacks: its GET is the manifest (no HEAD, no second GET by digest)
+        self.assertEqual(manifests, [("GET", "/v2/library/cold/manifests/v1")])
+        second = images.Image(images.sample_layers("cold2"))
+        reg.push("library/cold", "v1", second)
+        proxy.clear()
+        out = self.pull("library/cold:v1", host=proxy.host).stdout
+        self.assertIn("Downloaded newer image for", out)
+        manifests = [(m, p) for m, p, h in proxy.requests if "/manifests/" in p]
+        # a tag it has: HEAD first (one request when unchanged), then the new manifest by digest
+        self.assertEqual(manifests, [("HEAD", "/v2/library/cold/manifests/v1"),
+                                     ("GET", "/v2/library/cold/manifests/" + second.manifest.digest)])
+        self.assertIn(second.config.digest.split(":")[1][:12], self.images())
+
     def test_multi_platform_index(self):
         amd = images.Image(images.sample_layers("idx-amd"), arch="amd64")
         arm = images.Image(images.sample_layers("idx-arm"), arch="arm64", variant="v8")
