@@ -306,7 +306,7 @@ int limg_save(limg_store *store, const char *const *images, size_t count, int fd
 	if (!(s.buf = malloc(COPY_CHUNK)) || limg_hasher_new(&s.hasher, LIMG_DIGEST_SHA256) < 0) {
 		rc = limg__error_oom();
 	} else {
-		if (limg__queue_new(&s.hashing, 4, COPY_CHUNK, hash_bytes, s.hasher) < 0) {
+		if (limg__queue_new(&s.hashing, 4, COPY_CHUNK, hash_bytes, s.hasher, "limg-hash") < 0) {
 			s.hashing = NULL; /* no thread to be had: hashed here */
 			limg_error_clear();
 		}

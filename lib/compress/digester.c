@@ -55,10 +55,11 @@ int limg__digester_new(limg__digester **out, int compression, int64_t max_output
 	    (rc = limg_hasher_new(&d->hasher, LIMG_DIGEST_SHA256)) < 0)
 		goto fail;
 	/* without threads to be had, fewer stages do the same work */
-	if (stages >= 3 && limg__queue_new(&d->hash_q, SLOTS, SLOT_SIZE, hash_bytes, d->hasher) < 0)
+	if (stages >= 3 && limg__queue_new(&d->hash_q, SLOTS, SLOT_SIZE, hash_bytes, d->hasher, "limg-hash") < 0)
 		limg_error_clear();
 	if (stages >= 2 &&
-	    limg__queue_new(&d->inflate_q, stages >= 3 ? SLOTS : SLOTS_TWO_STAGES, SLOT_SIZE, inflate_bytes, d) < 0)
+	    limg__queue_new(&d->inflate_q, stages >= 3 ? SLOTS : SLOTS_TWO_STAGES, SLOT_SIZE, inflate_bytes, d,
+	                    "limg-inflate") < 0)
 		limg_error_clear();
 	*out = d;
 	return 0;

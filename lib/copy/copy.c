@@ -187,6 +187,7 @@ static void *fetch_thread(void *arg)
 	stream *s = arg;
 	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
 
+	limg__thread_name("limg-fetch");
 	/* (verified: the registry client checks the digest before it returns) */
 	fo.sink = into_pipe;
 	fo.payload = s->pipe;

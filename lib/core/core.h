@@ -58,6 +58,9 @@ int limg__cancel_expired(const struct limg_cancel *c);
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t limg__now_ms(void);
 
+/* Names the calling thread (libimage's own threads only; see thread.c). */
+void limg__thread_name(const char *name);
+
 /* Writes @s (of @n bytes) into @dst as printable, quoted, truncated text,
  * so that hostile input can be named in a message without harm. */
 void limg__quote(char *dst, size_t cap, const char *s, size_t n);

@@ -23,6 +23,7 @@ static void *worker(void *arg)
 {
 	struct pool *p = arg;
 
+	limg__thread_name("limg-job");
 	for (;;) {
 		size_t i;
 		pthread_mutex_lock(&p->lock);

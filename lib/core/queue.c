@@ -23,6 +23,7 @@ struct limg__queue {
 	 * free again, so the two do not wake each other for every slot */
 	bool worker_waits, producer_waits, drainer_waits;
 	bool stop;
+	const char *name;
 	int rc;
 	limg__error_copy error;
 	pthread_t thread;
@@ -34,6 +35,7 @@ static void *work(void *arg)
 {
 	limg__queue *q = arg;
 
+	limg__thread_name(q->name);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		struct slot *s;
@@ -68,7 +70,8 @@ static void *work(void *arg)
 	return NULL;
 }
 
-int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__queue_fn fn, void *payload)
+int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__queue_fn fn, void *payload,
+                    const char *name)
 {
 	limg__queue *q = calloc(1, sizeof *q);
 
@@ -78,6 +81,7 @@ int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__que
 		return limg__error_oom();
 	}
 	q->fn = fn;
+	q->name = name;
 	q->payload = payload;
 	q->nslots = slots;
 	q->slot_size = slot_size;

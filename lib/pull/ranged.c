@@ -170,6 +170,7 @@ static void *worker(void *arg)
 	struct ranged *r = arg;
 	unsigned char *gathered = malloc(GATHER);
 
+	limg__thread_name("limg-range");
 	if (!gathered) {
 		fail(r, limg__error_oom());
 		return NULL;

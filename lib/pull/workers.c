@@ -15,6 +15,7 @@ static void *worker(void *arg)
 {
 	struct pool *pool = arg;
 
+	limg__thread_name("limg-layer");
 	for (;;) {
 		struct layer_job *job;
 		pthread_mutex_lock(&pool->lock);

@@ -331,7 +331,7 @@ static int hash_slot(const void *data, size_t len, void *hasher)
 
 void limg__blob_writer_hash_aside(limg_blob_writer *w)
 {
-	if (w && !w->hash_q && limg__queue_new(&w->hash_q, HASH_SLOTS, PENDING_MAX, hash_slot, w->hasher) < 0)
+	if (w && !w->hash_q && limg__queue_new(&w->hash_q, HASH_SLOTS, PENDING_MAX, hash_slot, w->hasher, "limg-hash") < 0)
 		limg_error_clear(); /* no thread to be had: hashed inline, as before */
 }
 

@@ -53,6 +53,7 @@ static void *produce(void *arg)
 	size_t n;
 	int rc;
 
+	limg__thread_name("limg-unpack");
 	if (!buf)
 		rc = limg__error_oom();
 	else if ((rc = limg_blob_reader_open(&reader, j->store, j->digest)) == 0 &&

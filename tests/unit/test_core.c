@@ -13,6 +13,7 @@
 #include "core/core.h"
 #include "core/json.h"
 #include "core/path.h"
+#include "core/queue.h"
 
 static void test_version(void **state)
 {
@@ -348,6 +349,27 @@ static void test_path_clean(void **state)
 	assert_int_equal(limg__path_clean(wide, out, 100, 0), -2);        /* does not fit */
 }
 
+/* A queue's worker reads its own name, as top -H and perf show it. */
+static int note_thread_name(const void *data, size_t len, void *payload)
+{
+	(void)data;
+	(void)len;
+	return pthread_getname_np(pthread_self(), payload, 16) == 0 ? 0 : -1;
+}
+
+static void test_queue_names_its_thread(void **state)
+{
+	char seen[16] = "";
+	limg__queue *q;
+
+	(void)state;
+	assert_int_equal(limg__queue_new(&q, 2, 16, note_thread_name, seen, "limg-test"), 0);
+	assert_int_equal(limg__queue_put(q, "x", 1), 0);
+	assert_int_equal(limg__queue_drain(q), 0);
+	limg__queue_free(q);
+	assert_string_equal(seen, "limg-test");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_json_strictness),
 		cmocka_unit_test(test_json_reading),
 		cmocka_unit_test(test_path_clean),
+		cmocka_unit_test(test_queue_names_its_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
