@@ -125,7 +125,8 @@ static void usage(FILE *out)
 	             "      --range-threshold BYTES  fetch blobs this big as parallel Range requests\n"
 	             "                       from the registry itself, not from a mirror\n"
 	             "                       (default 16 MiB; -1: never)\n"
-	             "      --range-chunk BYTES   bytes per Range request (default 8 MiB)\n"
+	             "      --range-chunk BYTES   bytes per Range request\n"
+	             "                       (default: about two per connection, 4-32 MiB each)\n"
 	             "      --range-parallel N    Range requests at once for one blob (default 4)\n");
 }
 

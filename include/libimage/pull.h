@@ -86,7 +86,8 @@ typedef struct limg_pull_opts {
 	                                          and CDNs cap one connection), when no mirror is configured
 	                                          for the registry (a cache gets one request per blob);
 	                                          0: 16 MiB; -1: never @since 0.2 */
-	int64_t range_chunk;                 /**< bytes per Range request; 0: 8 MiB @since 0.2 */
+	int64_t range_chunk;                 /**< bytes per Range request; 0: about two per connection,
+	                                          4-32 MiB each @since 0.2 */
 	int range_parallel;                  /**< Range requests at once for one blob; 0: 4 @since 0.2 */
 } limg_pull_opts;
 

@@ -38,7 +38,9 @@ struct layer_job {
 
 /* Ranged downloads, when the options say 0 (pull.h). */
 #define LIMG_RANGE_THRESHOLD_DEFAULT ((int64_t)16 << 20)
-#define LIMG_RANGE_CHUNK_DEFAULT ((int64_t)8 << 20)
+#define LIMG_RANGE_ROUNDS 2                        /* chunks per connection, by default */
+#define LIMG_RANGE_CHUNK_MIN ((int64_t)4 << 20)   /* ... but no smaller than this */
+#define LIMG_RANGE_CHUNK_MAX ((int64_t)32 << 20)  /* ... nor bigger (what a killed pull fetches again) */
 #define LIMG_RANGE_PARALLEL_DEFAULT 4
 
 /* One layer's download in progress (layer.c; ranged.c for a big one). */

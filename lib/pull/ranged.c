@@ -373,12 +373,28 @@ int64_t limg__pull_ranged_prefix(struct pull *p, const char *digest, int64_t siz
 	}
 }
 
+/* The default chunk for @size over @workers connections: a few rounds
+ * each, so that they all finish at about the same time (the last chunks
+ * of a fixed size left some connections idle while others still fetched)
+ * and the hash, which follows the first chunk still arriving, has little
+ * left at the end; in whole 64 KiB, between the bounds. A function of the size,
+ * so that a resumed pull cuts the blob the same way. */
+static int64_t default_chunk(int64_t size, int workers)
+{
+	int64_t rounds = (int64_t)workers * LIMG_RANGE_ROUNDS;
+	int64_t chunk = ((size + rounds - 1) / rounds + GATHER - 1) & ~(int64_t)(GATHER - 1);
+
+	if (chunk < LIMG_RANGE_CHUNK_MIN)
+		return LIMG_RANGE_CHUNK_MIN;
+	return chunk > LIMG_RANGE_CHUNK_MAX ? LIMG_RANGE_CHUNK_MAX : chunk;
+}
+
 int limg__pull_ranged(struct pull *p, struct download *d)
 {
 	const char *digest = limg_descriptor_digest(d->job->desc);
 	int64_t size = limg_descriptor_size(d->job->desc);
-	int64_t chunk = p->o.range_chunk > 0 ? p->o.range_chunk : LIMG_RANGE_CHUNK_DEFAULT;
 	int workers = p->o.range_parallel > 0 ? p->o.range_parallel : LIMG_RANGE_PARALLEL_DEFAULT;
+	int64_t chunk = p->o.range_chunk > 0 ? p->o.range_chunk : default_chunk(size, workers);
 	size_t nchunks = (size_t)((size + chunk - 1) / chunk);
 	struct ranged r;
 	pthread_t *ids = NULL;

@@ -16,6 +16,7 @@ from tool import ENV, EXAMPLES, TOOLS, example
 
 reg = proxy = None
 IMAGES = 6
+BIG_SIZE = 0  # of team/big's one layer, set when it is pushed
 
 
 def setUpModule():
@@ -32,8 +33,10 @@ def setUpModule():
         own = images.Layer({"app/%d" % i: images.pseudo_random(50000, 10 + i)})
         layers = [base, mid, own] if i % 2 else [base, own]
         reg.push("team/app%d" % i, "v1", images.Image(layers, created="2024-02-%02dT00:00:00Z" % (i + 1)))
+    global BIG_SIZE
     big = images.Layer({"big.bin": images.pseudo_random(24 << 20, 99)}, level=1)
     reg.push("team/big", "v1", images.Image([big]))
+    BIG_SIZE = big.blob.size
 
 
 def run(*args, timeout=120):
@@ -128,6 +131,18 @@ class Ranged(unittest.TestCase):
         for r in ranges:
             start, end = map(int, r[len("bytes="):].split("-"))  # bounded: never "bytes=N-"
             self.assertEqual(start >> 20, end >> 20)  # within one chunk
+        self.assertEqual(fsck(self.store).returncode, 0)
+
+    def test_default_chunks_share_the_blob_evenly(self):
+        # no --range-chunk: two chunks per connection (4-32 MiB, in whole 64 KiB), so that the
+        # connections finish together instead of a fixed size leaving some idle at the end
+        p = run(os.path.join(EXAMPLES, "limg-pull"), "-q", "--store", self.store, "--range-threshold", 1 << 20,
+                "--range-parallel", 2, "%s/team/big:v1" % proxy.host)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        chunk = (-(-BIG_SIZE // 4) + 0xffff) // 0x10000 * 0x10000  # a quarter, rounded up to 64 KiB
+        expected = ["bytes=%d-%d" % (at, min(at + chunk, BIG_SIZE) - 1) for at in range(0, BIG_SIZE, chunk)]
+        self.assertEqual(len(expected), 4)
+        self.assertEqual(sorted(r for r in self.ranges() if r), sorted(expected))
         self.assertEqual(fsck(self.store).returncode, 0)
 
     def test_registry_ignoring_range_gets_one_stream(self):
