@@ -373,16 +373,16 @@ int64_t limg__pull_ranged_prefix(struct pull *p, const char *digest, int64_t siz
 	}
 }
 
-/* The default chunk for @size over @workers connections: a few rounds
- * each, so that they all finish at about the same time (the last chunks
- * of a fixed size left some connections idle while others still fetched)
- * and the hash, which follows the first chunk still arriving, has little
- * left at the end; in whole 64 KiB, between the bounds. A function of the size,
- * so that a resumed pull cuts the blob the same way. */
+/* The default chunk for @size over @workers connections: LIMG_RANGE_ROUNDS
+ * each, so that they all finish at about the same time (the last chunks of
+ * a fixed size left some connections idle while others still fetched) and
+ * the hash, which follows the first chunk still arriving, has little left
+ * at the end; in whole 64 KiB, between the bounds. Only the size and the
+ * connection count decide it, so a resumed pull cuts the blob the same way. */
 static int64_t default_chunk(int64_t size, int workers)
 {
-	int64_t rounds = (int64_t)workers * LIMG_RANGE_ROUNDS;
-	int64_t chunk = ((size + rounds - 1) / rounds + GATHER - 1) & ~(int64_t)(GATHER - 1);
+	int64_t pieces = (int64_t)workers * LIMG_RANGE_ROUNDS;
+	int64_t chunk = ((size + pieces - 1) / pieces + GATHER - 1) & ~(int64_t)(GATHER - 1);
 
 	if (chunk < LIMG_RANGE_CHUNK_MIN)
 		return LIMG_RANGE_CHUNK_MIN;
