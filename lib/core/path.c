@@ -1,9 +1,11 @@
 /* Lexical path cleaning (see path.h). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "path.h"
 
-int limg__path_clean(const char *in, char *out, size_t cap, size_t name_max)
+/* @clamp: ".." at the start stays there instead of failing. */
+static int clean(const char *in, char *out, size_t cap, size_t name_max, bool clamp)
 {
 	size_t o = 0;
 	const char *p = in;
@@ -15,7 +17,7 @@ int limg__path_clean(const char *in, char *out, size_t cap, size_t name_max)
 			/* "//" and "." say nothing */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
 			char *slash;
-			if (!o)
+			if (!o && !clamp)
 				return -1; /* above the start */
 			out[o] = '\0';
 			slash = strrchr(out, '/');
@@ -34,4 +36,14 @@ int limg__path_clean(const char *in, char *out, size_t cap, size_t name_max)
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+int limg__path_clean(const char *in, char *out, size_t cap, size_t name_max)
+{
+	return clean(in, out, cap, name_max, false);
+}
+
+int limg__path_clean_clamped(const char *in, char *out, size_t cap)
+{
+	return clean(in, out, cap, 0, true);
 }

@@ -19,6 +19,7 @@
 
 #include "bundle.h"
 #include "core/core.h"
+#include "core/path.h"
 #include "passwd.h"
 #include "resolve.h"
 
@@ -281,12 +282,11 @@ static int process_cwd(cJSON *process, const cJSON *cfg)
 		cJSON_AddStringToObject(process, "cwd", "/");
 		return 0;
 	}
-	if (strlen(wd) >= sizeof cleaned) {
+	/* relative to the root, ".." stopping there, as the runtime will read it */
+	if (limg__path_clean_clamped(wd, cleaned, sizeof cleaned) < 0) {
 		limg__quote(q, sizeof q, wd, strlen(wd));
 		return limg__error_set(LIMG_ECORRUPT, "the image's working directory %s is too long", q);
 	}
-	/* relative to the root, ".." stopping there, as the runtime will read it */
-	limg__clean_clamped(wd, cleaned, sizeof cleaned);
 	if (!strcmp(cleaned, "proc") || !strncmp(cleaned, "proc/", 5)) {
 		limg__quote(q, sizeof q, wd, strlen(wd));
 		return limg__error_set(LIMG_ECORRUPT,

@@ -166,32 +166,6 @@ static int open_dir(int root, const char *path)
 	return fd == -ENOSYS ? walk(root, path) : fd;
 }
 
-/* @in cleaned as chroot would read it: ".." at the root stays at the root. */
-void limg__clean_clamped(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	while (*in) {
-		size_t n = strcspn(in, "/");
-		if (n == 2 && in[0] == '.' && in[1] == '.') {
-			char *slash;
-			out[o] = '\0';
-			slash = strrchr(out, '/');
-			o = slash ? (size_t)(slash - out) : 0;
-		} else if (n && !(n == 1 && in[0] == '.') && o + n + 2 < cap) {
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, in, n);
-			o += n;
-		}
-		in += n;
-		while (*in == '/')
-			in++;
-	}
-	out[o] = '\0';
-}
-
 static int resolve(int root, const char *path, limg__created_cb created, void *payload, int *out, int depth)
 {
 	char prefix[PATH_CAP];
@@ -249,7 +223,8 @@ static int resolve(int root, const char *path, limg__created_cb created, void *p
 			return -ENOTDIR;
 		target[len] = '\0';
 		snprintf(next, sizeof next, "%s/%s/%s", target[0] == '/' ? "" : dir, target, at < n ? path + at : "");
-		limg__clean_clamped(next, cleaned, sizeof cleaned);
+		if (limg__path_clean_clamped(next, cleaned, sizeof cleaned) < 0)
+			return -ENAMETOOLONG;
 		return resolve(root, cleaned, created, payload, out, depth + 1);
 	}
 	if ((fd = open_dir(root, path)) < 0)
@@ -273,9 +248,8 @@ int limg__resolve_file(int root, const char *path, int *out)
 	int fd = -1, rc;
 
 	*out = -1;
-	if (strlen(path) >= sizeof cur)
+	if (limg__path_clean_clamped(path, cur, sizeof cur) < 0)
 		return -ENAMETOOLONG;
-	limg__clean_clamped(path, cur, sizeof cur);
 	for (int links = 0;; links++) {
 		const char *base = limg__split_path(cur, dir, sizeof dir);
 		ssize_t len;
@@ -306,7 +280,8 @@ int limg__resolve_file(int root, const char *path, int *out)
 			return -errno;
 		target[len] = '\0';
 		snprintf(next, sizeof next, "%s/%s", target[0] == '/' ? "" : dir, target);
-		limg__clean_clamped(next, cur, sizeof cur);
+		if (limg__path_clean_clamped(next, cur, sizeof cur) < 0)
+			return -ENAMETOOLONG;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);

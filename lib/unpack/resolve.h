@@ -16,9 +16,6 @@
  * name leaves the root, -2 when it does not fit or a component is too long. */
 int limg__clean_name(const char *name, char *out, size_t cap);
 
-/* Cleans @in as chroot would read it: ".." at the root stays there. */
-void limg__clean_clamped(const char *in, char *out, size_t cap);
-
 /* Opens the directory @path (cleaned, relative; "" is the root) beneath
  * @root. With @created non-NULL, missing components are made (mode 0755)
  * and each made one is reported to @created(path, payload). *@out receives

@@ -17,6 +17,7 @@
 
 #include "core/core.h"
 #include "core/fs.h"
+#include "core/path.h"
 #include "core/pipe.h"
 #include "libimage/libimage.h"
 #include "unpack/apply.h"
@@ -86,8 +87,10 @@ static void test_clean_name(void **state)
 		char wide[4096];
 		assert_int_equal(limg__clean_name(big, wide, sizeof wide), -2); /* a component over 255 */
 	}
-	limg__clean_clamped("../../a/../../b", out, sizeof out);
+	assert_int_equal(limg__path_clean_clamped("../../a/../../b", out, sizeof out), 0);
 	assert_string_equal(out, "b");
+	/* a path that does not fit is refused, not shortened into another one */
+	assert_int_equal(limg__path_clean_clamped(big, out, sizeof out), -2);
 }
 
 /* The inode @path names beneath the root, through limg__resolve_dir. */
