@@ -6,6 +6,7 @@ package libimage
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"runtime/cgo"
 	"sync"
@@ -32,6 +33,24 @@ type call struct {
 func newCall() (*call, cgo.Handle) {
 	c := &call{}
 	return c, cgo.NewHandle(c)
+}
+
+// sendBlobs runs a push or a copy (run, given the progress handle or 0):
+// the caller's WithPushProgress armed, the digest it answers taken out of
+// C memory, and its failure or the callbacks' returned.
+func (c *call) sendBlobs(ctx context.Context, st *settings, handle cgo.Handle,
+	run func(progress C.uintptr_t, out *C.limg_buf, e *C.lg_error) C.int) (string, error) {
+	c.pushProgress = st.pushProgress
+	var progress C.uintptr_t
+	if st.pushProgress != nil {
+		progress = C.uintptr_t(handle)
+	}
+	var out C.limg_buf
+	var e C.lg_error
+	if run(progress, &out, &e) < 0 {
+		return "", c.finish(failure(ctx, &e))
+	}
+	return takeBuf(&out), c.finish(nil)
 }
 
 func (c *call) guard(f func()) (stop C.int) {

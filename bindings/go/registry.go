@@ -45,17 +45,9 @@ func Copy(ctx context.Context, source, destination string, opts ...Option) (stri
 	if st.concurrency > 0 {
 		o.concurrency = C.int(st.concurrency)
 	}
-	c.pushProgress = st.pushProgress
-	var progress C.uintptr_t
-	if st.pushProgress != nil {
-		progress = C.uintptr_t(handle)
-	}
-	var out C.limg_buf
-	var e C.lg_error
-	if C.lg_copy(src, dst, &o, progress, &out, &e) < 0 {
-		return "", c.finish(failure(ctx, &e))
-	}
-	return takeBuf(&out), c.finish(nil)
+	return c.sendBlobs(ctx, st, handle, func(progress C.uintptr_t, out *C.limg_buf, e *C.lg_error) C.int {
+		return C.lg_copy(src, dst, &o, progress, out, e)
+	})
 }
 
 // Registry is one registry ("docker.io", "localhost:5000") asked directly.
@@ -113,32 +105,29 @@ func (r *Registry) with(ctx context.Context, f func(h *C.limg_registry, c *call,
 
 // Tags lists a repository's tags.
 func (r *Registry) Tags(ctx context.Context, repository string) ([]string, error) {
+	return r.names(ctx, &repository)
+}
+
+// Catalog lists the registry's repositories.
+func (r *Registry) Catalog(ctx context.Context) ([]string, error) {
+	return r.names(ctx, nil)
+}
+
+// names lists a repository's tags, or with none the registry's repositories.
+func (r *Registry) names(ctx context.Context, repository *string) ([]string, error) {
 	var names []string
 	err := r.with(ctx, func(h *C.limg_registry, c *call, cs *cstrings) error {
-		repo, err := cs.add(repository, "repository", false)
-		if err != nil {
-			return err
+		var repo *C.char
+		if repository != nil {
+			var err error
+			if repo, err = cs.add(*repository, "repository", false); err != nil {
+				return err
+			}
 		}
 		handle := cgoHandle(c)
 		defer handle.Delete()
 		var e C.lg_error
 		if C.lg_registry_names(h, repo, C.uintptr_t(handle), &e) < 0 {
-			return fromC(&e)
-		}
-		names = c.names
-		return nil
-	})
-	return names, err
-}
-
-// Catalog lists the registry's repositories.
-func (r *Registry) Catalog(ctx context.Context) ([]string, error) {
-	var names []string
-	err := r.with(ctx, func(h *C.limg_registry, c *call, cs *cstrings) error {
-		handle := cgoHandle(c)
-		defer handle.Delete()
-		var e C.lg_error
-		if C.lg_registry_names(h, nil, C.uintptr_t(handle), &e) < 0 {
 			return fromC(&e)
 		}
 		names = c.names

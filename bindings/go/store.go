@@ -434,17 +434,9 @@ func (s *Store) Push(ctx context.Context, reference string, opts ...Option) (str
 	if st.concurrency > 0 {
 		o.concurrency = C.int(st.concurrency)
 	}
-	c.pushProgress = st.pushProgress
-	var progress C.uintptr_t
-	if st.pushProgress != nil {
-		progress = C.uintptr_t(handle)
-	}
-	var out C.limg_buf
-	var e C.lg_error
-	if C.lg_push(h, ref, &o, progress, &out, &e) < 0 {
-		return "", c.finish(failure(ctx, &e))
-	}
-	return takeBuf(&out), c.finish(nil)
+	return c.sendBlobs(ctx, st, handle, func(progress C.uintptr_t, out *C.limg_buf, e *C.lg_error) C.int {
+		return C.lg_push(h, ref, &o, progress, out, e)
+	})
 }
 
 // cRegistryOpts gives registry options in C memory (free them), with the
