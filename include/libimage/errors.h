@@ -1,10 +1,35 @@
-/*
- * libimage: error codes and the per-thread last error.
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file errors.h
+ * @brief Error codes, what a failure was about, the per-thread last error,
+ *        and the one rule for what callbacks return.
  *
  * A function that can fail returns an int: 0 on success or one of the
- * negative codes below. The codes have fixed values that are never changed
- * or reused; new codes are only appended. After a failure,
- * limg_error_last() describes it in more detail.
+ * negative codes below, never a positive value. The codes have fixed
+ * values that are never changed or reused; new codes are only appended.
+ * After a failure limg_error_last() describes it: a one-line message, the
+ * subject (what was not found, refused or damaged: an image, a tag, a
+ * blob, ...) and the object's name, and for registry answers the HTTP status, the
+ * registry's own code and Retry-After. Programs branch on the code and the
+ * subject, never on the message text, which may be reworded.
+ *
+ * Messages start with a lowercase letter unless they repeat a phrase a
+ * peer prints for the same case (Docker's "No such image: x"), name the bad
+ * input quoted and escaped, and never contain credentials.
+ *
+ * # What callbacks return (every callback of the library)
+ *
+ * - 0: go on.
+ * - A negative value: stop. The operation stops promptly, leaves
+ *   everything consistent (a partial download resumable), and returns that
+ *   value as it is: a callback may return a LIMG_E* code, or a negative
+ *   code of its own (below -10000 never collides with the library's).
+ * - A positive value: stop, and the operation returns LIMG_EUSER (the
+ *   message says which value the callback returned).
+ * - LIMG_PASSTHROUGH, from a callback that answers a question (the
+ *   credentials callback): "do what you would do without me" (for
+ *   credentials: look in Docker's config.json and its helpers). From any
+ *   other callback it stops the operation like any negative value.
  */
 #ifndef LIBIMAGE_ERRORS_H
 #define LIBIMAGE_ERRORS_H
@@ -13,25 +38,26 @@
 
 LIMG_BEGIN_DECL
 
-/** Return codes. Values are part of the ABI. @since 0.1 */
-typedef enum limg_error_t {
+/** Return codes. Values are part of the ABI. @since 1.0 */
+typedef enum limg_status {
 	LIMG_OK = 0,                    /**< success */
 
 	/* general (-1 .. -99) */
 	LIMG_ERROR = -1,                /**< an error with no more specific code */
 	LIMG_EINVALID = -2,             /**< invalid argument or API misuse */
 	LIMG_ENOMEM = -3,               /**< out of memory */
-	LIMG_EOS = -4,                  /**< an operating-system call failed */
-	LIMG_ENOTFOUND = -5,            /**< the thing asked for does not exist */
+	LIMG_ESYSTEM = -4,              /**< an operating-system call failed (the message says which) */
+	LIMG_ENOTFOUND = -5,            /**< the thing asked for does not exist (limg_error_subject() says what) */
 	LIMG_EEXISTS = -6,              /**< the thing to create exists already */
 	LIMG_ECANCELLED = -7,           /**< the operation was cancelled */
-	LIMG_EUSER = -8,                /**< a callback asked to stop (when it returned no code of its own) */
+	LIMG_EUSER = -8,                /**< a callback returned a positive value to stop */
 	LIMG_EVERSION = -9,             /**< an options struct is newer than this library understands */
-	LIMG_ECORRUPT = -10,            /**< stored data is damaged (the message names the file) @since 0.1 */
-	LIMG_ENOSPACE = -11,            /**< no space left on the device, or a file size limit hit @since 0.1 */
-	LIMG_ETOOBIG = -12,             /**< input larger than the limit for its kind @since 0.1 */
-	LIMG_EUNSUPPORTED = -13,        /**< a valid but unsupported format (e.g. schema1 manifests) @since 0.1 */
-	LIMG_ECONFLICT = -14,           /**< the request conflicts with the state (e.g. removing a shared image) @since 0.1 */
+	LIMG_ECORRUPT = -10,            /**< stored or received data is damaged (the message names it) */
+	LIMG_ENOSPACE = -11,            /**< no space left on the device, or a file size limit hit */
+	LIMG_ETOOBIG = -12,             /**< input larger than the limit for its kind */
+	LIMG_EUNSUPPORTED = -13,        /**< a valid but unsupported format (e.g. schema1 manifests) */
+	LIMG_ECONFLICT = -14,           /**< the request conflicts with the state (e.g. removing a shared image) */
+	LIMG_PASSTHROUGH = -30,         /**< from a callback: do what you would do without me (not an error) */
 	LIMG_ITEROVER = -31,            /**< an iterator has no more items (not an error) */
 
 	/* image references (-100 .. -119) */
@@ -52,21 +78,47 @@ typedef enum limg_error_t {
 	LIMG_EDIGEST_MISMATCH = -123,   /**< content does not match its digest */
 
 	/* manifests and configs (-140 .. -159) */
-	LIMG_EMANIFEST = -140,          /**< an invalid manifest, index or image config @since 0.1 */
-	LIMG_EPLATFORM = -141,          /**< no image for the requested platform @since 0.1 */
+	LIMG_EMANIFEST = -140,          /**< an invalid manifest, index or image config */
+	LIMG_EPLATFORM = -141,          /**< no image for the requested platform */
 
 	/* network and registries (-160 .. -199) */
-	LIMG_ENETWORK = -160,           /**< cannot reach the registry (connect, reset), after retries @since 0.1 */
-	LIMG_ETIMEOUT = -161,           /**< the transfer stalled or took too long @since 0.1 */
-	LIMG_EHTTP = -162,              /**< the registry answered with an unexpected HTTP status @since 0.1 */
-	LIMG_EAUTH = -163,              /**< authentication required or refused (UNAUTHORIZED, DENIED) @since 0.1 */
-	LIMG_ERATELIMIT = -164,         /**< too many requests (429, TOOMANYREQUESTS) @since 0.1 */
-	LIMG_ETLS = -165,               /**< TLS failed (certificate not trusted, handshake) @since 0.1 */
-	LIMG_EREDIRECT = -166,          /**< too many redirects, or a redirect from https to http @since 0.1 */
-	LIMG_EPROTOCOL = -167           /**< a malformed answer (challenge, token, Content-Range, ...) @since 0.1 */
-} limg_error_t;
+	LIMG_ENETWORK = -160,           /**< cannot reach the registry (connect, reset), after retries */
+	LIMG_ETIMEOUT = -161,           /**< the transfer stalled or took too long */
+	LIMG_EHTTP = -162,              /**< the registry answered with an unexpected HTTP status */
+	LIMG_EAUTH = -163,              /**< authentication required, or access refused (subject CREDENTIALS:
+	                                     the credentials given were refused) */
+	LIMG_ERATELIMIT = -164,         /**< too many requests (429, TOOMANYREQUESTS) */
+	LIMG_ETLS = -165,               /**< TLS failed (certificate not trusted, handshake) */
+	LIMG_EREDIRECT = -166,          /**< too many redirects, or a redirect from https to http */
+	LIMG_EPROTOCOL = -167           /**< a malformed answer (challenge, token, Content-Range, ...) */
+} limg_status;
 
-/** Details of a failure; read through the accessors below. @since 0.1 */
+/**
+ * What a failure was about: with LIMG_ENOTFOUND, what does not exist; with
+ * other codes, what was refused, damaged or invalid. Values are ABI.
+ * @since 1.0
+ */
+typedef enum limg_subject {
+	LIMG_SUBJECT_NONE = 0,        /**< nothing more specific */
+	LIMG_SUBJECT_IMAGE = 1,       /**< an image of the store ("No such image") */
+	LIMG_SUBJECT_TAG = 2,         /**< a tag (of the store, or of a registry's repository) */
+	LIMG_SUBJECT_BLOB = 3,        /**< a blob (stored, or of a registry) */
+	LIMG_SUBJECT_MANIFEST = 4,    /**< a manifest or index (of a registry: "manifest unknown") */
+	LIMG_SUBJECT_REPOSITORY = 5,  /**< a repository of a registry ("repository does not exist") */
+	LIMG_SUBJECT_PLATFORM = 6,    /**< a platform of an index */
+	LIMG_SUBJECT_REGISTRY = 7,    /**< a registry host (unreachable, or not a registry) */
+	LIMG_SUBJECT_CREDENTIALS = 8, /**< credentials (refused, or unreadable config.json) */
+	LIMG_SUBJECT_CERTIFICATE = 9, /**< a TLS certificate (not trusted: see --cert-dir / certs.d) */
+	LIMG_SUBJECT_REFERENCE = 10,  /**< an image reference as text */
+	LIMG_SUBJECT_FILE = 11,       /**< a file or directory named by the caller */
+	LIMG_SUBJECT_STORE = 12,      /**< the store itself (no store there, or not a usable layout) */
+	LIMG_SUBJECT_ARCHIVE = 13,    /**< an archive, or a member of one */
+	LIMG_SUBJECT_LAYER = 14,      /**< a layer's contents (a tar entry, a diff_id) */
+	LIMG_SUBJECT_CONFIG = 15,     /**< an image config */
+	LIMG_SUBJECT_OPTIONS = 16     /**< an options struct or a callbacks struct */
+} limg_subject;
+
+/** Details of a failure; read through the accessors below. @since 1.0 */
 typedef struct limg_error limg_error;
 
 /**
@@ -74,41 +126,53 @@ typedef struct limg_error limg_error;
  *
  * @return never NULL. When nothing failed yet, code LIMG_OK and message "no error".
  *         Borrowed: valid until the next libimage call on this thread.
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(const limg_error *) limg_error_last(void);
 
-/** Forgets the last error of this thread. @since 0.1 */
+/** Forgets the last error of this thread. @since 1.0 */
 LIMG_EXTERN(void) limg_error_clear(void);
 
-/** The error's code (a limg_error_t); LIMG_OK for NULL. @since 0.1 */
+/** The error's code (a limg_status); LIMG_OK for NULL. @since 1.0 */
 LIMG_EXTERN(int) limg_error_code(const limg_error *err);
 
 /**
  * One line that says what went wrong; never NULL, never contains secrets.
- * Borrowed, with the lifetime of @p err. @since 0.1
+ * Borrowed, with the lifetime of @p err. @since 1.0
  */
 LIMG_EXTERN(const char *) limg_error_message(const limg_error *err);
 
-/** HTTP status of the failing registry response, or 0 when none applies. @since 0.1 */
+/** What the failure was about, a limg_subject; LIMG_SUBJECT_NONE for NULL. @since 1.0 */
+LIMG_EXTERN(int) limg_error_subject(const limg_error *err);
+
+/**
+ * The name of the thing the failure was about, as the caller gave it or
+ * the library read it (an image reference, a digest, a registry host, a
+ * path), escaped so that it is safe to print; "" when none applies. Never
+ * NULL; borrowed, with the lifetime of @p err. @since 1.0
+ */
+LIMG_EXTERN(const char *) limg_error_object(const limg_error *err);
+
+/** HTTP status of the failing registry response, or 0 when none applies. @since 1.0 */
 LIMG_EXTERN(int) limg_error_http_status(const limg_error *err);
 
 /**
- * The registry's own error code ("MANIFEST_UNKNOWN", "DENIED", ...), or "" when
- * none applies. Never NULL; borrowed, with the lifetime of @p err. @since 0.1
+ * The registry's own error code ("MANIFEST_UNKNOWN", "DENIED", ...), or ""
+ * when none applies. Never NULL; borrowed, with the lifetime of @p err.
+ * @since 1.0
  */
 LIMG_EXTERN(const char *) limg_error_registry_code(const limg_error *err);
 
 /**
  * Seconds the registry asked us to wait (Retry-After), or 0 when it did not.
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(long) limg_error_retry_after(const limg_error *err);
 
 /**
  * A fixed description of a code ("invalid reference format").
  * @return a static string; never NULL ("unknown error" for unknown codes).
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(const char *) limg_strerror(int code);
 
@@ -116,9 +180,16 @@ LIMG_EXTERN(const char *) limg_strerror(int code);
  * The code's name as spelled in this header ("LIMG_EREF_FORMAT"), so that
  * bindings can map codes without copying numbers.
  * @return a static string, or NULL for an unknown code.
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(const char *) limg_error_name(int code);
+
+/**
+ * A subject's name as spelled in this header ("LIMG_SUBJECT_IMAGE").
+ * @return a static string, or NULL for an unknown subject.
+ * @since 1.0
+ */
+LIMG_EXTERN(const char *) limg_subject_name(int subject);
 
 LIMG_END_DECL
 

@@ -1,5 +1,7 @@
-/*
- * libimage: the umbrella header. Include this, or only the headers you need.
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file libimage.h
+ * @brief The umbrella header. Include this, or only the headers you need.
  */
 #ifndef LIBIMAGE_H
 #define LIBIMAGE_H
@@ -7,21 +9,24 @@
 #include "common.h"
 #include "version.h"
 #include "errors.h"
+#include "bounds.h"
 #include "context.h"
 #include "cancel.h"
-#include "auth.h"
 #include "digest.h"
+#include "compress.h"
 #include "reference.h"
+#include "platform.h"
 #include "manifest.h"
+#include "credentials.h"
+#include "endpoint.h"
+#include "registry.h"
 #include "store.h"
 #include "tags.h"
-#include "registry.h"
-#include "pull.h"
 #include "images.h"
-#include "compress.h"
 #include "unpack.h"
+#include "archive.h"
+#include "pull.h"
 #include "push.h"
 #include "copy.h"
-#include "archive.h"
 
 #endif /* LIBIMAGE_H */

@@ -1,5 +1,7 @@
-/*
- * libimage: image references ("redis", "gcr.io/x/y:v1", "name@sha256:...").
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file reference.h
+ * @brief Image references ("redis", "gcr.io/x/y:v1", "name@sha256:...").
  *
  * The grammar, the error kinds and the normalization are those of Docker's
  * reference library (github.com/distribution/reference), so that every
@@ -8,6 +10,14 @@
  * A reference is immutable once made; all its strings are borrowed from it
  * and stay valid until limg_reference_free(). A reference may be read from
  * several threads at once.
+ *
+ * Which parse to call: limg_reference_parse_docker() for what a user types
+ * (it is what `docker pull` acts on); limg_reference_parse_any() when the
+ * text may also be an image ID; limg_reference_parse_normalized() to keep
+ * "no tag" apart from ":latest"; limg_reference_parse_canonical() and
+ * limg_reference_parse_name() to check stored or protocol text;
+ * limg_reference_parse() for the bare grammar. Every function of the other
+ * headers that takes a reference reads it as limg_reference_parse_docker().
  */
 #ifndef LIBIMAGE_REFERENCE_H
 #define LIBIMAGE_REFERENCE_H
@@ -16,7 +26,7 @@
 
 LIMG_BEGIN_DECL
 
-/** A parsed image reference. @since 0.1 */
+/** A parsed image reference. @since 1.0 */
 typedef struct limg_reference limg_reference;
 
 /**
@@ -28,7 +38,7 @@ typedef struct limg_reference limg_reference;
  * @return 0, LIMG_EREF_EMPTY, LIMG_EREF_FORMAT, LIMG_EREF_UPPERCASE, LIMG_EREF_TOOLONG,
  *         LIMG_EDIGEST_FORMAT, LIMG_EDIGEST_LENGTH, LIMG_EDIGEST_UNSUPPORTED,
  *         LIMG_EINVALID, LIMG_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_parse(limg_reference **out, const char *str);
 
@@ -38,7 +48,7 @@ LIMG_EXTERN(int) limg_reference_parse(limg_reference **out, const char *str);
  *
  * @return the codes of limg_reference_parse(), and LIMG_EREF_HEXNAME for a bare
  *         64-hex string
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_parse_normalized(limg_reference **out, const char *str);
 
@@ -48,7 +58,7 @@ LIMG_EXTERN(int) limg_reference_parse_normalized(limg_reference **out, const cha
  * This is the reference `docker pull` acts on.
  *
  * @return the codes of limg_reference_parse_normalized()
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_parse_docker(limg_reference **out, const char *str);
 
@@ -57,7 +67,7 @@ LIMG_EXTERN(int) limg_reference_parse_docker(limg_reference **out, const char *s
  * ("docker.io/library/redis", not "redis").
  *
  * @return the codes of limg_reference_parse_normalized(), and LIMG_EREF_NOTCANONICAL
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_parse_canonical(limg_reference **out, const char *str);
 
@@ -66,7 +76,8 @@ LIMG_EXTERN(int) limg_reference_parse_canonical(limg_reference **out, const char
  * "sha256:<hex>", a valid digest stays a bare digest (no name), anything
  * else goes through limg_reference_parse_normalized().
  *
- * @since 0.1
+ * @return the codes of limg_reference_parse_normalized()
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_parse_any(limg_reference **out, const char *str);
 
@@ -75,7 +86,7 @@ LIMG_EXTERN(int) limg_reference_parse_any(limg_reference **out, const char *str)
  * domain and path.
  *
  * @return 0, LIMG_EREF_FORMAT, LIMG_EREF_TOOLONG, LIMG_EINVALID, LIMG_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_parse_name(limg_reference **out, const char *str);
 
@@ -83,7 +94,7 @@ LIMG_EXTERN(int) limg_reference_parse_name(limg_reference **out, const char *str
  * A copy of @p ref with its tag set to @p tag (any digest is kept).
  *
  * @return 0, LIMG_EREF_TAG, LIMG_EINVALID (also for a reference without name), LIMG_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_with_tag(limg_reference **out, const limg_reference *ref, const char *tag);
 
@@ -94,7 +105,7 @@ LIMG_EXTERN(int) limg_reference_with_tag(limg_reference **out, const limg_refere
  * for the strict check.
  *
  * @return 0, LIMG_EREF_DIGEST, LIMG_EINVALID, LIMG_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_with_digest(limg_reference **out, const limg_reference *ref, const char *digest);
 
@@ -103,40 +114,40 @@ LIMG_EXTERN(int) limg_reference_with_digest(limg_reference **out, const limg_ref
  * else an unchanged copy.
  *
  * @return 0, LIMG_EINVALID, LIMG_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_with_default_tag(limg_reference **out, const limg_reference *ref);
 
-/** Frees a reference; NULL is accepted. @since 0.1 */
+/** Frees a reference; NULL is accepted. @since 1.0 */
 LIMG_EXTERN(void) limg_reference_free(limg_reference *ref);
 
-/** The whole reference: name, then ":tag", then "@digest". Never NULL. @since 0.1 */
+/** The whole reference: name, then ":tag", then "@digest". Never NULL. @since 1.0 */
 LIMG_EXTERN(const char *) limg_reference_string(const limg_reference *ref);
 
-/** "domain/path", or NULL for a bare digest. @since 0.1 */
+/** "domain/path", or NULL for a bare digest. @since 1.0 */
 LIMG_EXTERN(const char *) limg_reference_name(const limg_reference *ref);
 
-/** The registry host with its port, or "" when there is none. @since 0.1 */
+/** The registry host with its port, or "" when there is none. @since 1.0 */
 LIMG_EXTERN(const char *) limg_reference_domain(const limg_reference *ref);
 
-/** The repository path without the domain, or NULL for a bare digest. @since 0.1 */
+/** The repository path without the domain, or NULL for a bare digest. @since 1.0 */
 LIMG_EXTERN(const char *) limg_reference_path(const limg_reference *ref);
 
-/** The tag, or NULL when there is none. @since 0.1 */
+/** The tag, or NULL when there is none. @since 1.0 */
 LIMG_EXTERN(const char *) limg_reference_tag(const limg_reference *ref);
 
-/** The digest, or NULL when there is none. @since 0.1 */
+/** The digest, or NULL when there is none. @since 1.0 */
 LIMG_EXTERN(const char *) limg_reference_digest(const limg_reference *ref);
 
 /**
  * The short form Docker prints: "docker.io/library/redis:latest" is
  * "redis:latest", "docker.io/user/app" is "user/app"; other registries are
  * unchanged. Never NULL.
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(const char *) limg_reference_familiar_string(const limg_reference *ref);
 
-/** The familiar form of the name alone, or NULL for a bare digest. @since 0.1 */
+/** The familiar form of the name alone, or NULL for a bare digest. @since 1.0 */
 LIMG_EXTERN(const char *) limg_reference_familiar_name(const limg_reference *ref);
 
 /**
@@ -146,7 +157,7 @@ LIMG_EXTERN(const char *) limg_reference_familiar_name(const limg_reference *ref
  *
  * @param out_matched receives 1 for a match, else 0
  * @return 0, LIMG_EPATTERN for a malformed pattern, LIMG_EINVALID
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_familiar_match(int *out_matched, const limg_reference *ref, const char *pattern);
 
@@ -155,7 +166,7 @@ LIMG_EXTERN(int) limg_reference_familiar_match(int *out_matched, const limg_refe
  * name+digest, name, digest), then by their strings.
  *
  * @return <0, 0 or >0 as for strcmp(); usable with qsort() through a wrapper
- * @since 0.1
+ * @since 1.0
  */
 LIMG_EXTERN(int) limg_reference_compare(const limg_reference *a, const limg_reference *b);
 

@@ -1,5 +1,5 @@
 /*
- * limg_load(): one pass over the tar (libarchive reads the entries, our
+ * limg_archive_load(): one pass over the tar (libarchive reads the entries, our
  * decompressor any gzip or zstd around them). Files named
  * blobs/sha256/<hex> go into the store under that digest, checked as they
  * are committed; other big files (legacy layer.tar) are stored under the
@@ -9,7 +9,6 @@
  * (oci-archive). Every image is checked (config, layers stored, each
  * layer's diff_id) before any tag is set.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +17,19 @@
 
 #include "compress/compress_internal.h"
 #include "core/core.h"
-#include "core/libarchive.h"
-#include "core/path.h"
+#include "tar/reader.h"
+#include "tar/path.h"
 #include "core/jobs.h"
 #include "core/json.h"
 #include "images/diff_id.h"
 #include "libimage/archive.h"
+#include "libimage/bounds.h"
 #include "libimage/compress.h"
 #include "libimage/digest.h"
 #include "libimage/manifest.h"
 #include "libimage/reference.h"
-#include "libimage/registry.h"
 #include "libimage/tags.h"
+#include "manifest/fields.h"
 #include "store/store_internal.h"
 #include "tags/tags_internal.h"
 
@@ -39,11 +39,20 @@
 #define READ_CHUNK (256u * 1024)
 #define FEED_CHUNK (16u * 1024)   /* compressed bytes per step: bounds what one step inflates to */
 
-static const limg_load_opts load_defaults = LIMG_LOAD_OPTS_INIT;
+#define PROGRESS_STEP (4u << 20) /* archive bytes between progress reports */
 
-int limg_load_opts_init(limg_load_opts *opts, size_t size)
+int limg_archive_load_opts_init(limg_archive_load_opts *opts, size_t size)
 {
-	return limg__opts_init(opts, size, &load_defaults, sizeof load_defaults);
+	static const limg_archive_load_opts defaults = LIMG_ARCHIVE_LOAD_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_archive_load_callbacks_init(limg_archive_load_callbacks *cb, size_t size)
+{
+	static const limg_archive_load_callbacks defaults = LIMG_ARCHIVE_LOAD_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
 }
 
 typedef struct {
@@ -64,15 +73,19 @@ typedef struct {
 
 typedef struct {
 	limg_store *store;
-	limg_load_opts o;
+	limg_archive_load_opts o;
+	limg_archive_load_callbacks cb;
 	struct limg__lease *lease;
 	member *members;
 	size_t nmembers, cap;
 	size_t small_total;
 	found_image *images;
-	size_t nimages;
+	size_t nimages, capimages;
 	/* input */
-	int fd;
+	int fd;              /* or -1: cb.read */
+	int64_t read_total, reported;
+	int stopped;         /* what a callback returned to stop (errors.h), and its error */
+	limg__error_copy stopped_error;
 	limg_decompressor *dec;
 	unsigned char *in;
 	limg_buf out;       /* decompressed bytes not yet handed to libarchive */
@@ -82,25 +95,56 @@ typedef struct {
 	size_t head_len, head_given;
 	/* layer checks */
 	struct layer_check *checks;
-	size_t nchecks;
+	size_t nchecks, capchecks;
 } load_run;
 
 /* ---- input: plain, or decompressed by our own path ------------------------ */
 
+/* The caller's bytes: from the descriptor or the read callback; -1 with
+ * errno, or with l->stopped when a callback stopped the load. */
+static ssize_t source_read(load_run *l, void *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+	int rc;
+
+	if (l->fd >= 0) {
+		do
+			n = read(l->fd, buf, cap);
+		while (n < 0 && errno == EINTR);
+	} else if ((rc = l->cb.read(&got, buf, cap, l->cb.payload)) != 0) {
+		l->stopped = limg__error_after_callback(rc, "load");
+		limg__error_save(&l->stopped_error);
+		errno = ECANCELED;
+		return -1;
+	} else {
+		n = (ssize_t)(got > cap ? cap : got);
+	}
+	if (n > 0) {
+		l->read_total += n;
+		if (l->cb.progress && l->read_total - l->reported >= (int64_t)PROGRESS_STEP) {
+			l->reported = l->read_total;
+			if ((rc = l->cb.progress(NULL, LIMG_BLOB_NONE, LIMG_EVENT_READING, l->read_total, -1, NULL,
+			                         l->cb.payload)) != 0) {
+				l->stopped = limg__error_after_callback(rc, "load");
+				limg__error_save(&l->stopped_error);
+				errno = ECANCELED;
+				return -1;
+			}
+		}
+	}
+	return n;
+}
+
 static ssize_t raw_read(load_run *l, void *buf, size_t cap)
 {
-	ssize_t n;
-
 	if (l->head_given < l->head_len) {
 		size_t k = l->head_len - l->head_given < cap ? l->head_len - l->head_given : cap;
 		memcpy(buf, l->head + l->head_given, k);
 		l->head_given += k;
 		return (ssize_t)k;
 	}
-	do
-		n = read(l->fd, buf, cap);
-	while (n < 0 && errno == EINTR);
-	return n;
+	return source_read(l, buf, cap);
 }
 
 static int to_out(const void *data, size_t len, void *payload)
@@ -155,11 +199,10 @@ static int open_input(load_run *l)
 	int c;
 
 	while (l->head_len < sizeof l->head) {
-		do
-			n = read(l->fd, l->head + l->head_len, sizeof l->head - l->head_len);
-		while (n < 0 && errno == EINTR);
+		n = source_read(l, l->head + l->head_len, sizeof l->head - l->head_len);
 		if (n < 0)
-			return limg__error_set(LIMG_EOS, "cannot read the archive: %s", strerror(errno));
+			return l->stopped ? l->stopped
+			                  : limg__error_set(LIMG_ESYSTEM, "cannot read the archive: %s", strerror(errno));
 		if (n == 0)
 			break;
 		l->head_len += (size_t)n;
@@ -189,14 +232,8 @@ static member *add_member(load_run *l, char *name)
 {
 	member *m;
 
-	if (l->nmembers == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		member *grown = realloc(l->members, cap * sizeof *grown);
-		if (!grown)
-			return NULL;
-		l->members = grown;
-		l->cap = cap;
-	}
+	if (limg__array_grow((void **)&l->members, &l->cap, l->nmembers + 1, sizeof *l->members) < 0)
+		return NULL;
 	m = &l->members[l->nmembers++];
 	memset(m, 0, sizeof *m);
 	m->name = name;
@@ -293,7 +330,8 @@ static int read_data(struct archive *ar, limg_blob_writer *w, limg_buf *keep, me
 
 static int take_file(load_run *l, struct archive *ar, struct archive_entry *e, member *m)
 {
-	int64_t size = archive_entry_size(e), max = l->o.max_blob_size > 0 ? l->o.max_blob_size : LIMG_BLOB_SIZE_MAX_DEFAULT;
+	int64_t size = archive_entry_size(e);
+	int64_t max = l->o.max_blob_size > 0 ? l->o.max_blob_size : LIMG_BLOB_SIZE_MAX_DEFAULT;
 	limg_blob_writer *w = NULL;
 	char digest[80];
 	int rc;
@@ -331,7 +369,7 @@ static int take_file(load_run *l, struct archive *ar, struct archive_entry *e, m
 	}
 	if (rc == LIMG_EDIGEST_MISMATCH)
 		limg__error_prefix("archive entry %s", m->name);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	return rc;
 }
 
@@ -389,7 +427,9 @@ static int read_members(load_run *l)
 		}
 		rc = take_file(l, ar, e, m);
 	}
-	if (rc == 0 && st != ARCHIVE_EOF)
+	if (l->stopped) /* a callback stopped it: its error, not what libarchive made of it */
+		rc = limg__error_restore(&l->stopped_error);
+	else if (rc == 0 && st != ARCHIVE_EOF)
 		rc = limg_cancel_requested(l->o.cancel) ? limg__error_set(LIMG_ECANCELLED, "load cancelled")
 		     : limg__error_set(LIMG_ECORRUPT, "not a valid tar archive: %s",
 		                       archive_error_string(ar) ? archive_error_string(ar) : "unreadable");
@@ -408,8 +448,7 @@ static cJSON *parse_small(const member *m, const char *what)
 		limg__error_set(LIMG_ECORRUPT, "archive: %s is no small JSON file", what);
 		return NULL;
 	}
-	if (limg__json_check(m->data.ptr, m->data.size, why, sizeof why) < 0 ||
-	    !(doc = cJSON_ParseWithLength(m->data.ptr, m->data.size))) {
+	if (limg__json_parse(&doc, m->data.ptr, m->data.size, &limg__manifest_fields, why, sizeof why) < 0) {
 		limg__error_set(LIMG_ECORRUPT, "archive: %s is not valid, unambiguous JSON (%s)", what, why);
 		return NULL;
 	}
@@ -442,7 +481,7 @@ static int as_blob(load_run *l, const member *m, char digest[80], int64_t *size)
 	}
 	if (rc == 0 && (rc = limg_blob_writer_write(w, m->data.ptr ? m->data.ptr : "", m->data.size)) == 0)
 		rc = limg_blob_writer_commit(w);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	return rc;
 }
 
@@ -460,11 +499,11 @@ static int store_bytes(load_run *l, const char *text, char digest[80])
 
 static int add_found(load_run *l, const char *manifest, const char *config, cJSON *names)
 {
-	found_image *f = realloc(l->images, (l->nimages + 1) * sizeof *f);
+	found_image *f;
+	int rc;
 
-	if (!f)
-		return limg__error_oom();
-	l->images = f;
+	if ((rc = limg__array_grow((void **)&l->images, &l->capimages, l->nimages + 1, sizeof *l->images)) < 0)
+		return rc;
 	f = &l->images[l->nimages];
 	if (!(f->manifest = strdup(manifest)) || (config && !(f->config = strdup(config)))) {
 		free(f->manifest);
@@ -490,9 +529,9 @@ static const char *layer_type_of(load_run *l, const char *digest)
 	}
 	limg_error_clear();
 	switch (n > 0 ? limg_compression_detect(head, (size_t)n) : LIMG_COMPRESSION_NONE) {
-	case LIMG_COMPRESSION_GZIP: return "application/vnd.oci.image.layer.v1.tar+gzip";
-	case LIMG_COMPRESSION_ZSTD: return "application/vnd.oci.image.layer.v1.tar+zstd";
-	default: return "application/vnd.oci.image.layer.v1.tar";
+	case LIMG_COMPRESSION_GZIP: return LIMG_MEDIA_OCI_LAYER_GZIP;
+	case LIMG_COMPRESSION_ZSTD: return LIMG_MEDIA_OCI_LAYER_ZSTD;
+	default: return LIMG_MEDIA_OCI_LAYER;
 	}
 }
 
@@ -506,17 +545,17 @@ static char *matching_oci_manifest(load_run *l, const cJSON *index, const char *
 		limg_buf bytes = LIMG_BUF_INIT;
 		limg_manifest *m = NULL;
 		bool same = false;
-		if (!cJSON_IsString(digest) || limg_store_blob_read(&bytes, l->store, digest->valuestring, LIMG_MANIFEST_MAX) < 0 ||
+		if (!cJSON_IsString(digest) || limg_store_blob_read(&bytes, l->store, digest->valuestring, LIMG_MANIFEST_SIZE_MAX) < 0 ||
 		    limg_manifest_parse(&m, bytes.ptr, bytes.size, NULL) < 0) {
 			limg_error_clear();
 			limg_buf_dispose(&bytes);
 			continue;
 		}
-		if (limg_manifest_kind_of(m) == LIMG_MANIFEST_IMAGE &&
+		if (limg_manifest_kind(m) == LIMG_MANIFEST_IMAGE &&
 		    !strcmp(limg_descriptor_digest(limg_manifest_config(m)), config) && limg_manifest_count(m) == n) {
 			same = true;
 			for (size_t i = 0; i < n && same; i++)
-				same = !strcmp(limg_descriptor_digest(limg_manifest_get(m, i)), layers[i]);
+				same = !strcmp(limg_descriptor_digest(limg_manifest_entry(m, i)), layers[i]);
 		}
 		limg_manifest_free(m);
 		limg_buf_dispose(&bytes);
@@ -571,9 +610,9 @@ static int docker_entry(load_run *l, const cJSON *entry, const cJSON *index, int
 		cJSON *doc = cJSON_CreateObject(), *c, *ls;
 		char *text;
 		cJSON_AddNumberToObject(doc, "schemaVersion", 2);
-		cJSON_AddStringToObject(doc, "mediaType", "application/vnd.oci.image.manifest.v1+json");
+		cJSON_AddStringToObject(doc, "mediaType", LIMG_MEDIA_OCI_MANIFEST);
 		c = cJSON_AddObjectToObject(doc, "config");
-		cJSON_AddStringToObject(c, "mediaType", "application/vnd.oci.image.config.v1+json");
+		cJSON_AddStringToObject(c, "mediaType", LIMG_MEDIA_OCI_CONFIG);
 		cJSON_AddStringToObject(c, "digest", cfg);
 		cJSON_AddNumberToObject(c, "size", (double)cfg_size);
 		ls = cJSON_AddArrayToObject(doc, "layers");
@@ -640,12 +679,12 @@ struct layer_check {
 
 static int add_check(load_run *l, const limg_descriptor *d, const char *diff_id)
 {
-	struct layer_check *c = realloc(l->checks, (l->nchecks + 1) * sizeof *c);
-	int comp = limg_compression_of(limg_descriptor_media_type(d));
+	int comp = limg_compression_from_media_type(limg_descriptor_media_type(d));
+	struct layer_check *c;
+	int rc;
 
-	if (!c)
-		return limg__error_oom();
-	l->checks = c;
+	if ((rc = limg__array_grow((void **)&l->checks, &l->capchecks, l->nchecks + 1, sizeof *l->checks)) < 0)
+		return rc;
 	if (comp < 0 || comp == LIMG_COMPRESSION_UNKNOWN)
 		return limg__error_set(LIMG_EUNSUPPORTED, "archive: layer %s has media type %s", limg_descriptor_digest(d),
 		                       limg_descriptor_media_type(d) ? limg_descriptor_media_type(d) : "(none)");
@@ -665,11 +704,11 @@ static int check_image(load_run *l, const char *digest, int depth, char **id)
 {
 	limg_buf bytes = LIMG_BUF_INIT, cfg_bytes = LIMG_BUF_INIT;
 	limg_manifest *m = NULL;
-	limg_image_config *cfg = NULL;
+	limg_config *cfg = NULL;
 	int64_t size;
 	int rc;
 
-	if ((rc = limg_store_blob_read(&bytes, l->store, digest, LIMG_MANIFEST_MAX)) < 0) {
+	if ((rc = limg_store_blob_read(&bytes, l->store, digest, LIMG_MANIFEST_SIZE_MAX)) < 0) {
 		rc = rc == LIMG_ENOTFOUND ? limg__error_set(LIMG_ECORRUPT, "archive: manifest %s is not in it", digest) : rc;
 		goto out;
 	}
@@ -677,13 +716,13 @@ static int check_image(load_run *l, const char *digest, int depth, char **id)
 		limg__error_prefix("archive: manifest %s", digest);
 		goto out;
 	}
-	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_INDEX) {
+	if (limg_manifest_kind(m) == LIMG_MANIFEST_INDEX) {
 		if (depth > 0) {
 			rc = limg__error_set(LIMG_EMANIFEST, "archive: index %s holds an index", digest);
 			goto out;
 		}
 		for (size_t i = 0; i < limg_manifest_count(m) && rc == 0; i++)
-			rc = check_image(l, limg_descriptor_digest(limg_manifest_get(m, i)), depth + 1, NULL);
+			rc = check_image(l, limg_descriptor_digest(limg_manifest_entry(m, i)), depth + 1, NULL);
 		goto out;
 	}
 	if (depth == 0 && id && !*id && !(*id = strdup(limg_descriptor_digest(limg_manifest_config(m))))) {
@@ -691,28 +730,28 @@ static int check_image(load_run *l, const char *digest, int depth, char **id)
 		goto out;
 	}
 	if ((rc = limg_store_blob_read(&cfg_bytes, l->store, limg_descriptor_digest(limg_manifest_config(m)),
-	                               LIMG_MANIFEST_MAX)) < 0 ||
-	    (rc = limg_image_config_parse(&cfg, cfg_bytes.ptr, cfg_bytes.size)) < 0) {
+	                               LIMG_MANIFEST_SIZE_MAX)) < 0 ||
+	    (rc = limg_config_parse(&cfg, cfg_bytes.ptr, cfg_bytes.size)) < 0) {
 		limg__error_prefix("archive: config of %s", digest);
 		goto out;
 	}
-	if (limg_image_config_diff_id_count(cfg) != limg_manifest_count(m)) {
+	if (limg_config_diff_id_count(cfg) != limg_manifest_count(m)) {
 		rc = limg__error_set(LIMG_ECORRUPT, "archive: image %s has %zu layers, its config %zu diff_ids", digest,
-		                     limg_manifest_count(m), limg_image_config_diff_id_count(cfg));
+		                     limg_manifest_count(m), limg_config_diff_id_count(cfg));
 		goto out;
 	}
 	for (size_t i = 0; i < limg_manifest_count(m) && rc == 0; i++) {
-		const limg_descriptor *d = limg_manifest_get(m, i);
+		const limg_descriptor *d = limg_manifest_entry(m, i);
 		if (limg_store_blob_stat(&size, l->store, limg_descriptor_digest(d)) < 0)
 			rc = limg__error_set(LIMG_ECORRUPT, "archive: layer %s of %s is not in it", limg_descriptor_digest(d), digest);
 		else if (size != limg_descriptor_size(d))
 			rc = limg__error_set(LIMG_ECORRUPT, "archive: layer %s has %lld bytes, its manifest says %lld",
 			                     limg_descriptor_digest(d), (long long)size, (long long)limg_descriptor_size(d));
 		else
-			rc = add_check(l, d, limg_image_config_diff_id(cfg, i));
+			rc = add_check(l, d, limg_config_diff_id(cfg, i));
 	}
 out:
-	limg_image_config_free(cfg);
+	limg_config_free(cfg);
 	limg_manifest_free(m);
 	limg_buf_dispose(&bytes);
 	limg_buf_dispose(&cfg_bytes);
@@ -766,8 +805,10 @@ static int tag_all(load_run *l)
 				return rc;
 			}
 			rc = limg_tags_set(l->store, limg_reference_string(ref), f->manifest);
-			if (rc == 0 && l->o.loaded)
-				rc = l->o.loaded(limg_reference_familiar_string(ref), f->config ? f->config : f->manifest, l->o.payload);
+			if (rc == 0 && l->cb.loaded &&
+			    (rc = l->cb.loaded(limg_reference_familiar_string(ref), f->config ? f->config : f->manifest,
+			                       l->cb.payload)) != 0)
+				rc = limg__error_after_callback(rc, "load");
 			limg_reference_free(ref);
 			if (rc != 0)
 				return rc;
@@ -777,8 +818,8 @@ static int tag_all(load_run *l)
 			/* no name: kept as an untagged image, as docker load does */
 			if ((rc = limg__tags_keep_untagged(l->store, f->manifest, NULL)) < 0)
 				return rc;
-			if (l->o.loaded && (rc = l->o.loaded(NULL, f->config ? f->config : f->manifest, l->o.payload)) != 0)
-				return rc;
+			if (l->cb.loaded && (rc = l->cb.loaded(NULL, f->config ? f->config : f->manifest, l->cb.payload)) != 0)
+				return limg__error_after_callback(rc, "load");
 		}
 	}
 	return 0;
@@ -831,21 +872,24 @@ out:
 	return rc;
 }
 
-int limg_load(limg_store *store, int fd, const limg_load_opts *opts)
+int limg_archive_load(limg_store *store, int fd, const limg_archive_load_opts *opts,
+                      const limg_archive_load_callbacks *cb)
 {
 	load_run l;
 	int rc;
 
 	if (!store)
 		return limg__error_invalid("store");
-	if (fd < 0)
-		return limg__error_invalid("fd");
 	memset(&l, 0, sizeof l);
 	l.store = store;
 	l.fd = fd;
-	limg_load_opts_init(&l.o, sizeof l.o);
-	if ((rc = limg__opts_copy(&l.o, sizeof l.o, opts, "limg_load_opts")) < 0)
+	limg_archive_load_opts_init(&l.o, sizeof l.o);
+	limg_archive_load_callbacks_init(&l.cb, sizeof l.cb);
+	if ((rc = limg__opts_copy(&l.o, sizeof l.o, opts, "limg_archive_load_opts")) < 0 ||
+	    (rc = limg__opts_copy(&l.cb, sizeof l.cb, cb, "limg_archive_load_callbacks")) < 0)
 		return rc;
+	if (fd < 0 && !l.cb.read)
+		return limg__error_invalid("fd (or callbacks.read)");
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
 	if (!(l.in = malloc(READ_CHUNK)))

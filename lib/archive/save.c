@@ -1,11 +1,10 @@
 /*
- * limg_save(): the platform image of each name, its blobs written once
+ * limg_archive_save(): the platform image of each name, its blobs written once
  * each (checked against their digests on the way out), then index.json
  * (an entry per tag, annotated as containerd and Docker 25 annotate them),
  * manifest.json (Docker's: Config, RepoTags, Layers as paths in the
  * archive), oci-layout and repositories.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/json.h"
 #include "core/queue.h"
 #include "core/strset.h"
 #include "libimage/archive.h"
@@ -22,29 +22,37 @@
 #include "libimage/reference.h"
 #include "libimage/tags.h"
 #include "store/store_internal.h"
-#include "tar_writer.h"
+#include "tar/writer.h"
 
 #define COPY_CHUNK (1u << 20)
 
-static const limg_save_opts save_defaults = LIMG_SAVE_OPTS_INIT;
-
-int limg_save_opts_init(limg_save_opts *opts, size_t size)
+int limg_archive_save_opts_init(limg_archive_save_opts *opts, size_t size)
 {
-	return limg__opts_init(opts, size, &save_defaults, sizeof save_defaults);
+	static const limg_archive_save_opts defaults = LIMG_ARCHIVE_SAVE_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_archive_save_callbacks_init(limg_archive_save_callbacks *cb, size_t size)
+{
+	static const limg_archive_save_callbacks defaults = LIMG_ARCHIVE_SAVE_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
 }
 
 typedef struct {
-	limg_image_info *info;
+	limg_image *info;
 	cJSON *tags;           /* RepoTags: familiar "name:tag" */
 	cJSON *names;          /* full names, for index.json's annotations */
 } saved_image;
 
 typedef struct {
 	limg_store *store;
-	limg_save_opts o;
+	limg_archive_save_opts o;
+	limg_archive_save_callbacks cb;
 	limg__tar_writer tar;
 	saved_image *images;
-	size_t nimages;
+	size_t nimages, capimages;
 	limg__strset written;
 	unsigned char *buf;
 	limg_hasher *hasher;   /* of the blob being written */
@@ -78,6 +86,11 @@ static int put_blob(save_run *s, const char *digest)
 		return rc;
 	snprintf(name, sizeof name, "blobs/sha256/%s", hex_of(digest));
 	limg_hasher_reset(s->hasher);
+	if (s->cb.progress && (rc = s->cb.progress(digest, LIMG_BLOB_NONE, LIMG_EVENT_WRITING, 0, size, NULL,
+	                                           s->cb.payload)) != 0) {
+		rc = limg__error_after_callback(rc, "save");
+		goto out;
+	}
 	if ((rc = limg__tar_file_header(&s->tar, name, size)) < 0)
 		goto out;
 	while (off < size) {
@@ -86,7 +99,7 @@ static int put_blob(save_run *s, const char *digest)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			rc = limg__error_set(n < 0 ? LIMG_EOS : LIMG_ECORRUPT, "stored blob %s: %s", digest,
+			rc = limg__error_set(n < 0 ? LIMG_ESYSTEM : LIMG_ECORRUPT, "stored blob %s: %s", digest,
 			                     n < 0 ? strerror(errno) : "shorter than it was");
 			goto out;
 		}
@@ -116,28 +129,28 @@ out:
 /* The image a name finds, added once; a tagged name adds its tag. */
 static int add_image(save_run *s, const char *name)
 {
-	limg_image_info *info = NULL;
+	limg_image_lookup_opts lo = LIMG_IMAGE_LOOKUP_OPTS_INIT;
+	limg_image *info = NULL;
 	limg_buf tagged = LIMG_BUF_INIT;
 	limg_reference *ref = NULL;
 	saved_image *img = NULL;
 	int rc;
 
-	if ((rc = limg_images_inspect(&info, s->store, name, s->o.platform)) < 0)
+	lo.platform = s->o.platform;
+	if ((rc = limg_image_lookup(&info, s->store, name, &lo)) < 0)
 		return rc;
 	for (size_t i = 0; i < s->nimages; i++)
-		if (!strcmp(limg_image_info_manifest_digest(s->images[i].info), limg_image_info_manifest_digest(info))) {
+		if (!strcmp(limg_image_manifest_digest(s->images[i].info), limg_image_manifest_digest(info))) {
 			img = &s->images[i];
-			limg_image_info_free(info);
+			limg_image_free(info);
 			info = NULL;
 			break;
 		}
 	if (!img) {
-		saved_image *grown = realloc(s->images, (s->nimages + 1) * sizeof *grown);
-		if (!grown) {
-			limg_image_info_free(info);
-			return limg__error_oom();
+		if ((rc = limg__array_grow((void **)&s->images, &s->capimages, s->nimages + 1, sizeof *s->images)) < 0) {
+			limg_image_free(info);
+			return rc;
 		}
-		s->images = grown;
 		img = &s->images[s->nimages++];
 		img->info = info;
 		img->tags = cJSON_CreateArray();
@@ -161,12 +174,12 @@ static void annotate(cJSON *desc, const char *full, const char *tag)
 	cJSON_AddStringToObject(a, "org.opencontainers.image.ref.name", tag);
 }
 
-static cJSON *descriptor(const limg_image_info *info, int64_t size)
+static cJSON *descriptor(const limg_image *info, int64_t size)
 {
 	cJSON *d = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(d, "mediaType", limg_manifest_media_type(limg_image_info_manifest(info)));
-	cJSON_AddStringToObject(d, "digest", limg_image_info_manifest_digest(info));
+	cJSON_AddStringToObject(d, "mediaType", limg_manifest_media_type(limg_image_manifest(info)));
+	cJSON_AddStringToObject(d, "digest", limg_image_manifest_digest(info));
 	cJSON_AddNumberToObject(d, "size", (double)size);
 	return d;
 }
@@ -189,16 +202,16 @@ static int put_metadata(save_run *s)
 	int rc;
 
 	cJSON_AddNumberToObject(index, "schemaVersion", 2);
-	cJSON_AddStringToObject(index, "mediaType", "application/vnd.oci.image.index.v1+json");
+	cJSON_AddStringToObject(index, "mediaType", LIMG_MEDIA_OCI_INDEX);
 	list = cJSON_AddArrayToObject(index, "manifests");
 	for (size_t i = 0; i < s->nimages; i++) {
 		const saved_image *img = &s->images[i];
-		const limg_manifest *m = limg_image_info_manifest(img->info);
+		const limg_manifest *m = limg_image_manifest(img->info);
 		int64_t size;
 		cJSON *entry = cJSON_CreateObject(), *layers;
 		int ntags = cJSON_GetArraySize(img->tags);
 
-		limg_store_blob_stat(&size, s->store, limg_image_info_manifest_digest(img->info));
+		limg_store_blob_stat(&size, s->store, limg_image_manifest_digest(img->info));
 		for (int t = 0; t < (ntags ? ntags : 1); t++) {
 			cJSON *d = descriptor(img->info, size);
 			if (ntags) {
@@ -213,14 +226,14 @@ static int put_metadata(save_run *s)
 		/* Docker's manifest.json: paths in the archive */
 		{
 			char path[100];
-			snprintf(path, sizeof path, "blobs/sha256/%s", hex_of(limg_image_info_id(img->info)));
+			snprintf(path, sizeof path, "blobs/sha256/%s", hex_of(limg_image_id(img->info)));
 			cJSON_AddStringToObject(entry, "Config", path);
 		}
 		cJSON_AddItemToObject(entry, "RepoTags", ntags ? cJSON_Duplicate(img->tags, 1) : cJSON_CreateNull());
 		layers = cJSON_AddArrayToObject(entry, "Layers");
 		for (size_t l = 0; l < limg_manifest_count(m); l++) {
 			char path[100];
-			snprintf(path, sizeof path, "blobs/sha256/%s", hex_of(limg_descriptor_digest(limg_manifest_get(m, l))));
+			snprintf(path, sizeof path, "blobs/sha256/%s", hex_of(limg_descriptor_digest(limg_manifest_entry(m, l))));
 			cJSON_AddItemToArray(layers, cJSON_CreateString(path));
 		}
 		cJSON_AddItemToArray(manifest, entry);
@@ -237,7 +250,7 @@ static int put_metadata(save_run *s)
 				r = cJSON_AddObjectToObject(repos, repo);
 			cJSON_DeleteItemFromObjectCaseSensitive(r, colon + 1);
 			cJSON_AddStringToObject(r, colon + 1,
-			                        hex_of(limg_descriptor_digest(limg_manifest_get(m, limg_manifest_count(m) - 1))));
+			                        hex_of(limg_descriptor_digest(limg_manifest_entry(m, limg_manifest_count(m) - 1))));
 		}
 	}
 	if ((rc = put_json(s, "index.json", index)) == 0 && (rc = put_json(s, "manifest.json", manifest)) == 0)
@@ -260,10 +273,10 @@ static int run(save_run *s, const char *const *names, size_t count)
 	if ((rc = limg__tar_dir(&s->tar, "blobs/")) < 0 || (rc = limg__tar_dir(&s->tar, "blobs/sha256/")) < 0)
 		return rc;
 	for (size_t i = 0; i < s->nimages; i++) {
-		const limg_image_info *info = s->images[i].info;
-		const limg_manifest *m = limg_image_info_manifest(info);
+		const limg_image *info = s->images[i].info;
+		const limg_manifest *m = limg_image_manifest(info);
 		for (size_t l = 0; l < limg_manifest_count(m); l++) {
-			const limg_descriptor *d = limg_manifest_get(m, l);
+			const limg_descriptor *d = limg_manifest_entry(m, l);
 			int64_t size;
 			if (limg_descriptor_is_foreign(d) && limg_store_blob_stat(&size, s->store, limg_descriptor_digest(d)) < 0) {
 				limg_error_clear(); /* a foreign layer lives elsewhere: docker leaves it out too */
@@ -272,8 +285,7 @@ static int run(save_run *s, const char *const *names, size_t count)
 			if ((rc = put_blob(s, limg_descriptor_digest(d))) < 0)
 				return rc;
 		}
-		if ((rc = put_blob(s, limg_image_info_id(info))) < 0 ||
-		    (rc = put_blob(s, limg_image_info_manifest_digest(info))) < 0)
+		if ((rc = put_blob(s, limg_image_id(info))) < 0 || (rc = put_blob(s, limg_image_manifest_digest(info))) < 0)
 			return rc;
 	}
 	if ((rc = put_metadata(s)) < 0)
@@ -281,7 +293,8 @@ static int run(save_run *s, const char *const *names, size_t count)
 	return limg__tar_finish(&s->tar);
 }
 
-int limg_save(limg_store *store, const char *const *images, size_t count, int fd, const limg_save_opts *opts)
+int limg_archive_save(limg_store *store, const char *const *images, size_t count, int fd,
+                      const limg_archive_save_opts *opts, const limg_archive_save_callbacks *cb)
 {
 	save_run s;
 	int rc;
@@ -290,17 +303,23 @@ int limg_save(limg_store *store, const char *const *images, size_t count, int fd
 		return limg__error_invalid("store");
 	if (!images || !count)
 		return limg__error_invalid("images");
-	if (fd < 0)
-		return limg__error_invalid("fd");
 	for (size_t i = 0; i < count; i++)
 		if (!images[i] || !*images[i])
 			return limg__error_invalid("images");
 	memset(&s, 0, sizeof s);
 	s.store = store;
-	s.tar.fd = fd;
-	limg_save_opts_init(&s.o, sizeof s.o);
-	if ((rc = limg__opts_copy(&s.o, sizeof s.o, opts, "limg_save_opts")) < 0)
+	limg_archive_save_opts_init(&s.o, sizeof s.o);
+	limg_archive_save_callbacks_init(&s.cb, sizeof s.cb);
+	if ((rc = limg__opts_copy(&s.o, sizeof s.o, opts, "limg_archive_save_opts")) < 0 ||
+	    (rc = limg__opts_copy(&s.cb, sizeof s.cb, cb, "limg_archive_save_callbacks")) < 0)
 		return rc;
+	if (fd < 0 && !s.cb.write)
+		return limg__error_invalid("fd (or callbacks.write)");
+	s.tar.fd = fd;
+	if (fd < 0) {
+		s.tar.write = s.cb.write;
+		s.tar.payload = s.cb.payload;
+	}
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
 	if (!(s.buf = malloc(COPY_CHUNK)) || limg_hasher_new(&s.hasher, LIMG_DIGEST_SHA256) < 0) {
@@ -315,7 +334,7 @@ int limg_save(limg_store *store, const char *const *images, size_t count, int fd
 	limg__queue_free(s.hashing);
 	limg_hasher_free(s.hasher);
 	for (size_t i = 0; i < s.nimages; i++) {
-		limg_image_info_free(s.images[i].info);
+		limg_image_free(s.images[i].info);
 		cJSON_Delete(s.images[i].tags);
 		cJSON_Delete(s.images[i].names);
 	}

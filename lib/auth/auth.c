@@ -6,12 +6,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "auth.h"
 #include "challenge.h"
 #include "core/base64.h"
 #include "core/core.h"
+#include "core/json.h"
 
 #define TOKEN_BODY_MAX (1u << 20)
 #define TOKEN_CACHE_MAX 64
@@ -78,19 +77,29 @@ void limg__auth_free(limg__auth *a)
 	free(a);
 }
 
-/* Loads credentials once: the callback, else Docker's config (unless disabled). */
+/* Loads credentials once: the callback's answer (credentials, anonymous,
+ * or LIMG_PASSTHROUGH), else Docker's config (unless disabled). */
 static int load_credentials(limg__auth *a)
 {
+	bool look_up = !(a->config_dir && !*a->config_dir);
 	int rc = 0;
 
 	if (a->creds_loaded)
 		return 0;
 	if (a->o.credentials) {
 		rc = a->o.credentials(&a->user, &a->secret, a->host, a->o.payload);
-		if (rc)
-			return rc < 0 ? rc : limg__error_set(LIMG_EUSER, "credentials callback stopped (%d)", rc);
+		if (rc == LIMG_PASSTHROUGH) {
+			wipe(&a->user);
+			wipe(&a->secret);
+		} else if (rc) {
+			wipe(&a->user);
+			wipe(&a->secret);
+			return limg__error_after_callback(rc, "authentication");
+		} else {
+			look_up = false; /* an answer: credentials, or anonymous when both are empty */
+		}
 	}
-	if (!a->user.size && !a->secret.size && !(a->config_dir && !*a->config_dir)) {
+	if (look_up) {
 		rc = limg_credentials_lookup(&a->user, &a->secret, a->host, a->config_dir);
 		if (rc == LIMG_ENOTFOUND || rc == LIMG_EAUTH) {
 			/* a missing or broken helper must not break anonymous pulls */
@@ -107,6 +116,16 @@ static int load_credentials(limg__auth *a)
 	a->creds_loaded = true;
 	limg__log(a->o.ctx, LIMG_LOG_DEBUG, "%s: %s", a->host, a->user.size ? "using stored credentials" : "anonymous");
 	return 0;
+}
+
+bool limg__auth_has_credentials(limg__auth *a)
+{
+	bool has;
+
+	pthread_mutex_lock(&a->lock);
+	has = a->user.size || a->secret.size;
+	pthread_mutex_unlock(&a->lock);
+	return has;
 }
 
 char *limg__auth_cached(limg__auth *a, const char *scope)
@@ -228,11 +247,15 @@ static int append_scopes(limg_buf *url, const char *scopes, bool *first, bool fo
 /* The token server's answer: {"token"|"access_token", "expires_in"}. */
 static int read_token(char **header, long *expires_in, const limg_buf *body, const char *realm)
 {
-	cJSON *doc = cJSON_ParseWithLength(body->ptr ? body->ptr : "", body->size);
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "token");
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "expires_in");
+	cJSON *doc = NULL;
+	const cJSON *t, *e;
+	char why[200];
 	int rc = 0;
 
+	if (limg__json_parse(&doc, body->ptr, body->size, NULL, why, sizeof why) < 0)
+		return limg__error_set(LIMG_EPROTOCOL, "token server %s gave no usable token (%s)", realm, why);
+	t = cJSON_GetObjectItemCaseSensitive(doc, "token");
+	e = cJSON_GetObjectItemCaseSensitive(doc, "expires_in");
 	if (!cJSON_IsString(t) || !*t->valuestring)
 		t = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
 	if (!cJSON_IsString(t) || !*t->valuestring || strpbrk(t->valuestring, "\r\n")) {
@@ -250,7 +273,7 @@ static int read_token(char **header, long *expires_in, const limg_buf *body, con
 }
 
 static int fetch_token(limg__auth *a, limg__http *http, const limg__challenge *c, const char *scope,
-                       bool registry_plain, char **header)
+                       bool registry_plain, const limg_cancel *cancel, char **header)
 {
 	limg_buf url = LIMG_BUF_INIT, form = LIMG_BUF_INIT;
 	limg__http_resp resp;
@@ -296,11 +319,14 @@ static int fetch_token(limg__auth *a, limg__http *http, const limg__challenge *c
 	req.url = url.ptr;
 	req.what = what;
 	req.max_body = TOKEN_BODY_MAX;
+	req.cancel = cancel;
 	if ((rc = limg__http_do(http, &req, &resp)) < 0)
 		goto out;
 	if (resp.status == 401 || resp.status == 403) {
 		rc = limg__error_set(LIMG_EAUTH, "token server %s refused %s for %s (HTTP %ld)", realm,
 		                     has_user ? "the credentials" : "anonymous access", a->host, resp.status);
+		if (has_user)
+			limg__error_about(LIMG_SUBJECT_CREDENTIALS, a->host);
 		limg__error_set_http((int)resp.status, resp.status == 401 ? "UNAUTHORIZED" : "DENIED");
 		goto out;
 	}
@@ -325,7 +351,7 @@ out:
 }
 
 int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const char *scope, bool registry_plain,
-                      char **out)
+                      const limg_cancel *cancel, char **out)
 {
 	limg__challenge c[LIMG_CHALLENGES_MAX];
 	size_t n = 0;
@@ -347,7 +373,7 @@ int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const
 				char *want = NULL;
 				if (c[i].scope && !strstr(scope, c[i].scope) && asprintf(&want, "%s %s", scope, c[i].scope) < 0)
 					want = NULL;
-				rc = fetch_token(a, http, &c[i], want ? want : scope, registry_plain, out);
+				rc = fetch_token(a, http, &c[i], want ? want : scope, registry_plain, cancel, out);
 				if (rc == 0 && want)
 					remember(a, scope, *out, 60);
 				free(want);

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "http/http.h"
-#include "libimage/auth.h"
+#include "libimage/credentials.h"
 
 typedef struct limg__auth limg__auth;
 
@@ -35,10 +35,14 @@ char *limg__auth_cached(limg__auth *auth, const char *scope);
  * value in *@out (caller frees). Credentials travel over plain HTTP (to the
  * registry or its token realm) only when @registry_plain says the registry
  * itself is reached that way and the options allowed it. LIMG_EAUTH when it
- * cannot; LIMG_EPROTOCOL for a malformed challenge or token answer; or the
- * callback's code. */
+ * cannot (subject CREDENTIALS when the credentials were refused);
+ * LIMG_EPROTOCOL for a malformed challenge or token answer; or the
+ * callback's code. @cancel stops a token request. */
 int limg__auth_answer(limg__auth *auth, limg__http *http, const char *challenge, const char *scope,
-                      bool registry_plain, char **out);
+                      bool registry_plain, const limg_cancel *cancel, char **out);
+
+/* True once credentials were found for the registry (the callback's or config.json's). */
+bool limg__auth_has_credentials(limg__auth *auth);
 
 /* Forgets the token of @scope (after a token was refused). */
 void limg__auth_forget(limg__auth *auth, const char *scope);

@@ -12,12 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/base64.h"
 #include "core/core.h"
 #include "core/fs.h"
-#include "libimage/auth.h"
+#include "core/json.h"
+#include "libimage/credentials.h"
 
 extern char **environ;
 
@@ -47,7 +46,7 @@ static int run_helper(limg_buf *user, limg_buf *secret, const char *helper, cons
 	pid_t pid;
 	cJSON *doc = NULL;
 	const cJSON *u, *s;
-	char chunk[4096];
+	char chunk[4096], why[200];
 	ssize_t n;
 
 	if (strchr(helper, '/') || snprintf(program, sizeof program, "docker-credential-%s", helper) >= (int)sizeof program)
@@ -89,14 +88,20 @@ static int run_helper(limg_buf *user, limg_buf *secret, const char *helper, cons
 		if (answer.ptr && strstr(answer.ptr, "credentials not found"))
 			rc = LIMG_ENOTFOUND;
 		else
-			rc = limg__error_set(LIMG_EAUTH, "credential helper %s failed for %s", program, server);
+			rc = limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
+			                           "credential helper %s failed for %s", program, server);
 		goto out;
 	}
-	doc = cJSON_ParseWithLength(answer.ptr ? answer.ptr : "", answer.size);
+	if (limg__json_parse(&doc, answer.ptr, answer.size, NULL, why, sizeof why) < 0) {
+		rc = limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
+		                           "credential helper %s gave an unreadable answer (%s)", program, why);
+		goto out;
+	}
 	u = cJSON_GetObjectItemCaseSensitive(doc, "Username");
 	s = cJSON_GetObjectItemCaseSensitive(doc, "Secret");
 	if (!cJSON_IsString(u) || !cJSON_IsString(s))
-		rc = limg__error_set(LIMG_EAUTH, "credential helper %s gave an unreadable answer", program);
+		rc = limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
+		                           "credential helper %s gave an unreadable answer", program);
 	else
 		rc = set_pair(user, secret, u->valuestring, strlen(u->valuestring), s->valuestring, strlen(s->valuestring));
 out:
@@ -162,6 +167,7 @@ int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, 
 	limg_buf path = LIMG_BUF_INIT, text = LIMG_BUF_INIT;
 	const char *dir = config_dir, *home = getenv("HOME");
 	cJSON *doc = NULL;
+	char why[200];
 	const cJSON *helpers, *helper = NULL, *store;
 	int rc;
 
@@ -184,9 +190,9 @@ int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, 
 	}
 	if (rc < 0)
 		goto out;
-	doc = cJSON_ParseWithLength(text.ptr, text.size);
-	if (!cJSON_IsObject(doc)) {
-		rc = limg__error_set(LIMG_ECORRUPT, "%s is not valid JSON", path.ptr);
+	if (limg__json_parse(&doc, text.ptr, text.size, NULL, why, sizeof why) < 0 || !cJSON_IsObject(doc)) {
+		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CREDENTIALS, path.ptr, "%s is not valid JSON%s%s%s",
+		                           path.ptr, doc ? "" : " (", doc ? "" : why, doc ? "" : ")");
 		goto out;
 	}
 	helpers = cJSON_GetObjectItemCaseSensitive(doc, "credHelpers");
@@ -204,7 +210,7 @@ int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, 
 	rc = from_auth_entry(user, secret, find_auth(cJSON_GetObjectItemCaseSensitive(doc, "auths"), host), path.ptr);
 out:
 	if (rc == LIMG_ENOTFOUND)
-		limg__error_set(LIMG_ENOTFOUND, "no credentials for %s", host);
+		limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_CREDENTIALS, host, "no credentials for %s", host);
 	cJSON_Delete(doc);
 	if (text.ptr)
 		memset(text.ptr, 0, text.size);

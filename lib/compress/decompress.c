@@ -17,7 +17,7 @@
 
 #include "compress_internal.h"
 #include "core/core.h"
-#include "libimage/manifest.h"
+#include "libimage/bounds.h"
 
 #define OUT_CAP (64u * 1024)
 
@@ -46,7 +46,7 @@ void limg__compress_force_zlib(bool on)
 	force_zlib = on;
 }
 
-int limg_compression_of(const char *t)
+int limg_compression_from_media_type(const char *t)
 {
 	size_t n;
 
@@ -54,7 +54,9 @@ int limg_compression_of(const char *t)
 		return LIMG_COMPRESSION_UNKNOWN;
 	n = strlen(t);
 #define ENDS(s) (n >= sizeof s - 1 && !strcmp(t + n - (sizeof s - 1), s))
-	if (strncmp(t, "application/vnd.oci.image.layer.", 32) && strncmp(t, "application/vnd.docker.image.rootfs.", 36))
+#define STARTS(s) (!strncmp(t, s, sizeof s - 1))
+	/* the layer types of OCI and Docker, foreign and non-distributable ones included */
+	if (!STARTS("application/vnd.oci.image.layer.") && !STARTS("application/vnd.docker.image.rootfs."))
 		return LIMG_COMPRESSION_UNKNOWN;
 	if (ENDS(".tar+gzip") || ENDS(".tar.gzip"))
 		return LIMG_COMPRESSION_GZIP;
@@ -63,6 +65,7 @@ int limg_compression_of(const char *t)
 	if (ENDS(".tar"))
 		return LIMG_COMPRESSION_NONE;
 #undef ENDS
+#undef STARTS
 	return LIMG_COMPRESSION_UNKNOWN;
 }
 
@@ -153,12 +156,12 @@ void limg_decompressor_free(limg_decompressor *d)
 	free(d);
 }
 
-int64_t limg_decompressor_total_out(const limg_decompressor *d)
+int64_t limg_decompressor_bytes_out(const limg_decompressor *d)
 {
 	return d ? d->out : 0;
 }
 
-static int emit(limg_decompressor *d, const void *data, size_t n, limg_data_cb cb, void *payload)
+static int emit(limg_decompressor *d, const void *data, size_t n, limg_write_cb cb, void *payload)
 {
 	if (!n)
 		return 0;
@@ -189,7 +192,7 @@ static const char *isal_why(int rc)
 	return "inflate failed";
 }
 
-static int isal_update(limg_decompressor *d, const void *data, size_t len, limg_data_cb cb, void *payload)
+static int isal_update(limg_decompressor *d, const void *data, size_t len, limg_write_cb cb, void *payload)
 {
 	struct inflate_state *st = d->u.isal;
 	int rc;
@@ -226,7 +229,7 @@ static int isal_update(limg_decompressor *d, const void *data, size_t len, limg_
 }
 #endif
 
-static int zlib_update(limg_decompressor *d, const void *data, size_t len, limg_data_cb cb, void *payload)
+static int zlib_update(limg_decompressor *d, const void *data, size_t len, limg_write_cb cb, void *payload)
 {
 	z_stream *z = d->u.z;
 	int rc;
@@ -258,7 +261,7 @@ static int zlib_update(limg_decompressor *d, const void *data, size_t len, limg_
 	}
 }
 
-static int zstd_update(limg_decompressor *d, const void *data, size_t len, limg_data_cb cb, void *payload)
+static int zstd_update(limg_decompressor *d, const void *data, size_t len, limg_write_cb cb, void *payload)
 {
 	ZSTD_inBuffer in = { data, len, 0 };
 	int rc;
@@ -280,7 +283,7 @@ static int zstd_update(limg_decompressor *d, const void *data, size_t len, limg_
 	}
 }
 
-int limg_decompressor_update(limg_decompressor *d, const void *data, size_t len, limg_data_cb cb, void *payload)
+int limg_decompressor_update(limg_decompressor *d, const void *data, size_t len, limg_write_cb cb, void *payload)
 {
 	if (!d || (!data && len))
 		return limg__error_invalid(d ? "data" : "decompressor");

@@ -83,7 +83,7 @@ int limg__digester_finish(limg__digester *d, const char **digest, int64_t *size)
 		return rc;
 	if ((rc = limg_decompressor_finish(d->dec)) < 0)
 		return rc;
-	*size = limg_decompressor_total_out(d->dec);
+	*size = limg_decompressor_bytes_out(d->dec);
 	return limg_hasher_finish(digest, d->hasher);
 }
 

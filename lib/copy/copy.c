@@ -15,12 +15,10 @@
 #include "core/core.h"
 #include "core/jobs.h"
 #include "core/pipe.h"
-#include "core/strset.h"
 #include "libimage/copy.h"
 #include "libimage/manifest.h"
-#include "libimage/pull.h"
 #include "libimage/reference.h"
-#include "push/progress.h"
+#include "push/transfer.h"
 #include "registry/registry_internal.h"
 
 #define BLOB_ATTEMPTS 3
@@ -28,146 +26,118 @@
 #define PIPE_SLOT (256u * 1024)
 
 typedef struct {
-	const char *digest;
-	int64_t size;
-	int kind;
-} blob;
-
-typedef struct {
-	limg_remote_manifest *m;
-	limg_manifest *parsed;
-} doc;
-
-typedef struct {
 	limg_copy_opts o;
+	limg_session *session;  /* the caller's, or one of the copy's own */
 	limg_reference *src, *dst;
 	limg_registry *from, *to;
 	bool same_registry;
 	limg_cancel *stop;
-	limg__push_events events;
-	doc *docs;            /* children first, the top last */
-	size_t ndocs;
-	blob *blobs;
-	size_t nblobs, capblobs;
-	limg__strset seen;
+	limg__transfer plan;
 } copy_run;
-
-static const limg_copy_opts defaults = LIMG_COPY_OPTS_INIT;
 
 int limg_copy_opts_init(limg_copy_opts *opts, size_t size)
 {
+	static const limg_copy_opts defaults = LIMG_COPY_OPTS_INIT;
+
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
-/* An event to the caller's progress callback (one at a time); non-zero stops. */
-#define report(run, ...) limg__push_report(&(run)->events, __VA_ARGS__)
-
-static int add_blob(copy_run *c, const limg_descriptor *d, int kind)
+int limg_copy_callbacks_init(limg_copy_callbacks *cb, size_t size)
 {
-	int rc;
+	static const limg_copy_callbacks defaults = LIMG_COPY_CALLBACKS_INIT;
 
-	if ((rc = limg__strset_add(&c->seen, limg_descriptor_digest(d))) <= 0)
-		return rc < 0 ? limg__error_oom() : 0;
-	if (c->nblobs == c->capblobs) {
-		size_t cap = c->capblobs ? c->capblobs * 2 : 16;
-		blob *b = realloc(c->blobs, cap * sizeof *b);
-		if (!b)
-			return limg__error_oom();
-		c->blobs = b;
-		c->capblobs = cap;
-	}
-	c->blobs[c->nblobs++] = (blob){ limg_descriptor_digest(d), limg_descriptor_size(d), kind };
-	return 0;
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
 }
 
-/* Fetches a manifest (digest checked) and keeps it; @expect is its digest when known. */
-static int fetch_doc(copy_run *c, const char *ref, const char *expect, doc **out)
+/* Fetches a manifest (digest checked), parses it and adds it to the plan;
+ * @expect is its digest when known. */
+static int fetch_doc(copy_run *c, const char *ref, const char *expect, limg_manifest **out)
 {
-	doc *d;
-	const void *body;
+	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
+	limg_remote_manifest *m = NULL;
+	const char *body;
 	size_t len;
 	int rc;
 
-	if (!(d = realloc(c->docs, (c->ndocs + 1) * sizeof *d)))
-		return limg__error_oom();
-	c->docs = d;
-	d = &c->docs[c->ndocs];
-	memset(d, 0, sizeof *d);
-	if ((rc = limg_registry_manifest_get(&d->m, c->from, limg_reference_path(c->src), ref)) < 0)
+	*out = NULL;
+	co.cancel = c->stop;
+	if ((rc = limg_registry_manifest_fetch(&m, c->from, limg_reference_path(c->src), ref, &co)) < 0)
 		return rc;
-	body = limg_remote_manifest_body(d->m, &len);
-	if ((expect && strcmp(expect, limg_remote_manifest_digest(d->m)) != 0) ||
-	    (rc = limg_manifest_parse(&d->parsed, body, len, limg_remote_manifest_media_type(d->m))) < 0) {
-		limg_remote_manifest_free(d->m);
-		return rc < 0 ? rc : limg__error_set(LIMG_EDIGEST_MISMATCH, "manifest %s came back as %s", expect,
-		                                     limg_remote_manifest_digest(d->m));
-	}
-	c->ndocs++;
-	*out = d;
-	return 0;
+	body = limg_remote_manifest_body(m);
+	len = (size_t)limg_remote_manifest_size(m);
+	if (expect && strcmp(expect, limg_remote_manifest_digest(m)) != 0)
+		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "manifest %s came back as %s", expect,
+		                     limg_remote_manifest_digest(m));
+	else if ((rc = limg_manifest_parse(out, body, len, limg_remote_manifest_media_type(m))) == 0)
+		rc = limg__transfer_add_doc(&c->plan, limg_remote_manifest_digest(m), limg_remote_manifest_media_type(m),
+		                            body, len);
+	limg_remote_manifest_free(m);
+	return rc;
 }
 
+/* An image manifest's config and layers (foreign layers stay where they are, as crane does). */
 static int gather_image(copy_run *c, const char *digest, const limg_manifest *m)
 {
+	const limg_descriptor *d = limg_manifest_config(m);
 	int rc;
 
-	if (limg_manifest_kind_of(m) != LIMG_MANIFEST_IMAGE)
+	if (limg_manifest_kind(m) != LIMG_MANIFEST_IMAGE)
 		return limg__error_set(LIMG_EMANIFEST, "manifest %s is an index inside an index", digest);
-	if ((rc = add_blob(c, limg_manifest_config(m), LIMG_PULL_CONFIG)) < 0)
+	if ((rc = limg__transfer_add_blob(&c->plan, limg_descriptor_digest(d), limg_descriptor_size(d),
+	                                  LIMG_BLOB_CONFIG)) < 0)
 		return rc;
-	for (size_t i = 0; i < limg_manifest_count(m); i++)
-		if (!limg_descriptor_is_foreign(limg_manifest_get(m, i)) &&
-		    (rc = add_blob(c, limg_manifest_get(m, i), LIMG_PULL_LAYER)) < 0)
+	for (size_t i = 0; i < limg_manifest_count(m); i++) {
+		d = limg_manifest_entry(m, i);
+		if (!limg_descriptor_is_foreign(d) &&
+		    (rc = limg__transfer_add_blob(&c->plan, limg_descriptor_digest(d), limg_descriptor_size(d),
+		                                  LIMG_BLOB_LAYER)) < 0)
 			return rc;
+	}
 	return 0;
 }
 
-/* The source's tree, children first. The top document is moved last. */
+/* The source's tree, children first (the top document is moved last). */
 static int gather(copy_run *c)
 {
 	const char *ref = limg_reference_digest(c->src) ? limg_reference_digest(c->src) : limg_reference_tag(c->src);
-	doc *top, *child;
+	limg_manifest *top = NULL, *child = NULL;
 	int rc;
 
 	if ((rc = fetch_doc(c, ref, limg_reference_digest(c->src), &top)) < 0)
-		return rc;
-	if (limg_manifest_kind_of(top->parsed) == LIMG_MANIFEST_IMAGE)
-		return gather_image(c, limg_remote_manifest_digest(top->m), top->parsed);
+		goto out;
+	if (limg_manifest_kind(top) == LIMG_MANIFEST_IMAGE) {
+		rc = gather_image(c, c->plan.docs[0].digest, top);
+		goto out;
+	}
 	if (c->o.platform) {
 		const limg_descriptor *d;
-		doc keep;
-		if ((rc = limg_manifest_select(&d, top->parsed, c->o.platform)) < 0)
-			return rc;
-		if ((rc = fetch_doc(c, limg_descriptor_digest(d), limg_descriptor_digest(d), &child)) < 0)
-			return rc;
+		if ((rc = limg_manifest_select(&d, top, c->o.platform)) < 0 ||
+		    (rc = fetch_doc(c, limg_descriptor_digest(d), limg_descriptor_digest(d), &child)) < 0)
+			goto out;
 		/* only the platform's image goes: it replaces the index */
-		keep = c->docs[1];
-		limg_remote_manifest_free(c->docs[0].m);
-		limg_manifest_free(c->docs[0].parsed);
-		c->docs[0] = keep;
-		c->ndocs = 1;
-		return gather_image(c, limg_remote_manifest_digest(c->docs[0].m), c->docs[0].parsed);
+		limg__transfer_drop_docs(&c->plan, 1);
+		rc = gather_image(c, c->plan.docs[0].digest, child);
+		goto out;
 	}
-	for (size_t i = 0; i < limg_manifest_count(c->docs[0].parsed); i++) {
-		const limg_descriptor *d = limg_manifest_get(c->docs[0].parsed, i);
+	for (size_t i = 0; i < limg_manifest_count(top); i++) {
+		const limg_descriptor *d = limg_manifest_entry(top, i);
+		limg_manifest_free(child);
 		if ((rc = fetch_doc(c, limg_descriptor_digest(d), limg_descriptor_digest(d), &child)) < 0 ||
-		    (rc = gather_image(c, limg_descriptor_digest(d), child->parsed)) < 0)
-			return rc;
+		    (rc = gather_image(c, limg_descriptor_digest(d), child)) < 0)
+			goto out;
 	}
-	/* the index goes last */
-	{
-		doc index = c->docs[0];
-		memmove(&c->docs[0], &c->docs[1], (c->ndocs - 1) * sizeof *c->docs);
-		c->docs[c->ndocs - 1] = index;
-	}
-	return 0;
+	limg__transfer_top_last(&c->plan); /* the index goes last */
+out:
+	limg_manifest_free(top);
+	limg_manifest_free(child);
+	return rc;
 }
 
 /* ---- one blob, streamed --------------------------------------------------- */
 
 typedef struct {
 	copy_run *c;
-	const blob *b;
+	const limg__xfer_blob *b;
 	limg__pipe *pipe;
 	pthread_t thread;
 	bool started;         /* the fetch starts with the first byte wanted: a mount wants none */
@@ -185,19 +155,23 @@ static int into_pipe(const void *data, size_t len, void *payload)
 static void *fetch_thread(void *arg)
 {
 	stream *s = arg;
-	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
+	limg__blob_fetch how = { 0 };
+	size_t used;
 
 	limg__thread_name("limg-fetch");
 	/* (verified: the registry client checks the digest before it returns) */
-	fo.sink = into_pipe;
-	fo.payload = s->pipe;
-	s->fetch_rc = limg_registry_blob_fetch(s->c->from, limg_reference_path(s->c->src), s->b->digest, s->b->size, &fo);
+	how.verify = true;
+	how.cancel = s->c->stop;
+	how.write = into_pipe;
+	how.payload = s->pipe;
+	s->fetch_rc = limg__registry_blob_fetch_at(s->c->from, limg_reference_path(s->c->src), s->b->digest,
+	                                           s->b->size, &how, 0, &used);
 	limg__pipe_finish(s->pipe, s->fetch_rc);
 	return NULL;
 }
 
 /* The upload's source: what the fetch put in the pipe. */
-static int from_pipe(void *buf, size_t cap, size_t *got, void *payload)
+static int from_pipe(size_t *got, void *buf, size_t cap, void *payload)
 {
 	stream *s = payload;
 	const void *data;
@@ -207,7 +181,7 @@ static int from_pipe(void *buf, size_t cap, size_t *got, void *payload)
 	*got = 0;
 	if (!s->started) {
 		if (pthread_create(&s->thread, NULL, fetch_thread, s) != 0)
-			return limg__error_set(LIMG_EOS, "cannot start a thread for blob %s", s->b->digest);
+			return limg__error_set(LIMG_ESYSTEM, "cannot start a thread for blob %s", s->b->digest);
 		s->started = true;
 	}
 	if (!s->left) {
@@ -228,22 +202,13 @@ static int from_pipe(void *buf, size_t cap, size_t *got, void *payload)
 		return n < 0 ? (int)n : limg__error_set(LIMG_EPROTOCOL, "blob %s is longer than %lld bytes", s->b->digest,
 		                                         (long long)s->b->size);
 	*got = take;
-	return 0;
+	return limg__transfer_uploading(&s->c->plan, &s->reported, s->b, s->given);
 }
 
-static int sent(int64_t done, int64_t total, void *payload)
+static int stream_blob(copy_run *c, const limg__xfer_blob *b, const char *mount_from, int *result)
 {
-	stream *s = payload;
-
-	if (done - s->reported < (1 << 20) && done != total)
-		return 0;
-	s->reported = done;
-	return report(s->c, s->b->digest, s->b->kind, LIMG_PUSH_UPLOADING, done, total, NULL);
-}
-
-static int stream_blob(copy_run *c, const blob *b, const char *mount_from, int *result)
-{
-	limg_blob_upload_opts uo = LIMG_BLOB_UPLOAD_OPTS_INIT;
+	limg_registry_upload_opts uo = LIMG_REGISTRY_UPLOAD_OPTS_INIT;
+	limg_registry_upload_callbacks ucb = LIMG_REGISTRY_UPLOAD_CALLBACKS_INIT;
 	stream s;
 	int rc;
 
@@ -252,11 +217,13 @@ static int stream_blob(copy_run *c, const blob *b, const char *mount_from, int *
 	s.b = b;
 	if ((rc = limg__pipe_new(&s.pipe, PIPE_SLOTS, PIPE_SLOT)) < 0)
 		return rc;
-	uo.check_exists = 0; /* asked already */
+	uo.skip_exists_check = 1; /* asked already */
 	uo.mount_from = mount_from;
 	uo.chunk_size = c->o.chunk_size;
-	uo.sent = sent;
-	rc = limg_registry_blob_upload(c->to, limg_reference_path(c->dst), b->digest, b->size, from_pipe, &s, &uo, result);
+	uo.cancel = c->stop;
+	ucb.read = from_pipe;
+	ucb.payload = &s;
+	rc = limg_registry_blob_upload(result, c->to, limg_reference_path(c->dst), b->digest, b->size, &uo, &ucb);
 	if (s.started) {
 		limg__pipe_abandon(s.pipe);
 		pthread_join(s.thread, NULL);
@@ -273,85 +240,34 @@ static bool worth_again(int rc)
 static int copy_blob(size_t i, void *payload)
 {
 	copy_run *c = payload;
-	const blob *b = &c->blobs[i];
+	const limg__xfer_blob *b = &c->plan.blobs[i];
+	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 	const char *src_repo = limg_reference_path(c->src);
 	const char *mount_from = NULL;
-	int result = 0, rc;
+	int result = 0, exists, rc;
 
-	if ((rc = limg_registry_blob_exists(c->to, limg_reference_path(c->dst), b->digest, NULL)) == 1)
-		return report(c, b->digest, b->kind, LIMG_PUSH_EXISTS, b->size, b->size, NULL);
-	if (rc < 0)
+	co.cancel = c->stop;
+	if ((rc = limg_registry_blob_exists(&exists, NULL, c->to, limg_reference_path(c->dst), b->digest, &co)) < 0)
 		return rc;
+	if (exists)
+		return limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_EXISTS, b->size, b->size, NULL);
 	/* within one registry a mount moves no bytes; a refused one becomes an upload */
-	if (c->same_registry && c->o.mount && strcmp(src_repo, limg_reference_path(c->dst)) != 0)
+	if (c->same_registry && !c->o.no_mount && strcmp(src_repo, limg_reference_path(c->dst)) != 0)
 		mount_from = src_repo;
 	for (int attempt = 1;; attempt++) {
 		if ((rc = stream_blob(c, b, mount_from, &result)) == 0)
 			return result == LIMG_UPLOAD_MOUNTED
-			               ? report(c, b->digest, b->kind, LIMG_PUSH_MOUNTED, b->size, b->size, mount_from)
-			               : report(c, b->digest, b->kind, LIMG_PUSH_PUSHED, b->size, b->size, NULL);
+			       ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size,
+			                               mount_from)
+			       : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
 		if (!worth_again(rc) || attempt >= BLOB_ATTEMPTS || limg_cancel_requested(c->stop))
 			return rc;
-		limg__log(c->o.ctx, LIMG_LOG_INFO, "blob %s: %s; copying it again (%d/%d)", b->digest,
+		limg__log(c->from->ctx, LIMG_LOG_INFO, "blob %s: %s; copying it again (%d/%d)", b->digest,
 		          limg_error_message(limg_error_last()), attempt + 1, BLOB_ATTEMPTS);
 	}
 }
 
-/* ---- manifests, and the whole ------------------------------------------------ */
-
-static int put_docs(copy_run *c, limg_buf *out_digest)
-{
-	const char *repo = limg_reference_path(c->dst);
-	const char *tag = limg_reference_tag(c->dst), *want = limg_reference_digest(c->dst);
-	const doc *top = &c->docs[c->ndocs - 1];
-	const char *top_digest = limg_remote_manifest_digest(top->m);
-	limg_remote_manifest *have = NULL;
-	const void *body;
-	size_t len;
-	int rc;
-
-	if (want && strcmp(want, top_digest) != 0)
-		return limg__error_set(LIMG_EDIGEST_MISMATCH, "the source is %s, not the digest %s asked for", top_digest,
-		                       want);
-	for (size_t i = 0; i + 1 < c->ndocs; i++) {
-		const doc *d = &c->docs[i];
-		body = limg_remote_manifest_body(d->m, &len);
-		if ((rc = limg_registry_manifest_put(c->to, repo, limg_remote_manifest_digest(d->m),
-		                                     limg_remote_manifest_media_type(d->m), body, len, NULL)) < 0 ||
-		    (rc = report(c, limg_remote_manifest_digest(d->m), LIMG_PULL_MANIFEST, LIMG_PUSH_MANIFEST, (int64_t)len,
-		                 (int64_t)len, NULL)) != 0)
-			return rc;
-	}
-	body = limg_remote_manifest_body(top->m, &len);
-	if (limg__registry_manifest_head_origin(&have, c->to, repo, want ? want : tag) == 0 &&
-	    !strcmp(limg_remote_manifest_digest(have), top_digest)) {
-		limg_remote_manifest_free(have);
-	} else {
-		limg_remote_manifest_free(have);
-		limg_error_clear();
-		if ((rc = limg_registry_manifest_put(c->to, repo, want ? want : tag, limg_remote_manifest_media_type(top->m),
-		                                     body, len, NULL)) < 0)
-			return rc;
-	}
-	if ((rc = report(c, top_digest, LIMG_PULL_MANIFEST, LIMG_PUSH_MANIFEST, (int64_t)len, (int64_t)len,
-	                 want ? NULL : tag)) != 0)
-		return rc;
-	return out_digest ? limg_buf_set(out_digest, top_digest, strlen(top_digest)) : 0;
-}
-
-static int open_registry(copy_run *c, limg_registry **out, const limg_reference *ref, const limg_registry_opts *given,
-                         bool pushing)
-{
-	limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;
-	int rc;
-
-	if ((rc = limg__opts_copy(&ro, sizeof ro, given, "limg_registry_opts")) < 0)
-		return rc;
-	ro.cancel = c->stop;
-	if (pushing)
-		ro.mirror = NULL;
-	return limg_registry_open(out, c->o.ctx, limg_reference_domain(ref), &ro);
-}
+/* ---- the whole ---------------------------------------------------------------- */
 
 static int run(copy_run *c, const char *source, const char *destination, limg_buf *out_digest)
 {
@@ -360,24 +276,25 @@ static int run(copy_run *c, const char *source, const char *destination, limg_bu
 	if ((rc = limg_reference_parse_docker(&c->src, source)) < 0 ||
 	    (rc = limg_reference_parse_docker(&c->dst, destination)) < 0)
 		return rc;
-	if ((rc = open_registry(c, &c->from, c->src, c->o.source_registry, false)) < 0 ||
-	    (rc = open_registry(c, &c->to, c->dst, c->o.destination_registry, true)) < 0)
+	/* (mirrors serve pulls: the destination is the registry itself) */
+	if ((rc = limg_session_registry(&c->from, c->session, limg_reference_domain(c->src))) < 0 ||
+	    (rc = limg_session_registry(&c->to, c->session, limg_reference_domain(c->dst))) < 0)
 		return rc;
 	/* one registry: blobs can be mounted rather than sent */
 	c->same_registry = !strcmp(limg_reference_domain(c->src), limg_reference_domain(c->dst)) &&
-	                   !strcmp(limg_registry_endpoint(c->from), limg_registry_endpoint(c->to));
-	if ((rc = gather(c)) < 0)
+	                   !strcmp(limg_registry_base_url(c->from), limg_registry_base_url(c->to));
+	if ((rc = gather(c)) < 0 || (rc = limg__transfer_waiting(&c->plan)) != 0)
 		return rc;
-	for (size_t i = 0; i < c->nblobs; i++)
-		if ((rc = report(c, c->blobs[i].digest, c->blobs[i].kind, LIMG_PUSH_WAITING, 0, c->blobs[i].size, NULL)))
-			return rc;
-	if ((rc = limg__jobs_run(c->nblobs, c->o.concurrency > 0 ? c->o.concurrency : 4, copy_blob, c, c->stop)) != 0)
+	if ((rc = limg__jobs_run(c->plan.nblobs, c->o.concurrency > 0 ? c->o.concurrency : 4, copy_blob, c, c->stop)) != 0)
 		return rc;
-	return put_docs(c, out_digest);
+	return limg__transfer_put_manifests(&c->plan, c->to, c->dst, c->stop, out_digest);
 }
 
-int limg_copy(const char *source, const char *destination, const limg_copy_opts *opts, limg_buf *out_digest)
+int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
+              const limg_copy_opts *opts, const limg_copy_callbacks *cb)
 {
+	limg_copy_callbacks callbacks = LIMG_COPY_CALLBACKS_INIT;
+	limg_session *own = NULL;
 	copy_run c;
 	int rc;
 
@@ -387,27 +304,29 @@ int limg_copy(const char *source, const char *destination, const limg_copy_opts 
 		return limg__error_invalid("destination");
 	memset(&c, 0, sizeof c);
 	limg_copy_opts_init(&c.o, sizeof c.o);
-	if ((rc = limg__opts_copy(&c.o, sizeof c.o, opts, "limg_copy_opts")) < 0)
+	if ((rc = limg__opts_copy(&c.o, sizeof c.o, opts, "limg_copy_opts")) < 0 ||
+	    (rc = limg__opts_copy(&callbacks, sizeof callbacks, cb, "limg_copy_callbacks")) < 0)
 		return rc;
-	if ((rc = limg_cancel_new(&c.stop)) < 0)
+	if (c.o.concurrency < 0 || c.o.chunk_size < 0)
+		return limg__error_invalid("concurrency, chunk_size");
+	if (!session && (rc = limg_session_new(&own, NULL, NULL, NULL)) < 0)
 		return rc;
-	limg__cancel_link(c.stop, c.o.cancel);
-	limg__push_events_init(&c.events, c.o.progress, c.o.payload, "copy");
-	rc = run(&c, source, destination, out_digest);
+	c.session = session ? session : own;
+	if ((rc = limg_cancel_new(&c.stop)) < 0) {
+		limg_session_free(own);
+		return rc;
+	}
+	limg__transfer_init(&c.plan, callbacks.progress, callbacks.payload, "copy");
+	if ((rc = limg__cancel_follow(c.stop, c.o.cancel)) == 0)
+		rc = run(&c, source, destination, out_digest);
 	if (rc == LIMG_ECANCELLED && limg_cancel_requested(c.o.cancel))
 		limg__error_set(LIMG_ECANCELLED, "copy of %s cancelled", source);
-	for (size_t i = 0; i < c.ndocs; i++) {
-		limg_remote_manifest_free(c.docs[i].m);
-		limg_manifest_free(c.docs[i].parsed);
-	}
-	free(c.docs);
-	free(c.blobs);
-	limg__strset_free(&c.seen);
+	limg__transfer_dispose(&c.plan);
 	limg_registry_close(c.from);
 	limg_registry_close(c.to);
+	limg_session_free(own);
 	limg_reference_free(c.src);
 	limg_reference_free(c.dst);
-	limg__push_events_dispose(&c.events);
 	limg_cancel_free(c.stop);
 	return rc;
 }

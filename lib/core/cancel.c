@@ -1,5 +1,5 @@
 /* Cancellation tokens: one atomic flag, set from any thread, plus links to
- * parent tokens and an optional deadline (internal). */
+ * parent tokens. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -12,7 +12,6 @@
 struct limg_cancel {
 	atomic_int requested;
 	const limg_cancel *parents[PARENTS_MAX]; /* set before any thread uses the token */
-	int64_t deadline_ms;                     /* CLOCK_MONOTONIC; 0: none */
 };
 
 int limg_cancel_new(limg_cancel **out)
@@ -43,47 +42,16 @@ int64_t limg__now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int limg__cancel_expired(const limg_cancel *c)
-{
-	if (!c)
-		return 0;
-	if (c->deadline_ms && limg__now_ms() >= c->deadline_ms)
-		return 1;
-	for (int i = 0; i < PARENTS_MAX; i++)
-		if (limg__cancel_expired(c->parents[i]))
-			return 1;
-	return 0;
-}
-
 int limg_cancel_requested(const limg_cancel *c)
 {
 	if (!c)
 		return 0;
 	if (atomic_load(&((limg_cancel *)c)->requested))
 		return 1;
-	if (c->deadline_ms && limg__now_ms() >= c->deadline_ms)
-		return 1;
-	for (int i = 0; i < PARENTS_MAX; i++)
+	for (int i = 0; i < PARENTS_MAX && c->parents[i]; i++)
 		if (limg_cancel_requested(c->parents[i]))
 			return 1;
 	return 0;
-}
-
-void limg__cancel_link(limg_cancel *child, const limg_cancel *parent)
-{
-	if (!child || !parent)
-		return;
-	for (int i = 0; i < PARENTS_MAX; i++)
-		if (!child->parents[i] || child->parents[i] == parent) {
-			child->parents[i] = parent;
-			return;
-		}
-}
-
-void limg__cancel_set_deadline(limg_cancel *c, int64_t ms_from_now)
-{
-	if (c && ms_from_now > 0)
-		c->deadline_ms = limg__now_ms() + ms_from_now;
 }
 
 int limg_cancel_link(limg_cancel *child, const limg_cancel *parent)
@@ -96,4 +64,9 @@ int limg_cancel_link(limg_cancel *child, const limg_cancel *parent)
 			return 0;
 		}
 	return limg__error_set(LIMG_EINVALID, "a cancellation token can follow at most %d others", PARENTS_MAX);
+}
+
+int limg__cancel_follow(limg_cancel *child, const limg_cancel *parent)
+{
+	return parent ? limg_cancel_link(child, parent) : 0;
 }

@@ -25,8 +25,6 @@ int limg_context_new(limg_context **out, const limg_context_opts *opts)
 	*out = NULL;
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_context_opts")) < 0)
 		return rc;
-	if (o.log_level < LIMG_LOG_NONE || o.log_level > LIMG_LOG_TRACE)
-		return limg__error_set(LIMG_EINVALID, "invalid argument: log_level %d", o.log_level);
 
 	ctx = calloc(1, sizeof *ctx);
 	if (!ctx)
@@ -36,10 +34,6 @@ int limg_context_new(limg_context **out, const limg_context_opts *opts)
 		free(ctx);
 		return limg__error_oom();
 	}
-	ctx->log = o.log;
-	ctx->log_payload = o.log_payload;
-	ctx->log_level = o.log_level;
-	limg__log(ctx, LIMG_LOG_DEBUG, "context created (libimage %s)", LIBIMAGE_VERSION);
 	*out = ctx;
 	return 0;
 }

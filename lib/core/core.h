@@ -31,6 +31,15 @@ int limg__error_oom(void);
 /* Puts "<prefix>: " in front of the last error's message, keeping its code
  * and details; returns the code. */
 int limg__error_prefix(const char *fmt, ...) LIMG_PRINTF(1, 2);
+/* Says what the last error was about: a limg_subject and the thing's name
+ * (escaped here; NULL for none). Returns the last error's code. */
+int limg__error_about(int subject, const char *object);
+/* limg__error_set(), then limg__error_about(). */
+int limg__error_set_about(int code, int subject, const char *object, const char *fmt, ...) LIMG_PRINTF(4, 5);
+/* The rule of errors.h for what a caller's callback returned (@rc, not 0):
+ * a positive value becomes LIMG_EUSER, a negative one is returned as it is;
+ * the message says that @what was stopped by the callback. */
+int limg__error_after_callback(int rc, const char *what);
 /* An argument was NULL or otherwise unusable; @what names it. */
 int limg__error_invalid(const char *what);
 /* Adds HTTP details to the last error (used by the network layers). */
@@ -39,22 +48,18 @@ void limg__error_set_retry_after(long seconds);
 
 /* A copy of the thread's last error, to carry it to another thread. */
 typedef struct {
-	int code, http_status;
+	int code, http_status, subject;
 	long retry_after;
 	char registry_code[64];
+	char object[256];
 	char message[1024];
 } limg__error_copy;
 void limg__error_save(limg__error_copy *copy);
 int limg__error_restore(const limg__error_copy *copy);
 
-/* Makes @child also report cancellation when @parent is cancelled (up to
- * three parents; NULL is ignored). Set up before threads use @child. */
+/* limg_cancel_link() that accepts a NULL @parent (nothing to follow). */
 struct limg_cancel;
-void limg__cancel_link(struct limg_cancel *child, const struct limg_cancel *parent);
-/* Makes @c report cancellation once @ms_from_now milliseconds have passed. */
-void limg__cancel_set_deadline(struct limg_cancel *c, int64_t ms_from_now);
-/* True when @c (or a parent) is cancelled because its deadline passed. */
-int limg__cancel_expired(const struct limg_cancel *c);
+int limg__cancel_follow(struct limg_cancel *child, const struct limg_cancel *parent);
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t limg__now_ms(void);
 
@@ -81,6 +86,11 @@ int limg__opts_init(void *opts, size_t size, const void *defaults, size_t known_
 /* Copies a caller's options over the defaults in @dst (known_size bytes),
  * after limg__opts_check. NULL @src keeps the defaults. */
 int limg__opts_copy(void *dst, size_t known_size, const void *src, const char *name);
+
+/* Makes room for @need elements of @elem bytes in *@array, whose capacity
+ * *@cap doubles as it grows (sizes checked for overflow). 0, or LIMG_ENOMEM
+ * (raised) with *@array unchanged. */
+int limg__array_grow(void **array, size_t *cap, size_t need, size_t elem);
 
 /* Buffer growth; all return 0 or LIMG_ENOMEM (error raised). */
 int limg__buf_grow(limg_buf *buf, size_t need);

@@ -8,15 +8,17 @@ struct limg_error {
 	int code;
 	int http_status;
 	long retry_after;
+	int subject;
 	char registry_code[64];
+	char object[256];
 	char message[1024];
 };
 
 /* Fixed-size and thread-local: raising an error never allocates, so it
  * works when memory is exhausted and leaks nothing at thread exit. */
-static _Thread_local struct limg_error last_error = { 0, 0, 0, "", "no error" };
+static _Thread_local struct limg_error last_error = { 0, 0, 0, 0, "", "", "no error" };
 
-static const struct limg_error no_error = { 0, 0, 0, "", "no error" };
+static const struct limg_error no_error = { 0, 0, 0, 0, "", "", "no error" };
 
 static const struct {
 	int code;
@@ -27,7 +29,7 @@ static const struct {
 	{ LIMG_ERROR, "LIMG_ERROR", "error" },
 	{ LIMG_EINVALID, "LIMG_EINVALID", "invalid argument" },
 	{ LIMG_ENOMEM, "LIMG_ENOMEM", "out of memory" },
-	{ LIMG_EOS, "LIMG_EOS", "operating system error" },
+	{ LIMG_ESYSTEM, "LIMG_ESYSTEM", "operating system error" },
 	{ LIMG_ENOTFOUND, "LIMG_ENOTFOUND", "not found" },
 	{ LIMG_EEXISTS, "LIMG_EEXISTS", "already exists" },
 	{ LIMG_ECANCELLED, "LIMG_ECANCELLED", "cancelled" },
@@ -38,6 +40,7 @@ static const struct {
 	{ LIMG_ETOOBIG, "LIMG_ETOOBIG", "too large" },
 	{ LIMG_EUNSUPPORTED, "LIMG_EUNSUPPORTED", "unsupported" },
 	{ LIMG_ECONFLICT, "LIMG_ECONFLICT", "conflict" },
+	{ LIMG_PASSTHROUGH, "LIMG_PASSTHROUGH", "passed through" },
 	{ LIMG_ITEROVER, "LIMG_ITEROVER", "no more items" },
 	{ LIMG_EREF_FORMAT, "LIMG_EREF_FORMAT", "invalid reference format" },
 	{ LIMG_EREF_UPPERCASE, "LIMG_EREF_UPPERCASE", "repository name must be lowercase" },
@@ -63,6 +66,18 @@ static const struct {
 	{ LIMG_EREDIRECT, "LIMG_EREDIRECT", "bad redirect" },
 	{ LIMG_EPROTOCOL, "LIMG_EPROTOCOL", "malformed response" },
 };
+
+static const char *const subjects[] = {
+	"LIMG_SUBJECT_NONE", "LIMG_SUBJECT_IMAGE", "LIMG_SUBJECT_TAG", "LIMG_SUBJECT_BLOB", "LIMG_SUBJECT_MANIFEST",
+	"LIMG_SUBJECT_REPOSITORY", "LIMG_SUBJECT_PLATFORM", "LIMG_SUBJECT_REGISTRY", "LIMG_SUBJECT_CREDENTIALS",
+	"LIMG_SUBJECT_CERTIFICATE", "LIMG_SUBJECT_REFERENCE", "LIMG_SUBJECT_FILE", "LIMG_SUBJECT_STORE",
+	"LIMG_SUBJECT_ARCHIVE", "LIMG_SUBJECT_LAYER", "LIMG_SUBJECT_CONFIG", "LIMG_SUBJECT_OPTIONS",
+};
+
+const char *limg_subject_name(int subject)
+{
+	return subject >= 0 && (size_t)subject < sizeof subjects / sizeof subjects[0] ? subjects[subject] : NULL;
+}
 
 static int code_index(int code)
 {
@@ -104,6 +119,16 @@ const char *limg_error_message(const limg_error *err)
 	return err ? err->message : no_error.message;
 }
 
+int limg_error_subject(const limg_error *err)
+{
+	return err ? err->subject : LIMG_SUBJECT_NONE;
+}
+
+const char *limg_error_object(const limg_error *err)
+{
+	return err ? err->object : "";
+}
+
 int limg_error_http_status(const limg_error *err)
 {
 	return err ? err->http_status : 0;
@@ -119,18 +144,55 @@ long limg_error_retry_after(const limg_error *err)
 	return err ? err->retry_after : 0;
 }
 
+static void set_message(int code, const char *fmt, va_list ap)
+{
+	last_error.code = code;
+	last_error.http_status = 0;
+	last_error.retry_after = 0;
+	last_error.subject = LIMG_SUBJECT_NONE;
+	last_error.registry_code[0] = '\0';
+	last_error.object[0] = '\0';
+	vsnprintf(last_error.message, sizeof last_error.message, fmt, ap);
+}
+
 int limg__error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	last_error.code = code;
-	last_error.http_status = 0;
-	last_error.retry_after = 0;
-	last_error.registry_code[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(last_error.message, sizeof last_error.message, fmt, ap);
+	set_message(code, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int limg__error_about(int subject, const char *object)
+{
+	last_error.subject = subject;
+	if (object)
+		limg__sanitize(last_error.object, sizeof last_error.object, object, strlen(object));
+	else
+		last_error.object[0] = '\0';
+	return last_error.code;
+}
+
+int limg__error_set_about(int code, int subject, const char *object, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_message(code, fmt, ap);
+	va_end(ap);
+	return limg__error_about(subject, object);
+}
+
+int limg__error_after_callback(int rc, const char *what)
+{
+	if (rc > 0)
+		return limg__error_set(LIMG_EUSER, "%s stopped by the callback (it returned %d)", what, rc);
+	/* a code of the library's own keeps the error the callback may have raised through us */
+	if (limg_error_name(rc) && limg_error_last()->code == rc)
+		return rc;
+	return limg__error_set(rc, "%s stopped by the callback (it returned %d)", what, rc);
 }
 
 int limg__error_prefix(const char *fmt, ...)
@@ -224,7 +286,9 @@ void limg__error_save(limg__error_copy *c)
 	c->code = last_error.code;
 	c->http_status = last_error.http_status;
 	c->retry_after = last_error.retry_after;
+	c->subject = last_error.subject;
 	memcpy(c->registry_code, last_error.registry_code, sizeof c->registry_code);
+	memcpy(c->object, last_error.object, sizeof c->object);
 	memcpy(c->message, last_error.message, sizeof c->message);
 }
 
@@ -233,7 +297,9 @@ int limg__error_restore(const limg__error_copy *c)
 	last_error.code = c->code;
 	last_error.http_status = c->http_status;
 	last_error.retry_after = c->retry_after;
+	last_error.subject = c->subject;
 	memcpy(last_error.registry_code, c->registry_code, sizeof c->registry_code);
+	memcpy(last_error.object, c->object, sizeof c->object);
 	memcpy(last_error.message, c->message, sizeof c->message);
 	return c->code;
 }

@@ -16,7 +16,7 @@
 int limg__fs_error(const char *what, const char *path)
 {
 	int e = errno;
-	int code = LIMG_EOS;
+	int code = LIMG_ESYSTEM;
 
 	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
 		code = LIMG_ENOSPACE;
@@ -58,19 +58,6 @@ int limg__fs_mkdirs(const char *path)
 	return rc;
 }
 
-int limg__fs_sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return limg__fs_error("cannot open directory", dir);
-	if (fsync(fd) < 0 && errno != EINVAL)
-		rc = limg__fs_error("cannot flush directory", dir);
-	close(fd);
-	return rc;
-}
-
 int limg__fs_write_all(int fd, const void *data, size_t len, const char *path)
 {
 	const char *p = data;
@@ -86,62 +73,6 @@ int limg__fs_write_all(int fd, const void *data, size_t len, const char *path)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-static int write_replace(const char *path, const void *data, size_t len, bool durable);
-
-int limg__fs_write_atomic(const char *path, const void *data, size_t len)
-{
-	return write_replace(path, data, len, true);
-}
-
-int limg__fs_write_replace(const char *path, const void *data, size_t len)
-{
-	return write_replace(path, data, len, false);
-}
-
-static int write_replace(const char *path, const void *data, size_t len, bool durable)
-{
-	limg_buf tmp = LIMG_BUF_INIT;
-	char *dir = NULL, *slash;
-	int fd = -1, rc;
-
-	if ((rc = limg__buf_put(&tmp, path, strlen(path))) < 0 || (rc = limg__buf_put(&tmp, ".tmp-XXXXXX", 11)) < 0)
-		goto out;
-	if ((fd = mkstemp(tmp.ptr)) < 0) {
-		rc = limg__fs_error("cannot create", tmp.ptr);
-		goto out;
-	}
-	if ((rc = limg__fs_write_all(fd, data, len, tmp.ptr)) < 0)
-		goto out;
-	if (fchmod(fd, 0644) < 0 || (durable && fsync(fd) < 0)) {
-		rc = limg__fs_error("cannot flush", tmp.ptr);
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp.ptr, path) < 0) {
-		rc = limg__fs_error("cannot replace", path);
-		goto out;
-	}
-	if (!durable)
-		goto out;
-	if (!(dir = strdup(path))) {
-		rc = limg__error_oom();
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	rc = limg__fs_sync_dir(slash ? (*dir ? dir : "/") : ".");
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp.ptr);
-	}
-	free(dir);
-	limg_buf_dispose(&tmp);
-	return rc;
 }
 
 int limg__fs_read(limg_buf *out, const char *path, size_t max)
@@ -189,28 +120,6 @@ int limg__fs_read(limg_buf *out, const char *path, size_t max)
 out:
 	close(fd);
 	return rc;
-}
-
-int limg__fs_lock(int *fd, const char *path, bool wait)
-{
-	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-	*fd = -1;
-	if (f < 0)
-		return limg__fs_error("cannot open lock", path);
-	while (flock(f, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EWOULDBLOCK && !wait) {
-			close(f);
-			return LIMG_EEXISTS;
-		}
-		int rc = limg__fs_error("cannot lock", path);
-		close(f);
-		return rc;
-	}
-	*fd = f;
-	return 0;
 }
 
 void limg__fs_unlock(int fd)
@@ -356,7 +265,7 @@ int limg__fs_create_unique_at(int *out, int dirfd, const char *prefix, char *nam
 		if (errno != EEXIST)
 			return limg__fs_error("cannot create a file in", label);
 	}
-	return limg__error_set(LIMG_EOS, "cannot create a unique file name in %s", label);
+	return limg__error_set(LIMG_ESYSTEM, "cannot create a unique file name in %s", label);
 }
 
 bool limg__fs_is_unique_name(const char *name, const char *prefix)
@@ -445,7 +354,7 @@ static int remove_tree(int parent, const char *name, int depth, const char *labe
 	if (errno != EISDIR && errno != EPERM)
 		return limg__fs_error("cannot remove", label);
 	if (depth > 4096)
-		return limg__error_set(LIMG_EOS, "cannot remove %s: nested too deeply", label);
+		return limg__error_set(LIMG_ESYSTEM, "cannot remove %s: nested too deeply", label);
 	if ((fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : limg__fs_error("cannot open directory", label);
 	if (!(d = fdopendir(fd))) {

@@ -1,5 +1,5 @@
 /*
- * File helpers for the store and the tag index: crash-safe writes, locks,
+ * File helpers: crash-safe writes beneath directory descriptors, locks,
  * bounded reads. Every function raises its own error (naming the path) and
  * returns 0 or a negative code.
  */
@@ -13,31 +13,17 @@
 #include "libimage/common.h"
 
 /* Raises the error for a failed system call on @path from errno:
- * ENOSPC/EDQUOT/EFBIG become LIMG_ENOSPACE, ENOENT LIMG_ENOTFOUND, the rest LIMG_EOS. */
+ * ENOSPC/EDQUOT/EFBIG become LIMG_ENOSPACE, ENOENT LIMG_ENOTFOUND, the rest LIMG_ESYSTEM. */
 int limg__fs_error(const char *what, const char *path);
 
 /* mkdir -p with mode 0755; existing directories are fine. */
 int limg__fs_mkdirs(const char *path);
 
-/* Flushes a directory's entries to disk (after a rename or unlink in it). */
-int limg__fs_sync_dir(const char *dir);
-
-/* Writes a whole file so that readers see either the old or the new
- * contents, never a mix: temp file in the same directory, fsync, rename,
- * fsync of the directory. */
-int limg__fs_write_atomic(const char *path, const void *data, size_t len);
-/* The same without the flushes: for caches, where a loss costs a rebuild,
- * never data. Readers still never see a half-written file. */
-int limg__fs_write_replace(const char *path, const void *data, size_t len);
-
 /* Reads a whole file into @out (NUL-terminated); files over @max bytes
  * give LIMG_ETOOBIG, a missing file LIMG_ENOTFOUND. */
 int limg__fs_read(limg_buf *out, const char *path, size_t max);
 
-/* Takes an exclusive lock on @path (created if missing) and returns its fd
- * in *@fd; blocks until the lock is free unless @wait is false, in which
- * case a busy lock gives LIMG_EEXISTS without raising an error. */
-int limg__fs_lock(int *fd, const char *path, bool wait);
+/* Releases a lock taken with limg__fs_lock_at() (-1 is ignored). */
 void limg__fs_unlock(int fd);
 
 /* Writes all of @len bytes, retrying short writes and EINTR. */

@@ -6,25 +6,12 @@
 #include "core.h"
 #include "json.h"
 
-/* Field names of manifests, indexes, descriptors and image configs. Go's
- * decoder matches struct fields case-insensitively (also folding U+212A
- * KELVIN SIGN to k and U+017F LONG S to s), so {"layers":..,"LAYERS":..}
- * would be read as its last member there and as its first by cJSON.
- * Sorted: looked up with bsearch. */
-static const char *const known_fields[] = {
-	"annotations", "architecture", "argsescaped", "artifacttype", "author", "cmd", "comment", "config",
-	"container", "container_config", "created", "created_by", "data", "diff_ids", "digest", "docker_version",
-	"empty_layer", "entrypoint", "env", "exposedports", "features", "healthcheck", "history", "labels", "layers",
-	"manifests", "mediatype", "onbuild", "os", "os.features", "os.version", "platform", "rootfs", "schemaversion",
-	"shell", "size", "stopsignal", "subject", "type", "urls", "user", "variant", "volumes", "workingdir",
-};
-#define KNOWN_COUNT (sizeof known_fields / sizeof known_fields[0])
-
-void limg__json_init(limg__json *j, const char *text, size_t len)
+void limg__json_init(limg__json *j, const char *text, size_t len, const limg__json_fields *fields)
 {
 	memset(j, 0, sizeof *j);
 	j->text = j->p = text ? text : "";
 	j->end = j->p + (text ? len : 0);
+	j->fields = fields;
 }
 
 void limg__json_dispose(limg__json *j)
@@ -128,14 +115,14 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(a, *(const char *const *)b);
 }
 
-/* The index of @key in known_fields (sorted) after Go's case folding, or -1. */
-static int known_index(const char *key, size_t n)
+/* The index of @key in the reader's field names (sorted) after Go's case folding, or -1. */
+static int known_index(const limg__json_fields *fields, const char *key, size_t n)
 {
 	const char *const *hit;
 	char folded[32];
 	size_t o = 0;
 
-	if (n < 2 || n > 18) /* "os" .. "container_config" */
+	if (!fields || n < 1 || n >= sizeof folded)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)key[i];
@@ -156,8 +143,8 @@ static int known_index(const char *key, size_t n)
 		}
 	}
 	folded[o] = '\0';
-	hit = bsearch(folded, known_fields, KNOWN_COUNT, sizeof known_fields[0], compare_names);
-	return hit ? (int)(hit - known_fields) : -1;
+	hit = bsearch(folded, fields->names, fields->count, sizeof fields->names[0], compare_names);
+	return hit ? (int)(hit - fields->names) : -1;
 }
 
 bool limg__json_key_is(const char *key, const char *name)
@@ -186,9 +173,9 @@ bool limg__json_key_is(const char *key, const char *name)
 static int add_key(limg__json *j, const char *key, size_t n)
 {
 	struct object_header *h = header(j);
-	int k = known_index(key, n);
+	int k = known_index(j->fields, key, n);
 
-	if (k >= 0) {
+	if (k >= 0 && k < 128) {
 		uint64_t bit = 1ull << (k % 64);
 		if (h->known[k / 64] & bit)
 			return limg__json_fail(j, "duplicate key (as Go reads keys)");
@@ -580,14 +567,6 @@ static int literal(limg__json *j, const char *word)
 	return 0;
 }
 
-int limg__json_bool(limg__json *j, bool *out)
-{
-	if (limg__json_peek(j) != LIMG_JSON_BOOL)
-		return limg__json_fail(j, "expected true or false");
-	*out = *j->p == 't';
-	return literal(j, *out ? "true" : "false");
-}
-
 int limg__json_skip(limg__json *j, const char **start, size_t *len)
 {
 	enum limg__json_type t = limg__json_peek(j);
@@ -642,17 +621,30 @@ int limg__json_finish(limg__json *j)
 	return j->p == j->end ? 0 : limg__json_fail(j, "text after the document");
 }
 
-int limg__json_check(const char *text, size_t len, char *why, size_t cap)
+int limg__json_check(const char *text, size_t len, const limg__json_fields *fields, char *why, size_t cap)
 {
 	limg__json j;
 	int rc;
 
-	limg__json_init(&j, text, len);
+	limg__json_init(&j, text, len, fields);
 	rc = limg__json_skip(&j, NULL, NULL) < 0 || limg__json_finish(&j) < 0 ? -1 : 0;
 	if (rc < 0 && why)
 		snprintf(why, cap, "%s", j.why);
 	limg__json_dispose(&j);
 	return rc;
+}
+
+int limg__json_parse(cJSON **out, const char *text, size_t len, const limg__json_fields *fields, char *why,
+                     size_t cap)
+{
+	*out = NULL;
+	if (limg__json_check(text, len, fields, why, cap) < 0)
+		return -1;
+	if (!(*out = cJSON_ParseWithLength(text ? text : "", len))) {
+		snprintf(why, cap, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int limg__json_put_string(limg_buf *out, const char *s, size_t n)

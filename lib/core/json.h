@@ -20,9 +20,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "libimage/common.h"
 
 #define LIMG_JSON_DEPTH_MAX 64
+
+/* Field names of one kind of document (manifests and configs name theirs:
+ * manifest/fields.c), lowercase and sorted. Go's decoder matches struct
+ * fields case-insensitively (also folding U+212A KELVIN SIGN to k and
+ * U+017F LONG S to s), so {"layers":..,"LAYERS":..} would be read as its
+ * last member there and as its first by cJSON: two keys that fold to one of
+ * these names are refused as duplicates. At most 128 names. */
+typedef struct {
+	const char *const *names;
+	size_t count;
+} limg__json_fields;
 
 enum limg__json_type {
 	LIMG_JSON_NONE = 0, /* an error, or the end of the text */
@@ -40,10 +53,11 @@ typedef struct {
 	bool first[LIMG_JSON_DEPTH_MAX + 1]; /* no member read yet at this depth */
 	bool failed;
 	char why[200];
+	const limg__json_fields *fields;     /* may be NULL: only exact duplicates are refused */
 	limg_buf keys;                       /* decoded keys of the open objects (duplicate checks) */
 } limg__json;
 
-void limg__json_init(limg__json *j, const char *text, size_t len);
+void limg__json_init(limg__json *j, const char *text, size_t len, const limg__json_fields *fields);
 void limg__json_dispose(limg__json *j);
 
 /* The type of the next value (whitespace skipped), or LIMG_JSON_NONE. */
@@ -64,7 +78,6 @@ int limg__json_string(limg__json *j, limg_buf *out);
 /* An integer in int64 range, written without fraction or exponent (as Go's
  * int64 fields demand). */
 int limg__json_int64(limg__json *j, int64_t *out);
-int limg__json_bool(limg__json *j, bool *out);
 /* Any value, validated; *@start and *@len (may be NULL) give its text. */
 int limg__json_skip(limg__json *j, const char **start, size_t *len);
 /* Only whitespace may remain. */
@@ -78,7 +91,13 @@ bool limg__json_key_is(const char *key, const char *name);
 int limg__json_fail(limg__json *j, const char *what);
 
 /* Validates a whole document. 0, or -1 with the reason in @why. */
-int limg__json_check(const char *text, size_t len, char *why, size_t cap);
+int limg__json_check(const char *text, size_t len, const limg__json_fields *fields, char *why, size_t cap);
+
+/* The only way text reaches cJSON: validated by limg__json_check() first.
+ * 0 with the document in *@out (the caller's, cJSON_Delete), or -1 with the
+ * reason in @why. */
+int limg__json_parse(cJSON **out, const char *text, size_t len, const limg__json_fields *fields, char *why,
+                     size_t cap);
 
 /* Appends @s (of @n bytes) as a JSON string literal, quotes included. */
 int limg__json_put_string(limg_buf *out, const char *s, size_t n);

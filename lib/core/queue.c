@@ -102,7 +102,7 @@ int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__que
 			free(q->slots[i].data);
 		free(q->slots);
 		free(q);
-		return limg__error_set(LIMG_EOS, "cannot start a thread");
+		return limg__error_set(LIMG_ESYSTEM, "cannot start a thread");
 	}
 	*out = q;
 	return 0;

@@ -15,7 +15,7 @@ typedef struct limg__queue limg__queue;
 /* Called on the worker thread with each slot's bytes; non-zero stops. */
 typedef int (*limg__queue_fn)(const void *data, size_t len, void *payload);
 
-/* Starts the worker, a thread called @name. LIMG_EOS when no thread can be had. */
+/* Starts the worker, a thread called @name. LIMG_ESYSTEM when no thread can be had. */
 int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__queue_fn fn, void *payload,
                     const char *name);
 /* Copies @len bytes in (split over slots). 0, or the worker's failure (its error restored). */

@@ -29,14 +29,6 @@ const char *limg_digest_algorithm_name(int algorithm)
 	return NULL;
 }
 
-size_t limg__digest_hex_len(int algorithm)
-{
-	for (size_t i = 0; i < sizeof algorithms / sizeof algorithms[0]; i++)
-		if (algorithms[i].id == algorithm)
-			return algorithms[i].hex_len;
-	return 0;
-}
-
 static bool is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -158,7 +150,7 @@ const char *limg_digest_hex(const limg_digest *digest)
 	return digest ? digest->str + digest->hex_offset : NULL;
 }
 
-int limg_digest_algorithm_of(const limg_digest *digest)
+int limg_digest_algorithm(const limg_digest *digest)
 {
 	return digest ? digest->algorithm : 0;
 }

@@ -14,6 +14,5 @@ int limg__digest_check(const char *s, size_t n, int *algo);
 int limg__digest_raise(int code, const char *s, size_t n);
 
 /* Number of hex digits of an algorithm's digest, 0 if unknown. */
-size_t limg__digest_hex_len(int algorithm);
 
 #endif

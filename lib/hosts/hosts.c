@@ -63,22 +63,35 @@ static bool header_safe(const char *s)
 	return true;
 }
 
+int limg_endpoint_init(limg_endpoint *endpoint, size_t size)
+{
+	static const limg_endpoint defaults = LIMG_ENDPOINT_INIT;
+
+	return limg__opts_init(endpoint, size, &defaults, sizeof defaults);
+}
+
 int limg__endpoint_spec_copy(limg__endpoint_spec *out, const limg_endpoint *in)
 {
 	limg_endpoint e;
+	bool bare;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	memset(&e, 0, sizeof e);
 	if ((rc = limg__opts_copy(&e, sizeof e, in, "limg_endpoint")) < 0)
 		return rc;
-	if (!e.url || strncmp(e.url, "http", 4) != 0 || (strncmp(e.url, "http://", 7) && strncmp(e.url, "https://", 8)))
-		return limg__error_set(LIMG_EINVALID, "endpoint \"%.200s\" is no http(s) URL", e.url ? e.url : "");
-	out->caps = e.capabilities ? e.capabilities : LIMG_CAP_PULL | LIMG_CAP_RESOLVE;
+	/* "host:port" is https, as Docker's registry-mirrors are */
+	bare = e.url && !strstr(e.url, "://");
+	if (!e.url || (!bare && strncmp(e.url, "http://", 7) && strncmp(e.url, "https://", 8)))
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, e.url ? e.url : "",
+		                             "endpoint \"%.200s\" is no http(s) URL", e.url ? e.url : "");
+	out->caps = e.capabilities ? e.capabilities : LIMG_ENDPOINT_CAP_PULL | LIMG_ENDPOINT_CAP_RESOLVE;
 	out->skip_verify = e.skip_verify != 0;
 	out->override_path = e.override_path != 0;
 	out->dial_timeout_ms = e.dial_timeout_ms;
-	if (!(out->url = strdup(e.url)) || (e.ca_file && !(out->ca_file = strdup(e.ca_file))) ||
+	if (bare && asprintf(&out->url, "https://%s", e.url) < 0)
+		out->url = NULL;
+	if (!(bare ? out->url : (out->url = strdup(e.url))) || (e.ca_file && !(out->ca_file = strdup(e.ca_file))) ||
 	    (e.client_cert && !(out->client_cert = strdup(e.client_cert))) ||
 	    (e.client_key && !(out->client_key = strdup(e.client_key)))) {
 		limg__endpoint_spec_dispose(out);
@@ -103,6 +116,26 @@ int limg__endpoint_spec_copy(limg__endpoint_spec *out, const limg_endpoint *in)
 		}
 	}
 	return 0;
+}
+
+int limg__endpoint_spec_dup(limg__endpoint_spec *out, const limg__endpoint_spec *in)
+{
+	*out = *in;
+	out->url = out->ca_file = out->client_cert = out->client_key = NULL;
+	out->headers = NULL;
+	out->nheaders = 0;
+	if ((in->url && !(out->url = strdup(in->url))) || (in->ca_file && !(out->ca_file = strdup(in->ca_file))) ||
+	    (in->client_cert && !(out->client_cert = strdup(in->client_cert))) ||
+	    (in->client_key && !(out->client_key = strdup(in->client_key))) ||
+	    (in->nheaders && !(out->headers = calloc(in->nheaders, sizeof *out->headers))))
+		goto oom;
+	for (; out->nheaders < in->nheaders; out->nheaders++)
+		if (!(out->headers[out->nheaders] = strdup(in->headers[out->nheaders])))
+			goto oom;
+	return 0;
+oom:
+	limg__endpoint_spec_dispose(out);
+	return limg__error_oom();
 }
 
 /* ---- hosts.toml ------------------------------------------------------------- */
@@ -137,11 +170,11 @@ static int capabilities(const reading *r, const limg__toml *v, unsigned *caps)
 		if (c->type != LIMG_TOML_STRING)
 			return wrong(r, v, "a list of \"pull\", \"resolve\", \"push\"");
 		if (!strcmp(c->string, "pull"))
-			*caps |= LIMG_CAP_PULL;
+			*caps |= LIMG_ENDPOINT_CAP_PULL;
 		else if (!strcmp(c->string, "resolve"))
-			*caps |= LIMG_CAP_RESOLVE;
+			*caps |= LIMG_ENDPOINT_CAP_RESOLVE;
 		else if (!strcmp(c->string, "push"))
-			*caps |= LIMG_CAP_PUSH;
+			*caps |= LIMG_ENDPOINT_CAP_PUSH;
 		else
 			return limg__error_set(LIMG_ECORRUPT, "%s:%d: unknown capability \"%.40s\"", r->label, c->line, c->string);
 	}
@@ -194,7 +227,7 @@ static int host_settings(const reading *r, const limg__toml *t, limg__endpoint_s
 {
 	int rc = 0;
 
-	e->caps = LIMG_CAP_PULL | LIMG_CAP_RESOLVE | LIMG_CAP_PUSH; /* containerd's default */
+	e->caps = LIMG_ENDPOINT_CAP_PULL | LIMG_ENDPOINT_CAP_RESOLVE | LIMG_ENDPOINT_CAP_PUSH; /* containerd's default */
 	for (size_t i = 0; i < t->count && rc == 0; i++) {
 		const limg__toml *v = t->items[i];
 		const char *k = v->key;
@@ -323,7 +356,7 @@ static int read_config(limg_buf *out, const char *path)
 
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? LIMG_ENOTFOUND
-		                                           : limg__error_set(LIMG_EOS, "cannot read %s: %s", path, strerror(errno));
+		                                           : limg__error_set(LIMG_ESYSTEM, "cannot read %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return limg__error_set(LIMG_ECORRUPT, "%s is not a regular file", path);
@@ -333,7 +366,7 @@ static int read_config(limg_buf *out, const char *path)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = limg__error_set(LIMG_EOS, "cannot read %s: %s", path, strerror(errno));
+			rc = limg__error_set(LIMG_ESYSTEM, "cannot read %s: %s", path, strerror(errno));
 			break;
 		}
 		if (!n)

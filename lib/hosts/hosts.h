@@ -10,12 +10,12 @@
 #include <stddef.h>
 
 #include "libimage/context.h"
-#include "libimage/registry.h"
+#include "libimage/endpoint.h"
 
 /* One endpoint, its strings owned. */
 typedef struct {
 	char *url;
-	unsigned caps;            /* LIMG_CAP_* */
+	unsigned caps;            /* LIMG_ENDPOINT_CAP_* */
 	bool skip_verify, override_path;
 	char *ca_file, *client_cert, *client_key;
 	char **headers;           /* "Name: value" */
@@ -32,7 +32,7 @@ typedef struct {
 
 /* Reads DIR/<host>/hosts.toml, else DIR/_default/hosts.toml. 0 (with
  * out->path NULL when there is neither), or LIMG_ECORRUPT naming the file
- * and line, LIMG_ETOOBIG, LIMG_EOS. */
+ * and line, LIMG_ETOOBIG, LIMG_ESYSTEM. */
 int limg__hosts_load(limg__hosts *out, const char *dir, const char *host, limg_context *ctx);
 /* The text of a hosts.toml; relative file names resolve against @base_dir. */
 int limg__hosts_parse(limg__hosts *out, const char *text, size_t len, const char *label, const char *base_dir,
@@ -40,6 +40,7 @@ int limg__hosts_parse(limg__hosts *out, const char *text, size_t len, const char
 void limg__hosts_dispose(limg__hosts *h);
 
 int limg__endpoint_spec_copy(limg__endpoint_spec *out, const limg_endpoint *in);
+int limg__endpoint_spec_dup(limg__endpoint_spec *out, const limg__endpoint_spec *in);
 void limg__endpoint_spec_dispose(limg__endpoint_spec *e);
 
 #endif

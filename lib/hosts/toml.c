@@ -57,14 +57,8 @@ void limg__toml_free(limg__toml *t)
 
 static int append(limg__toml *parent, limg__toml *child)
 {
-	if (parent->count == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 4;
-		limg__toml **grown = realloc(parent->items, cap * sizeof *grown);
-		if (!grown)
-			return -1;
-		parent->items = grown;
-		parent->cap = cap;
-	}
+	if (limg__array_grow((void **)&parent->items, &parent->cap, parent->count + 1, sizeof *parent->items) < 0)
+		return -1;
 	parent->items[parent->count++] = child;
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <curl/curl.h>
@@ -129,17 +130,12 @@ static int take_conn(limg__http *h, struct conn *c)
 static void give_conn(limg__http *h, struct conn *c)
 {
 	pthread_mutex_lock(&h->pool_lock);
-	if (h->pooled == h->pool_cap) {
-		size_t n = h->pool_cap ? h->pool_cap * 2 : 8;
-		struct conn *p = realloc(h->pool, n * sizeof *p);
-		if (!p) {
-			pthread_mutex_unlock(&h->pool_lock);
-			curl_multi_cleanup(c->multi);
-			curl_easy_cleanup(c->easy);
-			return;
-		}
-		h->pool = p;
-		h->pool_cap = n;
+	if (limg__array_grow((void **)&h->pool, &h->pool_cap, h->pooled + 1, sizeof *h->pool) < 0) {
+		pthread_mutex_unlock(&h->pool_lock);
+		limg_error_clear(); /* a connection not kept costs a new one later */
+		curl_multi_cleanup(c->multi);
+		curl_easy_cleanup(c->easy);
+		return;
 	}
 	h->pool[h->pooled++] = *c;
 	pthread_mutex_unlock(&h->pool_lock);
@@ -154,16 +150,43 @@ void limg__http_resp_init(limg__http_resp *r)
 static void clear_headers(limg__http_resp *r)
 {
 	free(r->content_type);
-	free(r->docker_digest);
 	free(r->location);
 	free(r->link);
-	free(r->retry_after);
 	free(r->content_range);
 	free(r->www_authenticate);
 	free(r->range);
-	free(r->chunk_min);
-	r->content_type = r->docker_digest = r->location = r->link = r->retry_after = r->content_range =
-		r->www_authenticate = r->range = r->chunk_min = NULL;
+	r->content_type = r->location = r->link = r->content_range = r->www_authenticate = r->range = NULL;
+	limg_buf_dispose(&r->headers);
+}
+
+const char *limg__http_header(const limg__http_resp *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	/* "name: value\0" lines, names as received */
+	for (const char *p = r->headers.ptr, *end = p + r->headers.size; p && p < end; p += strlen(p) + 1)
+		if (!strncasecmp(p, name, n) && p[n] == ':')
+			return p + n + 1 + (p[n + 1] == ' ');
+	return NULL;
+}
+
+long limg__http_retry_after(const limg__http_resp *r)
+{
+	const char *v = limg__http_header(r, "Retry-After");
+	char *end;
+	long n;
+	time_t when;
+
+	if (!v || !*v)
+		return -1;
+	n = strtol(v, &end, 10);
+	if (end != v && !*end)
+		return n < 0 ? 0 : n;
+	when = curl_getdate(v, NULL); /* an HTTP-date */
+	if (when < 0)
+		return -1;
+	n = (long)(when - time(NULL));
+	return n < 0 ? 0 : n;
 }
 
 void limg__http_resp_dispose(limg__http_resp *r)
@@ -210,18 +233,23 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
 	if (!colon)
 		return len;
 	name_len = (size_t)(colon - line);
+	{
+		/* every header, for limg__http_header(): "name: value" without the line end */
+		size_t keep = len;
+		while (keep && (line[keep - 1] == '\r' || line[keep - 1] == '\n' || line[keep - 1] == ' '))
+			keep--;
+		if (limg__buf_put(&x->resp->headers, line, keep) < 0 || limg__buf_put(&x->resp->headers, "", 1) < 0)
+			return 0;
+	}
 #define HEADER(name, field)                                                          \
 	if (name_len == sizeof name - 1 && !strncasecmp(line, name, name_len)) \
 		slot = &x->resp->field;
 	HEADER("content-type", content_type)
-	HEADER("docker-content-digest", docker_digest)
 	HEADER("location", location)
 	HEADER("link", link)
-	HEADER("retry-after", retry_after)
 	HEADER("content-range", content_range)
 	HEADER("www-authenticate", www_authenticate)
 	HEADER("range", range)
-	HEADER("oci-chunk-min-length", chunk_min)
 #undef HEADER
 	if (!slot)
 		return len;
@@ -471,7 +499,7 @@ static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const 
 }
 
 /* Runs the transfer on the multi handle, waking up to look at the token. */
-static CURLcode perform(limg__http *h, struct conn *c, bool *cancelled)
+static CURLcode perform(limg__http *h, struct conn *c, const limg_cancel *call_cancel, bool *cancelled)
 {
 	CURLcode result = CURLE_OK;
 	int running = 1;
@@ -486,7 +514,7 @@ static CURLcode perform(limg__http *h, struct conn *c, bool *cancelled)
 		}
 		if (!running)
 			break;
-		if (limg_cancel_requested(h->o.cancel)) {
+		if (limg_cancel_requested(h->o.cancel) || limg_cancel_requested(call_cancel)) {
 			*cancelled = true;
 			break;
 		}
@@ -558,7 +586,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			method = "GET";
 		}
 		set_options(h, c.easy, req, url, method, with_body, same_origin, &headers, &x, errbuf);
-		cr = perform(h, &c, &cancelled);
+		cr = perform(h, &c, req->cancel, &cancelled);
 		curl_slist_free_all(headers);
 		curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (cancelled) {

@@ -73,14 +73,15 @@ typedef struct {
 	long timeout_ms;           /* this request's deadline, body included; 0: the client's */
 	const char *const *headers; /* more "Name: value" lines (an endpoint's own), or NULL */
 	size_t nheaders;
+	const limg_cancel *cancel;  /* this request's own token (besides the client's); may be NULL */
 } limg__http_req;
 
 typedef struct limg__http_resp_s {
 	long status;
 	limg_buf body;
-	char *content_type, *docker_digest, *location, *link, *retry_after, *content_range, *www_authenticate;
+	char *content_type, *location, *link, *content_range, *www_authenticate;
 	char *range;            /* an upload's Range ("0-1234") */
-	char *chunk_min;        /* OCI-Chunk-Min-Length */
+	limg_buf headers;       /* every header of the final answer, for limg__http_header() */
 	int64_t content_length; /* -1: not given */
 	char *final_url;        /* the URL that answered, after redirects */
 	int64_t delivered;      /* bytes handed to the sink */
@@ -90,6 +91,13 @@ typedef struct limg__http_resp_s {
 
 void limg__http_resp_init(limg__http_resp *resp);
 void limg__http_resp_dispose(limg__http_resp *resp);
+
+/* The value of a header of the answer (its first occurrence; name matched
+ * without case), or NULL. Borrowed until the response is disposed. */
+const char *limg__http_header(const limg__http_resp *resp, const char *name);
+
+/* Retry-After in seconds (delta-seconds or an HTTP-date), or -1 when absent or unreadable. */
+long limg__http_retry_after(const limg__http_resp *resp);
 
 /* Performs a request. 0 means an HTTP answer arrived (any status, in
  * resp->status); negative codes are transport failures: LIMG_ENETWORK,

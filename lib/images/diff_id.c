@@ -33,7 +33,7 @@ int limg__diff_id_of_stored(limg_store *store, const char *digest, int compressi
 			limg__error_prefix("layer %s", digest);
 		}
 	}
-	limg_blob_reader_free(r);
+	limg_blob_reader_close(r);
 	limg__digester_free(d);
 	free(buf);
 	return rc;

@@ -23,25 +23,25 @@ limg_manifest *limg__stored_image_manifest(limg_store *s, const char *digest, co
 	limg_manifest *m = NULL, *child = NULL;
 	const limg_descriptor *d = NULL;
 
-	if (limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_MAX) < 0 ||
+	if (limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
 	    limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
 		goto out;
-	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_IMAGE) {
+	if (limg_manifest_kind(m) == LIMG_MANIFEST_IMAGE) {
 		child = m;
 		m = NULL;
 		snprintf(image_digest, 160, "%s", digest);
 		goto out;
 	}
 	if (limg_manifest_select(&d, m, platform) < 0 ||
-	    limg_store_blob_read(&body, s, limg_descriptor_digest(d), LIMG_MANIFEST_MAX) < 0) {
+	    limg_store_blob_read(&body, s, limg_descriptor_digest(d), LIMG_MANIFEST_SIZE_MAX) < 0) {
 		d = NULL;
 		/* for a listing, any platform that is stored tells the facts */
 		for (size_t i = 0; any_stored && i < limg_manifest_count(m) && !d; i++)
-			if (limg_store_blob_read(&body, s, limg_descriptor_digest(limg_manifest_get(m, i)), LIMG_MANIFEST_MAX) == 0)
-				d = limg_manifest_get(m, i);
+			if (limg_store_blob_read(&body, s, limg_descriptor_digest(limg_manifest_entry(m, i)), LIMG_MANIFEST_SIZE_MAX) == 0)
+				d = limg_manifest_entry(m, i);
 	}
 	if (d && (limg_manifest_parse(&child, body.ptr, body.size, NULL) < 0 ||
-	          limg_manifest_kind_of(child) != LIMG_MANIFEST_IMAGE)) {
+	          limg_manifest_kind(child) != LIMG_MANIFEST_IMAGE)) {
 		limg_manifest_free(child);
 		child = NULL;
 	}
@@ -59,8 +59,8 @@ int64_t limg__image_size(limg_store *s, const limg_manifest *image)
 	int64_t total = 0;
 
 	for (size_t i = 0; i < limg_manifest_count(image); i++) {
-		const limg_descriptor *d = limg_manifest_get(image, i);
-		int kind = limg_compression_of(limg_descriptor_media_type(d));
+		const limg_descriptor *d = limg_manifest_entry(image, i);
+		int kind = limg_compression_from_media_type(limg_descriptor_media_type(d));
 		char diff_id[160];
 		int64_t size;
 
@@ -97,7 +97,7 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	const char *size = limg_tag_annotation(t, LIMG_CACHE_SIZE_KEY);
 	limg_manifest *image;
 	limg_buf body = LIMG_BUF_INIT;
-	limg_image_config *config = NULL;
+	limg_config *config = NULL;
 	char image_digest[160];
 
 	f->digest = limg_tag_digest(t);
@@ -112,14 +112,14 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	f->digest = keep(arena, f->digest);
 	f->id = keep(arena, limg_descriptor_digest(limg_manifest_config(image)));
 	f->created = keep(arena, f->created);
-	if (limg_store_blob_read(&body, s, f->id, LIMG_MANIFEST_MAX) == 0 &&
-	    limg_image_config_parse(&config, body.ptr, body.size) == 0 && limg_image_config_created(config))
-		f->created = keep(arena, limg_image_config_created(config));
+	if (limg_store_blob_read(&body, s, f->id, LIMG_MANIFEST_SIZE_MAX) == 0 &&
+	    limg_config_parse(&config, body.ptr, body.size) == 0 && limg_config_created(config))
+		f->created = keep(arena, limg_config_created(config));
 	if (f->size < 0)
 		f->size = limg__image_size(s, image);
 	f->learnt = true;
 out:
-	limg_image_config_free(config);
+	limg_config_free(config);
 	limg_manifest_free(image);
 	limg_buf_dispose(&body);
 	limg_error_clear(); /* facts that cannot be had stay unknown */

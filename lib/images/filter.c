@@ -50,13 +50,15 @@ int limg__filters_parse(limg__filter **out, limg_store *store, const char *const
 			return limg__error_set(LIMG_EINVALID, "invalid filter 'dangling=%.40s'", eq + 1);
 		}
 		if (!strcmp(f[i].key, "before") || !strcmp(f[i].key, "since")) {
-			limg_image_info *info = NULL;
-			if ((rc = limg_images_inspect(&info, store, f[i].value, NULL)) < 0) {
+			limg_image *img = NULL;
+			if ((rc = limg_image_lookup(&img, store, f[i].value, NULL)) < 0) {
 				free(f);
-				return rc == LIMG_ENOTFOUND ? limg__error_set(LIMG_ENOTFOUND, "No such image: %.200s", eq + 1) : rc;
+				return rc == LIMG_ENOTFOUND ? limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_IMAGE, eq + 1,
+				                                                    "No such image: %.200s", eq + 1)
+				                            : rc;
 			}
-			f[i].created = limg_image_config_created_unix(limg_image_info_config(info));
-			limg_image_info_free(info);
+			f[i].created = limg_config_created_unix(limg_image_config(img));
+			limg_image_free(img);
 		}
 	}
 	*out = f;
@@ -66,17 +68,17 @@ int limg__filters_parse(limg__filter **out, limg_store *store, const char *const
 static bool label_matches(limg_store *store, const char *id, const char *value)
 {
 	limg_buf body = LIMG_BUF_INIT;
-	limg_image_config *c = NULL;
+	limg_config *c = NULL;
 	const char *eq = strchr(value, '='), *got = NULL;
 	char name[512];
 	bool match = false;
 
 	snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - value) : (int)strlen(value), value);
-	if (id && limg_store_blob_read(&body, store, id, LIMG_MANIFEST_MAX) == 0 &&
-	    limg_image_config_parse(&c, body.ptr, body.size) == 0)
-		got = limg_image_config_label(c, name);
+	if (id && limg_store_blob_read(&body, store, id, LIMG_MANIFEST_SIZE_MAX) == 0 &&
+	    limg_config_parse(&c, body.ptr, body.size) == 0)
+		got = limg_config_label(c, name);
 	match = got && (!eq || !strcmp(got, eq + 1));
-	limg_image_config_free(c);
+	limg_config_free(c);
 	limg_buf_dispose(&body);
 	limg_error_clear();
 	return match;
@@ -122,10 +124,10 @@ bool limg__filters_keep(const limg__filter *f, size_t n, limg_store *store, cons
 	return true;
 }
 
-int limg__filters_untagged(const limg__filter *f, size_t n, int untagged)
+int limg__filters_select(const limg__filter *f, size_t n, int select)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(f[i].key, "dangling"))
-			return !strcmp(f[i].value, "true") || !strcmp(f[i].value, "1") ? 1 : 0;
-	return untagged;
+			return !strcmp(f[i].value, "true") || !strcmp(f[i].value, "1") ? LIMG_LIST_UNTAGGED : LIMG_LIST_TAGGED;
+	return select;
 }

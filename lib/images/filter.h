@@ -1,4 +1,4 @@
-/* The filters of `docker images --filter`, for limg_images_list(). */
+/* The filters of `docker images --filter`, for limg_images_iterator_new(). */
 #ifndef LIMG_IMAGES_FILTER_H
 #define LIMG_IMAGES_FILTER_H
 
@@ -23,7 +23,7 @@ bool limg__filters_keep(const limg__filter *f, size_t n, limg_store *store, cons
                         const char *id, int64_t created);
 
 /* dangling=true asks for untagged rows only, dangling=false for tagged ones:
- * the untagged mode the listing needs (or @untagged as given). */
-int limg__filters_untagged(const limg__filter *f, size_t n, int untagged);
+ * the limg_list_select the listing needs (or @select as given). */
+int limg__filters_select(const limg__filter *f, size_t n, int select);
 
 #endif

@@ -1,30 +1,103 @@
-/* `docker inspect` of one image: lookup, platform manifest, config. */
+/* `docker image inspect` of one image: lookup, platform manifest, config,
+ * and the names it goes by (RepoTags, RepoDigests). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
 #include "facts.h"
 #include "libimage/images.h"
+#include "libimage/reference.h"
 #include "store/store_internal.h"
+#include "tags/tags_internal.h"
 
-struct limg_image_info {
+typedef struct {
+	char **items;
+	size_t count, cap;
+} names;
+
+struct limg_image {
 	char *digest, *manifest_digest;
 	limg_manifest *manifest;
 	limg_buf config_bytes;
-	limg_image_config *config;
+	limg_config *config;
 	int64_t size;
+	names tags, repo_digests;
 };
 
-void limg_image_info_free(limg_image_info *info)
+int limg_image_lookup_opts_init(limg_image_lookup_opts *opts, size_t size)
 {
-	if (!info)
+	static const limg_image_lookup_opts defaults = LIMG_IMAGE_LOOKUP_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+static void names_free(names *n)
+{
+	for (size_t i = 0; i < n->count; i++)
+		free(n->items[i]);
+	free(n->items);
+}
+
+/* Adds @text unless it is there already. */
+static int names_add(names *n, const char *text)
+{
+	int rc;
+
+	for (size_t i = 0; i < n->count; i++)
+		if (!strcmp(n->items[i], text))
+			return 0;
+	if ((rc = limg__array_grow((void **)&n->items, &n->cap, n->count + 1, sizeof *n->items)) < 0)
+		return rc;
+	if (!(n->items[n->count] = strdup(text)))
+		return limg__error_oom();
+	n->count++;
+	return 0;
+}
+
+void limg_image_free(limg_image *img)
+{
+	if (!img)
 		return;
-	free(info->digest);
-	free(info->manifest_digest);
-	limg_manifest_free(info->manifest);
-	limg_image_config_free(info->config);
-	limg_buf_dispose(&info->config_bytes);
-	free(info);
+	free(img->digest);
+	free(img->manifest_digest);
+	limg_manifest_free(img->manifest);
+	limg_config_free(img->config);
+	limg_buf_dispose(&img->config_bytes);
+	names_free(&img->tags);
+	names_free(&img->repo_digests);
+	free(img);
+}
+
+/* RepoTags ("redis:latest") and RepoDigests ("redis@sha256:..."), as Docker
+ * shows them: every tag of the image's digest, and every repository it was
+ * tagged or pulled by digest in. */
+static int read_names(limg_image *img, limg_store *s)
+{
+	limg_tag_iterator_opts o = LIMG_TAG_ITERATOR_OPTS_INIT;
+	limg_tag_iterator *it;
+	const limg_tag *t;
+	char text[600];
+	int rc;
+
+	o.digest = img->digest;
+	o.select = LIMG_LIST_ALL;
+	if ((rc = limg_tag_iterator_new(&it, s, &o)) < 0)
+		return rc;
+	while (rc == 0 && limg_tag_iterator_next(&t, it) == 0) {
+		const char *repository = limg_tag_repository(t);
+		limg_reference *r;
+		if (limg_tag_reference(t) && limg_reference_parse_normalized(&r, limg_tag_reference(t)) == 0) {
+			rc = names_add(&img->tags, limg_reference_familiar_string(r));
+			limg_reference_free(r);
+		}
+		if (rc == 0 && repository) {
+			snprintf(text, sizeof text, "%s@%s", repository, img->digest);
+			rc = names_add(&img->repo_digests, text);
+		}
+	}
+	limg_tag_iterator_free(it);
+	return rc;
 }
 
 static int read_manifest(limg_manifest **out, limg_store *s, const char *digest, const char *media_type)
@@ -32,7 +105,7 @@ static int read_manifest(limg_manifest **out, limg_store *s, const char *digest,
 	limg_buf body = LIMG_BUF_INIT;
 	int rc;
 
-	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_MAX)) == 0)
+	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX)) == 0)
 		rc = limg_manifest_parse(out, body.ptr, body.size, media_type);
 	limg_buf_dispose(&body);
 	return rc;
@@ -56,22 +129,24 @@ static int choose(const limg_descriptor **out, limg_store *s, const limg_manifes
 		if ((rc = limg_manifest_select(out, index, platform)) < 0)
 			return rc;
 		if (!stored(s, limg_descriptor_digest(*out)))
-			return limg__error_set(LIMG_ENOTFOUND, "image %s for %s is not in the store (pull it with that "
-			                                       "platform)", digest, platform);
+			return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_PLATFORM, platform,
+			                             "image %s for %s is not in the store (pull it with that platform)", digest,
+			                             platform);
 		return 0;
 	}
 	if (limg_manifest_select(out, index, NULL) == 0 && stored(s, limg_descriptor_digest(*out)))
 		return 0;
 	limg_error_clear();
 	for (size_t i = 0; i < limg_manifest_count(index); i++)
-		if (stored(s, limg_descriptor_digest(limg_manifest_get(index, i)))) {
-			*out = limg_manifest_get(index, i);
+		if (stored(s, limg_descriptor_digest(limg_manifest_entry(index, i)))) {
+			*out = limg_manifest_entry(index, i);
 			return 0;
 		}
-	return limg__error_set(LIMG_ENOTFOUND, "none of the images of index %s is in the store", digest);
+	return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_PLATFORM, NULL,
+	                             "none of the images of index %s is in the store", digest);
 }
 
-static int inspect(limg_image_info *info, limg_store *s, const char *image, const char *platform)
+static int inspect(limg_image *info, limg_store *s, const char *image, const char *platform)
 {
 	limg_buf digest = LIMG_BUF_INIT;
 	limg_manifest *top = NULL;
@@ -87,7 +162,7 @@ static int inspect(limg_image_info *info, limg_store *s, const char *image, cons
 	}
 	if ((rc = read_manifest(&top, s, digest.ptr, NULL)) < 0)
 		goto out;
-	if (limg_manifest_kind_of(top) == LIMG_MANIFEST_IMAGE) {
+	if (limg_manifest_kind(top) == LIMG_MANIFEST_IMAGE) {
 		info->manifest = top;
 		top = NULL;
 		info->manifest_digest = strdup(digest.ptr);
@@ -95,7 +170,7 @@ static int inspect(limg_image_info *info, limg_store *s, const char *image, cons
 		if ((rc = choose(&d, s, top, platform, digest.ptr)) < 0 ||
 		    (rc = read_manifest(&info->manifest, s, limg_descriptor_digest(d), limg_descriptor_media_type(d))) < 0)
 			goto out;
-		if (limg_manifest_kind_of(info->manifest) != LIMG_MANIFEST_IMAGE) {
+		if (limg_manifest_kind(info->manifest) != LIMG_MANIFEST_IMAGE) {
 			rc = limg__error_set(LIMG_EMANIFEST, "index %s lists %s, which is not an image manifest", digest.ptr,
 			                     limg_descriptor_digest(d));
 			goto out;
@@ -107,20 +182,22 @@ static int inspect(limg_image_info *info, limg_store *s, const char *image, cons
 		goto out;
 	}
 	config_digest = limg_descriptor_digest(limg_manifest_config(info->manifest));
-	if ((rc = limg_store_blob_read(&info->config_bytes, s, config_digest, LIMG_MANIFEST_MAX)) < 0 ||
-	    (rc = limg_image_config_parse(&info->config, info->config_bytes.ptr, info->config_bytes.size)) < 0)
+	if ((rc = limg_store_blob_read(&info->config_bytes, s, config_digest, LIMG_MANIFEST_SIZE_MAX)) < 0 ||
+	    (rc = limg_config_parse(&info->config, info->config_bytes.ptr, info->config_bytes.size)) < 0)
 		goto out;
 	info->size = limg__image_size(s, info->manifest);
 	limg_error_clear();
+	rc = read_names(info, s);
 out:
 	limg_manifest_free(top);
 	limg_buf_dispose(&digest);
 	return rc;
 }
 
-int limg_images_inspect(limg_image_info **out, limg_store *store, const char *image, const char *platform)
+int limg_image_lookup(limg_image **out, limg_store *store, const char *image, const limg_image_lookup_opts *opts)
 {
-	limg_image_info *info;
+	limg_image_lookup_opts o = LIMG_IMAGE_LOOKUP_OPTS_INIT;
+	limg_image *img;
 	int rc;
 
 	if (!out)
@@ -128,53 +205,78 @@ int limg_images_inspect(limg_image_info **out, limg_store *store, const char *im
 	*out = NULL;
 	if (!image)
 		return limg__error_invalid("image");
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_image_lookup_opts")) < 0)
+		return rc;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(info = calloc(1, sizeof *info))) {
+	if (!(img = calloc(1, sizeof *img))) {
 		limg__store_leave(store);
 		return limg__error_oom();
 	}
-	if ((rc = inspect(info, store, image, platform)) < 0)
-		limg_image_info_free(info);
+	if ((rc = inspect(img, store, image, o.platform)) < 0)
+		limg_image_free(img);
 	else
-		*out = info;
+		*out = img;
 	limg__store_leave(store);
 	return rc;
 }
 
-const char *limg_image_info_id(const limg_image_info *info)
+const char *limg_image_id(const limg_image *img)
 {
-	return info ? limg_descriptor_digest(limg_manifest_config(info->manifest)) : NULL;
+	return img ? limg_descriptor_digest(limg_manifest_config(img->manifest)) : NULL;
 }
 
-const char *limg_image_info_digest(const limg_image_info *info)
+const char *limg_image_digest(const limg_image *img)
 {
-	return info ? info->digest : NULL;
+	return img ? img->digest : NULL;
 }
 
-const char *limg_image_info_manifest_digest(const limg_image_info *info)
+const char *limg_image_manifest_digest(const limg_image *img)
 {
-	return info ? info->manifest_digest : NULL;
+	return img ? img->manifest_digest : NULL;
 }
 
-const limg_manifest *limg_image_info_manifest(const limg_image_info *info)
+const limg_manifest *limg_image_manifest(const limg_image *img)
 {
-	return info ? info->manifest : NULL;
+	return img ? img->manifest : NULL;
 }
 
-const limg_image_config *limg_image_info_config(const limg_image_info *info)
+const limg_config *limg_image_config(const limg_image *img)
 {
-	return info ? info->config : NULL;
+	return img ? img->config : NULL;
 }
 
-const char *limg_image_info_config_bytes(const limg_image_info *info, size_t *len)
+const void *limg_image_config_bytes(const limg_image *img)
 {
-	if (len)
-		*len = info ? info->config_bytes.size : 0;
-	return info ? info->config_bytes.ptr : NULL;
+	return img ? img->config_bytes.ptr : NULL;
 }
 
-int64_t limg_image_info_size(const limg_image_info *info)
+size_t limg_image_config_size(const limg_image *img)
 {
-	return info ? info->size : -1;
+	return img ? img->config_bytes.size : 0;
+}
+
+int64_t limg_image_size(const limg_image *img)
+{
+	return img ? img->size : -1;
+}
+
+size_t limg_image_tag_count(const limg_image *img)
+{
+	return img ? img->tags.count : 0;
+}
+
+const char *limg_image_tag(const limg_image *img, size_t i)
+{
+	return img && i < img->tags.count ? img->tags.items[i] : NULL;
+}
+
+size_t limg_image_repo_digest_count(const limg_image *img)
+{
+	return img ? img->repo_digests.count : 0;
+}
+
+const char *limg_image_repo_digest(const limg_image *img, size_t i)
+{
+	return img && i < img->repo_digests.count ? img->repo_digests.items[i] : NULL;
 }

@@ -10,26 +10,26 @@
 #include "store/store_internal.h"
 #include "tags/tags_internal.h"
 
-struct limg_image_entry {
+struct limg_images_row {
 	char *reference, *repository, *tag, *digest, *id;
 	int64_t created, size;
 };
 
-struct limg_image_iterator {
-	limg_image_entry *rows;
+struct limg_images_iterator {
+	limg_images_row *rows;
 	size_t count, next;
 	limg__arena strings; /* every string of every row */
 };
 
-int limg_images_list_opts_init(limg_images_list_opts *opts, size_t size)
+int limg_images_iterator_opts_init(limg_images_iterator_opts *opts, size_t size)
 {
-	static const limg_images_list_opts defaults = LIMG_IMAGES_LIST_OPTS_INIT;
+	static const limg_images_iterator_opts defaults = LIMG_IMAGES_ITERATOR_OPTS_INIT;
 
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
 /* A copy in the iterator's arena; NULL stays NULL. *@ok turns false when memory ran out. */
-static char *copy(limg_image_iterator *it, const char *s, bool *ok)
+static char *copy(limg_images_iterator *it, const char *s, bool *ok)
 {
 	char *c;
 
@@ -41,7 +41,7 @@ static char *copy(limg_image_iterator *it, const char *s, bool *ok)
 }
 
 /* Repository and tag, familiar, of a canonical tag reference. */
-static void split_reference(limg_image_iterator *it, limg_image_entry *e, const char *reference,
+static void split_reference(limg_images_iterator *it, limg_images_row *e, const char *reference,
                             const char *repository, bool *ok)
 {
 	limg_reference *r = NULL;
@@ -60,7 +60,7 @@ static void split_reference(limg_image_iterator *it, limg_image_entry *e, const 
 
 static int newest_first(const void *pa, const void *pb)
 {
-	const limg_image_entry *a = pa, *b = pb;
+	const limg_images_row *a = pa, *b = pb;
 
 	if (a->created != b->created)
 		return a->created > b->created ? -1 : 1;
@@ -94,12 +94,12 @@ static limg__facts *seen_find(const struct seen_index *ix, limg__facts *seen, co
 	return ix->slots[i] ? &seen[ix->slots[i] - 1] : NULL;
 }
 
-int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_images_list_opts *opts)
+int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, const limg_images_iterator_opts *opts)
 {
-	limg_images_list_opts o = LIMG_IMAGES_LIST_OPTS_INIT;
-	limg_tags_list_opts to = LIMG_TAGS_LIST_OPTS_INIT;
+	limg_images_iterator_opts o = LIMG_IMAGES_ITERATOR_OPTS_INIT;
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
 	limg_tag_iterator *tags = NULL;
-	limg_image_iterator *it;
+	limg_images_iterator *it;
 	const limg_tag *t;
 	limg__facts *seen = NULL;
 	struct seen_index ix = { NULL, 0 };
@@ -111,15 +111,18 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	if (!out)
 		return limg__error_invalid("out");
 	*out = NULL;
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_list_opts")) < 0)
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_iterator_opts")) < 0)
 		return rc;
+	if (o.select < LIMG_LIST_TAGGED || o.select > LIMG_LIST_ALL)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "select", "invalid argument: select %d",
+		                             o.select);
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
 	if ((rc = limg__filters_parse(&filters, store, o.filters, o.filters_len)) < 0) {
 		limg__store_leave(store);
 		return rc;
 	}
-	to.untagged = limg__filters_untagged(filters, o.filters_len, o.untagged);
+	to.select = limg__filters_select(filters, o.filters_len, o.select);
 	if (!(it = calloc(1, sizeof *it))) {
 		limg__store_leave(store);
 		return limg__error_oom();
@@ -136,7 +139,7 @@ int limg_images_list(limg_image_iterator **out, limg_store *store, const limg_im
 	}
 	it->strings.chunk_size = 1u << 20;
 	while (limg_tag_iterator_next(&t, tags) == 0) {
-		limg_image_entry *e;
+		limg_images_row *e;
 		const limg__facts *f;
 		size_t slot;
 		limg__facts *known = seen_find(&ix, seen, limg_tag_digest(t), &slot);
@@ -194,12 +197,12 @@ fail:
 	free(ix.slots);
 	limg__arena_free(&learnt);
 	limg_tag_iterator_free(tags);
-	limg_image_iterator_free(it);
+	limg_images_iterator_free(it);
 	limg__store_leave(store);
 	return rc;
 }
 
-int limg_image_iterator_next(const limg_image_entry **out, limg_image_iterator *it)
+int limg_images_iterator_next(const limg_images_row **out, limg_images_iterator *it)
 {
 	if (!out || !it)
 		return limg__error_invalid(out ? "iterator" : "out");
@@ -211,7 +214,7 @@ int limg_image_iterator_next(const limg_image_entry **out, limg_image_iterator *
 	return 0;
 }
 
-void limg_image_iterator_free(limg_image_iterator *it)
+void limg_images_iterator_free(limg_images_iterator *it)
 {
 	if (!it)
 		return;
@@ -220,37 +223,37 @@ void limg_image_iterator_free(limg_image_iterator *it)
 	free(it);
 }
 
-const char *limg_image_entry_reference(const limg_image_entry *e)
+const char *limg_images_row_reference(const limg_images_row *e)
 {
 	return e ? e->reference : NULL;
 }
 
-const char *limg_image_entry_repository(const limg_image_entry *e)
+const char *limg_images_row_repository(const limg_images_row *e)
 {
 	return e ? e->repository : NULL;
 }
 
-const char *limg_image_entry_tag(const limg_image_entry *e)
+const char *limg_images_row_tag(const limg_images_row *e)
 {
 	return e ? e->tag : NULL;
 }
 
-const char *limg_image_entry_digest(const limg_image_entry *e)
+const char *limg_images_row_digest(const limg_images_row *e)
 {
 	return e ? e->digest : NULL;
 }
 
-const char *limg_image_entry_id(const limg_image_entry *e)
+const char *limg_images_row_id(const limg_images_row *e)
 {
 	return e ? e->id : NULL;
 }
 
-int64_t limg_image_entry_created(const limg_image_entry *e)
+int64_t limg_images_row_created(const limg_images_row *e)
 {
 	return e ? e->created : -1;
 }
 
-int64_t limg_image_entry_size(const limg_image_entry *e)
+int64_t limg_images_row_size(const limg_images_row *e)
 {
 	return e ? e->size : -1;
 }

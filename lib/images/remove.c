@@ -16,6 +16,18 @@ int limg_images_remove_opts_init(limg_images_remove_opts *opts, size_t size)
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
+int limg_images_remove_callbacks_init(limg_images_remove_callbacks *cb, size_t size)
+{
+	static const limg_images_remove_callbacks defaults = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
+}
+
+static int no_such_image(const char *image)
+{
+	return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_IMAGE, image, "No such image: %s", image);
+}
+
 /* "sha256:abc...", "abc..." (any unique prefix of at least one hex digit). */
 static const char *id_prefix(const char *image)
 {
@@ -29,14 +41,14 @@ static const char *id_prefix(const char *image)
 /* The digest an image ID prefix names (of the manifest or index entry). */
 static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char *prefix)
 {
-	limg_tags_list_opts to = LIMG_TAGS_LIST_OPTS_INIT;
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
 	limg_tag_iterator *it;
 	limg__arena arena = LIMG_ARENA_INIT;
 	const limg_tag *t;
 	size_t n = strlen(prefix);
 	int rc, found = 0;
 
-	to.untagged = 2;
+	to.select = LIMG_LIST_ALL;
 	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 		return rc;
 	while (limg_tag_iterator_next(&t, it) == 0) {
@@ -47,7 +59,8 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 		if (found && strcmp(id->ptr, f.id) != 0) {
 			limg_tag_iterator_free(it);
 			limg__arena_free(&arena);
-			return limg__error_set(LIMG_ECONFLICT, "image ID prefix %s is ambiguous", prefix);
+			return limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, prefix, "image ID prefix %s is ambiguous",
+			                             prefix);
 		}
 		if (!found && ((rc = limg_buf_set(digest, limg_tag_digest(t), strlen(limg_tag_digest(t)))) < 0 ||
 		               (rc = limg_buf_set(id, f.id, strlen(f.id))) < 0))
@@ -58,7 +71,28 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 	limg__arena_free(&arena);
 	if (rc < 0)
 		return rc;
-	return found ? 0 : limg__error_set(LIMG_ENOTFOUND, "No such image: %s", prefix);
+	return found ? 0 : no_such_image(prefix);
+}
+
+/* "name@digest": the image of that digest, when it was tagged or pulled by
+ * digest in that repository (what Docker lists as its RepoDigests). */
+static int find_by_repo_digest(limg_buf *digest, limg_store *s, const limg_reference *r)
+{
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
+	limg_tag_iterator *it;
+	const limg_tag *t;
+	int rc, found = 0;
+
+	to.digest = limg_reference_digest(r);
+	to.select = LIMG_LIST_ALL;
+	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
+		return rc == LIMG_EDIGEST_FORMAT || rc == LIMG_EDIGEST_LENGTH || rc == LIMG_EDIGEST_UNSUPPORTED ? 0 : rc;
+	while (!found && limg_tag_iterator_next(&t, it) == 0) {
+		const char *repository = limg_tag_repository(t);
+		found = repository && !strcmp(repository, limg_reference_familiar_name(r));
+	}
+	limg_tag_iterator_free(it);
+	return found ? limg_buf_set(digest, to.digest, strlen(to.digest)) == 0 ? 1 : LIMG_ENOMEM : 0;
 }
 
 /* By tagged reference first (as docker does), then by ID. *@by_name says which. */
@@ -70,7 +104,12 @@ static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_sto
 	int rc;
 
 	*by_name = false;
-	if (limg_reference_parse_docker(&r, image) == 0 && limg_reference_tag(r)) {
+	if (limg_reference_parse_docker(&r, image) == 0 && limg_reference_digest(r) && limg_reference_name(r)) {
+		rc = find_by_repo_digest(digest, s, r);
+		limg_reference_free(r);
+		return rc < 0 ? rc : rc ? 0 : no_such_image(image);
+	}
+	if (r && limg_reference_tag(r)) {
 		rc = limg_tags_lookup(digest, s, limg_reference_string(r));
 		if (rc == 0) {
 			*by_name = true;
@@ -78,12 +117,13 @@ static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_sto
 		}
 		limg_reference_free(r);
 		if (rc != LIMG_ENOTFOUND || !prefix)
-			return rc == LIMG_ENOTFOUND ? limg__error_set(LIMG_ENOTFOUND, "No such image: %s", image) : rc;
+			return rc == LIMG_ENOTFOUND ? no_such_image(image) : rc;
 	} else {
 		limg_reference_free(r);
 		if (!prefix)
-			return limg__error_set(LIMG_ENOTFOUND, "No such image: %s", image);
+			return no_such_image(image);
 	}
+	limg_error_clear();
 	return find_by_id(digest, id, s, prefix);
 }
 
@@ -101,15 +141,30 @@ int limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *imag
 	return rc;
 }
 
-static int report(const limg_images_remove_opts *o, int event, const char *what)
+int limg_images_tag(limg_store *store, const char *source, const char *target)
 {
-	int rc = o->cb ? o->cb(event, what, o->payload) : 0;
-	if (rc)
-		limg__error_set(rc < 0 ? rc : LIMG_EUSER, "removal stopped by the callback (%d)", rc);
+	limg_buf digest = LIMG_BUF_INIT;
+	int rc;
+
+	if (!store || !source || !target)
+		return limg__error_invalid(!store ? "store" : !source ? "source" : "target");
+	if ((rc = limg_images_lookup(&digest, store, source)) == 0) {
+		rc = limg_tags_set(store, target, digest.ptr);
+		/* the image went away between the lookup and the tag (an rmi): say it as docker does */
+		if (rc == LIMG_ENOTFOUND && limg_error_subject(limg_error_last()) == LIMG_SUBJECT_BLOB)
+			rc = no_such_image(source);
+	}
+	limg_buf_dispose(&digest);
 	return rc;
 }
 
-static int untag(limg_store *s, const char *reference, const limg_images_remove_opts *o)
+static int report(const limg_images_remove_callbacks *cb, int event, const char *what)
+{
+	int rc = cb->removed ? cb->removed(event, what, cb->payload) : 0;
+	return rc ? limg__error_after_callback(rc, "removal") : 0;
+}
+
+static int untag(limg_store *s, const char *reference, const limg_images_remove_callbacks *o)
 {
 	limg_reference *r = NULL;
 	int rc;
@@ -122,25 +177,28 @@ static int untag(limg_store *s, const char *reference, const limg_images_remove_
 	return rc;
 }
 
-int limg_images_remove(limg_store *s, const char *image, const limg_images_remove_opts *opts)
+int limg_images_remove(limg_store *s, const char *image, const limg_images_remove_opts *opts,
+                       const limg_images_remove_callbacks *cb)
 {
 	limg_images_remove_opts o = LIMG_IMAGES_REMOVE_OPTS_INIT;
-	limg_tags_list_opts to = LIMG_TAGS_LIST_OPTS_INIT;
+	limg_images_remove_callbacks c = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
 	limg_buf digest = LIMG_BUF_INIT, id = LIMG_BUF_INIT, reference = LIMG_BUF_INIT;
 	limg_tag_iterator *it = NULL;
 	const limg_tag *t;
-	limg_gc_opts gc = LIMG_GC_OPTS_INIT;
+	limg_store_gc_opts gc = LIMG_STORE_GC_OPTS_INIT;
 	bool by_name;
 	int rc, tags = 0;
 
 	if (!s || !image)
 		return limg__error_invalid(s ? "image" : "store");
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_remove_opts")) < 0)
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_remove_opts")) < 0 ||
+	    (rc = limg__opts_copy(&c, sizeof c, cb, "limg_images_remove_callbacks")) < 0)
 		return rc;
 	if ((rc = resolve(&digest, &id, &reference, s, image, &by_name)) < 0)
 		goto out;
 	if (by_name) {
-		if ((rc = untag(s, reference.ptr, &o)) != 0)
+		if ((rc = untag(s, reference.ptr, &c)) != 0)
 			goto out;
 	} else {
 		/* by ID: all its tags go, unless they span repositories and nobody forces it */
@@ -158,22 +216,23 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 				several = true;
 		}
 		if (several && !o.force) {
-			rc = limg__error_set(LIMG_ECONFLICT, "conflict: unable to delete %.12s (must be forced) - image is "
-			                                     "referenced in multiple repositories",
-			                     id.ptr ? id.ptr + 7 : digest.ptr + 7);
+			rc = limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, image,
+			                           "conflict: unable to delete %.12s (must be forced) - image is referenced in "
+			                           "multiple repositories",
+			                           id.ptr ? id.ptr + 7 : digest.ptr + 7);
 			goto out;
 		}
 		limg_tag_iterator_free(it);
 		if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 			goto out;
 		while (limg_tag_iterator_next(&t, it) == 0)
-			if ((rc = untag(s, limg_tag_reference(t), &o)) != 0)
+			if ((rc = untag(s, limg_tag_reference(t), &c)) != 0)
 				goto out;
 	}
 	/* still tagged elsewhere: nothing more to do */
 	limg_tag_iterator_free(it);
 	to.digest = digest.ptr;
-	to.untagged = 0;
+	to.select = LIMG_LIST_TAGGED;
 	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 		goto out;
 	if (limg_tag_iterator_next(&t, it) == 0)
@@ -181,7 +240,7 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 	if (!id.ptr) {
 		/* the image ID to report: the facts of its entry, before it goes */
 		limg_tag_iterator *all;
-		to.untagged = 1;
+		to.select = LIMG_LIST_UNTAGGED;
 		if (limg_tag_iterator_new(&all, s, &to) == 0) {
 			if (limg_tag_iterator_next(&t, all) == 0) {
 				limg__arena arena = LIMG_ARENA_INIT;
@@ -193,12 +252,12 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 			limg_tag_iterator_free(all);
 		}
 	}
-	if ((rc = limg_tags_forget(s, digest.ptr)) < 0 && rc != LIMG_ENOTFOUND)
+	if ((rc = limg_tags_remove_untagged(s, digest.ptr)) < 0 && rc != LIMG_ENOTFOUND)
 		goto out;
-	gc.ingest_max_age = -1;
-	if ((rc = limg_store_gc(s, &gc)) < 0)
+	gc.keep_ingests = 1;
+	if ((rc = limg_store_gc(NULL, s, &gc, NULL)) < 0)
 		goto out;
-	rc = report(&o, LIMG_REMOVE_DELETED, id.ptr ? id.ptr : digest.ptr);
+	rc = report(&c, LIMG_REMOVE_DELETED, id.ptr ? id.ptr : digest.ptr);
 out:
 	limg_tag_iterator_free(it);
 	limg_buf_dispose(&digest);

@@ -9,9 +9,10 @@
 
 #include "core/core.h"
 #include "core/json.h"
-#include "core/media.h"
 #include "digest/digest_internal.h"
+#include "fields.h"
 #include "manifest_internal.h"
+#include "media.h"
 
 static const char *const image_types[] = { LIMG_MEDIA_OCI_MANIFEST, LIMG_MEDIA_DOCKER_MANIFEST };
 static const char *const index_types[] = { LIMG_MEDIA_OCI_INDEX, LIMG_MEDIA_DOCKER_LIST };
@@ -22,11 +23,6 @@ static bool in(const char *t, const char *const *list, size_t n)
 		if (!strcmp(t, list[i]))
 			return true;
 	return false;
-}
-
-static bool is_schema1(const char *t)
-{
-	return !strncmp(t, "application/vnd.docker.distribution.manifest.v1+", 48);
 }
 
 /* Content-Types that say nothing about the document (some registries use them). */
@@ -42,35 +38,69 @@ static const char *str_field(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+static int invalid(const char *fmt, const char *where)
+{
+	return limg__error_set_about(LIMG_EMANIFEST, LIMG_SUBJECT_MANIFEST, NULL, fmt, where);
+}
+
+/* Annotations are a map of strings (OCI image spec); NULL when absent. */
+static int read_annotations(const cJSON **out, const cJSON *json, const char *where)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(json, "annotations"), *v;
+
+	*out = NULL;
+	if (!a || cJSON_IsNull(a))
+		return 0;
+	if (!cJSON_IsObject(a))
+		return invalid("invalid manifest: the annotations of %s are not an object", where);
+	cJSON_ArrayForEach(v, a)
+		if (!cJSON_IsString(v))
+			return invalid("invalid manifest: an annotation of %s is not a string", where);
+	*out = a;
+	return 0;
+}
+
 int limg__descriptor_read(limg_descriptor *d, const cJSON *json, const char *where)
 {
 	const cJSON *size = cJSON_GetObjectItemCaseSensitive(json, "size");
 	const cJSON *platform = cJSON_GetObjectItemCaseSensitive(json, "platform");
 	const cJSON *urls = cJSON_GetObjectItemCaseSensitive(json, "urls");
 
+	const cJSON *u;
+
 	memset(d, 0, sizeof *d);
 	if (!cJSON_IsObject(json))
-		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: %s is not a descriptor", where);
+		return invalid("invalid manifest: %s is not a descriptor", where);
 	d->media_type = str_field(json, "mediaType");
 	d->digest = str_field(json, "digest");
+	d->artifact_type = str_field(json, "artifactType");
 	if (!d->media_type)
-		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: %s has no mediaType", where);
+		return invalid("invalid manifest: %s has no mediaType", where);
 	if (!d->digest || limg__digest_check(d->digest, strlen(d->digest), NULL) != 0)
-		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: %s has no valid digest", where);
+		return invalid("invalid manifest: %s has no valid digest", where);
 	if (!cJSON_IsNumber(size) || size->valuedouble < 0 || size->valuedouble > 9007199254740992.0 ||
 	    (double)(int64_t)size->valuedouble != size->valuedouble)
-		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: %s has no valid size", where);
+		return invalid("invalid manifest: %s has no valid size", where);
 	d->size = (int64_t)size->valuedouble;
 	if (platform) {
 		if (!cJSON_IsObject(platform))
-			return limg__error_set(LIMG_EMANIFEST, "invalid manifest: %s has a malformed platform", where);
+			return invalid("invalid manifest: %s has a malformed platform", where);
 		d->os = str_field(platform, "os");
 		d->architecture = str_field(platform, "architecture");
 		d->variant = str_field(platform, "variant");
 		d->os_version = str_field(platform, "os.version");
 	}
-	d->annotations = cJSON_GetObjectItemCaseSensitive(json, "annotations");
-	d->url_count = cJSON_IsArray(urls) ? (size_t)cJSON_GetArraySize(urls) : 0;
+	if (read_annotations(&d->annotations, json, where) < 0)
+		return LIMG_EMANIFEST;
+	if (urls && !cJSON_IsNull(urls)) {
+		if (!cJSON_IsArray(urls))
+			return invalid("invalid manifest: the urls of %s are not a list", where);
+		cJSON_ArrayForEach(u, urls)
+			if (!cJSON_IsString(u))
+				return invalid("invalid manifest: a url of %s is not a string", where);
+		d->urls = urls;
+		d->url_count = (size_t)cJSON_GetArraySize(urls);
+	}
 	return 0;
 }
 
@@ -85,18 +115,17 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 
 	if (content_type)
 		limg__media_bare_type(ct, sizeof ct, content_type);
-	if (is_schema1(ct))
+	if (limg__media_is_schema1(ct))
 		return limg__error_set(LIMG_EUNSUPPORTED, "schema 1 manifests are not supported; the image must be "
 		                                          "pushed again with a current client");
 	/* one document for every reader: no duplicate keys, no \u0000, valid UTF-8 */
-	if (limg__json_check(data, len, why, sizeof why) < 0)
-		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: not valid, unambiguous JSON (%s)", why);
-	m->doc = cJSON_ParseWithLength(data, len);
+	if (limg__json_parse(&m->doc, data, len, &limg__manifest_fields, why, sizeof why) < 0)
+		return invalid("invalid manifest: not valid, unambiguous JSON (%s)", why);
 	if (!cJSON_IsObject(m->doc))
-		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: not a JSON object");
+		return invalid("invalid manifest: %s", "not a JSON object");
 	version = cJSON_GetObjectItemCaseSensitive(m->doc, "schemaVersion");
 	type = str_field(m->doc, "mediaType");
-	if ((cJSON_IsNumber(version) && version->valuedouble == 1) || (type && is_schema1(type)) ||
+	if ((cJSON_IsNumber(version) && version->valuedouble == 1) || (type && limg__media_is_schema1(type)) ||
 	    cJSON_GetObjectItemCaseSensitive(m->doc, "fsLayers"))
 		return limg__error_set(LIMG_EUNSUPPORTED, "schema 1 manifests are not supported; the image must be pushed "
 		                                          "again with a current client");
@@ -128,6 +157,15 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 	}
 	if (!(m->media_type = strdup(type)))
 		return limg__error_oom();
+	m->artifact_type = str_field(m->doc, "artifactType");
+	if ((rc = read_annotations(&m->annotations, m->doc, "the manifest")) < 0)
+		return rc;
+	if (cJSON_GetObjectItemCaseSensitive(m->doc, "subject")) {
+		if ((rc = limg__descriptor_read(&m->subject, cJSON_GetObjectItemCaseSensitive(m->doc, "subject"),
+		                                "subject")) < 0)
+			return rc;
+		m->has_subject = true;
+	}
 
 	if (m->kind == LIMG_MANIFEST_IMAGE) {
 		if (cJSON_GetObjectItemCaseSensitive(m->doc, "manifests"))
@@ -169,8 +207,8 @@ int limg_manifest_parse(limg_manifest **out, const void *data, size_t len, const
 	if (!data && len)
 		return limg__error_invalid("data");
 	if (len > LIMG_MANIFEST_SIZE_MAX)
-		return limg__error_set(LIMG_ETOOBIG, "manifest of %zu bytes is over the %d-byte limit", len,
-		                       LIMG_MANIFEST_SIZE_MAX);
+		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_MANIFEST, NULL,
+		                             "manifest of %zu bytes is over the %d-byte limit", len, LIMG_MANIFEST_SIZE_MAX);
 	if (!(m = calloc(1, sizeof *m)))
 		return limg__error_oom();
 	if ((rc = parse(m, data ? data : "", len, content_type)) < 0) {
@@ -191,7 +229,7 @@ void limg_manifest_free(limg_manifest *m)
 	free(m);
 }
 
-int limg_manifest_kind_of(const limg_manifest *m)
+int limg_manifest_kind(const limg_manifest *m)
 {
 	return m ? m->kind : 0;
 }
@@ -211,9 +249,30 @@ size_t limg_manifest_count(const limg_manifest *m)
 	return m ? m->count : 0;
 }
 
-const limg_descriptor *limg_manifest_get(const limg_manifest *m, size_t i)
+const limg_descriptor *limg_manifest_entry(const limg_manifest *m, size_t i)
 {
 	return m && i < m->count ? &m->items[i] : NULL;
+}
+
+const char *limg_manifest_artifact_type(const limg_manifest *m)
+{
+	return m ? m->artifact_type : NULL;
+}
+
+const limg_descriptor *limg_manifest_subject(const limg_manifest *m)
+{
+	return m && m->has_subject ? &m->subject : NULL;
+}
+
+static const char *annotation(const cJSON *annotations, const char *key)
+{
+	const cJSON *v = key ? cJSON_GetObjectItemCaseSensitive(annotations, key) : NULL;
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const char *limg_manifest_annotation(const limg_manifest *m, const char *key)
+{
+	return m ? annotation(m->annotations, key) : NULL;
 }
 
 const char *limg_descriptor_media_type(const limg_descriptor *d)
@@ -251,19 +310,25 @@ const char *limg_descriptor_os_version(const limg_descriptor *d)
 	return d ? d->os_version : NULL;
 }
 
+const char *limg_descriptor_artifact_type(const limg_descriptor *d)
+{
+	return d ? d->artifact_type : NULL;
+}
+
 const char *limg_descriptor_annotation(const limg_descriptor *d, const char *key)
 {
-	const cJSON *v;
-
-	if (!d || !key)
-		return NULL;
-	v = cJSON_GetObjectItemCaseSensitive(d->annotations, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return d ? annotation(d->annotations, key) : NULL;
 }
 
 size_t limg_descriptor_url_count(const limg_descriptor *d)
 {
 	return d ? d->url_count : 0;
+}
+
+const char *limg_descriptor_url(const limg_descriptor *d, size_t i)
+{
+	const cJSON *u = d && i < d->url_count ? cJSON_GetArrayItem(d->urls, (int)i) : NULL;
+	return cJSON_IsString(u) ? u->valuestring : NULL;
 }
 
 int limg_descriptor_is_foreign(const limg_descriptor *d)

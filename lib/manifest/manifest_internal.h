@@ -2,8 +2,9 @@
 #ifndef LIMG_MANIFEST_INTERNAL_H
 #define LIMG_MANIFEST_INTERNAL_H
 
-#include <cjson/cJSON.h>
+#include <stdbool.h>
 
+#include "core/json.h"
 #include "libimage/manifest.h"
 
 /* Strings point into the owning manifest's parsed document. */
@@ -11,8 +12,10 @@ struct limg_descriptor {
 	const char *media_type;
 	const char *digest;
 	int64_t size;
+	const char *artifact_type;
 	const char *os, *architecture, *variant, *os_version;
 	const cJSON *annotations;
+	const cJSON *urls;
 	size_t url_count;
 };
 
@@ -20,7 +23,11 @@ struct limg_manifest {
 	cJSON *doc;
 	int kind;
 	char *media_type;
+	const char *artifact_type;
+	const cJSON *annotations;
 	limg_descriptor config;
+	limg_descriptor subject;
+	bool has_subject;
 	limg_descriptor *items; /* layers or index entries */
 	size_t count;
 };

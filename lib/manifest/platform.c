@@ -10,13 +10,14 @@
 #include <strings.h>
 
 #include "core/core.h"
+#include "libimage/platform.h"
 #include "manifest_internal.h"
 
 typedef struct {
 	char os[32], arch[32], variant[16], os_version[64];
 } platform;
 
-const char *limg_platform_host(void)
+const char *limg_platform_native(void)
 {
 #if defined(__x86_64__)
 	return "linux/amd64";
@@ -174,7 +175,7 @@ int limg_manifest_select(const limg_descriptor **out, const limg_manifest *index
 	*out = NULL;
 	if (!index || index->kind != LIMG_MANIFEST_INDEX)
 		return limg__error_invalid("index");
-	if ((rc = parse_platform(&want, requested ? requested : limg_platform_host())) < 0)
+	if ((rc = parse_platform(&want, requested ? requested : limg_platform_native())) < 0)
 		return rc;
 	seen[0] = '\0';
 	for (size_t i = 0; i < index->count; i++) {
@@ -200,4 +201,19 @@ int limg_manifest_select(const limg_descriptor **out, const limg_manifest *index
 	}
 	*out = best;
 	return 0;
+}
+
+int limg_platform_normalize(limg_buf *out, const char *text)
+{
+	platform p;
+	char s[256];
+	int rc;
+
+	if (!out || !text)
+		return limg__error_invalid("out, platform");
+	if ((rc = parse_platform(&p, text)) < 0)
+		return rc;
+	snprintf(s, sizeof s, "%s%s%s%s/%s%s%s", p.os, p.os_version[0] ? "(" : "", p.os_version,
+	         p.os_version[0] ? ")" : "", p.arch, p.variant[0] ? "/" : "", p.variant);
+	return limg_buf_set(out, s, strlen(s));
 }

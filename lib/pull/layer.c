@@ -64,8 +64,8 @@ int limg__pull_progress(struct download *d, int64_t len)
 	if ((report = d->done - d->last_report >= (256 << 10) || d->done == d->total))
 		d->last_report = d->done;
 	pthread_mutex_unlock(&d->p->lock);
-	if (report && ((rc = limg__pull_report(d->p, digest, LIMG_PULL_LAYER, LIMG_PULL_DOWNLOADING, done, d->total)) ||
-	               (rc = limg__pull_report(d->p, NULL, 0, LIMG_PULL_OVERALL, overall, d->p->total))))
+	if (report && ((rc = limg__pull_report(d->p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_DOWNLOADING, done, d->total)) ||
+	               (rc = limg__pull_report(d->p, NULL, 0, LIMG_EVENT_OVERALL, overall, d->p->total))))
 		return rc;
 	return 0;
 }
@@ -114,7 +114,7 @@ static bool ranged(struct pull *p, int64_t size)
 {
 	int64_t threshold = p->o.range_threshold ? p->o.range_threshold : LIMG_RANGE_THRESHOLD_DEFAULT;
 
-	return threshold > 0 && size >= threshold && p->o.range_parallel != 1 &&
+	return !p->o.no_ranges && size >= threshold && p->o.range_parallel != 1 &&
 	       limg__registry_endpoints(p->registry) == 1 && !limg__registry_ranges_ignored(p->registry);
 }
 
@@ -134,21 +134,21 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 {
 	const char *digest = limg_descriptor_digest(job->desc);
 	int64_t size = limg_descriptor_size(job->desc);
-	int kind = limg_compression_of(limg_descriptor_media_type(job->desc));
+	int kind = limg_compression_from_media_type(limg_descriptor_media_type(job->desc));
 	struct download d = { p, job, NULL, NULL, 0, { 0 }, 0, size, 0 };
-	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
+	limg__blob_fetch how = { 0 };
 	char diff_id[160];
 	int64_t known, prefix;
 	int rc;
 
 	job->uncompressed = -1;
-	if (limg_descriptor_is_foreign(job->desc) && !p->o.fetch_foreign)
-		return limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_SKIPPED, 0, size);
+	if (limg_descriptor_is_foreign(job->desc) && p->o.foreign_layers == LIMG_FOREIGN_SKIP)
+		return limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_SKIPPED, 0, size);
 	/* leased before it is looked for: a gc running now or later keeps it */
 	if ((rc = limg__lease_add(p->lease, digest)) < 0)
 		return rc;
 	/* unpacking costs CPU: only when asked to verify (mirrors skip it) */
-	if (kind != LIMG_COMPRESSION_UNKNOWN && p->o.verify_diff_ids &&
+	if (kind != LIMG_COMPRESSION_UNKNOWN && !p->o.skip_diff_ids &&
 	    (rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, stages_for(size))) < 0)
 		return rc;
 	if (ranged(p, size)) {
@@ -158,7 +158,7 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		if (rc != LIMG_EUNSUPPORTED)
 			goto exists_or_out;
 		/* no byte ranges here: one stream it is, with a digester that has seen nothing */
-		limg_blob_writer_free(d.writer);
+		limg_blob_writer_close(d.writer);
 		d.writer = NULL;
 		if ((rc = restart_digester(&d, kind, size)) < 0)
 			goto out;
@@ -168,7 +168,7 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 		rc = limg__blob_writer_open_ranged(&d.writer, p->store, digest, size, prefix, on_resumed, &d);
 		if (rc == 0 && !limg__blob_writer_private(d.writer) &&
 		    ftruncate(limg__blob_writer_fd(d.writer), limg_blob_writer_offset(d.writer)) < 0)
-			rc = limg__error_set(LIMG_EOS, "cannot truncate the partial blob %s", digest);
+			rc = limg__error_set(LIMG_ESYSTEM, "cannot truncate the partial blob %s", digest);
 	} else {
 		rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d);
 	}
@@ -177,7 +177,7 @@ exists_or_out:
 		add_done(p, size);
 		if (limg__store_layer_info_get(p->store, digest, diff_id, &known) == 0)
 			job->uncompressed = known;
-		rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_EXISTS, size, size);
+		rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_EXISTS, size, size);
 		goto out;
 	}
 	if (rc != 0)
@@ -185,23 +185,25 @@ exists_or_out:
 	for (size_t first = 0, used = 0;;) {
 		d.done = limg_blob_writer_offset(d.writer);
 		add_done(p, d.done);
-		fo.offset = d.done;
-		fo.verify = 0; /* the writer checks size and digest when it commits */
-		fo.sink = on_bytes;
-		fo.payload = &d;
-		if ((rc = limg__registry_blob_fetch_at(p->registry, p->repository, digest, size, &fo, first, &used)) != 0)
+		how.offset = d.done;
+		how.verify = false; /* the writer checks size and digest when it commits */
+		how.cancel = p->stop;
+		how.write = on_bytes;
+		how.payload = &d;
+		if ((rc = limg__registry_blob_fetch_at(p->registry, p->repository, digest, size, &how, first, &used)) != 0)
 			goto out;
-		if ((rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_VERIFYING, d.done, size)))
+		if ((rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_VERIFYING, d.done, size)))
 			goto out;
 		rc = limg_blob_writer_commit(d.writer);
 		if (rc != LIMG_EDIGEST_MISMATCH || used + 1 >= limg__registry_endpoints(p->registry))
 			break;
 		/* a mirror served bytes that do not verify (the writer dropped them): the next endpoint */
-		limg__log(p->o.ctx, LIMG_LOG_WARN, "%s; asking the next endpoint", limg_error_message(limg_error_last()));
+		limg__log(limg__store_context(p->store), LIMG_LOG_WARN, "%s; asking the next endpoint",
+		          limg_error_message(limg_error_last()));
 		limg_error_clear();
 		first = used + 1;
 		add_done(p, -d.done);
-		limg_blob_writer_free(d.writer);
+		limg_blob_writer_close(d.writer);
 		d.writer = NULL;
 		if ((rc = restart_digester(&d, kind, size)) < 0 ||
 		    (rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d)) != 0)
@@ -218,10 +220,10 @@ committed:
 	}
 	if (d.dg && (rc = check_diff_id(p, job, d.dg)) < 0)
 		goto out;
-	if ((rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_DOWNLOADED, d.done, size)) == 0)
-		rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_COMPLETE, d.done, size);
+	if ((rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_DOWNLOADED, d.done, size)) == 0)
+		rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_COMPLETE, d.done, size);
 out:
 	limg__digester_free(d.dg);
-	limg_blob_writer_free(d.writer);
+	limg_blob_writer_close(d.writer);
 	return rc;
 }

@@ -10,10 +10,11 @@
 #include "images/facts.h"
 #include "libimage/tags.h"
 #include "pull_internal.h"
+#include "registry/registry_internal.h"
 #include "store/store_internal.h"
 #include "tags/tags_internal.h"
 
-struct limg_image {
+struct limg_pull_result {
 	char *reference, *digest, *manifest_digest, *id;
 	int up_to_date;
 	int64_t downloaded;
@@ -33,7 +34,7 @@ int limg_pull_callbacks_init(limg_pull_callbacks *cb, size_t size)
 	return limg__opts_init(cb, size, &defaults, sizeof defaults);
 }
 
-void limg_image_free(limg_image *img)
+void limg_pull_result_free(limg_pull_result *img)
 {
 	if (!img)
 		return;
@@ -44,32 +45,32 @@ void limg_image_free(limg_image *img)
 	free(img);
 }
 
-const char *limg_image_reference(const limg_image *img)
+const char *limg_pull_result_reference(const limg_pull_result *img)
 {
 	return img ? img->reference : NULL;
 }
 
-const char *limg_image_digest(const limg_image *img)
+const char *limg_pull_result_digest(const limg_pull_result *img)
 {
 	return img ? img->digest : NULL;
 }
 
-const char *limg_image_manifest_digest(const limg_image *img)
+const char *limg_pull_result_manifest_digest(const limg_pull_result *img)
 {
 	return img ? img->manifest_digest : NULL;
 }
 
-const char *limg_image_id(const limg_image *img)
+const char *limg_pull_result_image_id(const limg_pull_result *img)
 {
 	return img ? img->id : NULL;
 }
 
-int limg_image_up_to_date(const limg_image *img)
+int limg_pull_result_up_to_date(const limg_pull_result *img)
 {
 	return img ? img->up_to_date : 0;
 }
 
-int64_t limg_image_bytes_downloaded(const limg_image *img)
+int64_t limg_pull_result_bytes_downloaded(const limg_pull_result *img)
 {
 	return img ? img->downloaded : 0;
 }
@@ -79,16 +80,14 @@ int limg__pull_report(struct pull *p, const char *digest, int kind, int event, i
 	int rc = 0;
 
 	/* where the blob can be found again: a later push mounts it from there */
-	if (digest && (event == LIMG_PULL_EXISTS || event == LIMG_PULL_COMPLETE) && p->source[0])
+	if (digest && (event == LIMG_EVENT_EXISTS || event == LIMG_EVENT_COMPLETE) && p->source[0])
 		limg__store_source_add(p->store, digest, p->source);
 	if (!p->cb.progress)
 		return 0;
 	pthread_mutex_lock(&p->lock);
-	rc = p->cb.progress(digest, kind, event, done, total, p->cb.payload);
+	rc = p->cb.progress(digest, kind, event, done, total, NULL, p->cb.payload);
 	pthread_mutex_unlock(&p->lock);
-	if (rc)
-		limg__error_set(rc < 0 ? rc : LIMG_EUSER, "pull stopped by the progress callback (%d)", rc);
-	return rc;
+	return rc ? limg__error_after_callback(rc, "pull") : 0;
 }
 
 struct small {
@@ -115,15 +114,16 @@ static int store_bytes(limg_store *store, const char *digest, const limg_buf *da
 		return rc;
 	if ((rc = limg_blob_writer_write(w, data->ptr, data->size)) == 0)
 		rc = limg_blob_writer_commit(w);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	return rc;
 }
 
 /* A small blob (the config) from the store, else fetched, verified and stored; its bytes in @out. */
 static int small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t size, int kind)
 {
-	limg_blob_fetch_opts fo = LIMG_BLOB_FETCH_OPTS_INIT;
+	limg__blob_fetch how = { 0 };
 	struct small s = { out, LIMG_MANIFEST_SIZE_MAX };
+	size_t used;
 	int rc;
 
 	out->size = 0;
@@ -131,29 +131,33 @@ static int small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t
 		return rc;
 	rc = limg_store_blob_read(out, p->store, digest, LIMG_MANIFEST_SIZE_MAX);
 	if (rc == 0)
-		return limg__pull_report(p, digest, kind, LIMG_PULL_EXISTS, size, size);
+		return limg__pull_report(p, digest, kind, LIMG_EVENT_EXISTS, size, size);
 	if (rc != LIMG_ENOTFOUND)
 		return rc;
-	fo.sink = to_buf;
-	fo.payload = &s;
+	how.verify = true;
+	how.cancel = p->stop;
+	how.write = to_buf;
+	how.payload = &s;
 	out->size = 0;
-	if ((rc = limg_registry_blob_fetch(p->registry, p->repository, digest, size, &fo)) < 0)
+	if ((rc = limg__registry_blob_fetch_at(p->registry, p->repository, digest, size, &how, 0, &used)) < 0)
 		return rc;
 	p->downloaded += (int64_t)out->size;
 	if ((rc = store_bytes(p->store, digest, out)) < 0)
 		return rc;
-	return limg__pull_report(p, digest, kind, LIMG_PULL_COMPLETE, size, size);
+	return limg__pull_report(p, digest, kind, LIMG_EVENT_COMPLETE, size, size);
 }
 
 /* A manifest by digest: from the store, else from the registry (verified). */
 static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, const char *digest,
                           const limg_remote_manifest *have)
 {
+	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg_remote_manifest *m = NULL;
 	const void *body;
 	size_t len;
 	int rc;
 
+	co.cancel = p->stop;
 	out->size = 0;
 	if ((rc = limg__lease_add(p->lease, digest)) < 0)
 		return rc;
@@ -161,12 +165,13 @@ static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, cons
 		*media_type = NULL;
 		return 0;
 	}
-	if (!have || !limg_remote_manifest_body(have, NULL) || strcmp(limg_remote_manifest_digest(have), digest)) {
-		if ((rc = limg_registry_manifest_get(&m, p->registry, p->repository, digest)) < 0)
+	if (!have || !limg_remote_manifest_body(have) || strcmp(limg_remote_manifest_digest(have), digest)) {
+		if ((rc = limg_registry_manifest_fetch(&m, p->registry, p->repository, digest, &co)) < 0)
 			return rc;
 		have = m;
 	}
-	body = limg_remote_manifest_body(have, &len);
+	body = limg_remote_manifest_body(have);
+	len = (size_t)limg_remote_manifest_size(have);
 	rc = limg__buf_put(out, body, len);
 	*media_type = strdup(limg_remote_manifest_media_type(have));
 	p->downloaded += (int64_t)len;
@@ -193,7 +198,7 @@ static bool stored_completely(struct pull *p, const char *digest, char **manifes
 	    limg_store_blob_stat(&size, p->store, limg_descriptor_digest(limg_manifest_config(image))) < 0)
 		goto out;
 	for (size_t i = 0; i < limg_manifest_count(image); i++) {
-		const limg_descriptor *d = limg_manifest_get(image, i);
+		const limg_descriptor *d = limg_manifest_entry(image, i);
 		if (limg_descriptor_is_foreign(d))
 			continue;
 		if (limg__lease_add(p->lease, limg_descriptor_digest(d)) < 0 ||
@@ -212,7 +217,7 @@ out:
 /* The listing cache of index.json (image ID, created, and size when known),
  * written with the tag. */
 static int tag_with_facts(struct pull *p, const char *reference, const char *digest, const char *id,
-                          const limg_image_config *config, const struct layer_job *jobs, size_t n)
+                          const limg_config *config, const struct layer_job *jobs, size_t n)
 {
 	const char *keys[3] = { LIMG_CACHE_ID_KEY, LIMG_CACHE_CREATED_KEY, LIMG_CACHE_SIZE_KEY };
 	const char *values[3];
@@ -221,7 +226,7 @@ static int tag_with_facts(struct pull *p, const char *reference, const char *dig
 	size_t count = 2;
 
 	values[0] = id;
-	values[1] = limg_image_config_created(config) ? limg_image_config_created(config) : "";
+	values[1] = limg_config_created(config) ? limg_config_created(config) : "";
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].uncompressed < 0 && !limg_descriptor_is_foreign(jobs[i].desc)) {
 			total = -1; /* unknown: the images layer works it out when listing */
@@ -243,7 +248,7 @@ static int check_sizes(struct pull *p, const limg_manifest *image)
 	int64_t max = p->max_blob_size;
 
 	for (size_t i = 0; i <= limg_manifest_count(image); i++) {
-		const limg_descriptor *d = i ? limg_manifest_get(image, i - 1) : limg_manifest_config(image);
+		const limg_descriptor *d = i ? limg_manifest_entry(image, i - 1) : limg_manifest_config(image);
 		if (limg_descriptor_size(d) > max)
 			return limg__error_set(LIMG_ETOOBIG, "image %s: blob %s is %lld bytes, over the %lld-byte blob limit",
 			                       p->repository, limg_descriptor_digest(d), (long long)limg_descriptor_size(d),
@@ -252,8 +257,9 @@ static int check_sizes(struct pull *p, const limg_manifest *image)
 	return 0;
 }
 
-static int run(struct pull *p, const char *reference_text, limg_image *img)
+static int run(struct pull *p, const char *reference_text, limg_pull_result *img)
 {
+	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg_reference *ref = NULL;
 	limg_remote_manifest *top = NULL;
 	limg_buf body = LIMG_BUF_INIT, child_body = LIMG_BUF_INIT, config_body = LIMG_BUF_INIT;
@@ -261,7 +267,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 	bool have_tag = false;
 	limg_manifest *m = NULL, *child = NULL;
 	const limg_manifest *image;
-	limg_image_config *config = NULL;
+	limg_config *config = NULL;
 	struct layer_job *jobs = NULL;
 	char *media_type = NULL, *child_type = NULL;
 	const char *digest, *config_digest;
@@ -276,17 +282,13 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		rc = limg__error_oom();
 		goto out;
 	}
-	{
-		limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;
-		if ((rc = limg__opts_copy(&ro, sizeof ro, p->o.registry, "limg_registry_opts")) < 0)
-			goto out;
-		ro.cancel = p->stop;
-		p->max_blob_size = ro.max_blob_size > 0 ? ro.max_blob_size : LIMG_BLOB_SIZE_MAX_DEFAULT;
-		if (p->o.docker_hub_mirror && !strcmp(limg_reference_domain(ref), "docker.io"))
-			ro.mirror = p->o.docker_hub_mirror;
-		if ((rc = limg_registry_open(&p->registry, p->o.ctx, limg_reference_domain(ref), &ro)) < 0)
-			goto out;
-	}
+	rc = p->o.session ? limg_session_registry(&p->registry, p->o.session, limg_reference_domain(ref))
+	                  : limg_registry_open(&p->registry, limg__store_context(p->store), limg_reference_domain(ref),
+	                                       NULL, NULL);
+	if (rc < 0)
+		goto out;
+	p->max_blob_size = p->registry->o.max_blob_size;
+	co.cancel = p->stop;
 
 	/* resolve: a digest is resolved already; a tag the store has costs one
 	 * HEAD (all that an up-to-date pull sends); a tag it lacks, one GET,
@@ -296,8 +298,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 	} else {
 		have_tag = limg_tags_lookup(&current, p->store, img->reference) == 0;
 		limg_error_clear(); /* a tag the store lacks is an answer, not an error */
-		rc = have_tag ? limg_registry_manifest_head(&top, p->registry, p->repository, limg_reference_tag(ref))
-		              : limg_registry_manifest_get(&top, p->registry, p->repository, limg_reference_tag(ref));
+		rc = have_tag ? limg_registry_manifest_head(&top, p->registry, p->repository, limg_reference_tag(ref), &co)
+		              : limg_registry_manifest_fetch(&top, p->registry, p->repository, limg_reference_tag(ref), &co);
 		if (rc < 0)
 			goto out;
 		digest = limg_remote_manifest_digest(top);
@@ -323,7 +325,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		goto out;
 	image = m;
 	img->manifest_digest = strdup(digest);
-	if (limg_manifest_kind_of(m) == LIMG_MANIFEST_INDEX) {
+	if (limg_manifest_kind(m) == LIMG_MANIFEST_INDEX) {
 		const limg_descriptor *d;
 		if ((rc = limg_manifest_select(&d, m, p->o.platform)) < 0)
 			goto out;
@@ -334,7 +336,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		if ((rc = limg_manifest_parse(&child, child_body.ptr, child_body.size,
 		                              child_type ? child_type : limg_descriptor_media_type(d))) < 0)
 			goto out;
-		if (limg_manifest_kind_of(child) != LIMG_MANIFEST_IMAGE) {
+		if (limg_manifest_kind(child) != LIMG_MANIFEST_IMAGE) {
 			rc = limg__error_set(LIMG_EMANIFEST, "index %s lists %s for the platform, which is not an image manifest",
 			                     digest, limg_descriptor_digest(d));
 			goto out;
@@ -351,18 +353,18 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 	/* config: small, fetched first, for the diff_ids */
 	config_digest = limg_descriptor_digest(limg_manifest_config(image));
 	if ((rc = small_blob(p, &config_body, config_digest, limg_descriptor_size(limg_manifest_config(image)),
-	                      LIMG_PULL_CONFIG)) != 0)
+	                      LIMG_BLOB_CONFIG)) != 0)
 		goto out;
-	if ((rc = limg_image_config_parse(&config, config_body.ptr, config_body.size)) < 0)
+	if ((rc = limg_config_parse(&config, config_body.ptr, config_body.size)) < 0)
 		goto out;
 	if (!(img->id = strdup(config_digest))) {
 		rc = limg__error_oom();
 		goto out;
 	}
 	n = limg_manifest_count(image);
-	if (p->o.verify_diff_ids && limg_image_config_diff_id_count(config) != n) {
+	if (!p->o.skip_diff_ids && limg_config_diff_id_count(config) != n) {
 		rc = limg__error_set(LIMG_EMANIFEST, "image %s has %zu layers, but its config lists %zu diff_ids",
-		                     img->manifest_digest, n, limg_image_config_diff_id_count(config));
+		                     img->manifest_digest, n, limg_config_diff_id_count(config));
 		goto out;
 	}
 
@@ -372,8 +374,8 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].desc = limg_manifest_get(image, i);
-		jobs[i].diff_id = p->o.verify_diff_ids ? limg_image_config_diff_id(config, i) : NULL;
+		jobs[i].desc = limg_manifest_entry(image, i);
+		jobs[i].diff_id = p->o.skip_diff_ids ? NULL : limg_config_diff_id(config, i);
 		p->total += limg_descriptor_size(jobs[i].desc);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -381,7 +383,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 		/* what is stored already is reported as such by its worker, without a "waiting" first */
 		if (limg_store_blob_stat(&have, p->store, limg_descriptor_digest(jobs[i].desc)) == 0)
 			continue;
-		if ((rc = limg__pull_report(p, limg_descriptor_digest(jobs[i].desc), LIMG_PULL_LAYER, LIMG_PULL_WAITING, 0,
+		if ((rc = limg__pull_report(p, limg_descriptor_digest(jobs[i].desc), LIMG_BLOB_LAYER, LIMG_EVENT_WAITING, 0,
 		                            limg_descriptor_size(jobs[i].desc))) != 0)
 			goto out;
 	}
@@ -401,7 +403,7 @@ static int run(struct pull *p, const char *reference_text, limg_image *img)
 out:
 	img->downloaded = p->downloaded;
 	free(jobs);
-	limg_image_config_free(config);
+	limg_config_free(config);
 	limg_manifest_free(child);
 	limg_manifest_free(m);
 	free(media_type);
@@ -415,11 +417,11 @@ out:
 	return rc;
 }
 
-int limg_pull(limg_image **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
+int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
               const limg_pull_callbacks *cb)
 {
 	struct pull p;
-	limg_image *img;
+	limg_pull_result *img;
 	int rc;
 
 	if (out)
@@ -433,8 +435,17 @@ int limg_pull(limg_image **out, limg_store *store, const char *reference, const 
 	if ((rc = limg__opts_copy(&p.o, sizeof p.o, opts, "limg_pull_opts")) < 0 ||
 	    (rc = limg__opts_copy(&p.cb, sizeof p.cb, cb, "limg_pull_callbacks")) < 0)
 		return rc;
-	if (p.o.max_layer_size <= 0)
+	if (p.o.max_layer_size < 0 || p.o.range_threshold < 0 || p.o.range_chunk < 0 || p.o.range_parallel < 0 ||
+	    p.o.concurrency < 0)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "limg_pull_opts",
+		                             "invalid argument: a negative number in the pull options");
+	if (p.o.foreign_layers < LIMG_FOREIGN_REGISTRY || p.o.foreign_layers > LIMG_FOREIGN_SKIP)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "foreign_layers",
+		                             "invalid argument: foreign_layers %d", p.o.foreign_layers);
+	if (!p.o.max_layer_size)
 		p.o.max_layer_size = LIMG_LAYER_SIZE_MAX_DEFAULT;
+	if (!p.o.concurrency)
+		p.o.concurrency = 3;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
 	if (!(img = calloc(1, sizeof *img))) {
@@ -447,16 +458,16 @@ int limg_pull(limg_image **out, limg_store *store, const char *reference, const 
 		limg__store_leave(store);
 		return rc;
 	}
-	limg__store_link_stop(store, p.stop, p.o.cancel);
 	pthread_mutex_init(&p.lock, NULL);
-	rc = limg__store_stopped(run(&p, reference, img), store, p.o.cancel, "pull", reference);
+	if ((rc = limg__store_link_stop(store, p.stop, p.o.cancel)) == 0)
+		rc = limg__store_stopped(run(&p, reference, img), store, p.o.cancel, "pull", reference);
 	limg_registry_close(p.registry);
 	limg__lease_free(p.lease);
 	pthread_mutex_destroy(&p.lock);
 	limg_cancel_free(p.stop);
 	limg__store_leave(store);
 	if (rc != 0 || !out)
-		limg_image_free(img);
+		limg_pull_result_free(img);
 	else
 		*out = img;
 	return rc;

@@ -196,7 +196,7 @@ static void *worker(void *arg)
 		s.gathered = gathered;
 		s.ngathered = 0;
 		rc = limg__registry_blob_range(r->p->registry, r->p->repository, r->digest, c->start, c->end - 1,
-		                               on_range_bytes, &s);
+		                               on_range_bytes, &s, r->p->stop);
 		if (rc == 0)
 			rc = flush_gathered(&s);
 		if (rc != 0) {
@@ -490,7 +490,7 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 		rc = r.rc; /* a callback's own value, positive ones too */
 		goto out;
 	}
-	if ((rc = limg__pull_report(p, digest, LIMG_PULL_LAYER, LIMG_PULL_VERIFYING, size, size)) != 0)
+	if ((rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_VERIFYING, size, size)) != 0)
 		goto out;
 	if ((rc = limg_blob_writer_commit(d->writer)) == 0)
 		drop_sidecar(p, digest);

@@ -14,15 +14,22 @@
 /* Clean answers that end before the blob does, asked again each time. */
 #define SHORT_ANSWERS_MAX 64
 
-int limg_blob_fetch_opts_init(limg_blob_fetch_opts *opts, size_t size)
+int limg_registry_fetch_opts_init(limg_registry_fetch_opts *opts, size_t size)
 {
-	static const limg_blob_fetch_opts defaults = LIMG_BLOB_FETCH_OPTS_INIT;
+	static const limg_registry_fetch_opts defaults = LIMG_REGISTRY_FETCH_OPTS_INIT;
 
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
 
+int limg_registry_fetch_callbacks_init(limg_registry_fetch_callbacks *cb, size_t size)
+{
+	static const limg_registry_fetch_callbacks defaults = LIMG_REGISTRY_FETCH_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
+}
+
 struct fetch {
-	limg_sink_cb sink;
+	limg_write_cb sink;
 	void *payload;
 	const char *what;
 	int64_t expected;  /* the blob's size; -1: unknown */
@@ -34,6 +41,7 @@ struct fetch {
 	int restarts;      /* answers that ignored our Range */
 	limg_hasher *hasher;
 	size_t first, used; /* endpoints: where to start, who answered */
+	const limg_cancel *cancel;
 };
 
 /* The answer to a (resumed or ranged) request must continue exactly where we are. */
@@ -119,6 +127,7 @@ static int fetch(limg_registry *r, const char *repo, const char *digest, struct 
 	call.range_stop = f->ranged ? f->stop : 0;
 	call.first = f->first;
 	call.used = &f->used;
+	call.cancel = f->cancel;
 	if (r->o.operation_timeout_s > 0)
 		call.deadline_ms = limg__now_ms() + r->o.operation_timeout_s * 1000;
 	for (;;) {
@@ -127,7 +136,7 @@ static int fetch(limg_registry *r, const char *repo, const char *digest, struct 
 		if (rc != 0)
 			goto out;
 		if (resp.status != 200 && resp.status != 206) {
-			rc = limg__registry_error(&resp, f->what);
+			rc = limg__registry_error_about(&resp, f->what, LIMG_SUBJECT_BLOB, digest);
 			goto out;
 		}
 		/* the body ended cleanly, but short: ask for the rest (a registry that
@@ -167,52 +176,45 @@ static int check_args(limg_registry *r, const char *repo, const char *digest, in
 	return 0;
 }
 
-int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
-                             const limg_blob_fetch_opts *opts)
-{
-	size_t used;
-
-	return limg__registry_blob_fetch_at(r, repo, digest, size, opts, 0, &used);
-}
-
 int limg__registry_blob_fetch_at(limg_registry *r, const char *repo, const char *digest, int64_t size,
-                                 const limg_blob_fetch_opts *opts, size_t first, size_t *used)
+                                 const limg__blob_fetch *how, size_t first, size_t *used)
 {
-	limg_blob_fetch_opts o = LIMG_BLOB_FETCH_OPTS_INIT;
 	struct fetch f;
 	char *what = NULL;
 	int rc, algo = 0;
 
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_blob_fetch_opts")) < 0)
-		return rc;
-	if (!o.sink)
-		return limg__error_invalid("sink");
-	if (o.offset < 0 || (o.verify && o.offset > 0))
+	if (!how->write)
+		return limg__error_invalid("write");
+	if (how->offset < 0 || (how->verify && how->offset > 0))
 		return limg__error_set(LIMG_EINVALID, "invalid argument: a verified fetch starts at offset 0");
 	if ((rc = check_args(r, repo, digest, &algo)) < 0)
 		return rc;
 	memset(&f, 0, sizeof f);
-	f.sink = o.sink;
-	f.payload = o.payload;
+	f.sink = how->write;
+	f.payload = how->payload;
+	f.cancel = how->cancel;
 	f.expected = f.stop = size < 0 ? -1 : size;
-	f.offset = o.offset;
+	f.offset = how->offset;
 	f.max = r->o.max_blob_size;
-	if (f.expected >= 0 && o.offset >= f.expected)
-		return o.offset == f.expected ? 0 : limg__error_set(LIMG_EINVALID, "offset past the end of %s", digest);
+	if (f.expected >= 0 && how->offset >= f.expected)
+		return how->offset == f.expected ? 0 : limg__error_set(LIMG_EINVALID, "offset past the end of %s", digest);
 	if (f.expected > f.max)
-		return limg__error_set(LIMG_ETOOBIG, "blob %s of %s/%s is %lld bytes, over the %lld-byte blob limit", digest,
-		                       r->domain, repo, (long long)f.expected, (long long)f.max);
+		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_BLOB, digest,
+		                             "blob %s of %s/%s is %lld bytes, over the %lld-byte blob limit", digest,
+		                             r->domain, repo, (long long)f.expected, (long long)f.max);
 	if (asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0)
 		return limg__error_oom();
 	f.what = what;
 	f.first = f.used = first;
-	if (!o.verify || (rc = limg_hasher_new(&f.hasher, algo)) == 0) {
+	if (!how->verify || (rc = limg_hasher_new(&f.hasher, algo)) == 0) {
 		for (;;) {
 			rc = fetch(r, repo, digest, &f);
 			if (rc == 0 && f.hasher && limg_hasher_verify(f.hasher, digest) == LIMG_EDIGEST_MISMATCH)
-				rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the bytes received do not match the digest", what);
+				rc = limg__error_set_about(LIMG_EDIGEST_MISMATCH, LIMG_SUBJECT_BLOB, digest,
+				                           "%s: the bytes received do not match the digest", what);
 			/* a mirror served what does not verify: from the start, at the next endpoint */
-			if (rc != LIMG_EDIGEST_MISMATCH || f.used + 1 >= r->nep || !o.restart || (rc = o.restart(o.payload)) != 0)
+			if (rc != LIMG_EDIGEST_MISMATCH || f.used + 1 >= r->nep || !how->restart ||
+			    (rc = how->restart(how->payload)) != 0)
 				break;
 			limg__log(r->ctx, LIMG_LOG_WARN, "%s at mirror %s does not match its digest; trying the next endpoint",
 			          what, r->ep[f.used].host);
@@ -230,13 +232,59 @@ int limg__registry_blob_fetch_at(limg_registry *r, const char *repo, const char 
 	return rc;
 }
 
+/* The caller's callbacks behind the internal ones: what they return to stop
+ * is kept, and the fetch ends at once (a positive value does that inside). */
+struct caller {
+	const limg_registry_fetch_callbacks *cb;
+	int rc;
+};
+
+static int caller_write(const void *data, size_t len, void *payload)
+{
+	struct caller *c = payload;
+	int rc = c->cb->write(data, len, c->cb->payload);
+	return rc ? (c->rc = rc, 1) : 0;
+}
+
+static int caller_restart(void *payload)
+{
+	struct caller *c = payload;
+	int rc = c->cb->restart(c->cb->payload);
+	return rc ? (c->rc = rc, 1) : 0;
+}
+
+int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
+                             const limg_registry_fetch_opts *opts, const limg_registry_fetch_callbacks *cb)
+{
+	limg_registry_fetch_opts o = LIMG_REGISTRY_FETCH_OPTS_INIT;
+	limg_registry_fetch_callbacks callbacks = LIMG_REGISTRY_FETCH_CALLBACKS_INIT;
+	struct caller c = { &callbacks, 0 };
+	limg__blob_fetch how = { 0 };
+	size_t used;
+	int rc;
+
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_fetch_opts")) < 0 ||
+	    (rc = limg__opts_copy(&callbacks, sizeof callbacks, cb, "limg_registry_fetch_callbacks")) < 0)
+		return rc;
+	if (!callbacks.write)
+		return limg__error_invalid("callbacks.write");
+	how.offset = o.offset;
+	how.verify = !o.skip_verify;
+	how.cancel = o.cancel;
+	how.write = caller_write;
+	how.restart = callbacks.restart ? caller_restart : NULL;
+	how.payload = &c;
+	rc = limg__registry_blob_fetch_at(r, repo, digest, size, &how, 0, &used);
+	return rc > 0 ? limg__error_after_callback(c.rc, "blob fetch") : rc;
+}
+
 size_t limg__registry_endpoints(const limg_registry *r)
 {
 	return r->nep;
 }
 
 int limg__registry_blob_range(limg_registry *r, const char *repo, const char *digest, int64_t start, int64_t end,
-                              limg_sink_cb sink, void *payload)
+                              limg_write_cb sink, void *payload, const limg_cancel *cancel)
 {
 	struct fetch f;
 	char *what = NULL;
@@ -253,6 +301,7 @@ int limg__registry_blob_range(limg_registry *r, const char *repo, const char *di
 	f.stop = end + 1;
 	f.ranged = true;
 	f.offset = start;
+	f.cancel = cancel;
 	f.max = r->o.max_blob_size;
 	if (asprintf(&what, "bytes %lld-%lld of blob %s of %s/%s", (long long)start, (long long)end, digest, r->domain,
 	             repo) < 0)

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/core.h"
+#include "core/json.h"
+#include "reference/grammar.h"
 #include "registry_internal.h"
 
 #define LIST_BODY_MAX (8u << 20)
@@ -20,9 +20,26 @@ static char *next_link(const char *link)
 	return strndup(lt + 1, (size_t)(gt - lt - 1));
 }
 
-static int list(limg_registry *r, const char *first_path, const char *field, const char *scope, const char *what,
-                limg_name_cb cb, void *payload)
+struct lister {
+	const char *field;  /* "tags" or "repositories" */
+	const char *scope;
+	const char *what;
+	const char *object; /* names the repository (or registry) in errors */
+	limg_name_cb cb;
+	void *payload;
+	const limg_cancel *cancel;
+};
+
+/* A name the registry lists must be one a reference can hold (it is printed and used in URLs). */
+static bool valid_name(const struct lister *l, const char *name)
 {
+	size_t n = strlen(name);
+	return l->field[0] == 't' ? limg__ref_match_tag(name, n) : limg__ref_match_path(name, n);
+}
+
+static int list(limg_registry *r, const char *first_path, const struct lister *l)
+{
+	const char *what = l->what;
 	limg__http_resp resp;
 	char *url = strdup(first_path);
 	int rc = 0, pages = 0;
@@ -34,7 +51,7 @@ static int list(limg_registry *r, const char *first_path, const char *field, con
 		limg__call call = { 0 };
 		cJSON *doc;
 		const cJSON *names, *n;
-		char *next;
+		char *next, why[200];
 
 		if (++pages > 10000) {
 			rc = limg__error_set(LIMG_EPROTOCOL, "%s: too many pages", what);
@@ -42,25 +59,39 @@ static int list(limg_registry *r, const char *first_path, const char *field, con
 		}
 		call.url = url;
 		call.origin_only = true; /* listings: the registry's own */
-		call.scope = scope;
+		call.scope = l->scope;
 		call.what = what;
 		call.max_body = LIST_BODY_MAX;
+		call.cancel = l->cancel;
 		if ((rc = limg__registry_call(r, &call, &resp)) < 0)
 			break;
 		if (resp.status != 200) {
-			rc = limg__registry_error(&resp, what);
+			rc = limg__registry_error_about(&resp, what, LIMG_SUBJECT_REPOSITORY, l->object);
 			break;
 		}
-		doc = cJSON_ParseWithLength(resp.body.ptr ? resp.body.ptr : "", resp.body.size);
-		names = cJSON_GetObjectItemCaseSensitive(doc, field);
+		if (limg__json_parse(&doc, resp.body.ptr, resp.body.size, NULL, why, sizeof why) < 0) {
+			rc = limg__error_set(LIMG_EPROTOCOL, "%s: the answer is not valid JSON (%s)", what, why);
+			break;
+		}
+		names = cJSON_GetObjectItemCaseSensitive(doc, l->field);
 		if (!cJSON_IsObject(doc) || (names && !cJSON_IsArray(names) && !cJSON_IsNull(names))) {
 			cJSON_Delete(doc);
-			rc = limg__error_set(LIMG_EPROTOCOL, "%s: the answer is not a %s list", what, field);
+			rc = limg__error_set(LIMG_EPROTOCOL, "%s: the answer is not a %s list", what, l->field);
 			break;
 		}
-		cJSON_ArrayForEach(n, names)
-			if (cJSON_IsString(n) && (rc = cb(n->valuestring, payload)) != 0)
+		cJSON_ArrayForEach(n, names) {
+			if (!cJSON_IsString(n) || !valid_name(l, n->valuestring)) {
+				char q[80];
+				limg__quote(q, sizeof q, cJSON_IsString(n) ? n->valuestring : "(not a string)",
+				            cJSON_IsString(n) ? strlen(n->valuestring) : 14);
+				limg__log(r->ctx, LIMG_LOG_WARN, "%s: skipping %s, which is no valid name", what, q);
+				continue;
+			}
+			if ((rc = l->cb(n->valuestring, l->payload)) != 0) {
+				rc = limg__error_after_callback(rc, what);
 				break;
+			}
+		}
 		cJSON_Delete(doc);
 		if (rc)
 			break;
@@ -88,36 +119,81 @@ static int list(limg_registry *r, const char *first_path, const char *field, con
 	return rc;
 }
 
-int limg_registry_tags_foreach(limg_registry *r, const char *repo, int page_size, limg_name_cb cb, void *payload)
+int limg_registry_list_opts_init(limg_registry_list_opts *opts, size_t size)
 {
-	char *path = NULL, *scope = NULL, *what = NULL;
+	static const limg_registry_list_opts defaults = LIMG_REGISTRY_LIST_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_registry_list_callbacks_init(limg_registry_list_callbacks *cb, size_t size)
+{
+	static const limg_registry_list_callbacks defaults = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
+}
+
+static int start(struct lister *l, limg_registry_list_opts *o, limg_registry_list_callbacks *c, limg_registry *r,
+                 const limg_registry_list_opts *opts, const limg_registry_list_callbacks *cb)
+{
 	int rc;
 
-	if (!r || !cb)
-		return limg__error_invalid(r ? "cb" : "registry");
-	if ((rc = limg__registry_check_name(repo)) < 0)
+	if (!r)
+		return limg__error_invalid("registry");
+	if ((rc = limg__opts_copy(o, sizeof *o, opts, "limg_registry_list_opts")) < 0 ||
+	    (rc = limg__opts_copy(c, sizeof *c, cb, "limg_registry_list_callbacks")) < 0)
 		return rc;
-	if (asprintf(&path, page_size > 0 ? "/v2/%s/tags/list?n=%d" : "/v2/%s/tags/list", repo, page_size) < 0 ||
-	    asprintf(&scope, "repository:%s:pull", repo) < 0 || asprintf(&what, "tags of %s/%s", r->domain, repo) < 0)
+	if (!c->name)
+		return limg__error_invalid("callbacks.name");
+	l->cb = c->name;
+	l->payload = c->payload;
+	l->cancel = o->cancel;
+	return 0;
+}
+
+int limg_registry_tags_foreach(limg_registry *r, const char *repo, const limg_registry_list_opts *opts,
+                               const limg_registry_list_callbacks *cb)
+{
+	limg_registry_list_opts o = LIMG_REGISTRY_LIST_OPTS_INIT;
+	limg_registry_list_callbacks c = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
+	struct lister l = { "tags", NULL, NULL, NULL, NULL, NULL, NULL };
+	char *path = NULL, *scope = NULL, *what = NULL, *object = NULL;
+	int rc;
+
+	if ((rc = start(&l, &o, &c, r, opts, cb)) < 0 || (rc = limg__registry_check_name(repo)) < 0)
+		return rc;
+	if (asprintf(&path, o.page_size > 0 ? "/v2/%s/tags/list?n=%d" : "/v2/%s/tags/list", repo, o.page_size) < 0 ||
+	    asprintf(&scope, "repository:%s:pull", repo) < 0 || asprintf(&what, "tags of %s/%s", r->domain, repo) < 0 ||
+	    asprintf(&object, "%s/%s", r->domain, repo) < 0) {
 		rc = limg__error_oom();
-	else
-		rc = list(r, path, "tags", scope, what, cb, payload);
+	} else {
+		l.scope = scope;
+		l.what = what;
+		l.object = object;
+		rc = list(r, path, &l);
+	}
 	free(path);
 	free(scope);
 	free(what);
+	free(object);
 	return rc;
 }
 
-int limg_registry_catalog_foreach(limg_registry *r, int page_size, limg_name_cb cb, void *payload)
+int limg_registry_catalog_foreach(limg_registry *r, const limg_registry_list_opts *opts,
+                                  const limg_registry_list_callbacks *cb)
 {
+	limg_registry_list_opts o = LIMG_REGISTRY_LIST_OPTS_INIT;
+	limg_registry_list_callbacks c = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
+	struct lister l = { "repositories", "registry:catalog:*", "catalog", NULL, NULL, NULL, NULL };
 	char *path = NULL;
 	int rc;
 
-	if (!r || !cb)
-		return limg__error_invalid(r ? "cb" : "registry");
-	if (asprintf(&path, page_size > 0 ? "/v2/_catalog?n=%d" : "/v2/_catalog", page_size) < 0)
+	if ((rc = start(&l, &o, &c, r, opts, cb)) < 0)
+		return rc;
+	l.object = r->domain;
+	if (asprintf(&path, o.page_size > 0 ? "/v2/_catalog?n=%d" : "/v2/_catalog", o.page_size) < 0)
 		return limg__error_oom();
-	rc = list(r, path, "repositories", "registry:catalog:*", "catalog", cb, payload);
+	rc = list(r, path, &l);
 	free(path);
 	return rc;
 }

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "core/media.h"
 #include "digest/digest_internal.h"
+#include "manifest/media.h"
 #include "libimage/manifest.h"
 #include "registry_internal.h"
 
@@ -44,10 +44,8 @@ int64_t limg_remote_manifest_size(const limg_remote_manifest *m)
 	return m ? m->size : -1;
 }
 
-const void *limg_remote_manifest_body(const limg_remote_manifest *m, size_t *len)
+const void *limg_remote_manifest_body(const limg_remote_manifest *m)
 {
-	if (len)
-		*len = m && m->body.ptr ? m->body.size : 0;
 	return m ? m->body.ptr : NULL;
 }
 
@@ -59,12 +57,13 @@ struct where {
 };
 
 static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head,
-                 struct where *at)
+                 struct where *at, const limg_cancel *cancel)
 {
 	limg_remote_manifest *m = NULL;
 	limg__http_resp resp;
 	limg__call call = { 0 };
-	char *path = NULL, *scope = NULL, *what = NULL, type[256];
+	char *path = NULL, *scope = NULL, *what = NULL, *name = NULL, type[256];
+	const char *docker_digest;
 	bool by_digest;
 	int rc, algo = LIMG_DIGEST_SHA256;
 
@@ -79,14 +78,15 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 		return limg__digest_raise(rc, ref, strlen(ref));
 	limg__http_resp_init(&resp);
 	if (asprintf(&path, "/v2/%s/manifests/%s", repo, ref) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
-	    asprintf(&what, "manifest for %s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0) {
+	    asprintf(&what, "manifest for %s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0 ||
+	    asprintf(&name, "%s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0) {
 		rc = limg__error_oom();
 		goto out;
 	}
 	call.method = head ? "HEAD" : "GET";
 	call.url = path;
 	/* a tag is asked only where tags may be resolved; a digest anywhere (it is checked) */
-	call.need = by_digest ? LIMG_CAP_PULL : LIMG_CAP_RESOLVE;
+	call.need = by_digest ? LIMG_ENDPOINT_CAP_PULL : LIMG_ENDPOINT_CAP_RESOLVE;
 	call.origin_only = at->origin;
 	call.first = at->first;
 	call.used = &at->used;
@@ -94,6 +94,7 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 	call.scope = scope;
 	call.what = what;
 	call.max_body = LIMG_MANIFEST_SIZE_MAX;
+	call.cancel = cancel;
 	/* (an answer over the limit is named by what it answered: this manifest, or a token) */
 	if ((rc = limg__registry_call(r, &call, &resp)) < 0)
 		goto out;
@@ -103,7 +104,7 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 			rc = 2;
 			goto out;
 		}
-		rc = limg__registry_error(&resp, what);
+		rc = limg__registry_error_about(&resp, what, LIMG_SUBJECT_MANIFEST, name);
 		goto out;
 	}
 	if (!(m = calloc(1, sizeof *m)) ||
@@ -111,27 +112,28 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 		rc = limg__error_oom();
 		goto out;
 	}
-	if (!strncmp(m->media_type, "application/vnd.docker.distribution.manifest.v1", 47)) {
+	docker_digest = limg__http_header(&resp, "Docker-Content-Digest");
+	if (limg__media_is_schema1(m->media_type)) {
 		rc = limg__error_set(LIMG_EUNSUPPORTED, "%s is a schema 1 manifest, which is not supported; the image must "
 		                                        "be pushed again with a current client", what);
 		goto out;
 	}
 	if (head) {
 		/* a HEAD answer is only useful with a digest we can trust the format of */
-		if (!resp.docker_digest || limg__digest_check(resp.docker_digest, strlen(resp.docker_digest), NULL) != 0) {
+		if (!docker_digest || limg__digest_check(docker_digest, strlen(docker_digest), NULL) != 0) {
 			rc = 1; /* tells the caller to GET instead */
 			goto out;
 		}
-		if (by_digest && strcmp(resp.docker_digest, ref) != 0) {
-			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry answered with %s", what, resp.docker_digest);
+		if (by_digest && strcmp(docker_digest, ref) != 0) {
+			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry answered with %s", what, docker_digest);
 			goto out;
 		}
-		m->digest = strdup(resp.docker_digest);
+		m->digest = strdup(docker_digest);
 		m->size = resp.content_length;
 	} else {
 		limg_buf computed = LIMG_BUF_INIT;
 		int header_algo = algo;
-		const char *expect = by_digest ? ref : resp.docker_digest;
+		const char *expect = by_digest ? ref : docker_digest;
 		if (!by_digest && expect && limg__digest_check(expect, strlen(expect), &header_algo) != 0)
 			expect = NULL; /* a malformed header is ignored, as ggcr does; the body's digest is what we keep */
 		if ((rc = limg_digest_compute(&computed, expect ? header_algo : algo, resp.body.ptr, resp.body.size)) < 0)
@@ -160,20 +162,26 @@ out:
 	free(path);
 	free(scope);
 	free(what);
+	free(name);
 	return rc;
 }
 
 /* A mirror's manifest that does not verify: the next endpoint is asked. */
 static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head,
-                          bool origin)
+                          bool origin, const limg_registry_call_opts *opts)
 {
+	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	struct where at = { origin, 0, 0 };
 	int rc;
 
+	if (out)
+		*out = NULL;
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_call_opts")) < 0)
+		return rc;
 	for (;;) {
-		rc = fetch(out, r, repo, ref, head, &at);
+		rc = fetch(out, r, repo, ref, head, &at, o.cancel);
 		if (rc == 1 || rc == 2) /* no usable digest header, or an error to explain: GET (and hash the body) */
-			rc = fetch(out, r, repo, ref, false, &at);
+			rc = fetch(out, r, repo, ref, false, &at, o.cancel);
 		if (rc != LIMG_EDIGEST_MISMATCH || at.used + 1 >= r->nep)
 			return rc;
 		limg__log(r->ctx, LIMG_LOG_WARN, "%s", limg_error_message(limg_error_last()));
@@ -182,18 +190,20 @@ static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const ch
 	}
 }
 
-int limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref)
+int limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref,
+                                const limg_registry_call_opts *opts)
 {
-	return fetch_verified(out, r, repo, ref, true, false);
+	return fetch_verified(out, r, repo, ref, true, false, opts);
 }
 
 int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registry *r, const char *repo,
-                                        const char *ref)
+                                        const char *ref, const limg_registry_call_opts *opts)
 {
-	return fetch_verified(out, r, repo, ref, true, true);
+	return fetch_verified(out, r, repo, ref, true, true, opts);
 }
 
-int limg_registry_manifest_get(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref)
+int limg_registry_manifest_fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref,
+                                 const limg_registry_call_opts *opts)
 {
-	return fetch_verified(out, r, repo, ref, false, false);
+	return fetch_verified(out, r, repo, ref, false, false, opts);
 }

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 #include "core/core.h"
+#include "libimage/bounds.h"
 #include "reference/grammar.h"
 #include "hosts/hosts.h"
 #include "registry_internal.h"
@@ -58,7 +60,7 @@ static void endpoint_dispose(limg__endpoint *e)
 
 /* An endpoint from its spec: "scheme://host[:port][/path]", its TLS and its own credentials. */
 static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoint_spec *spec, bool mirror,
-                         const limg_registry_opts *o, const char *certs_dir)
+                         const char *certs_dir)
 {
 	const char *url = spec->url, *rest;
 	bool plain = !strncmp(url, "http://", 7);
@@ -71,7 +73,7 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 	rest = url + (plain ? 7 : 8);
 	hn = strcspn(rest, "/?#");
 	e->mirror = mirror;
-	e->caps = mirror ? spec->caps : LIMG_CAP_PULL | LIMG_CAP_RESOLVE | LIMG_CAP_PUSH;
+	e->caps = mirror ? spec->caps : LIMG_ENDPOINT_CAP_PULL | LIMG_ENDPOINT_CAP_RESOLVE | LIMG_ENDPOINT_CAP_PUSH;
 	if (!hn || !(e->host = strndup(rest, hn)) || !limg__ref_match_domain(e->host, strlen(e->host)))
 		return e->host ? limg__error_set(LIMG_EINVALID, "endpoint %.200s: no host in it", url) : limg__error_oom();
 	/* the API root: the URL's path, with "/v2" added unless it is the root already */
@@ -90,13 +92,13 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 		}
 	}
 	if (plain) {
-		if (o->insecure == 0)
+		if (r->insecure == 0)
 			return limg__error_set(LIMG_EINVALID, "endpoint %.200s is plain HTTP, but insecure registries are "
 			                                      "not allowed", url);
 		e->insecure = true;
 	} else {
 		/* Docker's rule: loopback registries may be plain HTTP (tried after https) */
-		e->insecure = o->insecure == 1 || (o->insecure < 0 && is_loopback(e->host));
+		e->insecure = r->insecure == 1 || (r->insecure < 0 && is_loopback(e->host));
 	}
 	if (asprintf(&e->base, "%s://%s", plain ? "http" : "https", e->host) < 0) {
 		e->base = NULL;
@@ -115,102 +117,165 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 	memset(&ho, 0, sizeof ho);
 	ho.ctx = r->ctx;
 	ho.user_agent = limg__context_user_agent(r->ctx);
-	ho.tls_verify = o->tls_verify != 0 && !e->insecure && !spec->skip_verify;
+	ho.tls_verify = r->tls_verify && !e->insecure && !spec->skip_verify;
 	ho.ca_file = e->ca_file;
 	ho.client_cert = e->client_cert;
 	ho.client_key = e->client_key;
-	ho.connect_timeout_ms = dial ? dial : o->connect_timeout_ms;
+	ho.connect_timeout_ms = dial ? dial : r->o.connect_timeout_ms;
 	ho.low_speed_limit = 1;
 	/* a mirror that accepts and never answers is left within its dial timeout */
-	ho.low_speed_time_s = mirror ? (dial + 999) / 1000 : o->low_speed_time_s;
-	ho.timeout_ms = o->request_timeout_s * 1000;
-	ho.cancel = o->cancel;
+	ho.low_speed_time_s = mirror ? (dial + 999) / 1000 : r->o.low_speed_time_s;
+	ho.timeout_ms = r->o.request_timeout_s * 1000;
 	if ((rc = limg__http_new(&e->http, &ho)) < 0)
 		return rc;
 	memset(&ao, 0, sizeof ao);
 	ao.ctx = r->ctx;
 	ao.host = mirror ? e->host : r->domain; /* a mirror's credentials are its own */
-	ao.credentials = mirror ? NULL : o->credentials;
-	ao.payload = o->credentials_payload;
-	ao.docker_config_dir = o->docker_config_dir;
+	ao.credentials = mirror ? NULL : r->cb.credentials;
+	ao.payload = r->cb.payload;
+	ao.docker_config_dir = r->docker_config_dir;
 	ao.secrets_over_http = e->insecure;
 	return limg__auth_new(&e->auth, &ao);
 }
 
-/* Docker's --registry-mirror: "host:port" or a URL. */
-static int docker_mirror_spec(limg__endpoint_spec *spec, const char *m)
+int limg_registry_callbacks_init(limg_registry_callbacks *cb, size_t size)
 {
-	memset(spec, 0, sizeof *spec);
-	spec->caps = LIMG_CAP_PULL | LIMG_CAP_RESOLVE;
-	if (strstr(m, "://"))
-		spec->url = strdup(m);
-	else if (asprintf(&spec->url, "https://%s", m) < 0)
-		spec->url = NULL;
-	return spec->url ? 0 : limg__error_oom();
+	static const limg_registry_callbacks defaults = LIMG_REGISTRY_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
 }
 
-int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domain, const limg_registry_opts *opts)
+int limg_registry_call_opts_init(limg_registry_call_opts *opts, size_t size)
+{
+	static const limg_registry_call_opts defaults = LIMG_REGISTRY_CALL_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+void limg__registry_settings_dispose(limg__registry_settings *s)
+{
+	if (!s)
+		return;
+	free(s->ca_file);
+	free(s->certs_dir);
+	free(s->docker_config_dir);
+	for (size_t i = 0; i < s->nmirrors; i++)
+		limg__endpoint_spec_dispose(&s->mirrors[i]);
+	free(s->mirrors);
+	memset(s, 0, sizeof *s);
+}
+
+int limg__registry_settings_from(limg__registry_settings *s, const limg_registry_opts *opts)
 {
 	limg_registry_opts o = LIMG_REGISTRY_OPTS_INIT;
-	limg__endpoint_spec *specs = NULL, origin;
-	limg__hosts hosts;
-	limg_registry *r;
-	const char *certs_dir;
-	size_t nspecs = 0;
 	int rc;
 
-	if (!out)
-		return limg__error_invalid("out");
-	*out = NULL;
-	memset(&hosts, 0, sizeof hosts);
-	memset(&origin, 0, sizeof origin);
-	if (!domain || !limg__ref_match_domain(domain, strlen(domain)))
-		return limg__error_set(LIMG_EINVALID, "invalid registry domain \"%.100s\"", domain ? domain : "");
+	memset(s, 0, sizeof *s);
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_opts")) < 0)
 		return rc;
 	if (o.mirrors_len && !o.mirrors)
 		return limg__error_invalid("mirrors");
-	if (o.max_attempts <= 0)
-		o.max_attempts = 5;
-	if (o.backoff_ms <= 0)
-		o.backoff_ms = 200;
-	if (o.backoff_max_ms <= 0)
-		o.backoff_max_ms = 10000;
-	if (o.retry_after_max_s <= 0)
-		o.retry_after_max_s = 60;
-	if (o.request_timeout_s <= 0)
-		o.request_timeout_s = 300;
-	if (o.max_blob_size <= 0)
-		o.max_blob_size = LIMG_BLOB_SIZE_MAX_DEFAULT;
-	certs_dir = o.certs_dir ? o.certs_dir : "/etc/docker/certs.d";
+	if (o.tls < LIMG_TLS_DEFAULT || o.tls > LIMG_TLS_INSECURE)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "tls", "invalid argument: tls mode %d", o.tls);
+	/* zero means the default in every field */
+	s->n = o;
+	s->n.max_attempts = o.max_attempts > 0 ? o.max_attempts : 5;
+	s->n.backoff_ms = o.backoff_ms > 0 ? o.backoff_ms : 200;
+	s->n.backoff_max_ms = o.backoff_max_ms > 0 ? o.backoff_max_ms : 10000;
+	s->n.retry_after_max_s = o.retry_after_max_s > 0 ? o.retry_after_max_s : 60;
+	s->n.connect_timeout_ms = o.connect_timeout_ms > 0 ? o.connect_timeout_ms : 30000;
+	s->n.low_speed_time_s = o.low_speed_time_s > 0 ? o.low_speed_time_s : 30;
+	s->n.request_timeout_s = o.request_timeout_s > 0 ? o.request_timeout_s : 300;
+	s->n.max_blob_size = o.max_blob_size > 0 ? o.max_blob_size : LIMG_BLOB_SIZE_MAX_DEFAULT;
+	s->n.ca_file = s->n.certs_dir = s->n.docker_config_dir = NULL;
+	s->n.mirrors = NULL;
+	s->n.mirrors_len = 0;
+	if ((o.ca_file && !(s->ca_file = strdup(o.ca_file))) ||
+	    !(s->certs_dir = strdup(o.certs_dir ? o.certs_dir : "/etc/docker/certs.d")) ||
+	    (o.docker_config_dir && !(s->docker_config_dir = strdup(o.docker_config_dir)))) {
+		limg__registry_settings_dispose(s);
+		return limg__error_oom();
+	}
+	if (o.mirrors_len && !(s->mirrors = calloc(o.mirrors_len, sizeof *s->mirrors))) {
+		limg__registry_settings_dispose(s);
+		return limg__error_oom();
+	}
+	for (; s->nmirrors < o.mirrors_len; s->nmirrors++)
+		if (!o.mirrors[s->nmirrors] ||
+		    (rc = limg__endpoint_spec_copy(&s->mirrors[s->nmirrors], o.mirrors[s->nmirrors])) < 0) {
+			if (!o.mirrors[s->nmirrors])
+				rc = limg__error_invalid("mirrors[i]");
+			limg__registry_settings_dispose(s);
+			return rc;
+		}
+	return 0;
+}
+
+int limg__registry_settings_copy(limg__registry_settings *dst, const limg__registry_settings *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->n = src->n;
+	if ((src->ca_file && !(dst->ca_file = strdup(src->ca_file))) ||
+	    (src->certs_dir && !(dst->certs_dir = strdup(src->certs_dir))) ||
+	    (src->docker_config_dir && !(dst->docker_config_dir = strdup(src->docker_config_dir))) ||
+	    (src->nmirrors && !(dst->mirrors = calloc(src->nmirrors, sizeof *dst->mirrors)))) {
+		limg__registry_settings_dispose(dst);
+		return limg__error_oom();
+	}
+	for (; dst->nmirrors < src->nmirrors; dst->nmirrors++)
+		if (limg__endpoint_spec_dup(&dst->mirrors[dst->nmirrors], &src->mirrors[dst->nmirrors]) < 0) {
+			limg__registry_settings_dispose(dst);
+			return limg__error_oom();
+		}
+	return 0;
+}
+
+int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char *domain,
+                             const limg__registry_settings *set, const limg_registry_callbacks *cb)
+{
+	limg_registry_callbacks callbacks = LIMG_REGISTRY_CALLBACKS_INIT;
+	limg__endpoint_spec *specs = NULL, origin;
+	limg__hosts hosts;
+	limg_registry *r;
+	size_t nspecs = 0;
+	int rc;
+
+	*out = NULL;
+	memset(&hosts, 0, sizeof hosts);
+	memset(&origin, 0, sizeof origin);
+	if (!domain || !limg__ref_match_domain(domain, strlen(domain)))
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_REGISTRY, domain ? domain : "",
+		                             "invalid registry domain \"%.100s\"", domain ? domain : "");
+	if ((rc = limg__opts_copy(&callbacks, sizeof callbacks, cb, "limg_registry_callbacks")) < 0)
+		return rc;
 	if (!(r = calloc(1, sizeof *r)))
 		return limg__error_oom();
 	pthread_mutex_init(&r->lock, NULL);
+	atomic_init(&r->refs, 1);
 	r->ctx = ctx;
-	r->o = o;
-	r->o.ca_file = r->o.certs_dir = r->o.docker_config_dir = r->o.mirror = NULL;
-	r->o.mirrors = NULL;
-	r->o.mirrors_len = 0;
-	if (!(r->domain = strdup(domain))) {
+	r->o = set->n;
+	r->cb = callbacks;
+	r->insecure = set->n.tls == LIMG_TLS_INSECURE ? 1 : set->n.tls == LIMG_TLS_VERIFY ? 0 : -1;
+	r->tls_verify = set->n.tls != LIMG_TLS_INSECURE;
+	if (!(r->domain = strdup(domain)) ||
+	    (set->docker_config_dir && !(r->docker_config_dir = strdup(set->docker_config_dir)))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
-	/* the endpoints: the caller's mirrors, hosts.toml's, Docker's registry-mirror, then the registry */
-	if (o.hosts_toml && (rc = limg__hosts_load(&hosts, certs_dir, domain, ctx)) < 0)
+	/* the endpoints: the caller's mirrors, hosts.toml's, then the registry */
+	if (!set->n.skip_hosts_toml && (rc = limg__hosts_load(&hosts, set->certs_dir, domain, ctx)) < 0)
 		goto fail;
-	if (!(specs = calloc(o.mirrors_len + hosts.n + 2, sizeof *specs))) {
+	if (!(specs = calloc(set->nmirrors + hosts.n + 1, sizeof *specs))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
-	for (size_t i = 0; i < o.mirrors_len; i++, nspecs++)
-		if ((rc = limg__endpoint_spec_copy(&specs[nspecs], &o.mirrors[i])) < 0)
+	for (size_t i = 0; i < set->nmirrors; i++, nspecs++)
+		if ((rc = limg__endpoint_spec_dup(&specs[nspecs], &set->mirrors[i])) < 0)
 			goto fail;
 	for (size_t i = 0; i < hosts.n; i++) {
 		specs[nspecs++] = hosts.hosts[i];
 		memset(&hosts.hosts[i], 0, sizeof hosts.hosts[i]);
 	}
-	if (o.mirror && *o.mirror && (rc = docker_mirror_spec(&specs[nspecs++], o.mirror)) < 0)
-		goto fail;
 	if (hosts.server.url) {
 		origin = hosts.server;
 		memset(&hosts.server, 0, sizeof hosts.server);
@@ -224,7 +289,7 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 			goto fail;
 		}
 	}
-	if (o.ca_file && !origin.ca_file && !(origin.ca_file = strdup(o.ca_file))) {
+	if (set->ca_file && !origin.ca_file && !(origin.ca_file = strdup(set->ca_file))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -233,12 +298,12 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 		goto fail;
 	}
 	for (size_t i = 0; i < nspecs; i++, r->nep++)
-		if ((rc = endpoint_init(r, &r->ep[i], &specs[i], true, &o, certs_dir)) < 0) {
+		if ((rc = endpoint_init(r, &r->ep[i], &specs[i], true, set->certs_dir)) < 0) {
 			r->nep++;
 			goto fail;
 		}
 	r->nep++;
-	if ((rc = endpoint_init(r, LIMG_ORIGIN(r), &origin, false, &o, certs_dir)) < 0)
+	if ((rc = endpoint_init(r, LIMG_ORIGIN(r), &origin, false, set->certs_dir)) < 0)
 		goto fail;
 	limg__log(ctx, LIMG_LOG_DEBUG, "registry %s at %s%s, %zu mirror(s)%s%s", domain, LIMG_ORIGIN(r)->host,
 	          LIMG_ORIGIN(r)->insecure ? " (insecure)" : "", r->nep - 1, hosts.path ? " from " : "",
@@ -251,7 +316,7 @@ int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domai
 	*out = r;
 	return 0;
 fail:
-	for (size_t i = 0; specs && i < o.mirrors_len + hosts.n + 2; i++)
+	for (size_t i = 0; specs && i < set->nmirrors + hosts.n + 1; i++)
 		limg__endpoint_spec_dispose(&specs[i]);
 	free(specs);
 	limg__endpoint_spec_dispose(&origin);
@@ -260,32 +325,64 @@ fail:
 	return rc;
 }
 
+int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domain, const limg_registry_opts *opts,
+                       const limg_registry_callbacks *cb)
+{
+	limg__registry_settings set;
+	int rc;
+
+	if (!out)
+		return limg__error_invalid("out");
+	*out = NULL;
+	if ((rc = limg__registry_settings_from(&set, opts)) < 0)
+		return rc;
+	rc = limg__registry_open_with(out, ctx, domain, &set, cb);
+	limg__registry_settings_dispose(&set);
+	return rc;
+}
+
+limg_registry *limg__registry_ref(limg_registry *r)
+{
+	atomic_fetch_add(&r->refs, 1);
+	return r;
+}
+
 void limg_registry_close(limg_registry *r)
 {
-	if (!r)
+	if (!r || atomic_fetch_sub(&r->refs, 1) > 1)
 		return;
 	for (size_t i = 0; i < r->nep; i++)
 		endpoint_dispose(&r->ep[i]);
 	free(r->ep);
 	pthread_mutex_destroy(&r->lock);
 	free(r->domain);
+	free(r->docker_config_dir);
 	free(r);
 }
 
-const char *limg_registry_endpoint(const limg_registry *r)
+const char *limg_registry_base_url(const limg_registry *r)
 {
 	return r && r->nep ? LIMG_ORIGIN(r)->base : NULL;
 }
 
-int limg_registry_ping(limg_registry *r)
+const char *limg_registry_domain(const limg_registry *r)
 {
+	return r ? r->domain : NULL;
+}
+
+int limg_registry_ping(limg_registry *r, const limg_registry_call_opts *opts)
+{
+	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg__http_resp resp;
 	limg__call call = { 0 };
 	int rc;
 
 	if (!r)
 		return limg__error_invalid("registry");
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_call_opts")) < 0)
+		return rc;
 	limg__http_resp_init(&resp);
+	call.cancel = o.cancel;
 	call.url = "/v2/";
 	call.what = "ping";
 	call.max_body = 64 * 1024;

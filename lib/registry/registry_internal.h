@@ -3,9 +3,11 @@
 #define LIMG_REGISTRY_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "auth/auth.h"
+#include "hosts/hosts.h"
 #include "http/http.h"
 #include "libimage/registry.h"
 
@@ -27,9 +29,36 @@ typedef struct {
 	int64_t down_until; /* a mirror that could not be reached is passed over until then (monotonic ms) */
 } limg__endpoint;
 
+/* A registry's settings, owned: the caller's numbers with the defaults
+ * filled in, and copies of its strings and mirrors. */
+typedef struct {
+	limg_registry_opts n; /* numbers only: its pointers are NULL */
+	char *ca_file, *certs_dir, *docker_config_dir;
+	limg__endpoint_spec *mirrors;
+	size_t nmirrors;
+} limg__registry_settings;
+
+int limg__registry_settings_from(limg__registry_settings *s, const limg_registry_opts *opts);
+int limg__registry_settings_copy(limg__registry_settings *dst, const limg__registry_settings *src);
+void limg__registry_settings_dispose(limg__registry_settings *s);
+
+/* Opens a registry with settings already read. */
+int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char *domain,
+                             const limg__registry_settings *set, const limg_registry_callbacks *cb);
+/* The context a session was made with (NULL for NULL). */
+limg_context *limg__session_context(const limg_session *s);
+
+/* One more reference (limg_registry_close() drops one). */
+limg_registry *limg__registry_ref(limg_registry *r);
+
 struct limg_registry {
 	limg_context *ctx;
-	limg_registry_opts o;
+	limg_registry_opts o;       /* numbers, defaults filled in (limg__registry_settings.n) */
+	limg_registry_callbacks cb;
+	int insecure;               /* 1: plain HTTP and unverified TLS allowed; 0: never; -1: loopback only */
+	bool tls_verify;
+	char *docker_config_dir;
+	atomic_int refs;
 	char *domain;   /* as references name it: "docker.io" */
 	pthread_mutex_t lock;
 	limg__endpoint *ep; /* mirrors in order, then the registry itself */
@@ -67,11 +96,12 @@ typedef struct {
 	const char *content_type;
 	const char *content_range;
 	bool no_auth;             /* another origin (an upload URL elsewhere): no credentials */
-	unsigned need;            /* the capability asked for (LIMG_CAP_*); 0: LIMG_CAP_PULL. Endpoints
+	unsigned need;            /* the capability asked for (LIMG_CAP_*); 0: LIMG_ENDPOINT_CAP_PULL. Endpoints
 	                             without it are passed over; pushes and listings go to the registry */
 	bool origin_only;         /* the registry's own (listings): no mirror */
 	size_t first;             /* the first endpoint to try (after one served bytes that did not verify) */
 	size_t *used;             /* receives the endpoint that answered; may be NULL */
+	const limg_cancel *cancel; /* the caller's token for this call; may be NULL */
 } limg__call;
 
 /* Runs a call: at each endpoint that can answer it in turn (a mirror that
@@ -85,9 +115,9 @@ int limg__registry_call(limg_registry *r, const limg__call *call, limg__http_res
 /* Turns an unwanted answer into the error it means (registry JSON errors
  * mapped to codes; HTTP status, registry code and Retry-After recorded). */
 int limg__registry_error(const limg__http_resp *resp, const char *what);
-
-/* Retry-After in seconds (delta or HTTP-date), or -1. */
-long limg__retry_after_seconds(const char *value);
+/* The same, with the subject of a 404 the registry gives no code for (a
+ * code the registry gives says it itself) and the object's name. */
+int limg__registry_error_about(const limg__http_resp *resp, const char *what, int subject, const char *object);
 
 /* Fetches bytes [start, end] (inclusive) of a blob into @sink, resuming
  * within the range after a break. A registry that answers 200 (it ignores
@@ -95,26 +125,36 @@ long limg__retry_after_seconds(const char *value);
  * handle remembers it (limg__registry_ranges_ignored). The sink's non-zero
  * answer is returned as it is. */
 int limg__registry_blob_range(limg_registry *r, const char *repository, const char *digest, int64_t start,
-                              int64_t end, limg_sink_cb sink, void *payload);
+                              int64_t end, limg_write_cb sink, void *payload, const limg_cancel *cancel);
 bool limg__registry_ranges_ignored(limg_registry *r);
+
+/* What a fetch inside the library asks: the public options and callbacks,
+ * without their checks. Its callbacks may return a positive value to stop
+ * at once (returned as it is). */
+typedef struct {
+	int64_t offset;
+	bool verify;
+	const limg_cancel *cancel;
+	limg_write_cb write;
+	int (*restart)(void *payload);
+	void *payload;
+} limg__blob_fetch;
 
 /* limg_registry_blob_fetch() from endpoint @first on; *@used learns which
  * one gave the bytes (for a caller that checks them itself, and asks the
  * next endpoint when they do not verify). */
 int limg__registry_blob_fetch_at(limg_registry *r, const char *repository, const char *digest, int64_t size,
-                                 const limg_blob_fetch_opts *opts, size_t first, size_t *used);
+                                 const limg__blob_fetch *how, size_t first, size_t *used);
 /* How many endpoints (mirrors, then the registry itself). */
 size_t limg__registry_endpoints(const limg_registry *r);
 
-/* True when the registry itself is reached over plain HTTP (read under its lock). */
-bool limg__registry_plain_http(limg_registry *r);
 /* The registry's own base URL, copied under the lock (caller frees). */
 char *limg__registry_origin_base(limg_registry *r);
 
 /* limg_registry_manifest_head() asked of the registry itself (a push's
  * "is the tag there already", which a mirror cannot answer). */
 int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registry *r, const char *repository,
-                                        const char *reference);
+                                        const char *reference, const limg_registry_call_opts *opts);
 
 /* Checks a repository path and a tag-or-digest for use in a URL. */
 int limg__registry_check_name(const char *repository);

@@ -45,11 +45,11 @@ static bool retryable_error(int rc)
 }
 
 /* Sleeps in short steps so that a cancellation is noticed. */
-static int nap(limg_registry *r, long ms)
+static int nap(const limg_cancel *cancel, long ms)
 {
 	while (ms > 0) {
 		long step = ms < 100 ? ms : 100;
-		if (limg_cancel_requested(r->o.cancel))
+		if (limg_cancel_requested(cancel))
 			return limg__error_set(LIMG_ECANCELLED, "cancelled while waiting to retry");
 		usleep((useconds_t)step * 1000);
 		ms -= step;
@@ -71,7 +71,7 @@ static long backoff(limg_registry *r, int attempt)
 }
 
 /* For an insecure endpoint: https if it answers, else plain http. */
-static int settle(limg_registry *r, limg__endpoint *e)
+static int settle(limg_registry *r, limg__endpoint *e, const limg_cancel *cancel)
 {
 	limg__http_resp resp;
 	limg__http_req req = { 0 };
@@ -91,6 +91,7 @@ static int settle(limg_registry *r, limg__endpoint *e)
 	}
 	req.url = url;
 	req.max_body = 64 * 1024;
+	req.cancel = cancel;
 	rc = limg__http_do(e->http, &req, &resp);
 	if (rc == LIMG_ECANCELLED) {
 		free(url);
@@ -139,7 +140,7 @@ static char *url_for(limg_registry *r, const limg__endpoint *e, const char *path
 }
 
 /* A 401 that came without a challenge: ask /v2/ for one (gcr.io did this). */
-static char *challenge_from_ping(limg_registry *r, limg__endpoint *e)
+static char *challenge_from_ping(limg_registry *r, limg__endpoint *e, const limg_cancel *cancel)
 {
 	limg__http_resp resp;
 	limg__http_req req = { 0 };
@@ -150,6 +151,7 @@ static char *challenge_from_ping(limg_registry *r, limg__endpoint *e)
 		return NULL;
 	req.url = url;
 	req.max_body = 64 * 1024;
+	req.cancel = cancel;
 	if (limg__http_do(e->http, &req, &resp) == 0 && resp.www_authenticate)
 		challenge = strdup(resp.www_authenticate);
 	limg__http_resp_dispose(&resp);
@@ -165,11 +167,6 @@ static bool endpoint_plain(limg_registry *r, const limg__endpoint *e)
 	plain = !strncmp(e->base, "http://", 7);
 	pthread_mutex_unlock(&r->lock);
 	return plain;
-}
-
-bool limg__registry_plain_http(limg_registry *r)
-{
-	return endpoint_plain(r, LIMG_ORIGIN(r));
 }
 
 char *limg__registry_origin_base(limg_registry *r)
@@ -205,7 +202,7 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 	/* a mirror gets one try: the next endpoint is the retry */
 	int max_attempts = last ? r->o.max_attempts : 1;
 
-	if ((rc = settle(r, e)) < 0)
+	if ((rc = settle(r, e, c->cancel)) < 0)
 		return rc;
 	if (!(url = c->url[0] == '/' ? url_for(r, e, c->url) : strdup(c->url)))
 		return limg__error_oom();
@@ -234,6 +231,7 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 		req.content_range = c->content_range;
 		req.headers = (const char *const *)e->headers;
 		req.nheaders = e->nheaders;
+		req.cancel = c->cancel;
 		if (attempt > 0 && c->source && (rc = c->rewind(c->source_payload)) != 0)
 			break;
 		if (c->resume_from && c->range_stop > 0) {
@@ -273,19 +271,20 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 			if (retryable_error(rc) && attempt < max_attempts && can_retry) {
 				limg__log(r->ctx, LIMG_LOG_INFO, "%s: %s; retrying (%d/%d)", c->what,
 				          limg_error_message(limg_error_last()), attempt + 1, max_attempts);
-				if ((rc = nap(r, backoff(r, attempt))) < 0)
+				if ((rc = nap(c->cancel, backoff(r, attempt))) < 0)
 					break;
 				continue;
 			}
 			break;
 		}
 		if (resp->status == 401 && c->scope && !c->no_auth && !answered_challenge && can_retry) {
-			char *challenge = resp->www_authenticate ? strdup(resp->www_authenticate) : challenge_from_ping(r, e);
+			char *challenge = resp->www_authenticate ? strdup(resp->www_authenticate)
+			                                         : challenge_from_ping(r, e, c->cancel);
 			char *fresh = NULL;
 			answered_challenge = true;
 			if (auth)
 				limg__auth_forget(e->auth, c->scope);
-			rc = limg__auth_answer(e->auth, e->http, challenge, c->scope, endpoint_plain(r, e), &fresh);
+			rc = limg__auth_answer(e->auth, e->http, challenge, c->scope, endpoint_plain(r, e), c->cancel, &fresh);
 			free(challenge);
 			if (rc != 0)
 				break;
@@ -298,7 +297,7 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 			continue;
 		}
 		if (retryable_status(resp->status) && attempt < max_attempts && can_retry) {
-			long wait = limg__retry_after_seconds(resp->retry_after);
+			long wait = limg__http_retry_after(resp);
 			if (wait > r->o.retry_after_max_s) {
 				rc = limg__registry_error(resp, c->what);
 				break;
@@ -306,9 +305,19 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 			wait = wait >= 0 ? wait * 1000 : backoff(r, attempt);
 			limg__log(r->ctx, LIMG_LOG_INFO, "%s: HTTP %ld; retrying in %ld ms (%d/%d)", c->what, resp->status,
 			          wait, attempt + 1, max_attempts);
-			if ((rc = nap(r, wait)) < 0)
+			if ((rc = nap(c->cancel, wait)) < 0)
 				break;
 			continue;
+		}
+		if (resp->status == 401 && answered_challenge && auth && limg__auth_has_credentials(e->auth)) {
+			/* the registry took our token or Basic credentials, and still says who are you */
+			char rcode[64];
+			rc = limg__registry_error(resp, c->what);
+			snprintf(rcode, sizeof rcode, "%s", limg_error_registry_code(limg_error_last()));
+			limg__error_set_about(rc, LIMG_SUBJECT_CREDENTIALS, e->mirror ? e->host : r->domain,
+			                      "%s: the credentials for %s were refused", c->what, e->mirror ? e->host : r->domain);
+			limg__error_set_http((int)resp->status, rcode);
+			break;
 		}
 		rc = 0;
 		break;
@@ -354,12 +363,12 @@ static bool leave_mirror(int rc, const limg__http_resp *resp)
 
 int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *resp)
 {
-	unsigned need = c->need ? c->need : LIMG_CAP_PULL;
+	unsigned need = c->need ? c->need : LIMG_ENDPOINT_CAP_PULL;
 	size_t origin = r->nep - 1;
 	int rc = 0;
 
 	/* absolute URLs (uploads, pagination) and pushes are the registry's own */
-	if (c->url[0] != '/' || c->origin_only || (need & LIMG_CAP_PUSH)) {
+	if (c->url[0] != '/' || c->origin_only || (need & LIMG_ENDPOINT_CAP_PUSH)) {
 		if (c->used)
 			*c->used = origin;
 		return call_endpoint(r, LIMG_ORIGIN(r), c, resp, true);
@@ -374,7 +383,7 @@ int limg__registry_call(limg_registry *r, const limg__call *c, limg__http_resp *
 		if (c->used)
 			*c->used = i;
 		rc = call_endpoint(r, e, c, resp, i == origin);
-		if (i == origin || !leave_mirror(rc, resp) || limg_cancel_requested(r->o.cancel))
+		if (i == origin || !leave_mirror(rc, resp) || limg_cancel_requested(c->cancel))
 			return rc;
 		if (rc == LIMG_ENETWORK || rc == LIMG_ETIMEOUT || rc == LIMG_ETLS)
 			mark_down(r, e);

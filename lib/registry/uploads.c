@@ -14,27 +14,48 @@
 #include "digest/digest_internal.h"
 #include "registry_internal.h"
 
-int limg_blob_upload_opts_init(limg_blob_upload_opts *opts, size_t size)
+int limg_registry_upload_opts_init(limg_registry_upload_opts *opts, size_t size)
 {
-	static const limg_blob_upload_opts defaults = LIMG_BLOB_UPLOAD_OPTS_INIT;
+	static const limg_registry_upload_opts defaults = LIMG_REGISTRY_UPLOAD_OPTS_INIT;
 
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_registry_upload_callbacks_init(limg_registry_upload_callbacks *cb, size_t size)
+{
+	static const limg_registry_upload_callbacks defaults = LIMG_REGISTRY_UPLOAD_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
+}
+
+/* A Docker-Content-Digest the registry sent: NULL when absent, else it must
+ * be a digest (a malformed one is refused, never echoed). */
+static int answered_digest(const char **out, const limg__http_resp *resp, const char *what)
+{
+	const char *d = limg__http_header(resp, "Docker-Content-Digest");
+
+	*out = d;
+	if (d && limg__digest_check(d, strlen(d), NULL) != 0) {
+		*out = NULL;
+		return limg__error_set(LIMG_EPROTOCOL, "%s: the registry answered with a malformed Docker-Content-Digest",
+		                       what);
+	}
+	return 0;
 }
 
 typedef struct {
 	limg_registry *r;
 	const char *repo, *digest;
 	int64_t size;
-	limg_source_cb source;
-	void *payload;
-	limg_blob_upload_opts o;
+	limg_registry_upload_callbacks cb;
+	limg_registry_upload_opts o;
 	char *scope, *what;
 	char *location;    /* the upload URL, absolute */
 	int64_t offset;    /* bytes the registry has */
 	int64_t sent;      /* bytes given to the current request */
 	int64_t limit;     /* bytes the current request carries */
 	int64_t chunk_min; /* OCI-Chunk-Min-Length */
-	int source_rc;     /* the source's own failure, returned as it is */
+	int source_rc;     /* what a callback returned to stop (errors.h) */
 } upload;
 
 static void set_location(upload *u, char *next)
@@ -83,9 +104,9 @@ static int feed(void *buf, size_t cap, size_t *got, void *payload)
 		return 0;
 	if ((int64_t)cap > left)
 		cap = (size_t)left;
-	if ((rc = u->source(buf, cap, &n, u->payload)) != 0) {
-		u->source_rc = rc;
-		return rc;
+	if ((rc = u->cb.read(&n, buf, cap, u->cb.payload)) != 0) {
+		u->source_rc = limg__error_after_callback(rc, u->what);
+		return u->source_rc;
 	}
 	if (n > cap)
 		return u->source_rc = limg__error_set(LIMG_EINVALID, "%s: the source gave more than it was asked", u->what);
@@ -94,8 +115,10 @@ static int feed(void *buf, size_t cap, size_t *got, void *payload)
 		                                      (long long)left);
 	u->sent += (int64_t)n;
 	*got = n;
-	if (u->o.sent && (rc = u->o.sent(u->offset + u->sent, u->size, u->payload)) != 0)
-		return u->source_rc = rc;
+	if (u->cb.progress &&
+	    (rc = u->cb.progress(u->digest, LIMG_BLOB_NONE, LIMG_EVENT_UPLOADING, u->offset + u->sent, u->size, NULL,
+	                         u->cb.payload)) != 0)
+		return u->source_rc = limg__error_after_callback(rc, u->what);
 	return 0;
 }
 
@@ -119,17 +142,19 @@ static int start(upload *u, bool mount, bool *mounted)
 		return limg__error_oom();
 	}
 	call.method = "POST";
-	call.need = LIMG_CAP_PUSH;
+	call.need = LIMG_ENDPOINT_CAP_PUSH;
 	call.url = path.ptr;
 	call.scope = u->scope;
 	call.what = u->what;
 	call.content_type = "application/octet-stream";
+	call.cancel = u->o.cancel;
 	if ((rc = limg__registry_call(u->r, &call, &resp)) < 0)
 		goto out;
 	if (mount && resp.status == 201) {
-		if (resp.docker_digest && strcmp(resp.docker_digest, u->digest) != 0)
-			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: mounted as %s", u->what, resp.docker_digest);
-		else
+		const char *got;
+		if ((rc = answered_digest(&got, &resp, u->what)) == 0 && got && strcmp(got, u->digest) != 0)
+			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: mounted as %s", u->what, got);
+		else if (rc == 0)
 			*mounted = true;
 		goto out;
 	}
@@ -140,8 +165,8 @@ static int start(upload *u, bool mount, bool *mounted)
 		free(base);
 		rc = asked ? take_location(u, &resp, asked) : limg__error_oom();
 		free(asked);
-		if (rc == 0 && resp.chunk_min)
-			u->chunk_min = strtoll(resp.chunk_min, NULL, 10);
+		if (rc == 0 && limg__http_header(&resp, "OCI-Chunk-Min-Length"))
+			u->chunk_min = strtoll(limg__http_header(&resp, "OCI-Chunk-Min-Length"), NULL, 10);
 		u->offset = 0;
 		goto out;
 	}
@@ -178,6 +203,7 @@ static int ask_progress(upload *u)
 	call.scope = u->scope;
 	call.no_auth = !same_origin_as_registry(u, asked);
 	call.what = u->what;
+	call.cancel = u->o.cancel;
 	if ((rc = limg__registry_call(u->r, &call, &resp)) == 0) {
 		if (resp.status == 404) {
 			rc = 1;
@@ -226,6 +252,7 @@ static int send_bytes(upload *u, const char *method, int64_t len, bool closing, 
 	call.no_auth = !same_origin_as_registry(u, url.ptr);
 	call.what = u->what;
 	call.content_type = "application/octet-stream";
+	call.cancel = u->o.cancel;
 	if (len > 0) {
 		call.source = feed;
 		call.source_payload = u;
@@ -271,9 +298,9 @@ static int transfer(upload *u)
 		} else {
 			rc = send_bytes(u, "PUT", u->size - u->offset, true, &resp);
 			if (rc == 0 && resp.status == 201) {
-				if (resp.docker_digest && strcmp(resp.docker_digest, u->digest) != 0)
-					rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry stored it as %s", u->what,
-					                     resp.docker_digest);
+				const char *got;
+				if ((rc = answered_digest(&got, &resp, u->what)) == 0 && got && strcmp(got, u->digest) != 0)
+					rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry stored it as %s", u->what, got);
 				break;
 			}
 		}
@@ -281,7 +308,7 @@ static int transfer(upload *u)
 			rc = u->source_rc;
 			break;
 		}
-		if (!worth_resuming(rc, &resp) || !u->o.seek || ++failures >= u->r->o.max_attempts) {
+		if (!worth_resuming(rc, &resp) || !u->cb.seek || ++failures >= u->r->o.max_attempts) {
 			if (rc == 0)
 				rc = limg__registry_error(&resp, u->what);
 			break;
@@ -292,24 +319,31 @@ static int transfer(upload *u)
 		limg_error_clear();
 		if ((rc = ask_progress(u)) == 1) /* the session is gone: start over */
 			rc = start(u, false, &mounted);
-		if (rc < 0 || (rc = u->o.seek(u->offset, u->payload)) != 0)
+		if (rc < 0)
 			break;
+		if ((rc = u->cb.seek(u->offset, u->cb.payload)) != 0) {
+			rc = u->source_rc = limg__error_after_callback(rc, u->what);
+			break;
+		}
 	}
 	limg__http_resp_dispose(&resp);
 	return rc;
 }
 
-int limg_registry_blob_exists(limg_registry *r, const char *repo, const char *digest, int64_t *out_size)
+static int blob_exists(int *out_exists, int64_t *out_size, limg_registry *r, const char *repo, const char *digest,
+                       const limg_cancel *cancel)
 {
 	limg__call call = { 0 };
 	limg__http_resp resp;
 	char *path = NULL, *scope = NULL, *what = NULL;
 	int rc;
 
+	if (out_exists)
+		*out_exists = 0;
 	if (out_size)
 		*out_size = -1;
-	if (!r)
-		return limg__error_invalid("registry");
+	if (!r || !out_exists)
+		return limg__error_invalid(r ? "out_exists" : "registry");
 	if ((rc = limg__registry_check_name(repo)) < 0)
 		return rc;
 	if (!digest || (rc = limg__digest_check(digest, strlen(digest), NULL)) != 0)
@@ -321,14 +355,15 @@ int limg_registry_blob_exists(limg_registry *r, const char *repo, const char *di
 		goto out;
 	}
 	call.method = "HEAD";
-	call.need = LIMG_CAP_PUSH; /* where it is pushed: the registry itself */
+	call.need = LIMG_ENDPOINT_CAP_PUSH; /* where it is pushed: the registry itself */
 	call.url = path;
 	call.scope = scope;
 	call.what = what;
+	call.cancel = cancel;
 	if ((rc = limg__registry_call(r, &call, &resp)) < 0)
 		goto out;
 	if (resp.status == 200) {
-		rc = 1;
+		*out_exists = 1;
 		if (out_size)
 			*out_size = resp.content_length;
 	} else if (resp.status == 404) {
@@ -344,28 +379,40 @@ out:
 	return rc;
 }
 
-int limg_registry_blob_upload(limg_registry *r, const char *repo, const char *digest, int64_t size,
-                              limg_source_cb source, void *payload, const limg_blob_upload_opts *opts,
-                              int *out_result)
+int limg_registry_blob_exists(int *out_exists, int64_t *out_size, limg_registry *r, const char *repo,
+                              const char *digest, const limg_registry_call_opts *opts)
+{
+	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
+	int rc;
+
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_call_opts")) < 0)
+		return rc;
+	return blob_exists(out_exists, out_size, r, repo, digest, o.cancel);
+}
+
+int limg_registry_blob_upload(int *out_result, limg_registry *r, const char *repo, const char *digest, int64_t size,
+                              const limg_registry_upload_opts *opts, const limg_registry_upload_callbacks *cb)
 {
 	upload u;
 	bool mounted = false;
-	int rc;
+	int rc, exists;
 
 	if (out_result)
 		*out_result = 0;
 	if (!r)
 		return limg__error_invalid("registry");
-	if (!source || size < 0)
-		return limg__error_invalid("source, size");
+	memset(&u, 0, sizeof u);
+	limg_registry_upload_opts_init(&u.o, sizeof u.o);
+	limg_registry_upload_callbacks_init(&u.cb, sizeof u.cb);
+	if ((rc = limg__opts_copy(&u.o, sizeof u.o, opts, "limg_registry_upload_opts")) < 0 ||
+	    (rc = limg__opts_copy(&u.cb, sizeof u.cb, cb, "limg_registry_upload_callbacks")) < 0)
+		return rc;
+	if (!u.cb.read || size < 0)
+		return limg__error_invalid("callbacks.read, size");
 	if ((rc = limg__registry_check_name(repo)) < 0)
 		return rc;
 	if (!digest || (rc = limg__digest_check(digest, strlen(digest), NULL)) != 0)
 		return digest ? limg__digest_raise(rc, digest, strlen(digest)) : limg__error_invalid("digest");
-	memset(&u, 0, sizeof u);
-	limg_blob_upload_opts_init(&u.o, sizeof u.o);
-	if ((rc = limg__opts_copy(&u.o, sizeof u.o, opts, "limg_blob_upload_opts")) < 0)
-		return rc;
 	if (u.o.mount_from && (rc = limg__registry_check_name(u.o.mount_from)) < 0)
 		return rc;
 	if (u.o.chunk_size < 0)
@@ -374,12 +421,14 @@ int limg_registry_blob_upload(limg_registry *r, const char *repo, const char *di
 	u.repo = repo;
 	u.digest = digest;
 	u.size = size;
-	u.source = source;
-	u.payload = payload;
-	if (u.o.check_exists && (rc = limg_registry_blob_exists(r, repo, digest, NULL)) != 0) {
-		if (rc == 1 && out_result)
-			*out_result = LIMG_UPLOAD_EXISTS;
-		return rc == 1 ? 0 : rc;
+	if (!u.o.skip_exists_check) {
+		if ((rc = blob_exists(&exists, NULL, r, repo, digest, u.o.cancel)) < 0)
+			return rc;
+		if (exists) {
+			if (out_result)
+				*out_result = LIMG_UPLOAD_EXISTS;
+			return 0;
+		}
 	}
 	if ((u.o.mount_from && !strcmp(u.o.mount_from, repo)))
 		u.o.mount_from = NULL;
@@ -413,6 +462,7 @@ out:
 		call.scope = u.scope;
 		call.no_auth = !same_origin_as_registry(&u, u.location);
 		call.what = u.what;
+		call.cancel = u.o.cancel;
 		limg__registry_call(r, &call, &resp);
 		limg__http_resp_dispose(&resp);
 		limg__error_restore(&saved);
@@ -423,18 +473,23 @@ out:
 	return rc;
 }
 
-int limg_registry_manifest_put(limg_registry *r, const char *repo, const char *reference, const char *media_type,
-                               const void *body, size_t len, limg_buf *out_digest)
+int limg_registry_manifest_put(limg_buf *out_digest, limg_registry *r, const char *repo, const char *reference,
+                               const char *media_type, const void *body, size_t len,
+                               const limg_registry_call_opts *opts)
 {
+	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg__call call = { 0 };
 	limg__http_resp resp;
 	limg_buf digest = LIMG_BUF_INIT;
 	char *path = NULL, *scope = NULL, *what = NULL;
+	const char *got;
 	bool by_digest;
 	int rc;
 
 	if (!r)
 		return limg__error_invalid("registry");
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_call_opts")) < 0)
+		return rc;
 	if (!body || !len || !media_type || !*media_type)
 		return limg__error_invalid("body, media_type");
 	if ((rc = limg__registry_check_name(repo)) < 0 || (rc = limg__registry_check_reference(reference, &by_digest)) < 0)
@@ -453,13 +508,14 @@ int limg_registry_manifest_put(limg_registry *r, const char *repo, const char *r
 		goto done;
 	}
 	call.method = "PUT";
-	call.need = LIMG_CAP_PUSH;
+	call.need = LIMG_ENDPOINT_CAP_PUSH;
 	call.url = path;
 	call.scope = scope;
 	call.what = what;
 	call.body = body;
 	call.body_len = len;
 	call.content_type = media_type;
+	call.cancel = o.cancel;
 	if ((rc = limg__registry_call(r, &call, &resp)) < 0)
 		goto done;
 	if (resp.status != 201 && resp.status != 200) {
@@ -471,9 +527,11 @@ int limg_registry_manifest_put(limg_registry *r, const char *repo, const char *r
 		}
 		goto done;
 	}
-	if (resp.docker_digest && strcmp(resp.docker_digest, digest.ptr) != 0) {
-		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry stored it as %s, not %s", what,
-		                     resp.docker_digest, digest.ptr);
+	if ((rc = answered_digest(&got, &resp, what)) < 0)
+		goto done;
+	if (got && strcmp(got, digest.ptr) != 0) {
+		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry stored it as %s, not %s", what, got,
+		                     digest.ptr);
 		goto done;
 	}
 	if (out_digest)

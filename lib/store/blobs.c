@@ -207,7 +207,7 @@ int limg_blob_reader_open(limg_blob_reader **out, limg_store *s, const char *dig
 	*out = r;
 	return 0;
 fail:
-	limg_blob_reader_free(r);
+	limg_blob_reader_close(r);
 	return rc;
 }
 
@@ -238,7 +238,7 @@ int limg_blob_reader_read(size_t *out_len, limg_blob_reader *r, void *buf, size_
 	return 0;
 }
 
-void limg_blob_reader_free(limg_blob_reader *r)
+void limg_blob_reader_close(limg_blob_reader *r)
 {
 	if (!r)
 		return;
@@ -263,14 +263,10 @@ struct limg_blob_iterator {
 
 static int add_entry(limg_blob_iterator *it, const char *digest, int64_t size)
 {
-	if (it->count == it->cap) {
-		size_t n = it->cap ? it->cap * 2 : 64;
-		struct blob_entry *e = realloc(it->entries, n * sizeof *e);
-		if (!e)
-			return limg__error_oom();
-		it->entries = e;
-		it->cap = n;
-	}
+	int rc;
+
+	if ((rc = limg__array_grow((void **)&it->entries, &it->cap, it->count + 1, sizeof *it->entries)) < 0)
+		return rc;
 	if (!(it->entries[it->count].digest = strdup(digest)))
 		return limg__error_oom();
 	it->entries[it->count++].size = size;

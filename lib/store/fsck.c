@@ -5,18 +5,36 @@
 #include "core/core.h"
 #include "store_internal.h"
 
+int limg_store_fsck_opts_init(limg_store_fsck_opts *opts, size_t size)
+{
+	static const limg_store_fsck_opts defaults = LIMG_STORE_FSCK_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_store_fsck_callbacks_init(limg_store_fsck_callbacks *cb, size_t size)
+{
+	static const limg_store_fsck_callbacks defaults = LIMG_STORE_FSCK_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
+}
+
 struct fsck {
-	limg_fsck_cb cb;
+	limg_problem_cb cb;
 	void *payload;
 	size_t problems;
+	const limg_cancel *cancel;
 };
 
-static int problem(const char *subject, int code, const char *message, void *payload)
+static int problem(const char *object, int code, const char *message, void *payload)
 {
 	struct fsck *f = payload;
+	int rc;
 
 	f->problems++;
-	return f->cb ? f->cb(subject, code, message, f->payload) : 0;
+	if (f->cb && (rc = f->cb(object, code, message, f->payload)) != 0)
+		return limg__error_after_callback(rc, "fsck");
+	return 0;
 }
 
 /* Re-hashes one blob through a verifying reader. */
@@ -33,7 +51,7 @@ static int check_blob(limg_store *s, const char *digest, struct fsck *f)
 	do
 		rc = limg_blob_reader_read(&n, r, buf, sizeof buf);
 	while (rc == 0 && n);
-	limg_blob_reader_free(r);
+	limg_blob_reader_close(r);
 	if (rc < 0)
 		return problem(digest, LIMG_ECORRUPT, limg_error_message(limg_error_last()), f);
 	return 0;
@@ -66,8 +84,12 @@ static int check_all(limg_store *s, struct fsck *f)
 		limg_blob_iterator_free(it);
 	}
 	if (rc == 0 && (rc = limg__blob_list(&it, s, false)) == 0) {
-		while (rc == 0 && limg_blob_iterator_next(&d, NULL, it) == 0)
-			rc = check_blob(s, d, f);
+		while (rc == 0 && limg_blob_iterator_next(&d, NULL, it) == 0) {
+			if (limg_cancel_requested(f->cancel) || limg_cancel_requested(s->closing))
+				rc = limg__error_set(LIMG_ECANCELLED, "fsck of %s cancelled", s->root);
+			else
+				rc = check_blob(s, d, f);
+		}
 		limg_blob_iterator_free(it);
 	}
 	limg__index_free(index);
@@ -75,17 +97,27 @@ static int check_all(limg_store *s, struct fsck *f)
 	return rc;
 }
 
-int limg_store_fsck(limg_store *s, const char *digest, limg_fsck_cb cb, void *payload)
+int limg_store_fsck(size_t *out_problems, limg_store *s, const limg_store_fsck_opts *opts,
+                    const limg_store_fsck_callbacks *cb)
 {
-	struct fsck f = { cb, payload, 0 };
+	limg_store_fsck_opts o = LIMG_STORE_FSCK_OPTS_INIT;
+	limg_store_fsck_callbacks c = LIMG_STORE_FSCK_CALLBACKS_INIT;
+	struct fsck f = { NULL, NULL, 0, NULL };
 	int rc;
 
+	if (!out_problems)
+		return limg__error_invalid("out_problems");
+	*out_problems = 0;
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_store_fsck_opts")) < 0 ||
+	    (rc = limg__opts_copy(&c, sizeof c, cb, "limg_store_fsck_callbacks")) < 0)
+		return rc;
+	f.cb = c.problem;
+	f.payload = c.payload;
+	f.cancel = o.cancel;
 	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	rc = digest ? check_blob(s, digest, &f) : check_all(s, &f);
-	if (rc == 0 && f.problems)
-		rc = limg__error_set(LIMG_ECORRUPT, "store %s: %zu problem%s found", s->root, f.problems,
-		                     f.problems == 1 ? "" : "s");
+	rc = o.digest ? check_blob(s, o.digest, &f) : check_all(s, &f);
+	*out_problems = f.problems;
 	limg__store_leave(s);
 	return rc;
 }

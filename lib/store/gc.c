@@ -17,11 +17,36 @@
 #include "core/fs.h"
 #include "store_internal.h"
 
-int limg_gc_opts_init(limg_gc_opts *opts, size_t size)
+int limg_store_gc_opts_init(limg_store_gc_opts *opts, size_t size)
 {
-	static const limg_gc_opts defaults = LIMG_GC_OPTS_INIT;
+	static const limg_store_gc_opts defaults = LIMG_STORE_GC_OPTS_INIT;
 
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_store_gc_callbacks_init(limg_store_gc_callbacks *cb, size_t size)
+{
+	static const limg_store_gc_callbacks defaults = LIMG_STORE_GC_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
+}
+
+/* One collection: the caller's options (defaults filled in) and callbacks. */
+struct run {
+	limg_store_gc_opts o;
+	limg_store_gc_callbacks cb;
+	int64_t reclaimed;
+};
+
+/* Tells the caller of one removal; what it returns to stop follows errors.h. */
+static int told(struct run *g, const char *what, int64_t size)
+{
+	int rc;
+
+	if (g->cb.removed && (rc = g->cb.removed(what, size, g->cb.payload)) != 0)
+		return limg__error_after_callback(rc, "gc");
+	g->reclaimed += size;
+	return 0;
 }
 
 enum sweep_kind { SWEEP_INGEST, SWEEP_TMP };
@@ -52,7 +77,7 @@ static bool ours(const char *name, enum sweep_kind kind)
 
 /* Removes partial files older than the limit that nobody is writing (a
  * writer holds its file's flock). */
-static int sweep(int dir, enum sweep_kind kind, const limg_gc_opts *o, const char *label)
+static int sweep(int dir, enum sweep_kind kind, struct run *g, const char *label)
 {
 	struct dirent *e;
 	time_t now = time(NULL);
@@ -69,14 +94,13 @@ static int sweep(int dir, enum sweep_kind kind, const limg_gc_opts *o, const cha
 		int f;
 
 		if (!ours(e->d_name, kind) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode) || now - st.st_mtime < o->ingest_max_age)
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < g->o.ingest_max_age)
 			continue;
 		if ((f = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 			continue;
 		if (flock(f, LOCK_EX | LOCK_NB) == 0) {
-			if (o->removed)
-				rc = o->removed(e->d_name, st.st_size, o->payload);
-			if (rc == 0 && !o->dry_run)
+			rc = told(g, e->d_name, st.st_size);
+			if (rc == 0 && !g->o.dry_run)
 				unlinkat(dirfd(d), e->d_name, 0);
 		}
 		close(f);
@@ -126,7 +150,7 @@ static int refuse_on_damage(const char *subject, int code, const char *message, 
 	return limg__error_set(LIMG_ECORRUPT, "gc stopped, nothing removed: %s (run fsck)", message);
 }
 
-static int collect(limg_store *s, const limg_gc_opts *o)
+static int collect(limg_store *s, struct run *g)
 {
 	limg__strset keep = LIMG_STRSET_INIT;
 	limg_blob_iterator *it = NULL;
@@ -152,27 +176,31 @@ static int collect(limg_store *s, const limg_gc_opts *o)
 	while (rc == 0 && limg_blob_iterator_next(&digest, &size, it) == 0) {
 		if (limg__strset_has(&keep, digest))
 			continue;
-		if (o->removed && (rc = o->removed(digest, size, o->payload)) != 0)
+		if (limg_cancel_requested(g->o.cancel)) {
+			rc = limg__error_set(LIMG_ECANCELLED, "gc of %s cancelled", s->root);
 			break;
-		if (!o->dry_run && (rc = limg_store_blob_delete(s, digest)) == LIMG_ENOTFOUND)
+		}
+		if ((rc = told(g, digest, size)) != 0)
+			break;
+		if (!g->o.dry_run && (rc = limg_store_blob_delete(s, digest)) == LIMG_ENOTFOUND)
 			rc = 0; /* removed by someone else meanwhile */
 		removed++;
 	}
-	if (rc == 0 && !o->dry_run) {
+	if (rc == 0 && !g->o.dry_run) {
 		rc = limg__store_layer_info_sweep(s, &keep);
 		limg__store_sources_sweep(s, &keep);
 		sweep_root_temps(s, true);
 	}
-	if (rc == 0 && o->ingest_max_age >= 0) {
+	if (rc == 0 && !g->o.keep_ingests) {
 		snprintf(label, sizeof label, "%s/.libimage/ingest", s->root);
-		if ((rc = sweep(s->ingest_fd, SWEEP_INGEST, o, label)) == 0) {
+		if ((rc = sweep(s->ingest_fd, SWEEP_INGEST, g, label)) == 0) {
 			snprintf(label, sizeof label, "%s/.libimage/tmp", s->root);
-			rc = sweep(s->tmp_fd, SWEEP_TMP, o, label);
+			rc = sweep(s->tmp_fd, SWEEP_TMP, g, label);
 		}
 	}
 	if (rc == 0)
 		limg__log(s->ctx, LIMG_LOG_INFO, "gc of %s: %zu unreachable blob%s %s", s->root, removed,
-		          removed == 1 ? "" : "s", o->dry_run ? "found" : "removed");
+		          removed == 1 ? "" : "s", g->o.dry_run ? "found" : "removed");
 out:
 	limg_blob_iterator_free(it);
 	limg__index_free(index);
@@ -182,16 +210,29 @@ out:
 	return rc;
 }
 
-int limg_store_gc(limg_store *s, const limg_gc_opts *opts)
+int limg_store_gc(int64_t *out_reclaimed, limg_store *s, const limg_store_gc_opts *opts,
+                  const limg_store_gc_callbacks *cb)
 {
-	limg_gc_opts o = LIMG_GC_OPTS_INIT;
+	struct run g;
 	int rc;
 
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_gc_opts")) < 0)
+	if (out_reclaimed)
+		*out_reclaimed = 0;
+	memset(&g, 0, sizeof g);
+	limg_store_gc_opts_init(&g.o, sizeof g.o);
+	limg_store_gc_callbacks_init(&g.cb, sizeof g.cb);
+	if ((rc = limg__opts_copy(&g.o, sizeof g.o, opts, "limg_store_gc_opts")) < 0 ||
+	    (rc = limg__opts_copy(&g.cb, sizeof g.cb, cb, "limg_store_gc_callbacks")) < 0)
 		return rc;
+	if (g.o.ingest_max_age < 0)
+		return limg__error_invalid("ingest_max_age");
+	if (!g.o.ingest_max_age)
+		g.o.ingest_max_age = 86400;
 	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	rc = collect(s, &o);
+	rc = collect(s, &g);
+	if (out_reclaimed)
+		*out_reclaimed = g.reclaimed;
 	limg__store_leave(s);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "digest/digest_internal.h"
+#include "manifest/fields.h"
 #include "store_internal.h"
 
 static char *arena_copy(limg__index *ix, const char *s, size_t n)
@@ -135,15 +136,7 @@ static int read_entry(limg__json *j, limg__index *ix, limg__index_entry *e, limg
 
 static int grow(limg__index *ix)
 {
-	if (ix->count == ix->cap) {
-		size_t n = ix->cap ? ix->cap * 2 : 16;
-		limg__index_entry *e = realloc(ix->entries, n * sizeof *e);
-		if (!e)
-			return LIMG_ENOMEM;
-		ix->entries = e;
-		ix->cap = n;
-	}
-	return 0;
+	return limg__array_grow((void **)&ix->entries, &ix->cap, ix->count + 1, sizeof *ix->entries);
 }
 
 static int parse(limg__index *ix, limg__json *j)
@@ -219,7 +212,7 @@ int limg__index_parse(limg__index **out, const char *text, size_t len, const cha
 	if (!ix)
 		return limg__error_oom();
 	ix->arena.chunk_size = len > (64u << 20) ? (4u << 20) : (256u << 10);
-	limg__json_init(&j, text, len);
+	limg__json_init(&j, text, len, &limg__manifest_fields);
 	if (parse(ix, &j) < 0) {
 		rc = limg__error_set(LIMG_ECORRUPT, "%s is corrupt: %s", label, j.why[0] ? j.why : "out of memory");
 		limg__index_free(ix);

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "core/media.h"
 #include "digest/digest_internal.h"
+#include "manifest/media.h"
 #include "store_internal.h"
 
 struct reach {
@@ -36,25 +36,29 @@ static bool valid_digest(const char *d)
 	return limg__digest_check(d, strlen(d), NULL) == 0;
 }
 
-static bool present(limg_store *s, const char *digest)
+/* Whether a blob is stored; *@size (may be NULL) receives its size. */
+static bool present_sized(limg_store *s, const char *digest, int64_t *size)
 {
-	int64_t size;
-	bool ok = limg_store_blob_stat(&size, s, digest) == 0;
+	int64_t n;
+	bool ok = limg_store_blob_stat(&n, s, digest) == 0;
 	if (!ok)
 		limg_error_clear();
+	if (size)
+		*size = ok ? n : -1;
 	return ok;
+}
+
+static bool present(limg_store *s, const char *digest)
+{
+	return present_sized(s, digest, NULL);
 }
 
 static int enqueue(struct reach *r, const char *digest)
 {
-	if (r->queued == r->cap) {
-		size_t n = r->cap ? r->cap * 2 : 16;
-		char **q = realloc(r->queue, n * sizeof *q);
-		if (!q)
-			return limg__error_oom();
-		r->queue = q;
-		r->cap = n;
-	}
+	int rc;
+
+	if ((rc = limg__array_grow((void **)&r->queue, &r->cap, r->queued + 1, sizeof *r->queue)) < 0)
+		return rc;
 	if (!(r->queue[r->queued] = strdup(digest)))
 		return limg__error_oom();
 	r->queued++;
@@ -65,9 +69,9 @@ static int on_child(const char *digest, const char *type, int64_t size, const ch
 {
 	struct reach *r = payload;
 	bool is_manifest = !strcmp(list, "manifests") || limg__media_is_manifest(type);
+	int64_t stored;
 	int added;
 
-	(void)size;
 	if (!valid_digest(digest))
 		return report(r, r->parent, LIMG_ECORRUPT, "manifest %s lists an invalid digest %s", r->parent, digest);
 	if (!strcmp(list, "manifests")) {
@@ -86,8 +90,16 @@ static int on_child(const char *digest, const char *type, int64_t size, const ch
 		                                          r->parent, digest)
 		                                 : 0;
 	}
-	if (!present(r->store, digest) && !limg__media_is_foreign(type))
-		return report(r, digest, LIMG_ENOTFOUND, "image %s needs blob %s, which is missing", r->parent, digest);
+	if (!present_sized(r->store, digest, &stored))
+		return limg__media_is_foreign(type)
+		       ? 0
+		       : report(r, digest, LIMG_ENOTFOUND, "image %s needs blob %s, which is missing", r->parent, digest);
+	if (size >= 0 && stored != size) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "%s as %lld bytes, but the blob has %lld", digest, (long long)size,
+		         (long long)stored);
+		return report(r, digest, LIMG_ECORRUPT, "manifest %s describes %s", r->parent, msg);
+	}
 	return 0;
 }
 
@@ -96,7 +108,7 @@ static int read_one(struct reach *r)
 {
 	char *digest = r->queue[--r->queued];
 	limg_buf body = LIMG_BUF_INIT;
-	int rc = limg_store_blob_read(&body, r->store, digest, LIMG_MANIFEST_MAX);
+	int rc = limg_store_blob_read(&body, r->store, digest, LIMG_MANIFEST_SIZE_MAX);
 
 	r->parent = digest;
 	r->listed = r->stored = 0;
@@ -163,24 +175,12 @@ int limg__store_reach(limg_store *s, const limg__index *ix, limg__strset *reache
 	return rc;
 }
 
-int limg__store_reach_one(limg_store *s, const char *digest, limg__strset *reached, limg__problem_cb problem,
-                          void *payload)
-{
-	struct reach r = { s, reached, problem, payload, NULL, 0, 0, NULL, 0, 0 };
-	int rc = root(&r, digest, digest, "the image");
-
-	if (rc == 0)
-		rc = drain(&r);
-	release(&r);
-	return rc;
-}
-
 /* The first problem stops the check, as the error to report. */
-static int first_problem(const char *subject, int code, const char *message, void *payload)
+static int first_problem(const char *object, int code, const char *message, void *payload)
 {
-	(void)subject;
 	(void)payload;
-	return limg__error_set(code, "%s", message);
+	return limg__error_set_about(code, code == LIMG_ENOTFOUND ? LIMG_SUBJECT_BLOB : LIMG_SUBJECT_NONE, object, "%s",
+	                             message);
 }
 
 int limg__store_check_complete(limg_store *s, const char *digest)

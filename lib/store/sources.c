@@ -16,7 +16,6 @@
 #include "core/core.h"
 #include "core/fs.h"
 #include "digest/digest_internal.h"
-#include "reference/grammar.h"
 #include "store_internal.h"
 
 #define SOURCES_FILE_MAX (16u << 10)
@@ -37,10 +36,16 @@ static int sources_dir(limg_store *s, bool create, int *out)
 	return rc;
 }
 
+/* The store keeps the lines; what they mean (a repository name) is checked by
+ * the layer that reads them. Here: short, printable, no spaces. */
 static bool valid_source(const char *line, size_t n)
 {
-	const char *slash = memchr(line, '/', n);
-	return slash && slash > line && n < 512 && limg__ref_match_path(slash + 1, (size_t)(line + n - slash - 1));
+	if (!n || n >= 512)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)line[i] <= 0x20 || (unsigned char)line[i] >= 0x7f)
+			return false;
+	return true;
 }
 
 int limg__store_sources(limg_store *s, const char *digest, limg__source_cb cb, void *payload)

@@ -42,7 +42,7 @@ static bool layout_version_1(const char *text, size_t len)
 	bool ok = false;
 	int more;
 
-	limg__json_init(&j, text, len);
+	limg__json_init(&j, text, len, NULL);
 	if (limg__json_begin_object(&j) == 0) {
 		while ((more = limg__json_next_key(&j, &key)) == 1) {
 			if (!strcmp(key.ptr, "imageLayoutVersion") && limg__json_peek(&j) == LIMG_JSON_STRING) {
@@ -73,8 +73,12 @@ static int check_layout(limg_store *s, bool create)
 	rc = limg__fs_read_at(&buf, s->root_fd, "oci-layout", 64 * 1024, label);
 	if (rc == LIMG_ENOTFOUND && create) {
 		rc = limg__fs_write_at(s->root_fd, "oci-layout", layout_json, sizeof layout_json - 1, true, label);
+	} else if (rc == LIMG_ENOTFOUND) {
+		rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, s->root, "no store at %s (%s is missing)",
+		                           s->root, label);
 	} else if (rc == 0 && !layout_version_1(buf.ptr, buf.size)) {
-		rc = limg__error_set(LIMG_ECORRUPT, "%s: not an OCI image layout version 1 file", label);
+		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_STORE, s->root,
+		                           "%s: not an OCI image layout version 1 file", label);
 	}
 	limg_buf_dispose(&buf);
 	if (rc < 0)
@@ -85,7 +89,7 @@ static int check_layout(limg_store *s, bool create)
 	if (errno != ENOENT)
 		return limg__fs_error("cannot stat", label);
 	if (!create)
-		return limg__error_set(LIMG_ENOTFOUND, "%s is missing", label);
+		return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, s->root, "%s is missing", label);
 	/* under the lock: a writer that is just replacing it must not be overwritten */
 	if ((rc = limg__index_lock(&lock, s)) < 0)
 		return rc;
@@ -152,13 +156,18 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 		return limg__error_invalid("path");
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_store_opts")) < 0)
 		return rc;
+	if (o.mode != LIMG_STORE_CREATE && o.mode != LIMG_STORE_EXISTING)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "mode", "invalid argument: store mode %d",
+		                             o.mode);
 	if (stat(path, &st) < 0) {
-		if (errno != ENOENT || !o.create)
+		if (errno == ENOENT && o.mode == LIMG_STORE_EXISTING)
+			return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, path, "no store at %s", path);
+		if (errno != ENOENT)
 			return limg__fs_error("cannot open store", path);
 		if ((rc = limg__fs_mkdirs(path)) < 0)
 			return rc;
 	} else if (!S_ISDIR(st.st_mode)) {
-		return limg__error_set(LIMG_EINVALID, "store %s is not a directory", path);
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_STORE, path, "store %s is not a directory", path);
 	}
 
 	if (!(s = calloc(1, sizeof *s)))
@@ -178,7 +187,7 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 		destroy(s);
 		return rc;
 	}
-	if ((rc = open_dirs(s)) < 0 || (rc = check_layout(s, o.create != 0)) < 0) {
+	if ((rc = open_dirs(s)) < 0 || (rc = check_layout(s, o.mode == LIMG_STORE_CREATE)) < 0) {
 		destroy(s);
 		return rc;
 	}
@@ -237,6 +246,35 @@ void limg__store_leave(limg_store *s)
 const char *limg_store_path(const limg_store *s)
 {
 	return s ? s->root : NULL;
+}
+
+limg_context *limg__store_context(const limg_store *s)
+{
+	return s ? s->ctx : NULL;
+}
+
+int limg_store_default_path(limg_buf *out)
+{
+	const char *env;
+	char *path = NULL;
+	int rc;
+
+	if (!out)
+		return limg__error_invalid("out");
+	if ((env = getenv("LIBIMAGE_STORE")) && *env)
+		rc = asprintf(&path, "%s", env);
+	else if ((env = getenv("XDG_DATA_HOME")) && *env)
+		rc = asprintf(&path, "%s/libimage", env);
+	else if ((env = getenv("HOME")) && *env)
+		rc = asprintf(&path, "%s/.local/share/libimage", env);
+	else
+		return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, NULL,
+		                             "no default store: none of LIBIMAGE_STORE, XDG_DATA_HOME and HOME is set");
+	if (rc < 0)
+		return limg__error_oom();
+	rc = limg_buf_set(out, path, strlen(path));
+	free(path);
+	return rc;
 }
 
 int limg__store_algo_dir(int *out, limg_store *s, int algorithm, bool create)
@@ -344,10 +382,10 @@ bool limg__store_unflat_name(char *out, size_t cap, const char *name)
 	return limg__digest_check(out, strlen(out), NULL) == 0;
 }
 
-void limg__store_link_stop(limg_store *s, limg_cancel *stop, const limg_cancel *cancel)
+int limg__store_link_stop(limg_store *s, limg_cancel *stop, const limg_cancel *cancel)
 {
-	limg__cancel_link(stop, cancel);
-	limg__cancel_link(stop, s->closing);
+	int rc = limg__cancel_follow(stop, cancel);
+	return rc < 0 ? rc : limg_cancel_link(stop, s->closing);
 }
 
 int limg__store_stopped(int rc, limg_store *s, const limg_cancel *cancel, const char *what, const char *name)

@@ -11,6 +11,7 @@
 
 #include "libimage/cancel.h"
 #include "libimage/store.h"
+#include "manifest/walk.h"
 
 /*
  * A store directory may be written by other programs and users, so nothing
@@ -38,7 +39,6 @@ struct limg_store {
 /* Largest index.json we read, and the largest manifest/index/config blob
  * the store parses (4 MiB, as containers/image). */
 #define LIMG_INDEX_MAX (1024u << 20)
-#define LIMG_MANIFEST_MAX (4u << 20)
 
 /* Every public call on a store holds a reference for its duration, so that
  * limg_store_close() from another thread never frees what a call uses.
@@ -169,15 +169,6 @@ int limg__leases_collect(int *gc_lock, limg_store *s, limg__strset *keep);
 
 /* ---- walking manifests ------------------------------------------------ */
 
-/* The child descriptors of a manifest or index document:
- * cb(digest, media_type, size, list, payload) for each, where list names
- * the field that held it ("manifests", "config", "layers", "blobs"); a
- * non-zero return stops and is passed back. LIMG_ECORRUPT (not raised) if
- * the document is not valid, unambiguous JSON. */
-typedef int (*limg__child_cb)(const char *digest, const char *media_type, int64_t size, const char *list,
-                              void *payload);
-int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *payload);
-
 /* Everything the roots reach, through what manifests and indexes list.
  * Digests go into @reached. Problems (a root or an image's config or layer
  * missing, a manifest unreadable) go to @problem, which may be NULL;
@@ -185,9 +176,6 @@ int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *p
 typedef int (*limg__problem_cb)(const char *subject, int code, const char *message, void *payload);
 int limg__store_reach(limg_store *s, const limg__index *ix, limg__strset *reached, limg__problem_cb problem,
                       void *payload);
-/* The same from one root (a manifest or index about to be tagged). */
-int limg__store_reach_one(limg_store *s, const char *digest, limg__strset *reached, limg__problem_cb problem,
-                          void *payload);
 /* Checks that everything @digest reaches is stored: 0, or LIMG_ENOTFOUND /
  * LIMG_ECORRUPT (raised) naming what is missing or damaged. */
 int limg__store_check_complete(limg_store *s, const char *digest);
@@ -212,7 +200,10 @@ int limg__store_sources_sweep(limg_store *s, const limg__strset *keep);
 
 /* A long operation on @s stops on @stop, which follows the caller's
  * @cancel and the store's closing. */
-void limg__store_link_stop(limg_store *s, limg_cancel *stop, const limg_cancel *cancel);
+int limg__store_link_stop(limg_store *s, limg_cancel *stop, const limg_cancel *cancel);
+
+/* The context of the store: every operation on it logs through it. */
+limg_context *limg__store_context(const limg_store *s);
 /* @rc, with a LIMG_ECANCELLED said as what stopped "@what of @name": the
  * caller's token or the store's closing. */
 int limg__store_stopped(int rc, limg_store *s, const limg_cancel *cancel, const char *what, const char *name);

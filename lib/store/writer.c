@@ -263,7 +263,7 @@ static int open_writer(limg_blob_writer **out, limg_store *store, const char *di
 	*out = w;
 	return 0;
 fail:
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	return rc;
 }
 
@@ -292,11 +292,11 @@ int limg__blob_writer_open_unnamed(limg_blob_writer **out, limg_store *store, in
 	w->algorithm = LIMG_DIGEST_SHA256;
 	if (!(w->digest = strdup("sha256:unknown")) || !(w->pending = malloc(PENDING_MAX)) ||
 	    limg_hasher_new(&w->hasher, w->algorithm) < 0) {
-		limg_blob_writer_free(w);
+		limg_blob_writer_close(w);
 		return limg__error_oom();
 	}
 	if ((rc = open_private_copy(w, "unnamed")) < 0) {
-		limg_blob_writer_free(w);
+		limg_blob_writer_close(w);
 		return rc;
 	}
 	*out = w;
@@ -490,7 +490,7 @@ int limg_blob_writer_abort(limg_blob_writer *w)
 	return 0;
 }
 
-void limg_blob_writer_free(limg_blob_writer *w)
+void limg_blob_writer_close(limg_blob_writer *w)
 {
 	if (!w)
 		return;

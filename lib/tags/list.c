@@ -13,6 +13,8 @@ struct limg_tag {
 	const char *media_type;
 	int64_t size;
 	const limg__index_entry *entry;
+	char *repository;      /* the familiar repository, worked out when first asked */
+	bool repository_known;
 };
 
 struct limg_tag_iterator {
@@ -41,6 +43,29 @@ int64_t limg_tag_size(const limg_tag *t)
 	return t ? t->size : -1;
 }
 
+const char *limg_tag_repository(const limg_tag *t)
+{
+	limg_tag *cache = (limg_tag *)t; /* a tag belongs to one iterator, read by one thread */
+	const char *name;
+	limg_reference *r;
+
+	if (!t)
+		return NULL;
+	if (!cache->repository_known) {
+		limg__error_copy saved;
+		limg__error_save(&saved); /* an accessor leaves the last error alone */
+		cache->repository_known = true;
+		name = t->reference ? t->reference : limg__index_annotation(t->entry, LIMG_REPOSITORY_KEY);
+		if (name && limg_reference_parse_normalized(&r, name) == 0) {
+			if (limg_reference_familiar_name(r))
+				cache->repository = strdup(limg_reference_familiar_name(r));
+			limg_reference_free(r);
+		}
+		limg__error_restore(&saved);
+	}
+	return cache->repository;
+}
+
 const char *limg_tag_annotation(const limg_tag *t, const char *key)
 {
 	if (!t || !key)
@@ -48,9 +73,9 @@ const char *limg_tag_annotation(const limg_tag *t, const char *key)
 	return limg__index_annotation(t->entry, key);
 }
 
-int limg_tags_list_opts_init(limg_tags_list_opts *opts, size_t size)
+int limg_tag_iterator_opts_init(limg_tag_iterator_opts *opts, size_t size)
 {
-	static const limg_tags_list_opts defaults = LIMG_TAGS_LIST_OPTS_INIT;
+	static const limg_tag_iterator_opts defaults = LIMG_TAG_ITERATOR_OPTS_INIT;
 
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
 }
@@ -75,7 +100,7 @@ static bool in_repository(const char *reference, const char *repository, size_t 
 	return !strncmp(reference, repository, len) && reference[len] == ':';
 }
 
-static int list(limg_tag_iterator *it, limg_store *s, const limg_tags_list_opts *o, const limg_reference *repo)
+static int list(limg_tag_iterator *it, limg_store *s, const limg_tag_iterator_opts *o, const limg_reference *repo)
 {
 	size_t n = 0, repo_len = repo ? strlen(limg_reference_name(repo)) : 0;
 	int rc;
@@ -90,7 +115,7 @@ static int list(limg_tag_iterator *it, limg_store *s, const limg_tags_list_opts 
 
 		if (!digest || limg__digest_check(digest, strlen(digest), NULL) != 0)
 			continue; /* fsck reports these; a listing shows what it can */
-		if ((ref && o->untagged == 1) || (!ref && o->untagged == 0))
+		if ((ref && o->select == LIMG_LIST_UNTAGGED) || (!ref && o->select == LIMG_LIST_TAGGED))
 			continue;
 		if (o->digest && strcmp(digest, o->digest) != 0)
 			continue;
@@ -108,9 +133,9 @@ static int list(limg_tag_iterator *it, limg_store *s, const limg_tags_list_opts 
 	return 0;
 }
 
-int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tags_list_opts *opts)
+int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag_iterator_opts *opts)
 {
-	limg_tags_list_opts o = LIMG_TAGS_LIST_OPTS_INIT;
+	limg_tag_iterator_opts o = LIMG_TAG_ITERATOR_OPTS_INIT;
 	limg_tag_iterator *it;
 	limg_reference *repo = NULL;
 	int rc;
@@ -118,7 +143,7 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 	if (!out)
 		return limg__error_invalid("out");
 	*out = NULL;
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_tags_list_opts")) < 0)
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_tag_iterator_opts")) < 0)
 		return rc;
 	if (o.repository) {
 		if ((rc = limg_reference_parse_normalized(&repo, o.repository)) < 0)
@@ -168,6 +193,8 @@ void limg_tag_iterator_free(limg_tag_iterator *it)
 {
 	if (!it)
 		return;
+	for (size_t i = 0; i < it->count; i++)
+		free(it->tags[i].repository);
 	limg__index_free(it->index);
 	free(it->tags);
 	free(it);

@@ -3,9 +3,8 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "core/json.h"
-#include "core/media.h"
 #include "digest/digest_internal.h"
+#include "libimage/manifest.h"
 #include "libimage/reference.h"
 #include "tags_internal.h"
 
@@ -19,73 +18,43 @@ static bool digest_is(const limg__index_entry *e, const char *digest)
 	return e->digest && !strcmp(e->digest, digest);
 }
 
-/* A canonical "domain/path:tag" reference, or an error. */
-static int check_tag_reference(const char *reference)
+/* The tag a reference names, read as `docker tag` reads it ("redis" is
+ * docker.io/library/redis:latest); a digest in it is refused. */
+static int parse_tag(limg_reference **out, const char *reference)
 {
-	limg_reference *r;
 	int rc;
 
+	*out = NULL;
 	if (!reference)
 		return limg__error_invalid("reference");
-	if ((rc = limg_reference_parse_canonical(&r, reference)) < 0)
-		return rc;
-	if (!limg_reference_tag(r) || limg_reference_digest(r))
-		rc = limg__error_set(LIMG_EINVALID, "%s: a tag reference is repository:tag, without digest", reference);
-	limg_reference_free(r);
-	return rc;
-}
-
-/* The mediaType of a manifest document, or what its shape says it is. */
-static int media_type_of(const char *text, size_t len, limg_buf *out)
-{
-	limg_buf key = LIMG_BUF_INIT;
-	bool manifests = false, config = false;
-	limg__json j;
-	int more, rc = 0;
-
-	out->size = 0;
-	limg__json_init(&j, text, len);
-	if (limg__json_begin_object(&j) < 0) {
-		rc = -1;
-		goto out;
+	if ((rc = limg_reference_parse_docker(out, reference)) < 0)
+		return limg__error_about(LIMG_SUBJECT_REFERENCE, reference);
+	if (!limg_reference_tag(*out) || limg_reference_digest(*out)) {
+		limg_reference_free(*out);
+		*out = NULL;
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_REFERENCE, reference,
+		                             "%s: a tag reference is repository:tag, without digest", reference);
 	}
-	while ((more = limg__json_next_key(&j, &key)) == 1) {
-		if (!strcmp(key.ptr, "mediaType") && limg__json_peek(&j) == LIMG_JSON_STRING) {
-			if (limg__json_string(&j, out) < 0)
-				break;
-			continue;
-		}
-		manifests |= !strcmp(key.ptr, "manifests");
-		config |= !strcmp(key.ptr, "config");
-		if (limg__json_skip(&j, NULL, NULL) < 0)
-			break;
-	}
-	if (more != 0 || limg__json_finish(&j) < 0)
-		rc = -1;
-	else if (!out->size && (manifests || config))
-		rc = limg_buf_set(out, manifests ? "application/vnd.oci.image.index.v1+json"
-		                                 : "application/vnd.oci.image.manifest.v1+json",
-		                  manifests ? 39 : 42);
-out:
-	limg__json_dispose(&j);
-	limg_buf_dispose(&key);
-	return rc;
+	return 0;
 }
 
 /* Media type and size of a stored manifest or index. */
 static int describe(limg_store *s, const char *digest, char **media_type, int64_t *size)
 {
-	limg_buf body = LIMG_BUF_INIT, type = LIMG_BUF_INIT;
+	limg_buf body = LIMG_BUF_INIT;
+	limg_manifest *m = NULL;
 	int rc;
 
-	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_MAX)) < 0)
+	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX)) < 0)
 		return rc;
 	*size = (int64_t)body.size;
-	if (media_type_of(body.ptr, body.size, &type) < 0 || !type.size || !limg__media_is_manifest(type.ptr))
-		rc = limg__error_set(LIMG_EINVALID, "blob %s is not an image manifest or index", digest);
-	else if (!(*media_type = strdup(type.ptr)))
+	if (limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
+		rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_MANIFEST, digest,
+		                           "blob %s is not an image manifest or index: %s", digest,
+		                           limg_error_message(limg_error_last()));
+	else if (!(*media_type = strdup(limg_manifest_media_type(m))))
 		rc = limg__error_oom();
-	limg_buf_dispose(&type);
+	limg_manifest_free(m);
 	limg_buf_dispose(&body);
 	return rc;
 }
@@ -219,22 +188,27 @@ int limg_tags_set(limg_store *s, const char *reference, const char *digest)
 int limg__tags_set_annotated(limg_store *s, const char *reference, const char *digest, const char *const *keys,
                              const char *const *values, size_t n)
 {
-	struct set_args a = { s, reference, digest, NULL, 0, keys, values, n };
+	struct set_args a = { s, NULL, digest, NULL, 0, keys, values, n };
+	limg_reference *ref;
 	char *media_type = NULL;
 	int rc;
 
-	if ((rc = check_tag_reference(reference)) < 0)
+	if ((rc = parse_tag(&ref, reference)) < 0)
 		return rc;
+	a.reference = limg_reference_string(ref);
 	if (!digest)
-		return limg__error_invalid("digest");
-	if ((rc = limg__store_enter(s)) < 0)
-		return rc;
-	if ((rc = describe(s, digest, &media_type, &a.size)) == 0) {
-		a.media_type = media_type;
-		rc = edit_index(s, do_set, &a);
+		rc = limg__error_invalid("digest");
+	else if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
+		rc = limg__digest_raise(rc, digest, strlen(digest));
+	else if ((rc = limg__store_enter(s)) == 0) {
+		if ((rc = describe(s, digest, &media_type, &a.size)) == 0) {
+			a.media_type = media_type;
+			rc = edit_index(s, do_set, &a);
+		}
+		free(media_type);
+		limg__store_leave(s);
 	}
-	free(media_type);
-	limg__store_leave(s);
+	limg_reference_free(ref);
 	return rc < 0 ? rc : 0;
 }
 
@@ -247,21 +221,26 @@ static int find_tag(limg__index *ix, const char *reference, size_t *at)
 			return 0;
 		}
 	}
-	return limg__error_set(LIMG_ENOTFOUND, "no tag %s", reference);
+	return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_TAG, reference, "no tag %s", reference);
 }
 
-int limg_tags_lookup(limg_buf *out, limg_store *s, const char *reference)
+int limg_tags_lookup(limg_buf *out, limg_store *s, const char *text)
 {
 	limg__index *ix = NULL;
+	limg_reference *ref;
+	const char *reference;
 	size_t at;
 	int rc;
 
 	if (!out)
 		return limg__error_invalid("out");
-	if ((rc = check_tag_reference(reference)) < 0)
+	if ((rc = parse_tag(&ref, text)) < 0)
 		return rc;
-	if ((rc = limg__store_enter(s)) < 0)
+	reference = limg_reference_string(ref);
+	if ((rc = limg__store_enter(s)) < 0) {
+		limg_reference_free(ref);
 		return rc;
+	}
 	if ((rc = limg__index_load(&ix, s)) == 0 && (rc = find_tag(ix, reference, &at)) == 0) {
 		const char *d = ix->entries[at].digest;
 		if (!d || limg__digest_check(d, strlen(d), NULL) != 0) {
@@ -274,6 +253,7 @@ int limg_tags_lookup(limg_buf *out, limg_store *s, const char *reference)
 	}
 	limg__index_free(ix);
 	limg__store_leave(s);
+	limg_reference_free(ref);
 	return rc;
 }
 
@@ -292,16 +272,18 @@ static int do_remove(limg__index *ix, void *payload)
 	return 1;
 }
 
-int limg_tags_remove(limg_store *s, const char *reference)
+int limg_tags_remove(limg_store *s, const char *text)
 {
+	limg_reference *ref;
 	int rc;
 
-	if ((rc = check_tag_reference(reference)) < 0)
+	if ((rc = parse_tag(&ref, text)) < 0)
 		return rc;
-	if ((rc = limg__store_enter(s)) < 0)
-		return rc;
-	rc = edit_index(s, do_remove, (void *)reference);
-	limg__store_leave(s);
+	if ((rc = limg__store_enter(s)) == 0) {
+		rc = edit_index(s, do_remove, (void *)limg_reference_string(ref));
+		limg__store_leave(s);
+	}
+	limg_reference_free(ref);
 	return rc < 0 ? rc : 0;
 }
 
@@ -314,17 +296,18 @@ static int do_forget(limg__index *ix, void *payload)
 		if (digest_is(&ix->entries[i], digest) && limg__entry_ref(&ix->entries[i])) {
 			char tag[300];
 			limg__sanitize(tag, sizeof tag, limg__entry_ref(&ix->entries[i]), strlen(limg__entry_ref(&ix->entries[i])));
-			return limg__error_set(LIMG_EINVALID, "image %s is still tagged %s", digest, tag);
+			return limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, digest, "image %s is still tagged %s",
+			                             digest, tag);
 		}
 	for (size_t i = ix->count; i-- > 0;)
 		if (digest_is(&ix->entries[i], digest)) {
 			limg__index_remove(ix, i);
 			found = true;
 		}
-	return found ? 1 : limg__error_set(LIMG_ENOTFOUND, "no untagged image %s", digest);
+	return found ? 1 : limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_IMAGE, digest, "no untagged image %s", digest);
 }
 
-int limg_tags_forget(limg_store *s, const char *digest)
+int limg_tags_remove_untagged(limg_store *s, const char *digest)
 {
 	int rc;
 

@@ -21,7 +21,7 @@
 
 #include "apply.h"
 #include "core/core.h"
-#include "core/libarchive.h"
+#include "tar/reader.h"
 #include "core/fs.h"
 #include "resolve.h"
 
@@ -51,7 +51,7 @@ static int os_error(const limg__applier *a, const char *name, const char *what, 
 	char why[300];
 
 	snprintf(why, sizeof why, "%s: %s", what, strerror(err));
-	return bad(a, name, err == ENOSPC || err == EDQUOT || err == EFBIG ? LIMG_ENOSPACE : LIMG_EOS, why);
+	return bad(a, name, err == ENOSPC || err == EDQUOT || err == EFBIG ? LIMG_ENOSPACE : LIMG_ESYSTEM, why);
 }
 
 void limg__apply_begin_layer(limg__applier *a, const char *layer)
@@ -120,14 +120,8 @@ static struct limg__dir_meta *new_dir_meta(limg__applier *a, const char *path)
 {
 	struct limg__dir_meta *m;
 
-	if (a->ndirs == a->capdirs) {
-		size_t n = a->capdirs ? a->capdirs * 2 : 64;
-		struct limg__dir_meta *d = realloc(a->dirs, n * sizeof *d);
-		if (!d)
-			return NULL;
-		a->dirs = d;
-		a->capdirs = n;
-	}
+	if (limg__array_grow((void **)&a->dirs, &a->capdirs, a->ndirs + 1, sizeof *a->dirs) < 0)
+		return NULL;
 	m = &a->dirs[a->ndirs];
 	memset(m, 0, sizeof *m);
 	if (!(m->path = strdup(path)))

@@ -7,7 +7,6 @@
  * annotations runtimes act on (crun's handlers: CVE-2025-24965), and real
  * directories where the runtime mounts /dev, /proc and /sys.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,7 +18,9 @@
 
 #include "bundle.h"
 #include "core/core.h"
-#include "core/path.h"
+#include "core/json.h"
+#include "manifest/fields.h"
+#include "tar/path.h"
 #include "passwd.h"
 #include "resolve.h"
 
@@ -206,13 +207,13 @@ static int real_dirs(int root, limg_context *ctx)
 				continue;
 			limg__log(ctx, LIMG_LOG_WARN, "the image's /%s is not a directory: replaced by an empty one", dirs[i]);
 			if (unlinkat(root, dirs[i], 0) < 0)
-				return limg__error_set(LIMG_EOS, "cannot replace the rootfs's /%s: %s", dirs[i], strerror(errno));
+				return limg__error_set(LIMG_ESYSTEM, "cannot replace the rootfs's /%s: %s", dirs[i], strerror(errno));
 		} else if (errno != ENOENT) {
-			return limg__error_set(LIMG_EOS, "cannot look at the rootfs's /%s: %s", dirs[i], strerror(errno));
+			return limg__error_set(LIMG_ESYSTEM, "cannot look at the rootfs's /%s: %s", dirs[i], strerror(errno));
 		}
 		/* dev is a real directory by now: "dev/pts" is made beneath it, not elsewhere */
 		if (mkdirat(root, dirs[i], 0755) < 0)
-			return limg__error_set(LIMG_EOS, "cannot make the rootfs's /%s: %s", dirs[i], strerror(errno));
+			return limg__error_set(LIMG_ESYSTEM, "cannot make the rootfs's /%s: %s", dirs[i], strerror(errno));
 	}
 	if (had_dev) { /* the image's /dev keeps its times */
 		struct timespec t[2] = { dev.st_atim, dev.st_mtim };
@@ -449,7 +450,7 @@ static int write_config(int bundle, const char *text)
 	int fd = openat(bundle, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		return limg__error_set(LIMG_EOS, "cannot create config.json: %s", strerror(errno));
+		return limg__error_set(LIMG_ESYSTEM, "cannot create config.json: %s", strerror(errno));
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 		if (n < 0 && errno == EINTR)
@@ -457,25 +458,26 @@ static int write_config(int bundle, const char *text)
 		if (n < 0) {
 			int err = errno;
 			close(fd);
-			return limg__error_set(err == ENOSPC || err == EDQUOT ? LIMG_ENOSPACE : LIMG_EOS,
+			return limg__error_set(err == ENOSPC || err == EDQUOT ? LIMG_ENOSPACE : LIMG_ESYSTEM,
 			                       "cannot write config.json: %s", strerror(err));
 		}
 		off += (size_t)n;
 	}
 	if (write(fd, "\n", 1) != 1 || close(fd) < 0)
-		return limg__error_set(LIMG_EOS, "cannot write config.json: %s", strerror(errno));
+		return limg__error_set(LIMG_ESYSTEM, "cannot write config.json: %s", strerror(errno));
 	return 0;
 }
 
 int limg__bundle_write(const limg__bundle_job *job)
 {
-	cJSON *img = cJSON_ParseWithLength(job->config, job->config_len), *spec = NULL, *root;
+	cJSON *img = NULL, *spec = NULL, *root;
 	const cJSON *cfg;
 	const char *os;
-	char *text = NULL;
+	char *text = NULL, why[200];
 	int rc;
 
-	if (!cJSON_IsObject(img)) {
+	if (limg__json_parse(&img, job->config, job->config_len, &limg__manifest_fields, why, sizeof why) < 0 ||
+	    !cJSON_IsObject(img)) {
 		cJSON_Delete(img);
 		return limg__error_set(LIMG_EMANIFEST, "invalid image config: not a JSON object");
 	}

@@ -24,7 +24,7 @@ typedef struct {
  * /dev/pts and /dev/shm real directories of the rootfs, whatever the image
  * had there. Returns 0, LIMG_EUNSUPPORTED (not a linux image), LIMG_ECORRUPT
  * (an environment entry without "=", a working directory under /proc, an
- * id out of range), LIMG_ENOTFOUND (a user or group the image lacks), LIMG_EOS. */
+ * id out of range), LIMG_ENOTFOUND (a user or group the image lacks), LIMG_ESYSTEM. */
 int limg__bundle_write(const limg__bundle_job *job);
 
 #endif

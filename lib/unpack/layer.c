@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "core/libarchive.h"
+#include "tar/reader.h"
 #include "core/pipe.h"
 #include "layer.h"
 #include "libimage/compress.h"
@@ -73,7 +73,7 @@ static void *produce(void *arg)
 	if (rc && rc != LIMG_ECANCELLED)
 		limg__error_prefix("layer %s", j->digest);
 	limg_decompressor_free(dec);
-	limg_blob_reader_free(reader);
+	limg_blob_reader_close(reader);
 	free(buf);
 	limg__pipe_finish(r->pipe, rc);
 	return NULL;
@@ -101,7 +101,8 @@ static la_ssize_t pipe_read(struct archive *ar, void *payload, const void **data
 static int report(const layer_run *r, int event, int64_t done)
 {
 	const limg__layer_job *j = r->job;
-	return j->progress ? j->progress(j->digest, event, done, j->size, j->payload) : 0;
+	int rc = j->progress ? j->progress(j->digest, LIMG_BLOB_LAYER, event, done, j->size, NULL, j->payload) : 0;
+	return rc ? limg__error_after_callback(rc, "unpack") : 0;
 }
 
 /* Reads what is left after the tar's end, so the diff_id covers it all. */
@@ -136,7 +137,7 @@ static int apply_all(limg__applier *a, layer_run *r, struct archive *ar)
 		now = atomic_load(&r->read);
 		if (now - reported >= PROGRESS_STEP) {
 			reported = now;
-			if ((rc = report(r, LIMG_UNPACK_BYTES, now)) != 0)
+			if ((rc = report(r, LIMG_EVENT_APPLYING, now)) != 0)
 				return rc;
 		}
 	}
@@ -184,7 +185,7 @@ int limg__unpack_layer(limg__applier *a, const limg__layer_job *job)
 		goto out;
 	}
 	if (pthread_create(&r.thread, NULL, produce, &r) != 0) {
-		rc = limg__error_set(LIMG_EOS, "cannot start a thread for layer %s", job->digest);
+		rc = limg__error_set(LIMG_ESYSTEM, "cannot start a thread for layer %s", job->digest);
 		goto out;
 	}
 	started = true;

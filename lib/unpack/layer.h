@@ -15,7 +15,7 @@ typedef struct {
 	int compression;       /* a limg_compression */
 	int64_t size;          /* the blob's size, for progress */
 	limg_cancel *cancel;
-	limg_unpack_progress_cb progress;
+	limg_progress_cb progress;
 	void *payload;
 } limg__layer_job;
 

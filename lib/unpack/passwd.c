@@ -32,7 +32,7 @@ static int read_file(char **out, size_t *len, bool *missing, int root, const cha
 			*missing = true;
 			return 0;
 		}
-		return limg__error_set(rc == -EINVAL || rc == -ELOOP ? LIMG_ECORRUPT : LIMG_EOS,
+		return limg__error_set(rc == -EINVAL || rc == -ELOOP ? LIMG_ECORRUPT : LIMG_ESYSTEM,
 		                       "the image's /%s cannot be read: %s", path,
 		                       rc == -EINVAL ? "not a regular file" : strerror(-rc));
 	}
@@ -48,7 +48,7 @@ static int read_file(char **out, size_t *len, bool *missing, int root, const cha
 			rc = errno;
 			close(fd);
 			free(buf);
-			return limg__error_set(LIMG_EOS, "the image's /%s cannot be read: %s", path, strerror(rc));
+			return limg__error_set(LIMG_ESYSTEM, "the image's /%s cannot be read: %s", path, strerror(rc));
 		}
 		if (!got)
 			break;
@@ -198,16 +198,8 @@ static int group_line(char *line, void *payload)
 			return 0;
 		if (s->nsgids == SGIDS_MAX)
 			return 0;
-		if (s->nsgids == s->capsgids) {
-			size_t cap = s->capsgids ? s->capsgids * 2 : 8;
-			uint32_t *g = realloc(s->sgids, cap * sizeof *g);
-			if (!g) {
-				s->rc = limg__error_oom();
-				return 1;
-			}
-			s->sgids = g;
-			s->capsgids = cap;
-		}
+		if ((s->rc = limg__array_grow((void **)&s->sgids, &s->capsgids, s->nsgids + 1, sizeof *s->sgids)) < 0)
+			return 1;
 		s->sgids[s->nsgids++] = (uint32_t)gid;
 		return 0;
 	}

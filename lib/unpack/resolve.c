@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/path.h"
+#include "tar/path.h"
 #include "resolve.h"
 
 #define SYMLINKS_MAX 40 /* as the kernel's ELOOP */

@@ -1,5 +1,5 @@
 /*
- * limg_unpack(): the image found as limg_images_inspect() finds it, its
+ * limg_unpack(): the image found as limg_image_lookup() finds it, its
  * layers leased against gc, applied in order into a new (or empty)
  * directory, a bundle's config.json last. A failure or a cancel removes
  * what was made, so the directory is the image or nothing.
@@ -18,19 +18,25 @@
 #include "core/core.h"
 #include "core/fs.h"
 #include "layer.h"
+#include "libimage/bounds.h"
 #include "libimage/compress.h"
 #include "libimage/images.h"
 #include "libimage/manifest.h"
 #include "passwd.h"
 #include "store/store_internal.h"
 
-#define ENTRIES_MAX_DEFAULT 1000000
-
-static const limg_unpack_opts defaults = LIMG_UNPACK_OPTS_INIT;
-
 int limg_unpack_opts_init(limg_unpack_opts *opts, size_t size)
 {
+	static const limg_unpack_opts defaults = LIMG_UNPACK_OPTS_INIT;
+
 	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_unpack_callbacks_init(limg_unpack_callbacks *cb, size_t size)
+{
+	static const limg_unpack_callbacks defaults = LIMG_UNPACK_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
 }
 
 /* The output: made here (then removed whole on failure), or an empty
@@ -80,24 +86,24 @@ static int open_output(output *out, const char *path, bool bundle)
 	out->fd = out->root = -1;
 	out->made = mkdir(path, mode) == 0;
 	if (!out->made && errno != EEXIST)
-		return limg__error_set(errno == ENOSPC ? LIMG_ENOSPACE : LIMG_EOS, "cannot make %s: %s", path,
+		return limg__error_set(errno == ENOSPC ? LIMG_ENOSPACE : LIMG_ESYSTEM, "cannot make %s: %s", path,
 		                       strerror(errno));
 	if ((out->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return limg__error_set(errno == ENOTDIR ? LIMG_EEXISTS : LIMG_EOS, "cannot open %s: %s", path,
+		return limg__error_set(errno == ENOTDIR ? LIMG_EEXISTS : LIMG_ESYSTEM, "cannot open %s: %s", path,
 		                       strerror(errno));
 	if (!out->made && !is_empty(out->fd))
 		return limg__error_set(LIMG_EEXISTS, "%s is not empty", path);
 	out->owned = true;
 	/* setuid binaries of the image are not for the host's other users */
 	if (bundle && fchmod(out->fd, 0700) < 0)
-		return limg__error_set(LIMG_EOS, "cannot make %s private: %s", path, strerror(errno));
+		return limg__error_set(LIMG_ESYSTEM, "cannot make %s private: %s", path, strerror(errno));
 	if (!bundle) {
 		out->root = dup(out->fd);
 	} else if (mkdirat(out->fd, "rootfs", 0755) == 0) {
 		out->root = openat(out->fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (out->root < 0)
-		return limg__error_set(LIMG_EOS, "cannot make the root filesystem in %s: %s", path, strerror(errno));
+		return limg__error_set(LIMG_ESYSTEM, "cannot make the root filesystem in %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -138,8 +144,9 @@ static void close_output(output *out)
 typedef struct {
 	limg_store *store;
 	limg_unpack_opts o;
+	limg_unpack_callbacks cb;
 	limg_cancel *stop;
-	limg_image_info *info;
+	limg_image *info;
 	limg__lease *lease;
 	limg__applier a;
 	bool rootless;
@@ -148,7 +155,7 @@ typedef struct {
 static int layer_compression(const limg_descriptor *d)
 {
 	const char *mt = limg_descriptor_media_type(d);
-	int c = limg_compression_of(mt);
+	int c = limg_compression_from_media_type(mt);
 
 	if (c < 0 || c == LIMG_COMPRESSION_UNKNOWN)
 		return limg__error_set(LIMG_EUNSUPPORTED, "layer %s has media type %s, which this library cannot unpack",
@@ -156,31 +163,38 @@ static int layer_compression(const limg_descriptor *d)
 	return c;
 }
 
+/* A progress report of the unpack as a whole; what the callback returns to stop follows errors.h. */
+static int report(const unpack_run *u, const char *digest, int event, int64_t done, int64_t total)
+{
+	int rc = u->cb.progress ? u->cb.progress(digest, digest ? LIMG_BLOB_LAYER : LIMG_BLOB_NONE, event, done, total,
+	                                          NULL, u->cb.payload)
+	                        : 0;
+	return rc ? limg__error_after_callback(rc, "unpack") : 0;
+}
+
 static int apply_layers(unpack_run *u, output *out)
 {
-	const limg_manifest *m = limg_image_info_manifest(u->info);
-	const limg_image_config *cfg = limg_image_info_config(u->info);
+	const limg_manifest *m = limg_image_manifest(u->info);
+	const limg_config *cfg = limg_image_config(u->info);
 	size_t n = limg_manifest_count(m);
 	int rc;
 
-	if (limg_image_config_diff_id_count(cfg) != n)
+	if (limg_config_diff_id_count(cfg) != n)
 		return limg__error_set(LIMG_ECORRUPT, "image %s has %zu layers but its config lists %zu diff_ids",
-		                       limg_image_info_id(u->info), n, limg_image_config_diff_id_count(cfg));
+		                       limg_image_id(u->info), n, limg_config_diff_id_count(cfg));
 	u->a.root = out->root;
 	for (size_t i = 0; i < n; i++) {
-		const limg_descriptor *d = limg_manifest_get(m, i);
-		limg__layer_job job = { u->store, limg_descriptor_digest(d), limg_image_config_diff_id(cfg, i), 0,
-			                limg_descriptor_size(d), u->stop, u->o.progress, u->o.payload };
+		const limg_descriptor *d = limg_manifest_entry(m, i);
+		limg__layer_job job = { u->store, limg_descriptor_digest(d), limg_config_diff_id(cfg, i), 0,
+			                limg_descriptor_size(d), u->stop, u->cb.progress, u->cb.payload };
 		if ((rc = layer_compression(d)) < 0)
 			return rc;
 		job.compression = rc;
-		if (u->o.progress && (rc = u->o.progress(job.digest, LIMG_UNPACK_LAYER, (int64_t)i, (int64_t)n,
-		                                         u->o.payload)) != 0)
+		if ((rc = report(u, job.digest, LIMG_EVENT_LAYER_START, (int64_t)i, (int64_t)n)) != 0)
 			return rc;
 		if ((rc = limg__unpack_layer(&u->a, &job)) != 0)
 			return rc;
-		if (u->o.progress && (rc = u->o.progress(job.digest, LIMG_UNPACK_LAYER_DONE, (int64_t)i, (int64_t)n,
-		                                         u->o.payload)) != 0)
+		if ((rc = report(u, job.digest, LIMG_EVENT_LAYER_DONE, (int64_t)i, (int64_t)n)) != 0)
 			return rc;
 	}
 	return 0;
@@ -188,32 +202,32 @@ static int apply_layers(unpack_run *u, output *out)
 
 static int run(unpack_run *u, const char *image, const char *dir)
 {
+	limg_image_lookup_opts lo = LIMG_IMAGE_LOOKUP_OPTS_INIT;
 	const limg_manifest *m;
 	output out = { dir, -1, -1, false, false };
-	size_t len;
 	int rc;
 
-	if ((rc = limg_images_inspect(&u->info, u->store, image, u->o.platform)) < 0)
+	lo.platform = u->o.platform;
+	if ((rc = limg_image_lookup(&u->info, u->store, image, &lo)) < 0)
 		return rc;
-	m = limg_image_info_manifest(u->info);
+	m = limg_image_manifest(u->info);
 	/* leased before read: rmi and gc beside us cannot take a layer away */
-	if (u->lease && (rc = limg__lease_add(u->lease, limg_image_info_id(u->info))) < 0)
+	if (u->lease && (rc = limg__lease_add(u->lease, limg_image_id(u->info))) < 0)
 		return rc;
 	for (size_t i = 0; u->lease && i < limg_manifest_count(m); i++)
-		if ((rc = limg__lease_add(u->lease, limg_descriptor_digest(limg_manifest_get(m, i)))) < 0)
+		if ((rc = limg__lease_add(u->lease, limg_descriptor_digest(limg_manifest_entry(m, i)))) < 0)
 			return rc;
 	if ((rc = open_output(&out, dir, u->o.bundle)) < 0)
 		goto fail;
 	if ((rc = apply_layers(u, &out)) != 0)
 		goto fail;
 	if (u->o.bundle) {
-		limg__bundle_job b = { out.fd, out.root, limg_image_info_config_bytes(u->info, &len), 0, u->rootless,
-			               u->o.terminal != 0, u->o.uid_map, u->o.gid_map, u->o.uid_map_len, u->o.gid_map_len,
-			               u->o.ctx };
-		b.config_len = len;
+		limg__bundle_job b = { out.fd, out.root, limg_image_config_bytes(u->info), limg_image_config_size(u->info),
+			               u->rootless, !u->o.no_terminal, u->o.uid_map, u->o.gid_map, u->o.uid_map_len,
+			               u->o.gid_map_len, limg__store_context(u->store) };
 		if ((rc = limg__bundle_write(&b)) < 0)
 			goto fail;
-		if (u->o.progress && (rc = u->o.progress(NULL, LIMG_UNPACK_BUNDLE, 1, 1, u->o.payload)) != 0)
+		if ((rc = report(u, NULL, LIMG_EVENT_BUNDLE, 1, 1)) != 0)
 			goto fail;
 	}
 	close_output(&out);
@@ -230,7 +244,8 @@ fail:
 	return rc;
 }
 
-int limg_unpack(limg_store *store, const char *image, const char *dir, const limg_unpack_opts *opts)
+int limg_unpack(limg_store *store, const char *image, const char *dir, const limg_unpack_opts *opts,
+                const limg_unpack_callbacks *cb)
 {
 	unpack_run u;
 	int rc;
@@ -244,14 +259,19 @@ int limg_unpack(limg_store *store, const char *image, const char *dir, const lim
 	memset(&u, 0, sizeof u);
 	u.store = store;
 	limg_unpack_opts_init(&u.o, sizeof u.o);
+	limg_unpack_callbacks_init(&u.cb, sizeof u.cb);
 	if ((rc = limg__opts_copy(&u.o, sizeof u.o, opts, "limg_unpack_opts")) < 0 ||
+	    (rc = limg__opts_copy(&u.cb, sizeof u.cb, cb, "limg_unpack_callbacks")) < 0 ||
 	    (rc = check_maps(u.o.uid_map, u.o.uid_map_len, "uid_map")) < 0 ||
 	    (rc = check_maps(u.o.gid_map, u.o.gid_map_len, "gid_map")) < 0)
 		return rc;
 	if (u.o.max_layer_size < 0 || u.o.max_entries < 0)
 		return limg__error_invalid("max_layer_size, max_entries");
-	u.rootless = u.o.rootless < 0 ? geteuid() != 0 : u.o.rootless != 0;
-	u.a.ctx = u.o.ctx;
+	if (u.o.rootless < LIMG_ROOTLESS_AUTO || u.o.rootless > LIMG_ROOTLESS_OFF)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "rootless",
+		                             "invalid argument: rootless mode %d", u.o.rootless);
+	u.rootless = u.o.rootless == LIMG_ROOTLESS_AUTO ? geteuid() != 0 : u.o.rootless == LIMG_ROOTLESS_ON;
+	u.a.ctx = limg__store_context(store);
 	u.a.rootless = u.rootless;
 	u.a.privileged = !u.rootless;
 	u.a.uids = u.o.uid_map;
@@ -259,7 +279,7 @@ int limg_unpack(limg_store *store, const char *image, const char *dir, const lim
 	u.a.gids = u.o.gid_map;
 	u.a.ngids = u.o.gid_map_len;
 	u.a.limit = u.o.max_layer_size ? u.o.max_layer_size : LIMG_LAYER_SIZE_MAX_DEFAULT;
-	u.a.max_entries = u.o.max_entries ? u.o.max_entries : ENTRIES_MAX_DEFAULT;
+	u.a.max_entries = u.o.max_entries ? u.o.max_entries : LIMG_LAYER_ENTRIES_MAX_DEFAULT;
 	u.a.parent_fd = -1;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
@@ -270,14 +290,14 @@ int limg_unpack(limg_store *store, const char *image, const char *dir, const lim
 	if (limg__lease_new(&u.lease, store) < 0) {
 		/* a store this user may only read (root's, shared): nothing to lease
 		 * with, and a gc beside us would need the writes we cannot make */
-		limg__log(u.o.ctx, LIMG_LOG_INFO, "unpacking without a lease: %s", limg_error_message(limg_error_last()));
+		limg__log(u.a.ctx, LIMG_LOG_INFO, "unpacking without a lease: %s", limg_error_message(limg_error_last()));
 		limg_error_clear();
 		u.lease = NULL;
 	}
-	limg__store_link_stop(store, u.stop, u.o.cancel);
-	rc = limg__store_stopped(run(&u, image, dir), store, u.o.cancel, "unpack", image);
+	if ((rc = limg__store_link_stop(store, u.stop, u.o.cancel)) == 0)
+		rc = limg__store_stopped(run(&u, image, dir), store, u.o.cancel, "unpack", image);
 	limg__apply_dispose(&u.a);
-	limg_image_info_free(u.info);
+	limg_image_free(u.info);
 	limg__lease_free(u.lease);
 	limg_cancel_free(u.stop);
 	limg__store_leave(store);

@@ -21,8 +21,8 @@ done
 if grep -v '^limg_' "$tmp/exported"; then
   echo "FAIL: exported names above lack the limg_ prefix"; status=1
 fi
-if ! readelf -d "$lib" | grep -q 'SONAME.*libimage\.so\.0'; then
-  echo "FAIL: SONAME is not libimage.so.0"; status=1
+if ! readelf -d "$lib" | grep -q 'SONAME.*libimage\.so\.1'; then
+  echo "FAIL: SONAME is not libimage.so.1"; status=1
 fi
 [ $status -eq 0 ] && echo "$(wc -l < "$tmp/declared") symbols: headers, version script and nm -D agree"
 exit $status

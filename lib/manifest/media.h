@@ -1,12 +1,16 @@
-/* Media-type facts shared by the store (reachability) and the manifest layer. */
-#ifndef LIMG_CORE_MEDIA_H
-#define LIMG_CORE_MEDIA_H
+/* Media-type facts shared by every layer that reads manifests. */
+#ifndef LIMG_MANIFEST_MEDIA_H
+#define LIMG_MANIFEST_MEDIA_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 /* Manifests and indexes, OCI and Docker: blobs that list further blobs. */
 bool limg__media_is_manifest(const char *media_type);
+/* Indexes (manifest lists), OCI and Docker. */
+bool limg__media_is_index(const char *media_type);
+/* Docker schema 1 (signed or not), which is refused with a message of its own. */
+bool limg__media_is_schema1(const char *media_type);
 /* Layers registries need not serve (Docker foreign, OCI non-distributable). */
 bool limg__media_is_foreign(const char *media_type);
 

@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "core.h"
-#include "libarchive.h"
+#include "core/core.h"
+#include "reader.h"
 
 struct limg__libarchive limg__la;
 

@@ -1,6 +1,6 @@
 /* Lexical path cleaning, for names that come from layers, archives and images. */
-#ifndef LIMG_CORE_PATH_H
-#define LIMG_CORE_PATH_H
+#ifndef LIMG_TAR_PATH_H
+#define LIMG_TAR_PATH_H
 
 #include <stddef.h>
 

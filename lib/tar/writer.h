@@ -1,12 +1,17 @@
-/* Writing a tar archive (ustar; sizes past 8 GiB in GNU's base-256) to a descriptor. */
-#ifndef LIMG_ARCHIVE_TAR_WRITER_H
-#define LIMG_ARCHIVE_TAR_WRITER_H
+/* Writing a tar archive (ustar; sizes past 8 GiB in GNU's base-256) to a
+ * descriptor or to a caller's write callback. */
+#ifndef LIMG_TAR_WRITER_H
+#define LIMG_TAR_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libimage/common.h"
+
 typedef struct {
-	int fd;
+	int fd;              /* where the bytes go, when @write is NULL */
+	limg_write_cb write; /* or through this (what it returns to stop follows errors.h) */
+	void *payload;
 	int64_t written;
 } limg__tar_writer;
 

@@ -8,7 +8,8 @@
 
 #include "core/core.h"
 #include "core/json.h"
-#include "store_internal.h"
+#include "fields.h"
+#include "walk.h"
 
 struct desc {
 	limg_buf digest, type;
@@ -61,7 +62,7 @@ int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *p
 	limg__json j;
 	int more, rc = 0;
 
-	limg__json_init(&j, json, len);
+	limg__json_init(&j, json, len, &limg__manifest_fields);
 	if (limg__json_begin_object(&j) < 0) {
 		rc = LIMG_ECORRUPT;
 		goto out;

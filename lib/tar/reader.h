@@ -5,8 +5,10 @@
  * Include this instead of <archive.h>: the functions below become calls
  * through pointers that limg__libarchive_load() fills once.
  */
-#ifndef LIMG_CORE_LIBARCHIVE_H
-#define LIMG_CORE_LIBARCHIVE_H
+#ifndef LIMG_TAR_READER_H
+#define LIMG_TAR_READER_H
+
+#include <sys/types.h>
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,4 +1,4 @@
-/* The tar writer (see tar_writer.h): names are ours (blobs/sha256/<hex> and
+/* The tar writer (see writer.h): names are ours (blobs/sha256/<hex> and
  * a few fixed ones), always shorter than ustar's 100 bytes. */
 #include <errno.h>
 #include <stdio.h>
@@ -6,20 +6,27 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "tar_writer.h"
+#include "writer.h"
 
 #define BLOCK 512
 
 static int put(limg__tar_writer *t, const void *data, size_t len)
 {
 	const char *p = data;
+	int rc;
 
+	if (t->write) {
+		if (len && (rc = t->write(data, len, t->payload)) != 0)
+			return limg__error_after_callback(rc, "writing the archive");
+		t->written += (int64_t)len;
+		return 0;
+	}
 	while (len) {
 		ssize_t n = write(t->fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return limg__error_set(errno == ENOSPC || errno == EDQUOT ? LIMG_ENOSPACE : LIMG_EOS,
+			return limg__error_set(errno == ENOSPC || errno == EDQUOT ? LIMG_ENOSPACE : LIMG_ESYSTEM,
 			                       "cannot write the archive: %s", strerror(errno));
 		p += n;
 		len -= (size_t)n;
