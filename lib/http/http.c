@@ -395,7 +395,21 @@ static int map_curl_error(CURLcode rc, const char *method, const char *url, cons
 		code = LIMG_ENETWORK;
 		break;
 	}
-	return limg__error_set(code, "%s %s: %s", method, where, why);
+	{
+		/* the object: the host (and port) the request went to */
+		const char *h = strstr(where, "://");
+		char host[256];
+		h = h ? h + 3 : where;
+		snprintf(host, sizeof host, "%.*s", (int)strcspn(h, "/?#"), h);
+		if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR)
+			return limg__error_set_about(code, LIMG_SUBJECT_CERTIFICATE, host,
+			                             "%s %s: %s; to trust %s, put its CA certificate in "
+			                             "<certs.d>/%s/ca.crt (Docker's /etc/docker/certs.d) or name it as the "
+			                             "registry's ca_file",
+			                             method, where, why, host, host);
+		return limg__error_set_about(code, code == LIMG_ENOMEM ? LIMG_SUBJECT_NONE : LIMG_SUBJECT_REGISTRY, host,
+		                             "%s %s: %s", method, where, why);
+	}
 }
 
 static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const char *url, const char *method,

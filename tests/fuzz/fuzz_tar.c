@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "core/libarchive.h"
+#include "tar/reader.h"
 #include "core/fs.h"
 #include "unpack/apply.h"
 

@@ -70,7 +70,7 @@ static int print_name(const char *name, void *payload)
 
 static int to_file(const void *data, size_t len, void *payload)
 {
-	return fwrite(data, 1, len, payload) == len ? 0 : LIMG_EOS;
+	return fwrite(data, 1, len, payload) == len ? 0 : LIMG_ESYSTEM;
 }
 
 int main(int argc, char **argv)

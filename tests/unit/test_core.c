@@ -12,7 +12,7 @@
 #include "libimage/libimage.h"
 #include "core/core.h"
 #include "core/json.h"
-#include "core/path.h"
+#include "tar/path.h"
 #include "core/queue.h"
 
 static void test_version(void **state)

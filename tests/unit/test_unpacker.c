@@ -17,7 +17,7 @@
 
 #include "core/core.h"
 #include "core/fs.h"
-#include "core/path.h"
+#include "tar/path.h"
 #include "core/pipe.h"
 #include "libimage/libimage.h"
 #include "unpack/apply.h"
