@@ -1,4 +1,6 @@
-/* Options, store location and error output shared by the example programs. */
+/* SPDX-License-Identifier: MIT */
+/* Options, the store, registry sessions and error output shared by the example programs. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,72 +8,139 @@
 
 #include "common.h"
 
-static const char *value_of(const char *name, int argc, char **argv, int *i)
+int cli_value(int argc, char **argv, int *i, const char *name, const char **value)
 {
 	size_t n = strlen(name);
 	const char *a = argv[*i];
 
-	if (!strncmp(a, name, n) && a[n] == '=')
-		return a + n + 1;
-	if (!strcmp(a, name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
+	if (!strncmp(a, name, n) && a[n] == '=') {
+		*value = a + n + 1;
+		return 1;
+	}
+	if (strcmp(a, name) != 0)
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "flag needs an argument: %s\n", name);
+		return -1;
+	}
+	*value = argv[++*i];
+	return 1;
+}
+
+int cli_number(int argc, char **argv, int *i, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	const char *v;
+	char *end;
+	long long x;
+	int r = cli_value(argc, argv, i, name, &v);
+
+	if (r <= 0)
+		return r;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (end == v || *end || errno || x < min || x > max) {
+		if (max == INT64_MAX)
+			fprintf(stderr, "invalid value for %s: %s (want a whole number, at least %lld)\n", name, v,
+			        (long long)min);
+		else
+			fprintf(stderr, "invalid value for %s: %s (want a whole number from %lld to %lld)\n", name, v,
+			        (long long)min, (long long)max);
+		return -1;
+	}
+	*out = x;
+	return 1;
+}
+
+int cli_int(int argc, char **argv, int *i, const char *name, int min, int max, int *out)
+{
+	int64_t x;
+	int r = cli_number(argc, argv, i, name, min, max, &x);
+
+	if (r > 0)
+		*out = (int)x;
+	return r;
 }
 
 int cli_option(struct cli *c, int argc, char **argv, int *i)
 {
 	const char *v;
+	int r;
 
-	if (!c->registry.size) {
-		limg_registry_opts_init(&c->registry, sizeof c->registry);
-		c->tls_verify = 1;
+	if ((r = cli_value(argc, argv, i, "--store", &c->store_dir)) != 0 ||
+	    (r = cli_value(argc, argv, i, "--platform", &c->platform)) != 0 ||
+	    (r = cli_value(argc, argv, i, "--cert-dir", &c->cert_dir)) != 0)
+		return r;
+	if (!strcmp(argv[*i], "--tls-verify")) {
+		/* a bare boolean flag means true */
+		c->tls = LIMG_TLS_VERIFY;
+		return 1;
 	}
-	if ((v = value_of("--store", argc, argv, i)))
-		c->store_dir = v;
-	else if ((v = value_of("--platform", argc, argv, i)))
-		c->platform = v;
-	else if ((v = value_of("--cert-dir", argc, argv, i)))
-		c->registry.certs_dir = c->cert_dir = v;
-	else if ((v = value_of("--tls-verify", argc, argv, i))) {
-		if (strcmp(v, "true") && strcmp(v, "false")) {
-			fprintf(stderr, "invalid value for --tls-verify: %s\n", v);
-			return -1;
-		}
-		/* podman's and skopeo's meaning: true is verified HTTPS, even for 127.0.0.1 */
-		c->registry.tls_verify = c->tls_verify = !strcmp(v, "true");
-		c->registry.insecure = c->tls_verify ? 0 : 1;
-	} else if (!strcmp(argv[*i], "--tls-verify")) {
-		c->registry.tls_verify = c->tls_verify = 1;
-		c->registry.insecure = 0;
+	if ((r = cli_value(argc, argv, i, "--tls-verify", &v)) <= 0)
+		return r;
+	/* podman's and skopeo's meaning: true is verified HTTPS, even for 127.0.0.1 */
+	if (!strcmp(v, "true")) {
+		c->tls = LIMG_TLS_VERIFY;
+	} else if (!strcmp(v, "false")) {
+		c->tls = LIMG_TLS_INSECURE;
 	} else {
-		return 0;
+		fprintf(stderr, "invalid value for --tls-verify: %s\n", v);
+		return -1;
 	}
 	return 1;
 }
 
-int cli_open_store(struct cli *c, limg_store **out, int create)
+int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok)
 {
 	limg_store_opts so = LIMG_STORE_OPTS_INIT;
-	const char *env;
 
-	if (!c->registry.size)
-		limg_registry_opts_init(&c->registry, sizeof c->registry);
+	*out = NULL;
 	if (!c->store_dir) {
-		if ((env = getenv("LIBIMAGE_STORE")) && *env)
-			c->store_dir = env;
-		else if ((env = getenv("XDG_DATA_HOME")) && *env)
-			snprintf(c->store_buf, sizeof c->store_buf, "%s/libimage", env), c->store_dir = c->store_buf;
-		else
-			snprintf(c->store_buf, sizeof c->store_buf, "%s/.local/share/libimage",
-			         getenv("HOME") ? getenv("HOME") : "."),
-				c->store_dir = c->store_buf;
+		if (limg_store_default_path(&c->store_path) < 0) {
+			fprintf(stderr, "Error: %s (use --store DIR)\n", limg_error_message(limg_error_last()));
+			return -1;
+		}
+		c->store_dir = c->store_path.ptr;
 	}
-	so.create = create;
-	if (limg_store_open(out, NULL, c->store_dir, &so) < 0) {
+	so.mode = mode;
+	if (limg_store_open(out, c->context, c->store_dir, &so) < 0) {
+		if (missing_ok && cli_not_found(LIMG_SUBJECT_STORE))
+			return 0; /* nothing pulled yet: an empty store */
 		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
 		return -1;
 	}
 	return 0;
+}
+
+int cli_session(struct cli *c, limg_session **out)
+{
+	limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;
+	limg_endpoint mirror = LIMG_ENDPOINT_INIT;
+	const limg_endpoint *mirrors[1] = { &mirror };
+
+	ro.tls = c->tls;
+	ro.certs_dir = c->cert_dir;
+	if (limg_session_new(out, c->context, &ro, NULL) < 0)
+		goto fail;
+	if (c->mirror && *c->mirror) {
+		/* Docker's registry-mirrors: docker.io's mirror first, Docker Hub when it fails */
+		mirror.url = c->mirror;
+		ro.mirrors = mirrors;
+		ro.mirrors_len = 1;
+		if (limg_session_set_registry_opts(*out, "docker.io", &ro) < 0) {
+			limg_session_free(*out);
+			*out = NULL;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+	return -1;
+}
+
+void cli_done(struct cli *c)
+{
+	limg_buf_dispose(&c->store_path);
 }
 
 int cli_is_help(const char *arg)
@@ -79,10 +148,34 @@ int cli_is_help(const char *arg)
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
-int cli_fail(const char *prefix)
+int cli_not_found(int subject)
 {
-	fprintf(stderr, "Error response from daemon: %s%s\n", prefix ? prefix : "",
-	        limg_error_message(limg_error_last()));
+	const limg_error *e = limg_error_last();
+
+	return limg_error_code(e) == LIMG_ENOTFOUND && limg_error_subject(e) == subject;
+}
+
+const char *cli_hint(void)
+{
+	static char hint[512];
+	const limg_error *e = limg_error_last();
+
+	if (limg_error_subject(e) != LIMG_SUBJECT_CERTIFICATE)
+		return NULL;
+	snprintf(hint, sizeof hint,
+	         "hint: to trust the registry's certificate, put its CA in DIR/%s/ca.crt and pass --cert-dir DIR "
+	         "(default /etc/docker/certs.d), or use --tls-verify=false",
+	         limg_error_object(e));
+	return hint;
+}
+
+int cli_fail(void)
+{
+	const char *hint = cli_hint();
+
+	fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
+	if (hint)
+		fprintf(stderr, "%s\n", hint);
 	return 1;
 }
 
@@ -112,4 +205,5 @@ void cli_cancel_done(limg_cancel *cancel)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	limg_cancel_free(cancel);
+	on_signal = NULL;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-copy: crane copy, on libimage.
  *
@@ -13,20 +14,25 @@
 
 #include "common.h"
 
-static int on_progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *from,
+static int on_progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *detail,
                        void *payload)
 {
 	int verbose = *(int *)payload;
+	const char *what;
 
 	(void)done;
 	(void)total;
-	if (!verbose || event == LIMG_PUSH_WAITING || event == LIMG_PUSH_UPLOADING)
-		return 0;
-	fprintf(stderr, "%s %s: %s%s\n", kind == LIMG_PULL_MANIFEST ? "manifest" : kind == LIMG_PULL_CONFIG ? "config" : "layer",
-	        digest,
-	        event == LIMG_PUSH_EXISTS ? "exists" : event == LIMG_PUSH_MOUNTED ? "mounted from " :
-	        event == LIMG_PUSH_MANIFEST ? "put" : "copied",
-	        event == LIMG_PUSH_MOUNTED && from ? from : "");
+	switch (event) {
+	case LIMG_EVENT_EXISTS: what = "exists"; break;
+	case LIMG_EVENT_MOUNTED: what = "mounted from "; break;
+	case LIMG_EVENT_MANIFEST_PUT: what = "put"; break;
+	case LIMG_EVENT_PUSHED: what = "copied"; break;
+	default: return 0; /* waiting, progress, and events this program does not know */
+	}
+	if (verbose && digest)
+		fprintf(stderr, "%s %s: %s%s\n",
+		        kind == LIMG_BLOB_MANIFEST ? "manifest" : kind == LIMG_BLOB_CONFIG ? "config" : "layer", digest, what,
+		        event == LIMG_EVENT_MOUNTED && detail ? detail : "");
 	return 0;
 }
 
@@ -43,45 +49,52 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	limg_copy_opts opts = LIMG_COPY_OPTS_INIT;
+	limg_copy_callbacks cb = LIMG_COPY_CALLBACKS_INIT;
+	limg_session *session = NULL;
 	limg_buf digest = LIMG_BUF_INIT;
 	const char *args[2];
-	int n = 0, verbose = 0, rc;
+	int n = 0, verbose = 0, r, rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		int r = cli_option(&cli, argc, argv, &i);
-		if (r < 0)
-			return 1;
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		    (r = cli_number(argc, argv, &i, "--chunk-size", 0, INT64_MAX, &opts.chunk_size)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0) {
+			if (r < 0)
+				return 1;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			verbose = 1;
-		else if (!strcmp(argv[i], "--chunk-size") && i + 1 < argc)
-			opts.chunk_size = strtoll(argv[++i], NULL, 10);
-		else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
-			opts.concurrency = atoi(argv[++i]);
-		else if (cli_is_help(argv[i]))
+		} else if (cli_is_help(argv[i])) {
 			return usage(stdout), 0;
-		else if (argv[i][0] == '-' || n == 2)
+		} else if (argv[i][0] == '-' || n == 2) {
 			return usage(stderr), 1;
-		else
+		} else {
 			args[n++] = argv[i];
+		}
 	}
 	if (n != 2) {
 		fprintf(stderr, "\"limg-copy\" requires exactly 2 arguments.\n");
 		return 1;
 	}
+	/* one session for both ends: a copy within one registry shares its connections and token */
+	if (cli_session(&cli, &session) < 0)
+		goto out;
 	opts.platform = cli.platform;
-	opts.source_registry = &cli.registry;
-	opts.destination_registry = &cli.registry;
-	opts.progress = on_progress;
-	opts.payload = &verbose;
 	opts.cancel = cli_cancel_on_signals();
-	rc = limg_copy(args[0], args[1], &opts, &digest);
-	if (rc != 0)
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
-	else
+	cb.progress = on_progress;
+	cb.payload = &verbose;
+	if (limg_copy(&digest, session, args[0], args[1], &opts, &cb) == 0) {
 		printf("%s\n", digest.ptr);
+		rc = 0;
+	} else {
+		const char *hint = cli_hint();
+		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		if (hint)
+			fprintf(stderr, "%s\n", hint);
+	}
 	cli_cancel_done(opts.cancel);
+out:
+	limg_session_free(session);
 	limg_buf_dispose(&digest);
-	return rc ? 1 : 0;
+	cli_done(&cli);
+	return rc;
 }

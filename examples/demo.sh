@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main job: docker pull, images, tag and rmi, done by libimage's example
 # programs against a registry started here with a bundled sample image
 # (the default registry on the internet may be out of reach). The registry
@@ -8,8 +9,10 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 .ci/install-deps
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build -j"$(nproc)" > /dev/null
+# only the programs the demo runs (LIMG_BUILD_DIR: another build directory than build/)
+build=${LIMG_BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build "$build" -j"$(nproc)" --target limg-pull limg-images limg-tag limg-rmi limg-inspect limg-unpack > /dev/null
 
 work=$(mktemp -d)
 registry_pid=
@@ -31,7 +34,7 @@ registry=$(head -n1 "$work/registry.out")
 
 export LIBIMAGE_STORE="$work/store"
 export LIBIMAGE_REGISTRY_MIRROR="http://$registry"
-bin=build/examples
+bin=$build/examples
 run() { echo; echo "\$ $*"; "$bin/$@"; }
 
 echo "A registry with the sample image listens on $registry; it stands in for docker.io."

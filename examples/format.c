@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Docker's size and duration formats, and its table layout. */
 #include <stdlib.h>
 #include <string.h>
@@ -60,24 +61,33 @@ void table_add(struct table *t, size_t ncols, const char *const *cells)
 		row[i] = tmp ? strdup(format_printable(tmp, cap, c)) : NULL;
 		if (tmp != small)
 			free(tmp);
+		if (!row[i])
+			goto fail; /* out of memory: the row is left out */
 	}
 	if (t->nrows == t->cap) {
 		size_t n = t->cap ? t->cap * 2 : 16;
 		char ***rows = realloc(t->rows, n * sizeof *rows);
 		if (!rows)
-			return;
+			goto fail;
 		t->rows = rows;
 		t->cap = n;
 	}
 	t->rows[t->nrows++] = row;
 	if (ncols > t->ncols)
 		t->ncols = ncols;
+	return;
+fail:
+	for (size_t i = 0; i < ncols; i++)
+		free(row[i]);
+	free(row);
 }
 
 void table_print(struct table *t, FILE *out)
 {
 	size_t *width = calloc(t->ncols ? t->ncols : 1, sizeof *width);
 
+	if (!width)
+		return;
 	/* every column but the last is as wide as its widest cell plus 3, at least 10 */
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t c = 0; c + 1 < t->ncols; c++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Docker's human formats (github.com/docker/go-units) and a tabwriter. */
 #ifndef LIMG_EXAMPLES_FORMAT_H
 #define LIMG_EXAMPLES_FORMAT_H

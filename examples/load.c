@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-load: docker load, on libimage.
  *
@@ -36,27 +37,24 @@ static void usage(FILE *to)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
-	limg_load_opts opts = LIMG_LOAD_OPTS_INIT;
+	limg_archive_load_opts opts = LIMG_ARCHIVE_LOAD_OPTS_INIT;
+	limg_archive_load_callbacks cb = LIMG_ARCHIVE_LOAD_CALLBACKS_INIT;
 	const char *input = NULL;
-	limg_store *store;
-	int fd = STDIN_FILENO, quiet = 0, rc;
+	limg_store *store = NULL;
+	int fd = STDIN_FILENO, quiet = 0, r, rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		int r = cli_option(&cli, argc, argv, &i);
-		if (r < 0)
-			return 1;
-		if (r)
-			continue;
-		if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "--input")) && i + 1 < argc)
-			input = argv[++i];
-		else if (!strncmp(argv[i], "--input=", 8))
-			input = argv[i] + 8;
-		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 || (r = cli_value(argc, argv, &i, "-i", &input)) != 0 ||
+		    (r = cli_value(argc, argv, &i, "--input", &input)) != 0) {
+			if (r < 0)
+				return 1;
+		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = 1;
-		else if (cli_is_help(argv[i]))
+		} else if (cli_is_help(argv[i])) {
 			return usage(stdout), 0;
-		else
+		} else {
 			return usage(stderr), 1;
+		}
 	}
 	if (!input && isatty(STDIN_FILENO)) {
 		fprintf(stderr, "Error: requested load from stdin, but stdin is empty\n");
@@ -66,17 +64,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: open %s: %m\n", input);
 		return 1;
 	}
-	if (cli_open_store(&cli, &store, 1) < 0)
-		return 1;
+	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+		goto out;
 	opts.cancel = cli_cancel_on_signals();
 	if (!quiet)
-		opts.loaded = on_loaded;
-	rc = limg_load(store, fd, &opts);
-	if (rc != 0)
+		cb.loaded = on_loaded;
+	if (limg_archive_load(store, fd, &opts, &cb) == 0)
+		rc = 0;
+	else
 		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+	cli_cancel_done(opts.cancel);
+out:
 	if (input)
 		close(fd);
-	cli_cancel_done(opts.cancel);
 	limg_store_close(store);
-	return rc ? 1 : 0;
+	cli_done(&cli);
+	return rc;
 }

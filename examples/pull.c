@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-pull: docker pull, on libimage.
  *
@@ -24,22 +25,22 @@ struct ui {
 static const char *status_text(int event)
 {
 	switch (event) {
-	case LIMG_PULL_WAITING:
+	case LIMG_EVENT_WAITING:
 		return "Pulling fs layer";
-	case LIMG_PULL_EXISTS:
+	case LIMG_EVENT_EXISTS:
 		return "Already exists";
-	case LIMG_PULL_DOWNLOADING:
+	case LIMG_EVENT_DOWNLOADING:
 		return "Downloading";
-	case LIMG_PULL_VERIFYING:
+	case LIMG_EVENT_VERIFYING:
 		return "Verifying Checksum";
-	case LIMG_PULL_DOWNLOADED:
+	case LIMG_EVENT_DOWNLOADED:
 		return "Download complete";
-	case LIMG_PULL_COMPLETE:
+	case LIMG_EVENT_COMPLETE:
 		return "Pull complete";
-	case LIMG_PULL_SKIPPED:
+	case LIMG_EVENT_SKIPPED:
 		return "Skipped foreign layer";
 	}
-	return NULL;
+	return NULL; /* an event this program does not show (or does not know) */
 }
 
 /* The line of a layer on a terminal: docker's jsonmessage rendering. */
@@ -57,7 +58,7 @@ static void draw(struct ui *ui, const char *id, int event, int64_t done, int64_t
 		strcpy(ui->ids[ui->n++], id);
 		printf("\n");
 	}
-	if (event == LIMG_PULL_DOWNLOADING && total > 0) {
+	if (event == LIMG_EVENT_DOWNLOADING && total > 0) {
 		/* docker's bar: "=" per 2 %, ">", then spaces to 50 */
 		int p = (int)(done * 100 / total) / 2;
 		if (p > 50)
@@ -77,38 +78,24 @@ static void draw(struct ui *ui, const char *id, int event, int64_t done, int64_t
 	fflush(stdout);
 }
 
-static int on_progress(const char *digest, int kind, int event, int64_t done, int64_t total, void *payload)
+static int on_progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *detail,
+                       void *payload)
 {
 	struct ui *ui = payload;
 	char id[13];
 
+	(void)detail;
 	/* a config already stored means the image is: docker then shows no layers */
-	if (kind == LIMG_PULL_CONFIG && event == LIMG_PULL_EXISTS)
+	if (kind == LIMG_BLOB_CONFIG && event == LIMG_EVENT_EXISTS)
 		ui->hide_layers = 1;
-	if (ui->quiet || ui->hide_layers || kind != LIMG_PULL_LAYER || !status_text(event))
+	if (ui->quiet || ui->hide_layers || kind != LIMG_BLOB_LAYER || !digest || !status_text(event))
 		return 0;
-	snprintf(id, sizeof id, "%.12s", strchr(digest, ':') + 1);
+	snprintf(id, sizeof id, "%.12s", strchr(digest, ':') ? strchr(digest, ':') + 1 : digest);
 	if (ui->tty) {
 		draw(ui, id, event, done, total);
-	} else if (event != LIMG_PULL_DOWNLOADING) {
+	} else if (event != LIMG_EVENT_DOWNLOADING) {
 		/* off a terminal, progress updates are dropped, as docker does */
 		printf("%s: %s\n", id, status_text(event));
-	}
-	return 0;
-}
-
-/* "--name N" or "--name=N" into *@value; 1 when it was that option. */
-static int numeric_option(char **argv, int argc, int *i, const char *name, int64_t *value)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
-		*value = strtoll(argv[*i] + n + 1, NULL, 10);
-		return 1;
-	}
-	if (!strcmp(argv[*i], name) && *i + 1 < argc) {
-		*value = strtoll(argv[++*i], NULL, 10);
-		return 1;
 	}
 	return 0;
 }
@@ -130,6 +117,31 @@ static void usage(FILE *out)
 	             "      --range-parallel N    Range requests at once for one blob (default 4)\n");
 }
 
+/* What docker says when the pull fails: the registry's refusals in its words, the rest as it is. */
+static void report_failure(const limg_reference *ref)
+{
+	const limg_error *e = limg_error_last();
+	int code = limg_error_code(e), subject = limg_error_subject(e);
+
+	if (code == LIMG_ENOTFOUND && subject == LIMG_SUBJECT_MANIFEST) {
+		/* the tag (or digest) is not in the repository */
+		fprintf(stderr, "Error response from daemon: manifest for %s not found: manifest unknown: manifest unknown\n",
+		        limg_reference_familiar_string(ref));
+	} else if (code == LIMG_EAUTH && subject == LIMG_SUBJECT_CREDENTIALS) {
+		/* credentials were given (config.json, a helper) and refused */
+		fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(e));
+		fprintf(stderr, "hint: log in to %s again (docker login %s)\n", limg_error_object(e), limg_error_object(e));
+	} else if ((code == LIMG_ENOTFOUND && subject == LIMG_SUBJECT_REPOSITORY) ||
+	           (code == LIMG_EAUTH && limg_error_http_status(e))) {
+		/* no such repository, or one we may not read: registries do not tell them apart */
+		fprintf(stderr, "Error response from daemon: pull access denied for %s, repository does not exist or may "
+		                "require 'docker login': %s\n",
+		        limg_reference_familiar_name(ref), limg_error_message(e));
+	} else {
+		cli_fail(); /* a blob the registry lacks, the network, a certificate (with a hint), ... */
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -137,47 +149,50 @@ int main(int argc, char **argv)
 	limg_pull_opts opts = LIMG_PULL_OPTS_INIT;
 	limg_pull_callbacks cb = LIMG_PULL_CALLBACKS_INIT;
 	limg_reference *ref = NULL, *given = NULL;
-	limg_store *store;
-	limg_image *img = NULL;
+	limg_session *session = NULL;
+	limg_store *store = NULL;
+	limg_pull_result *result = NULL;
 	const char *name = NULL;
-	int rc;
+	int64_t threshold;
+	int r, rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		int r = cli_option(&cli, argc, argv, &i);
-		if (r < 0)
-			return 1;
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--max-concurrent-downloads", 1, 1024, &opts.concurrency)) != 0 ||
+		    (r = cli_number(argc, argv, &i, "--range-chunk", 0, INT64_MAX, &opts.range_chunk)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--range-parallel", 0, 1024, &opts.range_parallel)) != 0 ||
+		    (r = cli_value(argc, argv, &i, "--registry-mirror", &cli.mirror)) != 0) {
+			if (r < 0)
+				return 1;
+		} else if ((r = cli_number(argc, argv, &i, "--range-threshold", -1, INT64_MAX, &threshold)) != 0) {
+			if (r < 0)
+				return 1;
+			/* -1: never; 0: the library's default */
+			opts.no_ranges = threshold < 0;
+			opts.range_threshold = threshold < 0 ? 0 : threshold;
+		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			ui.quiet = 1;
-		else if (!strcmp(argv[i], "--no-diff-ids"))
-			opts.verify_diff_ids = 0;
-		else if (!strncmp(argv[i], "--max-concurrent-downloads=", 27))
-			opts.concurrency = atoi(argv[i] + 27);
-		else if (!strcmp(argv[i], "--max-concurrent-downloads") && i + 1 < argc)
-			opts.concurrency = atoi(argv[++i]);
-		else if (numeric_option(argv, argc, &i, "--range-threshold", &opts.range_threshold) ||
-		         numeric_option(argv, argc, &i, "--range-chunk", &opts.range_chunk))
-			;
-		else if (!strcmp(argv[i], "--range-parallel") && i + 1 < argc)
-			opts.range_parallel = atoi(argv[++i]);
-		else if (!strncmp(argv[i], "--registry-mirror=", 18))
-			opts.docker_hub_mirror = argv[i] + 18;
-		else if (!strcmp(argv[i], "--registry-mirror") && i + 1 < argc)
-			opts.docker_hub_mirror = argv[++i];
-		else if (cli_is_help(argv[i]))
+		} else if (!strcmp(argv[i], "--no-diff-ids")) {
+			opts.skip_diff_ids = 1;
+		} else if (cli_is_help(argv[i])) {
 			return usage(stdout), 0;
-		else if (argv[i][0] == '-' || name)
+		} else if (argv[i][0] == '-' || name) {
 			return usage(stderr), 1;
-		else
+		} else {
 			name = argv[i];
+		}
 	}
 	if (!name)
 		return usage(stderr), 1;
-	if (limg_reference_parse_normalized(&given, name) < 0 || limg_reference_parse_docker(&ref, name) < 0)
-		return fprintf(stderr, "invalid reference format: %s\n", limg_error_message(limg_error_last())), 1;
-	if (cli_open_store(&cli, &store, 1) < 0)
-		return 1;
+	if (limg_reference_parse_normalized(&given, name) < 0 || limg_reference_parse_docker(&ref, name) < 0) {
+		/* the library's message says "invalid reference format: ..." as docker does */
+		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
+		goto out;
+	}
+	if (!cli.mirror)
+		cli.mirror = getenv("LIBIMAGE_REGISTRY_MIRROR");
+	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0 || cli_session(&cli, &session) < 0)
+		goto out;
 	ui.tty = isatty(1);
 	if (!ui.quiet) {
 		if (!limg_reference_tag(given) && !limg_reference_digest(given))
@@ -187,46 +202,35 @@ int main(int argc, char **argv)
 		       limg_reference_path(ref));
 		fflush(stdout);
 	}
-	if (!opts.docker_hub_mirror && getenv("LIBIMAGE_REGISTRY_MIRROR") && *getenv("LIBIMAGE_REGISTRY_MIRROR"))
-		opts.docker_hub_mirror = getenv("LIBIMAGE_REGISTRY_MIRROR");
 	opts.platform = cli.platform;
-	opts.registry = &cli.registry;
+	opts.session = session;
+	/* foreign (non-distributable) layers are not fetched: the image is stored without them */
+	opts.foreign_layers = LIMG_FOREIGN_SKIP;
 	opts.cancel = cli_cancel_on_signals(); /* Ctrl-C stops it cleanly, resumable */
 	cb.progress = on_progress;
 	cb.payload = &ui;
-	rc = limg_pull(&img, store, name, &opts, &cb);
-	if (rc != 0) {
-		const limg_error *e = limg_error_last();
-		/* docker's words for the registry's own refusals; anything else (a blob
-		 * missing here, a file) is said as it is */
-		int registry_said = limg_error_http_status(e) == 401 || limg_error_http_status(e) == 403 ||
-		                    limg_error_http_status(e) == 404;
-		if (registry_said && !strcmp(limg_error_registry_code(e), "MANIFEST_UNKNOWN"))
-			fprintf(stderr, "Error response from daemon: manifest for %s not found: manifest unknown: manifest unknown\n",
-			        limg_reference_familiar_string(ref));
-		else if (registry_said && (limg_error_code(e) == LIMG_EAUTH || limg_error_code(e) == LIMG_ENOTFOUND))
-			fprintf(stderr, "Error response from daemon: pull access denied for %s, repository does not exist or may "
-			                "require 'docker login': %s\n",
-			        limg_reference_familiar_name(ref), limg_error_message(e));
-		else
-			cli_fail(NULL);
-		rc = 1;
+	if (limg_pull(&result, store, name, &opts, &cb) < 0) {
+		report_failure(ref);
 	} else {
 		limg_reference *pulled = NULL;
 		if (!ui.quiet) {
-			printf("Digest: %s\n", limg_image_digest(img));
-			limg_reference_parse_normalized(&pulled, limg_image_reference(img));
-			printf("Status: %s for %s\n", limg_image_up_to_date(img) ? "Image is up to date" : "Downloaded newer image",
-			       limg_reference_familiar_string(pulled));
+			printf("Digest: %s\n", limg_pull_result_digest(result));
+			if (limg_reference_parse_normalized(&pulled, limg_pull_result_reference(result)) == 0)
+				printf("Status: %s for %s\n",
+				       limg_pull_result_up_to_date(result) ? "Image is up to date" : "Downloaded newer image",
+				       limg_reference_familiar_string(pulled));
 			limg_reference_free(pulled);
 		}
-		printf("%s\n", limg_image_reference(img));
+		printf("%s\n", limg_pull_result_reference(result));
 		rc = 0;
 	}
-	limg_image_free(img);
+	cli_cancel_done(opts.cancel);
+out:
+	limg_pull_result_free(result);
+	limg_session_free(session);
+	limg_store_close(store);
 	limg_reference_free(ref);
 	limg_reference_free(given);
-	limg_store_close(store);
-	cli_cancel_done(opts.cancel);
+	cli_done(&cli);
 	return rc;
 }

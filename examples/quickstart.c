@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * quickstart: the README's example, compiled with the project so that it
  * stays true.
@@ -10,28 +11,24 @@
 
 int main(int argc, char **argv)
 {
-	limg_store *store;
-	limg_image *img;
-	limg_pull_opts opts = LIMG_PULL_OPTS_INIT; /* size-carrying options, NULL = defaults */
-	int status = 0;
+	limg_store *store = NULL;
+	limg_pull_result *result = NULL;
+	limg_pull_opts opts = LIMG_PULL_OPTS_INIT; /* zero is the default in every field */
+	int status = 1;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: quickstart STORE_DIR REFERENCE [PLATFORM]\n");
 		return 2;
 	}
-	opts.platform = argc > 3 ? argv[3] : NULL;
+	opts.platform = argc > 3 ? argv[3] : NULL; /* NULL: this machine's */
 
-	if (limg_store_open(&store, NULL, argv[1], NULL) < 0) {
+	if (limg_store_open(&store, NULL, argv[1], NULL) < 0 || limg_pull(&result, store, argv[2], &opts, NULL) < 0) {
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
-		return 1;
-	}
-	if (limg_pull(&img, store, argv[2], &opts, NULL) < 0) {
-		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
-		status = 1;
 	} else {
-		printf("%s is image %s\n", limg_image_reference(img), limg_image_id(img));
+		printf("%s is image %s\n", limg_pull_result_reference(result), limg_pull_result_image_id(result));
+		status = 0;
 	}
-	limg_image_free(img);
+	limg_pull_result_free(result);
 	limg_store_close(store);
 	return status;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-refs: show how image references are read, as `docker pull` reads them.
  *

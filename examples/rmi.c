@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-rmi: docker rmi, on libimage.
  *
@@ -21,49 +22,63 @@ static void usage(FILE *out)
 static int on_step(int event, const char *what, void *payload)
 {
 	(void)payload;
-	printf("%s: %s\n", event == LIMG_REMOVE_UNTAGGED ? "Untagged" : "Deleted", what);
-	return 0;
+	if (event == LIMG_REMOVE_UNTAGGED)
+		printf("Untagged: %s\n", what);
+	else if (event == LIMG_REMOVE_DELETED)
+		printf("Deleted: %s\n", what);
+	return 0; /* other (newer) events: not shown */
 }
 
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	limg_images_remove_opts opts = LIMG_IMAGES_REMOVE_OPTS_INIT;
-	limg_store *store;
+	limg_images_remove_callbacks cb = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
+	limg_store *store = NULL;
 	char **images = calloc((size_t)argc, sizeof *images);
-	int status = 0, n = 0;
+	int status = 1, n = 0, r;
 
-	opts.cb = on_step;
+	if (!images) {
+		fprintf(stderr, "Error: out of memory\n");
+		return 1;
+	}
+	cb.removed = on_step;
 	for (int i = 1; i < argc; i++) {
-		int r = cli_option(&cli, argc, argv, &i);
-		if (r < 0)
-			return 1;
+		if ((r = cli_option(&cli, argc, argv, &i)) < 0)
+			goto out;
 		if (r)
 			continue;
-		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
 			opts.force = 1;
-		else if (cli_is_help(argv[i]))
-			return usage(stdout), 0;
-		else if (argv[i][0] != '-')
+		} else if (cli_is_help(argv[i])) {
+			usage(stdout);
+			status = 0;
+			goto out;
+		} else if (argv[i][0] != '-') {
 			images[n++] = argv[i];
-		else
-			return usage(stderr), 1;
+		} else {
+			usage(stderr);
+			goto out;
+		}
 	}
 	if (!n) {
 		fprintf(stderr, "\"limg-rmi\" requires at least 1 argument.\n");
-		return 1;
+		goto out;
 	}
-	if (cli_open_store(&cli, &store, 1) < 0)
-		return 1;
+	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+		goto out;
+	status = 0;
 	for (int i = 0; i < n; i++) {
-		if (limg_images_remove(store, images[i], &opts) < 0) {
+		if (limg_images_remove(store, images[i], &opts, &cb) < 0) {
 			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 			/* with -f, a missing image is reported but is no failure */
-			if (!(opts.force && limg_error_code(limg_error_last()) == LIMG_ENOTFOUND))
+			if (!(opts.force && cli_not_found(LIMG_SUBJECT_IMAGE)))
 				status = 1;
 		}
 	}
+out:
 	limg_store_close(store);
 	free(images);
+	cli_done(&cli);
 	return status;
 }

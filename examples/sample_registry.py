@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Starts a local registry (Debian's docker-registry) on a free loopback port
 and seeds it with a small busybox-based sample image built from local files,
 as library/busybox:latest. Prints the registry's host:port, then serves

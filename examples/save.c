@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-save: docker save, on libimage.
  *
@@ -25,70 +26,87 @@ static void usage(FILE *to)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
-	limg_save_opts opts = LIMG_SAVE_OPTS_INIT;
+	limg_archive_save_opts opts = LIMG_ARCHIVE_SAVE_OPTS_INIT;
 	const char **images = calloc((size_t)argc, sizeof *images);
 	const char *output = NULL;
 	char *tmp = NULL;
-	limg_store *store;
+	limg_store *store = NULL;
 	size_t n = 0;
-	int fd = STDOUT_FILENO, rc;
+	int fd = STDOUT_FILENO, r, rc = 1;
 
+	if (!images) {
+		fprintf(stderr, "Error: out of memory\n");
+		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
-		int r = cli_option(&cli, argc, argv, &i);
-		if (r < 0)
-			return 1;
-		if (r)
-			continue;
-		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
-			output = argv[++i];
-		else if (!strncmp(argv[i], "--output=", 9))
-			output = argv[i] + 9;
-		else if (cli_is_help(argv[i]))
-			return usage(stdout), 0;
-		else if (argv[i][0] == '-')
-			return usage(stderr), 1;
-		else
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 || (r = cli_value(argc, argv, &i, "-o", &output)) != 0 ||
+		    (r = cli_value(argc, argv, &i, "--output", &output)) != 0) {
+			if (r < 0)
+				goto out;
+		} else if (cli_is_help(argv[i])) {
+			usage(stdout);
+			rc = 0;
+			goto out;
+		} else if (argv[i][0] == '-') {
+			usage(stderr);
+			goto out;
+		} else {
 			images[n++] = argv[i];
+		}
 	}
 	if (!n) {
 		fprintf(stderr, "\"limg-save\" requires at least 1 argument.\n");
-		return 1;
+		goto out;
 	}
 	if (!output && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "Error: cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
-		return 1;
+		goto out;
 	}
-	if (cli_open_store(&cli, &store, 0) < 0)
-		return 1;
+	/* only reads: a store that does not exist yet has no image */
+	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 1) < 0)
+		goto out;
+	if (!store) {
+		fprintf(stderr, "Error response from daemon: No such image: %s\n", images[0]);
+		goto out;
+	}
 	if (output) {
 		/* written beside the target and renamed when complete */
-		if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0 || (fd = mkstemp(tmp)) < 0) {
+		if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0) {
+			tmp = NULL;
+			fprintf(stderr, "Error: out of memory\n");
+			goto out;
+		}
+		if ((fd = mkstemp(tmp)) < 0) {
 			fprintf(stderr, "Error: cannot create %s: %m\n", output);
-			limg_store_close(store);
-			return 1;
+			free(tmp);
+			tmp = NULL;
+			goto out;
 		}
 		fchmod(fd, 0644);
 	}
 	opts.cancel = cli_cancel_on_signals();
 	opts.platform = cli.platform;
-	rc = limg_save(store, images, n, fd, &opts);
-	if (rc == 0 && output && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, output) < 0)) {
-		fprintf(stderr, "Error: cannot write %s: %m\n", output);
-		rc = -1;
-	} else if (rc != 0) {
-		const limg_error *e = limg_error_last();
-		if (limg_error_code(e) == LIMG_ENOTFOUND && strstr(limg_error_message(e), "No such image"))
-			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(e));
+	if (limg_archive_save(store, images, n, fd, &opts, NULL) < 0) {
+		if (cli_not_found(LIMG_SUBJECT_IMAGE))
+			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 		else
-			fprintf(stderr, "Error: %s\n", limg_error_message(e));
-		if (output)
-			close(fd);
+			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+	} else if (output && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, output) < 0)) {
+		fprintf(stderr, "Error: cannot write %s: %m\n", output);
+		fd = -1;
+	} else {
+		fd = -1;
+		rc = 0;
 	}
+	if (output && fd >= 0)
+		close(fd);
 	if (rc != 0 && tmp)
 		unlink(tmp);
 	cli_cancel_done(opts.cancel);
+out:
 	limg_store_close(store);
 	free(tmp);
 	free(images);
-	return rc ? 1 : 0;
+	cli_done(&cli);
+	return rc;
 }

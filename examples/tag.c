@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-tag: docker tag, on libimage.
  *
@@ -20,14 +21,12 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	const char *args[2];
-	int n = 0, rc = 0;
-	limg_store *store;
-	limg_buf digest = LIMG_BUF_INIT;
+	int n = 0, r, rc = 1;
+	limg_store *store = NULL;
 	limg_reference *target = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		int r = cli_option(&cli, argc, argv, &i);
-		if (r < 0)
+		if ((r = cli_option(&cli, argc, argv, &i)) < 0)
 			return 1;
 		if (r)
 			continue;
@@ -42,21 +41,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (limg_reference_parse_docker(&target, args[1]) < 0) {
-		fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
-		return 1;
+		cli_fail();
+		goto out;
 	}
 	if (limg_reference_digest(target)) {
 		fprintf(stderr, "Error response from daemon: refusing to create a tag with a digest reference\n");
-		limg_reference_free(target);
-		return 1;
+		goto out;
 	}
-	if (cli_open_store(&cli, &store, 1) < 0)
-		return 1;
-	if (limg_images_lookup(&digest, store, args[0]) < 0 ||
-	    limg_tags_set(store, limg_reference_string(target), digest.ptr) < 0)
-		rc = cli_fail(NULL);
-	limg_buf_dispose(&digest);
+	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+		goto out;
+	/* SOURCE as docker tag finds it: a reference, an ID or a unique ID prefix */
+	if (limg_images_tag(store, args[0], limg_reference_string(target)) < 0)
+		cli_fail();
+	else
+		rc = 0;
+out:
 	limg_reference_free(target);
 	limg_store_close(store);
+	cli_done(&cli);
 	return rc;
 }

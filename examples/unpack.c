@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-unpack: umoci unpack, on libimage.
  *
@@ -20,25 +21,6 @@ static void on_log(int level, const char *message, void *payload)
 	(void)payload;
 	fprintf(stderr, "%s: %s\n", level <= LIMG_LOG_ERROR ? "error" : level == LIMG_LOG_WARN ? "warning" : "info",
 	        message);
-}
-
-/* "--name V" or "--name=V"; 1 when argv[*i] was that option. */
-static int value_option(char **argv, int argc, int *i, const char *name, const char **value)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
-		*value = argv[*i] + n + 1;
-		return 1;
-	}
-	if (strcmp(argv[*i], name) != 0)
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "flag needs an argument: %s\n", name);
-		return -1;
-	}
-	*value = argv[++*i];
-	return 1;
 }
 
 /* umoci's "container:host:size". */
@@ -70,19 +52,6 @@ static int add_map(limg_id_map *maps, size_t *len, const char *text)
 	return 0;
 }
 
-static int positive(const char *name, const char *text, int64_t *out)
-{
-	char *end;
-	long long x = strtoll(text, &end, 10);
-
-	if (x <= 0 || *end || end == text) {
-		fprintf(stderr, "invalid value for %s: %s (want a positive number)\n", name, text);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
 static int usage(int help)
 {
 	fprintf(help ? stdout : stderr,
@@ -102,34 +71,27 @@ int main(int argc, char **argv)
 	struct cli cli = { 0 };
 	limg_unpack_opts opts = LIMG_UNPACK_OPTS_INIT;
 	limg_id_map uids[MAPS_MAX], gids[MAPS_MAX];
-	limg_context_opts co;
 	limg_context *ctx = NULL;
-	limg_store *store;
+	limg_store *store = NULL;
 	const char *args[2], *v;
-	int n = 0, rc;
+	int n = 0, r, rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		int r = cli_option(&cli, argc, argv, &i);
-		if (r < 0)
-			return 1;
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "--bundle")) {
-			opts.bundle = 1;
-		} else if (!strcmp(argv[i], "--rootless")) {
-			opts.rootless = 1;
-		} else if ((r = value_option(argv, argc, &i, "--uid-map", &v)) != 0) {
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		    (r = cli_number(argc, argv, &i, "--max-entries", 1, INT64_MAX, &opts.max_entries)) != 0 ||
+		    (r = cli_number(argc, argv, &i, "--max-layer-size", 1, INT64_MAX, &opts.max_layer_size)) != 0) {
+			if (r < 0)
+				return 1;
+		} else if ((r = cli_value(argc, argv, &i, "--uid-map", &v)) != 0) {
 			if (r < 0 || add_map(uids, &opts.uid_map_len, v) < 0)
 				return 1;
-		} else if ((r = value_option(argv, argc, &i, "--gid-map", &v)) != 0) {
+		} else if ((r = cli_value(argc, argv, &i, "--gid-map", &v)) != 0) {
 			if (r < 0 || add_map(gids, &opts.gid_map_len, v) < 0)
 				return 1;
-		} else if ((r = value_option(argv, argc, &i, "--max-entries", &v)) != 0) {
-			if (r < 0 || positive("--max-entries", v, &opts.max_entries) < 0)
-				return 1;
-		} else if ((r = value_option(argv, argc, &i, "--max-layer-size", &v)) != 0) {
-			if (r < 0 || positive("--max-layer-size", v, &opts.max_layer_size) < 0)
-				return 1;
+		} else if (!strcmp(argv[i], "--bundle")) {
+			opts.bundle = 1;
+		} else if (!strcmp(argv[i], "--rootless")) {
+			opts.rootless = LIMG_ROOTLESS_ON;
 		} else if (argv[i][0] == '-') {
 			return usage(cli_is_help(argv[i]));
 		} else if (n < 2) {
@@ -146,24 +108,24 @@ int main(int argc, char **argv)
 	opts.uid_map = opts.uid_map_len ? uids : NULL;
 	opts.gid_map = opts.gid_map_len ? gids : NULL;
 	opts.platform = cli.platform;
-	opts.terminal = isatty(STDIN_FILENO); /* crun needs a terminal for terminal: true */
-	if (cli_open_store(&cli, &store, 0) < 0)
-		return 1;
-	limg_context_opts_init(&co, sizeof co);
-	if (limg_context_new(&ctx, &co) == 0)
+	opts.no_terminal = !isatty(STDIN_FILENO); /* crun needs a terminal for terminal: true */
+	/* the store is only read (the image is looked up in it); warnings go to stderr */
+	if (limg_context_new(&ctx, NULL) == 0)
 		limg_context_set_log(ctx, on_log, LIMG_LOG_WARN, NULL);
-	opts.ctx = ctx;
+	cli.context = ctx;
+	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 1) < 0)
+		goto out;
 	opts.cancel = cli_cancel_on_signals();
-	rc = limg_unpack(store, args[0], args[1], &opts);
-	if (rc != 0) {
-		const limg_error *e = limg_error_last();
-		if (limg_error_code(e) == LIMG_ENOTFOUND && strstr(limg_error_message(e), "No such image"))
-			fprintf(stderr, "Error: No such image: %s\n", args[0]);
-		else
-			fprintf(stderr, "Error: %s\n", limg_error_message(e));
-	}
+	if (store && limg_unpack(store, args[0], args[1], &opts, NULL) == 0)
+		rc = 0;
+	else if (!store || cli_not_found(LIMG_SUBJECT_IMAGE))
+		fprintf(stderr, "Error: No such image: %s\n", args[0]);
+	else
+		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
 	cli_cancel_done(opts.cancel);
+out:
 	limg_store_close(store);
 	limg_context_free(ctx);
-	return rc ? 1 : 0;
+	cli_done(&cli);
+	return rc;
 }
