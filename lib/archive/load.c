@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg_archive_load(): one pass over the tar (libarchive reads the entries, our
  * decompressor any gzip or zstd around them). Files named
@@ -833,6 +834,10 @@ static int run(load_run *l)
 
 	if ((rc = open_input(l)) < 0 || (rc = read_members(l)) < 0)
 		return rc;
+	/* the whole archive is read: its size is known now */
+	if (l->cb.progress && (rc = l->cb.progress(NULL, LIMG_BLOB_NONE, LIMG_EVENT_READING, l->read_total,
+	                                           l->read_total, NULL, l->cb.payload)) != 0)
+		return limg__error_after_callback(rc, "load");
 	mj = find(l, "manifest.json");
 	ij = find(l, "index.json");
 	if (ij && !(index = parse_small(ij, "index.json")))
@@ -896,6 +901,9 @@ int limg_archive_load(limg_store *store, int fd, const limg_archive_load_opts *o
 		rc = limg__error_oom();
 	else if ((rc = limg__lease_new(&l.lease, store)) == 0)
 		rc = run(&l);
+	/* what the load found damaged is the archive (or a member of it) */
+	if ((rc == LIMG_ECORRUPT || rc == LIMG_EMANIFEST) && limg_error_subject(limg_error_last()) == LIMG_SUBJECT_NONE)
+		limg__error_about(LIMG_SUBJECT_ARCHIVE, NULL);
 	for (size_t i = 0; i < l.nmembers; i++) {
 		free(l.members[i].name);
 		free(l.members[i].digest);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg_archive_save(): the platform image of each name, its blobs written once
  * each (checked against their digests on the way out), then index.json

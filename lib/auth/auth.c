@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-registry authentication: credentials, the token flow, the token cache. */
 #include <pthread.h>
 #include <stdio.h>

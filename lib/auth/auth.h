@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Authentication state of one registry: where credentials come from, the
  * tokens obtained per scope (cached until they expire), and answering a

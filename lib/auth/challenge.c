@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * WWW-Authenticate: challenge = scheme [ 1*SP #auth-param ], challenges
  * separated by commas, auth-param = token "=" ( token / quoted-string ).

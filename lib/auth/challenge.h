@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WWW-Authenticate parsing (RFC 9110 section 11): several challenges, quoted strings. */
 #ifndef LIMG_AUTH_CHALLENGE_H
 #define LIMG_AUTH_CHALLENGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Credentials from Docker's config.json and credential helpers
  * (docker-credential-<name> get: server URL on stdin, JSON on stdout).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The compress layer's helpers for pull, unpack and archives. */
 #ifndef LIMG_COMPRESS_INTERNAL_H
 #define LIMG_COMPRESS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Streaming decompression behind one interface: gzip through ISA-L's
  * isal_inflate (2-4x zlib's speed on x86-64; zlib when ISA-L is not built
@@ -163,13 +164,17 @@ int64_t limg_decompressor_bytes_out(const limg_decompressor *d)
 
 static int emit(limg_decompressor *d, const void *data, size_t n, limg_write_cb cb, void *payload)
 {
+	int rc;
+
 	if (!n)
 		return 0;
 	if ((int64_t)n > d->max - d->out)
 		return limg__error_set(LIMG_ETOOBIG, "decompresses to more than %lld bytes (the layer size limit)",
 		                       (long long)d->max);
 	d->out += (int64_t)n;
-	return cb ? cb(data, n, payload) : 0;
+	if (cb && (rc = cb(data, n, payload)) != 0)
+		return limg__error_after_callback(rc, "decompression"); /* errors.h: positive is LIMG_EUSER */
+	return 0;
 }
 
 static int corrupt(const char *kind, const char *why)

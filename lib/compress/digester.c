@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Inflate-and-hash in one, two or three stages: inline; inflating and
  * hashing on a worker; or inflating on one worker and hashing what it

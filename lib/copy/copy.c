@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg_copy(): the source's manifests fetched (digests checked), its blobs
  * sent on a few threads, then the manifests put bottom-up. A streamed blob

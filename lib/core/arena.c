@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bump allocation in growing chunks; one free for everything. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An arena: many small allocations freed together (parsed index.json, listings). */
 #ifndef LIMG_CORE_ARENA_H
 #define LIMG_CORE_ARENA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Growable arrays: one place that doubles a capacity and checks the sizes. */
 #include <stdint.h>
 #include <stdlib.h>

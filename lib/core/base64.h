@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Base64 (RFC 4648, standard alphabet, padded) for credentials. */
 #ifndef LIMG_CORE_BASE64_H
 #define LIMG_CORE_BASE64_H

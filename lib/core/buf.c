@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* limg_buf: growable byte buffers handed to callers. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cancellation tokens: one atomic flag, set from any thread, plus links to
  * parent tokens. */
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* limg_context: settings shared by everything, and its log hook. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The inside of limg_context, for the layers that read its settings. */
 #ifndef LIMG_CONTEXT_INTERNAL_H
 #define LIMG_CONTEXT_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal core helpers shared by every layer: error raising, option-struct
  * checks, buffers and logging. Nothing here is exported.

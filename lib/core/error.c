@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The per-thread last error and the fixed table of codes. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* File helpers: crash-safe writes, locks and bounded reads. */
 #include <dirent.h>
 #include <errno.h>

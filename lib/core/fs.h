@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File helpers: crash-safe writes beneath directory descriptors, locks,
  * bounded reads. Every function raises its own error (naming the path) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Jobs on threads (see jobs.h). */
 #include <pthread.h>
 #include <stdlib.h>

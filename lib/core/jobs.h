@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Independent jobs on a few threads: each thread takes the next job until
  * none are left or one failed (which requests @stop, so that the others

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The strict JSON pull reader; see json.h for what it refuses and why. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A strict JSON reader (RFC 8259) for documents that come from registries,
  * archives and store directories. It refuses what two JSON readers could

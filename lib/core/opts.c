@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Size-carrying options structs: checking, defaults, copying (libbpf style). */
 #include <string.h>
 
@@ -9,11 +10,12 @@ int limg__opts_check(const void *opts, size_t known_size, const char *name)
 
 	memcpy(&size, opts, sizeof size);
 	if (size < sizeof(size_t))
-		return limg__error_set(LIMG_EINVALID, "%s: size field not set (use the _INIT macro)", name);
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, name,
+		                             "%s: size field not set (use the _INIT macro)", name);
 	for (size_t i = known_size; i < size; i++)
 		if (((const unsigned char *)opts)[i] != 0)
-			return limg__error_set(LIMG_EVERSION,
-			                       "%s: sets a field this version of libimage does not know", name);
+			return limg__error_set_about(LIMG_EVERSION, LIMG_SUBJECT_OPTIONS, name,
+			                             "%s: sets a field this version of libimage does not know", name);
 	return 0;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bounded pipe (see pipe.h). */
 #include <pthread.h>
 #include <stdbool.h>

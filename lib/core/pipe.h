@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A bounded pipe between two threads, for readers that pull (libarchive):
  * the writer's bytes are copied into a few fixed slots (waiting while all

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bounded queue in front of a worker thread (see queue.h). */
 #include <pthread.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A stage of a pipeline: a worker thread fed through a bounded queue of
  * fixed slots. The producer's bytes are copied into a free slot (waiting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A string set with linear probing; grows at 50% load. */
 #include <stdint.h>
 #include <stdlib.h>

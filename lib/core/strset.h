@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A set of strings (open addressing), for visited digests in graph walks. */
 #ifndef LIMG_CORE_STRSET_H
 #define LIMG_CORE_STRSET_H

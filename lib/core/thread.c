@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names for the threads libimage starts, so that top -H, perf and gdb say
  * which stage of a pull, push or unpack each one is. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RFC 3339 timestamps, as image configs write "created". */
 #include <stdio.h>
 #include <string.h>

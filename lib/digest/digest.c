@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parsing and validating "algorithm:hex" digests. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Digest helpers for the other layers (no error raised unless named so). */
 #ifndef LIMG_DIGEST_INTERNAL_H
 #define LIMG_DIGEST_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Streaming hashers. mbedTLS stays inside this file. */
 #include <stdlib.h>
 #include <string.h>

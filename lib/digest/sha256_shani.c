@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * SHA-256 with the x86 SHA extensions (SHA-NI): several times the speed of
  * a portable implementation, which matters because every pulled byte is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 on the x86 SHA extensions, used by the hasher when the CPU has them. */
 #ifndef LIMG_SHA256_SHANI_H
 #define LIMG_SHA256_SHANI_H

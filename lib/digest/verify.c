@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One-shot digest computation and verification of buffers and streams. */
 #include <string.h>
 
@@ -60,7 +61,8 @@ int limg_digest_verify_stream(const char *expected, limg_read_cb read, void *pay
 	for (;;) {
 		size_t got = 0;
 		if ((rc = read(&got, chunk, sizeof chunk, payload)) != 0) {
-			limg__error_set(rc < 0 ? rc : LIMG_EUSER, "read callback stopped the stream (%d)", rc);
+			/* errors.h: a positive value is LIMG_EUSER, a negative one comes back as it is */
+			rc = limg__error_after_callback(rc, "digest verification");
 			break;
 		}
 		if (got > sizeof chunk) {

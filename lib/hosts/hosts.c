@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hosts.toml, as containerd documents it (docs/hosts.md): `server`, then
  * [host."URL"] tables with capabilities, skip_verify, ca, client, header,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where a registry is served from: containerd's hosts directory
  * (DIR/<host>/hosts.toml, DIR/_default/hosts.toml) and the endpoints the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The strict TOML subset reader (see toml.h). */
 #include <stdarg.h>
 #include <stdbool.h>

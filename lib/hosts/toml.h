@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The part of TOML that containerd's hosts.toml files use, read strictly:
  * comments, key = value pairs with bare or quoted keys, basic and literal

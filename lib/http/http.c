@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Requests on libcurl: shared connections, manual redirects, cancellation, bounded bodies. */
 #include <pthread.h>
 #include <stdio.h>

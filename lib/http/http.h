@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * HTTP on libcurl, the only layer that includes curl. Requests are
  * synchronous for the caller but run on a multi handle, so that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A stored layer's diff_id, through the compress layer's digester. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a stored layer unpacks to: its uncompressed digest (the config's
  * diff_id) and size, for listings of images another tool stored. */
 #ifndef LIMG_IMAGES_DIFF_ID_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Image facts for listings: image ID, created and size. Pull caches them in
  * index.json; for images another tool stored, they are worked out here from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What `docker images` shows about one image, from the cache or from its blobs. */
 #ifndef LIMG_IMAGES_FACTS_H
 #define LIMG_IMAGES_FACTS_H
@@ -36,6 +37,10 @@ void limg__cache_facts(limg_store *store, const limg__facts *facts, size_t n);
  * will do. Its digest goes to @image_digest. NULL when not stored. */
 limg_manifest *limg__stored_image_manifest(limg_store *store, const char *digest, const char *platform, bool any_stored,
                                            char image_digest[160]);
+
+/* limg_images_lookup(), which a long lookup (an ID prefix reads every
+ * image's facts) may stop on @cancel. */
+int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *image, const limg_cancel *cancel);
 
 /* Uncompressed size of an image's layers (known facts, else worked out and
  * remembered), or -1. */

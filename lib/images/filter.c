@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * docker images --filter, in one place for limg-images and the bindings:
  * dangling=BOOL, reference=PATTERN (Docker's familiar match), before= and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The filters of `docker images --filter`, for limg_images_iterator_new(). */
 #ifndef LIMG_IMAGES_FILTER_H
 #define LIMG_IMAGES_FILTER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `docker image inspect` of one image: lookup, platform manifest, config,
  * and the names it goes by (RepoTags, RepoDigests). */
 #include <stdio.h>
@@ -146,7 +147,8 @@ static int choose(const limg_descriptor **out, limg_store *s, const limg_manifes
 	                             "none of the images of index %s is in the store", digest);
 }
 
-static int inspect(limg_image *info, limg_store *s, const char *image, const char *platform)
+static int inspect(limg_image *info, limg_store *s, const char *image, const char *platform,
+                   const limg_cancel *cancel)
 {
 	limg_buf digest = LIMG_BUF_INIT;
 	limg_manifest *top = NULL;
@@ -154,7 +156,7 @@ static int inspect(limg_image *info, limg_store *s, const char *image, const cha
 	const char *config_digest;
 	int rc;
 
-	if ((rc = limg_images_lookup(&digest, s, image)) < 0)
+	if ((rc = limg__images_resolve(&digest, s, image, cancel)) < 0)
 		return rc;
 	if (!(info->digest = strdup(digest.ptr))) {
 		rc = limg__error_oom();
@@ -182,9 +184,13 @@ static int inspect(limg_image *info, limg_store *s, const char *image, const cha
 		goto out;
 	}
 	config_digest = limg_descriptor_digest(limg_manifest_config(info->manifest));
-	if ((rc = limg_store_blob_read(&info->config_bytes, s, config_digest, LIMG_MANIFEST_SIZE_MAX)) < 0 ||
-	    (rc = limg_config_parse(&info->config, info->config_bytes.ptr, info->config_bytes.size)) < 0)
+	if ((rc = limg_store_blob_read(&info->config_bytes, s, config_digest, LIMG_MANIFEST_SIZE_MAX)) < 0)
 		goto out;
+	if ((rc = limg_config_parse(&info->config, info->config_bytes.ptr, info->config_bytes.size)) < 0) {
+		if (rc == LIMG_EMANIFEST || rc == LIMG_ETOOBIG) /* name the config refused */
+			limg__error_about(LIMG_SUBJECT_CONFIG, config_digest);
+		goto out;
+	}
 	info->size = limg__image_size(s, info->manifest);
 	limg_error_clear();
 	rc = read_names(info, s);
@@ -213,7 +219,7 @@ int limg_image_lookup(limg_image **out, limg_store *store, const char *image, co
 		limg__store_leave(store);
 		return limg__error_oom();
 	}
-	if ((rc = inspect(img, store, image, o.platform)) < 0)
+	if ((rc = inspect(img, store, image, o.platform, o.cancel)) < 0)
 		limg_image_free(img);
 	else
 		*out = img;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `docker images`: tags joined with their images' facts, newest first. */
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,10 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 		limg__facts *known = seen_find(&ix, seen, limg_tag_digest(t), &slot);
 		bool ok = true;
 
+		if (limg_cancel_requested(o.cancel)) {
+			rc = limg__error_set(LIMG_ECANCELLED, "listing of %s cancelled", limg_store_path(store));
+			goto fail;
+		}
 		if (!known) {
 			known = &seen[nseen++];
 			limg__image_facts(store, t, o.platform, &learnt, known);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `docker rmi` and image lookup by reference or ID prefix. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +39,10 @@ static const char *id_prefix(const char *image)
 	return p;
 }
 
-/* The digest an image ID prefix names (of the manifest or index entry). */
-static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char *prefix)
+/* The digest an image ID prefix names (of the manifest or index entry);
+ * @image is what the caller named it by. */
+static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char *prefix, const char *image,
+                      const limg_cancel *cancel)
 {
 	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
 	limg_tag_iterator *it;
@@ -53,13 +56,17 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 		return rc;
 	while (limg_tag_iterator_next(&t, it) == 0) {
 		limg__facts f;
+		if (limg_cancel_requested(cancel)) {
+			rc = limg__error_set(LIMG_ECANCELLED, "lookup of %.100s cancelled", image);
+			break;
+		}
 		limg__image_facts(s, t, NULL, &arena, &f);
 		if (strlen(f.id) < 7 || strncmp(f.id + 7, prefix, n) != 0)
 			continue;
 		if (found && strcmp(id->ptr, f.id) != 0) {
 			limg_tag_iterator_free(it);
 			limg__arena_free(&arena);
-			return limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, prefix, "image ID prefix %s is ambiguous",
+			return limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, image, "image ID prefix %s is ambiguous",
 			                             prefix);
 		}
 		if (!found && ((rc = limg_buf_set(digest, limg_tag_digest(t), strlen(limg_tag_digest(t)))) < 0 ||
@@ -71,7 +78,7 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 	limg__arena_free(&arena);
 	if (rc < 0)
 		return rc;
-	return found ? 0 : no_such_image(prefix);
+	return found ? 0 : no_such_image(image);
 }
 
 /* "name@digest": the image of that digest, when it was tagged or pulled by
@@ -97,7 +104,7 @@ static int find_by_repo_digest(limg_buf *digest, limg_store *s, const limg_refer
 
 /* By tagged reference first (as docker does), then by ID. *@by_name says which. */
 static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_store *s, const char *image,
-                   bool *by_name)
+                   bool *by_name, const limg_cancel *cancel)
 {
 	limg_reference *r = NULL;
 	const char *prefix = id_prefix(image);
@@ -124,21 +131,25 @@ static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_sto
 			return no_such_image(image);
 	}
 	limg_error_clear();
-	return find_by_id(digest, id, s, prefix);
+	return find_by_id(digest, id, s, prefix, image, cancel);
+}
+
+int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *image, const limg_cancel *cancel)
+{
+	limg_buf id = LIMG_BUF_INIT, ref = LIMG_BUF_INIT;
+	bool by_name;
+	int rc = resolve(out_digest, &id, &ref, store, image, &by_name, cancel);
+
+	limg_buf_dispose(&id);
+	limg_buf_dispose(&ref);
+	return rc;
 }
 
 int limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *image)
 {
-	limg_buf id = LIMG_BUF_INIT, ref = LIMG_BUF_INIT;
-	bool by_name;
-	int rc;
-
 	if (!out_digest || !store || !image)
 		return limg__error_invalid(!out_digest ? "out_digest" : !store ? "store" : "image");
-	rc = resolve(out_digest, &id, &ref, store, image, &by_name);
-	limg_buf_dispose(&id);
-	limg_buf_dispose(&ref);
-	return rc;
+	return limg__images_resolve(out_digest, store, image, NULL);
 }
 
 int limg_images_tag(limg_store *store, const char *source, const char *target)
@@ -195,7 +206,7 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_remove_opts")) < 0 ||
 	    (rc = limg__opts_copy(&c, sizeof c, cb, "limg_images_remove_callbacks")) < 0)
 		return rc;
-	if ((rc = resolve(&digest, &id, &reference, s, image, &by_name)) < 0)
+	if ((rc = resolve(&digest, &id, &reference, s, image, &by_name, o.cancel)) < 0)
 		goto out;
 	if (by_name) {
 		if ((rc = untag(s, reference.ptr, &c)) != 0)
@@ -255,6 +266,7 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 	if ((rc = limg_tags_remove_untagged(s, digest.ptr)) < 0 && rc != LIMG_ENOTFOUND)
 		goto out;
 	gc.keep_ingests = 1;
+	gc.cancel = o.cancel;
 	if ((rc = limg_store_gc(NULL, s, &gc, NULL)) < 0)
 		goto out;
 	rc = report(&c, LIMG_REMOVE_DELETED, id.ptr ? id.ptr : digest.ptr);

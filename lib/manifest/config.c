@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Image configs: what `docker images` and `docker inspect` show, the
  * container settings runtimes use, and the diff_ids pulls verify. Fields
  * the accessors expose must have the types Go's decoder demands (a config

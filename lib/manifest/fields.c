@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The field names of the OCI and Docker documents (sorted, lowercase). */
 #include "fields.h"
 

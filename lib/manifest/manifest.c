@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Parsing manifests and indexes. Strict on purpose: a document that could be
  * read two ways (CVE-2021-41190) or that disagrees with its Content-Type is

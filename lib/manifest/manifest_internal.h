@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The inside of manifests and descriptors, for the layers above. */
 #ifndef LIMG_MANIFEST_INTERNAL_H
 #define LIMG_MANIFEST_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Media-type facts shared by the layers that read manifests: one place for
  * what each type means (the strings are manifest.h's). */
 #include <string.h>

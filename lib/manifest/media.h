@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Media-type facts shared by every layer that reads manifests. */
 #ifndef LIMG_MANIFEST_MEDIA_H
 #define LIMG_MANIFEST_MEDIA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Choosing the image for a platform from an index, with the normalizations
  * and fallbacks of containerd's platforms package: x86_64 is amd64, aarch64
@@ -194,10 +195,11 @@ int limg_manifest_select(const limg_descriptor **out, const limg_manifest *index
 		/* the platforms came from the registry: printable only */
 		char shown[600];
 		limg__sanitize(shown, sizeof shown, seen, strlen(seen));
-		return limg__error_set(LIMG_EPLATFORM, "no matching manifest for %s%s%s%s%s in the manifest list entries "
-		                                       "(available: %s)",
-		                       want.os, want.os_version[0] ? "(" : "", want.os_version, want.os_version[0] ? ")/" : "/",
-		                       want.arch, seen[0] ? shown : "none");
+		limg__error_set(LIMG_EPLATFORM, "no matching manifest for %s%s%s%s%s in the manifest list entries "
+		                                "(available: %s)",
+		                want.os, want.os_version[0] ? "(" : "", want.os_version, want.os_version[0] ? ")/" : "/",
+		                want.arch, seen[0] ? shown : "none");
+		return limg__error_about(LIMG_SUBJECT_PLATFORM, requested ? requested : limg_platform_native());
 	}
 	*out = best;
 	return 0;

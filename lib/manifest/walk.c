@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The descriptors one manifest or index document points at. Generic over
  * OCI and Docker media types: "manifests" (index entries), "config",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one descriptor walker: the blobs a manifest or index document points
  * at, read with the strict reader, for every layer that follows them
  * (reachability in the store, pushes, saves). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One layer: streamed from the registry into a blob writer, which hashes
  * the compressed bytes as it writes them, while a digester inflates and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg_pull: resolve, choose the platform, fetch config and layers, commit
  * manifest and index, move the tag last.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared state of one pull, seen by the orchestration and the layer workers. */
 #ifndef LIMG_PULL_INTERNAL_H
 #define LIMG_PULL_INTERNAL_H

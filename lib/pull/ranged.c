@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A big blob over several connections, as containerd 2.1 fetches one: the
  * blob is cut into chunks fetched by a few workers with bounded Range

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Layer downloads on a few threads; the first failure stops the others. */
 #include <stdlib.h>
 #include <string.h>

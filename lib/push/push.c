@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg_push(): the stored image's tree (index, image manifests, configs,
  * layers) gathered and checked to be stored, its blobs sent on a few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plan, events and manifests of a push or a copy (see transfer.h). */
 #include <stdlib.h>
 #include <string.h>

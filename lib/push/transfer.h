@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What a push and a copy share: the plan of a transfer (the blobs to send,
  * once each, and the manifests, children first), its progress events

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ordering references from most to least specific (distribution/reference sort.go). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Hand-written matchers for the reference grammar. The Go regexps they
  * reproduce (distribution/reference regexp.go) are quoted beside each one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The reference grammar of Docker's reference library, as hand-written
  * matchers (no regex engine, no allocation). Each matcher accepts exactly

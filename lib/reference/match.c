@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shell-style matching of references, as `docker images REPO` does it: a
  * port of Go's path.Match (bytes rather than runes: references are ASCII),

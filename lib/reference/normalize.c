@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Docker-style parsing: normalization to docker.io/library, the default tag,
  * canonical-only and any-reference parsing (distribution/reference normalize.go).

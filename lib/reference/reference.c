@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The reference object: strict parsing, building, with-tag/with-digest, accessors. */
 #include <stdlib.h>
 #include <string.h>

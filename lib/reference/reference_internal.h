@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Building reference objects; shared by the parse and normalize files. */
 #ifndef LIMG_REFERENCE_INTERNAL_H
 #define LIMG_REFERENCE_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Blobs: streamed to the caller's sink, verified, resumed with Range after
  * a break; and bounded byte ranges of a blob, for downloads of one big blob

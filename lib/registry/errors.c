@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Registry error answers: the JSON "errors" array mapped to libimage codes. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tags and catalog listings, following pagination (n, last, and the Link header). */
 #include <stdio.h>
 #include <stdlib.h>

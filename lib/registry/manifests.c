@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Manifests: HEAD to resolve, GET with digest verification. */
 #include <stdio.h>
 #include <stdlib.h>

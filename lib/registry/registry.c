@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opening a registry: endpoint, TLS material from certs.d, insecure handling, ping. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The inside of limg_registry: settings, the chosen endpoint, and the request loop. */
 #ifndef LIMG_REGISTRY_INTERNAL_H
 #define LIMG_REGISTRY_INTERNAL_H

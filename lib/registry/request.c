@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The request loop every registry call goes through: settle https/http for
  * an insecure registry, add the Authorization known for the scope, answer

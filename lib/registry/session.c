@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Sessions: one registry handle per registry host, opened on first use and
  * shared by every call given the session, so that connections, TLS

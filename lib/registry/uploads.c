@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The push side: blob HEAD, uploads (POST, then one PUT or PATCH chunks
  * and a closing PUT), cross-repository mounts, manifest PUT. An upload URL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading, listing and deleting stored blobs, beneath the store's descriptors. */
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +15,7 @@
 
 static int not_found(const char *digest)
 {
-	return limg__error_set(LIMG_ENOTFOUND, "blob %s is not in the store", digest);
+	return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_BLOB, digest, "blob %s is not in the store", digest);
 }
 
 /* Size of a stored blob; a blob that is not a regular file is not one. */

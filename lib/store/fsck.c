@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fsck: verify blobs against their names and that everything reachable is present. */
 #include <stdio.h>
 #include <string.h>
@@ -72,7 +73,14 @@ static int check_all(limg_store *s, struct fsck *f)
 	else
 		rc = limg__store_reach(s, index, &reached, problem, f);
 	/* what sits under a blob's name but is no regular file (a directory, a FIFO, a symlink) */
-	if (rc == 0 && (rc = limg__blob_list(&it, s, true)) == 0) {
+	if (rc == 0 && (rc = limg__blob_list(&it, s, true)) == LIMG_ECORRUPT) {
+		/* blobs/ that cannot be listed (a symlink where a directory was) is a problem found, not a failure */
+		char msg[1100];
+		snprintf(msg, sizeof msg, "%s", limg_error_message(limg_error_last()));
+		limg__store_label(label, sizeof label, s, "blobs");
+		if ((rc = problem(label, LIMG_ECORRUPT, msg, f)) == 0)
+			goto out;
+	} else if (rc == 0) {
 		while (rc == 0 && limg_blob_iterator_next(&d, NULL, it) == 0) {
 			limg_buf path = LIMG_BUF_INIT;
 			char msg[4200];
@@ -92,6 +100,7 @@ static int check_all(limg_store *s, struct fsck *f)
 		}
 		limg_blob_iterator_free(it);
 	}
+out:
 	limg__index_free(index);
 	limg__strset_free(&reached);
 	return rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gc: removes blobs that nothing in index.json reaches and no running
  * operation holds a lease on, and sweeps what killed writers left behind.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * index.json, the OCI layout's list of root descriptors (tags live here),
  * decoded into a compact model: fixed fields per entry, strings in one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Facts about layers (uncompressed digest and size), one small file per layer. */
 #include <errno.h>
 #include <fcntl.h>

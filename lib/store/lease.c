@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Leases: what a running operation has ingested but not yet tagged, kept
  * from gc (containerd's answer to the same race). See store_internal.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reachability from index.json: what gc keeps, what fsck expects present,
  * and what a tag needs before it may point at an image. */
 #include <stdio.h>
@@ -19,16 +20,20 @@ struct reach {
 	/* manifests still to read */
 	char **queue;
 	size_t queued, cap;
+	bool stopped;            /* the problem callback stopped the walk (its code is no JSON error) */
 };
 
 static int report(struct reach *r, const char *subject, int code, const char *fmt, const char *a, const char *b)
 {
 	char msg[1024];
+	int rc;
 
 	if (!r->problem)
 		return 0;
 	snprintf(msg, sizeof msg, fmt, a, b);
-	return r->problem(subject, code, msg, r->payload);
+	if ((rc = r->problem(subject, code, msg, r->payload)) != 0)
+		r->stopped = true;
+	return rc;
 }
 
 static bool valid_digest(const char *d)
@@ -112,9 +117,10 @@ static int read_one(struct reach *r)
 
 	r->parent = digest;
 	r->listed = r->stored = 0;
+	r->stopped = false;
 	if (rc < 0)
 		rc = report(r, digest, LIMG_ECORRUPT, "%s%s", limg_error_message(limg_error_last()), "");
-	else if ((rc = limg__walk_children(body.ptr, body.size, on_child, r)) == LIMG_ECORRUPT)
+	else if ((rc = limg__walk_children(body.ptr, body.size, on_child, r)) == LIMG_ECORRUPT && !r->stopped)
 		rc = report(r, digest, LIMG_ECORRUPT, "manifest %s is not valid, unambiguous JSON%s", digest, "");
 	if (rc == 0 && r->listed && !r->stored)
 		rc = report(r, digest, LIMG_ENOTFOUND, "index %s has none of its %s images stored", digest,
@@ -160,7 +166,7 @@ static int root(struct reach *r, const char *digest, const char *name, const cha
 int limg__store_reach(limg_store *s, const limg__index *ix, limg__strset *reached, limg__problem_cb problem,
                       void *payload)
 {
-	struct reach r = { s, reached, problem, payload, NULL, 0, 0, NULL, 0, 0 };
+	struct reach r = { s, reached, problem, payload, NULL, 0, 0, NULL, 0, 0, false };
 	char index_label[4096];
 	int rc = 0;
 
@@ -186,7 +192,7 @@ static int first_problem(const char *object, int code, const char *message, void
 int limg__store_check_complete(limg_store *s, const char *digest)
 {
 	limg__strset reached = LIMG_STRSET_INIT;
-	struct reach r = { s, &reached, first_problem, NULL, NULL, 0, 0, NULL, 0, 0 };
+	struct reach r = { s, &reached, first_problem, NULL, NULL, 0, 0, NULL, 0, 0, false };
 	int rc = root(&r, digest, digest, "the image");
 
 	if (rc == 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where blobs came from: "<domain>/<repository>" lines in
  * .libimage/sources/<alg>-<hex>, one file per blob (containerd's

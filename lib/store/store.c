@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Opening a store: the OCI layout files and the private .libimage area,
  * each held as a directory descriptor; the reference count that lets
@@ -348,14 +349,15 @@ int limg__store_blob_open(int *fd, limg_store *s, const char *digest)
 	*fd = -1;
 	rc = limg__store_blob_locate(s, digest, false, &dirfd, &name);
 	if (rc == LIMG_ENOTFOUND)
-		return limg__error_set(LIMG_ENOTFOUND, "blob %s is not in the store", digest);
+		return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_BLOB, digest, "blob %s is not in the store",
+		                             digest);
 	if (rc < 0)
 		return rc;
 	if ((rc = limg__store_blob_file(&label, s, digest)) < 0)
 		return rc;
 	rc = limg__fs_open_regular_at(fd, dirfd, name, label.ptr);
 	if (rc == LIMG_ENOTFOUND)
-		rc = limg__error_set(LIMG_ENOTFOUND, "blob %s is not in the store", digest);
+		rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_BLOB, digest, "blob %s is not in the store", digest);
 	limg_buf_dispose(&label);
 	return rc;
 }

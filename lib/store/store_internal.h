@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The inside of limg_store, shared by the store's files and the layers above. */
 #ifndef LIMG_STORE_INTERNAL_H
 #define LIMG_STORE_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Ingesting a blob: partial data lives in .libimage/ingest/<alg>-<hex>,
  * locked by its writer; commit verifies size and digest, flushes, and

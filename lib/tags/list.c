@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Listing tags: one snapshot of index.json, filtered and sorted. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,6 @@
+/* SPDX-License-Identifier: MIT */
 /* Setting, looking up and removing tags: read-modify-write of index.json under its lock. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,11 +50,12 @@ static int describe(limg_store *s, const char *digest, char **media_type, int64_
 	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX)) < 0)
 		return rc;
 	*size = (int64_t)body.size;
-	if (limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
+	if (limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0) {
+		char why[512]; /* the parser's message, copied: it is overwritten by the new one */
+		snprintf(why, sizeof why, "%s", limg_error_message(limg_error_last()));
 		rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_MANIFEST, digest,
-		                           "blob %s is not an image manifest or index: %s", digest,
-		                           limg_error_message(limg_error_last()));
-	else if (!(*media_type = strdup(limg_manifest_media_type(m))))
+		                           "blob %s is not an image manifest or index: %s", digest, why);
+	} else if (!(*media_type = strdup(limg_manifest_media_type(m))))
 		rc = limg__error_oom();
 	limg_manifest_free(m);
 	limg_buf_dispose(&body);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tag-index helpers shared by the tags files and the images layer. */
 #ifndef LIMG_TAGS_INTERNAL_H
 #define LIMG_TAGS_INTERNAL_H

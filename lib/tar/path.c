@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lexical path cleaning (see path.h). */
 #include <stdbool.h>
 #include <string.h>

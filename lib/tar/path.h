@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lexical path cleaning, for names that come from layers, archives and images. */
 #ifndef LIMG_TAR_PATH_H
 #define LIMG_TAR_PATH_H

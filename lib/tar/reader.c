@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libarchive through dlopen (see libarchive.h). */
 #include <dlfcn.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libarchive, loaded when first needed: tar entries are read by it (its
  * reader only), but its dependencies (ICU, libxml2, liblzma, ...) cost

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tar writer (see writer.h): names are ours (blobs/sha256/<hex> and
  * a few fixed ones), always shorter than ustar's 100 bytes. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writing a tar archive (ustar; sizes past 8 GiB in GNU's base-256) to a
  * descriptor or to a caller's write callback. */
 #ifndef LIMG_TAR_WRITER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One tar entry at a time, beneath the root: the name cleaned (a name that
  * leaves the root is refused), the parent resolved beneath the root and
@@ -43,7 +44,9 @@ static int bad(const limg__applier *a, const char *name, int code, const char *w
 	char q[300];
 
 	limg__quote(q, sizeof q, name, strlen(name));
-	return limg__error_set(code, "layer %s: entry %s: %s", a->layer, q, what);
+	limg__error_set(code, "layer %s: entry %s: %s", a->layer, q, what);
+	/* a refused entry is about the layer's contents; a failing disk is not */
+	return code == LIMG_ECORRUPT || code == LIMG_ETOOBIG ? limg__error_about(LIMG_SUBJECT_LAYER, a->layer) : code;
 }
 
 static int os_error(const limg__applier *a, const char *name, const char *what, int err)
@@ -640,7 +643,8 @@ int limg__apply_entry(limg__applier *a, struct archive *ar, struct archive_entry
 	int dirfd, rc;
 
 	if (!raw)
-		return limg__error_set(LIMG_ECORRUPT, "layer %s: an entry without a name", a->layer);
+		return limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_LAYER, a->layer, "layer %s: an entry without a name",
+		                             a->layer);
 	if (++a->entries > a->max_entries)
 		return bad(a, raw, LIMG_ETOOBIG, "more entries than the limit for one layer");
 	if (archive_entry_hardlink(e) && !type)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Applying the entries of one layer beneath a root (see unpack.h for the promises). */
 #ifndef LIMG_UNPACK_APPLY_H
 #define LIMG_UNPACK_APPLY_H

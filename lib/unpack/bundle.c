@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.json for runc and crun, as `umoci unpack` writes it (umoci's
  * Example(), MutateRuntimeSpec() and ToRootless()), with what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.json of a runtime bundle, from an image config (as umoci makes it). */
 #ifndef LIMG_UNPACK_BUNDLE_H
 #define LIMG_UNPACK_BUNDLE_H

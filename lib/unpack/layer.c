@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One layer: a worker thread reads the stored blob (the store's reader
  * checks its digest) and decompresses it into a bounded pipe; this thread
@@ -144,8 +145,8 @@ static int apply_all(limg__applier *a, layer_run *r, struct archive *ar)
 	if (st != ARCHIVE_EOF) {
 		if (r->pipe_rc) /* the stream failed: its own error */
 			return limg__error_restore(&r->pipe_error);
-		return limg__error_set(LIMG_ECORRUPT, "layer %s: not a valid tar: %s", r->job->digest,
-		                       archive_error_string(ar) ? archive_error_string(ar) : "unreadable");
+		return limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_LAYER, r->job->digest, "layer %s: not a valid tar: %s",
+		                             r->job->digest, archive_error_string(ar) ? archive_error_string(ar) : "unreadable");
 	}
 	return 0;
 }
@@ -158,8 +159,9 @@ static int verify(const layer_run *r)
 	if (rc < 0)
 		return rc;
 	if (r->job->diff_id && strcmp(got, r->job->diff_id) != 0)
-		return limg__error_set(LIMG_EDIGEST_MISMATCH, "layer %s unpacks to %s, but the image config says %s",
-		                       r->job->digest, got, r->job->diff_id);
+		return limg__error_set_about(LIMG_EDIGEST_MISMATCH, LIMG_SUBJECT_LAYER, r->job->digest,
+		                             "layer %s unpacks to %s, but the image config says %s", r->job->digest, got,
+		                             r->job->diff_id);
 	return 0;
 }
 
@@ -191,8 +193,9 @@ int limg__unpack_layer(limg__applier *a, const limg__layer_job *job)
 	started = true;
 	if (archive_read_open(ar, &r, NULL, pipe_read, NULL) != ARCHIVE_OK)
 		rc = r.pipe_rc ? limg__error_restore(&r.pipe_error)
-		               : limg__error_set(LIMG_ECORRUPT, "layer %s: not a valid tar: %s", job->digest,
-		                                 archive_error_string(ar) ? archive_error_string(ar) : "unreadable");
+		               : limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_LAYER, job->digest,
+		                                       "layer %s: not a valid tar: %s", job->digest,
+		                                       archive_error_string(ar) ? archive_error_string(ar) : "unreadable");
 	else
 		rc = apply_all(a, &r, ar);
 	if (rc == 0 && (rc = drain(&r)) == 0 && (rc = verify(&r)) == 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One layer of an image applied beneath a root, its bytes verified. */
 #ifndef LIMG_UNPACK_LAYER_H
 #define LIMG_UNPACK_LAYER_H

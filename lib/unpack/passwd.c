@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * USER of an image config, resolved as moby/sys/user's GetExecUserPath
  * (what runc and umoci use), against files an image wrote: they are read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The image's USER as ids, from the root's own /etc/passwd and /etc/group. */
 #ifndef LIMG_UNPACK_PASSWD_H
 #define LIMG_UNPACK_PASSWD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Resolving paths beneath a root, in the kernel or by a careful walk. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Paths beneath a root directory descriptor, as chroot(2) would see them:
  * an absolute symlink restarts at the root, ".." stops there, and nothing

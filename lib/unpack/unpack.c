@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg_unpack(): the image found as limg_image_lookup() finds it, its
  * layers leased against gc, applied in order into a new (or empty)
