@@ -10,7 +10,7 @@
  * they are stored, so image IDs and manifest digests stay the same.
  *
  * limg_archive_load() reads such archives, the legacy `docker save` format
- * (<id>/layer.tar, <id>.json), skopeo's and podman's docker-archive and
+ * (`<id>/layer.tar`, `<id>.json`), skopeo's and podman's docker-archive and
  * oci-archive tars, and archives with several images. An archive is
  * untrusted: every blob is checked against its digest, every layer
  * against its image's diff_id, before any tag is set.

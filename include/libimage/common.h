@@ -55,7 +55,9 @@
 # define LIMG_BEGIN_DECL extern "C" {
 # define LIMG_END_DECL }
 #else
+/** Opens the C linkage block of a header (`extern "C" {` for C++). */
 # define LIMG_BEGIN_DECL
+/** Closes the C linkage block of a header (`}` for C++). */
 # define LIMG_END_DECL
 #endif
 

@@ -6,7 +6,7 @@
  * Where credentials come from, in order: the caller's callback
  * (limg_registry_callbacks), then Docker's config.json
  * ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): credHelpers,
- * credsStore (through docker-credential-<name> get), auths with base64
+ * credsStore (through `docker-credential-<name> get`), auths with base64
  * "auth" or an "identitytoken". Docker Hub's key there is
  * https://index.docker.io/v1/. Without credentials, requests go anonymous.
  * Secrets never appear in log messages or error messages.

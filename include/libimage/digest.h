@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file digest.h
- * @brief Content digests ("sha256:<hex>") and streaming hashers.
+ * @brief Content digests (`"sha256:<hex>"`) and streaming hashers.
  *
  * A digest crosses the API as an "algorithm:hex" string. Parsing is strict:
  * only registered algorithms (sha256, sha512), lowercase hex of exactly the
@@ -46,7 +46,7 @@ LIMG_EXTERN(int) limg_digest_parse(limg_digest **out, const char *str);
 /** Frees a digest; NULL is accepted. @since 1.0 */
 LIMG_EXTERN(void) limg_digest_free(limg_digest *digest);
 
-/** "sha256:<hex>"; borrowed until the digest is freed. @since 1.0 */
+/** `"sha256:<hex>"`; borrowed until the digest is freed. @since 1.0 */
 LIMG_EXTERN(const char *) limg_digest_string(const limg_digest *digest);
 
 /** The hex part; borrowed until the digest is freed. @since 1.0 */

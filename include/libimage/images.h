@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "manifest.h"
 #include "store.h"
@@ -41,6 +42,8 @@ typedef struct limg_images_iterator_opts {
 	                                 before=IMAGE, since=IMAGE, label=KEY[=VALUE], label!=KEY[=VALUE];
 	                                 values of one key are alternatives, keys must all hold */
 	size_t filters_len;         /**< number of @ref filters */
+	limg_cancel *cancel;        /**< stops the listing (which may read blobs to learn an image's facts)
+	                                 from any thread; may be NULL */
 } limg_images_iterator_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -57,7 +60,7 @@ LIMG_EXTERN(int) limg_images_iterator_opts_init(limg_images_iterator_opts *opts,
  * @param opts options, or NULL
  * @return 0, LIMG_EINVALID (a filter Docker does not know), LIMG_ENOTFOUND
  *         (subject IMAGE: the image of a before= or since= filter), LIMG_ECORRUPT
- *         (index.json unreadable), LIMG_ESYSTEM, LIMG_ENOMEM.
+ *         (index.json unreadable), LIMG_ESYSTEM, LIMG_ENOMEM, LIMG_ECANCELLED.
  *         An image whose blobs are missing is listed with unknown ID, time and size.
  * @since 1.0
  */
@@ -101,6 +104,8 @@ typedef struct limg_image_lookup_opts {
 	size_t size;          /**< sizeof the struct as the caller knows it */
 	const char *platform; /**< of an index: "os/arch[/variant]" (it must be stored); NULL: this
 	                           machine's when stored, else the first stored platform */
+	limg_cancel *cancel;  /**< stops the lookup (an image ID prefix reads every image's facts)
+	                           from any thread; may be NULL */
 } limg_image_lookup_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -195,8 +200,10 @@ typedef int (*limg_images_remove_cb)(int event, const char *what, void *payload)
 
 /** Options of limg_images_remove(); zero means the default. @since 1.0 */
 typedef struct limg_images_remove_opts {
-	size_t size;       /**< sizeof the struct as the caller knows it */
-	int force;         /**< remove an image ID with tags in several repositories */
+	size_t size;         /**< sizeof the struct as the caller knows it */
+	int force;           /**< remove an image ID with tags in several repositories */
+	limg_cancel *cancel; /**< stops the removal from any thread (what is done stays done: the
+	                          blob collection after it is the part that takes long); may be NULL */
 } limg_images_remove_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -228,7 +235,7 @@ LIMG_EXTERN(int) limg_images_remove_callbacks_init(limg_images_remove_callbacks 
  * @param cb callbacks, or NULL
  * @return 0, LIMG_ENOTFOUND (subject IMAGE), LIMG_ECONFLICT (an ID with tags in
  *         several repositories, without force; or an ambiguous ID prefix),
- *         LIMG_ECORRUPT, LIMG_ESYSTEM, or what the callback returned to stop
+ *         LIMG_ECORRUPT, LIMG_ESYSTEM, LIMG_ECANCELLED, or what the callback returned to stop
  * @since 1.0
  */
 LIMG_EXTERN(int) limg_images_remove(limg_store *store, const char *image, const limg_images_remove_opts *opts,

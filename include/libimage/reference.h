@@ -73,7 +73,7 @@ LIMG_EXTERN(int) limg_reference_parse_canonical(limg_reference **out, const char
 
 /**
  * Parse an image ID or a reference: 64 lowercase hex digits become the digest
- * "sha256:<hex>", a valid digest stays a bare digest (no name), anything
+ * `"sha256:<hex>"`, a valid digest stays a bare digest (no name), anything
  * else goes through limg_reference_parse_normalized().
  *
  * @return the codes of limg_reference_parse_normalized()
@@ -156,6 +156,8 @@ LIMG_EXTERN(const char *) limg_reference_familiar_name(const limg_reference *ref
  * name; "*" does not cross "/".
  *
  * @param out_matched receives 1 for a match, else 0
+ * @param ref the reference
+ * @param pattern the pattern
  * @return 0, LIMG_EPATTERN for a malformed pattern, LIMG_EINVALID
  * @since 1.0
  */

@@ -60,7 +60,7 @@ typedef struct limg_registry_opts {
 	const limg_endpoint *const *mirrors; /**< tried in order before the registry (then hosts.toml's);
 	                                     NULL: none */
 	size_t mirrors_len;             /**< number of @ref mirrors */
-	int skip_hosts_toml;            /**< do not read certs_dir/<registry>/hosts.toml (else
+	int skip_hosts_toml;            /**< do not read `certs_dir/<registry>/hosts.toml` (else
 	                                     certs_dir/_default/hosts.toml), which containerd reads */
 	int max_attempts;               /**< tries per request on network errors, 5xx and 429; 0: 5 */
 	long backoff_ms;                /**< first wait between tries, doubled each time, with jitter; 0: 200 */

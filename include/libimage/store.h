@@ -4,7 +4,7 @@
  * @brief The content-addressed blob store.
  *
  * A store is a directory that is a valid OCI image layout (oci-layout,
- * index.json, blobs/<alg>/<hex>), so other tools (skopeo, crane, oras,
+ * index.json, `blobs/<alg>/<hex>`), so other tools (skopeo, crane, oras,
  * umoci) read it as it is. Blobs arrive through a writer that checks size
  * and digest before anything appears under blobs/; partial data waits in
  * an ingest area (.libimage/ingest) and an interrupted ingest resumes from
@@ -132,6 +132,8 @@ typedef struct limg_blob_reader limg_blob_reader;
 /**
  * Opens a blob for reading.
  * @param out receives the reader; close with limg_blob_reader_close()
+ * @param store the store
+ * @param digest the blob
  * @return 0, LIMG_ENOTFOUND (subject BLOB), digest errors
  * @since 1.0
  */
