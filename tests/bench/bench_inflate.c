@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_inflate FILE [RUNS]: the serial part of verifying one gzip layer.
  * Inflates FILE from memory through libimage's decompressor (ISA-L when
@@ -57,7 +58,7 @@ static double pass(const unsigned char *in, size_t n, int with_hash, size_t *out
 	if (rc == 0 && with_hash)
 		rc = limg_hasher_finish(&digest, h);
 	t = now() - t;
-	*out = (size_t)limg_decompressor_total_out(d);
+	*out = (size_t)limg_decompressor_bytes_out(d);
 	limg_hasher_free(h);
 	limg_decompressor_free(d);
 	return rc == 0 ? t : -1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Reference throughput: parse + normalize + default tag + format, on a mix
  * of Docker's own examples, registries with ports and digest references.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Store benchmarks.
  *
@@ -114,7 +115,7 @@ static int bench_ingest(size_t mib, const char *base)
 		die("commit");
 	t_ours = now() - t_ours;
 	close(fd);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	limg_store_close(store);
 
 	printf("ingest of %zu MiB (page cache warm, commit includes fsync):\n", mib);
@@ -156,14 +157,14 @@ static int bench_tags(int n, const char *base)
 	if (limg_blob_writer_open(&w, store, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", 2) < 0 ||
 	    limg_blob_writer_write(w, "{}", 2) < 0 || limg_blob_writer_commit(w) < 0)
 		die("config");
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	if (limg_digest_compute(&d, LIMG_DIGEST_SHA256, text, strlen(text)) < 0)
 		die("digest");
 	snprintf(manifest, sizeof manifest, "%s", d.ptr);
 	if (limg_blob_writer_open(&w, store, manifest, (int64_t)strlen(text)) < 0 ||
 	    limg_blob_writer_write(w, text, strlen(text)) < 0 || limg_blob_writer_commit(w) < 0)
 		die("manifest");
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 
 	/* N tags written straight into index.json: setting them one by one
 	 * would rewrite the file N times and measure nothing of interest */
@@ -208,16 +209,16 @@ static int bench_tags(int n, const char *base)
 	/* what `docker images` needs: tags joined with image ID, created, size */
 	t0 = now();
 	for (int i = 0; i < reps; i++) {
-		limg_image_iterator *images;
-		const limg_image_entry *e;
-		if (limg_images_list(&images, store, NULL) < 0)
+		limg_images_iterator *images;
+		const limg_images_row *e;
+		if (limg_images_iterator_new(&images, store, NULL) < 0)
 			die("images");
 		int rows = 0;
-		while (limg_image_iterator_next(&e, images) == 0)
-			rows += limg_image_entry_size(e) > 0;
+		while (limg_images_iterator_next(&e, images) == 0)
+			rows += limg_images_row_size(e) > 0;
 		if (rows != count)
 			die("images listing lost rows");
-		limg_image_iterator_free(images);
+		limg_images_iterator_free(images);
 	}
 	double t_images = (now() - t0) / reps;
 	stat(path, &st);

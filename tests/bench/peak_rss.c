@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * peak_rss COMMAND [ARGS...]: runs a command and prints its peak resident
  * set size in KiB and its CPU time (user + system, its children included)

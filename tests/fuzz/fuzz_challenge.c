@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the WWW-Authenticate parser on arbitrary bytes.
  * Every parsed challenge has a lowercase scheme and bounded values.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: digest validation and parsing on arbitrary bytes.
  * A string that validates must parse, round-trip, and contain nothing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: arbitrary bytes as a hosts.toml. The reader accepts or
  * refuses; what it accepts names only http(s) endpoints, and no header it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: every reference parser, and the match pattern parser,
  * on arbitrary bytes. Input: "<reference>\n<pattern>" (pattern optional).

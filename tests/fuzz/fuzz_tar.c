@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: arbitrary bytes as a layer's tar, applied beneath a
  * scratch root by the unpack layer's applier (privileged or rootless, by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each one
 # briefly from its seed corpus. Any crash or assertion fails the run.
 #   tests/fuzz/run.sh [seconds-per-target]   (default 10)

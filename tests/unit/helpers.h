@@ -1,4 +1,5 @@
-/* Shared helpers for the store and tag tests: scratch directories and blobs. */
+/* SPDX-License-Identifier: MIT */
+/* Shared helpers for the unit tests: ASSERT_OK, scratch directories and blobs. */
 #ifndef LIMG_TEST_HELPERS_H
 #define LIMG_TEST_HELPERS_H
 
@@ -10,6 +11,24 @@
 #include <unistd.h>
 
 #include "libimage/libimage.h"
+
+/* Like libgit2's cl_git_pass(): @expr must return 0; otherwise the test
+ * fails and says what the library said (code, subject, object, message).
+ * Include cmocka.h before using it. */
+#define ASSERT_OK(expr)                                                                                         \
+	do {                                                                                                    \
+		int assert_ok_rc_ = (expr);                                                                     \
+		if (assert_ok_rc_ != 0) {                                                                       \
+			const limg_error *assert_ok_e_ = limg_error_last();                                     \
+			const char *assert_ok_name_ = limg_error_name(assert_ok_rc_);                           \
+			const char *assert_ok_subject_ = limg_subject_name(limg_error_subject(assert_ok_e_));   \
+			print_error("%s:%d: %s returned %d (%s): %s [subject %s, object \"%s\"]\n", __FILE__, \
+			            __LINE__, #expr, assert_ok_rc_, assert_ok_name_ ? assert_ok_name_ : "?",   \
+			            limg_error_message(assert_ok_e_),                                           \
+			            assert_ok_subject_ ? assert_ok_subject_ : "?", limg_error_object(assert_ok_e_)); \
+			fail();                                                                                 \
+		}                                                                                               \
+	} while (0)
 
 static inline int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -68,13 +87,133 @@ static inline int put_blob(limg_store *s, const void *data, size_t len, char *di
 		return rc;
 	if ((rc = limg_blob_writer_write(w, data, len)) == 0)
 		rc = limg_blob_writer_commit(w);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	return rc;
 }
 
 static inline int put_text(limg_store *s, const char *text, char *digest_out)
 {
 	return put_blob(s, text, strlen(text), digest_out);
+}
+
+/* limg_store_fsck() of the whole store (@digest NULL) or of one blob:
+ * the number of problems found, or the negative error of the check. */
+static inline long fsck_problems(limg_store *s, const char *digest, limg_problem_cb cb, void *payload)
+{
+	limg_store_fsck_opts opts = LIMG_STORE_FSCK_OPTS_INIT;
+	limg_store_fsck_callbacks callbacks = LIMG_STORE_FSCK_CALLBACKS_INIT;
+	size_t problems = 99;
+	int rc;
+
+	opts.digest = digest;
+	callbacks.problem = cb;
+	callbacks.payload = payload;
+	rc = limg_store_fsck(&problems, s, &opts, &callbacks);
+	return rc < 0 ? rc : (long)problems;
+}
+
+/* Appends one ustar member to @tar (@type '0' a file, '5' a directory,
+ * '2' a symlink to @content); end the archive with tar_finish(). */
+static inline void tar_add(limg_buf *tar, const char *name, const char *content, char type)
+{
+	char h[512];
+	size_t len = type == '0' && content ? strlen(content) : 0, pad = (512 - len % 512) % 512;
+	unsigned sum = 0;
+
+	memset(h, 0, sizeof h);
+	snprintf(h, 100, "%s", name);
+	snprintf(h + 100, 8, "%07o", type == '5' ? 0755u : 0644u);
+	snprintf(h + 108, 8, "%07o", 0u);
+	snprintf(h + 116, 8, "%07o", 0u);
+	snprintf(h + 124, 12, "%011o", (unsigned)(len & 077777777777u));
+	snprintf(h + 136, 12, "%011o", 1700000000u);
+	h[156] = type;
+	if (type == '2' && content)
+		snprintf(h + 157, 100, "%s", content);
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memset(h + 148, ' ', 8);
+	for (size_t i = 0; i < sizeof h; i++)
+		sum += (unsigned char)h[i];
+	snprintf(h + 148, 8, "%06o", sum);
+	h[155] = ' ';
+	{
+		size_t at = tar->size;
+		char *grown = realloc(tar->ptr, at + 512 + len + pad + 1);
+		if (!grown)
+			abort();
+		tar->ptr = grown;
+		memcpy(tar->ptr + at, h, 512);
+		if (len)
+			memcpy(tar->ptr + at + 512, content, len);
+		memset(tar->ptr + at + 512 + len, 0, pad + 1);
+		tar->size = at + 512 + len + pad;
+		tar->reserved = tar->size + 1;
+	}
+}
+
+/* Ends a tar made by tar_add(): two zero blocks. */
+static inline void tar_finish(limg_buf *tar)
+{
+	char *grown = realloc(tar->ptr, tar->size + 1024 + 1);
+	if (!grown)
+		abort();
+	tar->ptr = grown;
+	memset(tar->ptr + tar->size, 0, 1024 + 1);
+	tar->size += 1024;
+	tar->reserved = tar->size + 1;
+}
+
+/* The digests of an image put_image() stored. */
+typedef struct {
+	char manifest[140], config[140], layer[140], diff_id[140];
+	size_t manifest_size;
+} test_image;
+
+/* The config put_image() writes when given none: "%s" is the layer's diff_id. */
+#define TEST_CONFIG_DEFAULT                                                                                     \
+	"{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-15T10:00:00Z\","                     \
+	"\"config\":{\"Env\":[\"PATH=/usr/bin\"],\"Cmd\":[\"/bin/sh\"]},"                                         \
+	"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}"
+
+/* Stores an OCI image of one uncompressed layer (@layer, @layer_len bytes;
+ * NULL: a small tar with one file) and a config made from @config_fmt (NULL:
+ * TEST_CONFIG_DEFAULT; "%s" there is the diff_id), and tags it @tag (NULL:
+ * untagged, not in index.json). 0 or the failing call's code. */
+static inline int put_image(limg_store *s, const char *tag, const void *layer, size_t layer_len, const char *config_fmt,
+                            test_image *out)
+{
+	char config[4096], manifest[4096];
+	limg_buf tar = LIMG_BUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!layer) {
+		tar_add(&tar, "etc/", NULL, '5');
+		tar_add(&tar, "etc/hello", tag ? tag : "hello", '0');
+		tar_finish(&tar);
+		layer = tar.ptr;
+		layer_len = tar.size;
+	}
+	snprintf(out->diff_id, sizeof out->diff_id, "%s", digest_of(layer, layer_len));
+	if ((rc = put_blob(s, layer, layer_len, out->layer)) != 0)
+		goto done;
+	snprintf(config, sizeof config, config_fmt ? config_fmt : TEST_CONFIG_DEFAULT, out->diff_id);
+	if ((rc = put_text(s, config, out->config)) != 0)
+		goto done;
+	snprintf(manifest, sizeof manifest,
+	         "{\"schemaVersion\":2,\"mediaType\":\"" LIMG_MEDIA_OCI_MANIFEST "\","
+	         "\"config\":{\"mediaType\":\"" LIMG_MEDIA_OCI_CONFIG "\",\"digest\":\"%s\",\"size\":%zu},"
+	         "\"layers\":[{\"mediaType\":\"" LIMG_MEDIA_OCI_LAYER "\",\"digest\":\"%s\",\"size\":%zu}]}",
+	         out->config, strlen(config), out->layer, layer_len);
+	out->manifest_size = strlen(manifest);
+	if ((rc = put_text(s, manifest, out->manifest)) != 0)
+		goto done;
+	if (tag)
+		rc = limg_tags_set(s, tag, out->manifest);
+done:
+	limg_buf_dispose(&tar);
+	return rc;
 }
 
 static inline char *path_in(const char *dir, const char *rel)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* auth and http helpers: WWW-Authenticate parsing, base64, origins, Retry-After, Docker's config.json. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,9 @@
 
 #include "auth/challenge.h"
 #include "core/base64.h"
+#include "core/core.h"
 #include "helpers.h"
+#include "auth/auth.h"
 #include "http/http.h"
 #include "registry/registry_internal.h"
 
@@ -86,6 +89,23 @@ static void test_origins(void **state)
 	assert_false(limg__http_same_origin("https://r.io/", "not a url"));
 }
 
+/* Retry-After of an answer that carries @value (none when NULL). */
+static long retry_after(const char *value)
+{
+	limg__http_resp resp;
+	long seconds;
+
+	limg__http_resp_init(&resp);
+	if (value) {
+		/* the headers as the client keeps them: "Name: value\0" lines */
+		assert_int_equal(limg__buf_put(&resp.headers, "Retry-After: ", 13), 0);
+		assert_int_equal(limg__buf_put(&resp.headers, value, strlen(value) + 1), 0);
+	}
+	seconds = limg__http_retry_after(&resp);
+	limg__http_resp_dispose(&resp);
+	return seconds;
+}
+
 static void test_retry_after(void **state)
 {
 	char date[64];
@@ -93,13 +113,13 @@ static void test_retry_after(void **state)
 	struct tm tm;
 
 	(void)state;
-	assert_int_equal(limg__retry_after_seconds("7"), 7);
-	assert_int_equal(limg__retry_after_seconds("-3"), 0);
-	assert_int_equal(limg__retry_after_seconds(NULL), -1);
-	assert_int_equal(limg__retry_after_seconds("soon"), -1);
+	assert_int_equal(retry_after("7"), 7);
+	assert_int_equal(retry_after("-3"), 0);
+	assert_int_equal(retry_after(NULL), -1);
+	assert_int_equal(retry_after("soon"), -1);
 	gmtime_r(&later, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	long s = limg__retry_after_seconds(date);
+	long s = retry_after(date);
 	assert_true(s >= 118 && s <= 120);
 }
 
@@ -122,12 +142,12 @@ static void test_docker_config(void **state)
 	write_config(dir, "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnB3\"},"
 	                  "\"https://old.example.com/v1/\":{\"auth\":\"b2xkOm9sZHB3\"},"
 	                  "\"id.example.com\":{\"identitytoken\":\"refresh-1\"}}}");
-	assert_int_equal(limg_credentials_lookup(&user, &secret, "docker.io", dir), 0);
+	ASSERT_OK(limg_credentials_lookup(&user, &secret, "docker.io", dir));
 	assert_string_equal(user.ptr, "hub");
 	assert_string_equal(secret.ptr, "hubpw");
-	assert_int_equal(limg_credentials_lookup(&user, &secret, "old.example.com", dir), 0);
+	ASSERT_OK(limg_credentials_lookup(&user, &secret, "old.example.com", dir));
 	assert_string_equal(user.ptr, "old");
-	assert_int_equal(limg_credentials_lookup(&user, &secret, "id.example.com", dir), 0);
+	ASSERT_OK(limg_credentials_lookup(&user, &secret, "id.example.com", dir));
 	assert_string_equal(user.ptr, "<token>");
 	assert_string_equal(secret.ptr, "refresh-1");
 	assert_int_equal(limg_credentials_lookup(&user, &secret, "other.example.com", dir), LIMG_ENOTFOUND);
@@ -146,11 +166,140 @@ static void test_docker_config(void **state)
 	rm_tree(dir);
 }
 
+/* The credentials callback: an answer, anonymous, LIMG_PASSTHROUGH (config.json
+ * as without a callback), or a stop by the callback return rule. Offline: a
+ * Basic challenge is answered without a request. */
+struct creds_cb {
+	int ret;
+	const char *user, *secret;
+	int calls;
+	char host[64];
+};
+
+static int give_creds(limg_buf *user, limg_buf *secret, const char *host, void *payload)
+{
+	struct creds_cb *c = payload;
+
+	c->calls++;
+	snprintf(c->host, sizeof c->host, "%s", host);
+	if (c->user)
+		ASSERT_OK(limg_buf_set(user, c->user, strlen(c->user)));
+	if (c->secret)
+		ASSERT_OK(limg_buf_set(secret, c->secret, strlen(c->secret)));
+	return c->ret;
+}
+
+/* The Authorization a Basic challenge gets with @c; the code, and the header in @header. */
+static int answer_basic(struct creds_cb *c, const char *config_dir, char header[256])
+{
+	limg__auth_opts o = { NULL, "x.example.com", give_creds, c, config_dir, false };
+	limg__auth *a;
+	char *out = NULL;
+	int rc;
+
+	header[0] = '\0';
+	assert_int_equal(limg__auth_new(&a, &o), 0);
+	rc = limg__auth_answer(a, NULL, "Basic realm=\"registry\"", "repository:team/app:pull", false, NULL, &out);
+	if (rc == 0) {
+		snprintf(header, 256, "%s", out);
+		free(out);
+		/* credentials are loaded once per registry */
+		assert_int_equal(limg__auth_answer(a, NULL, "Basic realm=\"registry\"", "repository:team/app:pull", false,
+		                                   NULL, &out),
+		                 0);
+		free(out);
+		assert_int_equal(c->calls, 1);
+	} else {
+		assert_null(out);
+	}
+	limg__auth_free(a);
+	return rc;
+}
+
+static void expect_basic(const char *header, const char *user_colon_secret)
+{
+	limg_buf enc = LIMG_BUF_INIT;
+	char want[256];
+
+	assert_int_equal(limg__base64_encode(&enc, user_colon_secret, strlen(user_colon_secret)), 0);
+	snprintf(want, sizeof want, "Basic %s", enc.ptr);
+	assert_string_equal(header, want);
+	limg_buf_dispose(&enc);
+}
+
+static void test_credentials_callback(void **state)
+{
+	char *dir = make_tmpdir(), header[256];
+	struct creds_cb c;
+
+	(void)state;
+	/* config.json knows x.example.com */
+	write_config(dir, "{\"auths\":{\"x.example.com\":{\"auth\":\"Y2ZnOmNmZ3B3\"}}}"); /* cfg:cfgpw */
+
+	/* an answer: used, config.json not read */
+	memset(&c, 0, sizeof c);
+	c.user = "cb";
+	c.secret = "cbpw";
+	ASSERT_OK(answer_basic(&c, dir, header));
+	expect_basic(header, "cb:cbpw");
+	assert_string_equal(c.host, "x.example.com");
+
+	/* LIMG_PASSTHROUGH: what config.json says, as without a callback */
+	memset(&c, 0, sizeof c);
+	c.ret = LIMG_PASSTHROUGH;
+	ASSERT_OK(answer_basic(&c, dir, header));
+	expect_basic(header, "cfg:cfgpw");
+	/* even when the callback wrote something before passing */
+	memset(&c, 0, sizeof c);
+	c.ret = LIMG_PASSTHROUGH;
+	c.user = "ignored";
+	c.secret = "ignored";
+	ASSERT_OK(answer_basic(&c, dir, header));
+	expect_basic(header, "cfg:cfgpw");
+
+	/* 0 with both empty: anonymous, config.json not read (Basic then cannot answer) */
+	memset(&c, 0, sizeof c);
+	assert_int_equal(answer_basic(&c, dir, header), LIMG_EAUTH);
+	assert_int_equal(c.calls, 1);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "user name and password"));
+
+	/* a positive value stops with LIMG_EUSER, a negative one comes back as it is */
+	memset(&c, 0, sizeof c);
+	c.ret = 3;
+	assert_int_equal(answer_basic(&c, dir, header), LIMG_EUSER);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "3"));
+	memset(&c, 0, sizeof c);
+	c.ret = -12345;
+	c.user = "half";
+	assert_int_equal(answer_basic(&c, dir, header), -12345);
+	memset(&c, 0, sizeof c);
+	c.ret = LIMG_ECANCELLED;
+	assert_int_equal(answer_basic(&c, dir, header), LIMG_ECANCELLED);
+
+	/* no callback: config.json */
+	{
+		limg__auth_opts o = { NULL, "x.example.com", NULL, NULL, dir, false };
+		limg__auth *a;
+		char *out = NULL;
+		assert_int_equal(limg__auth_new(&a, &o), 0);
+		ASSERT_OK(limg__auth_answer(a, NULL, "Basic realm=\"r\"", "repository:team/app:pull", false, NULL, &out));
+		expect_basic(out, "cfg:cfgpw");
+		free(out);
+		limg__auth_free(a);
+	}
+	/* PASSTHROUGH with config.json switched off ("") is anonymous */
+	memset(&c, 0, sizeof c);
+	c.ret = LIMG_PASSTHROUGH;
+	assert_int_equal(answer_basic(&c, "", header), LIMG_EAUTH);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_challenges),  cmocka_unit_test(test_base64),        cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_retry_after), cmocka_unit_test(test_docker_config),
+		cmocka_unit_test(test_credentials_callback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

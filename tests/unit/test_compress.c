@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* compress: gzip through ISA-L and zlib alike, zstd; strictness; the ceiling; the digester's stages. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include "compress/compress_internal.h"
 #include "libimage/libimage.h"
+#include "helpers.h"
 
 /* Some compressible, not trivial, data. */
 static unsigned char *sample(size_t n)
@@ -61,7 +63,7 @@ static int run(int kind, const unsigned char *in, size_t len, size_t step, int64
 	limg_decompressor *d;
 	int rc = 0;
 
-	assert_int_equal(limg_decompressor_new(&d, kind, max), 0);
+	ASSERT_OK(limg_decompressor_new(&d, kind, max));
 	for (size_t at = 0; at < len && !rc; at += step)
 		rc = limg_decompressor_update(d, in + at, len - at < step ? len - at : step, collect, out);
 	if (!rc)
@@ -178,17 +180,17 @@ static void test_zstd(void **state)
 static void test_kinds(void **state)
 {
 	(void)state;
-	assert_int_equal(limg_compression_of("application/vnd.oci.image.layer.v1.tar+gzip"), LIMG_COMPRESSION_GZIP);
-	assert_int_equal(limg_compression_of("application/vnd.oci.image.layer.v1.tar+zstd"), LIMG_COMPRESSION_ZSTD);
-	assert_int_equal(limg_compression_of("application/vnd.oci.image.layer.v1.tar"), LIMG_COMPRESSION_NONE);
-	assert_int_equal(limg_compression_of("application/vnd.docker.image.rootfs.diff.tar.gzip"), LIMG_COMPRESSION_GZIP);
-	assert_int_equal(limg_compression_of("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"),
+	assert_int_equal(limg_compression_from_media_type("application/vnd.oci.image.layer.v1.tar+gzip"), LIMG_COMPRESSION_GZIP);
+	assert_int_equal(limg_compression_from_media_type("application/vnd.oci.image.layer.v1.tar+zstd"), LIMG_COMPRESSION_ZSTD);
+	assert_int_equal(limg_compression_from_media_type("application/vnd.oci.image.layer.v1.tar"), LIMG_COMPRESSION_NONE);
+	assert_int_equal(limg_compression_from_media_type("application/vnd.docker.image.rootfs.diff.tar.gzip"), LIMG_COMPRESSION_GZIP);
+	assert_int_equal(limg_compression_from_media_type("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"),
 	                 LIMG_COMPRESSION_GZIP);
-	assert_int_equal(limg_compression_of("application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"),
+	assert_int_equal(limg_compression_from_media_type("application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"),
 	                 LIMG_COMPRESSION_ZSTD);
-	assert_int_equal(limg_compression_of("application/vnd.example.tar+gzip"), LIMG_COMPRESSION_UNKNOWN);
-	assert_int_equal(limg_compression_of("application/vnd.oci.image.layer.v1.tar+bzip2"), LIMG_COMPRESSION_UNKNOWN);
-	assert_int_equal(limg_compression_of(NULL), LIMG_COMPRESSION_UNKNOWN);
+	assert_int_equal(limg_compression_from_media_type("application/vnd.example.tar+gzip"), LIMG_COMPRESSION_UNKNOWN);
+	assert_int_equal(limg_compression_from_media_type("application/vnd.oci.image.layer.v1.tar+bzip2"), LIMG_COMPRESSION_UNKNOWN);
+	assert_int_equal(limg_compression_from_media_type(NULL), LIMG_COMPRESSION_UNKNOWN);
 	assert_int_equal(limg_compression_detect("\x1f\x8b\x08", 3), LIMG_COMPRESSION_GZIP);
 	assert_int_equal(limg_compression_detect("\x28\xb5\x2f\xfd", 4), LIMG_COMPRESSION_ZSTD);
 	assert_int_equal(limg_compression_detect("ustar", 5), LIMG_COMPRESSION_NONE);
@@ -206,7 +208,7 @@ static void test_digester_stages(void **state)
 
 	(void)state;
 	glen = gzip_of(gz, 2 * n, data, n);
-	assert_int_equal(limg_digest_compute(&b, LIMG_DIGEST_SHA256, data, n), 0);
+	ASSERT_OK(limg_digest_compute(&b, LIMG_DIGEST_SHA256, data, n));
 	snprintf(want, sizeof want, "%s", b.ptr);
 	for (int stages = 1; stages <= 3; stages++) {
 		limg__digester *d;

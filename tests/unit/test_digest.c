@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* digest: strict validation, known-answer hashes, streaming, verification. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "libimage/libimage.h"
+#include "helpers.h"
 #include "digest/sha256_shani.h"
 
 #define SHA256_EMPTY "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -71,14 +73,14 @@ static void test_parse_accessors(void **state)
 	limg_digest *d = NULL, *e = NULL;
 
 	(void)state;
-	assert_int_equal(limg_digest_parse(&d, SHA512_ABC), 0);
+	ASSERT_OK(limg_digest_parse(&d, SHA512_ABC));
 	assert_string_equal(limg_digest_string(d), SHA512_ABC);
 	assert_string_equal(limg_digest_hex(d), SHA512_ABC + 7);
-	assert_int_equal(limg_digest_algorithm_of(d), LIMG_DIGEST_SHA512);
-	assert_int_equal(limg_digest_parse(&e, SHA512_ABC), 0);
+	assert_int_equal(limg_digest_algorithm(d), LIMG_DIGEST_SHA512);
+	ASSERT_OK(limg_digest_parse(&e, SHA512_ABC));
 	assert_true(limg_digest_equal(d, e));
 	limg_digest_free(e);
-	assert_int_equal(limg_digest_parse(&e, SHA256_ABC), 0);
+	ASSERT_OK(limg_digest_parse(&e, SHA256_ABC));
 	assert_false(limg_digest_equal(d, e));
 	limg_digest_free(e);
 	limg_digest_free(d);
@@ -97,12 +99,12 @@ static void test_known_answers(void **state)
 	limg_buf out = LIMG_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(limg_digest_compute(&out, LIMG_DIGEST_SHA256, NULL, 0), 0);
+	ASSERT_OK(limg_digest_compute(&out, LIMG_DIGEST_SHA256, NULL, 0));
 	assert_string_equal(out.ptr, SHA256_EMPTY);
-	assert_int_equal(limg_digest_compute(&out, LIMG_DIGEST_SHA256, "abc", 3), 0);
+	ASSERT_OK(limg_digest_compute(&out, LIMG_DIGEST_SHA256, "abc", 3));
 	assert_string_equal(out.ptr, SHA256_ABC);
 	assert_int_equal(out.size, strlen(SHA256_ABC));
-	assert_int_equal(limg_digest_compute(&out, LIMG_DIGEST_SHA512, "abc", 3), 0);
+	ASSERT_OK(limg_digest_compute(&out, LIMG_DIGEST_SHA512, "abc", 3));
 	assert_string_equal(out.ptr, SHA512_ABC);
 	assert_int_equal(limg_digest_compute(&out, 99, "abc", 3), LIMG_EDIGEST_UNSUPPORTED);
 	limg_buf_dispose(&out);
@@ -116,23 +118,23 @@ static void test_streaming_equals_one_shot(void **state)
 
 	(void)state;
 	memset(chunk, 'a', sizeof chunk);
-	assert_int_equal(limg_hasher_new(&h, LIMG_DIGEST_SHA256), 0);
+	ASSERT_OK(limg_hasher_new(&h, LIMG_DIGEST_SHA256));
 	/* uneven pieces: 1, 999, then 999 x 1000 */
-	assert_int_equal(limg_hasher_update(h, chunk, 1), 0);
-	assert_int_equal(limg_hasher_update(h, chunk, 999), 0);
+	ASSERT_OK(limg_hasher_update(h, chunk, 1));
+	ASSERT_OK(limg_hasher_update(h, chunk, 999));
 	for (int i = 0; i < 999; i++)
-		assert_int_equal(limg_hasher_update(h, chunk, sizeof chunk), 0);
-	assert_int_equal(limg_hasher_update(h, NULL, 0), 0);
-	assert_int_equal(limg_hasher_finish(&d, h), 0);
+		ASSERT_OK(limg_hasher_update(h, chunk, sizeof chunk));
+	ASSERT_OK(limg_hasher_update(h, NULL, 0));
+	ASSERT_OK(limg_hasher_finish(&d, h));
 	assert_string_equal(d, SHA256_MILLION_A);
-	assert_int_equal(limg_hasher_finish(&again, h), 0);
+	ASSERT_OK(limg_hasher_finish(&again, h));
 	assert_string_equal(again, SHA256_MILLION_A);
 	/* finished hashers refuse more data until reset */
 	assert_int_equal(limg_hasher_update(h, "x", 1), LIMG_EINVALID);
-	assert_int_equal(limg_hasher_verify(h, SHA256_MILLION_A), 0);
-	assert_int_equal(limg_hasher_reset(h), 0);
-	assert_int_equal(limg_hasher_update(h, "abc", 3), 0);
-	assert_int_equal(limg_hasher_verify(h, SHA256_ABC), 0);
+	ASSERT_OK(limg_hasher_verify(h, SHA256_MILLION_A));
+	ASSERT_OK(limg_hasher_reset(h));
+	ASSERT_OK(limg_hasher_update(h, "abc", 3));
+	ASSERT_OK(limg_hasher_verify(h, SHA256_ABC));
 	limg_hasher_free(h);
 	limg_hasher_free(NULL);
 	assert_int_equal(limg_hasher_new(&h, 0), LIMG_EDIGEST_UNSUPPORTED);
@@ -142,8 +144,8 @@ static void test_streaming_equals_one_shot(void **state)
 static void test_verify_buffer(void **state)
 {
 	(void)state;
-	assert_int_equal(limg_digest_verify(SHA256_ABC, "abc", 3), 0);
-	assert_int_equal(limg_digest_verify(SHA512_ABC, "abc", 3), 0);
+	ASSERT_OK(limg_digest_verify(SHA256_ABC, "abc", 3));
+	ASSERT_OK(limg_digest_verify(SHA512_ABC, "abc", 3));
 	assert_int_equal(limg_digest_verify(SHA256_ABC, "abd", 3), LIMG_EDIGEST_MISMATCH);
 	assert_non_null(strstr(limg_error_message(limg_error_last()), SHA256_ABC));
 	assert_int_equal(limg_digest_verify("sha256:abc", "abc", 3), LIMG_EDIGEST_LENGTH);
@@ -154,6 +156,7 @@ struct stream {
 	const char *data;
 	size_t len, pos, step;
 	int fail_at_call, calls;
+	int fail_value; /* what the failing call returns; 0: 42 */
 };
 
 static int read_stream(size_t *out_len, void *buf, size_t cap, void *payload)
@@ -162,7 +165,7 @@ static int read_stream(size_t *out_len, void *buf, size_t cap, void *payload)
 	size_t n = s->len - s->pos;
 
 	if (++s->calls == s->fail_at_call)
-		return 42;
+		return s->fail_value ? s->fail_value : 42;
 	if (n > s->step)
 		n = s->step;
 	if (n > cap)
@@ -175,16 +178,22 @@ static int read_stream(size_t *out_len, void *buf, size_t cap, void *payload)
 
 static void test_verify_stream(void **state)
 {
-	struct stream s = { "abc", 3, 0, 1, 0, 0 };
+	struct stream s = { "abc", 3, 0, 1, 0, 0, 0 };
 
 	(void)state;
-	assert_int_equal(limg_digest_verify_stream(SHA256_ABC, read_stream, &s), 0);
+	ASSERT_OK(limg_digest_verify_stream(SHA256_ABC, read_stream, &s));
 	assert_int_equal(s.calls, 4);
-	s = (struct stream){ "abd", 3, 0, 2, 0, 0 };
+	s = (struct stream){ "abd", 3, 0, 2, 0, 0, 0 };
 	assert_int_equal(limg_digest_verify_stream(SHA256_ABC, read_stream, &s), LIMG_EDIGEST_MISMATCH);
-	/* the callback's own non-zero value comes back */
-	s = (struct stream){ "abc", 3, 0, 1, 2, 0 };
-	assert_int_equal(limg_digest_verify_stream(SHA256_ABC, read_stream, &s), 42);
+	/* a callback's stop follows errors.h: its positive value (42) is LIMG_EUSER ... */
+	s = (struct stream){ "abc", 3, 0, 1, 2, 0, 0 };
+	assert_int_equal(limg_digest_verify_stream(SHA256_ABC, read_stream, &s), LIMG_EUSER);
+	assert_int_equal(s.calls, 2);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "42"));
+	/* ... and a negative one comes back as it is */
+	s = (struct stream){ "abc", 3, 0, 1, 2, 0, 0 };
+	s.fail_value = -42;
+	assert_int_equal(limg_digest_verify_stream(SHA256_ABC, read_stream, &s), -42);
 	assert_int_equal(limg_digest_verify_stream(SHA256_ABC, NULL, &s), LIMG_EINVALID);
 }
 
@@ -202,13 +211,13 @@ static void test_fast_path_matches_portable(void **state)
 	for (size_t len = 0; len < sizeof data; len = len < 200 ? len + 1 : len * 3 + 17) {
 		for (int pass = 0; pass < 2; pass++) {
 			limg__sha256_shani_set_enabled(pass == 0);
-			assert_int_equal(limg_hasher_new(&h, LIMG_DIGEST_SHA256), 0);
+			ASSERT_OK(limg_hasher_new(&h, LIMG_DIGEST_SHA256));
 			/* uneven split: 1 byte, then 63, then the rest */
 			size_t a = len < 1 ? len : 1, b = len - a < 63 ? len - a : 63;
 			limg_hasher_update(h, data, a);
 			limg_hasher_update(h, data + a, b);
 			limg_hasher_update(h, data + a + b, len - a - b);
-			assert_int_equal(limg_hasher_finish(&d, h), 0);
+			ASSERT_OK(limg_hasher_finish(&d, h));
 			strcpy(pass == 0 ? fast : portable, d);
 			limg_hasher_free(h);
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The example programs' Docker formats: go-units sizes and durations, the tabwriter. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hosts: the strict TOML subset, and containerd's hosts.toml read from it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include "hosts/hosts.h"
 #include "hosts/toml.h"
 #include "libimage/libimage.h"
+#include "helpers.h"
 
 /* containerd's docs/hosts.md, near enough */
 static const char sample[] =
@@ -43,7 +45,7 @@ static void test_containerd_sample(void **state)
 	assert_string_equal(h.server.url, "https://registry-1.docker.io");
 	assert_int_equal(h.n, 2);
 	assert_string_equal(h.hosts[0].url, "https://mirror.example.com");
-	assert_int_equal(h.hosts[0].caps, LIMG_CAP_PULL | LIMG_CAP_RESOLVE);
+	assert_int_equal(h.hosts[0].caps, LIMG_ENDPOINT_CAP_PULL | LIMG_ENDPOINT_CAP_RESOLVE);
 	assert_string_equal(h.hosts[0].ca_file, "/etc/certs.d/docker.io/mirror-ca.pem");
 	assert_string_equal(h.hosts[0].client_cert, "/etc/certs/client.cert");
 	assert_string_equal(h.hosts[0].client_key, "/etc/certs/client.key");
@@ -52,7 +54,7 @@ static void test_containerd_sample(void **state)
 	assert_string_equal(h.hosts[0].headers[0], "x-custom-1: custom header");
 	assert_string_equal(h.hosts[0].headers[2], "x-custom-2: value2");
 	assert_string_equal(h.hosts[1].url, "http://cache.local:5000/v2/proxy");
-	assert_int_equal(h.hosts[1].caps, LIMG_CAP_PULL);
+	assert_int_equal(h.hosts[1].caps, LIMG_ENDPOINT_CAP_PULL);
 	assert_true(h.hosts[1].skip_verify);
 	assert_true(h.hosts[1].override_path);
 	limg__hosts_dispose(&h);
@@ -155,13 +157,22 @@ static void test_api_endpoints(void **state)
 
 	(void)state;
 	assert_int_equal(limg__endpoint_spec_copy(&spec, &e), 0);
-	assert_int_equal(spec.caps, LIMG_CAP_PULL | LIMG_CAP_RESOLVE);
+	assert_int_equal(spec.caps, LIMG_ENDPOINT_CAP_PULL | LIMG_ENDPOINT_CAP_RESOLVE);
 	assert_int_equal(spec.nheaders, 1);
 	limg__endpoint_spec_dispose(&spec);
 	e.headers_len = 2;
 	assert_int_equal(limg__endpoint_spec_copy(&spec, &e), LIMG_EINVALID);
 	e.headers_len = 0;
+	/* 1.0: a bare "host:port" is https, as Docker's registry-mirrors are */
 	e.url = "mirror:5000";
+	ASSERT_OK(limg__endpoint_spec_copy(&spec, &e));
+	assert_string_equal(spec.url, "https://mirror:5000");
+	limg__endpoint_spec_dispose(&spec);
+	/* any other scheme is no endpoint */
+	e.url = "ftp://mirror:5000";
+	assert_int_equal(limg__endpoint_spec_copy(&spec, &e), LIMG_EINVALID);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_OPTIONS);
+	e.url = NULL;
 	assert_int_equal(limg__endpoint_spec_copy(&spec, &e), LIMG_EINVALID);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reference: the public API beyond the conformance vectors: Docker's own
  * examples, argument checks, messages, copies, ordering and hostile input. */
 #include <setjmp.h>

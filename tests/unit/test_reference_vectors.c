@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Conformance: every case of distribution/reference's own tests
  * (tests/data/reference-vectors.json, 342 cases) plus the observed extra

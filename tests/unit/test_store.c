@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store: layout, ingest (verify, commit, resume, private copies), reads, listing, fsck, gc, disk full. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,6 +7,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -79,13 +82,21 @@ static void test_open_errors(void **state)
 	limg_store *s = NULL;
 	char *missing = path_in(f->dir, "nope"), *file = path_in(f->dir, "oci-layout"), *layout;
 
-	opts.create = 0;
+	opts.mode = LIMG_STORE_EXISTING;
 	assert_int_equal(limg_store_open(&s, NULL, missing, &opts), LIMG_ENOTFOUND);
 	assert_null(s);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_STORE);
+	assert_string_equal(limg_error_object(limg_error_last()), missing);
 	assert_int_equal(limg_store_open(&s, NULL, file, NULL), LIMG_EINVALID);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_STORE);
 	assert_int_equal(limg_store_open(&s, NULL, NULL, NULL), LIMG_EINVALID);
+	/* a mode this library does not know */
+	opts.mode = 7;
+	assert_int_equal(limg_store_open(&s, NULL, f->dir, &opts), LIMG_EINVALID);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_OPTIONS);
+	opts.mode = LIMG_STORE_EXISTING;
 	/* an existing layout opens without create */
-	assert_int_equal(limg_store_open(&s, NULL, f->dir, &opts), 0);
+	ASSERT_OK(limg_store_open(&s, NULL, f->dir, &opts));
 	limg_store_close(s);
 	/* a foreign layout version is refused, and left as it was */
 	layout = path_in(f->dir, "oci-layout");
@@ -111,22 +122,22 @@ static void test_ingest_and_read(void **state)
 
 	strcpy(digest, digest_of(data, strlen(data)));
 	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), LIMG_ENOTFOUND);
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, (int64_t)strlen(data)), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, (int64_t)strlen(data)));
 	assert_int_equal(limg_blob_writer_offset(w), 0);
-	assert_int_equal(limg_blob_writer_write(w, data, 5), 0);
-	assert_int_equal(limg_blob_writer_write(w, data + 5, strlen(data) - 5), 0);
+	ASSERT_OK(limg_blob_writer_write(w, data, 5));
+	ASSERT_OK(limg_blob_writer_write(w, data + 5, strlen(data) - 5));
 	/* nothing under blobs/ until commit */
 	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), LIMG_ENOTFOUND);
-	assert_int_equal(limg_blob_writer_commit(w), 0);
+	ASSERT_OK(limg_blob_writer_commit(w));
 	assert_int_equal(limg_blob_writer_write(w, "x", 1), LIMG_EINVALID);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 
-	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), 0);
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, digest));
 	assert_int_equal(size, (int64_t)strlen(data));
-	assert_int_equal(limg_store_blob_read(&b, f->store, digest, 1024), 0);
+	ASSERT_OK(limg_store_blob_read(&b, f->store, digest, 1024));
 	assert_string_equal(b.ptr, data);
 	assert_int_equal(limg_store_blob_read(&b, f->store, digest, 4), LIMG_ETOOBIG);
-	assert_int_equal(limg_store_blob_path(&b, f->store, digest), 0);
+	ASSERT_OK(limg_store_blob_path(&b, f->store, digest));
 	file = path_in(f->dir, "blobs/sha256/");
 	assert_int_equal(strncmp(b.ptr, file, strlen(file)), 0);
 	assert_int_equal(stat(b.ptr, &st), 0);
@@ -166,23 +177,23 @@ static void test_mismatch_leaves_nothing(void **state)
 	char digest[200], *ingest = path_in(f->dir, ".libimage/ingest"), *blobs = path_in(f->dir, "blobs");
 
 	strcpy(digest, digest_of("right", 5));
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 5), 0);
-	assert_int_equal(limg_blob_writer_write(w, "wrong", 5), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, 5));
+	ASSERT_OK(limg_blob_writer_write(w, "wrong", 5));
 	assert_int_equal(limg_blob_writer_commit(w), LIMG_EDIGEST_MISMATCH);
 	assert_non_null(strstr(limg_error_message(limg_error_last()), digest));
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	assert_int_equal(count_files(blobs), 0);
 	assert_int_equal(count_files(ingest), 0);
 
 	/* too many bytes for the declared size */
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 5), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, 5));
 	assert_int_equal(limg_blob_writer_write(w, "right!", 6), LIMG_EDIGEST_MISMATCH);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	/* too few */
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 5), 0);
-	assert_int_equal(limg_blob_writer_write(w, "righ", 4), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, 5));
+	ASSERT_OK(limg_blob_writer_write(w, "righ", 4));
 	assert_int_equal(limg_blob_writer_commit(w), LIMG_EDIGEST_MISMATCH);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	assert_int_equal(count_files(blobs), 0);
 	assert_int_equal(count_files(ingest), 0);
 	free(ingest);
@@ -200,14 +211,14 @@ static void test_resume_rehashes(void **state)
 		data[i] = (char)(i * 7 + i / 251);
 	strcpy(digest, digest_of(data, sizeof data));
 
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
-	assert_int_equal(limg_blob_writer_write(w, data, 100000), 0);
-	limg_blob_writer_free(w); /* interrupted */
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, sizeof data));
+	ASSERT_OK(limg_blob_writer_write(w, data, 100000));
+	limg_blob_writer_close(w); /* interrupted */
 
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, sizeof data));
 	assert_int_equal(limg_blob_writer_offset(w), 100000);
-	assert_int_equal(limg_blob_writer_write(w, data + 100000, 50000), 0);
-	limg_blob_writer_free(w); /* interrupted again */
+	ASSERT_OK(limg_blob_writer_write(w, data + 100000, 50000));
+	limg_blob_writer_close(w); /* interrupted again */
 
 	/* damage the partial data: the re-hash must not trust it */
 	snprintf(partial, sizeof partial, "%s/.libimage/ingest/sha256-%s", f->dir, digest + 7);
@@ -215,19 +226,19 @@ static void test_resume_rehashes(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, "XX", 2, 1234), 2);
 	close(fd);
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, sizeof data));
 	assert_int_equal(limg_blob_writer_offset(w), 150000);
-	assert_int_equal(limg_blob_writer_write(w, data + 150000, sizeof data - 150000), 0);
+	ASSERT_OK(limg_blob_writer_write(w, data + 150000, sizeof data - 150000));
 	assert_int_equal(limg_blob_writer_commit(w), LIMG_EDIGEST_MISMATCH);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 
 	/* the damaged data is gone: the next attempt starts over and succeeds */
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof data), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, sizeof data));
 	assert_int_equal(limg_blob_writer_offset(w), 0);
-	assert_int_equal(limg_blob_writer_write(w, data, sizeof data), 0);
-	assert_int_equal(limg_blob_writer_commit(w), 0);
-	limg_blob_writer_free(w);
-	assert_int_equal(limg_store_fsck(f->store, digest, NULL, NULL), 0);
+	ASSERT_OK(limg_blob_writer_write(w, data, sizeof data));
+	ASSERT_OK(limg_blob_writer_commit(w));
+	limg_blob_writer_close(w);
+	assert_int_equal(fsck_problems(f->store, digest, NULL, NULL), 0);
 }
 
 static void test_oversized_partial_discarded(void **state)
@@ -242,11 +253,11 @@ static void test_oversized_partial_discarded(void **state)
 	fp = fopen(partial, "w");
 	fputs("this is longer than three bytes", fp);
 	fclose(fp);
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 3), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, 3));
 	assert_int_equal(limg_blob_writer_offset(w), 0);
-	assert_int_equal(limg_blob_writer_write(w, "abc", 3), 0);
-	assert_int_equal(limg_blob_writer_commit(w), 0);
-	limg_blob_writer_free(w);
+	ASSERT_OK(limg_blob_writer_write(w, "abc", 3));
+	ASSERT_OK(limg_blob_writer_commit(w));
+	limg_blob_writer_close(w);
 }
 
 static void test_concurrent_writers_one_copy(void **state)
@@ -256,14 +267,14 @@ static void test_concurrent_writers_one_copy(void **state)
 	limg_blob_writer *a, *b;
 
 	strcpy(digest, digest_of("shared layer", 12));
-	assert_int_equal(limg_blob_writer_open(&a, f->store, digest, 12), 0);
+	ASSERT_OK(limg_blob_writer_open(&a, f->store, digest, 12));
 	assert_int_equal(limg_blob_writer_open(&b, f->store, digest, 12), 0); /* private copy */
-	assert_int_equal(limg_blob_writer_write(a, "shared layer", 12), 0);
-	assert_int_equal(limg_blob_writer_write(b, "shared layer", 12), 0);
-	assert_int_equal(limg_blob_writer_commit(b), 0);
-	assert_int_equal(limg_blob_writer_commit(a), 0);
-	limg_blob_writer_free(a);
-	limg_blob_writer_free(b);
+	ASSERT_OK(limg_blob_writer_write(a, "shared layer", 12));
+	ASSERT_OK(limg_blob_writer_write(b, "shared layer", 12));
+	ASSERT_OK(limg_blob_writer_commit(b));
+	ASSERT_OK(limg_blob_writer_commit(a));
+	limg_blob_writer_close(a);
+	limg_blob_writer_close(b);
 	assert_int_equal(count_files(blobs), 1);
 	assert_int_equal(count_files(tmp), 0);
 	free(tmp);
@@ -277,11 +288,11 @@ static void test_abort(void **state)
 	limg_blob_writer *w;
 
 	strcpy(digest, digest_of("abc", 3));
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, 3), 0);
-	assert_int_equal(limg_blob_writer_write(w, "ab", 2), 0);
-	assert_int_equal(limg_blob_writer_abort(w), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, 3));
+	ASSERT_OK(limg_blob_writer_write(w, "ab", 2));
+	ASSERT_OK(limg_blob_writer_abort(w));
 	assert_int_equal(limg_blob_writer_commit(w), LIMG_EINVALID);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	assert_int_equal(count_files(ingest), 0);
 	free(ingest);
 }
@@ -298,9 +309,9 @@ static void test_iterate_and_delete(void **state)
 	for (int i = 0; i < 20; i++) {
 		char text[32];
 		snprintf(text, sizeof text, "blob number %d", i);
-		assert_int_equal(put_text(f->store, text, NULL), 0);
+		ASSERT_OK(put_text(f->store, text, NULL));
 	}
-	assert_int_equal(limg_blob_iterator_new(&it, f->store), 0);
+	ASSERT_OK(limg_blob_iterator_new(&it, f->store));
 	while (limg_blob_iterator_next(&d, &size, it) == 0) {
 		assert_true(strcmp(prevbuf, d) < 0);
 		strcpy(prevbuf, d);
@@ -313,7 +324,7 @@ static void test_iterate_and_delete(void **state)
 	limg_blob_iterator_free(it);
 	assert_int_equal(n, 20);
 
-	assert_int_equal(limg_store_blob_delete(f->store, prevbuf), 0);
+	ASSERT_OK(limg_store_blob_delete(f->store, prevbuf));
 	assert_int_equal(limg_store_blob_delete(f->store, prevbuf), LIMG_ENOTFOUND);
 }
 
@@ -339,21 +350,21 @@ static void test_reader_detects_corruption(void **state)
 	size_t n, total = 0;
 	int rc;
 
-	assert_int_equal(put_text(f->store, "some stored content", digest), 0);
-	assert_int_equal(limg_blob_reader_open(&r, f->store, digest), 0);
+	ASSERT_OK(put_text(f->store, "some stored content", digest));
+	ASSERT_OK(limg_blob_reader_open(&r, f->store, digest));
 	while ((rc = limg_blob_reader_read(&n, r, buf, sizeof buf)) == 0 && n)
 		total += n;
 	assert_int_equal(rc, 0);
 	assert_int_equal(total, 19);
-	limg_blob_reader_free(r);
+	limg_blob_reader_close(r);
 
 	corrupt_blob(f->dir, digest);
-	assert_int_equal(limg_blob_reader_open(&r, f->store, digest), 0);
+	ASSERT_OK(limg_blob_reader_open(&r, f->store, digest));
 	while ((rc = limg_blob_reader_read(&n, r, buf, sizeof buf)) == 0 && n)
 		;
 	assert_int_equal(rc, LIMG_ECORRUPT);
 	assert_non_null(strstr(limg_error_message(limg_error_last()), "blobs/sha256/"));
-	limg_blob_reader_free(r);
+	limg_blob_reader_close(r);
 	assert_int_equal(limg_store_blob_read(&b, f->store, digest, 1024), LIMG_ECORRUPT);
 	assert_null(b.ptr);
 }
@@ -364,20 +375,25 @@ static void make_image(limg_store *s, const char *tag, char *manifest_out, char 
                        char *config_out)
 {
 	char manifest[4096], index[4096], config[200], l0[200], l1[200], text[64];
+	size_t config_size, l0_size, l1_size;
 
 	snprintf(text, sizeof text, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"t\":\"%s\"}", tag);
-	assert_int_equal(put_text(s, text, config), 0);
+	config_size = strlen(text);
+	ASSERT_OK(put_text(s, text, config));
 	snprintf(text, sizeof text, "layer zero of %s", tag);
-	assert_int_equal(put_text(s, text, l0), 0);
+	l0_size = strlen(text);
+	ASSERT_OK(put_text(s, text, l0));
 	snprintf(text, sizeof text, "layer one of %s", tag);
-	assert_int_equal(put_text(s, text, l1), 0);
+	l1_size = strlen(text);
+	ASSERT_OK(put_text(s, text, l1));
+	/* 1.0: descriptors must give the blobs' real sizes (fsck and tags check them) */
 	snprintf(manifest, sizeof manifest,
 	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-	         "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":1},"
-	         "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1},"
-	         "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1}]}",
-	         config, l0, l1);
-	assert_int_equal(put_text(s, manifest, manifest_out), 0);
+	         "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},"
+	         "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":%zu},"
+	         "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":%zu}]}",
+	         config, config_size, l0, l0_size, l1, l1_size);
+	ASSERT_OK(put_text(s, manifest, manifest_out));
 	snprintf(index, sizeof index,
 	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
 	         "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
@@ -386,7 +402,7 @@ static void make_image(limg_store *s, const char *tag, char *manifest_out, char 
 	         "1111111111111111111111111111111111111111111111111111111111111111\",\"size\":10,"
 	         "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}",
 	         manifest_out, strlen(manifest));
-	assert_int_equal(put_text(s, index, index_out), 0);
+	ASSERT_OK(put_text(s, index, index_out));
 	if (layers) {
 		strcpy(layers[0], l0);
 		strcpy(layers[1], l1);
@@ -422,19 +438,20 @@ static void test_fsck(void **state)
 	limg_blob_writer *w;
 
 	make_image(f->store, "fsck", manifest, index, layers, config);
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/fsck:1", index), 0);
-	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), 0);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/fsck:1", index));
+	assert_int_equal(fsck_problems(f->store, NULL, on_problem, &p), 0);
 	assert_int_equal(p.count, 0); /* the absent arm64 manifest is normal */
 
 	/* an unfinished ingest is not a problem either */
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest_of("pending", 7), 7), 0);
-	assert_int_equal(limg_blob_writer_write(w, "pend", 4), 0);
-	limg_blob_writer_free(w);
-	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest_of("pending", 7), 7));
+	ASSERT_OK(limg_blob_writer_write(w, "pend", 4));
+	limg_blob_writer_close(w);
+	assert_int_equal(fsck_problems(f->store, NULL, on_problem, &p), 0);
 
 	corrupt_blob(f->dir, layers[0]);
-	assert_int_equal(limg_store_blob_delete(f->store, config), 0);
-	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), LIMG_ECORRUPT);
+	ASSERT_OK(limg_store_blob_delete(f->store, config));
+	/* 1.0: fsck succeeds and says how many problems it found */
+	assert_int_equal(fsck_problems(f->store, NULL, on_problem, &p), 2);
 	assert_int_equal(p.count, 2);
 	for (int i = 0; i < 2; i++) {
 		if (p.codes[i] == LIMG_ECORRUPT) {
@@ -445,10 +462,9 @@ static void test_fsck(void **state)
 			assert_string_equal(p.subjects[i], config);
 		}
 	}
-	assert_non_null(strstr(limg_error_message(limg_error_last()), "2 problems"));
 	/* one blob alone */
-	assert_int_equal(limg_store_fsck(f->store, layers[1], NULL, NULL), 0);
-	assert_int_equal(limg_store_fsck(f->store, layers[0], NULL, NULL), LIMG_ECORRUPT);
+	assert_int_equal(fsck_problems(f->store, layers[1], NULL, NULL), 0);
+	assert_int_equal(fsck_problems(f->store, layers[0], NULL, NULL), 1);
 }
 
 static void test_fsck_corrupt_index(void **state)
@@ -458,20 +474,20 @@ static void test_fsck_corrupt_index(void **state)
 	struct problems p = { 0 };
 	FILE *fp;
 
-	assert_int_equal(put_text(f->store, "still here", digest), 0);
+	ASSERT_OK(put_text(f->store, "still here", digest));
 	fp = fopen(index, "w");
 	fputs("{\"schemaVersion\":2,\"manifests\":[{\"digest\":", fp); /* truncated */
 	fclose(fp);
-	assert_int_equal(limg_store_fsck(f->store, NULL, on_problem, &p), LIMG_ECORRUPT);
+	assert_int_equal(fsck_problems(f->store, NULL, on_problem, &p), 1);
 	assert_int_equal(p.count, 1);
 	assert_string_equal(p.subjects[0], index);
 	assert_non_null(strstr(p.messages[0], "index.json"));
 	/* the blobs stay usable, and gc refuses to run blind */
-	assert_int_equal(limg_store_fsck(f->store, digest, NULL, NULL), 0);
-	assert_int_equal(limg_store_gc(f->store, NULL), LIMG_ECORRUPT);
+	assert_int_equal(fsck_problems(f->store, digest, NULL, NULL), 0);
+	assert_int_equal(limg_store_gc(NULL, f->store, NULL, NULL), LIMG_ECORRUPT);
 	assert_int_equal(count_files(f->dir) >= 3, 1);
 	int64_t size;
-	assert_int_equal(limg_store_blob_stat(&size, f->store, digest), 0);
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, digest));
 	free(index);
 }
 
@@ -493,45 +509,64 @@ static int on_removed(const char *what, int64_t size, void *payload)
 static void test_gc(void **state)
 {
 	struct fixture *f = *state;
-	char m1[200], i1[200], m2[200], i2[200], stray[200], layers2[2][200];
+	char m1[200], i1[200], m2[200], i2[200], c2[200], stray[200], layers2[2][200];
 	struct removed r = { 0 };
-	limg_gc_opts opts = LIMG_GC_OPTS_INIT;
+	limg_store_gc_opts opts = LIMG_STORE_GC_OPTS_INIT;
+	limg_store_gc_callbacks cb = LIMG_STORE_GC_CALLBACKS_INIT;
 	limg_blob_writer *w;
-	int64_t size;
+	int64_t size, reclaimed = -1, stray_size = (int64_t)strlen("stray blob");
+	char stale[400];
 
 	make_image(f->store, "kept", m1, i1, NULL, NULL);
-	make_image(f->store, "dropped", m2, i2, layers2, NULL);
-	assert_int_equal(put_text(f->store, "stray blob", stray), 0);
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/kept:1", i1), 0);
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/dropped:1", i2), 0);
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest_of("stale", 5), 5), 0);
-	assert_int_equal(limg_blob_writer_write(w, "sta", 3), 0);
-	limg_blob_writer_free(w);
+	make_image(f->store, "dropped", m2, i2, layers2, c2);
+	ASSERT_OK(put_text(f->store, "stray blob", stray));
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/kept:1", i1));
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/dropped:1", i2));
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest_of("stale", 5), 5));
+	ASSERT_OK(limg_blob_writer_write(w, "sta", 3));
+	limg_blob_writer_close(w);
+	/* a day and more old: stale by the default ingest_max_age */
+	snprintf(stale, sizeof stale, "%s/.libimage/ingest/sha256-%s", f->dir, digest_of("stale", 5) + 7);
+	{
+		struct timeval tv[2] = { { time(NULL) - 2 * 86400, 0 }, { time(NULL) - 2 * 86400, 0 } };
+		assert_int_equal(utimes(stale, tv), 0);
+	}
 
 	/* dry run: reports, removes nothing */
 	opts.dry_run = 1;
-	opts.removed = on_removed;
-	opts.payload = &r;
-	opts.ingest_max_age = -1;
-	assert_int_equal(limg_store_gc(f->store, &opts), 0);
+	opts.keep_ingests = 1;
+	cb.removed = on_removed;
+	cb.payload = &r;
+	ASSERT_OK(limg_store_gc(&reclaimed, f->store, &opts, &cb));
 	assert_int_equal(r.count, 1);
 	assert_string_equal(r.what[0], stray);
-	assert_int_equal(limg_store_blob_stat(&size, f->store, stray), 0);
+	assert_int_equal(reclaimed, stray_size); /* what it would reclaim */
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, stray));
 
 	/* untag and forget "dropped": its five blobs and the stray go, "kept" stays */
-	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/dropped:1"), 0);
-	assert_int_equal(limg_tags_forget(f->store, i2), 0);
+	ASSERT_OK(limg_tags_remove(f->store, "docker.io/library/dropped:1"));
+	ASSERT_OK(limg_tags_remove_untagged(f->store, i2));
 	r.count = 0;
+	{
+		const char *gone[] = { i2, m2, c2, layers2[0], layers2[1] };
+		int64_t expected = stray_size + 3; /* and the 3 bytes of the stale ingest */
+		for (size_t i = 0; i < 5; i++) {
+			ASSERT_OK(limg_store_blob_stat(&size, f->store, gone[i]));
+			expected += size;
+		}
+		stray_size = expected;
+	}
 	opts.dry_run = 0;
-	opts.ingest_max_age = 0;
-	assert_int_equal(limg_store_gc(f->store, &opts), 0);
+	opts.keep_ingests = 0; /* ingest_max_age 0: the default, a day */
+	ASSERT_OK(limg_store_gc(&reclaimed, f->store, &opts, &cb));
 	assert_int_equal(r.count, 7); /* stray, index, manifest, config, 2 layers, stale ingest */
+	assert_int_equal(reclaimed, stray_size); /* every byte removed */
 	assert_int_equal(limg_store_blob_stat(&size, f->store, stray), LIMG_ENOTFOUND);
 	assert_int_equal(limg_store_blob_stat(&size, f->store, i2), LIMG_ENOTFOUND);
 	assert_int_equal(limg_store_blob_stat(&size, f->store, layers2[1]), LIMG_ENOTFOUND);
-	assert_int_equal(limg_store_blob_stat(&size, f->store, i1), 0);
-	assert_int_equal(limg_store_blob_stat(&size, f->store, m1), 0);
-	assert_int_equal(limg_store_fsck(f->store, NULL, NULL, NULL), 0);
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, i1));
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, m1));
+	assert_int_equal(fsck_problems(f->store, NULL, NULL, NULL), 0);
 	char *ingest = path_in(f->dir, ".libimage/ingest");
 	assert_int_equal(count_files(ingest), 0);
 	free(ingest);
@@ -555,24 +590,159 @@ static void test_disk_full(void **state)
 	small = old;
 	small.rlim_cur = 1 << 20;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof big), 0);
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, sizeof big));
 	for (size_t off = 0; off < sizeof big && rc == 0; off += 65536)
 		rc = limg_blob_writer_write(w, big + off, 65536);
 	assert_int_equal(rc, LIMG_ENOSPACE);
 	assert_non_null(strstr(limg_error_message(limg_error_last()), "File too large"));
 	assert_int_equal(limg_blob_writer_offset(w), 1 << 20);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	assert_int_equal(count_files(blobs), 0);
 	/* the store keeps working, and the ingest resumes when there is room */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	assert_int_equal(put_text(f->store, "small and fine", NULL), 0);
-	assert_int_equal(limg_blob_writer_open(&w, f->store, digest, sizeof big), 0);
+	ASSERT_OK(put_text(f->store, "small and fine", NULL));
+	ASSERT_OK(limg_blob_writer_open(&w, f->store, digest, sizeof big));
 	assert_int_equal(limg_blob_writer_offset(w), 1 << 20);
-	assert_int_equal(limg_blob_writer_write(w, big + (1 << 20), sizeof big - (1 << 20)), 0);
-	assert_int_equal(limg_blob_writer_commit(w), 0);
-	limg_blob_writer_free(w);
-	assert_int_equal(limg_store_fsck(f->store, NULL, NULL, NULL), 0);
+	ASSERT_OK(limg_blob_writer_write(w, big + (1 << 20), sizeof big - (1 << 20)));
+	ASSERT_OK(limg_blob_writer_commit(w));
+	limg_blob_writer_close(w);
+	assert_int_equal(fsck_problems(f->store, NULL, NULL, NULL), 0);
 	free(blobs);
+}
+
+/* Sets or unsets (NULL) an environment variable. */
+static void set_env(const char *name, const char *value)
+{
+	if (value)
+		assert_int_equal(setenv(name, value, 1), 0);
+	else
+		assert_int_equal(unsetenv(name), 0);
+}
+
+static void test_default_path(void **state)
+{
+	static const char *const names[] = { "LIBIMAGE_STORE", "XDG_DATA_HOME", "HOME" };
+	char *saved[3];
+	limg_buf out = LIMG_BUF_INIT;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		saved[i] = getenv(names[i]) ? strdup(getenv(names[i])) : NULL;
+
+	set_env("LIBIMAGE_STORE", "/srv/images");
+	set_env("XDG_DATA_HOME", "/home/u/.data");
+	set_env("HOME", "/home/u");
+	ASSERT_OK(limg_store_default_path(&out));
+	assert_string_equal(out.ptr, "/srv/images");
+	assert_int_equal(out.size, strlen("/srv/images"));
+	set_env("LIBIMAGE_STORE", ""); /* empty is unset */
+	ASSERT_OK(limg_store_default_path(&out));
+	assert_string_equal(out.ptr, "/home/u/.data/libimage");
+	set_env("LIBIMAGE_STORE", NULL);
+	ASSERT_OK(limg_store_default_path(&out));
+	assert_string_equal(out.ptr, "/home/u/.data/libimage");
+	set_env("XDG_DATA_HOME", NULL);
+	ASSERT_OK(limg_store_default_path(&out));
+	assert_string_equal(out.ptr, "/home/u/.local/share/libimage");
+	set_env("HOME", NULL);
+	limg_buf_dispose(&out);
+	assert_int_equal(limg_store_default_path(&out), LIMG_ENOTFOUND);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_STORE);
+	assert_null(out.ptr);
+	assert_int_equal(limg_store_default_path(NULL), LIMG_EINVALID);
+
+	for (int i = 0; i < 3; i++) {
+		set_env(names[i], saved[i]);
+		free(saved[i]);
+	}
+	limg_buf_dispose(&out);
+}
+
+/* fsck succeeds whatever it finds, says how many problems, and reports each once. */
+static void test_fsck_counts_problems(void **state)
+{
+	struct fixture *f = *state;
+	limg_store_fsck_callbacks cb = LIMG_STORE_FSCK_CALLBACKS_INIT;
+	limg_store_fsck_opts opts = LIMG_STORE_FSCK_OPTS_INIT;
+	char good[200], damaged[200];
+	struct problems p = { 0 };
+	size_t problems = 99;
+
+	ASSERT_OK(put_text(f->store, "a sound blob", good));
+	ASSERT_OK(put_text(f->store, "a blob that will rot", damaged));
+	ASSERT_OK(limg_store_fsck(&problems, f->store, NULL, NULL));
+	assert_int_equal(problems, 0);
+	corrupt_blob(f->dir, damaged);
+	cb.problem = on_problem;
+	cb.payload = &p;
+	ASSERT_OK(limg_store_fsck(&problems, f->store, NULL, &cb));
+	assert_int_equal(problems, 1);
+	assert_int_equal(p.count, 1);
+	assert_int_equal(p.codes[0], LIMG_ECORRUPT);
+	assert_string_equal(p.subjects[0], damaged);
+	/* without a callback the count is the same */
+	ASSERT_OK(limg_store_fsck(&problems, f->store, NULL, NULL));
+	assert_int_equal(problems, 1);
+	/* one blob */
+	opts.digest = good;
+	ASSERT_OK(limg_store_fsck(&problems, f->store, &opts, &cb));
+	assert_int_equal(problems, 0);
+	assert_int_equal(p.count, 1);
+	opts.digest = damaged;
+	ASSERT_OK(limg_store_fsck(&problems, f->store, &opts, &cb));
+	assert_int_equal(problems, 1);
+	assert_int_equal(p.count, 2);
+	/* misuse */
+	assert_int_equal(limg_store_fsck(NULL, f->store, NULL, NULL), LIMG_EINVALID);
+	/* a cancelled check */
+	{
+		limg_cancel *c;
+		ASSERT_OK(limg_cancel_new(&c));
+		limg_cancel_request(c);
+		opts.digest = NULL;
+		opts.cancel = c;
+		assert_int_equal(limg_store_fsck(&problems, f->store, &opts, NULL), LIMG_ECANCELLED);
+		limg_cancel_free(c);
+	}
+}
+
+/* A descriptor whose size is not the blob's: named as such, not as bad JSON. */
+static void test_size_mismatch_named(void **state)
+{
+	struct fixture *f = *state;
+	const char *config_text = "{\"architecture\":\"amd64\",\"os\":\"linux\"}";
+	char config[200], manifest_text[1024], manifest[200], said[64];
+	struct problems p = { 0 };
+
+	ASSERT_OK(put_text(f->store, config_text, config));
+	snprintf(said, sizeof said, "as 5 bytes, but the blob has %zu", strlen(config_text));
+	snprintf(manifest_text, sizeof manifest_text,
+	         "{\"schemaVersion\":2,\"mediaType\":\"" LIMG_MEDIA_OCI_MANIFEST "\","
+	         "\"config\":{\"mediaType\":\"" LIMG_MEDIA_OCI_CONFIG "\",\"digest\":\"%s\",\"size\":5},\"layers\":[]}",
+	         config);
+	ASSERT_OK(put_text(f->store, manifest_text, manifest));
+	assert_int_equal(limg_tags_set(f->store, "sized:1", manifest), LIMG_ECORRUPT);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), said));
+	assert_null(strstr(limg_error_message(limg_error_last()), "JSON"));
+	assert_string_equal(limg_error_object(limg_error_last()), config);
+	/* fsck says it once, of the blob, when something reaches it */
+	/* refused: index.json has no entry for it */
+	assert_int_equal(limg_tags_remove_untagged(f->store, manifest), LIMG_ENOTFOUND);
+	{
+		FILE *fp;
+		char *index = path_in(f->dir, "index.json");
+		fp = fopen(index, "w");
+		fprintf(fp,
+		        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" LIMG_MEDIA_OCI_MANIFEST "\",\"digest\":"
+		        "\"%s\",\"size\":%zu}]}",
+		        manifest, strlen(manifest_text));
+		fclose(fp);
+		free(index);
+	}
+	assert_int_equal(fsck_problems(f->store, NULL, on_problem, &p), 1);
+	assert_int_equal(p.codes[0], LIMG_ECORRUPT);
+	assert_string_equal(p.subjects[0], config);
+	assert_non_null(strstr(p.messages[0], said));
 }
 
 int main(void)
@@ -593,6 +763,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fsck_corrupt_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test_setup_teardown(test_fsck_counts_problems, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_mismatch_named, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The store under several processes: concurrent tag writers lose nothing,
  * concurrent ingests of one digest both succeed with one copy landing,
@@ -80,7 +81,7 @@ static int64_t ingest_big(const char *dir, int pace_us, int *rc_out)
 	}
 	if (rc == 0)
 		rc = limg_blob_writer_commit(w);
-	limg_blob_writer_free(w);
+	limg_blob_writer_close(w);
 	limg_store_close(s);
 	*rc_out = rc;
 	return start;
@@ -97,14 +98,14 @@ static void test_parallel_taggers(void **state)
 	int n = 0;
 
 	(void)state;
-	assert_int_equal(limg_store_open(&s, NULL, dir, NULL), 0);
-	assert_int_equal(put_text(s, "{}", config), 0);
+	ASSERT_OK(limg_store_open(&s, NULL, dir, NULL));
+	ASSERT_OK(put_text(s, "{}", config));
 	snprintf(text, sizeof text,
 	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 	         "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
 	         "\"size\":2},\"layers\":[]}",
 	         config);
-	assert_int_equal(put_text(s, text, manifest), 0);
+	ASSERT_OK(put_text(s, text, manifest));
 	for (int p = 0; p < procs; p++) {
 		if ((pids[p] = fork()) == 0) {
 			limg_store *mine;
@@ -126,12 +127,12 @@ static void test_parallel_taggers(void **state)
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
-	assert_int_equal(limg_tag_iterator_new(&it, s, NULL), 0);
+	ASSERT_OK(limg_tag_iterator_new(&it, s, NULL));
 	while (limg_tag_iterator_next(&t, it) == 0)
 		n++;
 	limg_tag_iterator_free(it);
 	assert_int_equal(n, procs * per);
-	assert_int_equal(limg_store_fsck(s, NULL, NULL, NULL), 0);
+	assert_int_equal(fsck_problems(s, NULL, NULL, NULL), 0);
 	limg_store_close(s);
 	rm_tree(dir);
 }
@@ -143,7 +144,7 @@ static void test_parallel_ingest_same_digest(void **state)
 	pid_t pids[2];
 
 	(void)state;
-	assert_int_equal(limg_store_open(&s, NULL, dir, NULL), 0);
+	ASSERT_OK(limg_store_open(&s, NULL, dir, NULL));
 	for (int p = 0; p < 2; p++) {
 		if ((pids[p] = fork()) == 0) {
 			int rc;
@@ -165,7 +166,7 @@ static void test_parallel_ingest_same_digest(void **state)
 	free(tmp);
 	tmp = path_in(dir, ".libimage/tmp");
 	assert_int_equal(count_files(tmp), 0);
-	assert_int_equal(limg_store_fsck(s, NULL, NULL, NULL), 0);
+	assert_int_equal(fsck_problems(s, NULL, NULL, NULL), 0);
 	free(blobs);
 	free(tmp);
 	limg_store_close(s);
@@ -181,7 +182,7 @@ static void test_sigkill_then_resume(void **state)
 
 	(void)state;
 	srand((unsigned)time(NULL));
-	assert_int_equal(limg_store_open(&s, NULL, dir, NULL), 0);
+	ASSERT_OK(limg_store_open(&s, NULL, dir, NULL));
 	blobs = path_in(dir, "blobs");
 	for (int round = 0; round < 10; round++) {
 		pid_t pid = fork();
@@ -196,7 +197,7 @@ static void test_sigkill_then_resume(void **state)
 		if (WIFSIGNALED(status))
 			kills++;
 		/* after every kill: nothing half-done under blobs/, fsck clean */
-		assert_int_equal(limg_store_fsck(s, NULL, NULL, NULL), 0);
+		assert_int_equal(fsck_problems(s, NULL, NULL, NULL), 0);
 		assert_true(count_files(blobs) <= 1);
 	}
 	assert_true(kills >= 8);
@@ -205,7 +206,7 @@ static void test_sigkill_then_resume(void **state)
 	assert_int_equal(rc, 0);
 	assert_true(start > 0 && start < BLOB_SIZE);
 	assert_int_equal(count_files(blobs), 1);
-	assert_int_equal(limg_store_fsck(s, NULL, NULL, NULL), 0);
+	assert_int_equal(fsck_problems(s, NULL, NULL, NULL), 0);
 	print_message("%d kills; final run resumed at byte %lld of %u\n", kills, (long long)start, BLOB_SIZE);
 	free(blobs);
 	limg_store_close(s);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tags: set, lookup, remove, forget, listing and filters, untagged images, bad input. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,13 +54,13 @@ static void test_set_lookup_remove(void **state)
 	struct fixture *f = *state;
 	limg_buf d = LIMG_BUF_INIT;
 
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
-	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/redis:latest"), 0);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/redis:latest"));
 	assert_string_equal(d.ptr, f->m[0]);
 	/* idempotent */
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]));
 	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/redis:7"), LIMG_ENOTFOUND);
-	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/redis:latest"), 0);
+	ASSERT_OK(limg_tags_remove(f->store, "docker.io/library/redis:latest"));
 	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/redis:latest"), LIMG_ENOTFOUND);
 	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/redis:latest"), LIMG_ENOTFOUND);
 	limg_buf_dispose(&d);
@@ -77,9 +78,16 @@ static void test_refuses_bad_input(void **state)
 	fclose(fp);
 	text[n] = 0;
 	(void)before;
-	assert_int_equal(limg_tags_set(f->store, "redis:latest", f->m[0]), LIMG_EREF_NOTCANONICAL);
-	assert_non_null(strstr(limg_error_message(limg_error_last()), "docker.io/library/redis:latest"));
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis", f->m[0]), LIMG_EINVALID);
+	/* 1.0 reads references as `docker tag` does ("redis" is fine: test_familiar_references);
+	 * what is no reference is refused and named */
+	assert_int_equal(limg_tags_set(f->store, "redis:-bad", f->m[0]), LIMG_EREF_FORMAT);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_REFERENCE);
+	assert_string_equal(limg_error_object(limg_error_last()), "redis:-bad");
+	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis@sha256:"
+	                                         "0000000000000000000000000000000000000000000000000000000000000000",
+	                               f->m[0]),
+	                 LIMG_EINVALID);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_REFERENCE);
 	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:1@sha256:" "0000000000000000000000000000000000000000000000000000000000000000", f->m[0]), LIMG_EINVALID);
 	assert_int_equal(limg_tags_set(f->store, "docker.io/library/Redis:1", f->m[0]), LIMG_EREF_UPPERCASE);
 	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:1", "sha256:../../etc"), LIMG_EDIGEST_LENGTH);
@@ -87,7 +95,7 @@ static void test_refuses_bad_input(void **state)
 	                               "sha256:2222222222222222222222222222222222222222222222222222222222222222"),
 	                 LIMG_ENOTFOUND);
 	char notmanifest[200];
-	assert_int_equal(put_text(f->store, "just a layer", notmanifest), 0);
+	ASSERT_OK(put_text(f->store, "just a layer", notmanifest));
 	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:1", notmanifest), LIMG_EINVALID);
 	assert_int_equal(limg_tags_set(NULL, "docker.io/library/redis:1", f->m[0]), LIMG_EINVALID);
 	/* index.json untouched by all of that */
@@ -109,13 +117,13 @@ static void test_refuses_incomplete_images(void **state)
 	limg_buf d = LIMG_BUF_INIT;
 	struct stat before, after;
 
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/whole:1", f->m[0]), 0);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/whole:1", f->m[0]));
 	assert_int_equal(stat(path, &before), 0);
 	snprintf(text, sizeof text,
 	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 	         "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%064d\","
 	         "\"size\":2},\"layers\":[]}", 7);
-	assert_int_equal(put_text(f->store, text, manifest), 0);
+	ASSERT_OK(put_text(f->store, text, manifest));
 	assert_int_equal(limg_tags_set(f->store, "docker.io/library/broken:1", manifest), LIMG_ENOTFOUND);
 	assert_non_null(strstr(limg_error_message(limg_error_last()), "missing"));
 	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/broken:1"), LIMG_ENOTFOUND);
@@ -124,7 +132,7 @@ static void test_refuses_incomplete_images(void **state)
 	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":"
 	         "[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%064d\",\"size\":9}]}",
 	         8);
-	assert_int_equal(put_text(f->store, index, index_digest), 0);
+	ASSERT_OK(put_text(f->store, index, index_digest));
 	assert_int_equal(limg_tags_set(f->store, "docker.io/library/empty:1", index_digest), LIMG_ENOTFOUND);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino); /* never rewritten */
@@ -141,7 +149,7 @@ static void test_visible_to_other_tools(void **state)
 	size_t n;
 	cJSON *doc, *e;
 
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]));
 	fp = fopen(index, "r");
 	n = fread(text, 1, sizeof text - 1, fp);
 	fclose(fp);
@@ -159,13 +167,13 @@ static void test_visible_to_other_tools(void **state)
 	free(index);
 }
 
-static int collect(limg_store *s, const limg_tags_list_opts *opts, char out[][200], int max)
+static int collect(limg_store *s, const limg_tag_iterator_opts *opts, char out[][200], int max)
 {
 	limg_tag_iterator *it;
 	const limg_tag *t;
 	int n = 0;
 
-	assert_int_equal(limg_tag_iterator_new(&it, s, opts), 0);
+	ASSERT_OK(limg_tag_iterator_new(&it, s, opts));
 	while (limg_tag_iterator_next(&t, it) == 0) {
 		if (n < max)
 			snprintf(out[n], 200, "%s %s", limg_tag_reference(t) ? limg_tag_reference(t) : "<none>",
@@ -179,13 +187,13 @@ static int collect(limg_store *s, const limg_tags_list_opts *opts, char out[][20
 static void test_listing_and_untagged(void **state)
 {
 	struct fixture *f = *state;
-	limg_tags_list_opts opts = LIMG_TAGS_LIST_OPTS_INIT;
+	limg_tag_iterator_opts opts = LIMG_TAG_ITERATOR_OPTS_INIT;
 	char rows[16][200], want[300];
 
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]), 0);
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redis:7", f->m[0]), 0);
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/alpine:3", f->m[1]), 0);
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/redisx:1", f->m[2]), 0);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[0]));
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/redis:7", f->m[0]));
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/alpine:3", f->m[1]));
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/redisx:1", f->m[2]));
 	assert_int_equal(collect(f->store, NULL, rows, 16), 4);
 	assert_int_equal(strncmp(rows[0], "docker.io/library/alpine:3 ", 27), 0);
 	assert_int_equal(strncmp(rows[1], "docker.io/library/redis:7 ", 26), 0);
@@ -206,25 +214,26 @@ static void test_listing_and_untagged(void **state)
 	opts.digest = NULL;
 
 	/* moving the only tag of m[1] leaves it untagged (dangling) */
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/alpine:3", f->m[2]), 0);
-	opts.untagged = 1;
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/alpine:3", f->m[2]));
+	opts.select = LIMG_LIST_UNTAGGED;
 	assert_int_equal(collect(f->store, &opts, rows, 16), 1);
 	snprintf(want, sizeof want, "<none> %s", f->m[1]);
 	assert_string_equal(rows[0], want);
 	/* removing one of two tags of m[0] leaves it tagged */
-	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/redis:7"), 0);
+	ASSERT_OK(limg_tags_remove(f->store, "docker.io/library/redis:7"));
 	assert_int_equal(collect(f->store, &opts, rows, 16), 1);
 	/* tagging the dangling image again makes it a tag, not a duplicate */
-	assert_int_equal(limg_tags_set(f->store, "docker.io/library/old:1", f->m[1]), 0);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/old:1", f->m[1]));
 	assert_int_equal(collect(f->store, &opts, rows, 16), 0);
-	opts.untagged = 2;
+	opts.select = LIMG_LIST_ALL;
 	assert_int_equal(collect(f->store, &opts, rows, 16), 4);
 
-	/* forget refuses tagged images, drops untagged ones */
-	assert_int_equal(limg_tags_forget(f->store, f->m[1]), LIMG_EINVALID);
-	assert_int_equal(limg_tags_remove(f->store, "docker.io/library/old:1"), 0);
-	assert_int_equal(limg_tags_forget(f->store, f->m[1]), 0);
-	assert_int_equal(limg_tags_forget(f->store, f->m[1]), LIMG_ENOTFOUND);
+	/* remove_untagged refuses tagged images, drops untagged ones */
+	assert_int_equal(limg_tags_remove_untagged(f->store, f->m[1]), LIMG_ECONFLICT);
+	ASSERT_OK(limg_tags_remove(f->store, "docker.io/library/old:1"));
+	ASSERT_OK(limg_tags_remove_untagged(f->store, f->m[1]));
+	assert_int_equal(limg_tags_remove_untagged(f->store, f->m[1]), LIMG_ENOTFOUND);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_IMAGE);
 	assert_int_equal(collect(f->store, &opts, rows, 16), 3);
 }
 
@@ -234,9 +243,9 @@ static void test_entry_accessors(void **state)
 	limg_tag_iterator *it;
 	const limg_tag *t;
 
-	assert_int_equal(limg_tags_set(f->store, "ghcr.io/o/r:v1", f->m[0]), 0);
-	assert_int_equal(limg_tag_iterator_new(&it, f->store, NULL), 0);
-	assert_int_equal(limg_tag_iterator_next(&t, it), 0);
+	ASSERT_OK(limg_tags_set(f->store, "ghcr.io/o/r:v1", f->m[0]));
+	ASSERT_OK(limg_tag_iterator_new(&it, f->store, NULL));
+	ASSERT_OK(limg_tag_iterator_next(&t, it));
 	assert_string_equal(limg_tag_reference(t), "ghcr.io/o/r:v1");
 	assert_string_equal(limg_tag_digest(t), f->m[0]);
 	assert_string_equal(limg_tag_media_type(t), "application/vnd.docker.distribution.manifest.v2+json");
@@ -270,8 +279,63 @@ static void test_corrupt_index(void **state)
 	assert_string_equal(back, garbage);
 	/* blobs are still there and usable */
 	int64_t size;
-	assert_int_equal(limg_store_blob_stat(&size, f->store, f->m[0]), 0);
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, f->m[0]));
 	free(index);
+}
+
+/* References are read as `docker tag` reads them: "redis" is docker.io/library/redis:latest. */
+static void test_familiar_references(void **state)
+{
+	struct fixture *f = *state;
+	limg_buf d = LIMG_BUF_INIT;
+	limg_tag_iterator *it;
+	const limg_tag *t;
+
+	ASSERT_OK(limg_tags_set(f->store, "redis", f->m[0]));
+	/* every spelling of the same tag finds it */
+	static const char *const same[] = { "redis", "redis:latest", "library/redis", "library/redis:latest",
+		                            "docker.io/redis", "docker.io/library/redis", "docker.io/library/redis:latest",
+		                            "index.docker.io/library/redis" };
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		if (limg_tags_lookup(&d, f->store, same[i]) != 0)
+			fail_msg("%s: %s", same[i], limg_error_message(limg_error_last()));
+		assert_string_equal(d.ptr, f->m[0]);
+	}
+	/* stored in canonical form, shown in familiar form */
+	ASSERT_OK(limg_tag_iterator_new(&it, f->store, NULL));
+	ASSERT_OK(limg_tag_iterator_next(&t, it));
+	assert_string_equal(limg_tag_reference(t), "docker.io/library/redis:latest");
+	assert_string_equal(limg_tag_repository(t), "redis");
+	assert_int_equal(limg_tag_iterator_next(&t, it), LIMG_ITEROVER);
+	limg_tag_iterator_free(it);
+	/* one tag, whatever the spelling: setting it again moves it */
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/redis:latest", f->m[1]));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "redis"));
+	assert_string_equal(d.ptr, f->m[1]);
+	/* user repositories and other registries */
+	ASSERT_OK(limg_tags_set(f->store, "someone/app:2", f->m[2]));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/someone/app:2"));
+	assert_string_equal(d.ptr, f->m[2]);
+	assert_int_equal(limg_tags_lookup(&d, f->store, "someone/app"), LIMG_ENOTFOUND); /* :latest is not :2 */
+	assert_int_equal(limg_tags_lookup(&d, f->store, "ghcr.io/someone/app:2"), LIMG_ENOTFOUND);
+	ASSERT_OK(limg_tags_set(f->store, "localhost:5000/app", f->m[2]));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "localhost:5000/app:latest"));
+	/* removed by any spelling */
+	ASSERT_OK(limg_tags_remove(f->store, "library/redis"));
+	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/redis:latest"), LIMG_ENOTFOUND);
+	ASSERT_OK(limg_tags_remove(f->store, "docker.io/someone/app:2"));
+	assert_int_equal(limg_tags_remove(f->store, "someone/app:2"), LIMG_ENOTFOUND);
+	/* and the listing's repository filter reads them alike */
+	{
+		limg_tag_iterator_opts o = LIMG_TAG_ITERATOR_OPTS_INIT;
+		ASSERT_OK(limg_tags_set(f->store, "alpine:3", f->m[0]));
+		o.repository = "docker.io/library/alpine";
+		ASSERT_OK(limg_tag_iterator_new(&it, f->store, &o));
+		ASSERT_OK(limg_tag_iterator_next(&t, it));
+		assert_string_equal(limg_tag_reference(t), "docker.io/library/alpine:3");
+		limg_tag_iterator_free(it);
+	}
+	limg_buf_dispose(&d);
 }
 
 int main(void)
@@ -284,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listing_and_untagged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_accessors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_familiar_references, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

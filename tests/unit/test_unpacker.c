@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unpack: names cleaned, paths resolved beneath a root (kernel and walk
  * alike), the rootless xattr, USER resolved from the root's own files, the pipe. */
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "tar/path.h"
 #include "core/pipe.h"
 #include "libimage/libimage.h"
+#include "helpers.h"
 #include "unpack/apply.h"
 #include "unpack/passwd.h"
 #include "unpack/resolve.h"
@@ -403,10 +405,11 @@ static void test_opts(void **state)
 	limg_unpack_opts o;
 
 	(void)state;
-	assert_int_equal(limg_unpack_opts_init(&o, sizeof o), 0);
-	assert_int_equal(o.rootless, -1);
-	assert_int_equal(o.terminal, 1);
-	assert_int_equal(limg_unpack(NULL, "x", "/nonexistent", NULL), LIMG_EINVALID);
+	ASSERT_OK(limg_unpack_opts_init(&o, sizeof o));
+	/* zero is the default: rootless by the effective uid, a terminal in config.json */
+	assert_int_equal(o.rootless, LIMG_ROOTLESS_AUTO);
+	assert_int_equal(o.no_terminal, 0);
+	assert_int_equal(limg_unpack(NULL, "x", "/nonexistent", NULL, NULL), LIMG_EINVALID);
 }
 
 int main(void)
