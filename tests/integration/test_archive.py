@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """limg-save and limg-load: archives of every kind the tools people use write
 (docker save's current and legacy formats, skopeo's docker-archive and
 oci-archive, podman save), read back by skopeo and podman; every digest and

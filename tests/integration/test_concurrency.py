@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Many processes on one store, and operations stopped mid-way: leases keep
 a pull's blobs from a concurrent rmi, a callback or a close stops a pull
 cleanly, and what is left is always resumable and sound."""
@@ -197,7 +198,8 @@ class Stopped(unittest.TestCase):
         shutil.rmtree(self.store)
 
     def test_progress_callback_stops_mid_download(self):
-        """A positive or negative answer stops the pull with that value; the
+        """errors.h's rule: a negative answer stops the pull with that value, a
+        positive one with LIMG_EUSER (the message says which value); the
         partial download resumes, and nothing is duplicated."""
         proxy.add(r"/blobs/", "slow", times=-1, rate=8 << 20)
         ref = "%s/team/big:v1" % proxy.host
@@ -205,7 +207,11 @@ class Stopped(unittest.TestCase):
             start = time.monotonic()
             p = run(os.path.join(TOOLS, "limg-test-pull"), "--stop-after", 2 << 20, "--stop-value", value,
                     self.store, ref)
-            self.assertEqual(p.stdout.split()[0], "rc=%d" % value, p.stderr)
+            if value > 0:
+                self.assertEqual(p.stdout.split()[:2], ["rc=-8", "LIMG_EUSER"], p.stderr)
+                self.assertIn("returned %d" % value, p.stderr)
+            else:
+                self.assertEqual(p.stdout.split()[0], "rc=%d" % value, p.stderr)
             self.assertLess(time.monotonic() - start, 5)  # promptly, not at the end of the blob
             self.assertEqual(fsck(self.store).returncode, 0)
         proxy.clear()

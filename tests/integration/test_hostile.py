@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """libimage against a registry that lies (fixtures/hostile.py): every answer
 bounded, nothing ambiguous accepted, no untrusted text printed raw."""
 import gzip

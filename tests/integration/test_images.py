@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """limg-images: Docker's classic table, its options and filters, against a store filled by real pulls."""
 import json
 import shutil

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Mirrors and pull-through caches: containerd's hosts.toml read from the
 certificates directory, failover from mirrors that are down, blackholed,
 lying or incomplete, ?ns= on mirror requests, credentials kept apart, and

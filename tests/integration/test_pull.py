@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """limg_pull end to end against the real registry, through the example programs."""
 import json
 import os

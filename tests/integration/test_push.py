@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """limg-push and limg-copy end to end: the real registry (plain, TLS with basic
 auth, bearer tokens), the fault proxy for broken and refused uploads, and
 skopeo as the judge of what landed."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The registry client against the real registry, plain and behind a fault-injecting proxy."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """TLS, basic auth, bearer tokens and Docker's credential sources, against the real registry."""
 import base64
 import json
@@ -34,7 +35,7 @@ class TlsBasic(unittest.TestCase):
         shutil.rmtree(cls.tmp)
 
     def head(self, *opts):
-        return registry_tool(*(["--insecure=0"] + list(opts) + ["head", self.reg.host, "team/tls", "v1"])).split()[0]
+        return registry_tool(*(["--tls=verify"] + list(opts) + ["head", self.reg.host, "team/tls", "v1"])).split()[0]
 
     def test_ca_file(self):
         self.assertEqual(self.head("--ca", self.reg.ca.cert_path, "--user", "bob", "--password", SECRET),
@@ -53,7 +54,7 @@ class TlsBasic(unittest.TestCase):
         self.assertEqual(e.exception.code, "LIMG_ETLS")
 
     def test_tls_verify_off(self):
-        self.assertEqual(self.head("--tls-verify=0", "--certs-dir", self.tmp, "--user", "bob", "--password", SECRET),
+        self.assertEqual(self.head("--tls=insecure", "--certs-dir", self.tmp, "--user", "bob", "--password", SECRET),
                          self.img.manifest.digest)
 
     def test_wrong_password_is_an_auth_error_without_the_secret(self):
@@ -78,7 +79,7 @@ class TlsBasic(unittest.TestCase):
         conf = os.path.join(self.tmp, "docker-env")
         write_docker_config(conf, {"auths": {"https://" + self.reg.host: {
             "auth": base64.b64encode(("bob:" + SECRET).encode()).decode()}}})
-        out = registry_tool("--insecure=0", "--ca", self.reg.ca.cert_path, "head", self.reg.host, "team/tls", "v1",
+        out = registry_tool("--tls=verify", "--ca", self.reg.ca.cert_path, "head", self.reg.host, "team/tls", "v1",
                             env=dict(ENV, DOCKER_CONFIG=conf))
         self.assertEqual(out.split()[0], self.img.manifest.digest)
 
@@ -119,12 +120,12 @@ class ClientCertificates(unittest.TestCase):
         return d
 
     def test_client_certificate_from_certs_dir(self):
-        out = registry_tool("--insecure=0", "--certs-dir", self.certs_dir(True), "head", self.reg.host, "team/mtls", "v1")
+        out = registry_tool("--tls=verify", "--certs-dir", self.certs_dir(True), "head", self.reg.host, "team/mtls", "v1")
         self.assertEqual(out.split()[0], self.img.manifest.digest)
 
     def test_without_client_certificate(self):
         with self.assertRaises(Failed) as e:
-            registry_tool("--insecure=0", "--attempts", 1, "--certs-dir", self.certs_dir(False), "head",
+            registry_tool("--tls=verify", "--attempts", 1, "--certs-dir", self.certs_dir(False), "head",
                           self.reg.host, "team/mtls", "v1")
         self.assertIn(e.exception.code, ("LIMG_ETLS", "LIMG_ENETWORK"))
 
@@ -238,7 +239,7 @@ class TlsTokens(unittest.TestCase):
 
 
     def test_basic_credentials_never_cross_plain_http(self):
-        for verify in ("--insecure=0", "--insecure=-1"):
+        for verify in ("--tls=verify", "--tls=default"):
             self.reg.token_server.requests.clear()
             with self.assertRaises(Failed) as e:
                 registry_tool(verify, "--ca", self.reg.ca.cert_path, "--user", "alice", "--password", SECRET, "head",
@@ -249,7 +250,7 @@ class TlsTokens(unittest.TestCase):
 
 
 class TlsVerify(unittest.TestCase):
-    """--tls-verify=true (insecure = 0) is verified HTTPS only, loopback included."""
+    """--tls-verify=true (LIMG_TLS_VERIFY) is verified HTTPS only, loopback included."""
 
     @classmethod
     def setUpClass(cls):
@@ -261,7 +262,7 @@ class TlsVerify(unittest.TestCase):
     def test_library_refuses_plain_http(self):
         self.assertEqual(registry_tool("ping", self.reg.host).strip(), "http://" + self.reg.host)
         with self.assertRaises(Failed) as e:
-            registry_tool("--insecure=0", "ping", self.reg.host)
+            registry_tool("--tls=verify", "ping", self.reg.host)
         self.assertIn(e.exception.code, ("LIMG_ETLS", "LIMG_ENETWORK"))
 
     def test_limg_pull_tls_verify_true(self):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A store libimage wrote is an OCI layout other tools read: skopeo inspects and copies from it."""
 import json
 import os

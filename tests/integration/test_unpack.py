@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """limg-unpack end to end: images served by the real registry, pulled, unpacked,
 and compared entry by entry with what Debian's umoci makes of the same store."""
 import io

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Runs the C test tools and parses what they print."""
 import json
 import os

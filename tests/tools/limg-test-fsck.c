@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-test-fsck STORE [--gc]
  *
@@ -9,33 +10,36 @@
 
 #include <libimage/libimage.h>
 
-static int print(const char *subject, int code, const char *message, void *payload)
+static int print(const char *object, int code, const char *message, void *payload)
 {
 	(void)payload;
-	printf("%s %s %s\n", limg_error_name(code), subject, message);
+	printf("%s %s %s\n", limg_error_name(code), object, message);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	limg_store_opts so = LIMG_STORE_OPTS_INIT;
+	limg_store_fsck_callbacks cb = LIMG_STORE_FSCK_CALLBACKS_INIT;
 	limg_store *store;
+	size_t problems = 0;
 	int rc;
 
 	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--gc"))) {
 		fprintf(stderr, "usage: limg-test-fsck STORE [--gc]\n");
 		return 2;
 	}
-	so.create = 0;
+	so.mode = LIMG_STORE_EXISTING;
 	if (limg_store_open(&store, NULL, argv[1], &so) < 0) {
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
 		return 1;
 	}
-	rc = argc == 3 ? limg_store_gc(store, NULL) : 0;
+	cb.problem = print;
+	rc = argc == 3 ? limg_store_gc(NULL, store, NULL, NULL) : 0;
 	if (rc == 0)
-		rc = limg_store_fsck(store, NULL, print, NULL);
+		rc = limg_store_fsck(&problems, store, NULL, &cb);
 	if (rc)
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
 	limg_store_close(store);
-	return rc ? 1 : 0;
+	return rc || problems ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-test-import STORE SRCDIR [REFERENCE DIGEST]
  *
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
 		fclose(f);
 		if (limg_blob_writer_commit(w) < 0)
 			return fail(digest);
-		limg_blob_writer_free(w);
+		limg_blob_writer_close(w);
 	}
 	closedir(d);
 	if (argc == 5 && limg_tags_set(store, argv[3], argv[4]) < 0)

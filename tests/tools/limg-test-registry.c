@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limg-test-registry: drives the registry API from the command line for the
  * integration tests.
@@ -9,13 +10,15 @@
  *   limg-test-registry [OPTIONS] tags DOMAIN REPO [PAGE]
  *   limg-test-registry [OPTIONS] catalog DOMAIN [PAGE]
  *
- * OPTIONS: --insecure=N --tls-verify=N --ca FILE --certs-dir DIR --config-dir DIR
+ * OPTIONS (each as "--name VALUE" or "--name=VALUE"):
+ *          --tls default|verify|insecure --ca FILE --certs-dir DIR --config-dir DIR
  *          --user U --password P --attempts N --backoff-ms N --retry-after-max N
- *          --low-speed-time N --offset N --no-verify --request-timeout S
- *          --operation-timeout S --max-blob-size N
+ *          --low-speed-time N --offset N --request-timeout S --operation-timeout S
+ *          --max-blob-size N, and --no-verify (no value)
  *
  * Results go to stdout; a failure prints one JSON object to stderr
- * (code, message, http_status, registry_code, retry_after) and exits 1.
+ * (code, subject, object, message, http_status, registry_code, retry_after)
+ * and exits 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +30,21 @@ static const char *user, *password;
 
 static int credentials(limg_buf *out_user, limg_buf *out_secret, const char *host, void *payload)
 {
+	int rc;
+
 	(void)host;
 	(void)payload;
 	if (!user)
-		return 0;
-	if (limg_buf_set(out_user, user, strlen(user)) < 0)
-		return -1;
+		return LIMG_PASSTHROUGH; /* Docker's config.json, as without a callback */
+	if ((rc = limg_buf_set(out_user, user, strlen(user))) < 0)
+		return rc;
 	return limg_buf_set(out_secret, password ? password : "", password ? strlen(password) : 0);
 }
 
 static void json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fprintf(f, "\\%c", *s);
 		else if ((unsigned char)*s < 0x20)
@@ -53,7 +58,12 @@ static void json_string(FILE *f, const char *s)
 static int fail(int rc)
 {
 	const limg_error *e = limg_error_last();
-	fprintf(stderr, "{\"code\":\"%s\",\"message\":", limg_error_name(rc) ? limg_error_name(rc) : "?");
+	const char *subject = limg_subject_name(limg_error_subject(e));
+
+	fprintf(stderr, "{\"code\":\"%s\",\"subject\":\"%s\",\"object\":", limg_error_name(rc) ? limg_error_name(rc) : "?",
+	        subject ? subject : "?");
+	json_string(stderr, limg_error_object(e));
+	fprintf(stderr, ",\"message\":");
 	json_string(stderr, limg_error_message(e));
 	fprintf(stderr, ",\"http_status\":%d,\"registry_code\":", limg_error_http_status(e));
 	json_string(stderr, limg_error_registry_code(e));
@@ -73,94 +83,113 @@ static int to_file(const void *data, size_t len, void *payload)
 	return fwrite(data, 1, len, payload) == len ? 0 : LIMG_ESYSTEM;
 }
 
+/* "--name VALUE" or "--name=VALUE": 1 with *value set, else 0. */
+static int option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
+		*value = argv[*i] + n + 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], name) || *i + 1 >= argc)
+		return 0;
+	*value = argv[++*i];
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	limg_registry_opts opts = LIMG_REGISTRY_OPTS_INIT;
-	limg_blob_fetch_opts fetch = LIMG_BLOB_FETCH_OPTS_INIT;
+	limg_registry_callbacks rcb = LIMG_REGISTRY_CALLBACKS_INIT;
+	limg_registry_fetch_opts fetch = LIMG_REGISTRY_FETCH_OPTS_INIT;
+	limg_registry_fetch_callbacks fcb = LIMG_REGISTRY_FETCH_CALLBACKS_INIT;
+	limg_registry_list_opts list = LIMG_REGISTRY_LIST_OPTS_INIT;
+	limg_registry_list_callbacks lcb = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
 	limg_registry *r;
 	limg_remote_manifest *m = NULL;
 	int i = 1, rc = 0;
-	const char *cmd;
+	const char *cmd, *v;
 
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
-		const char *a = argv[i];
-		const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : (i + 1 < argc ? argv[i + 1] : "");
-		int inline_value = strchr(a, '=') != NULL;
-		if (!strncmp(a, "--insecure", 10))
-			opts.insecure = atoi(v);
-		else if (!strncmp(a, "--tls-verify", 12))
-			opts.tls_verify = atoi(v);
-		else if (!strncmp(a, "--ca", 4) && a[4] != 'r')
-			opts.ca_file = v;
-		else if (!strncmp(a, "--certs-dir", 11))
-			opts.certs_dir = v;
-		else if (!strncmp(a, "--config-dir", 12))
-			opts.docker_config_dir = v;
-		else if (!strncmp(a, "--user", 6))
-			user = v;
-		else if (!strncmp(a, "--password", 10))
-			password = v;
-		else if (!strncmp(a, "--attempts", 10))
+		if (!strcmp(argv[i], "--no-verify"))
+			fetch.skip_verify = 1;
+		else if (option(argc, argv, &i, "--tls", &v))
+			opts.tls = !strcmp(v, "verify") ? LIMG_TLS_VERIFY : !strcmp(v, "insecure") ? LIMG_TLS_INSECURE
+			                                                                           : LIMG_TLS_DEFAULT;
+		else if (option(argc, argv, &i, "--ca", &opts.ca_file) ||
+		         option(argc, argv, &i, "--certs-dir", &opts.certs_dir) ||
+		         option(argc, argv, &i, "--config-dir", &opts.docker_config_dir) ||
+		         option(argc, argv, &i, "--user", &user) || option(argc, argv, &i, "--password", &password))
+			;
+		else if (option(argc, argv, &i, "--attempts", &v))
 			opts.max_attempts = atoi(v);
-		else if (!strncmp(a, "--backoff-ms", 12))
+		else if (option(argc, argv, &i, "--backoff-ms", &v))
 			opts.backoff_ms = atol(v);
-		else if (!strncmp(a, "--retry-after-max", 17))
+		else if (option(argc, argv, &i, "--retry-after-max", &v))
 			opts.retry_after_max_s = atol(v);
-		else if (!strncmp(a, "--low-speed-time", 16))
+		else if (option(argc, argv, &i, "--low-speed-time", &v))
 			opts.low_speed_time_s = atol(v);
-		else if (!strncmp(a, "--request-timeout", 17))
+		else if (option(argc, argv, &i, "--request-timeout", &v))
 			opts.request_timeout_s = atol(v);
-		else if (!strncmp(a, "--operation-timeout", 19))
+		else if (option(argc, argv, &i, "--operation-timeout", &v))
 			opts.operation_timeout_s = atol(v);
-		else if (!strncmp(a, "--max-blob-size", 15))
+		else if (option(argc, argv, &i, "--max-blob-size", &v))
 			opts.max_blob_size = atoll(v);
-		else if (!strncmp(a, "--offset", 8))
+		else if (option(argc, argv, &i, "--offset", &v))
 			fetch.offset = atoll(v);
-		else if (!strcmp(a, "--no-verify")) {
-			fetch.verify = 0;
-			continue;
-		} else {
-			fprintf(stderr, "unknown option %s\n", a);
+		else {
+			fprintf(stderr, "unknown option %s\n", argv[i]);
 			return 2;
 		}
-		if (!inline_value)
-			i++;
 	}
 	if (i + 1 >= argc) {
 		fprintf(stderr, "usage: see the comment at the top of limg-test-registry.c\n");
 		return 2;
 	}
 	cmd = argv[i];
-	opts.credentials = credentials;
-	if ((rc = limg_registry_open(&r, NULL, argv[i + 1], &opts)) < 0)
+	rcb.credentials = credentials;
+	if ((rc = limg_registry_open(&r, NULL, argv[i + 1], &opts, &rcb)) < 0)
 		return fail(rc);
 	if (!strcmp(cmd, "ping")) {
-		rc = limg_registry_ping(r);
+		rc = limg_registry_ping(r, NULL);
 		if (!rc)
-			printf("%s\n", limg_registry_endpoint(r));
+			printf("%s\n", limg_registry_base_url(r));
 	} else if (!strcmp(cmd, "head") && i + 3 < argc) {
-		rc = limg_registry_manifest_head(&m, r, argv[i + 2], argv[i + 3]);
+		rc = limg_registry_manifest_head(&m, r, argv[i + 2], argv[i + 3], NULL);
 	} else if (!strcmp(cmd, "get") && i + 4 < argc) {
-		rc = limg_registry_manifest_get(&m, r, argv[i + 2], argv[i + 3]);
+		rc = limg_registry_manifest_fetch(&m, r, argv[i + 2], argv[i + 3], NULL);
 		if (!rc) {
-			size_t len;
-			const void *body = limg_remote_manifest_body(m, &len);
 			FILE *f = fopen(argv[i + 4], "wb");
-			fwrite(body, 1, len, f);
-			fclose(f);
+			if (!f || fwrite(limg_remote_manifest_body(m), 1, (size_t)limg_remote_manifest_size(m), f) !=
+			              (size_t)limg_remote_manifest_size(m)) {
+				perror(argv[i + 4]);
+				rc = 2;
+			}
+			if (f)
+				fclose(f);
 		}
 	} else if (!strcmp(cmd, "blob") && i + 5 < argc) {
 		FILE *f = fopen(argv[i + 5], fetch.offset ? "ab" : "wb");
-		fetch.sink = to_file;
-		fetch.payload = f;
-		rc = limg_registry_blob_fetch(r, argv[i + 2], argv[i + 3], atoll(argv[i + 4]), &fetch);
-		fclose(f);
-		if (!rc)
-			printf("ok\n");
+		if (!f) {
+			perror(argv[i + 5]);
+			rc = 2;
+		} else {
+			fcb.write = to_file;
+			fcb.payload = f;
+			rc = limg_registry_blob_fetch(r, argv[i + 2], argv[i + 3], atoll(argv[i + 4]), &fetch, &fcb);
+			fclose(f);
+			if (!rc)
+				printf("ok\n");
+		}
 	} else if (!strcmp(cmd, "tags") && i + 2 < argc) {
-		rc = limg_registry_tags_foreach(r, argv[i + 2], i + 3 < argc ? atoi(argv[i + 3]) : 0, print_name, NULL);
+		list.page_size = i + 3 < argc ? atoi(argv[i + 3]) : 0;
+		lcb.name = print_name;
+		rc = limg_registry_tags_foreach(r, argv[i + 2], &list, &lcb);
 	} else if (!strcmp(cmd, "catalog")) {
-		rc = limg_registry_catalog_foreach(r, i + 2 < argc ? atoi(argv[i + 2]) : 0, print_name, NULL);
+		list.page_size = i + 2 < argc ? atoi(argv[i + 2]) : 0;
+		lcb.name = print_name;
+		rc = limg_registry_catalog_foreach(r, &list, &lcb);
 	} else {
 		fprintf(stderr, "bad command or arguments\n");
 		rc = 2;
