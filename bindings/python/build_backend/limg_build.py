@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A PEP 517 build backend on the standard library: a wheel of the pure
 Python package `libimage` (it loads libimage.so at run time, through
 ctypes), and an sdist. No build requirements, so pip needs no index."""
@@ -8,7 +9,7 @@ import os
 import tarfile
 import zipfile
 
-NAME, VERSION = "libimage", "0.2.0"
+NAME, VERSION = "libimage", "1.0.0"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIST_INFO = "%s-%s.dist-info" % (NAME, VERSION)
 

@@ -1,16 +1,14 @@
-"""What the examples share: the store location, Docker's formats."""
-import os
+# SPDX-License-Identifier: MIT
+"""What the examples share: the store location (the C library's rule), Docker's formats."""
 import time
+
+import libimage
 
 
 def store_path(args_store=None):
-    if args_store:
-        return args_store
-    env = os.environ.get("LIBIMAGE_STORE")
-    if env:
-        return env
-    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(data, "libimage")
+    """--store DIR, else where libimage keeps its store ($LIBIMAGE_STORE,
+    $XDG_DATA_HOME/libimage, ~/.local/share/libimage: limg_store_default_path)."""
+    return args_store or libimage.Store.default_path()
 
 
 def human_size(size, precision=3):

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """docker images, on libimage: the classic table.
 
     python3 images.py [--store DIR] [-a] [--digests] [-q] [--filter K=V]... [REPOSITORY[:TAG]]
@@ -20,12 +21,23 @@ def main():
     p.add_argument("-f", "--filter", action="append", default=[])
     a = p.parse_args()
     filters = list(a.filter) + (["reference=" + a.reference] if a.reference else [])
-    with libimage.Store(store_path(a.store)) as store:
-        try:
+    try:
+        path = store_path(a.store)
+    except libimage.LibimageError as e:
+        print("Error: %s (use --store DIR)" % e.message, file=sys.stderr)
+        return 1
+    rows = []
+    try:
+        # only reads: a store that does not exist yet is an empty one
+        with libimage.Store(path, create=False) as store:
             rows = store.images(all=a.all, filters=filters)
-        except libimage.LibimageError as e:
+    except libimage.NotFoundError as e:
+        if e.subject != "STORE":
             print("Error response from daemon: %s" % e.message, file=sys.stderr)
             return 1
+    except libimage.LibimageError as e:
+        print("Error response from daemon: %s" % e.message, file=sys.stderr)
+        return 1
     if a.quiet:
         for r in rows:
             print(r.short_id or "<missing>")

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """docker tag, on libimage.
 
     python3 tag.py [--store DIR] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]
@@ -20,7 +21,16 @@ def main():
         if libimage.Reference.parse(a.target).digest:
             print("Error response from daemon: refusing to create a tag with a digest reference", file=sys.stderr)
             return 1
-        with libimage.Store(store_path(a.store)) as store:
+    except libimage.LibimageError as e:
+        print("Error response from daemon: %s" % e.message, file=sys.stderr)
+        return 1
+    try:
+        path = store_path(a.store)
+    except libimage.LibimageError as e:
+        print("Error: %s (use --store DIR)" % e.message, file=sys.stderr)
+        return 1
+    try:
+        with libimage.Store(path) as store:
             store.tag(a.source, a.target)
     except libimage.LibimageError as e:
         print("Error response from daemon: %s" % e.message, file=sys.stderr)

@@ -1,48 +1,57 @@
+# SPDX-License-Identifier: MIT
 """libimage for Python: container images without a daemon.
 
     import libimage
 
-    with libimage.Store("~/.local/share/libimage") as store:
+    with libimage.Store(libimage.Store.default_path()) as store:
         image = store.pull("busybox")
-        print(image.short_id, image.config.cmd)
+        print(image.short_id, image.attrs["Config"]["Cmd"], image.tags)
         for row in store.images():
             print(row.repository, row.tag, row.short_id, row.created)
 
 Every blob is verified; errors are exceptions chosen by the library's error
-name (NotFoundError, AuthError, ...); Ctrl-C stops a running operation and
-raises KeyboardInterrupt; an exception raised in a callback stops the
-operation and is raised where it was called.
+name (NotFoundError, AuthError, ...) and carry what the failure was about
+(subject, object) and the registry's answer (http_status, registry_code);
+Ctrl-C stops a running operation and raises KeyboardInterrupt; an exception
+raised in a callback stops the operation and is raised where it was called.
+
+The C library is $LIBIMAGE_LIBRARY when set, else libimage.so.1 on the
+loader's path; importing fails (LibraryNotFoundError, an ImportError) when it
+is missing or of another major version.
 """
 from . import _ffi
+from ._ffi import LibraryNotFoundError
 from .cancel import Cancel
-from .errors import (AuthError, CancelledError, ConflictError, CorruptError, DigestMismatchError,
-                     InvalidReferenceError, LibimageError, NetworkError, NotFoundError, PlatformError,
-                     RateLimitedError, TLSError)
+from .errors import (AuthError, CancelledError, ConflictError, CorruptError, DigestMismatchError, ExistsError,
+                     ImageNotFoundError, InvalidArgumentError, InvalidDigestError, InvalidReferenceError,
+                     LibimageError, ManifestError, NetworkError, NoSpaceError, NotFoundError, PlatformError,
+                     ProtocolError, RateLimitedError, TLSError, TooBigError, UnsupportedError)
 from .reference import Reference
-from .registry import Registry
+from .registry import Registry, Session
 from .store import Store, copy
-from .types import (BlobKind, Image, ImageConfig, ImageRow, Layer, Loaded, Manifest, Problem, PullEvent,
-                    PullProgress, PushEvent, PushProgress, RegistryConfig, RemoveEvent, RemoveStep, UnpackEvent,
-                    UnpackProgress)
+from .types import (BlobKind, Event, Image, ImageConfig, ImageRow, Layer, Loaded, Manifest, Problem, Progress,
+                    PullEvent, PullProgress, PushEvent, PushProgress, RegistryConfig, RemoveEvent, RemoveStep,
+                    UnpackEvent, UnpackProgress)
 
-__version__ = "0.2.0"
+__version__ = "1.0.0"
 
 __all__ = [
-    "Store", "Registry", "RegistryConfig", "Reference", "Cancel", "copy", "version", "platform",
-    "Image", "ImageConfig", "ImageRow", "Layer", "Loaded", "Manifest", "Problem", "RemoveStep",
-    "PullProgress", "PushProgress", "UnpackProgress", "PullEvent", "PushEvent", "UnpackEvent", "BlobKind",
-    "RemoveEvent",
-    "LibimageError", "NotFoundError", "AuthError", "RateLimitedError", "DigestMismatchError",
-    "InvalidReferenceError", "TLSError", "NetworkError", "ConflictError", "CancelledError", "PlatformError",
-    "CorruptError",
+    "Store", "Session", "Registry", "RegistryConfig", "Reference", "Cancel", "copy", "version", "platform",
+    "Image", "ImageConfig", "ImageRow", "Layer", "Loaded", "Manifest", "Problem", "RemoveStep", "Progress",
+    "PullProgress", "PushProgress", "UnpackProgress", "Event", "PullEvent", "PushEvent", "UnpackEvent", "BlobKind",
+    "RemoveEvent", "LibraryNotFoundError",
+    "LibimageError", "NotFoundError", "ImageNotFoundError", "ExistsError", "AuthError", "RateLimitedError",
+    "DigestMismatchError", "InvalidReferenceError", "InvalidDigestError", "InvalidArgumentError", "TLSError",
+    "NetworkError", "ProtocolError", "ConflictError", "CancelledError", "PlatformError", "CorruptError",
+    "ManifestError", "UnsupportedError", "TooBigError", "NoSpaceError",
 ]
 
 
 def version() -> str:
-    """The C library's version ("0.2.0")."""
+    """The C library's version ("1.0.0")."""
     return _ffi.version()
 
 
 def platform() -> str:
     """This machine's platform, as images name it ("linux/amd64")."""
-    return _ffi.platform_host()
+    return _ffi.platform_native()

@@ -1,12 +1,20 @@
+# SPDX-License-Identifier: MIT
 """The only module that touches ctypes: the library, its structs, and one
 Python function per C operation. Everything here takes and returns plain
 Python values; a C failure is read (on the thread that failed: libimage's
 error is thread-local) and raised as the exception its name chooses; an
 exception raised inside a callback stops the C call and is raised again
-when it returns."""
+when it returns.
+
+No number is copied from the C headers where the library can say it:
+error codes and subjects are asked of the library at import
+(limg_error_name(), limg_subject_name()). What has no such function (the
+values of limg_event, limg_blob_kind and the option enums) is ABI and
+spelled once, below or in types.py."""
 import ctypes
-import ctypes.util
+import itertools
 import os
+import threading
 
 from . import errors
 
@@ -14,18 +22,109 @@ c_int, c_uint, c_long, c_size_t, c_int64 = ctypes.c_int, ctypes.c_uint, ctypes.c
 c_char_p, c_void_p, POINTER, byref = ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER, ctypes.byref
 c_uint32 = ctypes.c_uint32
 
+SONAME = "libimage.so.1"  # libimage.so.LIBIMAGE_SOVERSION: the ABI this binding speaks
+ABI_MAJOR = 1
+
+
+class LibraryNotFoundError(ImportError):
+    """The C library could not be loaded, or is not the version this binding speaks."""
+
 
 def _load():
-    path = os.environ.get("LIBIMAGE_LIBRARY") or ctypes.util.find_library("image") or "libimage.so.0"
-    return ctypes.CDLL(path)
+    """$LIBIMAGE_LIBRARY when set (and then only it), else the SONAME on the
+    loader's path (ld.so.cache, LD_LIBRARY_PATH, /usr/local/lib after
+    `cmake --install` and ldconfig). Never find_library("image"): that can find
+    a development symlink of another major version, or another project's
+    libimage."""
+    explicit = os.environ.get("LIBIMAGE_LIBRARY")
+    name = explicit or SONAME
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError as e:
+        if explicit:
+            hint = "LIBIMAGE_LIBRARY=%s cannot be loaded: point it at a built or installed %s" % (explicit, SONAME)
+        else:
+            hint = ("%s is not on the loader's path: install the C library (cmake --install BUILD, then ldconfig), "
+                    "or set LIBIMAGE_LIBRARY to the path of %s (e.g. BUILD/%s)" % (SONAME, SONAME, SONAME))
+        raise LibraryNotFoundError("libimage: %s (%s)" % (hint, e)) from None
+    try:
+        fn = lib.limg_version_number
+    except AttributeError:
+        raise LibraryNotFoundError("libimage: %s is not libimage %d.x (it has no limg_version_number)"
+                                   % (name, ABI_MAJOR)) from None
+    fn.restype, fn.argtypes = c_int, [POINTER(c_int), POINTER(c_int), POINTER(c_int)]
+    major, minor, patch = c_int(), c_int(), c_int()
+    fn(byref(major), byref(minor), byref(patch))
+    if major.value != ABI_MAJOR:
+        raise LibraryNotFoundError("libimage: %s is version %d.%d.%d; this binding needs %d.x (set LIBIMAGE_LIBRARY "
+                                   "to a %s)" % (name, major.value, minor.value, patch.value, ABI_MAJOR, SONAME))
+    return lib
 
 
 lib = _load()
+
+
+def _declare(name, restype, *argtypes):
+    f = getattr(lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+
+
+def _text(b):
+    return b.decode("utf-8", "replace") if b is not None else None
+
+
+# ---- error codes and subjects, as the library names them ----------------------
+
+_declare("limg_error_name", c_char_p, c_int)
+_declare("limg_subject_name", c_char_p, c_int)
+_declare("limg_strerror", c_char_p, c_int)
+
+
+def _tables():
+    """Every code and subject the loaded library knows, by asking it: codes in
+    the ranges errors.h reserves (0 to -999), subjects from 0 up."""
+    codes = {}
+    for code in (-n for n in range(1000)):
+        name = lib.limg_error_name(code)
+        if name:
+            codes[name.decode()] = code
+    subjects = {}
+    for value in range(0, 1000):
+        name = lib.limg_subject_name(value)
+        if name:
+            subjects[value] = name.decode()
+    return codes, subjects
+
+
+CODES, SUBJECT_NAMES = _tables()          # "LIMG_ENOTFOUND" -> code; subject value -> "LIMG_SUBJECT_IMAGE"
+CODE_NAMES = {v: k for k, v in CODES.items()}
+for _needed in ("LIMG_OK", "LIMG_EINVALID", "LIMG_ENOTFOUND", "LIMG_ECANCELLED", "LIMG_ETOOBIG", "LIMG_PASSTHROUGH",
+                "LIMG_ITEROVER"):
+    if _needed not in CODES:
+        raise LibraryNotFoundError("libimage: the loaded library does not name %s" % _needed)
+OK, ITEROVER, PASSTHROUGH = CODES["LIMG_OK"], CODES["LIMG_ITEROVER"], CODES["LIMG_PASSTHROUGH"]
+
+
+def subject_name(value):
+    """"IMAGE" for LIMG_SUBJECT_IMAGE; None for LIMG_SUBJECT_NONE; "UNKNOWN" for a value the library cannot name."""
+    name = SUBJECT_NAMES.get(value) or _text(lib.limg_subject_name(value))
+    if name is None:
+        return "UNKNOWN"
+    name = name[len("LIMG_SUBJECT_"):] if name.startswith("LIMG_SUBJECT_") else name
+    return None if name == "NONE" else name
+
+
+def error(name, message, subject=None, object=""):
+    """An exception of the binding's own for the code named @name (the store is closed, ...)."""
+    return errors.from_details(code=CODES[name], name=name, message=message, subject=subject, object=object)
+
 
 # ---- plain data ----------------------------------------------------------
 
 
 class Buf(ctypes.Structure):
+    _c_name_ = "limg_buf"
     _fields_ = [("ptr", c_void_p), ("size", c_size_t), ("reserved", c_size_t)]
 
     def take(self):
@@ -33,10 +132,6 @@ class Buf(ctypes.Structure):
         data = ctypes.string_at(self.ptr, self.size) if self.ptr else b""
         lib.limg_buf_dispose(byref(self))
         return data
-
-
-def _text(b):
-    return b.decode("utf-8", "replace") if b is not None else None
 
 
 def arg(value, what, path=False, optional=False):
@@ -49,7 +144,7 @@ def arg(value, what, path=False, optional=False):
     if path and isinstance(value, os.PathLike):
         value = os.fspath(value)
     if isinstance(value, str):
-        data = value.encode("utf-8")
+        data = value.encode("utf-8") if not path else os.fsencode(value)
     elif isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     else:
@@ -59,44 +154,88 @@ def arg(value, what, path=False, optional=False):
     return data
 
 
-# ---- callbacks -------------------------------------------------------------
+def strings(values, what):
+    """A C array of strings (and its length), or (None, 0)."""
+    texts = [arg(v, what) for v in values]
+    if not texts:
+        return None, 0
+    return (c_char_p * len(texts))(*texts), len(texts)
 
-PULL_PROGRESS = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_int, c_int64, c_int64, c_void_p)
-PUSH_PROGRESS = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_int, c_int64, c_int64, c_char_p, c_void_p)
-UNPACK_PROGRESS = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_int64, c_int64, c_void_p)
+
+# ---- callbacks (common.h, errors.h) -------------------------------------------
+
+PROGRESS_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_int, c_int64, c_int64, c_char_p, c_void_p)
+READ_CB = ctypes.CFUNCTYPE(c_int, POINTER(c_size_t), c_void_p, c_size_t, c_void_p)
+WRITE_CB = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, c_void_p)
+RESTART_CB = ctypes.CFUNCTYPE(c_int, c_void_p)
 REMOVE_CB = ctypes.CFUNCTYPE(c_int, c_int, c_char_p, c_void_p)
-GC_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int64, c_void_p)
-FSCK_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_char_p, c_void_p)
+REMOVED_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int64, c_void_p)
+PROBLEM_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_char_p, c_void_p)
 NAME_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_void_p)
 LOADED_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
 CREDENTIALS_CB = ctypes.CFUNCTYPE(c_int, POINTER(Buf), POINTER(Buf), c_char_p, c_void_p)
-SINK_CB = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, c_void_p)
-LOG_CB = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
-STOP = 1  # what a callback returns to stop the C call; the exception behind it is raised afterwards
+
+class _Pending:
+    """Exceptions raised inside callbacks, each under the code its callback
+    returned to stop the C call. errors.h: a negative value comes back from
+    the call as it is, and codes below -10000 are never the library's, so the
+    code a call returns names the exception to raise, whichever thread the
+    callback ran on and whichever call (of a shared session) it served."""
+    FIRST, COUNT = -10001, 1 << 24
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_code = {}
+        self.counter = itertools.count()
+
+    def put(self, exc):
+        with self.lock:
+            code = self.FIRST - next(self.counter) % self.COUNT
+            self.by_code[code] = exc
+            return code
+
+    def take(self, code):
+        with self.lock:
+            return self.by_code.pop(code, None)
+
+
+pending = _Pending()
+
+
+def raising(fn, result=None):
+    """A trampoline body: calls fn; an exception (KeyboardInterrupt too) is
+    kept under a fresh code, which is returned to stop the C call."""
+    def call(*a):
+        try:
+            r = fn(*a)
+            return 0 if result is None else result(r)
+        except BaseException as e:  # noqa: B902 - raised again when the C call returns
+            return pending.put(e)
+    return call
 
 
 class Calls:
     """Callbacks of one C call: each Python function is wrapped so that an
-    exception (KeyboardInterrupt too) is kept and stops the call."""
+    exception stops the call (what a function returns means nothing)."""
 
     def __init__(self):
-        self.error = None
-        self.keep = []  # the C function objects must live as long as the call
+        self.code = None
+        self.keep = []  # the C function objects (and arrays) must live as long as the call
 
     def wrap(self, ctype, fn, convert=None):
         if fn is None:
             return ctype()
 
         def trampoline(*a):
-            if self.error is not None:
-                return STOP
+            if self.code is not None:  # stopped already: stop again, raise once
+                return self.code
             try:
-                fn(*(convert(*a) if convert else a))  # (what it returns means nothing: only raising stops)
+                fn(*(convert(*a) if convert else a))
                 return 0
             except BaseException as e:  # noqa: B902 - re-raised after C returns
-                self.error = e
-                return STOP
+                self.code = pending.put(e)
+                return self.code
 
         c = ctype(trampoline)
         self.keep.append(c)
@@ -104,132 +243,249 @@ class Calls:
 
     def check(self, rc):
         """Raises the callback's exception, else the C error for a negative rc."""
-        if self.error is not None:
-            e, self.error = self.error, None
-            raise e
+        if self.code is not None:
+            code, self.code = self.code, None
+            e = pending.take(code)
+            if e is not None:
+                raise e
         return check(rc)
 
 
 def error_details(rc):
     err = lib.limg_error_last()
-    return dict(code=rc, name=_text(lib.limg_error_name(rc)) or "LIMG_ERROR",
-                message=_text(lib.limg_error_message(err)) or "", http_status=lib.limg_error_http_status(err),
+    name = CODE_NAMES.get(rc) or _text(lib.limg_error_name(rc)) or "LIMG_ERROR"
+    subject = lib.limg_error_subject(err) if lib.limg_error_code(err) == rc else 0
+    return dict(code=rc, name=name, message=_text(lib.limg_error_message(err)) or _text(lib.limg_strerror(rc)),
+                subject=subject_name(subject), object=_text(lib.limg_error_object(err)) or "",
+                http_status=lib.limg_error_http_status(err),
                 registry_code=_text(lib.limg_error_registry_code(err)) or "",
                 retry_after=lib.limg_error_retry_after(err))
 
 
 def check(rc):
-    """Raises the error of this thread's failed call (rc < 0); returns rc otherwise."""
+    """Raises the error of this thread's failed call (rc < 0): the exception a
+    callback raised when rc is its code, else the library's; returns rc otherwise."""
     if rc is not None and rc < 0:
+        if rc <= _Pending.FIRST:
+            e = pending.take(rc)
+            if e is not None:
+                raise e
         raise errors.from_details(**error_details(rc))
     return rc
 
 
-# ---- structs (as include/libimage/*.h lays them out) ------------------------
+# ---- structs (as include/libimage/*.h lays them out; names as in C) -------------
 
 class Endpoint(ctypes.Structure):
+    _c_name_ = "limg_endpoint"
     _fields_ = [("size", c_size_t), ("url", c_char_p), ("capabilities", c_uint), ("skip_verify", c_int),
                 ("ca_file", c_char_p), ("client_cert", c_char_p), ("client_key", c_char_p),
                 ("override_path", c_int), ("headers", POINTER(c_char_p)), ("headers_len", c_size_t),
                 ("dial_timeout_ms", c_long)]
 
 
-class RegistryOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("insecure", c_int), ("tls_verify", c_int), ("ca_file", c_char_p),
-                ("certs_dir", c_char_p), ("docker_config_dir", c_char_p), ("credentials", CREDENTIALS_CB),
-                ("credentials_payload", c_void_p), ("max_attempts", c_int), ("backoff_ms", c_long),
-                ("backoff_max_ms", c_long), ("retry_after_max_s", c_long), ("connect_timeout_ms", c_long),
-                ("low_speed_time_s", c_long), ("cancel", c_void_p), ("mirror", c_char_p),
-                ("request_timeout_s", c_long), ("operation_timeout_s", c_long), ("max_blob_size", c_int64),
-                ("mirrors", POINTER(Endpoint)), ("mirrors_len", c_size_t), ("hosts_toml", c_int)]
+class ContextOpts(ctypes.Structure):
+    _c_name_ = "limg_context_opts"
+    _fields_ = [("size", c_size_t), ("user_agent", c_char_p)]
 
 
 class StoreOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("create", c_int)]
+    _c_name_ = "limg_store_opts"
+    _fields_ = [("size", c_size_t), ("mode", c_int)]
+
+
+class StoreFsckOpts(ctypes.Structure):
+    _c_name_ = "limg_store_fsck_opts"
+    _fields_ = [("size", c_size_t), ("digest", c_char_p), ("cancel", c_void_p)]
+
+
+class StoreFsckCallbacks(ctypes.Structure):
+    _c_name_ = "limg_store_fsck_callbacks"
+    _fields_ = [("size", c_size_t), ("problem", PROBLEM_CB), ("payload", c_void_p)]
+
+
+class StoreGcOpts(ctypes.Structure):
+    _c_name_ = "limg_store_gc_opts"
+    _fields_ = [("size", c_size_t), ("ingest_max_age", c_int64), ("keep_ingests", c_int), ("dry_run", c_int),
+                ("cancel", c_void_p)]
+
+
+class StoreGcCallbacks(ctypes.Structure):
+    _c_name_ = "limg_store_gc_callbacks"
+    _fields_ = [("size", c_size_t), ("removed", REMOVED_CB), ("payload", c_void_p)]
+
+
+class TagIteratorOpts(ctypes.Structure):
+    _c_name_ = "limg_tag_iterator_opts"
+    _fields_ = [("size", c_size_t), ("repository", c_char_p), ("digest", c_char_p), ("select", c_int)]
+
+
+class ImagesIteratorOpts(ctypes.Structure):
+    _c_name_ = "limg_images_iterator_opts"
+    _fields_ = [("size", c_size_t), ("select", c_int), ("platform", c_char_p), ("filters", POINTER(c_char_p)),
+                ("filters_len", c_size_t), ("cancel", c_void_p)]
+
+
+class ImageLookupOpts(ctypes.Structure):
+    _c_name_ = "limg_image_lookup_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("cancel", c_void_p)]
+
+
+class ImagesRemoveOpts(ctypes.Structure):
+    _c_name_ = "limg_images_remove_opts"
+    _fields_ = [("size", c_size_t), ("force", c_int), ("cancel", c_void_p)]
+
+
+class ImagesRemoveCallbacks(ctypes.Structure):
+    _c_name_ = "limg_images_remove_callbacks"
+    _fields_ = [("size", c_size_t), ("removed", REMOVE_CB), ("payload", c_void_p)]
+
+
+class RegistryOpts(ctypes.Structure):
+    _c_name_ = "limg_registry_opts"
+    _fields_ = [("size", c_size_t), ("tls", c_int), ("ca_file", c_char_p), ("certs_dir", c_char_p),
+                ("docker_config_dir", c_char_p), ("mirrors", POINTER(POINTER(Endpoint))), ("mirrors_len", c_size_t),
+                ("skip_hosts_toml", c_int), ("max_attempts", c_int), ("backoff_ms", c_long),
+                ("backoff_max_ms", c_long), ("retry_after_max_s", c_long), ("connect_timeout_ms", c_long),
+                ("low_speed_time_s", c_long), ("request_timeout_s", c_long), ("operation_timeout_s", c_long),
+                ("max_blob_size", c_int64)]
+
+
+class RegistryCallbacks(ctypes.Structure):
+    _c_name_ = "limg_registry_callbacks"
+    _fields_ = [("size", c_size_t), ("credentials", CREDENTIALS_CB), ("payload", c_void_p)]
+
+
+class RegistryCallOpts(ctypes.Structure):
+    _c_name_ = "limg_registry_call_opts"
+    _fields_ = [("size", c_size_t), ("cancel", c_void_p)]
+
+
+class RegistryFetchOpts(ctypes.Structure):
+    _c_name_ = "limg_registry_fetch_opts"
+    _fields_ = [("size", c_size_t), ("offset", c_int64), ("skip_verify", c_int), ("cancel", c_void_p)]
+
+
+class RegistryFetchCallbacks(ctypes.Structure):
+    _c_name_ = "limg_registry_fetch_callbacks"
+    _fields_ = [("size", c_size_t), ("write", WRITE_CB), ("restart", RESTART_CB), ("payload", c_void_p)]
+
+
+class RegistryListOpts(ctypes.Structure):
+    _c_name_ = "limg_registry_list_opts"
+    _fields_ = [("size", c_size_t), ("page_size", c_int), ("cancel", c_void_p)]
+
+
+class RegistryListCallbacks(ctypes.Structure):
+    _c_name_ = "limg_registry_list_callbacks"
+    _fields_ = [("size", c_size_t), ("name", NAME_CB), ("payload", c_void_p)]
 
 
 class PullOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("concurrency", c_int), ("verify_diff_ids", c_int),
-                ("fetch_foreign", c_int), ("registry", POINTER(RegistryOpts)), ("cancel", c_void_p),
-                ("ctx", c_void_p), ("docker_hub_mirror", c_char_p), ("max_layer_size", c_int64),
-                ("range_threshold", c_int64), ("range_chunk", c_int64), ("range_parallel", c_int)]
+    _c_name_ = "limg_pull_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("concurrency", c_int), ("skip_diff_ids", c_int),
+                ("foreign_layers", c_int), ("session", c_void_p), ("cancel", c_void_p), ("max_layer_size", c_int64),
+                ("no_ranges", c_int), ("range_threshold", c_int64), ("range_chunk", c_int64),
+                ("range_parallel", c_int)]
 
 
 class PullCallbacks(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("progress", PULL_PROGRESS), ("payload", c_void_p)]
-
-
-class ListOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("untagged", c_int), ("platform", c_char_p), ("filters", POINTER(c_char_p)),
-                ("filters_len", c_size_t)]
-
-
-class RemoveOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("force", c_int), ("cb", REMOVE_CB), ("payload", c_void_p)]
-
-
-class GcOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("ingest_max_age", c_int64), ("dry_run", c_int), ("removed", GC_CB),
-                ("payload", c_void_p)]
-
-
-class TagsListOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("repository", c_char_p), ("digest", c_char_p), ("untagged", c_int)]
+    _c_name_ = "limg_pull_callbacks"
+    _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
 class PushOpts(ctypes.Structure):
+    _c_name_ = "limg_push_opts"
     _fields_ = [("size", c_size_t), ("source", c_char_p), ("platform", c_char_p), ("concurrency", c_int),
-                ("mount", c_int), ("chunk_size", c_int64), ("registry", POINTER(RegistryOpts)),
-                ("cancel", c_void_p), ("ctx", c_void_p), ("progress", PUSH_PROGRESS), ("payload", c_void_p)]
+                ("no_mount", c_int), ("chunk_size", c_int64), ("session", c_void_p), ("cancel", c_void_p)]
+
+
+class PushCallbacks(ctypes.Structure):
+    _c_name_ = "limg_push_callbacks"
+    _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
 class CopyOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("concurrency", c_int), ("mount", c_int),
-                ("chunk_size", c_int64), ("source_registry", POINTER(RegistryOpts)),
-                ("destination_registry", POINTER(RegistryOpts)), ("cancel", c_void_p), ("ctx", c_void_p),
-                ("progress", PUSH_PROGRESS), ("payload", c_void_p)]
+    _c_name_ = "limg_copy_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("concurrency", c_int), ("no_mount", c_int),
+                ("chunk_size", c_int64), ("cancel", c_void_p)]
 
 
-class SaveOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("cancel", c_void_p), ("ctx", c_void_p)]
+class CopyCallbacks(ctypes.Structure):
+    _c_name_ = "limg_copy_callbacks"
+    _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
-class LoadOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("loaded", LOADED_CB), ("payload", c_void_p), ("max_blob_size", c_int64),
-                ("cancel", c_void_p), ("ctx", c_void_p)]
+class ArchiveSaveOpts(ctypes.Structure):
+    _c_name_ = "limg_archive_save_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("cancel", c_void_p)]
+
+
+class ArchiveSaveCallbacks(ctypes.Structure):
+    _c_name_ = "limg_archive_save_callbacks"
+    _fields_ = [("size", c_size_t), ("write", WRITE_CB), ("progress", PROGRESS_CB), ("payload", c_void_p)]
+
+
+class ArchiveLoadOpts(ctypes.Structure):
+    _c_name_ = "limg_archive_load_opts"
+    _fields_ = [("size", c_size_t), ("max_blob_size", c_int64), ("cancel", c_void_p)]
+
+
+class ArchiveLoadCallbacks(ctypes.Structure):
+    _c_name_ = "limg_archive_load_callbacks"
+    _fields_ = [("size", c_size_t), ("read", READ_CB), ("loaded", LOADED_CB), ("progress", PROGRESS_CB),
+                ("payload", c_void_p)]
 
 
 class IdMap(ctypes.Structure):
+    _c_name_ = "limg_id_map"
     _fields_ = [("container_id", c_uint32), ("host_id", c_uint32), ("size", c_uint32)]
 
 
 class UnpackOpts(ctypes.Structure):
+    _c_name_ = "limg_unpack_opts"
     _fields_ = [("size", c_size_t), ("platform", c_char_p), ("rootless", c_int), ("uid_map", POINTER(IdMap)),
                 ("uid_map_len", c_size_t), ("gid_map", POINTER(IdMap)), ("gid_map_len", c_size_t),
-                ("bundle", c_int), ("terminal", c_int), ("max_layer_size", c_int64), ("max_entries", c_int64),
-                ("cancel", c_void_p), ("progress", UNPACK_PROGRESS), ("payload", c_void_p), ("ctx", c_void_p)]
+                ("bundle", c_int), ("no_terminal", c_int), ("max_layer_size", c_int64), ("max_entries", c_int64),
+                ("cancel", c_void_p)]
 
 
-class BlobFetchOpts(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("offset", c_int64), ("verify", c_int), ("sink", SINK_CB),
-                ("payload", c_void_p), ("restart", c_void_p)]
+class UnpackCallbacks(ctypes.Structure):
+    _c_name_ = "limg_unpack_callbacks"
+    _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
-def _declare(name, restype, *argtypes):
-    f = getattr(lib, name)
-    f.restype = restype
-    f.argtypes = list(argtypes)
+# Every struct declared here, by its C name: the tests compile a C program
+# from this table and compare sizes and offsets with the C compiler's.
+STRUCTS = {cls._c_name_: cls for cls in (
+    Buf, Endpoint, ContextOpts, StoreOpts, StoreFsckOpts, StoreFsckCallbacks, StoreGcOpts, StoreGcCallbacks,
+    TagIteratorOpts, ImagesIteratorOpts, ImageLookupOpts, ImagesRemoveOpts, ImagesRemoveCallbacks, RegistryOpts,
+    RegistryCallbacks, RegistryCallOpts, RegistryFetchOpts, RegistryFetchCallbacks, RegistryListOpts,
+    RegistryListCallbacks, PullOpts, PullCallbacks, PushOpts, PushCallbacks, CopyOpts, CopyCallbacks,
+    ArchiveSaveOpts, ArchiveSaveCallbacks, ArchiveLoadOpts, ArchiveLoadCallbacks, IdMap, UnpackOpts,
+    UnpackCallbacks)}
 
+# Values of the option enums (ABI, spelled as in the headers; no name function exists for them).
+STORE_CREATE, STORE_EXISTING = 0, 1                         # limg_store_mode
+LIST_TAGGED, LIST_UNTAGGED, LIST_ALL = 0, 1, 2              # limg_list_select
+TLS_DEFAULT, TLS_VERIFY, TLS_INSECURE = 0, 1, 2             # limg_tls_mode
+ROOTLESS_AUTO, ROOTLESS_ON, ROOTLESS_OFF = 0, 1, 2          # limg_rootless_mode
+FOREIGN_REGISTRY, FOREIGN_URLS, FOREIGN_SKIP = 0, 1, 2      # limg_foreign_layers
+ENDPOINT_CAPS = {"pull": 1, "resolve": 2, "push": 4}        # limg_endpoint_capability
+
+# ---- functions ------------------------------------------------------------------
 
 P = POINTER
 _declare("limg_version", c_char_p)
+_declare("limg_platform_native", c_char_p)
 _declare("limg_error_last", c_void_p)
 _declare("limg_error_code", c_int, c_void_p)
 _declare("limg_error_message", c_char_p, c_void_p)
+_declare("limg_error_subject", c_int, c_void_p)
+_declare("limg_error_object", c_char_p, c_void_p)
 _declare("limg_error_http_status", c_int, c_void_p)
 _declare("limg_error_registry_code", c_char_p, c_void_p)
 _declare("limg_error_retry_after", c_long, c_void_p)
-_declare("limg_error_name", c_char_p, c_int)
 _declare("limg_buf_dispose", None, P(Buf))
 _declare("limg_buf_set", c_int, P(Buf), c_void_p, c_size_t)
 _declare("limg_cancel_new", c_int, P(c_void_p))
@@ -243,92 +499,149 @@ _declare("limg_reference_free", None, c_void_p)
 for _n in ("string", "name", "domain", "path", "tag", "digest", "familiar_string", "familiar_name"):
     _declare("limg_reference_" + _n, c_char_p, c_void_p)
 _declare("limg_reference_familiar_match", c_int, P(c_int), c_void_p, c_char_p)
+_declare("limg_endpoint_init", c_int, P(Endpoint), c_size_t)
+# store.h
 _declare("limg_store_opts_init", c_int, P(StoreOpts), c_size_t)
 _declare("limg_store_open", c_int, P(c_void_p), c_void_p, c_char_p, P(StoreOpts))
 _declare("limg_store_close", None, c_void_p)
 _declare("limg_store_path", c_char_p, c_void_p)
-_declare("limg_store_fsck", c_int, c_void_p, c_char_p, FSCK_CB, c_void_p)
-_declare("limg_gc_opts_init", c_int, P(GcOpts), c_size_t)
-_declare("limg_store_gc", c_int, c_void_p, P(GcOpts))
-_declare("limg_registry_opts_init", c_int, P(RegistryOpts), c_size_t)
-_declare("limg_pull_opts_init", c_int, P(PullOpts), c_size_t)
-_declare("limg_pull_callbacks_init", c_int, P(PullCallbacks), c_size_t)
-_declare("limg_pull", c_int, P(c_void_p), c_void_p, c_char_p, P(PullOpts), P(PullCallbacks))
-_declare("limg_image_free", None, c_void_p)
-for _n in ("reference", "digest", "manifest_digest", "id"):
-    _declare("limg_image_" + _n, c_char_p, c_void_p)
-_declare("limg_image_up_to_date", c_int, c_void_p)
-_declare("limg_image_bytes_downloaded", c_int64, c_void_p)
-_declare("limg_images_list_opts_init", c_int, P(ListOpts), c_size_t)
-_declare("limg_images_list", c_int, P(c_void_p), c_void_p, P(ListOpts))
-_declare("limg_image_iterator_next", c_int, P(c_void_p), c_void_p)
-_declare("limg_image_iterator_free", None, c_void_p)
-for _n in ("reference", "repository", "tag", "digest", "id"):
-    _declare("limg_image_entry_" + _n, c_char_p, c_void_p)
-_declare("limg_image_entry_created", c_int64, c_void_p)
-_declare("limg_image_entry_size", c_int64, c_void_p)
-_declare("limg_images_remove_opts_init", c_int, P(RemoveOpts), c_size_t)
-_declare("limg_images_remove", c_int, c_void_p, c_char_p, P(RemoveOpts))
-_declare("limg_images_lookup", c_int, P(Buf), c_void_p, c_char_p)
-_declare("limg_images_inspect", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p)
-_declare("limg_image_info_free", None, c_void_p)
-for _n in ("id", "digest", "manifest_digest"):
-    _declare("limg_image_info_" + _n, c_char_p, c_void_p)
-_declare("limg_image_info_manifest", c_void_p, c_void_p)
-_declare("limg_image_info_config_bytes", c_void_p, c_void_p, P(c_size_t))
-_declare("limg_image_info_size", c_int64, c_void_p)
-_declare("limg_manifest_count", c_size_t, c_void_p)
-_declare("limg_manifest_get", c_void_p, c_void_p, c_size_t)
-_declare("limg_manifest_media_type", c_char_p, c_void_p)
-_declare("limg_descriptor_digest", c_char_p, c_void_p)
-_declare("limg_descriptor_size", c_int64, c_void_p)
-_declare("limg_descriptor_media_type", c_char_p, c_void_p)
+_declare("limg_store_default_path", c_int, P(Buf))
+_declare("limg_store_fsck_opts_init", c_int, P(StoreFsckOpts), c_size_t)
+_declare("limg_store_fsck_callbacks_init", c_int, P(StoreFsckCallbacks), c_size_t)
+_declare("limg_store_fsck", c_int, P(c_size_t), c_void_p, P(StoreFsckOpts), P(StoreFsckCallbacks))
+_declare("limg_store_gc_opts_init", c_int, P(StoreGcOpts), c_size_t)
+_declare("limg_store_gc_callbacks_init", c_int, P(StoreGcCallbacks), c_size_t)
+_declare("limg_store_gc", c_int, P(c_int64), c_void_p, P(StoreGcOpts), P(StoreGcCallbacks))
+# tags.h
 _declare("limg_tags_set", c_int, c_void_p, c_char_p, c_char_p)
+_declare("limg_tags_lookup", c_int, P(Buf), c_void_p, c_char_p)
 _declare("limg_tags_remove", c_int, c_void_p, c_char_p)
-_declare("limg_tags_list_opts_init", c_int, P(TagsListOpts), c_size_t)
-_declare("limg_tag_iterator_new", c_int, P(c_void_p), c_void_p, P(TagsListOpts))
+_declare("limg_tag_iterator_opts_init", c_int, P(TagIteratorOpts), c_size_t)
+_declare("limg_tag_iterator_new", c_int, P(c_void_p), c_void_p, P(TagIteratorOpts))
 _declare("limg_tag_iterator_next", c_int, P(c_void_p), c_void_p)
 _declare("limg_tag_iterator_free", None, c_void_p)
 _declare("limg_tag_reference", c_char_p, c_void_p)
-_declare("limg_registry_open", c_int, P(c_void_p), c_void_p, c_char_p, P(RegistryOpts))
+# images.h
+_declare("limg_images_iterator_opts_init", c_int, P(ImagesIteratorOpts), c_size_t)
+_declare("limg_images_iterator_new", c_int, P(c_void_p), c_void_p, P(ImagesIteratorOpts))
+_declare("limg_images_iterator_next", c_int, P(c_void_p), c_void_p)
+_declare("limg_images_iterator_free", None, c_void_p)
+for _n in ("reference", "repository", "tag", "digest", "id"):
+    _declare("limg_images_row_" + _n, c_char_p, c_void_p)
+_declare("limg_images_row_created", c_int64, c_void_p)
+_declare("limg_images_row_size", c_int64, c_void_p)
+_declare("limg_image_lookup_opts_init", c_int, P(ImageLookupOpts), c_size_t)
+_declare("limg_image_lookup", c_int, P(c_void_p), c_void_p, c_char_p, P(ImageLookupOpts))
+_declare("limg_image_free", None, c_void_p)
+for _n in ("id", "digest", "manifest_digest"):
+    _declare("limg_image_" + _n, c_char_p, c_void_p)
+_declare("limg_image_manifest", c_void_p, c_void_p)
+_declare("limg_image_config", c_void_p, c_void_p)
+_declare("limg_image_config_bytes", c_void_p, c_void_p)
+_declare("limg_image_config_size", c_size_t, c_void_p)
+_declare("limg_image_size", c_int64, c_void_p)
+_declare("limg_image_tag_count", c_size_t, c_void_p)
+_declare("limg_image_tag", c_char_p, c_void_p, c_size_t)
+_declare("limg_image_repo_digest_count", c_size_t, c_void_p)
+_declare("limg_image_repo_digest", c_char_p, c_void_p, c_size_t)
+_declare("limg_images_lookup", c_int, P(Buf), c_void_p, c_char_p)
+_declare("limg_images_tag", c_int, c_void_p, c_char_p, c_char_p)
+_declare("limg_images_remove_opts_init", c_int, P(ImagesRemoveOpts), c_size_t)
+_declare("limg_images_remove_callbacks_init", c_int, P(ImagesRemoveCallbacks), c_size_t)
+_declare("limg_images_remove", c_int, c_void_p, c_char_p, P(ImagesRemoveOpts), P(ImagesRemoveCallbacks))
+# manifest.h
+_declare("limg_manifest_count", c_size_t, c_void_p)
+_declare("limg_manifest_entry", c_void_p, c_void_p, c_size_t)
+_declare("limg_manifest_media_type", c_char_p, c_void_p)
+_declare("limg_manifest_config", c_void_p, c_void_p)
+_declare("limg_descriptor_digest", c_char_p, c_void_p)
+_declare("limg_descriptor_size", c_int64, c_void_p)
+_declare("limg_descriptor_media_type", c_char_p, c_void_p)
+for _n in ("created", "author", "architecture", "os", "variant", "os_version", "user", "working_dir", "stop_signal",
+           "container_json"):
+    _declare("limg_config_" + _n, c_char_p, c_void_p)
+_declare("limg_config_created_unix", c_int64, c_void_p)
+for _n in ("diff_id", "env", "entrypoint", "cmd", "label_key", "exposed_port", "volume"):
+    _declare("limg_config_%s_count" % ("label" if _n == "label_key" else _n), c_size_t, c_void_p)
+    _declare("limg_config_" + _n, c_char_p, c_void_p, c_size_t)
+_declare("limg_config_label", c_char_p, c_void_p, c_char_p)
+_declare("limg_config_history_count", c_size_t, c_void_p)
+for _n in ("created", "created_by", "comment", "author"):
+    _declare("limg_config_history_" + _n, c_char_p, c_void_p, c_size_t)
+_declare("limg_config_history_empty_layer", c_int, c_void_p, c_size_t)
+# registry.h
+_declare("limg_registry_opts_init", c_int, P(RegistryOpts), c_size_t)
+_declare("limg_registry_callbacks_init", c_int, P(RegistryCallbacks), c_size_t)
+_declare("limg_registry_open", c_int, P(c_void_p), c_void_p, c_char_p, P(RegistryOpts), P(RegistryCallbacks))
 _declare("limg_registry_close", None, c_void_p)
-_declare("limg_registry_ping", c_int, c_void_p)
-_declare("limg_registry_manifest_head", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p)
-_declare("limg_registry_manifest_get", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p)
+_declare("limg_registry_domain", c_char_p, c_void_p)
+_declare("limg_registry_base_url", c_char_p, c_void_p)
+_declare("limg_session_new", c_int, P(c_void_p), c_void_p, P(RegistryOpts), P(RegistryCallbacks))
+_declare("limg_session_set_registry_opts", c_int, c_void_p, c_char_p, P(RegistryOpts))
+_declare("limg_session_registry", c_int, P(c_void_p), c_void_p, c_char_p)
+_declare("limg_session_free", None, c_void_p)
+_declare("limg_registry_call_opts_init", c_int, P(RegistryCallOpts), c_size_t)
+_declare("limg_registry_ping", c_int, c_void_p, P(RegistryCallOpts))
+_declare("limg_registry_manifest_head", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(RegistryCallOpts))
+_declare("limg_registry_manifest_fetch", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(RegistryCallOpts))
 _declare("limg_remote_manifest_free", None, c_void_p)
 _declare("limg_remote_manifest_digest", c_char_p, c_void_p)
 _declare("limg_remote_manifest_media_type", c_char_p, c_void_p)
 _declare("limg_remote_manifest_size", c_int64, c_void_p)
-_declare("limg_remote_manifest_body", c_void_p, c_void_p, P(c_size_t))
-_declare("limg_registry_tags_foreach", c_int, c_void_p, c_char_p, c_int, NAME_CB, c_void_p)
-_declare("limg_registry_catalog_foreach", c_int, c_void_p, c_int, NAME_CB, c_void_p)
-_declare("limg_blob_fetch_opts_init", c_int, P(BlobFetchOpts), c_size_t)
-_declare("limg_registry_blob_fetch", c_int, c_void_p, c_char_p, c_char_p, c_int64, P(BlobFetchOpts))
+_declare("limg_remote_manifest_body", c_void_p, c_void_p)
+_declare("limg_registry_list_opts_init", c_int, P(RegistryListOpts), c_size_t)
+_declare("limg_registry_list_callbacks_init", c_int, P(RegistryListCallbacks), c_size_t)
+_declare("limg_registry_tags_foreach", c_int, c_void_p, c_char_p, P(RegistryListOpts), P(RegistryListCallbacks))
+_declare("limg_registry_catalog_foreach", c_int, c_void_p, P(RegistryListOpts), P(RegistryListCallbacks))
+_declare("limg_registry_fetch_opts_init", c_int, P(RegistryFetchOpts), c_size_t)
+_declare("limg_registry_fetch_callbacks_init", c_int, P(RegistryFetchCallbacks), c_size_t)
+_declare("limg_registry_blob_fetch", c_int, c_void_p, c_char_p, c_char_p, c_int64, P(RegistryFetchOpts),
+         P(RegistryFetchCallbacks))
+# pull.h, push.h, copy.h
+_declare("limg_pull_opts_init", c_int, P(PullOpts), c_size_t)
+_declare("limg_pull_callbacks_init", c_int, P(PullCallbacks), c_size_t)
+_declare("limg_pull", c_int, P(c_void_p), c_void_p, c_char_p, P(PullOpts), P(PullCallbacks))
+_declare("limg_pull_result_free", None, c_void_p)
+for _n in ("reference", "digest", "manifest_digest", "image_id"):
+    _declare("limg_pull_result_" + _n, c_char_p, c_void_p)
+_declare("limg_pull_result_up_to_date", c_int, c_void_p)
+_declare("limg_pull_result_bytes_downloaded", c_int64, c_void_p)
 _declare("limg_push_opts_init", c_int, P(PushOpts), c_size_t)
-_declare("limg_push", c_int, c_void_p, c_char_p, P(PushOpts), P(Buf))
+_declare("limg_push_callbacks_init", c_int, P(PushCallbacks), c_size_t)
+_declare("limg_push", c_int, P(Buf), c_void_p, c_char_p, P(PushOpts), P(PushCallbacks))
 _declare("limg_copy_opts_init", c_int, P(CopyOpts), c_size_t)
-_declare("limg_copy", c_int, c_char_p, c_char_p, P(CopyOpts), P(Buf))
-_declare("limg_save_opts_init", c_int, P(SaveOpts), c_size_t)
-_declare("limg_save", c_int, c_void_p, P(c_char_p), c_size_t, c_int, P(SaveOpts))
-_declare("limg_load_opts_init", c_int, P(LoadOpts), c_size_t)
-_declare("limg_load", c_int, c_void_p, c_int, P(LoadOpts))
+_declare("limg_copy_callbacks_init", c_int, P(CopyCallbacks), c_size_t)
+_declare("limg_copy", c_int, P(Buf), c_void_p, c_char_p, c_char_p, P(CopyOpts), P(CopyCallbacks))
+# archive.h, unpack.h
+_declare("limg_archive_save_opts_init", c_int, P(ArchiveSaveOpts), c_size_t)
+_declare("limg_archive_save_callbacks_init", c_int, P(ArchiveSaveCallbacks), c_size_t)
+_declare("limg_archive_save", c_int, c_void_p, P(c_char_p), c_size_t, c_int, P(ArchiveSaveOpts),
+         P(ArchiveSaveCallbacks))
+_declare("limg_archive_load_opts_init", c_int, P(ArchiveLoadOpts), c_size_t)
+_declare("limg_archive_load_callbacks_init", c_int, P(ArchiveLoadCallbacks), c_size_t)
+_declare("limg_archive_load", c_int, c_void_p, c_int, P(ArchiveLoadOpts), P(ArchiveLoadCallbacks))
 _declare("limg_unpack_opts_init", c_int, P(UnpackOpts), c_size_t)
-_declare("limg_unpack", c_int, c_void_p, c_char_p, c_char_p, P(UnpackOpts))
-_declare("limg_platform_host", c_char_p)
+_declare("limg_unpack_callbacks_init", c_int, P(UnpackCallbacks), c_size_t)
+_declare("limg_unpack", c_int, c_void_p, c_char_p, c_char_p, P(UnpackOpts), P(UnpackCallbacks))
 
 
 def version():
     return _text(lib.limg_version())
 
 
-def platform_host():
-    return _text(lib.limg_platform_host())
+def platform_native():
+    return _text(lib.limg_platform_native())
 
 
 def _init(struct, init_fn):
     s = struct()
     check(init_fn(byref(s), ctypes.sizeof(s)))
     return s
+
+
+def code_name(code):
+    """The library's name of a code ("LIMG_ECORRUPT"), or None."""
+    return CODE_NAMES.get(code) or _text(lib.limg_error_name(code))
 
 
 # ---- cancellation ---------------------------------------------------------------
@@ -383,169 +696,311 @@ def reference_familiar_match(text, pattern):
         lib.limg_reference_free(h)
 
 
-# ---- registry options --------------------------------------------------------------
+# ---- registry settings and sessions ---------------------------------------------------
 
-def registry_opts(cfg, calls):
-    """The C options of a RegistryConfig (or None: the defaults), with what
-    they point at kept in @calls for the duration of the call."""
+def registry_opts(cfg, keep):
+    """The C settings of a RegistryConfig (None: the defaults); what they point
+    at is appended to @keep, which must live as long as the C side uses them
+    (the library copies settings when a registry or session is made)."""
     o = _init(RegistryOpts, lib.limg_registry_opts_init)
     if cfg is None:
         return o
-    keep = calls.keep
-    if cfg.insecure is not None:
-        o.insecure = 1 if cfg.insecure else 0
-    o.tls_verify = 1 if cfg.tls_verify else 0
+    if cfg.insecure or not cfg.tls_verify:
+        o.tls = TLS_INSECURE
+    elif cfg.insecure is False:
+        o.tls = TLS_VERIFY
+    else:
+        o.tls = TLS_DEFAULT
     o.ca_file = arg(cfg.ca_file, "ca_file", path=True, optional=True)
     o.certs_dir = arg(cfg.certs_dir, "certs_dir", path=True, optional=True)
     o.docker_config_dir = arg(cfg.docker_config_dir, "docker_config_dir", path=True, optional=True)
+    o.skip_hosts_toml = 0 if cfg.hosts_toml else 1
     if cfg.max_attempts:
         o.max_attempts = int(cfg.max_attempts)
     if cfg.connect_timeout is not None:
-        o.connect_timeout_ms = int(cfg.connect_timeout * 1000)
+        o.connect_timeout_ms = max(1, int(cfg.connect_timeout * 1000))
     if cfg.request_timeout is not None:
         o.request_timeout_s = max(1, int(cfg.request_timeout))
     if cfg.operation_timeout is not None:
         o.operation_timeout_s = max(1, int(cfg.operation_timeout))
-    o.hosts_toml = 1 if cfg.hosts_toml else 0
-    if cfg.credentials is not None:
-        creds = cfg.credentials
-        lookup = creds if callable(creds) else (lambda host: creds.get(host))
-
-        def provide(user_buf, secret_buf, host, payload):
-            got = lookup(_text(host))
-            if got is None:
-                return 0
-            user, secret = got
-            u, s = arg(user, "user name"), arg(secret, "secret")
-            check(lib.limg_buf_set(user_buf, u, len(u)))
-            check(lib.limg_buf_set(secret_buf, s, len(s)))
-            return 0
-        o.credentials = calls.wrap(CREDENTIALS_CB, provide)
+    if cfg.max_blob_size is not None:
+        o.max_blob_size = int(cfg.max_blob_size)
     if cfg.mirrors:
-        arr = (Endpoint * len(cfg.mirrors))()
+        ptrs = (POINTER(Endpoint) * len(cfg.mirrors))()
         for i, m in enumerate(cfg.mirrors):
             m = m if not isinstance(m, (str, bytes)) else {"url": m}
-            e = arr[i]
-            e.size = ctypes.sizeof(Endpoint)
+            e = _init(Endpoint, lib.limg_endpoint_init)
             e.url = arg(m.get("url"), "mirror url")
             caps = m.get("capabilities", ("pull", "resolve"))
-            e.capabilities = sum({"pull": 1, "resolve": 2, "push": 4}[c] for c in caps)
+            try:
+                e.capabilities = sum(ENDPOINT_CAPS[c] for c in caps)
+            except KeyError as bad:
+                raise ValueError("unknown mirror capability %s: pull, resolve or push" % bad) from None
             e.skip_verify = 1 if m.get("skip_verify") else 0
             e.ca_file = arg(m.get("ca_file"), "mirror ca_file", path=True, optional=True)
+            e.client_cert = arg(m.get("client_cert"), "mirror client_cert", path=True, optional=True)
+            e.client_key = arg(m.get("client_key"), "mirror client_key", path=True, optional=True)
             e.override_path = 1 if m.get("override_path") else 0
             headers = ["%s: %s" % kv for kv in dict(m.get("headers", {})).items()]
             if headers:
-                harr = (c_char_p * len(headers))(*[arg(h, "mirror header") for h in headers])
+                harr, n = strings(headers, "mirror header")
                 keep.append(harr)
-                e.headers = harr
-                e.headers_len = len(headers)
+                e.headers, e.headers_len = harr, n
             if m.get("dial_timeout") is not None:
-                e.dial_timeout_ms = int(m["dial_timeout"] * 1000)
-        keep.append(arr)
-        o.mirrors = arr
+                e.dial_timeout_ms = max(1, int(m["dial_timeout"] * 1000))
+            keep.append(e)
+            ptrs[i] = ctypes.pointer(e)
+        keep.append(ptrs)
+        o.mirrors = ptrs
         o.mirrors_len = len(cfg.mirrors)
     return o
 
 
+def registry_callbacks(credentials, keep):
+    """The C callbacks of a registry or session: credentials(host) gives
+    (user, secret), ("", "") for anonymous, or None to look in Docker's
+    config.json (LIMG_PASSTHROUGH). The callback lives in @keep."""
+    cb = _init(RegistryCallbacks, lib.limg_registry_callbacks_init)
+    if credentials is None:
+        return cb
+
+    def provide(user_buf, secret_buf, host, payload):
+        got = credentials(_text(host))
+        if got is None:
+            return PASSTHROUGH
+        user, secret = got
+        u, s = arg(user, "user name"), arg(secret, "secret")
+        check(lib.limg_buf_set(user_buf, u, len(u)))
+        check(lib.limg_buf_set(secret_buf, s, len(s)))
+        return 0
+    c = CREDENTIALS_CB(raising(provide, result=lambda rc: rc))
+    keep.append(c)
+    cb.credentials = c
+    return cb
+
+
+def session_new(default_cfg, credentials, keep):
+    o = registry_opts(default_cfg, keep)
+    cb = registry_callbacks(credentials, keep)
+    h = c_void_p()
+    check(lib.limg_session_new(byref(h), None, byref(o), byref(cb)))
+    return h.value
+
+
+def session_set_registry(h, domain, cfg, keep):
+    o = registry_opts(cfg, keep)
+    check(lib.limg_session_set_registry_opts(h, arg(domain, "registry"), byref(o)))
+
+
+def session_registry(h, domain):
+    r = c_void_p()
+    check(lib.limg_session_registry(byref(r), h, arg(domain, "registry")))
+    return r.value
+
+
+def session_free(h):
+    lib.limg_session_free(h)
+
+
+def registry_open(domain, cfg, credentials, keep):
+    o = registry_opts(cfg, keep)
+    cb = registry_callbacks(credentials, keep)
+    h = c_void_p()
+    check(lib.limg_registry_open(byref(h), None, arg(domain, "registry"), byref(o), byref(cb)))
+    return h.value
+
+
+def registry_close(h):
+    lib.limg_registry_close(h)
+
+
+def registry_info(h):
+    return _text(lib.limg_registry_domain(h)), _text(lib.limg_registry_base_url(h))
+
+
+def _call_opts(cancel):
+    o = _init(RegistryCallOpts, lib.limg_registry_call_opts_init)
+    o.cancel = cancel
+    return o
+
+
+def registry_ping(h, cancel):
+    o = _call_opts(cancel)
+    check(lib.limg_registry_ping(h, byref(o)))
+
+
+def registry_manifest(h, repository, reference, head, cancel):
+    o = _call_opts(cancel)
+    m = c_void_p()
+    fn = lib.limg_registry_manifest_head if head else lib.limg_registry_manifest_fetch
+    check(fn(byref(m), h, arg(repository, "repository"), arg(reference, "reference"), byref(o)))
+    try:
+        size = lib.limg_remote_manifest_size(m)
+        body = lib.limg_remote_manifest_body(m)
+        return dict(digest=_text(lib.limg_remote_manifest_digest(m)),
+                    media_type=_text(lib.limg_remote_manifest_media_type(m)),
+                    size=size, data=ctypes.string_at(body, size) if body else None)
+    finally:
+        lib.limg_remote_manifest_free(m)
+
+
+def registry_names(h, repository, page_size, cancel, name):
+    calls = Calls()
+    o = _init(RegistryListOpts, lib.limg_registry_list_opts_init)
+    o.page_size = int(page_size or 0)
+    o.cancel = cancel
+    cb = _init(RegistryListCallbacks, lib.limg_registry_list_callbacks_init)
+    cb.name = calls.wrap(NAME_CB, name, lambda n, p: (_text(n),))
+    if repository is None:
+        calls.check(lib.limg_registry_catalog_foreach(h, byref(o), byref(cb)))
+    else:
+        calls.check(lib.limg_registry_tags_foreach(h, arg(repository, "repository"), byref(o), byref(cb)))
+
+
+def registry_blob(h, repository, digest, size, cancel, write, restart):
+    calls = Calls()
+    o = _init(RegistryFetchOpts, lib.limg_registry_fetch_opts_init)
+    o.cancel = cancel
+    cb = _init(RegistryFetchCallbacks, lib.limg_registry_fetch_callbacks_init)
+    cb.write = calls.wrap(WRITE_CB, write, lambda data, n, p: (ctypes.string_at(data, n),))
+    cb.restart = calls.wrap(RESTART_CB, restart, lambda p: ())
+    calls.check(lib.limg_registry_blob_fetch(h, arg(repository, "repository"), arg(digest, "digest"), size,
+                                             byref(o), byref(cb)))
+
+
 # ---- stores ------------------------------------------------------------------------
+
+def store_default_path():
+    b = Buf()
+    check(lib.limg_store_default_path(byref(b)))
+    return os.fsdecode(b.take())
+
 
 def store_open(path, create):
     o = _init(StoreOpts, lib.limg_store_opts_init)
-    o.create = 1 if create else 0
+    o.mode = STORE_CREATE if create else STORE_EXISTING
     h = c_void_p()
     check(lib.limg_store_open(byref(h), None, arg(path, "path", path=True), byref(o)))
-    return h.value
+    return h.value, os.fsdecode(lib.limg_store_path(h))
 
 
 def store_close(h):
     lib.limg_store_close(h)
 
 
-def pull(store, reference, platform, verify_diff_ids, cancel, registry, progress):
+def _progress(calls, progress):
+    """The C progress callback of a Python function (digest, kind, event, done, total, detail)."""
+    return calls.wrap(PROGRESS_CB, progress,
+                      lambda d, k, e, done, total, detail, p: (_text(d), k, e, done, total, _text(detail)))
+
+
+def pull(store, reference, platform, skip_diff_ids, session, cancel, progress):
     calls = Calls()
     o = _init(PullOpts, lib.limg_pull_opts_init)
     cb = _init(PullCallbacks, lib.limg_pull_callbacks_init)
     o.platform = arg(platform, "platform", optional=True)
-    o.verify_diff_ids = 1 if verify_diff_ids else 0
+    o.skip_diff_ids = 1 if skip_diff_ids else 0
+    o.session = session
     o.cancel = cancel
-    ro = registry_opts(registry, calls)
-    o.registry = ctypes.pointer(ro)
-    if registry is not None and registry.docker_hub_mirror:
-        o.docker_hub_mirror = arg(registry.docker_hub_mirror, "docker_hub_mirror")
-    cb.progress = calls.wrap(PULL_PROGRESS, progress, lambda d, k, e, done, total, p: (_text(d), k, e, done, total))
-    img = c_void_p()
-    ref = arg(reference, "reference")
-    rc = lib.limg_pull(byref(img), store, ref, byref(o), byref(cb))
+    cb.progress = _progress(calls, progress)
+    res = c_void_p()
+    rc = lib.limg_pull(byref(res), store, arg(reference, "reference"), byref(o), byref(cb))
     try:
         calls.check(rc)
-        return dict(reference=_text(lib.limg_image_reference(img)), digest=_text(lib.limg_image_digest(img)),
-                    manifest_digest=_text(lib.limg_image_manifest_digest(img)), id=_text(lib.limg_image_id(img)),
-                    up_to_date=bool(lib.limg_image_up_to_date(img)),
-                    bytes_downloaded=lib.limg_image_bytes_downloaded(img))
+        return dict(reference=_text(lib.limg_pull_result_reference(res)),
+                    digest=_text(lib.limg_pull_result_digest(res)),
+                    manifest_digest=_text(lib.limg_pull_result_manifest_digest(res)),
+                    id=_text(lib.limg_pull_result_image_id(res)),
+                    up_to_date=bool(lib.limg_pull_result_up_to_date(res)),
+                    bytes_downloaded=lib.limg_pull_result_bytes_downloaded(res))
     finally:
-        lib.limg_image_free(img)
+        lib.limg_pull_result_free(res)
 
 
-def images_list(store, untagged, platform, filters):
-    o = _init(ListOpts, lib.limg_images_list_opts_init)
-    o.untagged = untagged
+def images_list(store, select, platform, filters):
+    o = _init(ImagesIteratorOpts, lib.limg_images_iterator_opts_init)
+    o.select = select
     o.platform = arg(platform, "platform", optional=True)
-    texts = [arg(f, "filter") for f in filters]
-    if texts:
-        arr = (c_char_p * len(texts))(*texts)
-        o.filters = arr
-        o.filters_len = len(texts)
+    o.filters, o.filters_len = strings(filters, "filter")
     it = c_void_p()
-    check(lib.limg_images_list(byref(it), store, byref(o)))
+    check(lib.limg_images_iterator_new(byref(it), store, byref(o)))
     rows = []
     try:
-        e = c_void_p()
-        while lib.limg_image_iterator_next(byref(e), it) == 0:
-            rows.append(dict(reference=_text(lib.limg_image_entry_reference(e)),
-                             repository=_text(lib.limg_image_entry_repository(e)),
-                             tag=_text(lib.limg_image_entry_tag(e)), digest=_text(lib.limg_image_entry_digest(e)),
-                             id=_text(lib.limg_image_entry_id(e)), created=lib.limg_image_entry_created(e),
-                             size=lib.limg_image_entry_size(e)))
+        r = c_void_p()
+        while True:
+            rc = lib.limg_images_iterator_next(byref(r), it)
+            if rc == ITEROVER:
+                break
+            check(rc)
+            rows.append(dict(reference=_text(lib.limg_images_row_reference(r)),
+                             repository=_text(lib.limg_images_row_repository(r)),
+                             tag=_text(lib.limg_images_row_tag(r)), digest=_text(lib.limg_images_row_digest(r)),
+                             id=_text(lib.limg_images_row_id(r)), created=lib.limg_images_row_created(r),
+                             size=lib.limg_images_row_size(r)))
     finally:
-        lib.limg_image_iterator_free(it)
+        lib.limg_images_iterator_free(it)
     return rows
 
 
-def tags_of(store, digest):
-    o = _init(TagsListOpts, lib.limg_tags_list_opts_init)
-    o.digest = arg(digest, "digest")
-    o.untagged = 0
-    it = c_void_p()
-    check(lib.limg_tag_iterator_new(byref(it), store, byref(o)))
-    out = []
-    try:
-        t = c_void_p()
-        while lib.limg_tag_iterator_next(byref(t), it) == 0:
-            r = _text(lib.limg_tag_reference(t))
-            if r:
-                out.append(r)
-    finally:
-        lib.limg_tag_iterator_free(it)
-    return out
+def _list(count_fn, item_fn, h):
+    return [_text(item_fn(h, i)) for i in range(count_fn(h))]
 
 
-def inspect(store, image, platform):
-    info = c_void_p()
-    check(lib.limg_images_inspect(byref(info), store, arg(image, "image"), arg(platform, "platform", optional=True)))
+def config_facts(c):
+    """What a limg_config says, through its accessors (manifest.h)."""
+    L = lib
+    labels = {}
+    for i in range(L.limg_config_label_count(c)):
+        key = L.limg_config_label_key(c, i)
+        labels[_text(key)] = _text(L.limg_config_label(c, key)) or ""
+    history = []
+    for i in range(L.limg_config_history_count(c)):
+        history.append(dict(created=_text(L.limg_config_history_created(c, i)),
+                            created_by=_text(L.limg_config_history_created_by(c, i)),
+                            comment=_text(L.limg_config_history_comment(c, i)),
+                            author=_text(L.limg_config_history_author(c, i)),
+                            empty_layer=bool(L.limg_config_history_empty_layer(c, i))))
+    return dict(
+        created=_text(L.limg_config_created(c)), created_unix=L.limg_config_created_unix(c),
+        author=_text(L.limg_config_author(c)), architecture=_text(L.limg_config_architecture(c)) or "",
+        os=_text(L.limg_config_os(c)) or "", variant=_text(L.limg_config_variant(c)),
+        os_version=_text(L.limg_config_os_version(c)),
+        diff_ids=_list(L.limg_config_diff_id_count, L.limg_config_diff_id, c),
+        user=_text(L.limg_config_user(c)), working_dir=_text(L.limg_config_working_dir(c)),
+        stop_signal=_text(L.limg_config_stop_signal(c)),
+        env=_list(L.limg_config_env_count, L.limg_config_env, c),
+        entrypoint=_list(L.limg_config_entrypoint_count, L.limg_config_entrypoint, c),
+        cmd=_list(L.limg_config_cmd_count, L.limg_config_cmd, c), labels=labels,
+        exposed_ports=_list(L.limg_config_exposed_port_count, L.limg_config_exposed_port, c),
+        volumes=_list(L.limg_config_volume_count, L.limg_config_volume, c),
+        container_json=_text(L.limg_config_container_json(c)) or "{}", history=history)
+
+
+def image_lookup(store, image, platform):
+    o = _init(ImageLookupOpts, lib.limg_image_lookup_opts_init)
+    o.platform = arg(platform, "platform", optional=True)
+    img = c_void_p()
+    check(lib.limg_image_lookup(byref(img), store, arg(image, "image"), byref(o)))
     try:
-        m = lib.limg_image_info_manifest(info)
+        m = lib.limg_image_manifest(img)
         layers = []
         for i in range(lib.limg_manifest_count(m)):
-            d = lib.limg_manifest_get(m, i)
+            d = lib.limg_manifest_entry(m, i)
             layers.append(dict(digest=_text(lib.limg_descriptor_digest(d)), size=lib.limg_descriptor_size(d),
                                media_type=_text(lib.limg_descriptor_media_type(d))))
-        n = c_size_t()
-        p = lib.limg_image_info_config_bytes(info, byref(n))
-        return dict(id=_text(lib.limg_image_info_id(info)), digest=_text(lib.limg_image_info_digest(info)),
-                    manifest_digest=_text(lib.limg_image_info_manifest_digest(info)), layers=layers,
-                    config=ctypes.string_at(p, n.value) if p else b"", size=lib.limg_image_info_size(info))
+        cd = lib.limg_manifest_config(m)
+        p, n = lib.limg_image_config_bytes(img), lib.limg_image_config_size(img)
+        return dict(id=_text(lib.limg_image_id(img)), digest=_text(lib.limg_image_digest(img)),
+                    manifest_digest=_text(lib.limg_image_manifest_digest(img)),
+                    manifest_media_type=_text(lib.limg_manifest_media_type(m)),
+                    config_media_type=_text(lib.limg_descriptor_media_type(cd)) if cd else None,
+                    layers=layers, config_bytes=ctypes.string_at(p, n) if p else b"",
+                    size=lib.limg_image_size(img),
+                    tags=_list(lib.limg_image_tag_count, lib.limg_image_tag, img),
+                    repo_digests=_list(lib.limg_image_repo_digest_count, lib.limg_image_repo_digest, img),
+                    config=config_facts(lib.limg_image_config(img)))
     finally:
-        lib.limg_image_info_free(info)
+        lib.limg_image_free(img)
 
 
 def lookup(store, image):
@@ -554,7 +1009,11 @@ def lookup(store, image):
     return b.take().decode()
 
 
-def tag(store, reference, digest):
+def tag_image(store, source, target):
+    check(lib.limg_images_tag(store, arg(source, "source"), arg(target, "target")))
+
+
+def tags_set(store, reference, digest):
     check(lib.limg_tags_set(store, arg(reference, "reference"), arg(digest, "digest")))
 
 
@@ -564,76 +1023,104 @@ def untag(store, reference):
 
 def remove(store, image, force, step):
     calls = Calls()
-    o = _init(RemoveOpts, lib.limg_images_remove_opts_init)
+    o = _init(ImagesRemoveOpts, lib.limg_images_remove_opts_init)
     o.force = 1 if force else 0
-    o.cb = calls.wrap(REMOVE_CB, step, lambda ev, what, p: (ev, _text(what)))
-    calls.check(lib.limg_images_remove(store, arg(image, "image"), byref(o)))
+    cb = _init(ImagesRemoveCallbacks, lib.limg_images_remove_callbacks_init)
+    cb.removed = calls.wrap(REMOVE_CB, step, lambda ev, what, p: (ev, _text(what)))
+    calls.check(lib.limg_images_remove(store, arg(image, "image"), byref(o), byref(cb)))
 
 
-def gc(store, dry_run, removed):
+def gc(store, dry_run, cancel, removed):
     calls = Calls()
-    o = _init(GcOpts, lib.limg_gc_opts_init)
+    o = _init(StoreGcOpts, lib.limg_store_gc_opts_init)
     o.dry_run = 1 if dry_run else 0
-    o.removed = calls.wrap(GC_CB, removed, lambda what, size, p: (_text(what), size))
-    calls.check(lib.limg_store_gc(store, byref(o)))
+    o.cancel = cancel
+    cb = _init(StoreGcCallbacks, lib.limg_store_gc_callbacks_init)
+    cb.removed = calls.wrap(REMOVED_CB, removed, lambda what, size, p: (_text(what), size))
+    reclaimed = c_int64()
+    calls.check(lib.limg_store_gc(byref(reclaimed), store, byref(o), byref(cb)))
+    return reclaimed.value
 
 
-def fsck(store, digest, problem):
+def fsck(store, digest, cancel, problem):
     calls = Calls()
-    cb = calls.wrap(FSCK_CB, problem, lambda subject, code, message, p: (_text(subject), code, _text(message)))
-    rc = lib.limg_store_fsck(store, arg(digest, "digest", optional=True), cb, None)
-    if rc == -10:  # LIMG_ECORRUPT: the problems were reported
-        calls.check(0)
-        return
-    calls.check(rc)
+    o = _init(StoreFsckOpts, lib.limg_store_fsck_opts_init)
+    o.digest = arg(digest, "digest", optional=True)
+    o.cancel = cancel
+    cb = _init(StoreFsckCallbacks, lib.limg_store_fsck_callbacks_init)
+    cb.problem = calls.wrap(PROBLEM_CB, problem, lambda obj, code, message, p: (_text(obj), code, _text(message)))
+    count = c_size_t()
+    calls.check(lib.limg_store_fsck(byref(count), store, byref(o), byref(cb)))
+    return count.value
 
 
-def push(store, reference, source, platform, cancel, registry, progress):
+def push(store, reference, source, platform, session, cancel, progress):
     calls = Calls()
     o = _init(PushOpts, lib.limg_push_opts_init)
     o.source = arg(source, "source", optional=True)
     o.platform = arg(platform, "platform", optional=True)
+    o.session = session
     o.cancel = cancel
-    ro = registry_opts(registry, calls)
-    o.registry = ctypes.pointer(ro)
-    o.progress = calls.wrap(PUSH_PROGRESS, progress,
-                            lambda d, k, e, done, total, frm, p: (_text(d), k, e, done, total, _text(frm)))
+    cb = _init(PushCallbacks, lib.limg_push_callbacks_init)
+    cb.progress = _progress(calls, progress)
     out = Buf()
-    calls.check(lib.limg_push(store, arg(reference, "reference"), byref(o), byref(out)))
+    calls.check(lib.limg_push(byref(out), store, arg(reference, "reference"), byref(o), byref(cb)))
     return out.take().decode()
 
 
-def copy(source, destination, platform, cancel, source_registry, destination_registry, progress):
+def copy(session, source, destination, platform, cancel, progress):
     calls = Calls()
     o = _init(CopyOpts, lib.limg_copy_opts_init)
     o.platform = arg(platform, "platform", optional=True)
     o.cancel = cancel
-    src = registry_opts(source_registry, calls)
-    dst = registry_opts(destination_registry, calls)
-    o.source_registry = ctypes.pointer(src)
-    o.destination_registry = ctypes.pointer(dst)
-    o.progress = calls.wrap(PUSH_PROGRESS, progress,
-                            lambda d, k, e, done, total, frm, p: (_text(d), k, e, done, total, _text(frm)))
+    cb = _init(CopyCallbacks, lib.limg_copy_callbacks_init)
+    cb.progress = _progress(calls, progress)
     out = Buf()
-    calls.check(lib.limg_copy(arg(source, "source"), arg(destination, "destination"), byref(o), byref(out)))
+    calls.check(lib.limg_copy(byref(out), session, arg(source, "source"), arg(destination, "destination"), byref(o),
+                              byref(cb)))
     return out.take().decode()
 
 
-def save(store, names, fd, platform, cancel):
-    o = _init(SaveOpts, lib.limg_save_opts_init)
+def _reader(read):
+    """The C read callback of read(n) -> bytes (b"" at the end)."""
+    def convert(out_len, buf, cap, payload):
+        return out_len, buf, cap
+
+    def fill(out_len, buf, cap):
+        data = read(cap)
+        if data is None:
+            raise BlockingIOError("the source is non-blocking and had no data")
+        n = len(data)
+        if n > cap:
+            raise ValueError("read() gave %d bytes, more than the %d asked for" % (n, cap))
+        ctypes.memmove(buf, bytes(data) if not isinstance(data, bytes) else data, n)
+        out_len[0] = n
+    return fill, convert
+
+
+def save(store, names, fd, platform, cancel, write, progress):
+    calls = Calls()
+    o = _init(ArchiveSaveOpts, lib.limg_archive_save_opts_init)
     o.platform = arg(platform, "platform", optional=True)
     o.cancel = cancel
-    texts = [arg(n, "image") for n in names]
-    arr = (c_char_p * len(texts))(*texts)
-    check(lib.limg_save(store, arr, len(texts), fd, byref(o)))
+    cb = _init(ArchiveSaveCallbacks, lib.limg_archive_save_callbacks_init)
+    cb.write = calls.wrap(WRITE_CB, write, lambda data, n, p: (ctypes.string_at(data, n),))
+    cb.progress = _progress(calls, progress)
+    arr, n = strings(names, "image")
+    calls.check(lib.limg_archive_save(store, arr, n, fd, byref(o), byref(cb)))
 
 
-def load(store, fd, cancel, loaded):
+def load(store, fd, cancel, read, loaded, progress):
     calls = Calls()
-    o = _init(LoadOpts, lib.limg_load_opts_init)
+    o = _init(ArchiveLoadOpts, lib.limg_archive_load_opts_init)
     o.cancel = cancel
-    o.loaded = calls.wrap(LOADED_CB, loaded, lambda ref, image_id, p: (_text(ref), _text(image_id)))
-    calls.check(lib.limg_load(store, fd, byref(o)))
+    cb = _init(ArchiveLoadCallbacks, lib.limg_archive_load_callbacks_init)
+    if read is not None:
+        fill, convert = _reader(read)
+        cb.read = calls.wrap(READ_CB, fill, convert)
+    cb.loaded = calls.wrap(LOADED_CB, loaded, lambda ref, image_id, p: (_text(ref), _text(image_id)))
+    cb.progress = _progress(calls, progress)
+    calls.check(lib.limg_archive_load(store, fd, byref(o), byref(cb)))
 
 
 def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_map, gid_map, cancel, progress):
@@ -641,8 +1128,8 @@ def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_ma
     o = _init(UnpackOpts, lib.limg_unpack_opts_init)
     o.platform = arg(platform, "platform", optional=True)
     o.bundle = 1 if bundle else 0
-    o.rootless = -1 if rootless is None else (1 if rootless else 0)
-    o.terminal = 1 if terminal else 0
+    o.rootless = ROOTLESS_AUTO if rootless is None else (ROOTLESS_ON if rootless else ROOTLESS_OFF)
+    o.no_terminal = 0 if terminal else 1
     for name, maps in (("uid_map", uid_map), ("gid_map", gid_map)):
         if maps:
             arr = (IdMap * len(maps))(*[IdMap(int(c), int(h), int(s)) for c, h, s in maps])
@@ -650,52 +1137,7 @@ def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_ma
             setattr(o, name, arr)
             setattr(o, name + "_len", len(maps))
     o.cancel = cancel
-    o.progress = calls.wrap(UNPACK_PROGRESS, progress, lambda d, e, done, total, p: (_text(d), e, done, total))
-    calls.check(lib.limg_unpack(store, arg(image, "image"), arg(directory, "directory", path=True), byref(o)))
-
-
-# ---- registries ------------------------------------------------------------------------
-
-def registry_open(domain, registry):
-    calls = Calls()
-    o = registry_opts(registry, calls)
-    h = c_void_p()
-    check(lib.limg_registry_open(byref(h), None, arg(domain, "host"), byref(o)))
-    return h.value, calls  # the options' callbacks live as long as the handle
-
-
-def registry_close(h):
-    lib.limg_registry_close(h)
-
-
-def registry_manifest(h, repository, reference, head):
-    m = c_void_p()
-    fn = lib.limg_registry_manifest_head if head else lib.limg_registry_manifest_get
-    check(fn(byref(m), h, arg(repository, "repository"), arg(reference, "reference")))
-    try:
-        n = c_size_t()
-        body = lib.limg_remote_manifest_body(m, byref(n))
-        return dict(digest=_text(lib.limg_remote_manifest_digest(m)),
-                    media_type=_text(lib.limg_remote_manifest_media_type(m)),
-                    size=lib.limg_remote_manifest_size(m), data=ctypes.string_at(body, n.value) if body else None)
-    finally:
-        lib.limg_remote_manifest_free(m)
-
-
-def registry_names(h, repository, page_size):
-    calls = Calls()
-    names = []
-    cb = calls.wrap(NAME_CB, lambda name: names.append(name), lambda name, p: (_text(name),))
-    if repository is None:
-        calls.check(lib.limg_registry_catalog_foreach(h, page_size, cb, None))
-    else:
-        calls.check(lib.limg_registry_tags_foreach(h, arg(repository, "repository"), page_size, cb, None))
-    return names
-
-
-def registry_blob(h, repository, digest, size, sink):
-    calls = Calls()
-    o = _init(BlobFetchOpts, lib.limg_blob_fetch_opts_init)
-    o.sink = calls.wrap(SINK_CB, sink, lambda data, n, p: (ctypes.string_at(data, n),))
-    calls.check(lib.limg_registry_blob_fetch(h, arg(repository, "repository"), arg(digest, "digest"), size,
-                                             byref(o)))
+    cb = _init(UnpackCallbacks, lib.limg_unpack_callbacks_init)
+    cb.progress = _progress(calls, progress)
+    calls.check(lib.limg_unpack(store, arg(image, "image"), arg(directory, "directory", path=True), byref(o),
+                                byref(cb)))

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Image references, read as Docker reads them."""
 from dataclasses import dataclass
 from typing import Optional

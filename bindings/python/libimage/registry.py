@@ -1,38 +1,165 @@
-"""A registry, asked directly: tags, manifests, the catalog, blobs."""
-import threading
-from typing import List, Optional, Tuple
+# SPDX-License-Identifier: MIT
+"""Registries: a Session (limg_session) that shares registries between
+pulls, pushes and copies, with settings and credentials per registry; and a
+Registry asked directly: tags, manifests, the catalog, blobs."""
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
-from . import _ffi, errors
-from .types import Manifest, RegistryConfig
+from . import _ffi
+from .cancel import Cancel, Handle, run
+from .reference import Reference
+from .types import Credentials, Manifest, RegistryConfig
+
+# What people write for Docker Hub, and what the library calls it.
+_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "https://index.docker.io/v1/", "registry.hub.docker.com")
 
 
-def _split(reference: str) -> Tuple[str, str]:
-    """"repo:tag" or "repo@sha256:..." (without the host) as (repository, tag or digest)."""
-    if not isinstance(reference, str):
-        raise TypeError("reference must be a str, not %s" % type(reference).__name__)
-    if "@" in reference:
-        repo, ref = reference.split("@", 1)
-    elif ":" in reference.rsplit("/", 1)[-1]:
-        repo, ref = reference.rsplit(":", 1)
-    else:
-        repo, ref = reference, "latest"
-    return repo, ref
+def _host(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError("a registry host must be a str, not %s" % type(name).__name__)
+    return "docker.io" if name in _HUB_ALIASES else name
+
+
+def _credentials_source(creds: Optional[Credentials]) -> Optional[Callable[[str], Optional[Tuple[str, str]]]]:
+    if creds is None:
+        return None
+    if callable(creds):
+        return creds
+    if isinstance(creds, Mapping):
+        table = {_host(k): v for k, v in creds.items()}
+        return table.get
+    raise TypeError("credentials must be a mapping {host: (user, secret)} or a callable host -> (user, secret)")
+
+
+class _CredentialTable:
+    """Where a session's credentials come from, host by host (the C callback
+    holds this, not the Session, so that a Session is freed when dropped)."""
+
+    def __init__(self, credentials, default):
+        self.per_host: Dict[str, Callable] = {}
+        self.credentials = _credentials_source(credentials)
+        self.default = _credentials_source(default)
+
+    def provide(self, host: str) -> Optional[Tuple[str, str]]:
+        """The credentials of @host, or None: look in Docker's config.json."""
+        for source in (self.per_host.get(host), self.credentials, self.default):
+            if source is not None:
+                got = source(host)
+                if got is not None:
+                    return got
+        return None
+
+
+class Session:
+    """Registries shared between calls (limg_session): the pulls, pushes,
+    copies and Registry handles given one session reuse its connections, TLS
+    sessions and tokens.
+
+        with libimage.Session(credentials={"registry.example.com": ("me", "secret")},
+                              registries={"localhost:5000": libimage.RegistryConfig(insecure=True),
+                                          "registry.example.com": libimage.RegistryConfig(ca_file="ca.pem")}) as s:
+            store.pull("registry.example.com/team/app:1", session=s)
+            libimage.copy("registry.example.com/team/app:1", "localhost:5000/app:1", session=s)
+            print(s.registry("localhost:5000").tags("app"))
+
+    config: the settings of every registry not in @registries. registries:
+    {host: RegistryConfig}, settings of their own (TLS verification, CA file,
+    certs dir, mirrors, timeouts), given before the registry's first use (see
+    configure()). credentials: {host: (user, secret)} or a callable host ->
+    (user, secret) or None, asked after a host's own RegistryConfig.credentials
+    and before config.credentials; a host none of them knows is looked up in
+    Docker's config.json and its helpers (LIMG_PASSTHROUGH); ("", "") is
+    anonymous. A session may be used from several threads; close() waits for
+    nothing: calls running with it keep it until they return.
+    """
+
+    def __init__(self, config: Optional[RegistryConfig] = None,
+                 registries: Optional[Mapping[str, RegistryConfig]] = None,
+                 credentials: Optional[Credentials] = None):
+        self._keep: List[object] = []  # what the C side points at: settings' strings, the callback
+        self._creds = _CredentialTable(credentials, config.credentials if config else None)
+        h = _ffi.session_new(config, self._creds.provide, self._keep)
+        self._handle = Handle(h, _ffi.session_free, "session")
+        try:
+            for host, cfg in (registries or {}).items():
+                self.configure(host, cfg)
+        except BaseException:
+            self.close()
+            raise
+
+    def configure(self, host: str, config: RegistryConfig) -> None:
+        """Gives one registry its own settings (and credentials, when the
+        config has some), before its first use in the session: ExistsError
+        after it."""
+        host = _host(host)
+        if not isinstance(config, RegistryConfig):
+            raise TypeError("config must be a RegistryConfig, not %s" % type(config).__name__)
+        with self._handle.use() as h:
+            _ffi.session_set_registry(h, host, config, self._keep)
+        source = _credentials_source(config.credentials)
+        if source is not None:
+            self._creds.per_host[host] = source
+
+    def registry(self, host: str) -> "Registry":
+        """The session's handle of a registry ("docker.io", "localhost:5000")."""
+        return Registry(host, session=self)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close_quietly()
+
+
+def session_for(session: Optional[Session], registry: Optional[RegistryConfig]):
+    """The session a call uses: the caller's, or one of its own for a
+    RegistryConfig (closed by the caller), or None (the library's defaults).
+    Returns (session, made_here)."""
+    if session is not None:
+        if registry is not None:
+            raise TypeError("give either session= or registry=, not both")
+        if not isinstance(session, Session):
+            raise TypeError("session must be a Session, not %s" % type(session).__name__)
+        return session, False
+    if registry is not None:
+        if not isinstance(registry, RegistryConfig):
+            raise TypeError("registry must be a RegistryConfig, not %s" % type(registry).__name__)
+        return Session(registry), True
+    return None, False
 
 
 class Registry:
-    """One registry ("docker.io", "localhost:5000"), with its own connections
-    and tokens. Safe to use from several threads."""
+    """One registry ("docker.io", "localhost:5000"), with its connections and
+    tokens: its own (Registry(host, config)) or a session's
+    (session.registry(host), or Registry(host, session=s)). Safe to use from
+    several threads."""
 
-    def __init__(self, host: str, config: Optional[RegistryConfig] = None):
-        self.host = host
-        self._h, self._calls = _ffi.registry_open(host, config)
-        self._lock = threading.Lock()
+    def __init__(self, host: str, config: Optional[RegistryConfig] = None, *, session: Optional[Session] = None):
+        host = _host(host)
+        if session is not None:
+            if config is not None:
+                raise TypeError("a session's registry has the session's settings: configure them with "
+                                "Session(registries=...) or session.configure()")
+            self._keep = session._keep  # its callbacks stay valid while this handle lives (past the session)
+            with session._handle.use() as sh:
+                h = _ffi.session_registry(sh, host)
+        else:
+            self._keep = []
+            creds = _credentials_source(config.credentials if config else None)
+            h = _ffi.registry_open(host, config, creds, self._keep)
+        self._handle = Handle(h, _ffi.registry_close, "registry")
+        self.domain, self.base_url = _ffi.registry_info(h)
+        self.host = self.domain
 
     def close(self) -> None:
-        with self._lock:
-            h, self._h = self._h, None
-        if h:
-            _ffi.registry_close(h)
+        self._handle.close()
 
     def __enter__(self) -> "Registry":
         return self
@@ -41,43 +168,70 @@ class Registry:
         self.close()
 
     def __del__(self):
-        if getattr(self, "_h", None):
-            self.close()
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close_quietly()
 
-    def _handle(self):
-        if not self._h:
-            raise errors.LibimageError("the registry is closed", code=-2, name="LIMG_EINVALID")
-        return self._h
+    def _call(self, fn, cancel):
+        with self._handle.use() as h:
+            return run(lambda token: fn(h, token), (cancel,))
 
-    def ping(self) -> None:
-        _ffi.check(_ffi.lib.limg_registry_ping(self._handle()))
+    def _split(self, reference: str) -> Tuple[str, str]:
+        """"repo:tag", "repo@digest" or "repo" (this registry's, or with its
+        host) as (repository, tag or digest), read by the C parser."""
+        r = Reference.parse(reference, "normalized")
+        if r.domain != self.domain:
+            r = Reference.parse("%s/%s" % (self.domain, reference), "normalized")
+        return r.path, r.digest or r.tag or "latest"
 
-    def manifest(self, reference: str) -> Manifest:
+    def _repository(self, repository: str) -> str:
+        r = Reference.parse(repository, "name") if "/" in repository else None
+        if r is not None and r.domain == self.domain:
+            return r.path
+        return Reference.parse("%s/%s" % (self.domain, repository), "normalized").path
+
+    def ping(self, cancel: Optional[Cancel] = None) -> None:
+        """GET /v2/: raises when the registry cannot be reached or is no registry."""
+        self._call(lambda h, token: _ffi.registry_ping(h, token), cancel)
+
+    def manifest(self, reference: str, cancel: Optional[Cancel] = None) -> Manifest:
         """GET "repo:tag" or "repo@digest": the bytes, their digest checked."""
-        repo, ref = _split(reference)
-        return Manifest(**_ffi.registry_manifest(self._handle(), repo, ref, head=False))
+        repo, ref = self._split(reference)
+        return Manifest(**self._call(lambda h, token: _ffi.registry_manifest(h, repo, ref, False, token), cancel))
 
-    def head(self, reference: str) -> Manifest:
+    def head(self, reference: str, cancel: Optional[Cancel] = None) -> Manifest:
         """HEAD: what a tag names, without the body."""
-        repo, ref = _split(reference)
-        return Manifest(**_ffi.registry_manifest(self._handle(), repo, ref, head=True))
+        repo, ref = self._split(reference)
+        return Manifest(**self._call(lambda h, token: _ffi.registry_manifest(h, repo, ref, True, token), cancel))
 
-    def tags(self, repository: str, page_size: int = 0) -> List[str]:
-        return _ffi.registry_names(self._handle(), repository, page_size)
+    def tags(self, repository: str, page_size: int = 0, cancel: Optional[Cancel] = None) -> List[str]:
+        """The repository's tags ("library/redis", or "redis" on docker.io)."""
+        names: List[str] = []
+        repo = self._repository(repository)
+        self._call(lambda h, token: _ffi.registry_names(h, repo, page_size, token, names.append), cancel)
+        return names
 
-    def catalog(self, page_size: int = 0) -> List[str]:
-        return _ffi.registry_names(self._handle(), None, page_size)
+    def catalog(self, page_size: int = 0, cancel: Optional[Cancel] = None) -> List[str]:
+        names: List[str] = []
+        self._call(lambda h, token: _ffi.registry_names(h, None, page_size, token, names.append), cancel)
+        return names
 
-    def blob(self, repository: str, digest: str, size: int = -1, max_size: int = 64 << 20) -> bytes:
+    def blob(self, repository: str, digest: str, size: int = -1, max_size: int = 64 << 20,
+             cancel: Optional[Cancel] = None) -> bytes:
         """A blob's bytes (checked against its digest), at most max_size of them."""
         parts: List[bytes] = []
         total = [0]
 
-        def sink(data):
+        def write(data):
             total[0] += len(data)
             if total[0] > max_size:
-                raise errors.LibimageError("blob %s is larger than %d bytes" % (digest, max_size), code=-12,
-                                           name="LIMG_ETOOBIG")
+                raise _ffi.error("LIMG_ETOOBIG", "blob %s is larger than %d bytes" % (digest, max_size),
+                                 object=digest)
             parts.append(data)
-        _ffi.registry_blob(self._handle(), repository, digest, size, sink)
+
+        def restart():  # a mirror's bytes did not verify: the blob comes again from its start
+            parts.clear()
+            total[0] = 0
+        repo = self._repository(repository)
+        self._call(lambda h, token: _ffi.registry_blob(h, repo, digest, size, token, write, restart), cancel)
         return b"".join(parts)

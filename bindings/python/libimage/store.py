@@ -1,19 +1,20 @@
-"""Stores: pull, list, inspect, tag, remove, push, save, load, unpack."""
-import json
+# SPDX-License-Identifier: MIT
+"""Stores: pull, list, inspect, tag, remove, push, save, load, unpack; and copy."""
+import io
 import os
 import tempfile
-import threading
-from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from contextlib import ExitStack
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _ffi, errors
-from .cancel import Cancel, run
+from . import _ffi
+from .cancel import Cancel, Handle, run
 from .reference import Reference
-from .types import (BlobKind, Image, ImageRow, Layer, Loaded, Problem, PullEvent, PullProgress, PushEvent,
-                    PushProgress, RegistryConfig, RemoveEvent, RemoveStep, UnpackEvent, UnpackProgress, config_of,
-                    enum_of, from_unix, parse_created)
+from .registry import Session, session_for
+from .types import (Image, ImageRow, Loaded, Problem, Progress, RegistryConfig, RemoveEvent, RemoveStep, enum_of,
+                    from_unix, image_of, progress_of)
 
-PathLike = Union[str, bytes, os.PathLike]
+PathLike = Union[str, os.PathLike]
+Data = (bytes, bytearray, memoryview)
 
 
 def _filters(filters) -> List[str]:
@@ -31,36 +32,78 @@ def _filters(filters) -> List[str]:
     return list(filters)
 
 
+def _fileno(f) -> Optional[int]:
+    """The descriptor of a file object, or None (io.BytesIO and the like have none)."""
+    fileno = getattr(f, "fileno", None)
+    if fileno is None:
+        return None
+    try:
+        return fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+
+
+def _seekable(f) -> bool:
+    try:
+        return bool(f.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _write_all(f, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = f.write(view)
+        if n is None:  # a non-blocking raw file that could take nothing
+            raise BlockingIOError("the output is non-blocking and full")
+        view = view[n:]
+
+
+def _check_bytes(data):
+    if not isinstance(data, Data):
+        raise TypeError("the archive source must give bytes, not %s (open files in binary mode)"
+                        % type(data).__name__)
+    return data
+
+
 class Store:
     """An image store (an OCI image layout). Safe to use from many threads,
     and to close while they work: their operations stop (CancelledError) and
-    the store goes when the last one has."""
+    the store goes when the last one has.
+
+    create=False opens only an existing store: a missing one raises
+    NotFoundError with subject "STORE" (for programs that only read)."""
 
     def __init__(self, path: PathLike, create: bool = True):
-        self._h = _ffi.store_open(path, create)
-        self.path = os.fsdecode(os.fspath(path)) if not isinstance(path, bytes) else os.fsdecode(path)
-        self._lock = threading.Lock()
-        self._inflight = 0
-        self._closed = False
+        h, self.path = _ffi.store_open(path, create)
         self._closing = Cancel()
+        self._handle = Handle(h, self._free, "store", on_close=self._closing.cancel)
+
+    @staticmethod
+    def default_path() -> str:
+        """Where a program keeps its store when the user does not say
+        ($LIBIMAGE_STORE, else $XDG_DATA_HOME/libimage, else
+        ~/.local/share/libimage), as the C library decides it."""
+        return _ffi.store_default_path()
+
+    @classmethod
+    def default(cls, create: bool = True) -> "Store":
+        """The store at default_path()."""
+        return cls(cls.default_path(), create=create)
 
     # -- lifetime --------------------------------------------------------------
 
     def close(self) -> None:
         """Closes the store; operations running in other threads stop."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._closing.cancel()
-            free = self._inflight == 0
-        if free:
-            self._free()
+        self._handle.close()
 
-    def _free(self):
-        h, self._h = self._h, None
-        if h:
-            _ffi.store_close(h)
+    def _free(self, h):
+        _ffi.store_close(h)
+        self._closing.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
 
     def __enter__(self) -> "Store":
         return self
@@ -69,83 +112,108 @@ class Store:
         self.close()
 
     def __del__(self):
-        if getattr(self, "_h", None):
-            self.close()
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close_quietly()
 
-    @contextmanager
+    def __repr__(self):
+        return "<Store %s%s>" % (self.path, " (closed)" if self.closed else "")
+
     def _use(self):
-        with self._lock:
-            if self._closed:
-                raise errors.LibimageError("the store is closed", code=-2, name="LIMG_EINVALID")
-            self._inflight += 1
-            h = self._h
-        try:
-            yield h
-        finally:
-            with self._lock:
-                self._inflight -= 1
-                last = self._closed and self._inflight == 0
-            if last:
-                self._free()
+        return self._handle.use()
 
-    def _run(self, fn, cancel=None):
-        with self._use() as h:
-            return run(lambda token: fn(h, token), (self._closing, cancel))
+    def _run(self, fn, cancel=None, session: Optional[Session] = None):
+        """fn(store handle, token[, session handle]) on a worker thread (Ctrl-C cancels it)."""
+        with ExitStack() as stack:
+            h = stack.enter_context(self._use())
+            if session is None:
+                return run(lambda token: fn(h, token, None), (self._closing, cancel))
+            sh = stack.enter_context(session._handle.use())
+            return run(lambda token: fn(h, token, sh), (self._closing, cancel))
 
     # -- images ------------------------------------------------------------------
 
-    def pull(self, reference: str, platform: Optional[str] = None,
-             progress: Optional[Callable[[PullProgress], Any]] = None, cancel: Optional[Cancel] = None,
-             registry: Optional[RegistryConfig] = None, verify_diff_ids: bool = True) -> Image:
-        """Pulls as `docker pull` does. progress gets a PullProgress per event;
-        an exception it raises stops the pull (what was downloaded stays, to be
-        resumed) and is raised here."""
-        cb = None
-        if progress is not None:
-            def cb(d, k, e, done, total):
-                progress(PullProgress(d, enum_of(BlobKind, k) if k else None, enum_of(PullEvent, e), done, total))
-        r = self._run(lambda h, token: _ffi.pull(h, reference, platform, verify_diff_ids, token, registry, cb), cancel)
+    def pull(self, repository: str, tag: Optional[str] = None, all_tags: bool = False, *,
+             platform: Optional[str] = None, progress: Optional[Callable[[Progress], Any]] = None,
+             cancel: Optional[Cancel] = None, session: Optional[Session] = None,
+             registry: Optional[RegistryConfig] = None, verify_diff_ids: bool = True) -> Union[Image, List[Image]]:
+        """Pulls as `docker pull` does ("redis" is docker.io/library/redis:latest)
+        and returns the Image. tag: added to @repository. all_tags: every tag
+        of the repository (Registry.tags(), then one pull each, in one
+        session), returned as a list. progress gets a Progress per event; an
+        exception it raises stops the pull (what was downloaded stays, to be
+        resumed) and is raised here. session: registries' settings,
+        credentials, connections and tokens; registry: a RegistryConfig for a
+        session of this call's own."""
+        reference = repository if tag is None else "%s:%s" % (repository, tag)
+        if all_tags:
+            return self._pull_all_tags(reference, platform=platform, progress=progress, cancel=cancel,
+                                       session=session, registry=registry, verify_diff_ids=verify_diff_ids)
+        raw = progress_of(progress)
+        session, own = session_for(session, registry)
+        try:
+            r = self._run(lambda h, token, sh: _ffi.pull(h, reference, platform, not verify_diff_ids, sh, token, raw),
+                          cancel, session)
+        finally:
+            if own:
+                session.close()
         img = self.get(r["reference"], platform=platform)
         img.up_to_date = r["up_to_date"]
         img.bytes_downloaded = r["bytes_downloaded"]
         return img
 
-    def images(self, all: bool = False, filters=None, platform: Optional[str] = None) -> List[ImageRow]:
-        """The rows of `docker images` (-a with all=True); filters as
+    def _pull_all_tags(self, repository, session, registry, **kw) -> List[Image]:
+        ref = Reference.parse(repository, "normalized")
+        if ref.tag or ref.digest:
+            raise ValueError("all_tags pulls a repository: %r names a tag or digest" % repository)
+        session, own = session_for(session, registry)
+        if session is None:
+            session, own = Session(), True
+        try:
+            with session.registry(ref.domain) as r:
+                tags = r.tags(ref.path, cancel=kw.get("cancel"))
+            return [self.pull("%s:%s" % (ref.name, t), session=session, **kw) for t in tags]
+        finally:
+            if own:
+                session.close()
+
+    def images(self, all: bool = False, filters=None, platform: Optional[str] = None,
+               name: Optional[str] = None) -> List[ImageRow]:
+        """The rows of `docker images [name]` (-a with all=True); filters as
         `docker images --filter` takes them: {"reference": "redis*",
         "label": ["tier=app"], "dangling": False, "before": "img", "since": "img"}."""
-        texts = _filters(filters)
+        texts = _filters(filters) + (["reference=%s" % name] if name else [])
         with self._use() as h:
-            rows = _ffi.images_list(h, 2 if all else 0, platform, texts)
+            rows = _ffi.images_list(h, _ffi.LIST_ALL if all else _ffi.LIST_TAGGED, platform, texts)
         return [ImageRow(repository=r["repository"], tag=r["tag"], image_id=r["id"], digest=r["digest"],
                          created=from_unix(r["created"]), size=r["size"] if r["size"] >= 0 else None,
                          reference=r["reference"]) for r in rows]
 
+    def list(self, name: Optional[str] = None, all: bool = False, filters=None,
+             platform: Optional[str] = None) -> List[ImageRow]:
+        """docker-py's images.list(name, all, filters): images() in that order."""
+        return self.images(all=all, filters=filters, platform=platform, name=name)
+
     def get(self, image: str, platform: Optional[str] = None) -> Image:
-        """An image by reference or ID (or unique ID prefix), as `docker image inspect`."""
+        """An image by reference or ID (or unique ID prefix), as `docker image
+        inspect` finds it; ImageNotFoundError when there is none."""
         with self._use() as h:
-            d = _ffi.inspect(h, image, platform)
-            tags = _ffi.tags_of(h, d["digest"])
-        attrs = json.loads(d["config"]) if d["config"] else {}
-        diff_ids = (attrs.get("rootfs") or {}).get("diff_ids") or []
-        layers = [Layer(l["digest"], l["size"], l["media_type"], diff_ids[i] if i < len(diff_ids) else None)
-                  for i, l in enumerate(d["layers"])]
-        return Image(id=d["id"], digest=d["digest"], manifest_digest=d["manifest_digest"],
-                     tags=[Reference.parse(t, "normalized").familiar for t in tags], config=config_of(attrs),
-                     layers=layers, history=list(attrs.get("history") or []), attrs=attrs,
-                     created=parse_created(attrs.get("created")), architecture=attrs.get("architecture") or "",
-                     os=attrs.get("os") or "", size=d["size"] if d["size"] >= 0 else None)
+            d = _ffi.image_lookup(h, image, platform)
+        return image_of(d, self)
 
     def tag(self, source: str, target: str) -> None:
         """docker tag SOURCE TARGET."""
-        dst = Reference.parse(target)
         with self._use() as h:
-            _ffi.tag(h, dst.string, _ffi.lookup(h, source))
+            _ffi.tag_image(h, source, target)
+
+    def _tag_digest(self, target: str, digest: str) -> None:
+        with self._use() as h:
+            _ffi.tags_set(h, target, digest)
 
     def untag(self, reference: str) -> None:
         """Removes a tag; the image stays (untagged) until removed or collected."""
         with self._use() as h:
-            _ffi.untag(h, Reference.parse(reference).string)
+            _ffi.untag(h, reference)
 
     def remove(self, image: str, force: bool = False) -> List[RemoveStep]:
         """docker rmi: the steps, as "Untagged: ..." and "Deleted: ..." lines say them."""
@@ -154,49 +222,69 @@ class Store:
             _ffi.remove(h, image, force, lambda ev, what: steps.append(RemoveStep(enum_of(RemoveEvent, ev), what)))
         return steps
 
-    def gc(self, dry_run: bool = False) -> List[Tuple[str, int]]:
+    def gc(self, dry_run: bool = False, cancel: Optional[Cancel] = None) -> List[Tuple[str, int]]:
         """Removes what no image needs; returns (blob or file, size) removed."""
         removed: List[Tuple[str, int]] = []
-        with self._use() as h:
-            _ffi.gc(h, dry_run, lambda what, size: removed.append((what, size)))
+        self._run(lambda h, token, _: _ffi.gc(h, dry_run, token, lambda what, size: removed.append((what, size))),
+                  cancel)
         return removed
 
-    def fsck(self, digest: Optional[str] = None) -> List[Problem]:
+    def fsck(self, digest: Optional[str] = None, cancel: Optional[Cancel] = None) -> List[Problem]:
         """Checks every blob (or one) against its digest, and what index.json reaches."""
         problems: List[Problem] = []
-        with self._use() as h:
-            _ffi.fsck(h, digest, lambda s, c, m: problems.append(Problem(s, c, m)))
+
+        def problem(obj, code, message):
+            problems.append(Problem(obj, code, _ffi.code_name(code) or str(code), message))
+        self._run(lambda h, token, _: _ffi.fsck(h, digest, token, problem), cancel)
         return problems
 
     # -- the other direction ------------------------------------------------------
 
     def push(self, reference: str, source: Optional[str] = None, platform: Optional[str] = None,
-             progress: Optional[Callable[[PushProgress], Any]] = None, cancel: Optional[Cancel] = None,
-             registry: Optional[RegistryConfig] = None) -> str:
+             progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None,
+             session: Optional[Session] = None, registry: Optional[RegistryConfig] = None) -> str:
         """docker push; returns the digest the tag names."""
-        cb = None
-        if progress is not None:
-            def cb(d, k, e, done, total, frm):
-                progress(PushProgress(d, enum_of(BlobKind, k), enum_of(PushEvent, e), done, total, frm))
-        return self._run(lambda h, token: _ffi.push(h, reference, source, platform, token, registry, cb), cancel)
+        raw = progress_of(progress)
+        session, own = session_for(session, registry)
+        try:
+            return self._run(lambda h, token, sh: _ffi.push(h, reference, source, platform, sh, token, raw), cancel,
+                             session)
+        finally:
+            if own:
+                session.close()
 
-    def save(self, images: Union[str, Sequence[str]], output, platform: Optional[str] = None,
-             cancel: Optional[Cancel] = None) -> None:
-        """docker save: to a path (written whole or not at all) or a binary file object."""
-        names = [images] if isinstance(images, (str, bytes)) else list(images)
+    def save(self, images: Union[str, Sequence[str]], output=None, platform: Optional[str] = None,
+             cancel: Optional[Cancel] = None, progress: Optional[Callable[[Progress], Any]] = None):
+        """docker save: to a path (written whole or not at all), a binary file
+        object (with or without a file descriptor), or, with output None,
+        returned as bytes."""
+        names = [images] if isinstance(images, str) else list(images)
         if not names:
             raise ValueError("save needs at least one image")
-        if hasattr(output, "fileno"):
+        raw = progress_of(progress)
+
+        def save(fd, write):
+            self._run(lambda h, token, _: _ffi.save(h, names, fd, platform, token, write, raw), cancel)
+        if output is None:
+            parts: List[bytes] = []
+            save(-1, parts.append)
+            return b"".join(parts)
+        if hasattr(output, "write"):
+            fd = _fileno(output)
+            if fd is None:
+                save(-1, lambda data: _write_all(output, data))
+                return None
             output.flush()
-            fd = output.fileno()
-            self._run(lambda h, token: _ffi.save(h, names, fd, platform, token), cancel)
-            return
-        path = os.fspath(output)
+            save(fd, None)
+            if _seekable(output):  # the descriptor moved on: so does the file object
+                output.seek(os.lseek(fd, 0, os.SEEK_CUR))
+            return None
+        path = os.fsdecode(os.fspath(output))
         _ffi.arg(path, "output", path=True)
         directory = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s.tmp-" % os.path.basename(path))
         try:
-            self._run(lambda h, token: _ffi.save(h, names, fd, platform, token), cancel)
+            save(fd, None)
             os.fsync(fd)
             os.close(fd)
             fd = -1
@@ -207,21 +295,44 @@ class Store:
                 os.close(fd)
             os.unlink(tmp)
             raise
+        return None
 
-    def load(self, source, cancel: Optional[Cancel] = None) -> List[Loaded]:
-        """docker load, from a path or a binary file object."""
+    def load(self, source, cancel: Optional[Cancel] = None,
+             progress: Optional[Callable[[Progress], Any]] = None) -> List[Loaded]:
+        """docker load, from a path, the archive's bytes (bytes, bytearray,
+        memoryview), or a binary file object (with or without a file
+        descriptor). Returns what was loaded."""
         loaded: List[Loaded] = []
+        raw = progress_of(progress)
 
-        def do(fd):
-            self._run(lambda h, token: _ffi.load(h, fd, token, lambda r, i: loaded.append(Loaded(r, i))), cancel)
-        if hasattr(source, "fileno"):
-            do(source.fileno())
+        def load(fd, read):
+            self._run(lambda h, token, _: _ffi.load(h, fd, token, read, lambda r, i: loaded.append(Loaded(r, i)),
+                                                    raw), cancel)
+        if isinstance(source, Data):
+            view = memoryview(source).cast("B")
+            at = [0]
+
+            def read_bytes(n):
+                chunk = view[at[0]:at[0] + n]
+                at[0] += len(chunk)
+                return chunk.tobytes()
+            load(-1, read_bytes)
+        elif hasattr(source, "read"):
+            fd = _fileno(source)
+            if fd is not None and _seekable(source):
+                os.lseek(fd, source.tell(), os.SEEK_SET)  # where the file object is, past what it buffered
+                load(fd, None)
+                source.seek(os.lseek(fd, 0, os.SEEK_CUR))
+            elif fd is not None and isinstance(source, io.FileIO):  # unbuffered: nothing read ahead
+                load(fd, None)
+            else:
+                load(-1, lambda n: _check_bytes(source.read(n)))
         else:
             path = os.fspath(source)
             _ffi.arg(path, "source", path=True)
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             try:
-                do(fd)
+                load(fd, None)
             finally:
                 os.close(fd)
         return loaded
@@ -229,24 +340,41 @@ class Store:
     def unpack(self, image: str, directory: PathLike, bundle: bool = False, rootless: Optional[bool] = None,
                platform: Optional[str] = None, terminal: bool = False,
                uid_map: Sequence[Tuple[int, int, int]] = (), gid_map: Sequence[Tuple[int, int, int]] = (),
-               progress: Optional[Callable[[UnpackProgress], Any]] = None, cancel: Optional[Cancel] = None) -> None:
+               progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None) -> None:
         """umoci unpack: the root filesystem (or, with bundle, an OCI runtime bundle) in @directory."""
-        cb = None
-        if progress is not None:
-            def cb(d, e, done, total):
-                progress(UnpackProgress(d, enum_of(UnpackEvent, e), done, total))
-        self._run(lambda h, token: _ffi.unpack(h, image, directory, platform, bundle, rootless, terminal, uid_map,
-                                               gid_map, token, cb), cancel)
+        raw = progress_of(progress)
+        self._run(lambda h, token, _: _ffi.unpack(h, image, directory, platform, bundle, rootless, terminal, uid_map,
+                                                  gid_map, token, raw), cancel)
 
 
 def copy(source: str, destination: str, platform: Optional[str] = None,
-         progress: Optional[Callable[[PushProgress], Any]] = None, cancel: Optional[Cancel] = None,
-         source_registry: Optional[RegistryConfig] = None,
+         progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None,
+         session: Optional[Session] = None, source_registry: Optional[RegistryConfig] = None,
          destination_registry: Optional[RegistryConfig] = None) -> str:
-    """crane copy: registry to registry, without a store; returns the digest copied."""
-    cb = None
-    if progress is not None:
-        def cb(d, k, e, done, total, frm):
-            progress(PushProgress(d, BlobKind(k), PushEvent(e), done, total, frm))
-    return run(lambda token: _ffi.copy(source, destination, platform, token, source_registry, destination_registry,
-                                       cb), (cancel,))
+    """crane copy: registry to registry, without a store; returns the digest
+    copied. session: the registries' settings (each its own: see
+    Session(registries=...)); source_registry and destination_registry: the
+    settings of each side, for a session of this call's own."""
+    raw = progress_of(progress)
+    own = False
+    if source_registry is not None or destination_registry is not None:
+        if session is not None:
+            raise TypeError("give either session= or source_registry=/destination_registry=, not both")
+        configs = {}
+        for text, cfg in ((source, source_registry), (destination, destination_registry)):
+            host = Reference.parse(text).domain
+            if cfg is not None:
+                if configs.get(host, cfg) != cfg:
+                    raise ValueError("source and destination are both on %s: one RegistryConfig serves both" % host)
+                configs[host] = cfg
+        session, own = Session(registries=configs), True
+    elif session is not None and not isinstance(session, Session):
+        raise TypeError("session must be a Session, not %s" % type(session).__name__)
+    try:
+        if session is None:
+            return run(lambda token: _ffi.copy(None, source, destination, platform, token, raw), (cancel,))
+        with session._handle.use() as sh:
+            return run(lambda token: _ffi.copy(sh, source, destination, platform, token, raw), (cancel,))
+    finally:
+        if own:
+            session.close()

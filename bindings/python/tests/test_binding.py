@@ -1,13 +1,19 @@
+# SPDX-License-Identifier: MIT
 """The Python binding against the real registry fixtures: every method, every
 exception class, callbacks that raise, cancel by token and by SIGINT, threads,
-close during a pull, memory, and `pip install` into a fresh virtual environment."""
+close during a pull, memory, sessions with credentials per registry, the
+error details (subject, object, HTTP status, registry code), archives as
+bytes and file objects, `docker image inspect`'s attrs and history, loading
+the library, and `pip install` into a fresh virtual environment."""
 import base64
+import ctypes
 import gc
 import io
 import json
 import os
 import pathlib
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -15,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import tokenize
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +39,25 @@ SECRET = "python-Passw0rd"
 reg = slow = None
 
 
+SETTINGS = {"Entrypoint": ["/bin/hello"], "WorkingDir": "/srv", "User": "1000:1000", "StopSignal": "SIGQUIT",
+            "ExposedPorts": {"8080/tcp": {}}, "Volumes": {"/data": {}},
+            "Healthcheck": {"Test": ["CMD", "/bin/hello"], "Interval": 30000000000}}
+HISTORY = [{"created": "2024-01-15T10:00:00Z", "created_by": "/bin/sh -c #(nop) ADD base", "author": "py-tests"},
+           {"created": "2024-01-15T10:00:01Z", "created_by": "/bin/sh -c #(nop) ENV A=1", "empty_layer": True},
+           {"created": "2024-01-15T10:00:02Z", "created_by": "/bin/sh -c #(nop) ADD app", "comment": "the app"}]
+
+
+def with_history(img, history):
+    """The image with another config history (config and manifest made again)."""
+    cfg = dict(img.config_json, history=history)
+    img.config_json = cfg
+    img.config = images.Blob(json.dumps(cfg, sort_keys=True).encode(), img.config.media_type)
+    manifest = json.loads(img.manifest.data)
+    manifest["config"] = img.config.descriptor()
+    img.manifest = images.Blob(json.dumps(manifest, sort_keys=True).encode(), img.manifest.media_type)
+    return img
+
+
 def setUpModule():
     global reg, slow
     reg = registry.Registry()
@@ -42,6 +68,10 @@ def setUpModule():
     reg.push("py/app", "v1", images.Image(images.sample_layers("py-app"), labels={"tier": "app"}))
     reg.push("py/big", "v1", images.Image(images.sample_layers("py-big", size=3 << 20)))
     reg.push("py/index", "v1", images.Index([images.Image(images.sample_layers("py-index"))]))
+    reg.push("py/settings", "v1", with_history(images.Image(images.sample_layers("py-settings"), labels={"a": "1"},
+                                                            settings=SETTINGS, author="py-tests"), HISTORY))
+    reg.push("py/multi", "a", images.Image(images.sample_layers("py-multi-a")))
+    reg.push("py/multi", "b", images.Image(images.sample_layers("py-multi-b")))
 
 
 def ref(name):
@@ -58,22 +88,64 @@ class Base(unittest.TestCase):
         subprocess.run(["rm", "-rf", self.tmp])
 
 
+def c_layouts(tmp):
+    """The C compiler's layout of every struct _ffi declares: a C program made
+    from _ffi.STRUCTS (so a field whose name C does not have fails to
+    compile), built against include/ in @tmp."""
+    lines = ["#include <stddef.h>", "#include <stdio.h>", "#include <libimage/libimage.h>", "int main(void)", "{",
+             '\tprintf("{");']
+    for i, (name, cls) in enumerate(sorted(_ffi.STRUCTS.items())):
+        fields = ", ".join('\\"%s\\": [%%zu, %%zu]' % f for f, _ in cls._fields_)
+        args = ", ".join("offsetof(%s, %s), sizeof(((%s *)0)->%s)" % (name, f, name, f) for f, _ in cls._fields_)
+        lines.append('\tprintf("%s\\"%s\\": {\\"sizeof\\": %%zu, \\"fields\\": {%s}}", sizeof(%s), %s);'
+                     % (", " if i else "", name, fields, name, args))
+    lines += ['\tprintf("}\\n");', "\treturn 0;", "}"]
+    src, exe = os.path.join(tmp, "layouts.c"), os.path.join(tmp, "layouts")
+    with open(src, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    cc = shlex.split(os.environ.get("CC") or shutil.which("cc") or "gcc")
+    p = subprocess.run(cc + ["-std=c99", "-Wall", "-Werror", "-I", os.path.join(ROOT, "include"), "-o", exe, src],
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise AssertionError("the layouts program does not compile (a field _ffi names that C has not?):\n"
+                             + p.stderr)
+    return json.loads(subprocess.run([exe], capture_output=True, text=True, check=True).stdout)
+
+
 class Layouts(unittest.TestCase):
     def test_ctypes_structs_are_the_c_structs(self):
-        out = subprocess.run([os.path.join(BUILD, "tests", "limg-test-layouts")], capture_output=True, text=True,
-                             check=True).stdout
-        c = json.loads(out)
-        ours = {"limg_buf": _ffi.Buf, "limg_endpoint": _ffi.Endpoint, "limg_registry_opts": _ffi.RegistryOpts,
-                "limg_store_opts": _ffi.StoreOpts, "limg_pull_opts": _ffi.PullOpts,
-                "limg_pull_callbacks": _ffi.PullCallbacks, "limg_images_list_opts": _ffi.ListOpts,
-                "limg_images_remove_opts": _ffi.RemoveOpts, "limg_gc_opts": _ffi.GcOpts,
-                "limg_tags_list_opts": _ffi.TagsListOpts, "limg_push_opts": _ffi.PushOpts,
-                "limg_copy_opts": _ffi.CopyOpts, "limg_save_opts": _ffi.SaveOpts, "limg_load_opts": _ffi.LoadOpts,
-                "limg_id_map": _ffi.IdMap, "limg_unpack_opts": _ffi.UnpackOpts,
-                "limg_blob_fetch_opts": _ffi.BlobFetchOpts}
-        import ctypes
+        with tempfile.TemporaryDirectory(prefix="py-layouts-") as tmp:
+            c = c_layouts(tmp)
+        ours = _ffi.STRUCTS
+        for name in ("limg_buf", "limg_endpoint", "limg_registry_opts", "limg_store_opts", "limg_pull_opts",
+                     "limg_pull_callbacks", "limg_images_iterator_opts", "limg_images_remove_opts",
+                     "limg_store_gc_opts", "limg_tag_iterator_opts", "limg_push_opts", "limg_copy_opts",
+                     "limg_archive_save_opts", "limg_archive_load_opts", "limg_id_map", "limg_unpack_opts",
+                     "limg_registry_fetch_opts", "limg_registry_callbacks", "limg_archive_load_callbacks"):
+            self.assertIn(name, ours)
         for name, cls in ours.items():
             self.assertEqual(ctypes.sizeof(cls), c[name]["sizeof"], name)
+            for field, (offset, size) in c[name]["fields"].items():
+                got = getattr(cls, field)
+                self.assertEqual((got.offset, got.size), (offset, size), "%s.%s" % (name, field))
+            if name not in ("limg_buf", "limg_id_map"):  # options and callbacks carry their size first
+                self.assertEqual(cls._fields_[0][0], "size", name)
+            if name.endswith("_callbacks"):  # ... and one payload last
+                self.assertEqual(cls._fields_[-1][0], "payload", name)
+
+    def test_the_layout_tool_agrees(self):
+        """tests/tools/limg-test-layouts (the C side's own dump, shared with the
+        Go binding) says the same for every struct both know."""
+        tool = os.path.join(BUILD, "tests", "limg-test-layouts")
+        if not os.access(tool, os.X_OK):
+            self.skipTest("limg-test-layouts is not built")
+        c = json.loads(subprocess.run([tool], capture_output=True, text=True, check=True).stdout)
+        both = set(c) & set(_ffi.STRUCTS)
+        self.assertIn("limg_pull_opts", both)
+        for name in sorted(both):
+            cls = _ffi.STRUCTS[name]
+            self.assertEqual(ctypes.sizeof(cls), c[name]["sizeof"], name)
+            self.assertEqual(set(c[name]["fields"]), {f for f, _ in cls._fields_}, name)
             for field, (offset, size) in c[name]["fields"].items():
                 got = getattr(cls, field)
                 self.assertEqual((got.offset, got.size), (offset, size), "%s.%s" % (name, field))
@@ -94,6 +166,7 @@ class References(unittest.TestCase):
             libimage.Reference.parse("Redis")
         self.assertIsInstance(e.exception, ValueError)
         self.assertEqual(e.exception.name, "LIMG_EREF_UPPERCASE")
+        self.assertEqual(e.exception.code, _ffi.CODES["LIMG_EREF_UPPERCASE"])
         self.assertIn("must be lowercase", str(e.exception))
         with self.assertRaises(libimage.InvalidReferenceError):
             libimage.Reference.parse("redis", mode="canonical")
@@ -108,6 +181,7 @@ class References(unittest.TestCase):
 
     def test_version_and_platform(self):
         self.assertRegex(libimage.version(), r"^\d+\.\d+\.\d+$")
+        self.assertTrue(libimage.version().startswith("1."))
         self.assertRegex(libimage.platform(), r"^linux/")
 
 
@@ -124,7 +198,8 @@ class Images(Base):
         self.assertEqual(img.config.cmd, ["sh"])
         self.assertEqual(len(img.layers), 2)
         self.assertTrue(all(l.diff_id and l.diff_id.startswith("sha256:") for l in img.layers))
-        self.assertEqual(img.attrs["os"], "linux")
+        self.assertEqual(img.attrs["Os"], "linux")
+        self.assertEqual(json.loads(img.config_bytes)["os"], "linux")  # the config as stored
         self.assertEqual(img.created.tzinfo is not None, True)
         self.assertIn(libimage.PullEvent.COMPLETE, {e.event for e in events})
         self.assertIn(libimage.BlobKind.LAYER, {e.kind for e in events})
@@ -417,6 +492,444 @@ class Memory(Base):
         self.assertLess(after - before, 8 * 1024, "peak RSS grew by %d KiB over 3000 rounds" % (after - before))
 
 
+class ErrorDetails(Base):
+    """What a failure was about and what the registry said reach Python."""
+
+    def test_a_missing_tag_is_404_manifest_unknown(self):
+        with self.assertRaises(libimage.NotFoundError) as e:
+            self.store.pull(ref("py/app:nope"))
+        x = e.exception
+        self.assertEqual((x.name, x.code), ("LIMG_ENOTFOUND", _ffi.CODES["LIMG_ENOTFOUND"]))
+        self.assertEqual((x.http_status, x.registry_code, x.subject), (404, "MANIFEST_UNKNOWN", "MANIFEST"))
+        self.assertIn("nope", x.object)
+        self.assertNotIsInstance(x, libimage.ImageNotFoundError)
+        with libimage.Registry(reg.host) as r:
+            with self.assertRaises(libimage.NotFoundError) as e:
+                r.manifest("py/app:nope")
+            self.assertEqual((e.exception.http_status, e.exception.registry_code), (404, "MANIFEST_UNKNOWN"))
+            with self.assertRaises(libimage.NotFoundError) as e:
+                r.tags("py/never-pushed")
+            self.assertEqual((e.exception.http_status, e.exception.subject), (404, "REPOSITORY"))
+            self.assertEqual(e.exception.registry_code, "NAME_UNKNOWN")
+
+    def test_no_such_image_names_it(self):
+        with self.assertRaises(libimage.ImageNotFoundError) as e:
+            self.store.get("nothing-here")
+        x = e.exception
+        self.assertIsInstance(x, libimage.NotFoundError)
+        self.assertEqual((x.subject, x.object, x.http_status, x.registry_code, x.retry_after),
+                         ("IMAGE", "nothing-here", 0, "", None))
+        self.assertIn("nothing-here", repr(x))
+
+    def test_no_store_there(self):
+        missing = os.path.join(self.tmp, "missing")
+        with self.assertRaises(libimage.NotFoundError) as e:
+            libimage.Store(missing, create=False)
+        self.assertEqual((e.exception.subject, e.exception.object), ("STORE", missing))
+        self.assertFalse(os.path.exists(missing))  # reading made nothing
+        with libimage.Store(missing) as s:  # creating does
+            self.assertEqual(s.images(), [])
+        with libimage.Store(missing, create=False) as s:
+            self.assertEqual(s.images(), [])
+
+    def test_default_path_is_the_librarys(self):
+        from unittest import mock
+        env = {k: v for k, v in os.environ.items() if k not in ("LIBIMAGE_STORE", "XDG_DATA_HOME", "HOME")}
+        with mock.patch.dict(os.environ, env, clear=True):
+            with self.assertRaises(libimage.NotFoundError) as e:
+                libimage.Store.default_path()
+            self.assertEqual(e.exception.subject, "STORE")
+            os.environ["HOME"] = "/home/someone"
+            self.assertEqual(libimage.Store.default_path(), "/home/someone/.local/share/libimage")
+            os.environ["XDG_DATA_HOME"] = "/xdg"
+            self.assertEqual(libimage.Store.default_path(), "/xdg/libimage")
+            os.environ["LIBIMAGE_STORE"] = os.path.join(self.tmp, "default")
+            self.assertEqual(libimage.Store.default_path(), os.path.join(self.tmp, "default"))
+            with libimage.Store.default() as s:
+                self.assertEqual(s.path, os.path.join(self.tmp, "default"))
+
+    def test_codes_and_subjects_come_from_the_library(self):
+        from libimage import errors
+        for name in list(errors.BY_NAME) + [n for n, _ in errors.BY_SUBJECT]:
+            self.assertIn(name, _ffi.CODES)
+        for name, code in _ffi.CODES.items():
+            self.assertEqual(_ffi.lib.limg_error_name(code).decode(), name)
+            self.assertLessEqual(code, 0)
+        subjects = {_ffi.subject_name(v) for v in _ffi.SUBJECT_NAMES}
+        for _, subject in errors.BY_SUBJECT:
+            self.assertIn(subject, subjects)
+        self.assertTrue({"IMAGE", "TAG", "BLOB", "MANIFEST", "REPOSITORY", "REGISTRY", "CREDENTIALS", "CERTIFICATE",
+                         "STORE"} <= subjects)
+        self.assertIsNone(_ffi.subject_name(0))
+        for prefix, _ in errors.BY_PREFIX:
+            self.assertTrue(any(n.startswith(prefix) for n in _ffi.CODES), prefix)
+
+    def test_no_error_number_is_copied_from_c(self):
+        """The package spells no negative number but -1 (an unknown size, no
+        descriptor) and its own callback codes (below -10000, errors.h)."""
+        pkg = os.path.join(PKG, "libimage")
+        for name in sorted(os.listdir(pkg)):
+            if not name.endswith(".py"):
+                continue
+            with open(os.path.join(pkg, name), "rb") as f:
+                tokens = [t for t in tokenize.tokenize(f.readline) if t.type not in (tokenize.NL, tokenize.COMMENT)]
+            for a, b in zip(tokens, tokens[1:]):
+                if a.type == tokenize.OP and a.string == "-" and b.type == tokenize.NUMBER:
+                    self.assertIn(b.string, ("1", "10001"), "%s:%d: -%s" % (name, b.start[0], b.string))
+
+
+class UnknownValues(unittest.TestCase):
+    def test_unknown_events_and_kinds_never_raise_in_a_callback(self):
+        got = []
+        calls = _ffi.Calls()
+        progress = _ffi._progress(calls, libimage.types.progress_of(got.append))
+        # called through the C thunk, as a newer library would call it
+        self.assertEqual(progress(b"sha256:" + b"a" * 64, 77, 999, 1, 2, b"x", None), 0)
+        self.assertEqual(progress(None, 1, 3, 5, 10, None, None), 0)
+        calls.check(0)
+        self.assertEqual((got[0].kind, got[0].event, got[0].detail), (77, 999, "x"))
+        self.assertNotIsInstance(got[0].event, libimage.Event)
+        self.assertIs(got[1].event, libimage.Event.DOWNLOADING)
+        self.assertIs(got[1].kind, libimage.BlobKind.LAYER)
+        self.assertEqual(libimage.types.enum_of(libimage.RemoveEvent, 9), 9)
+
+    def test_the_events_of_0x_keep_their_names(self):
+        self.assertIs(libimage.PushEvent.MANIFEST, libimage.Event.MANIFEST_PUT)
+        self.assertIs(libimage.UnpackEvent.LAYER, libimage.Event.LAYER_START)
+        self.assertIs(libimage.PullProgress, libimage.Progress)
+
+
+class Inspect(Base):
+    def test_attrs_are_docker_image_inspect(self):
+        img = self.store.pull(ref("py/settings:v1"))
+        a = img.attrs
+        self.assertEqual(a["Id"], img.id)
+        self.assertEqual(a["RepoTags"], [ref("py/settings:v1")])
+        self.assertEqual(a["RepoDigests"], ["%s@%s" % (ref("py/settings"), img.digest)])
+        self.assertEqual((a["Created"], a["Architecture"], a["Os"], a["Author"]),
+                         ("2024-01-15T10:00:00Z", "amd64", "linux", "py-tests"))
+        c = a["Config"]
+        self.assertEqual(c["Env"], ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
+        self.assertEqual((c["Cmd"], c["Entrypoint"]), (["sh"], ["/bin/hello"]))
+        self.assertEqual((c["WorkingDir"], c["User"], c["StopSignal"]), ("/srv", "1000:1000", "SIGQUIT"))
+        self.assertEqual(c["Labels"], {"a": "1"})
+        self.assertEqual((c["ExposedPorts"], c["Volumes"]), ({"8080/tcp": {}}, {"/data": {}}))
+        self.assertEqual(c["Healthcheck"]["Test"], ["CMD", "/bin/hello"])  # what the accessors do not cover
+        self.assertEqual(a["RootFS"], {"Type": "layers", "Layers": [l.diff_id for l in img.layers]})
+        self.assertEqual(a["Size"], img.size)
+        self.assertGreater(img.size, 0)
+        self.assertEqual((img.config.entrypoint, img.config.working_dir, img.config.stop_signal),
+                         (["/bin/hello"], "/srv", "SIGQUIT"))
+        self.assertEqual(img.labels, {"a": "1"})
+        self.assertEqual(img.repo_digests, a["RepoDigests"])
+        plain = self.store.pull(ref("py/app:v1")).attrs["Config"]
+        self.assertIsNone(plain["Entrypoint"])  # as docker shows an absent one
+
+    def test_history_is_docker_history(self):
+        img = self.store.pull(ref("py/settings:v1"))
+        h = img.history()
+        self.assertEqual([e["CreatedBy"] for e in h], ["/bin/sh -c #(nop) ADD app", "/bin/sh -c #(nop) ENV A=1",
+                                                       "/bin/sh -c #(nop) ADD base"])
+        self.assertEqual([e["Id"] for e in h], [img.id, "<missing>", "<missing>"])
+        self.assertEqual((h[0]["Tags"], h[1]["Tags"]), ([ref("py/settings:v1")], None))
+        self.assertEqual((h[0]["Comment"], h[0]["Layer"], h[0]["Size"]),
+                         ("the app", img.layers[1].digest, img.layers[1].size))
+        self.assertEqual((h[1]["EmptyLayer"], h[1]["Size"], h[1]["Layer"]), (True, 0, None))
+        self.assertEqual((h[2]["Author"], h[2]["Layer"], h[2]["Created"]), ("py-tests", img.layers[0].digest,
+                                                                             1705312800))
+
+    def test_image_tag_save_reload(self):
+        img = self.store.pull(ref("py/app:v1"))
+        self.assertTrue(img.tag("mine/app", "v2"))
+        self.assertTrue(img.tag("mine/other"))
+        self.assertEqual(self.store.get("mine/app:v2").id, img.id)
+        self.assertEqual(sorted(img.reload().tags), sorted([ref("py/app:v1"), "mine/app:v2", "mine/other:latest"]))
+        data = img.save()
+        with libimage.Store(os.path.join(self.tmp, "other")) as other:
+            self.assertEqual([l.image_id for l in other.load(data)], [img.id])
+
+    def test_pull_all_tags(self):
+        pulled = self.store.pull(ref("py/multi"), all_tags=True)
+        self.assertEqual(sorted(t for i in pulled for t in i.tags), [ref("py/multi:a"), ref("py/multi:b")])
+        self.assertEqual(len({i.id for i in pulled}), 2)
+        with self.assertRaises(ValueError):
+            self.store.pull(ref("py/multi:a"), all_tags=True)
+        self.assertEqual(self.store.pull(ref("py/multi"), "b").tags, [ref("py/multi:b")])
+
+
+class Archives(Base):
+    def setUp(self):
+        super().setUp()
+        self.img = self.store.pull(ref("py/busybox:v1"))
+        self.other = libimage.Store(os.path.join(self.tmp, "other"))
+        self.addCleanup(self.other.close)
+
+    def test_bytes_both_ways(self):
+        events = []
+        data = self.store.save(ref("py/busybox:v1"), progress=events.append)
+        self.assertIsInstance(data, bytes)
+        self.assertIn(libimage.Event.WRITING, {e.event for e in events})
+        import tarfile
+        with tarfile.open(fileobj=io.BytesIO(data)) as t:
+            self.assertTrue({"index.json", "manifest.json", "oci-layout"} <= set(t.getnames()))
+        for source in (data, bytearray(data), memoryview(data)):
+            ev = []
+            loaded = self.other.load(source, progress=ev.append)
+            self.assertEqual([(l.reference, l.image_id) for l in loaded], [(ref("py/busybox:v1"), self.img.id)])
+            self.assertLessEqual({e.event for e in ev}, {libimage.Event.READING})  # (one per 4 MiB read)
+        self.assertEqual(self.other.get(ref("py/busybox:v1")).id, self.img.id)
+        self.assertEqual(self.other.fsck(), [])
+
+    def test_file_objects_without_fileno(self):
+        buf = io.BytesIO()
+        self.assertRaises(io.UnsupportedOperation, buf.fileno)
+        self.store.save([ref("py/busybox:v1")], buf)
+        data = self.store.save(ref("py/busybox:v1"))
+        self.assertEqual(buf.getvalue(), data)  # the tar writer is reproducible
+        buf.seek(0)
+        self.assertEqual([l.image_id for l in self.other.load(buf)], [self.img.id])
+
+        class Reader:  # only read(): no fileno, no readinto
+            def __init__(self, data):
+                self.data, self.at, self.calls = data, 0, 0
+
+            def read(self, n):
+                self.calls += 1
+                chunk = self.data[self.at:self.at + min(n, 1000)]  # short reads too
+                self.at += len(chunk)
+                return chunk
+        r = Reader(data)
+        self.assertEqual(len(self.other.load(r)), 1)
+        self.assertGreater(r.calls, len(data) // 1000)
+
+        class Writer:
+            def __init__(self):
+                self.parts = []
+
+            def write(self, b):
+                self.parts.append(bytes(b))
+                return len(b)
+        w = Writer()
+        self.store.save(ref("py/busybox:v1"), w)
+        self.assertEqual(b"".join(w.parts), data)
+
+    def test_file_objects_with_fileno_and_paths(self):
+        path = os.path.join(self.tmp, "a.tar")
+        with open(path, "wb") as f:
+            f.write(b"")
+            self.store.save(ref("py/busybox:v1"), f)
+            f.write(b"")  # the file object follows the descriptor
+            self.assertEqual(f.tell(), os.path.getsize(path))
+        with open(path, "rb") as f:
+            f.read(1)
+            f.seek(0)  # (buffered ahead, but loaded from where the file object is)
+            self.assertEqual(len(self.other.load(f)), 1)
+        self.assertEqual(len(self.other.load(pathlib.Path(path))), 1)
+
+    def test_what_goes_wrong(self):
+        with self.assertRaises(libimage.LibimageError) as e:
+            self.other.load(b"this is no tar archive" * 100)
+        self.assertIn(e.exception.name, ("LIMG_ECORRUPT", "LIMG_EUNSUPPORTED"))
+        with self.assertRaises(TypeError):  # text, not bytes
+            self.other.load(io.StringIO("text"))
+
+        class Full:
+            def write(self, b):
+                raise OSError(28, "No space left on device")
+        with self.assertRaises(OSError) as e:
+            self.store.save(ref("py/busybox:v1"), Full())
+        self.assertEqual(e.exception.errno, 28)
+        with self.assertRaises(libimage.ImageNotFoundError):
+            self.store.save("nothing-here")
+
+
+class Sessions(Base):
+    """One session, several registries, each with its own settings and credentials."""
+    SECRET2 = "token-Passw0rd"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.basic = registry.Registry(tls=True, users={"bob": SECRET})
+        cls.addClassCleanup(cls.basic.stop)
+        cls.token = registry.Registry(token=True, users={"alice": cls.SECRET2}, anonymous_pull=False)
+        cls.addClassCleanup(cls.token.stop)
+        cls.basic_img = images.Image(images.sample_layers("py-basic"))
+        cls.token_img = images.Image(images.sample_layers("py-token"))
+        cls.basic.push("py/basic", "v1", cls.basic_img)
+        cls.token.push("py/token", "v1", cls.token_img)
+
+    def settings(self):
+        return {self.basic.host: libimage.RegistryConfig(ca_file=self.basic.ca.cert_path)}
+
+    def test_credentials_per_host(self):
+        creds = {self.basic.host: ("bob", SECRET), self.token.host: ("alice", self.SECRET2)}
+        with libimage.Session(credentials=creds, registries=self.settings()) as s:
+            a = self.store.pull("%s/py/basic:v1" % self.basic.host, session=s)
+            b = self.store.pull("%s/py/token:v1" % self.token.host, session=s)
+            self.assertEqual((a.id, b.id), (self.basic_img.config.digest, self.token_img.config.digest))
+            self.assertEqual(s.registry(self.token.host).tags("py/token"), ["v1"])
+            with s.registry(self.basic.host) as r:
+                self.assertEqual(r.tags("py/basic"), ["v1"])
+                self.assertTrue(r.base_url.startswith("https://"))
+            # one session for both sides of a copy, each with its own settings
+            digest = libimage.copy("%s/py/basic:v1" % self.basic.host, "%s/py/copied:v1" % self.token.host,
+                                   session=s)
+            self.assertEqual(s.registry(self.token.host).head("py/copied:v1").digest, digest)
+            # and a push
+            self.store.tag("%s/py/basic:v1" % self.basic.host, "%s/py/pushed:v1" % self.token.host)
+            self.assertEqual(self.store.push("%s/py/pushed:v1" % self.token.host, session=s), a.digest)
+
+    def test_callable_credentials_and_passthrough(self):
+        asked = []
+
+        def creds(host):
+            asked.append(host)
+            return ("bob", SECRET) if host == self.basic.host else None  # others: config.json
+        d = tempfile.mkdtemp(prefix="py-docker-config-", dir=self.tmp)
+        with open(os.path.join(d, "config.json"), "w") as f:
+            auth = base64.b64encode(("alice:" + self.SECRET2).encode()).decode()
+            json.dump({"auths": {self.token.host: {"auth": auth}}}, f)
+        cfg = libimage.RegistryConfig(docker_config_dir=d)
+        with libimage.Session(cfg, registries=self.settings(), credentials=creds) as s:
+            self.store.pull("%s/py/basic:v1" % self.basic.host, session=s)
+            self.store.pull("%s/py/token:v1" % self.token.host, session=s)
+        self.assertEqual(set(asked), {self.basic.host, self.token.host})
+        with libimage.Session(libimage.RegistryConfig(docker_config_dir=""), credentials=creds) as s:
+            with self.assertRaises(libimage.AuthError) as e:  # no config.json: anonymous, and refused
+                self.store.pull("%s/py/token:v1" % self.token.host, session=s)
+            self.assertEqual(e.exception.http_status, 401)
+
+    def test_refused_credentials(self):
+        with libimage.Session(credentials={self.basic.host: ("bob", "not-" + SECRET)},
+                              registries=self.settings()) as s:
+            with self.assertRaises(libimage.AuthError) as e:
+                self.store.pull("%s/py/basic:v1" % self.basic.host, session=s)
+        x = e.exception
+        self.assertEqual((x.subject, x.http_status), ("CREDENTIALS", 401))
+        self.assertEqual(x.object, self.basic.host)
+        self.assertNotIn(SECRET, str(x) + repr(x))
+
+    def test_per_registry_tls(self):
+        with libimage.Session(registries={self.basic.host: libimage.RegistryConfig(insecure=False)}) as s:
+            with self.assertRaises(libimage.TLSError) as e:
+                s.registry(self.basic.host).tags("py/basic")
+            self.assertEqual(e.exception.subject, "CERTIFICATE")
+            self.assertIn(self.basic.host, e.exception.object)
+            with self.assertRaises(libimage.ExistsError):  # in use already: too late to change
+                s.configure(self.basic.host, libimage.RegistryConfig(ca_file=self.basic.ca.cert_path))
+            self.assertEqual(s.registry(reg.host).tags("py/app"), ["v1"])  # the others keep the defaults
+
+    def test_credentials_raising_in_a_session(self):
+        def creds(host):
+            raise RuntimeError("no keyring")
+        with libimage.Session(credentials=creds, registries=self.settings()) as s:
+            with self.assertRaises(RuntimeError):
+                self.store.pull("%s/py/basic:v1" % self.basic.host, session=s)
+            with self.assertRaises(RuntimeError):
+                s.registry(self.basic.host).tags("py/basic")
+
+    def test_threads_share_a_session_and_close_is_safe(self):
+        creds = {self.basic.host: ("bob", SECRET)}
+        s = libimage.Session(credentials=creds, registries=self.settings())
+        failures = []
+
+        def work(i):
+            try:
+                with libimage.Store(os.path.join(self.tmp, "s%d" % i)) as st:
+                    st.pull("%s/py/basic:v1" % self.basic.host if i % 2 else ref("py/app:v1"), session=s)
+            except Exception as e:  # noqa: BLE001 - reported below
+                failures.append(repr(e))
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+        r = s.registry(self.basic.host)
+        s.close()
+        self.assertEqual(r.tags("py/basic"), ["v1"])  # a registry outlives its session
+        r.close()
+        with self.assertRaises(libimage.LibimageError) as e:
+            self.store.pull(ref("py/app:v1"), session=s)
+        self.assertIn("closed", str(e.exception))
+        with self.assertRaises(TypeError):
+            self.store.pull(ref("py/app:v1"), session=s, registry=libimage.RegistryConfig())
+
+
+class Cancels(Base):
+    def test_cancel_is_a_context_manager(self):
+        with libimage.Cancel() as c:
+            self.assertFalse(c.cancelled)
+            c.cancel()
+            self.assertTrue(c.cancelled)
+            with self.assertRaises(libimage.CancelledError):
+                self.store.pull(ref("py/app:v1"), cancel=c)
+        self.assertTrue(c.closed)
+        c.cancel()  # nothing to stop
+        self.assertFalse(c.cancelled)
+        with self.assertRaises(libimage.LibimageError):
+            self.store.pull(ref("py/app:v1"), cancel=c)
+        c.close()
+
+
+class Loading(unittest.TestCase):
+    """The library is $LIBIMAGE_LIBRARY, else the SONAME on the loader's path;
+    a missing one or one of another major version is refused at import."""
+    CODE = ("import sys\n"
+            "try:\n"
+            "    import libimage\n"
+            "except ImportError as e:\n"
+            "    print('ImportError:', e)\n"
+            "    sys.exit(3)\n"
+            "print(libimage.version())\n")
+
+    def built(self):
+        lib = os.environ.get("LIBIMAGE_LIBRARY") or os.path.join(BUILD, "libimage.so.1")
+        if not os.path.exists(lib):
+            self.skipTest("no built library")
+        return lib
+
+    def run_import(self, **env):
+        e = {k: v for k, v in os.environ.items() if k not in ("LIBIMAGE_LIBRARY", "LD_LIBRARY_PATH")}
+        e.update(env, PYTHONPATH=PKG)
+        return subprocess.run([sys.executable, "-c", self.CODE], capture_output=True, text=True, env=e,
+                              cwd=tempfile.gettempdir())
+
+    def test_the_soname_on_the_loaders_path(self):
+        lib = self.built()
+        directory = os.path.dirname(lib)
+        self.assertTrue(os.path.exists(os.path.join(directory, _ffi.SONAME)))
+        p = self.run_import(LD_LIBRARY_PATH=directory)
+        self.assertEqual((p.returncode, p.stdout.strip()), (0, libimage.version()), p.stderr)
+
+    def test_a_missing_library_says_how_to_point_at_it(self):
+        p = self.run_import(LIBIMAGE_LIBRARY="/nonexistent/libimage.so.1")
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("LIBIMAGE_LIBRARY", p.stdout)
+        probe = subprocess.run([sys.executable, "-c", "import ctypes; ctypes.CDLL(%r)" % _ffi.SONAME],
+                               capture_output=True, env={"PATH": os.environ.get("PATH", "")})
+        if probe.returncode == 0:
+            return  # installed on this machine: found without help
+        p = self.run_import()
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("LIBIMAGE_LIBRARY", p.stdout)
+        self.assertIn(_ffi.SONAME, p.stdout)
+
+    def test_another_major_version_is_refused(self):
+        with tempfile.TemporaryDirectory(prefix="py-fake-") as tmp:
+            src, so = os.path.join(tmp, "fake.c"), os.path.join(tmp, "libimage.so.2")
+            with open(src, "w") as f:
+                f.write("const char *limg_version(void) { return \"2.0.0\"; }\n"
+                        "int limg_version_number(int *a, int *b, int *c)\n"
+                        "{ if (a) *a = 2; if (b) *b = 0; if (c) *c = 0; return 0x020000; }\n")
+            cc = shlex.split(os.environ.get("CC") or shutil.which("cc") or "gcc")
+            subprocess.run(cc + ["-shared", "-fPIC", "-o", so, src], check=True)
+            p = self.run_import(LIBIMAGE_LIBRARY=so)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("2.0.0", p.stdout)
+        self.assertIn("1.x", p.stdout)
+
+
 class Package(unittest.TestCase):
     def test_pip_install_then_the_examples(self):
         tmp = tempfile.mkdtemp(prefix="limg-venv-")
@@ -452,6 +965,9 @@ class Package(unittest.TestCase):
         self.assertEqual(run("tag.py", ref("py/busybox:v1"), "mine:py").returncode, 0)
         c_run("limg-tag", ref("py/busybox:v1"), "mine:py", store=os.path.join(tmp, "c-store"))
         self.assertEqual(run("images.py").stdout, c_run("limg-images", store=os.path.join(tmp, "c-store")).stdout)
+        missing = os.path.join(tmp, "missing")  # only reads: no store is an empty one, and none is made
+        self.assertEqual(run("images.py", "--store", missing).stdout, c_run("limg-images", store=missing).stdout)
+        self.assertFalse(os.path.exists(missing))
         bad = run("tag.py", ref("py/busybox:v1"), "Mine:py")
         self.assertEqual(bad.returncode, 1)
         self.assertEqual(bad.stderr, c_run("limg-tag", ref("py/busybox:v1"), "Mine:py",
