@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 package libimage
 
 /*
@@ -7,56 +9,66 @@ import "C"
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"runtime/cgo"
 	"sync"
 	"unsafe"
 )
 
 // call is what one C call's callbacks reach, through a cgo.Handle: the
-// caller's functions, what they collect, and the first failure among them
-// (a panic, or an error from the credentials function), which stops the
+// caller's functions and streams, what the callbacks collect, and the first
+// failure among them (a panic, or an error of a stream), which stops the
 // call and is returned (or re-panicked) after it.
 type call struct {
-	mu           sync.Mutex // callbacks may come from the library's threads
-	progress     func(Progress)
-	pushProgress func(PushProgress)
-	credentials  func(host string) (user, secret string, err error)
-	steps        []RemoveStep
-	removed      []string
-	names        []string
-	loaded       []Loaded
-	err          error
-	panicked     interface{}
+	mu       sync.Mutex // callbacks may come from the library's threads
+	ctx      context.Context
+	handle   cgo.Handle
+	progress func(Progress)
+	w        io.Writer
+	r        io.Reader
+	eof      bool
+	steps    []RemoveStep
+	removed  []string
+	names    []string
+	loaded   []Loaded
+	err      error
+	panicked interface{}
 }
 
-func newCall() (*call, cgo.Handle) {
-	c := &call{}
-	return c, cgo.NewHandle(c)
+func newCall(ctx context.Context, progress func(Progress)) *call {
+	c := &call{ctx: ctx, progress: progress}
+	c.handle = cgo.NewHandle(c)
+	return c
 }
 
-// sendBlobs runs a push or a copy (run, given the progress handle or 0):
-// the caller's WithPushProgress armed, the digest it answers taken out of
-// C memory, and its failure or the callbacks' returned.
-func (c *call) sendBlobs(ctx context.Context, st *settings, handle cgo.Handle,
-	run func(progress C.uintptr_t, out *C.limg_buf, e *C.lg_error) C.int) (string, error) {
-	c.pushProgress = st.pushProgress
-	var progress C.uintptr_t
-	if st.pushProgress != nil {
-		progress = C.uintptr_t(handle)
+// h is the payload the C helpers pass to the callbacks.
+func (c *call) h() C.uintptr_t { return C.uintptr_t(c.handle) }
+
+// want says which optional callbacks the C helper arms.
+func (c *call) want() C.int {
+	var w C.int
+	if c.progress != nil {
+		w |= C.LG_PROGRESS
 	}
-	var out C.limg_buf
-	var e C.lg_error
-	if run(progress, &out, &e) < 0 {
-		return "", c.finish(failure(ctx, &e))
+	if c.w != nil || c.r != nil {
+		w |= C.LG_STREAM
 	}
-	return takeBuf(&out), c.finish(nil)
+	return w
 }
 
+func (c *call) done() { c.handle.Delete() }
+
+// guard runs one callback: a panic or an error it records stops the call
+// (a positive return: the library answers LIMG_EUSER, replaced by the
+// recorded failure in result).
 func (c *call) guard(f func()) (stop C.int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil || c.panicked != nil {
+		return 1
+	}
+	if err := canceled(c.ctx); err != nil { // also stops calls the library cannot cancel
+		c.err = err
 		return 1
 	}
 	defer func() {
@@ -72,38 +84,81 @@ func (c *call) guard(f func()) (stop C.int) {
 	return 0
 }
 
-// finish re-panics a callback's panic; else gives its error, else @err.
-func (c *call) finish(err error) error {
-	if c.panicked != nil {
-		panic(c.panicked)
+// result is the call's outcome: a callback's panic is raised again here,
+// a callback's error (or the credentials function's, through the session)
+// comes first, else the library's error for rc < 0.
+func (c *call) result(rc C.int, e *C.lg_error, sessions ...*Session) error {
+	c.mu.Lock()
+	p, err := c.panicked, c.err
+	c.mu.Unlock()
+	if p != nil {
+		panic(p)
 	}
-	if c.err != nil {
-		return c.err
+	if err != nil {
+		return err
 	}
-	return err
+	if rc >= 0 {
+		return nil
+	}
+	for _, s := range sessions {
+		if s != nil {
+			if err := s.creds.take(int(rc)); err != nil {
+				return err
+			}
+		}
+	}
+	return failure(c.ctx, e)
 }
 
 func callOf(h C.uintptr_t) *call { return cgo.Handle(h).Value().(*call) }
 
-//export lgPullProgress
-func lgPullProgress(h C.uintptr_t, digest *C.char, kind, event C.int, done, total C.int64_t) C.int {
+//export lgProgress
+func lgProgress(h C.uintptr_t, digest *C.char, kind, event C.int, done, total C.int64_t, detail *C.char) C.int {
 	c := callOf(h)
 	return c.guard(func() {
 		if c.progress != nil {
-			c.progress(Progress{Digest: goString(digest), Kind: BlobKind(kind), Event: PullEvent(event),
-				Done: int64(done), Total: int64(total)})
+			c.progress(Progress{Digest: goString(digest), Kind: BlobKind(kind), Event: Event(event),
+				Done: int64(done), Total: int64(total), Detail: goString(detail)})
 		}
 	})
 }
 
-//export lgPushProgress
-func lgPushProgress(h C.uintptr_t, digest *C.char, kind, event C.int, done, total C.int64_t, from *C.char) C.int {
+//export lgWrite
+func lgWrite(h C.uintptr_t, data unsafe.Pointer, n C.size_t) C.int {
 	c := callOf(h)
 	return c.guard(func() {
-		if c.pushProgress != nil {
-			c.pushProgress(PushProgress{Digest: goString(digest), Kind: BlobKind(kind), Event: PushEvent(event),
-				Done: int64(done), Total: int64(total), From: goString(from)})
+		if _, err := c.w.Write(unsafe.Slice((*byte)(data), int(n))); err != nil {
+			c.err = err
 		}
+	})
+}
+
+// maxEmptyReads is how many (0, nil) answers of a Reader in a row are
+// taken before it counts as stuck (as bufio does).
+const maxEmptyReads = 100
+
+//export lgRead
+func lgRead(h C.uintptr_t, outLen *C.size_t, buf unsafe.Pointer, capacity C.size_t) C.int {
+	c := callOf(h)
+	*outLen = 0
+	return c.guard(func() {
+		if c.eof {
+			return
+		}
+		p := unsafe.Slice((*byte)(buf), int(capacity))
+		for i := 0; i < maxEmptyReads; i++ {
+			n, err := c.r.Read(p)
+			if n > 0 || err != nil {
+				*outLen = C.size_t(n)
+				if err == io.EOF {
+					c.eof = true
+				} else if err != nil {
+					c.err = err
+				}
+				return
+			}
+		}
+		c.err = io.ErrNoProgress
 	})
 }
 
@@ -113,8 +168,8 @@ func lgRemoveStep(h C.uintptr_t, event C.int, what *C.char) C.int {
 	return c.guard(func() { c.steps = append(c.steps, RemoveStep{Event: RemoveEvent(event), What: goString(what)}) })
 }
 
-//export lgGcRemoved
-func lgGcRemoved(h C.uintptr_t, what *C.char, size C.int64_t) C.int {
+//export lgGCRemoved
+func lgGCRemoved(h C.uintptr_t, what *C.char, size C.int64_t) C.int {
 	c := callOf(h)
 	return c.guard(func() { c.removed = append(c.removed, goString(what)) })
 }
@@ -130,32 +185,3 @@ func lgLoaded(h C.uintptr_t, reference, id *C.char) C.int {
 	c := callOf(h)
 	return c.guard(func() { c.loaded = append(c.loaded, Loaded{Reference: goString(reference), ID: goString(id)}) })
 }
-
-//export lgCredentials
-func lgCredentials(h C.uintptr_t, user, secret *C.limg_buf, host *C.char) C.int {
-	c := callOf(h)
-	return c.guard(func() {
-		if c.credentials == nil {
-			return
-		}
-		u, s, err := c.credentials(goString(host))
-		if err != nil {
-			c.err = fmt.Errorf("libimage: credentials for %s: %w", goString(host), err)
-			return
-		}
-		for _, v := range []struct {
-			buf *C.limg_buf
-			s   string
-		}{{user, u}, {secret, s}} {
-			if v.s == "" {
-				continue
-			}
-			p := C.CString(v.s)
-			C.limg_buf_set(v.buf, unsafe.Pointer(p), C.size_t(len(v.s)))
-			C.free(unsafe.Pointer(p))
-		}
-	})
-}
-
-// cgoHandle is a second handle on an existing call (for callbacks of a nested C call).
-func cgoHandle(c *call) cgo.Handle { return cgo.NewHandle(c) }

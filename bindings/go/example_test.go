@@ -1,9 +1,12 @@
+// SPDX-License-Identifier: MIT
+
 package libimage_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	libimage "github.com/libimage/libimage/bindings/go"
@@ -32,13 +35,13 @@ func ExampleStore_Pull() {
 	defer cancel()
 	img, err := store.Pull(ctx, "busybox", libimage.WithPlatform("linux/arm64"),
 		libimage.WithProgress(func(p libimage.Progress) {
-			if p.Event == libimage.PullComplete {
+			if p.Event == libimage.EventComplete && p.Kind == libimage.KindLayer {
 				fmt.Println(p.Digest[7:19] + ": Pull complete")
 			}
 		}))
 	switch {
-	case errors.Is(err, libimage.ErrNotFound):
-		fmt.Println("no such image")
+	case errors.Is(err, libimage.ErrManifestNotFound):
+		fmt.Println("no such tag")
 	case errors.Is(err, context.DeadlineExceeded):
 		fmt.Println("took too long")
 	case err != nil:
@@ -54,7 +57,7 @@ func ExampleStore_Images() {
 		panic(err)
 	}
 	defer store.Close()
-	rows, err := store.Images(libimage.ImagesOptions{Filters: []string{"reference=busybox*", "dangling=false"}})
+	rows, err := store.Images(context.Background(), libimage.WithFilters("reference=busybox*", "dangling=false"))
 	if err != nil {
 		panic(err)
 	}
@@ -63,11 +66,58 @@ func ExampleStore_Images() {
 	}
 }
 
+func ExampleStore_Inspect() {
+	store, err := libimage.OpenStore("/var/lib/myapp/images")
+	if err != nil {
+		panic(err)
+	}
+	defer store.Close()
+	info, err := store.Inspect(context.Background(), "redis:7")
+	if errors.Is(err, libimage.ErrImageNotFound) { // by subject, not by message
+		fmt.Println("Error: No such image: redis:7")
+		return
+	} else if err != nil {
+		panic(err)
+	}
+	fmt.Println(info.ShortID(), info.Config.Entrypoint, info.Config.Cmd, info.Config.ExposedPorts)
+}
+
+// A copy between two registries, each with its own CA and its own
+// credentials: the source's password never reaches the destination.
 func ExampleCopy() {
-	digest, err := libimage.Copy(context.Background(), "registry.example.com/team/app:1", "mirror.example.com/team/app:1",
-		libimage.WithAuthFunc(func(host string) (string, string, error) { return "robot", "secret", nil }))
+	session, err := libimage.NewSession(
+		libimage.WithRegistry("registry.example.com", libimage.WithCAFile("/etc/ssl/example-ca.pem")),
+		libimage.WithRegistry("mirror.example.com:5000", libimage.WithTLS(libimage.TLSInsecure)),
+		libimage.WithCredentials(map[string]libimage.Credentials{
+			"registry.example.com": {Username: "reader", Secret: os.Getenv("SOURCE_TOKEN")},
+		}),
+		// hosts not in the map: asked here, else Docker's config.json
+		libimage.WithCredentialsFunc(func(host string) (string, string, bool, error) {
+			if host == "mirror.example.com:5000" {
+				return "robot", os.Getenv("MIRROR_TOKEN"), true, nil
+			}
+			return "", "", false, nil
+		}))
+	if err != nil {
+		panic(err)
+	}
+	defer session.Close()
+	digest, err := libimage.Copy(context.Background(), "registry.example.com/team/app:1",
+		"mirror.example.com:5000/team/app:1", libimage.WithSession(session))
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(digest)
+}
+
+func ExampleStore_Save() {
+	store, err := libimage.OpenStore("/var/lib/myapp/images")
+	if err != nil {
+		panic(err)
+	}
+	defer store.Close()
+	// docker save busybox | gzip > busybox.tar.gz, as a stream
+	if err := store.Save(context.Background(), os.Stdout, []string{"busybox"}); err != nil {
+		panic(err)
+	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C side of the Go binding (see helpers.h). */
 #include <stdio.h>
 #include <string.h>
@@ -8,143 +9,45 @@
 static int fail(int rc, lg_error *e)
 {
 	const limg_error *last = limg_error_last();
-	const char *name = limg_error_name(rc), *code = limg_error_registry_code(last);
 
 	e->code = rc;
+	e->subject = limg_error_subject(last);
 	e->http_status = limg_error_http_status(last);
 	e->retry_after = limg_error_retry_after(last);
-	snprintf(e->name, sizeof e->name, "%s", name ? name : "LIMG_ERROR");
-	snprintf(e->registry_code, sizeof e->registry_code, "%s", code ? code : "");
+	snprintf(e->registry_code, sizeof e->registry_code, "%s", limg_error_registry_code(last));
+	snprintf(e->object, sizeof e->object, "%s", limg_error_object(last));
 	snprintf(e->message, sizeof e->message, "%s", limg_error_message(last));
 	return rc;
 }
 
 #define CALL(expr) do { int rc_ = (expr); return rc_ < 0 ? fail(rc_, e) : rc_; } while (0)
 
-int lg_reference_parse(const char *text, int mode, limg_reference **out, lg_error *e)
+/* ---- trampolines: C callbacks into Go, the payload a cgo.Handle ---------- */
+
+static int progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *detail,
+                    void *payload)
 {
-	static int (*const parse[])(limg_reference **, const char *) = {
-		limg_reference_parse_docker, limg_reference_parse_normalized, limg_reference_parse,
-		limg_reference_parse_canonical, limg_reference_parse_any, limg_reference_parse_name,
-	};
-	if (mode < 0 || mode >= (int)(sizeof parse / sizeof *parse))
-		mode = 0;
-	CALL(parse[mode](out, text));
+	return lgProgress((uintptr_t)payload, (char *)digest, kind, event, done, total, (char *)detail);
 }
 
-int lg_store_open(const char *path, limg_store **out, lg_error *e)
+static int write_cb(const void *data, size_t len, void *payload)
 {
-	CALL(limg_store_open(out, NULL, path, NULL));
+	return lgWrite((uintptr_t)payload, (void *)data, len);
 }
 
-static int pull_progress(const char *digest, int kind, int event, int64_t done, int64_t total, void *payload)
+static int read_cb(size_t *out_len, void *buf, size_t cap, void *payload)
 {
-	return lgPullProgress((uintptr_t)payload, (char *)digest, kind, event, done, total);
+	return lgRead((uintptr_t)payload, out_len, buf, cap);
 }
 
-int lg_pull(limg_store *s, const char *ref, limg_pull_opts *o, uintptr_t progress, limg_image **out, lg_error *e)
-{
-	limg_pull_callbacks cb = LIMG_PULL_CALLBACKS_INIT;
-
-	if (progress) {
-		cb.progress = pull_progress;
-		cb.payload = (void *)progress;
-	}
-	CALL(limg_pull(out, s, ref, o, &cb));
-}
-
-int lg_images(limg_store *s, limg_images_list_opts *o, limg_image_iterator **out, lg_error *e)
-{
-	CALL(limg_images_list(out, s, o));
-}
-
-int lg_inspect(limg_store *s, const char *image, const char *platform, limg_image_info **out, lg_error *e)
-{
-	CALL(limg_images_inspect(out, s, image, platform));
-}
-
-int lg_tags_of(limg_store *s, const char *digest, limg_tag_iterator **out, lg_error *e)
-{
-	limg_tags_list_opts o = LIMG_TAGS_LIST_OPTS_INIT;
-
-	o.digest = digest;
-	CALL(limg_tag_iterator_new(out, s, &o));
-}
-
-int lg_tag(limg_store *s, const char *source, const char *target, lg_error *e)
-{
-	limg_buf digest = LIMG_BUF_INIT;
-	int rc = limg_images_lookup(&digest, s, source);
-
-	if (rc == 0)
-		rc = limg_tags_set(s, target, digest.ptr);
-	if (rc < 0)
-		fail(rc, e);
-	limg_buf_dispose(&digest);
-	return rc;
-}
-
-int lg_untag(limg_store *s, const char *ref, lg_error *e)
-{
-	CALL(limg_tags_remove(s, ref));
-}
-
-static int remove_step(int event, const char *what, void *payload)
+static int removed_step(int event, const char *what, void *payload)
 {
 	return lgRemoveStep((uintptr_t)payload, event, (char *)what);
 }
 
-int lg_remove(limg_store *s, const char *image, int force, uintptr_t steps, lg_error *e)
-{
-	limg_images_remove_opts o = LIMG_IMAGES_REMOVE_OPTS_INIT;
-
-	o.force = force;
-	o.cb = remove_step;
-	o.payload = (void *)steps;
-	CALL(limg_images_remove(s, image, &o));
-}
-
 static int gc_removed(const char *what, int64_t size, void *payload)
 {
-	return lgGcRemoved((uintptr_t)payload, (char *)what, size);
-}
-
-int lg_gc(limg_store *s, uintptr_t removed, lg_error *e)
-{
-	limg_gc_opts o = LIMG_GC_OPTS_INIT;
-
-	o.removed = gc_removed;
-	o.payload = (void *)removed;
-	CALL(limg_store_gc(s, &o));
-}
-
-static int push_progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *from,
-                         void *payload)
-{
-	return lgPushProgress((uintptr_t)payload, (char *)digest, kind, event, done, total, (char *)from);
-}
-
-int lg_push(limg_store *s, const char *ref, limg_push_opts *o, uintptr_t progress, limg_buf *out, lg_error *e)
-{
-	if (progress) {
-		o->progress = push_progress;
-		o->payload = (void *)progress;
-	}
-	CALL(limg_push(s, ref, o, out));
-}
-
-int lg_copy(const char *src, const char *dst, limg_copy_opts *o, uintptr_t progress, limg_buf *out, lg_error *e)
-{
-	if (progress) {
-		o->progress = push_progress;
-		o->payload = (void *)progress;
-	}
-	CALL(limg_copy(src, dst, o, out));
-}
-
-int lg_save(limg_store *s, char **names, size_t n, int fd, limg_save_opts *o, lg_error *e)
-{
-	CALL(limg_save(s, (const char *const *)names, n, fd, o));
+	return lgGCRemoved((uintptr_t)payload, (char *)what, size);
 }
 
 static int loaded(const char *reference, const char *image_id, void *payload)
@@ -152,16 +55,9 @@ static int loaded(const char *reference, const char *image_id, void *payload)
 	return lgLoaded((uintptr_t)payload, (char *)reference, (char *)image_id);
 }
 
-int lg_load(limg_store *s, int fd, limg_load_opts *o, uintptr_t cb, lg_error *e)
+static int name_cb(const char *name, void *payload)
 {
-	o->loaded = loaded;
-	o->payload = (void *)cb;
-	CALL(limg_load(s, fd, o));
-}
-
-int lg_unpack(limg_store *s, const char *image, const char *dir, limg_unpack_opts *o, lg_error *e)
-{
-	CALL(limg_unpack(s, image, dir, o));
+	return lgName((uintptr_t)payload, (char *)name);
 }
 
 static int credentials(limg_buf *user, limg_buf *secret, const char *host, void *payload)
@@ -169,33 +65,202 @@ static int credentials(limg_buf *user, limg_buf *secret, const char *host, void 
 	return lgCredentials((uintptr_t)payload, user, secret, (char *)host);
 }
 
-void lg_set_credentials(limg_registry_opts *o, uintptr_t h)
+/* ---- references, stores, sessions ------------------------------------- */
+
+int lg_reference_parse(limg_reference **out, const char *text, int mode, lg_error *e)
 {
-	if (h) {
-		o->credentials = credentials;
-		o->credentials_payload = (void *)h;
-	}
+	static int (*const parse[])(limg_reference **, const char *) = {
+		[LG_PARSE_DOCKER] = limg_reference_parse_docker,
+		[LG_PARSE_NORMALIZED] = limg_reference_parse_normalized,
+		[LG_PARSE_STRICT] = limg_reference_parse,
+		[LG_PARSE_CANONICAL] = limg_reference_parse_canonical,
+		[LG_PARSE_ANY] = limg_reference_parse_any,
+		[LG_PARSE_NAME] = limg_reference_parse_name,
+	};
+	if (mode < 0 || mode >= (int)(sizeof parse / sizeof *parse))
+		mode = 0;
+	CALL(parse[mode](out, text));
 }
 
-int lg_registry_open(const char *domain, limg_registry_opts *o, uintptr_t creds, limg_registry **out, lg_error *e)
+int lg_store_default_path(limg_buf *out, lg_error *e)
 {
-	lg_set_credentials(o, creds);
-	CALL(limg_registry_open(out, NULL, domain, o));
+	CALL(limg_store_default_path(out));
 }
 
-int lg_registry_manifest(limg_registry *r, const char *repo, const char *ref, int head, limg_remote_manifest **out,
-                         lg_error *e)
+int lg_store_open(limg_store **out, const char *path, const limg_store_opts *o, lg_error *e)
 {
-	CALL(head ? limg_registry_manifest_head(out, r, repo, ref) : limg_registry_manifest_get(out, r, repo, ref));
+	CALL(limg_store_open(out, NULL, path, o));
 }
 
-static int name(const char *n, void *payload)
+int lg_session_new(limg_session **out, const limg_registry_opts *o, uintptr_t creds, lg_error *e)
 {
-	return lgName((uintptr_t)payload, (char *)n);
+	limg_registry_callbacks cb = LIMG_REGISTRY_CALLBACKS_INIT;
+
+	cb.credentials = credentials;
+	cb.payload = (void *)creds;
+	CALL(limg_session_new(out, NULL, o, &cb));
 }
 
-int lg_registry_names(limg_registry *r, const char *repo, uintptr_t names, lg_error *e)
+int lg_session_set_registry_opts(limg_session *s, const char *domain, const limg_registry_opts *o, lg_error *e)
 {
-	CALL(repo ? limg_registry_tags_foreach(r, repo, 0, name, (void *)names)
-	          : limg_registry_catalog_foreach(r, 0, name, (void *)names));
+	CALL(limg_session_set_registry_opts(s, domain, o));
+}
+
+int lg_session_registry(limg_registry **out, limg_session *s, const char *domain, lg_error *e)
+{
+	CALL(limg_session_registry(out, s, domain));
+}
+
+/* ---- pull, push, copy -------------------------------------------------- */
+
+int lg_pull(limg_pull_result **out, limg_store *s, const char *ref, const limg_pull_opts *o, uintptr_t h,
+            int want, lg_error *e)
+{
+	limg_pull_callbacks cb = LIMG_PULL_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_pull(out, s, ref, o, &cb));
+}
+
+int lg_push(limg_buf *out, limg_store *s, const char *ref, const limg_push_opts *o, uintptr_t h, int want,
+            lg_error *e)
+{
+	limg_push_callbacks cb = LIMG_PUSH_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_push(out, s, ref, o, &cb));
+}
+
+int lg_copy(limg_buf *out, limg_session *s, const char *src, const char *dst, const limg_copy_opts *o, uintptr_t h,
+            int want, lg_error *e)
+{
+	limg_copy_callbacks cb = LIMG_COPY_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_copy(out, s, src, dst, o, &cb));
+}
+
+/* ---- images ------------------------------------------------------------ */
+
+int lg_images(limg_images_iterator **out, limg_store *s, const limg_images_iterator_opts *o, lg_error *e)
+{
+	CALL(limg_images_iterator_new(out, s, o));
+}
+
+int lg_image_lookup(limg_image **out, limg_store *s, const char *image, const limg_image_lookup_opts *o,
+                    lg_error *e)
+{
+	CALL(limg_image_lookup(out, s, image, o));
+}
+
+int lg_images_tag(limg_store *s, const char *source, const char *target, lg_error *e)
+{
+	CALL(limg_images_tag(s, source, target));
+}
+
+int lg_tags_remove(limg_store *s, const char *reference, lg_error *e)
+{
+	CALL(limg_tags_remove(s, reference));
+}
+
+int lg_images_remove(limg_store *s, const char *image, const limg_images_remove_opts *o, uintptr_t h, lg_error *e)
+{
+	limg_images_remove_callbacks cb = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
+
+	cb.removed = removed_step;
+	cb.payload = (void *)h;
+	CALL(limg_images_remove(s, image, o, &cb));
+}
+
+int lg_store_gc(int64_t *reclaimed, limg_store *s, const limg_store_gc_opts *o, uintptr_t h, lg_error *e)
+{
+	limg_store_gc_callbacks cb = LIMG_STORE_GC_CALLBACKS_INIT;
+
+	cb.removed = gc_removed;
+	cb.payload = (void *)h;
+	CALL(limg_store_gc(reclaimed, s, o, &cb));
+}
+
+/* ---- archives, unpack -------------------------------------------------- */
+
+int lg_archive_save(limg_store *s, char **names, size_t n, int fd, const limg_archive_save_opts *o, uintptr_t h,
+                    int want, lg_error *e)
+{
+	limg_archive_save_callbacks cb = LIMG_ARCHIVE_SAVE_CALLBACKS_INIT;
+
+	if (want & LG_STREAM)
+		cb.write = write_cb;
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_archive_save(s, (const char *const *)names, n, fd, o, &cb));
+}
+
+int lg_archive_load(limg_store *s, int fd, const limg_archive_load_opts *o, uintptr_t h, int want, lg_error *e)
+{
+	limg_archive_load_callbacks cb = LIMG_ARCHIVE_LOAD_CALLBACKS_INIT;
+
+	if (want & LG_STREAM)
+		cb.read = read_cb;
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.loaded = loaded;
+	cb.payload = (void *)h;
+	CALL(limg_archive_load(s, fd, o, &cb));
+}
+
+int lg_unpack(limg_store *s, const char *image, const char *dir, const limg_unpack_opts *o, uintptr_t h, int want,
+              lg_error *e)
+{
+	limg_unpack_callbacks cb = LIMG_UNPACK_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_unpack(s, image, dir, o, &cb));
+}
+
+/* ---- registries -------------------------------------------------------- */
+
+int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e)
+{
+	CALL(limg_registry_ping(r, o));
+}
+
+int lg_registry_manifest(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, int head,
+                         const limg_registry_call_opts *o, lg_error *e)
+{
+	CALL(head ? limg_registry_manifest_head(out, r, repo, ref, o) : limg_registry_manifest_fetch(out, r, repo, ref, o));
+}
+
+int lg_registry_names(limg_registry *r, const char *repo, const limg_registry_list_opts *o, uintptr_t h,
+                      lg_error *e)
+{
+	limg_registry_list_callbacks cb = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
+
+	cb.name = name_cb;
+	cb.payload = (void *)h;
+	CALL(repo ? limg_registry_tags_foreach(r, repo, o, &cb) : limg_registry_catalog_foreach(r, o, &cb));
+}
+
+int lg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
+                           const limg_registry_fetch_opts *o, uintptr_t h, lg_error *e)
+{
+	limg_registry_fetch_callbacks cb = LIMG_REGISTRY_FETCH_CALLBACKS_INIT;
+
+	cb.write = write_cb;
+	cb.payload = (void *)h;
+	CALL(limg_registry_blob_fetch(r, repo, digest, size, o, &cb));
+}
+
+int lg_registry_blob_exists(int *exists, int64_t *size, limg_registry *r, const char *repo, const char *digest,
+                            const limg_registry_call_opts *o, lg_error *e)
+{
+	CALL(limg_registry_blob_exists(exists, size, r, repo, digest, o));
 }

@@ -1,10 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The C side of the Go binding: each helper makes one libimage call and,
  * when it fails, copies the thread-local error into @e before returning.
  * A cgo call runs on one OS thread from start to end, so the error read is
  * always the call's own (a goroutine may move between threads between two
  * cgo calls; it cannot within one). Callbacks reach Go through a
- * runtime/cgo.Handle passed as the payload.
+ * runtime/cgo.Handle passed as the payload: the call's own (progress,
+ * streams, steps), or the session's (credentials).
  */
 #ifndef LIBIMAGE_GO_HELPERS_H
 #define LIBIMAGE_GO_HELPERS_H
@@ -14,36 +16,60 @@
 
 #include <libimage/libimage.h>
 
+/* A copy of limg_error_last(), taken on the failing call's thread. */
 typedef struct {
 	int code;
+	int subject;
 	int http_status;
 	long retry_after;
-	char name[48];
 	char registry_code[64];
+	char object[256];
 	char message[1024];
 } lg_error;
 
-int lg_reference_parse(const char *text, int mode, limg_reference **out, lg_error *e);
-int lg_store_open(const char *path, limg_store **out, lg_error *e);
-int lg_pull(limg_store *s, const char *ref, limg_pull_opts *o, uintptr_t progress, limg_image **out, lg_error *e);
-int lg_images(limg_store *s, limg_images_list_opts *o, limg_image_iterator **out, lg_error *e);
-int lg_inspect(limg_store *s, const char *image, const char *platform, limg_image_info **out, lg_error *e);
-int lg_tags_of(limg_store *s, const char *digest, limg_tag_iterator **out, lg_error *e);
-int lg_tag(limg_store *s, const char *source, const char *target, lg_error *e);
-int lg_untag(limg_store *s, const char *ref, lg_error *e);
-int lg_remove(limg_store *s, const char *image, int force, uintptr_t steps, lg_error *e);
-int lg_gc(limg_store *s, uintptr_t removed, lg_error *e);
-int lg_push(limg_store *s, const char *ref, limg_push_opts *o, uintptr_t progress, limg_buf *out, lg_error *e);
-int lg_copy(const char *src, const char *dst, limg_copy_opts *o, uintptr_t progress, limg_buf *out, lg_error *e);
-int lg_save(limg_store *s, char **names, size_t n, int fd, limg_save_opts *o, lg_error *e);
-int lg_load(limg_store *s, int fd, limg_load_opts *o, uintptr_t loaded, lg_error *e);
-int lg_unpack(limg_store *s, const char *image, const char *dir, limg_unpack_opts *o, lg_error *e);
-int lg_registry_open(const char *domain, limg_registry_opts *o, uintptr_t credentials, limg_registry **out,
-                     lg_error *e);
-int lg_registry_manifest(limg_registry *r, const char *repo, const char *ref, int head, limg_remote_manifest **out,
-                         lg_error *e);
-int lg_registry_names(limg_registry *r, const char *repo, uintptr_t names, lg_error *e);
-/* the credentials callback, for pulls and pushes (payload: the handle) */
-void lg_set_credentials(limg_registry_opts *o, uintptr_t credentials);
+/* How lg_reference_parse() reads a reference: which limg_reference_parse_*(). */
+enum { LG_PARSE_DOCKER, LG_PARSE_NORMALIZED, LG_PARSE_STRICT, LG_PARSE_CANONICAL, LG_PARSE_ANY, LG_PARSE_NAME };
+
+/* Which callbacks of an operation Go wants (bits). */
+enum { LG_PROGRESS = 1, LG_STREAM = 2, LG_STEPS = 4 };
+
+int lg_reference_parse(limg_reference **out, const char *text, int mode, lg_error *e);
+int lg_store_default_path(limg_buf *out, lg_error *e);
+int lg_store_open(limg_store **out, const char *path, const limg_store_opts *o, lg_error *e);
+
+int lg_session_new(limg_session **out, const limg_registry_opts *o, uintptr_t creds, lg_error *e);
+int lg_session_set_registry_opts(limg_session *s, const char *domain, const limg_registry_opts *o, lg_error *e);
+int lg_session_registry(limg_registry **out, limg_session *s, const char *domain, lg_error *e);
+
+int lg_pull(limg_pull_result **out, limg_store *s, const char *ref, const limg_pull_opts *o, uintptr_t h,
+            int want, lg_error *e);
+int lg_push(limg_buf *out, limg_store *s, const char *ref, const limg_push_opts *o, uintptr_t h, int want,
+            lg_error *e);
+int lg_copy(limg_buf *out, limg_session *s, const char *src, const char *dst, const limg_copy_opts *o, uintptr_t h,
+            int want, lg_error *e);
+
+int lg_images(limg_images_iterator **out, limg_store *s, const limg_images_iterator_opts *o, lg_error *e);
+int lg_image_lookup(limg_image **out, limg_store *s, const char *image, const limg_image_lookup_opts *o,
+                    lg_error *e);
+int lg_images_tag(limg_store *s, const char *source, const char *target, lg_error *e);
+int lg_tags_remove(limg_store *s, const char *reference, lg_error *e);
+int lg_images_remove(limg_store *s, const char *image, const limg_images_remove_opts *o, uintptr_t h, lg_error *e);
+int lg_store_gc(int64_t *reclaimed, limg_store *s, const limg_store_gc_opts *o, uintptr_t h, lg_error *e);
+
+int lg_archive_save(limg_store *s, char **names, size_t n, int fd, const limg_archive_save_opts *o, uintptr_t h,
+                    int want, lg_error *e);
+int lg_archive_load(limg_store *s, int fd, const limg_archive_load_opts *o, uintptr_t h, int want, lg_error *e);
+int lg_unpack(limg_store *s, const char *image, const char *dir, const limg_unpack_opts *o, uintptr_t h, int want,
+              lg_error *e);
+
+int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);
+int lg_registry_manifest(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, int head,
+                         const limg_registry_call_opts *o, lg_error *e);
+int lg_registry_names(limg_registry *r, const char *repo, const limg_registry_list_opts *o, uintptr_t h,
+                      lg_error *e);
+int lg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
+                           const limg_registry_fetch_opts *o, uintptr_t h, lg_error *e);
+int lg_registry_blob_exists(int *exists, int64_t *size, limg_registry *r, const char *repo, const char *digest,
+                            const limg_registry_call_opts *o, lg_error *e);
 
 #endif

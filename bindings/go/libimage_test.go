@@ -1,7 +1,10 @@
+// SPDX-License-Identifier: MIT
+
 package libimage
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,12 +16,26 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
 // The registries of testdata/registries.py, started once for all tests.
 var fixtures struct {
-	Plain, Slow, TLS, CA, User, Password string
+	Plain     string `json:"plain"`
+	Slow      string `json:"slow"`
+	TLS       string `json:"tls"`
+	CA        string `json:"ca"`
+	User      string `json:"user"`
+	Password  string `json:"password"`
+	A         string `json:"a"`
+	ACA       string `json:"a_ca"`
+	AUser     string `json:"a_user"`
+	APassword string `json:"a_password"`
+	B         string `json:"b"`
+	BCA       string `json:"b_ca"`
+	BUser     string `json:"b_user"`
+	BPassword string `json:"b_password"`
 }
 
 func TestMain(m *testing.M) {
@@ -57,13 +74,23 @@ func openStore(t *testing.T) *Store {
 	return s
 }
 
+func newSession(t *testing.T, opts ...SessionOption) *Session {
+	t.Helper()
+	s, err := NewSession(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestReference(t *testing.T) {
 	r, err := ParseReference("redis")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.String() != "docker.io/library/redis:latest" || r.Familiar != "redis:latest" || r.Path != "library/redis" ||
-		r.Tag != "latest" || r.Name() != "docker.io/library/redis" {
+		r.Tag != "latest" || r.Name() != "docker.io/library/redis" || r.FamiliarName != "redis" {
 		t.Fatalf("got %+v", r)
 	}
 	if fmt.Sprint(r) != r.String() {
@@ -77,76 +104,139 @@ func TestReference(t *testing.T) {
 	if _, err := ParseReference("alpine\x00:evil"); !errors.Is(err, ErrInvalidReference) {
 		t.Fatalf("a NUL must be refused, got %v", err)
 	}
-	if n, err := ParseReferenceMode("redis", Normalized); err != nil || n.Tag != "" {
+	if n, err := ParseReferenceMode("redis", ParseNormalized); err != nil || n.Tag != "" {
 		t.Fatalf("normalized: %+v %v", n, err)
+	}
+	if id, err := ParseReferenceMode(strings.Repeat("ab", 32), ParseAny); err != nil ||
+		id.Digest != "sha256:"+strings.Repeat("ab", 32) {
+		t.Fatalf("an image ID: %+v %v", id, err)
 	}
 }
 
 func TestPullImagesTagRemove(t *testing.T) {
 	s := openStore(t)
+	ctx := context.Background()
 	var events []Progress
-	img, err := s.Pull(context.Background(), plain("go/app:v1"), WithProgress(func(p Progress) { events = append(events, p) }))
+	img, err := s.Pull(ctx, plain("go/app:v1"), WithProgress(func(p Progress) { events = append(events, p) }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Reference != plain("go/app:v1") || img.UpToDate || !strings.HasPrefix(img.ID, "sha256:") {
+	if img.Reference != plain("go/app:v1") || img.UpToDate || !strings.HasPrefix(img.ID, "sha256:") ||
+		img.BytesDownloaded <= 0 {
 		t.Fatalf("got %+v", img)
 	}
-	complete := false
+	complete, overall := false, false
 	for _, e := range events {
-		complete = complete || e.Event == PullComplete
+		complete = complete || (e.Event == EventComplete && e.Kind == KindLayer)
+		overall = overall || (e.Event == EventOverall && e.Digest == "")
 	}
-	if !complete {
-		t.Fatalf("no PullComplete in %+v", events)
+	if !complete || !overall {
+		t.Fatalf("no EventComplete for a layer, or no EventOverall, in %+v", events)
 	}
-	if again, err := s.Pull(context.Background(), plain("go/app:v1")); err != nil || !again.UpToDate {
+	if again, err := s.Pull(ctx, plain("go/app:v1")); err != nil || !again.UpToDate {
 		t.Fatalf("re-pull: %+v %v", again, err)
 	}
-	info, err := s.Inspect(plain("go/app:v1"))
+	info, err := s.Inspect(ctx, plain("go/app:v1"))
 	if err != nil || info.ID != img.ID || info.Config.Labels["tier"] != "app" || len(info.Layers) != 2 ||
 		info.Layers[0].DiffID == "" || info.OS != "linux" || len(info.Tags) != 1 {
 		t.Fatalf("inspect: %+v %v", info, err)
 	}
-	if err := s.Tag(plain("go/app:v1"), "mine:go"); err != nil {
+	if err := s.Tag(ctx, plain("go/app:v1"), "mine:go"); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.Images(ImagesOptions{})
+	rows, err := s.Images(ctx)
 	if err != nil || len(rows) != 2 || rows[0].ID != img.ID || rows[0].Created.IsZero() || rows[0].Size <= 0 {
 		t.Fatalf("images: %+v %v", rows, err)
 	}
-	if rows, _ := s.Images(ImagesOptions{Filters: []string{"reference=mine"}}); len(rows) != 1 || rows[0].Tag != "go" {
+	if rows, _ := s.Images(ctx, WithFilters("reference=mine")); len(rows) != 1 || rows[0].Tag != "go" {
 		t.Fatalf("filtered: %+v", rows)
 	}
-	if _, err := s.Images(ImagesOptions{Filters: []string{"color=blue"}}); !errors.Is(err, ErrInvalid) {
+	if _, err := s.Images(ctx, WithFilters("color=blue")); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a bad filter: %v", err)
 	}
-	if _, err := s.Remove(img.ID, false); !errors.Is(err, ErrConflict) {
+	if _, err := s.Remove(ctx, img.ID); !errors.Is(err, ErrConflict) {
 		t.Fatalf("an ID in two repositories: %v", err)
 	}
-	if _, err := s.Remove("mine:go\x00-not-this", false); !errors.Is(err, ErrInvalid) {
+	if _, err := s.Remove(ctx, "mine:go\x00-not-this"); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a NUL: %v", err)
 	}
-	if err := s.Untag("mine:go"); err != nil {
+	if err := s.Untag(ctx, "mine:go"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Tag(plain("go/app:v1"), "mine:go"); err != nil {
+	if err := s.Untag(ctx, "mine:go"); !errors.Is(err, ErrTagNotFound) || errors.Is(err, ErrImageNotFound) {
+		t.Fatalf("a missing tag: %v", err)
+	}
+	if err := s.Tag(ctx, plain("go/app:v1"), "mine:go"); err != nil {
 		t.Fatal(err)
 	}
-	steps, err := s.Remove(img.ID, true)
-	if err != nil || len(steps) != 3 || steps[2].String() != "Deleted: "+img.ID {
+	steps, err := s.Remove(ctx, img.ID, WithForce())
+	if err != nil || len(steps) != 3 || steps[2].String() != "Deleted: "+img.ID || steps[0].Event != Untagged {
 		t.Fatalf("remove: %v %v", steps, err)
 	}
-	if _, err := s.Inspect(img.ID); !errors.Is(err, ErrNotFound) {
+	_, err = s.Inspect(ctx, img.ID)
+	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrImageNotFound) || !IsNotFound(err, SubjectImage) {
 		t.Fatalf("removed: %v", err)
 	}
-	if removed, err := s.GC(); err != nil || len(removed) != 0 {
-		t.Fatalf("gc: %v %v", removed, err)
+	var e *Error
+	if !errors.As(err, &e) || e.Subject != SubjectImage || e.Subject.String() != "LIMG_SUBJECT_IMAGE" ||
+		e.Object == "" || !strings.Contains(img.ID, e.Object) || e.Code != ErrNotFound.Code || e.Name != "LIMG_ENOTFOUND" {
+		t.Fatalf("what was not found: %#v", e)
+	}
+	if res, err := s.GC(ctx); err != nil || len(res.Removed) != 0 {
+		t.Fatalf("gc: %+v %v", res, err)
+	}
+}
+
+// Inspect reads the config through the library's accessors.
+func TestInspectConfig(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	if _, err := s.Pull(ctx, plain("go/full:v1")); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Inspect(ctx, plain("go/full:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := info.Config
+	want := Config{
+		Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Cmd:          []string{"serve", "--port", "80"},
+		Entrypoint:   []string{"/bin/app"},
+		Labels:       map[string]string{"tier": "web", "team": "go"},
+		WorkingDir:   "/srv",
+		User:         "1000:1000",
+		ExposedPorts: []string{"80/tcp"},
+		Volumes:      []string{"/data"},
+		StopSignal:   "SIGTERM",
+	}
+	if fmt.Sprint(c) != fmt.Sprint(want) {
+		t.Fatalf("config:\n%+v\nwant:\n%+v", c, want)
+	}
+	if info.Author != "gopher" || info.Architecture != "amd64" || info.OS != "linux" ||
+		!info.Created.Equal(time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("image: %+v", info)
+	}
+	if len(info.History) != len(info.Layers) || info.History[0].CreatedBy != "libimage test fixture" ||
+		info.History[0].Created.IsZero() || info.History[0].EmptyLayer {
+		t.Fatalf("history: %+v", info.History)
+	}
+	if len(info.RepoDigests) != 1 || !strings.HasPrefix(info.RepoDigests[0], plain("go/full@sha256:")) ||
+		len(info.Tags) != 1 || info.Tags[0] != plain("go/full:v1") || info.ShortID() != info.ID[7:19] {
+		t.Fatalf("names: %v %v", info.Tags, info.RepoDigests)
+	}
+	var raw struct {
+		Config struct{ WorkingDir string } `json:"config"`
+	}
+	if err := json.Unmarshal(info.Raw, &raw); err != nil || raw.Config.WorkingDir != "/srv" {
+		t.Fatalf("raw config: %s %v", info.Raw, err)
 	}
 }
 
 // Every error names its own input, whatever the goroutines and OS threads do.
 func TestErrorsUnderGoroutines(t *testing.T) {
 	s := openStore(t)
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	failures := make(chan string, 1000)
 	for i := 0; i < 300; i++ {
@@ -156,13 +246,13 @@ func TestErrorsUnderGoroutines(t *testing.T) {
 			switch i % 3 {
 			case 0:
 				name := fmt.Sprintf("nosuch-%d", i)
-				_, err := s.Inspect(name)
+				_, err := s.Inspect(ctx, name)
 				if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), name) {
 					failures <- fmt.Sprintf("%s: %v", name, err)
 				}
 			case 1:
 				tag := fmt.Sprintf("missing%d", i)
-				_, err := s.Pull(context.Background(), plain("go/app:"+tag))
+				_, err := s.Pull(ctx, plain("go/app:"+tag))
 				if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), tag) {
 					failures <- fmt.Sprintf("%s: %v", tag, err)
 				}
@@ -197,6 +287,39 @@ func TestContextCancelsAPull(t *testing.T) {
 	}
 }
 
+// The calls the library cannot stop midway still take a context: a done
+// one stops them before they start.
+func TestContextOnEveryCall(t *testing.T) {
+	s := openStore(t)
+	if _, err := s.Pull(context.Background(), plain("go/app:v1")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var buf bytes.Buffer
+	calls := map[string]func() error{
+		"Images":  func() error { _, err := s.Images(ctx); return err },
+		"Inspect": func() error { _, err := s.Inspect(ctx, plain("go/app:v1")); return err },
+		"Tag":     func() error { return s.Tag(ctx, plain("go/app:v1"), "other:v1") },
+		"Untag":   func() error { return s.Untag(ctx, plain("go/app:v1")) },
+		"Remove":  func() error { _, err := s.Remove(ctx, plain("go/app:v1")); return err },
+		"GC":      func() error { _, err := s.GC(ctx); return err },
+		"Save":    func() error { return s.Save(ctx, &buf, []string{plain("go/app:v1")}) },
+		"Load":    func() error { _, err := s.Load(ctx, &buf); return err },
+		"Unpack":  func() error { return s.Unpack(ctx, plain("go/app:v1"), filepath.Join(t.TempDir(), "root")) },
+		"Push":    func() error { _, err := s.Push(ctx, plain("go/app:v9")); return err },
+		"Copy":    func() error { _, err := Copy(ctx, plain("go/app:v1"), plain("go/app:v9")); return err },
+	}
+	for name, f := range calls {
+		if err := f(); !errors.Is(err, ErrCanceled) || !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if rows, err := s.Images(context.Background()); err != nil || len(rows) != 1 {
+		t.Fatalf("nothing may have changed: %+v %v", rows, err)
+	}
+}
+
 func TestCloseDuringAPull(t *testing.T) {
 	s, err := OpenStore(filepath.Join(t.TempDir(), "store"))
 	if err != nil {
@@ -219,7 +342,7 @@ func TestCloseDuringAPull(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the pull did not stop")
 	}
-	if _, err := s.Images(ImagesOptions{}); !errors.Is(err, ErrClosed) {
+	if _, err := s.Images(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Fatalf("after close: %v", err)
 	}
 	if err := s.Close(); err != nil {
@@ -227,51 +350,19 @@ func TestCloseDuringAPull(t *testing.T) {
 	}
 }
 
-func TestAuthOverTLS(t *testing.T) {
-	s := openStore(t)
-	ref := fixtures.TLS + "/go/secure:v1"
-	if _, err := s.Pull(context.Background(), ref, WithInsecure(false)); !errors.Is(err, ErrTLS) {
-		t.Fatalf("an unknown CA: %v", err)
+func TestOpenStoreAndDefaultPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "absent")
+	if _, err := OpenStore(dir, WithoutCreate()); !errors.Is(err, ErrStoreNotFound) {
+		t.Fatalf("a missing store: %v", err)
 	}
-	if _, err := s.Pull(context.Background(), ref, WithCAFile(fixtures.CA), WithDockerConfigDir("")); !errors.Is(err, ErrAuth) {
-		t.Fatalf("no credentials: %v", err)
+	t.Setenv("LIBIMAGE_STORE", dir)
+	if p, err := DefaultStorePath(); err != nil || p != dir {
+		t.Fatalf("default path: %q %v", p, err)
 	}
-	if _, err := s.Pull(context.Background(), ref, WithCAFile(fixtures.CA), WithAuth(fixtures.User, fixtures.Password)); err != nil {
-		t.Fatal(err)
-	}
-	asked := ""
-	_, err := s.Pull(context.Background(), ref, WithCAFile(fixtures.CA), WithAuthFunc(func(host string) (string, string, error) {
-		asked = host
-		return "", "", errors.New("the keyring is locked")
-	}))
-	if err == nil || !strings.Contains(err.Error(), "the keyring is locked") || asked != fixtures.TLS {
-		t.Fatalf("a failing credentials function: %v (asked for %q)", err, asked)
-	}
-}
-
-func TestRegistry(t *testing.T) {
-	r, err := OpenRegistry(fixtures.Plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	ctx := context.Background()
-	if tags, err := r.Tags(ctx, "go/app"); err != nil || len(tags) != 1 || tags[0] != "v1" {
-		t.Fatalf("tags: %v %v", tags, err)
-	}
-	repos, err := r.Catalog(ctx)
-	if err != nil || len(repos) < 3 {
-		t.Fatalf("catalog: %v %v", repos, err)
-	}
-	m, err := r.Manifest(ctx, "go/app", "v1")
-	if err != nil || !strings.HasPrefix(m.Digest, "sha256:") || len(m.Data) == 0 {
-		t.Fatalf("manifest: %+v %v", m, err)
-	}
-	if h, err := r.Head(ctx, "go/app", "v1"); err != nil || h.Digest != m.Digest || h.Data != nil {
-		t.Fatalf("head: %+v %v", h, err)
-	}
-	if _, err := r.Manifest(ctx, "go/app", "nope"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("a missing tag: %v", err)
+	t.Setenv("LIBIMAGE_STORE", "")
+	t.Setenv("XDG_DATA_HOME", "/xdg")
+	if p, err := DefaultStorePath(); err != nil || p != "/xdg/libimage" {
+		t.Fatalf("default path from XDG_DATA_HOME: %q %v", p, err)
 	}
 }
 
@@ -281,33 +372,114 @@ func TestPushCopySaveLoadUnpack(t *testing.T) {
 	if _, err := s.Pull(ctx, plain("go/busybox:v1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Tag(plain("go/busybox:v1"), plain("go/pushed:v2")); err != nil {
+	if err := s.Tag(ctx, plain("go/busybox:v1"), plain("go/pushed:v2")); err != nil {
 		t.Fatal(err)
 	}
-	var events []PushProgress
-	digest, err := s.Push(ctx, plain("go/pushed:v2"), WithPushProgress(func(p PushProgress) { events = append(events, p) }))
+	var events []Progress
+	digest, err := s.Push(ctx, plain("go/pushed:v2"), WithProgress(func(p Progress) { events = append(events, p) }))
 	if err != nil || !strings.HasPrefix(digest, "sha256:") || len(events) == 0 {
 		t.Fatalf("push: %v %v", digest, err)
+	}
+	put := false
+	for _, e := range events {
+		put = put || (e.Event == EventManifestPut && e.Detail == "v2")
+	}
+	if !put {
+		t.Fatalf("no EventManifestPut naming the tag in %+v", events)
+	}
+	// another stored image pushed under a name of its own (WithSource)
+	if d, err := s.Push(ctx, plain("go/pushed:v4"), WithSource(plain("go/busybox:v1"))); err != nil || d != digest {
+		t.Fatalf("push with a source: %v %v", d, err)
 	}
 	if copied, err := Copy(ctx, plain("go/pushed:v2"), plain("go/copied:v3")); err != nil || copied != digest {
 		t.Fatalf("copy: %v %v", copied, err)
 	}
-	archive := filepath.Join(t.TempDir(), "saved.tar")
-	if err := s.Save(ctx, archive, []string{plain("go/busybox:v1")}); err != nil {
+	// save to a Writer, load from a Reader that gives a few bytes at a time
+	var archive bytes.Buffer
+	var wrote []Progress
+	if err := s.Save(ctx, &archive, []string{plain("go/busybox:v1")},
+		WithProgress(func(p Progress) { wrote = append(wrote, p) })); err != nil {
 		t.Fatal(err)
 	}
+	if archive.Len() == 0 || len(wrote) == 0 || wrote[0].Event != EventWriting {
+		t.Fatalf("save: %d bytes, %+v", archive.Len(), wrote)
+	}
 	other := openStore(t)
-	loaded, err := other.Load(ctx, archive)
+	loaded, err := other.Load(ctx, iotest.HalfReader(bytes.NewReader(archive.Bytes())))
 	if err != nil || len(loaded) != 1 || loaded[0].Reference != plain("go/busybox:v1") {
 		t.Fatalf("load: %+v %v", loaded, err)
 	}
+	// and through files
+	path := filepath.Join(t.TempDir(), "saved.tar")
+	if err := s.SaveFile(ctx, path, []string{plain("go/busybox:v1")}); err != nil {
+		t.Fatal(err)
+	}
+	third := openStore(t)
+	if again, err := third.LoadFile(ctx, path); err != nil || len(again) != 1 || again[0] != loaded[0] {
+		t.Fatalf("load a file: %+v %v", loaded, err)
+	}
 	root := filepath.Join(t.TempDir(), "root")
-	if err := other.Unpack(ctx, plain("go/busybox:v1"), root, UnpackOptions{}); err != nil {
+	var layers int
+	if err := other.Unpack(ctx, plain("go/busybox:v1"), root, WithProgress(func(p Progress) {
+		if p.Event == EventLayerDone {
+			layers++
+		}
+	})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "bin", "busybox")); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "bin", "busybox")); err != nil || layers == 0 {
+		t.Fatal(err, layers)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if err := other.Unpack(ctx, plain("go/busybox:v1"), bundle, WithBundle(), WithTerminal(false)); err != nil {
 		t.Fatal(err)
 	}
+	var spec struct{ Process struct{ Terminal bool } }
+	if data, err := os.ReadFile(filepath.Join(bundle, "config.json")); err != nil ||
+		json.Unmarshal(data, &spec) != nil || spec.Process.Terminal {
+		t.Fatalf("bundle: %s %v", data, err)
+	}
+}
+
+type failingWriter struct{ after int }
+
+var errDiskFull = errors.New("the disk is full")
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.after -= len(p); w.after < 0 {
+		return 0, errDiskFull
+	}
+	return len(p), nil
+}
+
+// A Writer's error stops a save and is what it returns; a panic in a
+// callback stops the call and is raised again in the caller's goroutine.
+func TestStreamsAndCallbacksStop(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	if _, err := s.Pull(ctx, plain("go/busybox:v1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(ctx, &failingWriter{after: 4096}, []string{plain("go/busybox:v1")}); !errors.Is(err, errDiskFull) {
+		t.Fatalf("a failing writer: %v", err)
+	}
+	if _, err := s.Load(ctx, iotest.ErrReader(errDiskFull)); !errors.Is(err, errDiskFull) {
+		t.Fatalf("a failing reader: %v", err)
+	}
+	if _, err := s.Load(ctx, iotest.TimeoutReader(bytes.NewReader(make([]byte, 100000)))); err == nil {
+		t.Fatal("a reader that fails midway")
+	}
+	defer func() {
+		if p := recover(); p != "stop here" {
+			t.Fatalf("the panic: %v", p)
+		}
+		if rows, err := s.Images(ctx); err != nil || len(rows) != 1 {
+			t.Fatalf("the store after a panic: %+v %v", rows, err)
+		}
+	}()
+	s.Unpack(ctx, plain("go/busybox:v1"), filepath.Join(t.TempDir(), "root"),
+		WithProgress(func(Progress) { panic("stop here") }))
+	t.Fatal("the panic did not come back")
 }
 
 func TestCommand(t *testing.T) {
@@ -351,5 +523,23 @@ func TestCommand(t *testing.T) {
 	_, cErr := run(cStore, filepath.Join(build, "examples", "limg-tag"), plain("go/busybox:v1"), "Mine:go")
 	if goErr != cErr || goErr == "" {
 		t.Fatalf("a bad tag: %q, want %q", goErr, cErr)
+	}
+	// a missing tag: docker's words, from the subject of the error
+	_, goErr = run(goStore, bin, "pull", plain("go/busybox:nope"))
+	_, cErr = run(cStore, filepath.Join(build, "examples", "limg-pull"), plain("go/busybox:nope"))
+	if goErr != cErr || !strings.Contains(goErr, "manifest unknown") {
+		t.Fatalf("a missing tag: %q, want %q", goErr, cErr)
+	}
+	// --store, as the C programs take it, before or after the command
+	other := filepath.Join(dir, "other-store")
+	goOut, _ = run(goStore, bin, "--store", other, "images")
+	cOut, _ = run(cStore, filepath.Join(build, "examples", "limg-images"), "--store", other)
+	if goOut != cOut || strings.Count(goOut, "\n") != 1 {
+		t.Fatalf("images of an absent store:\n%s\nwant:\n%s", goOut, cOut)
+	}
+	run(goStore, bin, "pull", "--store="+other, plain("go/app:v1"))
+	goOut, _ = run(goStore, bin, "images", "--store", other)
+	if !strings.Contains(goOut, fixtures.Plain+"/go/app") || strings.Contains(goOut, "busybox") {
+		t.Fatalf("images of --store:\n%s", goOut)
 	}
 }

@@ -1,98 +1,317 @@
+// SPDX-License-Identifier: MIT
+
 package libimage
 
-/*
-#include "helpers.h"
-*/
-import "C"
+import "time"
 
-import "unsafe"
+// Every operation takes options of its own type: Pull takes PullOptions,
+// Push PushOptions, and so on, so that an option an operation does not
+// understand is a compile error, not silently ignored. An option that
+// several operations understand (WithPlatform, WithProgress, WithSession,
+// ...) is of a type that is an option of each of them. Registry settings
+// (TLS, CA, mirrors, credentials) belong to a Session (NewSession), given
+// to the operations that reach registries with WithSession.
 
-// Option sets how an operation reaches registries and reports; each
-// operation uses those that concern it.
-type Option func(*settings)
-
-type settings struct {
-	platform        string
-	progress        func(Progress)
-	pushProgress    func(PushProgress)
-	credentials     func(host string) (string, string, error)
-	caFile          string
-	certsDir        string
-	dockerConfigDir *string
-	insecure        *bool
-	concurrency     int
-	mirror          string
+// opConfig is what the options of the store operations set; each operation
+// reads the fields that concern it (its option types let through only those).
+type opConfig struct {
+	platform       string
+	progress       func(Progress)
+	session        *Session
+	concurrency    int
+	noMount        bool
+	chunkSize      int64
+	maxLayerSize   int64
+	skipDiffIDs    bool
+	foreign        ForeignLayers
+	noRanges       bool
+	rangeThreshold int64
+	rangeChunk     int64
+	rangeParallel  int
+	source         string
+	sel            ListSelect
+	filters        []string
+	force          bool
+	dryRun         bool
+	keepIngests    bool
+	ingestMaxAge   time.Duration
+	maxBlobSize    int64
+	bundle         bool
+	rootless       RootlessMode
+	uidMap, gidMap []IDMap
+	noTerminal     bool
+	maxEntries     int64
 }
 
-// WithPlatform chooses one platform of an index ("linux/arm64/v8").
-func WithPlatform(p string) Option { return func(s *settings) { s.platform = p } }
+type option interface{ apply(*opConfig) }
 
-// WithProgress receives pull progress (calls never overlap).
-func WithProgress(f func(Progress)) Option { return func(s *settings) { s.progress = f } }
-
-// WithPushProgress receives push and copy progress.
-func WithPushProgress(f func(PushProgress)) Option { return func(s *settings) { s.pushProgress = f } }
-
-// WithAuth gives a user name and password (or token) for every registry the call reaches.
-func WithAuth(user, secret string) Option {
-	return func(s *settings) {
-		s.credentials = func(string) (string, string, error) { return user, secret, nil }
-	}
+// PullOption configures Store.Pull.
+type PullOption interface {
+	option
+	pullOption()
 }
 
-// WithAuthFunc asks f for the credentials of each registry (host as references name it).
-func WithAuthFunc(f func(host string) (user, secret string, err error)) Option {
-	return func(s *settings) { s.credentials = f }
+// PushOption configures Store.Push.
+type PushOption interface {
+	option
+	pushOption()
 }
 
-// WithCAFile trusts a PEM bundle besides the system's.
-func WithCAFile(path string) Option { return func(s *settings) { s.caFile = path } }
+// CopyOption configures Copy.
+type CopyOption interface {
+	option
+	copyOption()
+}
 
-// WithCertsDir reads <dir>/<host>/ca.crt, client certificates and containerd's hosts.toml mirrors.
-func WithCertsDir(dir string) Option { return func(s *settings) { s.certsDir = dir } }
+// ImagesOption configures Store.Images.
+type ImagesOption interface {
+	option
+	imagesOption()
+}
 
-// WithDockerConfigDir reads Docker's config.json there ("" for none).
-func WithDockerConfigDir(dir string) Option { return func(s *settings) { s.dockerConfigDir = &dir } }
+// InspectOption configures Store.Inspect.
+type InspectOption interface {
+	option
+	inspectOption()
+}
 
-// WithInsecure allows (true) or forbids (false) plain HTTP and unverified TLS;
-// without it, loopback registries may be plain HTTP, as Docker allows.
-func WithInsecure(on bool) Option { return func(s *settings) { s.insecure = &on } }
+// TagOption configures Store.Tag (there is none yet; the parameter keeps
+// room for some).
+type TagOption interface {
+	option
+	tagOption()
+}
 
-// WithConcurrency sets how many blobs go at once.
-func WithConcurrency(n int) Option { return func(s *settings) { s.concurrency = n } }
+// RemoveOption configures Store.Remove.
+type RemoveOption interface {
+	option
+	removeOption()
+}
 
-// WithRegistryMirror serves docker.io from this mirror first, as Docker's registry-mirrors.
-func WithRegistryMirror(m string) Option { return func(s *settings) { s.mirror = m } }
+// GCOption configures Store.GC.
+type GCOption interface {
+	option
+	gcOption()
+}
 
-func collect(opts []Option) *settings {
-	s := &settings{}
+// SaveOption configures Store.Save and Store.SaveFile.
+type SaveOption interface {
+	option
+	saveOption()
+}
+
+// LoadOption configures Store.Load and Store.LoadFile.
+type LoadOption interface {
+	option
+	loadOption()
+}
+
+// UnpackOption configures Store.Unpack.
+type UnpackOption interface {
+	option
+	unpackOption()
+}
+
+func collect[O option](opts []O) *opConfig {
+	c := &opConfig{}
 	for _, o := range opts {
-		o(s)
+		o.apply(c)
 	}
-	return s
+	return c
 }
 
-// registryOpts fills the C options; the strings live in @cs.
-func (s *settings) registryOpts(o *C.limg_registry_opts, cs *cstrings, cancel *C.limg_cancel) error {
-	C.limg_registry_opts_init(o, C.size_t(unsafe.Sizeof(*o)))
-	var err error
-	if o.ca_file, err = cs.add(s.caFile, "CA file", true); err != nil {
-		return err
-	}
-	if o.certs_dir, err = cs.add(s.certsDir, "certs dir", true); err != nil {
-		return err
-	}
-	if s.dockerConfigDir != nil { // "" (not NULL) says: no config.json
-		if o.docker_config_dir, err = cs.add(*s.dockerConfigDir, "docker config dir", false); err != nil {
-			return err
-		}
-	}
-	if s.insecure != nil {
-		o.insecure = 0
-		if *s.insecure {
-			o.insecure = 1
-		}
-	}
-	o.cancel = cancel
-	return nil
+// ---- options of several operations -------------------------------------
+
+// PlatformOption chooses one platform of an index; for Pull, Push, Copy,
+// Images, Inspect, Save and Unpack.
+type PlatformOption struct{ platform string }
+
+// WithPlatform chooses one platform of an index ("linux/arm64/v8"): the one
+// to pull, push, copy, save or unpack, or the one listings and inspect
+// describe. Without it: this machine's (Pull, Images, Inspect, Save,
+// Unpack) or the whole index (Push, Copy).
+func WithPlatform(platform string) PlatformOption { return PlatformOption{platform} }
+
+func (o PlatformOption) apply(c *opConfig) { c.platform = o.platform }
+func (PlatformOption) pullOption()         {}
+func (PlatformOption) pushOption()         {}
+func (PlatformOption) copyOption()         {}
+func (PlatformOption) imagesOption()       {}
+func (PlatformOption) inspectOption()      {}
+func (PlatformOption) saveOption()         {}
+func (PlatformOption) unpackOption()       {}
+
+// ProgressOption receives progress reports; for Pull, Push, Copy, Save,
+// Load and Unpack.
+type ProgressOption struct{ f func(Progress) }
+
+// WithProgress calls f with the operation's progress reports (calls never
+// overlap). A panic in f stops the operation and is raised again when it
+// returns.
+func WithProgress(f func(Progress)) ProgressOption { return ProgressOption{f} }
+
+func (o ProgressOption) apply(c *opConfig) { c.progress = o.f }
+func (ProgressOption) pullOption()         {}
+func (ProgressOption) pushOption()         {}
+func (ProgressOption) copyOption()         {}
+func (ProgressOption) saveOption()         {}
+func (ProgressOption) loadOption()         {}
+func (ProgressOption) unpackOption()       {}
+
+// TransferOption sets how Pull, Push and Copy reach registries.
+type TransferOption struct{ f func(*opConfig) }
+
+func (o TransferOption) apply(c *opConfig) { o.f(c) }
+func (TransferOption) pullOption()         {}
+func (TransferOption) pushOption()         {}
+func (TransferOption) copyOption()         {}
+
+// WithSession reaches registries through s: its per-registry settings and
+// credentials, its connections and tokens. Without it, a session of the
+// call's own with the defaults (Docker's config.json for credentials).
+func WithSession(s *Session) TransferOption {
+	return TransferOption{func(c *opConfig) { c.session = s }}
 }
+
+// WithConcurrency sets how many blobs go at once (default: 3 for Pull, 4 for Push and Copy).
+func WithConcurrency(n int) TransferOption {
+	return TransferOption{func(c *opConfig) { c.concurrency = n }}
+}
+
+// UploadOption sets how Push and Copy upload blobs.
+type UploadOption struct{ f func(*opConfig) }
+
+func (o UploadOption) apply(c *opConfig) { o.f(c) }
+func (UploadOption) pushOption()         {}
+func (UploadOption) copyOption()         {}
+
+// WithoutMount never mounts blobs from other repositories of the registry.
+func WithoutMount() UploadOption { return UploadOption{func(c *opConfig) { c.noMount = true }} }
+
+// WithChunkSize uploads blobs as PATCH requests of n bytes (default: one PUT per blob).
+func WithChunkSize(n int64) UploadOption { return UploadOption{func(c *opConfig) { c.chunkSize = n }} }
+
+// LayerLimitOption bounds what one layer may unpack to; for Pull and Unpack.
+type LayerLimitOption struct{ n int64 }
+
+// WithMaxLayerSize refuses a layer that unpacks to more than n bytes (a
+// gzip bomb) with ErrTooBig. Default: 64 GiB.
+func WithMaxLayerSize(n int64) LayerLimitOption { return LayerLimitOption{n} }
+
+func (o LayerLimitOption) apply(c *opConfig) { c.maxLayerSize = o.n }
+func (LayerLimitOption) pullOption()         {}
+func (LayerLimitOption) unpackOption()       {}
+
+// BlobLimitOption bounds blobs: a registry setting (NewSession, WithRegistry,
+// OpenRegistry) and a Load option.
+type BlobLimitOption struct{ n int64 }
+
+// WithMaxBlobSize refuses blobs larger than n bytes before any byte is
+// fetched or stored (ErrTooBig). Default: 64 GiB.
+func WithMaxBlobSize(n int64) BlobLimitOption { return BlobLimitOption{n} }
+
+func (o BlobLimitOption) apply(c *opConfig)               { c.maxBlobSize = o.n }
+func (BlobLimitOption) loadOption()                       {}
+func (o BlobLimitOption) applyRegistry(c *registryConfig) { c.maxBlobSize = o.n }
+func (o BlobLimitOption) applySession(c *sessionConfig)   { o.applyRegistry(&c.defaults) }
+
+// ---- options of one operation ------------------------------------------
+
+type pullOnly func(*opConfig)
+
+func (f pullOnly) apply(c *opConfig) { f(c) }
+func (pullOnly) pullOption()         {}
+
+// WithSkipDiffIDs does not check layers against the config's diff_ids while
+// pulling (blob digests are checked always; unpacking checks diff_ids).
+func WithSkipDiffIDs() PullOption { return pullOnly(func(c *opConfig) { c.skipDiffIDs = true }) }
+
+// WithForeignLayers says where foreign (non-distributable) layers come from.
+func WithForeignLayers(f ForeignLayers) PullOption {
+	return pullOnly(func(c *opConfig) { c.foreign = f })
+}
+
+// WithoutRanges fetches every blob with one request.
+func WithoutRanges() PullOption { return pullOnly(func(c *opConfig) { c.noRanges = true }) }
+
+// WithRanges fetches blobs of at least threshold bytes as parallel Range
+// requests of chunk bytes, parallel at once (0 in any: the default).
+func WithRanges(threshold, chunk int64, parallel int) PullOption {
+	return pullOnly(func(c *opConfig) { c.rangeThreshold, c.rangeChunk, c.rangeParallel = threshold, chunk, parallel })
+}
+
+type pushOnly func(*opConfig)
+
+func (f pushOnly) apply(c *opConfig) { f(c) }
+func (pushOnly) pushOption()         {}
+
+// WithSource pushes this stored image (a reference, an image ID or a
+// unique ID prefix), not the one stored under the reference pushed to.
+func WithSource(image string) PushOption { return pushOnly(func(c *opConfig) { c.source = image }) }
+
+type imagesOnly func(*opConfig)
+
+func (f imagesOnly) apply(c *opConfig) { f(c) }
+func (imagesOnly) imagesOption()       {}
+
+// WithSelect chooses tagged rows (the default), untagged images, or both.
+func WithSelect(s ListSelect) ImagesOption { return imagesOnly(func(c *opConfig) { c.sel = s }) }
+
+// WithAll lists untagged images too (docker images -a): WithSelect(ListAll).
+func WithAll() ImagesOption { return WithSelect(ListAll) }
+
+// WithFilters adds `docker images --filter` texts: dangling=BOOL,
+// reference=PATTERN, before=IMAGE, since=IMAGE, label=KEY[=VALUE],
+// label!=KEY[=VALUE]. Values of one key are alternatives; keys must all hold.
+func WithFilters(filters ...string) ImagesOption {
+	return imagesOnly(func(c *opConfig) { c.filters = append(c.filters, filters...) })
+}
+
+type removeOnly func(*opConfig)
+
+func (f removeOnly) apply(c *opConfig) { f(c) }
+func (removeOnly) removeOption()       {}
+
+// WithForce removes an image ID that has tags in several repositories (docker rmi -f).
+func WithForce() RemoveOption { return removeOnly(func(c *opConfig) { c.force = true }) }
+
+type gcOnly func(*opConfig)
+
+func (f gcOnly) apply(c *opConfig) { f(c) }
+func (gcOnly) gcOption()           {}
+
+// WithDryRun reports what would be removed, and removes nothing.
+func WithDryRun() GCOption { return gcOnly(func(c *opConfig) { c.dryRun = true }) }
+
+// WithKeepIngests removes no unfinished download, whatever its age.
+func WithKeepIngests() GCOption { return gcOnly(func(c *opConfig) { c.keepIngests = true }) }
+
+// WithIngestMaxAge removes unfinished downloads older than d (default 24 h).
+func WithIngestMaxAge(d time.Duration) GCOption {
+	return gcOnly(func(c *opConfig) { c.ingestMaxAge = d })
+}
+
+type unpackOnly func(*opConfig)
+
+func (f unpackOnly) apply(c *opConfig) { f(c) }
+func (unpackOnly) unpackOption()       {}
+
+// WithBundle makes a runtime bundle: dir/rootfs and dir/config.json, for runc or crun.
+func WithBundle() UnpackOption { return unpackOnly(func(c *opConfig) { c.bundle = true }) }
+
+// WithRootless unpacks as an unprivileged user (RootlessOn), privileged
+// (RootlessOff), or by the effective uid (RootlessAuto, the default).
+func WithRootless(m RootlessMode) UnpackOption {
+	return unpackOnly(func(c *opConfig) { c.rootless = m })
+}
+
+// WithIDMaps maps container uids and gids to host ids (as /proc/PID/uid_map).
+func WithIDMaps(uids, gids []IDMap) UnpackOption {
+	return unpackOnly(func(c *opConfig) { c.uidMap, c.gidMap = uids, gids })
+}
+
+// WithTerminal sets process.terminal of a bundle's config.json (default true).
+func WithTerminal(on bool) UnpackOption { return unpackOnly(func(c *opConfig) { c.noTerminal = !on }) }
+
+// WithMaxEntries refuses a layer of more than n entries (default 1000000).
+func WithMaxEntries(n int64) UnpackOption { return unpackOnly(func(c *opConfig) { c.maxEntries = n }) }

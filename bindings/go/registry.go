@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 package libimage
 
 /*
@@ -7,100 +9,117 @@ import "C"
 
 import (
 	"context"
-	"strings"
+	"io"
 	"unsafe"
 )
 
-// Copy copies an image between registries (or repositories) without a
-// store, as crane copy: the whole index, or one platform with WithPlatform.
-// It returns the digest copied. Credentials options apply to both sides.
-func Copy(ctx context.Context, source, destination string, opts ...Option) (string, error) {
-	st := collect(opts)
-	var cs cstrings
-	defer cs.free()
-	src, err := cs.add(source, "source", false)
-	if err != nil {
-		return "", err
-	}
-	dst, err := cs.add(destination, "destination", false)
-	if err != nil {
-		return "", err
-	}
-	cancel, release := token(ctx)
-	defer release()
-	var o C.limg_copy_opts
-	C.limg_copy_opts_init(&o, C.size_t(unsafe.Sizeof(o)))
-	c, handle := newCall()
-	defer handle.Delete()
-	cro, err := st.cRegistryOpts(&cs, c, handle)
-	if err != nil {
-		return "", err
-	}
-	defer C.free(unsafe.Pointer(cro))
-	o.source_registry, o.destination_registry = cro, cro
-	o.cancel = cancel
-	if o.platform, err = cs.add(st.platform, "platform", true); err != nil {
-		return "", err
-	}
-	if st.concurrency > 0 {
-		o.concurrency = C.int(st.concurrency)
-	}
-	return c.sendBlobs(ctx, st, handle, func(progress C.uintptr_t, out *C.limg_buf, e *C.lg_error) C.int {
-		return C.lg_copy(src, dst, &o, progress, out, e)
-	})
-}
-
-// Registry is one registry ("docker.io", "localhost:5000") asked directly.
-// Each call opens its own connections (so that its context stops it alone).
+// Registry is one registry ("docker.io", "localhost:5000") asked directly:
+// one handle whose connections, TLS sessions and tokens serve every call
+// made on it. Each call takes its own context, which stops that call
+// alone. Safe for concurrent use; Close while calls run stops them.
 type Registry struct {
+	life
+	h    *C.limg_registry
+	sess *Session // holds a reference on it: the credentials callback lives there
 	host string
-	opts []Option
 }
 
-// OpenRegistry checks the host and keeps the options for the calls.
-func OpenRegistry(host string, opts ...Option) (*Registry, error) {
-	if strings.IndexByte(host, 0) >= 0 || host == "" {
-		return nil, invalid("registry host is empty or contains a NUL character")
+// Registry gives the session's handle of a registry host, opened on first
+// use with the session's settings for it. Close it when done; it stays
+// usable after the session is closed.
+func (s *Session) Registry(host string) (*Registry, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
-	return &Registry{host: host, opts: opts}, nil
+	var m cmem
+	defer m.free()
+	domain, err := m.str(host, "registry host", false)
+	if err != nil {
+		s.leave()
+		return nil, err
+	}
+	r := &Registry{sess: s, host: host}
+	var e C.lg_error
+	if C.lg_session_registry(&r.h, s.h, domain, &e) < 0 {
+		s.leave()
+		return nil, fromC(&e)
+	}
+	if err := r.life.init("registry", func() {
+		C.limg_registry_close(r.h)
+		r.h = nil
+		r.sess.leave()
+	}); err != nil {
+		C.limg_registry_close(r.h)
+		s.leave()
+		return nil, err
+	}
+	return r, nil
 }
 
-// Close releases nothing today (calls own their connections); it exists for symmetry.
-func (r *Registry) Close() error { return nil }
+// OpenRegistry opens one registry host on its own, with the settings and
+// credentials of a session made for it (NewSession's options).
+func OpenRegistry(host string, opts ...SessionOption) (*Registry, error) {
+	s, err := NewSession(opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close() // the registry keeps it until it is closed
+	return s.Registry(host)
+}
 
-// with opens the registry for one call.
-func (r *Registry) with(ctx context.Context, f func(h *C.limg_registry, c *call, cs *cstrings) error) error {
-	st := collect(r.opts)
-	var cs cstrings
-	defer cs.free()
-	host, _ := cs.add(r.host, "host", false)
-	cancel, release := token(ctx)
-	defer release()
-	var ro C.limg_registry_opts
-	if err := st.registryOpts(&ro, &cs, cancel); err != nil {
+// Host is the registry as references name it ("docker.io").
+func (r *Registry) Host() string { return r.host }
+
+// Close closes the handle once the calls on it have returned (they are asked to stop).
+func (r *Registry) Close() error {
+	r.close()
+	return nil
+}
+
+// with runs one call on the registry: f gets the handle and the call's
+// cancel token; a failure of the session's credentials function comes back
+// as the call's error.
+func (r *Registry) with(ctx context.Context, c *call,
+	f func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int) error {
+	if err := r.enter(); err != nil {
 		return err
 	}
-	c, handle := newCall()
-	defer handle.Delete()
-	c.credentials = st.credentials
-	var creds C.uintptr_t
-	if st.credentials != nil {
-		creds = C.uintptr_t(handle)
+	defer r.leave()
+	if err := canceled(ctx); err != nil {
+		return err
 	}
-	cro := (*C.limg_registry_opts)(C.malloc(C.size_t(unsafe.Sizeof(ro))))
-	defer C.free(unsafe.Pointer(cro))
-	*cro = ro
-	var h *C.limg_registry
+	cancel, release := token(ctx, r.closing)
+	defer release()
 	var e C.lg_error
-	if C.lg_registry_open(host, cro, creds, &h, &e) < 0 {
-		return fromC(&e)
+	rc := f(r.h, cancel, &e)
+	return c.result(rc, &e, r.sess)
+}
+
+func callOpts(cancel *C.limg_cancel) C.limg_registry_call_opts {
+	var o C.limg_registry_call_opts
+	C.limg_registry_call_opts_init(&o, C.size_t(unsafe.Sizeof(o)))
+	o.cancel = cancel
+	return o
+}
+
+// BaseURL is the URL in use ("https://registry-1.docker.io"); a registry
+// that may answer over plain HTTP settles at its first request.
+func (r *Registry) BaseURL() string {
+	if r.enter() != nil {
+		return ""
 	}
-	defer C.limg_registry_close(h)
-	err := f(h, c, &cs)
-	if ce, ok := err.(*Error); ok && ce.Code == -7 && ctx.Err() != nil {
-		ce.cause = ctx.Err()
-	}
-	return c.finish(err)
+	defer r.leave()
+	return goString(C.limg_registry_base_url(r.h))
+}
+
+// Ping checks that the registry speaks the distribution API (GET /v2/).
+func (r *Registry) Ping(ctx context.Context) error {
+	c := newCall(ctx, nil)
+	defer c.done()
+	return r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		o := callOpts(cancel)
+		return C.lg_registry_ping(h, &o, e)
+	})
 }
 
 // Tags lists a repository's tags.
@@ -115,25 +134,27 @@ func (r *Registry) Catalog(ctx context.Context) ([]string, error) {
 
 // names lists a repository's tags, or with none the registry's repositories.
 func (r *Registry) names(ctx context.Context, repository *string) ([]string, error) {
-	var names []string
-	err := r.with(ctx, func(h *C.limg_registry, c *call, cs *cstrings) error {
-		var repo *C.char
-		if repository != nil {
-			var err error
-			if repo, err = cs.add(*repository, "repository", false); err != nil {
-				return err
-			}
+	var m cmem
+	defer m.free()
+	var repo *C.char
+	if repository != nil {
+		var err error
+		if repo, err = m.str(*repository, "repository", false); err != nil {
+			return nil, err
 		}
-		handle := cgoHandle(c)
-		defer handle.Delete()
-		var e C.lg_error
-		if C.lg_registry_names(h, repo, C.uintptr_t(handle), &e) < 0 {
-			return fromC(&e)
-		}
-		names = c.names
-		return nil
+	}
+	c := newCall(ctx, nil)
+	defer c.done()
+	err := r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		var o C.limg_registry_list_opts
+		C.limg_registry_list_opts_init(&o, C.size_t(unsafe.Sizeof(o)))
+		o.cancel = cancel
+		return C.lg_registry_names(h, repo, &o, c.h(), e)
 	})
-	return names, err
+	if err != nil {
+		return nil, err
+	}
+	return c.names, nil
 }
 
 // Manifest fetches a manifest by tag or digest (its digest checked).
@@ -147,33 +168,82 @@ func (r *Registry) Head(ctx context.Context, repository, reference string) (*Man
 }
 
 func (r *Registry) manifest(ctx context.Context, repository, reference string, head bool) (*Manifest, error) {
-	var out *Manifest
-	err := r.with(ctx, func(h *C.limg_registry, c *call, cs *cstrings) error {
-		repo, err := cs.add(repository, "repository", false)
-		if err != nil {
-			return err
-		}
-		ref, err := cs.add(reference, "reference", false)
-		if err != nil {
-			return err
-		}
-		hd := C.int(0)
-		if head {
-			hd = 1
-		}
-		var m *C.limg_remote_manifest
-		var e C.lg_error
-		if C.lg_registry_manifest(h, repo, ref, hd, &m, &e) < 0 {
-			return fromC(&e)
-		}
-		defer C.limg_remote_manifest_free(m)
-		out = &Manifest{Digest: goString(C.limg_remote_manifest_digest(m)),
-			MediaType: goString(C.limg_remote_manifest_media_type(m)), Size: int64(C.limg_remote_manifest_size(m))}
-		var n C.size_t
-		if body := C.limg_remote_manifest_body(m, &n); body != nil {
-			out.Data = C.GoBytes(body, C.int(n))
-		}
-		return nil
+	var m cmem
+	defer m.free()
+	repo, err := m.str(repository, "repository", false)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := m.str(reference, "reference", false)
+	if err != nil {
+		return nil, err
+	}
+	c := newCall(ctx, nil)
+	defer c.done()
+	var rm *C.limg_remote_manifest
+	err = r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		o := callOpts(cancel)
+		return C.lg_registry_manifest(&rm, h, repo, ref, cbool(head), &o, e)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	defer C.limg_remote_manifest_free(rm)
+	out := &Manifest{Digest: goString(C.limg_remote_manifest_digest(rm)),
+		MediaType: goString(C.limg_remote_manifest_media_type(rm)), Size: int64(C.limg_remote_manifest_size(rm))}
+	if body := C.limg_remote_manifest_body(rm); body != nil {
+		out.Data = C.GoBytes(body, C.int(out.Size))
+	}
+	return out, nil
+}
+
+// BlobExists asks whether the repository has a blob (HEAD), and its size.
+func (r *Registry) BlobExists(ctx context.Context, repository, digest string) (bool, int64, error) {
+	var m cmem
+	defer m.free()
+	repo, err := m.str(repository, "repository", false)
+	if err != nil {
+		return false, 0, err
+	}
+	d, err := m.str(digest, "digest", false)
+	if err != nil {
+		return false, 0, err
+	}
+	c := newCall(ctx, nil)
+	defer c.done()
+	var exists C.int
+	var size C.int64_t
+	err = r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		o := callOpts(cancel)
+		return C.lg_registry_blob_exists(&exists, &size, h, repo, d, &o, e)
+	})
+	return exists != 0, int64(size), err
+}
+
+// FetchBlob streams a blob to w, its digest checked at the end: on
+// ErrDigestMismatch, w has seen bytes that are not the blob; discard them.
+// A broken transfer resumes where it stopped, so w never sees a byte twice.
+func (r *Registry) FetchBlob(ctx context.Context, repository, digest string, w io.Writer) error {
+	var m cmem
+	defer m.free()
+	repo, err := m.str(repository, "repository", false)
+	if err != nil {
+		return err
+	}
+	d, err := m.str(digest, "digest", false)
+	if err != nil {
+		return err
+	}
+	if w == nil {
+		return invalid("no writer")
+	}
+	c := newCall(ctx, nil)
+	defer c.done()
+	c.w = w
+	return r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		var o C.limg_registry_fetch_opts
+		C.limg_registry_fetch_opts_init(&o, C.size_t(unsafe.Sizeof(o)))
+		o.cancel = cancel
+		return C.lg_registry_blob_fetch(h, repo, d, -1, &o, c.h(), e)
+	})
 }
