@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Sets everything up on a fresh Debian machine and runs every test:
 # build, unit and conformance tests, valgrind, header/symbol/ABI/install
 # gates, the whole suite again under ASan+UBSan and under TSan, and a short

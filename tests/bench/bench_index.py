@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Memory and time of listing and tagging with a huge index.json (default
 200 MB, about 450,000 tags of distinct images with cached listing facts):
 peak RSS of limg-images and limg-tag as a multiple of the file's size.

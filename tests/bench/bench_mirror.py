@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Mirrors: what failover costs, and what a shared pull-through cache saves.
 
   failover    a cold pull of a small image with hosts.toml naming a mirror that

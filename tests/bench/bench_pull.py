@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Cold pulls from a local registry, side by side in one run: limg-pull
 (diff_ids verified, and --no-diff-ids), `skopeo copy docker://... oci:DIR`
 (which verifies no diff_ids) and `podman pull` when installed; wall and CPU

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Push, copy and archives of the realistic image, side by side in one run:
 
   push to an empty repository   limg-push      vs skopeo copy oci:STORE:REF docker://...

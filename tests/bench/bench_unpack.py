@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Unpacking the realistic image (the speed issue's: 7 layers, ~58 MB of gzip,
 ~160 MB and ~4,600 files unpacked) side by side in one run: limg-unpack (every
 byte verified: layer digests and diff_ids), `umoci unpack` of the same store,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The destination registry's intake, the floor of a copy: every file POSTed
 # and PUT (monolithic) by curl, 4 at a time, as a blob of the repository
 # "floor". Each file is named by its sha256 hex, as in an OCI layout.

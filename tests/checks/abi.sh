@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Compares the ABI of the built library with the committed baseline.
 # Any difference fails: an intended change (a new release's additions) is
 # recorded by running tests/abi/update.sh and committing the new baseline
@@ -10,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 command -v abidw >/dev/null || { echo "FAIL: abidw missing (apt-get install abigail-tools)"; exit 1; }
 [ -f "$baseline" ] || { echo "FAIL: no baseline; run tests/abi/update.sh"; exit 1; }
-abidw --drop-private-types --no-corpus-path --no-comp-dir-path --short-locs --headers-dir "$src/include/libimage" --out-file "$tmp/current.abi" "$lib"
+abidw --exported-interfaces-only --drop-private-types --no-corpus-path --no-comp-dir-path --short-locs --headers-dir "$src/include/libimage" --out-file "$tmp/current.abi" "$lib"
 set +e
 abidiff --no-added-syms "$baseline" "$tmp/current.abi" > "$tmp/report"
 rc=$?

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every public header compiles alone, as C99 and as C++, with warnings as errors.
 set -euo pipefail
 incdir=$1

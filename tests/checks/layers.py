@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Holds lib/ to the layer table of lib/layers.txt.
 
 Every #include of a lib/ file and of a public header, every external

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The names declared in include/, the names in the version script and the
 # symbols the shared library exports must be one set, all prefixed limg_.
 set -euo pipefail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Built against an installed libimage by tests/checks/consumer.sh. */
 #include <stdio.h>
 
