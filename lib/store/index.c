@@ -14,6 +14,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "digest/digest_internal.h"
+#include "libimage/manifest.h"
 #include "manifest/fields.h"
 #include "store_internal.h"
 
@@ -170,7 +171,7 @@ static int parse(limg__index *ix, limg__json *j)
 				bad_version = true;
 		} else if (limg__json_key_is(key.ptr, "mediaType")) {
 			if (limg__json_peek(j) != LIMG_JSON_STRING || limg__json_string(j, &val) < 0 ||
-			    strcmp(val.ptr, "application/vnd.oci.image.index.v1+json") != 0)
+			    strcmp(val.ptr, LIMG_MEDIA_OCI_INDEX) != 0)
 				bad_version = true;
 		} else {
 			const char *raw;
@@ -290,8 +291,7 @@ static int put_entry(limg_buf *b, const limg__index_entry *e)
 
 int limg__index_format(limg_buf *out, const limg__index *ix)
 {
-	static const char head[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-	                           "\"manifests\":[";
+	static const char head[] = "{\"schemaVersion\":2,\"mediaType\":\"" LIMG_MEDIA_OCI_INDEX "\",\"manifests\":[";
 
 	out->size = 0;
 	if (limg__buf_grow(out, sizeof head + ix->count * 256) < 0 || limg__buf_put(out, head, sizeof head - 1) < 0)

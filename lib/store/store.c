@@ -17,11 +17,12 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "digest/digest_internal.h"
+#include "libimage/manifest.h"
 #include "store_internal.h"
 
 static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 static const char empty_index[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+	"{\"schemaVersion\":2,\"mediaType\":\"" LIMG_MEDIA_OCI_INDEX "\",\"manifests\":[]}";
 
 int limg_store_opts_init(limg_store_opts *opts, size_t size)
 {
