@@ -346,6 +346,7 @@ int limg__fs_lock_at(int *fd, int dirfd, const char *name, bool exclusive, bool 
  * O_NOFOLLOW, so a symlink swapped in mid-way is removed, never entered. */
 static int remove_tree(int parent, const char *name, int depth, const char *label)
 {
+	struct stat st;
 	struct dirent *e;
 	DIR *d;
 	int fd, rc = 0;
@@ -356,6 +357,10 @@ static int remove_tree(int parent, const char *name, int depth, const char *labe
 		return limg__fs_error("cannot remove", label);
 	if (depth > 4096)
 		return limg__error_set(LIMG_ESYSTEM, "cannot remove %s: nested too deeply", label);
+	/* a directory of ours that shuts its owner out (0000, 0555: a rootless
+	 * unpack keeps an image's modes) is opened up to be emptied */
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0700) != 0700)
+		fchmodat(parent, name, (st.st_mode & 07777) | 0700, 0);
 	if ((fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : limg__fs_error("cannot open directory", label);
 	if (!(d = fdopendir(fd))) {

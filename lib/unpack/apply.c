@@ -22,6 +22,7 @@
 
 #include "apply.h"
 #include "core/core.h"
+#include "tar/path.h"
 #include "tar/reader.h"
 #include "core/fs.h"
 #include "resolve.h"
@@ -36,6 +37,13 @@ struct limg__dir_meta {
 	uint32_t uid, gid;
 	mode_t mode;
 	struct timespec times[2];
+};
+
+struct limg__held_mode {
+	char *path;
+	mode_t mode;
+	dev_t dev;
+	ino_t ino; /* the directory it is for: one made again at the path is another */
 };
 
 /* An entry's failure, raised naming the layer and the entry (printably). */
@@ -78,6 +86,77 @@ void limg__apply_dispose(limg__applier *a)
 	free(a->dirs);
 	a->dirs = NULL;
 	a->capdirs = 0;
+	for (size_t i = 0; i < a->nheld; i++)
+		free(a->held[i].path);
+	free(a->held);
+	a->held = NULL;
+	a->nheld = a->capheld = 0;
+}
+
+/* Rootless: remembers @mode for the directory @fd at @path when it would
+ * shut the unpacking user out (the last word of the layers on a path wins). */
+static int hold_mode(limg__applier *a, const char *path, int fd, mode_t mode)
+{
+	struct limg__held_mode *h;
+	struct stat st;
+
+	for (size_t i = 0; i < a->nheld; i++)
+		if (!strcmp(a->held[i].path, path)) {
+			free(a->held[i].path);
+			a->held[i] = a->held[--a->nheld];
+			break;
+		}
+	if ((mode & 0700) == 0700 || fstat(fd, &st) < 0)
+		return 0;
+	if (limg__array_grow((void **)&a->held, &a->capheld, a->nheld + 1, sizeof *a->held) < 0)
+		return limg__error_oom();
+	h = &a->held[a->nheld];
+	if (!(h->path = strdup(path)))
+		return limg__error_oom();
+	h->mode = mode;
+	h->dev = st.st_dev;
+	h->ino = st.st_ino;
+	a->nheld++;
+	return 0;
+}
+
+static size_t depth_of(const char *path)
+{
+	size_t n = *path ? 1 : 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+static int deepest_first(const void *pa, const void *pb)
+{
+	size_t a = depth_of(((const struct limg__held_mode *)pa)->path);
+	size_t b = depth_of(((const struct limg__held_mode *)pb)->path);
+
+	return a > b ? -1 : a < b;
+}
+
+int limg__apply_finish(limg__applier *a)
+{
+	struct stat st;
+	int fd, rc;
+
+	/* a parent shut before its children would keep them from being reached */
+	qsort(a->held, a->nheld, sizeof *a->held, deepest_first);
+	for (size_t i = 0; i < a->nheld; i++) {
+		const struct limg__held_mode *h = &a->held[i];
+		if ((rc = limg__resolve_dir(a->root, h->path, NULL, NULL, &fd)) < 0) {
+			if (rc == -ENOENT || rc == -ENOTDIR)
+				continue; /* removed by a later layer */
+			return os_error(a, h->path, "cannot reach the directory", -rc);
+		}
+		rc = fstat(fd, &st) == 0 && st.st_dev == h->dev && st.st_ino == h->ino && fchmod(fd, h->mode) < 0 ? errno : 0;
+		close(fd);
+		if (rc)
+			return os_error(a, h->path, "cannot set its mode", rc);
+	}
+	return 0;
 }
 
 static uint32_t map_id(const limg_id_map *m, size_t n, uint32_t id, bool *ok)
@@ -196,10 +275,11 @@ static int remove_lower(limg__applier *a, int at, const char *base, const char *
 
 	if (fstatat(at, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (limg__strset_has(&a->upper, path))
-		return 1; /* this layer's own */
+	/* this layer's own entry stays; a directory it (re)declared is still
+	 * searched: what lower layers put beneath it goes (umoci, moby) */
+	kept = limg__strset_has(&a->upper, path);
 	if (!S_ISDIR(st.st_mode))
-		return unlinkat(at, base, 0) < 0 && errno != ENOENT ? -errno : 0;
+		return kept ? 1 : unlinkat(at, base, 0) < 0 && errno != ENOENT ? -errno : 0;
 	if (depth > 1024)
 		return -ELOOP;
 	if ((fd = openat(at, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -431,22 +511,14 @@ static int add_dir_meta(limg__applier *a, const char *path, struct archive_entry
 	return 0;
 }
 
-/* A directory's xattrs and owner go now; mode and times when the layer ends. */
-static int apply_dir(limg__applier *a, struct archive_entry *e, int dirfd, const char *base, const char *path,
-                     const char *name)
+/* A directory's xattrs, through @fd (which is closed). */
+static int set_dir_xattrs(limg__applier *a, struct archive_entry *e, int fd, const char *name)
 {
 	const char *key;
 	const void *value;
 	size_t size;
-	int fd, rc;
+	int rc;
 
-	if ((rc = make_room(a, dirfd, base, name, true)) < 0)
-		return rc;
-	/* owner-only until the layer ends: its children are still to come */
-	if (!rc && mkdirat(dirfd, base, 0700) < 0 && errno != EEXIST)
-		return os_error(a, name, "cannot make the directory", errno);
-	if ((fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return os_error(a, name, "cannot open the directory", errno);
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK) {
 		if (skip_xattr(a, key))
@@ -461,7 +533,40 @@ static int apply_dir(limg__applier *a, struct archive_entry *e, int dirfd, const
 		}
 	}
 	close(fd);
+	return 0;
+}
+
+/* A directory's xattrs and owner go now; mode and times when the layer ends. */
+static int apply_dir(limg__applier *a, struct archive_entry *e, int dirfd, const char *base, const char *path,
+                     const char *name)
+{
+	int fd, rc;
+
+	if ((rc = make_room(a, dirfd, base, name, true)) < 0)
+		return rc;
+	/* owner-only until the layer ends: its children are still to come */
+	if (!rc && mkdirat(dirfd, base, 0700) < 0 && errno != EEXIST)
+		return os_error(a, name, "cannot make the directory", errno);
+	if ((fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return os_error(a, name, "cannot open the directory", errno);
+	if ((rc = set_dir_xattrs(a, e, fd, name)) < 0)
+		return rc;
 	return add_dir_meta(a, path, e);
+}
+
+/* The layer's "./": the root's own xattrs, owner, mode and times, as umoci
+ * and podman apply them (a root made 0700 by its layer stays 0700). */
+static int apply_root(limg__applier *a, struct archive_entry *e, const char *name)
+{
+	int fd, rc;
+
+	if ((rc = limg__resolve_dir(a->root, "", NULL, NULL, &fd)) < 0)
+		return os_error(a, name, "cannot open the root", -rc);
+	if ((rc = set_dir_xattrs(a, e, fd, name)) < 0)
+		return rc;
+	if (limg__strset_add(&a->upper, "") < 0)
+		return limg__error_oom();
+	return add_dir_meta(a, "", e);
 }
 
 static int apply_dir_meta(limg__applier *a, const struct limg__dir_meta *m)
@@ -486,7 +591,11 @@ static int apply_dir_meta(limg__applier *a, const struct limg__dir_meta *m)
 		size_t n = limg__rootless_xattr(x, uid, gid);
 		if (n && fsetxattr(fd, ROOTLESS_XATTR, x, n, 0) < 0)
 			warn_xattr(a, m->path, ROOTLESS_XATTR, errno);
-		mode |= 0700; /* the unpacking user keeps their way in (and out) */
+		if ((rc = hold_mode(a, m->path, fd, mode)) < 0) {
+			close(fd);
+			return rc;
+		}
+		mode |= 0700; /* the unpacking user keeps their way in until the unpack ends */
 	} else {
 		uid = map_id(a->uids, a->nuids, uid, &ok_u);
 		gid = map_id(a->gids, a->ngids, gid, &ok_g);
@@ -532,9 +641,12 @@ static int apply_link(limg__applier *a, struct archive_entry *e, int dirfd, cons
 	int tfd, rc;
 
 	/* the target is a path in the image (an absolute one too, as kaniko
-	 * writes them): resolved beneath the root like any other */
-	if (!target || limg__clean_name(target, cleaned, sizeof cleaned) < 0 || !*cleaned)
-		return bad(a, name, LIMG_ECORRUPT, "a hard link to outside the root (or a name too long)");
+	 * writes them), read as chroot reads it: ".." stops at the root, as
+	 * umoci, podman and containerd clamp it; then resolved beneath the root */
+	if (!target || limg__path_clean_clamped(target, cleaned, sizeof cleaned) < 0)
+		return bad(a, name, LIMG_ECORRUPT, "a hard link whose target name is too long");
+	if (!*cleaned)
+		return bad(a, name, LIMG_ECORRUPT, "a hard link to the root directory");
 	tbase = limg__split_path(cleaned, tdir, sizeof tdir);
 	if ((rc = limg__resolve_dir(a->root, tdir, NULL, NULL, &tfd)) < 0)
 		return bad(a, name, LIMG_ECORRUPT, "a hard link to something that is not there");
@@ -660,7 +772,7 @@ int limg__apply_entry(limg__applier *a, struct archive *ar, struct archive_entry
 		 * symlink there sent later layers to the host) */
 		if (type != AE_IFDIR)
 			return bad(a, raw, LIMG_ECORRUPT, "the root can only be a directory");
-		return 0;
+		return apply_root(a, e, raw);
 	}
 	base = limg__split_path(name, dir, sizeof dir);
 	if (!strncmp(base, ".wh.", 4))

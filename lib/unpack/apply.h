@@ -14,6 +14,7 @@ struct archive;
 struct archive_entry;
 
 struct limg__dir_meta; /* a directory's metadata, applied when its layer ends */
+struct limg__held_mode; /* rootless: a directory mode that would shut the user out, set last */
 
 typedef struct {
 	limg_context *ctx;
@@ -35,6 +36,9 @@ typedef struct {
 	int parent_fd;
 	bool parent_valid;           /* false once a directory was removed: resolve afresh */
 	bool warned_xattr, warned_device;
+	/* across layers */
+	struct limg__held_mode *held;
+	size_t nheld, capheld;
 } limg__applier;
 
 /* Prepares @a for a new layer (the root and the options stay). */
@@ -45,6 +49,11 @@ int limg__apply_entry(limg__applier *a, struct archive *ar, struct archive_entry
 /* Applies the deferred directory metadata (modes, owners, times): the end
  * of a layer. */
 int limg__apply_end_layer(limg__applier *a);
+/* Rootless: gives the directories whose mode lacks the owner's rwx (0000,
+ * 0555) that mode, deepest first, as umoci leaves them; until then they stay
+ * open to the unpacking user, so that later layers can work beneath them.
+ * The end of the unpack. */
+int limg__apply_finish(limg__applier *a);
 void limg__apply_dispose(limg__applier *a);
 
 /* The rootless xattr's value (protobuf: uid = 1, gid = 2; 0xFFFFFFFF for

@@ -198,8 +198,9 @@ static int annotations(cJSON *spec, const cJSON *img, const cJSON *cfg, limg_con
 static int real_dirs(int root, limg_context *ctx)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "dev/pts", "dev/shm" };
-	struct stat dev;
+	struct stat dev, top;
 	bool had_dev = fstatat(root, "dev", &dev, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(dev.st_mode);
+	bool had_top = fstat(root, &top) == 0;
 
 	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
 		struct stat st;
@@ -219,6 +220,10 @@ static int real_dirs(int root, limg_context *ctx)
 	if (had_dev) { /* the image's /dev keeps its times */
 		struct timespec t[2] = { dev.st_atim, dev.st_mtim };
 		utimensat(root, "dev", t, AT_SYMLINK_NOFOLLOW);
+	}
+	if (had_top) { /* and the root the times its layer gave it */
+		struct timespec t[2] = { top.st_atim, top.st_mtim };
+		futimens(root, t);
 	}
 	return 0;
 }

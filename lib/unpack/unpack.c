@@ -231,6 +231,8 @@ static int run(unpack_run *u, const char *image, const char *dir)
 		if ((rc = report(u, NULL, LIMG_EVENT_BUNDLE, 1, 1)) != 0)
 			goto fail;
 	}
+	if ((rc = limg__apply_finish(&u->a)) < 0)
+		goto fail;
 	close_output(&out);
 	return 0;
 fail:
