@@ -92,6 +92,7 @@ int cli_option(struct cli *c, int argc, char **argv, int *i)
 int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok)
 {
 	limg_store_opts so = LIMG_STORE_OPTS_INIT;
+	int named = c->store_dir != NULL; /* --store: the user means a store that is there */
 
 	*out = NULL;
 	if (!c->store_dir) {
@@ -103,7 +104,7 @@ int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok)
 	}
 	so.mode = mode;
 	if (limg_store_open(out, c->context, c->store_dir, &so) < 0) {
-		if (missing_ok && cli_not_found(LIMG_SUBJECT_STORE))
+		if (missing_ok && !named && cli_not_found(LIMG_SUBJECT_STORE))
 			return 0; /* nothing pulled yet: an empty store */
 		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
 		return -1;

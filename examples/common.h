@@ -33,9 +33,10 @@ int cli_int(int argc, char **argv, int *i, const char *name, int min, int max, i
 int cli_option(struct cli *c, int argc, char **argv, int *i);
 
 /* Opens the store: mode LIMG_STORE_CREATE for programs that write,
- * LIMG_STORE_EXISTING for those that only read. Returns 0, or -1 after
- * printing the error. With @missing_ok, a store that does not exist yet is
- * no error: 0 with *out NULL (a store with nothing in it). */
+ * LIMG_STORE_READ_ONLY for those that only read (nothing is created or
+ * changed in it). Returns 0, or -1 after printing the error. With
+ * @missing_ok, a default store that does not exist yet is no error: 0 with
+ * *out NULL (a store with nothing in it); one named by --store must exist. */
 int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok);
 
 /* A registry session with the options' settings (--tls-verify, --cert-dir,

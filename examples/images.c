@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	/* only reads: a store that does not exist yet is an empty one */
-	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 1) < 0)
+	if (cli_open_store(&cli, &store, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
 	lo.select = all ? LIMG_LIST_ALL : LIMG_LIST_TAGGED;
 	lo.platform = cli.platform;

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* only reads: a store that does not exist yet has no image */
-	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 1) < 0)
+	if (cli_open_store(&cli, &store, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
 	status = 0;
 	printf("[");

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	if (limg_context_new(&ctx, NULL) == 0)
 		limg_context_set_log(ctx, on_log, LIMG_LOG_WARN, NULL);
 	cli.context = ctx;
-	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 1) < 0)
+	if (cli_open_store(&cli, &store, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
 	opts.cancel = cli_cancel_on_signals();
 	if (store && limg_unpack(store, args[0], args[1], &opts, NULL) == 0)

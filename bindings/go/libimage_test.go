@@ -530,12 +530,16 @@ func TestCommand(t *testing.T) {
 	if goErr != cErr || !strings.Contains(goErr, "manifest unknown") {
 		t.Fatalf("a missing tag: %q, want %q", goErr, cErr)
 	}
-	// --store, as the C programs take it, before or after the command
+	// --store, as the C programs take it, before or after the command; a
+	// store named there that is absent is said so (a mistyped path), not listed as empty
 	other := filepath.Join(dir, "other-store")
-	goOut, _ = run(goStore, bin, "--store", other, "images")
-	cOut, _ = run(cStore, filepath.Join(build, "examples", "limg-images"), "--store", other)
-	if goOut != cOut || strings.Count(goOut, "\n") != 1 {
-		t.Fatalf("images of an absent store:\n%s\nwant:\n%s", goOut, cOut)
+	goOut, goErr = run(goStore, bin, "--store", other, "images")
+	cOut, cErr = run(cStore, filepath.Join(build, "examples", "limg-images"), "--store", other)
+	if goOut != cOut || goErr != cErr || !strings.Contains(goErr, "no store at "+other) {
+		t.Fatalf("images of an absent store:\n%s%s\nwant:\n%s%s", goOut, goErr, cOut, cErr)
+	}
+	if _, err := os.Stat(other); !os.IsNotExist(err) {
+		t.Fatalf("listing an absent store made it: %v", err)
 	}
 	run(goStore, bin, "pull", "--store="+other, plain("go/app:v1"))
 	goOut, _ = run(goStore, bin, "images", "--store", other)

@@ -29,10 +29,14 @@ LIMG_BEGIN_DECL
 /** An open store. @since 1.0 */
 typedef struct limg_store limg_store;
 
-/** What limg_store_open() does when there is no layout. Values are ABI. @since 1.0 */
+/** What limg_store_open() does when there is no layout, and whether the store may be written. Values are ABI. @since 1.0 */
 typedef enum limg_store_mode {
-	LIMG_STORE_CREATE = 0,  /**< create the layout when it is missing */
-	LIMG_STORE_EXISTING = 1 /**< the layout must exist (LIMG_ENOTFOUND, subject STORE, if not) */
+	LIMG_STORE_CREATE = 0,   /**< create the layout when it is missing */
+	LIMG_STORE_EXISTING = 1, /**< the layout must exist (LIMG_ENOTFOUND, subject STORE, if not) */
+	LIMG_STORE_READ_ONLY = 2 /**< the layout must exist, and nothing in it is created or changed: for
+	                              reading a layout another tool wrote (skopeo's, umoci's) or one this
+	                              user may not write. Listings then cache nothing; every call that would
+	                              write fails with LIMG_EINVALID, subject STORE. */
 } limg_store_mode;
 
 /** Options for limg_store_open(); zero means the default. @since 1.0 */

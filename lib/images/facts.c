@@ -79,7 +79,8 @@ int64_t limg__image_size(limg_store *s, const limg_manifest *image)
 		if (limg__diff_id_of_stored(s, limg_descriptor_digest(d), kind, NULL, LIMG_LAYER_SIZE_MAX_DEFAULT, diff_id,
 		                            &size) < 0)
 			return -1;
-		limg__store_layer_info_put(s, limg_descriptor_digest(d), diff_id, size);
+		if (!s->read_only)
+			limg__store_layer_info_put(s, limg_descriptor_digest(d), diff_id, size);
 		total += size;
 	}
 	return total;
@@ -132,6 +133,8 @@ void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
 	char (*sizes)[32];
 	size_t k = 0;
 
+	if (s->read_only)
+		return; /* another tool's layout, or one we may not write: learnt again next time */
 	for (size_t i = 0; i < n && !k; i++)
 		k = facts[i].learnt;
 	if (!k)

@@ -88,9 +88,13 @@ static int read_names(limg_image *img, limg_store *s)
 	while (rc == 0 && limg_tag_iterator_next(&t, it) == 0) {
 		const char *repository = limg_tag_repository(t);
 		limg_reference *r;
-		if (limg_tag_reference(t) && limg_reference_parse_normalized(&r, limg_tag_reference(t)) == 0) {
+		if (limg_tag_reference(t) && limg_reference_parse_canonical(&r, limg_tag_reference(t)) == 0) {
 			rc = names_add(&img->tags, limg_reference_familiar_string(r));
 			limg_reference_free(r);
+		} else if (limg_tag_reference(t)) {
+			/* another tool's name ("latest", "busybox:1.36"): as it is written */
+			limg_error_clear();
+			rc = names_add(&img->tags, limg_tag_reference(t));
 		}
 		if (rc == 0 && repository) {
 			snprintf(text, sizeof text, "%s@%s", repository, img->digest);

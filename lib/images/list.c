@@ -42,16 +42,32 @@ static char *copy(limg_images_iterator *it, const char *s, bool *ok)
 }
 
 /* Repository and tag, familiar, of a canonical tag reference. */
+/* The tag an entry's name gives: libimage's names are canonical; another
+ * tool's may be "busybox:1.36". NULL for any other name. */
+static limg_reference *tag_of(const char *reference)
+{
+	limg_reference *r = NULL;
+
+	if (limg_reference_parse_canonical(&r, reference) == 0)
+		return r;
+	if (strchr(reference, ':') && limg_reference_parse_normalized(&r, reference) == 0 && limg_reference_tag(r))
+		return r;
+	limg_reference_free(r);
+	return NULL;
+}
+
 static void split_reference(limg_images_iterator *it, limg_images_row *e, const char *reference,
                             const char *repository, bool *ok)
 {
 	limg_reference *r = NULL;
 
-	if (reference && limg_reference_parse_normalized(&r, reference) == 0) {
+	if (reference && (r = tag_of(reference))) {
 		e->repository = copy(it, limg_reference_familiar_name(r), ok);
 		e->tag = copy(it, limg_reference_tag(r), ok);
 	} else if (repository && limg_reference_parse_normalized(&r, repository) == 0) {
 		e->repository = copy(it, limg_reference_familiar_name(r), ok);
+	} else if (reference && !strpbrk(reference, "/:@")) {
+		e->tag = copy(it, reference, ok); /* a layout's bare tag ("latest"): no repository */
 	} else if (reference) {
 		e->repository = copy(it, reference, ok); /* another tool's name: kept as it is */
 	}

@@ -102,7 +102,26 @@ static int find_by_repo_digest(limg_buf *digest, limg_store *s, const limg_refer
 	return found ? limg_buf_set(digest, to.digest, strlen(to.digest)) == 0 ? 1 : LIMG_ENOMEM : 0;
 }
 
-/* By tagged reference first (as docker does), then by ID. *@by_name says which. */
+/* An entry named exactly @name: another tool's layout names its images by
+ * a bare tag ("latest", as skopeo's oci:DIR:latest and umoci's DIR:latest)
+ * or a name that is not normalized ("busybox:1.36"). */
+static int find_by_ref_name(limg_buf *digest, limg_store *s, const char *name)
+{
+	limg_tag_iterator *it;
+	const limg_tag *t;
+	int rc, found = 0;
+
+	if ((rc = limg_tag_iterator_new(&it, s, NULL)) < 0)
+		return rc;
+	while (!found && limg_tag_iterator_next(&t, it) == 0)
+		if (!strcmp(limg_tag_reference(t), name))
+			found = limg_buf_set(digest, limg_tag_digest(t), strlen(limg_tag_digest(t))) == 0 ? 1 : LIMG_ENOMEM;
+	limg_tag_iterator_free(it);
+	return found;
+}
+
+/* By tagged reference first (as docker does), then by another tool's name,
+ * then by ID. *@by_name says which. */
 static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_store *s, const char *image,
                    bool *by_name, const limg_cancel *cancel)
 {
@@ -123,14 +142,16 @@ static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_sto
 			rc = limg_buf_set(reference, limg_reference_string(r), strlen(limg_reference_string(r)));
 		}
 		limg_reference_free(r);
-		if (rc != LIMG_ENOTFOUND || !prefix)
-			return rc == LIMG_ENOTFOUND ? no_such_image(image) : rc;
+		if (rc != LIMG_ENOTFOUND)
+			return rc;
 	} else {
 		limg_reference_free(r);
-		if (!prefix)
-			return no_such_image(image);
 	}
 	limg_error_clear();
+	if ((rc = find_by_ref_name(digest, s, image)) != 0)
+		return rc < 0 ? rc : 0;
+	if (!prefix)
+		return no_such_image(image);
 	return find_by_id(digest, id, s, prefix, image, cancel);
 }
 

@@ -153,7 +153,8 @@ int limg_store_blob_delete(limg_store *s, const char *digest)
 
 	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	rc = limg__store_blob_locate(s, digest, false, &dirfd, &name);
+	if ((rc = limg__store_writable(s)) == 0)
+		rc = limg__store_blob_locate(s, digest, false, &dirfd, &name);
 	if (rc == LIMG_ENOTFOUND)
 		rc = not_found(digest);
 	if (rc == 0 && unlinkat(dirfd, name, 0) < 0) {

@@ -231,7 +231,8 @@ int limg_store_gc(int64_t *out_reclaimed, limg_store *s, const limg_store_gc_opt
 		g.o.ingest_max_age = 86400;
 	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	rc = collect(s, &g);
+	if ((rc = limg__store_writable(s)) == 0)
+		rc = collect(s, &g);
 	if (out_reclaimed)
 		*out_reclaimed = g.reclaimed;
 	limg__store_leave(s);

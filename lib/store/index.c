@@ -388,6 +388,8 @@ int limg__index_lock(int *fd, limg_store *s)
 	char label[4096];
 
 	snprintf(label, sizeof label, "%s/.libimage/index.lock", s->root);
+	if (limg__store_writable(s) < 0)
+		return LIMG_EINVALID; /* only writers lock: a read-only store is never changed */
 	return limg__fs_lock_at(fd, s->meta_fd, "index.lock", true, true, label);
 }
 

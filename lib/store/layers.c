@@ -20,6 +20,8 @@ int limg__store_layer_info_put(limg_store *s, const char *digest, const char *di
 
 	if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
 		return limg__digest_raise(rc, digest, strlen(digest));
+	if ((rc = limg__store_writable(s)) < 0)
+		return rc;
 	limg__store_flat_name(name, sizeof name, digest);
 	snprintf(label, sizeof label, "%s/.libimage/layers/%s", s->root, name);
 	n = snprintf(text, sizeof text, "%s %" PRId64 "\n", diff_id, size);

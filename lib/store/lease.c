@@ -46,6 +46,10 @@ int limg__lease_new(limg__lease **out, limg_store *s)
 	*out = NULL;
 	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
+	if ((rc = limg__store_writable(s)) < 0) {
+		limg__store_leave(s);
+		return rc;
+	}
 	if (!(l = calloc(1, sizeof *l))) {
 		limg__store_leave(s);
 		return limg__error_oom();

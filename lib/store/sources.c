@@ -95,7 +95,8 @@ int limg__store_source_add(limg_store *s, const char *digest, const char *source
 	char name[160], line[520];
 	int dir, fd, n;
 
-	if (!valid_source(source, strlen(source)) || limg__digest_check(digest, strlen(digest), NULL) != 0)
+	if (!valid_source(source, strlen(source)) || limg__digest_check(digest, strlen(digest), NULL) != 0 ||
+	    s->read_only)
 		return 0;
 	if (limg__store_sources(s, digest, is_line, (void *)source) == 1)
 		return 0; /* known */

@@ -115,6 +115,30 @@ static void destroy(limg_store *s)
 	free(s);
 }
 
+/* A directory that may be missing in a read-only store: -1 then. */
+static int open_present(int *fd, int at, const char *name, const char *label)
+{
+	int rc;
+
+	*fd = -1;
+	if (at < 0)
+		return 0;
+	rc = limg__fs_open_dir_at(fd, at, name, false, label);
+	if (rc == LIMG_ENOTFOUND || (rc < 0 && errno == ENOENT)) {
+		limg_error_clear();
+		return 0;
+	}
+	return rc;
+}
+
+int limg__store_writable(const limg_store *s)
+{
+	if (!s->read_only)
+		return 0;
+	return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_STORE, s->root,
+	                             "invalid argument: store %s is open read-only", s->root);
+}
+
 static int open_dirs(limg_store *s)
 {
 	static const struct {
@@ -129,16 +153,20 @@ static int open_dirs(limg_store *s)
 	char label[4096];
 	int rc;
 
+	/* read-only: what is there is used, nothing is made */
 	limg__store_label(label, sizeof label, s, "blobs");
-	if ((rc = limg__fs_open_dir_at(&s->blobs_fd, s->root_fd, "blobs", true, label)) < 0)
+	if ((rc = s->read_only ? open_present(&s->blobs_fd, s->root_fd, "blobs", label)
+	                       : limg__fs_open_dir_at(&s->blobs_fd, s->root_fd, "blobs", true, label)) < 0)
 		return rc;
 	limg__store_label(label, sizeof label, s, ".libimage");
-	if ((rc = limg__fs_open_dir_at(&s->meta_fd, s->root_fd, ".libimage", true, label)) < 0)
+	if ((rc = s->read_only ? open_present(&s->meta_fd, s->root_fd, ".libimage", label)
+	                       : limg__fs_open_dir_at(&s->meta_fd, s->root_fd, ".libimage", true, label)) < 0)
 		return rc;
 	for (size_t i = 0; i < sizeof meta_dirs / sizeof meta_dirs[0]; i++) {
 		int *fd = (int *)(void *)((char *)s + meta_dirs[i].offset);
 		snprintf(label, sizeof label, "%s/.libimage/%s", s->root, meta_dirs[i].name);
-		if ((rc = limg__fs_open_dir_at(fd, s->meta_fd, meta_dirs[i].name, true, label)) < 0)
+		if ((rc = s->read_only ? open_present(fd, s->meta_fd, meta_dirs[i].name, label)
+		                       : limg__fs_open_dir_at(fd, s->meta_fd, meta_dirs[i].name, true, label)) < 0)
 			return rc;
 	}
 	return 0;
@@ -158,11 +186,11 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 		return limg__error_invalid("path");
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_store_opts")) < 0)
 		return rc;
-	if (o.mode != LIMG_STORE_CREATE && o.mode != LIMG_STORE_EXISTING)
+	if (o.mode != LIMG_STORE_CREATE && o.mode != LIMG_STORE_EXISTING && o.mode != LIMG_STORE_READ_ONLY)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "mode", "invalid argument: store mode %d",
 		                             o.mode);
 	if (stat(path, &st) < 0) {
-		if (errno == ENOENT && o.mode == LIMG_STORE_EXISTING)
+		if (errno == ENOENT && o.mode != LIMG_STORE_CREATE)
 			return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, path, "no store at %s", path);
 		if (errno != ENOENT)
 			return limg__fs_error("cannot open store", path);
@@ -179,6 +207,7 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 	pthread_mutex_init(&s->lock, NULL);
 	s->refs = 1;
 	s->ctx = ctx;
+	s->read_only = o.mode == LIMG_STORE_READ_ONLY;
 	if (!(s->root = strdup(path)) || limg_cancel_new(&s->closing) < 0) {
 		destroy(s);
 		return limg__error_oom();
@@ -189,7 +218,9 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 		destroy(s);
 		return rc;
 	}
-	if ((rc = open_dirs(s)) < 0 || (rc = check_layout(s, o.mode == LIMG_STORE_CREATE)) < 0) {
+	/* a layout that must exist is checked before anything is opened (or made) in it */
+	if ((o.mode != LIMG_STORE_CREATE && (rc = check_layout(s, false)) < 0) || (rc = open_dirs(s)) < 0 ||
+	    (o.mode == LIMG_STORE_CREATE && (rc = check_layout(s, true)) < 0)) {
 		destroy(s);
 		return rc;
 	}
@@ -291,7 +322,9 @@ int limg__store_algo_dir(int *out, limg_store *s, int algorithm, bool create)
 		return 0;
 	}
 	snprintf(label, sizeof label, "%s/blobs/%s", s->root, i ? "sha512" : "sha256");
-	if (!create) {
+	if (s->blobs_fd < 0) {
+		rc = LIMG_ENOTFOUND; /* a read-only layout without blobs/ */
+	} else if (!create) {
 		fd = openat(s->blobs_fd, i ? "sha512" : "sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			rc = LIMG_ENOTFOUND;

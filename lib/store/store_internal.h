@@ -34,6 +34,7 @@ struct limg_store {
 	pthread_mutex_t lock; /* algo_fd, refs */
 	int refs;          /* the owner's reference plus one per call in progress */
 	bool closed;
+	bool read_only;    /* LIMG_STORE_READ_ONLY: nothing is created or changed; the fds above may be -1 */
 	limg_cancel *closing; /* requested by limg_store_close(): running operations stop */
 };
 
@@ -202,6 +203,10 @@ int limg__store_sources_sweep(limg_store *s, const limg__strset *keep);
 /* A long operation on @s stops on @stop, which follows the caller's
  * @cancel and the store's closing. */
 int limg__store_link_stop(limg_store *s, limg_cancel *stop, const limg_cancel *cancel);
+
+/* 0 when the store may be written; LIMG_EINVALID (raised, subject STORE)
+ * when it was opened read-only. Every write checks it first. */
+int limg__store_writable(const limg_store *s);
 
 /* The context of the store: every operation on it logs through it. */
 limg_context *limg__store_context(const limg_store *s);

@@ -196,6 +196,10 @@ static int new_writer(limg_blob_writer **out, limg_store *store, int64_t size)
 
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
+	if ((rc = limg__store_writable(store)) < 0) {
+		limg__store_leave(store);
+		return rc;
+	}
 	if (!(w = calloc(1, sizeof *w))) {
 		limg__store_leave(store);
 		return limg__error_oom();

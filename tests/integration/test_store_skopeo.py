@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -43,17 +44,27 @@ class SkopeoReadsOurStore(unittest.TestCase):
         self.assertEqual(copied["Layers"], info["Layers"])
 
     def test_listing_facts_rebuilt_when_missing(self):
-        """A store filled without pull has no cached facts: the listing works them out and caches them."""
+        """A store filled without pull has no cached facts: a listing works them out; limg-images
+        only reads (its store is open read-only) and writes nothing; a listing on a store open
+        for writing caches them."""
         from tool import example
         image = images.Image(images.sample_layers("facts", size=100000))
         self.put(image, "docker.io/library/facts:1")
-        with open(os.path.join(self.store, "index.json")) as f:
-            self.assertNotIn("io.libimage.image.id", f.read())
+        with open(os.path.join(self.store, "index.json"), "rb") as f:
+            before = f.read()
+        self.assertNotIn(b"io.libimage.image.id", before)
         rows = example("limg-images", "--format", "json", store=self.store).stdout.splitlines()
         row = json.loads(rows[0])
         self.assertEqual((row["Repository"], row["Tag"], row["ID"]), ("facts", "1", image.config.digest[7:19]))
         self.assertEqual(row["CreatedAt"], "2024-01-15 10:00:00 +0000 UTC")
         self.assertEqual(row["Size"], "%.3gkB" % (image.uncompressed_size / 1000))
+        with open(os.path.join(self.store, "index.json"), "rb") as f:
+            self.assertEqual(f.read(), before)
+        # the binding opens the store for writing: its listing keeps what it learnt
+        env = dict(os.environ, LIBIMAGE_LIBRARY=os.path.join(BUILD, "libimage.so.1"),
+                   PYTHONPATH=os.path.join(os.path.dirname(__file__), "..", "..", "bindings", "python"))
+        subprocess.run([sys.executable, "-c", "import sys, libimage; list(libimage.Store(sys.argv[1]).images())",
+                        self.store], check=True, env=env)
         with open(os.path.join(self.store, "index.json")) as f:
             entry = json.load(f)["manifests"][0]["annotations"]
         self.assertEqual(entry["io.libimage.image.id"], image.config.digest)

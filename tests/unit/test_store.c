@@ -110,6 +110,63 @@ static void test_open_errors(void **state)
 	free(file);
 }
 
+/* A layout another tool wrote (no .libimage), opened read-only: read as it
+ * is, nothing made in it, every write refused. */
+static void test_read_only(void **state)
+{
+	struct fixture *f = *state;
+	limg_store_opts opts = LIMG_STORE_OPTS_INIT;
+	limg_store *s = NULL;
+	limg_blob_writer *w = NULL;
+	limg_buf b = LIMG_BUF_INIT;
+	test_image img;
+	char *layout = path_in(f->dir, "foreign"), *meta, *plain = path_in(f->dir, "plain"), cmd[8192];
+	struct stat before, after;
+	int64_t size;
+
+	ASSERT_OK(put_image(f->store, "ro:v1", NULL, 0, NULL, &img));
+	snprintf(cmd, sizeof cmd, "mkdir '%s' && cp -r '%s/blobs' '%s/oci-layout' '%s/index.json' '%s/'", layout, f->dir,
+	         f->dir, f->dir, layout);
+	assert_int_equal(system(cmd), 0);
+	meta = path_in(layout, ".libimage");
+	opts.mode = LIMG_STORE_READ_ONLY;
+	ASSERT_OK(limg_store_open(&s, NULL, layout, &opts));
+	assert_int_equal(access(meta, F_OK), -1); /* nothing made */
+	ASSERT_OK(limg_store_blob_read(&b, s, img.config, 1 << 20));
+	ASSERT_OK(limg_tags_lookup(&b, s, "ro:v1"));
+	assert_string_equal(b.ptr, img.manifest);
+	assert_int_equal(stat(layout, &before), 0);
+	/* every write is refused, naming the store */
+	assert_int_equal(limg_blob_writer_open(&w, s, digest_of("x", 1), 1), LIMG_EINVALID);
+	assert_null(w);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_STORE);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "read-only"));
+	assert_int_equal(limg_tags_set(s, "ro:v2", img.manifest), LIMG_EINVALID);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_STORE);
+	assert_int_equal(limg_tags_remove(s, "ro:v1"), LIMG_EINVALID);
+	assert_int_equal(limg_store_blob_delete(s, img.layer), LIMG_EINVALID);
+	assert_int_equal(limg_store_gc(NULL, s, NULL, NULL), LIMG_EINVALID);
+	ASSERT_OK(limg_store_blob_stat(&size, s, img.layer)); /* still there */
+	ASSERT_OK(limg_tags_lookup(&b, s, "ro:v1"));
+	assert_int_equal(stat(layout, &after), 0);
+	assert_true(before.st_mtim.tv_sec == after.st_mtim.tv_sec && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+	assert_int_equal(access(meta, F_OK), -1);
+	limg_store_close(s);
+	/* no store there: said so, and nothing made (nor in a directory that is no layout) */
+	assert_int_equal(mkdir(plain, 0755), 0);
+	assert_int_equal(limg_store_open(&s, NULL, plain, &opts), LIMG_ENOTFOUND);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_STORE);
+	assert_int_equal(count_files(plain), 0);
+	opts.mode = LIMG_STORE_EXISTING;
+	assert_int_equal(limg_store_open(&s, NULL, plain, &opts), LIMG_ENOTFOUND);
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", plain);
+	assert_int_equal(system(cmd), 0);
+	limg_buf_dispose(&b);
+	free(layout);
+	free(meta);
+	free(plain);
+}
+
 static void test_ingest_and_read(void **state)
 {
 	struct fixture *f = *state;
@@ -750,6 +807,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_layout_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_digests_touch_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mismatch_leaves_nothing, setup, teardown),

@@ -197,7 +197,7 @@ func printable(s string) string {
 	return b.String()
 }
 
-func images(ctx context.Context, storePath, platform string, args []string) int {
+func images(ctx context.Context, storePath string, named bool, platform string, args []string) int {
 	opts := []libimage.ImagesOption{libimage.WithPlatform(platform)}
 	positional := ""
 	for i := 0; i < len(args); i++ {
@@ -232,9 +232,10 @@ func images(ctx context.Context, storePath, platform string, args []string) int 
 		opts = append(opts, libimage.WithFilters("reference="+positional))
 	}
 	table := [][]string{{"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}}
-	// only reads: a store that does not exist yet is an empty one
+	// only reads: a default store that does not exist yet is an empty one;
+	// one named by --store must be there (a mistyped path says so)
 	store, err := libimage.OpenStore(storePath, libimage.WithoutCreate())
-	if err != nil && !errors.Is(err, libimage.ErrStoreNotFound) {
+	if err != nil && (named || !errors.Is(err, libimage.ErrStoreNotFound)) {
 		return fail("Error: %v", err)
 	}
 	if store != nil {
@@ -326,6 +327,7 @@ func run() int {
 	if len(rest) < 1 {
 		return fail("usage: limg-go [--store DIR] pull|images|tag ...")
 	}
+	named := storePath != ""
 	if storePath == "" {
 		var err error
 		if storePath, err = libimage.DefaultStorePath(); err != nil {
@@ -344,7 +346,7 @@ func run() int {
 		defer store.Close()
 		return pull(ctx, store, platform, rest[1:])
 	case "images":
-		return images(ctx, storePath, platform, rest[1:])
+		return images(ctx, storePath, named, platform, rest[1:])
 	case "tag":
 		return tag(ctx, storePath, rest[1:])
 	}
