@@ -2,7 +2,7 @@
 /*
  * limg-push: docker push, on libimage.
  *
- *   limg-push [OPTIONS] NAME[:TAG]
+ *   limg-push [OPTIONS] NAME[:TAG|@DIGEST]
  *
  * Prints what docker prints off a terminal: "The push refers to repository
  * [...]", a line per layer as it is prepared and as it ends ("Pushed",
@@ -16,6 +16,7 @@
 
 struct ui {
 	int quiet;
+	const char *digest; /* pushed by digest (NAME@DIGEST): its manifest's line */
 };
 
 static int on_progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *detail,
@@ -31,6 +32,8 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 		/* the tag's line; children of an index (by digest) are not shown, as docker does */
 		if (event == LIMG_EVENT_MANIFEST_PUT && detail)
 			printf("%s: digest: %s size: %lld\n", detail, digest, (long long)total);
+		else if (event == LIMG_EVENT_MANIFEST_PUT && ui->digest && !strcmp(digest, ui->digest))
+			printf("digest: %s size: %lld\n", digest, (long long)total);
 		return 0;
 	}
 	if (kind != LIMG_BLOB_LAYER)
@@ -99,6 +102,7 @@ int main(int argc, char **argv)
 		printf("The push refers to repository [%s]\n", limg_reference_name(ref));
 		fflush(stdout);
 	}
+	ui.digest = limg_reference_digest(ref);
 	opts.platform = cli.platform;
 	opts.session = session;
 	opts.cancel = cli_cancel_on_signals();

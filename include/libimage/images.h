@@ -36,10 +36,13 @@ typedef struct limg_images_iterator limg_images_iterator;
 /** Options of limg_images_iterator_new(); zero means the default. @since 1.0 */
 typedef struct limg_images_iterator_opts {
 	size_t size;                /**< sizeof the struct as the caller knows it */
-	int select;                 /**< a limg_list_select: tags, untagged images, or both */
+	int select;                 /**< a limg_list_select: tags (and, as Docker lists them, images pulled
+	                                 by digest that no tag of their repository names: repository, no
+	                                 tag), untagged images, or both */
 	const char *platform;       /**< which image of an index the facts describe; NULL: this machine's */
 	const char *const *filters; /**< `docker images --filter` texts: dangling=BOOL, reference=PATTERN,
-	                                 before=IMAGE, since=IMAGE, label=KEY[=VALUE], label!=KEY[=VALUE];
+	                                 before=IMAGE, since=IMAGE, label=KEY[=VALUE], label!=KEY[=VALUE]
+	                                 (dangling: neither a tag nor a repository, as podman);
 	                                 values of one key are alternatives, keys must all hold */
 	size_t filters_len;         /**< number of @ref filters */
 	limg_cancel *cancel;        /**< stops the listing (which may read blobs to learn an image's facts)

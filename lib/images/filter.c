@@ -86,7 +86,7 @@ static bool label_matches(limg_store *store, const char *id, const char *value)
 }
 
 bool limg__filters_keep(const limg__filter *f, size_t n, limg_store *store, const char *reference, const char *tag,
-                        const char *id, int64_t created)
+                        const char *repository, const char *id, int64_t created)
 {
 	for (size_t k = 0; k < n; k++) {
 		bool any = false;
@@ -101,7 +101,8 @@ bool limg__filters_keep(const limg__filter *f, size_t n, limg_store *store, cons
 			if (strcmp(key, f[k].key))
 				continue;
 			if (!strcmp(key, "dangling")) {
-				any = (!strcmp(v, "true") || !strcmp(v, "1")) == !tag;
+				/* <none> <none>: neither a tag nor a repository it was pulled from */
+				any = (!strcmp(v, "true") || !strcmp(v, "1")) == (!tag && !repository);
 			} else if (!strcmp(key, "reference")) {
 				limg_reference *r = NULL;
 				int m = 0;

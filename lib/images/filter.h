@@ -21,9 +21,11 @@ int limg__filters_parse(limg__filter **out, limg_store *store, const char *const
 
 /* Does a row pass? (several values of one key: any of them; all keys: each) */
 bool limg__filters_keep(const limg__filter *f, size_t n, limg_store *store, const char *reference, const char *tag,
-                        const char *id, int64_t created);
+                        const char *repository, const char *id, int64_t created);
 
-/* dangling=true asks for untagged rows only, dangling=false for tagged ones:
+/* dangling=true asks for untagged rows only (of those, the ones without a
+ * repository: an image pulled by digest is not dangling), dangling=false for
+ * tagged ones (and images pulled by digest):
  * the limg_list_select the listing needs (or @select as given). */
 int limg__filters_select(const limg__filter *f, size_t n, int select);
 

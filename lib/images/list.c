@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `docker images`: tags joined with their images' facts, newest first. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,23 @@ static int newest_first(const void *pa, const void *pb)
 	return strcmp(a->digest, b->digest);
 }
 
+/* Whether the entry @t is a row of a listing of @select: 1, 0 (skip it), or
+ * an error. Tags come before untagged entries (the tag iterator's order),
+ * so @named knows the tags of a repository before its digest references. */
+static int digest_row(limg__strset *named, const limg_tag *t, int select)
+{
+	const char *repository = limg_tag_repository(t);
+	char key[700];
+
+	if (repository)
+		snprintf(key, sizeof key, "%s %s", limg_tag_digest(t), repository);
+	if (limg_tag_reference(t))
+		return repository && limg__strset_add(named, key) < 0 ? limg__error_oom() : 1;
+	if (select != LIMG_LIST_TAGGED)
+		return 1;
+	return repository && !limg__strset_has(named, key);
+}
+
 /* One facts lookup per image, however many tags name it: digests hashed
  * into slots that hold indexes of the facts seen (0: empty). */
 struct seen_index {
@@ -123,7 +141,8 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 	limg__arena learnt = LIMG_ARENA_INIT;
 	size_t nseen = 0, ntags = 0, nlearnt = 0;
 	limg__filter *filters = NULL;
-	int rc;
+	limg__strset named = LIMG_STRSET_INIT; /* "digest repository" of every tag seen */
+	int rc, select;
 
 	if (!out)
 		return limg__error_invalid("out");
@@ -139,7 +158,10 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 		limg__store_leave(store);
 		return rc;
 	}
-	to.select = limg__filters_select(filters, o.filters_len, o.select);
+	/* "tagged" rows are what `docker images` shows: tags, and images pulled by
+	 * digest (REPOSITORY, TAG <none>) that no tag of their repository names */
+	select = limg__filters_select(filters, o.filters_len, o.select);
+	to.select = select == LIMG_LIST_TAGGED ? LIMG_LIST_ALL : select;
 	if (!(it = calloc(1, sizeof *it))) {
 		limg__store_leave(store);
 		return limg__error_oom();
@@ -165,6 +187,11 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 		if (limg_cancel_requested(o.cancel)) {
 			rc = limg__error_set(LIMG_ECANCELLED, "listing of %s cancelled", limg_store_path(store));
 			goto fail;
+		}
+		if ((rc = digest_row(&named, t, select)) <= 0) {
+			if (rc < 0)
+				goto fail;
+			continue;
 		}
 		if (!known) {
 			known = &seen[nseen++];
@@ -201,7 +228,7 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 		size_t kept = 0;
 		for (size_t i = 0; i < it->count; i++)
 			if (limg__filters_keep(filters, o.filters_len, store, it->rows[i].reference, it->rows[i].tag,
-			                       it->rows[i].id, it->rows[i].created))
+			                       it->rows[i].repository, it->rows[i].id, it->rows[i].created))
 				it->rows[kept++] = it->rows[i];
 		it->count = kept;
 		free(filters);
@@ -209,10 +236,12 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 	}
 	free(seen);
 	limg__arena_free(&learnt);
+	limg__strset_free(&named);
 	limg__store_leave(store);
 	*out = it;
 	return 0;
 fail:
+	limg__strset_free(&named);
 	free(filters);
 	free(seen);
 	free(ix.slots);

@@ -120,25 +120,33 @@ static int find_by_ref_name(limg_buf *digest, limg_store *s, const char *name)
 	return found;
 }
 
-/* By tagged reference first (as docker does), then by another tool's name,
- * then by ID. *@by_name says which. */
+/* How a name found its image. */
+enum found_by { BY_ID, BY_TAG, BY_REPO_DIGEST, BY_LAYOUT_NAME };
+
+/* By tagged reference first (as docker does), or by repository and digest;
+ * then by another tool's name, then by ID. *@how says which; @reference
+ * receives the canonical tag or "name@digest". */
 static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_store *s, const char *image,
-                   bool *by_name, const limg_cancel *cancel)
+                   enum found_by *how, const limg_cancel *cancel)
 {
 	limg_reference *r = NULL;
 	const char *prefix = id_prefix(image);
 	int rc;
 
-	*by_name = false;
+	*how = BY_ID;
 	if (limg_reference_parse_docker(&r, image) == 0 && limg_reference_digest(r) && limg_reference_name(r)) {
 		rc = find_by_repo_digest(digest, s, r);
+		if (rc > 0) {
+			*how = BY_REPO_DIGEST;
+			rc = limg_buf_set(reference, limg_reference_string(r), strlen(limg_reference_string(r)));
+		}
 		limg_reference_free(r);
-		return rc < 0 ? rc : rc ? 0 : no_such_image(image);
+		return rc < 0 ? rc : *how == BY_REPO_DIGEST ? 0 : no_such_image(image);
 	}
 	if (r && limg_reference_tag(r)) {
 		rc = limg_tags_lookup(digest, s, limg_reference_string(r));
 		if (rc == 0) {
-			*by_name = true;
+			*how = BY_TAG;
 			rc = limg_buf_set(reference, limg_reference_string(r), strlen(limg_reference_string(r)));
 		}
 		limg_reference_free(r);
@@ -148,8 +156,10 @@ static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_sto
 		limg_reference_free(r);
 	}
 	limg_error_clear();
-	if ((rc = find_by_ref_name(digest, s, image)) != 0)
+	if ((rc = find_by_ref_name(digest, s, image)) != 0) {
+		*how = BY_LAYOUT_NAME;
 		return rc < 0 ? rc : 0;
+	}
 	if (!prefix)
 		return no_such_image(image);
 	return find_by_id(digest, id, s, prefix, image, cancel);
@@ -158,8 +168,8 @@ static int resolve(limg_buf *digest, limg_buf *id, limg_buf *reference, limg_sto
 int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *image, const limg_cancel *cancel)
 {
 	limg_buf id = LIMG_BUF_INIT, ref = LIMG_BUF_INIT;
-	bool by_name;
-	int rc = resolve(out_digest, &id, &ref, store, image, &by_name, cancel);
+	enum found_by how;
+	int rc = resolve(out_digest, &id, &ref, store, image, &how, cancel);
 
 	limg_buf_dispose(&id);
 	limg_buf_dispose(&ref);
@@ -209,6 +219,65 @@ static int untag(limg_store *s, const char *reference, const limg_images_remove_
 	return rc;
 }
 
+/* The image ID of the entries of @digest, into @id (the digest when unknown). */
+static void image_id(limg_store *s, const char *digest, int select, limg_buf *id)
+{
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
+	limg_tag_iterator *it;
+	const limg_tag *t;
+
+	to.digest = digest;
+	to.select = select;
+	if (limg_tag_iterator_new(&it, s, &to) == 0) {
+		if (limg_tag_iterator_next(&t, it) == 0) {
+			limg__arena arena = LIMG_ARENA_INIT;
+			limg__facts f;
+			limg__image_facts(s, t, NULL, &arena, &f);
+			limg_buf_set(id, f.id[0] ? f.id : digest, strlen(f.id[0] ? f.id : digest));
+			limg__arena_free(&arena);
+		}
+		limg_tag_iterator_free(it);
+	}
+	limg_error_clear();
+}
+
+/* `docker rmi REPO@DIGEST`: that digest reference goes ("Untagged:
+ * REPO@DIGEST"); the image goes with it when nothing else names it. A tag
+ * of the repository names the digest too and stays (Docker keeps it). */
+static int untag_digest(limg_store *s, const char *digest, const char *reference, limg_buf *id,
+                        const limg_images_remove_callbacks *c, limg_cancel *cancel)
+{
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
+	limg_store_gc_opts gc = LIMG_STORE_GC_OPTS_INIT;
+	limg_reference *r = NULL;
+	limg_tag_iterator *it;
+	const limg_tag *t;
+	bool named;
+	int rc;
+
+	if ((rc = limg_reference_parse_normalized(&r, reference)) < 0)
+		return rc;
+	image_id(s, digest, LIMG_LIST_ALL, id);
+	if ((rc = limg__tags_forget_repository(s, digest, limg_reference_name(r), NULL)) == 0)
+		rc = report(c, LIMG_REMOVE_UNTAGGED, limg_reference_familiar_string(r));
+	limg_reference_free(r);
+	if (rc != 0)
+		return rc;
+	to.digest = digest;
+	to.select = LIMG_LIST_ALL;
+	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
+		return rc;
+	named = limg_tag_iterator_next(&t, it) == 0;
+	limg_tag_iterator_free(it);
+	if (named)
+		return 0;
+	gc.keep_ingests = 1;
+	gc.cancel = cancel;
+	if ((rc = limg_store_gc(NULL, s, &gc, NULL)) < 0)
+		return rc;
+	return report(c, LIMG_REMOVE_DELETED, id->ptr ? id->ptr : digest);
+}
+
 int limg_images_remove(limg_store *s, const char *image, const limg_images_remove_opts *opts,
                        const limg_images_remove_callbacks *cb)
 {
@@ -219,7 +288,7 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 	limg_tag_iterator *it = NULL;
 	const limg_tag *t;
 	limg_store_gc_opts gc = LIMG_STORE_GC_OPTS_INIT;
-	bool by_name;
+	enum found_by how;
 	int rc, tags = 0;
 
 	if (!s || !image)
@@ -227,9 +296,13 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_images_remove_opts")) < 0 ||
 	    (rc = limg__opts_copy(&c, sizeof c, cb, "limg_images_remove_callbacks")) < 0)
 		return rc;
-	if ((rc = resolve(&digest, &id, &reference, s, image, &by_name, o.cancel)) < 0)
+	if ((rc = resolve(&digest, &id, &reference, s, image, &how, o.cancel)) < 0)
 		goto out;
-	if (by_name) {
+	if (how == BY_REPO_DIGEST) {
+		rc = untag_digest(s, digest.ptr, reference.ptr, &id, &c, o.cancel);
+		goto out;
+	}
+	if (how == BY_TAG) {
 		if ((rc = untag(s, reference.ptr, &c)) != 0)
 			goto out;
 	} else {

@@ -131,7 +131,7 @@ static int corrupt_entry(limg_store *s)
 
 struct set_args {
 	limg_store *store;
-	const char *reference, *digest, *media_type;
+	const char *reference, *name, *digest, *media_type; /* name: the tag's repository */
 	int64_t size;
 	const char *const *keys, *const *values; /* cache annotations to set too */
 	size_t n;
@@ -173,10 +173,15 @@ static int do_set(limg__index *ix, void *payload)
 		ix->entries[current_at] = *fresh;
 		ix->count--;
 	}
-	/* the image is tagged now: its untagged entry goes */
-	for (size_t i = ix->count; i-- > 0;)
-		if (!limg__entry_ref(&ix->entries[i]) && digest_is(&ix->entries[i], a->digest))
+	/* the image is tagged now: its untagged entry goes, and a digest
+	 * reference of the same repository (the tag names it as well); one of
+	 * another repository stays, as Docker keeps it in RepoDigests */
+	for (size_t i = ix->count; i-- > 0;) {
+		const char *repo = limg__index_annotation(&ix->entries[i], LIMG_REPOSITORY_KEY);
+		if (!limg__entry_ref(&ix->entries[i]) && digest_is(&ix->entries[i], a->digest) &&
+		    (!repo || !strcmp(repo, a->name)))
 			limg__index_remove(ix, i);
+	}
 	/* the tag moved: the image it left stays, untagged, if nothing else names it */
 	if (current && (rc = keep_if_orphaned(ix, &old)) < 0)
 		return rc;
@@ -191,7 +196,7 @@ int limg_tags_set(limg_store *s, const char *reference, const char *digest)
 int limg__tags_set_annotated(limg_store *s, const char *reference, const char *digest, const char *const *keys,
                              const char *const *values, size_t n)
 {
-	struct set_args a = { s, NULL, digest, NULL, 0, keys, values, n };
+	struct set_args a = { s, NULL, NULL, digest, NULL, 0, keys, values, n };
 	limg_reference *ref;
 	char *media_type = NULL;
 	int rc;
@@ -199,6 +204,7 @@ int limg__tags_set_annotated(limg_store *s, const char *reference, const char *d
 	if ((rc = parse_tag(&ref, reference)) < 0)
 		return rc;
 	a.reference = limg_reference_string(ref);
+	a.name = limg_reference_name(ref);
 	if (!digest)
 		rc = limg__error_invalid("digest");
 	else if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
@@ -325,6 +331,40 @@ int limg_tags_remove_untagged(limg_store *s, const char *digest)
 	return rc < 0 ? rc : 0;
 }
 
+struct forget_args {
+	const char *digest, *repository;
+	int removed;
+};
+
+static int do_forget_repository(limg__index *ix, void *payload)
+{
+	struct forget_args *a = payload;
+
+	for (size_t i = ix->count; i-- > 0;) {
+		const char *repo = limg__index_annotation(&ix->entries[i], LIMG_REPOSITORY_KEY);
+		if (!limg__entry_ref(&ix->entries[i]) && digest_is(&ix->entries[i], a->digest) && repo &&
+		    !strcmp(repo, a->repository)) {
+			limg__index_remove(ix, i);
+			a->removed++;
+		}
+	}
+	return a->removed ? 1 : 0;
+}
+
+int limg__tags_forget_repository(limg_store *s, const char *digest, const char *repository, int *removed)
+{
+	struct forget_args a = { digest, repository, 0 };
+	int rc;
+
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
+	rc = edit_index(s, do_forget_repository, &a);
+	limg__store_leave(s);
+	if (removed)
+		*removed = a.removed;
+	return rc < 0 ? rc : 0;
+}
+
 static int compare_sets(const void *a, const void *b)
 {
 	return strcmp(((const limg__annotations *)a)->digest, ((const limg__annotations *)b)->digest);
@@ -381,15 +421,35 @@ struct keep_args {
 	int64_t size;
 };
 
+/* Whether an entry names its image in @repository (canonical): by a tag
+ * there, or as an image pulled by digest from there. */
+static bool in_repository(const limg__index_entry *e, const char *repository)
+{
+	const char *ref = limg__entry_ref(e), *repo = limg__index_annotation(e, LIMG_REPOSITORY_KEY);
+	size_t n = strlen(repository);
+
+	if (ref)
+		return !strncmp(ref, repository, n) && (ref[n] == ':' || ref[n] == '@');
+	return repo && !strcmp(repo, repository);
+}
+
 static int do_keep(limg__index *ix, void *payload)
 {
 	struct keep_args *a = payload;
 	limg__index_entry *e;
 	int rc;
 
-	for (size_t i = 0; i < ix->count; i++)
-		if (digest_is(&ix->entries[i], a->digest))
-			return 0; /* already listed, tagged or not */
+	for (size_t i = 0; i < ix->count; i++) {
+		e = &ix->entries[i];
+		if (!digest_is(e, a->digest))
+			continue;
+		/* already named so (a name-less load: named at all), tagged or not */
+		if (!a->repository || in_repository(e, a->repository))
+			return 0;
+		/* a dangling entry of the image learns the repository */
+		if (!limg__entry_ref(e) && !limg__index_annotation(e, LIMG_REPOSITORY_KEY))
+			return limg__index_set_annotation(ix, e, LIMG_REPOSITORY_KEY, a->repository) < 0 ? LIMG_ENOMEM : 1;
+	}
 	if ((rc = limg__store_check_complete(a->store, a->digest)) < 0)
 		return rc;
 	if ((rc = new_entry(ix, &e, a->media_type, a->digest, a->size, NULL, NULL)) < 0 ||

@@ -38,6 +38,10 @@ int limg__tags_set_annotated(limg_store *store, const char *reference, const cha
  * came with, as a loaded archive's), unless already listed. */
 int limg__tags_keep_untagged(limg_store *store, const char *digest, const char *repository);
 
+/* `docker rmi REPO@DIGEST`: the untagged entries of @digest that remember
+ * @repository (canonical) go; *@removed (may be NULL) says how many. */
+int limg__tags_forget_repository(limg_store *store, const char *digest, const char *repository, int *removed);
+
 #define LIMG_REPOSITORY_KEY "io.libimage.repository"
 #define LIMG_CACHE_ID_KEY "io.libimage.image.id"
 #define LIMG_CACHE_CREATED_KEY "io.libimage.image.created"
