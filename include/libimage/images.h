@@ -39,7 +39,9 @@ typedef struct limg_images_iterator_opts {
 	int select;                 /**< a limg_list_select: tags (and, as Docker lists them, images pulled
 	                                 by digest that no tag of their repository names: repository, no
 	                                 tag), untagged images, or both */
-	const char *platform;       /**< which image of an index the facts describe; NULL: this machine's */
+	const char *platform;       /**< which image of an index the facts describe (none when that platform
+	                                 is not stored); NULL: this machine's when stored, else the first
+	                                 stored, as limg_image_lookup() chooses */
 	const char *const *filters; /**< `docker images --filter` texts: dangling=BOOL, reference=PATTERN,
 	                                 before=IMAGE, since=IMAGE, label=KEY[=VALUE], label!=KEY[=VALUE]
 	                                 (dangling: neither a tag nor a repository, as podman);

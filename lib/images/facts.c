@@ -16,6 +16,8 @@
 #include "tags/tags_internal.h"
 #include "diff_id.h"
 #include "libimage/compress.h"
+#include "libimage/platform.h"
+#include "manifest/media.h"
 
 limg_manifest *limg__stored_image_manifest(limg_store *s, const char *digest, const char *platform, bool any_stored,
                                            char image_digest[160])
@@ -92,16 +94,52 @@ static const char *keep(limg__arena *arena, const char *s)
 	return copy ? copy : "";
 }
 
+void limg__fact_keys_of(limg__fact_keys *k, const char *platform)
+{
+	if (!platform) {
+		snprintf(k->id, sizeof k->id, "%s", LIMG_CACHE_ID_KEY);
+		snprintf(k->created, sizeof k->created, "%s", LIMG_CACHE_CREATED_KEY);
+		snprintf(k->size, sizeof k->size, "%s", LIMG_CACHE_SIZE_KEY);
+		return;
+	}
+	snprintf(k->id, sizeof k->id, "%s.%s", LIMG_CACHE_ID_KEY, platform);
+	snprintf(k->created, sizeof k->created, "%s.%s", LIMG_CACHE_CREATED_KEY, platform);
+	snprintf(k->size, sizeof k->size, "%s.%s", LIMG_CACHE_SIZE_KEY, platform);
+}
+
+/* The platform the facts of @t are asked for, normalized, in @arena: NULL
+ * for the default image, and for an image manifest (it has one platform). */
+static const char *asked_platform(const limg_tag *t, const char *platform, limg__arena *arena)
+{
+	limg_buf norm = LIMG_BUF_INIT;
+	const char *out = platform;
+
+	if (!platform || !limg__media_is_index(limg_tag_media_type(t)))
+		return NULL;
+	if (limg_platform_normalize(&norm, platform) == 0)
+		out = norm.ptr;
+	out = keep(arena, out);
+	limg_buf_dispose(&norm);
+	limg_error_clear();
+	return out;
+}
+
 void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, limg__arena *arena, limg__facts *f)
 {
-	const char *id = limg_tag_annotation(t, LIMG_CACHE_ID_KEY);
-	const char *created = limg_tag_annotation(t, LIMG_CACHE_CREATED_KEY);
-	const char *size = limg_tag_annotation(t, LIMG_CACHE_SIZE_KEY);
-	limg_manifest *image;
+	limg__fact_keys k;
+	const char *id, *created, *size;
+	limg_manifest *image = NULL;
 	limg_buf body = LIMG_BUF_INIT;
 	limg_config *config = NULL;
 	char image_digest[160];
 
+	f->platform = asked_platform(t, platform, arena);
+	limg__fact_keys_of(&k, f->platform);
+	id = limg_tag_annotation(t, k.id);
+	created = limg_tag_annotation(t, k.created);
+	size = limg_tag_annotation(t, k.size);
+	if (size && !*size)
+		size = NULL; /* a pull that could not know it */
 	f->digest = limg_tag_digest(t);
 	f->learnt = false;
 	f->id = id ? id : "";
@@ -109,8 +147,12 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	f->size = size ? strtoll(size, NULL, 10) : -1;
 	if (id && created && size)
 		return;
-	if (!(image = limg__stored_image_manifest(s, limg_tag_digest(t), platform, true, image_digest)))
+	/* a platform asked for by name is that one or none; the default may be any stored */
+	if (!(image = limg__stored_image_manifest(s, limg_tag_digest(t), f->platform, !f->platform, image_digest))) {
+		f->id = f->created = "";
+		f->size = -1;
 		goto out;
+	}
 	f->digest = keep(arena, f->digest);
 	f->id = keep(arena, limg_descriptor_digest(limg_manifest_config(image)));
 	f->created = keep(arena, f->created);
@@ -130,6 +172,7 @@ out:
 void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
 {
 	limg__annotations *sets;
+	limg__fact_keys *keys;
 	char (*sizes)[32];
 	size_t k = 0;
 
@@ -142,21 +185,23 @@ void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
 	k = 0;
 	sets = calloc(n, sizeof *sets);
 	sizes = calloc(n, sizeof *sizes);
-	if (!sets || !sizes)
+	keys = calloc(n, sizeof *keys);
+	if (!sets || !sizes || !keys)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		limg__annotations *a = &sets[k];
 		if (!facts[i].learnt)
 			continue;
+		limg__fact_keys_of(&keys[k], facts[i].platform);
 		a->digest = facts[i].digest;
-		a->keys[0] = LIMG_CACHE_ID_KEY;
+		a->keys[0] = keys[k].id;
 		a->values[0] = facts[i].id;
-		a->keys[1] = LIMG_CACHE_CREATED_KEY;
+		a->keys[1] = keys[k].created;
 		a->values[1] = facts[i].created;
 		a->n = 2;
 		if (facts[i].size >= 0) {
 			snprintf(sizes[k], sizeof sizes[k], "%lld", (long long)facts[i].size);
-			a->keys[2] = LIMG_CACHE_SIZE_KEY;
+			a->keys[2] = keys[k].size;
 			a->values[2] = sizes[k];
 			a->n = 3;
 		}
@@ -166,5 +211,6 @@ void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
 out:
 	free(sets);
 	free(sizes);
+	free(keys);
 	limg_error_clear(); /* a cache that cannot be written is rebuilt next time */
 }

@@ -12,9 +12,23 @@
 #include "libimage/store.h"
 #include "libimage/tags.h"
 
+/* The cache annotations of one image's facts: the entry's own for its
+ * default image (of an index: this machine's platform when stored, else the
+ * first stored), and one set per platform asked for by name (an index's
+ * other platforms: "io.libimage.image.id.linux/arm64/v8", ...). */
+#define LIMG_FACT_KEY_MAX 192
+typedef struct {
+	char id[LIMG_FACT_KEY_MAX], created[LIMG_FACT_KEY_MAX], size[LIMG_FACT_KEY_MAX];
+} limg__fact_keys;
+
+/* The keys of @platform's facts (NULL: the default image's); the platform
+ * is normalized, so "linux/arm64" and "linux/arm64/v8" share them. */
+void limg__fact_keys_of(limg__fact_keys *out, const char *platform);
+
 /* Small: a listing holds one per image, and may see hundreds of thousands. */
 typedef struct {
 	const char *digest;  /* the entry's manifest or index */
+	const char *platform; /* the platform (normalized) whose cache keys these are; NULL: the default */
 	const char *id;      /* config digest, "" when unknown */
 	const char *created; /* RFC 3339 as in the config, "" when unknown */
 	int64_t size;        /* uncompressed, -1 when unknown */
@@ -24,7 +38,8 @@ typedef struct {
 /* Facts of the entry @t: its cached annotations, completed from the blobs
  * when missing (then out->learnt is set). Strings are borrowed from @t
  * while cached, and copied into @arena when learnt (so learnt facts outlive
- * the tag iterator). Never fails: what cannot be known stays unknown. */
+ * the tag iterator). Never fails: what cannot be known stays unknown; of an
+ * index, a @platform that is not stored has no facts (no other platform's). */
 void limg__image_facts(limg_store *store, const limg_tag *t, const char *platform, limg__arena *arena,
                        limg__facts *out);
 

@@ -9,6 +9,7 @@
 
 #include "core/core.h"
 #include "images/facts.h"
+#include "libimage/platform.h"
 #include "libimage/tags.h"
 #include "pull_internal.h"
 #include "registry/registry_internal.h"
@@ -216,18 +217,33 @@ out:
 }
 
 /* The listing cache of index.json (image ID, created, and size when known),
- * written with the tag. */
-static int tag_with_facts(struct pull *p, const char *reference, const char *digest, const char *id,
-                          const limg_config *config, const struct layer_job *jobs, size_t n)
+ * written with the tag: of an index, under the platform asked for, and as
+ * the image's default when the image pulled is what a listing shows by
+ * default (this machine's platform when stored, else the first stored). */
+static int tag_with_facts(struct pull *p, const char *reference, const char *digest, const char *manifest_digest,
+                          bool is_index, const char *id, const limg_config *config, const struct layer_job *jobs,
+                          size_t n)
 {
-	const char *keys[3] = { LIMG_CACHE_ID_KEY, LIMG_CACHE_CREATED_KEY, LIMG_CACHE_SIZE_KEY };
-	const char *values[3];
-	char size_text[32];
+	limg__fact_keys k[2];
+	const char *keys[6], *values[6];
+	char size_text[32], chosen[160] = "";
+	limg_buf platform = LIMG_BUF_INIT;
+	limg_manifest *shown;
 	int64_t total = 0;
-	size_t count = 2;
+	size_t count = 0, sets = 0;
+	int rc;
 
-	values[0] = id;
-	values[1] = limg_config_created(config) ? limg_config_created(config) : "";
+	if (!is_index) {
+		limg__fact_keys_of(&k[sets++], NULL);
+	} else {
+		if (p->o.platform && limg_platform_normalize(&platform, p->o.platform) == 0)
+			limg__fact_keys_of(&k[sets++], platform.ptr);
+		if ((shown = limg__stored_image_manifest(p->store, digest, NULL, true, chosen)))
+			limg_manifest_free(shown);
+		if (!strcmp(chosen, manifest_digest))
+			limg__fact_keys_of(&k[sets++], NULL);
+		limg_error_clear();
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].uncompressed < 0 && !limg_descriptor_is_foreign(jobs[i].desc)) {
 			total = -1; /* unknown: the images layer works it out when listing */
@@ -235,12 +251,19 @@ static int tag_with_facts(struct pull *p, const char *reference, const char *dig
 		}
 		total += jobs[i].uncompressed > 0 ? jobs[i].uncompressed : 0;
 	}
-	if (total >= 0) {
-		snprintf(size_text, sizeof size_text, "%lld", (long long)total);
-		values[2] = size_text;
-		count = 3;
+	/* an unknown size is written empty: no size an earlier pull cached stays */
+	snprintf(size_text, sizeof size_text, "%lld", (long long)total);
+	for (size_t i = 0; i < sets; i++) {
+		keys[count] = k[i].id;
+		values[count++] = id;
+		keys[count] = k[i].created;
+		values[count++] = limg_config_created(config) ? limg_config_created(config) : "";
+		keys[count] = k[i].size;
+		values[count++] = total >= 0 ? size_text : "";
 	}
-	return limg__tags_set_annotated(p->store, reference, digest, keys, values, count);
+	rc = limg__tags_set_annotated(p->store, reference, digest, keys, values, count);
+	limg_buf_dispose(&platform);
+	return rc;
 }
 
 /* Blobs over the size limit are refused before any of the image is fetched. */
@@ -398,7 +421,8 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 	if ((rc = store_bytes(p->store, digest, &body)) < 0)
 		goto out;
 	if (limg_reference_tag(ref))
-		rc = tag_with_facts(p, img->reference, digest, img->id, config, jobs, n);
+		rc = tag_with_facts(p, img->reference, digest, img->manifest_digest, child != NULL, img->id, config, jobs,
+		                    n);
 	else
 		rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
 out:

@@ -20,8 +20,8 @@ const char *limg__entry_ref(const limg__index_entry *entry);
 /* Annotations for the entries of one digest. */
 typedef struct {
 	const char *digest;
-	const char *keys[3];
-	const char *values[3];
+	const char *keys[4];
+	const char *values[4];
 	size_t n;
 } limg__annotations;
 

@@ -86,5 +86,57 @@ class Listing(unittest.TestCase):
         self.assertIn("invalid filter", p.stderr)
 
 
+class PerPlatform(unittest.TestCase):
+    """The facts of an index's platform: never another platform's, and none for one not stored."""
+
+    def setUp(self):
+        self.store = tempfile.mkdtemp()
+        self.amd = images.Image(images.sample_layers("pp-amd"), arch="amd64", created="2024-01-01T00:00:00Z")
+        self.arm = images.Image(images.sample_layers("pp-arm", size=50000), arch="arm64", variant="v8",
+                                created="2024-02-01T00:00:00Z")
+        self.win = images.Image([images.Layer({"Files/win.txt": b"windows"})], arch="amd64", os_name="windows",
+                                os_version="10.0.17763.5000", created="2024-03-01T00:00:00Z")
+        reg.push("library/multi-facts", "latest", images.Index([self.amd, self.arm, self.win]))
+        self.ref = "%s/library/multi-facts:latest" % reg.host
+
+    def tearDown(self):
+        shutil.rmtree(self.store)
+
+    def ids(self, *args):
+        out = example("limg-images", "--format", "json", *args, store=self.store).stdout
+        return [json.loads(line)["ID"] for line in out.splitlines()]
+
+    def pull(self, *args):
+        example("limg-pull", "-q", *args, self.ref, store=self.store)
+
+    def test_each_platform_its_own_facts(self):
+        short = lambda img: img.config.digest[7:19]
+        self.pull("--platform", "linux/arm64")
+        # this machine's image is not stored: the default is the first stored, linux/amd64 has none
+        self.assertEqual(self.ids(), [short(self.arm)])
+        self.assertEqual(self.ids("--platform", "linux/amd64"), ["<missing>"])
+        self.assertEqual(self.ids("--platform", "windows/amd64"), ["<missing>"])
+        self.pull()  # this machine's (linux/amd64): the default now
+        self.assertEqual(self.ids(), [short(self.amd)])
+        self.assertEqual(self.ids("--platform", "linux/arm64"), [short(self.arm)])
+        self.assertEqual(self.ids("--platform", "linux/arm64/v8"), [short(self.arm)])
+        self.assertEqual(self.ids("--platform", "windows/amd64"), ["<missing>"])
+        self.pull("--platform", "windows/amd64")
+        self.assertEqual(self.ids("--platform", "windows/amd64"), [short(self.win)])
+        self.assertEqual(self.ids("--platform", "linux/s390x"), ["<missing>"])
+        self.assertEqual(self.ids(), [short(self.amd)])
+        # and the same when the listing works them out itself (no facts cached by a pull)
+        with open("%s/index.json" % self.store) as f:
+            index = json.load(f)
+        for entry in index["manifests"]:
+            entry["annotations"] = {k: v for k, v in entry["annotations"].items() if not k.startswith("io.libimage.")}
+        with open("%s/index.json" % self.store, "w") as f:
+            json.dump(index, f)
+        self.assertEqual(self.ids("--platform", "windows/amd64"), [short(self.win)])
+        self.assertEqual(self.ids("--platform", "linux/arm64"), [short(self.arm)])
+        self.assertEqual(self.ids("--platform", "linux/ppc64le"), ["<missing>"])
+        self.assertEqual(self.ids(), [short(self.amd)])
+
+
 if __name__ == "__main__":
     unittest.main()
