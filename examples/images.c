@@ -63,7 +63,12 @@ static void print_row(struct table *table, const limg_images_row *e, time_t now,
 		strcpy(created, "N/A");
 		strcpy(created_at, "N/A");
 	}
-	if (limg_images_row_size(e) >= 0)
+	/* an image the store holds only in part is not shown with a size, as if whole */
+	if (limg_images_row_state(e) == LIMG_IMAGE_INCOMPLETE)
+		strcpy(size, "incomplete");
+	else if (limg_images_row_state(e) == LIMG_IMAGE_DAMAGED)
+		strcpy(size, "damaged");
+	else if (limg_images_row_size(e) >= 0)
 		format_size(size, sizeof size, (double)limg_images_row_size(e), 3);
 	else
 		strcpy(size, "N/A");

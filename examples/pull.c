@@ -18,6 +18,7 @@
 
 struct ui {
 	int tty, quiet, hide_layers;
+	int skipped; /* foreign layers not fetched (--skip-foreign-layers) */
 	char ids[256][13]; /* layers in the order their lines were printed */
 	size_t n;
 };
@@ -85,10 +86,14 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 	char id[13];
 
 	(void)detail;
-	/* a config already stored means the image is: docker then shows no layers */
+	if (kind == LIMG_BLOB_LAYER && event == LIMG_EVENT_SKIPPED)
+		ui->skipped++;
+	/* a config already stored means the image is: docker then shows no layers (but those it still
+	 * has to fetch, as foreign layers an earlier pull skipped) */
 	if (kind == LIMG_BLOB_CONFIG && event == LIMG_EVENT_EXISTS)
 		ui->hide_layers = 1;
-	if (ui->quiet || ui->hide_layers || kind != LIMG_BLOB_LAYER || !digest || !status_text(event))
+	if (ui->quiet || (ui->hide_layers && event == LIMG_EVENT_EXISTS) || kind != LIMG_BLOB_LAYER || !digest ||
+	    !status_text(event))
 		return 0;
 	snprintf(id, sizeof id, "%.12s", strchr(digest, ':') ? strchr(digest, ':') + 1 : digest);
 	if (ui->tty) {
@@ -105,6 +110,11 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: limg-pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n\n"
 	             "Options:\n" CLI_COMMON_USAGE "  -q, --quiet          print only the canonical reference\n"
 	             "      --max-concurrent-downloads N  layers fetched at once (default 3, as docker)\n"
+	             "      --allow-foreign-urls  fetch foreign (non-distributable) layers the registry lacks\n"
+	             "                       from the URLs their descriptor lists (other hosts; http(s) only,\n"
+	             "                       no credentials, verified as any layer)\n"
+	             "      --skip-foreign-layers  do not fetch foreign layers: the image is stored incomplete\n"
+	             "                       (listed so; unpack and save refuse it until a pull fetches them)\n"
 	             "      --no-diff-ids    do not unpack layers to check them against the config\n"
 	             "                       (blob digests are still verified; for mirroring tools)\n"
 	             "      --registry-mirror URL  fetch docker.io images from this mirror first (Docker Hub if it fails)\n"
@@ -174,6 +184,10 @@ int main(int argc, char **argv)
 			ui.quiet = 1;
 		} else if (!strcmp(argv[i], "--no-diff-ids")) {
 			opts.skip_diff_ids = 1;
+		} else if (!strcmp(argv[i], "--allow-foreign-urls")) {
+			opts.foreign_layers = LIMG_FOREIGN_URLS;
+		} else if (!strcmp(argv[i], "--skip-foreign-layers")) {
+			opts.foreign_layers = LIMG_FOREIGN_SKIP;
 		} else if (cli_is_help(argv[i])) {
 			return usage(stdout), 0;
 		} else if (argv[i][0] == '-' || name) {
@@ -204,8 +218,8 @@ int main(int argc, char **argv)
 	}
 	opts.platform = cli.platform;
 	opts.session = session;
-	/* foreign (non-distributable) layers are not fetched: the image is stored without them */
-	opts.foreign_layers = LIMG_FOREIGN_SKIP;
+	/* foreign (non-distributable) layers come from the registry, as Docker and podman fetch them;
+	 * from their URLs with --allow-foreign-urls; not at all with --skip-foreign-layers */
 	opts.cancel = cli_cancel_on_signals(); /* Ctrl-C stops it cleanly, resumable */
 	cb.progress = on_progress;
 	cb.payload = &ui;
@@ -222,6 +236,10 @@ int main(int argc, char **argv)
 			limg_reference_free(pulled);
 		}
 		printf("%s\n", limg_pull_result_reference(result));
+		if (ui.skipped)
+			fprintf(stderr, "warning: the image is incomplete: %d foreign layer%s not pulled; it cannot be unpacked "
+			                "or saved until a pull without --skip-foreign-layers fetches %s\n",
+			        ui.skipped, ui.skipped == 1 ? " was" : "s were", ui.skipped == 1 ? "it" : "them");
 		rc = 0;
 	}
 	cli_cancel_done(opts.cancel);

@@ -99,6 +99,24 @@ LIMG_EXTERN(int64_t) limg_images_row_created(const limg_images_row *row);
 /** Uncompressed size in bytes, or -1. @since 1.0 */
 LIMG_EXTERN(int64_t) limg_images_row_size(const limg_images_row *row);
 
+/** Whether the store holds an image whole. Values are ABI. @since 1.0 */
+typedef enum limg_image_state {
+	LIMG_IMAGE_COMPLETE = 0,   /**< its config and every layer are stored, at the sizes its manifest gives */
+	LIMG_IMAGE_INCOMPLETE = 1, /**< foreign layers are not stored (a pull with LIMG_FOREIGN_SKIP): it
+	                                cannot be unpacked or saved until a pull fetches them */
+	LIMG_IMAGE_DAMAGED = 2,    /**< a blob it needs is missing, or not the size its descriptor gives
+	                                (limg_store_fsck() names it) */
+	LIMG_IMAGE_UNKNOWN = 3     /**< nothing is known: of an index, the platform asked for is not stored */
+} limg_image_state;
+
+/**
+ * Whether the row's image is whole: a listing never shows an incomplete or
+ * damaged image as if it were.
+ * @return a limg_image_state (LIMG_IMAGE_UNKNOWN for NULL)
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_images_row_state(const limg_images_row *row);
+
 /* ---- docker image inspect --------------------------------------------- */
 
 /** One image of the store, as `docker image inspect` sees it. @since 1.0 */

@@ -22,6 +22,7 @@
 #include "libimage/manifest.h"
 #include "libimage/reference.h"
 #include "libimage/tags.h"
+#include "images/complete.h"
 #include "store/store_internal.h"
 #include "tar/writer.h"
 
@@ -140,6 +141,11 @@ static int add_image(save_run *s, const char *name)
 	lo.platform = s->o.platform;
 	if ((rc = limg_image_lookup(&info, s->store, name, &lo)) < 0)
 		return rc;
+	/* an archive without a layer of its image is no archive of the image (load and skopeo refuse it) */
+	if ((rc = limg__image_check_whole(s->store, limg_image_manifest(info), limg_image_id(info))) < 0) {
+		limg_image_free(info);
+		return rc;
+	}
 	for (size_t i = 0; i < s->nimages; i++)
 		if (!strcmp(limg_image_manifest_digest(s->images[i].info), limg_image_manifest_digest(info))) {
 			img = &s->images[i];
@@ -278,11 +284,6 @@ static int run(save_run *s, const char *const *names, size_t count)
 		const limg_manifest *m = limg_image_manifest(info);
 		for (size_t l = 0; l < limg_manifest_count(m); l++) {
 			const limg_descriptor *d = limg_manifest_entry(m, l);
-			int64_t size;
-			if (limg_descriptor_is_foreign(d) && limg_store_blob_stat(&size, s->store, limg_descriptor_digest(d)) < 0) {
-				limg_error_clear(); /* a foreign layer lives elsewhere: docker leaves it out too */
-				continue;
-			}
 			if ((rc = put_blob(s, limg_descriptor_digest(d))) < 0)
 				return rc;
 		}

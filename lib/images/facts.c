@@ -14,18 +14,21 @@
 #include "libimage/manifest.h"
 #include "store/store_internal.h"
 #include "tags/tags_internal.h"
+#include "complete.h"
 #include "diff_id.h"
 #include "libimage/compress.h"
 #include "libimage/platform.h"
 #include "manifest/media.h"
 
 limg_manifest *limg__stored_image_manifest(limg_store *s, const char *digest, const char *platform, bool any_stored,
-                                           char image_digest[160])
+                                           char image_digest[160], int64_t *listed)
 {
 	limg_buf body = LIMG_BUF_INIT;
 	limg_manifest *m = NULL, *child = NULL;
 	const limg_descriptor *d = NULL;
 
+	if (listed)
+		*listed = -1;
 	if (limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX) < 0 ||
 	    limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0)
 		goto out;
@@ -48,8 +51,11 @@ limg_manifest *limg__stored_image_manifest(limg_store *s, const char *digest, co
 		limg_manifest_free(child);
 		child = NULL;
 	}
-	if (child)
+	if (child) {
 		snprintf(image_digest, 160, "%s", limg_descriptor_digest(d));
+		if (listed)
+			*listed = limg_descriptor_size(d);
+	}
 out:
 	limg_manifest_free(m);
 	limg_buf_dispose(&body);
@@ -100,11 +106,27 @@ void limg__fact_keys_of(limg__fact_keys *k, const char *platform)
 		snprintf(k->id, sizeof k->id, "%s", LIMG_CACHE_ID_KEY);
 		snprintf(k->created, sizeof k->created, "%s", LIMG_CACHE_CREATED_KEY);
 		snprintf(k->size, sizeof k->size, "%s", LIMG_CACHE_SIZE_KEY);
+		snprintf(k->state, sizeof k->state, "%s", LIMG_CACHE_STATE_KEY);
 		return;
 	}
 	snprintf(k->id, sizeof k->id, "%s.%s", LIMG_CACHE_ID_KEY, platform);
 	snprintf(k->created, sizeof k->created, "%s.%s", LIMG_CACHE_CREATED_KEY, platform);
 	snprintf(k->size, sizeof k->size, "%s.%s", LIMG_CACHE_SIZE_KEY, platform);
+	snprintf(k->state, sizeof k->state, "%s.%s", LIMG_CACHE_STATE_KEY, platform);
+}
+
+/* Whether every blob the image needs is stored at its descriptor's size:
+ * the entry's manifest (or index) and image manifest, config and layers. */
+static int state_of(limg_store *s, const limg_tag *t, const char *image_digest, int64_t listed,
+                    const limg_manifest *image)
+{
+	int64_t size;
+
+	if (limg_store_blob_stat(&size, s, limg_tag_digest(t)) < 0 || size != limg_tag_size(t))
+		return LIMG_IMAGE_DAMAGED;
+	if (listed >= 0 && (limg_store_blob_stat(&size, s, image_digest) < 0 || size != listed))
+		return LIMG_IMAGE_DAMAGED;
+	return limg__image_state(s, image, NULL, NULL);
 }
 
 /* The platform the facts of @t are asked for, normalized, in @arena: NULL
@@ -127,17 +149,19 @@ static const char *asked_platform(const limg_tag *t, const char *platform, limg_
 void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, limg__arena *arena, limg__facts *f)
 {
 	limg__fact_keys k;
-	const char *id, *created, *size;
+	const char *id, *created, *size, *state;
 	limg_manifest *image = NULL;
 	limg_buf body = LIMG_BUF_INIT;
 	limg_config *config = NULL;
 	char image_digest[160];
+	int64_t listed;
 
 	f->platform = asked_platform(t, platform, arena);
 	limg__fact_keys_of(&k, f->platform);
 	id = limg_tag_annotation(t, k.id);
 	created = limg_tag_annotation(t, k.created);
 	size = limg_tag_annotation(t, k.size);
+	state = limg_tag_annotation(t, k.state);
 	if (size && !*size)
 		size = NULL; /* a pull that could not know it */
 	f->digest = limg_tag_digest(t);
@@ -145,12 +169,15 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	f->id = id ? id : "";
 	f->created = created ? created : "";
 	f->size = size ? strtoll(size, NULL, 10) : -1;
+	f->state = state && !strcmp(state, LIMG_STATE_INCOMPLETE) ? LIMG_IMAGE_INCOMPLETE : LIMG_IMAGE_COMPLETE;
 	if (id && created && size)
 		return;
 	/* a platform asked for by name is that one or none; the default may be any stored */
-	if (!(image = limg__stored_image_manifest(s, limg_tag_digest(t), f->platform, !f->platform, image_digest))) {
+	if (!(image = limg__stored_image_manifest(s, limg_tag_digest(t), f->platform, !f->platform, image_digest,
+	                                          &listed))) {
 		f->id = f->created = "";
 		f->size = -1;
+		f->state = LIMG_IMAGE_UNKNOWN;
 		goto out;
 	}
 	f->digest = keep(arena, f->digest);
@@ -159,9 +186,11 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	if (limg_store_blob_read(&body, s, f->id, LIMG_MANIFEST_SIZE_MAX) == 0 &&
 	    limg_config_parse(&config, body.ptr, body.size) == 0 && limg_config_created(config))
 		f->created = keep(arena, limg_config_created(config));
-	if (f->size < 0)
+	f->state = state_of(s, t, image_digest, listed, image);
+	if (f->size < 0 && f->state != LIMG_IMAGE_DAMAGED)
 		f->size = limg__image_size(s, image);
-	f->learnt = true;
+	/* only a whole image's facts are kept: what is missing may come later */
+	f->learnt = f->state == LIMG_IMAGE_COMPLETE;
 out:
 	limg_config_free(config);
 	limg_manifest_free(image);
@@ -199,11 +228,14 @@ void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
 		a->keys[1] = keys[k].created;
 		a->values[1] = facts[i].created;
 		a->n = 2;
+		a->keys[2] = keys[k].state;
+		a->values[2] = LIMG_STATE_COMPLETE;
+		a->n = 3;
 		if (facts[i].size >= 0) {
 			snprintf(sizes[k], sizeof sizes[k], "%lld", (long long)facts[i].size);
-			a->keys[2] = keys[k].size;
-			a->values[2] = sizes[k];
-			a->n = 3;
+			a->keys[3] = keys[k].size;
+			a->values[3] = sizes[k];
+			a->n = 4;
 		}
 		k++;
 	}

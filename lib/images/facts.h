@@ -18,8 +18,12 @@
  * other platforms: "io.libimage.image.id.linux/arm64/v8", ...). */
 #define LIMG_FACT_KEY_MAX 192
 typedef struct {
-	char id[LIMG_FACT_KEY_MAX], created[LIMG_FACT_KEY_MAX], size[LIMG_FACT_KEY_MAX];
+	char id[LIMG_FACT_KEY_MAX], created[LIMG_FACT_KEY_MAX], size[LIMG_FACT_KEY_MAX], state[LIMG_FACT_KEY_MAX];
 } limg__fact_keys;
+
+/* The state annotation's values (absent: complete, as caches before it). */
+#define LIMG_STATE_INCOMPLETE "incomplete"
+#define LIMG_STATE_COMPLETE "complete"
 
 /* The keys of @platform's facts (NULL: the default image's); the platform
  * is normalized, so "linux/arm64" and "linux/arm64/v8" share them. */
@@ -32,6 +36,7 @@ typedef struct {
 	const char *id;      /* config digest, "" when unknown */
 	const char *created; /* RFC 3339 as in the config, "" when unknown */
 	int64_t size;        /* uncompressed, -1 when unknown */
+	int state;           /* a limg_image_state */
 	bool learnt;         /* worked out from the blobs: worth caching */
 } limg__facts;
 
@@ -49,9 +54,11 @@ void limg__cache_facts(limg_store *store, const limg__facts *facts, size_t n);
 
 /* The image manifest of @platform under @digest (a manifest, or an index
  * and its entry), when stored; with @any_stored, another stored platform
- * will do. Its digest goes to @image_digest. NULL when not stored. */
+ * will do. Its digest goes to @image_digest, and the size the index gives it
+ * to *@listed (may be NULL; -1 when @digest is the image itself). NULL when
+ * not stored. */
 limg_manifest *limg__stored_image_manifest(limg_store *store, const char *digest, const char *platform, bool any_stored,
-                                           char image_digest[160]);
+                                           char image_digest[160], int64_t *listed);
 
 /* limg_images_lookup(), which a long lookup (an ID prefix reads every
  * image's facts) may stop on @cancel. */

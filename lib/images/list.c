@@ -15,6 +15,7 @@
 struct limg_images_row {
 	char *reference, *repository, *tag, *digest, *id;
 	int64_t created, size;
+	int state;
 };
 
 struct limg_images_iterator {
@@ -205,6 +206,7 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 		e->id = f->id[0] ? copy(it, f->id, &ok) : NULL;
 		e->created = f->created[0] ? limg__parse_rfc3339(f->created) : -1;
 		e->size = f->size;
+		e->state = f->state;
 		split_reference(it, e, limg_tag_reference(t), limg_tag_annotation(t, LIMG_REPOSITORY_KEY), &ok);
 		if (!ok) {
 			rc = limg__error_oom();
@@ -306,4 +308,9 @@ int64_t limg_images_row_created(const limg_images_row *e)
 int64_t limg_images_row_size(const limg_images_row *e)
 {
 	return e ? e->size : -1;
+}
+
+int limg_images_row_state(const limg_images_row *e)
+{
+	return e ? e->state : LIMG_IMAGE_UNKNOWN;
 }

@@ -19,7 +19,7 @@
 /* How many stages inflate and hash a layer of @size bytes: a thread is not
  * worth it for a small one; a big one's inflate is split from its hashing,
  * or it alone would be the critical path of the whole pull. */
-static int stages_for(int64_t size)
+int limg__pull_stages_for(int64_t size)
 {
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || size < (1 << 20))
 		return 1;
@@ -43,7 +43,7 @@ int limg__pull_digest_more(struct download *d, const void *data, size_t len)
 	return 0;
 }
 
-static int on_resumed(const void *data, size_t len, void *payload)
+int limg__pull_on_resumed(const void *data, size_t len, void *payload)
 {
 	return limg__pull_digest_more(payload, data, len);
 }
@@ -71,7 +71,7 @@ int limg__pull_progress(struct download *d, int64_t len)
 	return 0;
 }
 
-static int on_bytes(const void *data, size_t len, void *payload)
+int limg__pull_on_bytes(const void *data, size_t len, void *payload)
 {
 	struct download *d = payload;
 	int rc;
@@ -91,7 +91,7 @@ static void add_done(struct pull *p, int64_t n)
 }
 
 /* Checks the diff_id, and remembers what unpacking learnt so that listings never redo it. */
-static int check_diff_id(struct pull *p, struct layer_job *job, limg__digester *dg)
+int limg__pull_check_diff_id(struct pull *p, struct layer_job *job, limg__digester *dg)
 {
 	const char *digest = limg_descriptor_digest(job->desc), *got;
 	int64_t size;
@@ -128,10 +128,11 @@ static int restart_digester(struct download *d, int kind, int64_t size)
 	d->dg = NULL;
 	d->dg_rc = 0;
 	d->done = 0;
-	return limg__digester_new(&d->dg, kind, d->p->o.max_layer_size, stages_for(size));
+	return limg__digester_new(&d->dg, kind, d->p->o.max_layer_size, limg__pull_stages_for(size));
 }
 
-int limg__pull_layer(struct pull *p, struct layer_job *job)
+/* The layer from the registry (its mirrors first). */
+static int from_registry(struct pull *p, struct layer_job *job)
 {
 	const char *digest = limg_descriptor_digest(job->desc);
 	int64_t size = limg_descriptor_size(job->desc);
@@ -142,15 +143,12 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	int64_t known, prefix;
 	int rc;
 
-	job->uncompressed = -1;
-	if (limg_descriptor_is_foreign(job->desc) && p->o.foreign_layers == LIMG_FOREIGN_SKIP)
-		return limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_SKIPPED, 0, size);
 	/* leased before it is looked for: a gc running now or later keeps it */
 	if ((rc = limg__lease_add(p->lease, digest)) < 0)
 		return rc;
 	/* unpacking costs CPU: only when asked to verify (mirrors skip it) */
 	if (kind != LIMG_COMPRESSION_UNKNOWN && !p->o.skip_diff_ids &&
-	    (rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, stages_for(size))) < 0)
+	    (rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, limg__pull_stages_for(size))) < 0)
 		return rc;
 	if (ranged(p, size)) {
 		rc = limg__pull_ranged(p, &d);
@@ -166,12 +164,12 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	}
 	/* what a ranged download left (holes, maybe) is trusted only as far as its sidecar says */
 	if ((prefix = limg__pull_ranged_prefix(p, digest, size)) >= 0) {
-		rc = limg__blob_writer_open_ranged(&d.writer, p->store, digest, size, prefix, on_resumed, &d);
+		rc = limg__blob_writer_open_ranged(&d.writer, p->store, digest, size, prefix, limg__pull_on_resumed, &d);
 		if (rc == 0 && !limg__blob_writer_private(d.writer) &&
 		    ftruncate(limg__blob_writer_fd(d.writer), limg_blob_writer_offset(d.writer)) < 0)
 			rc = limg__error_set(LIMG_ESYSTEM, "cannot truncate the partial blob %s", digest);
 	} else {
-		rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d);
+		rc = limg__blob_writer_open(&d.writer, p->store, digest, size, limg__pull_on_resumed, &d);
 	}
 exists_or_out:
 	if (rc == LIMG_EEXISTS) {
@@ -189,7 +187,7 @@ exists_or_out:
 		how.offset = d.done;
 		how.verify = false; /* the writer checks size and digest when it commits */
 		how.cancel = p->stop;
-		how.write = on_bytes;
+		how.write = limg__pull_on_bytes;
 		how.payload = &d;
 		if ((rc = limg__registry_blob_fetch_at(p->registry, p->repository, digest, size, &how, first, &used)) != 0)
 			goto out;
@@ -207,7 +205,7 @@ exists_or_out:
 		limg_blob_writer_close(d.writer);
 		d.writer = NULL;
 		if ((rc = restart_digester(&d, kind, size)) < 0 ||
-		    (rc = limg__blob_writer_open(&d.writer, p->store, digest, size, on_resumed, &d)) != 0)
+		    (rc = limg__blob_writer_open(&d.writer, p->store, digest, size, limg__pull_on_resumed, &d)) != 0)
 			goto exists_or_out;
 	}
 	if (rc < 0)
@@ -219,12 +217,42 @@ committed:
 		limg__error_prefix("layer %s", digest);
 		goto out;
 	}
-	if (d.dg && (rc = check_diff_id(p, job, d.dg)) < 0)
+	if (d.dg && (rc = limg__pull_check_diff_id(p, job, d.dg)) < 0)
 		goto out;
 	if ((rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_DOWNLOADED, d.done, size)) == 0)
 		rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_COMPLETE, d.done, size);
 out:
 	limg__digester_free(d.dg);
 	limg_blob_writer_close(d.writer);
+	return rc;
+}
+
+int limg__pull_layer(struct pull *p, struct layer_job *job)
+{
+	const char *digest = limg_descriptor_digest(job->desc);
+	int64_t size = limg_descriptor_size(job->desc), stored;
+	char diff_id[160];
+	int rc;
+
+	job->uncompressed = -1;
+	if (limg_descriptor_is_foreign(job->desc) && p->o.foreign_layers == LIMG_FOREIGN_SKIP) {
+		/* not fetched; one the store has makes the image whole all the same */
+		if ((rc = limg__lease_add(p->lease, digest)) < 0)
+			return rc;
+		if (limg_store_blob_stat(&stored, p->store, digest) == 0 && stored == size) {
+			add_done(p, size);
+			if (limg__store_layer_info_get(p->store, digest, diff_id, &stored) == 0)
+				job->uncompressed = stored;
+			return limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_EXISTS, size, size);
+		}
+		limg_error_clear();
+		job->skipped = true;
+		return limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_SKIPPED, 0, size);
+	}
+	rc = from_registry(p, job);
+	/* a foreign layer the registry lacks: from its URLs, when they are allowed */
+	if (rc == LIMG_ENOTFOUND && limg_error_subject(limg_error_last()) == LIMG_SUBJECT_BLOB &&
+	    limg_descriptor_is_foreign(job->desc))
+		rc = limg__pull_foreign(p, job);
 	return rc;
 }

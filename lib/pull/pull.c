@@ -182,7 +182,8 @@ static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, cons
 }
 
 /* The platform's image manifest and its config, when everything the image
- * needs (config and non-foreign layers) is stored. */
+ * needs (config and layers; foreign ones only when they are to be fetched)
+ * is stored. */
 static bool stored_completely(struct pull *p, const char *digest, char **manifest_digest, char **config_digest)
 {
 	char image_digest[160];
@@ -193,7 +194,7 @@ static bool stored_completely(struct pull *p, const char *digest, char **manifes
 	/* leased before looked at: what is found cannot be collected before it is used */
 	if (limg__lease_add(p->lease, digest) < 0)
 		goto out;
-	if (!(image = limg__stored_image_manifest(p->store, digest, p->o.platform, false, image_digest)))
+	if (!(image = limg__stored_image_manifest(p->store, digest, p->o.platform, false, image_digest, NULL)))
 		goto out;
 	if (limg__lease_add(p->lease, image_digest) < 0 ||
 	    limg__lease_add(p->lease, limg_descriptor_digest(limg_manifest_config(image))) < 0 ||
@@ -201,8 +202,8 @@ static bool stored_completely(struct pull *p, const char *digest, char **manifes
 		goto out;
 	for (size_t i = 0; i < limg_manifest_count(image); i++) {
 		const limg_descriptor *d = limg_manifest_entry(image, i);
-		if (limg_descriptor_is_foreign(d))
-			continue;
+		if (limg_descriptor_is_foreign(d) && p->o.foreign_layers == LIMG_FOREIGN_SKIP)
+			continue; /* not asked for: stored or not, the pull has nothing to add */
 		if (limg__lease_add(p->lease, limg_descriptor_digest(d)) < 0 ||
 		    limg_store_blob_stat(&size, p->store, limg_descriptor_digest(d)) < 0)
 			goto out;
@@ -225,7 +226,8 @@ static int tag_with_facts(struct pull *p, const char *reference, const char *dig
                           size_t n)
 {
 	limg__fact_keys k[2];
-	const char *keys[6], *values[6];
+	const char *keys[8], *values[8];
+	bool incomplete = false;
 	char size_text[32], chosen[160] = "";
 	limg_buf platform = LIMG_BUF_INIT;
 	limg_manifest *shown;
@@ -238,22 +240,24 @@ static int tag_with_facts(struct pull *p, const char *reference, const char *dig
 	} else {
 		if (p->o.platform && limg_platform_normalize(&platform, p->o.platform) == 0)
 			limg__fact_keys_of(&k[sets++], platform.ptr);
-		if ((shown = limg__stored_image_manifest(p->store, digest, NULL, true, chosen)))
+		if ((shown = limg__stored_image_manifest(p->store, digest, NULL, true, chosen, NULL)))
 			limg_manifest_free(shown);
 		if (!strcmp(chosen, manifest_digest))
 			limg__fact_keys_of(&k[sets++], NULL);
 		limg_error_clear();
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].uncompressed < 0 && !limg_descriptor_is_foreign(jobs[i].desc)) {
+		incomplete |= jobs[i].skipped;
+		if (total >= 0 && jobs[i].uncompressed < 0 && !jobs[i].skipped)
 			total = -1; /* unknown: the images layer works it out when listing */
-			break;
-		}
-		total += jobs[i].uncompressed > 0 ? jobs[i].uncompressed : 0;
+		else if (total >= 0)
+			total += jobs[i].uncompressed > 0 ? jobs[i].uncompressed : 0;
 	}
 	/* an unknown size is written empty: no size an earlier pull cached stays */
 	snprintf(size_text, sizeof size_text, "%lld", (long long)total);
 	for (size_t i = 0; i < sets; i++) {
+		keys[count] = k[i].state;
+		values[count++] = incomplete ? LIMG_STATE_INCOMPLETE : LIMG_STATE_COMPLETE;
 		keys[count] = k[i].id;
 		values[count++] = id;
 		keys[count] = k[i].created;
@@ -313,6 +317,19 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		goto out;
 	p->max_blob_size = p->registry->o.max_blob_size;
 	co.cancel = p->stop;
+	if (p->o.foreign_layers == LIMG_FOREIGN_URLS) {
+		/* a client of its own for foreign layers' URLs: other hosts, verified TLS, no credentials */
+		limg__http_opts ho = { 0 };
+		ho.ctx = limg__store_context(p->store);
+		ho.user_agent = limg__context_user_agent(ho.ctx);
+		ho.tls_verify = true;
+		ho.connect_timeout_ms = p->registry->o.connect_timeout_ms;
+		ho.low_speed_limit = 1;
+		ho.low_speed_time_s = p->registry->o.low_speed_time_s;
+		ho.cancel = p->stop;
+		if ((rc = limg__http_new(&p->urls, &ho)) < 0)
+			goto out;
+	}
 
 	/* resolve: a digest is resolved already; a tag the store has costs one
 	 * HEAD (all that an up-to-date pull sends); a tag it lacks, one GET,
@@ -487,6 +504,7 @@ int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, 
 	if ((rc = limg__store_link_stop(store, p.stop, p.o.cancel)) == 0)
 		rc = limg__store_stopped(run(&p, reference, img), store, p.o.cancel, "pull", reference);
 	limg_registry_close(p.registry);
+	limg__http_free(p.urls);
 	limg__lease_free(p.lease);
 	pthread_mutex_destroy(&p.lock);
 	limg_cancel_free(p.stop);

@@ -26,6 +26,7 @@ struct pull {
 	int64_t done, total;     /* bytes, all blobs */
 	int64_t downloaded;
 	int64_t max_blob_size;   /* from the registry options */
+	struct limg__http *urls; /* LIMG_FOREIGN_URLS: the client of foreign layers' URLs (no credentials) */
 };
 
 /* One layer to bring into the store. */
@@ -33,6 +34,7 @@ struct layer_job {
 	const limg_descriptor *desc;
 	const char *diff_id;     /* from the config, or NULL when not checked */
 	int64_t uncompressed;    /* learnt: size, or -1 */
+	bool skipped;            /* a foreign layer not fetched (LIMG_FOREIGN_SKIP): the image is incomplete */
 	int rc;
 	limg__error_copy error;  /* the worker's error, carried to the caller's thread */
 };
@@ -74,6 +76,21 @@ int limg__pull_report(struct pull *p, const char *digest, int kind, int event, i
 
 /* Brings one layer into the store (download, verify, commit, diff_id). */
 int limg__pull_layer(struct pull *p, struct layer_job *job);
+
+/* Pieces of a layer's download (layer.c), for the other sources of a layer:
+ * threads worth using to inflate a layer of @size bytes; the writer's
+ * resume callback (the digester sees the bytes again); the sink that writes,
+ * inflates and reports; the diff_id check once committed. */
+int limg__pull_stages_for(int64_t size);
+int limg__pull_on_resumed(const void *data, size_t len, void *payload);
+int limg__pull_on_bytes(const void *data, size_t len, void *payload);
+int limg__pull_check_diff_id(struct pull *p, struct layer_job *job, struct limg__digester *dg);
+
+/* A foreign layer the registry does not have: from the descriptor's urls
+ * (http and https only, never with credentials, verified as any layer) when
+ * the options allow them; else the error that says the image is incomplete
+ * (foreign.c). */
+int limg__pull_foreign(struct pull *p, struct layer_job *job);
 
 /* Runs the jobs on up to o.concurrency threads; the first failure stops the rest. */
 int limg__pull_layers(struct pull *p, struct layer_job *jobs, size_t n);

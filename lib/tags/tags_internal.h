@@ -46,5 +46,6 @@ int limg__tags_forget_repository(limg_store *store, const char *digest, const ch
 #define LIMG_CACHE_ID_KEY "io.libimage.image.id"
 #define LIMG_CACHE_CREATED_KEY "io.libimage.image.created"
 #define LIMG_CACHE_SIZE_KEY "io.libimage.image.size"
+#define LIMG_CACHE_STATE_KEY "io.libimage.image.state"
 
 #endif

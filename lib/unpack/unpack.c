@@ -23,6 +23,7 @@
 #include "libimage/compress.h"
 #include "libimage/images.h"
 #include "libimage/manifest.h"
+#include "images/complete.h"
 #include "passwd.h"
 #include "store/store_internal.h"
 
@@ -212,6 +213,9 @@ static int run(unpack_run *u, const char *image, const char *dir)
 	if ((rc = limg_image_lookup(&u->info, u->store, image, &lo)) < 0)
 		return rc;
 	m = limg_image_manifest(u->info);
+	/* an image the store holds in part (a foreign layer not pulled) is no image to unpack */
+	if ((rc = limg__image_check_whole(u->store, m, limg_image_id(u->info))) < 0)
+		return rc;
 	/* leased before read: rmi and gc beside us cannot take a layer away */
 	if (u->lease && (rc = limg__lease_add(u->lease, limg_image_id(u->info))) < 0)
 		return rc;
