@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
 		goto out;
 	opts.cancel = cli_cancel_on_signals();
+	opts.platform = cli.platform; /* of an index: the image that must be whole (default this machine's) */
 	if (!quiet)
 		cb.loaded = on_loaded;
 	if (limg_archive_load(store, fd, &opts, &cb) == 0)

@@ -93,6 +93,10 @@ typedef struct limg_archive_load_opts {
 	size_t size;           /**< sizeof the struct as the caller knows it */
 	int64_t max_blob_size; /**< larger members are refused; 0: LIMG_BLOB_SIZE_MAX_DEFAULT */
 	limg_cancel *cancel;   /**< stops the load from any thread (also while a pipe is empty); may be NULL */
+	const char *platform;  /**< of an image index in the archive: the platform that must be whole (the image
+	                            limg_archive_loaded_cb names); NULL: this machine's when the archive holds
+	                            it whole, else the first whole one. Platforms held in part (`skopeo copy
+	                            --all` leaves foreign layers out) are kept as they are, as podman does. */
 } limg_archive_load_opts;
 
 /** Static initializer with the defaults. @since 1.0 */

@@ -22,6 +22,7 @@
 #include "tar/path.h"
 #include "core/jobs.h"
 #include "core/json.h"
+#include "images/complete.h"
 #include "images/diff_id.h"
 #include "libimage/archive.h"
 #include "libimage/bounds.h"
@@ -638,7 +639,22 @@ static int docker_entry(load_run *l, const cJSON *entry, const cJSON *index, int
 		return rc;
 	names = cJSON_CreateArray();
 	if (cJSON_IsArray(tags))
-		cJSON_ArrayForEach(t, tags) if (cJSON_IsString(t)) cJSON_AddItemToArray(names, cJSON_CreateString(t->valuestring));
+		cJSON_ArrayForEach(t, tags) {
+			/* repository:tag, as moby, podman and skopeo read RepoTags: no tag (or a digest) is refused */
+			limg_reference *r = NULL;
+			bool ok = cJSON_IsString(t) && limg_reference_parse_normalized(&r, t->valuestring) == 0 &&
+			          limg_reference_tag(r) && !limg_reference_digest(r);
+			limg_reference_free(r);
+			if (!ok) {
+				char q[300];
+				limg__quote(q, sizeof q, cJSON_IsString(t) ? t->valuestring : "(not a string)",
+				            strlen(cJSON_IsString(t) ? t->valuestring : "(not a string)"));
+				cJSON_Delete(names);
+				return limg__error_set(LIMG_ECORRUPT, "archive: manifest.json entry %d: invalid tag %s (RepoTags "
+				                                      "are repository:tag)", at, q);
+			}
+			cJSON_AddItemToArray(names, cJSON_CreateString(t->valuestring));
+		}
 	return add_found(l, manifest_digest, cfg, names);
 }
 
@@ -699,6 +715,99 @@ static int add_check(load_run *l, const limg_descriptor *d, const char *diff_id)
 	return 0;
 }
 
+static int check_image(load_run *l, const char *digest, int depth, char **id);
+
+/* Of an index's entry: *@out its image manifest when the archive holds it
+ * and everything it needs, else NULL with the first thing missing in @why;
+ * an error for a manifest that is there but no image manifest. */
+static int whole_image(limg_manifest **out, load_run *l, const limg_descriptor *d, char *why, size_t cap)
+{
+	limg_buf bytes = LIMG_BUF_INIT;
+	limg_manifest *m = NULL;
+	const limg_descriptor *bad = NULL;
+	int64_t stored = -1;
+	int rc;
+
+	*out = NULL;
+	if ((rc = limg_store_blob_read(&bytes, l->store, limg_descriptor_digest(d), LIMG_MANIFEST_SIZE_MAX)) < 0) {
+		limg_error_clear();
+		snprintf(why, cap, "its manifest %s is not in the archive", limg_descriptor_digest(d));
+		return 0;
+	}
+	rc = limg_manifest_parse(&m, bytes.ptr, bytes.size, limg_descriptor_media_type(d));
+	limg_buf_dispose(&bytes);
+	if (rc < 0)
+		return limg__error_prefix("archive: manifest %s", limg_descriptor_digest(d));
+	if (limg_manifest_kind(m) != LIMG_MANIFEST_IMAGE) {
+		limg_manifest_free(m);
+		return limg__error_set(LIMG_EMANIFEST, "archive: index entry %s is not an image manifest",
+		                       limg_descriptor_digest(d));
+	}
+	if (limg__image_state(l->store, m, &bad, &stored) != LIMG_IMAGE_COMPLETE) {
+		snprintf(why, cap, "%s %s is %s", limg_descriptor_is_foreign(bad) ? "its foreign layer" : "its blob",
+		         limg_descriptor_digest(bad), stored < 0 ? "not in the archive" : "not the size its manifest gives");
+		limg_manifest_free(m);
+		return 0;
+	}
+	*out = m;
+	return 0;
+}
+
+static void platform_text(char *out, size_t cap, const limg_descriptor *d)
+{
+	snprintf(out, cap, "%s/%s%s%s", limg_descriptor_os(d) ? limg_descriptor_os(d) : "?",
+	         limg_descriptor_architecture(d) ? limg_descriptor_architecture(d) : "?",
+	         limg_descriptor_variant(d) ? "/" : "", limg_descriptor_variant(d) ? limg_descriptor_variant(d) : "");
+}
+
+/* An index at the top of an image: the platform asked for (or this
+ * machine's, else the first) must be whole; the others are checked when
+ * whole and kept as they are when not (`skopeo copy --all` leaves foreign
+ * layers out), as podman loads them. *@id learns the chosen image's ID. */
+static int check_index(load_run *l, const limg_manifest *index, const char *digest, char **id)
+{
+	const limg_descriptor *want = NULL, *chosen = NULL;
+	char chosen_id[160] = "", why[512], platform[128];
+	size_t whole = 0;
+	int rc;
+
+	if (l->o.platform) {
+		if ((rc = limg_manifest_select(&want, index, l->o.platform)) < 0)
+			return limg__error_prefix("archive: index %s", digest);
+	} else if (limg_manifest_select(&want, index, NULL) < 0) {
+		want = NULL;
+		limg_error_clear();
+	}
+	for (size_t i = 0; i < limg_manifest_count(index); i++) {
+		const limg_descriptor *d = limg_manifest_entry(index, i);
+		limg_manifest *m;
+		if ((rc = whole_image(&m, l, d, why, sizeof why)) < 0)
+			return rc;
+		platform_text(platform, sizeof platform, d);
+		if (!m) {
+			if (d == want && l->o.platform)
+				return limg__error_set(LIMG_ECORRUPT, "archive: the %s image of index %s is not whole: %s", platform,
+				                       digest, why);
+			limg__log(limg__store_context(l->store), LIMG_LOG_INFO,
+			          "archive: the %s image of index %s is kept as it is, not whole: %s", platform, digest, why);
+			continue;
+		}
+		if (!chosen || d == want) {
+			chosen = d;
+			snprintf(chosen_id, sizeof chosen_id, "%s", limg_descriptor_digest(limg_manifest_config(m)));
+		}
+		limg_manifest_free(m);
+		whole++;
+		if ((rc = check_image(l, limg_descriptor_digest(d), 1, NULL)) < 0)
+			return rc;
+	}
+	if (!whole)
+		return limg__error_set(LIMG_ECORRUPT, "archive: index %s holds no whole image (%s)", digest, why);
+	if (id && !*id && !(*id = strdup(chosen_id)))
+		return limg__error_oom();
+	return 0;
+}
+
 /* An image manifest: its config and layers stored, its diff_ids to check;
  * *@id (when NULL so far) learns the image ID. */
 static int check_image(load_run *l, const char *digest, int depth, char **id)
@@ -722,8 +831,7 @@ static int check_image(load_run *l, const char *digest, int depth, char **id)
 			rc = limg__error_set(LIMG_EMANIFEST, "archive: index %s holds an index", digest);
 			goto out;
 		}
-		for (size_t i = 0; i < limg_manifest_count(m) && rc == 0; i++)
-			rc = check_image(l, limg_descriptor_digest(limg_manifest_entry(m, i)), depth + 1, NULL);
+		rc = check_index(l, m, digest, id);
 		goto out;
 	}
 	if (depth == 0 && id && !*id && !(*id = strdup(limg_descriptor_digest(limg_manifest_config(m))))) {
@@ -826,6 +934,20 @@ static int tag_all(load_run *l)
 	return 0;
 }
 
+/* The format `docker save` wrote before Docker 1.10: a repositories file and
+ * a directory per image (<id>/json, <id>/layer.tar), no manifest.json. */
+static bool legacy(const load_run *l)
+{
+	bool repositories = false, layer = false;
+
+	for (size_t i = 0; i < l->nmembers; i++) {
+		const char *name = l->members[i].name, *slash = strrchr(name, '/');
+		repositories |= !strcmp(name, "repositories");
+		layer |= slash && !strcmp(slash + 1, "layer.tar");
+	}
+	return repositories || layer;
+}
+
 static int run(load_run *l)
 {
 	const member *mj, *ij;
@@ -857,14 +979,17 @@ static int run(load_run *l)
 	} else if (index) {
 		if ((rc = oci_entries(l, index)) < 0)
 			goto out;
+	} else if (legacy(l)) {
+		rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_ARCHIVE, NULL,
+		                           "this is a legacy docker save archive (repositories and <id>/layer.tar, no "
+		                           "manifest.json: Docker before 1.10), which is not supported: load it with "
+		                           "docker load and save it again with docker save (any Docker since 1.10)");
+		goto out;
 	} else {
 		rc = limg__error_set(LIMG_ECORRUPT, "not an image archive: it has neither manifest.json nor index.json");
 		goto out;
 	}
-	if (!l->nimages) {
-		rc = limg__error_set(LIMG_ECORRUPT, "the archive holds no image");
-		goto out;
-	}
+	/* a manifest.json of [] (or an empty index.json) loads nothing, as docker load */
 	for (size_t i = 0; i < l->nimages; i++)
 		if ((rc = check_image(l, l->images[i].manifest, 0, &l->images[i].config)) < 0)
 			goto out;

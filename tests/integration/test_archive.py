@@ -24,7 +24,7 @@ reg = None
 
 def setUpModule():
     global reg
-    reg = registry.Registry()
+    reg = registry.Registry(allow_urls=True)
     unittest.addModuleCleanup(reg.stop)
 
 
@@ -72,7 +72,9 @@ def uncompressed_image(tag, random_bytes=50000):
     return images.Image(layers)
 
 
-class Archives(unittest.TestCase):
+class ArchiveCase(unittest.TestCase):
+    """What the archive tests share: a directory, a store, the programs and podman."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="limg-archive-")
         self.store = os.path.join(self.tmp, "store")
@@ -112,6 +114,8 @@ class Archives(unittest.TestCase):
             raise AssertionError("podman %s: %s" % (" ".join(args), p.stderr))
         return p
 
+
+class Archives(ArchiveCase):
     # -- ours, round trip ------------------------------------------------------
 
     def test_save_then_load_keeps_image_ids_and_digests(self):
@@ -299,6 +303,96 @@ class Archives(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         p = self.load(self.write("empty.tar", tar_of([("readme", b"hello")])), check=False)
         self.assertIn("neither manifest.json nor index.json", p.stderr)
+
+
+def skopeo_copy(*args):
+    p = subprocess.run(["skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false", *args],
+                       capture_output=True, text=True, env=ENV)
+    if p.returncode:
+        raise AssertionError("skopeo copy %s: %s" % (" ".join(args), p.stderr))
+
+
+class AsDockerAndPodmanLoad(ArchiveCase):
+    """Archives other tools write, loaded as Docker and podman load them."""
+
+    @unittest.skipUnless(HAVE_SKOPEO, "skopeo is not installed")
+    def test_an_index_loads_with_an_id_the_store_knows(self):
+        amd = images.Image(images.sample_layers("idx-load-amd"), arch="amd64")
+        arm = images.Image(images.sample_layers("idx-load-arm"), arch="arm64", variant="v8")
+        reg.push("arch/index", "v1", images.Index([amd, arm]))
+        path = os.path.join(self.tmp, "index.tar")
+        skopeo_copy("--all", "docker://%s/arch/index:v1" % reg.host, "oci-archive:%s:v1" % path)
+        out = self.load(path).stdout.strip()
+        self.assertEqual(out, "Loaded image ID: %s" % amd.config.digest)  # this machine's image, not the index
+        store = os.path.join(self.tmp, "loaded")
+        info = json.loads(example("limg-inspect", amd.config.digest, store=store).stdout)[0]
+        self.assertEqual(info["Id"], amd.config.digest)
+        self.assertEqual([r["ID"] for r in self.images_json(store)], [amd.config.digest[7:19]])
+        p = example("limg-load", "--platform", "linux/arm64", "-i", path, store=os.path.join(self.tmp, "arm"))
+        self.assertEqual(p.stdout.strip(), "Loaded image ID: %s" % arm.config.digest)
+
+    @unittest.skipUnless(HAVE_SKOPEO, "skopeo is not installed")
+    def test_skopeo_all_with_foreign_layers_left_out(self):
+        """`skopeo copy --all` to an OCI archive leaves foreign layers out: the platforms that
+        are whole load (this machine's by default, --platform another), as podman loads them."""
+        linux = images.Image(images.sample_layers("all-linux"), arch="amd64")
+        base = images.Layer({"Files/base.txt": b"windows base"}, images.OCI_LAYER_NONDIST)
+        win = images.Image([base, images.Layer({"Files/app.txt": b"app"})], arch="amd64", os_name="windows",
+                           os_version="10.0.17763.5000", urls=["https://example.invalid/base.tar.gz"])
+        reg.push("arch/all", "v1", images.Index([linux, win]))
+        path = os.path.join(self.tmp, "all.tar")
+        skopeo_copy("--all", "docker://%s/arch/all:v1" % reg.host, "oci-archive:%s:arch/all:v1" % path)
+        with tarfile.open(path) as t:
+            self.assertNotIn("blobs/sha256/" + base.blob.digest[7:], t.getnames())  # skopeo left it out
+        out = self.load(path).stdout.strip()
+        self.assertEqual(out, "Loaded image: arch/all:v1")
+        store = os.path.join(self.tmp, "loaded")
+        self.assertEqual(self.images_json(store)[0]["ID"], linux.config.digest[7:19])
+        rows = [json.loads(l) for l in example("limg-images", "--platform", "windows/amd64", "--format", "json",
+                                               store=store).stdout.splitlines()]
+        self.assertEqual((rows[0]["ID"], rows[0]["Size"]), (win.config.digest[7:19], "incomplete"))
+        p = example("limg-load", "--platform", "windows/amd64", "-i", path, store=os.path.join(self.tmp, "win"),
+                    check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("foreign layer %s is not in the archive" % base.blob.digest, p.stderr)
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "win")), [])
+        if HAVE_PODMAN and os.geteuid() == 0:  # podman loads it too
+            p = self.podman("load", "-i", path)
+            self.assertEqual(p.returncode, 0)
+
+    def test_legacy_archive_without_manifest_json(self):
+        layer = images.Layer({"etc/old": b"old"}, images.OCI_LAYER_TAR)
+        lid = "ab" * 32
+        members = [("repositories", json.dumps({"legacy/old": {"v1": lid}}).encode()),
+                   (lid + "/VERSION", b"1.0"),
+                   (lid + "/json", json.dumps({"id": lid, "created": "2015-01-01T00:00:00Z",
+                                               "container_config": {"Cmd": ["/bin/sh"]}}).encode()),
+                   (lid + "/layer.tar", layer.tar)]
+        p = self.load(self.write("legacy-v1.tar", tar_of(members)), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("legacy docker save archive", p.stderr)
+        self.assertIn("not supported", p.stderr)
+        self.assertIn("docker load and save it again", p.stderr)
+
+    def test_an_empty_manifest_json_loads_nothing(self):
+        p = self.load(self.write("empty.tar", tar_of([("manifest.json", b"[]")])))
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "", ""))
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "loaded")), [])
+
+    def test_repo_tags_without_a_tag_refused(self):
+        img = uncompressed_image("notag")
+        members = [("blobs/sha256/" + b.digest[7:], b.data) for b in img.blobs()]
+        for bad in ("notag/app", "notag/app@" + img.manifest.digest):
+            with self.subTest(bad):
+                listing = [{"Config": "blobs/sha256/" + img.config.digest[7:], "RepoTags": ["notag/app:ok", bad],
+                            "Layers": ["blobs/sha256/" + l.blob.digest[7:] for l in img.layers]}]
+                path = self.write("notag.tar", tar_of(members + [("manifest.json", json.dumps(listing).encode())]))
+                p = self.load(path, check=False)
+                self.assertEqual(p.returncode, 1)
+                self.assertIn('invalid tag "%s"' % bad, p.stderr)
+                self.assertEqual(self.images_json(os.path.join(self.tmp, "loaded")), [])  # not even notag/app:ok
+                if HAVE_PODMAN and os.geteuid() == 0:  # podman refuses it as well (skopeo 1.9 does not look)
+                    self.assertNotEqual(self.podman("load", "-i", path, check=False).returncode, 0)
 
 
 if __name__ == "__main__":

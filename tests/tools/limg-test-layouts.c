@@ -31,6 +31,7 @@ int main(void)
 	FIELD(limg_archive_load_opts, size);
 	FIELD(limg_archive_load_opts, max_blob_size);
 	FIELD(limg_archive_load_opts, cancel);
+	FIELD(limg_archive_load_opts, platform);
 	END();
 	STRUCT(limg_archive_load_callbacks);
 	FIELD(limg_archive_load_callbacks, size);

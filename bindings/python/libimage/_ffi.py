@@ -428,7 +428,7 @@ class ArchiveSaveCallbacks(ctypes.Structure):
 
 class ArchiveLoadOpts(ctypes.Structure):
     _c_name_ = "limg_archive_load_opts"
-    _fields_ = [("size", c_size_t), ("max_blob_size", c_int64), ("cancel", c_void_p)]
+    _fields_ = [("size", c_size_t), ("max_blob_size", c_int64), ("cancel", c_void_p), ("platform", c_char_p)]
 
 
 class ArchiveLoadCallbacks(ctypes.Structure):
