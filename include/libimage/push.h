@@ -28,7 +28,8 @@ typedef struct limg_push_opts {
 	const char *source;     /**< the stored image to push (as limg_images_lookup() finds it);
 	                             NULL: the image stored under the reference pushed to */
 	const char *platform;   /**< of an index: push only this platform's image under the tag;
-	                             NULL: the whole index (every platform must be stored) */
+	                             NULL: the whole index when every platform is stored, else (a normal
+	                             pull stores one) the image a listing shows for it, as Docker pushes it */
 	int concurrency;        /**< blobs at once; 0: 4 */
 	int no_mount;           /**< never mount from other repositories */
 	int64_t chunk_size;     /**< 0: one PUT per blob; > 0: PATCH chunks this big */

@@ -138,6 +138,40 @@ out:
 	return rc;
 }
 
+static bool stored(push_run *p, const char *digest)
+{
+	int64_t size;
+	bool yes = limg_store_blob_stat(&size, p->store, digest) == 0;
+
+	limg_error_clear();
+	return yes;
+}
+
+/* Whether every image an index lists is stored (then the index goes whole). */
+static bool all_stored(push_run *p, const limg_manifest *index)
+{
+	for (size_t i = 0; i < limg_manifest_count(index); i++)
+		if (!stored(p, limg_descriptor_digest(limg_manifest_entry(index, i))))
+			return false;
+	return true;
+}
+
+/* The image of an index a listing shows: this machine's when stored, else
+ * the first stored (as limg_image_lookup() chooses). */
+static int stored_default(const limg_descriptor **out, push_run *p, const limg_manifest *index, const char *top)
+{
+	if (limg_manifest_select(out, index, NULL) == 0 && stored(p, limg_descriptor_digest(*out)))
+		return 0;
+	limg_error_clear();
+	for (size_t i = 0; i < limg_manifest_count(index); i++)
+		if (stored(p, limg_descriptor_digest(limg_manifest_entry(index, i)))) {
+			*out = limg_manifest_entry(index, i);
+			return 0;
+		}
+	return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_PLATFORM, top,
+	                             "none of the images of index %s is stored", top);
+}
+
 /* The stored image's tree: children before parents. */
 static int gather(push_run *p, const char *top)
 {
@@ -161,18 +195,20 @@ static int gather(push_run *p, const char *top)
 		rc = gather_image(p, limg_descriptor_digest(d), limg_descriptor_media_type(d));
 		goto out;
 	}
+	if (!all_stored(p, m)) {
+		/* a normal pull stored one platform: that image goes under the tag, as Docker pushes it */
+		const limg_descriptor *d = NULL;
+		if ((rc = stored_default(&d, p, m, top)) < 0)
+			goto out;
+		limg__log(limg__store_context(p->store), LIMG_LOG_INFO,
+		          "index %s is stored for some platforms only: pushing its %s/%s image %s", top,
+		          limg_descriptor_os(d) ? limg_descriptor_os(d) : "?",
+		          limg_descriptor_architecture(d) ? limg_descriptor_architecture(d) : "?", limg_descriptor_digest(d));
+		rc = gather_image(p, limg_descriptor_digest(d), limg_descriptor_media_type(d));
+		goto out;
+	}
 	for (size_t i = 0; i < limg_manifest_count(m); i++) {
 		const limg_descriptor *d = limg_manifest_entry(m, i);
-		int64_t size;
-		if (limg_store_blob_stat(&size, p->store, limg_descriptor_digest(d)) < 0) {
-			const char *os = limg_descriptor_os(d), *arch = limg_descriptor_architecture(d);
-			rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_PLATFORM, limg_descriptor_digest(d),
-			                           "index %s: platform %s/%s%s%s is not stored: pull every platform, or push "
-			                           "one with a platform option",
-			                           top, os ? os : "?", arch ? arch : "?", limg_descriptor_variant(d) ? "/" : "",
-			                           limg_descriptor_variant(d) ? limg_descriptor_variant(d) : "");
-			goto out;
-		}
 		if ((rc = gather_image(p, limg_descriptor_digest(d), limg_descriptor_media_type(d))) < 0)
 			goto out;
 	}
