@@ -9,6 +9,7 @@
 
 #include "complete.h"
 #include "core/core.h"
+#include "manifest/media.h"
 
 /* The descriptor @i of an image: -1 its config, else its layer @i. */
 static const limg_descriptor *part(const limg_manifest *image, long i)
@@ -44,6 +45,12 @@ int limg__image_check_whole(limg_store *s, const limg_manifest *image, const cha
 	char what[64];
 	size_t n = limg_manifest_count(image), i;
 
+	if (limg__manifest_artifact(image)) {
+		char q[300];
+		limg__quote(q, sizeof q, limg__manifest_artifact(image), strlen(limg__manifest_artifact(image)));
+		return limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_IMAGE, id,
+		                             "%s is not an image but an artifact (%s)", id, q);
+	}
 	if (state == LIMG_IMAGE_COMPLETE)
 		return 0;
 	for (i = 0; i < n && limg_manifest_entry(image, i) != d; i++)

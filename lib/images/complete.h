@@ -18,7 +18,8 @@ int limg__image_state(limg_store *s, const limg_manifest *image, const limg_desc
 
 /* 0 when the store holds @image whole; else the error naming the layer (or
  * config) that is missing or damaged: LIMG_ENOTFOUND (subject BLOB) or
- * LIMG_ECORRUPT (subject BLOB). @id names the image in the message. */
+ * LIMG_ECORRUPT (subject BLOB); LIMG_EUNSUPPORTED (subject IMAGE) for an
+ * artifact, which is no image. @id names the image in the message. */
 int limg__image_check_whole(limg_store *s, const limg_manifest *image, const char *id);
 
 #endif

@@ -170,11 +170,20 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	f->created = created ? created : "";
 	f->size = size ? strtoll(size, NULL, 10) : -1;
 	f->state = state && !strcmp(state, LIMG_STATE_INCOMPLETE) ? LIMG_IMAGE_INCOMPLETE : LIMG_IMAGE_COMPLETE;
+	f->artifact = false;
 	if (id && created && size)
 		return;
 	/* a platform asked for by name is that one or none; the default may be any stored */
 	if (!(image = limg__stored_image_manifest(s, limg_tag_digest(t), f->platform, !f->platform, image_digest,
 	                                          &listed))) {
+		f->id = f->created = "";
+		f->size = -1;
+		f->state = LIMG_IMAGE_UNKNOWN;
+		goto out;
+	}
+	if (limg__manifest_artifact(image)) {
+		/* what another tool stored beside the images (cosign, oras): no image to list */
+		f->artifact = true;
 		f->id = f->created = "";
 		f->size = -1;
 		f->state = LIMG_IMAGE_UNKNOWN;

@@ -37,6 +37,7 @@ typedef struct {
 	const char *created; /* RFC 3339 as in the config, "" when unknown */
 	int64_t size;        /* uncompressed, -1 when unknown */
 	int state;           /* a limg_image_state */
+	bool artifact;       /* no image (a signature, an SBOM): not a row of a listing */
 	bool learnt;         /* worked out from the blobs: worth caching */
 } limg__facts;
 

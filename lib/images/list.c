@@ -200,6 +200,8 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 			ix.slots[slot] = nseen;
 		}
 		f = known;
+		if (f->artifact)
+			continue; /* a signature, an SBOM: no image, listed as none */
 		e = &it->rows[it->count++];
 		e->reference = copy(it, limg_tag_reference(t), &ok);
 		e->digest = copy(it, limg_tag_digest(t), &ok);

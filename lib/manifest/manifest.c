@@ -137,6 +137,13 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 		limg__quote(q2, sizeof q2, ct, strlen(ct));
 		return limg__error_set(LIMG_EMANIFEST, "invalid manifest: mediaType %s but Content-Type %s", q1, q2);
 	}
+	/* Docker's formats always say what they are (distribution, containers/image:
+	 * "unsupported docker v2s2 media type"); only OCI may leave it out */
+	if (!type && (!strcmp(ct, LIMG_MEDIA_DOCKER_MANIFEST) || !strcmp(ct, LIMG_MEDIA_DOCKER_LIST))) {
+		limg__quote(q2, sizeof q2, ct, strlen(ct));
+		return limg__error_set_about(LIMG_EMANIFEST, LIMG_SUBJECT_MANIFEST, NULL,
+		                             "invalid manifest: a Docker manifest (Content-Type %s) without mediaType", q2);
+	}
 	if (!type && !is_generic(ct))
 		type = ct;
 	if (!type) {

@@ -30,6 +30,32 @@ bool limg__media_is_foreign(const char *t)
 	             STARTS(t, "application/vnd.oci.image.layer.nondistributable."));
 }
 
+bool limg__media_is_config(const char *t)
+{
+	return t && (!strcmp(t, LIMG_MEDIA_OCI_CONFIG) || !strcmp(t, LIMG_MEDIA_DOCKER_CONFIG));
+}
+
+bool limg__media_is_layer(const char *t)
+{
+	return t && (STARTS(t, "application/vnd.oci.image.layer.") || STARTS(t, "application/vnd.docker.image.rootfs."));
+}
+
+const char *limg__manifest_artifact(const limg_manifest *m)
+{
+	const char *t;
+
+	if (!m || limg_manifest_kind(m) != LIMG_MANIFEST_IMAGE)
+		return NULL;
+	if ((t = limg_manifest_artifact_type(m)))
+		return t;
+	if (!limg__media_is_config(t = limg_descriptor_media_type(limg_manifest_config(m))))
+		return t;
+	for (size_t i = 0; i < limg_manifest_count(m); i++)
+		if (!limg__media_is_layer(t = limg_descriptor_media_type(limg_manifest_entry(m, i))))
+			return t;
+	return NULL;
+}
+
 const char *limg__media_bare_type(char *buf, size_t cap, const char *content_type)
 {
 	size_t n = content_type ? strcspn(content_type, ";") : 0;

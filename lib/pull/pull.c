@@ -11,6 +11,7 @@
 #include "images/facts.h"
 #include "libimage/platform.h"
 #include "libimage/tags.h"
+#include "manifest/media.h"
 #include "pull_internal.h"
 #include "registry/registry_internal.h"
 #include "store/store_internal.h"
@@ -389,6 +390,15 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		goto out;
 	}
 
+	/* a signature, an SBOM: no image, whatever its config says (cosign's is an image config) */
+	if (limg__manifest_artifact(image)) {
+		char what[300];
+		limg__quote(what, sizeof what, limg__manifest_artifact(image), strlen(limg__manifest_artifact(image)));
+		rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_MANIFEST, img->manifest_digest,
+		                           "%s is not an image but an artifact (%s): nothing was pulled", img->reference,
+		                           what);
+		goto out;
+	}
 	if ((rc = check_sizes(p, image)) < 0)
 		goto out;
 	/* config: small, fetched first, for the diff_ids */

@@ -132,6 +132,10 @@ static void test_refusals(void **state)
 	expect("{\"schemaVersion\":1,\"name\":\"x\",\"fsLayers\":[]}", NULL, LIMG_EUNSUPPORTED, "schema 1");
 	expect("{}", "application/vnd.docker.distribution.manifest.v1+prettyjws", LIMG_EUNSUPPORTED, "schema 1");
 	expect(oci_manifest, LIMG_MEDIA_DOCKER_MANIFEST, LIMG_EMANIFEST, "Content-Type");
+	/* Docker's formats say what they are (skopeo: "unsupported docker v2s2 media type") */
+	expect("{\"schemaVersion\":2,\"config\":" DESC("x", "1", 1) ",\"layers\":[]}", LIMG_MEDIA_DOCKER_MANIFEST,
+	       LIMG_EMANIFEST, "without mediaType");
+	expect("{\"schemaVersion\":2,\"manifests\":[]}", LIMG_MEDIA_DOCKER_LIST, LIMG_EMANIFEST, "without mediaType");
 	/* ambiguous documents (CVE-2021-41190) */
 	expect("{\"schemaVersion\":2,\"mediaType\":\"" LIMG_MEDIA_OCI_MANIFEST "\",\"config\":" DESC("x", "1", 1)
 	       ",\"layers\":[],\"manifests\":[]}",
