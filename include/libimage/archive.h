@@ -9,9 +9,11 @@
  * skopeo's docker-archive: and oci-archive: all read it. Blobs go in as
  * they are stored, so image IDs and manifest digests stay the same.
  *
- * limg_archive_load() reads such archives, the legacy `docker save` format
- * (`<id>/layer.tar`, `<id>.json`), skopeo's and podman's docker-archive and
- * oci-archive tars, and archives with several images. An archive is
+ * limg_archive_load() reads such archives, the `docker save` format of
+ * Docker 1.10 to 24 (`<id>/layer.tar`, `<id>.json`, manifest.json),
+ * skopeo's and podman's docker-archive and oci-archive tars, and archives
+ * with several images; the format before Docker 1.10 (no manifest.json) is
+ * refused with LIMG_EUNSUPPORTED. An archive is
  * untrusted: every blob is checked against its digest, every layer
  * against its image's diff_id, before any tag is set.
  *
@@ -60,7 +62,9 @@ LIMG_EXTERN(int) limg_archive_save_callbacks_init(limg_archive_save_callbacks *c
 
 /**
  * Writes the images (references or image IDs, as docker save takes them)
- * as one tar archive. Each stored blob is checked against its digest before
+ * as one tar archive. An image the store holds in part (a foreign layer not
+ * pulled) or damaged is refused before anything is written, naming the
+ * layer; an artifact (a signature, an SBOM) too. Each stored blob is checked against its digest before
  * its bytes go out; a damaged one fails the save (the caller then discards
  * what was written).
  * @param store the store

@@ -31,9 +31,12 @@ LIMG_BEGIN_DECL
 /** Where foreign (non-distributable) layers come from. Values are ABI. @since 1.0 */
 typedef enum limg_foreign_layers {
 	LIMG_FOREIGN_REGISTRY = 0, /**< from the registry, as other layers (Docker and podman do so);
-	                                an image whose registry lacks one is incomplete and not tagged */
-	LIMG_FOREIGN_URLS = 1,     /**< from the registry, else from the descriptor's urls */
-	LIMG_FOREIGN_SKIP = 2      /**< not fetched: the image is stored without them */
+	                                one the registry lacks fails the pull (LIMG_ENOTFOUND, subject BLOB:
+	                                the image would be incomplete), and nothing is tagged */
+	LIMG_FOREIGN_URLS = 1,     /**< from the registry, else from the descriptor's urls: http and https
+	                                only, never with credentials, verified as any layer */
+	LIMG_FOREIGN_SKIP = 2      /**< not fetched: the image is stored without them, known as incomplete
+	                                (limg_images_row_state()), and unpack and save refuse it */
 } limg_foreign_layers;
 
 /** Options of limg_pull(); zero means the default in every field. @since 1.0 */
@@ -90,7 +93,8 @@ typedef struct limg_pull_result limg_pull_result;
  * @param opts options, or NULL
  * @param cb callbacks, or NULL
  * @return 0, reference errors, LIMG_ENOTFOUND (subject MANIFEST, REPOSITORY or
- *         BLOB), LIMG_EAUTH, LIMG_EPLATFORM, LIMG_EUNSUPPORTED, LIMG_EMANIFEST,
+ *         BLOB), LIMG_EAUTH, LIMG_EPLATFORM, LIMG_EUNSUPPORTED (also: an artifact,
+ *         such as a signature or an SBOM, is no image), LIMG_EMANIFEST,
  *         LIMG_EDIGEST_MISMATCH (a blob or layer is not what the manifest says),
  *         LIMG_ETOOBIG (a blob over max_blob_size, a layer unpacking past
  *         max_layer_size), network errors, LIMG_ENOSPACE, LIMG_ECANCELLED (also

@@ -94,12 +94,14 @@ LIMG_EXTERN(int) limg_unpack_callbacks_init(limg_unpack_callbacks *cb, size_t si
  * @param dir where to
  * @param opts options, or NULL
  * @param cb callbacks, or NULL
- * @return 0, LIMG_ENOTFOUND (subject IMAGE, or BLOB: a layer missing), LIMG_EEXISTS
+ * @return 0, LIMG_ENOTFOUND (subject IMAGE, or BLOB: a layer missing, as a foreign layer a
+ *         pull skipped: the image is incomplete), LIMG_EEXISTS
  *         (@p dir is not empty), LIMG_ECORRUPT (a layer that is no valid tar,
  *         an entry that would leave the root, a name too long), LIMG_ETOOBIG
  *         (past max_layer_size or max_entries), LIMG_EDIGEST_MISMATCH,
  *         LIMG_EUNSUPPORTED (a layer compression this library cannot read; an
- *         image that is not linux, for a bundle), LIMG_ESYSTEM, LIMG_ENOSPACE,
+ *         image that is not linux, for a bundle; an artifact, which is no image),
+ *         LIMG_ECORRUPT (subject BLOB: a blob not the size its manifest gives), LIMG_ESYSTEM, LIMG_ENOSPACE,
  *         LIMG_ECANCELLED, or what the callback returned to stop. On failure
  *         what was created in @p dir is removed.
  * @since 1.0
