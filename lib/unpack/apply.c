@@ -143,7 +143,8 @@ int limg__apply_finish(limg__applier *a)
 	int fd, rc;
 
 	/* a parent shut before its children would keep them from being reached */
-	qsort(a->held, a->nheld, sizeof *a->held, deepest_first);
+	if (a->nheld > 1)
+		qsort(a->held, a->nheld, sizeof *a->held, deepest_first);
 	for (size_t i = 0; i < a->nheld; i++) {
 		const struct limg__held_mode *h = &a->held[i];
 		if ((rc = limg__resolve_dir(a->root, h->path, NULL, NULL, &fd)) < 0) {

@@ -60,7 +60,11 @@ class SkopeoReadsOurStore(unittest.TestCase):
         self.assertEqual(row["Size"], "%.3gkB" % (image.uncompressed_size / 1000))
         with open(os.path.join(self.store, "index.json"), "rb") as f:
             self.assertEqual(f.read(), before)
-        # the binding opens the store for writing: its listing keeps what it learnt
+        # the binding opens the store for writing: its listing keeps what it learnt (the binding
+        # loads the built library into Python, which has no sanitizer runtime)
+        from tool import SANITIZER
+        if SANITIZER:
+            return
         env = dict(os.environ, LIBIMAGE_LIBRARY=os.path.join(BUILD, "libimage.so.1"),
                    PYTHONPATH=os.path.join(os.path.dirname(__file__), "..", "..", "bindings", "python"))
         subprocess.run([sys.executable, "-c", "import sys, libimage; list(libimage.Store(sys.argv[1]).images())",
