@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -103,6 +104,13 @@ int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok)
 		c->store_dir = c->store_path.ptr;
 	}
 	so.mode = mode;
+	if (mode == CLI_STORE_READ_LEASED) {
+		/* our own store that this user may write: leased, so gc beside us takes nothing we read;
+		 * another tool's layout (no .libimage) or one we may only read is left untouched */
+		char meta[4096];
+		snprintf(meta, sizeof meta, "%s/.libimage", c->store_dir);
+		so.mode = access(meta, W_OK) == 0 ? LIMG_STORE_EXISTING : LIMG_STORE_READ_ONLY;
+	}
 	if (limg_store_open(out, c->context, c->store_dir, &so) < 0) {
 		if (missing_ok && !named && cli_not_found(LIMG_SUBJECT_STORE))
 			return 0; /* nothing pulled yet: an empty store */

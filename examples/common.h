@@ -37,6 +37,8 @@ int cli_option(struct cli *c, int argc, char **argv, int *i);
  * changed in it). Returns 0, or -1 after printing the error. With
  * @missing_ok, a default store that does not exist yet is no error: 0 with
  * *out NULL (a store with nothing in it); one named by --store must exist. */
+/* cli_open_store() mode for programs that only read but lease what they read when they may */
+#define CLI_STORE_READ_LEASED (-1)
 int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok);
 
 /* A registry session with the options' settings (--tls-verify, --cert-dir,

@@ -109,11 +109,11 @@ int main(int argc, char **argv)
 	opts.gid_map = opts.gid_map_len ? gids : NULL;
 	opts.platform = cli.platform;
 	opts.no_terminal = !isatty(STDIN_FILENO); /* crun needs a terminal for terminal: true */
-	/* the store is only read (the image is looked up in it); warnings go to stderr */
+	/* the store is only read (the image is looked up in it), under a lease when it is ours; warnings go to stderr */
 	if (limg_context_new(&ctx, NULL) == 0)
 		limg_context_set_log(ctx, on_log, LIMG_LOG_WARN, NULL);
 	cli.context = ctx;
-	if (cli_open_store(&cli, &store, LIMG_STORE_READ_ONLY, 1) < 0)
+	if (cli_open_store(&cli, &store, CLI_STORE_READ_LEASED, 1) < 0)
 		goto out;
 	opts.cancel = cli_cancel_on_signals();
 	if (store && limg_unpack(store, args[0], args[1], &opts, NULL) == 0)

@@ -662,6 +662,8 @@ class Verified(Unpack):
                              stderr=subprocess.PIPE, text=True, env=dict(ENV, LIBIMAGE_STORE=self.store))
         while not os.path.exists(os.path.join(out, "d001")) and p.poll() is None:
             time.sleep(0.002)
+        leases = os.path.join(self.store, ".libimage", "leases")
+        running = p.poll() is None and os.listdir(leases)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=60)
         if p.returncode == 0:
@@ -669,6 +671,9 @@ class Verified(Unpack):
         self.assertEqual(p.returncode, 1)
         self.assertIn("cancelled", err)
         self.assertFalse(os.path.exists(out))
+        # what it read was leased against a gc beside it, and the lease went with it
+        self.assertTrue(running, "no lease while unpacking from our own store")
+        self.assertEqual(os.listdir(leases), [])
 
 
 class Programs(Unpack):
