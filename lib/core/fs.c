@@ -269,6 +269,25 @@ int limg__fs_create_unique_at(int *out, int dirfd, const char *prefix, char *nam
 	return limg__error_set(LIMG_ESYSTEM, "cannot create a unique file name in %s", label);
 }
 
+int limg__fs_mkdir_unique_at(int *out, int dirfd, const char *prefix, char *name, size_t cap, const char *label)
+{
+	size_t n = strlen(prefix);
+
+	*out = -1;
+	if (n + UNIQUE_SUFFIX + 1 > cap)
+		return limg__error_set(LIMG_EINVALID, "file name too long under %s", label);
+	memcpy(name, prefix, n);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		random_suffix(name + n, UNIQUE_SUFFIX);
+		name[n + UNIQUE_SUFFIX] = '\0';
+		if (mkdirat(dirfd, name, 0700) == 0)
+			return limg__fs_open_dir_at(out, dirfd, name, false, label);
+		if (errno != EEXIST)
+			return limg__fs_error("cannot create a directory in", label);
+	}
+	return limg__error_set(LIMG_ESYSTEM, "cannot create a unique directory name in %s", label);
+}
+
 bool limg__fs_is_unique_name(const char *name, const char *prefix)
 {
 	size_t n = strlen(prefix);

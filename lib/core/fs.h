@@ -60,6 +60,9 @@ int limg__fs_write_at(int dirfd, const char *name, const void *data, size_t len,
  * a symlink) beneath @dirfd; its name goes to @name (of @cap bytes). */
 int limg__fs_create_unique_at(int *out, int dirfd, const char *prefix, char *name, size_t cap, const char *label);
 
+/* The same for a new directory (mode 0700): *@out is its O_DIRECTORY descriptor. */
+int limg__fs_mkdir_unique_at(int *out, int dirfd, const char *prefix, char *name, size_t cap, const char *label);
+
 /* flock on @name beneath @dirfd (created if missing, never through a
  * symlink), shared or exclusive. Without @wait, a busy lock gives
  * LIMG_EEXISTS, not raised. */
