@@ -76,6 +76,30 @@ static bool ours(const char *name, enum sweep_kind kind)
 	return limg__store_unflat_name(digest, sizeof digest, flat) && limg__fs_is_unique_name(name, prefix);
 }
 
+/* A held area (store_internal.h) whose owner is gone: its lock is free.
+ * (Its owner takes the lock right after making it, so a young one is left
+ * alone whatever its lock says.) */
+static int sweep_held(int dir, const char *name, struct run *g, const char *label)
+{
+	char path[4200];
+	struct stat st;
+	int f, rc = 0;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+	    time(NULL) - st.st_mtime < 60)
+		return 0;
+	if ((f = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	if (flock(f, LOCK_EX | LOCK_NB) == 0) {
+		rc = told(g, name, 0);
+		snprintf(path, sizeof path, "%s/%s", label, name);
+		if (rc == 0 && !g->o.dry_run && limg__fs_remove_tree_at(dir, name, path) < 0)
+			limg_error_clear(); /* (what cannot go now goes next time) */
+	}
+	close(f);
+	return rc;
+}
+
 /* Removes partial files older than the limit that nobody is writing (a
  * writer holds its file's flock). */
 static int sweep(int dir, enum sweep_kind kind, struct run *g, const char *label)
@@ -94,6 +118,11 @@ static int sweep(int dir, enum sweep_kind kind, struct run *g, const char *label
 		struct stat st;
 		int f;
 
+		if (kind == SWEEP_TMP && limg__fs_is_unique_name(e->d_name, "held-")) {
+			if ((rc = sweep_held(dirfd(d), e->d_name, g, label)) < 0)
+				break;
+			continue;
+		}
 		if (!ours(e->d_name, kind) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode) || now - st.st_mtime < g->o.ingest_max_age)
 			continue;

@@ -94,6 +94,35 @@ void limg__blob_writer_hash_aside(limg_blob_writer *w);
  * (put there with pwrite), and moves past them. */
 int limg__blob_writer_adopt(limg_blob_writer *w, const void *data, size_t len);
 
+/* ---- held blobs: verified, kept aside until an operation knows it needs them ---- */
+
+/*
+ * An archive names its images only at its end, so what it holds is read
+ * before anyone knows which of it an image needs. A held area keeps such
+ * blobs out of blobs/: .libimage/tmp/held-XXXXXX, locked by its owner for
+ * its whole life (gc removes an area whose owner died). A blob is written
+ * into it, verified as any, and stays there under its digest until it is
+ * committed into blobs/ (flushed, renamed) or the area goes with
+ * everything that nothing needed.
+ */
+typedef struct limg__held limg__held;
+
+int limg__held_new(limg__held **out, limg_store *s);
+/* A writer into the area: of the blob @digest (checked at commit), or
+ * with @digest NULL of one named by its content (limg__blob_writer_digest()
+ * after commit). limg_blob_writer_commit() keeps it in the area. */
+int limg__held_writer_open(limg_blob_writer **out, limg__held *h, const char *digest, int64_t size);
+/* A held blob for reading: LIMG_ENOTFOUND (not raised) when the area lacks it. */
+int limg__held_open(int *fd, limg__held *h, const char *digest);
+/* Moves a held blob into blobs/ (flushed first); one stored already stays
+ * as it is. LIMG_ENOTFOUND (raised) when the area lacks it. */
+int limg__held_commit(limg__held *h, const char *digest);
+/* Removes the area and what it still holds. */
+void limg__held_free(limg__held *h);
+/* (writer.c) The writer limg__held_writer_open() makes. */
+int limg__blob_writer_open_held(limg_blob_writer **out, limg_store *s, int area_fd, const char *area_label,
+                                const char *digest, int64_t size);
+
 /* The blobs (or, with @irregular, names of blobs that are not regular files). */
 int limg__blob_list(limg_blob_iterator **out, limg_store *s, bool irregular);
 

@@ -46,6 +46,7 @@ struct limg_blob_writer {
 	void *resume_payload;
 	int64_t trusted;  /* -1: a partial file is all to be re-read; else only its first bytes (ranged) */
 	bool unnamed;     /* the digest is what the bytes hash to, known at commit */
+	bool held;        /* writes into a held area (held.c): commit names the file there, not in blobs/ */
 };
 
 #define PENDING_MAX (128u * 1024)
@@ -99,6 +100,7 @@ static int resume(limg_blob_writer *w)
 
 static int check_open(const limg_blob_writer *w);
 static int fail_with(limg_blob_writer *w, int code);
+static int hold(limg_blob_writer *w);
 
 static int open_private_copy(limg_blob_writer *w, const char *flat)
 {
@@ -450,7 +452,7 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 		free(w->digest);
 		if (!(w->digest = strdup(got)))
 			return limg__error_oom();
-		if ((rc = check_target(w)) != 0) {
+		if (!w->held && (rc = check_target(w)) != 0) {
 			if (rc < 0)
 				return rc;
 			unlinkat(w->dirfd, w->name, 0);
@@ -462,6 +464,8 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 		return fail_with(w, limg__error_set(LIMG_EDIGEST_MISMATCH,
 		                                    "blob %s does not match its digest: the content hashes to %s",
 		                                    w->digest, got));
+	if (w->held)
+		return hold(w);
 	if (fsync(w->fd) < 0)
 		return limg__fs_error("cannot flush", w->label);
 	if (fchmod(w->fd, 0444) < 0)
@@ -481,6 +485,53 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 		return rc;
 	w->state = W_DONE;
 	limg__log(w->store->ctx, LIMG_LOG_DEBUG, "committed %s (%lld bytes)", w->digest, (long long)w->offset);
+	return 0;
+}
+
+/* A held blob is verified: it takes its digest's flat name in its area,
+ * unflushed (flushed when it is committed, and only if it is). */
+static int hold(limg_blob_writer *w)
+{
+	char flat[160];
+
+	limg__store_flat_name(flat, sizeof flat, w->digest);
+	if (renameat(w->dirfd, w->name, w->dirfd, flat) < 0)
+		return fail_with(w, limg__fs_error("cannot name", w->label));
+	w->state = W_DONE;
+	return 0;
+}
+
+int limg__blob_writer_open_held(limg_blob_writer **out, limg_store *store, int area_fd, const char *area_label,
+                                const char *digest, int64_t size)
+{
+	limg_blob_writer *w;
+	int rc;
+
+	*out = NULL;
+	if (digest && (rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
+		return limg__digest_raise(rc, digest, strlen(digest));
+	if ((rc = new_writer(&w, store, size)) < 0)
+		return rc;
+	w->trusted = -1;
+	w->held = true;
+	w->unnamed = !digest;
+	w->algorithm = LIMG_DIGEST_SHA256;
+	if (digest)
+		limg__digest_check(digest, strlen(digest), &w->algorithm);
+	if (!(w->digest = strdup(digest ? digest : "sha256:unknown")) || !(w->pending = malloc(PENDING_MAX)) ||
+	    limg_hasher_new(&w->hasher, w->algorithm) < 0) {
+		limg_blob_writer_close(w);
+		return limg__error_oom();
+	}
+	snprintf(w->label, sizeof w->label, "%s", area_label);
+	if ((rc = limg__fs_create_unique_at(&w->fd, area_fd, "part-", w->name, sizeof w->name, area_label)) < 0) {
+		limg_blob_writer_close(w);
+		return rc;
+	}
+	snprintf(w->label, sizeof w->label, "%s/%s", area_label, w->name);
+	w->dirfd = area_fd;
+	w->private_copy = true; /* nobody resumes it: an unfinished one goes when the writer closes */
+	*out = w;
 	return 0;
 }
 
