@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "tar/path.h"
 #include "core/queue.h"
+#include "core/strmap.h"
 #include "helpers.h"
 
 static void test_version(void **state)
@@ -382,6 +383,32 @@ static void test_queue_names_its_thread(void **state)
 	assert_string_equal(seen, "limg-test");
 }
 
+/* The string map: replaced values, growth past many keys, two maps keyed apart. */
+static void test_strmap(void **state)
+{
+	limg__strmap a = LIMG_STRMAP_INIT, b = LIMG_STRMAP_INIT;
+	static char keys[20000][16];
+	size_t v;
+
+	(void)state;
+	assert_false(limg__strmap_get(&a, "absent", &v));
+	for (size_t i = 0; i < 20000; i++) {
+		snprintf(keys[i], sizeof keys[i], "m/%zu", i);
+		assert_int_equal(limg__strmap_put(&a, keys[i], i), 0);
+	}
+	assert_int_equal(limg__strmap_put(&a, keys[7], 99999), 0); /* the last one wins */
+	assert_int_equal(a.count, 20000);
+	for (size_t i = 0; i < 20000; i++) {
+		assert_true(limg__strmap_get(&a, keys[i], &v));
+		assert_int_equal(v, i == 7 ? 99999 : i);
+	}
+	assert_false(limg__strmap_get(&a, "m/20000", &v));
+	assert_int_equal(limg__strmap_put(&b, "x", 1), 0);
+	assert_true(a.k0 != b.k0 || a.k1 != b.k1); /* a key of its own per map */
+	limg__strmap_free(&a);
+	limg__strmap_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_json_strictness),
 		cmocka_unit_test(test_json_reading),
 		cmocka_unit_test(test_path_clean),
+		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_queue_names_its_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
