@@ -80,9 +80,15 @@ int limg__held_commit(limg__held *h, const char *digest)
 	struct stat st;
 	int fd = -1, algo_fd, dirfd, rc;
 
-	if ((rc = limg__held_open(&fd, h, digest)) < 0)
-		return rc == LIMG_ENOTFOUND ? limg__error_set_about(rc, LIMG_SUBJECT_BLOB, digest, "blob %s is not held", digest)
-		                            : rc;
+	if ((rc = limg__held_open(&fd, h, digest)) == LIMG_ENOTFOUND) {
+		int64_t size;
+		/* committed already (or never held, and stored): in blobs/, that is all that counts */
+		if (limg_store_blob_stat(&size, h->store, digest) == 0)
+			return 0;
+		return limg__error_set_about(rc, LIMG_SUBJECT_BLOB, digest, "blob %s is neither held nor stored", digest);
+	}
+	if (rc < 0)
+		return rc;
 	limg__store_flat_name(flat, sizeof flat, digest);
 	limg__store_blob_file(&target, h->store, digest);
 	if ((rc = limg__store_blob_locate(h->store, digest, true, &algo_fd, &hex)) < 0)

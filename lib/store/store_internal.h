@@ -115,7 +115,7 @@ int limg__held_writer_open(limg_blob_writer **out, limg__held *h, const char *di
 /* A held blob for reading: LIMG_ENOTFOUND (not raised) when the area lacks it. */
 int limg__held_open(int *fd, limg__held *h, const char *digest);
 /* Moves a held blob into blobs/ (flushed first); one stored already stays
- * as it is. LIMG_ENOTFOUND (raised) when the area lacks it. */
+ * as it is. LIMG_ENOTFOUND (raised) when it is neither held nor stored. */
 int limg__held_commit(limg__held *h, const char *digest);
 /* Removes the area and what it still holds. */
 void limg__held_free(limg__held *h);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "store/store_internal.h"
 
 struct fixture {
 	char *dir;
@@ -629,6 +630,85 @@ static void test_gc(void **state)
 	free(ingest);
 }
 
+static size_t count_entries(const char *dir)
+{
+	char cmd[4096];
+	FILE *f;
+	size_t n = 0;
+	snprintf(cmd, sizeof cmd, "ls -A '%s' 2>/dev/null | wc -l", dir);
+	if ((f = popen(cmd, "r"))) {
+		if (fscanf(f, "%zu", &n) != 1)
+			n = 0;
+		pclose(f);
+	}
+	return n;
+}
+
+/* Held areas: verified blobs out of blobs/ until committed; the rest goes
+ * with the area, and gc removes an area whose owner died (its lock free). */
+static void test_held_area(void **state)
+{
+	struct fixture *f = *state;
+	limg__held *h;
+	limg_blob_writer *w;
+	char kept[200], dropped[200], path[4200];
+	int64_t size;
+	int fd;
+
+	snprintf(kept, sizeof kept, "%s", digest_of("kept", 4));
+	snprintf(dropped, sizeof dropped, "%s", digest_of("dropped", 7));
+	ASSERT_OK(limg__held_new(&h, f->store));
+	/* by its digest (checked), and unnamed (named by its content) */
+	ASSERT_OK(limg__held_writer_open(&w, h, kept, 4));
+	ASSERT_OK(limg_blob_writer_write(w, "kept", 4));
+	ASSERT_OK(limg_blob_writer_commit(w));
+	limg_blob_writer_close(w);
+	ASSERT_OK(limg__held_writer_open(&w, h, NULL, -1));
+	ASSERT_OK(limg_blob_writer_write(w, "dropped", 7));
+	ASSERT_OK(limg_blob_writer_commit(w));
+	assert_string_equal(limg__blob_writer_digest(w), dropped);
+	limg_blob_writer_close(w);
+	/* a lie is refused, and leaves nothing */
+	ASSERT_OK(limg__held_writer_open(&w, h, kept, 4));
+	ASSERT_OK(limg_blob_writer_write(w, "lies", 4));
+	assert_int_equal(limg_blob_writer_commit(w), LIMG_EDIGEST_MISMATCH);
+	limg_blob_writer_close(w);
+	/* held, not stored */
+	assert_int_equal(limg_store_blob_stat(&size, f->store, kept), LIMG_ENOTFOUND);
+	ASSERT_OK(limg__held_open(&fd, h, kept));
+	close(fd);
+	ASSERT_OK(limg__held_commit(h, kept));
+	ASSERT_OK(limg__held_commit(h, kept)); /* (stored already: fine) */
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, kept));
+	assert_int_equal(size, 4);
+	limg__held_free(h);
+	assert_int_equal(limg_store_blob_stat(&size, f->store, dropped), LIMG_ENOTFOUND);
+	snprintf(path, sizeof path, "%s/.libimage/tmp", f->dir);
+	assert_int_equal(count_entries(path), 0);
+
+	/* an area whose owner died: gc removes it once it is a minute old; a live one stays */
+	{
+		limg__held *live;
+		char dead[4000];
+		struct timeval tv[2] = { { time(NULL) - 120, 0 }, { time(NULL) - 120, 0 } };
+		limg_store_gc_opts opts = LIMG_STORE_GC_OPTS_INIT;
+		ASSERT_OK(limg__held_new(&live, f->store));
+		snprintf(dead, sizeof dead, "%s/.libimage/tmp/held-Abc123", f->dir);
+		assert_int_equal(mkdir(dead, 0700), 0);
+		snprintf(path, sizeof path, "%s/sha256-%s", dead, dropped + 7);
+		fd = open(path, O_WRONLY | O_CREAT, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(utimes(dead, tv), 0);
+		ASSERT_OK(limg_store_gc(NULL, f->store, &opts, NULL));
+		assert_int_equal(access(dead, F_OK), -1);
+		snprintf(path, sizeof path, "%s/.libimage/tmp", f->dir);
+		assert_int_equal(count_entries(path), 1); /* the live one */
+		limg__held_free(live);
+		assert_int_equal(count_entries(path), 0);
+	}
+}
+
 static void test_disk_full(void **state)
 {
 	struct fixture *f = *state;
@@ -820,6 +900,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fsck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsck_corrupt_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_area, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test_setup_teardown(test_fsck_counts_problems, setup, teardown),
