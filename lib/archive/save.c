@@ -318,6 +318,7 @@ int limg_archive_save(limg_store *store, const char *const *images, size_t count
 	if (fd < 0 && !s.cb.write)
 		return limg__error_invalid("fd (or callbacks.write)");
 	s.tar.fd = fd;
+	s.tar.cancel = s.o.cancel;
 	if (fd < 0) {
 		s.tar.write = s.cb.write;
 		s.tar.payload = s.cb.payload;
@@ -333,6 +334,7 @@ int limg_archive_save(limg_store *store, const char *const *images, size_t count
 		}
 		rc = run(&s, images, count);
 	}
+	limg__tar_writer_dispose(&s.tar);
 	limg__queue_free(s.hashing);
 	limg_hasher_free(s.hasher);
 	for (size_t i = 0; i < s.nimages; i++) {

@@ -1,20 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /* Writing a tar archive (ustar; sizes past 8 GiB in GNU's base-256) to a
- * descriptor or to a caller's write callback. */
+ * descriptor or to a caller's write callback. A pipe or a socket is never
+ * written with a call that can block: a pipe through a non-blocking
+ * description of its own (the caller's stays as it is), a socket with
+ * MSG_DONTWAIT, both waited on with poll() and a short timeout, so that a
+ * reader that stopped never keeps the writer from its cancel token. */
 #ifndef LIMG_TAR_WRITER_H
 #define LIMG_TAR_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libimage/cancel.h"
 #include "libimage/common.h"
 
 typedef struct {
 	int fd;              /* where the bytes go, when @write is NULL */
 	limg_write_cb write; /* or through this (what it returns to stop follows errors.h) */
 	void *payload;
+	const limg_cancel *cancel; /* stops a write that waits (a full pipe); may be NULL */
 	int64_t written;
+	int kind;            /* (the writer's own: what @fd is, learnt at the first write) */
+	int own_fd;          /* (a non-blocking description of the pipe, or -1) */
 } limg__tar_writer;
+
+/* Releases what the writer opened for itself (call once it is done). */
+void limg__tar_writer_dispose(limg__tar_writer *t);
 
 /* A directory entry ("blobs/sha256/"). */
 int limg__tar_dir(limg__tar_writer *t, const char *name);
