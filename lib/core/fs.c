@@ -76,10 +76,17 @@ int limg__fs_write_all(int fd, const void *data, size_t len, const char *path)
 	return 0;
 }
 
+static const char *kind_of(mode_t mode)
+{
+	return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISSOCK(mode) ? "a socket"
+	       : S_ISCHR(mode) || S_ISBLK(mode) ? "a device" : "not a regular file";
+}
+
 int limg__fs_read(limg_buf *out, const char *path, size_t max)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never waits on what is there: a FIFO would block the open until a writer came */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	int rc = 0;
 	size_t got = 0;
 
@@ -88,6 +95,11 @@ int limg__fs_read(limg_buf *out, const char *path, size_t max)
 		return limg__fs_error("cannot open", path);
 	if (fstat(fd, &st) < 0) {
 		rc = limg__fs_error("cannot stat", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_FILE, path, "%s is %s, not a regular file", path,
+		                           kind_of(st.st_mode));
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {

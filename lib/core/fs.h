@@ -21,7 +21,9 @@ int limg__fs_error(const char *what, const char *path);
 int limg__fs_mkdirs(const char *path);
 
 /* Reads a whole file into @out (NUL-terminated); files over @max bytes
- * give LIMG_ETOOBIG, a missing file LIMG_ENOTFOUND. */
+ * give LIMG_ETOOBIG, a missing file LIMG_ENOTFOUND, anything but a regular
+ * file (a FIFO, a directory, a device) LIMG_EINVALID with subject FILE,
+ * found without blocking on it. For files a configuration names. */
 int limg__fs_read(limg_buf *out, const char *path, size_t max);
 
 /* Releases a lock taken with limg__fs_lock_at() (-1 is ignored). */

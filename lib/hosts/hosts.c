@@ -232,8 +232,8 @@ static int host_settings(const reading *r, const limg__toml *t, limg__endpoint_s
 	for (size_t i = 0; i < t->count && rc == 0; i++) {
 		const limg__toml *v = t->items[i];
 		const char *k = v->key;
-		if (server && (!strcmp(k, "server") || v->type == LIMG_TOML_TABLE))
-			continue; /* (the root's: server itself, and the [host] tables) */
+		if (server && (!strcmp(k, "server") || (v->type == LIMG_TOML_TABLE && strcmp(k, "header") != 0)))
+			continue; /* (the root's: server itself, and the [host] tables; its [header] is the server's) */
 		if (!strcmp(k, "capabilities")) {
 			rc = capabilities(r, v, &e->caps);
 		} else if (!strcmp(k, "skip_verify") || !strcmp(k, "override_path")) {
@@ -306,11 +306,14 @@ int limg__hosts_parse(limg__hosts *out, const char *text, size_t len, const char
 			rc = wrong(&r, server, "an http(s) URL");
 			goto fail;
 		}
-		if (!(out->server.url = strdup(server->string)) || (rc = host_settings(&r, doc, &out->server, true)) < 0) {
-			rc = rc ? rc : limg__error_oom();
+		if (!(out->server.url = strdup(server->string))) {
+			rc = limg__error_oom();
 			goto fail;
 		}
 	}
+	/* the root's settings are the server's, whether it is named or the registry's own (containerd's) */
+	if ((rc = host_settings(&r, doc, &out->server, true)) < 0)
+		goto fail;
 	if ((hosts = limg__toml_get(doc, "host"))) {
 		if (hosts->type != LIMG_TOML_TABLE) {
 			rc = wrong(&r, hosts, "tables: [host.\"https://...\"]");

@@ -21,7 +21,7 @@ struct conn {
 
 struct limg__http {
 	limg__http_opts o;
-	char *user_agent, *ca_file, *client_cert, *client_key;
+	char *user_agent, *ca_pem, *client_cert_pem, *client_key_pem;
 	CURLSH *share;
 	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t pool_lock;
@@ -67,14 +67,15 @@ int limg__http_new(limg__http **out, const limg__http_opts *o)
 		return limg__error_oom();
 	h->o = *o;
 	h->user_agent = dup_or_null(o->user_agent ? o->user_agent : "libimage");
-	h->ca_file = dup_or_null(o->ca_file);
-	h->client_cert = dup_or_null(o->client_cert);
-	h->client_key = dup_or_null(o->client_key);
+	h->ca_pem = dup_or_null(o->ca_pem);
+	h->client_cert_pem = dup_or_null(o->client_cert_pem);
+	h->client_key_pem = dup_or_null(o->client_key_pem);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&h->share_locks[i], NULL);
 	pthread_mutex_init(&h->pool_lock, NULL);
 	h->share = curl_share_init();
-	if (!h->share || !h->user_agent) {
+	if (!h->share || !h->user_agent || (o->ca_pem && !h->ca_pem) || (o->client_cert_pem && !h->client_cert_pem) ||
+	    (o->client_key_pem && !h->client_key_pem)) {
 		limg__http_free(h);
 		return limg__error_oom();
 	}
@@ -103,9 +104,12 @@ void limg__http_free(limg__http *h)
 		pthread_mutex_destroy(&h->share_locks[i]);
 	pthread_mutex_destroy(&h->pool_lock);
 	free(h->user_agent);
-	free(h->ca_file);
-	free(h->client_cert);
-	free(h->client_key);
+	free(h->ca_pem);
+	free(h->client_cert_pem);
+	if (h->client_key_pem) {
+		memset(h->client_key_pem, 0, strlen(h->client_key_pem)); /* a private key */
+		free(h->client_key_pem);
+	}
 	free(h);
 }
 
@@ -440,14 +444,19 @@ static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const 
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : h->o.timeout_ms);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->o.tls_verify ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->o.tls_verify ? 2L : 0L);
-	if (h->ca_file) {
+	if (h->ca_pem) {
 		/* trusted next to the system's CAs, as Docker adds certs.d CAs to the pool */
-		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+		struct curl_blob ca = { h->ca_pem, strlen(h->ca_pem), CURL_BLOB_NOCOPY };
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &ca);
 		curl_easy_setopt(e, CURLOPT_CAPATH, "/etc/ssl/certs");
 	}
-	if (h->client_cert && h->client_key) {
-		curl_easy_setopt(e, CURLOPT_SSLCERT, h->client_cert);
-		curl_easy_setopt(e, CURLOPT_SSLKEY, h->client_key);
+	if (h->client_cert_pem && h->client_key_pem) {
+		struct curl_blob cert = { h->client_cert_pem, strlen(h->client_cert_pem), CURL_BLOB_NOCOPY };
+		struct curl_blob key = { h->client_key_pem, strlen(h->client_key_pem), CURL_BLOB_NOCOPY };
+		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &cert);
+		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
+		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
 	}
 	*headers = NULL;
 	x->body = NULL;

@@ -23,9 +23,11 @@ typedef struct {
 	limg_context *ctx;
 	const char *user_agent;
 	bool tls_verify;
-	const char *ca_file;     /* trusted in addition to the system's; may be NULL */
-	const char *client_cert; /* PEM; may be NULL */
-	const char *client_key;
+	/* TLS material as PEM text (read by the caller, so that curl never opens a
+	 * file that could block it, a FIFO): may be NULL */
+	const char *ca_pem;      /* trusted in addition to the system's */
+	const char *client_cert_pem;
+	const char *client_key_pem;
 	long connect_timeout_ms;
 	long low_speed_limit;    /* bytes per second ... */
 	long low_speed_time_s;   /* ... below which, for this long, a transfer fails */

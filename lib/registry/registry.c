@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "core/core.h"
+#include "core/fs.h"
 #include "libimage/bounds.h"
 #include "reference/grammar.h"
 #include "hosts/hosts.h"
@@ -42,6 +43,22 @@ static char *file_if_exists(const char *dir, const char *host, const char *name)
 	return NULL;
 }
 
+/* A TLS file an endpoint names, read whole (at most 1 MiB): regular files
+ * only, found without blocking (a FIFO named as a CA used to hang the pull). */
+static int tls_file(limg_buf *out, const char *path, const char *what, const char *url)
+{
+	int rc;
+
+	if (!path)
+		return 0;
+	if ((rc = limg__fs_read(out, path, 1u << 20)) < 0) {
+		limg__error_prefix("%s of %.200s", what, url);
+		if (limg_error_subject(limg_error_last()) == LIMG_SUBJECT_NONE)
+			limg__error_about(LIMG_SUBJECT_FILE, path);
+	}
+	return rc;
+}
+
 #define MIRROR_DIAL_MS_DEFAULT 3000
 
 static void endpoint_dispose(limg__endpoint *e)
@@ -67,6 +84,7 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 	bool plain = !strncmp(url, "http://", 7);
 	limg__http_opts ho;
 	limg__auth_opts ao;
+	limg_buf ca = LIMG_BUF_INIT, cert = LIMG_BUF_INIT, key = LIMG_BUF_INIT;
 	long dial = spec->dial_timeout_ms > 0 ? spec->dial_timeout_ms : mirror ? MIRROR_DIAL_MS_DEFAULT : 0;
 	size_t hn;
 	int rc;
@@ -110,6 +128,12 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 	e->client_cert = spec->client_cert ? strdup(spec->client_cert) : file_if_exists(certs_dir, e->host, "client.cert");
 	e->client_key = spec->client_key ? strdup(spec->client_key)
 	                : spec->client_cert ? NULL : file_if_exists(certs_dir, e->host, "client.key");
+	if ((spec->ca_file && !e->ca_file) || (spec->client_cert && !e->client_cert) || (spec->client_key && !e->client_key))
+		return limg__error_oom();
+	/* read here, as any file a configuration names: regular files only, never blocking on one */
+	if ((rc = tls_file(&ca, e->ca_file, "CA file", url)) < 0 || (rc = tls_file(&cert, e->client_cert, "client certificate", url)) < 0 ||
+	    (rc = tls_file(&key, e->client_key, "client key", url)) < 0)
+		goto out;
 	if (spec->nheaders && !(e->headers = calloc(spec->nheaders, sizeof *e->headers)))
 		return limg__error_oom();
 	for (; e->nheaders < spec->nheaders; e->nheaders++)
@@ -119,15 +143,22 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 	ho.ctx = r->ctx;
 	ho.user_agent = limg__context_user_agent(r->ctx);
 	ho.tls_verify = r->tls_verify && !e->insecure && !spec->skip_verify;
-	ho.ca_file = e->ca_file;
-	ho.client_cert = e->client_cert;
-	ho.client_key = e->client_key;
+	ho.ca_pem = ca.ptr;
+	ho.client_cert_pem = cert.ptr;
+	ho.client_key_pem = key.ptr;
 	ho.connect_timeout_ms = dial ? dial : r->o.connect_timeout_ms;
 	ho.low_speed_limit = 1;
 	/* a mirror that accepts and never answers is left within its dial timeout */
 	ho.low_speed_time_s = mirror ? (dial + 999) / 1000 : r->o.low_speed_time_s;
 	ho.timeout_ms = r->o.request_timeout_s * 1000;
-	if ((rc = limg__http_new(&e->http, &ho)) < 0)
+	rc = limg__http_new(&e->http, &ho);
+out:
+	limg_buf_dispose(&ca);
+	limg_buf_dispose(&cert);
+	if (key.ptr)
+		memset(key.ptr, 0, key.size); /* a private key */
+	limg_buf_dispose(&key);
+	if (rc < 0)
 		return rc;
 	memset(&ao, 0, sizeof ao);
 	ao.ctx = r->ctx;
@@ -277,10 +308,10 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 		specs[nspecs++] = hosts.hosts[i];
 		memset(&hosts.hosts[i], 0, sizeof hosts.hosts[i]);
 	}
-	if (hosts.server.url) {
-		origin = hosts.server;
-		memset(&hosts.server, 0, sizeof hosts.server);
-	} else {
+	/* hosts.toml's root settings (its [header], ca, client, ...) are the server's, named or not */
+	origin = hosts.server;
+	memset(&hosts.server, 0, sizeof hosts.server);
+	if (!origin.url) {
 		/* Docker Hub's API lives on another name than its references use */
 		const char *host = !strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io") ? "registry-1.docker.io"
 		                                                                                       : domain;

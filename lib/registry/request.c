@@ -170,6 +170,17 @@ static bool endpoint_plain(limg_registry *r, const limg__endpoint *e)
 	return plain;
 }
 
+/* True when @url is on the endpoint's own origin. */
+static bool endpoint_origin_of(limg_registry *r, const limg__endpoint *e, const char *url)
+{
+	bool same;
+
+	pthread_mutex_lock(&r->lock);
+	same = limg__http_same_origin(e->base, url);
+	pthread_mutex_unlock(&r->lock);
+	return same;
+}
+
 char *limg__registry_origin_base(limg_registry *r)
 {
 	char *base;
@@ -192,7 +203,7 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
                          bool last)
 {
 	char *url = NULL, *auth = NULL, range[48];
-	bool answered_challenge = false;
+	bool answered_challenge = false, own_origin;
 	int attempt = 0, rc;
 	bool can_retry = !c->source || c->rewind; /* a streamed body goes once unless it can be put back */
 	int64_t progress = c->resume_from ? *c->resume_from : 0;
@@ -209,6 +220,7 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 		return limg__error_oom();
 	if (c->scope && !c->no_auth)
 		auth = limg__auth_cached(e->auth, c->scope);
+	own_origin = endpoint_origin_of(r, e, url);
 	for (;;) {
 		limg__http_req req = { 0 };
 
@@ -230,8 +242,12 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 		req.source_len = c->source_len;
 		req.content_type = c->content_type;
 		req.content_range = c->content_range;
-		req.headers = (const char *const *)e->headers;
-		req.nheaders = e->nheaders;
+		if (own_origin) {
+			/* an endpoint's own headers (hosts.toml [header]) go to it alone: not to an upload
+			 * URL on another host, nor (http.c) along a redirect elsewhere */
+			req.headers = (const char *const *)e->headers;
+			req.nheaders = e->nheaders;
+		}
 		req.cancel = c->cancel;
 		if (attempt > 0 && c->source && (rc = c->rewind(c->source_payload)) != 0)
 			break;
