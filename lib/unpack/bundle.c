@@ -2,8 +2,9 @@
 /*
  * config.json for runc and crun, as `umoci unpack` writes it (umoci's
  * Example(), MutateRuntimeSpec() and ToRootless()), with what the
- * reference adds for safety: no working directory under /proc (runc's
- * CVE-2024-21626), ids within int32, the user resolved from the rootfs's
+ * reference adds for safety: no working directory or volume that leads
+ * under /proc or /sys once its symlinks are followed (runc's
+ * CVE-2024-21626), volumes that are absolute paths, ids within int32, the user resolved from the rootfs's
  * own files and never through NSS, image labels kept out of the
  * annotations runtimes act on (crun's handlers: CVE-2025-24965), and real
  * directories where the runtime mounts /dev, /proc and /sys.
@@ -280,27 +281,43 @@ static int process_env(cJSON *env, const cJSON *cfg)
 	return 0;
 }
 
-static int process_cwd(cJSON *process, const cJSON *cfg)
+/* A directory of the image's config as the runtime will reach it inside the
+ * rootfs, every symlink followed (a "w -> /proc/self/fd/7" is /proc, not
+ * /w): refused when it lands where the runtime mounts the host's view of
+ * itself (/proc, /sys). @what names it in messages; @abs gets "/path". */
+static int inside_path(int root, const char *path, const char *what, char *abs, size_t cap)
+{
+	char resolved[4096], q[120];
+	int rc;
+
+	limg__quote(q, sizeof q, path, strlen(path));
+	for (const char *c = path; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return limg__error_set(LIMG_ECORRUPT, "the image's %s %s holds control characters", what, q);
+	if ((rc = limg__resolve_path(root, path, resolved, sizeof resolved)) < 0)
+		return limg__error_set(LIMG_ECORRUPT, "the image's %s %s cannot be resolved in the root filesystem: %s",
+		                       what, q, strerror(-rc));
+	if (!strcmp(resolved, "proc") || !strncmp(resolved, "proc/", 5) || !strcmp(resolved, "sys") ||
+	    !strncmp(resolved, "sys/", 4))
+		return limg__error_set(LIMG_ECORRUPT, "the image's %s %s leads to /%.200s, where it could reach the host",
+		                       what, q, resolved);
+	snprintf(abs, cap, "/%s", resolved);
+	return 0;
+}
+
+static int process_cwd(cJSON *process, const cJSON *cfg, const limg__bundle_job *job)
 {
 	const char *wd = str_field(cfg, "WorkingDir");
-	char cleaned[4096], abs[4098], q[120];
+	char abs[4098];
+	int rc;
 
 	if (!wd || !*wd) {
 		cJSON_AddStringToObject(process, "cwd", "/");
 		return 0;
 	}
-	/* relative to the root, ".." stopping there, as the runtime will read it */
-	if (limg__path_clean_clamped(wd, cleaned, sizeof cleaned) < 0) {
-		limg__quote(q, sizeof q, wd, strlen(wd));
-		return limg__error_set(LIMG_ECORRUPT, "the image's working directory %s is too long", q);
-	}
-	if (!strcmp(cleaned, "proc") || !strncmp(cleaned, "proc/", 5)) {
-		limg__quote(q, sizeof q, wd, strlen(wd));
-		return limg__error_set(LIMG_ECORRUPT,
-		                       "the image's working directory %s is under /proc, where it could reach the host",
-		                       q);
-	}
-	snprintf(abs, sizeof abs, "/%s", cleaned);
+	/* relative to the root, ".." stopping there, links followed as the runtime will */
+	if ((rc = inside_path(job->root, wd, "working directory", abs, sizeof abs)) < 0)
+		return rc;
 	cJSON_AddStringToObject(process, "cwd", abs);
 	return 0;
 }
@@ -327,7 +344,7 @@ static int make_process(cJSON *spec, const cJSON *cfg, const limg__bundle_job *j
 	if (!cJSON_GetArraySize(args))
 		cJSON_AddItemToArray(args, cJSON_CreateString("sh"));
 	cJSON_AddItemToObject(process, "env", env);
-	if ((rc = process_cwd(process, cfg)) < 0)
+	if ((rc = process_cwd(process, cfg, job)) < 0)
 		return rc;
 	caps = cJSON_AddObjectToObject(process, "capabilities");
 	cJSON_AddItemToObject(caps, "bounding", STRINGS(CAPS));
@@ -369,11 +386,49 @@ static cJSON *locked_flags(const char *path)
 	return o;
 }
 
-static void make_mounts(cJSON *spec, const cJSON *cfg, const limg__bundle_job *job)
+/* A volume of the image: an absolute path, without "..", resolved inside
+ * the rootfs and kept away from /proc and /sys (and from the root itself). */
+static int volume_path(int root, const char *v, char *abs, size_t cap)
+{
+	char q[120];
+	int rc;
+
+	limg__quote(q, sizeof q, v, strlen(v));
+	if (v[0] != '/')
+		return limg__error_set(LIMG_ECORRUPT, "the image's volume %s is not an absolute path", q);
+	for (const char *c = v; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
+			return limg__error_set(LIMG_ECORRUPT, "the image's volume %s climbs with \"..\"", q);
+	if ((rc = inside_path(root, v, "volume", abs, cap)) < 0)
+		return rc;
+	if (!strcmp(abs, "/"))
+		return limg__error_set(LIMG_ECORRUPT, "the image's volume %s is the root itself", q);
+	return 0;
+}
+
+static int make_mounts(cJSON *spec, const cJSON *cfg, const limg__bundle_job *job)
 {
 	cJSON *m = cJSON_AddArrayToObject(spec, "mounts");
+	const cJSON *volumes = field(cfg, "Volumes");
 	size_t n;
-	const char **vols = sorted_keys(field(cfg, "Volumes"), &n);
+	const char **vols;
+	char (*abs)[4098] = NULL;
+	int rc = 0;
+
+	if (volumes && !cJSON_IsNull(volumes) && !cJSON_IsObject(volumes))
+		return limg__error_set(LIMG_ECORRUPT, "the image's Volumes is not an object");
+	vols = sorted_keys(volumes, &n);
+	if (n && (!vols || !(abs = calloc(n, sizeof *abs)))) {
+		free(vols);
+		return limg__error_oom();
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = volume_path(job->root, vols[i], abs[i], sizeof abs[i]);
+	if (rc < 0) {
+		free(vols);
+		free(abs);
+		return rc;
+	}
 
 	add_mount(m, "/proc", "proc", "proc", NULL);
 	add_mount(m, "/dev", "tmpfs", "tmpfs", STRINGS("nosuid", "strictatime", "mode=755", "size=65536k"));
@@ -395,8 +450,10 @@ static void make_mounts(cJSON *spec, const cJSON *cfg, const limg__bundle_job *j
 		add_mount(m, "/sys/fs/cgroup", "cgroup", "cgroup", STRINGS("nosuid", "noexec", "nodev", "relatime", "ro"));
 	}
 	for (size_t i = 0; i < n; i++)
-		add_mount(m, vols[i], "tmpfs", "none", STRINGS("rw", "nosuid", "nodev", "noexec", "relatime"));
+		add_mount(m, abs[i], "tmpfs", "none", STRINGS("rw", "nosuid", "nodev", "noexec", "relatime"));
 	free(vols);
+	free(abs);
+	return 0;
 }
 
 static void add_mappings(cJSON *linux_, const char *key, const limg_id_map *map, size_t n, uint32_t self)
@@ -504,7 +561,8 @@ int limg__bundle_write(const limg__bundle_job *job)
 	root = cJSON_AddObjectToObject(spec, "root");
 	cJSON_AddStringToObject(root, "path", "rootfs");
 	cJSON_AddStringToObject(spec, "hostname", "libimage");
-	make_mounts(spec, cfg, job);
+	if ((rc = make_mounts(spec, cfg, job)) < 0)
+		goto out;
 	if ((rc = annotations(spec, img, cfg, job->ctx)) < 0)
 		goto out;
 	make_linux(spec, job);

@@ -23,9 +23,13 @@ typedef struct {
 
 /* Writes @job->bundle/config.json (0600) and makes /dev, /proc, /sys,
  * /dev/pts and /dev/shm real directories of the rootfs, whatever the image
- * had there. Returns 0, LIMG_EUNSUPPORTED (not a linux image), LIMG_ECORRUPT
- * (an environment entry without "=", a working directory under /proc, an
- * id out of range), LIMG_ENOTFOUND (a user or group the image lacks), LIMG_ESYSTEM. */
+ * had there. The working directory and the volumes are resolved inside the
+ * rootfs (symlinks followed) and written as resolved. Returns 0,
+ * LIMG_EUNSUPPORTED (not a linux image), LIMG_ECORRUPT (an environment
+ * entry without "=", a working directory or a volume that leads to /proc or
+ * /sys, a volume that is empty, relative, climbs with ".." or holds control
+ * characters, an id out of range), LIMG_ENOTFOUND (a user or group the
+ * image lacks), LIMG_ESYSTEM. */
 int limg__bundle_write(const limg__bundle_job *job);
 
 #endif

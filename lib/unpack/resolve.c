@@ -297,3 +297,68 @@ int limg__resolve_file(int root, const char *path, int *out)
 	*out = rc;
 	return 0;
 }
+
+int limg__resolve_path(int root, const char *path, char *out, size_t cap)
+{
+	/* the path still to walk, behind what is resolved so far: both as chroot would read them */
+	char *todo = malloc(PATH_CAP * 2), *next = malloc(PATH_CAP * 2), link[PATH_CAP];
+	size_t done = 0;
+	int links = 0, rc = 0;
+
+	if (!todo || !next) {
+		free(todo);
+		free(next);
+		return -ENOMEM;
+	}
+	out[0] = '\0';
+	if (limg__path_clean_clamped(path, todo, PATH_CAP * 2) < 0) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	while (*todo) {
+		char *slash = strchr(todo, '/');
+		size_t n = slash ? (size_t)(slash - todo) : strlen(todo);
+		struct stat st;
+		ssize_t len;
+
+		if (done + 1 + n + 1 > cap) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+		if (done)
+			out[done++] = '/';
+		memcpy(out + done, todo, n);
+		out[done + n] = '\0';
+		/* (every component before this one is a real directory: the path from the root stays inside) */
+		if (fstatat(root, out, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
+			/* absent (the runtime makes it), or no link: kept as it is */
+			done += n;
+			memmove(todo, slash ? slash + 1 : todo + n, strlen(slash ? slash + 1 : todo + n) + 1);
+			continue;
+		}
+		if (++links > SYMLINKS_MAX) {
+			rc = -ELOOP;
+			goto out;
+		}
+		if ((len = readlinkat(root, out, link, sizeof link - 1)) < 0) {
+			rc = -errno;
+			goto out;
+		}
+		link[len] = '\0';
+		/* the link's target replaces it: from the root when absolute, else from its directory */
+		out[done ? done - 1 : 0] = '\0';
+		done = done ? done - 1 : 0;
+		if (snprintf(next, PATH_CAP * 2, "%s%s%s%s%s", link[0] == '/' ? "" : out, link[0] == '/' || !done ? "" : "/",
+		             link, slash ? "/" : "", slash ? slash + 1 : "") >= PATH_CAP * 2 ||
+		    limg__path_clean_clamped(next, todo, PATH_CAP * 2) < 0) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+		done = 0;
+		out[0] = '\0';
+	}
+out:
+	free(todo);
+	free(next);
+	return rc;
+}

@@ -30,6 +30,13 @@ int limg__resolve_dir(int root, const char *path, limg__created_cb created, void
  * a regular file (a FIFO, a device, never opened), ENOENT, ELOOP. */
 int limg__resolve_file(int root, const char *path, int *out);
 
+/* The path @path leads to beneath @root, as a chroot would follow it:
+ * symlinks replaced by their targets (absolute ones from the root, at most
+ * 40), ".." stopping at the root; components that do not exist are kept
+ * as written. 0 with the cleaned, link-free path in @out ("" for the
+ * root), or -errno: ELOOP, ENAMETOOLONG, ENOMEM. */
+int limg__resolve_path(int root, const char *path, char *out, size_t cap);
+
 /* Splits a cleaned path into its directory part (in @dir) and last component. */
 const char *limg__split_path(const char *path, char *dir, size_t cap);
 
