@@ -4,8 +4,8 @@
  * Example(), MutateRuntimeSpec() and ToRootless()), with what the
  * reference adds for safety: no working directory or volume that leads
  * under /proc or /sys once its symlinks are followed (runc's
- * CVE-2024-21626), volumes that are absolute paths, ids within int32, the user resolved from the rootfs's
- * own files and never through NSS, image labels kept out of the
+ * CVE-2024-21626), volumes that are absolute paths, ids within int32, the
+ * user resolved from the rootfs's own files and never through NSS, image labels kept out of the
  * annotations runtimes act on (crun's handlers: CVE-2025-24965), and real
  * directories where the runtime mounts /dev, /proc and /sys.
  */
