@@ -18,6 +18,7 @@
 #include "core/core.h"
 #include "core/jobs.h"
 #include "core/json.h"
+#include "core/strmap.h"
 #include "core/strset.h"
 #include "images/diff_id.h"
 #include "input.h"
@@ -69,6 +70,7 @@ typedef struct {
 	char *digest, *config;
 	char **layers;
 	size_t nlayers;
+	size_t next;            /* the next one with the same config, or SIZE_MAX */
 } oci_manifest;
 
 typedef struct {
@@ -83,10 +85,12 @@ typedef struct {
 	limg__listing listing;
 	oci_manifest *oci;
 	size_t noci;
+	limg__strmap oci_by_config; /* config -> the first of oci[] with it */
 	found_image *images;
 	size_t nimages, capimages;
 	struct layer_check *checks;
 	size_t nchecks, capchecks;
+	limg__strset checked;    /* "<digest> <diff_id>" of the checks made: each once */
 	limg__strset needed_set; /* what the images need ... */
 	char **needed;           /* ... in the order found */
 	size_t nneeded, capneeded;
@@ -221,7 +225,9 @@ static int read_oci_manifests(load_run *l)
 		    limg_manifest_parse(&m, bytes.ptr, bytes.size, NULL) < 0 || limg_manifest_kind(m) != LIMG_MANIFEST_IMAGE) {
 			limg_error_clear(); /* (checked as an image later, if it is one) */
 		} else {
+			size_t first;
 			o = &l->oci[l->noci++];
+			o->next = SIZE_MAX;
 			if (!(o->digest = strdup(digest)) ||
 			    !(o->config = strdup(limg_descriptor_digest(limg_manifest_config(m)))) ||
 			    (limg_manifest_count(m) && !(o->layers = calloc(limg_manifest_count(m), sizeof *o->layers))))
@@ -229,6 +235,12 @@ static int read_oci_manifests(load_run *l)
 			for (; rc == 0 && o->nlayers < limg_manifest_count(m); o->nlayers++)
 				if (!(o->layers[o->nlayers] = strdup(limg_descriptor_digest(limg_manifest_entry(m, o->nlayers)))))
 					rc = limg__error_oom();
+			if (rc == 0 && limg__strmap_get(&l->oci_by_config, o->config, &first)) {
+				o->next = l->oci[first].next;
+				l->oci[first].next = l->noci - 1;
+			} else if (rc == 0) {
+				rc = limg__strmap_put(&l->oci_by_config, o->config, l->noci - 1);
+			}
 		}
 		limg_manifest_free(m);
 		limg_buf_dispose(&bytes);
@@ -240,9 +252,13 @@ static int read_oci_manifests(load_run *l)
 /* index.json's image manifest with this config and these layers, if any. */
 static const char *matching_oci_manifest(const load_run *l, const char *config, const char *const *layers, size_t n)
 {
-	for (size_t i = 0; i < l->noci; i++) {
+	size_t i;
+
+	if (!limg__strmap_get(&l->oci_by_config, config, &i))
+		return NULL;
+	for (; i != SIZE_MAX; i = l->oci[i].next) {
 		const oci_manifest *o = &l->oci[i];
-		bool same = !strcmp(o->config, config) && o->nlayers == n;
+		bool same = o->nlayers == n;
 		for (size_t j = 0; j < n && same; j++)
 			same = !strcmp(o->layers[j], layers[j]);
 		if (same)
@@ -365,11 +381,17 @@ static int add_check(load_run *l, const limg_descriptor *d, const char *diff_id)
 	char q[300];
 	int rc;
 
-	if ((rc = limg__array_grow((void **)&l->checks, &l->capchecks, l->nchecks + 1, sizeof *l->checks)) < 0)
-		return rc;
+	char key[400];
+
 	if (comp < 0 || comp == LIMG_COMPRESSION_UNKNOWN)
 		return limg__error_set(LIMG_EUNSUPPORTED, "archive: layer %s has media type %s", limg_descriptor_digest(d),
 		                       quoted(q, limg_descriptor_media_type(d) ? limg_descriptor_media_type(d) : "(none)"));
+	/* a layer shared by images (or repeated in one) is checked once */
+	snprintf(key, sizeof key, "%s %s %d", limg_descriptor_digest(d), diff_id, comp);
+	if ((rc = limg__strset_add(&l->checked, key)) <= 0)
+		return rc;
+	if ((rc = limg__array_grow((void **)&l->checks, &l->capchecks, l->nchecks + 1, sizeof *l->checks)) < 0)
+		return rc;
 	c = &l->checks[l->nchecks];
 	memset(c, 0, sizeof *c);
 	if (!(c->digest = strdup(limg_descriptor_digest(d))) || !(c->diff_id = strdup(diff_id))) {
@@ -465,9 +487,6 @@ static int check_layer(size_t i, void *payload)
 
 	if (c->compression == LIMG_COMPRESSION_NONE && !strcmp(c->digest, c->diff_id))
 		return 0; /* an uncompressed layer is its own diff_id, and its digest was checked */
-	for (size_t j = 0; j < i; j++)
-		if (!strcmp(l->checks[j].digest, c->digest) && !strcmp(l->checks[j].diff_id, c->diff_id))
-			return 0; /* (shared by images: once) */
 	/* worked out while the archive was read, or known to the store from an earlier check */
 	if (limg__strmap_get(&l->members.by_digest, c->digest, &at))
 		m = &l->members.v[at];
@@ -602,6 +621,7 @@ static void dispose(load_run *l)
 		free(l->oci[i].config);
 	}
 	free(l->oci);
+	limg__strmap_free(&l->oci_by_config);
 	for (size_t i = 0; i < l->nchecks; i++) {
 		free(l->checks[i].digest);
 		free(l->checks[i].diff_id);
@@ -611,6 +631,7 @@ static void dispose(load_run *l)
 		free(l->needed[i]);
 	free(l->needed);
 	limg__strset_free(&l->needed_set);
+	limg__strset_free(&l->checked);
 	limg__listing_dispose(&l->listing);
 	limg__members_dispose(&l->members); /* and with it what no image needed */
 	limg__input_dispose(&l->in);
