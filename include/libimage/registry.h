@@ -67,11 +67,13 @@ typedef struct limg_registry_opts {
 	long backoff_max_ms;            /**< longest wait between tries; 0: 10000 */
 	long retry_after_max_s;         /**< longest Retry-After honoured (longer fails at once); 0: 60 */
 	long connect_timeout_ms;        /**< 0: 30000 */
-	long low_speed_time_s;          /**< a transfer under 1 byte/s this long fails; 0: 30 */
+	long low_speed_time_s;          /**< a transfer under 1 byte/s this long fails, and so does an answer
+	                                     not whole this long after the request's body went out; 0: 30 */
 	long request_timeout_s;         /**< longest one request may take, body included; 0: 300. A blob
 	                                     transfer that takes longer goes on with a Range request */
-	long operation_timeout_s;       /**< longest one call (a manifest, a blob, a listing) may take with
-	                                     all its retries and resumes; 0: no limit */
+	long operation_timeout_s;       /**< longest one call (a manifest, a blob, a listing page, a whole
+	                                     blob upload) may take with all its retries and resumes; 0: no
+	                                     limit for calls that move a blob, request_timeout_s for the others */
 	int64_t max_blob_size;          /**< larger blobs are refused before any byte is fetched;
 	                                     0: LIMG_BLOB_SIZE_MAX_DEFAULT */
 } limg_registry_opts;

@@ -394,8 +394,11 @@ static int map_curl_error(CURLcode rc, const char *method, const char *url, cons
 		code = LIMG_ETLS;
 		break;
 	case CURLE_OUT_OF_MEMORY:
-		code = LIMG_ENOMEM;
-		break;
+		/* what libcurl says when an answer's header line is over its 100 KB
+		 * (CURL_MAX_HTTP_HEADER), before we see it; memory itself runs out rarely */
+		redact(where, sizeof where, url);
+		return limg__error_set(LIMG_ETOOBIG, "%s %s: the answer has a header line longer than libcurl takes "
+		                                     "(100 KB; a Location, a Link?), or memory ran out", method, where);
 	default:
 		code = LIMG_ENETWORK;
 		break;
@@ -522,13 +525,17 @@ static int set_options(limg__http *h, CURL *e, const limg__http_req *req, const 
 	return 0;
 }
 
-/* Runs the transfer on the multi handle, waking up to look at the token. */
-static CURLcode perform(limg__http *h, struct conn *c, const limg_cancel *call_cancel, bool *cancelled)
+/* Runs the transfer on the multi handle, waking up to look at the token,
+ * and (with @answer_ms) at how long the answer takes once @upload bytes of
+ * body went out: a server that drips its answer is left then (*@late). */
+static CURLcode perform(limg__http *h, struct conn *c, const limg_cancel *call_cancel, int64_t upload,
+                        long answer_ms, bool *cancelled, bool *late)
 {
 	CURLcode result = CURLE_OK;
+	int64_t sent_at = 0;
 	int running = 1;
 
-	*cancelled = false;
+	*cancelled = *late = false;
 	curl_multi_add_handle(c->multi, c->easy);
 	while (running) {
 		CURLMcode mc = curl_multi_perform(c->multi, &running);
@@ -542,9 +549,18 @@ static CURLcode perform(limg__http *h, struct conn *c, const limg_cancel *call_c
 			*cancelled = true;
 			break;
 		}
+		if (answer_ms > 0 && upload >= 0) {
+			curl_off_t up = 0;
+			if (!sent_at && curl_easy_getinfo(c->easy, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK && up >= upload)
+				sent_at = limg__now_ms();
+			if (sent_at && limg__now_ms() - sent_at > answer_ms) {
+				*late = true;
+				break;
+			}
+		}
 		curl_multi_poll(c->multi, NULL, 0, 200, NULL);
 	}
-	if (!*cancelled) {
+	if (!*cancelled && !*late) {
 		CURLMsg *msg;
 		int left;
 		while ((msg = curl_multi_info_read(c->multi, &left)))
@@ -597,7 +613,8 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 	for (int hop = 0;; hop++) {
 		struct xfer x = { req, resp, c.easy, 0, false, false, false, false, 0, NULL, 0, 0 };
 		struct curl_slist *headers = NULL;
-		bool cancelled, same_origin = limg__http_same_origin(req->url, url);
+		bool cancelled, late, same_origin = limg__http_same_origin(req->url, url);
+		int64_t upload = -1;
 		CURLcode cr;
 		char *next = NULL;
 
@@ -610,11 +627,19 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			method = "GET";
 		}
 		set_options(h, c.easy, req, url, method, with_body, same_origin, &headers, &x, errbuf);
-		cr = perform(h, &c, req->cancel, &cancelled);
+		if (with_body && (req->form || req->body || req->source))
+			upload = req->form ? (int64_t)strlen(req->form) : req->body ? (int64_t)req->body_len : req->source_len;
+		cr = perform(h, &c, req->cancel, upload, req->answer_timeout_ms, &cancelled, &late);
 		curl_slist_free_all(headers);
 		curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (cancelled) {
 			rc = limg__error_set(LIMG_ECANCELLED, "%s cancelled", method);
+			break;
+		}
+		if (late) {
+			redact(where, sizeof where, url);
+			rc = limg__error_set(LIMG_ETIMEOUT, "%s %s: no whole answer within %ld s of the request", method, where,
+			                     (req->answer_timeout_ms + 999) / 1000);
 			break;
 		}
 		if (x.abort_code) {

@@ -74,6 +74,7 @@ typedef struct {
 	void *payload;
 	size_t max_body;           /* cap for buffered 2xx bodies; past it: LIMG_ETOOBIG naming @what */
 	long timeout_ms;           /* this request's deadline, body included; 0: the client's */
+	long answer_timeout_ms;    /* once the request body is all sent, the whole answer within this; 0: no limit */
 	const char *const *headers; /* more "Name: value" lines (an endpoint's own), or NULL */
 	size_t nheaders;
 	const limg_cancel *cancel;  /* this request's own token (besides the client's); may be NULL */

@@ -207,8 +207,11 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 	int attempt = 0, rc;
 	bool can_retry = !c->source || c->rewind; /* a streamed body goes once unless it can be put back */
 	int64_t progress = c->resume_from ? *c->resume_from : 0;
+	/* the caller's deadline, else the operation timeout; a call that moves no blob (a manifest,
+	 * a HEAD, an upload session's answers) is over at the request timeout, all its tries together */
 	int64_t deadline = c->deadline_ms ? c->deadline_ms
 	                   : r->o.operation_timeout_s > 0 ? limg__now_ms() + r->o.operation_timeout_s * 1000
+	                   : !c->source && !c->sink       ? limg__now_ms() + r->o.request_timeout_s * 1000
 	                                                  : 0;
 
 	/* a mirror gets one try: the next endpoint is the retry */
@@ -242,6 +245,8 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 		req.source_len = c->source_len;
 		req.content_type = c->content_type;
 		req.content_range = c->content_range;
+		/* an answer comes right after the body, or the server is dripping it */
+		req.answer_timeout_ms = r->o.low_speed_time_s * 1000;
 		if (own_origin) {
 			/* an endpoint's own headers (hosts.toml [header]) go to it alone: not to an upload
 			 * URL on another host, nor (http.c) along a redirect elsewhere */

@@ -57,7 +57,10 @@ typedef struct {
 	int64_t limit;     /* bytes the current request carries */
 	int64_t chunk_min; /* OCI-Chunk-Min-Length */
 	int source_rc;     /* what a callback returned to stop (errors.h) */
+	int64_t deadline;  /* of the whole upload, every request and try (CLOCK_MONOTONIC ms); 0: none */
 } upload;
+
+#define LOCATION_MAX (16u << 10) /* an upload URL; presigned ones are a few KB */
 
 static void set_location(upload *u, char *next)
 {
@@ -73,6 +76,9 @@ static int take_location(upload *u, const limg__http_resp *resp, const char *ask
 	if (!resp->location || !*resp->location)
 		return limg__error_set(LIMG_EPROTOCOL, "%s: the registry gave no upload URL (HTTP %ld)", u->what,
 		                       resp->status);
+	if (strlen(resp->location) > LOCATION_MAX)
+		return limg__error_set(LIMG_ETOOBIG, "%s: the registry's upload URL (Location) of %zu bytes is over the "
+		                                     "%u-byte limit", u->what, strlen(resp->location), LOCATION_MAX);
 	if (!(next = limg__http_resolve(resp->final_url ? resp->final_url : asked, resp->location)))
 		return limg__error_set(LIMG_EPROTOCOL, "%s: the upload URL is no http(s) URL", u->what);
 	if (!strncmp(asked, "https://", 8) && strncmp(next, "https://", 8) != 0) {
@@ -149,8 +155,12 @@ static int start(upload *u, bool mount, bool *mounted)
 	call.what = u->what;
 	call.content_type = "application/octet-stream";
 	call.cancel = u->o.cancel;
-	if ((rc = limg__registry_call(u->r, &call, &resp)) < 0)
+	call.deadline_ms = u->deadline;
+	if ((rc = limg__registry_call(u->r, &call, &resp)) < 0) {
+		if (rc == LIMG_ETOOBIG)
+			limg__error_prefix("%s", u->what);
 		goto out;
+	}
 	if (mount && resp.status == 201) {
 		const char *got;
 		if ((rc = answered_digest(&got, &resp, u->what)) == 0 && got && strcmp(got, u->digest) != 0)
@@ -205,6 +215,7 @@ static int ask_progress(upload *u)
 	call.no_auth = !same_origin_as_registry(u, asked);
 	call.what = u->what;
 	call.cancel = u->o.cancel;
+	call.deadline_ms = u->deadline;
 	if ((rc = limg__registry_call(u->r, &call, &resp)) == 0) {
 		if (resp.status == 404) {
 			rc = 1;
@@ -254,6 +265,7 @@ static int send_bytes(upload *u, const char *method, int64_t len, bool closing, 
 	call.what = u->what;
 	call.content_type = "application/octet-stream";
 	call.cancel = u->o.cancel;
+	call.deadline_ms = u->deadline;
 	if (len > 0) {
 		call.source = feed;
 		call.source_payload = u;
@@ -422,6 +434,8 @@ int limg_registry_blob_upload(int *out_result, limg_registry *r, const char *rep
 	u.repo = repo;
 	u.digest = digest;
 	u.size = size;
+	/* one upload, one operation: its deadline covers the session, every chunk and every try */
+	u.deadline = r->o.operation_timeout_s > 0 ? limg__now_ms() + r->o.operation_timeout_s * 1000 : 0;
 	if (!u.o.skip_exists_check) {
 		if ((rc = blob_exists(&exists, NULL, r, repo, digest, u.o.cancel)) < 0)
 			return rc;
@@ -464,6 +478,10 @@ out:
 		call.no_auth = !same_origin_as_registry(&u, u.location);
 		call.what = u.what;
 		call.cancel = u.o.cancel;
+		/* a courtesy: never long, and not past the upload's own deadline */
+		call.deadline_ms = limg__now_ms() + 5000;
+		if (u.deadline && u.deadline < call.deadline_ms)
+			call.deadline_ms = u.deadline;
 		limg__registry_call(r, &call, &resp);
 		limg__http_resp_dispose(&resp);
 		limg__error_restore(&saved);

@@ -9,17 +9,19 @@
  *   limg-test-registry [OPTIONS] blob DOMAIN REPO DIGEST SIZE OUTFILE
  *   limg-test-registry [OPTIONS] tags DOMAIN REPO [PAGE]
  *   limg-test-registry [OPTIONS] catalog DOMAIN [PAGE]
+ *   limg-test-registry [OPTIONS] upload DOMAIN REPO FILE    (prints pushed, exists or mounted)
  *
  * OPTIONS (each as "--name VALUE" or "--name=VALUE"):
  *          --tls default|verify|insecure --ca FILE --certs-dir DIR --config-dir DIR
  *          --user U --password P --attempts N --backoff-ms N --retry-after-max N
  *          --low-speed-time N --offset N --request-timeout S --operation-timeout S
- *          --max-blob-size N, and --no-verify (no value)
+ *          --max-blob-size N --chunk-size N, and --no-verify (no value)
  *
  * Results go to stdout; a failure prints one JSON object to stderr
  * (code, subject, object, message, http_status, registry_code, retry_after)
  * and exits 1.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,63 @@ static int fail(int rc)
 	return 1;
 }
 
+struct upload_source {
+	FILE *f;
+};
+
+static int read_file(size_t *out_len, void *buf, size_t cap, void *payload)
+{
+	struct upload_source *u = payload;
+
+	*out_len = fread(buf, 1, cap, u->f);
+	return ferror(u->f) ? LIMG_ESYSTEM : 0;
+}
+
+static int seek_file(int64_t offset, void *payload)
+{
+	struct upload_source *u = payload;
+
+	return offset <= LONG_MAX && fseek(u->f, (long)offset, SEEK_SET) == 0 ? 0 : LIMG_ESYSTEM;
+}
+
+/* The whole file as one blob (its sha256 computed first). */
+static int upload(limg_registry *r, const char *repo, const char *path, int64_t chunk_size)
+{
+	limg_registry_upload_opts uo = LIMG_REGISTRY_UPLOAD_OPTS_INIT;
+	limg_registry_upload_callbacks ucb = LIMG_REGISTRY_UPLOAD_CALLBACKS_INIT;
+	struct upload_source u = { fopen(path, "rb") };
+	limg_hasher *h = NULL;
+	const char *digest;
+	char buf[65536];
+	int64_t size = 0;
+	int result = 0, rc;
+	size_t n;
+
+	if (!u.f) {
+		perror(path);
+		return 2;
+	}
+	if ((rc = limg_hasher_new(&h, LIMG_DIGEST_SHA256)) < 0)
+		goto out;
+	while ((n = fread(buf, 1, sizeof buf, u.f)) > 0) {
+		limg_hasher_update(h, buf, n);
+		size += (int64_t)n;
+	}
+	if ((rc = limg_hasher_finish(&digest, h)) < 0)
+		goto out;
+	rewind(u.f);
+	uo.chunk_size = chunk_size;
+	ucb.read = read_file;
+	ucb.seek = seek_file;
+	ucb.payload = &u;
+	if ((rc = limg_registry_blob_upload(&result, r, repo, digest, size, &uo, &ucb)) == 0)
+		printf("%s\n", result == LIMG_UPLOAD_EXISTS ? "exists" : result == LIMG_UPLOAD_MOUNTED ? "mounted" : "pushed");
+out:
+	limg_hasher_free(h);
+	fclose(u.f);
+	return rc;
+}
+
 static int print_name(const char *name, void *payload)
 {
 	(void)payload;
@@ -109,6 +168,7 @@ int main(int argc, char **argv)
 	limg_registry *r;
 	limg_remote_manifest *m = NULL;
 	int i = 1, rc = 0;
+	int64_t chunk_size = 0;
 	const char *cmd, *v;
 
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
@@ -136,6 +196,8 @@ int main(int argc, char **argv)
 			opts.operation_timeout_s = atol(v);
 		else if (option(argc, argv, &i, "--max-blob-size", &v))
 			opts.max_blob_size = atoll(v);
+		else if (option(argc, argv, &i, "--chunk-size", &v))
+			chunk_size = atoll(v);
 		else if (option(argc, argv, &i, "--offset", &v))
 			fetch.offset = atoll(v);
 		else {
@@ -186,6 +248,8 @@ int main(int argc, char **argv)
 		list.page_size = i + 3 < argc ? atoi(argv[i + 3]) : 0;
 		lcb.name = print_name;
 		rc = limg_registry_tags_foreach(r, argv[i + 2], &list, &lcb);
+	} else if (!strcmp(cmd, "upload") && i + 3 < argc) {
+		rc = upload(r, argv[i + 2], argv[i + 3], chunk_size);
 	} else if (!strcmp(cmd, "catalog")) {
 		list.page_size = i + 2 < argc ? atoi(argv[i + 2]) : 0;
 		lcb.name = print_name;
