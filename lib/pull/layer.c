@@ -141,7 +141,7 @@ static int from_registry(struct pull *p, struct layer_job *job)
 	limg__blob_fetch how = { 0 };
 	char diff_id[160];
 	int64_t known, prefix;
-	int rc;
+	int rc, refetches = 0;
 
 	/* leased before it is looked for: a gc running now or later keeps it */
 	if ((rc = limg__lease_add(p->lease, digest)) < 0)
@@ -154,6 +154,14 @@ static int from_registry(struct pull *p, struct layer_job *job)
 		rc = limg__pull_ranged(p, &d);
 		if (rc == 0)
 			goto committed;
+		if (rc == LIMG_EDIGEST_MISMATCH) {
+			/* the ranges put together do not verify (the writer dropped them): one stream, from the start */
+			limg__log(limg__store_context(p->store), LIMG_LOG_WARN, "%s; fetching it again as one stream",
+			          limg_error_message(limg_error_last()));
+			limg_error_clear();
+			add_done(p, -d.done);
+			rc = LIMG_EUNSUPPORTED;
+		}
 		if (rc != LIMG_EUNSUPPORTED)
 			goto exists_or_out;
 		/* no byte ranges here: one stream it is, with a digester that has seen nothing */
@@ -182,6 +190,7 @@ exists_or_out:
 	if (rc != 0)
 		goto out;
 	for (size_t first = 0, used = 0;;) {
+		long from;
 		d.done = limg_blob_writer_offset(d.writer);
 		add_done(p, d.done);
 		how.offset = d.done;
@@ -194,13 +203,15 @@ exists_or_out:
 		if ((rc = limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_VERIFYING, d.done, size)))
 			goto out;
 		rc = limg_blob_writer_commit(d.writer);
-		if (rc != LIMG_EDIGEST_MISMATCH || used + 1 >= limg__registry_endpoints(p->registry))
+		if (rc != LIMG_EDIGEST_MISMATCH ||
+		    (from = limg__registry_refetch_from(used, limg__registry_endpoints(p->registry), &refetches)) < 0)
 			break;
-		/* a mirror served bytes that do not verify (the writer dropped them): the next endpoint */
-		limg__log(limg__store_context(p->store), LIMG_LOG_WARN, "%s; asking the next endpoint",
-		          limg_error_message(limg_error_last()));
+		/* bytes that do not verify (the writer dropped them): from the start, at the next endpoint
+		 * while there is one, else at the same one again (a byte flipped in transit) */
+		limg__log(limg__store_context(p->store), LIMG_LOG_WARN, "%s; asking %s",
+		          limg_error_message(limg_error_last()), (size_t)from == used ? "again" : "the next endpoint");
 		limg_error_clear();
-		first = used + 1;
+		first = (size_t)from;
 		add_done(p, -d.done);
 		limg_blob_writer_close(d.writer);
 		d.writer = NULL;

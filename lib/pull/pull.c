@@ -106,6 +106,13 @@ static int to_buf(const void *data, size_t len, void *payload)
 	return limg__buf_put(s->out, data, len);
 }
 
+/* Bytes that did not verify are asked for again: what came goes. */
+static int small_restart(void *payload)
+{
+	((struct small *)payload)->out->size = 0;
+	return 0;
+}
+
 static int store_bytes(limg_store *store, const char *digest, const limg_buf *data)
 {
 	limg_blob_writer *w;
@@ -140,6 +147,7 @@ static int small_blob(struct pull *p, limg_buf *out, const char *digest, int64_t
 	how.verify = true;
 	how.cancel = p->stop;
 	how.write = to_buf;
+	how.restart = small_restart;
 	how.payload = &s;
 	out->size = 0;
 	if ((rc = limg__registry_blob_fetch_at(p->registry, p->repository, digest, size, &how, 0, &used)) < 0)

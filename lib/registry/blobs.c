@@ -208,19 +208,22 @@ int limg__registry_blob_fetch_at(limg_registry *r, const char *repo, const char 
 	f.what = what;
 	f.first = f.used = first;
 	if (!how->verify || (rc = limg_hasher_new(&f.hasher, algo)) == 0) {
+		int refetches = 0;
+		long from;
 		for (;;) {
 			rc = fetch(r, repo, digest, &f);
 			if (rc == 0 && f.hasher && limg_hasher_verify(f.hasher, digest) == LIMG_EDIGEST_MISMATCH)
 				rc = limg__error_set_about(LIMG_EDIGEST_MISMATCH, LIMG_SUBJECT_BLOB, digest,
 				                           "%s: the bytes received do not match the digest", what);
-			/* a mirror served what does not verify: from the start, at the next endpoint */
-			if (rc != LIMG_EDIGEST_MISMATCH || f.used + 1 >= r->nep || !how->restart ||
+			/* bytes that do not verify: from the start, at the next endpoint, else at this one again */
+			if (rc != LIMG_EDIGEST_MISMATCH || !how->restart ||
+			    (from = limg__registry_refetch_from(f.used, r->nep, &refetches)) < 0 ||
 			    (rc = how->restart(how->payload)) != 0)
 				break;
-			limg__log(r->ctx, LIMG_LOG_WARN, "%s at mirror %s does not match its digest; trying the next endpoint",
-			          what, r->ep[f.used].host);
+			limg__log(r->ctx, LIMG_LOG_WARN, "%s from %s does not match its digest; asking %s", what,
+			          r->ep[f.used].host, (size_t)from == f.used ? "again" : "the next endpoint");
 			limg_error_clear();
-			f.first = f.used + 1;
+			f.first = (size_t)from;
 			f.offset = 0;
 			f.skip = 0;
 			f.restarts = 0;

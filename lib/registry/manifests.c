@@ -173,7 +173,8 @@ static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const ch
 {
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	struct where at = { origin, 0, 0 };
-	int rc;
+	int rc, refetches = 0;
+	long from;
 
 	if (out)
 		*out = NULL;
@@ -183,11 +184,13 @@ static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const ch
 		rc = fetch(out, r, repo, ref, head, &at, o.cancel);
 		if (rc == 1 || rc == 2) /* no usable digest header, or an error to explain: GET (and hash the body) */
 			rc = fetch(out, r, repo, ref, false, &at, o.cancel);
-		if (rc != LIMG_EDIGEST_MISMATCH || at.used + 1 >= r->nep)
+		/* bytes that do not verify: the next endpoint, else this one again (a flipped byte in transit) */
+		if (rc != LIMG_EDIGEST_MISMATCH || (from = limg__registry_refetch_from(at.used, r->nep, &refetches)) < 0)
 			return rc;
-		limg__log(r->ctx, LIMG_LOG_WARN, "%s", limg_error_message(limg_error_last()));
+		limg__log(r->ctx, LIMG_LOG_WARN, "%s; asking %s", limg_error_message(limg_error_last()),
+		          (size_t)from == at.used ? "again" : "the next endpoint");
 		limg_error_clear();
-		at.first = at.used + 1;
+		at.first = (size_t)from;
 	}
 }
 

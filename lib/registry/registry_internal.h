@@ -129,6 +129,22 @@ int limg__registry_blob_range(limg_registry *r, const char *repository, const ch
                               int64_t end, limg_write_cb sink, void *payload, const limg_cancel *cancel);
 bool limg__registry_ranges_ignored(limg_registry *r);
 
+/* Bytes that fail verification (a byte flipped in transit, an answer cut
+ * short that still looked whole) are asked for again from the start: at the
+ * next endpoint while there is one, then at the last one this many more
+ * times, before the mismatch is the answer. */
+#define LIMG__REFETCH_MAX 2
+
+/* Where to ask again after bytes that did not verify: the endpoint to
+ * start from (the next one, else the same), or -1 when *@refetches are
+ * spent. Counts the refetch. */
+static inline long limg__registry_refetch_from(size_t used, size_t endpoints, int *refetches)
+{
+	if (used + 1 < endpoints)
+		return (long)used + 1;
+	return (*refetches)++ < LIMG__REFETCH_MAX ? (long)used : -1;
+}
+
 /* What a fetch inside the library asks: the public options and callbacks,
  * without their checks. Its callbacks may return a positive value to stop
  * at once (returned as it is). */
