@@ -190,12 +190,11 @@ int limg_images_tag(limg_store *store, const char *source, const char *target)
 
 	if (!store || !source || !target)
 		return limg__error_invalid(!store ? "store" : !source ? "source" : "target");
-	if ((rc = limg_images_lookup(&digest, store, source)) == 0) {
+	if ((rc = limg_images_lookup(&digest, store, source)) == 0)
 		rc = limg_tags_set(store, target, digest.ptr);
-		/* the image went away between the lookup and the tag (an rmi): say it as docker does */
-		if (rc == LIMG_ENOTFOUND && limg_error_subject(limg_error_last()) == LIMG_SUBJECT_BLOB)
-			rc = no_such_image(source);
-	}
+	/* the image went away while we looked at it or tagged it (an rmi beside us): say it as docker does */
+	if (rc == LIMG_ENOTFOUND && limg_error_subject(limg_error_last()) == LIMG_SUBJECT_BLOB)
+		rc = no_such_image(source);
 	limg_buf_dispose(&digest);
 	return rc;
 }

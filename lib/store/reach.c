@@ -118,7 +118,9 @@ static int read_one(struct reach *r)
 	r->parent = digest;
 	r->listed = r->stored = 0;
 	r->stopped = false;
-	if (rc < 0)
+	if (rc == LIMG_ENOTFOUND) /* there when it was found, gone since (an rmi, a gc beside us): missing, not damaged */
+		rc = report(r, digest, LIMG_ENOTFOUND, "manifest %s went missing%s", digest, "");
+	else if (rc < 0)
 		rc = report(r, digest, LIMG_ECORRUPT, "%s%s", limg_error_message(limg_error_last()), "");
 	else if ((rc = limg__walk_children(body.ptr, body.size, on_child, r)) == LIMG_ECORRUPT && !r->stopped)
 		rc = report(r, digest, LIMG_ECORRUPT, "manifest %s is not valid, unambiguous JSON%s", digest, "");
