@@ -48,4 +48,14 @@ bool limg__auth_has_credentials(limg__auth *auth);
 /* Forgets the token of @scope (after a token was refused). */
 void limg__auth_forget(limg__auth *auth, const char *scope);
 
+/* Docker's config.json as text (@label names it in errors): *@helper gets
+ * the credential helper to ask (the host's own in credHelpers, else
+ * credsStore; NULL for none; the caller frees it); *@auths_rc what the
+ * "auths" entry for @host gave (0 with @user and @secret set, LIMG_ENOTFOUND,
+ * LIMG_ECORRUPT), or LIMG_PASSTHROUGH when the host's own helper's answer is
+ * final. Returns 0, or LIMG_ECORRUPT (not a JSON object), LIMG_ENOMEM.
+ * (Callable on bytes alone: the fuzz target does.) */
+int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int *auths_rc, const char *text,
+                            size_t len, const char *host, const char *label);
+
 #endif

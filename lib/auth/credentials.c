@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "core/base64.h"
 #include "core/core.h"
 #include "core/fs.h"
@@ -163,14 +164,49 @@ static int from_auth_entry(limg_buf *user, limg_buf *secret, const cJSON *entry,
 	return rc;
 }
 
+int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int *auths_rc, const char *text,
+                            size_t len, const char *host, const char *label)
+{
+	cJSON *doc = NULL;
+	char why[200];
+	const cJSON *helpers, *named, *store;
+	int rc;
+
+	*helper = NULL;
+	*auths_rc = LIMG_ENOTFOUND;
+	user->size = secret->size = 0;
+	if (limg__json_parse(&doc, text, len, NULL, why, sizeof why) < 0 || !cJSON_IsObject(doc)) {
+		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CREDENTIALS, label, "%s is not valid JSON%s%s%s",
+		                           label, doc ? "" : " (", doc ? "" : why, doc ? "" : ")");
+		cJSON_Delete(doc);
+		return rc;
+	}
+	helpers = cJSON_GetObjectItemCaseSensitive(doc, "credHelpers");
+	named = cJSON_GetObjectItemCaseSensitive(helpers, host);
+	if (!named && is_docker_hub(host))
+		named = cJSON_GetObjectItemCaseSensitive(helpers, "index.docker.io");
+	store = cJSON_GetObjectItemCaseSensitive(doc, "credsStore");
+	rc = 0;
+	if (cJSON_IsString(named)) {
+		*auths_rc = LIMG_PASSTHROUGH; /* the host's own helper: its answer is the answer */
+		if (!(*helper = strdup(named->valuestring)))
+			rc = limg__error_oom();
+	} else {
+		*auths_rc = from_auth_entry(user, secret, find_auth(cJSON_GetObjectItemCaseSensitive(doc, "auths"), host),
+		                            label);
+		if (cJSON_IsString(store) && !(*helper = strdup(store->valuestring)))
+			rc = limg__error_oom();
+	}
+	cJSON_Delete(doc);
+	return rc;
+}
+
 int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, const char *config_dir)
 {
 	limg_buf path = LIMG_BUF_INIT, text = LIMG_BUF_INIT;
 	const char *dir = config_dir, *home = getenv("HOME");
-	cJSON *doc = NULL;
-	char why[200];
-	const cJSON *helpers, *helper = NULL, *store;
-	int rc;
+	char *helper = NULL;
+	int rc, auths_rc;
 
 	if (!user || !secret || !host)
 		return limg__error_invalid(!user ? "out_username" : !secret ? "out_secret" : "host");
@@ -191,28 +227,28 @@ int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, 
 	}
 	if (rc < 0)
 		goto out;
-	if (limg__json_parse(&doc, text.ptr, text.size, NULL, why, sizeof why) < 0 || !cJSON_IsObject(doc)) {
-		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CREDENTIALS, path.ptr, "%s is not valid JSON%s%s%s",
-		                           path.ptr, doc ? "" : " (", doc ? "" : why, doc ? "" : ")");
+	if ((rc = limg__credentials_parse(user, secret, &helper, &auths_rc, text.ptr ? text.ptr : "", text.size, host,
+	                                  path.ptr)) < 0)
 		goto out;
+	if (!helper) {
+		rc = auths_rc;
+	} else {
+		/* the host's helper, or the store; a store that has nothing leaves "auths" to try */
+		limg_buf u = LIMG_BUF_INIT, sec = LIMG_BUF_INIT;
+		rc = run_helper(&u, &sec, helper, is_docker_hub(host) ? DOCKER_HUB_KEY : host);
+		if (rc == 0)
+			rc = set_pair(user, secret, u.ptr ? u.ptr : "", u.size, sec.ptr ? sec.ptr : "", sec.size);
+		else if (rc == LIMG_ENOTFOUND && auths_rc != LIMG_PASSTHROUGH)
+			rc = auths_rc; /* (user and secret hold that entry when there is one) */
+		if (sec.ptr)
+			memset(sec.ptr, 0, sec.size);
+		limg_buf_dispose(&u);
+		limg_buf_dispose(&sec);
 	}
-	helpers = cJSON_GetObjectItemCaseSensitive(doc, "credHelpers");
-	helper = cJSON_GetObjectItemCaseSensitive(helpers, host);
-	if (!helper && is_docker_hub(host))
-		helper = cJSON_GetObjectItemCaseSensitive(helpers, "index.docker.io");
-	store = cJSON_GetObjectItemCaseSensitive(doc, "credsStore");
-	if (cJSON_IsString(helper) || cJSON_IsString(store)) {
-		rc = run_helper(user, secret, cJSON_IsString(helper) ? helper->valuestring : store->valuestring,
-		                is_docker_hub(host) ? DOCKER_HUB_KEY : host);
-		/* a store that has nothing may still leave plain "auths" to try */
-		if (rc != LIMG_ENOTFOUND || cJSON_IsString(helper))
-			goto out;
-	}
-	rc = from_auth_entry(user, secret, find_auth(cJSON_GetObjectItemCaseSensitive(doc, "auths"), host), path.ptr);
 out:
 	if (rc == LIMG_ENOTFOUND)
 		limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_CREDENTIALS, host, "no credentials for %s", host);
-	cJSON_Delete(doc);
+	free(helper);
 	if (text.ptr)
 		memset(text.ptr, 0, text.size);
 	limg_buf_dispose(&text);

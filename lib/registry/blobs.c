@@ -49,7 +49,7 @@ struct fetch {
 static int on_start(const limg__http_resp *resp, void *payload)
 {
 	struct fetch *f = payload;
-	long long start = -1;
+	int64_t first = -1, last = -1, total = -1;
 
 	f->skip = 0;
 	if (resp->status == 200 && f->ranged)
@@ -65,8 +65,10 @@ static int on_start(const limg__http_resp *resp, void *payload)
 		f->skip = f->offset;
 		return 0;
 	}
-	if (resp->status != 206 || !resp->content_range || sscanf(resp->content_range, "bytes %lld-", &start) != 1 ||
-	    start != f->offset) {
+	/* the range asked for, of the blob we know: anything else is not the bytes we want */
+	if (resp->status != 206 || !resp->content_range ||
+	    limg__content_range_parse(resp->content_range, &first, &last, &total) < 0 || first != f->offset ||
+	    (f->expected >= 0 && total >= 0 && total != f->expected) || (f->stop >= 0 && last >= f->stop)) {
 		char got[128];
 		limg__quote(got, sizeof got, resp->content_range ? resp->content_range : "",
 		            resp->content_range ? strlen(resp->content_range) : 0);

@@ -11,16 +11,6 @@
 
 #define LIST_BODY_MAX (8u << 20)
 
-/* The rel="next" target of a Link header: <url>; rel="next". */
-static char *next_link(const char *link)
-{
-	const char *lt, *gt;
-
-	if (!link || !strstr(link, "rel=\"next\"") || !(lt = strchr(link, '<')) || !(gt = strchr(lt, '>')))
-		return NULL;
-	return strndup(lt + 1, (size_t)(gt - lt - 1));
-}
-
 struct lister {
 	const char *field;  /* "tags" or "repositories" */
 	const char *scope;
@@ -96,7 +86,7 @@ static int list(limg_registry *r, const char *first_path, const struct lister *l
 		cJSON_Delete(doc);
 		if (rc)
 			break;
-		next = next_link(resp.link);
+		next = limg__link_next(resp.link);
 		free(url);
 		url = NULL;
 		if (next && next[0] != '/') {

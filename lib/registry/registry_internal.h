@@ -129,6 +129,13 @@ int limg__registry_blob_range(limg_registry *r, const char *repository, const ch
                               int64_t end, limg_write_cb sink, void *payload, const limg_cancel *cancel);
 bool limg__registry_ranges_ignored(limg_registry *r);
 
+/* (headers.c) The target of a Link header's rel="next" link-value (RFC 8288;
+ * several link-values, quoted parameters), or NULL; the caller frees it. */
+char *limg__link_next(const char *link);
+/* (headers.c) "bytes FIRST-LAST/TOTAL" (TOTAL "*": -1), with FIRST <= LAST <
+ * TOTAL: 0, or -1 for anything else. */
+int limg__content_range_parse(const char *s, int64_t *first, int64_t *last, int64_t *total);
+
 /* Bytes that fail verification (a byte flipped in transit, an answer cut
  * short that still looked whole) are asked for again from the start: at the
  * next endpoint while there is one, then at the last one this many more

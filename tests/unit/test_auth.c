@@ -294,12 +294,95 @@ static void test_credentials_callback(void **state)
 	rm_tree(dir);
 }
 
+/* Link (RFC 8288): the rel="next" link-value among several, quoted or not. */
+static void test_link_next(void **state)
+{
+	static const struct {
+		const char *header, *next;
+	} cases[] = {
+		{ "</v2/_catalog?last=b&n=2>; rel=\"next\"", "/v2/_catalog?last=b&n=2" },
+		{ "<https://r/prev>; rel=\"prev\", <https://r/next>; rel=\"next\"", "https://r/next" },
+		{ "<a>; title=\"x, rel=next; y\"; rel=prev, <b>; rel=next", "b" },
+		{ "<a>; rel=\"prev next\"", "a" },
+		{ "<a>;rel=NEXT", "a" },
+		{ "<a>; rel=\"prev\"", NULL },
+		{ "<a>; rel=\"nextpage\"", NULL },
+		{ "rel=\"next\" <a>", NULL },
+		{ "<a; rel=\"next\"", NULL },
+		{ "<a>; title=\"unterminated; rel=\"next\"", NULL },
+		{ "", NULL },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = limg__link_next(cases[i].header);
+		if (cases[i].next)
+			assert_string_equal(got, cases[i].next);
+		else
+			assert_null(got);
+		free(got);
+	}
+	assert_null(limg__link_next(NULL));
+}
+
+/* Content-Range: "bytes FIRST-LAST/TOTAL" only, FIRST <= LAST < TOTAL. */
+static void test_content_range(void **state)
+{
+	int64_t a, b, t;
+
+	(void)state;
+	assert_int_equal(limg__content_range_parse("bytes 0-99/100", &a, &b, &t), 0);
+	assert_true(a == 0 && b == 99 && t == 100);
+	assert_int_equal(limg__content_range_parse("bytes 100-199/*", &a, &b, &t), 0);
+	assert_true(a == 100 && b == 199 && t == -1);
+	assert_int_equal(limg__content_range_parse("bytes 5-4/10", &a, &b, &t), -1);
+	assert_int_equal(limg__content_range_parse("bytes 0-10/10", &a, &b, &t), -1);
+	assert_int_equal(limg__content_range_parse("bytes -5-9/10", &a, &b, &t), -1);
+	assert_int_equal(limg__content_range_parse("bytes 0-9/10 junk", &a, &b, &t), -1);
+	assert_int_equal(limg__content_range_parse("bytes 0-9999999999999999999/*", &a, &b, &t), -1);
+	assert_int_equal(limg__content_range_parse("items 0-9/10", &a, &b, &t), -1);
+	assert_int_equal(limg__content_range_parse("bytes */10", &a, &b, &t), -1);
+	assert_int_equal(limg__content_range_parse(NULL, &a, &b, &t), -1);
+}
+
+/* config.json as text: the host's helper, the store, "auths", and what is refused. */
+static void test_credentials_parse(void **state)
+{
+	limg_buf u = LIMG_BUF_INIT, s = LIMG_BUF_INIT;
+	char *helper;
+	int auths;
+	const char *both = "{\"auths\":{\"r.io\":{\"auth\":\"Ym9iOnB3\"}},\"credsStore\":\"desktop\","
+	                   "\"credHelpers\":{\"h.io\":\"pass\"}}";
+
+	(void)state;
+	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, both, strlen(both), "h.io", "c"), 0);
+	assert_string_equal(helper, "pass");
+	assert_int_equal(auths, LIMG_PASSTHROUGH);
+	free(helper);
+	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, both, strlen(both), "r.io", "c"), 0);
+	assert_string_equal(helper, "desktop"); /* asked first; "auths" when it has nothing */
+	assert_int_equal(auths, 0);
+	assert_int_equal(u.size, 3);
+	assert_memory_equal(u.ptr, "bob", 3);
+	assert_memory_equal(s.ptr, "pw", 2);
+	free(helper);
+	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, "{\"auths\":{\"r.io\":{\"auth\":\"!!\"}}}", 32,
+	                                         "r.io", "c"), 0);
+	assert_null(helper);
+	assert_int_equal(auths, LIMG_ECORRUPT);
+	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, "[1]", 3, "r.io", "c"), LIMG_ECORRUPT);
+	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, "{\"a\":1,\"a\":2}", 13, "r.io", "c"),
+	                 LIMG_ECORRUPT);
+	limg_buf_dispose(&u);
+	limg_buf_dispose(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_challenges),  cmocka_unit_test(test_base64),        cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_retry_after), cmocka_unit_test(test_docker_config),
-		cmocka_unit_test(test_credentials_callback),
+		cmocka_unit_test(test_credentials_callback), cmocka_unit_test(test_link_next),
+		cmocka_unit_test(test_content_range),        cmocka_unit_test(test_credentials_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
