@@ -9,6 +9,7 @@
 #ifndef LIMG_ARCHIVE_LISTING_H
 #define LIMG_ARCHIVE_LISTING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {

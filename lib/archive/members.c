@@ -62,7 +62,10 @@ static int entry_error(const char *fmt, const char *a, const char *b)
 	char qa[300], qb[300];
 
 	limg__quote(qa, sizeof qa, a, strlen(a));
-	limg__quote(qb, sizeof qb, b ? b : "", b ? strlen(b) : 0);
+	if (b)
+		limg__quote(qb, sizeof qb, b, strlen(b));
+	else
+		qb[0] = '\0';
 	return limg__error_set(LIMG_ECORRUPT, fmt, qa, qb);
 }
 

@@ -1,25 +1,61 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each one
-# briefly from its seed corpus. Any crash or assertion fails the run.
-#   tests/fuzz/run.sh [seconds-per-target]   (default 10)
+# from its corpus. Any crash or assertion fails the run.
+#
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]   SECONDS per target (default 10); all targets by default
+#
+# The corpus is kept: each target runs on $LIMG_FUZZ_BUILD/corpus/<target>
+# (default build-fuzz/), seeded from tests/fuzz/corpus/<target>/ (every
+# hostile case the tests know) and grown by every run; a longer run goes on
+# from what the last one found. LIMG_FUZZ_MERGE=1 merges what the runs found
+# back into tests/fuzz/corpus/<target>/ (minimized), to be committed.
+# Crashes are kept in $LIMG_FUZZ_BUILD/artifacts/.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-10}
+shift || true
 cc=$(command -v clang-14 || command -v clang)
 out=${LIMG_FUZZ_BUILD:-$src/build-fuzz}
-mkdir -p "$out"
-libsrc=$(find "$src/lib" -name '*.c' | sort)
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -DLIMG_HAVE_ISAL -std=c11"
-for target in reference digest challenge manifest json tar hosts; do
-  "$cc" $flags -I"$src/include" -I"$src/lib" $libsrc "$src/tests/fuzz/fuzz_$target.c" \
+all="reference digest challenge manifest json tar hosts archive_listing archive_load credentials headers decompress"
+targets=${*:-$all}
+mkdir -p "$out/obj" "$out/corpus" "$out/artifacts"
+
+# longest input per target: archives and compressed streams need room
+max_len() {
+  case "$1" in
+    archive_load | decompress) echo 65536 ;;
+    archive_listing | credentials) echo 16384 ;;
+    *) echo 4096 ;;
+  esac
+}
+
+# the library once, instrumented for coverage (not linked with the fuzzer's main)
+flags="-g -O1 -fno-sanitize-recover=all -D_GNU_SOURCE -DLIMG_HAVE_ISAL -std=c11 -I$src/include -I$src/lib"
+objs=()
+for c in $(cd "$src/lib" && find . -name '*.c' | sort); do
+  o="$out/obj/$(echo "${c#./}" | tr / _).o"
+  if [ ! -e "$o" ] || [ "$src/lib/$c" -nt "$o" ] || [ -n "$(find "$src/lib" -name '*.h' -newer "$o" -print -quit)" ]; then
+    "$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/lib/$c" -o "$o"
+  fi
+  objs+=("$o")
+done
+
+for target in $targets; do
+  "$cc" $flags -fsanitize=fuzzer,address,undefined "$src/tests/fuzz/fuzz_$target.c" "${objs[@]}" \
     -lmbedcrypto -lcjson -lzstd -lisal -larchive -lz -lcurl -lpthread -o "$out/fuzz_$target"
-  work=$(mktemp -d)
-  cp "$src/tests/fuzz/corpus/$target/"* "$work/" 2>/dev/null || true
-  echo "fuzz_$target: ${seconds}s"
-  "$out/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=0 "$work" \
-    > "$out/fuzz_$target.log" 2>&1 || { tail -n 40 "$out/fuzz_$target.log"; rm -rf "$work"; exit 1; }
+  corpus="$out/corpus/$target"
+  mkdir -p "$corpus"
+  cp -n "$src/tests/fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true
+  echo "fuzz_$target: ${seconds}s ($(ls "$corpus" | wc -l) inputs kept)"
+  "$out/fuzz_$target" -max_total_time="$seconds" -max_len="$(max_len "$target")" -print_final_stats=0 \
+    -artifact_prefix="$out/artifacts/$target-" "$corpus" > "$out/fuzz_$target.log" 2>&1 ||
+    { tail -n 40 "$out/fuzz_$target.log"; exit 1; }
   grep -E '^Done [0-9]+ runs' "$out/fuzz_$target.log" || true
-  rm -rf "$work"
+  if [ "${LIMG_FUZZ_MERGE:-0}" = 1 ]; then
+    mkdir -p "$src/tests/fuzz/corpus/$target"
+    "$out/fuzz_$target" -merge=1 -max_len="$(max_len "$target")" "$src/tests/fuzz/corpus/$target" "$corpus" \
+      > "$out/fuzz_$target.merge.log" 2>&1 || { tail -n 20 "$out/fuzz_$target.merge.log"; exit 1; }
+  fi
 done
 echo "fuzz: no crashes"
