@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "core/strmap.h"
 #include "core/strset.h"
+#include "images/complete.h"
 #include "images/diff_id.h"
 #include "input.h"
 #include "libimage/archive.h"
@@ -321,8 +322,25 @@ static int make_manifest(load_run *l, const char *cfg, int64_t cfg_size, const c
 	return rc;
 }
 
+/* RepoTags are repository:tag, as moby, podman and skopeo read them: no tag (or a digest) is refused. */
+static int check_repo_tags(const limg__docker_entry *e, int at)
+{
+	for (size_t i = 0; i < e->ntags; i++) {
+		limg_reference *r = NULL;
+		bool ok = limg_reference_parse_normalized(&r, e->tags[i]) == 0 && limg_reference_tag(r) &&
+		          !limg_reference_digest(r);
+		char q[300];
+		limg_reference_free(r);
+		if (!ok)
+			return limg__error_set(LIMG_ECORRUPT, "archive: manifest.json entry %d: invalid tag %s (RepoTags are "
+			                                      "repository:tag)", at, quoted(q, e->tags[i]));
+	}
+	limg_error_clear();
+	return 0;
+}
+
 /* One entry of Docker's manifest.json. */
-static int docker_entry(load_run *l, const limg__docker_entry *e)
+static int docker_entry(load_run *l, const limg__docker_entry *e, int at)
 {
 	const char *cfg, **layers = NULL;
 	int64_t cfg_size, *sizes = NULL;
@@ -330,7 +348,7 @@ static int docker_entry(load_run *l, const limg__docker_entry *e)
 	const char *manifest;
 	int rc;
 
-	if ((rc = named(l, e->config, "", &cfg, &cfg_size)) < 0)
+	if ((rc = check_repo_tags(e, at)) < 0 || (rc = named(l, e->config, "", &cfg, &cfg_size)) < 0)
 		return rc;
 	if (e->nlayers && (!(layers = calloc(e->nlayers, sizeof *layers)) || !(sizes = calloc(e->nlayers, sizeof *sizes)))) {
 		free(layers);
@@ -350,6 +368,23 @@ static int docker_entry(load_run *l, const limg__docker_entry *e)
 	return rc;
 }
 
+/* The format `docker save` wrote before Docker 1.10: a repositories file and
+ * a directory per image (<id>/json, <id>/layer.tar), no manifest.json. */
+static bool legacy(const load_run *l)
+{
+	int rc;
+
+	if (limg__members_find(&l->members, "repositories", &rc))
+		return true;
+	for (size_t i = 0; i < l->members.n; i++) {
+		const char *name = l->members.v[i].name, *slash = strrchr(name, '/');
+		if (slash && !strcmp(slash + 1, "layer.tar"))
+			return true;
+	}
+	limg_error_clear();
+	return false;
+}
+
 static int find_images(load_run *l)
 {
 	int rc = 0;
@@ -358,17 +393,21 @@ static int find_images(load_run *l)
 		if ((rc = read_oci_manifests(l)) < 0)
 			return rc;
 		for (size_t i = 0; i < l->listing.ndocker && rc == 0; i++)
-			rc = docker_entry(l, &l->listing.docker[i]);
+			rc = docker_entry(l, &l->listing.docker[i], (int)i);
 	} else if (l->listing.has_index_json) {
 		for (size_t i = 0; i < l->listing.noci && rc == 0; i++) {
 			char *name = l->listing.oci[i].name;
 			rc = add_found(l, l->listing.oci[i].digest, NULL, &name, name ? 1 : 0);
 		}
+	} else if (legacy(l)) {
+		return limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_ARCHIVE, NULL,
+		                             "this is a legacy docker save archive (repositories and <id>/layer.tar, no "
+		                             "manifest.json: Docker before 1.10), which is not supported: load it with "
+		                             "docker load and save it again with docker save (any Docker since 1.10)");
 	} else {
 		return limg__error_set(LIMG_ECORRUPT, "not an image archive: it has neither manifest.json nor index.json");
 	}
-	if (rc == 0 && !l->nimages)
-		rc = limg__error_set(LIMG_ECORRUPT, "the archive holds no image");
+	/* a manifest.json of [] (or an empty index.json) loads nothing, as docker load */
 	return rc;
 }
 
@@ -403,6 +442,152 @@ static int add_check(load_run *l, const limg_descriptor *d, const char *diff_id)
 	return 0;
 }
 
+static int check_image(load_run *l, const char *digest, int depth, char **id);
+
+/* Whether the archive (or the store) holds an image's config and layers at
+ * their sizes: LIMG_IMAGE_COMPLETE, else INCOMPLETE (a foreign layer left
+ * out) or DAMAGED, with *@bad and *@stored (-1: absent) saying what. */
+static int image_state(load_run *l, const limg_manifest *m, const limg_descriptor **bad, int64_t *stored)
+{
+	for (long i = -1; i < (long)limg_manifest_count(m); i++) {
+		const limg_descriptor *d = i < 0 ? limg_manifest_config(m) : limg_manifest_entry(m, (size_t)i);
+		int64_t size = -1;
+		int rc = limg__members_size(&l->members, limg_descriptor_digest(d), &size);
+		if (rc == 0 && size == limg_descriptor_size(d))
+			continue;
+		limg_error_clear();
+		*bad = d;
+		*stored = rc == 0 ? size : -1;
+		return rc == LIMG_ENOTFOUND && i >= 0 && limg_descriptor_is_foreign(d) ? LIMG_IMAGE_INCOMPLETE
+		                                                                        : LIMG_IMAGE_DAMAGED;
+	}
+	return LIMG_IMAGE_COMPLETE;
+}
+
+/* Of an index's entry: *@out its image manifest when the archive holds it
+ * and everything it needs, else NULL with the first thing missing in @why;
+ * an error for a manifest that is there but no image manifest. */
+static int whole_image(limg_manifest **out, load_run *l, const limg_descriptor *d, char *why, size_t cap)
+{
+	limg_buf bytes = LIMG_BUF_INIT;
+	limg_manifest *m = NULL;
+	const limg_descriptor *bad = NULL;
+	int64_t stored = -1;
+	int rc;
+
+	*out = NULL;
+	if ((rc = limg__members_read(&l->members, limg_descriptor_digest(d), LIMG_MANIFEST_SIZE_MAX, &bytes)) < 0) {
+		limg_error_clear();
+		snprintf(why, cap, "its manifest %s is not in the archive", limg_descriptor_digest(d));
+		return 0;
+	}
+	rc = limg_manifest_parse(&m, bytes.ptr, bytes.size, limg_descriptor_media_type(d));
+	limg_buf_dispose(&bytes);
+	if (rc < 0)
+		return limg__error_prefix("archive: manifest %s", limg_descriptor_digest(d));
+	if (limg_manifest_kind(m) != LIMG_MANIFEST_IMAGE) {
+		limg_manifest_free(m);
+		return limg__error_set(LIMG_EMANIFEST, "archive: index entry %s is not an image manifest",
+		                       limg_descriptor_digest(d));
+	}
+	if (image_state(l, m, &bad, &stored) != LIMG_IMAGE_COMPLETE) {
+		snprintf(why, cap, "%s %s is %s", limg_descriptor_is_foreign(bad) ? "its foreign layer" : "its blob",
+		         limg_descriptor_digest(bad), stored < 0 ? "not in the archive" : "not the size its manifest gives");
+		limg_manifest_free(m);
+		return 0;
+	}
+	*out = m;
+	return 0;
+}
+
+static void platform_text(char *out, size_t cap, const limg_descriptor *d)
+{
+	snprintf(out, cap, "%s/%s%s%s", limg_descriptor_os(d) ? limg_descriptor_os(d) : "?",
+	         limg_descriptor_architecture(d) ? limg_descriptor_architecture(d) : "?",
+	         limg_descriptor_variant(d) ? "/" : "", limg_descriptor_variant(d) ? limg_descriptor_variant(d) : "");
+}
+
+static int need(load_run *l, const char *digest);
+
+/* What the archive holds of an index's image that is not whole: kept as it
+ * is (its manifest, and each blob the archive has, digests checked). */
+static int keep_part(load_run *l, const limg_descriptor *d)
+{
+	limg_buf bytes = LIMG_BUF_INIT;
+	limg_manifest *m = NULL;
+	int64_t size;
+	int rc;
+
+	if (limg__members_read(&l->members, limg_descriptor_digest(d), LIMG_MANIFEST_SIZE_MAX, &bytes) < 0 ||
+	    limg_manifest_parse(&m, bytes.ptr, bytes.size, limg_descriptor_media_type(d)) < 0) {
+		limg_buf_dispose(&bytes);
+		limg_error_clear();
+		return 0; /* (no manifest there: nothing of it to keep) */
+	}
+	limg_buf_dispose(&bytes);
+	rc = need(l, limg_descriptor_digest(d));
+	for (long i = -1; rc == 0 && i < (long)limg_manifest_count(m); i++) {
+		const char *part = limg_descriptor_digest(i < 0 ? limg_manifest_config(m) : limg_manifest_entry(m, (size_t)i));
+		if (limg__members_size(&l->members, part, &size) == 0)
+			rc = need(l, part);
+		else
+			limg_error_clear();
+	}
+	limg_manifest_free(m);
+	return rc;
+}
+
+/* An index at the top of an image: the platform asked for (or this
+ * machine's, else the first) must be whole; the others are checked when
+ * whole and kept as they are when not (`skopeo copy --all` leaves foreign
+ * layers out), as podman loads them: what the archive holds of them is
+ * kept too. *@id learns the chosen image's ID. */
+static int check_index(load_run *l, const limg_manifest *index, const char *digest, char **id)
+{
+	const limg_descriptor *want = NULL, *chosen = NULL;
+	char chosen_id[160] = "", why[512], platform[128];
+	size_t whole = 0;
+	int rc;
+
+	if (l->o.platform) {
+		if ((rc = limg_manifest_select(&want, index, l->o.platform)) < 0)
+			return limg__error_prefix("archive: index %s", digest);
+	} else if (limg_manifest_select(&want, index, NULL) < 0) {
+		want = NULL;
+		limg_error_clear();
+	}
+	for (size_t i = 0; i < limg_manifest_count(index); i++) {
+		const limg_descriptor *d = limg_manifest_entry(index, i);
+		limg_manifest *m;
+		if ((rc = whole_image(&m, l, d, why, sizeof why)) < 0)
+			return rc;
+		platform_text(platform, sizeof platform, d);
+		if (!m) {
+			if (d == want && l->o.platform)
+				return limg__error_set(LIMG_ECORRUPT, "archive: the %s image of index %s is not whole: %s", platform,
+				                       digest, why);
+			limg__log(limg__store_context(l->store), LIMG_LOG_INFO,
+			          "archive: the %s image of index %s is kept as it is, not whole: %s", platform, digest, why);
+			if ((rc = keep_part(l, d)) < 0)
+				return rc;
+			continue;
+		}
+		if (!chosen || d == want) {
+			chosen = d;
+			snprintf(chosen_id, sizeof chosen_id, "%s", limg_descriptor_digest(limg_manifest_config(m)));
+		}
+		limg_manifest_free(m);
+		whole++;
+		if ((rc = check_image(l, limg_descriptor_digest(d), 1, NULL)) < 0)
+			return rc;
+	}
+	if (!whole)
+		return limg__error_set(LIMG_ECORRUPT, "archive: index %s holds no whole image (%s)", digest, why);
+	if (id && !*id && !(*id = strdup(chosen_id)))
+		return limg__error_oom();
+	return 0;
+}
+
 /* An image manifest: its config and layers present, its diff_ids to check,
  * all of it needed; *@id (when NULL so far) learns the image ID. */
 static int check_image(load_run *l, const char *digest, int depth, char **id)
@@ -428,8 +613,7 @@ static int check_image(load_run *l, const char *digest, int depth, char **id)
 			rc = limg__error_set(LIMG_EMANIFEST, "archive: index %s holds an index", digest);
 			goto out;
 		}
-		for (size_t i = 0; i < limg_manifest_count(m) && rc == 0; i++)
-			rc = check_image(l, limg_descriptor_digest(limg_manifest_entry(m, i)), depth + 1, NULL);
+		rc = check_index(l, m, digest, id);
 		goto out;
 	}
 	if (depth == 0 && id && !*id && !(*id = strdup(limg_descriptor_digest(limg_manifest_config(m))))) {

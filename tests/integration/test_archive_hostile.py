@@ -70,10 +70,10 @@ class HostileArchives(unittest.TestCase):
     def test_repo_tags_cannot_print_escapes_or_forge_lines(self):
         img = archives.uncompressed_image("esc")
         members, _ = archives.legacy_members(img, ["x/\x1b]0;PWNED\x07:y"])
-        p = self.refused(members, "invalid reference format")
+        p = self.refused(members, "invalid tag")
         self.assertIn("\\x1b]0;PWNED\\x07", p.stderr)
         members, _ = archives.legacy_members(img, ["good/name:v1", "a/b:c\nLoaded image: evil:latest"])
-        p = self.refused(members, "invalid reference format", "forged.tar")
+        p = self.refused(members, "invalid tag", "forged.tar")
         self.assertNotIn("\nLoaded image: evil", p.stderr)
         # and a name that failed refuses the load before any tag is set
         self.assertEqual(example("limg-images", "-q", store=self.store).stdout, "")
