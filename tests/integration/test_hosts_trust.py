@@ -156,8 +156,9 @@ class Headers(Base):
         state = hostile.accept_uploads(elsewhere, "team/app")
 
         def post(h, m):  # sessions on the other host
-            with elsewhere.lock:
-                uid = "u%d" % len(state["uploads"])
+            with elsewhere.lock:  # as accept_uploads numbers its own: never a closed session's number
+                state["opened"] = state.get("opened", 0) + 1
+                uid = "u%d" % state["opened"]
                 state["uploads"][uid] = bytearray()
             hostile.answer(202, b"", {"Location": "%s/v2/team/app/blobs/uploads/%s?_state=x" % (elsewhere.url, uid)})(h, m)
         dest.route(r"^/v2/team/app/blobs/uploads/$", post, method="POST")
