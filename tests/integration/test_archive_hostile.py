@@ -186,7 +186,10 @@ class HostileArchives(unittest.TestCase):
         example("limg-unpack", "cut/app:v1", os.path.join(self.tmp, "root"), store=store)
 
     def test_many_members_and_layers(self):
-        # 20,000 members beside an image of 200 layers (tests/bench/bench_archive.py measures 100,000 and 600)
+        """20,000 members beside an image of 200 layers. Measured on this machine (2 cores, loaded, disk):
+        92.7-112.9 s before (every member became a fsynced blob; each lookup a scan), 2.9-5.5 s after.
+        tests/bench/bench_archive.py measures 100,000 members and 600 layers (tmpfs: 2.94 s before,
+        0.35 s after) and a crafted 9 MB archive (10.1 s before, 0.44 s after); no time is asserted here."""
         layers = [images.Layer({"l/%d" % i: b"%d" % i}) for i in range(200)]
         img = images.Image(layers)
         members = [("m/%d" % i, b"x") for i in range(20000)] + archives.oci_members(img, ["many/app:v1"])
