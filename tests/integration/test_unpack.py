@@ -185,17 +185,19 @@ class LikeUmoci(Unpack):
         self.umoci(ref, bundle)
         snap = self.assertSameTree(os.path.join(ours, "rootfs"), os.path.join(bundle, "rootfs"), BUNDLE_DIRS)
         # and what that means, beyond agreeing with umoci
-        if os.geteuid() == 0:
-            self.assertEqual(snap["bin/group-tool"]["mode"], 0o2711)
-            self.assertEqual(snap["etc/nobody"]["uid"], 65534)
-            self.assertEqual(snap["dev/null"]["type"], stat.S_IFCHR)
-            self.assertEqual(snap["dev/null"]["rdev"], (1, 3))
         self.assertEqual(snap["etc/linked-from-below"]["sha256"], images.sha256(b"owned\n")[7:])
         self.assertEqual(snap["bin/tool-again"]["mode"], 0o4755)
         self.assertEqual(snap["bin/tool"]["target"], "group-tool")
         self.assertEqual(snap["etc/xattrs"]["xattrs"].get("user.comment"), b"hello")
         self.assertEqual(snap["locked"]["mode"], 0)
         self.assertEqual(snap["bin/abs-link"]["link_group"], "bin/abs-link")
+        # owners, setgid bits and device nodes as the image says: only a privileged unpack can
+        if os.geteuid() != 0:
+            self.skipTest("the privileged unpack's owners and device nodes need root (the rest was checked)")
+        self.assertEqual(snap["bin/group-tool"]["mode"], 0o2711)
+        self.assertEqual(snap["etc/nobody"]["uid"], 65534)
+        self.assertEqual(snap["dev/null"]["type"], stat.S_IFCHR)
+        self.assertEqual(snap["dev/null"]["rdev"], (1, 3))
 
     @unittest.skipUnless(HAVE_UMOCI, "umoci is not installed")
     def test_whiteouts_across_layers_as_umoci(self):

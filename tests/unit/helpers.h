@@ -30,6 +30,24 @@
 		}                                                                                               \
 	} while (0)
 
+/* Skips the running test, saying why: the skip is printed, appended to
+ * $LIMG_SKIP_LOG, and a failure under LIMG_REQUIRE_ALL=1 (tests/run.sh as
+ * root, where every privilege is at hand). Include cmocka.h first. */
+#define SKIP_BECAUSE(why)                                                                                       \
+	do {                                                                                                    \
+		const char *skip_log_ = getenv("LIMG_SKIP_LOG");                                                \
+		const char *skip_all_ = getenv("LIMG_REQUIRE_ALL");                                             \
+		FILE *skip_f_;                                                                                  \
+		print_message("SKIPPED %s: %s\n", __func__, (why));                                             \
+		if (skip_log_ && (skip_f_ = fopen(skip_log_, "a"))) {                                           \
+			fprintf(skip_f_, "%s: %s: %s\n", __FILE__, __func__, (why));                            \
+			fclose(skip_f_);                                                                        \
+		}                                                                                               \
+		if (skip_all_ && !strcmp(skip_all_, "1"))                                                       \
+			fail_msg("%s: skipped where every test must run (LIMG_REQUIRE_ALL=1)", (why));          \
+		skip();                                                                                         \
+	} while (0)
+
 static inline int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;

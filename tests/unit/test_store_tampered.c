@@ -386,7 +386,7 @@ static void test_foreign_readonly_ingest(void **state)
 	pid_t pid;
 
 	if (geteuid() != 0)
-		skip();
+		SKIP_BECAUSE("a store shared by two users needs root to become the second one");
 	snprintf(digest, sizeof digest, "%s", digest_of(content, strlen(content)));
 	snprintf(flat, sizeof flat, ".libimage/ingest/sha256-%s", digest + 7);
 	write_file(ingest = path_in(f->dir, flat), content);
