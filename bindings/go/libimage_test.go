@@ -492,17 +492,29 @@ func TestCommand(t *testing.T) {
 	if build == "" {
 		build = "../../build"
 	}
-	run := func(store string, prog string, args ...string) (string, string) {
+	// each program's exit status is checked too: 0, or 1 where it must fail
+	run := func(want int, store string, prog string, args ...string) (string, string) {
+		t.Helper()
 		cmd := exec.Command(prog, args...)
 		cmd.Env = append(os.Environ(), "LIBIMAGE_STORE="+store)
 		var out, errOut strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errOut
-		cmd.Run()
+		err := cmd.Run()
+		code := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%s %v: %v", prog, args, err)
+		}
+		if code != want {
+			t.Fatalf("%s %v: exit status %d, want %d\n%s%s", prog, args, code, want, out.String(), errOut.String())
+		}
 		return out.String(), errOut.String()
 	}
 	goStore, cStore := filepath.Join(dir, "go-store"), filepath.Join(dir, "c-store")
-	goOut, goErr := run(goStore, bin, "pull", plain("go/busybox:v1"))
-	cOut, _ := run(cStore, filepath.Join(build, "examples", "limg-pull"), plain("go/busybox:v1"))
+	goOut, goErr := run(0, goStore, bin, "pull", plain("go/busybox:v1"))
+	cOut, _ := run(0, cStore, filepath.Join(build, "examples", "limg-pull"), plain("go/busybox:v1"))
 	// the same lines; layers in parallel finish in any order, the rest in docker's
 	goLines, cLines := strings.Split(goOut, "\n"), strings.Split(cOut, "\n")
 	sortedGo, sortedC := append([]string(nil), goLines...), append([]string(nil), cLines...)
@@ -512,37 +524,37 @@ func TestCommand(t *testing.T) {
 		strings.Join(goLines[len(goLines)-4:], "\n") != strings.Join(cLines[len(cLines)-4:], "\n") {
 		t.Fatalf("pull:\n%s%s\nwant:\n%s", goOut, goErr, cOut)
 	}
-	run(goStore, bin, "tag", plain("go/busybox:v1"), "mine:go")
-	run(cStore, filepath.Join(build, "examples", "limg-tag"), plain("go/busybox:v1"), "mine:go")
-	goOut, _ = run(goStore, bin, "images")
-	cOut, _ = run(cStore, filepath.Join(build, "examples", "limg-images"))
+	run(0, goStore, bin, "tag", plain("go/busybox:v1"), "mine:go")
+	run(0, cStore, filepath.Join(build, "examples", "limg-tag"), plain("go/busybox:v1"), "mine:go")
+	goOut, _ = run(0, goStore, bin, "images")
+	cOut, _ = run(0, cStore, filepath.Join(build, "examples", "limg-images"))
 	if goOut != cOut {
 		t.Fatalf("images:\n%s\nwant:\n%s", goOut, cOut)
 	}
-	_, goErr = run(goStore, bin, "tag", plain("go/busybox:v1"), "Mine:go")
-	_, cErr := run(cStore, filepath.Join(build, "examples", "limg-tag"), plain("go/busybox:v1"), "Mine:go")
+	_, goErr = run(1, goStore, bin, "tag", plain("go/busybox:v1"), "Mine:go")
+	_, cErr := run(1, cStore, filepath.Join(build, "examples", "limg-tag"), plain("go/busybox:v1"), "Mine:go")
 	if goErr != cErr || goErr == "" {
 		t.Fatalf("a bad tag: %q, want %q", goErr, cErr)
 	}
 	// a missing tag: docker's words, from the subject of the error
-	_, goErr = run(goStore, bin, "pull", plain("go/busybox:nope"))
-	_, cErr = run(cStore, filepath.Join(build, "examples", "limg-pull"), plain("go/busybox:nope"))
+	_, goErr = run(1, goStore, bin, "pull", plain("go/busybox:nope"))
+	_, cErr = run(1, cStore, filepath.Join(build, "examples", "limg-pull"), plain("go/busybox:nope"))
 	if goErr != cErr || !strings.Contains(goErr, "manifest unknown") {
 		t.Fatalf("a missing tag: %q, want %q", goErr, cErr)
 	}
 	// --store, as the C programs take it, before or after the command; a
 	// store named there that is absent is said so (a mistyped path), not listed as empty
 	other := filepath.Join(dir, "other-store")
-	goOut, goErr = run(goStore, bin, "--store", other, "images")
-	cOut, cErr = run(cStore, filepath.Join(build, "examples", "limg-images"), "--store", other)
+	goOut, goErr = run(1, goStore, bin, "--store", other, "images")
+	cOut, cErr = run(1, cStore, filepath.Join(build, "examples", "limg-images"), "--store", other)
 	if goOut != cOut || goErr != cErr || !strings.Contains(goErr, "no store at "+other) {
 		t.Fatalf("images of an absent store:\n%s%s\nwant:\n%s%s", goOut, goErr, cOut, cErr)
 	}
 	if _, err := os.Stat(other); !os.IsNotExist(err) {
 		t.Fatalf("listing an absent store made it: %v", err)
 	}
-	run(goStore, bin, "pull", "--store="+other, plain("go/app:v1"))
-	goOut, _ = run(goStore, bin, "images", "--store", other)
+	run(0, goStore, bin, "pull", "--store="+other, plain("go/app:v1"))
+	goOut, _ = run(0, goStore, bin, "images", "--store", other)
 	if !strings.Contains(goOut, fixtures.Plain+"/go/app") || strings.Contains(goOut, "busybox") {
 		t.Fatalf("images of --store:\n%s", goOut)
 	}
