@@ -49,11 +49,12 @@ def failover(work):
     hole = socket.socket()
     hole.bind(("127.0.0.1", 0))
     hole.listen(256)
+    refusing = netutil.RefusingPort()
     try:
         img = images.Image(images.sample_layers("failover"))
         reg.push("team/app", "v1", img)
         ref = "%s/team/app:v1" % reg.host
-        cases = [("no mirror", None), ("refused mirror", "http://127.0.0.1:%d" % netutil.free_port()),
+        cases = [("no mirror", None), ("refused mirror", "http://" + refusing.host),
                  ("blackholed mirror (dial 3 s)", "http://127.0.0.1:%d" % hole.getsockname()[1])]
         base = None
         for label, mirror in cases:
@@ -66,6 +67,7 @@ def failover(work):
             base = base if base is not None else m
             print("  %-32s median %6.3f s  (+%.3f s)" % (label, m, m - base))
     finally:
+        refusing.close()
         hole.close()
         reg.stop()
 

@@ -131,7 +131,9 @@ class Subjects(unittest.TestCase):
         self.assertIn("%s/ca.crt" % basic.host, p.stderr)
 
     def test_registry_with_nothing_listening(self):
-        host = "127.0.0.1:%d" % netutil.free_port()
+        hole = netutil.RefusingPort()
+        self.addCleanup(hole.close)
+        host = hole.host
         e = errors_tool("--attempts", 1, "pull", self.store, "%s/team/app:v1" % host)
         self.assertError(e, "LIMG_ENETWORK", "LIMG_SUBJECT_REGISTRY", host)
         self.assertIn(host, e["message"])

@@ -75,8 +75,9 @@ class Mirrors(Base):
         self.assertEqual([p for p in self.paths(self.origin) if "/blobs/" in p], [])  # the origin served no blob
 
     def test_a_mirror_that_is_down(self):
-        dead = netutil.free_port()
-        self.use_mirror("http://127.0.0.1:%d" % dead)
+        dead = netutil.RefusingPort()
+        self.addCleanup(dead.close)
+        self.use_mirror("http://" + dead.host)
         start = time.monotonic()
         self.pull(self.ref)
         self.assertLess(time.monotonic() - start, 10)
