@@ -15,6 +15,7 @@ import tempfile
 import unittest
 
 from fixtures import images, registry
+import tool
 from tool import ENV, example
 
 HAVE_SKOPEO = shutil.which("skopeo") is not None
@@ -80,7 +81,10 @@ class ArchiveCase(unittest.TestCase):
         self.store = os.path.join(self.tmp, "store")
 
     def tearDown(self):
-        subprocess.run(["rm", "-rf", self.tmp])
+        try:
+            tool.assert_stores_sound(self, self.tmp)  # every store saved from or loaded into
+        finally:
+            subprocess.run(["rm", "-rf", self.tmp])
 
     def pull(self, ref, store=None):
         example("limg-pull", "-q", ref, store=store or self.store)

@@ -14,6 +14,7 @@ import time
 import unittest
 
 from fixtures import faultproxy, images, netutil, registry
+import tool
 from tool import ENV, example
 
 SECRET = "mirror-Passw0rd"
@@ -25,7 +26,10 @@ class Base(unittest.TestCase):
         self.certs = os.path.join(self.tmp, "certs.d")
 
     def tearDown(self):
-        shutil.rmtree(self.tmp)
+        try:
+            tool.assert_stores_sound(self, self.tmp)
+        finally:
+            shutil.rmtree(self.tmp)
 
     def hosts(self, host, text):
         d = os.path.join(self.certs, host)

@@ -10,6 +10,7 @@ import time
 import unittest
 
 from fixtures import faultproxy, images, registry
+import tool
 from tool import ENV, EXAMPLES, example
 
 reg = proxy = None
@@ -43,7 +44,10 @@ class Pull(unittest.TestCase):
         proxy.clear()
 
     def tearDown(self):
-        shutil.rmtree(self.store)
+        try:
+            tool.assert_stores_sound(self, self.store)  # whatever the test did, the store is sound
+        finally:
+            shutil.rmtree(self.store)
 
     def pull(self, ref, *opts, check=True, host=None):
         return example("limg-pull", *opts, "%s/%s" % (host or reg.host, ref), store=self.store, check=check)

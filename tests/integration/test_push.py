@@ -12,6 +12,7 @@ import unittest
 
 from fixtures import faultproxy, hostile, images, registry
 from fixtures.images import entry
+import tool
 from tool import ENV, example
 
 SECRET = "pushing-Passw0rd"
@@ -68,7 +69,10 @@ class Base(unittest.TestCase):
         proxy.clear()
 
     def tearDown(self):
-        shutil.rmtree(self.tmp)
+        try:
+            tool.assert_stores_sound(self, self.tmp)
+        finally:
+            shutil.rmtree(self.tmp)
 
     def pull(self, ref, *opts, store=None):
         example("limg-pull", "-q", *opts, ref, store=store or self.store)

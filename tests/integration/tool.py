@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 
+from fixtures import ocilayout
+
 BUILD = os.environ.get("LIMG_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 TOOLS = os.path.join(BUILD, "tests")
 EXAMPLES = os.path.join(BUILD, "examples")
@@ -61,3 +63,31 @@ def example(name, *args, store=None, env=None, check=True, timeout=300):
         raise AssertionError("%s %s failed (%d): %s%s" % (name, " ".join(map(str, args)), p.returncode, p.stdout,
                                                           p.stderr))
     return p
+
+
+def assert_sound(test, store):
+    """@store is sound as libimage judges it (limg-test-fsck: limg_store_fsck) and
+    as a judge that shares no code with it does (fixtures/ocilayout.py)."""
+    p = subprocess.run([os.path.join(TOOLS, "limg-test-fsck"), store], capture_output=True, text=True, env=ENV,
+                       timeout=300)
+    test.assertEqual(p.returncode, 0, "limg_store_fsck: " + p.stdout + p.stderr)
+    test.assertEqual(ocilayout.problems(store), [], "the OCI layout of %s" % store)
+
+
+def assert_stores_sound(test, root):
+    """Every libimage store at or up to two levels below @root is a sound OCI layout
+    (fixtures/ocilayout.py, which shares no code with libimage). For tearDown."""
+    for depth in range(3):
+        for d in _dirs_at(root, depth):
+            if os.path.isfile(os.path.join(d, "oci-layout")) and os.path.isdir(os.path.join(d, ".libimage")):
+                test.assertEqual(ocilayout.problems(d), [], "the OCI layout of %s" % d)
+
+
+def _dirs_at(root, depth):
+    if depth == 0:
+        return [root] if os.path.isdir(root) else []
+    out = []
+    for d in _dirs_at(root, depth - 1):
+        out += [os.path.join(d, n) for n in sorted(os.listdir(d))
+                if os.path.isdir(os.path.join(d, n)) and not os.path.islink(os.path.join(d, n))]
+    return out

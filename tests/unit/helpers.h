@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "libimage/libimage.h"
@@ -129,6 +130,28 @@ static inline long fsck_problems(limg_store *s, const char *digest, limg_problem
 	rc = limg_store_fsck(&problems, s, &opts, &callbacks);
 	return rc < 0 ? rc : (long)problems;
 }
+
+/* What the OCI layout checker that shares no code with libimage
+ * (tests/integration/fixtures/ocilayout.py) finds wrong in @dir: 0 when
+ * the layout is sound, else the checker's exit status (it prints the
+ * problems), -1 when it could not run. */
+static inline int layout_problems(const char *dir)
+{
+	char cmd[8192];
+	int rc;
+
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s'", LIMG_TEST_LAYOUT_CHECKER, dir);
+	rc = system(cmd);
+	return rc == -1 || !WIFEXITED(rc) ? -1 : WEXITSTATUS(rc);
+}
+
+/* @store is sound as limg_store_fsck judges it and as the independent
+ * layout checker does. */
+#define ASSERT_SOUND(store)                                                     \
+	do {                                                                    \
+		assert_int_equal(fsck_problems((store), NULL, NULL, NULL), 0); \
+		assert_int_equal(layout_problems(limg_store_path(store)), 0);  \
+	} while (0)
 
 /* Appends one ustar member to @tar (@type '0' a file, '5' a directory,
  * '2' a symlink to @content); end the archive with tar_finish(). */
