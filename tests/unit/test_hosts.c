@@ -60,6 +60,24 @@ static void test_containerd_sample(void **state)
 	limg__hosts_dispose(&h);
 }
 
+/* The root's [header] table is the registry's own (containerd's server
+ * headers); a [host] table's header stays with that host. */
+static void test_server_headers(void **state)
+{
+	static const char text[] = "server = \"https://registry.example.com\"\n"
+	                           "[header]\n  x-fleet = \"rack-7\"\n"
+	                           "[host.\"https://mirror.example.com\"]\n  capabilities = [\"pull\"]\n";
+	limg__hosts h;
+
+	(void)state;
+	ASSERT_OK(limg__hosts_parse(&h, text, sizeof text - 1, "hosts.toml", "/etc/certs.d/x", NULL));
+	assert_int_equal(h.server.nheaders, 1);
+	assert_string_equal(h.server.headers[0], "x-fleet: rack-7");
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.hosts[0].nheaders, 0);
+	limg__hosts_dispose(&h);
+}
+
 /* Each is refused, naming its line. */
 static void test_refused(void **state)
 {
@@ -181,7 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_containerd_sample), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_accepted),          cmocka_unit_test(test_hosts_refusals),
-		cmocka_unit_test(test_api_endpoints),
+		cmocka_unit_test(test_api_endpoints),     cmocka_unit_test(test_server_headers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
