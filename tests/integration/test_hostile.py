@@ -54,13 +54,68 @@ class Bounded(unittest.TestCase):
         return registry_tool(*(list(opts) + ["get", reg.host, repo, ref, out]), timeout=60)
 
     def test_endless_error_body_is_not_read(self):
-        reg.route(r"^/v2/b/endless/manifests/v1$", endless(404, reg=reg))
+        """README: "Bounds on everything: error bodies (64 KiB) ...". An error answer that
+        never ends, written in 16 KiB pieces at a pace the client keeps up with: the
+        connection is dropped after 64 KiB and a little in flight, not at the end."""
+        reg.route(r"^/v2/b/endless/manifests/v1$", endless(404, chunk=b"x" * 16384, reg=reg, pace=0.005))
         start = time.monotonic()
         with self.assertRaises(Failed) as e:
             self.get("b/endless", "v1")
         self.assertEqual(e.exception.code, "LIMG_ENOTFOUND")
         self.assertLess(time.monotonic() - start, 10)
-        self.assertLess(reg.sent.get("/v2/b/endless/manifests/v1", 0), 32 << 20)  # not gigabytes
+        sent = reg.sent.get("/v2/b/endless/manifests/v1", 0)
+        self.assertGreaterEqual(sent, 64 << 10)
+        self.assertLess(sent, (64 << 10) + (512 << 10), "%d bytes of an error answer were taken" % sent)
+
+    def test_the_error_body_limit_is_64_kib(self):
+        """README: "error bodies (64 KiB)", at the byte: a registry's error answer of
+        exactly 64 KiB is read (its code reaches the caller), one byte more is cut
+        short (and no longer JSON, so no code comes back)."""
+        for n, code in ((64 << 10, "MANIFEST_UNKNOWN"), ((64 << 10) + 1, "")):
+            head, tail = b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"', b'"}]}'
+            body = head + b"m" * (n - len(head) - len(tail)) + tail
+            reg.route(r"^/v2/b/errbody%d/manifests/v1$" % n, answer(404, body, {"Content-Type": "application/json"}))
+            with self.assertRaises(Failed) as e:
+                self.get("b/errbody%d" % n, "v1")
+            self.assertEqual((e.exception.code, e.exception.error["http_status"], e.exception.error["registry_code"]),
+                             ("LIMG_ENOTFOUND", 404, code), n)
+
+    def test_the_header_limit_is_256_kib(self):
+        """README: "Bounds on everything: ... headers (256 KiB)", at the byte: an
+        answer whose header block (status line to the blank line) is exactly
+        256 KiB is taken, one byte more is refused (libcurl's own limit, 300 KiB,
+        would take it)."""
+        img = images.Image(images.sample_layers("hdrlimit"))
+        for n, ok in ((256 << 10, True), ((256 << 10) + 1, False)):
+            lines = [b"HTTP/1.1 200 OK\r\n", b"Content-Type: %s\r\n" % images.OCI_MANIFEST.encode(),
+                     b"Docker-Content-Digest: %s\r\n" % img.manifest.digest.encode(),
+                     b"Content-Length: %d\r\n" % img.manifest.size, b"Connection: close\r\n"]
+            used = sum(map(len, lines)) + 2  # and the blank line
+            i = 0
+            while used < n:
+                pad = b"X-Pad-%05d: " % i
+                take = min(1000, n - used - len(pad) - 2)
+                if take < 1:  # too little room for one more line: lengthen the previous one
+                    lines[-1] = lines[-1][:-2] + b"y" * (n - used) + b"\r\n"
+                    used = n
+                    break
+                lines.append(pad + b"y" * take + b"\r\n")
+                used += len(lines[-1])
+                i += 1
+            raw = b"".join(lines) + b"\r\n"
+            self.assertEqual(len(raw), n)
+
+            def fn(h, m, raw=raw):
+                h.close_connection = True
+                h.wfile.write(raw + img.manifest.data)
+            reg.route(r"^/v2/b/hdr%d/manifests/v1$" % n, fn)
+            if ok:
+                self.assertTrue(self.get("b/hdr%d" % n, "v1").startswith(img.manifest.digest))
+            else:
+                with self.assertRaises(Failed) as e:
+                    self.get("b/hdr%d" % n, "v1")
+                self.assertEqual(e.exception.code, "LIMG_ETOOBIG")
+                self.assertIn("headers", e.exception.error["message"])
 
     def test_endless_redirect_body_is_not_read(self):
         img = images.Image(images.sample_layers("redir"))
@@ -181,6 +236,96 @@ def gzip_bomb(gib):
     block = c.compress(b"\0" * (1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
     end = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
     return b"\x1f\x8b\x08\x00\0\0\0\0\x00\x03" + block * (gib << 10) + end + struct.pack("<II", 0, 0)
+
+
+class Verified(unittest.TestCase):
+    """README: "Every byte verified: blobs against their digests as they arrive ...,
+    manifests against the digest asked for or the one the registry claims."
+    """
+
+    def setUp(self):
+        self.store = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.store)
+
+    def tool(self, *args):
+        return registry_tool(*args, timeout=120)
+
+    def two_images(self, repo):
+        a, b = images.Image(images.sample_layers(repo + "-a")), images.Image(images.sample_layers(repo + "-b"))
+        reg.serve_image(repo, "v1", a)
+        reg.serve_image(repo, "other", b)
+        return a, b
+
+    def test_a_manifest_asked_by_digest_is_that_digest(self):
+        """GET or HEAD by digest: bytes (or a Docker-Content-Digest) of another manifest are refused."""
+        a, b = self.two_images("v/bydigest")
+        reg.route(r"^/v2/v/bydigest/manifests/%s$" % a.manifest.digest,
+                  answer(200, b.manifest.data, {"Content-Type": images.OCI_MANIFEST,
+                                                "Docker-Content-Digest": a.manifest.digest}))
+        with self.assertRaises(Failed) as e:
+            self.tool("get", reg.host, "v/bydigest", a.manifest.digest, os.path.join(self.store, "m"))
+        self.assertEqual(e.exception.code, "LIMG_EDIGEST_MISMATCH")
+        self.assertIn("hashes to %s" % b.manifest.digest, e.exception.error["message"])
+        reg.route(r"^/v2/v/bydigest/manifests/%s$" % a.manifest.digest,
+                  answer(200, a.manifest.data, {"Content-Type": images.OCI_MANIFEST,
+                                                "Docker-Content-Digest": b.manifest.digest}), method="HEAD")
+        with self.assertRaises(Failed) as e:
+            self.tool("head", reg.host, "v/bydigest", a.manifest.digest)
+        self.assertEqual(e.exception.code, "LIMG_EDIGEST_MISMATCH")
+        # a pull by digest: refused, nothing of the other image kept or tagged
+        line, err, _ = test_pull(self.store, "%s/v/bydigest@%s" % (reg.host, a.manifest.digest))
+        self.assertEqual(line, "rc=-123 LIMG_EDIGEST_MISMATCH", err)
+        self.assertFalse(os.listdir(os.path.join(self.store, "blobs", "sha256"))
+                         if os.path.isdir(os.path.join(self.store, "blobs", "sha256")) else [])
+        self.assertEqual(example("limg-images", "-a", store=self.store).stdout.count("\n"), 1)
+
+    def test_a_manifest_is_the_digest_the_registry_claims(self):
+        """GET by tag: the body must hash to the Docker-Content-Digest the registry sent."""
+        a, b = self.two_images("v/claims")
+        reg.route(r"^/v2/v/claims/manifests/v1$",
+                  answer(200, a.manifest.data, {"Content-Type": images.OCI_MANIFEST,
+                                                "Docker-Content-Digest": b.manifest.digest}))
+        with self.assertRaises(Failed) as e:
+            self.tool("get", reg.host, "v/claims", "v1", os.path.join(self.store, "m"))
+        self.assertEqual(e.exception.code, "LIMG_EDIGEST_MISMATCH")
+        self.assertIn("expected %s" % b.manifest.digest, e.exception.error["message"])
+        line, err, _ = test_pull(self.store, "%s/v/claims:v1" % reg.host)
+        self.assertEqual(line, "rc=-123 LIMG_EDIGEST_MISMATCH", err)
+        self.assertEqual(example("limg-images", "-a", store=self.store).stdout.count("\n"), 1)
+
+    def test_a_blob_longer_than_its_descriptor(self):
+        """A blob that goes on past the size its descriptor gives is refused, whether
+        the answer says so (Content-Length) or not (chunked, and endless)."""
+        layer = images.Layer({"data.bin": images.pseudo_random(200000, 12)})
+        blob = layer.blob
+
+        def longer(h, m):
+            body = blob.data + b"tail" * 25000
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+        reg.route(r"^/v2/v/longer/blobs/%s$" % blob.digest, longer)
+        reg.route(r"^/v2/v/endless/blobs/%s$" % blob.digest, endless(200, chunk=b"x" * 16384, reg=reg, pace=0.005))
+        for repo in ("v/longer", "v/endless"):
+            start = time.monotonic()
+            with self.assertRaises(Failed) as e:
+                self.tool("--attempts", 1, "blob", reg.host, repo, blob.digest, blob.size,
+                          os.path.join(self.store, "b"))
+            self.assertEqual(e.exception.code, "LIMG_EDIGEST_MISMATCH", repo)
+            self.assertIn("more than the expected %d bytes" % blob.size, e.exception.error["message"])
+            self.assertLess(time.monotonic() - start, 10)
+        sent = reg.sent.get("/v2/v/endless/blobs/%s" % blob.digest, 0)
+        self.assertLess(sent, blob.size + (512 << 10), "%d bytes of an endless blob were taken" % sent)
+        # in a pull: refused, not stored
+        img = images.Image([layer])
+        reg.serve_image("v/pullonger", "v1", img)
+        reg.route(r"^/v2/v/pullonger/blobs/%s$" % blob.digest, longer)
+        line, err, _ = test_pull(self.store, "%s/v/pullonger:v1" % reg.host)
+        self.assertEqual(line, "rc=-123 LIMG_EDIGEST_MISMATCH", err)
+        self.assertNotIn(blob.digest[7:], os.listdir(os.path.join(self.store, "blobs", "sha256")))
 
 
 class Unambiguous(unittest.TestCase):
