@@ -54,6 +54,15 @@ def registry_has_manifest(r, repo, ref):
         raise
 
 
+def flip(path, offset):
+    """Flips one bit of the byte at @offset of @path, in place."""
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 1]))
+
+
 def layered_image(tag, n=3, size=300000):
     """An image of n layers of partly random data (about size bytes each)."""
     layers = [images.Layer({"%s/%d.bin" % (tag, i): images.pseudo_random(size, hash(tag) % 1000 + i),
@@ -219,6 +228,28 @@ class Push(Base):
         self.assertEqual(methods.count("POST"), 3)  # the config, the layer, the layer again
         self.assertTrue(self.registry_has_blob(other, "chunked/dst", layer.digest))
         self.judged_by_skopeo("%s/chunked/dst:v1" % other.host, img.manifest.digest)
+
+    def test_a_damaged_blob_in_the_store_is_never_pushed(self):
+        """README: "Every byte verified: blobs against their digests as they arrive (and
+        again when a store is read or saved)". A layer another program damaged in the
+        store (one flipped byte, same size) is refused on its way out: the registry
+        never commits it, and the tag is not set."""
+        img = layered_image("damaged", 2)
+        reg.push("damaged/src", "v1", img)
+        self.pull("%s/damaged/src:v1" % reg.host)
+        dest = "%s/damaged/dst:v1" % other.host
+        self.tag("%s/damaged/src:v1" % reg.host, dest)
+        layer = img.layers[1].blob
+        path = os.path.join(self.store, "blobs", "sha256", layer.digest[7:])
+        flip(path, layer.size // 2)
+        try:
+            p = self.push(dest, check=False)
+            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+            self.assertRegex(p.stderr, "does not match|not what its digest says|hashes to")
+            self.assertFalse(self.registry_has_blob(other, "damaged/dst", layer.digest))
+            self.assertFalse(registry_has_manifest(other, "damaged/dst", "v1"))
+        finally:
+            flip(path, layer.size // 2)  # as it was: the store is sound again for tearDown
 
     def test_not_stored_and_bad_names(self):
         os.makedirs(self.store)
