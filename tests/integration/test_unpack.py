@@ -717,6 +717,66 @@ class Verified(Unpack):
         self.assertEqual(os.listdir(leases), [])
 
 
+class Bundles(Unpack):
+    """README: "Unpacking writes nothing outside the root, whatever a layer says: ...
+    no working directory under `/proc`, image labels that runtimes act on kept out
+    of annotations, real directories for `/dev`, `/proc`, `/sys`."
+    """
+
+    def bundle(self, name, settings=None, labels=None):
+        img = images.Image(images.busybox_image().layers, settings=settings or {}, labels=labels or {})
+        ref = self.serve("bundles/" + name, img)
+        out = os.path.join(self.tmp, name)
+        return out, self.unpack(ref, out, "--bundle", check=False)
+
+    def test_no_working_directory_under_proc(self):
+        for i, wd in enumerate(("/proc", "/proc/self/cwd", "proc/1/root", "/tmp/../proc/self", "//proc/./sys/")):
+            out, p = self.bundle("proc%d" % i, {"WorkingDir": wd})
+            self.assertEqual(p.returncode, 1, (wd, p.stdout))
+            self.assertIn("is under /proc", p.stderr, wd)
+            self.assertFalse(os.path.exists(out), "a refused bundle leaves nothing")
+        # a name that only starts like it is fine
+        out, p = self.bundle("procfs", {"WorkingDir": "/procfs/data"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "config.json")) as f:
+            self.assertEqual(json.load(f)["process"]["cwd"], "/procfs/data")
+
+    def test_labels_runtimes_act_on_are_no_annotations(self):
+        acted_on = {"run.oci.hooks.prestart": "/bin/evil", "run.oci.keep_original_groups": "1",
+                    "module.wasm.image/variant": "compat", "io.kubernetes.cri-o.Devices": "/dev/sda",
+                    "io.katacontainers.config.hypervisor.path": "/evil", "io.containerd.runc.v2.x": "y",
+                    "org.systemd.property.ExecStartPre": "/evil", "io.podman.annotations.seccomp": "unconfined",
+                    "io.github.containers.x": "y"}
+        facts = {"org.opencontainers.image.title": "kept", "com.example.team": "web"}
+        out, p = self.bundle("labels", labels=dict(acted_on, **facts,
+                                                     **{"org.opencontainers.image.architecture": "s390x"}))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "config.json")) as f:
+            annotations = json.load(f)["annotations"]
+        for key in acted_on:
+            self.assertNotIn(key, annotations)
+        for key, value in facts.items():
+            self.assertEqual(annotations.get(key), value)
+        # and a label cannot pose as one of the image's facts
+        self.assertEqual(annotations["org.opencontainers.image.architecture"], "amd64")
+        for d in ("dev", "proc", "sys", "dev/pts", "dev/shm"):
+            st = os.lstat(os.path.join(out, "rootfs", d))
+            self.assertTrue(stat.S_ISDIR(st.st_mode), d)
+
+    def test_runtime_mount_points_are_real_directories(self):
+        """An image whose /proc is a symlink out of the root: the bundle's rootfs still
+        has a real directory there, which the runtime mounts over."""
+        layer = images.Layer.of_entries([entry("proc", "symlink", target="/etc"), entry("sys", "symlink",
+                                                                                      target="../../..")])
+        img = images.Image(images.busybox_image().layers + [layer])
+        ref = self.serve("bundles/symlinked", img)
+        out = os.path.join(self.tmp, "symlinked")
+        p = self.unpack(ref, out, "--bundle", check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for d in ("proc", "sys"):
+            self.assertTrue(stat.S_ISDIR(os.lstat(os.path.join(out, "rootfs", d)).st_mode), d)
+
+
 class Programs(Unpack):
     def test_dir_must_be_absent_or_empty(self):
         ref = self.serve("unpack/small", images.busybox_image())
