@@ -43,3 +43,15 @@ echo "find_package: libimage::libimage ok"
 "$tmp/cmake/consumer_static" | grep -q "$expect" || fail "libimage::libimage_static program"
 if loads_libimage "$tmp/cmake/consumer_static"; then fail "libimage::libimage_static loads libimage.so"; fi
 echo "find_package: libimage::libimage_static ok"
+
+# README: "The installed libimage.pc finds its prefix relative to itself, so an
+# installed tree can be moved": the same program from the tree moved elsewhere
+mv "$prefix" "$tmp/moved"
+moved_lib=$tmp/moved/${libdir#"$prefix"/}
+export PKG_CONFIG_PATH=$moved_lib/pkgconfig
+case "$(pkg-config --cflags --libs libimage)" in
+  *"$prefix"*) fail "the moved tree's libimage.pc still names the old prefix" ;;
+esac
+cc -std=c99 -Wall -Werror "$src/tests/consumer/main.c" -o "$tmp/moved-shared" $(pkg-config --cflags --libs libimage)
+LD_LIBRARY_PATH=$moved_lib "$tmp/moved-shared" | grep -q "$expect" || fail "pkg-config program from the moved tree"
+echo "pkg-config from a moved tree: ok"

@@ -154,6 +154,20 @@ class Bounded(unittest.TestCase):
         self.assertEqual(e.exception.code, "LIMG_ETOOBIG")
         self.assertIn("manifest for", e.exception.error["message"])
 
+    def test_a_huge_config_is_refused(self):
+        """README: "Bounds on everything: ... manifests and configs (4 MiB)". A config of
+        5 MiB (valid JSON, one huge label) named by a well-formed manifest: refused
+        with what it was, and not stored."""
+        layer = images.Layer({"a": b"1"})
+        img = images.Image([layer], labels={"padding": "p" * (5 << 20)})
+        self.assertGreater(img.config.size, 4 << 20)
+        reg.serve_image("b/bigconfig", "v1", img)
+        line, err, _ = test_pull(self.store, "%s/b/bigconfig:v1" % reg.host)
+        self.assertEqual(line, "rc=-12 LIMG_ETOOBIG", err)
+        self.assertIn(str(4 << 20), err)
+        blobs = os.path.join(self.store, "blobs", "sha256")
+        self.assertNotIn(img.config.digest[7:], os.listdir(blobs) if os.path.isdir(blobs) else [])
+
     def test_endless_headers(self):
         reg.route(r"^/v2/b/headers/manifests/v1$", endless_headers())
         with self.assertRaises(Failed) as e:

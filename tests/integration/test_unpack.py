@@ -438,7 +438,9 @@ class Breakouts(Unpack):
             f.write("host data\n")
         os.chmod(os.path.join(victim, "file"), 0o644)
         before = tree.snapshot(victim, True)
-        for name, layers, (outcome, want) in breakout_cases(victim):
+        cases = breakout_cases(victim)
+        self.assertEqual(len(cases), 34)  # README: "a 34-case breakout corpus"
+        for name, layers, (outcome, want) in cases:
             built = [self.truncated_layer()] if layers is None else [images.Layer.of_entries(l) for l in layers]
             ref = self.serve("breakout/" + name.replace("_", "-"), images.Image(built))
             for how, wrapper in UNPACKERS:
