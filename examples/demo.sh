@@ -8,11 +8,14 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
-.ci/install-deps
-# only the programs the demo runs (LIMG_BUILD_DIR: another build directory than build/)
+# only the programs the demo runs (LIMG_BUILD_DIR: another build directory than build/);
+# LIMG_DEMO_BUILT=1: they are built there already (the test suite runs the demo so)
 build=${LIMG_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build "$build" -j"$(nproc)" --target limg-pull limg-images limg-tag limg-rmi limg-inspect limg-unpack > /dev/null
+if [ "${LIMG_DEMO_BUILT:-}" != 1 ]; then
+  .ci/install-deps
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+  cmake --build "$build" -j"$(nproc)" --target limg-pull limg-images limg-tag limg-rmi limg-inspect limg-unpack > /dev/null
+fi
 
 work=$(mktemp -d)
 registry_pid=

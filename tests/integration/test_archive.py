@@ -162,6 +162,33 @@ class Archives(ArchiveCase):
         again = os.path.join(self.tmp, "again")
         self.assertEqual(len(self.load(zipped, store=again).stdout.splitlines()), 2)
 
+    def test_save_to_stdout_and_load_from_stdin(self):
+        """README: "`limg-save [-o FILE] IMAGE...` (stdout when it is not a terminal) and
+        `limg-load [-i FILE]` (stdin)": a pipe both ways, the same bytes as -o writes,
+        and a terminal refused on either side (as docker does)."""
+        img = images.Image(images.sample_layers("pipes"))
+        reg.push("arch/pipes", "v1", img)
+        ref = "%s/arch/pipes:v1" % reg.host
+        self.pull(ref)
+        env = dict(ENV, LIBIMAGE_STORE=self.store)
+        saved = subprocess.run([os.path.join(tool.EXAMPLES, "limg-save"), ref], capture_output=True, env=env,
+                               timeout=120)
+        self.assertEqual(saved.returncode, 0, saved.stderr)
+        with open(self.save(ref), "rb") as f:
+            self.assertEqual(saved.stdout, f.read())  # reproducible: the -o archive, byte for byte
+        loaded = subprocess.run([os.path.join(tool.EXAMPLES, "limg-load")], input=saved.stdout, capture_output=True,
+                                env=dict(ENV, LIBIMAGE_STORE=os.path.join(self.tmp, "from-stdin")), timeout=120)
+        self.assertEqual(loaded.returncode, 0, loaded.stderr)
+        self.assertEqual(loaded.stdout.decode(), "Loaded image: %s\n" % ref)
+        self.assertEqual(self.images_json(os.path.join(self.tmp, "from-stdin"))[0]["Digest"], img.manifest.digest)
+        if not shutil.which("script"):
+            self.skipTest("script (util-linux) is needed for a terminal (the pipes were checked)")
+        for argv in ([os.path.join(tool.EXAMPLES, "limg-save"), ref], [os.path.join(tool.EXAMPLES, "limg-load")]):
+            p = subprocess.run(["script", "-qec", " ".join(argv), "/dev/null"], capture_output=True, text=True,
+                               env=env, timeout=60, stdin=subprocess.DEVNULL)
+            self.assertNotEqual(p.returncode, 0, argv)
+            self.assertRegex(p.stdout, "cowardly refusing to save to a terminal|requested load from stdin")
+
     def test_save_by_id_is_untagged_and_loads_as_an_id(self):
         img = images.Image(images.sample_layers("by-id"))
         reg.push("arch/id", "v1", img)
