@@ -974,5 +974,58 @@ class Package(unittest.TestCase):
                                            store=os.path.join(tmp, "c-store")).stderr)
 
 
+class Installed(unittest.TestCase):
+    """README: "The Python binding loads `libimage.so.1` by its SONAME, so an installed
+    library needs no `LIBIMAGE_LIBRARY`." The build installed into a prefix, the
+    prefix's lib directory given to the loader as a user would (a conf file and
+    ldconfig), the package pip-installed into a fresh venv, and imported with
+    LIBIMAGE_LIBRARY and LD_LIBRARY_PATH unset: it finds the installed library.
+    The loader's cache is the test's own, in a private mount namespace over
+    /etc/ld.so.cache, so nothing else on the machine sees it (hence root)."""
+
+    def test_found_by_its_soname(self):
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            self.skipTest("a private loader cache needs root and unshare (a mount namespace)")
+        tmp = tempfile.mkdtemp(prefix="limg-installed-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", tmp])
+        prefix = os.path.join(tmp, "prefix")
+        p = subprocess.run(["cmake", "--install", BUILD, "--prefix", prefix], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        found = [os.path.join(d, f) for d, _, fs in os.walk(prefix) for f in fs if f == _ffi.SONAME]
+        self.assertEqual(len(found), 1, found)
+        libdir = os.path.dirname(found[0])
+        venv = os.path.join(tmp, "venv")
+        subprocess.run(["/usr/bin/python3", "-m", "venv", venv], check=True)
+        p = subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", PKG], capture_output=True, text=True,
+                           env=dict(os.environ, PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        conf, cache = os.path.join(tmp, "ld.so.conf"), os.path.join(tmp, "ld.so.cache")
+        with open(conf, "w") as f:
+            f.write("include /etc/ld.so.conf\n%s\n" % libdir)  # the machine's directories, and ours
+        code = ("import libimage\n"
+                "print(libimage.__file__)\n"
+                "print(libimage.version())\n"
+                "print([l.split()[-1] for l in open('/proc/self/maps') if %r in l][0])\n" % _ffi.SONAME)
+        # (-X: no links made in any directory; cmake --install made ours)
+        script = ('ldconfig -X -f "$1" -C "$2" && mount --bind "$2" /etc/ld.so.cache && shift 2 && exec "$@"')
+        env = {k: v for k, v in os.environ.items() if k not in ("LIBIMAGE_LIBRARY", "LD_LIBRARY_PATH", "PYTHONPATH")}
+        p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", conf, cache,
+                            os.path.join(venv, "bin", "python"), "-c", code], capture_output=True, text=True,
+                           env=env, cwd=tmp)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        where, version, loaded = p.stdout.splitlines()
+        self.assertTrue(where.startswith(venv), where)
+        self.assertEqual(version, libimage.version())
+        self.assertEqual(os.path.realpath(loaded), os.path.realpath(found[0]))
+        # and without the conf file's directory the same import fails (the test is not vacuous)
+        with open(conf, "w") as f:
+            f.write("include /etc/ld.so.conf\n")
+        p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", conf, cache,
+                            os.path.join(venv, "bin", "python"), "-c", code], capture_output=True, text=True,
+                           env=env, cwd=tmp)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        self.assertIn("LIBIMAGE_LIBRARY", p.stdout + p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
