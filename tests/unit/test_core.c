@@ -409,6 +409,32 @@ static void test_strmap(void **state)
 	limg__strmap_free(&b);
 }
 
+/* A token is requested when it or a linked parent is; at most three parents. */
+static void test_cancel_tokens(void **state)
+{
+	limg_cancel *child, *parents[4];
+
+	(void)state;
+	ASSERT_OK(limg_cancel_new(&child));
+	for (int i = 0; i < 4; i++)
+		ASSERT_OK(limg_cancel_new(&parents[i]));
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(limg_cancel_link(child, parents[i]));
+	assert_int_equal(limg_cancel_link(child, parents[3]), LIMG_EINVALID);
+	assert_int_equal(limg_cancel_link(NULL, parents[0]), LIMG_EINVALID);
+	assert_int_equal(limg_cancel_requested(child), 0);
+	assert_int_equal(limg_cancel_requested(NULL), 0);
+	limg_cancel_request(parents[3]); /* not linked: nothing */
+	assert_int_equal(limg_cancel_requested(child), 0);
+	limg_cancel_request(parents[1]);
+	assert_int_equal(limg_cancel_requested(child), 1);
+	assert_int_equal(limg_cancel_requested(parents[0]), 0); /* a parent learns nothing of its child */
+	limg_cancel_free(child);
+	for (int i = 0; i < 4; i++)
+		limg_cancel_free(parents[i]);
+	limg_cancel_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_queue_names_its_thread),
+		cmocka_unit_test(test_cancel_tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

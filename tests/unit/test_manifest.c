@@ -92,6 +92,8 @@ static void test_docker_list_and_select(void **state)
 	assert_int_equal(limg_manifest_kind(m), LIMG_MANIFEST_INDEX);
 	assert_null(limg_manifest_config(m));
 	assert_int_equal(limg_manifest_count(m), 6);
+	assert_string_equal(limg_descriptor_os(limg_manifest_entry(m, 1)), "linux");
+	assert_string_equal(limg_descriptor_os(limg_manifest_entry(m, 3)), "windows");
 	assert_string_equal(limg_descriptor_architecture(limg_manifest_entry(m, 1)), "arm64");
 	assert_string_equal(limg_descriptor_variant(limg_manifest_entry(m, 1)), "v8");
 	assert_string_equal(limg_descriptor_os_version(limg_manifest_entry(m, 3)), "10.0.17763.1000");
