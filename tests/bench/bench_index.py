@@ -16,6 +16,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import benchutil  # noqa: E402
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "build")
 MB = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 
@@ -61,6 +64,7 @@ def measure(cmd):
 
 
 def main():
+    benchutil.header("bench_index.py")
     store = tempfile.mkdtemp()
     try:
         subprocess.run([os.path.join(BUILD, "examples", "limg-images"), "--store", store], check=True,

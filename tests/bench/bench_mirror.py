@@ -4,7 +4,8 @@
 
   failover    a cold pull of a small image with hosts.toml naming a mirror that
               refuses connections, and one that accepts them and never answers
-              (default dial timeout), against the same pull with no mirror
+              (default dial timeout), against the same pull with no mirror,
+              the three interleaved round by round
   cache       ten stores pull the realistic image through Debian's
               docker-registry in proxy mode: how often the origin served each blob
 
@@ -22,6 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from fixtures import faultproxy, images, netutil, registry  # noqa: E402
+import benchutil  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "build"))
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -56,15 +58,16 @@ def failover(work):
         ref = "%s/team/app:v1" % reg.host
         cases = [("no mirror", None), ("refused mirror", "http://" + refusing.host),
                  ("blackholed mirror (dial 3 s)", "http://127.0.0.1:%d" % hole.getsockname()[1])]
-        base = None
-        for label, mirror in cases:
-            times = []
-            for i in range(RUNS):
-                certs = tempfile.mkdtemp(dir=work)
+        def contender(mirror):
+            def run(d):
+                certs = os.path.join(d, "certs")
                 hosts(certs, reg.host, mirror)
-                times.append(pull(ref, tempfile.mkdtemp(dir=work), certs))
-            m = statistics.median(times)
-            base = base if base is not None else m
+                return benchutil.Result(pull(ref, os.path.join(d, "store"), certs))
+            return run
+        res = benchutil.interleaved(RUNS, [(label, contender(mirror)) for label, mirror in cases], work=work)
+        base = benchutil.median(res["no mirror"])
+        for label, _ in cases:
+            m = benchutil.median(res[label])
             print("  %-32s median %6.3f s  (+%.3f s)" % (label, m, m - base))
     finally:
         refusing.close()
@@ -98,9 +101,10 @@ def cache(work):
 
 
 def main():
+    benchutil.header("bench_mirror.py")
     work = tempfile.mkdtemp(prefix="limg-bench-mirror-")
     try:
-        print("failover (%d runs each):" % RUNS)
+        print("failover (%d interleaved rounds, medians):" % RUNS)
         failover(work)
         print("pull-through cache, realistic image, ten stores:")
         cache(work)
