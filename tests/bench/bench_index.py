@@ -55,20 +55,22 @@ def entry(i, first=None):
 
 def measure(cmd):
     start = time.perf_counter()
-    p = subprocess.run([os.path.join(BUILD, "tests", "peak_rss")] + cmd, stdout=subprocess.DEVNULL,
+    p = subprocess.run([os.path.join(BUILD, "tests", "peak_rss")] + cmd, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
     took = time.perf_counter() - start
     if p.returncode:
         raise RuntimeError("%s failed: %s" % (cmd[0], p.stderr))
-    return took, int(p.stderr.strip().splitlines()[-1].split()[1]) * 1024
+    return took, int(p.stderr.strip().splitlines()[-1].split()[1]) * 1024, p.stdout.count("\n")
 
 
 def main():
     benchutil.header("bench_index.py")
     store = tempfile.mkdtemp()
     try:
-        subprocess.run([os.path.join(BUILD, "examples", "limg-images"), "--store", store], check=True,
-                       stdout=subprocess.DEVNULL)
+        # an OCI layout (the programs that only read never make a store: without one,
+        # limg-images lists an empty store and this measured nothing)
+        with open(os.path.join(store, "oci-layout"), "w") as f:
+            f.write('{"imageLayoutVersion":"1.0.0"}')
         target = MB << 20
         first = real_image(store)
         with open(os.path.join(store, "index.json"), "w") as f:
@@ -83,12 +85,15 @@ def main():
         size = os.path.getsize(os.path.join(store, "index.json"))
         print("index.json of %.0f MB, %d tags" % (size / 1e6, i))
         images = os.path.join(BUILD, "examples", "limg-images")
-        t, rss = measure([images, "--store", store])
+        t, rss, rows = measure([images, "--store", store])
+        if rows != i + 1:  # every tag a row, under the header: else nothing was measured
+            raise RuntimeError("limg-images listed %d rows of %d tags" % (rows - 1, i))
         print("  limg-images        %6.2f s  peak RSS %6.0f MB  = %.2fx the file" % (t, rss / 1e6, rss / size))
-        t, rss = measure([images, "--store", store, "--filter", "reference=team/app7"])
-        print("  limg-images app7   %6.2f s  peak RSS %6.0f MB  = %.2fx the file" % (t, rss / 1e6, rss / size))
+        t, rss, rows = measure([images, "--store", store, "--filter", "reference=team/app7"])
+        print("  limg-images app7   %6.2f s  peak RSS %6.0f MB  = %.2fx the file (%d rows)" % (t, rss / 1e6,
+                                                                                           rss / size, rows - 1))
         tag = os.path.join(BUILD, "examples", "limg-tag")
-        t, rss = measure([tag, "--store", store, "team/app0:v0", "team/renamed:v1"])
+        t, rss, _ = measure([tag, "--store", store, "team/app0:v0", "team/renamed:v1"])
         print("  limg-tag           %6.2f s  peak RSS %6.0f MB  = %.2fx the file" % (t, rss / 1e6, rss / size))
     finally:
         shutil.rmtree(store)
