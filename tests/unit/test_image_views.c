@@ -90,11 +90,32 @@ static void test_rows(void **state)
 		assert_string_equal(limg_images_row_id(row), f->img.config);
 		assert_int_equal(limg_images_row_created(row), CREATED_UNIX);
 		assert_int_equal(limg_images_row_size(row), (int64_t)f->layer_size);
+		assert_int_equal(limg_images_row_state(row), LIMG_IMAGE_COMPLETE);
 		n++;
 	}
 	assert_int_equal(n, 2);
 	assert_int_equal(limg_images_iterator_next(&row, it), LIMG_ITEROVER);
 	limg_images_iterator_free(it);
+}
+
+/* A listing never shows a damaged image as whole: its layer gone from the
+ * store, the row says so; NULL has no state. */
+static void test_row_state(void **state)
+{
+	struct fixture *f = *state;
+	limg_images_iterator *it;
+	const limg_images_row *row;
+	char path[1024];
+
+	snprintf(path, sizeof path, "%s/blobs/sha256/%s", f->dir, f->img.layer + strlen("sha256:"));
+	assert_int_equal(unlink(path), 0);
+	ASSERT_OK(limg_images_iterator_new(&it, f->store, NULL));
+	ASSERT_OK(limg_images_iterator_next(&row, it));
+	assert_string_equal(limg_images_row_reference(row), "docker.io/team/app:1");
+	assert_int_equal(limg_images_row_state(row), LIMG_IMAGE_DAMAGED);
+	assert_int_equal(limg_images_iterator_next(&row, it), LIMG_ITEROVER);
+	limg_images_iterator_free(it);
+	assert_int_equal(limg_images_row_state(NULL), LIMG_IMAGE_UNKNOWN);
 }
 
 /* docker image inspect's facts, each through its accessor. */
@@ -141,6 +162,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_row_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_accessors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
