@@ -10,7 +10,7 @@ import unittest
 import urllib.request
 
 from fixtures import images, podman, registry
-from tool import example
+from tool import assert_stores_sound, example
 
 reg = None
 IMAGE = images.Image(images.sample_layers("bydigest"))
@@ -37,7 +37,10 @@ class ByDigest(unittest.TestCase):
         self.store = os.path.join(self.tmp, "store")
 
     def tearDown(self):
-        shutil.rmtree(self.tmp)
+        try:
+            assert_stores_sound(self, self.tmp)  # whatever the test did, the store is sound
+        finally:
+            shutil.rmtree(self.tmp)
 
     def run_(self, name, *args, check=True):
         return example(name, *args, store=self.store, check=check)

@@ -12,7 +12,7 @@ import tempfile
 import unittest
 
 from fixtures import hostile, images, podman, registry, webserver
-from tool import ENV, example
+from tool import ENV, assert_stores_sound, example
 
 reg = web = None
 
@@ -49,7 +49,10 @@ class Foreign(unittest.TestCase):
         del web.requests[:]
 
     def tearDown(self):
-        shutil.rmtree(self.tmp)
+        try:
+            assert_stores_sound(self, self.tmp)  # images held in part are sound layouts too
+        finally:
+            shutil.rmtree(self.tmp)
 
     def run_(self, name, *args, check=True):
         return example(name, *args, store=self.store, env=self.env, check=check)

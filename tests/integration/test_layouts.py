@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import unittest
 
-from fixtures import images, registry, tree
+from fixtures import images, ocilayout, registry, tree
 from tool import ENV, TOOLS, example
 
 HAVE_SKOPEO = shutil.which("skopeo") is not None
@@ -179,6 +179,9 @@ class DamagedLayouts(unittest.TestCase):
         p = subprocess.run([os.path.join(TOOLS, "limg-test-fsck"), layout], capture_output=True, text=True)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn(layer.digest, p.stdout)
+        # and what a judge that shares no code with libimage says of it
+        self.assertIn("%s is %d bytes, the descriptor says %d" % (layer.digest, layer.size, layer.size + 7),
+                      "\n".join(ocilayout.problems(layout)))
 
     def test_push_refuses_it(self):
         image = with_layer_size(images.Image(images.sample_layers("pushdamaged")), -3)

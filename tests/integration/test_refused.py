@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from fixtures import hostile, images, registry
-from tool import ENV, example
+from tool import ENV, assert_stores_sound, example
 
 HAVE_SKOPEO = shutil.which("skopeo") is not None
 reg = None
@@ -68,7 +68,10 @@ class Refused(unittest.TestCase):
 
     def tearDown(self):
         self.bad.stop()
-        shutil.rmtree(self.tmp)
+        try:
+            assert_stores_sound(self, self.tmp)  # what was refused left nothing broken
+        finally:
+            shutil.rmtree(self.tmp)
 
     def pull(self, ref):
         return example("limg-pull", ref, store=self.store, check=False)
