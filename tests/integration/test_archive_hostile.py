@@ -14,7 +14,7 @@ import time
 import unittest
 
 from fixtures import archives, images
-from tool import ENV, EXAMPLES, TOOLS, example
+from tool import ENV, EXAMPLES, TOOLS, assert_stores_sound, example
 
 
 def blobs_of(store):
@@ -38,7 +38,10 @@ class HostileArchives(unittest.TestCase):
         self.store = os.path.join(self.tmp, "store")
 
     def tearDown(self):
-        subprocess.run(["rm", "-rf", self.tmp])
+        try:
+            assert_stores_sound(self, self.tmp)  # a refused load leaves a sound store
+        finally:
+            subprocess.run(["rm", "-rf", self.tmp])
 
     def write(self, name, data):
         path = os.path.join(self.tmp, name)
@@ -205,7 +208,10 @@ class Pipes(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="limg-archive-pipes-")
 
     def tearDown(self):
-        subprocess.run(["rm", "-rf", self.tmp])
+        try:
+            assert_stores_sound(self, self.tmp)  # a refused load leaves a sound store
+        finally:
+            subprocess.run(["rm", "-rf", self.tmp])
 
     def stops_on(self, argv, sig, **pipes):
         env = dict(ENV, LIBIMAGE_STORE=os.path.join(self.tmp, "store"))

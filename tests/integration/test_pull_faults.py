@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 from fixtures import faultproxy, images, registry
-from tool import example
+from tool import assert_stores_sound, example
 
 PULLS = 40
 
@@ -34,7 +34,10 @@ class RandomFaults(unittest.TestCase):
         self.proxy.clear()
 
     def tearDown(self):
-        shutil.rmtree(self.tmp)
+        try:
+            assert_stores_sound(self, self.tmp)  # whatever the faults did, the store is sound
+        finally:
+            shutil.rmtree(self.tmp)
 
     def faults(self, rng):
         img = self.img

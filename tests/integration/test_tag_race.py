@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from fixtures import archives, images
-from tool import ENV, EXAMPLES, TOOLS, example
+from tool import ENV, EXAMPLES, TOOLS, assert_stores_sound, example
 
 ROUNDS = 60
 
@@ -21,7 +21,10 @@ class TagRace(unittest.TestCase):
         self.store = os.path.join(self.tmp, "store")
 
     def tearDown(self):
-        shutil.rmtree(self.tmp)
+        try:
+            assert_stores_sound(self, self.tmp)  # tag beside rmi leaves a sound store
+        finally:
+            shutil.rmtree(self.tmp)
 
     def test_tag_racing_rmi_says_no_such_image(self):
         img = images.Image(images.sample_layers("race", size=200000))
