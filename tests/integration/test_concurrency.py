@@ -204,7 +204,7 @@ class Ranged(unittest.TestCase):
         gets = self.big_gets()
         self.assertTrue([r for r in gets if r])
         self.assertEqual(gets[-1], None)  # the last one is the whole blob, from byte 0
-        self.assertEqual(fsck(self.store).returncode, 0)
+        assert_sound(self, self.store)
 
     def test_a_registry_serving_wrong_bytes_fails_the_pull(self):
         # every answer for the blob damaged: asked again a bounded number of times, then refused
@@ -214,7 +214,7 @@ class Ranged(unittest.TestCase):
         self.assertIn("does not match its digest", p.stderr)
         # the ranges once, then one stream and two more from the start (LIMG__REFETCH_MAX)
         self.assertEqual(len([r for r in self.big_gets() if r is None]), 3)
-        self.assertEqual(fsck(self.store).returncode, 0)
+        assert_sound(self, self.store)
         proxy.clear()
         self.pull()
         assert_sound(self, self.store)
