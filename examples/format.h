@@ -22,6 +22,12 @@ void table_add(struct table *t, size_t ncols, const char *const *cells);
 void table_print(struct table *t, FILE *out);
 void table_free(struct table *t);
 
+/* Go's text/tabwriter as Docker's formatter runs it (minwidth 10, padding
+ * 3, spaces) over @text: cells end at a tab, lines at a newline, and a
+ * column is as wide as its widest cell (in runes) in the block of lines
+ * that have it. */
+void tabwriter_print(FILE *out, const char *text, size_t len);
+
 /* Writes @s as a JSON string (quoted, escaped; DEL and C1 controls too, so
  * that printed JSON cannot drive a terminal). */
 void json_string(FILE *out, const char *s);
