@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Docker's size and duration formats, and its table layout. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "format.h"
 
@@ -319,4 +321,62 @@ const char *format_printable(char *out, size_t cap, const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void format_ellipsis(char *out, size_t cap, const char *s, size_t max)
+{
+	size_t runes_seen = 0, i = 0, cut = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			if (runes_seen == (max ? max - 1 : 0))
+				cut = i; /* where the "…" goes if it is needed */
+			runes_seen++;
+		}
+	if (runes_seen <= max) {
+		snprintf(out, cap, "%s", s);
+		return;
+	}
+	snprintf(out, cap, "%.*s\xe2\x80\xa6", (int)cut, s);
+}
+
+int64_t parse_rfc3339(const char *text)
+{
+	struct tm tm = { 0 };
+	int n = 0, oh = 0, om = 0;
+	const char *p;
+	int64_t t;
+
+	if (!text || sscanf(text, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	                    &tm.tm_min, &tm.tm_sec, &n) != 6 || !n)
+		return -1;
+	p = text + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = (int64_t)timegm(&tm);
+	if ((*p == 'Z' || *p == 'z') && !p[1])
+		return t;
+	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && strlen(p) == 6)
+		return t - (*p == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+	return -1;
+}
+
+void format_rfc3339(char *out, size_t cap, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char zone[32];
+
+	localtime_r(&tt, &tm);
+	if (tm.tm_gmtoff == 0) {
+		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return;
+	}
+	snprintf(zone, sizeof zone, "%c%02d:%02d", tm.tm_gmtoff < 0 ? '-' : '+', (int)(labs(tm.tm_gmtoff) / 3600 % 100),
+	         (int)(labs(tm.tm_gmtoff) % 3600 / 60));
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	strncat(out, zone, cap - strlen(out) - 1);
 }
