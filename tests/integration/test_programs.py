@@ -396,6 +396,20 @@ class Messages(Case):
         self.assertIn("blob unknown", p.stderr)
         self.assertEqual(len(p.stderr.strip().splitlines()), 1)
 
+    def test_foreign_layer_skips_are_said_with_verbose(self):
+        with registry.Registry(allow_urls=True) as own:
+            base = images.Layer({"base.txt": b"foreign base"}, images.DOCKER_FOREIGN)
+            img = images.Image([base, images.Layer({"app.txt": b"app"}, images.DOCKER_LAYER)], docker=True,
+                               urls=["https://example.invalid/base.tar.gz"])
+            own.push("team/foreign", "v1", img, skip_blobs={base.blob.digest})
+            quiet = self.run_ok("limg-pull", "--skip-foreign-layers", "%s/team/foreign:v1" % own.host)
+            self.assertNotIn("info: foreign layer", quiet.stderr)
+            self.run_ok("limg-rmi", "%s/team/foreign:v1" % own.host)
+            loud = self.run_ok("limg-pull", "-v", "--skip-foreign-layers", "%s/team/foreign:v1" % own.host)
+        self.assertIn("info: foreign layer %s (%d bytes) skipped" % (base.blob.digest, base.blob.size), loud.stderr)
+        self.assertIn("warning: the image is incomplete", loud.stderr)
+        self.assertEqual(quiet.stdout.splitlines()[-1], loud.stdout.splitlines()[-1])
+
     def test_refused_credentials_say_so(self):
         secret = "msg-Passw0rd"
         with registry.Registry(tls=True, users={"bob": secret}) as basic:
