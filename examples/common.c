@@ -95,33 +95,46 @@ int cli_option(struct cli *c, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* The argv cli_split_shorts() made, and its flags: the program's until it
+ * exits (kept reachable here, so that leak checkers see nothing is lost). */
+static char **split_argv;
+static char *split_flags;
+
+static bool is_cluster(const char *a, const char *booleans)
+{
+	return a[0] == '-' && a[1] && a[1] != '-' && a[2] && strspn(a + 1, booleans) == strlen(a + 1);
+}
+
 void cli_split_shorts(int *argc, char ***argv, const char *booleans)
 {
-	char **in = *argv, **out;
-	int n = 0, total = 0;
+	char **in = *argv, **out, *flag;
+	size_t letters = 0;
+	int n = 0, operands = 0;
 
-	for (int i = 0; i < *argc; i++) {
-		const char *a = in[i];
-		bool split = i > 0 && a[0] == '-' && a[1] && a[1] != '-' && a[2] && strspn(a + 1, booleans) == strlen(a + 1);
-		total += split ? (int)strlen(a + 1) : 1;
-		if (!strcmp(a, "--"))
-			break; /* operands from here on: left as they are */
-	}
-	if (total == *argc || !(out = calloc((size_t)*argc + (size_t)total + 1, sizeof *out)))
+	for (int i = 1; i < *argc && strcmp(in[i], "--"); i++)
+		if (is_cluster(in[i], booleans))
+			letters += strlen(in[i] + 1);
+	if (!letters || split_argv)
 		return;
-	for (int i = 0, done = 0; i < *argc; i++) {
-		const char *a = in[i];
-		if (!done && i > 0 && a[0] == '-' && a[1] && a[1] != '-' && a[2] && strspn(a + 1, booleans) == strlen(a + 1)) {
-			for (const char *p = a + 1; *p; p++) {
-				char *one = malloc(3);
-				if (!one)
-					return; /* out of memory: the clusters stay, and read as unknown flags */
-				one[0] = '-', one[1] = *p, one[2] = '\0';
-				out[n++] = one;
+	out = calloc((size_t)*argc + letters + 1, sizeof *out);
+	flag = malloc(letters * 3);
+	if (!out || !flag) {
+		free(out);
+		free(flag);
+		return; /* out of memory: the clusters stay, and read as unknown flags */
+	}
+	split_argv = out;
+	split_flags = flag;
+	out[n++] = in[0];
+	for (int i = 1; i < *argc; i++) {
+		if (!operands && is_cluster(in[i], booleans)) {
+			for (const char *p = in[i] + 1; *p; p++, flag += 3) {
+				flag[0] = '-', flag[1] = *p, flag[2] = '\0';
+				out[n++] = flag;
 			}
 			continue;
 		}
-		done |= !strcmp(a, "--");
+		operands |= !strcmp(in[i], "--");
 		out[n++] = in[i];
 	}
 	out[n] = NULL;
