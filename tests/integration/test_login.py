@@ -164,6 +164,44 @@ class Login(unittest.TestCase):
         with open(os.path.join(self.config, "config.json")) as f:
             self.assertEqual(f.read(), "{not json")
 
+    def test_terminal_prompt(self):
+        """On a terminal, as docker: Username, then Password without echo."""
+        import pty
+        import select
+        import subprocess
+        from tool import EXAMPLES
+        leader, follower = pty.openpty()
+        p = subprocess.Popen([os.path.join(EXAMPLES, "limg-login"), basic.host], stdin=follower, stdout=follower,
+                             stderr=follower, env=self.env, close_fds=True)
+        os.close(follower)
+        seen = b""
+
+        def read_until(text, timeout=30):
+            nonlocal seen
+            while text not in seen:
+                ready, _, _ = select.select([leader], [], [], timeout)
+                if not ready:
+                    raise AssertionError("waited for %r, got %r" % (text, seen))
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError("ended before %r: %r" % (text, seen))
+                seen += chunk
+        try:
+            read_until(b"Username: ")
+            os.write(leader, b"bob\n")
+            read_until(b"Password: ")
+            os.write(leader, SECRET.encode() + b"\n")
+            read_until(b"Login Succeeded")
+        finally:
+            p.wait(timeout=30)
+            os.close(leader)
+        self.assertEqual(p.returncode, 0)
+        self.assertNotIn(SECRET.encode(), seen)  # not echoed
+        self.assertIn(basic.host, self.config_json()["auths"])
+
     def test_credential_helper(self):
         bindir = os.path.join(self.tmp, "bin")
         os.makedirs(bindir)
