@@ -46,14 +46,8 @@ static struct value *header(void)
 		{ "Comment", "COMMENT" },     { "CreatedAt", "CREATED AT" }, { "CreatedBy", "CREATED BY" },
 		{ "CreatedSince", "CREATED" }, { "ID", "IMAGE" },             { "Size", "SIZE" },
 	};
-	struct value *h = value_map();
 
-	for (size_t i = 0; h && i < sizeof titles / sizeof titles[0]; i++)
-		if (value_set(h, titles[i][0], value_string(titles[i][1]), false) < 0) {
-			value_free(h);
-			return NULL;
-		}
-	return h;
+	return render_titles(titles, sizeof titles / sizeof titles[0]);
 }
 
 /* One step as docker's historyContext shows it (its fields in JSON's sorted order). */

@@ -64,14 +64,8 @@ static struct value *header(void)
 		{ "SharedSize", "SHARED SIZE" }, { "Size", "SIZE" },             { "Tag", "TAG" },
 		{ "UniqueSize", "UNIQUE SIZE" }, { "VirtualSize", "SIZE" },
 	};
-	struct value *h = value_map();
 
-	for (size_t i = 0; h && i < sizeof titles / sizeof titles[0]; i++)
-		if (value_set(h, titles[i][0], value_string(titles[i][1]), false) < 0) {
-			value_free(h);
-			return NULL;
-		}
-	return h;
+	return render_titles(titles, sizeof titles / sizeof titles[0]);
 }
 
 /* One row as docker's imageContext shows it (its fields, in JSON's sorted order). */

@@ -75,6 +75,18 @@ int render_row(struct render *r, const struct value *item, const char *prefix)
 	return 0;
 }
 
+struct value *render_titles(const char *const (*pairs)[2], size_t n)
+{
+	struct value *h = value_map();
+
+	for (size_t i = 0; h && i < n; i++)
+		if (value_set(h, pairs[i][0], value_string(pairs[i][1]), false) < 0) {
+			value_free(h);
+			return NULL;
+		}
+	return h;
+}
+
 void render_free(struct render *r)
 {
 	if (r->rows)

@@ -32,6 +32,10 @@ int render_open(struct render *r, const char *format, const char *default_table,
  * (@prefix in front of it: Docker's inspect says "template parsing error: "). */
 int render_row(struct render *r, const struct value *item, const char *prefix);
 
+/* A table's column titles for render_finish(): @n pairs of field name and
+ * title ({"ID", "IMAGE ID"}, ...). NULL when out of memory. */
+struct value *render_titles(const char *const (*pairs)[2], size_t n);
+
 /* For a table: the header (the template run over @header, a map of field
  * names to column titles) and the rows, aligned. Then render_free(). */
 void render_finish(struct render *r, const struct value *header);
