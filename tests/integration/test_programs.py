@@ -329,7 +329,7 @@ PROGRAMS = {
     "limg-tag": (["--store"], ["--tls-verify", "--cert-dir", "--platform"]),
     "limg-rmi": (["--force", "--store"], ["--tls-verify", "--cert-dir", "--platform"]),
     "limg-save": (["--output", "--store", "--platform"], ["--tls-verify"]),
-    "limg-load": (["--input", "--quiet", "--store"], ["--tls-verify", "--platform"]),
+    "limg-load": (["--input", "--quiet", "--store", "--platform"], ["--tls-verify", "--cert-dir"]),
     "limg-copy": (["--jobs", "--verbose", "--tls-verify", "--platform"], ["--store"]),
     "limg-unpack": (["--bundle", "--rootless", "--store"], ["--tls-verify"]),
     "limg-login": (["--username", "--password", "--password-stdin", "--tls-verify", "--cert-dir"],
