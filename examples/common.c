@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "format.h"
 
 int cli_value(int argc, char **argv, int *i, const char *name, const char **value)
 {
@@ -313,6 +314,22 @@ int cli_fail(void)
 	fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 	if (hint)
 		fprintf(stderr, "%s\n", hint);
+	return 1;
+}
+
+int cli_no_such_image(const char *given)
+{
+	limg_reference *ref = NULL, *tagged = NULL;
+	char shown[300];
+
+	/* the daemon names a reference without tag or digest with ":latest" (moby's TagNameOnly),
+	 * in its familiar form; what is no reference (an ID, a digest) as given */
+	if (limg_reference_parse_normalized(&ref, given) == 0 && !limg_reference_tag(ref) && !limg_reference_digest(ref) &&
+	    limg_reference_with_default_tag(&tagged, ref) == 0)
+		given = limg_reference_familiar_string(tagged);
+	fprintf(stderr, "Error response from daemon: No such image: %s\n", format_printable(shown, sizeof shown, given));
+	limg_reference_free(tagged);
+	limg_reference_free(ref);
 	return 1;
 }
 

@@ -101,6 +101,10 @@ int cli_not_found(int subject);
  * with a hint where one helps (an untrusted certificate); returns 1. */
 int cli_fail(void);
 
+/* Docker's "Error response from daemon: No such image: NAME:latest" for
+ * an image @given names that the store lacks; returns 1. */
+int cli_no_such_image(const char *given);
+
 /* The hint for the last error, or NULL: how to trust a registry's certificate. */
 const char *cli_hint(void);
 

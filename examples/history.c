@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	lo.platform = cli.platform;
 	if (!store || limg_image_lookup(&img, store, image, &lo) < 0) {
 		if (!store || cli_not_found(LIMG_SUBJECT_IMAGE))
-			fprintf(stderr, "Error response from daemon: No such image: %s\n", image);
+			cli_no_such_image(image);
 		else
 			cli_fail();
 		goto out;

@@ -91,7 +91,7 @@ static int stored_tags(limg_store *store, const limg_reference *repo, char ***ou
 	return 0;
 }
 
-/* What a failed push prints: docker's words for a missing image, the library's for the rest. */
+/* What a failed push prints: docker's words for a missing image (its familiar name), the library's for the rest. */
 static void report_failure(const char *name, const limg_reference *ref)
 {
 	const limg_error *e = limg_error_last();
@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		if (stored_tags(store, given, &tags, &ntags) < 0)
 			goto out;
 		if (!ntags) {
-			fprintf(stderr, "An image does not exist locally with the tag: %s\n", limg_reference_name(given));
+			fprintf(stderr, "An image does not exist locally with the tag: %s\n", limg_reference_familiar_name(given));
 			goto out;
 		}
 	}
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < (all_tags ? ntags : 1) && rc == 0; i++) {
 		const char *one = all_tags ? tags[i] : name;
 		if (limg_push(&digest, store, one, &opts, &cb) < 0) {
-			report_failure(all_tags ? one : limg_reference_name(ref), ref);
+			report_failure(all_tags ? one : limg_reference_familiar_name(ref), ref);
 			rc = 1;
 		}
 	}

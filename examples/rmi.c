@@ -67,7 +67,10 @@ int main(int argc, char **argv)
 	status = 0;
 	for (int i = 0; i < n; i++) {
 		if (limg_images_remove(store, images[i], &opts, &cb) < 0) {
-			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
+			if (cli_not_found(LIMG_SUBJECT_IMAGE))
+				cli_no_such_image(images[i]);
+			else
+				fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 			/* with -f, a missing image is reported but is no failure */
 			if (!(opts.force && cli_not_found(LIMG_SUBJECT_IMAGE)))
 				status = 1;

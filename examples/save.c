@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 	if (cli_open_store(&cli, &store, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
 	if (!store) {
-		fprintf(stderr, "Error response from daemon: No such image: %s\n", images[0]);
+		cli_no_such_image(images[0]);
 		goto out;
 	}
 	if (output) {
@@ -85,7 +85,9 @@ int main(int argc, char **argv)
 	opts.cancel = cli_cancel_on_signals();
 	opts.platform = cli.platform;
 	if (limg_archive_save(store, images, n, fd, &opts, NULL) < 0) {
-		if (cli_not_found(LIMG_SUBJECT_IMAGE))
+		if (cli_not_found(LIMG_SUBJECT_IMAGE) && limg_error_object(limg_error_last()))
+			cli_no_such_image(limg_error_object(limg_error_last()));
+		else if (cli_not_found(LIMG_SUBJECT_IMAGE))
 			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 		else
 			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));

@@ -52,10 +52,14 @@ int main(int argc, char **argv)
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
 		goto out;
 	/* SOURCE as docker tag finds it: a reference, an ID or a unique ID prefix */
-	if (limg_images_tag(store, args[0], limg_reference_string(target)) < 0)
-		cli_fail();
-	else
+	if (limg_images_tag(store, args[0], limg_reference_string(target)) < 0) {
+		if (cli_not_found(LIMG_SUBJECT_IMAGE))
+			cli_no_such_image(args[0]);
+		else
+			cli_fail();
+	} else {
 		rc = 0;
+	}
 out:
 	limg_reference_free(target);
 	limg_store_close(store);

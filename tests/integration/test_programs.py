@@ -345,6 +345,10 @@ class Flags(Case):
             self.assertEqual((p.returncode, p.stderr), (125, "unknown flag: --foo\nSee '%s --help'.\n" % prog), prog)
             p = self.run_fail(prog, "-Z", "x")
             self.assertEqual(p.stderr, "unknown shorthand flag: 'Z' in -Z\nSee '%s --help'.\n" % prog, prog)
+        # limg-refs takes no flag: one is named, not read as a reference
+        p = self.run_fail("limg-refs", "busybox", "--foo")
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (125, "", "unknown flag: --foo\nSee 'limg-refs --help'.\n"))
+        self.assertTrue(self.run_ok("limg-refs", "busybox", "-h").stdout.startswith("Usage: limg-refs "))
 
     def test_help_lists_only_the_programs_own_options(self):
         for prog, (has, lacks) in PROGRAMS.items():
@@ -484,6 +488,17 @@ class Messages(Case):
         self.assertEqual(p.stderr, "Error response from daemon: No such image: nosuch:v1\n")
         p = self.run_fail("limg-inspect", "nosuch:v1")
         self.assertEqual((p.stdout, p.stderr), ("[]\n", "Error: No such image: nosuch:v1\n"))
+        # the daemon names a reference without tag with docker's ":latest" (the client's inspect does not)
+        for args in (["limg-rmi"], ["limg-tag"], ["limg-history"], ["limg-save", "-o", os.path.join(self.tmp, "s.tar")]):
+            p = self.run_fail(*args, "docker.io/library/nosuch", *(["other:v1"] if args == ["limg-tag"] else []))
+            self.assertEqual(p.stderr, "Error response from daemon: No such image: nosuch:latest\n", args)
+        p = self.run_fail("limg-inspect", "nosuch")
+        self.assertEqual(p.stderr, "Error: No such image: nosuch\n")
+        # said inside the push's stream, by the name as docker shows it
+        p = self.run_fail("limg-push", "nosuch")
+        self.assertEqual((p.stdout, p.stderr), ("Using default tag: latest\nThe push refers to repository "
+                                                "[docker.io/library/nosuch]\n",
+                                                "An image does not exist locally with the tag: nosuch\n"))
 
 
 if __name__ == "__main__":
