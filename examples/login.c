@@ -69,16 +69,18 @@ static char *ask(const char *prompt, int hide)
 	ssize_t n;
 	int hidden = 0;
 
-	fputs(prompt, stdout);
-	fflush(stdout);
+	/* echo off before the prompt shows, and nothing typed is discarded (no TCSAFLUSH):
+	 * a password typed as soon as the prompt appears is neither echoed nor lost */
 	if (hide && tcgetattr(STDIN_FILENO, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		hidden = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		hidden = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
 	}
+	fputs(prompt, stdout);
+	fflush(stdout);
 	n = getline(&line, &cap, stdin);
 	if (hidden) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &old);
 		fputc('\n', stdout);
 	}
 	if (n < 0) {
