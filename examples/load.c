@@ -10,6 +10,7 @@
  * after Docker's "The image ... already exists, renaming the old one ..."
  * when a tag moves to another image.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +152,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (input && (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "open %s: %m\n", input);
+		const char *why = strerror(errno);
+
+		/* Go's words for an errno are the C library's, lowercase: "open F: no such file or directory" */
+		fprintf(stderr, "open %s: %c%s\n", input, why[0] >= 'A' && why[0] <= 'Z' ? why[0] - 'A' + 'a' : why[0], why + 1);
 		return 1;
 	}
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)

@@ -449,7 +449,7 @@ class Messages(Case):
 
     def test_load_names_what_fails_as_docker(self):
         p = self.run_fail("limg-load", "-i", os.path.join(self.tmp, "nosuch.tar"))
-        self.assertEqual(p.stderr, "open %s: No such file or directory\n" % os.path.join(self.tmp, "nosuch.tar"))
+        self.assertEqual(p.stderr, "open %s: no such file or directory\n" % os.path.join(self.tmp, "nosuch.tar"))
         # a manifest.json naming a layer through a link that leads out of the archive
         out = io.BytesIO()
         with tarfile.open(fileobj=out, mode="w") as tar:
