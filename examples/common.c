@@ -2,12 +2,14 @@
 /* Options, the store, registry sessions and error output shared by the example programs. */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "format.h"
 
 int cli_value(int argc, char **argv, int *i, const char *name, const char **value)
 {
@@ -67,9 +69,13 @@ int cli_option(struct cli *c, int argc, char **argv, int *i)
 	const char *v;
 	int r;
 
-	if ((r = cli_value(argc, argv, i, "--store", &c->store_dir)) != 0 ||
-	    (r = cli_value(argc, argv, i, "--platform", &c->platform)) != 0 ||
-	    (r = cli_value(argc, argv, i, "--cert-dir", &c->cert_dir)) != 0)
+	if ((c->uses & CLI_STORE) && (r = cli_value(argc, argv, i, "--store", &c->store_dir)) != 0)
+		return r;
+	if ((c->uses & CLI_PLATFORM) && (r = cli_value(argc, argv, i, "--platform", &c->platform)) != 0)
+		return r;
+	if (!(c->uses & CLI_REGISTRY))
+		return 0;
+	if ((r = cli_value(argc, argv, i, "--cert-dir", &c->cert_dir)) != 0)
 		return r;
 	if (!strcmp(argv[*i], "--tls-verify")) {
 		/* a bare boolean flag means true */
@@ -84,9 +90,101 @@ int cli_option(struct cli *c, int argc, char **argv, int *i)
 	} else if (!strcmp(v, "false")) {
 		c->tls = LIMG_TLS_INSECURE;
 	} else {
-		fprintf(stderr, "invalid value for --tls-verify: %s\n", v);
+		fprintf(stderr, "invalid argument \"%s\" for \"--tls-verify\" flag: use true or false\n", v);
 		return -1;
 	}
+	return 1;
+}
+
+/* The argv cli_split_shorts() made, and its flags: the program's until it
+ * exits (kept reachable here, so that leak checkers see nothing is lost). */
+static char **split_argv;
+static char *split_flags;
+
+static bool is_cluster(const char *a, const char *booleans)
+{
+	return a[0] == '-' && a[1] && a[1] != '-' && a[2] && strspn(a + 1, booleans) == strlen(a + 1);
+}
+
+void cli_split_shorts(int *argc, char ***argv, const char *booleans)
+{
+	char **in = *argv, **out, *flag;
+	size_t letters = 0;
+	int n = 0, operands = 0;
+
+	for (int i = 1; i < *argc && strcmp(in[i], "--"); i++)
+		if (is_cluster(in[i], booleans))
+			letters += strlen(in[i] + 1);
+	if (!letters || split_argv)
+		return;
+	out = calloc((size_t)*argc + letters + 1, sizeof *out);
+	flag = malloc(letters * 3);
+	if (!out || !flag) {
+		free(out);
+		free(flag);
+		return; /* out of memory: the clusters stay, and read as unknown flags */
+	}
+	split_argv = out;
+	split_flags = flag;
+	out[n++] = in[0];
+	for (int i = 1; i < *argc; i++) {
+		if (!operands && is_cluster(in[i], booleans)) {
+			for (const char *p = in[i] + 1; *p; p++, flag += 3) {
+				flag[0] = '-', flag[1] = *p, flag[2] = '\0';
+				out[n++] = flag;
+			}
+			continue;
+		}
+		operands |= !strcmp(in[i], "--");
+		out[n++] = in[i];
+	}
+	out[n] = NULL;
+	*argc = n;
+	*argv = out;
+}
+
+void cli_help(const struct cli *c, FILE *out, const char *options)
+{
+	fprintf(out, "Usage:  %s %s\n\n%s\n", c->name, c->usage, c->about);
+	if ((options && *options) || c->uses)
+		fprintf(out, "\nOptions:\n%s", options ? options : "");
+	if (c->uses & CLI_STORE)
+		fputs("      --store DIR          the image store (default $LIBIMAGE_STORE, $XDG_DATA_HOME/libimage\n"
+		      "                           or ~/.local/share/libimage)\n",
+		      out);
+	if (c->uses & CLI_PLATFORM)
+		fputs("      --platform OS/ARCH   the platform (default: this machine's)\n", out);
+	if (c->uses & CLI_REGISTRY)
+		fputs("      --tls-verify=BOOL    true: verified HTTPS only, also for localhost; false: plain HTTP\n"
+		      "                           and unverified TLS allowed (default: Docker's, loopback insecure)\n"
+		      "      --cert-dir DIR       per-registry certificates (DIR/<host:port>/ca.crt) and mirrors\n"
+		      "                           (DIR/<host:port>/hosts.toml, DIR/_default/hosts.toml, as containerd's)\n"
+		      "                           (default /etc/docker/certs.d)\n",
+		      out);
+}
+
+int cli_unknown_flag(const struct cli *c, const char *arg)
+{
+	char shown[256];
+	size_t n = strcspn(arg, "=");
+
+	/* the flag as given, made safe to print (it came from the command line) */
+	snprintf(shown, sizeof shown, "%.*s", (int)(n < 200 ? n : 200), arg);
+	for (char *p = shown; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (arg[1] == '-')
+		fprintf(stderr, "unknown flag: %s\n", shown);
+	else
+		fprintf(stderr, "unknown shorthand flag: '%c' in %s\n", shown[1] ? shown[1] : '-', shown);
+	fprintf(stderr, "See '%s --help'.\n", c->name);
+	return 125;
+}
+
+int cli_bad_args(const struct cli *c, const char *what)
+{
+	fprintf(stderr, "\"%s\" %s.\nSee '%s --help'.\n\nUsage:  %s %s\n\n%s\n", c->name, what, c->name, c->name,
+	        c->usage, c->about);
 	return 1;
 }
 
@@ -147,9 +245,40 @@ fail:
 	return -1;
 }
 
+const char *cli_registry_host(char *out, size_t cap, const char *server)
+{
+	const char *s = server ? server : "";
+
+	if (!strncmp(s, "http://", 7))
+		s += 7;
+	else if (!strncmp(s, "https://", 8))
+		s += 8;
+	snprintf(out, cap, "%.*s", (int)strcspn(s, "/"), s);
+	if (!*out || !strcmp(out, "index.docker.io") || !strcmp(out, "registry-1.docker.io") || !strcmp(out, "docker.io"))
+		snprintf(out, cap, "docker.io");
+	return out;
+}
+
+static void log_line(int level, const char *message, void *payload)
+{
+	(void)payload;
+	fprintf(stderr, "%s: %s\n", level <= LIMG_LOG_ERROR ? "error" : level == LIMG_LOG_WARN ? "warning" : "info",
+	        message);
+}
+
+void cli_log_to_stderr(struct cli *c, int level)
+{
+	if (!c->own_context && limg_context_new(&c->own_context, NULL) < 0)
+		return; /* no log then; the program works the same */
+	limg_context_set_log(c->own_context, log_line, level, NULL);
+	c->context = c->own_context;
+}
+
 void cli_done(struct cli *c)
 {
 	limg_buf_dispose(&c->store_path);
+	limg_context_free(c->own_context);
+	c->own_context = c->context = NULL;
 }
 
 int cli_is_help(const char *arg)
@@ -185,6 +314,22 @@ int cli_fail(void)
 	fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 	if (hint)
 		fprintf(stderr, "%s\n", hint);
+	return 1;
+}
+
+int cli_no_such_image(const char *given)
+{
+	limg_reference *ref = NULL, *tagged = NULL;
+	char shown[300];
+
+	/* the daemon names a reference without tag or digest with ":latest" (moby's TagNameOnly),
+	 * in its familiar form; what is no reference (an ID, a digest) as given */
+	if (limg_reference_parse_normalized(&ref, given) == 0 && !limg_reference_tag(ref) && !limg_reference_digest(ref) &&
+	    limg_reference_with_default_tag(&tagged, ref) == 0)
+		given = limg_reference_familiar_string(tagged);
+	fprintf(stderr, "Error response from daemon: No such image: %s\n", format_printable(shown, sizeof shown, given));
+	limg_reference_free(tagged);
+	limg_reference_free(ref);
 	return 1;
 }
 

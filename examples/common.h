@@ -4,16 +4,30 @@
 #define LIMG_EXAMPLES_COMMON_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libimage/libimage.h>
 
+/* The common options a program takes: its --help lists these and no
+ * others, and any other is an unknown flag. */
+enum cli_uses {
+	CLI_STORE = 1 << 0,    /* --store */
+	CLI_PLATFORM = 1 << 1, /* --platform */
+	CLI_REGISTRY = 1 << 2  /* --tls-verify, --cert-dir */
+};
+
 struct cli {
+	const char *name;      /* "limg-images" */
+	const char *usage;     /* what follows the name on the usage line: "[OPTIONS] [REPOSITORY[:TAG]]" */
+	const char *about;     /* one line: "List images" */
+	unsigned uses;         /* enum cli_uses */
 	const char *store_dir; /* --store, else limg_store_default_path() */
 	const char *platform;  /* --platform */
 	const char *cert_dir;  /* --cert-dir (NULL: the library's default, /etc/docker/certs.d) */
 	const char *mirror;    /* a registry mirror for docker.io (limg-pull's --registry-mirror) */
 	int tls;               /* a limg_tls_mode: --tls-verify=true, =false, or absent */
 	limg_context *context; /* given to the store and the session; NULL: no logging */
+	limg_context *own_context; /* made by cli_log_to_stderr(), freed by cli_done() */
 	limg_buf store_path;   /* the default store path, when --store was not given */
 };
 
@@ -28,9 +42,27 @@ int cli_number(int argc, char **argv, int *i, const char *name, int64_t min, int
 /* cli_number() for an int. */
 int cli_int(int argc, char **argv, int *i, const char *name, int min, int max, int *out);
 
-/* Consumes a common option at argv[*i]; returns 1 if it was one, 0 if not,
- * -1 after printing an error. */
+/* Consumes a common option the program uses (c->uses) at argv[*i]; returns
+ * 1 if it was one, 0 if not, -1 after printing an error. */
 int cli_option(struct cli *c, int argc, char **argv, int *i);
+
+/* Splits clustered short flags ("-aq" into "-a" "-q") as docker's flag
+ * parser does, for the single letters in @booleans (flags without a value).
+ * The new argv is the program's for good (it is never freed). */
+void cli_split_shorts(int *argc, char ***argv, const char *booleans);
+
+/* --help: "Usage:  NAME USAGE", the about line, then @options (the
+ * program's own lines) and the common options it uses. */
+void cli_help(const struct cli *c, FILE *out, const char *options);
+
+/* Docker's answer to a flag it does not know: "unknown flag: --foo" (or
+ * "unknown shorthand flag: 'x' in -x") and "See 'NAME --help'."; returns
+ * 125, docker's exit status for it. */
+int cli_unknown_flag(const struct cli *c, const char *arg);
+
+/* Docker's answer to the wrong number of arguments: "\"NAME\" WHAT.", the
+ * hint and the usage line; returns 1. @what: "requires exactly 1 argument". */
+int cli_bad_args(const struct cli *c, const char *what);
 
 /* Opens the store: mode LIMG_STORE_CREATE for programs that write,
  * LIMG_STORE_READ_ONLY for those that only read (nothing is created or
@@ -46,6 +78,16 @@ int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok);
  * limg_copy. Returns 0, or -1 after printing the error. */
 int cli_session(struct cli *c, limg_session **out);
 
+/* Sends the library's log at @level and above (LIMG_LOG_WARN, LIMG_LOG_INFO)
+ * to stderr ("warning: ...", "info: ..."), through c->context: -v. */
+void cli_log_to_stderr(struct cli *c, int level);
+
+/* The registry host a login names, as docker's ConvertToHostname reads
+ * it: scheme and path dropped ("https://localhost:5000/v2/" is
+ * "localhost:5000"); Docker Hub's names (none given, index.docker.io,
+ * registry-1.docker.io, https://index.docker.io/v1/) are "docker.io". */
+const char *cli_registry_host(char *out, size_t cap, const char *server);
+
 /* Releases what the options hold. */
 void cli_done(struct cli *c);
 
@@ -59,6 +101,10 @@ int cli_not_found(int subject);
  * with a hint where one helps (an untrusted certificate); returns 1. */
 int cli_fail(void);
 
+/* Docker's "Error response from daemon: No such image: NAME:latest" for
+ * an image @given names that the store lacks; returns 1. */
+int cli_no_such_image(const char *given);
+
 /* The hint for the last error, or NULL: how to trust a registry's certificate. */
 const char *cli_hint(void);
 
@@ -67,15 +113,5 @@ const char *cli_hint(void);
 limg_cancel *cli_cancel_on_signals(void);
 /* Gives SIGINT and SIGTERM back their default and frees the token. */
 void cli_cancel_done(limg_cancel *cancel);
-
-#define CLI_COMMON_USAGE                                                                              \
-	"  --store DIR          the image store (default $LIBIMAGE_STORE, $XDG_DATA_HOME/libimage\n"  \
-	"                       or ~/.local/share/libimage)\n"                                        \
-	"  --platform OS/ARCH   the platform to pull or show (default: this machine's)\n"             \
-	"  --tls-verify=BOOL    true: verified HTTPS only, also for localhost; false: plain HTTP\n" \
-	"                       and unverified TLS allowed (default: Docker's, loopback insecure)\n" \
-	"  --cert-dir DIR       per-registry certificates (DIR/<host:port>/ca.crt) and mirrors\n"    \
-	"                       (DIR/<host:port>/hosts.toml, DIR/_default/hosts.toml, as containerd's)\n" \
-	"                       (default /etc/docker/certs.d)\n"
 
 #endif

@@ -36,18 +36,16 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 	return 0;
 }
 
-static void usage(FILE *to)
-{
-	fprintf(to, "Usage: limg-copy [OPTIONS] SRC DST\n\nCopy an image from one registry or repository to another\n\n"
-	            "Options:\n"
-	            "  -v, --verbose        say what happens to each blob and manifest (on stderr)\n"
-	            "  --chunk-size N       upload in PATCH requests of N bytes (default: one PUT per blob)\n"
-	            "  --jobs N             blobs at once (default 4)\n" CLI_COMMON_USAGE);
-}
+static const char options[] =
+	"  -v, --verbose         say what happens to each blob and manifest (on stderr)\n"
+	"      --chunk-size N    upload in PATCH requests of N bytes (default: one PUT per blob)\n"
+	"  -j, --jobs N          blobs at once (default 4; --max-concurrent-uploads N too)\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-copy", .usage = "[OPTIONS] SRC DST",
+		           .about = "Copy an image from one registry or repository to another",
+		           .uses = CLI_PLATFORM | CLI_REGISTRY };
 	limg_copy_opts opts = LIMG_COPY_OPTS_INIT;
 	limg_copy_callbacks cb = LIMG_COPY_CALLBACKS_INIT;
 	limg_session *session = NULL;
@@ -58,23 +56,26 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
 		    (r = cli_number(argc, argv, &i, "--chunk-size", 0, INT64_MAX, &opts.chunk_size)) != 0 ||
-		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0) {
+		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "-j", 1, 1024, &opts.concurrency)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--max-concurrent-uploads", 1, 1024, &opts.concurrency)) != 0) {
 			if (r < 0)
 				return 1;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			verbose = 1;
 		} else if (cli_is_help(argv[i])) {
-			return usage(stdout), 0;
-		} else if (argv[i][0] == '-' || n == 2) {
-			return usage(stderr), 1;
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (n == 2) {
+			return cli_bad_args(&cli, "requires exactly 2 arguments");
 		} else {
 			args[n++] = argv[i];
 		}
 	}
-	if (n != 2) {
-		fprintf(stderr, "\"limg-copy\" requires exactly 2 arguments.\n");
-		return 1;
-	}
+	if (n != 2)
+		return cli_bad_args(&cli, "requires exactly 2 arguments");
 	/* one session for both ends: a copy within one registry shares its connections and token */
 	if (cli_session(&cli, &session) < 0)
 		goto out;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Docker's size and duration formats, and its table layout. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "format.h"
 
@@ -84,30 +86,126 @@ fail:
 
 void table_print(struct table *t, FILE *out)
 {
-	size_t *width = calloc(t->ncols ? t->ncols : 1, sizeof *width);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	if (!width)
+	if (!f)
 		return;
-	/* every column but the last is as wide as its widest cell plus 3, at least 10 */
-	for (size_t r = 0; r < t->nrows; r++)
-		for (size_t c = 0; c + 1 < t->ncols; c++) {
-			size_t w = strlen(t->rows[r][c]) + 3;
-			if (w > width[c])
-				width[c] = w;
-		}
-	for (size_t c = 0; c + 1 < t->ncols; c++)
-		if (width[c] < 10)
-			width[c] = 10;
+	/* cells end at a tab, rows at a newline, as Docker's formatter feeds its tabwriter */
 	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols; c++) {
-			if (c + 1 < t->ncols)
-				fprintf(out, "%-*s", (int)width[c], t->rows[r][c]);
-			else
-				fputs(t->rows[r][c], out);
-		}
-		fputc('\n', out);
+		for (size_t c = 0; c < t->ncols; c++)
+			fprintf(f, "%s%s", c ? "\t" : "", t->rows[r][c]);
+		fputc('\n', f);
 	}
-	free(width);
+	if (fclose(f) == 0)
+		tabwriter_print(out, text, len);
+	free(text);
+}
+
+struct tw_cell {
+	const char *text;
+	size_t len, width; /* bytes, runes */
+};
+
+struct tw_line {
+	struct tw_cell *cells;
+	size_t n;
+};
+
+struct tabwriter {
+	FILE *out;
+	struct tw_line *lines;
+	size_t nlines;
+	size_t *widths; /* of the columns to the left of the one being formatted */
+	size_t nwidths;
+};
+
+#define TW_MINWIDTH 10
+#define TW_PADDING 3
+
+static size_t runes(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+static void tw_write_lines(struct tabwriter *t, size_t line0, size_t line1)
+{
+	for (size_t i = line0; i < line1; i++) {
+		const struct tw_line *line = &t->lines[i];
+		for (size_t j = 0; j < line->n; j++) {
+			const struct tw_cell *c = &line->cells[j];
+			fwrite(c->text, 1, c->len, t->out);
+			for (size_t k = c->width; j < t->nwidths && k < t->widths[j]; k++)
+				fputc(' ', t->out);
+		}
+		if (i + 1 < t->nlines)
+			fputc('\n', t->out); /* the last line is the text after the last newline */
+	}
+}
+
+/* Go's tabwriter.format: a column's width is set by the block of
+ * consecutive lines that have a cell in it, then the columns to its right
+ * are formatted within that block. */
+static void tw_format(struct tabwriter *t, size_t line0, size_t line1)
+{
+	size_t column = t->nwidths;
+
+	for (size_t this = line0; this < line1; this++) {
+		size_t width = TW_MINWIDTH;
+		if (column + 1 >= t->lines[this].n)
+			continue;
+		tw_write_lines(t, line0, this);
+		line0 = this;
+		for (; this < line1 && column + 1 < t->lines[this].n; this++)
+			if (t->lines[this].cells[column].width + TW_PADDING > width)
+				width = t->lines[this].cells[column].width + TW_PADDING;
+		t->widths[t->nwidths++] = width;
+		tw_format(t, line0, this);
+		t->nwidths--;
+		line0 = this;
+	}
+	tw_write_lines(t, line0, line1);
+}
+
+void tabwriter_print(FILE *out, const char *text, size_t len)
+{
+	struct tabwriter t = { out, NULL, 0, NULL, 0 };
+	struct tw_cell *cells, *next;
+	size_t maxcells = 1, nlines = 1, ncells = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		nlines += text[i] == '\n';
+		ncells += text[i] == '\n' || text[i] == '\t';
+	}
+	t.lines = calloc(nlines, sizeof *t.lines);
+	next = cells = calloc(ncells, sizeof *cells);
+	if (!t.lines || !cells)
+		goto out;
+	/* a line's cells lie side by side in @cells; the last one ends at the newline */
+	t.lines[0].cells = cells;
+	for (size_t i = 0, start = 0; i <= len; i++) {
+		struct tw_line *line = &t.lines[t.nlines];
+		if (i < len && text[i] != '\t' && text[i] != '\n')
+			continue;
+		*next++ = (struct tw_cell){ text + start, i - start, runes(text + start, i - start) };
+		if (++line->n > maxcells)
+			maxcells = line->n;
+		start = i + 1;
+		if (i < len && text[i] == '\n')
+			t.lines[++t.nlines].cells = next;
+	}
+	t.nlines++;
+	if ((t.widths = calloc(maxcells, sizeof *t.widths)))
+		tw_format(&t, 0, t.nlines);
+out:
+	free(cells);
+	free(t.lines);
+	free(t.widths);
 }
 
 void table_free(struct table *t)
@@ -139,6 +237,19 @@ static int is_c1(const unsigned char *s)
 	return s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F;
 }
 
+/* encoding/json's short escapes: the letter after the backslash, or 0. */
+static char short_escape(unsigned char c)
+{
+	switch (c) {
+	case '\n': return 'n';
+	case '\r': return 'r';
+	case '\t': return 't';
+	case '\b': return 'b';
+	case '\f': return 'f';
+	}
+	return 0;
+}
+
 void json_string(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -148,6 +259,13 @@ void json_string(FILE *out, const char *s)
 		size_t n = utf8_len(p);
 		if (*p == '"' || *p == '\\') {
 			fprintf(out, "\\%c", *p++);
+		} else if (short_escape(*p)) {
+			fprintf(out, "\\%c", short_escape(*p));
+			p++;
+		} else if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+			/* U+2028, U+2029: encoding/json escapes them */
+			fprintf(out, "\\u%04x", 0x2000 + (p[2] - 0x80));
+			p += 3;
 		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(out, "\\u%04x", *p++);
 		} else if (n == 2 && is_c1(p)) {
@@ -203,4 +321,62 @@ const char *format_printable(char *out, size_t cap, const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void format_ellipsis(char *out, size_t cap, const char *s, size_t max)
+{
+	size_t runes_seen = 0, i = 0, cut = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			if (runes_seen == (max ? max - 1 : 0))
+				cut = i; /* where the "…" goes if it is needed */
+			runes_seen++;
+		}
+	if (runes_seen <= max) {
+		snprintf(out, cap, "%s", s);
+		return;
+	}
+	snprintf(out, cap, "%.*s\xe2\x80\xa6", (int)cut, s);
+}
+
+int64_t parse_rfc3339(const char *text)
+{
+	struct tm tm = { 0 };
+	int n = 0, oh = 0, om = 0;
+	const char *p;
+	int64_t t;
+
+	if (!text || sscanf(text, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	                    &tm.tm_min, &tm.tm_sec, &n) != 6 || !n)
+		return -1;
+	p = text + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = (int64_t)timegm(&tm);
+	if ((*p == 'Z' || *p == 'z') && !p[1])
+		return t;
+	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && strlen(p) == 6)
+		return t - (*p == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+	return -1;
+}
+
+void format_rfc3339(char *out, size_t cap, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char zone[32];
+
+	localtime_r(&tt, &tm);
+	if (tm.tm_gmtoff == 0) {
+		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return;
+	}
+	snprintf(zone, sizeof zone, "%c%02d:%02d", tm.tm_gmtoff < 0 ? '-' : '+', (int)(labs(tm.tm_gmtoff) / 3600 % 100),
+	         (int)(labs(tm.tm_gmtoff) % 3600 / 60));
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	strncat(out, zone, cap - strlen(out) - 1);
 }

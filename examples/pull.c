@@ -17,7 +17,7 @@
 #include "format.h"
 
 struct ui {
-	int tty, quiet, hide_layers;
+	int tty, quiet, verbose, hide_layers;
 	int skipped; /* foreign layers not fetched (--skip-foreign-layers) */
 	char ids[256][13]; /* layers in the order their lines were printed */
 	size_t n;
@@ -86,8 +86,12 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 	char id[13];
 
 	(void)detail;
-	if (kind == LIMG_BLOB_LAYER && event == LIMG_EVENT_SKIPPED)
+	if (kind == LIMG_BLOB_LAYER && event == LIMG_EVENT_SKIPPED) {
 		ui->skipped++;
+		if (ui->verbose && digest)
+			fprintf(stderr, "info: foreign layer %s (%lld bytes) skipped: non-distributable, not fetched\n",
+			        digest, (long long)total);
+	}
 	/* a config already stored means the image is: docker then shows no layers (but those it still
 	 * has to fetch, as foreign layers an earlier pull skipped) */
 	if (kind == LIMG_BLOB_CONFIG && event == LIMG_EVENT_EXISTS)
@@ -105,27 +109,24 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 	return 0;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: limg-pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n\n"
-	             "Options:\n" CLI_COMMON_USAGE "  -q, --quiet          print only the canonical reference\n"
-	             "      --max-concurrent-downloads N  layers fetched at once (default 3, as docker)\n"
-	             "      --allow-foreign-urls  fetch foreign (non-distributable) layers the registry lacks\n"
-	             "                       from the URLs their descriptor lists (other hosts; http(s) only,\n"
-	             "                       no credentials, verified as any layer)\n"
-	             "      --skip-foreign-layers  do not fetch foreign layers: the image is stored incomplete\n"
-	             "                       (listed so; unpack and save refuse it until a pull fetches them)\n"
-	             "      --no-diff-ids    do not unpack layers to check them against the config\n"
-	             "                       (blob digests are still verified; for mirroring tools)\n"
-	             "      --registry-mirror URL  fetch docker.io images from this mirror first (Docker Hub if it fails)\n"
-	             "                       (default $LIBIMAGE_REGISTRY_MIRROR)\n"
-	             "      --range-threshold BYTES  fetch blobs this big as parallel Range requests\n"
-	             "                       from the registry itself, not from a mirror\n"
-	             "                       (default 16 MiB; -1: never)\n"
-	             "      --range-chunk BYTES   bytes per Range request\n"
-	             "                       (default: about two per connection, 4-32 MiB each)\n"
-	             "      --range-parallel N    Range requests at once for one blob (default 4)\n");
-}
+static const char options[] =
+	"  -a, --all-tags        Download all tagged images in the repository\n"
+	"  -q, --quiet           Suppress verbose output: print only the canonical reference\n"
+	"  -v, --verbose         Say on stderr what the library does (mirrors tried, foreign layers skipped)\n"
+	"      --max-concurrent-downloads N  layers fetched at once (default 3, as docker; --jobs N, -j N too)\n"
+	"      --allow-foreign-urls  fetch foreign (non-distributable) layers the registry lacks\n"
+	"                        from the URLs their descriptor lists (other hosts; http(s) only,\n"
+	"                        no credentials, verified as any layer)\n"
+	"      --skip-foreign-layers  do not fetch foreign layers: the image is stored incomplete\n"
+	"                        (listed so; unpack and save refuse it until a pull fetches them)\n"
+	"      --no-diff-ids     do not unpack layers to check them against the config\n"
+	"                        (blob digests are still verified; for mirroring tools)\n"
+	"      --registry-mirror URL  fetch docker.io images from this mirror first (Docker Hub if it fails)\n"
+	"                        (default $LIBIMAGE_REGISTRY_MIRROR)\n"
+	"      --range-threshold BYTES  fetch blobs this big as parallel Range requests\n"
+	"                        from the registry itself, not from a mirror (default 16 MiB; -1: never)\n"
+	"      --range-chunk BYTES   bytes per Range request (default: about two per connection, 4-32 MiB each)\n"
+	"      --range-parallel N    Range requests at once for one blob (default 4)\n";
 
 /* What docker says when the pull fails: the registry's refusals in its words, the rest as it is. */
 static void report_failure(const limg_reference *ref)
@@ -140,35 +141,170 @@ static void report_failure(const limg_reference *ref)
 	} else if (code == LIMG_EAUTH && subject == LIMG_SUBJECT_CREDENTIALS) {
 		/* credentials were given (config.json, a helper) and refused */
 		fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(e));
-		fprintf(stderr, "hint: log in to %s again (docker login %s)\n", limg_error_object(e), limg_error_object(e));
+		fprintf(stderr, "hint: log in to %s again: limg-login %s\n", limg_error_object(e), limg_error_object(e));
 	} else if ((code == LIMG_ENOTFOUND && subject == LIMG_SUBJECT_REPOSITORY) ||
 	           (code == LIMG_EAUTH && limg_error_http_status(e))) {
 		/* no such repository, or one we may not read: registries do not tell them apart */
 		fprintf(stderr, "Error response from daemon: pull access denied for %s, repository does not exist or may "
 		                "require 'docker login': %s\n",
 		        limg_reference_familiar_name(ref), limg_error_message(e));
+	} else if (subject == LIMG_SUBJECT_BLOB || subject == LIMG_SUBJECT_LAYER || subject == LIMG_SUBJECT_CONFIG) {
+		/* a blob the registry lacks or one that does not verify: docker reports it in the
+		 * pull's stream, after the layer lines, without the daemon's prefix */
+		fprintf(stderr, "%s\n", limg_error_message(e));
 	} else {
-		cli_fail(); /* a blob the registry lacks, the network, a certificate (with a hint), ... */
+		cli_fail(); /* the network, a certificate (with a hint), ... */
 	}
+}
+
+/* After a pull that left foreign layers out: the image cannot be unpacked or saved yet. */
+static void warn_incomplete(const struct ui *ui)
+{
+	if (ui->skipped)
+		fprintf(stderr, "warning: the image is incomplete: %d foreign layer%s not pulled; it cannot be unpacked "
+		                "or saved until a pull without --skip-foreign-layers fetches %s\n",
+		        ui->skipped, ui->skipped == 1 ? " was" : "s were", ui->skipped == 1 ? "it" : "them");
+}
+
+/* The tags of a repository, as the registry lists them. */
+struct tags {
+	char **names;
+	size_t n, cap;
+};
+
+static int add_tag(const char *name, void *payload)
+{
+	struct tags *t = payload;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 32;
+		char **names = realloc(t->names, cap * sizeof *names);
+		if (!names)
+			return LIMG_ENOMEM;
+		t->names = names;
+		t->cap = cap;
+	}
+	if (!(t->names[t->n] = strdup(name)))
+		return LIMG_ENOMEM;
+	t->n++;
+	return 0;
+}
+
+static void tags_free(struct tags *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+}
+
+static int list_tags(struct tags *out, limg_session *session, const limg_reference *ref, limg_cancel *cancel)
+{
+	limg_registry_list_opts lo = LIMG_REGISTRY_LIST_OPTS_INIT;
+	limg_registry_list_callbacks lc = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
+	limg_registry *registry = NULL;
+	int rc;
+
+	lo.cancel = cancel;
+	lc.name = add_tag;
+	lc.payload = out;
+	if ((rc = limg_session_registry(&registry, session, limg_reference_domain(ref))) == 0)
+		rc = limg_registry_tags_foreach(registry, limg_reference_path(ref), &lo, &lc);
+	limg_registry_close(registry);
+	return rc;
+}
+
+/* One tag (or digest) pulled, with docker's lines around it; 1 when it brought new content, 0 when it was up
+ * to date, -1 when it failed (the error is limg_error_last()). */
+static int pull_one(limg_store *store, const char *name, const char *shown_tag, const limg_reference *ref,
+                    const limg_pull_opts *opts, struct ui *ui)
+{
+	limg_pull_callbacks cb = LIMG_PULL_CALLBACKS_INIT;
+	limg_pull_result *result = NULL;
+	int rc;
+
+	ui->n = 0;
+	ui->hide_layers = 0;
+	ui->skipped = 0;
+	if (!ui->quiet) {
+		printf("%s: Pulling from %s\n", shown_tag, limg_reference_path(ref));
+		fflush(stdout);
+	}
+	cb.progress = on_progress;
+	cb.payload = ui;
+	if (limg_pull(&result, store, name, opts, &cb) < 0)
+		return -1;
+	if (!ui->quiet)
+		printf("Digest: %s\n", limg_pull_result_digest(result));
+	warn_incomplete(ui);
+	rc = !limg_pull_result_up_to_date(result);
+	limg_pull_result_free(result);
+	return rc;
+}
+
+/* docker pull --all-tags: every tag the registry lists, one after the other;
+ * a tag that fails does not stop the others (the daemon only logs it). */
+static int pull_all_tags(limg_store *store, limg_session *session, const limg_reference *ref, limg_pull_opts *opts,
+                         struct ui *ui)
+{
+	struct tags tags = { 0 };
+	size_t pulled = 0;
+	int newer = 0, rc = 1;
+
+	if (list_tags(&tags, session, ref, opts->cancel) < 0) {
+		report_failure(ref);
+		goto out;
+	}
+	for (size_t i = 0; i < tags.n && !limg_cancel_requested(opts->cancel); i++) {
+		char *name = NULL;
+		int r;
+		if (asprintf(&name, "%s:%s", limg_reference_name(ref), tags.names[i]) < 0) {
+			fprintf(stderr, "Error: out of memory\n");
+			goto out;
+		}
+		r = pull_one(store, name, tags.names[i], ref, opts, ui);
+		if (r < 0)
+			fprintf(stderr, "error pulling %s: %s\n", name, limg_error_message(limg_error_last()));
+		else
+			pulled++, newer |= r;
+		free(name);
+	}
+	if (limg_cancel_requested(opts->cancel)) {
+		fprintf(stderr, "%s\n", limg_strerror(LIMG_ECANCELLED));
+		goto out;
+	}
+	if (tags.n && !pulled) {
+		fprintf(stderr, "Error response from daemon: no tag of %s could be pulled\n", limg_reference_familiar_name(ref));
+		goto out;
+	}
+	if (!ui->quiet)
+		printf("Status: %s for %s\n", newer ? "Downloaded newer image" : "Image is up to date",
+		       limg_reference_familiar_name(ref));
+	printf("%s\n", limg_reference_name(ref));
+	rc = 0;
+out:
+	tags_free(&tags);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-pull", .usage = "[OPTIONS] NAME[:TAG|@DIGEST]",
+		           .about = "Download an image from a registry", .uses = CLI_STORE | CLI_PLATFORM | CLI_REGISTRY };
 	struct ui ui = { 0 };
 	limg_pull_opts opts = LIMG_PULL_OPTS_INIT;
-	limg_pull_callbacks cb = LIMG_PULL_CALLBACKS_INIT;
 	limg_reference *ref = NULL, *given = NULL;
 	limg_session *session = NULL;
 	limg_store *store = NULL;
-	limg_pull_result *result = NULL;
 	const char *name = NULL;
 	int64_t threshold;
-	int r, rc = 1;
+	int r, rc = 1, all_tags = 0, verbose = 0;
 
+	cli_split_shorts(&argc, &argv, "aqv");
 	for (int i = 1; i < argc; i++) {
 		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--max-concurrent-downloads", 1, 1024, &opts.concurrency)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "-j", 1, 1024, &opts.concurrency)) != 0 ||
 		    (r = cli_number(argc, argv, &i, "--range-chunk", 0, INT64_MAX, &opts.range_chunk)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--range-parallel", 0, 1024, &opts.range_parallel)) != 0 ||
 		    (r = cli_value(argc, argv, &i, "--registry-mirror", &cli.mirror)) != 0) {
@@ -180,8 +316,12 @@ int main(int argc, char **argv)
 			/* -1: never; 0: the library's default */
 			opts.no_ranges = threshold < 0;
 			opts.range_threshold = threshold < 0 ? 0 : threshold;
+		} else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all-tags")) {
+			all_tags = 1;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			ui.quiet = 1;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = ui.verbose = 1;
 		} else if (!strcmp(argv[i], "--no-diff-ids")) {
 			opts.skip_diff_ids = 1;
 		} else if (!strcmp(argv[i], "--allow-foreign-urls")) {
@@ -189,62 +329,75 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--skip-foreign-layers")) {
 			opts.foreign_layers = LIMG_FOREIGN_SKIP;
 		} else if (cli_is_help(argv[i])) {
-			return usage(stdout), 0;
-		} else if (argv[i][0] == '-' || name) {
-			return usage(stderr), 1;
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (name) {
+			return cli_bad_args(&cli, "requires exactly 1 argument");
 		} else {
 			name = argv[i];
 		}
 	}
 	if (!name)
-		return usage(stderr), 1;
+		return cli_bad_args(&cli, "requires exactly 1 argument");
 	if (limg_reference_parse_normalized(&given, name) < 0 || limg_reference_parse_docker(&ref, name) < 0) {
 		/* the library's message says "invalid reference format: ..." as docker does */
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
 		goto out;
 	}
+	if (all_tags && (limg_reference_tag(given) || limg_reference_digest(given))) {
+		fprintf(stderr, "tag can't be used with --all-tags/-a\n");
+		goto out;
+	}
+	if (verbose)
+		cli_log_to_stderr(&cli, LIMG_LOG_INFO);
 	if (!cli.mirror)
 		cli.mirror = getenv("LIBIMAGE_REGISTRY_MIRROR");
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0 || cli_session(&cli, &session) < 0)
 		goto out;
 	ui.tty = isatty(1);
-	if (!ui.quiet) {
-		if (!limg_reference_tag(given) && !limg_reference_digest(given))
-			printf("Using default tag: latest\n");
-		printf("%s: Pulling from %s\n",
-		       limg_reference_tag(ref) ? limg_reference_tag(ref) : limg_reference_digest(ref),
-		       limg_reference_path(ref));
-		fflush(stdout);
-	}
 	opts.platform = cli.platform;
 	opts.session = session;
 	/* foreign (non-distributable) layers come from the registry, as Docker and podman fetch them;
 	 * from their URLs with --allow-foreign-urls; not at all with --skip-foreign-layers */
 	opts.cancel = cli_cancel_on_signals(); /* Ctrl-C stops it cleanly, resumable */
-	cb.progress = on_progress;
-	cb.payload = &ui;
-	if (limg_pull(&result, store, name, &opts, &cb) < 0) {
-		report_failure(ref);
+	if (all_tags) {
+		rc = pull_all_tags(store, session, ref, &opts, &ui);
 	} else {
-		limg_reference *pulled = NULL;
+		limg_pull_result *result = NULL;
+		limg_pull_callbacks cb = LIMG_PULL_CALLBACKS_INIT;
 		if (!ui.quiet) {
-			printf("Digest: %s\n", limg_pull_result_digest(result));
-			if (limg_reference_parse_normalized(&pulled, limg_pull_result_reference(result)) == 0)
-				printf("Status: %s for %s\n",
-				       limg_pull_result_up_to_date(result) ? "Image is up to date" : "Downloaded newer image",
-				       limg_reference_familiar_string(pulled));
-			limg_reference_free(pulled);
+			if (!limg_reference_tag(given) && !limg_reference_digest(given))
+				printf("Using default tag: latest\n");
+			printf("%s: Pulling from %s\n",
+			       limg_reference_tag(ref) ? limg_reference_tag(ref) : limg_reference_digest(ref),
+			       limg_reference_path(ref));
+			fflush(stdout);
 		}
-		printf("%s\n", limg_pull_result_reference(result));
-		if (ui.skipped)
-			fprintf(stderr, "warning: the image is incomplete: %d foreign layer%s not pulled; it cannot be unpacked "
-			                "or saved until a pull without --skip-foreign-layers fetches %s\n",
-			        ui.skipped, ui.skipped == 1 ? " was" : "s were", ui.skipped == 1 ? "it" : "them");
-		rc = 0;
+		cb.progress = on_progress;
+		cb.payload = &ui;
+		if (limg_pull(&result, store, name, &opts, &cb) < 0) {
+			report_failure(ref);
+		} else {
+			limg_reference *pulled = NULL;
+			if (!ui.quiet) {
+				printf("Digest: %s\n", limg_pull_result_digest(result));
+				if (limg_reference_parse_normalized(&pulled, limg_pull_result_reference(result)) == 0)
+					printf("Status: %s for %s\n",
+					       limg_pull_result_up_to_date(result) ? "Image is up to date"
+					                                           : "Downloaded newer image",
+					       limg_reference_familiar_string(pulled));
+				limg_reference_free(pulled);
+			}
+			printf("%s\n", limg_pull_result_reference(result));
+			warn_incomplete(&ui);
+			rc = 0;
+		}
+		limg_pull_result_free(result);
 	}
 	cli_cancel_done(opts.cancel);
 out:
-	limg_pull_result_free(result);
 	limg_session_free(session);
 	limg_store_close(store);
 	limg_reference_free(ref);

@@ -50,55 +50,131 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 	return 0;
 }
 
-static void usage(FILE *to)
+static const char options[] =
+	"  -a, --all-tags        Push all tags of an image to the repository\n"
+	"  -q, --quiet           Suppress verbose output: print only the reference pushed\n"
+	"      --chunk-size N    upload in PATCH requests of N bytes (default: one PUT per blob)\n"
+	"      --max-concurrent-uploads N  blobs at once (default 4; --jobs N, -j N too)\n";
+
+/* Every stored tag of the repository, in reference order (docker push --all-tags). */
+static int stored_tags(limg_store *store, const limg_reference *repo, char ***out, size_t *n)
 {
-	fprintf(to, "Usage: limg-push [OPTIONS] NAME[:TAG]\n\nUpload an image to a registry\n\nOptions:\n"
-	            "  -q, --quiet          print only the digest line\n"
-	            "  --chunk-size N       upload in PATCH requests of N bytes (default: one PUT per blob)\n"
-	            "  --max-concurrent-uploads N  blobs at once (default 4)\n" CLI_COMMON_USAGE);
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
+	limg_tag_iterator *it = NULL;
+	const limg_tag *t;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	to.repository = limg_reference_name(repo);
+	if ((rc = limg_tag_iterator_new(&it, store, &to)) < 0)
+		return rc;
+	while ((rc = limg_tag_iterator_next(&t, it)) == 0) {
+		if (!limg_tag_reference(t))
+			continue;
+		if (*n == cap) {
+			char **grown = realloc(*out, (cap = cap ? cap * 2 : 16) * sizeof *grown);
+			if (!grown)
+				break;
+			*out = grown;
+		}
+		if (!((*out)[*n] = strdup(limg_tag_reference(t))))
+			break;
+		++*n;
+	}
+	limg_tag_iterator_free(it);
+	if (rc != LIMG_ITEROVER) {
+		fprintf(stderr, "Error: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* What a failed push prints: docker's words for a missing image (its familiar name), the library's for the rest. */
+static void report_failure(const char *name, const limg_reference *ref)
+{
+	const limg_error *e = limg_error_last();
+	const char *hint = cli_hint();
+
+	if (cli_not_found(LIMG_SUBJECT_IMAGE)) {
+		fprintf(stderr, "An image does not exist locally with the tag: %s\n", name);
+		return;
+	}
+	fprintf(stderr, "%s\n", limg_error_message(e));
+	if (hint)
+		fprintf(stderr, "%s\n", hint);
+	else if (limg_error_code(e) == LIMG_EAUTH)
+		fprintf(stderr, "hint: log in %s: limg-login %s\n",
+		        limg_error_subject(e) == LIMG_SUBJECT_CREDENTIALS ? "again" : "first", limg_reference_domain(ref));
 }
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-push", .usage = "[OPTIONS] NAME[:TAG]", .about = "Upload an image to a registry",
+		           .uses = CLI_STORE | CLI_PLATFORM | CLI_REGISTRY };
 	limg_push_opts opts = LIMG_PUSH_OPTS_INIT;
 	limg_push_callbacks cb = LIMG_PUSH_CALLBACKS_INIT;
 	limg_buf digest = LIMG_BUF_INIT;
-	limg_reference *ref = NULL;
+	limg_reference *ref = NULL, *given = NULL;
 	limg_session *session = NULL;
 	limg_store *store = NULL;
 	struct ui ui = { 0 };
 	const char *name = NULL;
-	int r, rc = 1;
+	char **tags = NULL;
+	size_t ntags = 0;
+	int r, rc = 1, all_tags = 0;
 
+	cli_split_shorts(&argc, &argv, "aq");
 	for (int i = 1; i < argc; i++) {
 		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
 		    (r = cli_number(argc, argv, &i, "--chunk-size", 0, INT64_MAX, &opts.chunk_size)) != 0 ||
-		    (r = cli_int(argc, argv, &i, "--max-concurrent-uploads", 1, 1024, &opts.concurrency)) != 0) {
+		    (r = cli_int(argc, argv, &i, "--max-concurrent-uploads", 1, 1024, &opts.concurrency)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "-j", 1, 1024, &opts.concurrency)) != 0) {
 			if (r < 0)
 				return 1;
+		} else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all-tags")) {
+			all_tags = 1;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			ui.quiet = 1;
 		} else if (cli_is_help(argv[i])) {
-			return usage(stdout), 0;
-		} else if (argv[i][0] == '-' || name) {
-			return usage(stderr), 1;
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (name) {
+			return cli_bad_args(&cli, "requires exactly 1 argument");
 		} else {
 			name = argv[i];
 		}
 	}
-	if (!name) {
-		fprintf(stderr, "\"limg-push\" requires exactly 1 argument.\n");
-		return 1;
-	}
-	if (limg_reference_parse_docker(&ref, name) < 0) {
+	if (!name)
+		return cli_bad_args(&cli, "requires exactly 1 argument");
+	if (limg_reference_parse_normalized(&given, name) < 0 || limg_reference_parse_docker(&ref, name) < 0) {
 		/* the library's message says "invalid reference format: ..." as docker does */
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
 		goto out;
 	}
-	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0 || cli_session(&cli, &session) < 0)
+	if (all_tags && (limg_reference_tag(given) || limg_reference_digest(given))) {
+		fprintf(stderr, "tag can't be used with --all-tags/-a\n");
+		goto out;
+	}
+	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+		goto out;
+	if (all_tags) {
+		if (stored_tags(store, given, &tags, &ntags) < 0)
+			goto out;
+		if (!ntags) {
+			fprintf(stderr, "An image does not exist locally with the tag: %s\n", limg_reference_familiar_name(given));
+			goto out;
+		}
+	}
+	if (cli_session(&cli, &session) < 0)
 		goto out;
 	if (!ui.quiet) {
+		if (!all_tags && !limg_reference_tag(given) && !limg_reference_digest(given))
+			printf("Using default tag: latest\n");
 		printf("The push refers to repository [%s]\n", limg_reference_name(ref));
 		fflush(stdout);
 	}
@@ -108,24 +184,26 @@ int main(int argc, char **argv)
 	opts.cancel = cli_cancel_on_signals();
 	cb.progress = on_progress;
 	cb.payload = &ui;
-	if (limg_push(&digest, store, name, &opts, &cb) == 0) {
-		if (ui.quiet)
-			printf("%s\n", digest.ptr);
-		rc = 0;
-	} else if (cli_not_found(LIMG_SUBJECT_IMAGE)) {
-		fprintf(stderr, "An image does not exist locally with the tag: %s\n", limg_reference_name(ref));
-	} else {
-		const char *hint = cli_hint();
-		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
-		if (hint)
-			fprintf(stderr, "%s\n", hint);
+	rc = 0;
+	for (size_t i = 0; i < (all_tags ? ntags : 1) && rc == 0; i++) {
+		const char *one = all_tags ? tags[i] : name;
+		if (limg_push(&digest, store, one, &opts, &cb) < 0) {
+			report_failure(all_tags ? one : limg_reference_familiar_name(ref), ref);
+			rc = 1;
+		}
 	}
+	if (rc == 0 && ui.quiet)
+		printf("%s\n", all_tags ? limg_reference_name(ref) : limg_reference_string(ref));
 	cli_cancel_done(opts.cancel);
 out:
+	for (size_t i = 0; i < ntags; i++)
+		free(tags[i]);
+	free(tags);
 	limg_buf_dispose(&digest);
 	limg_session_free(session);
 	limg_store_close(store);
 	limg_reference_free(ref);
+	limg_reference_free(given);
 	cli_done(&cli);
 	return rc;
 }

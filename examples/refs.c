@@ -12,6 +12,8 @@
 
 #include <libimage/libimage.h>
 
+#include "common.h"
+
 static const char *or_dash(const char *s)
 {
 	return s && *s ? s : "-";
@@ -21,13 +23,20 @@ int main(int argc, char **argv)
 {
 	int status = 0;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("Usage: limg-refs REFERENCE...\n\nShow how image references are read, as docker pull reads them\n");
-		return 0;
-	}
 	if (argc < 2) {
 		fprintf(stderr, "Usage: limg-refs REFERENCE...\n");
 		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			printf("Usage: limg-refs REFERENCE...\n\nShow how image references are read, as docker pull reads them\n");
+			return 0;
+		}
+		if (argv[i][0] == '-' && argv[i][1]) { /* no reference starts so: a flag, and this program has none */
+			struct cli cli = { .name = "limg-refs" };
+
+			return cli_unknown_flag(&cli, argv[i]);
+		}
 	}
 	for (int i = 1; i < argc; i++) {
 		limg_reference *ref;

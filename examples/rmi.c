@@ -13,11 +13,7 @@
 
 #include "common.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: limg-rmi [OPTIONS] IMAGE...\n\nRemove one or more images\n\nOptions:\n" CLI_COMMON_USAGE
-	             "  -f, --force          remove an image ID tagged in several repositories\n");
-}
+static const char options[] = "  -f, --force           Force removal of the image (an ID tagged in several repositories)\n";
 
 static int on_step(int event, const char *what, void *payload)
 {
@@ -31,7 +27,8 @@ static int on_step(int event, const char *what, void *payload)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-rmi", .usage = "[OPTIONS] IMAGE [IMAGE...]", .about = "Remove one or more images",
+		           .uses = CLI_STORE };
 	limg_images_remove_opts opts = LIMG_IMAGES_REMOVE_OPTS_INIT;
 	limg_images_remove_callbacks cb = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
 	limg_store *store = NULL;
@@ -51,18 +48,18 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
 			opts.force = 1;
 		} else if (cli_is_help(argv[i])) {
-			usage(stdout);
+			cli_help(&cli, stdout, options);
 			status = 0;
 			goto out;
-		} else if (argv[i][0] != '-') {
+		} else if (argv[i][0] != '-' || !argv[i][1]) {
 			images[n++] = argv[i];
 		} else {
-			usage(stderr);
+			status = cli_unknown_flag(&cli, argv[i]);
 			goto out;
 		}
 	}
 	if (!n) {
-		fprintf(stderr, "\"limg-rmi\" requires at least 1 argument.\n");
+		status = cli_bad_args(&cli, "requires at least 1 argument");
 		goto out;
 	}
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
@@ -70,7 +67,10 @@ int main(int argc, char **argv)
 	status = 0;
 	for (int i = 0; i < n; i++) {
 		if (limg_images_remove(store, images[i], &opts, &cb) < 0) {
-			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
+			if (cli_not_found(LIMG_SUBJECT_IMAGE))
+				cli_no_such_image(images[i]);
+			else
+				fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 			/* with -f, a missing image is reported but is no failure */
 			if (!(opts.force && cli_not_found(LIMG_SUBJECT_IMAGE)))
 				status = 1;

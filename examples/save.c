@@ -16,16 +16,13 @@
 
 #include "common.h"
 
-static void usage(FILE *to)
-{
-	fprintf(to, "Usage: limg-save [OPTIONS] IMAGE [IMAGE...]\n\nSave one or more images to a tar archive "
-	            "(streamed to STDOUT by default)\n\nOptions:\n"
-	            "  -o, --output FILE    write to a file, instead of STDOUT\n" CLI_COMMON_USAGE);
-}
+static const char options[] = "  -o, --output FILE     Write to a file, instead of STDOUT\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-save", .usage = "[OPTIONS] IMAGE [IMAGE...]",
+		           .about = "Save one or more images to a tar archive (streamed to STDOUT by default)",
+		           .uses = CLI_STORE | CLI_PLATFORM };
 	limg_archive_save_opts opts = LIMG_ARCHIVE_SAVE_OPTS_INIT;
 	const char **images = calloc((size_t)argc, sizeof *images);
 	const char *output = NULL;
@@ -44,29 +41,30 @@ int main(int argc, char **argv)
 			if (r < 0)
 				goto out;
 		} else if (cli_is_help(argv[i])) {
-			usage(stdout);
+			cli_help(&cli, stdout, options);
 			rc = 0;
 			goto out;
-		} else if (argv[i][0] == '-') {
-			usage(stderr);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			rc = cli_unknown_flag(&cli, argv[i]);
 			goto out;
 		} else {
 			images[n++] = argv[i];
 		}
 	}
 	if (!n) {
-		fprintf(stderr, "\"limg-save\" requires at least 1 argument.\n");
+		rc = cli_bad_args(&cli, "requires at least 1 argument");
 		goto out;
 	}
 	if (!output && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "Error: cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
+		/* docker's CLI says it itself: no "Error" in front */
+		fprintf(stderr, "cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
 		goto out;
 	}
 	/* only reads: a store that does not exist yet has no image */
 	if (cli_open_store(&cli, &store, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
 	if (!store) {
-		fprintf(stderr, "Error response from daemon: No such image: %s\n", images[0]);
+		cli_no_such_image(images[0]);
 		goto out;
 	}
 	if (output) {
@@ -87,7 +85,9 @@ int main(int argc, char **argv)
 	opts.cancel = cli_cancel_on_signals();
 	opts.platform = cli.platform;
 	if (limg_archive_save(store, images, n, fd, &opts, NULL) < 0) {
-		if (cli_not_found(LIMG_SUBJECT_IMAGE))
+		if (cli_not_found(LIMG_SUBJECT_IMAGE) && limg_error_object(limg_error_last()))
+			cli_no_such_image(limg_error_object(limg_error_last()));
+		else if (cli_not_found(LIMG_SUBJECT_IMAGE))
 			fprintf(stderr, "Error response from daemon: %s\n", limg_error_message(limg_error_last()));
 		else
 			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));

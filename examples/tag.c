@@ -10,16 +10,12 @@
 #include <string.h>
 
 #include "common.h"
-
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: limg-tag [OPTIONS] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\n"
-	             "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nOptions:\n" CLI_COMMON_USAGE);
-}
+#include "format.h"
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-tag", .usage = "[OPTIONS] SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+		           .about = "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", .uses = CLI_STORE };
 	const char *args[2];
 	int n = 0, r, rc = 1;
 	limg_store *store = NULL;
@@ -30,31 +26,40 @@ int main(int argc, char **argv)
 			return 1;
 		if (r)
 			continue;
-		if (cli_is_help(argv[i]))
-			return usage(stdout), 0;
-		if (argv[i][0] == '-' || n == 2)
-			return usage(stderr), 1;
+		if (cli_is_help(argv[i])) {
+			cli_help(&cli, stdout, "");
+			return 0;
+		}
+		if (argv[i][0] == '-' && argv[i][1])
+			return cli_unknown_flag(&cli, argv[i]);
+		if (n == 2)
+			return cli_bad_args(&cli, "requires exactly 2 arguments");
 		args[n++] = argv[i];
 	}
-	if (n != 2) {
-		fprintf(stderr, "\"limg-tag\" requires exactly 2 arguments.\n");
-		return 1;
-	}
+	if (n != 2)
+		return cli_bad_args(&cli, "requires exactly 2 arguments");
 	if (limg_reference_parse_docker(&target, args[1]) < 0) {
-		cli_fail();
+		char shown[300];
+		/* docker's client says it before asking the daemon: no daemon prefix */
+		fprintf(stderr, "Error parsing reference: \"%s\" is not a valid repository/tag: %s\n",
+		        format_printable(shown, sizeof shown, args[1]), limg_error_message(limg_error_last()));
 		goto out;
 	}
 	if (limg_reference_digest(target)) {
-		fprintf(stderr, "Error response from daemon: refusing to create a tag with a digest reference\n");
+		fprintf(stderr, "refusing to create a tag with a digest reference\n");
 		goto out;
 	}
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
 		goto out;
 	/* SOURCE as docker tag finds it: a reference, an ID or a unique ID prefix */
-	if (limg_images_tag(store, args[0], limg_reference_string(target)) < 0)
-		cli_fail();
-	else
+	if (limg_images_tag(store, args[0], limg_reference_string(target)) < 0) {
+		if (cli_not_found(LIMG_SUBJECT_IMAGE))
+			cli_no_such_image(args[0]);
+		else
+			cli_fail();
+	} else {
 		rc = 0;
+	}
 out:
 	limg_reference_free(target);
 	limg_store_close(store);

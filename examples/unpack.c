@@ -16,13 +16,6 @@
 
 #define MAPS_MAX 16
 
-static void on_log(int level, const char *message, void *payload)
-{
-	(void)payload;
-	fprintf(stderr, "%s: %s\n", level <= LIMG_LOG_ERROR ? "error" : level == LIMG_LOG_WARN ? "warning" : "info",
-	        message);
-}
-
 /* umoci's "container:host:size". */
 static int parse_map(const char *text, limg_id_map *map)
 {
@@ -52,26 +45,20 @@ static int add_map(limg_id_map *maps, size_t *len, const char *text)
 	return 0;
 }
 
-static int usage(int help)
-{
-	fprintf(help ? stdout : stderr,
-	        "Usage: limg-unpack [OPTIONS] IMAGE DIR\n\n"
-	        "Unpack an image of the store into DIR (absent or empty)\n\nOptions:\n"
-	        "  --bundle             DIR/rootfs and DIR/config.json: a bundle for crun or runc\n"
-	        "  --rootless           as an unprivileged user would (the default when not root)\n"
-	        "  --uid-map C:H:S      container uid C is host uid H, for S ids (repeatable)\n"
-	        "  --gid-map C:H:S      likewise for gids\n"
-	        "  --max-entries N      entries one layer may hold (default 1000000)\n"
-	        "  --max-layer-size N   bytes one layer may unpack to (default 64 GiB)\n" CLI_COMMON_USAGE);
-	return help ? 0 : 1;
-}
+static const char options[] =
+	"      --bundle             DIR/rootfs and DIR/config.json: a bundle for crun or runc\n"
+	"      --rootless           as an unprivileged user would (the default when not root)\n"
+	"      --uid-map C:H:S      container uid C is host uid H, for S ids (repeatable)\n"
+	"      --gid-map C:H:S      likewise for gids\n"
+	"      --max-entries N      entries one layer may hold (default 1000000)\n"
+	"      --max-layer-size N   bytes one layer may unpack to (default 64 GiB)\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-unpack", .usage = "[OPTIONS] IMAGE DIR",
+		           .about = "Unpack an image of the store into DIR (absent or empty)", .uses = CLI_STORE | CLI_PLATFORM };
 	limg_unpack_opts opts = LIMG_UNPACK_OPTS_INIT;
 	limg_id_map uids[MAPS_MAX], gids[MAPS_MAX];
-	limg_context *ctx = NULL;
 	limg_store *store = NULL;
 	const char *args[2], *v;
 	int n = 0, r, rc = 1;
@@ -92,27 +79,25 @@ int main(int argc, char **argv)
 			opts.bundle = 1;
 		} else if (!strcmp(argv[i], "--rootless")) {
 			opts.rootless = LIMG_ROOTLESS_ON;
-		} else if (argv[i][0] == '-') {
-			return usage(cli_is_help(argv[i]));
+		} else if (cli_is_help(argv[i])) {
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
 		} else if (n < 2) {
 			args[n++] = argv[i];
 		} else {
-			fprintf(stderr, "\"limg-unpack\" requires exactly 2 arguments.\n");
-			return 1;
+			return cli_bad_args(&cli, "requires exactly 2 arguments");
 		}
 	}
-	if (n != 2) {
-		fprintf(stderr, "\"limg-unpack\" requires exactly 2 arguments.\n");
-		return 1;
-	}
+	if (n != 2)
+		return cli_bad_args(&cli, "requires exactly 2 arguments");
 	opts.uid_map = opts.uid_map_len ? uids : NULL;
 	opts.gid_map = opts.gid_map_len ? gids : NULL;
 	opts.platform = cli.platform;
 	opts.no_terminal = !isatty(STDIN_FILENO); /* crun needs a terminal for terminal: true */
 	/* the store is only read (the image is looked up in it), under a lease when it is ours; warnings go to stderr */
-	if (limg_context_new(&ctx, NULL) == 0)
-		limg_context_set_log(ctx, on_log, LIMG_LOG_WARN, NULL);
-	cli.context = ctx;
+	cli_log_to_stderr(&cli, LIMG_LOG_WARN);
 	if (cli_open_store(&cli, &store, CLI_STORE_READ_LEASED, 1) < 0)
 		goto out;
 	opts.cancel = cli_cancel_on_signals();
@@ -125,7 +110,6 @@ int main(int argc, char **argv)
 	cli_cancel_done(opts.cancel);
 out:
 	limg_store_close(store);
-	limg_context_free(ctx);
 	cli_done(&cli);
 	return rc;
 }

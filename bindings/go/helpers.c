@@ -233,6 +233,22 @@ int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_erro
 	CALL(limg_registry_ping(r, o));
 }
 
+int lg_registry_login(limg_registry *r, const limg_registry_call_opts *o, lg_error *e)
+{
+	CALL(limg_registry_login(r, o));
+}
+
+int lg_credentials_store(limg_buf *where, const char *host, const char *user, const char *secret, const char *dir,
+                         lg_error *e)
+{
+	CALL(limg_credentials_store(where, host, user, secret, dir));
+}
+
+int lg_credentials_erase(const char *host, const char *dir, lg_error *e)
+{
+	CALL(limg_credentials_erase(host, dir));
+}
+
 int lg_registry_manifest(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, int head,
                          const limg_registry_call_opts *o, lg_error *e)
 {

@@ -63,6 +63,10 @@ int lg_unpack(limg_store *s, const char *image, const char *dir, const limg_unpa
               lg_error *e);
 
 int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);
+int lg_registry_login(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);
+int lg_credentials_store(limg_buf *where, const char *host, const char *user, const char *secret, const char *dir,
+                         lg_error *e);
+int lg_credentials_erase(const char *host, const char *dir, lg_error *e);
 int lg_registry_manifest(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, int head,
                          const limg_registry_call_opts *o, lg_error *e);
 int lg_registry_names(limg_registry *r, const char *repo, const limg_registry_list_opts *o, uintptr_t h,

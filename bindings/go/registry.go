@@ -122,6 +122,20 @@ func (r *Registry) Ping(ctx context.Context) error {
 	})
 }
 
+// Login checks, as docker login does, that the registry takes the
+// credentials the session gives it (WithCredentials, else Docker's
+// config.json): GET /v2/ at the registry itself, answering its challenge.
+// Refused or missing credentials match ErrAuth with Subject
+// SubjectCredentials. Nothing is stored: see Login and StoreCredentials.
+func (r *Registry) Login(ctx context.Context) error {
+	c := newCall(ctx, nil)
+	defer c.done()
+	return r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		o := callOpts(cancel)
+		return C.lg_registry_login(h, &o, e)
+	})
+}
+
 // Tags lists a repository's tags.
 func (r *Registry) Tags(ctx context.Context, repository string) ([]string, error) {
 	return r.names(ctx, &repository)

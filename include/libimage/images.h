@@ -172,6 +172,13 @@ LIMG_EXTERN(const void *) limg_image_config_bytes(const limg_image *image);
 LIMG_EXTERN(size_t) limg_image_config_size(const limg_image *image);
 /** Uncompressed size in bytes (the listing's SIZE), or -1 when unknown. @since 1.0 */
 LIMG_EXTERN(int64_t) limg_image_size(const limg_image *image);
+/**
+ * Uncompressed size of layer @p i of the image's manifest (the SIZE `docker
+ * history` shows for the step that made it).
+ * @return bytes, or -1 when unknown (a layer not stored) or past the end
+ * @since 1.0
+ */
+LIMG_EXTERN(int64_t) limg_image_layer_size(const limg_image *image, size_t i);
 /** Number of tags of the image (RepoTags). @since 1.0 */
 LIMG_EXTERN(size_t) limg_image_tag_count(const limg_image *image);
 /** Tag @p i in familiar form ("redis:latest"), or NULL past the end. @since 1.0 */

@@ -202,6 +202,24 @@ LIMG_EXTERN(int) limg_registry_call_opts_init(limg_registry_call_opts *opts, siz
  */
 LIMG_EXTERN(int) limg_registry_ping(limg_registry *registry, const limg_registry_call_opts *opts);
 
+/**
+ * Checks that the registry accepts the credentials the handle has (its
+ * credentials callback's, else config.json's), as `docker login` does:
+ * GET /v2/ at the registry itself (never a mirror), answering its
+ * challenge with a token from its token server (no scope) or with Basic
+ * credentials. A registry that asks for none accepts anyone.
+ *
+ * @param registry the registry
+ * @param opts options (a cancel token), or NULL
+ * @return 0; LIMG_EAUTH with subject CREDENTIALS when the credentials were
+ *         refused, or when the registry asks for credentials and there are
+ *         none; LIMG_EAUTH without it when they cannot be sent safely (over
+ *         plain HTTP); LIMG_ENETWORK, LIMG_ETLS, LIMG_ETIMEOUT, LIMG_EHTTP,
+ *         LIMG_EPROTOCOL, LIMG_ECANCELLED
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_registry_login(limg_registry *registry, const limg_registry_call_opts *opts);
+
 /** A manifest as the registry described (and, after a fetch, delivered) it. @since 1.0 */
 typedef struct limg_remote_manifest limg_remote_manifest;
 

@@ -3,31 +3,17 @@
  * Credentials from Docker's config.json and credential helpers
  * (docker-credential-<name> get: server URL on stdin, JSON on stdout).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "auth.h"
 #include "core/base64.h"
 #include "core/core.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "auth.h"
+#include "helper.h"
 #include "libimage/credentials.h"
-
-extern char **environ;
-
-#define DOCKER_HUB_KEY "https://index.docker.io/v1/"
-
-static bool is_docker_hub(const char *host)
-{
-	return !strcmp(host, "docker.io") || !strcmp(host, "index.docker.io") || !strcmp(host, "registry-1.docker.io");
-}
 
 static int set_pair(limg_buf *user, limg_buf *secret, const char *u, size_t ulen, const char *s, size_t slen)
 {
@@ -37,82 +23,33 @@ static int set_pair(limg_buf *user, limg_buf *secret, const char *u, size_t ulen
 	return 0;
 }
 
-/* Runs docker-credential-<helper> get for @server. */
-static int run_helper(limg_buf *user, limg_buf *secret, const char *helper, const char *server)
+/* docker-credential-<helper> get for @server: {"Username", "Secret"} on its stdout. */
+static int from_helper(limg_buf *user, limg_buf *secret, const char *helper, const char *server)
 {
-	char program[256];
-	char *argv[] = { program, "get", NULL };
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status, rc = 0;
-	posix_spawn_file_actions_t fa;
 	limg_buf answer = LIMG_BUF_INIT;
-	pid_t pid;
 	cJSON *doc = NULL;
 	const cJSON *u, *s;
-	char chunk[4096], why[200];
-	ssize_t n;
+	char why[200];
+	int rc;
 
-	if (strchr(helper, '/') || snprintf(program, sizeof program, "docker-credential-%s", helper) >= (int)sizeof program)
-		return limg__error_set(LIMG_EAUTH, "invalid credential helper name");
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		rc = limg__fs_error("cannot create pipe for", program);
+	if ((rc = limg__credential_helper_run(&answer, helper, "get", server, strlen(server), server)) < 0)
 		goto out;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	rc = posix_spawnp(&pid, program, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(out[1]);
-	in[0] = out[1] = -1;
-	if (rc != 0) {
-		errno = rc;
-		rc = limg__error_set(LIMG_EAUTH, "credential helper %s cannot run: %s", program, strerror(errno));
-		goto out;
-	}
-	{
-		/* a helper that exits early must not kill us with SIGPIPE */
-		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-		sigaction(SIGPIPE, &ign, &old);
-		if (write(in[1], server, strlen(server)) < 0 || write(in[1], "\n", 1) < 0) {
-			/* reported through the exit status below */
-		}
-		sigaction(SIGPIPE, &old, NULL);
-	}
-	close(in[1]);
-	in[1] = -1;
-	while ((n = read(out[0], chunk, sizeof chunk)) > 0 && answer.size < 64 * 1024)
-		limg__buf_put(&answer, chunk, (size_t)n);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* the helper protocol's way of saying "none stored" */
-		if (answer.ptr && strstr(answer.ptr, "credentials not found"))
-			rc = LIMG_ENOTFOUND;
-		else
-			rc = limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
-			                           "credential helper %s failed for %s", program, server);
-		goto out;
-	}
 	if (limg__json_parse(&doc, answer.ptr, answer.size, NULL, why, sizeof why) < 0) {
 		rc = limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
-		                           "credential helper %s gave an unreadable answer (%s)", program, why);
+		                           "credential helper docker-credential-%s gave an unreadable answer (%s)", helper,
+		                           why);
 		goto out;
 	}
 	u = cJSON_GetObjectItemCaseSensitive(doc, "Username");
 	s = cJSON_GetObjectItemCaseSensitive(doc, "Secret");
 	if (!cJSON_IsString(u) || !cJSON_IsString(s))
 		rc = limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
-		                           "credential helper %s gave an unreadable answer", program);
+		                           "credential helper docker-credential-%s gave an unreadable answer", helper);
 	else
 		rc = set_pair(user, secret, u->valuestring, strlen(u->valuestring), s->valuestring, strlen(s->valuestring));
+	if (cJSON_IsString(s))
+		memset(s->valuestring, 0, strlen(s->valuestring));
 out:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-	}
 	cJSON_Delete(doc);
 	if (answer.ptr)
 		memset(answer.ptr, 0, answer.size); /* it held the secret */
@@ -127,8 +64,8 @@ static const cJSON *find_auth(const cJSON *auths, const char *host)
 	const cJSON *e;
 	char key[512];
 
-	if (is_docker_hub(host)) {
-		if ((e = cJSON_GetObjectItemCaseSensitive(auths, DOCKER_HUB_KEY)))
+	if (limg__is_docker_hub(host)) {
+		if ((e = cJSON_GetObjectItemCaseSensitive(auths, LIMG_DOCKER_HUB_KEY)))
 			return e;
 		host = "index.docker.io";
 	}
@@ -169,8 +106,9 @@ int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int
 {
 	cJSON *doc = NULL;
 	char why[200];
-	const cJSON *helpers, *named, *store;
-	int rc;
+	const char *named;
+	bool dedicated;
+	int rc = 0;
 
 	*helper = NULL;
 	*auths_rc = LIMG_ENOTFOUND;
@@ -181,22 +119,14 @@ int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int
 		cJSON_Delete(doc);
 		return rc;
 	}
-	helpers = cJSON_GetObjectItemCaseSensitive(doc, "credHelpers");
-	named = cJSON_GetObjectItemCaseSensitive(helpers, host);
-	if (!named && is_docker_hub(host))
-		named = cJSON_GetObjectItemCaseSensitive(helpers, "index.docker.io");
-	store = cJSON_GetObjectItemCaseSensitive(doc, "credsStore");
-	rc = 0;
-	if (cJSON_IsString(named)) {
+	named = limg__credentials_helper(doc, host, &dedicated);
+	if (dedicated)
 		*auths_rc = LIMG_PASSTHROUGH; /* the host's own helper: its answer is the answer */
-		if (!(*helper = strdup(named->valuestring)))
-			rc = limg__error_oom();
-	} else {
+	else
 		*auths_rc = from_auth_entry(user, secret, find_auth(cJSON_GetObjectItemCaseSensitive(doc, "auths"), host),
 		                            label);
-		if (cJSON_IsString(store) && !(*helper = strdup(store->valuestring)))
-			rc = limg__error_oom();
-	}
+	if (named && !(*helper = strdup(named)))
+		rc = limg__error_oom();
 	cJSON_Delete(doc);
 	return rc;
 }
@@ -204,22 +134,13 @@ int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int
 int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, const char *config_dir)
 {
 	limg_buf path = LIMG_BUF_INIT, text = LIMG_BUF_INIT;
-	const char *dir = config_dir, *home = getenv("HOME");
 	char *helper = NULL;
 	int rc, auths_rc;
 
 	if (!user || !secret || !host)
 		return limg__error_invalid(!user ? "out_username" : !secret ? "out_secret" : "host");
-	if (!dir)
-		dir = getenv("DOCKER_CONFIG");
-	if (!dir || !*dir) {
-		if (!home)
-			return LIMG_ENOTFOUND;
-		if ((rc = limg__fs_join(&path, home, ".docker/config.json")) < 0)
-			return rc;
-	} else if ((rc = limg__fs_join(&path, dir, "config.json")) < 0) {
-		return rc;
-	}
+	if ((rc = limg__docker_config_path(&path, config_dir)) < 0)
+		goto out;
 	rc = limg__fs_read(&text, path.ptr, 4 << 20);
 	if (rc == LIMG_ENOTFOUND) {
 		limg_error_clear();
@@ -235,7 +156,7 @@ int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, 
 	} else {
 		/* the host's helper, or the store; a store that has nothing leaves "auths" to try */
 		limg_buf u = LIMG_BUF_INIT, sec = LIMG_BUF_INIT;
-		rc = run_helper(&u, &sec, helper, is_docker_hub(host) ? DOCKER_HUB_KEY : host);
+		rc = from_helper(&u, &sec, helper, limg__credentials_key(host));
 		if (rc == 0)
 			rc = set_pair(user, secret, u.ptr ? u.ptr : "", u.size, sec.ptr ? sec.ptr : "", sec.size);
 		else if (rc == LIMG_ENOTFOUND && auths_rc != LIMG_PASSTHROUGH)

@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "facts.h"
+#include "libimage/compress.h"
 #include "libimage/images.h"
 #include "libimage/reference.h"
 #include "store/store_internal.h"
@@ -23,6 +24,7 @@ struct limg_image {
 	limg_buf config_bytes;
 	limg_config *config;
 	int64_t size;
+	int64_t *layer_sizes; /* uncompressed, per manifest layer; -1 when unknown */
 	names tags, repo_digests;
 };
 
@@ -56,6 +58,30 @@ static int names_add(names *n, const char *text)
 	return 0;
 }
 
+/* What each layer unpacks to: the facts limg__image_size() learnt (a layer
+ * of a type that cannot be unpacked counts as stored, as it does there). */
+static int layer_sizes(limg_image *info, limg_store *s)
+{
+	size_t n = limg_manifest_count(info->manifest);
+
+	if (n && !(info->layer_sizes = calloc(n, sizeof *info->layer_sizes)))
+		return limg__error_oom();
+	for (size_t i = 0; i < n; i++) {
+		const limg_descriptor *d = limg_manifest_entry(info->manifest, i);
+		char diff_id[160];
+		info->layer_sizes[i] = -1;
+		if (limg__store_layer_info_get(s, limg_descriptor_digest(d), diff_id, &info->layer_sizes[i]) == 0)
+			continue;
+		if (limg_compression_from_media_type(limg_descriptor_media_type(d)) == LIMG_COMPRESSION_UNKNOWN &&
+		    !limg_descriptor_is_foreign(d))
+			info->layer_sizes[i] = limg_descriptor_size(d);
+		else
+			info->layer_sizes[i] = -1;
+	}
+	limg_error_clear();
+	return 0;
+}
+
 void limg_image_free(limg_image *img)
 {
 	if (!img)
@@ -67,6 +93,7 @@ void limg_image_free(limg_image *img)
 	limg_buf_dispose(&img->config_bytes);
 	names_free(&img->tags);
 	names_free(&img->repo_digests);
+	free(img->layer_sizes);
 	free(img);
 }
 
@@ -197,6 +224,8 @@ static int inspect(limg_image *info, limg_store *s, const char *image, const cha
 	}
 	info->size = limg__image_size(s, info->manifest);
 	limg_error_clear();
+	if ((rc = layer_sizes(info, s)) < 0)
+		goto out;
 	rc = read_names(info, s);
 out:
 	limg_manifest_free(top);
@@ -269,6 +298,11 @@ size_t limg_image_config_size(const limg_image *img)
 int64_t limg_image_size(const limg_image *img)
 {
 	return img ? img->size : -1;
+}
+
+int64_t limg_image_layer_size(const limg_image *img, size_t i)
+{
+	return img && img->layer_sizes && i < limg_manifest_count(img->manifest) ? img->layer_sizes[i] : -1;
 }
 
 size_t limg_image_tag_count(const limg_image *img)

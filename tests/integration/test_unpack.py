@@ -806,7 +806,7 @@ class Programs(Unpack):
 
     def test_help_and_bad_arguments(self):
         p = example("limg-unpack", "--help")
-        self.assertIn("Usage: limg-unpack [OPTIONS] IMAGE DIR", p.stdout)
+        self.assertIn("Usage:  limg-unpack [OPTIONS] IMAGE DIR", p.stdout)
         p = example("limg-unpack", "only-one", check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("requires exactly 2 arguments", p.stderr)

@@ -52,13 +52,14 @@ def registry_tool(*args, env=None, timeout=120):
     raise Failed(error, p.stderr)
 
 
-def example(name, *args, store=None, env=None, check=True, timeout=300):
-    """Runs an example program (limg-pull, limg-images, ...); returns the CompletedProcess."""
+def example(name, *args, store=None, env=None, check=True, timeout=300, input=None):
+    """Runs an example program (limg-pull, limg-images, ...); returns the CompletedProcess.
+    input: text for its stdin (else stdin is /dev/null)."""
     e = dict(env or ENV)
     if store:
         e["LIBIMAGE_STORE"] = store
     p = subprocess.run([os.path.join(EXAMPLES, name)] + [str(a) for a in args], capture_output=True, text=True,
-                       env=e, timeout=timeout)
+                       env=e, timeout=timeout, input=input, stdin=None if input is not None else subprocess.DEVNULL)
     if check and p.returncode != 0:
         raise AssertionError("%s %s failed (%d): %s%s" % (name, " ".join(map(str, args)), p.returncode, p.stdout,
                                                           p.stderr))

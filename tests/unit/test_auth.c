@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "auth/challenge.h"
 #include "core/base64.h"
@@ -376,6 +377,153 @@ static void test_credentials_parse(void **state)
 	limg_buf_dispose(&s);
 }
 
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 65536);
+
+	assert_non_null(f);
+	assert_true(fread(text, 1, 65535, f) > 0);
+	fclose(f);
+	return text;
+}
+
+/* docker login's side: config.json gets base64 "auth", stays 0600, keeps
+ * every other key, follows its symlink; docker logout's side removes it. */
+static void test_credentials_store(void **state)
+{
+	char *dir = make_tmpdir(), *sub = path_in(dir, "nested/docker"), *path = path_in(dir, "config.json");
+	char *real = path_in(dir, "real-config.json"), *text;
+	limg_buf user = LIMG_BUF_INIT, secret = LIMG_BUF_INIT, where = LIMG_BUF_INIT;
+	struct stat st;
+
+	(void)state;
+	write_config(dir, "{\"psFormat\":\"table {{.ID}}\",\"auths\":{\"other.io\":{\"auth\":\"b3RoZXI6cHc=\"}}}");
+	chmod(path, 0644);
+	ASSERT_OK(limg_credentials_store(&where, "localhost:5000", "alice", "s3cret:with colon", dir));
+	assert_string_equal(where.ptr, path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	text = read_text(path);
+	assert_non_null(strstr(text, "\"psFormat\""));      /* other keys kept */
+	assert_non_null(strstr(text, "\"other.io\""));
+	assert_non_null(strstr(text, "YWxpY2U6czNjcmV0OndpdGggY29sb24=")); /* base64 of alice:s3cret:with colon */
+	free(text);
+	ASSERT_OK(limg_credentials_lookup(&user, &secret, "localhost:5000", dir));
+	assert_string_equal(user.ptr, "alice");
+	assert_string_equal(secret.ptr, "s3cret:with colon");
+	/* Docker Hub under its historical key */
+	ASSERT_OK(limg_credentials_store(NULL, "docker.io", "hub", "hubpw", dir));
+	text = read_text(path);
+	assert_non_null(strstr(text, "\"https://index.docker.io/v1/\""));
+	free(text);
+	/* logout: gone, the rest stays */
+	ASSERT_OK(limg_credentials_erase("localhost:5000", dir));
+	assert_int_equal(limg_credentials_lookup(&user, &secret, "localhost:5000", dir), LIMG_ENOTFOUND);
+	ASSERT_OK(limg_credentials_lookup(&user, &secret, "other.io", dir));
+	ASSERT_OK(limg_credentials_erase("never.example.com", dir)); /* nothing stored: no error */
+	/* a config.json that is a symlink: its target is written, the link stays */
+	rename(path, real);
+	assert_int_equal(symlink(real, path), 0);
+	ASSERT_OK(limg_credentials_store(NULL, "localhost:5000", "bob", "pw", dir));
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	ASSERT_OK(limg_credentials_lookup(&user, &secret, "localhost:5000", dir));
+	assert_string_equal(user.ptr, "bob");
+	/* a directory that does not exist yet is made, 0700 */
+	ASSERT_OK(limg_credentials_store(NULL, "localhost:5000", "carol", "pw", sub));
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* bad input is refused, and a damaged config.json is left as it is */
+	assert_int_equal(limg_credentials_store(NULL, "localhost:5000", "a:b", "pw", dir), LIMG_EINVALID);
+	assert_int_equal(limg_credentials_store(NULL, "localhost:5000", "", "pw", dir), LIMG_EINVALID);
+	assert_int_equal(limg_credentials_store(NULL, "localhost:5000", "u", "", dir), LIMG_EINVALID);
+	assert_int_equal(limg_credentials_store(NULL, "evil\nhost", "u", "pw", dir), LIMG_EINVALID);
+	assert_int_equal(limg_credentials_erase("", dir), LIMG_EINVALID);
+	unlink(path);
+	write_config(dir, "{\"auths\":{\"x.io\":{}},");
+	assert_int_equal(limg_credentials_store(NULL, "x.io", "u", "pw", dir), LIMG_ECORRUPT);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_CREDENTIALS);
+	text = read_text(path);
+	assert_string_equal(text, "{\"auths\":{\"x.io\":{}},");
+	free(text);
+	write_config(dir, "{\"auths\":[]}");
+	assert_int_equal(limg_credentials_store(NULL, "x.io", "u", "pw", dir), LIMG_ECORRUPT);
+	limg_buf_dispose(&user);
+	limg_buf_dispose(&secret);
+	limg_buf_dispose(&where);
+	free(sub);
+	free(path);
+	free(real);
+	rm_tree(dir);
+}
+
+/* A credential helper (credsStore): it gets the secret, config.json an empty entry. */
+static void test_credentials_store_helper(void **state)
+{
+	char *dir = make_tmpdir(), *script = path_in(dir, "docker-credential-fake"), *path = path_in(dir, "config.json");
+	char *old_path = getenv("PATH") ? strdup(getenv("PATH")) : strdup("/usr/bin:/bin"), *new_path, *text;
+	limg_buf user = LIMG_BUF_INIT, secret = LIMG_BUF_INIT, where = LIMG_BUF_INIT;
+	FILE *f = fopen(script, "w");
+
+	(void)state;
+	/* the helper protocol: store reads JSON, get and erase the server URL */
+	fprintf(f, "#!/bin/sh\nd=%s\ncase \"$1\" in\n"
+	           "store) cat > \"$d/helper-store\" ;;\n"
+	           "get) read url; [ -f \"$d/helper-store\" ] || { echo 'credentials not found in native keychain'; "
+	           "exit 1; }; cat \"$d/helper-store\" ;;\n"
+	           "erase) read url; echo \"$url\" > \"$d/helper-erased\"; rm -f \"$d/helper-store\" ;;\n"
+	           "*) exit 2 ;;\nesac\n",
+	        dir);
+	fclose(f);
+	chmod(script, 0755);
+	assert_true(asprintf(&new_path, "%s:%s", dir, old_path) > 0);
+	setenv("PATH", new_path, 1);
+	write_config(dir, "{\"credsStore\":\"fake\"}");
+	ASSERT_OK(limg_credentials_store(&where, "localhost:5000", "alice", "pw", dir));
+	assert_int_equal(where.size, 0); /* not in config.json */
+	text = read_text(path);
+	{
+		/* as Docker leaves it: the helper's name kept, an empty entry for the host */
+		cJSON *doc = cJSON_Parse(text);
+		const cJSON *entry = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "auths"), "localhost:5000");
+		assert_true(cJSON_IsObject(entry));
+		assert_null(entry->child);
+		assert_string_equal(cJSON_GetObjectItem(doc, "credsStore")->valuestring, "fake");
+		cJSON_Delete(doc);
+	}
+	free(text);
+	text = path_in(dir, "helper-store");
+	free(read_text(text));
+	free(text);
+	ASSERT_OK(limg_credentials_lookup(&user, &secret, "localhost:5000", dir));
+	assert_string_equal(user.ptr, "alice");
+	assert_string_equal(secret.ptr, "pw");
+	ASSERT_OK(limg_credentials_erase("localhost:5000", dir));
+	text = path_in(dir, "helper-erased");
+	char *erased = read_text(text);
+	assert_string_equal(erased, "localhost:5000\n");
+	free(erased);
+	free(text);
+	assert_int_equal(limg_credentials_lookup(&user, &secret, "localhost:5000", dir), LIMG_ENOTFOUND);
+	/* a helper that fails: an error about the credentials, config.json unchanged */
+	write_config(dir, "{\"credHelpers\":{\"localhost:5000\":\"missing-helper\"}}");
+	assert_int_equal(limg_credentials_store(NULL, "localhost:5000", "alice", "pw", dir), LIMG_EAUTH);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_CREDENTIALS);
+	text = read_text(path);
+	assert_string_equal(text, "{\"credHelpers\":{\"localhost:5000\":\"missing-helper\"}}");
+	free(text);
+	setenv("PATH", old_path, 1);
+	free(old_path);
+	free(new_path);
+	free(script);
+	free(path);
+	limg_buf_dispose(&user);
+	limg_buf_dispose(&secret);
+	limg_buf_dispose(&where);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_retry_after), cmocka_unit_test(test_docker_config),
 		cmocka_unit_test(test_credentials_callback), cmocka_unit_test(test_link_next),
 		cmocka_unit_test(test_content_range),        cmocka_unit_test(test_credentials_parse),
+		cmocka_unit_test(test_credentials_store),    cmocka_unit_test(test_credentials_store_helper),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

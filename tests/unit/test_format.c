@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -87,12 +88,54 @@ static void test_table(void **state)
 	table_free(&t);
 }
 
+/* docker's formatter.Ellipsis, with its history test's own case (formatter_history_test.go). */
+static void test_ellipsis(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	format_ellipsis(buf, sizeof buf,
+	                "/bin/bash ls && npm i && npm run test && karma -c karma.conf.js start && npm start", 45);
+	assert_string_equal(buf, "/bin/bash ls && npm i && npm run test && kar\xe2\x80\xa6");
+	format_ellipsis(buf, sizeof buf, "/bin/bash echo", 45);
+	assert_string_equal(buf, "/bin/bash echo");
+	format_ellipsis(buf, sizeof buf, "\xc3\xa9\xc3\xa9\xc3\xa9", 3); /* runes, not bytes */
+	assert_string_equal(buf, "\xc3\xa9\xc3\xa9\xc3\xa9");
+	format_ellipsis(buf, sizeof buf, "\xc3\xa9\xc3\xa9\xc3\xa9x", 3);
+	assert_string_equal(buf, "\xc3\xa9\xc3\xa9\xe2\x80\xa6");
+}
+
+static void test_rfc3339(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(parse_rfc3339("2009-11-10T23:00:00Z"), 1257894000);
+	assert_int_equal(parse_rfc3339("2009-11-10T23:00:00.123456789Z"), 1257894000);
+	assert_int_equal(parse_rfc3339("2009-11-11T01:00:00+02:00"), 1257894000);
+	assert_int_equal(parse_rfc3339("2009-11-10T20:30:00-02:30"), 1257894000);
+	assert_int_equal(parse_rfc3339("yesterday"), -1);
+	assert_int_equal(parse_rfc3339("2009-11-10T23:00:00"), -1);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	format_rfc3339(buf, sizeof buf, 1257894000);
+	assert_string_equal(buf, "2009-11-10T23:00:00Z"); /* docker's history test, in UTC */
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	format_rfc3339(buf, sizeof buf, 1257894000);
+	assert_string_equal(buf, "2009-11-11T00:00:00+01:00");
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_ellipsis),
+		cmocka_unit_test(test_rfc3339),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,11 +25,14 @@ def report_failure(e, ref):
               % ref.familiar, file=sys.stderr)
     elif isinstance(e, libimage.AuthError) and e.subject == "CREDENTIALS":
         print("Error response from daemon: %s" % e.message, file=sys.stderr)
-        print("hint: log in to %s again (docker login %s)" % (e.object, e.object), file=sys.stderr)
+        print("hint: log in to %s again: limg-login %s" % (e.object, e.object), file=sys.stderr)
     elif (isinstance(e, libimage.NotFoundError) and e.subject == "REPOSITORY") or \
             (isinstance(e, libimage.AuthError) and e.http_status):
         print("Error response from daemon: pull access denied for %s, repository does not exist or may require "
               "'docker login': %s" % (ref.familiar_name, e.message), file=sys.stderr)
+    elif e.subject in ("BLOB", "LAYER", "CONFIG"):
+        # a blob the registry lacks or one that does not verify: said in the pull's stream, no daemon prefix
+        print(e.message, file=sys.stderr)
     else:
         print("Error response from daemon: %s" % e.message, file=sys.stderr)
         if e.subject == "CERTIFICATE":

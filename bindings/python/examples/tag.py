@@ -17,12 +17,14 @@ def main():
     p.add_argument("target")
     p.add_argument("--store")
     a = p.parse_args()
+    # docker's client checks the target itself: no daemon prefix
     try:
         if libimage.Reference.parse(a.target).digest:
-            print("Error response from daemon: refusing to create a tag with a digest reference", file=sys.stderr)
+            print("refusing to create a tag with a digest reference", file=sys.stderr)
             return 1
     except libimage.LibimageError as e:
-        print("Error response from daemon: %s" % e.message, file=sys.stderr)
+        print("Error parsing reference: \"%s\" is not a valid repository/tag: %s" % (a.target, e.message),
+              file=sys.stderr)
         return 1
     try:
         path = store_path(a.store)

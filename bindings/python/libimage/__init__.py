@@ -26,6 +26,7 @@ from .errors import (AuthError, CancelledError, ConflictError, CorruptError, Dig
                      ImageNotFoundError, InvalidArgumentError, InvalidDigestError, InvalidReferenceError,
                      LibimageError, ManifestError, NetworkError, NoSpaceError, NotFoundError, PlatformError,
                      ProtocolError, RateLimitedError, TLSError, TooBigError, UnsupportedError)
+from .login import erase_credentials, login, logout, store_credentials
 from .reference import Reference
 from .registry import Registry, Session
 from .store import Store, copy
@@ -37,6 +38,7 @@ __version__ = "1.0.0"
 
 __all__ = [
     "Store", "Session", "Registry", "RegistryConfig", "Reference", "Cancel", "copy", "version", "platform",
+    "login", "logout", "store_credentials", "erase_credentials",
     "Image", "ImageConfig", "ImageRow", "Layer", "Loaded", "Manifest", "Problem", "RemoveStep", "Progress",
     "PullProgress", "PushProgress", "UnpackProgress", "Event", "PullEvent", "PushEvent", "UnpackEvent", "BlobKind",
     "RemoveEvent", "LibraryNotFoundError",

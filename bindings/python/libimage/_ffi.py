@@ -540,6 +540,7 @@ _declare("limg_image_config", c_void_p, c_void_p)
 _declare("limg_image_config_bytes", c_void_p, c_void_p)
 _declare("limg_image_config_size", c_size_t, c_void_p)
 _declare("limg_image_size", c_int64, c_void_p)
+_declare("limg_image_layer_size", c_int64, c_void_p, c_size_t)
 _declare("limg_image_tag_count", c_size_t, c_void_p)
 _declare("limg_image_tag", c_char_p, c_void_p, c_size_t)
 _declare("limg_image_repo_digest_count", c_size_t, c_void_p)
@@ -582,6 +583,9 @@ _declare("limg_session_registry", c_int, P(c_void_p), c_void_p, c_char_p)
 _declare("limg_session_free", None, c_void_p)
 _declare("limg_registry_call_opts_init", c_int, P(RegistryCallOpts), c_size_t)
 _declare("limg_registry_ping", c_int, c_void_p, P(RegistryCallOpts))
+_declare("limg_registry_login", c_int, c_void_p, P(RegistryCallOpts))
+_declare("limg_credentials_store", c_int, P(Buf), c_char_p, c_char_p, c_char_p, c_char_p)
+_declare("limg_credentials_erase", c_int, c_char_p, c_char_p)
 _declare("limg_registry_manifest_head", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(RegistryCallOpts))
 _declare("limg_registry_manifest_fetch", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(RegistryCallOpts))
 _declare("limg_remote_manifest_free", None, c_void_p)
@@ -829,6 +833,23 @@ def registry_ping(h, cancel):
     check(lib.limg_registry_ping(h, byref(o)))
 
 
+def registry_login(h, cancel):
+    o = _call_opts(cancel)
+    check(lib.limg_registry_login(h, byref(o)))
+
+
+def credentials_store(host, username, secret, config_dir):
+    where = Buf()
+    check(lib.limg_credentials_store(byref(where), arg(host, "host"), arg(username, "username"),
+                                     arg(secret, "secret"), arg(config_dir, "config_dir", path=True, optional=True)))
+    location = where.take()
+    return os.fsdecode(location) if location else None
+
+
+def credentials_erase(host, config_dir):
+    check(lib.limg_credentials_erase(arg(host, "host"), arg(config_dir, "config_dir", path=True, optional=True)))
+
+
 def registry_manifest(h, repository, reference, head, cancel):
     o = _call_opts(cancel)
     m = c_void_p()
@@ -986,8 +1007,10 @@ def image_lookup(store, image, platform):
         layers = []
         for i in range(lib.limg_manifest_count(m)):
             d = lib.limg_manifest_entry(m, i)
+            unpacked = lib.limg_image_layer_size(img, i)
             layers.append(dict(digest=_text(lib.limg_descriptor_digest(d)), size=lib.limg_descriptor_size(d),
-                               media_type=_text(lib.limg_descriptor_media_type(d))))
+                               media_type=_text(lib.limg_descriptor_media_type(d)),
+                               uncompressed_size=unpacked if unpacked >= 0 else None))
         cd = lib.limg_manifest_config(m)
         p, n = lib.limg_image_config_bytes(img), lib.limg_image_config_size(img)
         return dict(id=_text(lib.limg_image_id(img)), digest=_text(lib.limg_image_digest(img)),

@@ -194,6 +194,14 @@ class Registry:
         """GET /v2/: raises when the registry cannot be reached or is no registry."""
         self._call(lambda h, token: _ffi.registry_ping(h, token), cancel)
 
+    def login(self, cancel: Optional[Cancel] = None) -> None:
+        """docker login's check: GET /v2/ at the registry itself with this
+        handle's credentials (its config's, else config.json's), answering
+        its challenge. Refused or missing credentials raise AuthError with
+        subject "CREDENTIALS"; a registry that asks for none takes anyone.
+        Nothing is stored (libimage.login() stores them)."""
+        self._call(lambda h, token: _ffi.registry_login(h, token), cancel)
+
     def manifest(self, reference: str, cancel: Optional[Cancel] = None) -> Manifest:
         """GET "repo:tag" or "repo@digest": the bytes, their digest checked."""
         repo, ref = self._split(reference)

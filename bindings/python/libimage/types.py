@@ -112,9 +112,10 @@ class ImageRow:
 @dataclass(frozen=True)
 class Layer:
     digest: str
-    size: int
+    size: int                          # as stored: compressed
     media_type: str
     diff_id: Optional[str]
+    uncompressed_size: Optional[int] = None  # what it unpacks to (docker history's SIZE); None when unknown
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,8 @@ class Image:
         """As `docker history` (and docker-py's Image.history()): newest first,
         with Docker's keys Id (the image ID on the newest entry, else
         "<missing>"), Created (seconds since the epoch, 0 when unknown),
-        CreatedBy, Tags (on the newest entry), Size (bytes of the layer the step
-        made, as stored: compressed; 0 for a step that made none) and Comment;
+        CreatedBy, Tags (on the newest entry), Size (bytes the step's layer
+        unpacks to, as docker shows; 0 for a step that made none) and Comment;
         and Author, EmptyLayer and Layer (the digest of that layer, or None)."""
         out = []
         layers = iter(self.layers)
@@ -175,7 +176,8 @@ class Image:
             layer = None if h["empty_layer"] else next(layers, None)
             created = parse_created(h["created"])
             out.append({"Id": "<missing>", "Created": int(created.timestamp()) if created else 0,
-                        "CreatedBy": h["created_by"] or "", "Tags": None, "Size": layer.size if layer else 0,
+                        "CreatedBy": h["created_by"] or "", "Tags": None,
+                        "Size": (layer.uncompressed_size or 0) if layer else 0,
                         "Comment": h["comment"] or "", "Author": h["author"] or "", "EmptyLayer": h["empty_layer"],
                         "Layer": layer.digest if layer else None})
         out.reverse()
@@ -216,7 +218,8 @@ def image_of(d: Dict[str, Any], store=None) -> Image:
     """An Image from what _ffi.image_lookup() read."""
     c = d["config"]
     diff_ids = c["diff_ids"]
-    layers = [Layer(l["digest"], l["size"], l["media_type"], diff_ids[i] if i < len(diff_ids) else None)
+    layers = [Layer(l["digest"], l["size"], l["media_type"], diff_ids[i] if i < len(diff_ids) else None,
+                    l.get("uncompressed_size"))
               for i, l in enumerate(d["layers"])]
     config = ImageConfig(env=c["env"], cmd=c["cmd"], entrypoint=c["entrypoint"], labels=c["labels"],
                          working_dir=c["working_dir"] or "", user=c["user"] or "", exposed_ports=c["exposed_ports"],

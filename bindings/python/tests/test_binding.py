@@ -635,8 +635,10 @@ class Inspect(Base):
                                                        "/bin/sh -c #(nop) ADD base"])
         self.assertEqual([e["Id"] for e in h], [img.id, "<missing>", "<missing>"])
         self.assertEqual((h[0]["Tags"], h[1]["Tags"]), ([ref("py/settings:v1")], None))
+        # SIZE is what the layer unpacks to, as docker history shows it (and limg-history)
         self.assertEqual((h[0]["Comment"], h[0]["Layer"], h[0]["Size"]),
-                         ("the app", img.layers[1].digest, img.layers[1].size))
+                         ("the app", img.layers[1].digest, img.layers[1].uncompressed_size))
+        self.assertGreater(img.layers[1].uncompressed_size, img.layers[1].size)  # a tar of text, gzipped
         self.assertEqual((h[1]["EmptyLayer"], h[1]["Size"], h[1]["Layer"]), (True, 0, None))
         self.assertEqual((h[2]["Author"], h[2]["Layer"], h[2]["Created"]), ("py-tests", img.layers[0].digest,
                                                                              1705312800))
@@ -811,6 +813,46 @@ class Sessions(Base):
         self.assertEqual((x.subject, x.http_status), ("CREDENTIALS", 401))
         self.assertEqual(x.object, self.basic.host)
         self.assertNotIn(SECRET, str(x) + repr(x))
+
+    def test_login_and_logout(self):
+        """docker login: checked with the registry first, then kept in config.json (docker logout removes it)."""
+        config_dir = os.path.join(self.tmp, "docker")
+        cfg = libimage.RegistryConfig(ca_file=self.basic.ca.cert_path)
+        with self.assertRaises(libimage.AuthError) as e:
+            libimage.login("bob", "not-" + SECRET, registry=self.basic.host, config=cfg, config_dir=config_dir)
+        self.assertEqual(e.exception.subject, "CREDENTIALS")
+        self.assertFalse(os.path.exists(os.path.join(config_dir, "config.json")))  # nothing kept
+        answer = libimage.login("bob", SECRET, registry=self.basic.host, config=cfg, config_dir=config_dir)
+        path = os.path.join(config_dir, "config.json")
+        self.assertEqual(answer, {"Status": "Login Succeeded", "Location": path})
+        with open(path) as f:
+            self.assertEqual(json.load(f)["auths"][self.basic.host]["auth"],
+                             base64.b64encode(("bob:" + SECRET).encode()).decode())
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        # a pull then finds them in config.json
+        with libimage.Session(libimage.RegistryConfig(docker_config_dir=config_dir), registries={
+                self.basic.host: libimage.RegistryConfig(ca_file=self.basic.ca.cert_path,
+                                                         docker_config_dir=config_dir)}) as s:
+            self.store.pull("%s/py/basic:v1" % self.basic.host, session=s)
+        # tokens: a registry handle checks the credentials it has
+        with libimage.Registry(self.token.host, libimage.RegistryConfig(
+                credentials={self.token.host: ("alice", self.SECRET2)})) as r:
+            r.login()
+        with libimage.Registry(self.token.host, libimage.RegistryConfig(
+                credentials={self.token.host: ("alice", "wrong")})) as r:
+            with self.assertRaises(libimage.AuthError):
+                r.login()
+        libimage.logout(self.basic.host, config_dir=config_dir)
+        with open(path) as f:
+            self.assertEqual(json.load(f), {"auths": {}})
+        self.assertIsNotNone(libimage.store_credentials("docker.io", "hub", "pw", config_dir))
+        with open(path) as f:
+            self.assertIn("https://index.docker.io/v1/", json.load(f)["auths"])
+        libimage.erase_credentials("index.docker.io", config_dir)
+        with open(path) as f:
+            self.assertEqual(json.load(f), {"auths": {}})
+        with self.assertRaises(libimage.InvalidArgumentError):
+            libimage.store_credentials(self.basic.host, "a:b", "pw", config_dir)
 
     def test_per_registry_tls(self):
         with libimage.Session(registries={self.basic.host: libimage.RegistryConfig(insecure=False)}) as s:

@@ -102,12 +102,16 @@ func pull(ctx context.Context, store *libimage.Store, platform string, args []st
 	case errors.Is(err, libimage.ErrAuth) && errors.As(err, &e) && e.Subject == libimage.SubjectCredentials:
 		// credentials were given (config.json, a helper) and refused
 		fmt.Fprintf(os.Stderr, "Error response from daemon: %v\n", err)
-		return fail("hint: log in to %s again (docker login %s)", e.Object, e.Object)
+		return fail("hint: log in to %s again: limg-login %s", e.Object, e.Object)
 	case errors.Is(err, libimage.ErrRepositoryNotFound) ||
 		(errors.Is(err, libimage.ErrAuth) && errors.As(err, &e) && e.HTTPStatus != 0):
 		// no such repository, or one we may not read: registries do not tell them apart
 		return fail("Error response from daemon: pull access denied for %s, repository does not exist or may "+
 			"require 'docker login': %v", ref.FamiliarName, err)
+	case errors.As(err, &e) && (e.Subject == libimage.SubjectBlob || e.Subject == libimage.SubjectLayer ||
+		e.Subject == libimage.SubjectConfig):
+		// a blob the registry lacks or one that does not verify: said in the pull's stream, no daemon prefix
+		return fail("%s", e.Message)
 	default:
 		return daemonError(err)
 	}
@@ -286,12 +290,13 @@ func tag(ctx context.Context, storePath string, args []string) int {
 	if len(args) != 2 {
 		return fail("\"limg-go tag\" requires exactly 2 arguments.")
 	}
+	// docker's client checks the target itself: no daemon prefix
 	target, err := libimage.ParseReference(args[1])
 	if err != nil {
-		return daemonError(err)
+		return fail("Error parsing reference: %q is not a valid repository/tag: %v", args[1], err)
 	}
 	if target.Digest != "" {
-		return fail("Error response from daemon: refusing to create a tag with a digest reference")
+		return fail("refusing to create a tag with a digest reference")
 	}
 	store, err := libimage.OpenStore(storePath)
 	if err != nil {
