@@ -42,10 +42,10 @@ typedef struct {
 } limg__facts;
 
 /* Facts of the entry @t: its cached annotations, completed from the blobs
- * when missing (then out->learnt is set). Strings are borrowed from @t
- * while cached, and copied into @arena when learnt (so learnt facts outlive
- * the tag iterator). Never fails: what cannot be known stays unknown; of an
- * index, a @platform that is not stored has no facts (no other platform's). */
+ * when missing (then out->learnt is set). Strings are copied into @arena
+ * (a tag lives until its iterator moves on). Never fails: what cannot be
+ * known stays unknown; of an index, a @platform that is not stored has no
+ * facts (no other platform's). */
 void limg__image_facts(limg_store *store, const limg_tag *t, const char *platform, limg__arena *arena,
                        limg__facts *out);
 
