@@ -410,6 +410,15 @@ static int convert(limg_store *s)
 	return rc;
 }
 
+/* Statements left on a row hold the snapshot they read: reset, so that the
+ * transaction ends and a checkpoint may fold the log into the database. */
+static void reset_all(limg__sidecar *sc)
+{
+	for (int i = 0; i < LIMG__SC_COUNT; i++)
+		if (sc->stmt[i])
+			sqlite3_reset(sc->stmt[i]);
+}
+
 static int rebuild(limg__sidecar *sc)
 {
 	struct rebuild r = { sc, NULL, NULL, -1, 0, 0, 0, "" };
@@ -420,6 +429,7 @@ static int rebuild(limg__sidecar *sc)
 	if (!(r.scratch = calloc(1, sizeof *r.scratch)))
 		return limg__error_oom();
 	r.scratch->arena.chunk_size = 64u << 10;
+	reset_all(sc); /* a table a statement still reads cannot have its indexes dropped */
 	/* indexes made once at the end: several times faster than kept row by row */
 	if ((rc = exec(sc, drop_indexes)) < 0 ||
 	    (rc = limg__sidecar_prepare(sc, &r.insert, sql[LIMG__SC_INSERT])) < 0)
@@ -479,7 +489,10 @@ int limg__sidecar_write(limg__sidecar *sc, bool force)
 
 int limg__sidecar_commit(limg__sidecar *sc)
 {
-	int rc = exec(sc, "COMMIT");
+	int rc;
+
+	reset_all(sc);
+	rc = exec(sc, "COMMIT");
 
 	if (rc < 0)
 		limg__sidecar_end(sc);
@@ -495,6 +508,7 @@ int limg__sidecar_commit(limg__sidecar *sc)
 
 void limg__sidecar_end(limg__sidecar *sc)
 {
+	reset_all(sc);
 	if (sc->in_txn)
 		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
 	sc->in_txn = false;
