@@ -255,11 +255,12 @@ static int configure(limg__sidecar *sc)
 
 	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	/* a cache: closing need not checkpoint (the commits that fill the log do) */
-	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	/* the last connection to close folds the log into the database and empties
+	 * it: the first to open next rebuilds the log's index by reading all of it
+	 * (its counts of what was folded are lost with the processes that knew
+	 * them), so a log left behind would be read by every process, forever */
 	sqlite3_busy_handler(sc->db, busy, NULL);
 	sqlite3_file_control(sc->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-	/* the log stays short: the first process to open the database reads all of it */
 	if ((rc = exec(sc, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
 	                   "PRAGMA cell_size_check=ON; PRAGMA cache_size=-2048; PRAGMA wal_autocheckpoint=128;"
 	                   "PRAGMA journal_size_limit=1048576;")) < 0)
@@ -410,13 +411,14 @@ static int convert(limg_store *s)
 	return rc;
 }
 
-/* Statements left on a row hold the snapshot they read: reset, so that the
+/* Statements left on a row hold the snapshot they read (ours and the
+ * caller's: every statement of the connection): reset, so that the
  * transaction ends and a checkpoint may fold the log into the database. */
 static void reset_all(limg__sidecar *sc)
 {
-	for (int i = 0; i < LIMG__SC_COUNT; i++)
-		if (sc->stmt[i])
-			sqlite3_reset(sc->stmt[i]);
+	for (sqlite3_stmt *st = sqlite3_next_stmt(sc->db, NULL); st; st = sqlite3_next_stmt(sc->db, st))
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
 }
 
 static int rebuild(limg__sidecar *sc)
