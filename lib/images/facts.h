@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "libimage/manifest.h"
 
+#include "libimage/images.h"
 #include "libimage/store.h"
 #include "libimage/tags.h"
 
@@ -64,6 +65,12 @@ limg_manifest *limg__stored_image_manifest(limg_store *store, const char *digest
 /* limg_images_lookup(), which a long lookup (an ID prefix reads every
  * image's facts) may stop on @cancel. */
 int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *image, const limg_cancel *cancel);
+
+/* limg_image_lookup(), without the uncompressed size when @size is false
+ * (limg_image_size() then gives -1): worked out from the layers when their
+ * facts are not known, which a save of a big image need not pay. */
+int limg__image_lookup(limg_image **out, limg_store *store, const char *image, const limg_image_lookup_opts *opts,
+                       bool size);
 
 /* Uncompressed size of an image's layers (known facts, else worked out and
  * remembered), or -1. */
