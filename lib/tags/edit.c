@@ -362,8 +362,9 @@ static int by_offset(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Joins regions that overlap (or that @hull_from..@hull_to asks to be one
- * write), gaps filled with what index.json holds. */
+/* Joins regions that overlap or touch (lines appended together: one write,
+ * not one per line) and those @hull_from..@hull_to asks to be one write,
+ * gaps filled with what index.json holds. */
 static int merge(limg__tagedit *ed, regions *rs, int64_t hull_from, int64_t hull_to)
 {
 	size_t out = 0;
@@ -374,7 +375,7 @@ static int merge(limg__tagedit *ed, regions *rs, int64_t hull_from, int64_t hull
 		int64_t cur_end = cur ? cur->off + (int64_t)cur->bytes.size : 0;
 		int64_t next_end = next->off + (int64_t)next->bytes.size;
 		/* overlapping, or both within what must be one write */
-		bool join = cur && (next->off < cur_end || (cur->off < hull_to && cur_end > hull_from && next->off < hull_to &&
+		bool join = cur && (next->off <= cur_end || (cur->off < hull_to && cur_end > hull_from && next->off < hull_to &&
 		                                             next_end > hull_from));
 		if (!join) {
 			rs->r[out++] = *next;

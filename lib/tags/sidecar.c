@@ -16,6 +16,7 @@
 
 #define NAME "index.db"
 #define VERSION 1
+#define LOG_FRAMES_MAX 256 /* pages (1 MB): what every opening process reads, in well under a millisecond */
 
 static const char *const schema =
 	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
@@ -248,6 +249,15 @@ static int busy(void *payload, int count)
 	return 1;
 }
 
+/* After each commit: how many pages the log holds. */
+static int log_size(void *payload, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((limg__sidecar *)payload)->log_frames = frames;
+	return SQLITE_OK;
+}
+
 static int configure(limg__sidecar *sc)
 {
 	sqlite3_stmt *st = NULL;
@@ -255,14 +265,18 @@ static int configure(limg__sidecar *sc)
 
 	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	/* the last connection to close folds the log into the database and empties
-	 * it: the first to open next rebuilds the log's index by reading all of it
-	 * (its counts of what was folded are lost with the processes that knew
-	 * them), so a log left behind would be read by every process, forever */
+	/* Every process that opens the database first reads all of its log (to
+	 * index it; what was folded already is forgotten with the last process
+	 * that knew it), so the log is kept short (commit()); not at closing,
+	 * which costs every change two more flushes. SQLite's own checkpoints
+	 * are off: in a process that has not emptied the log they fold all of
+	 * it again at every commit. */
+	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(sc->db, log_size, sc);
 	sqlite3_busy_handler(sc->db, busy, NULL);
 	sqlite3_file_control(sc->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	if ((rc = exec(sc, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-	                   "PRAGMA cell_size_check=ON; PRAGMA cache_size=-2048; PRAGMA wal_autocheckpoint=128;"
+	                   "PRAGMA cell_size_check=ON; PRAGMA cache_size=-2048; "
 	                   "PRAGMA journal_size_limit=1048576;")) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(sc->db, "SELECT v FROM meta WHERE k='version'", -1, &st, NULL) == SQLITE_OK &&
@@ -499,11 +513,16 @@ int limg__sidecar_commit(limg__sidecar *sc)
 	if (rc < 0)
 		limg__sidecar_end(sc);
 	sc->in_txn = false;
-	/* a rebuild leaves a log as big as the database: folded in now, not read by every
-	 * process that opens it (as far as readers allow: never waiting for them) */
-	if (rc == 0 && sc->rebuilt &&
-	    sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK)
-		limg__log(sc->store->ctx, LIMG_LOG_DEBUG, "%s/.libimage/" NAME ": %s", sc->store->root, sqlite3_errmsg(sc->db));
+	/* the log kept short: folded into the database and emptied once it holds
+	 * LOG_FRAMES_MAX pages (a rebuild's: all of them), as far as readers allow
+	 * and never waiting for them (a later commit tries again) */
+	if (rc == 0 && (sc->rebuilt || sc->log_frames >= LOG_FRAMES_MAX)) {
+		sqlite3_busy_handler(sc->db, NULL, NULL);
+		if (sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+			limg__log(sc->store->ctx, LIMG_LOG_DEBUG, "%s/.libimage/" NAME ": %s", sc->store->root,
+			          sqlite3_errmsg(sc->db));
+		sqlite3_busy_handler(sc->db, busy, NULL);
+	}
 	sc->rebuilt = false;
 	return rc;
 }

@@ -58,6 +58,7 @@ typedef struct {
 	sqlite3_stmt *stmt[LIMG__SC_COUNT];
 	bool in_txn;
 	bool rebuilt; /* in this transaction */
+	int log_frames; /* pages in the log after the last commit */
 } limg__sidecar;
 
 /* Opens (creating it when missing) the sidecar of @s. An error (raised)
