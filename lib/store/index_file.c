@@ -215,7 +215,7 @@ int limg__index_scan(limg_store *s, limg__index_slot_cb cb, void *payload, limg_
 		char *line, *nl;
 		size_t len;
 		/* a whole line in the buffer, reading more as needed */
-		while (!(nl = memchr(buf.ptr + start, '\n', buf.size - start)) && !eof) {
+		while (!(nl = buf.size > start ? memchr(buf.ptr + start, '\n', buf.size - start) : NULL) && !eof) {
 			ssize_t n;
 			if (start) { /* keep only the unread part */
 				memmove(buf.ptr, buf.ptr + start, buf.size - start);

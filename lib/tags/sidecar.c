@@ -324,6 +324,10 @@ int limg__sidecar_open(limg__sidecar **out, limg_store *s)
 	int rc;
 
 	*out = NULL;
+	if (s->read_only) { /* nothing is created in it: index.json is read whole */
+		free(sc);
+		return limg__store_writable(s);
+	}
 	if (!sc)
 		return limg__error_oom();
 	sc->store = s;
