@@ -8,9 +8,13 @@
  * Written back one entry per line, padded (store_internal.h: "slots"), so
  * that a later change can rewrite one line in place (index_file.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "core/fs.h"
@@ -480,10 +484,23 @@ static int take_lock(int *fd, limg_store *s, bool exclusive)
 
 	snprintf(label, sizeof label, "%s/.libimage/index.lock", s->root);
 	*fd = -1;
-	/* only writers lock: a read-only store is never changed, and its readers
-	 * (who may not create the lock file) read without it */
-	if (s->read_only)
-		return exclusive ? limg__store_writable(s) : 0;
+	/* a read-only store is never changed by us, and we create nothing in it;
+	 * but others may be changing it in place: its readers take the lock
+	 * shared when it exists (another tool's layout has none) */
+	if (s->read_only) {
+		int f;
+		if (exclusive)
+			return limg__store_writable(s);
+		if (s->meta_fd < 0 || (f = openat(s->meta_fd, "index.lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return 0;
+		while (flock(f, LOCK_SH) < 0)
+			if (errno != EINTR) {
+				close(f);
+				return limg__error_set(LIMG_ESYSTEM, "%s: %s", label, strerror(errno));
+			}
+		*fd = f;
+		return 0;
+	}
 	return limg__fs_lock_at(fd, s->meta_fd, "index.lock", exclusive, true, label);
 }
 
