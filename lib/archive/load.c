@@ -22,6 +22,7 @@
 #include "core/strset.h"
 #include "images/complete.h"
 #include "images/diff_id.h"
+#include "images/facts.h"
 #include "input.h"
 #include "libimage/archive.h"
 #include "libimage/bounds.h"
@@ -669,15 +670,25 @@ static int check_layer(size_t i, void *payload)
 	size_t at;
 	int rc;
 
-	if (c->compression == LIMG_COMPRESSION_NONE && !strcmp(c->digest, c->diff_id))
-		return 0; /* an uncompressed layer is its own diff_id, and its digest was checked */
-	/* worked out while the archive was read, or known to the store from an earlier check */
 	if (limg__strmap_get(&l->members.by_digest, c->digest, &at))
 		m = &l->members.v[at];
+	/* what is learnt is recorded as a pull records it (commit_needed): the
+	 * first listing need not inflate the layer again */
+	if (c->compression == LIMG_COMPRESSION_NONE && !strcmp(c->digest, c->diff_id)) {
+		/* an uncompressed layer is its own diff_id, and its digest was checked */
+		if (m && !m->stored) {
+			snprintf(c->got, sizeof c->got, "%s", c->diff_id);
+			c->size = m->size;
+		}
+		return 0;
+	}
+	/* worked out while the archive was read, or known to the store from an earlier check */
 	if (m && m->diff_id && m->compression == c->compression) {
 		if (strcmp(m->diff_id, c->diff_id) != 0)
 			return limg__error_set(LIMG_EDIGEST_MISMATCH, "archive: layer %s unpacks to %s, but its config says %s",
 			                       c->digest, m->diff_id, c->diff_id);
+		snprintf(c->got, sizeof c->got, "%s", m->diff_id);
+		c->size = m->usize;
 		return 0;
 	}
 	if ((!m || m->stored) && limg__store_layer_info_get(l->store, c->digest, known, &size) == 0 &&
@@ -726,7 +737,7 @@ static int commit_needed(load_run *l)
 		if ((rc = limg__members_commit(&l->members, l->needed[i])) < 0)
 			return rc;
 	}
-	/* what reading a layer again taught us, for listings to come */
+	/* what checking the layers taught us, for listings to come */
 	for (size_t i = 0; i < l->nchecks; i++)
 		if (l->checks[i].got[0])
 			limg__store_layer_info_put(l->store, l->checks[i].digest, l->checks[i].got, l->checks[i].size);
@@ -734,30 +745,87 @@ static int commit_needed(load_run *l)
 	return 0;
 }
 
+/* What a listing shows of an image (ID, created, uncompressed size), from
+ * what the load has just checked: cached with its tags, as a pull caches it. */
+static void image_facts(load_run *l, const found_image *f, limg_buf *id, limg_buf *created, char size[32])
+{
+	limg_buf body = LIMG_BUF_INIT;
+	limg_manifest *m = NULL;
+	limg_config *c = NULL;
+	int64_t total;
+
+	if (limg_store_blob_read(&body, l->store, f->manifest, LIMG_MANIFEST_SIZE_MAX) == 0 &&
+	    limg_manifest_parse(&m, body.ptr, body.size, NULL) == 0 && limg_manifest_kind(m) == LIMG_MANIFEST_IMAGE &&
+	    limg_store_blob_read(&body, l->store, limg_descriptor_digest(limg_manifest_config(m)), LIMG_MANIFEST_SIZE_MAX) == 0 &&
+	    limg_config_parse(&c, body.ptr, body.size) == 0 && limg_config_created(c) &&
+	    (total = limg__image_size(l->store, m)) >= 0) {
+		const char *d = limg_descriptor_digest(limg_manifest_config(m));
+		limg_buf_set(id, d, strlen(d));
+		limg_buf_set(created, limg_config_created(c), strlen(limg_config_created(c)));
+		snprintf(size, 32, "%lld", (long long)total);
+	}
+	limg_config_free(c);
+	limg_manifest_free(m);
+	limg_buf_dispose(&body);
+	limg_error_clear(); /* facts that cannot be had are worked out by the listing */
+}
+
+/* Every tag in one change of the tag index (an archive may name an image
+ * 10,000 times), with the listing facts; then each image is told. */
 static int tag_all(load_run *l)
 {
-	int rc;
+	limg__tag_set *sets = NULL;
+	limg_buf *ids = NULL, *created = NULL;
+	char (*sizes)[32] = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < l->nimages; i++) {
+	if (l->nimages && (!(ids = calloc(l->nimages, sizeof *ids)) || !(created = calloc(l->nimages, sizeof *created)) ||
+	                   !(sizes = calloc(l->nimages, sizeof *sizes)))) {
+		rc = limg__error_oom();
+		goto out;
+	}
+	for (size_t i = 0; i < l->nimages && rc == 0; i++) {
 		const found_image *f = &l->images[i];
-		for (size_t j = 0; j < f->nnames; j++) {
-			const limg_reference *ref = f->refs[j];
-			if ((rc = limg_tags_set(l->store, limg_reference_string(ref), f->manifest)) < 0)
-				return rc;
-			if (l->cb.loaded &&
-			    (rc = l->cb.loaded(limg_reference_familiar_string(ref), f->config ? f->config : f->manifest,
-			                       l->cb.payload)) != 0)
-				return limg__error_after_callback(rc, "load");
+		size_t first = n;
+		image_facts(l, f, &ids[i], &created[i], sizes[i]);
+		/* no name: kept as an untagged image, as docker load does */
+		for (size_t j = 0; j < (f->nnames ? f->nnames : 1) && rc == 0; j++) {
+			if ((rc = limg__array_grow((void **)&sets, &cap, n + 1, sizeof *sets)) < 0)
+				break;
+			memset(&sets[n], 0, sizeof sets[n]);
+			sets[n].reference = f->nnames ? limg_reference_string(f->refs[j]) : NULL;
+			sets[n++].digest = f->manifest;
 		}
-		if (!f->nnames) {
-			/* no name: kept as an untagged image, as docker load does */
-			if ((rc = limg__tags_keep_untagged(l->store, f->manifest, NULL)) < 0)
-				return rc;
-			if (l->cb.loaded && (rc = l->cb.loaded(NULL, f->config ? f->config : f->manifest, l->cb.payload)) != 0)
-				return limg__error_after_callback(rc, "load");
+		for (size_t k = first; k < n && ids[i].ptr; k++) {
+			sets[k].keys[0] = LIMG_CACHE_ID_KEY;
+			sets[k].values[0] = ids[i].ptr;
+			sets[k].keys[1] = LIMG_CACHE_CREATED_KEY;
+			sets[k].values[1] = created[i].ptr;
+			sets[k].keys[2] = LIMG_CACHE_SIZE_KEY;
+			sets[k].values[2] = sizes[i];
+			sets[k].n = 3;
 		}
 	}
-	return 0;
+	if (rc == 0)
+		rc = limg__tags_set_many(l->store, sets, n);
+	for (size_t i = 0; i < l->nimages && rc == 0 && l->cb.loaded; i++) {
+		const found_image *f = &l->images[i];
+		for (size_t j = 0; j < (f->nnames ? f->nnames : 1) && rc == 0; j++)
+			if ((rc = l->cb.loaded(f->nnames ? limg_reference_familiar_string(f->refs[j]) : NULL,
+			                       f->config ? f->config : f->manifest, l->cb.payload)) != 0)
+				rc = limg__error_after_callback(rc, "load");
+	}
+out:
+	for (size_t i = 0; ids && i < l->nimages; i++) {
+		limg_buf_dispose(&ids[i]);
+		limg_buf_dispose(&created[i]);
+	}
+	free(ids);
+	free(created);
+	free(sizes);
+	free(sets);
+	return rc;
 }
 
 static int run(load_run *l)

@@ -152,8 +152,10 @@ static int read_data(struct archive *ar, limg_blob_writer *w, limg_buf *keep, li
 	if (rc == 0 && dg) {
 		const char *got;
 		int64_t usize;
-		if (limg__digester_finish(dg, &got, &usize) == 0)
+		if (limg__digester_finish(dg, &got, &usize) == 0) {
 			mb->diff_id = strdup(got);
+			mb->usize = usize;
+		}
 		limg_error_clear();
 	}
 	limg__digester_free(dg);

@@ -30,6 +30,7 @@ typedef struct {
 	bool held;        /* the content is in the held area */
 	bool stored;      /* the store has this blob already: no content kept */
 	char *diff_id;    /* a big compressed member's uncompressed digest, worked out as it was read */
+	int64_t usize;    /* and its uncompressed size */
 	int compression;  /* of that: a limg_compression */
 } limg__member;
 

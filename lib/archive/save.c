@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * limg_archive_save(): the platform image of each name, its blobs written once
- * each (checked against their digests on the way out), then index.json
+ * each (each checked against its digest before any of its bytes goes out,
+ * then copied by the kernel where it can), then index.json
  * (an entry per tag, annotated as containerd and Docker 25 annotate them),
  * manifest.json (Docker's: Config, RepoTags, Layers as paths in the
  * archive), oci-layout and repositories.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/core.h"
 #include "core/json.h"
-#include "core/queue.h"
 #include "core/strset.h"
 #include "libimage/archive.h"
 #include "libimage/digest.h"
@@ -22,7 +24,9 @@
 #include "libimage/manifest.h"
 #include "libimage/reference.h"
 #include "libimage/tags.h"
+#include "ahead.h"
 #include "images/complete.h"
+#include "images/facts.h"
 #include "store/store_internal.h"
 #include "tar/writer.h"
 
@@ -56,9 +60,10 @@ typedef struct {
 	saved_image *images;
 	size_t nimages, capimages;
 	limg__strset written;
+	const char **blobs;    /* what goes into blobs/, in order (strings of the images) */
+	size_t nblobs, capblobs;
+	limg__ahead *ahead;    /* checks them ahead of the writing */
 	unsigned char *buf;
-	limg_hasher *hasher;   /* of the blob being written */
-	limg__queue *hashing;  /* feeds the hasher on another core, or NULL */
 } save_run;
 
 static const char *hex_of(const char *digest)
@@ -66,66 +71,52 @@ static const char *hex_of(const char *digest)
 	return strchr(digest, ':') + 1;
 }
 
-static int hash_bytes(const void *data, size_t len, void *payload)
+static bool same_file(const struct stat *a, const struct stat *b)
 {
-	return limg_hasher_update(payload, data, len);
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* One stored blob into the archive, hashed as it goes (on another core,
- * while this one writes): the digest of what was written is checked. */
-static int put_blob(save_run *s, const char *digest)
+/* Blob @i into the archive, once its digest was checked (ahead.c, on
+ * another core while the blob before it was being copied): no byte of it
+ * goes out before that; then copied by the kernel where it can be. */
+static int put_blob(save_run *s, size_t i)
 {
-	const char *got;
+	const char *digest = s->blobs[i];
+	struct stat before, after;
 	char name[100];
-	int64_t size, off = 0;
 	int fd = -1, rc;
+
+	if ((rc = limg__ahead_take(s->ahead, i, &fd, &before)) < 0)
+		return rc;
+	snprintf(name, sizeof name, "blobs/sha256/%s", hex_of(digest));
+	if (s->cb.progress && (rc = s->cb.progress(digest, LIMG_BLOB_NONE, LIMG_EVENT_WRITING, 0, before.st_size, NULL,
+	                                           s->cb.payload)) != 0)
+		rc = limg__error_after_callback(rc, "save");
+	else if ((rc = limg__tar_file_header(&s->tar, name, before.st_size)) == 0 &&
+	    (rc = limg__tar_data_from(&s->tar, fd, before.st_size, s->buf, COPY_CHUNK, s->o.cancel)) == 0 &&
+	    (rc = limg__tar_pad(&s->tar, before.st_size)) == 0 && (fstat(fd, &after) < 0 || !same_file(&before, &after)))
+		/* changed between its check and its copy (nothing may write in the store): what went out is not what was checked */
+		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_BLOB, digest, "stored blob %s changed while it was saved",
+		                           digest);
+	close(fd);
+	return rc;
+}
+
+/* The blobs to write, each once, in archive order. */
+static int add_blob(save_run *s, const char *digest)
+{
+	int rc;
 
 	if ((rc = limg__strset_add(&s->written, digest)) <= 0)
 		return rc < 0 ? limg__error_oom() : 0;
 	if (strncmp(digest, "sha256:", 7) != 0)
 		return limg__error_set(LIMG_EUNSUPPORTED, "blob %s: archives hold sha256 blobs only", digest);
-	if ((rc = limg_store_blob_stat(&size, s->store, digest)) < 0 || (rc = limg__store_blob_open(&fd, s->store, digest)) < 0)
+	if ((rc = limg__array_grow((void **)&s->blobs, &s->capblobs, s->nblobs + 1, sizeof *s->blobs)) < 0)
 		return rc;
-	snprintf(name, sizeof name, "blobs/sha256/%s", hex_of(digest));
-	limg_hasher_reset(s->hasher);
-	if (s->cb.progress && (rc = s->cb.progress(digest, LIMG_BLOB_NONE, LIMG_EVENT_WRITING, 0, size, NULL,
-	                                           s->cb.payload)) != 0) {
-		rc = limg__error_after_callback(rc, "save");
-		goto out;
-	}
-	if ((rc = limg__tar_file_header(&s->tar, name, size)) < 0)
-		goto out;
-	while (off < size) {
-		size_t want = size - off < COPY_CHUNK ? (size_t)(size - off) : COPY_CHUNK;
-		ssize_t n = pread(fd, s->buf, want, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = limg__error_set(n < 0 ? LIMG_ESYSTEM : LIMG_ECORRUPT, "stored blob %s: %s", digest,
-			                     n < 0 ? strerror(errno) : "shorter than it was");
-			goto out;
-		}
-		if (limg_cancel_requested(s->o.cancel)) {
-			rc = limg__error_set(LIMG_ECANCELLED, "save cancelled");
-			goto out;
-		}
-		if ((rc = s->hashing ? limg__queue_put(s->hashing, s->buf, (size_t)n)
-		                     : limg_hasher_update(s->hasher, s->buf, (size_t)n)) < 0 ||
-		    (rc = limg__tar_data(&s->tar, s->buf, (size_t)n)) < 0)
-			goto out;
-		off += n;
-	}
-	if ((s->hashing && (rc = limg__queue_drain(s->hashing)) < 0) || (rc = limg_hasher_finish(&got, s->hasher)) < 0)
-		goto out;
-	if (strcmp(got, digest) != 0) {
-		rc = limg__error_set(LIMG_ECORRUPT, "stored blob %s is damaged (its content hashes to %s)", digest, got);
-		goto out;
-	}
-	rc = limg__tar_pad(&s->tar, size);
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	s->blobs[s->nblobs++] = digest;
+	return 0;
 }
 
 /* The image a name finds, added once; a tagged name adds its tag. */
@@ -139,7 +130,8 @@ static int add_image(save_run *s, const char *name)
 	int rc;
 
 	lo.platform = s->o.platform;
-	if ((rc = limg_image_lookup(&info, s->store, name, &lo)) < 0)
+	/* its uncompressed size is not needed: a layer is not inflated to learn it */
+	if ((rc = limg__image_lookup(&info, s->store, name, &lo, false)) < 0)
 		return rc;
 	/* an archive without a layer of its image is no archive of the image (load and skopeo refuse it) */
 	if ((rc = limg__image_check_whole(s->store, limg_image_manifest(info), limg_image_id(info))) < 0) {
@@ -277,19 +269,23 @@ static int run(save_run *s, const char *const *names, size_t count)
 	for (size_t i = 0; i < count; i++)
 		if ((rc = add_image(s, names[i])) < 0)
 			return rc;
-	if ((rc = limg__tar_dir(&s->tar, "blobs/")) < 0 || (rc = limg__tar_dir(&s->tar, "blobs/sha256/")) < 0)
-		return rc;
 	for (size_t i = 0; i < s->nimages; i++) {
 		const limg_image *info = s->images[i].info;
 		const limg_manifest *m = limg_image_manifest(info);
 		for (size_t l = 0; l < limg_manifest_count(m); l++) {
 			const limg_descriptor *d = limg_manifest_entry(m, l);
-			if ((rc = put_blob(s, limg_descriptor_digest(d))) < 0)
+			if ((rc = add_blob(s, limg_descriptor_digest(d))) < 0)
 				return rc;
 		}
-		if ((rc = put_blob(s, limg_image_id(info))) < 0 || (rc = put_blob(s, limg_image_manifest_digest(info))) < 0)
+		if ((rc = add_blob(s, limg_image_id(info))) < 0 || (rc = add_blob(s, limg_image_manifest_digest(info))) < 0)
 			return rc;
 	}
+	if ((rc = limg__ahead_start(&s->ahead, s->store, s->blobs, s->nblobs, s->o.cancel)) < 0 ||
+	    (rc = limg__tar_dir(&s->tar, "blobs/")) < 0 || (rc = limg__tar_dir(&s->tar, "blobs/sha256/")) < 0)
+		return rc;
+	for (size_t i = 0; i < s->nblobs; i++)
+		if ((rc = put_blob(s, i)) < 0)
+			return rc;
 	if ((rc = put_metadata(s)) < 0)
 		return rc;
 	return limg__tar_finish(&s->tar);
@@ -325,18 +321,13 @@ int limg_archive_save(limg_store *store, const char *const *images, size_t count
 	}
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(s.buf = malloc(COPY_CHUNK)) || limg_hasher_new(&s.hasher, LIMG_DIGEST_SHA256) < 0) {
+	if (!(s.buf = malloc(COPY_CHUNK)))
 		rc = limg__error_oom();
-	} else {
-		if (limg__queue_new(&s.hashing, 4, COPY_CHUNK, hash_bytes, s.hasher, "limg-hash") < 0) {
-			s.hashing = NULL; /* no thread to be had: hashed here */
-			limg_error_clear();
-		}
+	else
 		rc = run(&s, images, count);
-	}
 	limg__tar_writer_dispose(&s.tar);
-	limg__queue_free(s.hashing);
-	limg_hasher_free(s.hasher);
+	limg__ahead_stop(s.ahead);
+	free(s.blobs);
 	for (size_t i = 0; i < s.nimages; i++) {
 		limg_image_free(s.images[i].info);
 		cJSON_Delete(s.images[i].tags);

@@ -164,10 +164,10 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 	state = limg_tag_annotation(t, k.state);
 	if (size && !*size)
 		size = NULL; /* a pull that could not know it */
-	f->digest = limg_tag_digest(t);
+	f->digest = keep(arena, limg_tag_digest(t)); /* the tag lives until its iterator moves on */
 	f->learnt = false;
-	f->id = id ? id : "";
-	f->created = created ? created : "";
+	f->id = keep(arena, id ? id : "");
+	f->created = keep(arena, created ? created : "");
 	f->size = size ? strtoll(size, NULL, 10) : -1;
 	f->state = state && !strcmp(state, LIMG_STATE_INCOMPLETE) ? LIMG_IMAGE_INCOMPLETE : LIMG_IMAGE_COMPLETE;
 	f->artifact = false;
@@ -189,9 +189,7 @@ void limg__image_facts(limg_store *s, const limg_tag *t, const char *platform, l
 		f->state = LIMG_IMAGE_UNKNOWN;
 		goto out;
 	}
-	f->digest = keep(arena, f->digest);
 	f->id = keep(arena, limg_descriptor_digest(limg_manifest_config(image)));
-	f->created = keep(arena, f->created);
 	if (limg_store_blob_read(&body, s, f->id, LIMG_MANIFEST_SIZE_MAX) == 0 &&
 	    limg_config_parse(&config, body.ptr, body.size) == 0 && limg_config_created(config))
 		f->created = keep(arena, limg_config_created(config));

@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "libimage/manifest.h"
 
+#include "libimage/images.h"
 #include "libimage/store.h"
 #include "libimage/tags.h"
 
@@ -42,10 +43,10 @@ typedef struct {
 } limg__facts;
 
 /* Facts of the entry @t: its cached annotations, completed from the blobs
- * when missing (then out->learnt is set). Strings are borrowed from @t
- * while cached, and copied into @arena when learnt (so learnt facts outlive
- * the tag iterator). Never fails: what cannot be known stays unknown; of an
- * index, a @platform that is not stored has no facts (no other platform's). */
+ * when missing (then out->learnt is set). Strings are copied into @arena
+ * (a tag lives until its iterator moves on). Never fails: what cannot be
+ * known stays unknown; of an index, a @platform that is not stored has no
+ * facts (no other platform's). */
 void limg__image_facts(limg_store *store, const limg_tag *t, const char *platform, limg__arena *arena,
                        limg__facts *out);
 
@@ -64,6 +65,12 @@ limg_manifest *limg__stored_image_manifest(limg_store *store, const char *digest
 /* limg_images_lookup(), which a long lookup (an ID prefix reads every
  * image's facts) may stop on @cancel. */
 int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *image, const limg_cancel *cancel);
+
+/* limg_image_lookup(), without the uncompressed size when @size is false
+ * (limg_image_size() then gives -1): worked out from the layers when their
+ * facts are not known, which a save of a big image need not pay. */
+int limg__image_lookup(limg_image **out, limg_store *store, const char *image, const limg_image_lookup_opts *opts,
+                       bool size);
 
 /* Uncompressed size of an image's layers (known facts, else worked out and
  * remembered), or -1. */

@@ -179,7 +179,7 @@ static int choose(const limg_descriptor **out, limg_store *s, const limg_manifes
 }
 
 static int inspect(limg_image *info, limg_store *s, const char *image, const char *platform,
-                   const limg_cancel *cancel)
+                   const limg_cancel *cancel, bool size)
 {
 	limg_buf digest = LIMG_BUF_INIT;
 	limg_manifest *top = NULL;
@@ -222,7 +222,8 @@ static int inspect(limg_image *info, limg_store *s, const char *image, const cha
 			limg__error_about(LIMG_SUBJECT_CONFIG, config_digest);
 		goto out;
 	}
-	info->size = limg__image_size(s, info->manifest);
+	/* what the layers unpack to: known facts, else every layer inflated once */
+	info->size = size ? limg__image_size(s, info->manifest) : -1;
 	limg_error_clear();
 	if ((rc = layer_sizes(info, s)) < 0)
 		goto out;
@@ -234,6 +235,12 @@ out:
 }
 
 int limg_image_lookup(limg_image **out, limg_store *store, const char *image, const limg_image_lookup_opts *opts)
+{
+	return limg__image_lookup(out, store, image, opts, true);
+}
+
+int limg__image_lookup(limg_image **out, limg_store *store, const char *image, const limg_image_lookup_opts *opts,
+                       bool size)
 {
 	limg_image_lookup_opts o = LIMG_IMAGE_LOOKUP_OPTS_INIT;
 	limg_image *img;
@@ -252,7 +259,7 @@ int limg_image_lookup(limg_image **out, limg_store *store, const char *image, co
 		limg__store_leave(store);
 		return limg__error_oom();
 	}
-	if ((rc = inspect(img, store, image, o.platform, o.cancel)) < 0)
+	if ((rc = inspect(img, store, image, o.platform, o.cancel, size)) < 0)
 		limg_image_free(img);
 	else
 		*out = img;

@@ -108,7 +108,8 @@ static int digest_row(limg__strset *named, const limg_tag *t, int select)
 }
 
 /* One facts lookup per image, however many tags name it: digests hashed
- * into slots that hold indexes of the facts seen (0: empty). */
+ * into slots that hold indexes of the facts seen (0: empty), doubled as
+ * they fill (a listing streams its tags and learns their number as it goes). */
 struct seen_index {
 	size_t *slots, cap;
 };
@@ -130,17 +131,87 @@ static limg__facts *seen_find(const struct seen_index *ix, limg__facts *seen, co
 	return ix->slots[i] ? &seen[ix->slots[i] - 1] : NULL;
 }
 
+/* Room for one more fact: the table stays under half full. */
+static int seen_grow(struct seen_index *ix, limg__facts **seen, size_t *seen_cap, size_t nseen)
+{
+	struct seen_index bigger;
+	size_t slot;
+
+	if (limg__array_grow((void **)seen, seen_cap, nseen + 1, sizeof **seen) < 0)
+		return LIMG_ENOMEM;
+	if ((nseen + 1) * 2 <= ix->cap)
+		return 0;
+	bigger.cap = ix->cap ? ix->cap * 2 : 64;
+	if (!(bigger.slots = calloc(bigger.cap, sizeof *bigger.slots)))
+		return limg__error_oom();
+	for (size_t i = 0; i < nseen; i++) {
+		seen_find(&bigger, *seen, (*seen)[i].digest, &slot);
+		bigger.slots[slot] = i + 1;
+	}
+	free(ix->slots);
+	*ix = bigger;
+	return 0;
+}
+
+/* A plain "reference=NAME" filter (no pattern) names one repository, whose
+ * tags the index hands over alone: what `limg-images NAME` asks. */
+static const char *one_repository(const char *const *filters, size_t n, limg_reference **name)
+{
+	const char *value = NULL;
+
+	*name = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(filters[i], "reference=", 10) != 0)
+			continue;
+		if (value)
+			return NULL; /* alternatives: any of them */
+		value = filters[i] + 10;
+	}
+	if (!value || strpbrk(value, "*?[\\") || limg_reference_parse_normalized(name, value) < 0) {
+		limg_error_clear();
+		return NULL;
+	}
+	/* matched as Docker matches it: the familiar name, or with its tag the familiar string */
+	if (limg_reference_digest(*name) ||
+	    strcmp(value, limg_reference_tag(*name) ? limg_reference_familiar_string(*name)
+	                                            : limg_reference_familiar_name(*name)) != 0) {
+		limg_reference_free(*name);
+		*name = NULL;
+		return NULL;
+	}
+	return limg_reference_name(*name);
+}
+
+/* The next tag of @tags; when they are over and @then is pending, the
+ * next of an iterator over @then (replacing @tags: NULL if it failed). */
+static int next_tag(const limg_tag **t, limg_tag_iterator **tags, limg_store *store, const limg_tag_iterator_opts *then,
+                    bool *pending)
+{
+	int rc;
+
+	while ((rc = limg_tag_iterator_next(t, *tags)) == LIMG_ITEROVER && *pending) {
+		*pending = false;
+		limg_tag_iterator_free(*tags);
+		*tags = NULL;
+		if ((rc = limg_tag_iterator_new(tags, store, then)) < 0)
+			return rc;
+	}
+	return rc;
+}
+
 int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, const limg_images_iterator_opts *opts)
 {
 	limg_images_iterator_opts o = LIMG_IMAGES_ITERATOR_OPTS_INIT;
-	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
+	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT, untagged = LIMG_TAG_ITERATOR_OPTS_INIT;
+	bool then_untagged = false;
 	limg_tag_iterator *tags = NULL;
 	limg_images_iterator *it;
 	const limg_tag *t;
 	limg__facts *seen = NULL;
 	struct seen_index ix = { NULL, 0 };
 	limg__arena learnt = LIMG_ARENA_INIT;
-	size_t nseen = 0, ntags = 0, nlearnt = 0;
+	limg_reference *repository = NULL;
+	size_t nseen = 0, seen_cap = 0, rows_cap = 0, nlearnt = 0;
 	limg__filter *filters = NULL;
 	limg__strset named = LIMG_STRSET_INIT; /* "digest repository" of every tag seen */
 	int rc, select;
@@ -163,26 +234,31 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 	 * digest (REPOSITORY, TAG <none>) that no tag of their repository names */
 	select = limg__filters_select(filters, o.filters_len, o.select);
 	to.select = select == LIMG_LIST_TAGGED ? LIMG_LIST_ALL : select;
+	/* one repository asked for: its tags from a range of the index, then the
+	 * untagged entries (few), which the filters judge */
+	if (filters && to.select != LIMG_LIST_UNTAGGED && (to.repository = one_repository(o.filters, o.filters_len,
+	                                                                                    &repository))) {
+		untagged = to;
+		untagged.repository = NULL;
+		untagged.select = LIMG_LIST_UNTAGGED;
+		then_untagged = to.select == LIMG_LIST_ALL;
+		to.select = LIMG_LIST_TAGGED;
+	}
 	if (!(it = calloc(1, sizeof *it))) {
 		limg__store_leave(store);
+		limg_reference_free(repository);
+		free(filters);
 		return limg__error_oom();
 	}
 	if ((rc = limg_tag_iterator_new(&tags, store, &to)) < 0)
 		goto fail;
-	ntags = limg__tag_iterator_count(tags);
-	for (ix.cap = 16; ix.cap < ntags * 2; ix.cap *= 2)
-		;
-	if (!(ix.slots = calloc(ix.cap, sizeof *ix.slots)) || !(seen = calloc(ntags + 1, sizeof *seen)) ||
-	    (ntags && !(it->rows = calloc(ntags, sizeof *it->rows)))) {
-		rc = limg__error_oom();
-		goto fail;
-	}
 	it->strings.chunk_size = 1u << 20;
-	while (limg_tag_iterator_next(&t, tags) == 0) {
+	learnt.chunk_size = 1u << 20;
+	while ((rc = next_tag(&t, &tags, store, &untagged, &then_untagged)) == 0) {
 		limg_images_row *e;
 		const limg__facts *f;
 		size_t slot;
-		limg__facts *known = seen_find(&ix, seen, limg_tag_digest(t), &slot);
+		limg__facts *known;
 		bool ok = true;
 
 		if (limg_cancel_requested(o.cancel)) {
@@ -194,8 +270,12 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 				goto fail;
 			continue;
 		}
-		if (!known) {
+		if ((rc = seen_grow(&ix, &seen, &seen_cap, nseen)) < 0 ||
+		    (rc = limg__array_grow((void **)&it->rows, &rows_cap, it->count + 1, sizeof *it->rows)) < 0)
+			goto fail;
+		if (!(known = seen_find(&ix, seen, limg_tag_digest(t), &slot))) {
 			known = &seen[nseen++];
+			/* the facts outlive the tag (a listing's tags stream): kept in @learnt */
 			limg__image_facts(store, t, o.platform, &learnt, known);
 			ix.slots[slot] = nseen;
 		}
@@ -203,6 +283,7 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 		if (f->artifact)
 			continue; /* a signature, an SBOM: no image, listed as none */
 		e = &it->rows[it->count++];
+		memset(e, 0, sizeof *e);
 		e->reference = copy(it, limg_tag_reference(t), &ok);
 		e->digest = copy(it, limg_tag_digest(t), &ok);
 		e->id = f->id[0] ? copy(it, f->id, &ok) : NULL;
@@ -215,8 +296,9 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 			goto fail;
 		}
 	}
-	/* only what was learnt goes on: the listing's copy of index.json goes
-	 * before the cache edit loads it again */
+	if (!tags)
+		goto fail; /* the untagged entries could not be read */
+	/* only what was learnt goes on */
 	for (size_t i = 0; i < nseen; i++)
 		if (seen[i].learnt)
 			seen[nlearnt++] = seen[i];
@@ -241,6 +323,7 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 	free(seen);
 	limg__arena_free(&learnt);
 	limg__strset_free(&named);
+	limg_reference_free(repository);
 	limg__store_leave(store);
 	*out = it;
 	return 0;
@@ -250,6 +333,7 @@ fail:
 	free(seen);
 	free(ix.slots);
 	limg__arena_free(&learnt);
+	limg_reference_free(repository);
 	limg_tag_iterator_free(tags);
 	limg_images_iterator_free(it);
 	limg__store_leave(store);

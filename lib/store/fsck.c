@@ -68,7 +68,7 @@ static int check_all(limg_store *s, struct fsck *f)
 	int rc;
 
 	limg__store_label(label, sizeof label, s, "index.json");
-	if ((rc = limg__index_load(&index, s)) < 0)
+	if ((rc = limg__index_read(&index, s)) < 0)
 		rc = problem(label, LIMG_ECORRUPT, limg_error_message(limg_error_last()), f);
 	else
 		rc = limg__store_reach(s, index, &reached, problem, f);

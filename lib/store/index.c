@@ -5,10 +5,16 @@
  * arena, and every member we do not interpret kept as its JSON text so
  * that other tools' fields survive our rewrites. A 200 MB index costs a
  * small multiple of its size, not the tenfold of a general JSON tree.
+ * Written back one entry per line, padded (store_internal.h: "slots"), so
+ * that a later change can rewrite one line in place (index_file.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "core/fs.h"
@@ -23,13 +29,40 @@ static char *arena_copy(limg__index *ix, const char *s, size_t n)
 	return limg__arena_strndup(&ix->arena, s, n);
 }
 
+/* Appends valid JSON text without the whitespace between its tokens (a
+ * pretty-printed member of another tool would break a line in two). */
+static int put_compact(limg_buf *out, const char *raw, size_t len)
+{
+	bool in_string = false, escaped = false;
+	size_t from = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = raw[i];
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			if (i > from && limg__buf_put(out, raw + from, i - from) < 0)
+				return LIMG_ENOMEM;
+			from = i + 1;
+		}
+	}
+	return len > from && limg__buf_put(out, raw + from, len - from) < 0 ? LIMG_ENOMEM : 0;
+}
+
 /* Appends `"name":raw` to a growing list of extra members. */
 static int add_extra(limg_buf *extra, const char *name, size_t name_len, const char *raw, size_t raw_len)
 {
 	if (extra->size && limg__buf_put(extra, ",", 1) < 0)
 		return LIMG_ENOMEM;
 	if (limg__json_put_string(extra, name, name_len) < 0 || limg__buf_put(extra, ":", 1) < 0 ||
-	    limg__buf_put(extra, raw, raw_len) < 0)
+	    put_compact(extra, raw, raw_len) < 0)
 		return LIMG_ENOMEM;
 	return 0;
 }
@@ -134,6 +167,27 @@ static int read_entry(limg__json *j, limg__index *ix, limg__index_entry *e, limg
 	if (extra->size && !(e->extra = arena_copy(ix, extra->ptr, extra->size)))
 		return limg__json_fail(j, "out of memory");
 	return 0;
+}
+
+int limg__index_entry_parse(limg__index *ix, limg__index_entry *e, const char *text, size_t len, char *why,
+                            size_t cap)
+{
+	limg_buf key = LIMG_BUF_INIT, val = LIMG_BUF_INIT, extra = LIMG_BUF_INIT;
+	limg__json j;
+	int rc = 0;
+
+	limg__json_init(&j, text, len, &limg__manifest_fields);
+	if (limg__json_peek(&j) != LIMG_JSON_OBJECT)
+		limg__json_fail(&j, "an entry is not an object");
+	if (j.failed || read_entry(&j, ix, e, &key, &val, &extra) < 0 || limg__json_finish(&j) < 0) {
+		snprintf(why, cap, "%s", j.why[0] ? j.why : "out of memory");
+		rc = -1;
+	}
+	limg__json_dispose(&j);
+	limg_buf_dispose(&key);
+	limg_buf_dispose(&val);
+	limg_buf_dispose(&extra);
+	return rc;
 }
 
 static int grow(limg__index *ix)
@@ -253,7 +307,7 @@ int limg__index_load(limg__index **out, limg_store *s)
 	return rc;
 }
 
-static int put_entry(limg_buf *b, const limg__index_entry *e)
+int limg__index_entry_format(limg_buf *b, const limg__index_entry *e)
 {
 	char num[32];
 	bool first = true;
@@ -289,21 +343,62 @@ static int put_entry(limg_buf *b, const limg__index_entry *e)
 	return limg__buf_put(b, "}", 1) < 0 ? LIMG_ENOMEM : 0;
 }
 
+size_t limg__index_slot_size(size_t entry_len)
+{
+	/* separator, entry, '\n', and room for the entry to grow in place (a tag
+	 * moving to an image of another media type, a few more annotations) */
+	size_t line = entry_len + 2;
+	return (line + 48 + line / 8 + 7) & ~(size_t)7;
+}
+
+int limg__index_slot_put(limg_buf *out, const char *entry, size_t len, bool first, size_t size)
+{
+	size_t at = out->size;
+
+	if (size < 2 || (entry && len + 2 > size))
+		return limg__error_set(LIMG_EINVALID, "index.json: a slot of %zu bytes cannot hold %zu", size, len);
+	if (limg__buf_grow(out, at + size + 1) < 0)
+		return LIMG_ENOMEM;
+	memset(out->ptr + at, ' ', size - 1);
+	out->ptr[at + size - 1] = '\n';
+	if (entry) {
+		out->ptr[at] = first ? ' ' : ',';
+		memcpy(out->ptr + at + 1, entry, len);
+	}
+	out->size = at + size;
+	out->ptr[out->size] = '\0';
+	return 0;
+}
+
+int limg__index_tail_put(limg_buf *out, const char *extra)
+{
+	if (limg__buf_put(out, "]", 1) < 0 ||
+	    (extra && (limg__buf_put(out, ",", 1) < 0 || limg__buf_put(out, extra, strlen(extra)) < 0)) ||
+	    limg__buf_put(out, "}\n", 2) < 0)
+		return LIMG_ENOMEM;
+	return 0;
+}
+
 int limg__index_format(limg_buf *out, const limg__index *ix)
 {
-	static const char head[] = "{\"schemaVersion\":2,\"mediaType\":\"" LIMG_MEDIA_OCI_INDEX "\",\"manifests\":[";
+	limg_buf entry = LIMG_BUF_INIT;
+	int rc = 0;
 
 	out->size = 0;
-	if (limg__buf_grow(out, sizeof head + ix->count * 256) < 0 || limg__buf_put(out, head, sizeof head - 1) < 0)
+	if (limg__buf_grow(out, sizeof LIMG_INDEX_HEAD + ix->count * 320) < 0 ||
+	    limg__buf_put(out, LIMG_INDEX_HEAD, sizeof LIMG_INDEX_HEAD - 1) < 0)
 		return limg__error_oom();
-	for (size_t i = 0; i < ix->count; i++)
-		if ((i && limg__buf_put(out, ",", 1) < 0) || put_entry(out, &ix->entries[i]) < 0)
-			return limg__error_oom();
-	if (limg__buf_put(out, "]", 1) < 0 ||
-	    (ix->extra && (limg__buf_put(out, ",", 1) < 0 || limg__buf_put(out, ix->extra, strlen(ix->extra)) < 0)) ||
-	    limg__buf_put(out, "}", 1) < 0)
-		return limg__error_oom();
-	return 0;
+	for (size_t i = 0; i < ix->count && rc == 0; i++) {
+		entry.size = 0;
+		if (limg__index_entry_format(&entry, &ix->entries[i]) < 0)
+			rc = limg__error_oom();
+		else
+			rc = limg__index_slot_put(out, entry.ptr, entry.size, i == 0, limg__index_slot_size(entry.size));
+	}
+	limg_buf_dispose(&entry);
+	if (rc == 0 && limg__index_tail_put(out, ix->extra) < 0)
+		rc = limg__error_oom();
+	return rc;
 }
 
 int limg__index_save(limg_store *s, const limg__index *ix)
@@ -383,14 +478,73 @@ bool limg__index_entry_usable(const limg__index_entry *e)
 	return e->media_type && e->digest && e->size >= 0 && limg__digest_check(e->digest, strlen(e->digest), NULL) == 0;
 }
 
-int limg__index_lock(int *fd, limg_store *s)
+static int take_lock(int *fd, limg_store *s, bool exclusive)
 {
 	char label[4096];
 
 	snprintf(label, sizeof label, "%s/.libimage/index.lock", s->root);
-	if (limg__store_writable(s) < 0)
-		return LIMG_EINVALID; /* only writers lock: a read-only store is never changed */
-	return limg__fs_lock_at(fd, s->meta_fd, "index.lock", true, true, label);
+	*fd = -1;
+	/* a read-only store is never changed by us, and we create nothing in it;
+	 * but others may be changing it in place: its readers take the lock
+	 * shared when it exists (another tool's layout has none) */
+	if (s->read_only) {
+		int f;
+		if (exclusive)
+			return limg__store_writable(s);
+		if (s->meta_fd < 0 || (f = openat(s->meta_fd, "index.lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return 0;
+		while (flock(f, LOCK_SH) < 0)
+			if (errno != EINTR) {
+				close(f);
+				return limg__error_set(LIMG_ESYSTEM, "%s: %s", label, strerror(errno));
+			}
+		*fd = f;
+		return 0;
+	}
+	return limg__fs_lock_at(fd, s->meta_fd, "index.lock", exclusive, true, label);
+}
+
+int limg__index_lock(int *fd, limg_store *s)
+{
+	int rc;
+
+	if ((rc = take_lock(fd, s, true)) < 0)
+		return rc;
+	/* a change a crash cut short is finished (or undone) before anyone reads */
+	if ((rc = limg__index_recover(s)) < 0) {
+		limg__fs_unlock(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
+int limg__index_lock_shared(int *fd, limg_store *s)
+{
+	int rc;
+
+	for (int tries = 0; tries < 8; tries++) {
+		if ((rc = take_lock(fd, s, false)) < 0 || !limg__index_journal_pending(s))
+			return rc;
+		/* a crash left a change half done: the exclusive lock finishes it */
+		limg__fs_unlock(*fd);
+		if ((rc = limg__index_lock(fd, s)) < 0)
+			return rc;
+		limg__fs_unlock(*fd);
+	}
+	*fd = -1;
+	return limg__error_set(LIMG_ESYSTEM, "%s/index.json: an interrupted change cannot be finished", s->root);
+}
+
+int limg__index_read(limg__index **out, limg_store *s)
+{
+	int lock, rc;
+
+	*out = NULL;
+	if ((rc = limg__index_lock_shared(&lock, s)) < 0)
+		return rc;
+	rc = limg__index_load(out, s);
+	limg__fs_unlock(lock);
+	return rc;
 }
 
 void limg__index_unlock(int fd)

@@ -12,6 +12,7 @@
 
 #include "libimage/cancel.h"
 #include "libimage/store.h"
+#include "libimage/manifest.h"
 #include "manifest/walk.h"
 
 /*
@@ -150,15 +151,88 @@ typedef struct {
 } limg__index;
 
 /* Loads index.json (LIMG_ECORRUPT naming the file when it is not a valid,
- * unambiguous OCI index). */
+ * unambiguous OCI index). Hold the lock (either kind): limg__index_read()
+ * takes it. */
 int limg__index_load(limg__index **out, limg_store *s);
-/* Replaces index.json atomically and durably. Hold the lock. */
+/* limg__index_load() under the shared lock. */
+int limg__index_read(limg__index **out, limg_store *s);
+/* Replaces index.json atomically and durably (laid out in slots). Hold the lock. */
 int limg__index_save(limg_store *s, const limg__index *ix);
 void limg__index_free(limg__index *ix);
 /* Parses index.json text (for tests and fuzzing too); @label names it in errors. */
 int limg__index_parse(limg__index **out, const char *text, size_t len, const char *label);
 /* Serializes the model (what save writes). */
 int limg__index_format(limg_buf *out, const limg__index *ix);
+/* Parses one descriptor (a slot's text): 0, or -1 with the reason in @why. */
+int limg__index_entry_parse(limg__index *ix, limg__index_entry *e, const char *text, size_t len, char *why,
+                            size_t cap);
+/* Appends one descriptor as compact JSON (no newline in it). */
+int limg__index_entry_format(limg_buf *out, const limg__index_entry *e);
+
+/*
+ * index.json as libimage writes it: each descriptor on a line of its own,
+ * padded with spaces (a "slot"), so that a change rewrites a few lines in
+ * place instead of the whole file (which at 100,000 tags is 40 MB):
+ *
+ *   {"schemaVersion":2,"mediaType":"...index.v1+json","manifests":[   the head line
+ *    {...first descriptor...}<spaces>                                  ' ' before the first
+ *   ,{...descriptor...}<spaces>                                        ',' before the others
+ *   <spaces>                                                           a blank slot
+ *   ]<,other top-level members>}                                       the last line
+ *
+ * Every line ends with '\n' (JSON strings hold no raw newline), any JSON
+ * reader reads it as the same document, and every change keeps each write
+ * a valid document (index_file.c).
+ */
+#define LIMG_INDEX_HEAD "{\"schemaVersion\":2,\"mediaType\":\"" LIMG_MEDIA_OCI_INDEX "\",\"manifests\":[\n"
+/* The line length given to an entry of @entry_len bytes: room to grow in place. */
+size_t limg__index_slot_size(size_t entry_len);
+/* Appends a slot line of exactly @size bytes: the entry (NULL: a blank
+ * slot) after its separator (' ' when @first, else ','), padded. */
+int limg__index_slot_put(limg_buf *out, const char *entry, size_t len, bool first, size_t size);
+/* Appends the last line: "]", the other top-level members (@extra, may be NULL), "}\n". */
+int limg__index_tail_put(limg_buf *out, const char *extra);
+
+/* What index.json is now: device, inode, size, change times, and a hash of
+ * its first and last bytes. Any write by another program changes it. */
+#define LIMG_INDEX_STAMP_MAX 200
+int limg__index_stamp(char out[LIMG_INDEX_STAMP_MAX], limg_store *s);
+
+/* The slots of index.json, in order: @cb is told each slot's offset and
+ * length and its descriptor's text (NULL for a blank slot); a non-zero
+ * return stops the scan and is returned. */
+typedef int (*limg__index_slot_cb)(int64_t off, int64_t len, const char *entry, size_t entry_len, void *payload);
+typedef struct {
+	int64_t tail_off, end; /* where the last line starts; the file's size */
+	char *tail;            /* the other top-level members ("\"annotations\":{...}"), malloc'd, or NULL */
+	char stamp[LIMG_INDEX_STAMP_MAX];
+} limg__index_layout;
+/* 0 (*@out filled: free out->tail), LIMG__INDEX_FOREIGN when index.json is
+ * not laid out in slots (another program wrote it: read it whole), or an
+ * error raised (LIMG_ECORRUPT naming the file). Hold the lock. */
+#define LIMG__INDEX_FOREIGN 1
+int limg__index_scan(limg_store *s, limg__index_slot_cb cb, void *payload, limg__index_layout *out);
+
+/* One range of index.json to write in place. */
+typedef struct {
+	int64_t off;
+	const char *data;
+	size_t len;
+} limg__index_write;
+/*
+ * Writes @n ranges of index.json in place, in order, as one change: the
+ * ranges and what they held go to .libimage/index.journal first (flushed),
+ * so that a crash at any point is finished or undone by the next
+ * limg__index_lock(). Each range must leave a valid document on its own
+ * (other programs read without our lock). On failure index.json is as it
+ * was. @stamp_after (may be NULL) receives the new stamp. Hold the lock.
+ */
+int limg__index_write_in_place(limg_store *s, const limg__index_write *w, size_t n,
+                               char stamp_after[LIMG_INDEX_STAMP_MAX]);
+/* Finishes or undoes what a crash left in the journal (limg__index_lock does). */
+int limg__index_recover(limg_store *s);
+/* True when the journal holds a change (a crash interrupted it). */
+bool limg__index_journal_pending(limg_store *s);
 
 const char *limg__index_annotation(const limg__index_entry *e, const char *key);
 /* Sets (or replaces) an annotation, copying both strings into the arena. */
@@ -171,8 +245,11 @@ void limg__index_remove(limg__index *ix, size_t i);
 /* An entry with media type, valid digest and size: one the store can act on. */
 bool limg__index_entry_usable(const limg__index_entry *e);
 
-/* Serializes index.json updates across threads and processes (.libimage/index.lock). */
+/* Serializes index.json updates across threads and processes
+ * (.libimage/index.lock), after finishing what a crash interrupted. */
 int limg__index_lock(int *fd, limg_store *s);
+/* The same lock shared: index.json does not change while it is held. */
+int limg__index_lock_shared(int *fd, limg_store *s);
 void limg__index_unlock(int fd);
 
 /* ---- leases: what running operations have ingested, kept from gc ------- */

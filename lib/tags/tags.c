@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Setting, looking up and removing tags: read-modify-write of index.json under its lock. */
+/*
+ * Setting, looking up and removing tags. Changes go through edit.c (the
+ * sidecar finds the slots, index.json changes in place, once per call
+ * however many tags it sets); a lookup reads the sidecar, or index.json
+ * whole when the sidecar cannot be used (a store we may only read).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
 #include "digest/digest_internal.h"
+#include "edit.h"
 #include "libimage/manifest.h"
 #include "libimage/reference.h"
 #include "tags_internal.h"
@@ -13,11 +19,6 @@
 const char *limg__entry_ref(const limg__index_entry *e)
 {
 	return limg__index_annotation(e, LIMG_REF_NAME_KEY);
-}
-
-static bool digest_is(const limg__index_entry *e, const char *digest)
-{
-	return e->digest && !strcmp(e->digest, digest);
 }
 
 /* The tag a reference names, read as `docker tag` reads it ("redis" is
@@ -37,6 +38,17 @@ static int parse_tag(limg_reference **out, const char *reference)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_REFERENCE, reference,
 		                             "%s: a tag reference is repository:tag, without digest", reference);
 	}
+	return 0;
+}
+
+static int check_digest(const char *digest)
+{
+	int rc;
+
+	if (!digest)
+		return limg__error_invalid("digest");
+	if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
+		return limg__digest_raise(rc, digest, strlen(digest));
 	return 0;
 }
 
@@ -62,63 +74,33 @@ static int describe(limg_store *s, const char *digest, char **media_type, int64_
 	return rc;
 }
 
-/* A new entry. From @like (an entry of the same image) it takes what describes the image, not the
- * tag: other members (platform, ...) and annotations but its ref.name (and, when tagged, the
- * repository an untagged image remembered). */
-static int new_entry(limg__index *ix, limg__index_entry **out, const char *media_type, const char *digest,
-                     int64_t size, const char *reference, const limg__index_entry *like)
+/* ---- changes --------------------------------------------------------------- */
+
+/* Runs @fn in one change and commits it unless @fn failed. When the sidecar
+ * turns out to disagree with index.json (LIMG__SIDECAR_STALE), once more
+ * on a sidecar rebuilt from the file. */
+typedef int (*edit_fn)(limg__tagedit *ed, limg__index *scratch, void *payload);
+
+static int run_edit(limg_store *s, edit_fn fn, void *payload)
 {
-	limg__index_entry copy, *e;
+	limg__tagedit *ed;
 	int rc;
 
-	/* @like may live in the entries array, which append can move */
-	if (like)
-		copy = *like;
-	if ((rc = limg__index_append(ix, media_type, digest, size, &e)) < 0)
-		return rc;
-	if (like) {
-		e->extra = copy.extra; /* arena strings: shared, never freed alone */
-		for (size_t i = 0; i < copy.nann; i++) {
-			const char *k = copy.ann[i].key;
-			if (!strcmp(k, LIMG_REF_NAME_KEY) || (reference && !strcmp(k, LIMG_REPOSITORY_KEY)))
-				continue;
-			if ((rc = limg__index_set_annotation(ix, e, k, copy.ann[i].value)) < 0)
-				return rc;
-		}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		limg__index scratch = { LIMG_ARENA_INIT, NULL, 0, 0, NULL }; /* entries read and made, in its arena */
+		if ((rc = limg__tagedit_begin(&ed, s, attempt > 0)) < 0)
+			return rc;
+		rc = fn(ed, &scratch, payload);
+		limg__arena_free(&scratch.arena);
+		if (rc >= 0 && rc != LIMG__SIDECAR_STALE)
+			return limg__tagedit_commit(ed);
+		limg__tagedit_abort(ed);
+		if (rc != LIMG__SIDECAR_STALE)
+			return rc;
+		limg__log(limg__store_context(s), LIMG_LOG_INFO, "%s/.libimage/index.db disagreed with index.json: rebuilt",
+		          s->root);
 	}
-	if (reference && (rc = limg__index_set_annotation(ix, e, LIMG_REF_NAME_KEY, reference)) < 0)
-		return rc;
-	*out = e;
-	return 0;
-}
-
-/* After a tag left an image: keep it as an untagged entry when no other
- * entry names it. */
-static int keep_if_orphaned(limg__index *ix, const limg__index_entry *old)
-{
-	limg__index_entry copy = *old, *e;
-
-	for (size_t i = 0; i < ix->count; i++)
-		if (&ix->entries[i] != old && digest_is(&ix->entries[i], copy.digest))
-			return 0;
-	return new_entry(ix, &e, copy.media_type, copy.digest, copy.size, NULL, &copy);
-}
-
-/* Runs @fn on index.json under the lock and saves it when @fn returns 1. */
-typedef int (*index_edit_fn)(limg__index *ix, void *payload);
-
-static int edit_index(limg_store *s, index_edit_fn fn, void *payload)
-{
-	limg__index *ix = NULL;
-	int lock = -1, rc;
-
-	if ((rc = limg__index_lock(&lock, s)) < 0)
-		return rc;
-	if ((rc = limg__index_load(&ix, s)) == 0 && (rc = fn(ix, payload)) == 1)
-		rc = limg__index_save(s, ix);
-	limg__index_free(ix);
-	limg__index_unlock(lock);
-	return rc;
+	return limg__error_set(LIMG_ECORRUPT, "%s/.libimage/index.db does not describe index.json", s->root);
 }
 
 static int corrupt_entry(limg_store *s)
@@ -129,297 +111,31 @@ static int corrupt_entry(limg_store *s)
 	return limg__error_set(LIMG_ECORRUPT, "%s is corrupt: an entry lacks mediaType, digest or size", label);
 }
 
-struct set_args {
-	limg_store *store;
-	const char *reference, *name, *digest, *media_type; /* name: the tag's repository */
+static int blank_cb(limg__tagedit *ed, int64_t off, void *payload)
+{
+	(void)payload;
+	return limg__tagedit_blank(ed, off);
+}
+
+static void drop_annotation(limg__index_entry *e, const char *key)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < e->nann; i++)
+		if (strcmp(e->ann[i].key, key) != 0)
+			e->ann[k++] = e->ann[i];
+	e->nann = k;
+}
+
+/* One tag to set, or (no reference) an image to keep untagged. */
+typedef struct {
+	const char *reference; /* canonical; NULL: keep the image untagged, unless listed */
+	const char *name;      /* the tag's repository (canonical) */
+	const char *digest, *media_type, *repository;
 	int64_t size;
 	const char *const *keys, *const *values; /* cache annotations to set too */
 	size_t n;
-};
-
-static int do_set(limg__index *ix, void *payload)
-{
-	struct set_args *a = payload;
-	limg__index_entry *current = NULL, *like = NULL, *fresh;
-	limg__index_entry old;
-	size_t current_at = 0;
-	int rc;
-
-	/* blobs may have been collected since we looked: the image must be whole, checked under the lock */
-	if ((rc = limg__store_check_complete(a->store, a->digest)) < 0)
-		return limg__error_prefix("cannot tag %s", a->reference);
-	for (size_t i = 0; i < ix->count; i++) {
-		limg__index_entry *e = &ix->entries[i];
-		if (!limg__index_entry_usable(e))
-			return corrupt_entry(a->store);
-		if (limg__entry_ref(e) && !strcmp(limg__entry_ref(e), a->reference)) {
-			current = e;
-			current_at = i;
-		}
-		if (digest_is(e, a->digest) && !like)
-			like = e;
-	}
-	if (current && digest_is(current, a->digest) && !a->n)
-		return 0; /* already so: nothing to write */
-	if (current)
-		old = *current;
-	if ((rc = new_entry(ix, &fresh, a->media_type, a->digest, a->size, a->reference, like)) < 0)
-		return rc;
-	for (size_t i = 0; i < a->n; i++)
-		if ((rc = limg__index_set_annotation(ix, fresh, a->keys[i], a->values[i])) < 0)
-			return rc;
-	/* the new entry takes the old one's place, or goes last */
-	if (current) {
-		ix->entries[current_at] = *fresh;
-		ix->count--;
-	}
-	/* the image is tagged now: its untagged entry goes, and a digest
-	 * reference of the same repository (the tag names it as well); one of
-	 * another repository stays, as Docker keeps it in RepoDigests */
-	for (size_t i = ix->count; i-- > 0;) {
-		const char *repo = limg__index_annotation(&ix->entries[i], LIMG_REPOSITORY_KEY);
-		if (!limg__entry_ref(&ix->entries[i]) && digest_is(&ix->entries[i], a->digest) &&
-		    (!repo || !strcmp(repo, a->name)))
-			limg__index_remove(ix, i);
-	}
-	/* the tag moved: the image it left stays, untagged, if nothing else names it */
-	if (current && (rc = keep_if_orphaned(ix, &old)) < 0)
-		return rc;
-	return 1;
-}
-
-int limg_tags_set(limg_store *s, const char *reference, const char *digest)
-{
-	return limg__tags_set_annotated(s, reference, digest, NULL, NULL, 0);
-}
-
-int limg__tags_set_annotated(limg_store *s, const char *reference, const char *digest, const char *const *keys,
-                             const char *const *values, size_t n)
-{
-	struct set_args a = { s, NULL, NULL, digest, NULL, 0, keys, values, n };
-	limg_reference *ref;
-	char *media_type = NULL;
-	int rc;
-
-	if ((rc = parse_tag(&ref, reference)) < 0)
-		return rc;
-	a.reference = limg_reference_string(ref);
-	a.name = limg_reference_name(ref);
-	if (!digest)
-		rc = limg__error_invalid("digest");
-	else if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
-		rc = limg__digest_raise(rc, digest, strlen(digest));
-	else if ((rc = limg__store_enter(s)) == 0) {
-		if ((rc = describe(s, digest, &media_type, &a.size)) == 0) {
-			a.media_type = media_type;
-			rc = edit_index(s, do_set, &a);
-		}
-		free(media_type);
-		limg__store_leave(s);
-	}
-	limg_reference_free(ref);
-	return rc < 0 ? rc : 0;
-}
-
-static int find_tag(limg__index *ix, const char *reference, size_t *at)
-{
-	for (size_t i = 0; i < ix->count; i++) {
-		const char *ref = limg__entry_ref(&ix->entries[i]);
-		if (ref && !strcmp(ref, reference)) {
-			*at = i;
-			return 0;
-		}
-	}
-	return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_TAG, reference, "no tag %s", reference);
-}
-
-int limg_tags_lookup(limg_buf *out, limg_store *s, const char *text)
-{
-	limg__index *ix = NULL;
-	limg_reference *ref;
-	const char *reference;
-	size_t at;
-	int rc;
-
-	if (!out)
-		return limg__error_invalid("out");
-	if ((rc = parse_tag(&ref, text)) < 0)
-		return rc;
-	reference = limg_reference_string(ref);
-	if ((rc = limg__store_enter(s)) < 0) {
-		limg_reference_free(ref);
-		return rc;
-	}
-	if ((rc = limg__index_load(&ix, s)) == 0 && (rc = find_tag(ix, reference, &at)) == 0) {
-		const char *d = ix->entries[at].digest;
-		if (!d || limg__digest_check(d, strlen(d), NULL) != 0) {
-			char label[4096];
-			limg__store_label(label, sizeof label, s, "index.json");
-			rc = limg__error_set(LIMG_ECORRUPT, "%s is corrupt: tag %s has no valid digest", label, reference);
-		} else {
-			rc = limg_buf_set(out, d, strlen(d));
-		}
-	}
-	limg__index_free(ix);
-	limg__store_leave(s);
-	limg_reference_free(ref);
-	return rc;
-}
-
-static int do_remove(limg__index *ix, void *payload)
-{
-	limg__index_entry old;
-	size_t at;
-	int rc;
-
-	if ((rc = find_tag(ix, payload, &at)) < 0)
-		return rc;
-	old = ix->entries[at];
-	limg__index_remove(ix, at);
-	if (limg__index_entry_usable(&old) && (rc = keep_if_orphaned(ix, &old)) < 0)
-		return rc;
-	return 1;
-}
-
-int limg_tags_remove(limg_store *s, const char *text)
-{
-	limg_reference *ref;
-	int rc;
-
-	if ((rc = parse_tag(&ref, text)) < 0)
-		return rc;
-	if ((rc = limg__store_enter(s)) == 0) {
-		rc = edit_index(s, do_remove, (void *)limg_reference_string(ref));
-		limg__store_leave(s);
-	}
-	limg_reference_free(ref);
-	return rc < 0 ? rc : 0;
-}
-
-static int do_forget(limg__index *ix, void *payload)
-{
-	const char *digest = payload;
-	bool found = false;
-
-	for (size_t i = 0; i < ix->count; i++)
-		if (digest_is(&ix->entries[i], digest) && limg__entry_ref(&ix->entries[i])) {
-			char tag[300];
-			limg__sanitize(tag, sizeof tag, limg__entry_ref(&ix->entries[i]), strlen(limg__entry_ref(&ix->entries[i])));
-			return limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, digest, "image %s is still tagged %s",
-			                             digest, tag);
-		}
-	for (size_t i = ix->count; i-- > 0;)
-		if (digest_is(&ix->entries[i], digest)) {
-			limg__index_remove(ix, i);
-			found = true;
-		}
-	return found ? 1 : limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_IMAGE, digest, "no untagged image %s", digest);
-}
-
-int limg_tags_remove_untagged(limg_store *s, const char *digest)
-{
-	int rc;
-
-	if (!digest)
-		return limg__error_invalid("digest");
-	if ((rc = limg__digest_check(digest, strlen(digest), NULL)) < 0)
-		return limg__digest_raise(rc, digest, strlen(digest));
-	if ((rc = limg__store_enter(s)) < 0)
-		return rc;
-	rc = edit_index(s, do_forget, (void *)digest);
-	limg__store_leave(s);
-	return rc < 0 ? rc : 0;
-}
-
-struct forget_args {
-	const char *digest, *repository;
-	int removed;
-};
-
-static int do_forget_repository(limg__index *ix, void *payload)
-{
-	struct forget_args *a = payload;
-
-	for (size_t i = ix->count; i-- > 0;) {
-		const char *repo = limg__index_annotation(&ix->entries[i], LIMG_REPOSITORY_KEY);
-		if (!limg__entry_ref(&ix->entries[i]) && digest_is(&ix->entries[i], a->digest) && repo &&
-		    !strcmp(repo, a->repository)) {
-			limg__index_remove(ix, i);
-			a->removed++;
-		}
-	}
-	return a->removed ? 1 : 0;
-}
-
-int limg__tags_forget_repository(limg_store *s, const char *digest, const char *repository, int *removed)
-{
-	struct forget_args a = { digest, repository, 0 };
-	int rc;
-
-	if ((rc = limg__store_enter(s)) < 0)
-		return rc;
-	rc = edit_index(s, do_forget_repository, &a);
-	limg__store_leave(s);
-	if (removed)
-		*removed = a.removed;
-	return rc < 0 ? rc : 0;
-}
-
-static int compare_sets(const void *a, const void *b)
-{
-	return strcmp(((const limg__annotations *)a)->digest, ((const limg__annotations *)b)->digest);
-}
-
-struct annotate_args {
-	limg__annotations *sets; /* sorted by digest */
-	size_t n;
-};
-
-static int do_annotate(limg__index *ix, void *payload)
-{
-	struct annotate_args *a = payload;
-	bool changed = false;
-	int rc;
-
-	for (size_t i = 0; i < ix->count; i++) {
-		limg__index_entry *e = &ix->entries[i];
-		limg__annotations key = { e->digest, { 0 }, { 0 }, 0 };
-		const limg__annotations *set;
-		if (!key.digest || !(set = bsearch(&key, a->sets, a->n, sizeof *a->sets, compare_sets)))
-			continue;
-		for (size_t k = 0; k < set->n; k++) {
-			const char *v = limg__index_annotation(e, set->keys[k]);
-			if (v && !strcmp(v, set->values[k]))
-				continue;
-			if ((rc = limg__index_set_annotation(ix, e, set->keys[k], set->values[k])) < 0)
-				return rc;
-			changed = true;
-		}
-	}
-	return changed ? 1 : 0;
-}
-
-int limg__tags_annotate(limg_store *s, const limg__annotations *sets, size_t n)
-{
-	struct annotate_args a = { NULL, n };
-	int rc;
-
-	if (!n)
-		return 0;
-	if (!(a.sets = malloc(n * sizeof *sets)))
-		return limg__error_oom();
-	memcpy(a.sets, sets, n * sizeof *sets);
-	qsort(a.sets, n, sizeof *a.sets, compare_sets);
-	rc = edit_index(s, do_annotate, &a);
-	free(a.sets);
-	return rc < 0 ? rc : 0;
-}
-
-struct keep_args {
-	limg_store *store;
-	const char *digest, *repository, *media_type;
-	int64_t size;
-};
+} one_set;
 
 /* Whether an entry names its image in @repository (canonical): by a tag
  * there, or as an image pulled by digest from there. */
@@ -433,41 +149,537 @@ static bool in_repository(const limg__index_entry *e, const char *repository)
 	return repo && !strcmp(repo, repository);
 }
 
-static int do_keep(limg__index *ix, void *payload)
+struct named_args {
+	limg__index *ix;
+	const char *repository;
+	int64_t dangling; /* an untagged entry that remembers no repository, or -1 */
+};
+
+/* 1 (stop) when the entry at @off names the image in the repository. */
+static int named_cb(limg__tagedit *ed, int64_t off, void *payload)
 {
-	struct keep_args *a = payload;
-	limg__index_entry *e;
+	struct named_args *a = payload;
+	limg__index_entry e;
 	int rc;
 
-	for (size_t i = 0; i < ix->count; i++) {
-		e = &ix->entries[i];
-		if (!digest_is(e, a->digest))
-			continue;
-		/* already named so (a name-less load: named at all), tagged or not */
-		if (!a->repository || in_repository(e, a->repository))
-			return 0;
+	if ((rc = limg__tagedit_entry(ed, off, a->ix, &e)) != 0)
+		return rc;
+	if (in_repository(&e, a->repository))
+		return 1;
+	if (a->dangling < 0 && !limg__entry_ref(&e) && !limg__index_annotation(&e, LIMG_REPOSITORY_KEY))
+		a->dangling = off;
+	return 0;
+}
+
+static int keep(limg__tagedit *ed, limg__index *ix, const one_set *a)
+{
+	limg__index_entry e;
+	limg__slot_row row;
+	int rc;
+
+	if ((rc = limg__tagedit_first(ed, LIMG__SC_OF_DIGEST, a->digest, &row)) < 0)
+		return rc;
+	/* already named so (a name-less load: named at all), tagged or not */
+	if (rc == 1 && !a->repository)
+		return 0;
+	if (rc == 1) {
+		struct named_args n = { ix, a->repository, -1 };
+		if ((rc = limg__tagedit_each(ed, LIMG__SC_OF_DIGEST, a->digest, named_cb, &n)) != 0)
+			return rc < 0 ? rc : 0;
 		/* a dangling entry of the image learns the repository */
-		if (!limg__entry_ref(e) && !limg__index_annotation(e, LIMG_REPOSITORY_KEY))
-			return limg__index_set_annotation(ix, e, LIMG_REPOSITORY_KEY, a->repository) < 0 ? LIMG_ENOMEM : 1;
+		if (n.dangling >= 0) {
+			if ((rc = limg__tagedit_entry(ed, n.dangling, ix, &e)) != 0 ||
+			    (rc = limg__index_set_annotation(ix, &e, LIMG_REPOSITORY_KEY, a->repository)) < 0)
+				return rc;
+			return limg__tagedit_put(ed, n.dangling, &e, NULL);
+		}
 	}
-	if ((rc = limg__store_check_complete(a->store, a->digest)) < 0)
+	if ((rc = limg__store_check_complete(limg__tagedit_store(ed), a->digest)) < 0)
 		return rc;
-	if ((rc = new_entry(ix, &e, a->media_type, a->digest, a->size, NULL, NULL)) < 0 ||
-	    (a->repository && (rc = limg__index_set_annotation(ix, e, LIMG_REPOSITORY_KEY, a->repository)) < 0))
+	memset(&e, 0, sizeof e);
+	e.media_type = (char *)a->media_type;
+	e.digest = (char *)a->digest;
+	e.size = a->size;
+	if (a->repository && (rc = limg__index_set_annotation(ix, &e, LIMG_REPOSITORY_KEY, a->repository)) < 0)
 		return rc;
-	return 1;
+	for (size_t i = 0; i < a->n; i++)
+		if ((rc = limg__index_set_annotation(ix, &e, a->keys[i], a->values[i])) < 0)
+			return rc;
+	return limg__tagedit_put(ed, -1, &e, NULL);
+}
+
+struct untag_args {
+	limg__index *ix;
+	const char *name;
+};
+
+/* Blanks an untagged entry unless it remembers a repository other than @name. */
+static int untag_cb(limg__tagedit *ed, int64_t off, void *payload)
+{
+	struct untag_args *u = payload;
+	limg__index_entry e;
+	const char *repo;
+	int rc;
+
+	if ((rc = limg__tagedit_entry(ed, off, u->ix, &e)) != 0)
+		return rc;
+	repo = limg__index_annotation(&e, LIMG_REPOSITORY_KEY);
+	return !repo || !strcmp(repo, u->name) ? limg__tagedit_blank(ed, off) : 0;
+}
+
+static int set_one(limg__tagedit *ed, limg__index *ix, const one_set *a)
+{
+	limg__index_entry e, like, old;
+	limg__slot_row row;
+	int64_t current = -1, target;
+	bool have_like = false;
+	int rc;
+
+	if (!a->reference)
+		return keep(ed, ix, a);
+	if ((rc = limg__tagedit_first(ed, LIMG__SC_BY_REF, a->reference, &row)) < 0)
+		return rc;
+	if (rc == 1) {
+		current = row.off;
+		if (row.digest && !strcmp(row.digest, a->digest) && !a->n)
+			return 0; /* already so: nothing to write */
+		if ((rc = limg__tagedit_entry(ed, current, ix, &old)) != 0)
+			return rc;
+	}
+	if ((rc = limg__tagedit_first(ed, LIMG__SC_OF_DIGEST, a->digest, &row)) < 0)
+		return rc;
+	if (rc == 1) {
+		if ((rc = limg__tagedit_entry(ed, row.off, ix, &like)) != 0)
+			return rc;
+		have_like = true;
+	}
+	/* from an entry of the same image: what describes the image (platform,
+	 * listing facts), not the tag (its ref.name, the repository an untagged
+	 * image remembered) */
+	memset(&e, 0, sizeof e);
+	e.media_type = (char *)a->media_type;
+	e.digest = (char *)a->digest;
+	e.size = a->size;
+	if (have_like) {
+		e.extra = like.extra;
+		for (size_t i = 0; i < like.nann; i++)
+			if (strcmp(like.ann[i].key, LIMG_REF_NAME_KEY) && strcmp(like.ann[i].key, LIMG_REPOSITORY_KEY) &&
+			    (rc = limg__index_set_annotation(ix, &e, like.ann[i].key, like.ann[i].value)) < 0)
+				return rc;
+	}
+	if ((rc = limg__index_set_annotation(ix, &e, LIMG_REF_NAME_KEY, a->reference)) < 0)
+		return rc;
+	for (size_t i = 0; i < a->n; i++)
+		if ((rc = limg__index_set_annotation(ix, &e, a->keys[i], a->values[i])) < 0)
+			return rc;
+	/* in the tag's slot; a new tag of an untagged image in that image's slot */
+	target = current;
+	if (target < 0) {
+		if ((rc = limg__tagedit_first(ed, LIMG__SC_UNTAGGED_OF, a->digest, &row)) < 0)
+			return rc;
+		if (rc == 1 && (!row.repository || !strcmp(row.repository, a->name)))
+			target = row.off;
+	}
+	if ((rc = limg__tagedit_put(ed, target, &e, NULL)) != 0)
+		return rc;
+	/* the image is tagged now: its untagged entry goes, and a digest
+	 * reference of the same repository (the tag names it as well); one of
+	 * another repository stays, as Docker keeps it in RepoDigests */
+	{
+		struct untag_args u = { ix, a->name };
+		if ((rc = limg__tagedit_each(ed, LIMG__SC_UNTAGGED_OF, a->digest, untag_cb, &u)) != 0)
+			return rc;
+	}
+	/* the tag moved: the image it left stays, untagged, if nothing else names it */
+	if (current >= 0 && old.digest && strcmp(old.digest, a->digest) != 0 && limg__index_entry_usable(&old)) {
+		if ((rc = limg__tagedit_other(ed, old.digest, -1)) != 0)
+			return rc < 0 ? rc : 0;
+		drop_annotation(&old, LIMG_REF_NAME_KEY);
+		return limg__tagedit_put(ed, -1, &old, NULL);
+	}
+	return 0;
+}
+
+struct batch {
+	const one_set *sets;
+	size_t n;
+};
+
+static int do_sets(limg__tagedit *ed, limg__index *ix, void *payload)
+{
+	const struct batch *b = payload;
+	limg_store *s = limg__tagedit_store(ed);
+	int rc;
+
+	if (limg__tagedit_unusable(ed))
+		return corrupt_entry(s);
+	for (size_t i = 0; i < b->n; i++) {
+		const one_set *a = &b->sets[i];
+		bool checked = false;
+		/* blobs may have been collected since we looked: the image must be whole, checked under the lock */
+		for (size_t j = 0; j < i && !checked; j++)
+			checked = b->sets[j].reference && !strcmp(b->sets[j].digest, a->digest);
+		if (a->reference && !checked && (rc = limg__store_check_complete(s, a->digest)) < 0)
+			return limg__error_prefix("cannot tag %s", a->reference);
+		if ((rc = set_one(ed, ix, a)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Each distinct digest described once (a load tags one image with thousands of names). */
+static int describe_all(limg_store *s, one_set *sets, size_t n, char **media_types)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < i && strcmp(sets[j].digest, sets[i].digest); j++)
+			;
+		if (j < i) {
+			sets[i].media_type = sets[j].media_type;
+			sets[i].size = sets[j].size;
+			continue;
+		}
+		if ((rc = describe(s, sets[i].digest, &media_types[i], &sets[i].size)) < 0)
+			return rc;
+		sets[i].media_type = media_types[i];
+	}
+	return 0;
+}
+
+static int apply(limg_store *s, one_set *sets, size_t n)
+{
+	struct batch b = { sets, n };
+	char **media_types = calloc(n ? n : 1, sizeof *media_types);
+	int rc;
+
+	if (!media_types)
+		return limg__error_oom();
+	if ((rc = describe_all(s, sets, n, media_types)) == 0)
+		rc = run_edit(s, do_sets, &b);
+	for (size_t i = 0; i < n; i++)
+		free(media_types[i]);
+	free(media_types);
+	return rc < 0 ? rc : 0;
+}
+
+int limg_tags_set(limg_store *s, const char *reference, const char *digest)
+{
+	return limg__tags_set_annotated(s, reference, digest, NULL, NULL, 0);
+}
+
+int limg__tags_set_annotated(limg_store *s, const char *reference, const char *digest, const char *const *keys,
+                             const char *const *values, size_t n)
+{
+	one_set a = { NULL, NULL, digest, NULL, NULL, 0, keys, values, n };
+	limg_reference *ref;
+	int rc;
+
+	if ((rc = parse_tag(&ref, reference)) < 0)
+		return rc;
+	a.reference = limg_reference_string(ref);
+	a.name = limg_reference_name(ref);
+	if ((rc = check_digest(digest)) == 0 && (rc = limg__store_enter(s)) == 0) {
+		rc = apply(s, &a, 1);
+		limg__store_leave(s);
+	}
+	limg_reference_free(ref);
+	return rc;
+}
+
+int limg__tags_set_many(limg_store *s, const limg__tag_set *sets, size_t n)
+{
+	limg_reference **refs = calloc(n ? n : 1, sizeof *refs);
+	one_set *all = calloc(n ? n : 1, sizeof *all);
+	int rc = 0;
+
+	if (!refs || !all) {
+		free(refs);
+		free(all);
+		return limg__error_oom();
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		all[i] = (one_set){ NULL, NULL, sets[i].digest, NULL, sets[i].repository, 0, sets[i].keys, sets[i].values,
+		                    sets[i].n };
+		if (sets[i].reference && (rc = parse_tag(&refs[i], sets[i].reference)) == 0) {
+			all[i].reference = limg_reference_string(refs[i]);
+			all[i].name = limg_reference_name(refs[i]);
+		}
+		if (rc == 0)
+			rc = check_digest(sets[i].digest);
+	}
+	if (rc == 0 && (rc = limg__store_enter(s)) == 0) {
+		rc = apply(s, all, n);
+		limg__store_leave(s);
+	}
+	for (size_t i = 0; i < n; i++)
+		limg_reference_free(refs[i]);
+	free(refs);
+	free(all);
+	return rc;
 }
 
 int limg__tags_keep_untagged(limg_store *s, const char *digest, const char *repository)
 {
-	struct keep_args a = { s, digest, repository, NULL, 0 };
-	char *media_type = NULL;
+	limg__tag_set one = { NULL, digest, repository, { NULL }, { NULL }, 0 };
+
+	return limg__tags_set_many(s, &one, 1);
+}
+
+static int no_tag(const char *reference)
+{
+	return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_TAG, reference, "no tag %s", reference);
+}
+
+static int do_remove(limg__tagedit *ed, limg__index *ix, void *payload)
+{
+	const char *reference = payload;
+	limg__index_entry old;
+	limg__slot_row row;
+	int64_t off;
 	int rc;
 
-	if ((rc = describe(s, digest, &media_type, &a.size)) == 0) {
-		a.media_type = media_type;
-		rc = edit_index(s, do_keep, &a);
+	if ((rc = limg__tagedit_first(ed, LIMG__SC_BY_REF, reference, &row)) <= 0)
+		return rc < 0 ? rc : no_tag(reference);
+	off = row.off;
+	if ((rc = limg__tagedit_entry(ed, off, ix, &old)) != 0)
+		return rc;
+	/* the image it named stays, untagged, if nothing else names it: in the same slot */
+	if (limg__index_entry_usable(&old)) {
+		if ((rc = limg__tagedit_other(ed, old.digest, off)) < 0)
+			return rc;
+		if (rc == 0) {
+			drop_annotation(&old, LIMG_REF_NAME_KEY);
+			return limg__tagedit_put(ed, off, &old, NULL);
+		}
 	}
-	free(media_type);
+	return limg__tagedit_blank(ed, off);
+}
+
+int limg_tags_remove(limg_store *s, const char *text)
+{
+	limg_reference *ref;
+	int rc;
+
+	if ((rc = parse_tag(&ref, text)) < 0)
+		return rc;
+	if ((rc = limg__store_enter(s)) == 0) {
+		rc = run_edit(s, do_remove, (void *)limg_reference_string(ref));
+		limg__store_leave(s);
+	}
+	limg_reference_free(ref);
 	return rc < 0 ? rc : 0;
+}
+
+static int do_forget(limg__tagedit *ed, limg__index *ix, void *payload)
+{
+	const char *digest = payload;
+	limg__slot_row row;
+	int rc;
+
+	(void)ix;
+	if ((rc = limg__tagedit_first(ed, LIMG__SC_TAGGED_OF, digest, &row)) < 0)
+		return rc;
+	if (rc == 1) {
+		char tag[300];
+		limg__sanitize(tag, sizeof tag, row.ref, strlen(row.ref));
+		return limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, digest, "image %s is still tagged %s", digest,
+		                             tag);
+	}
+	if ((rc = limg__tagedit_first(ed, LIMG__SC_OF_DIGEST, digest, &row)) <= 0)
+		return rc < 0 ? rc
+		              : limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_IMAGE, digest, "no untagged image %s", digest);
+	return limg__tagedit_each(ed, LIMG__SC_OF_DIGEST, digest, blank_cb, NULL);
+}
+
+int limg_tags_remove_untagged(limg_store *s, const char *digest)
+{
+	int rc;
+
+	if ((rc = check_digest(digest)) < 0 || (rc = limg__store_enter(s)) < 0)
+		return rc;
+	rc = run_edit(s, do_forget, (void *)digest);
+	limg__store_leave(s);
+	return rc < 0 ? rc : 0;
+}
+
+/* `docker rmi REPO@DIGEST`: the untagged entries of the image that remember that repository. */
+struct forget_args {
+	limg__index *ix;
+	const char *digest, *repository;
+	int removed;
+};
+
+static int forget_cb(limg__tagedit *ed, int64_t off, void *payload)
+{
+	struct forget_args *a = payload;
+	limg__index_entry e;
+	const char *repo;
+	int rc;
+
+	if ((rc = limg__tagedit_entry(ed, off, a->ix, &e)) != 0)
+		return rc;
+	if (!(repo = limg__index_annotation(&e, LIMG_REPOSITORY_KEY)) || strcmp(repo, a->repository) != 0)
+		return 0;
+	a->removed++;
+	return limg__tagedit_blank(ed, off);
+}
+
+static int do_forget_repository(limg__tagedit *ed, limg__index *ix, void *payload)
+{
+	struct forget_args *a = payload;
+
+	a->ix = ix;
+	a->removed = 0;
+	return limg__tagedit_each(ed, LIMG__SC_UNTAGGED_OF, a->digest, forget_cb, a);
+}
+
+int limg__tags_forget_repository(limg_store *s, const char *digest, const char *repository, int *removed)
+{
+	struct forget_args a = { NULL, digest, repository, 0 };
+	int rc;
+
+	if ((rc = limg__store_enter(s)) < 0)
+		return rc;
+	rc = run_edit(s, do_forget_repository, &a);
+	limg__store_leave(s);
+	if (removed)
+		*removed = a.removed;
+	return rc < 0 ? rc : 0;
+}
+
+struct annotate {
+	limg__index *ix;
+	const limg__annotations *set;
+};
+
+static int annotate_cb(limg__tagedit *ed, int64_t off, void *payload)
+{
+	struct annotate *a = payload;
+	limg__index_entry e;
+	bool changed = false;
+	int rc;
+
+	if ((rc = limg__tagedit_entry(ed, off, a->ix, &e)) != 0)
+		return rc;
+	for (size_t k = 0; k < a->set->n; k++) {
+		const char *v = limg__index_annotation(&e, a->set->keys[k]);
+		if (v && !strcmp(v, a->set->values[k]))
+			continue;
+		if ((rc = limg__index_set_annotation(a->ix, &e, a->set->keys[k], a->set->values[k])) < 0)
+			return rc;
+		changed = true;
+	}
+	return changed ? limg__tagedit_put(ed, off, &e, NULL) : 0;
+}
+
+struct annotate_all {
+	const limg__annotations *sets;
+	size_t n;
+};
+
+static int do_annotate(limg__tagedit *ed, limg__index *ix, void *payload)
+{
+	struct annotate_all *all = payload;
+	int rc;
+
+	for (size_t i = 0; i < all->n; i++) {
+		struct annotate a = { ix, &all->sets[i] };
+		if ((rc = limg__tagedit_each(ed, LIMG__SC_OF_DIGEST, all->sets[i].digest, annotate_cb, &a)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int limg__tags_annotate(limg_store *s, const limg__annotations *sets, size_t n)
+{
+	struct annotate_all all = { sets, n };
+
+	return n ? run_edit(s, do_annotate, &all) : 0;
+}
+
+/* ---- lookups ---------------------------------------------------------------- */
+
+static int found(limg_buf *out, limg_store *s, const char *reference, const char *digest)
+{
+	if (!digest || limg__digest_check(digest, strlen(digest), NULL) != 0) {
+		char label[4096];
+		limg__store_label(label, sizeof label, s, "index.json");
+		return limg__error_set(LIMG_ECORRUPT, "%s is corrupt: tag %s has no valid digest", label, reference);
+	}
+	return limg_buf_set(out, digest, strlen(digest));
+}
+
+/* From the sidecar: 0, LIMG_ENOTFOUND (raised), an error of the answer,
+ * or LIMG__SIDECAR_STALE when the sidecar cannot answer. */
+static int lookup_sidecar(limg_buf *out, limg_store *s, const char *reference)
+{
+	limg__sidecar *sc;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (limg__sidecar_open(&sc, s) < 0)
+		return LIMG__SIDECAR_STALE;
+	if ((rc = limg__sidecar_read(sc)) == 0) {
+		if (!(st = limg__sidecar_stmt(sc, LIMG__SC_BY_REF))) {
+			rc = LIMG__SIDECAR_STALE;
+		} else {
+			sqlite3_bind_text(st, 1, reference, -1, SQLITE_STATIC);
+			if ((rc = limg__sidecar_step(sc, st)) == 1)
+				rc = found(out, s, reference, (const char *)sqlite3_column_text(st, 4));
+			else
+				rc = rc < 0 ? LIMG__SIDECAR_STALE : no_tag(reference);
+		}
+	} else {
+		rc = LIMG__SIDECAR_STALE;
+	}
+	limg__sidecar_end(sc);
+	limg__sidecar_close(sc);
+	return rc;
+}
+
+/* From index.json itself, read whole. */
+static int lookup_file(limg_buf *out, limg_store *s, const char *reference)
+{
+	limg__index *ix = NULL;
+	int rc;
+
+	if ((rc = limg__index_read(&ix, s)) < 0)
+		return rc;
+	rc = no_tag(reference);
+	for (size_t i = 0; i < ix->count; i++) {
+		const char *ref = limg__entry_ref(&ix->entries[i]);
+		if (ref && !strcmp(ref, reference)) {
+			limg_error_clear();
+			rc = found(out, s, reference, ix->entries[i].digest);
+			break;
+		}
+	}
+	limg__index_free(ix);
+	return rc;
+}
+
+int limg_tags_lookup(limg_buf *out, limg_store *s, const char *text)
+{
+	limg_reference *ref;
+	const char *reference;
+	int rc;
+
+	if (!out)
+		return limg__error_invalid("out");
+	if ((rc = parse_tag(&ref, text)) < 0)
+		return rc;
+	reference = limg_reference_string(ref);
+	if ((rc = limg__store_enter(s)) == 0) {
+		if ((rc = lookup_sidecar(out, s, reference)) == LIMG__SIDECAR_STALE) {
+			limg__log(limg__store_context(s), LIMG_LOG_DEBUG, "%s: tag lookup in index.json itself (%s)", s->root,
+			          limg_error_message(limg_error_last()));
+			limg_error_clear();
+			rc = lookup_file(out, s, reference);
+		}
+		limg__store_leave(s);
+	}
+	limg_reference_free(ref);
+	return rc;
 }

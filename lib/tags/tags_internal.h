@@ -11,9 +11,6 @@
  * image when its tags move, and are rebuilt from the blobs when missing. */
 #define LIMG_CACHE_PREFIX "io.libimage."
 
-/* How many entries an iterator holds in all. */
-size_t limg__tag_iterator_count(const limg_tag_iterator *it);
-
 /* The entry's tag (its ref.name annotation), or NULL. */
 const char *limg__entry_ref(const limg__index_entry *entry);
 
@@ -41,6 +38,21 @@ int limg__tags_keep_untagged(limg_store *store, const char *digest, const char *
 /* `docker rmi REPO@DIGEST`: the untagged entries of @digest that remember
  * @repository (canonical) go; *@removed (may be NULL) says how many. */
 int limg__tags_forget_repository(limg_store *store, const char *digest, const char *repository, int *removed);
+
+/* One tag of limg__tags_set_many(), or with no reference an image kept
+ * untagged (as limg__tags_keep_untagged); the annotations (the listing
+ * facts) go on its entry. */
+typedef struct {
+	const char *reference; /* as `docker tag` reads it, or NULL */
+	const char *digest;
+	const char *repository; /* of an untagged image, or NULL */
+	const char *keys[4], *values[4];
+	size_t n;
+} limg__tag_set;
+
+/* Sets @n tags in one change of index.json (a load of an archive with
+ * 10,000 names writes it once): all of them, or on failure none. */
+int limg__tags_set_many(limg_store *store, const limg__tag_set *sets, size_t n);
 
 #define LIMG_REPOSITORY_KEY "io.libimage.repository"
 #define LIMG_CACHE_ID_KEY "io.libimage.image.id"

@@ -32,6 +32,12 @@ int limg__tar_dir(limg__tar_writer *t, const char *name);
 /* A regular file's header; its @size bytes follow through limg__tar_data. */
 int limg__tar_file_header(limg__tar_writer *t, const char *name, int64_t size);
 int limg__tar_data(limg__tar_writer *t, const void *data, size_t len);
+struct limg_cancel;
+/* @len bytes of the file @fd (from its start) as the current file's data:
+ * copied by the kernel when the archive goes to a descriptor, else read
+ * into @buf (@cap bytes) for the callback; stops on @cancel (tar/copy.c). */
+int limg__tar_data_from(limg__tar_writer *t, int fd, int64_t len, void *buf, size_t cap,
+                        const struct limg_cancel *cancel);
 /* The padding after a file's @size bytes. */
 int limg__tar_pad(limg__tar_writer *t, int64_t size);
 /* A whole small file. */

@@ -8,6 +8,11 @@
  *                                    interleaved
  *   bench_store tags [N] [DIR]       tag set, lookup and full listing with N
  *                                    tags (default 10000) in the store
+ *   bench_store tagops STORE N REPS DIGEST OTHER
+ *                                    lookups, sets, moves and removals one by
+ *                                    one on a store bench_index.py filled with
+ *                                    N tags (DIGEST, OTHER: images in it);
+ *                                    median and worst per call, peak RSS
  *
  * DIR (default $TMPDIR or /tmp) should be on the disk you care about.
  */
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -279,6 +285,106 @@ static int bench_tags(int n, const char *base)
 	return 0;
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static void report(const char *what, double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof *t, compare_doubles);
+	printf("  %-34s median %7.3f ms  worst %7.3f ms  (%d calls; peak RSS so far %.1f MB)\n", what, t[n / 2] * 1e3,
+	       t[n - 1] * 1e3, n, peak_rss_kib() / 1024.0);
+}
+
+/* One call at a time on a big store: what a program that tags or looks up once pays, less its start. */
+static int bench_tagops(const char *dir, int n, int reps, const char *digest, const char *other)
+{
+	limg_store *store;
+	limg_buf d = LIMG_BUF_INIT;
+	limg_tag_iterator_opts o = LIMG_TAG_ITERATOR_OPTS_INIT;
+	limg_tag_iterator *it;
+	const limg_tag *t;
+	double *times = calloc((size_t)reps, sizeof *times), t0;
+	char ref[256];
+	long count = 0;
+
+	if (!times || limg_store_open(&store, NULL, dir, NULL) < 0)
+		die("open");
+	printf("one call at a time, %d tags in the store:\n", n);
+	t0 = now();
+	if (limg_tags_lookup(&d, store, "docker.io/team/app1:v1") < 0)
+		die("first lookup");
+	printf("  %-34s %7.3f ms (after another program wrote index.json)\n", "first lookup", (now() - t0) * 1e3);
+	for (int i = 0; i < reps; i++) {
+		int k = (int)(((long)i * 7919) % n);
+		snprintf(ref, sizeof ref, "docker.io/team/app%d:v%d", k % 5000, k);
+		t0 = now();
+		if (limg_tags_lookup(&d, store, ref) < 0)
+			die(ref);
+		times[i] = now() - t0;
+	}
+	report("lookup (limg_tags_lookup)", times, reps);
+	for (int i = 0; i < reps; i++) {
+		snprintf(ref, sizeof ref, "docker.io/team/bench:r%d", i);
+		t0 = now();
+		if (limg_tags_set(store, ref, digest) < 0)
+			die("set");
+		times[i] = now() - t0;
+	}
+	report("new tag (limg_tags_set)", times, reps);
+	for (int i = 0; i < reps; i++) {
+		snprintf(ref, sizeof ref, "docker.io/team/bench:r%d", i);
+		t0 = now();
+		if (limg_tags_set(store, ref, other) < 0)
+			die("move");
+		times[i] = now() - t0;
+	}
+	report("tag moved to another image", times, reps);
+	for (int i = 0; i < reps; i++) {
+		snprintf(ref, sizeof ref, "docker.io/team/bench:r%d", i);
+		t0 = now();
+		if (limg_tags_remove(store, ref) < 0)
+			die("remove");
+		times[i] = now() - t0;
+	}
+	report("tag removed (limg_tags_remove)", times, reps);
+	for (int i = 0; i < reps && i < 20; i++) {
+		o.repository = "team/app7";
+		count = 0;
+		t0 = now();
+		if (limg_tag_iterator_new(&it, store, &o) < 0)
+			die("repository listing");
+		while (limg_tag_iterator_next(&t, it) == 0)
+			count++;
+		limg_tag_iterator_free(it);
+		times[i] = now() - t0;
+	}
+	report("listing of one repository", times, reps < 20 ? reps : 20);
+	printf("  (%ld tags in team/app7)\n", count);
+	t0 = now();
+	count = 0;
+	if (limg_tag_iterator_new(&it, store, NULL) < 0)
+		die("listing");
+	while (limg_tag_iterator_next(&t, it) == 0)
+		count++;
+	limg_tag_iterator_free(it);
+	printf("  %-34s %7.3f ms for %ld tags (peak RSS so far %.1f MB)\n", "full tag listing, sorted", (now() - t0) * 1e3,
+	       count, peak_rss_kib() / 1024.0);
+	limg_buf_dispose(&d);
+	limg_store_close(store);
+	free(times);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -288,6 +394,9 @@ int main(int argc, char **argv)
 		                    argc > 4 ? atoi(argv[4]) : 5);
 	if (argc >= 2 && !strcmp(argv[1], "tags"))
 		return bench_tags(argc > 2 ? atoi(argv[2]) : 10000, argc > 3 ? argv[3] : base);
-	fprintf(stderr, "usage: %s ingest [MiB] [DIR] [ROUNDS] | tags [N] [DIR]\n", argv[0]);
+	if (argc == 7 && !strcmp(argv[1], "tagops"))
+		return bench_tagops(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5], argv[6]);
+	fprintf(stderr, "usage: %s ingest [MiB] [DIR] [ROUNDS] | tags [N] [DIR] | tagops STORE N REPS DIGEST OTHER\n",
+	        argv[0]);
 	return 2;
 }

@@ -31,4 +31,5 @@ if [ "$(id -u)" = 0 ]; then
 fi
 /usr/bin/python3 tests/bench/bench_push.py "$B" "$RUNS"
 /usr/bin/python3 tests/bench/bench_mirror.py "$B" "$RUNS"
-/usr/bin/python3 tests/bench/bench_index.py "$B" 200
+/usr/bin/python3 tests/bench/bench_index.py "$B" --runs "$RUNS" --mb 200
+/usr/bin/python3 tests/bench/bench_big.py "$B" --runs "$RUNS"

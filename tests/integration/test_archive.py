@@ -239,6 +239,58 @@ class Archives(ArchiveCase):
         self.assertIn("No such image", p.stderr)
         self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("saved")], [])  # no partial file
 
+    def test_a_damaged_blob_is_not_saved_at_all(self):
+        # its digest is checked before any byte of it goes out: nothing of it reaches the pipe
+        img = images.Image(images.sample_layers("damaged", size=300000, seed=7))
+        reg.push("arch/damaged", "v1", img)
+        ref = "%s/arch/damaged:v1" % reg.host
+        self.pull(ref)
+        damaged = img.layers[1].blob.digest
+        path = os.path.join(self.store, "blobs", "sha256", damaged[7:])
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        data[len(data) // 2] ^= 0x40
+        os.chmod(path, 0o644)
+        with open(path, "wb") as f:
+            f.write(data)
+        p = subprocess.run([os.path.join(os.environ.get("LIMG_BUILD_DIR", ""), "examples", "limg-save"), ref],
+                           capture_output=True, env=dict(ENV, LIBIMAGE_STORE=self.store), timeout=120)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"damaged", p.stderr)
+        self.assertIn(damaged.encode(), p.stderr)
+        self.assertFalse((b"blobs/sha256/" + damaged[7:].encode()) in p.stdout, "the damaged blob's header went out")
+        for at in range(0, len(data) - 64, len(data) // 16):
+            self.assertFalse(bytes(data[at:at + 64]) in p.stdout, "bytes of the damaged blob went out (at %d)" % at)
+        # the blob before it went out whole: the check did not stop the stream early for nothing
+        self.assertTrue(img.layers[0].blob.data in p.stdout)
+
+    def test_a_listing_after_a_load_reads_no_layer(self):
+        # the load checked every layer's diff_id: what it learnt is kept, as a pull keeps it
+        img = images.Image(images.sample_layers("facts-load", size=200000, seed=3))
+        reg.push("arch/facts", "v1", img)
+        ref = "%s/arch/facts:v1" % reg.host
+        self.pull(ref)
+        path = self.save(ref)
+        loaded = os.path.join(self.tmp, "loaded")
+        self.load(path)
+        with open(os.path.join(loaded, "index.json")) as f:
+            entry = json.load(f)["manifests"][0]["annotations"]
+        self.assertEqual(entry["io.libimage.image.id"], img.config.digest)
+        self.assertEqual(entry["io.libimage.image.size"], str(img.uncompressed_size))
+        if shutil.which("strace"):
+            trace = os.path.join(self.tmp, "trace")
+            subprocess.run(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace,
+                            os.path.join(os.environ.get("LIMG_BUILD_DIR", ""), "examples", "limg-images"), "-a",
+                            "--format", "json"], check=True, capture_output=True,
+                           env=dict(ENV, LIBIMAGE_STORE=loaded, ASAN_OPTIONS="detect_leaks=0"))  # LSan cannot run traced
+            with open(trace) as f:
+                opened = f.read()
+            for layer in img.layers:
+                self.assertNotIn(layer.blob.digest[7:], opened)
+        rows = self.images_json(loaded)
+        self.assertEqual((rows[0]["ID"], rows[0]["Size"]),
+                         (img.config.digest[7:19], "%.3gkB" % (img.uncompressed_size / 1000)))
+
     # -- what other tools write ---------------------------------------------------
 
     def test_legacy_docker_save_with_shared_layers(self):

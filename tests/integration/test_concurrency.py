@@ -99,6 +99,69 @@ class RmiBesidePulls(unittest.TestCase):
             shutil.rmtree(store)
 
 
+class TagsAtScale(unittest.TestCase):
+    def test_interleaved_tag_sets_at_100k_tags(self):
+        """Processes setting and moving tags at once in an index of 100,000
+        tags another program wrote: no change lost, index.json whole."""
+        store = tempfile.mkdtemp()
+        try:
+            example("limg-pull", "-q", "%s/team/app0:v1" % reg.host, store=store)
+            example("limg-pull", "-q", "%s/team/app1:v1" % reg.host, store=store)
+            with open(os.path.join(store, "index.json")) as f:
+                pulled = json.load(f)["manifests"]
+            digests = sorted(e["digest"] for e in pulled)
+            entries = list(pulled)
+            for i in range(100000):
+                e = dict(pulled[i % 2])
+                e["annotations"] = dict(e["annotations"], **{"org.opencontainers.image.ref.name":
+                                                             "docker.io/many/app%d:v%d" % (i % 3000, i)})
+                entries.append(e)
+            with open(os.path.join(store, "index.json.new"), "w") as f:
+                json.dump({"schemaVersion": 2, "manifests": entries}, f, separators=(",", ":"))
+            os.rename(os.path.join(store, "index.json.new"), os.path.join(store, "index.json"))
+            failures = []
+            lock = threading.Lock()
+            src = ["%s/team/app%d:v1" % (reg.host, i) for i in range(2)]
+
+            def tagger(n):
+                for k in range(8):
+                    # a tag of its own, then one they all move
+                    for dst in ("proc%d/app:v%d" % (n, k), "shared/app:latest"):
+                        p = run(os.path.join(EXAMPLES, "limg-tag"), "--store", store, src[(n + k) % 2], dst)
+                        if p.returncode:
+                            with lock:
+                                failures.append(p.stderr)
+
+            def looker():
+                for k in range(3):
+                    p = run(os.path.join(EXAMPLES, "limg-images"), "--store", store, "--format", "json", "many/app7")
+                    if p.returncode or len(p.stdout.splitlines()) != 34:  # i = 7, 3007, ... 99007
+                        with lock:
+                            failures.append("lookup: %d rows, %s" % (len(p.stdout.splitlines()), p.stderr))
+
+            threads = [threading.Thread(target=tagger, args=(n,)) for n in range(4)] + [threading.Thread(target=looker)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(failures, [])
+            with open(os.path.join(store, "index.json")) as f:
+                seen = json.load(f)["manifests"]
+            refs = [e["annotations"]["org.opencontainers.image.ref.name"] for e in seen]
+            self.assertEqual(len(refs), len(set(refs)))  # each reference once
+            self.assertEqual(len(refs), 2 + 100000 + 4 * 8 + 1)
+            by_ref = {e["annotations"]["org.opencontainers.image.ref.name"]: e["digest"] for e in seen}
+            for n in range(4):
+                for k in range(8):
+                    self.assertIn(by_ref["docker.io/proc%d/app:v%d" % (n, k)], digests)
+            self.assertEqual(by_ref["docker.io/many/app999:v99999"], pulled[99999 % 2]["digest"])
+            self.assertIn(by_ref["docker.io/shared/app:latest"], digests)
+            p = fsck(store)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        finally:
+            shutil.rmtree(store)
+
+
 RANGED = ("--range-threshold", 1 << 20, "--range-chunk", 1 << 20, "--range-parallel", 3)
 
 

@@ -90,6 +90,51 @@ class SkopeoReadsOurStore(unittest.TestCase):
         self.check(image, "registry.example.com:5000/team/app:v2")
         self.check(image, "registry.example.com:5000/team/app:latest")
 
+    def test_tag_changes_seen_by_skopeo_and_skopeo_copies_seen_by_us(self):
+        """index.json is changed in place (slots, a sidecar): skopeo sees every
+        set, move and removal; skopeo copying into the store (rewriting
+        index.json its own way) is what we see next, and our next change keeps it."""
+        from tool import example
+        a = images.Image(images.sample_layers("tags-a"))
+        b = images.Image(images.sample_layers("tags-b"))
+        self.put(a, "docker.io/library/app:1")
+        self.put(b, "docker.io/library/app:2")
+        for i in range(5):
+            example("limg-tag", "app:1", "app:extra%d" % i, store=self.store)
+        example("limg-tag", "app:2", "app:1", store=self.store)  # moved
+        example("limg-rmi", "app:extra0", store=self.store)
+        self.assertEqual(json.loads(skopeo("inspect", "oci:%s:docker.io/library/app:1" % self.store))["Digest"],
+                         b.manifest.digest)
+        self.assertEqual(json.loads(skopeo("inspect", "oci:%s:docker.io/library/app:extra4" % self.store))["Digest"],
+                         a.manifest.digest)
+        p = subprocess.run(["skopeo", "--insecure-policy", "inspect", "oci:%s:docker.io/library/app:extra0" % self.store],
+                           capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        # skopeo copies a third image in under a tag of its own
+        c = images.Image(images.sample_layers("tags-c"))
+        src = os.path.join(self.tmp, "c")
+        images.write_blobs(src, c.blobs())
+        with open(os.path.join(src, "index.json"), "w") as f:
+            json.dump({"schemaVersion": 2, "manifests": [{"mediaType": c.manifest.media_type, "digest": c.manifest.digest,
+                                                          "size": c.manifest.size}]}, f)
+        with open(os.path.join(src, "oci-layout"), "w") as f:
+            f.write('{"imageLayoutVersion":"1.0.0"}')
+        skopeo("copy", "oci:%s" % src, "oci:%s:docker.io/library/app:3" % self.store)
+
+        def tags():
+            rows = example("limg-images", "--format", "json", "app", store=self.store).stdout.splitlines()
+            return {json.loads(r)["Tag"]: json.loads(r)["Digest"] for r in rows}
+        want = {"1": b.manifest.digest, "2": b.manifest.digest, "3": c.manifest.digest}
+        want.update({"extra%d" % i: a.manifest.digest for i in range(1, 5)})
+        self.assertEqual(tags(), want)
+        example("limg-tag", "app:3", "app:4", store=self.store)
+        want["4"] = c.manifest.digest
+        self.assertEqual(tags(), want)
+        self.assertEqual(json.loads(skopeo("inspect", "oci:%s:docker.io/library/app:4" % self.store))["Digest"],
+                         c.manifest.digest)
+        self.assertEqual(json.loads(skopeo("inspect", "oci:%s:docker.io/library/app:3" % self.store))["Digest"],
+                         c.manifest.digest)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -338,6 +338,189 @@ static void test_familiar_references(void **state)
 	limg_buf_dispose(&d);
 }
 
+/* ---- the tag index: index.json in slots, the sidecar a cache ------------------ */
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	long n;
+	char *text;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	text = malloc((size_t)n + 1);
+	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
+	text[n] = 0;
+	fclose(fp);
+	return text;
+}
+
+/* index.json parsed as another program parses it: reference -> digest. */
+static cJSON *entries_of(const char *dir)
+{
+	char *index = path_in(dir, "index.json"), *text = slurp(index);
+	cJSON *doc = cJSON_Parse(text), *out = cJSON_CreateObject(), *e;
+	int untagged = 0;
+
+	assert_non_null(doc); /* a valid document after every change */
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "manifests")) {
+		cJSON *ref = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "annotations"), "org.opencontainers.image.ref.name");
+		char key[64];
+		if (!ref)
+			snprintf(key, sizeof key, "<none>%d", untagged++);
+		assert_null(ref ? cJSON_GetObjectItem(out, ref->valuestring) : NULL); /* a reference once */
+		cJSON_AddStringToObject(out, ref ? ref->valuestring : key, cJSON_GetObjectItem(e, "digest")->valuestring);
+	}
+	cJSON_Delete(doc);
+	free(text);
+	free(index);
+	return out;
+}
+
+/* Thousands of tags set, moved and removed: index.json, changed in place,
+ * says exactly what lookups and the listing say. */
+static void test_many_changes_keep_index_json_exact(void **state)
+{
+	struct fixture *f = *state;
+	limg_buf d = LIMG_BUF_INIT;
+	char ref[100], rows[1][200];
+	enum { N = 150 };
+	cJSON *seen;
+	int live = 0;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(ref, sizeof ref, "docker.io/team/app%d:v%d", i % 7, i);
+		ASSERT_OK(limg_tags_set(f->store, ref, f->m[i % 2]));
+	}
+	for (int i = 0; i < N; i += 3) { /* moved */
+		snprintf(ref, sizeof ref, "docker.io/team/app%d:v%d", i % 7, i);
+		ASSERT_OK(limg_tags_set(f->store, ref, f->m[2]));
+	}
+	for (int i = 0; i < N; i += 5) { /* removed */
+		snprintf(ref, sizeof ref, "docker.io/team/app%d:v%d", i % 7, i);
+		ASSERT_OK(limg_tags_remove(f->store, ref));
+	}
+	seen = entries_of(f->dir);
+	for (int i = 0; i < N; i++) {
+		const char *want = i % 5 == 0 ? NULL : i % 3 == 0 ? f->m[2] : f->m[i % 2];
+		cJSON *e;
+		snprintf(ref, sizeof ref, "docker.io/team/app%d:v%d", i % 7, i);
+		e = cJSON_GetObjectItem(seen, ref);
+		if (!want) {
+			assert_null(e);
+			assert_int_equal(limg_tags_lookup(&d, f->store, ref), LIMG_ENOTFOUND);
+			continue;
+		}
+		live++;
+		assert_non_null(e);
+		assert_string_equal(e->valuestring, want);
+		ASSERT_OK(limg_tags_lookup(&d, f->store, ref));
+		assert_string_equal(d.ptr, want);
+	}
+	assert_int_equal(cJSON_GetArraySize(seen), live);
+	assert_int_equal(collect(f->store, NULL, rows, 0), live);
+	cJSON_Delete(seen);
+	limg_buf_dispose(&d);
+}
+
+/* Writes @text as index.json the way another program does: a new file renamed over it. */
+static void replace_index(const char *dir, const char *text)
+{
+	char *tmp = path_in(dir, "index.json.other"), *index = path_in(dir, "index.json");
+	FILE *fp = fopen(tmp, "w");
+
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(rename(tmp, index), 0);
+	free(tmp);
+	free(index);
+}
+
+/* The sidecar is a cache: index.json rewritten by another program (compact,
+ * one line, as skopeo writes it) is what lookups, listings and the next
+ * change see; the change keeps what that program wrote. */
+static void test_index_json_written_by_another_program(void **state)
+{
+	struct fixture *f = *state;
+	limg_buf d = LIMG_BUF_INIT;
+	char text[2048], rows[4][200];
+	cJSON *seen;
+
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/a:1", f->m[0]));
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/b:1", f->m[1]));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/a:1")); /* the sidecar now knows a and b */
+	snprintf(text, sizeof text,
+	         "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+	         "\"digest\":\"%s\",\"size\":10,\"annotations\":{\"org.opencontainers.image.ref.name\":"
+	         "\"docker.io/library/other:1\",\"com.example.kept\":\"yes\"}}]}",
+	         f->m[2]);
+	replace_index(f->dir, text);
+	assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/a:1"), LIMG_ENOTFOUND);
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/other:1"));
+	assert_string_equal(d.ptr, f->m[2]);
+	assert_int_equal(collect(f->store, NULL, rows, 4), 1);
+
+	/* a change on top of it: the foreign entry and its annotation stay */
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/c:1", f->m[0]));
+	seen = entries_of(f->dir);
+	assert_int_equal(cJSON_GetArraySize(seen), 2);
+	assert_string_equal(cJSON_GetObjectItem(seen, "docker.io/library/other:1")->valuestring, f->m[2]);
+	assert_string_equal(cJSON_GetObjectItem(seen, "docker.io/library/c:1")->valuestring, f->m[0]);
+	cJSON_Delete(seen);
+	{
+		char *index = path_in(f->dir, "index.json"), *now = slurp(index);
+		assert_non_null(strstr(now, "\"com.example.kept\""));
+		free(now);
+		free(index);
+	}
+
+	/* edited in place, the same size, same inode (an editor that writes over the file) */
+	{
+		char *index = path_in(f->dir, "index.json"), *now = slurp(index), *at = strstr(now, "library/c:1");
+		FILE *fp;
+		assert_non_null(at);
+		at[sizeof "library/" - 1] = 'e';
+		fp = fopen(index, "r+");
+		fputs(now, fp);
+		fclose(fp);
+		assert_int_equal(limg_tags_lookup(&d, f->store, "docker.io/library/c:1"), LIMG_ENOTFOUND);
+		ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/e:1"));
+		assert_string_equal(d.ptr, f->m[0]);
+		free(now);
+		free(index);
+	}
+	limg_buf_dispose(&d);
+}
+
+/* A sidecar that is not a database, or is gone, is made again from index.json. */
+static void test_damaged_or_missing_sidecar(void **state)
+{
+	struct fixture *f = *state;
+	char *db = path_in(f->dir, ".libimage/index.db");
+	limg_buf d = LIMG_BUF_INIT;
+	FILE *fp;
+
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/a:1", f->m[0]));
+	limg_store_close(f->store);
+	fp = fopen(db, "w");
+	fputs("this is not an SQLite database, but it is long enough to look like a header of one......", fp);
+	fclose(fp);
+	ASSERT_OK(limg_store_open(&f->store, NULL, f->dir, NULL));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/a:1"));
+	assert_string_equal(d.ptr, f->m[0]);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/b:1", f->m[1]));
+	limg_store_close(f->store);
+	assert_int_equal(unlink(db), 0);
+	ASSERT_OK(limg_store_open(&f->store, NULL, f->dir, NULL));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/b:1"));
+	assert_string_equal(d.ptr, f->m[1]);
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/a:1"));
+	limg_buf_dispose(&d);
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +532,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_entry_accessors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_familiar_references, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_changes_keep_index_json_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_json_written_by_another_program, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_or_missing_sidecar, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
