@@ -156,8 +156,7 @@ class TagsAtScale(unittest.TestCase):
                     self.assertIn(by_ref["docker.io/proc%d/app:v%d" % (n, k)], digests)
             self.assertEqual(by_ref["docker.io/many/app999:v99999"], pulled[99999 % 2]["digest"])
             self.assertIn(by_ref["docker.io/shared/app:latest"], digests)
-            p = fsck(store)
-            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            assert_sound(self, store)
         finally:
             shutil.rmtree(store)
 

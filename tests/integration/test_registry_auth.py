@@ -69,6 +69,20 @@ class TlsBasic(unittest.TestCase):
             self.head("--ca", self.reg.ca.cert_path, "--config-dir", self.tmp)
         self.assertEqual(e.exception.code, "LIMG_EAUTH")
 
+    def test_login_checks_the_credentials(self):
+        """limg_registry_login (docker login): right ones accepted, wrong ones refused
+        as credentials, none refused, and the secret never in the error."""
+        ok = registry_tool("--ca", self.reg.ca.cert_path, "--user", "bob", "--password", SECRET, "login", self.reg.host)
+        self.assertEqual(ok.strip(), "Login Succeeded")
+        with self.assertRaises(Failed) as e:
+            registry_tool("--ca", self.reg.ca.cert_path, "--user", "bob", "--password", "wrong-" + SECRET, "login",
+                          self.reg.host)
+        self.assertEqual((e.exception.code, e.exception.error["subject"]), ("LIMG_EAUTH", "LIMG_SUBJECT_CREDENTIALS"))
+        self.assertNotIn(SECRET, str(e.exception))
+        with self.assertRaises(Failed) as e:
+            registry_tool("--ca", self.reg.ca.cert_path, "--config-dir", self.tmp, "login", self.reg.host)
+        self.assertEqual(e.exception.code, "LIMG_EAUTH")
+
     def test_docker_config_auths(self):
         conf = os.path.join(self.tmp, "docker-auths")
         write_docker_config(conf, {"auths": {self.reg.host: {

@@ -4,6 +4,7 @@
  * integration tests.
  *
  *   limg-test-registry [OPTIONS] ping DOMAIN
+ *   limg-test-registry [OPTIONS] login DOMAIN      (the credentials checked, as docker login does)
  *   limg-test-registry [OPTIONS] head DOMAIN REPO REF
  *   limg-test-registry [OPTIONS] get DOMAIN REPO REF OUTFILE
  *   limg-test-registry [OPTIONS] blob DOMAIN REPO DIGEST SIZE OUTFILE
@@ -217,6 +218,10 @@ int main(int argc, char **argv)
 		rc = limg_registry_ping(r, NULL);
 		if (!rc)
 			printf("%s\n", limg_registry_base_url(r));
+	} else if (!strcmp(cmd, "login")) {
+		rc = limg_registry_login(r, NULL);
+		if (!rc)
+			printf("Login Succeeded\n");
 	} else if (!strcmp(cmd, "head") && i + 3 < argc) {
 		rc = limg_registry_manifest_head(&m, r, argv[i + 2], argv[i + 3], NULL);
 	} else if (!strcmp(cmd, "get") && i + 4 < argc) {

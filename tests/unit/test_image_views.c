@@ -139,6 +139,9 @@ static void test_lookup_accessors(void **state)
 	assert_int_equal(limg_image_config_size(img), strlen(config));
 	assert_memory_equal(limg_image_config_bytes(img), config, strlen(config));
 	assert_int_equal(limg_image_size(img), (int64_t)f->layer_size);
+	/* one layer: its size is the image's; none past it */
+	assert_int_equal(limg_image_layer_size(img, 0), (int64_t)f->layer_size);
+	assert_int_equal(limg_image_layer_size(img, 1), -1);
 	/* RepoTags and RepoDigests, familiar, sorted */
 	assert_int_equal(limg_image_tag_count(img), 2);
 	assert_string_equal(limg_image_tag(img, 0), "other/copy:2");
