@@ -90,7 +90,13 @@ typedef enum limg_status {
 	LIMG_ERATELIMIT = -164,         /**< too many requests (429, TOOMANYREQUESTS) */
 	LIMG_ETLS = -165,               /**< TLS failed (certificate not trusted, handshake) */
 	LIMG_EREDIRECT = -166,          /**< too many redirects, or a redirect from https to http */
-	LIMG_EPROTOCOL = -167           /**< a malformed answer (challenge, token, Content-Range, ...) */
+	LIMG_EPROTOCOL = -167,          /**< a malformed answer (challenge, token, Content-Range, ...) */
+
+	/* signatures and policy (-200 .. -219) */
+	LIMG_EREJECTED = -200,          /**< the signature policy rejected the image (subject POLICY; the message
+	                                     names the image, the scope that applied and why) */
+	LIMG_ESIGNATURE = -201          /**< a signature does not verify with the key, or is no signature
+	                                     (subject SIGNATURE) */
 } limg_status;
 
 /**
@@ -115,7 +121,10 @@ typedef enum limg_subject {
 	LIMG_SUBJECT_ARCHIVE = 13,    /**< an archive, or a member of one */
 	LIMG_SUBJECT_LAYER = 14,      /**< a layer's contents (a tar entry, a diff_id) */
 	LIMG_SUBJECT_CONFIG = 15,     /**< an image config */
-	LIMG_SUBJECT_OPTIONS = 16     /**< an options struct or a callbacks struct */
+	LIMG_SUBJECT_OPTIONS = 16,    /**< an options struct or a callbacks struct */
+	LIMG_SUBJECT_SIGNATURE = 17,  /**< a signature (a cosign payload, a Sigstore bundle, a DSSE envelope) */
+	LIMG_SUBJECT_POLICY = 18,     /**< a signature policy (containers-policy.json) or registries.d file */
+	LIMG_SUBJECT_KEY = 19         /**< a public or private key (unreadable, unsupported, wrong passphrase) */
 } limg_subject;
 
 /** Details of a failure; read through the accessors below. @since 1.0 */

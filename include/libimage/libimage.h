@@ -17,6 +17,7 @@
 #include "reference.h"
 #include "platform.h"
 #include "manifest.h"
+#include "sign.h"
 #include "credentials.h"
 #include "endpoint.h"
 #include "registry.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Base64 (RFC 4648, standard alphabet, padded). */
+/* Base64 (RFC 4648): the standard alphabet, and the URL-safe one for signatures. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "base64.h"
@@ -28,7 +29,9 @@ int limg__base64_encode(limg_buf *out, const void *data, size_t len)
 	return 0;
 }
 
-int limg__base64_decode(limg_buf *out, const char *text, size_t len)
+static const char url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int decode(limg_buf *out, const char *text, size_t len, const char *set)
 {
 	unsigned v = 0;
 	int bits = 0;
@@ -44,9 +47,9 @@ int limg__base64_decode(limg_buf *out, const char *text, size_t len)
 			pad++;
 			continue;
 		}
-		if (pad || !c || !(at = strchr(alphabet, c)))
+		if (pad || !c || !(at = strchr(set, c)))
 			return LIMG_EINVALID;
-		v = v << 6 | (unsigned)(at - alphabet);
+		v = v << 6 | (unsigned)(at - set);
 		bits += 6;
 		if (bits >= 8) {
 			char byte = (char)(v >> (bits - 8) & 0xff);
@@ -54,9 +57,21 @@ int limg__base64_decode(limg_buf *out, const char *text, size_t len)
 			limg__buf_put(out, &byte, 1);
 		}
 	}
-	if (pad > 2 || (len % 4 && pad))
+	if (pad > 2 || (len % 4 && pad) || (len - pad) % 4 == 1)
 		return LIMG_EINVALID;
 	if (!out->size)
 		limg__buf_put(out, "", 0);
 	return 0;
+}
+
+int limg__base64_decode(limg_buf *out, const char *text, size_t len)
+{
+	return decode(out, text, len, alphabet);
+}
+
+int limg__base64_decode_any(limg_buf *out, const char *text, size_t len)
+{
+	/* one alphabet per text: "+" or "/" says standard, "-" or "_" URL-safe */
+	bool url = memchr(text, '-', len) || memchr(text, '_', len);
+	return decode(out, text, len, url ? url_alphabet : alphabet);
 }

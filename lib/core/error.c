@@ -66,6 +66,8 @@ static const struct {
 	{ LIMG_ETLS, "LIMG_ETLS", "TLS error" },
 	{ LIMG_EREDIRECT, "LIMG_EREDIRECT", "bad redirect" },
 	{ LIMG_EPROTOCOL, "LIMG_EPROTOCOL", "malformed response" },
+	{ LIMG_EREJECTED, "LIMG_EREJECTED", "rejected by the signature policy" },
+	{ LIMG_ESIGNATURE, "LIMG_ESIGNATURE", "invalid signature" },
 };
 
 static const char *const subjects[] = {
@@ -73,6 +75,7 @@ static const char *const subjects[] = {
 	"LIMG_SUBJECT_REPOSITORY", "LIMG_SUBJECT_PLATFORM", "LIMG_SUBJECT_REGISTRY", "LIMG_SUBJECT_CREDENTIALS",
 	"LIMG_SUBJECT_CERTIFICATE", "LIMG_SUBJECT_REFERENCE", "LIMG_SUBJECT_FILE", "LIMG_SUBJECT_STORE",
 	"LIMG_SUBJECT_ARCHIVE", "LIMG_SUBJECT_LAYER", "LIMG_SUBJECT_CONFIG", "LIMG_SUBJECT_OPTIONS",
+	"LIMG_SUBJECT_SIGNATURE", "LIMG_SUBJECT_POLICY", "LIMG_SUBJECT_KEY",
 };
 
 const char *limg_subject_name(int subject)

@@ -383,6 +383,42 @@ static int call_copy_callbacks(void *cb)
 	return limg_copy(NULL, env.session, BAD_REF, NOWHERE "/y:1", NULL, cb);
 }
 
+static int call_policy_opts(void *o)
+{
+	static const char text[] = "{\"default\":[{\"type\":\"reject\"}]}";
+	limg_policy *p = NULL;
+	int rc = limg_policy_parse(&p, text, sizeof text - 1, o);
+
+	limg_policy_free(p);
+	return rc;
+}
+
+static int call_policy_check_opts(void *o)
+{
+	static const char text[] = "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}";
+	limg_policy_opts po = LIMG_POLICY_OPTS_INIT;
+	limg_policy *p = NULL;
+	limg_verdict *v = NULL;
+	int rc;
+
+	po.registries_d = "";
+	if ((rc = limg_policy_parse(&p, text, sizeof text - 1, &po)) == 0)
+		rc = limg_policy_check(&v, p, "busybox",
+		                       "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL, o);
+	limg_verdict_free(v);
+	limg_policy_free(p);
+	return rc;
+}
+
+static int call_signer_opts(void *o)
+{
+	limg_signer *s = NULL;
+	int rc = limg_signer_parse(&s, "not a key", 9, o);
+
+	limg_signer_free(s);
+	return rc;
+}
+
 /* ---- the table: every *_opts_init / *_callbacks_init of include/libimage --------- */
 
 struct sized {
@@ -434,6 +470,9 @@ SIZED(limg_push_opts, limg_push_opts_init, LIMG_PUSH_OPTS_INIT)
 SIZED(limg_push_callbacks, limg_push_callbacks_init, LIMG_PUSH_CALLBACKS_INIT)
 SIZED(limg_copy_opts, limg_copy_opts_init, LIMG_COPY_OPTS_INIT)
 SIZED(limg_copy_callbacks, limg_copy_callbacks_init, LIMG_COPY_CALLBACKS_INIT)
+SIZED(limg_policy_opts, limg_policy_opts_init, LIMG_POLICY_OPTS_INIT)
+SIZED(limg_policy_check_opts, limg_policy_check_opts_init, LIMG_POLICY_CHECK_OPTS_INIT)
+SIZED(limg_signer_opts, limg_signer_opts_init, LIMG_SIGNER_OPTS_INIT)
 
 #define ROW(T, call, also) { #T, sizeof(T), init_##T, &macro_##T, call, also }
 
@@ -472,6 +511,9 @@ static const struct sized table[] = {
 	ROW(limg_push_callbacks, call_push_callbacks, NULL),
 	ROW(limg_copy_opts, call_copy_opts, NULL),
 	ROW(limg_copy_callbacks, call_copy_callbacks, NULL),
+	ROW(limg_policy_opts, call_policy_opts, NULL),
+	ROW(limg_policy_check_opts, call_policy_check_opts, NULL),
+	ROW(limg_signer_opts, call_signer_opts, NULL),
 };
 
 /* Room for any struct of the table and what a newer caller would append. */
@@ -509,7 +551,7 @@ static void test_init_matches_macro(void **state)
 	union room a, b;
 
 	(void)state;
-	assert_int_equal(sizeof table / sizeof table[0], 34);
+	assert_int_equal(sizeof table / sizeof table[0], 37);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
 		const struct sized *t = &table[i];
 		size_t size;

@@ -56,13 +56,19 @@ static void test_subject_names(void **state)
 	assert_string_equal(limg_subject_name(LIMG_SUBJECT_OPTIONS), "LIMG_SUBJECT_OPTIONS");
 	assert_string_equal(limg_subject_name(LIMG_SUBJECT_ARCHIVE), "LIMG_SUBJECT_ARCHIVE");
 	assert_null(limg_subject_name(-1));
-	assert_null(limg_subject_name(LIMG_SUBJECT_OPTIONS + 1));
+	assert_string_equal(limg_subject_name(LIMG_SUBJECT_SIGNATURE), "LIMG_SUBJECT_SIGNATURE");
+	assert_string_equal(limg_subject_name(LIMG_SUBJECT_POLICY), "LIMG_SUBJECT_POLICY");
+	assert_string_equal(limg_subject_name(LIMG_SUBJECT_KEY), "LIMG_SUBJECT_KEY");
+	assert_null(limg_subject_name(LIMG_SUBJECT_KEY + 1));
 	/* values are ABI */
 	assert_int_equal(LIMG_SUBJECT_IMAGE, 1);
 	assert_int_equal(LIMG_SUBJECT_BLOB, 3);
 	assert_int_equal(LIMG_SUBJECT_PLATFORM, 6);
 	assert_int_equal(LIMG_SUBJECT_STORE, 12);
 	assert_int_equal(LIMG_SUBJECT_OPTIONS, 16);
+	assert_int_equal(LIMG_SUBJECT_SIGNATURE, 17);
+	assert_int_equal(LIMG_SUBJECT_POLICY, 18);
+	assert_int_equal(LIMG_SUBJECT_KEY, 19);
 	limg_error_clear();
 	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_NONE);
 	assert_string_equal(limg_error_object(limg_error_last()), "");
