@@ -30,6 +30,7 @@
 #include "context.h"
 #include "credentials.h"
 #include "endpoint.h"
+#include "manifest.h"
 
 LIMG_BEGIN_DECL
 
@@ -486,6 +487,159 @@ LIMG_EXTERN(int) limg_registry_blob_upload(int *out_result, limg_registry *regis
 LIMG_EXTERN(int) limg_registry_manifest_put(limg_buf *out_digest, limg_registry *registry, const char *repository,
                                             const char *reference, const char *media_type, const void *body,
                                             size_t len, const limg_registry_call_opts *opts);
+
+/* ---- referrers (OCI 1.1) ----------------------------------------------- */
+
+/**
+ * How the referrers of a manifest are found and recorded. Registries
+ * without the referrers API (Debian's docker-registry 2.8, Docker Hub,
+ * GHCR) keep them in an index under the tag `sha256-<hex>` (the
+ * distribution spec's referrers tag schema). Values are ABI.
+ * @since 1.0
+ */
+typedef enum limg_referrers_mode {
+	LIMG_REFERRERS_AUTO = 0, /**< the API (`GET /v2/NAME/referrers/DIGEST`); when the registry lacks it
+	                              (404), the tag; learnt once per registry handle */
+	LIMG_REFERRERS_API = 1,  /**< the API only: a registry without it is an error (LIMG_EUNSUPPORTED) */
+	LIMG_REFERRERS_TAG = 2   /**< the tag schema only */
+} limg_referrers_mode;
+
+/** Options of the referrers calls; zero means the default. @since 1.0 */
+typedef struct limg_registry_referrers_opts {
+	size_t size;               /**< sizeof the struct as the caller knows it */
+	const char *artifact_type; /**< listing: only referrers of this artifactType (asked of the registry,
+	                                and checked here when it does not say it filtered); NULL: all */
+	int mode;                  /**< a limg_referrers_mode */
+	limg_cancel *cancel;       /**< stops the call from any thread; may be NULL */
+} limg_registry_referrers_opts;
+
+/** Static initializer with the defaults. @since 1.0 */
+#define LIMG_REGISTRY_REFERRERS_OPTS_INIT LIMG_SIZED_INIT(limg_registry_referrers_opts)
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 1.0 */
+LIMG_EXTERN(int) limg_registry_referrers_opts_init(limg_registry_referrers_opts *opts, size_t size);
+
+/**
+ * Receives one referrer: a descriptor of a manifest (or index) whose
+ * subject is the digest listed, with its artifactType and annotations.
+ * @param referrer borrowed for the call
+ * @param payload the listing's payload
+ * @return 0 to go on; anything else stops (errors.h)
+ * @since 1.0
+ */
+typedef int (*limg_referrer_cb)(const limg_descriptor *referrer, void *payload);
+
+/** Callbacks of limg_registry_referrers_foreach(). @since 1.0 */
+typedef struct limg_registry_referrers_callbacks {
+	size_t size;               /**< sizeof the struct as the caller knows it */
+	limg_referrer_cb referrer; /**< called per referrer (required) */
+	void *payload;             /**< passed last to every callback */
+} limg_registry_referrers_callbacks;
+
+/** Static initializer. @since 1.0 */
+#define LIMG_REGISTRY_REFERRERS_CALLBACKS_INIT LIMG_SIZED_INIT(limg_registry_referrers_callbacks)
+
+/** Fills @p cb with no callbacks (for FFI). @return 0 or LIMG_EINVALID. @since 1.0 */
+LIMG_EXTERN(int) limg_registry_referrers_callbacks_init(limg_registry_referrers_callbacks *cb, size_t size);
+
+/**
+ * Lists the referrers of a manifest, as oras discover does: the API's
+ * pages (following Link, at most 64 of at most 4 MiB), else the referrers
+ * tag (a missing tag: none). Bounded and checked: a listing that names the
+ * digest listed (or its own index) as a referrer, entries that are no
+ * manifests, or endless pages are refused.
+ *
+ * @param registry the registry
+ * @param repository the path ("team/app")
+ * @param digest the manifest whose referrers are wanted
+ * @param opts options, or NULL
+ * @param cb callbacks (referrer is required)
+ * @return 0, LIMG_EINVALID (a bad digest), LIMG_EMANIFEST (a listing that is no valid
+ *         index, or lists itself), LIMG_EPROTOCOL (endless pages, a link elsewhere),
+ *         LIMG_EUNSUPPORTED (LIMG_REFERRERS_API at a registry without it), LIMG_EAUTH,
+ *         network errors, LIMG_ECANCELLED, or what the callback returned to stop
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_registry_referrers_foreach(limg_registry *registry, const char *repository, const char *digest,
+                                                 const limg_registry_referrers_opts *opts,
+                                                 const limg_registry_referrers_callbacks *cb);
+
+/**
+ * Puts a manifest that has a `subject` (a referrer: a signature, an SBOM,
+ * any artifact) by its digest, then, where the registry lacks the
+ * referrers API, adds it to the subject's referrers tag (read, appended to
+ * unless listed already, put back: the registry checks that every listed
+ * manifest exists, so the referrer goes first). Its config and layers must
+ * be in the repository already (the empty config `{}` too).
+ *
+ * @param out_digest receives the referrer's digest; may be NULL
+ * @param registry the registry
+ * @param repository the path
+ * @param media_type the manifest's media type
+ * @param body its bytes (put byte for byte)
+ * @param len how many
+ * @param opts options (mode, cancel), or NULL
+ * @return the codes of limg_registry_manifest_put(), LIMG_EINVALID (no subject),
+ *         LIMG_EMANIFEST (the referrers tag holds something else than an index)
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_registry_referrer_put(limg_buf *out_digest, limg_registry *registry, const char *repository,
+                                            const char *media_type, const void *body, size_t len,
+                                            const limg_registry_referrers_opts *opts);
+
+/** Options of limg_registry_attach(); zero means the default. @since 1.0 */
+typedef struct limg_registry_attach_opts {
+	size_t size;                     /**< sizeof the struct as the caller knows it */
+	const char *const *media_types;  /**< the media type of each file; NULL (or a NULL entry):
+	                                      application/vnd.oci.image.layer.v1.tar, as oras uses */
+	const char *const *annotations;  /**< the manifest's annotations, "key=value" each; NULL: none
+	                                      (org.opencontainers.image.created is always set) */
+	size_t annotations_len;          /**< number of @ref annotations */
+	int mode;                        /**< a limg_referrers_mode */
+	limg_cancel *cancel;             /**< stops the call from any thread; may be NULL */
+} limg_registry_attach_opts;
+
+/** Static initializer with the defaults. @since 1.0 */
+#define LIMG_REGISTRY_ATTACH_OPTS_INIT LIMG_SIZED_INIT(limg_registry_attach_opts)
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 1.0 */
+LIMG_EXTERN(int) limg_registry_attach_opts_init(limg_registry_attach_opts *opts, size_t size);
+
+/**
+ * Attaches files to an image as an artifact, as `oras attach` does: each
+ * file uploaded as a layer (titled by its name), the empty config `{}`,
+ * then an OCI manifest with the artifactType and the image as its subject,
+ * put with limg_registry_referrer_put().
+ *
+ * @param out_digest receives the artifact manifest's digest; may be NULL
+ * @param registry the registry
+ * @param repository the path
+ * @param subject the image: a tag or a digest (resolved with HEAD)
+ * @param artifact_type the artifact's type ("application/spdx+json")
+ * @param paths the files (none for an artifact of annotations alone)
+ * @param paths_len how many
+ * @param opts options, or NULL
+ * @return 0, LIMG_EINVALID, LIMG_ENOTFOUND (subject MANIFEST: no such image;
+ *         FILE: no such file), the codes of limg_registry_blob_upload() and
+ *         limg_registry_referrer_put()
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_registry_attach(limg_buf *out_digest, limg_registry *registry, const char *repository,
+                                      const char *subject, const char *artifact_type, const char *const *paths,
+                                      size_t paths_len, const limg_registry_attach_opts *opts);
+
+/**
+ * The referrers tag of a digest, as the distribution spec makes it
+ * ("sha256:abc..." is "sha256-abc..."), where registries without the
+ * referrers API keep a manifest's referrers (and cosign its `.sig`
+ * signatures, as this tag plus ".sig").
+ *
+ * @param out receives the tag
+ * @param digest the digest
+ * @return 0, LIMG_EINVALID, LIMG_ENOMEM
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_registry_referrers_tag(limg_buf *out, const char *digest);
 
 LIMG_END_DECL
 

@@ -11,6 +11,28 @@
 
 #define LIST_BODY_MAX (8u << 20)
 
+int limg__registry_next_page(limg_registry *r, const char *link, char **next, const char *what)
+{
+	char *base_url = NULL, *base;
+
+	*next = limg__link_next(link);
+	if (!*next || (*next)[0] == '/')
+		return 0;
+	/* only follow a link to the same registry */
+	base = limg__registry_origin_base(r);
+	if (!base || asprintf(&base_url, "%s/", base) < 0)
+		base_url = NULL;
+	free(base);
+	if (!base_url || !limg__http_same_origin(base_url, *next)) {
+		free(base_url);
+		free(*next);
+		*next = NULL;
+		return limg__error_set(LIMG_EPROTOCOL, "%s: pagination link leads to another host", what);
+	}
+	free(base_url);
+	return 0;
+}
+
 struct lister {
 	const char *field;  /* "tags" or "repositories" */
 	const char *scope;
@@ -86,23 +108,10 @@ static int list(limg_registry *r, const char *first_path, const struct lister *l
 		cJSON_Delete(doc);
 		if (rc)
 			break;
-		next = limg__link_next(resp.link);
 		free(url);
 		url = NULL;
-		if (next && next[0] != '/') {
-			/* only follow a link to the same registry */
-			char *base_url = NULL, *base = limg__registry_origin_base(r);
-			if (!base || asprintf(&base_url, "%s/", base) < 0)
-				base_url = NULL;
-			free(base);
-			if (!base_url || !limg__http_same_origin(base_url, next)) {
-				free(base_url);
-				free(next);
-				rc = limg__error_set(LIMG_EPROTOCOL, "%s: pagination link leads to another host", what);
-				break;
-			}
-			free(base_url);
-		}
+		if ((rc = limg__registry_next_page(r, resp.link, &next, what)) < 0)
+			break;
 		url = next;
 	}
 	free(url);

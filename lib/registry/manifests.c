@@ -211,3 +211,12 @@ int limg_registry_manifest_fetch(limg_remote_manifest **out, limg_registry *r, c
 {
 	return fetch_verified(out, r, repo, ref, false, false, opts);
 }
+
+int limg__registry_manifest_fetch_origin(limg_remote_manifest **out, limg_registry *r, const char *repo,
+                                         const char *ref, const limg_cancel *cancel)
+{
+	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
+
+	o.cancel = (limg_cancel *)cancel;
+	return fetch_verified(out, r, repo, ref, false, true, &o);
+}

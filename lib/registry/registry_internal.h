@@ -65,6 +65,7 @@ struct limg_registry {
 	limg__endpoint *ep; /* mirrors in order, then the registry itself */
 	size_t nep;
 	bool ranges_ignored; /* a bounded Range request was answered with the whole blob */
+	atomic_int referrers_api; /* 0: not known yet; 1: the registry serves GET /referrers; -1: it does not */
 };
 
 /* The registry itself: the last endpoint. */
@@ -179,6 +180,36 @@ char *limg__registry_origin_base(limg_registry *r);
  * "is the tag there already", which a mirror cannot answer). */
 int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registry *r, const char *repository,
                                         const char *reference, const limg_registry_call_opts *opts);
+
+/* limg_registry_manifest_put() without the options' checks; *@out_subject
+ * (may be NULL) receives the OCI-Subject the registry answered, or NULL. */
+int limg__registry_manifest_put(limg_buf *out_digest, char **out_subject, limg_registry *r, const char *repo,
+                                const char *reference, const char *media_type, const void *body, size_t len,
+                                const limg_cancel *cancel);
+/* limg_registry_manifest_fetch() asked of the registry itself (a referrers tag, which a mirror may hold stale). */
+int limg__registry_manifest_fetch_origin(limg_remote_manifest **out, limg_registry *r, const char *repository,
+                                         const char *reference, const limg_cancel *cancel);
+
+/* The next page of a listing from a Link header: *@next NULL at the end;
+ * LIMG_EPROTOCOL (raised, naming @what) for a link to another origin. */
+int limg__registry_next_page(limg_registry *r, const char *link, char **next, const char *what);
+
+/* One blob of an artifact: a file, or bytes in memory. */
+typedef struct {
+	const char *media_type;
+	const char *title; /* its org.opencontainers.image.title, or NULL */
+	const void *data;  /* in memory (len bytes), or */
+	size_t len;
+	const char *path;  /* a file */
+} limg__artifact_blob;
+
+/* Pushes an artifact referring to the subject (given as its descriptor):
+ * its blobs, the empty config, the manifest (annotations as key, value,
+ * key, value: @nann strings), the referrers tag where needed. */
+int limg__registry_attach(limg_buf *out_digest, limg_registry *r, const char *repo, const char *subject_type,
+                          const char *subject_digest, int64_t subject_size, const char *artifact_type,
+                          const limg__artifact_blob *blobs, size_t n, const char *const *annotations, size_t nann,
+                          int mode, const limg_cancel *cancel);
 
 /* Checks a repository path and a tag-or-digest for use in a URL. */
 int limg__registry_check_name(const char *repository);

@@ -497,6 +497,19 @@ int limg_registry_manifest_put(limg_buf *out_digest, limg_registry *r, const cha
                                const limg_registry_call_opts *opts)
 {
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
+	int rc;
+
+	if (!r)
+		return limg__error_invalid("registry");
+	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_call_opts")) < 0)
+		return rc;
+	return limg__registry_manifest_put(out_digest, NULL, r, repo, reference, media_type, body, len, o.cancel);
+}
+
+int limg__registry_manifest_put(limg_buf *out_digest, char **out_subject, limg_registry *r, const char *repo,
+                                const char *reference, const char *media_type, const void *body, size_t len,
+                                const limg_cancel *cancel)
+{
 	limg__call call = { 0 };
 	limg__http_resp resp;
 	limg_buf digest = LIMG_BUF_INIT;
@@ -505,10 +518,8 @@ int limg_registry_manifest_put(limg_buf *out_digest, limg_registry *r, const cha
 	bool by_digest;
 	int rc;
 
-	if (!r)
-		return limg__error_invalid("registry");
-	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_registry_call_opts")) < 0)
-		return rc;
+	if (out_subject)
+		*out_subject = NULL;
 	if (!body || !len || !media_type || !*media_type)
 		return limg__error_invalid("body, media_type");
 	if ((rc = limg__registry_check_name(repo)) < 0 || (rc = limg__registry_check_reference(reference, &by_digest)) < 0)
@@ -534,7 +545,7 @@ int limg_registry_manifest_put(limg_buf *out_digest, limg_registry *r, const cha
 	call.body = body;
 	call.body_len = len;
 	call.content_type = media_type;
-	call.cancel = o.cancel;
+	call.cancel = cancel;
 	if ((rc = limg__registry_call(r, &call, &resp)) < 0)
 		goto done;
 	if (resp.status != 201 && resp.status != 200) {
@@ -551,6 +562,11 @@ int limg_registry_manifest_put(limg_buf *out_digest, limg_registry *r, const cha
 	if (got && strcmp(got, digest.ptr) != 0) {
 		rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry stored it as %s, not %s", what, got,
 		                     digest.ptr);
+		goto done;
+	}
+	if (out_subject && limg__http_header(&resp, "OCI-Subject") &&
+	    !(*out_subject = strdup(limg__http_header(&resp, "OCI-Subject")))) {
+		rc = limg__error_oom();
 		goto done;
 	}
 	if (out_digest)

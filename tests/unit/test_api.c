@@ -383,6 +383,26 @@ static int call_copy_callbacks(void *cb)
 	return limg_copy(NULL, env.session, BAD_REF, NOWHERE "/y:1", NULL, cb);
 }
 
+static int call_referrers_opts(void *o)
+{
+	return limg_registry_referrers_foreach(env.registry, "x/y", "sha256:0123", o, NULL);
+}
+
+static int call_referrers_callbacks(void *cb)
+{
+	return limg_registry_referrers_foreach(env.registry, "x/y", "sha256:0123", NULL, cb);
+}
+
+static int call_referrer_put_opts(void *o)
+{
+	return limg_registry_referrer_put(NULL, env.registry, "x/y", LIMG_MEDIA_OCI_MANIFEST, "{}", 2, o);
+}
+
+static int call_attach_opts(void *o)
+{
+	return limg_registry_attach(NULL, env.registry, "x/y", "1", "example/t", NULL, 0, o);
+}
+
 static int call_policy_opts(void *o)
 {
 	static const char text[] = "{\"default\":[{\"type\":\"reject\"}]}";
@@ -470,6 +490,9 @@ SIZED(limg_push_opts, limg_push_opts_init, LIMG_PUSH_OPTS_INIT)
 SIZED(limg_push_callbacks, limg_push_callbacks_init, LIMG_PUSH_CALLBACKS_INIT)
 SIZED(limg_copy_opts, limg_copy_opts_init, LIMG_COPY_OPTS_INIT)
 SIZED(limg_copy_callbacks, limg_copy_callbacks_init, LIMG_COPY_CALLBACKS_INIT)
+SIZED(limg_registry_referrers_opts, limg_registry_referrers_opts_init, LIMG_REGISTRY_REFERRERS_OPTS_INIT)
+SIZED(limg_registry_referrers_callbacks, limg_registry_referrers_callbacks_init, LIMG_REGISTRY_REFERRERS_CALLBACKS_INIT)
+SIZED(limg_registry_attach_opts, limg_registry_attach_opts_init, LIMG_REGISTRY_ATTACH_OPTS_INIT)
 SIZED(limg_policy_opts, limg_policy_opts_init, LIMG_POLICY_OPTS_INIT)
 SIZED(limg_policy_check_opts, limg_policy_check_opts_init, LIMG_POLICY_CHECK_OPTS_INIT)
 SIZED(limg_signer_opts, limg_signer_opts_init, LIMG_SIGNER_OPTS_INIT)
@@ -511,6 +534,9 @@ static const struct sized table[] = {
 	ROW(limg_push_callbacks, call_push_callbacks, NULL),
 	ROW(limg_copy_opts, call_copy_opts, NULL),
 	ROW(limg_copy_callbacks, call_copy_callbacks, NULL),
+	ROW(limg_registry_referrers_opts, call_referrers_opts, call_referrer_put_opts),
+	ROW(limg_registry_referrers_callbacks, call_referrers_callbacks, NULL),
+	ROW(limg_registry_attach_opts, call_attach_opts, NULL),
 	ROW(limg_policy_opts, call_policy_opts, NULL),
 	ROW(limg_policy_check_opts, call_policy_check_opts, NULL),
 	ROW(limg_signer_opts, call_signer_opts, NULL),
@@ -551,7 +577,7 @@ static void test_init_matches_macro(void **state)
 	union room a, b;
 
 	(void)state;
-	assert_int_equal(sizeof table / sizeof table[0], 37);
+	assert_int_equal(sizeof table / sizeof table[0], 40);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
 		const struct sized *t = &table[i];
 		size_t size;
