@@ -219,6 +219,7 @@ static int collect(limg_store *s, struct run *g)
 	if (rc == 0 && !g->o.dry_run) {
 		rc = limg__store_layer_info_sweep(s, &keep);
 		limg__store_sources_sweep(s, &keep);
+		limg__store_referrers_sweep(s, &keep);
 		sweep_root_temps(s, true);
 	}
 	if (rc == 0 && !g->o.keep_ingests) {

@@ -165,6 +165,21 @@ static int root(struct reach *r, const char *digest, const char *name, const cha
 	return added ? enqueue(r, digest) : 0;
 }
 
+/* A referrer of something reached: a root of its own (what it lists is reached through it). */
+static int referrer_root(const char *digest, void *payload)
+{
+	struct reach *r = payload;
+	int added;
+
+	if ((added = limg__strset_add(r->reached, digest)) <= 0)
+		return added;
+	if (!present(r->store, digest))
+		return 0; /* a listed referrer the store lacks is no damage: it was never fetched, or is gone */
+	if ((added = enqueue(r, digest)) < 0)
+		return added;
+	return drain(r);
+}
+
 int limg__store_reach(limg_store *s, const limg__index *ix, limg__strset *reached, limg__problem_cb problem,
                       void *payload)
 {
@@ -179,6 +194,9 @@ int limg__store_reach(limg_store *s, const limg__index *ix, limg__strset *reache
 	}
 	if (rc == 0)
 		rc = drain(&r);
+	/* and what refers to what is kept (signatures beside their image) */
+	if (rc == 0)
+		rc = limg__store_reach_referrers(s, reached, referrer_root, &r);
 	release(&r);
 	return rc;
 }

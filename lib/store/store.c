@@ -104,7 +104,7 @@ static int check_layout(limg_store *s, bool create)
 static void destroy(limg_store *s)
 {
 	int *fds[] = { &s->root_fd, &s->blobs_fd, &s->meta_fd, &s->ingest_fd, &s->tmp_fd,
-	               &s->layers_fd, &s->leases_fd, &s->sources_fd, &s->algo_fd[0], &s->algo_fd[1] };
+	               &s->layers_fd, &s->leases_fd, &s->sources_fd, &s->referrers_fd, &s->algo_fd[0], &s->algo_fd[1] };
 
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		if (*fds[i] >= 0)
@@ -203,6 +203,7 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 	if (!(s = calloc(1, sizeof *s)))
 		return limg__error_oom();
 	s->root_fd = s->blobs_fd = s->meta_fd = s->ingest_fd = s->tmp_fd = s->layers_fd = s->leases_fd = s->sources_fd = -1;
+	s->referrers_fd = -1;
 	s->algo_fd[0] = s->algo_fd[1] = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	s->refs = 1;

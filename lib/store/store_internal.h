@@ -31,6 +31,7 @@ struct limg_store {
 	int layers_fd;     /* .libimage/layers: uncompressed digest and size per layer */
 	int leases_fd;     /* .libimage/leases: what running operations protect from gc */
 	int sources_fd;    /* .libimage/sources: where blobs came from; -1 until first needed */
+	int referrers_fd;  /* .libimage/referrers: what refers to each manifest; -1 until first needed */
 	int algo_fd[2];    /* blobs/sha256, blobs/sha512; -1 until first needed */
 	pthread_mutex_t lock; /* algo_fd, refs */
 	int refs;          /* the owner's reference plus one per call in progress */
@@ -305,6 +306,35 @@ int limg__store_source_add(limg_store *s, const char *digest, const char *source
 int limg__store_sources(limg_store *s, const char *digest, limg__source_cb cb, void *payload);
 /* Drops the sources of blobs that are gone. */
 int limg__store_sources_sweep(limg_store *s, const limg__strset *keep);
+
+/* ---- referrers: what refers to a manifest, kept beside it ------------- */
+
+/*
+ * .libimage/referrers/<alg>-<hex> is an OCI index of the manifests that
+ * refer to that manifest (signatures, SBOMs: OCI 1.1 referrers, and
+ * cosign's `.sig` manifests, marked with LIMG_REFERRER_TAG_KEY, the tag
+ * they live under in a registry). gc keeps a subject's referrers while it
+ * keeps the subject, and drops the sidecar with it; index.json never
+ * lists them, so an OCI layout reader sees the images only.
+ */
+#define LIMG_REFERRER_TAG_KEY "io.libimage.referrer.tag"
+
+/* Adds a stored manifest to @subject's referrers (once). @media_type,
+ * @artifact_type (may be NULL) and the annotations (@nann strings: key,
+ * value, ...) describe it as a referrers listing does. Under the index
+ * lock, so that gc sees it whole. */
+int limg__store_referrer_add(limg_store *s, const char *subject, const char *media_type, const char *digest,
+                             int64_t size, const char *artifact_type, const char *const *annotations, size_t nann);
+/* The referrers of @subject as an index (parse it with limg_manifest_parse());
+ * empty (size 0) when it has none. */
+int limg__store_referrers_read(limg_buf *out, limg_store *s, const char *subject);
+
+/* gc's and fsck's walk: calls @root with every referrer (not in @reached yet)
+ * of what @reached holds, until nothing new is found; @root's non-zero stops. */
+typedef int (*limg__store_root_cb)(const char *digest, void *payload);
+int limg__store_reach_referrers(limg_store *s, limg__strset *reached, limg__store_root_cb root, void *payload);
+/* Drops the referrers of manifests that are gone (and leftovers of killed writers). */
+int limg__store_referrers_sweep(limg_store *s, const limg__strset *keep);
 
 /* A long operation on @s stops on @stop, which follows the caller's
  * @cancel and the store's closing. */

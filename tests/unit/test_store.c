@@ -707,6 +707,76 @@ static void test_held_area(void **state)
 		limg__held_free(live);
 		assert_int_equal(count_entries(path), 0);
 	}
+/* A referrer (a signature: its payload layer and manifest) of the image's
+ * platform manifest, and a referrer of that referrer. */
+static void make_referrer(limg_store *s, const char *subject, const char *payload, char *digest_out)
+{
+	char layer[200], empty[200], manifest[4096];
+
+	ASSERT_OK(put_text(s, payload, layer));
+	ASSERT_OK(put_text(s, "{}", empty));
+	snprintf(manifest, sizeof manifest,
+	         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	         "\"artifactType\":\"application/vnd.example.sig\","
+	         "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"%s\",\"size\":2},"
+	         "\"layers\":[{\"mediaType\":\"application/vnd.example.sig\",\"digest\":\"%s\",\"size\":%zu}],"
+	         "\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\","
+	         "\"size\":1}}",
+	         empty, layer, strlen(payload), subject);
+	ASSERT_OK(put_text(s, manifest, digest_out));
+	ASSERT_OK(limg__store_referrer_add(s, subject, "application/vnd.oci.image.manifest.v1+json", digest_out,
+	                                   (int64_t)strlen(manifest), "application/vnd.example.sig", NULL, 0));
+}
+
+/* Referrers are kept beside their subject while it is kept, and go with it. */
+static void test_gc_keeps_referrers(void **state)
+{
+	struct fixture *f = *state;
+	char m1[200], i1[200], sig[200], sig_of_sig[200], orphan[200], *sidecar, *text;
+	limg_buf listing = LIMG_BUF_INIT;
+	int64_t size;
+
+	make_image(f->store, "signed", m1, i1, NULL, NULL);
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/signed:1", i1));
+	make_referrer(f->store, m1, "a signature", sig);
+	make_referrer(f->store, sig, "a signature of the signature", sig_of_sig);
+	make_referrer(f->store, "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+	              "of an image the store never had", orphan);
+	/* once only, however often it is added */
+	ASSERT_OK(limg__store_referrer_add(f->store, m1, "application/vnd.oci.image.manifest.v1+json", sig, 1, NULL,
+	                                   NULL, 0));
+	ASSERT_OK(limg__store_referrers_read(&listing, f->store, m1));
+	assert_non_null(strstr(listing.ptr, sig));
+	assert_null(strstr(strstr(listing.ptr, sig) + 1, sig));
+	/* a manifest cannot refer to itself */
+	assert_int_equal(limg__store_referrer_add(f->store, m1, "application/vnd.oci.image.manifest.v1+json", m1, 1, NULL,
+	                                          NULL, 0),
+	                 LIMG_EINVALID);
+
+	ASSERT_OK(limg_store_gc(NULL, f->store, NULL, NULL));
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, sig));
+	ASSERT_OK(limg_store_blob_stat(&size, f->store, sig_of_sig));
+	assert_int_equal(limg_store_blob_stat(&size, f->store, orphan), LIMG_ENOTFOUND);
+	assert_int_equal(fsck_problems(f->store, NULL, NULL, NULL), 0);
+	/* the layout stays what OCI readers know: index.json lists the image alone */
+	sidecar = path_in(f->dir, "index.json");
+	text = read_all(sidecar);
+	assert_null(strstr(text, sig));
+	free(text);
+	free(sidecar);
+
+	/* the image goes: its referrers and their listings go with it */
+	ASSERT_OK(limg_tags_remove(f->store, "docker.io/library/signed:1"));
+	ASSERT_OK(limg_tags_remove_untagged(f->store, i1));
+	ASSERT_OK(limg_store_gc(NULL, f->store, NULL, NULL));
+	assert_int_equal(limg_store_blob_stat(&size, f->store, sig), LIMG_ENOTFOUND);
+	assert_int_equal(limg_store_blob_stat(&size, f->store, sig_of_sig), LIMG_ENOTFOUND);
+	sidecar = path_in(f->dir, ".libimage/referrers");
+	assert_int_equal(count_files(sidecar), 0);
+	free(sidecar);
+	ASSERT_OK(limg__store_referrers_read(&listing, f->store, m1));
+	assert_int_equal(listing.size, 0);
+	limg_buf_dispose(&listing);
 }
 
 static void test_disk_full(void **state)
@@ -901,6 +971,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fsck_corrupt_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_area, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_keeps_referrers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test_setup_teardown(test_fsck_counts_problems, setup, teardown),
