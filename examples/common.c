@@ -361,3 +361,93 @@ void cli_cancel_done(limg_cancel *cancel)
 	limg_cancel_free(cancel);
 	on_signal = NULL;
 }
+
+int cli_trust_option(struct cli_trust *t, const char *which, int argc, char **argv, int *i)
+{
+	const char *v;
+	int r;
+
+	if (strchr(which, 'p')) {
+		if ((r = cli_value(argc, argv, i, "--policy", &t->policy_path)) != 0 ||
+		    (r = cli_value(argc, argv, i, "--registries.d", &t->registries_d)) != 0)
+			return r;
+		if (!strcmp(argv[*i], "--default-policy"))
+			return t->default_policy = 1;
+	}
+	if (strchr(which, 's')) {
+		if ((r = cli_value(argc, argv, i, "--sign-key", &t->sign_key)) != 0 ||
+		    (r = cli_value(argc, argv, i, "--sign-by-sigstore-private-key", &t->sign_key)) != 0 ||
+		    (r = cli_value(argc, argv, i, "--sign-passphrase-file", &t->passphrase_file)) != 0 ||
+		    (r = cli_value(argc, argv, i, "--sign-identity", &t->sign_identity)) != 0)
+			return r;
+		if ((r = cli_value(argc, argv, i, "--sign-format", &v)) != 0) {
+			if (r < 0)
+				return r;
+			if (strcmp(v, "simple") && strcmp(v, "bundle")) {
+				fprintf(stderr, "invalid argument \"%s\" for \"--sign-format\" flag: use simple or bundle\n", v);
+				return -1;
+			}
+			t->sign_format = !strcmp(v, "bundle") ? LIMG_SIGNATURE_BUNDLE : LIMG_SIGNATURE_SIMPLE;
+			return 1;
+		}
+		if (!strcmp(argv[*i], "--sign-recursive"))
+			return t->sign_recursive = 1;
+	}
+	if (strchr(which, 'r') && !strcmp(argv[*i], "--referrers"))
+		return t->referrers = 1;
+	return 0;
+}
+
+/* The first line of a file (a passphrase), or NULL after printing why. */
+static char *first_line(const char *path)
+{
+	char line[4096];
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(line, sizeof line, f)) {
+		fprintf(stderr, "Error: cannot read %s: %s\n", path, f ? "empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	return strdup(line);
+}
+
+int cli_trust_load(struct cli_trust *t)
+{
+	limg_policy_opts po = LIMG_POLICY_OPTS_INIT;
+	limg_signer_opts so = LIMG_SIGNER_OPTS_INIT;
+	char *passphrase = NULL;
+	int rc = 0;
+
+	po.registries_d = t->registries_d;
+	if ((t->policy_path || t->default_policy) &&
+	    limg_policy_load(&t->policy, t->default_policy ? NULL : t->policy_path, &po) < 0)
+		goto fail;
+	if (t->sign_key) {
+		if (t->passphrase_file && !(passphrase = first_line(t->passphrase_file)))
+			return -1;
+		so.passphrase = passphrase;
+		rc = limg_signer_load(&t->signer, t->sign_key, &so);
+		if (passphrase) {
+			memset(passphrase, 0, strlen(passphrase));
+			free(passphrase);
+		}
+		if (rc < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+	return -1;
+}
+
+void cli_trust_done(struct cli_trust *t)
+{
+	limg_policy_free(t->policy);
+	limg_signer_free(t->signer);
+	t->policy = NULL;
+	t->signer = NULL;
+}

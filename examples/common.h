@@ -114,4 +114,43 @@ limg_cancel *cli_cancel_on_signals(void);
 /* Gives SIGINT and SIGTERM back their default and frees the token. */
 void cli_cancel_done(limg_cancel *cancel);
 
+/* Signatures: the options of the programs that check a policy or sign. */
+struct cli_trust {
+	const char *policy_path;     /* --policy FILE */
+	int default_policy;          /* --default-policy: podman's and skopeo's file */
+	const char *registries_d;    /* --registries.d DIR */
+	const char *sign_key;        /* --sign-key (--sign-by-sigstore-private-key) FILE */
+	const char *passphrase_file; /* --sign-passphrase-file FILE */
+	const char *sign_identity;   /* --sign-identity REF */
+	int sign_format;             /* --sign-format simple|bundle */
+	int sign_recursive;          /* --sign-recursive */
+	int referrers;               /* --referrers */
+	limg_policy *policy;         /* loaded by cli_trust_load(), or NULL */
+	limg_signer *signer;
+};
+
+/* Consumes a signature option at argv[*i] (those of @which: "p" policy,
+ * "s" signing, "r" --referrers); 1, 0 or -1 as cli_option(). */
+int cli_trust_option(struct cli_trust *t, const char *which, int argc, char **argv, int *i);
+/* Loads the policy and the key the options name: 0, or -1 after printing the error. */
+int cli_trust_load(struct cli_trust *t);
+void cli_trust_done(struct cli_trust *t);
+
+/* The --help lines of the signature options, for a program's own options. */
+#define CLI_POLICY_OPTIONS                                                                                 \
+	"      --policy FILE     check the image against this signature policy (containers-policy.json)\n"   \
+	"      --default-policy  ... against podman's and skopeo's ($HOME/.config/containers/policy.json,\n"  \
+	"                        else /etc/containers/policy.json)\n"                                       \
+	"      --registries.d DIR  where use-sigstore-attachments is set (default podman's:\n"              \
+	"                        $HOME/.config/containers/registries.d, else /etc/containers/registries.d)\n"
+
+#define CLI_SIGN_OPTIONS                                                                                   \
+	"      --sign-key FILE   sign what is written with this ECDSA P-256 key (PEM, or cosign's\n"         \
+	"                        encrypted key); also --sign-by-sigstore-private-key\n"                       \
+	"      --sign-passphrase-file FILE  the encrypted key's passphrase (first line)\n"                    \
+	"      --sign-format simple|bundle  cosign's .sig tag (podman, skopeo, cosign < 3; the default)\n"    \
+	"                        or a Sigstore bundle referrer (cosign v3)\n"                                 \
+	"      --sign-identity REF  the docker-reference a simple signature names (default: the destination)\n" \
+	"      --sign-recursive  of an index: sign each of its images too (what podman needs)\n"
+
 #endif

@@ -39,13 +39,16 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 static const char options[] =
 	"  -v, --verbose         say what happens to each blob and manifest (on stderr)\n"
 	"      --chunk-size N    upload in PATCH requests of N bytes (default: one PUT per blob)\n"
-	"  -j, --jobs N          blobs at once (default 4; --max-concurrent-uploads N too)\n";
+	"  -j, --jobs N          blobs at once (default 4; --max-concurrent-uploads N too)\n"
+	"      --referrers       also copy what refers to the image (signatures, SBOMs)\n"
+	CLI_POLICY_OPTIONS CLI_SIGN_OPTIONS;
 
 int main(int argc, char **argv)
 {
 	struct cli cli = { .name = "limg-copy", .usage = "[OPTIONS] SRC DST",
 		           .about = "Copy an image from one registry or repository to another",
 		           .uses = CLI_PLATFORM | CLI_REGISTRY };
+	struct cli_trust trust = { 0 };
 	limg_copy_opts opts = LIMG_COPY_OPTS_INIT;
 	limg_copy_callbacks cb = LIMG_COPY_CALLBACKS_INIT;
 	limg_session *session = NULL;
@@ -54,7 +57,7 @@ int main(int argc, char **argv)
 	int n = 0, verbose = 0, r, rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 || (r = cli_trust_option(&trust, "psr", argc, argv, &i)) != 0 ||
 		    (r = cli_number(argc, argv, &i, "--chunk-size", 0, INT64_MAX, &opts.chunk_size)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "-j", 1, 1024, &opts.concurrency)) != 0 ||
@@ -77,10 +80,16 @@ int main(int argc, char **argv)
 	if (n != 2)
 		return cli_bad_args(&cli, "requires exactly 2 arguments");
 	/* one session for both ends: a copy within one registry shares its connections and token */
-	if (cli_session(&cli, &session) < 0)
+	if (cli_trust_load(&trust) < 0 || cli_session(&cli, &session) < 0)
 		goto out;
 	opts.platform = cli.platform;
 	opts.cancel = cli_cancel_on_signals();
+	opts.policy = trust.policy;
+	opts.sign_by = trust.signer;
+	opts.sign_format = trust.sign_format;
+	opts.sign_identity = trust.sign_identity;
+	opts.sign_recursive = trust.sign_recursive;
+	opts.referrers = trust.referrers;
 	cb.progress = on_progress;
 	cb.payload = &verbose;
 	if (limg_copy(&digest, session, args[0], args[1], &opts, &cb) == 0) {
@@ -88,7 +97,9 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else {
 		const char *hint = cli_hint();
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		fprintf(stderr, "Error: %s%s\n",
+		        limg_error_code(limg_error_last()) == LIMG_EREJECTED ? "Source image rejected: " : "",
+		        limg_error_message(limg_error_last()));
 		if (hint)
 			fprintf(stderr, "%s\n", hint);
 	}
@@ -96,6 +107,7 @@ int main(int argc, char **argv)
 out:
 	limg_session_free(session);
 	limg_buf_dispose(&digest);
+	cli_trust_done(&trust);
 	cli_done(&cli);
 	return rc;
 }

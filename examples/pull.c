@@ -126,7 +126,10 @@ static const char options[] =
 	"      --range-threshold BYTES  fetch blobs this big as parallel Range requests\n"
 	"                        from the registry itself, not from a mirror (default 16 MiB; -1: never)\n"
 	"      --range-chunk BYTES   bytes per Range request (default: about two per connection, 4-32 MiB each)\n"
-	"      --range-parallel N    Range requests at once for one blob (default 4)\n";
+	"      --range-parallel N    Range requests at once for one blob (default 4)\n"
+	"      --referrers       also fetch what refers to the image (signatures, SBOMs) and keep it\n"
+	"                        beside the image (for limg-verify --local, limg-save, limg-push)\n"
+	CLI_POLICY_OPTIONS;
 
 /* What docker says when the pull fails: the registry's refusals in its words, the rest as it is. */
 static void report_failure(const limg_reference *ref)
@@ -148,6 +151,9 @@ static void report_failure(const limg_reference *ref)
 		fprintf(stderr, "Error response from daemon: pull access denied for %s, repository does not exist or may "
 		                "require 'docker login': %s\n",
 		        limg_reference_familiar_name(ref), limg_error_message(e));
+	} else if (code == LIMG_EREJECTED) {
+		/* podman's words, then the policy's verdict: the image, the scope, why */
+		fprintf(stderr, "Error: Source image rejected: %s\n", limg_error_message(e));
 	} else if (subject == LIMG_SUBJECT_BLOB || subject == LIMG_SUBJECT_LAYER || subject == LIMG_SUBJECT_CONFIG) {
 		/* a blob the registry lacks or one that does not verify: docker reports it in the
 		 * pull's stream, after the layer lines, without the daemon's prefix */
@@ -290,6 +296,7 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { .name = "limg-pull", .usage = "[OPTIONS] NAME[:TAG|@DIGEST]",
 		           .about = "Download an image from a registry", .uses = CLI_STORE | CLI_PLATFORM | CLI_REGISTRY };
+	struct cli_trust trust = { 0 };
 	struct ui ui = { 0 };
 	limg_pull_opts opts = LIMG_PULL_OPTS_INIT;
 	limg_reference *ref = NULL, *given = NULL;
@@ -301,7 +308,7 @@ int main(int argc, char **argv)
 
 	cli_split_shorts(&argc, &argv, "aqv");
 	for (int i = 1; i < argc; i++) {
-		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 || (r = cli_trust_option(&trust, "pr", argc, argv, &i)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--max-concurrent-downloads", 1, 1024, &opts.concurrency)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "-j", 1, 1024, &opts.concurrency)) != 0 ||
@@ -354,7 +361,8 @@ int main(int argc, char **argv)
 		cli_log_to_stderr(&cli, LIMG_LOG_INFO);
 	if (!cli.mirror)
 		cli.mirror = getenv("LIBIMAGE_REGISTRY_MIRROR");
-	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0 || cli_session(&cli, &session) < 0)
+	if (cli_trust_load(&trust) < 0 || cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0 ||
+	    cli_session(&cli, &session) < 0)
 		goto out;
 	ui.tty = isatty(1);
 	opts.platform = cli.platform;
@@ -362,6 +370,8 @@ int main(int argc, char **argv)
 	/* foreign (non-distributable) layers come from the registry, as Docker and podman fetch them;
 	 * from their URLs with --allow-foreign-urls; not at all with --skip-foreign-layers */
 	opts.cancel = cli_cancel_on_signals(); /* Ctrl-C stops it cleanly, resumable */
+	opts.policy = trust.policy;
+	opts.referrers = trust.referrers;
 	if (all_tags) {
 		rc = pull_all_tags(store, session, ref, &opts, &ui);
 	} else {
@@ -402,6 +412,7 @@ out:
 	limg_store_close(store);
 	limg_reference_free(ref);
 	limg_reference_free(given);
+	cli_trust_done(&trust);
 	cli_done(&cli);
 	return rc;
 }

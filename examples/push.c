@@ -54,7 +54,9 @@ static const char options[] =
 	"  -a, --all-tags        Push all tags of an image to the repository\n"
 	"  -q, --quiet           Suppress verbose output: print only the reference pushed\n"
 	"      --chunk-size N    upload in PATCH requests of N bytes (default: one PUT per blob)\n"
-	"      --max-concurrent-uploads N  blobs at once (default 4; --jobs N, -j N too)\n";
+	"      --max-concurrent-uploads N  blobs at once (default 4; --jobs N, -j N too)\n"
+	"      --referrers       also push what the store keeps beside the image (signatures, SBOMs)\n"
+	CLI_SIGN_OPTIONS;
 
 /* Every stored tag of the repository, in reference order (docker push --all-tags). */
 static int stored_tags(limg_store *store, const limg_reference *repo, char ***out, size_t *n)
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { .name = "limg-push", .usage = "[OPTIONS] NAME[:TAG]", .about = "Upload an image to a registry",
 		           .uses = CLI_STORE | CLI_PLATFORM | CLI_REGISTRY };
+	struct cli_trust trust = { 0 };
 	limg_push_opts opts = LIMG_PUSH_OPTS_INIT;
 	limg_push_callbacks cb = LIMG_PUSH_CALLBACKS_INIT;
 	limg_buf digest = LIMG_BUF_INIT;
@@ -127,7 +130,7 @@ int main(int argc, char **argv)
 
 	cli_split_shorts(&argc, &argv, "aq");
 	for (int i = 1; i < argc; i++) {
-		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 || (r = cli_trust_option(&trust, "sr", argc, argv, &i)) != 0 ||
 		    (r = cli_number(argc, argv, &i, "--chunk-size", 0, INT64_MAX, &opts.chunk_size)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--max-concurrent-uploads", 1, 1024, &opts.concurrency)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--jobs", 1, 1024, &opts.concurrency)) != 0 ||
@@ -160,7 +163,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tag can't be used with --all-tags/-a\n");
 		goto out;
 	}
-	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+	if (cli_trust_load(&trust) < 0 || cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
 		goto out;
 	if (all_tags) {
 		if (stored_tags(store, given, &tags, &ntags) < 0)
@@ -182,6 +185,11 @@ int main(int argc, char **argv)
 	opts.platform = cli.platform;
 	opts.session = session;
 	opts.cancel = cli_cancel_on_signals();
+	opts.sign_by = trust.signer;
+	opts.sign_format = trust.sign_format;
+	opts.sign_identity = trust.sign_identity;
+	opts.sign_recursive = trust.sign_recursive;
+	opts.referrers = trust.referrers;
 	cb.progress = on_progress;
 	cb.payload = &ui;
 	rc = 0;
@@ -190,6 +198,9 @@ int main(int argc, char **argv)
 		if (limg_push(&digest, store, one, &opts, &cb) < 0) {
 			report_failure(all_tags ? one : limg_reference_familiar_name(ref), ref);
 			rc = 1;
+		} else if (trust.signer && !ui.quiet) {
+			printf("Signed %s@%s (%s)\n", limg_reference_name(ref), digest.ptr,
+			       trust.sign_format == LIMG_SIGNATURE_BUNDLE ? "a Sigstore bundle referrer" : "the .sig tag");
 		}
 	}
 	if (rc == 0 && ui.quiet)
@@ -204,6 +215,7 @@ out:
 	limg_store_close(store);
 	limg_reference_free(ref);
 	limg_reference_free(given);
+	cli_trust_done(&trust);
 	cli_done(&cli);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "cancel.h"
 #include "common.h"
 #include "registry.h"
+#include "sign.h"
 
 LIMG_BEGIN_DECL
 
@@ -30,6 +31,18 @@ typedef struct limg_copy_opts {
 	int no_mount;         /**< never mount within one registry */
 	int64_t chunk_size;   /**< 0: one PUT per blob; > 0: PATCH chunks */
 	limg_cancel *cancel;  /**< stops the copy from any thread; may be NULL */
+	const limg_policy *policy; /**< a signature policy the source must satisfy, checked before any
+	                           blob is copied (for an index: the index's signatures, or with a
+	                           platform the image's or its index's); NULL: none */
+	int index_signatures; /**< with a policy and a platform: a limg_index_signatures */
+	const limg_signer *sign_by; /**< signs what the destination tag names once it is copied; NULL: none */
+	int sign_format;      /**< a limg_signature_format */
+	const char *sign_identity; /**< the docker-reference a simple-signing payload names; NULL: the
+	                           destination, in its full form */
+	int sign_recursive;   /**< of an index: sign each of its images too */
+	int referrers;        /**< nonzero: also copy what refers to each manifest copied (cosign .sig
+	                           signatures, OCI referrers and theirs), keeping the destination's
+	                           referrers tag where it has no referrers API */
 } limg_copy_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -65,7 +78,8 @@ LIMG_EXTERN(int) limg_copy_callbacks_init(limg_copy_callbacks *cb, size_t size);
  * @param cb callbacks, or NULL
  * @return 0, reference errors, LIMG_ENOTFOUND, LIMG_EPLATFORM, LIMG_EAUTH,
  *         LIMG_EMANIFEST, LIMG_EDIGEST_MISMATCH (a blob or manifest of the source
- *         is not what its digest says), LIMG_EUNSUPPORTED, network errors,
+ *         is not what its digest says), LIMG_EUNSUPPORTED, LIMG_EREJECTED (the
+ *         policy refused the source: nothing was copied), network errors,
  *         LIMG_ECANCELLED, or what the callback returned to stop
  * @since 1.0
  */

@@ -26,6 +26,7 @@
 #include "images.h"
 #include "unpack.h"
 #include "archive.h"
+#include "trust.h"
 #include "pull.h"
 #include "push.h"
 #include "copy.h"

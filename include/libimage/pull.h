@@ -24,6 +24,7 @@
 #include "cancel.h"
 #include "common.h"
 #include "registry.h"
+#include "sign.h"
 #include "store.h"
 
 LIMG_BEGIN_DECL
@@ -59,6 +60,16 @@ typedef struct limg_pull_opts {
 	                              gets one request per blob); 0: 16 MiB */
 	int64_t range_chunk;     /**< bytes per Range request; 0: about two per connection, 4-32 MiB each */
 	int range_parallel;      /**< Range requests at once for one blob; 0: 4 */
+	const limg_policy *policy; /**< a signature policy (limg_policy_load()), checked before any layer
+	                              is fetched (and before an image the store has is called up to
+	                              date); a rejection is LIMG_EREJECTED, with nothing stored or
+	                              tagged; NULL: none, as docker pull (trust.h says where signatures
+	                              are looked for) */
+	int index_signatures;    /**< with the policy: a limg_index_signatures (whether an index's
+	                              signatures admit the image chosen from it) */
+	int referrers;           /**< nonzero: also fetch what refers to the image (its cosign .sig
+	                              signatures, its OCI referrers: bundles, SBOMs, and theirs) and keep
+	                              it beside the image, for limg_verify_opts.store, save and push */
 } limg_pull_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -97,7 +108,8 @@ typedef struct limg_pull_result limg_pull_result;
  *         such as a signature or an SBOM, is no image), LIMG_EMANIFEST,
  *         LIMG_EDIGEST_MISMATCH (a blob or layer is not what the manifest says),
  *         LIMG_ETOOBIG (a blob over max_blob_size, a layer unpacking past
- *         max_layer_size), network errors, LIMG_ENOSPACE, LIMG_ECANCELLED (also
+ *         max_layer_size), LIMG_EREJECTED (the policy refused the image: no layer
+ *         was fetched), network errors, LIMG_ENOSPACE, LIMG_ECANCELLED (also
  *         when the store is closed meanwhile), or what the callback returned to
  *         stop. On failure the tag is unchanged and partial downloads wait to
  *         be resumed.

@@ -18,6 +18,7 @@
 #include "cancel.h"
 #include "common.h"
 #include "registry.h"
+#include "sign.h"
 #include "store.h"
 
 LIMG_BEGIN_DECL
@@ -36,6 +37,14 @@ typedef struct limg_push_opts {
 	limg_session *session;  /**< registries' settings, connections and tokens; NULL: a session of
 	                             the call's own with the defaults and the store's context */
 	limg_cancel *cancel;    /**< stops the push from any thread; may be NULL */
+	const limg_signer *sign_by; /**< signs what the tag names once it is pushed (skopeo's
+	                             --sign-by-sigstore-private-key, cosign sign --key); NULL: no signature */
+	int sign_format;        /**< a limg_signature_format */
+	const char *sign_identity; /**< the docker-reference a simple-signing payload names; NULL: the
+	                             reference pushed to, in its full form */
+	int sign_recursive;     /**< of an index: sign each of its images too (what podman needs) */
+	int referrers;          /**< nonzero: also push what the store keeps beside the image (its
+	                             signatures, SBOMs: limg_pull_opts.referrers) */
 } limg_push_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -74,7 +83,8 @@ LIMG_EXTERN(int) limg_push_callbacks_init(limg_push_callbacks *cb, size_t size);
  *         LIMG_EAUTH (no push access), LIMG_EMANIFEST (the registry refused a
  *         manifest), LIMG_ECORRUPT (a stored blob is not what its digest says:
  *         nothing of it was committed), network errors, LIMG_ECANCELLED, or what
- *         the callback returned to stop
+ *         the callback returned to stop; a failure to sign (or to push the
+ *         referrers) comes after the image was pushed, and says so
  * @since 1.0
  */
 LIMG_EXTERN(int) limg_push(limg_buf *out_digest, limg_store *store, const char *reference,

@@ -21,6 +21,7 @@
 #include "libimage/reference.h"
 #include "push/transfer.h"
 #include "registry/registry_internal.h"
+#include "trust/trust_internal.h"
 
 #define BLOB_ATTEMPTS 3
 #define PIPE_SLOTS 8
@@ -34,6 +35,8 @@ typedef struct {
 	bool same_registry;
 	limg_cancel *stop;
 	limg__transfer plan;
+	char *top_digest;       /* the source's manifest the reference names */
+	char *image_digest;     /* with a platform: the image chosen from it */
 } copy_run;
 
 int limg_copy_opts_init(limg_copy_opts *opts, size_t size)
@@ -106,6 +109,10 @@ static int gather(copy_run *c)
 
 	if ((rc = fetch_doc(c, ref, limg_reference_digest(c->src), &top)) < 0)
 		goto out;
+	if (!(c->top_digest = strdup(c->plan.docs[0].digest))) {
+		rc = limg__error_oom();
+		goto out;
+	}
 	if (limg_manifest_kind(top) == LIMG_MANIFEST_IMAGE) {
 		rc = gather_image(c, c->plan.docs[0].digest, top);
 		goto out;
@@ -117,6 +124,10 @@ static int gather(copy_run *c)
 			goto out;
 		/* only the platform's image goes: it replaces the index */
 		limg__transfer_drop_docs(&c->plan, 1);
+		if (!(c->image_digest = strdup(limg_descriptor_digest(d)))) {
+			rc = limg__error_oom();
+			goto out;
+		}
 		rc = gather_image(c, c->plan.docs[0].digest, child);
 		goto out;
 	}
@@ -284,11 +295,38 @@ static int run(copy_run *c, const char *source, const char *destination, limg_bu
 	/* one registry: blobs can be mounted rather than sent */
 	c->same_registry = !strcmp(limg_reference_domain(c->src), limg_reference_domain(c->dst)) &&
 	                   !strcmp(limg_registry_base_url(c->from), limg_registry_base_url(c->to));
-	if ((rc = gather(c)) < 0 || (rc = limg__transfer_waiting(&c->plan)) != 0)
+	if ((rc = gather(c)) < 0)
+		return rc;
+	/* the source's publisher, before any blob moves: containers/image checks the top (the index
+	 * of a whole copy); with a platform, the image, or its index where that may admit it */
+	if (c->o.policy) {
+		limg__trust_image t;
+		memset(&t, 0, sizeof t);
+		t.registry = c->from;
+		t.repository = limg_reference_path(c->src);
+		t.reference = limg_reference_string(c->src);
+		t.digest = c->image_digest ? c->image_digest : c->top_digest;
+		t.index_digest = c->image_digest ? c->top_digest : NULL;
+		t.index_signatures = c->o.index_signatures;
+		t.cancel = c->stop;
+		if ((rc = limg__trust_check(NULL, c->o.policy, &t)) < 0)
+			return rc;
+	}
+	if ((rc = limg__transfer_waiting(&c->plan)) != 0)
 		return rc;
 	if ((rc = limg__jobs_run(c->plan.nblobs, c->o.concurrency > 0 ? c->o.concurrency : 4, copy_blob, c, c->stop)) != 0)
 		return rc;
-	return limg__transfer_put_manifests(&c->plan, c->to, c->dst, c->stop, out_digest);
+	if ((rc = limg__transfer_put_manifests(&c->plan, c->to, c->dst, c->stop, out_digest)) < 0)
+		return rc;
+	/* what refers to each manifest copied (asked for); then a signature */
+	for (size_t i = 0; c->o.referrers && i < c->plan.ndocs; i++)
+		if ((rc = limg__attachments_copy(c->from, limg_reference_path(c->src), c->to, limg_reference_path(c->dst),
+		                                 c->plan.docs[i].digest, c->stop)) < 0)
+			return limg__error_prefix("copy to %s done, but its referrers", limg_reference_string(c->dst));
+	if (c->o.sign_by)
+		rc = limg__transfer_sign(&c->plan, c->to, c->dst, c->o.sign_by, c->o.sign_format, c->o.sign_identity,
+		                         c->o.sign_recursive, c->stop);
+	return rc;
 }
 
 int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
@@ -310,6 +348,11 @@ int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, c
 		return rc;
 	if (c.o.concurrency < 0 || c.o.chunk_size < 0)
 		return limg__error_invalid("concurrency, chunk_size");
+	if (c.o.sign_format < LIMG_SIGNATURE_SIMPLE || c.o.sign_format > LIMG_SIGNATURE_BUNDLE ||
+	    c.o.index_signatures < LIMG_INDEX_SIGNATURES_ACCEPT || c.o.index_signatures > LIMG_INDEX_SIGNATURES_IGNORE)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "limg_copy_opts",
+		                             "invalid argument: sign_format %d, index_signatures %d", c.o.sign_format,
+		                             c.o.index_signatures);
 	if (!session && (rc = limg_session_new(&own, NULL, NULL, NULL)) < 0)
 		return rc;
 	c.session = session ? session : own;
@@ -328,6 +371,8 @@ int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, c
 	limg_session_free(own);
 	limg_reference_free(c.src);
 	limg_reference_free(c.dst);
+	free(c.top_digest);
+	free(c.image_digest);
 	limg_cancel_free(c.stop);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "registry/registry_internal.h"
 #include "store/store_internal.h"
 #include "tags/tags_internal.h"
+#include "trust/trust_internal.h"
 
 struct limg_pull_result {
 	char *reference, *digest, *manifest_digest, *id;
@@ -294,6 +295,38 @@ static int check_sizes(struct pull *p, const limg_manifest *image)
 	return 0;
 }
 
+/* The policy, before any layer: the image's manifest (and its index's) and their signatures. */
+static int check_policy(struct pull *p, const char *reference, const char *digest, const char *index_digest)
+{
+	limg__trust_image t;
+
+	if (!p->o.policy)
+		return 0;
+	memset(&t, 0, sizeof t);
+	t.registry = p->registry;
+	t.repository = p->repository;
+	t.reference = reference;
+	t.digest = digest;
+	t.index_digest = index_digest;
+	t.index_signatures = p->o.index_signatures;
+	t.cancel = p->stop;
+	return limg__trust_check(NULL, p->o.policy, &t);
+}
+
+/* What refers to the image (and to its index), kept beside it, when asked for. */
+static int keep_referrers(struct pull *p, const char *digest, const char *manifest_digest)
+{
+	int rc;
+
+	if (!p->o.referrers)
+		return 0;
+	if ((rc = limg__attachments_pull(p->registry, p->repository, p->store, p->lease, digest, p->stop)) < 0)
+		return rc;
+	if (manifest_digest && strcmp(manifest_digest, digest) != 0)
+		rc = limg__attachments_pull(p->registry, p->repository, p->store, p->lease, manifest_digest, p->stop);
+	return rc;
+}
+
 static int run(struct pull *p, const char *reference_text, limg_pull_result *img)
 {
 	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
@@ -361,6 +394,11 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 	{
 		bool tagged = !limg_reference_tag(ref) || (have_tag && !strcmp(current.ptr, digest));
 		if (tagged && stored_completely(p, digest, &img->manifest_digest, &img->id)) {
+			/* the policy holds for an image stored already too (containers/image checks every pull) */
+			if ((rc = check_policy(p, img->reference, img->manifest_digest,
+			                       strcmp(img->manifest_digest, digest) ? digest : NULL)) < 0 ||
+			    (rc = keep_referrers(p, digest, img->manifest_digest)) < 0)
+				goto out;
 			img->up_to_date = 1;
 			if (!limg_reference_tag(ref))
 				rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
@@ -397,6 +435,9 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		rc = limg__error_oom();
 		goto out;
 	}
+	/* who published it, before anything else of it is fetched */
+	if ((rc = check_policy(p, img->reference, img->manifest_digest, child ? digest : NULL)) < 0)
+		goto out;
 
 	/* a signature, an SBOM: no image, whatever its config says (cosign's is an image config) */
 	if (limg__manifest_artifact(image)) {
@@ -450,7 +491,9 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 	if ((rc = limg__pull_layers(p, jobs, n)) != 0)
 		goto out;
 
-	/* manifests after everything they name; the tag last */
+	/* what refers to it, beside it (asked for); then manifests after everything they name; the tag last */
+	if ((rc = keep_referrers(p, digest, child ? img->manifest_digest : NULL)) < 0)
+		goto out;
 	if (child && (rc = store_bytes(p->store, img->manifest_digest, &child_body)) < 0)
 		goto out;
 	if ((rc = store_bytes(p->store, digest, &body)) < 0)
@@ -502,6 +545,9 @@ int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, 
 	if (p.o.foreign_layers < LIMG_FOREIGN_REGISTRY || p.o.foreign_layers > LIMG_FOREIGN_SKIP)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "foreign_layers",
 		                             "invalid argument: foreign_layers %d", p.o.foreign_layers);
+	if (p.o.index_signatures < LIMG_INDEX_SIGNATURES_ACCEPT || p.o.index_signatures > LIMG_INDEX_SIGNATURES_IGNORE)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "index_signatures",
+		                             "invalid argument: index_signatures %d", p.o.index_signatures);
 	if (!p.o.max_layer_size)
 		p.o.max_layer_size = LIMG_LAYER_SIZE_MAX_DEFAULT;
 	if (!p.o.concurrency)

@@ -28,6 +28,7 @@
 #include "registry/registry_internal.h"
 #include "store/store_internal.h"
 #include "transfer.h"
+#include "trust/trust_internal.h"
 
 typedef struct {
 	limg_store *store;
@@ -387,7 +388,17 @@ static int run(push_run *p, const char *reference, limg_buf *out_digest)
 		goto out;
 	if ((rc = limg__jobs_run(p->plan.nblobs, p->o.concurrency > 0 ? p->o.concurrency : 4, push_blob, p, p->stop)) != 0)
 		goto out;
-	rc = limg__transfer_put_manifests(&p->plan, p->registry, p->ref, p->stop, out_digest);
+	if ((rc = limg__transfer_put_manifests(&p->plan, p->registry, p->ref, p->stop, out_digest)) < 0)
+		goto out;
+	/* what the store keeps beside the image (its signatures, SBOMs), when asked for; then a signature */
+	for (size_t i = 0; p->o.referrers && i < p->plan.ndocs; i++)
+		if ((rc = limg__attachments_push(p->store, p->registry, p->repo, p->plan.docs[i].digest, p->stop)) < 0) {
+			limg__error_prefix("push of %s done, but its referrers", limg_reference_string(p->ref));
+			goto out;
+		}
+	if (p->o.sign_by)
+		rc = limg__transfer_sign(&p->plan, p->registry, p->ref, p->o.sign_by, p->o.sign_format, p->o.sign_identity,
+		                         p->o.sign_recursive, p->stop);
 out:
 	limg_buf_dispose(&top);
 	return rc;
@@ -412,6 +423,9 @@ int limg_push(limg_buf *out_digest, limg_store *store, const char *reference, co
 		return rc;
 	if (p.o.concurrency < 0 || p.o.chunk_size < 0)
 		return limg__error_invalid("concurrency, chunk_size");
+	if (p.o.sign_format < LIMG_SIGNATURE_SIMPLE || p.o.sign_format > LIMG_SIGNATURE_BUNDLE)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "sign_format",
+		                             "invalid argument: sign_format %d", p.o.sign_format);
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
 	if ((rc = limg_cancel_new(&p.stop)) < 0) {

@@ -6,6 +6,7 @@
 #include "core/core.h"
 #include "registry/registry_internal.h"
 #include "transfer.h"
+#include "trust/trust_internal.h"
 
 #define UPLOAD_STEP (1 << 20)
 
@@ -166,4 +167,21 @@ int limg__transfer_put_manifests(limg__transfer *t, limg_registry *to, const lim
 	                                (int64_t)top->bytes.size, (int64_t)top->bytes.size, want ? NULL : tag)) != 0)
 		return rc;
 	return out_digest ? limg_buf_set(out_digest, top->digest, strlen(top->digest)) : 0;
+}
+
+int limg__transfer_sign(limg__transfer *t, limg_registry *to, const limg_reference *dst, const limg_signer *signer,
+                        int format, const char *identity, bool recursive, const limg_cancel *cancel)
+{
+	const char *name = identity ? identity : limg_reference_string(dst);
+	int rc;
+
+	if (!t->ndocs)
+		return 0;
+	for (size_t i = recursive ? 0 : t->ndocs - 1; i < t->ndocs; i++) {
+		const limg__xfer_doc *d = &t->docs[i];
+		if ((rc = limg__trust_sign(to, limg_reference_path(dst), d->digest, d->media_type, (int64_t)d->bytes.size,
+		                           signer, format, name, cancel)) < 0)
+			return limg__error_prefix("%s of %s done, but", t->what, limg_reference_string(dst));
+	}
+	return 0;
 }

@@ -9,11 +9,13 @@
 #define LIMG_PUSH_TRANSFER_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/strset.h"
 #include "libimage/reference.h"
 #include "libimage/registry.h"
+#include "libimage/sign.h"
 
 typedef struct {
 	char *digest;
@@ -65,5 +67,10 @@ int limg__transfer_waiting(limg__transfer *t);
  * that digest already; *@out_digest (may be NULL) receives the top's digest. */
 int limg__transfer_put_manifests(limg__transfer *t, limg_registry *to, const limg_reference *dst,
                                  const limg_cancel *cancel, limg_buf *out_digest);
+
+/* After the manifests: signs the top document (and, @recursive, the others)
+ * in @dst's repository with the identity @identity (NULL: @dst in full). */
+int limg__transfer_sign(limg__transfer *t, limg_registry *to, const limg_reference *dst, const limg_signer *signer,
+                        int format, const char *identity, bool recursive, const limg_cancel *cancel);
 
 #endif
