@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive_internal.h"
 #include "compress/compress_internal.h"
 #include "core/core.h"
 #include "core/jobs.h"
@@ -828,6 +829,30 @@ out:
 	return rc;
 }
 
+/* The signatures (and other referrers) the archive carries, beside their
+ * images (committed by now), before any tag: index.json's annotation names them. */
+static int load_referrers(load_run *l)
+{
+	limg_buf ij = LIMG_BUF_INIT;
+	cJSON *doc = NULL;
+	char why[200];
+	bool has_ij;
+	int rc;
+
+	if ((rc = listing_file(l, "index.json", &ij, &has_ij)) < 0 || !has_ij)
+		goto out;
+	/* read_listing() parsed this text already: it is strict JSON */
+	if (limg__json_parse(&doc, ij.ptr ? ij.ptr : "", ij.size, NULL, why, sizeof why) < 0) {
+		rc = limg__error_set(LIMG_ECORRUPT, "archive: index.json: %s", why);
+		goto out;
+	}
+	rc = limg__archive_load_referrers(l->store, &l->members, doc);
+out:
+	cJSON_Delete(doc);
+	limg_buf_dispose(&ij);
+	return rc;
+}
+
 static int run(load_run *l)
 {
 	int rc;
@@ -846,7 +871,7 @@ static int run(load_run *l)
 		if ((rc = check_image(l, l->images[i].manifest, 0, &l->images[i].config)) < 0)
 			return rc;
 	if ((rc = limg__jobs_run(l->nchecks, 2, check_layer, l, l->stop)) != 0 || (rc = parse_names(l)) < 0 ||
-	    (rc = commit_needed(l)) < 0)
+	    (rc = commit_needed(l)) < 0 || (rc = load_referrers(l)) < 0)
 		return rc;
 	return tag_all(l);
 }

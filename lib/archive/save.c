@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_internal.h"
 #include "core/core.h"
 #include "core/json.h"
 #include "core/strset.h"
@@ -64,6 +65,10 @@ typedef struct {
 	size_t nblobs, capblobs;
 	limg__ahead *ahead;    /* checks them ahead of the writing */
 	unsigned char *buf;
+	cJSON *referrers;      /* what the store keeps beside the saved manifests, listed */
+	char referrers_digest[80]; /* the listing's blob, or "" */
+	char **held;           /* the referrers' blob digests blobs[] points to (their manifests are gone) */
+	size_t nheld, capheld;
 } save_run;
 
 static const char *hex_of(const char *digest)
@@ -203,6 +208,9 @@ static int put_metadata(save_run *s)
 	cJSON_AddNumberToObject(index, "schemaVersion", 2);
 	cJSON_AddStringToObject(index, "mediaType", LIMG_MEDIA_OCI_INDEX);
 	list = cJSON_AddArrayToObject(index, "manifests");
+	if (s->referrers_digest[0])
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(index, "annotations"), LIMG_ARCHIVE_REFERRERS_KEY,
+		                        s->referrers_digest);
 	for (size_t i = 0; i < s->nimages; i++) {
 		const saved_image *img = &s->images[i];
 		const limg_manifest *m = limg_image_manifest(img->info);
@@ -262,6 +270,51 @@ static int put_metadata(save_run *s)
 	return rc;
 }
 
+/* A referrer's blob, to be written with the images' (checked ahead as theirs). */
+static int add_stored(const char *digest, void *payload)
+{
+	save_run *s = payload;
+	char *copy;
+	int rc;
+
+	if ((rc = limg__array_grow((void **)&s->held, &s->capheld, s->nheld + 1, sizeof *s->held)) < 0)
+		return rc;
+	if (!(copy = strdup(digest)))
+		return limg__error_oom();
+	s->held[s->nheld++] = copy;
+	return add_blob(s, copy);
+}
+
+/* The listing of the referrers saved, as a blob of the archive. */
+static int put_referrers(save_run *s)
+{
+	cJSON *doc;
+	limg_buf digest = LIMG_BUF_INIT;
+	char *text = NULL, name[100];
+	int rc;
+
+	if (!cJSON_GetArraySize(s->referrers))
+		return 0;
+	if (!(doc = cJSON_CreateObject()) || !cJSON_AddNumberToObject(doc, "schemaVersion", 2) ||
+	    !cJSON_AddStringToObject(doc, "mediaType", LIMG_MEDIA_OCI_INDEX) ||
+	    !cJSON_AddItemReferenceToObject(doc, "manifests", s->referrers) || !(text = cJSON_PrintUnformatted(doc))) {
+		cJSON_Delete(doc);
+		return limg__error_oom();
+	}
+	cJSON_Delete(doc);
+	if ((rc = limg_digest_compute(&digest, LIMG_DIGEST_SHA256, text, strlen(text))) == 0) {
+		snprintf(name, sizeof name, "blobs/sha256/%s", hex_of(digest.ptr));
+		snprintf(s->referrers_digest, sizeof s->referrers_digest, "%s", digest.ptr);
+		if ((rc = limg__strset_add(&s->written, digest.ptr)) > 0)
+			rc = limg__tar_file(&s->tar, name, text, strlen(text));
+		else if (rc < 0)
+			rc = limg__error_oom();
+	}
+	free(text);
+	limg_buf_dispose(&digest);
+	return rc;
+}
+
 static int run(save_run *s, const char *const *names, size_t count)
 {
 	int rc;
@@ -279,6 +332,10 @@ static int run(save_run *s, const char *const *names, size_t count)
 		}
 		if ((rc = add_blob(s, limg_image_id(info))) < 0 || (rc = add_blob(s, limg_image_manifest_digest(info))) < 0)
 			return rc;
+		/* its signatures and other referrers, so that an air-gapped copy keeps them */
+		if ((rc = limg__archive_save_referrers(s->store, limg_image_manifest_digest(info), add_stored, s,
+		                                       s->referrers)) < 0)
+			return rc;
 	}
 	if ((rc = limg__ahead_start(&s->ahead, s->store, s->blobs, s->nblobs, s->o.cancel)) < 0 ||
 	    (rc = limg__tar_dir(&s->tar, "blobs/")) < 0 || (rc = limg__tar_dir(&s->tar, "blobs/sha256/")) < 0)
@@ -286,7 +343,7 @@ static int run(save_run *s, const char *const *names, size_t count)
 	for (size_t i = 0; i < s->nblobs; i++)
 		if ((rc = put_blob(s, i)) < 0)
 			return rc;
-	if ((rc = put_metadata(s)) < 0)
+	if ((rc = put_referrers(s)) < 0 || (rc = put_metadata(s)) < 0)
 		return rc;
 	return limg__tar_finish(&s->tar);
 }
@@ -321,7 +378,7 @@ int limg_archive_save(limg_store *store, const char *const *images, size_t count
 	}
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(s.buf = malloc(COPY_CHUNK)))
+	if (!(s.buf = malloc(COPY_CHUNK)) || !(s.referrers = cJSON_CreateArray()))
 		rc = limg__error_oom();
 	else
 		rc = run(&s, images, count);
@@ -335,6 +392,10 @@ int limg_archive_save(limg_store *store, const char *const *images, size_t count
 	}
 	free(s.images);
 	free(s.buf);
+	cJSON_Delete(s.referrers);
+	for (size_t i = 0; i < s.nheld; i++)
+		free(s.held[i]);
+	free(s.held);
 	limg__strset_free(&s.written);
 	limg__store_leave(store);
 	return rc;

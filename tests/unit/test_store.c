@@ -707,6 +707,8 @@ static void test_held_area(void **state)
 		limg__held_free(live);
 		assert_int_equal(count_entries(path), 0);
 	}
+}
+
 /* A referrer (a signature: its payload layer and manifest) of the image's
  * platform manifest, and a referrer of that referrer. */
 static void make_referrer(limg_store *s, const char *subject, const char *payload, char *digest_out)
