@@ -110,13 +110,14 @@ int limg_signatures_add_bundle(limg_signatures *set, const void *bundle, size_t 
 
 int limg__signatures_add_broken(limg_signatures *set, const char *source, const char *why)
 {
-	char text[400];
+	char text[1000];
 	limg__sig *s;
 	int rc;
 
 	if ((rc = add(set, "", 0, source, &s)) < 0)
 		return rc;
-	limg__sanitize(text, sizeof text, why, strlen(why));
+	/* the library's own words (which escape what they quote), kept to a line's length */
+	snprintf(text, sizeof text, "%s", why);
 	s->kind = LIMG_SIG_SIMPLE;
 	return (s->broken = strdup(text)) ? 0 : limg__error_oom();
 }

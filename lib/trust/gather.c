@@ -238,7 +238,7 @@ int limg__gather_bundles(limg_signatures *set, limg_registry *r, const char *rep
 	ro.cancel = (limg_cancel *)cancel;
 	cb.referrer = on_referrer;
 	cb.payload = &l;
-	snprintf(source, sizeof source, "referrers of %s", digest);
+	snprintf(source, sizeof source, "the referrers listing");
 	if ((rc = limg_registry_referrers_foreach(r, repo, digest, &ro, &cb)) < 0) {
 		if (bad_data(rc))
 			rc = keep_reason(set, source, rc);
