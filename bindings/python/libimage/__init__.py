@@ -25,11 +25,13 @@ from .cancel import Cancel
 from .errors import (AuthError, CancelledError, ConflictError, CorruptError, DigestMismatchError, ExistsError,
                      ImageNotFoundError, InvalidArgumentError, InvalidDigestError, InvalidReferenceError,
                      LibimageError, ManifestError, NetworkError, NoSpaceError, NotFoundError, PlatformError,
-                     ProtocolError, RateLimitedError, TLSError, TooBigError, UnsupportedError)
+                     ProtocolError, RateLimitedError, RejectedError, SignatureError, TLSError, TooBigError,
+                     UnsupportedError)
 from .login import erase_credentials, login, logout, store_credentials
 from .reference import Reference
 from .registry import Registry, Session
 from .store import Store, copy
+from .trust import Key, Policy, Requirement, Signatures, Signer, Verdict, sign
 from .types import (BlobKind, Event, Image, ImageConfig, ImageRow, Layer, Loaded, Manifest, Problem, Progress,
                     PullEvent, PullProgress, PushEvent, PushProgress, RegistryConfig, RemoveEvent, RemoveStep,
                     UnpackEvent, UnpackProgress)
@@ -39,6 +41,7 @@ __version__ = "1.0.0"
 __all__ = [
     "Store", "Session", "Registry", "RegistryConfig", "Reference", "Cancel", "copy", "version", "platform",
     "login", "logout", "store_credentials", "erase_credentials",
+    "Policy", "Verdict", "Requirement", "Key", "Signer", "Signatures", "sign", "RejectedError", "SignatureError",
     "Image", "ImageConfig", "ImageRow", "Layer", "Loaded", "Manifest", "Problem", "RemoveStep", "Progress",
     "PullProgress", "PushProgress", "UnpackProgress", "Event", "PullEvent", "PushEvent", "UnpackEvent", "BlobKind",
     "RemoveEvent", "LibraryNotFoundError",

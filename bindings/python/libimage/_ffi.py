@@ -174,6 +174,7 @@ PROBLEM_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_char_p, c_void_p)
 NAME_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_void_p)
 LOADED_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
 CREDENTIALS_CB = ctypes.CFUNCTYPE(c_int, POINTER(Buf), POINTER(Buf), c_char_p, c_void_p)
+REFERRER_CB = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
 
 
 class _Pending:
@@ -386,7 +387,7 @@ class PullOpts(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("platform", c_char_p), ("concurrency", c_int), ("skip_diff_ids", c_int),
                 ("foreign_layers", c_int), ("session", c_void_p), ("cancel", c_void_p), ("max_layer_size", c_int64),
                 ("no_ranges", c_int), ("range_threshold", c_int64), ("range_chunk", c_int64),
-                ("range_parallel", c_int)]
+                ("range_parallel", c_int), ("policy", c_void_p), ("index_signatures", c_int), ("referrers", c_int)]
 
 
 class PullCallbacks(ctypes.Structure):
@@ -397,7 +398,9 @@ class PullCallbacks(ctypes.Structure):
 class PushOpts(ctypes.Structure):
     _c_name_ = "limg_push_opts"
     _fields_ = [("size", c_size_t), ("source", c_char_p), ("platform", c_char_p), ("concurrency", c_int),
-                ("no_mount", c_int), ("chunk_size", c_int64), ("session", c_void_p), ("cancel", c_void_p)]
+                ("no_mount", c_int), ("chunk_size", c_int64), ("session", c_void_p), ("cancel", c_void_p),
+                ("sign_by", c_void_p), ("sign_format", c_int), ("sign_identity", c_char_p), ("sign_recursive", c_int),
+                ("referrers", c_int)]
 
 
 class PushCallbacks(ctypes.Structure):
@@ -408,7 +411,9 @@ class PushCallbacks(ctypes.Structure):
 class CopyOpts(ctypes.Structure):
     _c_name_ = "limg_copy_opts"
     _fields_ = [("size", c_size_t), ("platform", c_char_p), ("concurrency", c_int), ("no_mount", c_int),
-                ("chunk_size", c_int64), ("cancel", c_void_p)]
+                ("chunk_size", c_int64), ("cancel", c_void_p), ("policy", c_void_p), ("index_signatures", c_int),
+                ("sign_by", c_void_p), ("sign_format", c_int), ("sign_identity", c_char_p), ("sign_recursive", c_int),
+                ("referrers", c_int)]
 
 
 class CopyCallbacks(ctypes.Structure):
@@ -455,6 +460,49 @@ class UnpackCallbacks(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
+class PolicyOpts(ctypes.Structure):
+    _c_name_ = "limg_policy_opts"
+    _fields_ = [("size", c_size_t), ("registries_d", c_char_p)]
+
+
+class PolicyCheckOpts(ctypes.Structure):
+    _c_name_ = "limg_policy_check_opts"
+    _fields_ = [("size", c_size_t), ("index_digest", c_char_p), ("index_signatures", c_int)]
+
+
+class SignerOpts(ctypes.Structure):
+    _c_name_ = "limg_signer_opts"
+    _fields_ = [("size", c_size_t), ("passphrase", c_char_p)]
+
+
+class VerifyOpts(ctypes.Structure):
+    _c_name_ = "limg_verify_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("index_signatures", c_int), ("session", c_void_p),
+                ("store", c_void_p), ("cancel", c_void_p)]
+
+
+class SignOpts(ctypes.Structure):
+    _c_name_ = "limg_sign_opts"
+    _fields_ = [("size", c_size_t), ("format", c_int), ("identity", c_char_p), ("recursive", c_int),
+                ("session", c_void_p), ("cancel", c_void_p)]
+
+
+class RegistryReferrersOpts(ctypes.Structure):
+    _c_name_ = "limg_registry_referrers_opts"
+    _fields_ = [("size", c_size_t), ("artifact_type", c_char_p), ("mode", c_int), ("cancel", c_void_p)]
+
+
+class RegistryReferrersCallbacks(ctypes.Structure):
+    _c_name_ = "limg_registry_referrers_callbacks"
+    _fields_ = [("size", c_size_t), ("referrer", REFERRER_CB), ("payload", c_void_p)]
+
+
+class RegistryAttachOpts(ctypes.Structure):
+    _c_name_ = "limg_registry_attach_opts"
+    _fields_ = [("size", c_size_t), ("media_types", POINTER(c_char_p)), ("annotations", POINTER(c_char_p)),
+                ("annotations_len", c_size_t), ("mode", c_int), ("cancel", c_void_p)]
+
+
 # Every struct declared here, by its C name: the tests compile a C program
 # from this table and compare sizes and offsets with the C compiler's.
 STRUCTS = {cls._c_name_: cls for cls in (
@@ -463,7 +511,8 @@ STRUCTS = {cls._c_name_: cls for cls in (
     RegistryCallbacks, RegistryCallOpts, RegistryFetchOpts, RegistryFetchCallbacks, RegistryListOpts,
     RegistryListCallbacks, PullOpts, PullCallbacks, PushOpts, PushCallbacks, CopyOpts, CopyCallbacks,
     ArchiveSaveOpts, ArchiveSaveCallbacks, ArchiveLoadOpts, ArchiveLoadCallbacks, IdMap, UnpackOpts,
-    UnpackCallbacks)}
+    UnpackCallbacks, PolicyOpts, PolicyCheckOpts, SignerOpts, VerifyOpts, SignOpts, RegistryReferrersOpts,
+    RegistryReferrersCallbacks, RegistryAttachOpts)}
 
 # Values of the option enums (ABI, spelled as in the headers; no name function exists for them).
 STORE_CREATE, STORE_EXISTING = 0, 1                         # limg_store_mode
@@ -472,6 +521,9 @@ TLS_DEFAULT, TLS_VERIFY, TLS_INSECURE = 0, 1, 2             # limg_tls_mode
 ROOTLESS_AUTO, ROOTLESS_ON, ROOTLESS_OFF = 0, 1, 2          # limg_rootless_mode
 FOREIGN_REGISTRY, FOREIGN_URLS, FOREIGN_SKIP = 0, 1, 2      # limg_foreign_layers
 ENDPOINT_CAPS = {"pull": 1, "resolve": 2, "push": 4}        # limg_endpoint_capability
+SIGNATURE_FORMATS = {"simple": 0, "bundle": 1}              # limg_signature_format
+INDEX_ACCEPT, INDEX_IGNORE = 0, 1                           # limg_index_signatures
+REFERRERS_MODES = {"auto": 0, "api": 1, "tag": 2}           # limg_referrers_mode
 
 # ---- functions ------------------------------------------------------------------
 
@@ -627,6 +679,53 @@ _declare("limg_archive_load", c_int, c_void_p, c_int, P(ArchiveLoadOpts), P(Arch
 _declare("limg_unpack_opts_init", c_int, P(UnpackOpts), c_size_t)
 _declare("limg_unpack_callbacks_init", c_int, P(UnpackCallbacks), c_size_t)
 _declare("limg_unpack", c_int, c_void_p, c_char_p, c_char_p, P(UnpackOpts), P(UnpackCallbacks))
+# sign.h
+_declare("limg_policy_opts_init", c_int, P(PolicyOpts), c_size_t)
+_declare("limg_policy_parse", c_int, P(c_void_p), c_char_p, c_size_t, P(PolicyOpts))
+_declare("limg_policy_load", c_int, P(c_void_p), c_char_p, P(PolicyOpts))
+_declare("limg_policy_default_path", c_int, P(Buf))
+_declare("limg_policy_free", None, c_void_p)
+_declare("limg_key_parse", c_int, P(c_void_p), c_char_p, c_size_t)
+_declare("limg_key_free", None, c_void_p)
+_declare("limg_key_algorithm", c_char_p, c_void_p)
+_declare("limg_key_verify", c_int, c_void_p, c_char_p, c_size_t, c_char_p)
+_declare("limg_signer_opts_init", c_int, P(SignerOpts), c_size_t)
+_declare("limg_signer_parse", c_int, P(c_void_p), c_char_p, c_size_t, P(SignerOpts))
+_declare("limg_signer_free", None, c_void_p)
+_declare("limg_signer_public_key", c_int, P(Buf), c_void_p)
+_declare("limg_signer_sign", c_int, P(Buf), c_void_p, c_char_p, c_size_t)
+_declare("limg_signature_payload", c_int, P(Buf), c_char_p, c_char_p)
+_declare("limg_signature_bundle", c_int, P(Buf), c_void_p, c_char_p, c_char_p)
+_declare("limg_signatures_new", c_int, P(c_void_p))
+_declare("limg_signatures_free", None, c_void_p)
+_declare("limg_signatures_add_simple", c_int, c_void_p, c_char_p, c_size_t, c_char_p, c_char_p)
+_declare("limg_signatures_add_bundle", c_int, c_void_p, c_char_p, c_size_t, c_char_p)
+_declare("limg_signatures_count", c_size_t, c_void_p)
+_declare("limg_policy_check_opts_init", c_int, P(PolicyCheckOpts), c_size_t)
+_declare("limg_policy_check", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, c_void_p, P(PolicyCheckOpts))
+_declare("limg_verdict_free", None, c_void_p)
+_declare("limg_verdict_accepted", c_int, c_void_p)
+for _n in ("image", "scope", "message"):
+    _declare("limg_verdict_" + _n, c_char_p, c_void_p)
+_declare("limg_verdict_count", c_size_t, c_void_p)
+_declare("limg_verdict_requirement", c_char_p, c_void_p, c_size_t)
+_declare("limg_verdict_requirement_accepted", c_int, c_void_p, c_size_t)
+_declare("limg_verdict_reason", c_char_p, c_void_p, c_size_t)
+# trust.h
+_declare("limg_verify_opts_init", c_int, P(VerifyOpts), c_size_t)
+_declare("limg_verify", c_int, P(c_void_p), c_void_p, c_char_p, P(VerifyOpts))
+_declare("limg_sign_opts_init", c_int, P(SignOpts), c_size_t)
+_declare("limg_sign", c_int, P(Buf), c_void_p, c_char_p, P(SignOpts))
+# registry.h: referrers
+_declare("limg_registry_referrers_opts_init", c_int, P(RegistryReferrersOpts), c_size_t)
+_declare("limg_registry_referrers_callbacks_init", c_int, P(RegistryReferrersCallbacks), c_size_t)
+_declare("limg_registry_referrers_foreach", c_int, c_void_p, c_char_p, c_char_p, P(RegistryReferrersOpts),
+         P(RegistryReferrersCallbacks))
+_declare("limg_registry_attach_opts_init", c_int, P(RegistryAttachOpts), c_size_t)
+_declare("limg_registry_attach", c_int, P(Buf), c_void_p, c_char_p, c_char_p, c_char_p, P(c_char_p), c_size_t,
+         P(RegistryAttachOpts))
+_declare("limg_descriptor_artifact_type", c_char_p, c_void_p)
+_declare("limg_descriptor_annotation", c_char_p, c_void_p, c_char_p)
 
 
 def version():
@@ -915,10 +1014,14 @@ def _progress(calls, progress):
                       lambda d, k, e, done, total, detail, p: (_text(d), k, e, done, total, _text(detail)))
 
 
-def pull(store, reference, platform, skip_diff_ids, session, cancel, progress):
+def pull(store, reference, platform, skip_diff_ids, session, cancel, progress, policy=None, index_only=False,
+         referrers=False):
     calls = Calls()
     o = _init(PullOpts, lib.limg_pull_opts_init)
     cb = _init(PullCallbacks, lib.limg_pull_callbacks_init)
+    o.policy = policy
+    o.index_signatures = INDEX_IGNORE if index_only else INDEX_ACCEPT
+    o.referrers = 1 if referrers else 0
     o.platform = arg(platform, "platform", optional=True)
     o.skip_diff_ids = 1 if skip_diff_ids else 0
     o.session = session
@@ -1077,9 +1180,21 @@ def fsck(store, digest, cancel, problem):
     return count.value
 
 
-def push(store, reference, source, platform, session, cancel, progress):
+def _signing(o, sign):
+    """sign: (signer handle, format, identity, recursive) or None."""
+    if sign is None:
+        return
+    o.sign_by, fmt, identity, recursive = sign
+    o.sign_format = SIGNATURE_FORMATS[fmt]
+    o.sign_identity = arg(identity, "sign_identity", optional=True)
+    o.sign_recursive = 1 if recursive else 0
+
+
+def push(store, reference, source, platform, session, cancel, progress, sign=None, referrers=False):
     calls = Calls()
     o = _init(PushOpts, lib.limg_push_opts_init)
+    _signing(o, sign)
+    o.referrers = 1 if referrers else 0
     o.source = arg(source, "source", optional=True)
     o.platform = arg(platform, "platform", optional=True)
     o.session = session
@@ -1091,9 +1206,14 @@ def push(store, reference, source, platform, session, cancel, progress):
     return out.take().decode()
 
 
-def copy(session, source, destination, platform, cancel, progress):
+def copy(session, source, destination, platform, cancel, progress, policy=None, index_only=False, sign=None,
+         referrers=False):
     calls = Calls()
     o = _init(CopyOpts, lib.limg_copy_opts_init)
+    o.policy = policy
+    o.index_signatures = INDEX_IGNORE if index_only else INDEX_ACCEPT
+    _signing(o, sign)
+    o.referrers = 1 if referrers else 0
     o.platform = arg(platform, "platform", optional=True)
     o.cancel = cancel
     cb = _init(CopyCallbacks, lib.limg_copy_callbacks_init)
@@ -1164,3 +1284,188 @@ def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_ma
     cb.progress = _progress(calls, progress)
     calls.check(lib.limg_unpack(store, arg(image, "image"), arg(directory, "directory", path=True), byref(o),
                                 byref(cb)))
+
+
+# ---- sign.h, trust.h, referrers ----------------------------------------------------
+
+
+def policy_new(path, text, registries_d):
+    o = _init(PolicyOpts, lib.limg_policy_opts_init)
+    o.registries_d = arg(registries_d, "registries_d", path=True, optional=True)
+    h = c_void_p()
+    if text is not None:
+        data = text.encode() if isinstance(text, str) else bytes(text)
+        check(lib.limg_policy_parse(byref(h), data, len(data), byref(o)))
+    else:
+        check(lib.limg_policy_load(byref(h), arg(path, "path", path=True, optional=True), byref(o)))
+    return h.value
+
+
+def policy_free(h):
+    lib.limg_policy_free(h)
+
+
+def policy_default_path():
+    b = Buf()
+    check(lib.limg_policy_default_path(byref(b)))
+    return b.take().decode()
+
+
+def key_new(data):
+    data = bytes(data)
+    h = c_void_p()
+    check(lib.limg_key_parse(byref(h), data, len(data)))
+    return h.value
+
+
+def key_free(h):
+    lib.limg_key_free(h)
+
+
+def key_algorithm(h):
+    return _text(lib.limg_key_algorithm(h))
+
+
+def key_verify(h, data, signature):
+    data = bytes(data)
+    check(lib.limg_key_verify(h, data, len(data), arg(signature, "signature")))
+
+
+def signer_new(data, passphrase):
+    data = bytes(data)
+    o = _init(SignerOpts, lib.limg_signer_opts_init)
+    o.passphrase = arg(passphrase, "passphrase", optional=True)
+    h = c_void_p()
+    check(lib.limg_signer_parse(byref(h), data, len(data), byref(o)))
+    return h.value
+
+
+def signer_free(h):
+    lib.limg_signer_free(h)
+
+
+def signer_public_key(h):
+    b = Buf()
+    check(lib.limg_signer_public_key(byref(b), h))
+    return b.take().decode()
+
+
+def signer_sign(h, data):
+    data = bytes(data)
+    b = Buf()
+    check(lib.limg_signer_sign(byref(b), h, data, len(data)))
+    return b.take().decode()
+
+
+def signature_payload(digest, identity):
+    b = Buf()
+    check(lib.limg_signature_payload(byref(b), arg(digest, "digest"), arg(identity, "identity")))
+    return b.take()
+
+
+def signature_bundle(signer, digest, name):
+    b = Buf()
+    check(lib.limg_signature_bundle(byref(b), signer, arg(digest, "digest"), arg(name, "name", optional=True)))
+    return b.take()
+
+
+def signatures_new(items):
+    """A limg_signatures of (kind, bytes, signature or None, source) tuples; the caller frees it."""
+    h = c_void_p()
+    check(lib.limg_signatures_new(byref(h)))
+    try:
+        for kind, data, signature, source in items:
+            data = bytes(data)
+            if kind == "bundle":
+                check(lib.limg_signatures_add_bundle(h, data, len(data), arg(source, "source", optional=True)))
+            else:
+                check(lib.limg_signatures_add_simple(h, data, len(data), arg(signature, "signature", optional=True),
+                                                     arg(source, "source", optional=True)))
+    except BaseException:
+        lib.limg_signatures_free(h)
+        raise
+    return h.value
+
+
+def _verdict(rc, v):
+    """The verdict's facts (with the rejection's details), freeing it; raises other errors."""
+    try:
+        if rc not in (0, CODES["LIMG_EREJECTED"]):
+            check(rc)
+        facts = dict(accepted=bool(lib.limg_verdict_accepted(v)), image=_text(lib.limg_verdict_image(v)),
+                     scope=_text(lib.limg_verdict_scope(v)), message=_text(lib.limg_verdict_message(v)),
+                     requirements=[(_text(lib.limg_verdict_requirement(v, i)),
+                                    bool(lib.limg_verdict_requirement_accepted(v, i)),
+                                    _text(lib.limg_verdict_reason(v, i))) for i in range(lib.limg_verdict_count(v))])
+        if rc:
+            facts["error"] = error_details(rc)
+        return facts
+    finally:
+        lib.limg_verdict_free(v)
+
+
+def policy_check(policy, reference, digest, signatures, index_digest, index_only):
+    o = _init(PolicyCheckOpts, lib.limg_policy_check_opts_init)
+    o.index_digest = arg(index_digest, "index_digest", optional=True)
+    o.index_signatures = INDEX_IGNORE if index_only else INDEX_ACCEPT
+    v = c_void_p()
+    rc = lib.limg_policy_check(byref(v), policy, arg(reference, "reference"), arg(digest, "digest"), signatures,
+                               byref(o))
+    return _verdict(rc, v)
+
+
+def verify(policy, reference, platform, index_only, session, store, cancel):
+    o = _init(VerifyOpts, lib.limg_verify_opts_init)
+    o.platform = arg(platform, "platform", optional=True)
+    o.index_signatures = INDEX_IGNORE if index_only else INDEX_ACCEPT
+    o.session = session
+    o.store = store
+    o.cancel = cancel
+    v = c_void_p()
+    rc = lib.limg_verify(byref(v), policy, arg(reference, "reference"), byref(o))
+    return _verdict(rc, v)
+
+
+def sign(signer, reference, fmt, identity, recursive, session, cancel):
+    o = _init(SignOpts, lib.limg_sign_opts_init)
+    o.format = SIGNATURE_FORMATS[fmt]
+    o.identity = arg(identity, "identity", optional=True)
+    o.recursive = 1 if recursive else 0
+    o.session = session
+    o.cancel = cancel
+    b = Buf()
+    check(lib.limg_sign(byref(b), signer, arg(reference, "reference"), byref(o)))
+    return b.take().decode()
+
+
+def registry_referrers(h, repository, digest, artifact_type, mode, cancel, found):
+    calls = Calls()
+    o = _init(RegistryReferrersOpts, lib.limg_registry_referrers_opts_init)
+    o.artifact_type = arg(artifact_type, "artifact_type", optional=True)
+    o.mode = REFERRERS_MODES[mode]
+    o.cancel = cancel
+    cb = _init(RegistryReferrersCallbacks, lib.limg_registry_referrers_callbacks_init)
+    cb.referrer = calls.wrap(REFERRER_CB, found, lambda d, p: (dict(
+        media_type=_text(lib.limg_descriptor_media_type(d)), digest=_text(lib.limg_descriptor_digest(d)),
+        size=lib.limg_descriptor_size(d), artifact_type=_text(lib.limg_descriptor_artifact_type(d)),
+        created=_text(lib.limg_descriptor_annotation(d, b"org.opencontainers.image.created"))),))
+    calls.check(lib.limg_registry_referrers_foreach(h, arg(repository, "repository"), arg(digest, "digest"), byref(o),
+                                                    byref(cb)))
+
+
+def registry_attach(h, repository, subject, artifact_type, paths, media_types, annotations, mode, cancel):
+    o = _init(RegistryAttachOpts, lib.limg_registry_attach_opts_init)
+    files, n = strings([os.fspath(p) for p in paths], "paths")
+    if media_types is not None:
+        o.media_types, _ = strings([t or "" for t in media_types], "media_types")
+        for i, t in enumerate(media_types):
+            if not t:
+                o.media_types[i] = None
+    o.annotations, o.annotations_len = strings(["%s=%s" % kv for kv in sorted((annotations or {}).items())],
+                                               "annotations")
+    o.mode = REFERRERS_MODES[mode]
+    o.cancel = cancel
+    b = Buf()
+    check(lib.limg_registry_attach(byref(b), h, arg(repository, "repository"), arg(subject, "subject"),
+                                   arg(artifact_type, "artifact_type"), files, n, byref(o)))
+    return b.take().decode()

@@ -117,6 +117,17 @@ class NoSpaceError(LibimageError):
     """No space left on the device."""
 
 
+class RejectedError(LibimageError):
+    """The signature policy rejected the image (LIMG_EREJECTED); .verdict says
+    which requirement and why, when the call made one."""
+
+    verdict = None
+
+
+class SignatureError(LibimageError):
+    """A signature that does not verify with the key, or is no signature (LIMG_ESIGNATURE)."""
+
+
 # The library's code names this binding gives a class of its own; the tests
 # check that each is a name the loaded library knows.
 BY_NAME = {
@@ -127,7 +138,7 @@ BY_NAME = {
     "LIMG_ECANCELLED": CancelledError, "LIMG_EPLATFORM": PlatformError, "LIMG_ECORRUPT": CorruptError,
     "LIMG_EPATTERN": InvalidReferenceError, "LIMG_EINVALID": InvalidArgumentError,
     "LIMG_EMANIFEST": ManifestError, "LIMG_EUNSUPPORTED": UnsupportedError, "LIMG_ETOOBIG": TooBigError,
-    "LIMG_ENOSPACE": NoSpaceError,
+    "LIMG_ENOSPACE": NoSpaceError, "LIMG_EREJECTED": RejectedError, "LIMG_ESIGNATURE": SignatureError,
 }
 # Families, by prefix: every reference error (LIMG_EREF_*) and digest error
 # (LIMG_EDIGEST_*, but the mismatch above).

@@ -243,3 +243,33 @@ class Registry:
         repo = self._repository(repository)
         self._call(lambda h, token: _ffi.registry_blob(h, repo, digest, size, token, write, restart), cancel)
         return b"".join(parts)
+
+    # -- referrers (OCI 1.1) ---------------------------------------------------------
+
+    def referrers(self, reference: str, artifact_type: Optional[str] = None, mode: str = "auto",
+                  cancel: Optional[Cancel] = None) -> List[dict]:
+        """What refers to "repo:tag" or "repo@digest" (oras discover, one
+        level): dicts of media_type, digest, size, artifact_type, created.
+        mode: "auto" (the referrers API, else the referrers tag), "api" or "tag"."""
+        if mode not in _ffi.REFERRERS_MODES:
+            raise ValueError("mode must be 'auto', 'api' or 'tag', not %r" % (mode,))
+        repo, ref = self._split(reference)
+        digest = ref if ":" in ref else self.head(reference, cancel=cancel).digest
+        found: List[dict] = []
+        self._call(lambda h, token: _ffi.registry_referrers(h, repo, digest, artifact_type, mode, token,
+                                                            found.append), cancel)
+        return found
+
+    def attach(self, reference: str, artifact_type: str, files=(), media_types: Optional[List[Optional[str]]] = None,
+               annotations: Optional[Mapping[str, str]] = None, mode: str = "auto",
+               cancel: Optional[Cancel] = None) -> str:
+        """oras attach: @files as an artifact of @artifact_type referring to
+        "repo:tag" or "repo@digest"; returns the artifact's digest."""
+        if mode not in _ffi.REFERRERS_MODES:
+            raise ValueError("mode must be 'auto', 'api' or 'tag', not %r" % (mode,))
+        files = list(files)
+        if media_types is not None and len(media_types) != len(files):
+            raise ValueError("one media type per file (None for the default)")
+        repo, ref = self._split(reference)
+        return self._call(lambda h, token: _ffi.registry_attach(h, repo, ref, artifact_type, files, media_types,
+                                                                annotations, mode, token), cancel)

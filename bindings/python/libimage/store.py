@@ -136,7 +136,8 @@ class Store:
     def pull(self, repository: str, tag: Optional[str] = None, all_tags: bool = False, *,
              platform: Optional[str] = None, progress: Optional[Callable[[Progress], Any]] = None,
              cancel: Optional[Cancel] = None, session: Optional[Session] = None,
-             registry: Optional[RegistryConfig] = None, verify_diff_ids: bool = True) -> Union[Image, List[Image]]:
+             registry: Optional[RegistryConfig] = None, verify_diff_ids: bool = True, policy=None,
+             index_signatures: bool = True, referrers: bool = False) -> Union[Image, List[Image]]:
         """Pulls as `docker pull` does ("redis" is docker.io/library/redis:latest)
         and returns the Image. tag: added to @repository. all_tags: every tag
         of the repository (Registry.tags(), then one pull each, in one
@@ -144,16 +145,23 @@ class Store:
         exception it raises stops the pull (what was downloaded stays, to be
         resumed) and is raised here. session: registries' settings,
         credentials, connections and tokens; registry: a RegistryConfig for a
-        session of this call's own."""
+        session of this call's own. policy: a Policy checked before any layer
+        is fetched (RejectedError, nothing stored); index_signatures: whether
+        an index's signatures admit its image; referrers: also keep what
+        refers to the image (signatures, SBOMs) beside it."""
         reference = repository if tag is None else "%s:%s" % (repository, tag)
         if all_tags:
             return self._pull_all_tags(reference, platform=platform, progress=progress, cancel=cancel,
-                                       session=session, registry=registry, verify_diff_ids=verify_diff_ids)
+                                       session=session, registry=registry, verify_diff_ids=verify_diff_ids,
+                                       policy=policy, index_signatures=index_signatures, referrers=referrers)
         raw = progress_of(progress)
         session, own = session_for(session, registry)
         try:
-            r = self._run(lambda h, token, sh: _ffi.pull(h, reference, platform, not verify_diff_ids, sh, token, raw),
-                          cancel, session)
+            with ExitStack() as stack:
+                ph = stack.enter_context(policy._handle.use()) if policy is not None else None
+                r = self._run(lambda h, token, sh: _ffi.pull(h, reference, platform, not verify_diff_ids, sh, token,
+                                                             raw, ph, not index_signatures, referrers),
+                              cancel, session)
         finally:
             if own:
                 session.close()
@@ -242,13 +250,21 @@ class Store:
 
     def push(self, reference: str, source: Optional[str] = None, platform: Optional[str] = None,
              progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None,
-             session: Optional[Session] = None, registry: Optional[RegistryConfig] = None) -> str:
-        """docker push; returns the digest the tag names."""
+             session: Optional[Session] = None, registry: Optional[RegistryConfig] = None, *, sign=None,
+             sign_format: str = "simple", sign_identity: Optional[str] = None, sign_recursive: bool = False,
+             referrers: bool = False) -> str:
+        """docker push; returns the digest the tag names. sign: a Signer that
+        signs what was pushed (sign_format "simple": the .sig tag; "bundle": a
+        Sigstore bundle referrer); referrers: also push what the store keeps
+        beside the image (its signatures, SBOMs)."""
+        from .trust import _signing
         raw = progress_of(progress)
         session, own = session_for(session, registry)
         try:
-            return self._run(lambda h, token, sh: _ffi.push(h, reference, source, platform, sh, token, raw), cancel,
-                             session)
+            with ExitStack() as stack:
+                signing = _signing(sign, sign_format, sign_identity, sign_recursive, stack)
+                return self._run(lambda h, token, sh: _ffi.push(h, reference, source, platform, sh, token, raw,
+                                                                signing, referrers), cancel, session)
         finally:
             if own:
                 session.close()
@@ -350,11 +366,17 @@ class Store:
 def copy(source: str, destination: str, platform: Optional[str] = None,
          progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None,
          session: Optional[Session] = None, source_registry: Optional[RegistryConfig] = None,
-         destination_registry: Optional[RegistryConfig] = None) -> str:
+         destination_registry: Optional[RegistryConfig] = None, *, policy=None, index_signatures: bool = True,
+         sign=None, sign_format: str = "simple", sign_identity: Optional[str] = None, sign_recursive: bool = False,
+         referrers: bool = False) -> str:
     """crane copy: registry to registry, without a store; returns the digest
     copied. session: the registries' settings (each its own: see
     Session(registries=...)); source_registry and destination_registry: the
-    settings of each side, for a session of this call's own."""
+    settings of each side, for a session of this call's own. policy: a Policy
+    the source must satisfy before any blob moves (RejectedError); sign: a
+    Signer that signs the destination; referrers: also copy what refers to
+    the image (signatures, SBOMs)."""
+    from .trust import _signing
     raw = progress_of(progress)
     own = False
     if source_registry is not None or destination_registry is not None:
@@ -371,10 +393,12 @@ def copy(source: str, destination: str, platform: Optional[str] = None,
     elif session is not None and not isinstance(session, Session):
         raise TypeError("session must be a Session, not %s" % type(session).__name__)
     try:
-        if session is None:
-            return run(lambda token: _ffi.copy(None, source, destination, platform, token, raw), (cancel,))
-        with session._handle.use() as sh:
-            return run(lambda token: _ffi.copy(sh, source, destination, platform, token, raw), (cancel,))
+        with ExitStack() as stack:
+            ph = stack.enter_context(policy._handle.use()) if policy is not None else None
+            signing = _signing(sign, sign_format, sign_identity, sign_recursive, stack)
+            sh = stack.enter_context(session._handle.use()) if session is not None else None
+            return run(lambda token: _ffi.copy(sh, source, destination, platform, token, raw, ph, not index_signatures,
+                                               signing, referrers), (cancel,))
     finally:
         if own:
             session.close()

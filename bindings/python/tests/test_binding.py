@@ -901,6 +901,115 @@ class Sessions(Base):
             self.store.pull(ref("py/app:v1"), session=s, registry=libimage.RegistryConfig())
 
 
+class Signatures(Base):
+    """Policy, verify, sign and referrers: what libimage signs verifies with
+    the independent verifier (fixtures/cosign.py), and the other way round."""
+
+    def setUp(self):
+        super().setUp()
+        from fixtures import cosign
+        self.cosign = cosign
+        self.key = cosign.new_ec_key()
+        self.regd = os.path.join(self.tmp, "registries.d")
+        os.makedirs(self.regd)
+        with open(os.path.join(self.regd, "on.yaml"), "w") as f:
+            f.write("default-docker:\n  use-sigstore-attachments: true\n")
+        self.pub = os.path.join(self.tmp, "key.pub")
+        with open(self.pub, "wb") as f:
+            f.write(cosign.public_pem(self.key))
+        self.repo = "py/signed-" + self._testMethodName.replace("_", "-")
+        self.img = images.Image(images.sample_layers(self.repo))
+        reg.push(self.repo, "v1", self.img)
+
+    def policy(self, identity="matchRepository"):
+        doc = {"default": [{"type": "reject"}], "transports": {"docker": {reg.host: [
+            {"type": "sigstoreSigned", "keyPath": self.pub, "signedIdentity": {"type": identity}}]}}}
+        return libimage.Policy(text=json.dumps(doc), registries_d=self.regd)
+
+    def test_verify_and_pull_with_a_policy(self):
+        with self.policy() as policy:
+            with self.assertRaises(libimage.RejectedError) as e:
+                policy.verify(ref(self.repo + ":v1"))
+            self.assertEqual(e.exception.subject, "POLICY")
+            self.assertFalse(e.exception.verdict.accepted)
+            self.assertEqual(e.exception.verdict.scope, reg.host)
+            self.assertIn("no signature exists", e.exception.verdict.requirements[0].reason)
+            with self.assertRaises(libimage.RejectedError):
+                self.store.pull(ref(self.repo), "v1", policy=policy)
+            self.assertEqual(self.store.images(), [])
+            self.cosign.sign(reg, self.repo, self.img.manifest.digest, ref(self.repo), self.key)
+            v = policy.verify(ref(self.repo + ":v1"))
+            self.assertTrue(v.accepted)
+            self.assertEqual([r.type for r in v.requirements], ["sigstoreSigned"])
+            self.assertIn("signed by %s" % self.pub, v.requirements[0].reason)
+            img = self.store.pull(ref(self.repo), "v1", policy=policy, referrers=True)
+            self.assertEqual(img.id, self.img.config.digest)
+            # the signature kept beside the image: checked with no registry
+            self.assertTrue(policy.verify(ref(self.repo + ":v1"), store=self.store).accepted)
+
+    def test_sign_push_and_referrers(self):
+        pem = self.cosign.private_pem(self.key)
+        with libimage.Signer(pem) as signer:
+            self.assertEqual(signer.public_key.encode(), self.cosign.public_pem(self.key))
+            self.store.pull(ref(self.repo), "v1")
+            digest = self.store.push(ref(self.repo + ":v1"), sign=signer)
+            docs = self.cosign.verified_payloads(reg, self.repo, digest, self.key.public_key())
+            self.assertEqual([d["critical"]["identity"]["docker-reference"] for d in docs], [ref(self.repo + ":v1")])
+            self.assertEqual(libimage.sign(ref(self.repo + ":v1"), signer, format="bundle"), digest)
+            with self.assertRaises(ValueError):
+                libimage.sign(ref(self.repo + ":v1"), signer, format="gpg")
+        with libimage.Registry(reg.host) as r:
+            found = r.referrers(self.repo + ":v1")
+            self.assertEqual([f["artifact_type"] for f in found], ["application/vnd.dev.sigstore.bundle.v0.3+json"])
+            sbom = os.path.join(self.tmp, "sbom.json")
+            with open(sbom, "w") as f:
+                f.write("{}")
+            d = r.attach(self.repo + ":v1", "application/spdx+json", [sbom], annotations={"k": "v"})
+            self.assertEqual(len(r.referrers(self.repo + ":v1")), 2)
+            self.assertEqual([f["digest"] for f in r.referrers(self.repo + ":v1",
+                                                               artifact_type="application/spdx+json")], [d])
+        with self.policy() as policy:
+            v = policy.verify(ref(self.repo + ":v1"))
+            self.assertIn("sig layer 1", v.requirements[0].reason)
+
+    def test_keys_and_offline_checks(self):
+        payload = libimage.Signer.payload(self.img.manifest.digest, ref(self.repo))
+        with libimage.Key(self.cosign.public_pem(self.key)) as k:
+            self.assertEqual(k.algorithm, "ecdsa-p256")
+            sig = base64.b64encode(self.cosign.sign_bytes(self.key, payload)).decode()
+            k.verify(payload, sig)
+            with self.assertRaises(libimage.SignatureError):
+                k.verify(payload + b" ", sig)
+        sigs = libimage.Signatures()
+        sigs.add_simple(payload, sig, "mine")
+        with self.policy() as policy:
+            self.assertTrue(policy.check(ref(self.repo + ":v1"), self.img.manifest.digest, sigs).accepted)
+            with self.assertRaises(libimage.RejectedError) as e:
+                policy.check(ref("other:v1"), self.img.manifest.digest, sigs)
+            self.assertIn("matchRepository", e.exception.verdict.requirements[0].reason)
+        with self.assertRaises(libimage.CorruptError):
+            libimage.Policy(text='{"default": []}', registries_d="")
+        with self.assertRaises(libimage.UnsupportedError):
+            libimage.Key.load(os.path.join(ROOT, "tests", "data", "sign", "ed25519-public.pem"))
+        with self.assertRaises(libimage.CorruptError):
+            libimage.Signer.load(os.path.join(ROOT, "tests", "data", "sign", "cosign.key"), passphrase="wrong")
+        with libimage.Signer.load(os.path.join(ROOT, "tests", "data", "sign", "cosign.key"),
+                                  passphrase="test-passphrase") as s:
+            self.assertIn("BEGIN PUBLIC KEY", s.public_key)
+
+    def test_copy_with_policy_signing_and_referrers(self):
+        self.cosign.sign(reg, self.repo, self.img.manifest.digest, ref(self.repo), self.key)
+        with self.policy() as policy, libimage.Signer(self.cosign.private_pem(self.key)) as signer:
+            libimage.copy(ref(self.repo + ":v1"), ref(self.repo + "-copy:v1"), policy=policy, sign=signer,
+                          sign_format="bundle", referrers=True)
+            self.assertEqual(len(self.cosign.verified_payloads(reg, self.repo + "-copy", self.img.manifest.digest,
+                                                               self.key.public_key())), 1)
+            with libimage.Registry(reg.host) as r:
+                self.assertEqual(len(r.referrers(self.repo + "-copy:v1")), 1)
+            with self.assertRaises(libimage.RejectedError):
+                libimage.copy(ref("py/app:v1"), ref(self.repo + "-nope:v1"), policy=policy)
+
+
 class Cancels(Base):
     def test_cancel_is_a_context_manager(self):
         with libimage.Cancel() as c:
