@@ -31,6 +31,7 @@ type call struct {
 	removed  []string
 	names    []string
 	loaded   []Loaded
+	found    []Referrer
 	err      error
 	panicked interface{}
 }
@@ -184,4 +185,13 @@ func lgName(h C.uintptr_t, name *C.char) C.int {
 func lgLoaded(h C.uintptr_t, reference, id *C.char) C.int {
 	c := callOf(h)
 	return c.guard(func() { c.loaded = append(c.loaded, Loaded{Reference: goString(reference), ID: goString(id)}) })
+}
+
+//export lgReferrer
+func lgReferrer(h C.uintptr_t, mediaType, digest *C.char, size C.int64_t, artifactType, created *C.char) C.int {
+	c := callOf(h)
+	return c.guard(func() {
+		c.found = append(c.found, Referrer{MediaType: goString(mediaType), Digest: goString(digest), Size: int64(size),
+			ArtifactType: goString(artifactType), Created: goString(created)})
+	})
 }

@@ -20,7 +20,8 @@ import (
 // copied. Each side gets its own settings and credentials from the session
 // (WithSession; NewSession's WithRegistry and WithCredentials). Options:
 // WithSession, WithPlatform, WithProgress, WithConcurrency, WithoutMount,
-// WithChunkSize.
+// WithChunkSize, WithPolicy, WithInstanceSignaturesOnly, WithSigner (and its
+// options), WithReferrers.
 func Copy(ctx context.Context, source, destination string, opts ...CopyOption) (string, error) {
 	cfg := collect(opts)
 	var m cmem
@@ -41,6 +42,24 @@ func Copy(ctx context.Context, source, destination string, opts ...CopyOption) (
 	o.concurrency = C.int(cfg.concurrency)
 	o.no_mount = cbool(cfg.noMount)
 	o.chunk_size = C.int64_t(cfg.chunkSize)
+	o.index_signatures = indexSignatures(cfg)
+	o.sign_format = C.int(cfg.signFormat)
+	if o.sign_identity, err = m.str(cfg.signIdentity, "sign identity", true); err != nil {
+		return "", err
+	}
+	o.sign_recursive = cbool(cfg.signRecursive)
+	o.referrers = cbool(cfg.referrers)
+	leaveTrust, err := enterTrust(cfg)
+	if err != nil {
+		return "", err
+	}
+	defer leaveTrust()
+	if cfg.policy != nil {
+		o.policy = cfg.policy.h
+	}
+	if cfg.signer != nil {
+		o.sign_by = cfg.signer.h
+	}
 	var session *C.limg_session
 	var closing *C.limg_cancel
 	if s := cfg.session; s != nil {

@@ -74,6 +74,9 @@ const (
 	SubjectLayer       Subject = C.LIMG_SUBJECT_LAYER       // a layer's contents
 	SubjectConfig      Subject = C.LIMG_SUBJECT_CONFIG      // an image config
 	SubjectOptions     Subject = C.LIMG_SUBJECT_OPTIONS     // an options or callbacks struct
+	SubjectSignature   Subject = C.LIMG_SUBJECT_SIGNATURE   // a signature (a cosign payload, a bundle)
+	SubjectPolicy      Subject = C.LIMG_SUBJECT_POLICY      // a signature policy or registries.d file
+	SubjectKey         Subject = C.LIMG_SUBJECT_KEY         // a public or private key
 )
 
 // String is the subject's name as the C header spells it ("LIMG_SUBJECT_IMAGE").
@@ -144,6 +147,8 @@ var (
 	ErrTLS         = sentinel(C.LIMG_ETLS, SubjectNone)
 	ErrRedirect    = sentinel(C.LIMG_EREDIRECT, SubjectNone)
 	ErrProtocol    = sentinel(C.LIMG_EPROTOCOL, SubjectNone)
+	ErrRejected    = sentinel(C.LIMG_EREJECTED, SubjectNone)  // the signature policy refused the image
+	ErrSignature   = sentinel(C.LIMG_ESIGNATURE, SubjectNone) // a signature that does not verify
 )
 
 // What was not found, for errors.Is (each also matches ErrNotFound).

@@ -60,6 +60,13 @@ static int name_cb(const char *name, void *payload)
 	return lgName((uintptr_t)payload, (char *)name);
 }
 
+static int referrer(const limg_descriptor *d, void *payload)
+{
+	return lgReferrer((uintptr_t)payload, (char *)limg_descriptor_media_type(d), (char *)limg_descriptor_digest(d),
+	                  limg_descriptor_size(d), (char *)limg_descriptor_artifact_type(d),
+	                  (char *)limg_descriptor_annotation(d, "org.opencontainers.image.created"));
+}
+
 static int credentials(limg_buf *user, limg_buf *secret, const char *host, void *payload)
 {
 	return lgCredentials((uintptr_t)payload, user, secret, (char *)host);
@@ -279,4 +286,58 @@ int lg_registry_blob_exists(int *exists, int64_t *size, limg_registry *r, const 
                             const limg_registry_call_opts *o, lg_error *e)
 {
 	CALL(limg_registry_blob_exists(exists, size, r, repo, digest, o));
+}
+
+/* ---- signatures and referrers ------------------------------------------------ */
+
+int lg_policy_load(limg_policy **out, const char *path, const char *text, size_t len, const limg_policy_opts *o,
+                   lg_error *e)
+{
+	if (text)
+		CALL(limg_policy_parse(out, text, len, o));
+	CALL(limg_policy_load(out, path, o));
+}
+
+int lg_signer_parse(limg_signer **out, const void *data, size_t len, const char *passphrase, lg_error *e)
+{
+	limg_signer_opts o = LIMG_SIGNER_OPTS_INIT;
+
+	o.passphrase = passphrase;
+	CALL(limg_signer_parse(out, data, len, &o));
+}
+
+int lg_signer_public_key(limg_buf *out, limg_signer *s, lg_error *e)
+{
+	CALL(limg_signer_public_key(out, s));
+}
+
+int lg_signer_sign(limg_buf *out, limg_signer *s, const void *data, size_t len, lg_error *e)
+{
+	CALL(limg_signer_sign(out, s, data, len));
+}
+
+int lg_verify(limg_verdict **out, limg_policy *p, const char *ref, const limg_verify_opts *o, lg_error *e)
+{
+	CALL(limg_verify(out, p, ref, o));
+}
+
+int lg_sign(limg_buf *out, limg_signer *s, const char *ref, const limg_sign_opts *o, lg_error *e)
+{
+	CALL(limg_sign(out, s, ref, o));
+}
+
+int lg_registry_referrers(limg_registry *r, const char *repo, const char *digest,
+                          const limg_registry_referrers_opts *o, uintptr_t h, lg_error *e)
+{
+	limg_registry_referrers_callbacks cb = LIMG_REGISTRY_REFERRERS_CALLBACKS_INIT;
+
+	cb.referrer = referrer;
+	cb.payload = (void *)h;
+	CALL(limg_registry_referrers_foreach(r, repo, digest, o, &cb));
+}
+
+int lg_registry_attach(limg_buf *out, limg_registry *r, const char *repo, const char *subject, const char *type,
+                       char **paths, size_t n, const limg_registry_attach_opts *o, lg_error *e)
+{
+	CALL(limg_registry_attach(out, r, repo, subject, type, (const char *const *)paths, n, o));
 }

@@ -76,4 +76,17 @@ int lg_registry_blob_fetch(limg_registry *r, const char *repo, const char *diges
 int lg_registry_blob_exists(int *exists, int64_t *size, limg_registry *r, const char *repo, const char *digest,
                             const limg_registry_call_opts *o, lg_error *e);
 
+/* Signatures (sign.h, trust.h) and referrers (registry.h). */
+int lg_policy_load(limg_policy **out, const char *path, const char *text, size_t len, const limg_policy_opts *o,
+                   lg_error *e);
+int lg_signer_parse(limg_signer **out, const void *data, size_t len, const char *passphrase, lg_error *e);
+int lg_signer_public_key(limg_buf *out, limg_signer *s, lg_error *e);
+int lg_signer_sign(limg_buf *out, limg_signer *s, const void *data, size_t len, lg_error *e);
+int lg_verify(limg_verdict **out, limg_policy *p, const char *ref, const limg_verify_opts *o, lg_error *e);
+int lg_sign(limg_buf *out, limg_signer *s, const char *ref, const limg_sign_opts *o, lg_error *e);
+int lg_registry_referrers(limg_registry *r, const char *repo, const char *digest,
+                          const limg_registry_referrers_opts *o, uintptr_t h, lg_error *e);
+int lg_registry_attach(limg_buf *out, limg_registry *r, const char *repo, const char *subject, const char *type,
+                       char **paths, size_t n, const limg_registry_attach_opts *o, lg_error *e);
+
 #endif

@@ -41,6 +41,14 @@ type opConfig struct {
 	uidMap, gidMap []IDMap
 	noTerminal     bool
 	maxEntries     int64
+	store          *Store
+	instanceOnly   bool
+	policy         *Policy
+	signer         *Signer
+	signFormat     SignatureFormat
+	signIdentity   string
+	signRecursive  bool
+	referrers      bool
 }
 
 type option interface{ apply(*opConfig) }

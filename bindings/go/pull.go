@@ -16,7 +16,8 @@ import (
 // docker.io/library/redis:latest): every blob checked against its digest,
 // every layer against its diff_id, the tag moved last. Options: WithPlatform,
 // WithProgress, WithSession, WithConcurrency, WithMaxLayerSize,
-// WithSkipDiffIDs, WithForeignLayers, WithRanges, WithoutRanges.
+// WithSkipDiffIDs, WithForeignLayers, WithRanges, WithoutRanges, WithPolicy,
+// WithInstanceSignaturesOnly, WithReferrers.
 func (s *Store) Pull(ctx context.Context, reference string, opts ...PullOption) (*PullResult, error) {
 	cfg := collect(opts)
 	var m cmem
@@ -38,6 +39,16 @@ func (s *Store) Pull(ctx context.Context, reference string, opts ...PullOption) 
 	o.range_threshold = C.int64_t(cfg.rangeThreshold)
 	o.range_chunk = C.int64_t(cfg.rangeChunk)
 	o.range_parallel = C.int(cfg.rangeParallel)
+	o.index_signatures = indexSignatures(cfg)
+	o.referrers = cbool(cfg.referrers)
+	leaveTrust, err := enterTrust(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer leaveTrust()
+	if cfg.policy != nil {
+		o.policy = cfg.policy.h
+	}
 	cancel, end, err := s.begin(ctx, cfg.session)
 	if err != nil {
 		return nil, err

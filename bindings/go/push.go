@@ -15,7 +15,8 @@ import (
 // Push pushes a stored image to reference ("registry.example.com/team/app:1";
 // no tag means "latest"), as docker push does, and returns the digest the
 // tag names. Options: WithSource, WithPlatform, WithProgress, WithSession,
-// WithConcurrency, WithoutMount, WithChunkSize.
+// WithConcurrency, WithoutMount, WithChunkSize, WithSigner (and
+// WithSignatureFormat, WithSignIdentity, WithSignRecursive), WithReferrers.
 func (s *Store) Push(ctx context.Context, reference string, opts ...PushOption) (string, error) {
 	cfg := collect(opts)
 	var m cmem
@@ -35,6 +36,20 @@ func (s *Store) Push(ctx context.Context, reference string, opts ...PushOption) 
 	o.concurrency = C.int(cfg.concurrency)
 	o.no_mount = cbool(cfg.noMount)
 	o.chunk_size = C.int64_t(cfg.chunkSize)
+	o.sign_format = C.int(cfg.signFormat)
+	if o.sign_identity, err = m.str(cfg.signIdentity, "sign identity", true); err != nil {
+		return "", err
+	}
+	o.sign_recursive = cbool(cfg.signRecursive)
+	o.referrers = cbool(cfg.referrers)
+	leaveTrust, err := enterTrust(cfg)
+	if err != nil {
+		return "", err
+	}
+	defer leaveTrust()
+	if cfg.signer != nil {
+		o.sign_by = cfg.signer.h
+	}
 	cancel, end, err := s.begin(ctx, cfg.session)
 	if err != nil {
 		return "", err

@@ -261,3 +261,96 @@ func (r *Registry) FetchBlob(ctx context.Context, repository, digest string, w i
 		return C.lg_registry_blob_fetch(h, repo, d, -1, &o, c.h(), e)
 	})
 }
+
+// Referrer is one artifact that refers to a manifest (OCI 1.1): a
+// signature, an SBOM, any artifact.
+type Referrer struct {
+	MediaType    string
+	Digest       string
+	Size         int64
+	ArtifactType string
+	Created      string // its org.opencontainers.image.created annotation, when it has one
+}
+
+// Referrers lists what refers to the manifest @digest of @repository, as
+// oras discover does (one level): through the referrers API, else the
+// referrers tag (Debian's docker-registry 2.8 has no API). artifactType ""
+// lists all.
+func (r *Registry) Referrers(ctx context.Context, repository, digest, artifactType string) ([]Referrer, error) {
+	var m cmem
+	defer m.free()
+	repo, err := m.str(repository, "repository", false)
+	if err != nil {
+		return nil, err
+	}
+	d, err := m.str(digest, "digest", false)
+	if err != nil {
+		return nil, err
+	}
+	at, err := m.str(artifactType, "artifact type", true)
+	if err != nil {
+		return nil, err
+	}
+	c := newCall(ctx, nil)
+	defer c.done()
+	err = r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		var o C.limg_registry_referrers_opts
+		C.limg_registry_referrers_opts_init(&o, C.size_t(unsafe.Sizeof(o)))
+		o.artifact_type = at
+		o.cancel = cancel
+		return C.lg_registry_referrers(h, repo, d, &o, c.h(), e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.found, nil
+}
+
+// Attach attaches files to the image @subject (a tag or digest) of
+// @repository as an artifact of @artifactType, as oras attach does, and
+// returns the artifact manifest's digest.
+func (r *Registry) Attach(ctx context.Context, repository, subject, artifactType string, paths []string,
+	annotations map[string]string) (string, error) {
+	var m cmem
+	defer m.free()
+	repo, err := m.str(repository, "repository", false)
+	if err != nil {
+		return "", err
+	}
+	subj, err := m.str(subject, "subject", false)
+	if err != nil {
+		return "", err
+	}
+	at, err := m.str(artifactType, "artifact type", false)
+	if err != nil {
+		return "", err
+	}
+	files, err := m.strs(paths, "path")
+	if err != nil {
+		return "", err
+	}
+	var pairs []string
+	for k, v := range annotations {
+		pairs = append(pairs, k+"="+v)
+	}
+	ann, err := m.strs(pairs, "annotation")
+	if err != nil {
+		return "", err
+	}
+	var out C.limg_buf
+	c := newCall(ctx, nil)
+	defer c.done()
+	err = r.with(ctx, c, func(h *C.limg_registry, cancel *C.limg_cancel, e *C.lg_error) C.int {
+		var o C.limg_registry_attach_opts
+		C.limg_registry_attach_opts_init(&o, C.size_t(unsafe.Sizeof(o)))
+		o.annotations = ann
+		o.annotations_len = C.size_t(len(pairs))
+		o.cancel = cancel
+		return C.lg_registry_attach(&out, h, repo, subj, at, files, C.size_t(len(paths)), &o, e)
+	})
+	if err != nil {
+		C.limg_buf_dispose(&out)
+		return "", err
+	}
+	return takeBuf(&out), nil
+}
