@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Public keys: ECDSA P-256 and RSA (PKCS#1 v1.5), both over SHA-256, as
- * sigstore's LoadVerifier gives containers/image. mbedTLS parses and
- * verifies; Ed25519 (which mbedTLS 2.28 cannot verify) is named and refused.
+ * sigstore's LoadVerifier gives containers/image. mbedTLS parses, and
+ * verifies RSA; OpenSSL verifies ECDSA (p256.h says why); Ed25519 (which
+ * mbedTLS 2.28 cannot verify) is named and refused.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ void limg_key_free(limg_key *key)
 	if (!key)
 		return;
 	mbedtls_pk_free(&key->pk);
+	limg__p256_free(key->p256);
 	pthread_mutex_destroy(&key->lock);
 	free(key->label);
 	free(key);
@@ -69,11 +71,16 @@ int limg__key_check_kind(limg_key *key, const char *what)
 	mbedtls_pk_type_t t = mbedtls_pk_get_type(&key->pk);
 
 	if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA) {
+		unsigned char der[256];
+		int n;
 		if (mbedtls_pk_ec(key->pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1)
 			return limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_KEY, what,
 			                             "%s: an ECDSA key on another curve than P-256, which is not supported", what);
+		/* OpenSSL gets the key as mbedTLS re-encodes it: what was read, and nothing else */
+		if ((n = mbedtls_pk_write_pubkey_der(&key->pk, der, sizeof der)) <= 0)
+			return limg__error_set_about(LIMG_ERROR, LIMG_SUBJECT_KEY, what, "%s: cannot encode the key", what);
 		key->rsa = false;
-		return 0;
+		return limg__p256_load(&key->p256, der + sizeof der - n, (size_t)n);
 	}
 	if (t == MBEDTLS_PK_RSA) {
 		if (mbedtls_pk_get_bitlen(&key->pk) < 2048)
@@ -171,6 +178,8 @@ int limg__key_verify_raw(const limg_key *key, const void *data, size_t len, cons
 	limg_key *k = (limg_key *)key; /* the lock only */
 	int rc;
 
+	if (!key->rsa)
+		return limg__p256_verify(key->p256, data, len, sig, sig_len);
 	if (mbedtls_sha256_ret(data, len, hash, 0) != 0)
 		return LIMG_ESIGNATURE;
 	/* one verification at a time per key: mbedTLS contexts are not made for sharing */

@@ -9,10 +9,12 @@
 #include <mbedtls/pk.h>
 
 #include "libimage/sign.h"
+#include "p256.h"
 
 struct limg_key {
 	mbedtls_pk_context pk;
 	bool rsa;             /* else ECDSA P-256 */
+	limg__p256 *p256;     /* ECDSA P-256: the key as OpenSSL verifies it (p256.h) */
 	char *label;          /* where it came from, printable */
 	pthread_mutex_t lock; /* mbedTLS contexts are used by one thread at a time */
 };
