@@ -33,3 +33,5 @@ fi
 /usr/bin/python3 tests/bench/bench_mirror.py "$B" "$RUNS"
 /usr/bin/python3 tests/bench/bench_index.py "$B" --runs "$RUNS" --mb 200
 /usr/bin/python3 tests/bench/bench_big.py "$B" --runs "$RUNS"
+"$B/tests/bench_signatures" tests/data/sign/ec-private.pem
+/usr/bin/python3 tests/bench/bench_verify.py "$B" "$RUNS"
