@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/base64.h"
+#include "core/core.h"
 #include "helpers.h"
 #include "sign/match.h"
 #include "sign/sign_internal.h"
@@ -794,6 +795,38 @@ static void test_signers(void **state)
 	ASSERT_OK(limg_key_parse(&k, expect.ptr, expect.size));
 	ASSERT_OK(limg_key_verify(k, "hello", 5, sig.ptr));
 	assert_int_equal(limg_key_verify(k, "hellO", 5, sig.ptr), LIMG_ESIGNATURE);
+	{
+		/* only the DER signature itself: a byte more or less, or r and s as raw bytes, do not verify */
+		limg_buf der = LIMG_BUF_INIT, b64 = LIMG_BUF_INIT, raw = LIMG_BUF_INIT;
+		size_t rlen, slen;
+		assert_int_equal(limg__base64_decode(&der, sig.ptr, strlen(sig.ptr)), 0);
+		assert_true(der.size > 8 && (unsigned char)der.ptr[0] == 0x30);
+		ASSERT_OK(limg__buf_put(&raw, der.ptr, der.size));
+		ASSERT_OK(limg__buf_put(&raw, "", 1));
+		assert_int_equal(limg__base64_encode(&b64, raw.ptr, raw.size), 0);
+		assert_int_equal(limg_key_verify(k, "hello", 5, b64.ptr), LIMG_ESIGNATURE);
+		limg_buf_dispose(&b64);
+		assert_int_equal(limg__base64_encode(&b64, der.ptr, der.size - 1), 0);
+		assert_int_equal(limg_key_verify(k, "hello", 5, b64.ptr), LIMG_ESIGNATURE);
+		limg_buf_dispose(&b64);
+		limg_buf_dispose(&raw);
+		/* SEQUENCE { INTEGER r, INTEGER s }: r and s without their DER, as IEEE P1363 has them */
+		rlen = (unsigned char)der.ptr[3];
+		slen = (unsigned char)der.ptr[5 + rlen];
+		ASSERT_OK(limg__buf_put(&raw, der.ptr + 4, rlen));
+		ASSERT_OK(limg__buf_put(&raw, der.ptr + 6 + rlen, slen));
+		assert_int_equal(limg__base64_encode(&b64, raw.ptr, raw.size), 0);
+		assert_int_equal(limg_key_verify(k, "hello", 5, b64.ptr), LIMG_ESIGNATURE);
+		/* and a key that did not sign it */
+		limg_key_free(k);
+		f = datafile("other-public.pem");
+		ASSERT_OK(limg_key_load(&k, f));
+		free(f);
+		assert_int_equal(limg_key_verify(k, "hello", 5, sig.ptr), LIMG_ESIGNATURE);
+		limg_buf_dispose(&b64);
+		limg_buf_dispose(&raw);
+		limg_buf_dispose(&der);
+	}
 	limg_key_free(k);
 	limg_signer_free(s);
 	limg_buf_dispose(&expect);
