@@ -88,7 +88,8 @@ static int show(struct walk *w, const char *digest, const char *prefix, int dept
 	}
 	w->seen = sub.seen;
 	w->nseen = sub.nseen;
-	qsort(sub.items, sub.n, sizeof *sub.items, by_type);
+	if (sub.n > 1) /* never with NULL: UBSan */
+		qsort(sub.items, sub.n, sizeof *sub.items, by_type);
 	for (size_t i = 0; i < sub.n && rc == 0; i++) {
 		const struct found *f = &sub.items[i];
 		int new_type = i == 0 || strcmp(f->type, sub.items[i - 1].type) != 0;
