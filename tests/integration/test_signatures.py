@@ -164,16 +164,20 @@ class SimpleSigning(Base):
         img = self.push_image("simple/mine")
         ref = "%s/simple/mine:1" % reg.host
         self.run_tool("limg-pull", "-q", ref)
-        # a PEM key, then cosign's encrypted one (a second signature in the same .sig manifest)
+        # a PEM key, then cosign's encrypted one (a second signature in the same .sig manifest).
+        # Both hold the same key, and ECDSA signs deterministically here (RFC 6979): the second
+        # names another identity, so that two pushes in one second (the payload's timestamp) do
+        # not make the same signature twice, which is kept once.
+        other = "%s/simple/mine:other" % reg.host
         out = self.run_tool("limg-push", "--sign-key", key("ec.key"), ref)
         self.assertIn("Signed %s/simple/mine@%s (the .sig tag)" % (reg.host, img.manifest.digest), out.stdout)
         self.run_tool("limg-push", "-q", "--sign-by-sigstore-private-key", key("ec.cosign.key"),
-                      "--sign-passphrase-file", key("pass"), ref)
+                      "--sign-passphrase-file", key("pass"), "--sign-identity", other, ref)
         docs = cosign.verified_payloads(reg, "simple/mine", img.manifest.digest, ec_key.public_key())
         self.assertEqual(len(docs), 2)
+        # skopeo's identity: the destination with its tag (unless told otherwise)
+        self.assertEqual([d["critical"]["identity"]["docker-reference"] for d in docs], [ref, other])
         for doc in docs:
-            # skopeo's identity: the destination with its tag
-            self.assertEqual(doc["critical"]["identity"]["docker-reference"], ref)
             self.assertTrue(doc["optional"]["creator"].startswith("libimage "))
             self.assertIsInstance(doc["optional"]["timestamp"], int)
         self.assertEqual(cosign.verified_payloads(reg, "simple/mine", img.manifest.digest, other_key.public_key()), [])
