@@ -14,19 +14,17 @@
 
 #include "common.h"
 
-static void usage(FILE *to)
-{
-	fprintf(to, "Usage: limg-attach [OPTIONS] --artifact-type TYPE IMAGE [FILE[:MEDIATYPE]]...\n\n"
-	            "Attach files to an image as an artifact that refers to it, as oras attach does\n\n"
-	            "Options:\n"
-	            "  --artifact-type TYPE        the artifact's type (required)\n"
-	            "  -a, --annotation KEY=VALUE  an annotation of the artifact (repeatable)\n"
-	            "  --referrers-mode auto|api|tag  (default auto: the API, else the referrers tag)\n" CLI_COMMON_USAGE);
-}
+static const char options[] =
+	"      --artifact-type TYPE  the artifact's type (required)\n"
+	"  -a, --annotation KEY=VALUE  an annotation of the artifact (repeatable)\n"
+	"      --referrers-mode auto|api|tag  the referrers API, the referrers tag, or the API and\n"
+	"                        the tag where the registry lacks it (default auto)\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-attach", .usage = "[OPTIONS] --artifact-type TYPE IMAGE [FILE[:MEDIATYPE]]...",
+		           .about = "Attach files to an image as an artifact that refers to it, as oras attach does",
+		           .uses = CLI_REGISTRY };
 	limg_registry_attach_opts opts = LIMG_REGISTRY_ATTACH_OPTS_INIT;
 	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg_session *session = NULL;
@@ -40,23 +38,28 @@ int main(int argc, char **argv)
 	size_t npaths = 0;
 	int r, rc = 1;
 
-	if (!paths || !types || !annotations)
-		return 1;
+	if (!paths || !types || !annotations) {
+		fprintf(stderr, "Error: out of memory\n");
+		goto out;
+	}
 	for (int i = 1; i < argc; i++) {
 		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
 		    (r = cli_value(argc, argv, &i, "--artifact-type", &artifact_type)) != 0 ||
 		    (r = cli_value(argc, argv, &i, "--referrers-mode", &mode)) != 0) {
 			if (r < 0)
-				return 1;
+				goto out;
 		} else if ((r = cli_value(argc, argv, &i, "--annotation", &v)) != 0 ||
 		           (r = cli_value(argc, argv, &i, "-a", &v)) != 0) {
 			if (r < 0)
-				return 1;
+				goto out;
 			annotations[opts.annotations_len++] = v;
 		} else if (cli_is_help(argv[i])) {
-			return usage(stdout), 0;
-		} else if (argv[i][0] == '-') {
-			return usage(stderr), 1;
+			cli_help(&cli, stdout, options);
+			rc = 0;
+			goto out;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			rc = cli_unknown_flag(&cli, argv[i]);
+			goto out;
 		} else if (!image) {
 			image = argv[i];
 		} else {
@@ -69,17 +72,21 @@ int main(int argc, char **argv)
 			paths[npaths++] = argv[i];
 		}
 	}
-	if (!image || !artifact_type) {
-		fprintf(stderr, !image ? "\"limg-attach\" requires an image.\n" : "\"--artifact-type\" is required.\n");
-		return 1;
+	if (!image) {
+		rc = cli_bad_args(&cli, "requires at least 1 argument");
+		goto out;
+	}
+	if (!artifact_type) {
+		fprintf(stderr, "required flag(s) \"artifact-type\" not set\nSee 'limg-attach --help'.\n");
+		goto out;
 	}
 	if (!strcmp(mode, "api"))
 		opts.mode = LIMG_REFERRERS_API;
 	else if (!strcmp(mode, "tag"))
 		opts.mode = LIMG_REFERRERS_TAG;
 	else if (strcmp(mode, "auto")) {
-		fprintf(stderr, "invalid value for --referrers-mode: %s (auto, api or tag)\n", mode);
-		return 1;
+		fprintf(stderr, "invalid argument \"%s\" for \"--referrers-mode\" flag: use auto, api or tag\n", mode);
+		goto out;
 	}
 	opts.media_types = types;
 	opts.annotations = annotations;

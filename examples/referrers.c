@@ -120,20 +120,17 @@ static int show(struct walk *w, const char *digest, const char *prefix, int dept
 	return rc;
 }
 
-static void usage(FILE *to)
-{
-	fprintf(to, "Usage: limg-referrers [OPTIONS] IMAGE\n\nShow what refers to an image (signatures, SBOMs, ...), "
-	            "as oras discover does\n\n"
-	            "Options:\n"
-	            "  --artifact-type TYPE        only referrers of this artifact type\n"
-	            "  --format tree|json          (default tree)\n"
-	            "  --referrers-mode auto|api|tag  the referrers API, the referrers tag, or the API and\n"
-	            "                              the tag where the registry lacks it (default auto)\n" CLI_COMMON_USAGE);
-}
+static const char options[] =
+	"      --artifact-type TYPE  only referrers of this artifact type\n"
+	"      --format tree|json  (default tree)\n"
+	"      --referrers-mode auto|api|tag  the referrers API, the referrers tag, or the API and\n"
+	"                        the tag where the registry lacks it (default auto)\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-referrers", .usage = "[OPTIONS] IMAGE",
+		           .about = "Show what refers to an image (signatures, SBOMs, ...), as oras discover does",
+		           .uses = CLI_REGISTRY };
 	struct walk w;
 	limg_session *session = NULL;
 	limg_reference *ref = NULL;
@@ -152,19 +149,20 @@ int main(int argc, char **argv)
 			if (r < 0)
 				return 1;
 		} else if (cli_is_help(argv[i])) {
-			return usage(stdout), 0;
-		} else if (argv[i][0] == '-' || image) {
-			return usage(stderr), 1;
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (image) {
+			return cli_bad_args(&cli, "requires exactly 1 argument");
 		} else {
 			image = argv[i];
 		}
 	}
-	if (!image) {
-		fprintf(stderr, "\"limg-referrers\" requires exactly 1 argument.\n");
-		return 1;
-	}
+	if (!image)
+		return cli_bad_args(&cli, "requires exactly 1 argument");
 	if (strcmp(format, "tree") && strcmp(format, "json")) {
-		fprintf(stderr, "invalid value for --format: %s (tree or json)\n", format);
+		fprintf(stderr, "invalid argument \"%s\" for \"--format\" flag: use tree or json\n", format);
 		return 1;
 	}
 	w.json = !strcmp(format, "json");
@@ -173,7 +171,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "tag"))
 		w.opts.mode = LIMG_REFERRERS_TAG;
 	else if (strcmp(mode, "auto")) {
-		fprintf(stderr, "invalid value for --referrers-mode: %s (auto, api or tag)\n", mode);
+		fprintf(stderr, "invalid argument \"%s\" for \"--referrers-mode\" flag: use auto, api or tag\n", mode);
 		return 1;
 	}
 	if (limg_reference_parse_docker(&ref, image) < 0 || cli_session(&cli, &session) < 0 ||

@@ -319,8 +319,10 @@ class AllTags(Case):
 
 PROGRAMS = {
     # program: (options it must list, common options it must not)
-    "limg-pull": (["--all-tags", "--quiet", "--platform", "--tls-verify", "--store"], []),
-    "limg-push": (["--all-tags", "--max-concurrent-uploads", "--tls-verify", "--store"], []),
+    "limg-pull": (["--all-tags", "--quiet", "--platform", "--tls-verify", "--store", "--policy", "--referrers"],
+                  ["--sign-key"]),
+    "limg-push": (["--all-tags", "--max-concurrent-uploads", "--tls-verify", "--store", "--sign-key", "--sign-format"],
+                  ["--policy"]),
     "limg-images": (["--all", "--digests", "--filter", "--format", "--no-trunc", "--quiet", "--store"],
                     ["--tls-verify", "--cert-dir"]),
     "limg-inspect": (["--format", "--store", "--platform"], ["--tls-verify", "--cert-dir"]),
@@ -330,11 +332,16 @@ PROGRAMS = {
     "limg-rmi": (["--force", "--store"], ["--tls-verify", "--cert-dir", "--platform"]),
     "limg-save": (["--output", "--store", "--platform"], ["--tls-verify"]),
     "limg-load": (["--input", "--quiet", "--store", "--platform"], ["--tls-verify", "--cert-dir"]),
-    "limg-copy": (["--jobs", "--verbose", "--tls-verify", "--platform"], ["--store"]),
+    "limg-copy": (["--jobs", "--verbose", "--tls-verify", "--platform", "--policy", "--sign-key", "--referrers"],
+                  ["--store"]),
     "limg-unpack": (["--bundle", "--rootless", "--store"], ["--tls-verify"]),
     "limg-login": (["--username", "--password", "--password-stdin", "--tls-verify", "--cert-dir"],
                    ["--store", "--platform"]),
     "limg-logout": ([], ["--store", "--platform", "--tls-verify"]),
+    "limg-verify": (["--policy", "--default-policy", "--registries.d", "--local", "--store", "--tls-verify"],
+                    ["--sign-key"]),
+    "limg-attach": (["--artifact-type", "--annotation", "--referrers-mode", "--tls-verify"], ["--store", "--platform"]),
+    "limg-referrers": (["--artifact-type", "--format", "--referrers-mode", "--tls-verify"], ["--store", "--platform"]),
 }
 
 
