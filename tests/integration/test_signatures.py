@@ -18,7 +18,7 @@ import unittest
 import urllib.request
 
 from fixtures import cosign, faultproxy, hostile, images, registry
-from tool import example
+from tool import assert_sound, assert_stores_sound, example
 
 reg = proxy = None
 KEYS = None  # a directory of keys made for this run
@@ -62,6 +62,8 @@ class Base(unittest.TestCase):
         proxy.clear()
 
     def tearDown(self):
+        # every store a test left (pulls refused by a policy too) is a sound OCI layout, judged without libimage
+        assert_stores_sound(self, self.tmp)
         shutil.rmtree(self.tmp)
 
     def write(self, path, text):
@@ -457,6 +459,7 @@ class Carried(Base):
         # another machine: a fresh store, no network needed to check it
         other = os.path.join(self.tmp, "other-store")
         example("limg-load", "-i", archive, store=other)
+        assert_sound(self, other)  # the referrers kept beside the loaded image leave an OCI layout both judges accept
         out = example("limg-verify", "--local", "--policy", policy, ref, store=other)
         self.assertIn("accepted: stored %s" % cosign.sig_tag(img.manifest.digest), out.stdout)
         # gc keeps them while the image is kept

@@ -15,7 +15,7 @@ import unittest
 import urllib.request
 
 from fixtures import images, registry
-from tool import ENV, example
+from tool import ENV, assert_stores_sound, example
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "sigstore")
@@ -59,6 +59,8 @@ class Bundles(unittest.TestCase):
         self.ref = "%s/%s:1" % (reg.host, self.repo)
 
     def tearDown(self):
+        # every store a test left (pulls refused by a policy too) is a sound OCI layout, judged without libimage
+        assert_stores_sound(self, self.tmp)
         shutil.rmtree(self.tmp)
 
     def policy(self, key="ec-public.pem", identity="matchRepository"):
