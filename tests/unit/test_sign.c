@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -1119,6 +1120,61 @@ static void test_registries_d(void **state)
 	rm_tree(dir);
 }
 
+/* podman's and skopeo's default policy: the user's file when it exists, else /etc's. */
+static void test_policy_default_path(void **state)
+{
+	char *home = make_tmpdir(), *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL, path[512];
+	limg_buf b = LIMG_BUF_INIT;
+	FILE *f;
+
+	(void)state;
+	setenv("HOME", home, 1);
+	assert_int_equal(limg_policy_default_path(&b), 0);
+	assert_string_equal(b.ptr, "/etc/containers/policy.json");
+	snprintf(path, sizeof path, "%s/.config", home);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/.config/containers", home);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/.config/containers/policy.json", home);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("{\"default\":[{\"type\":\"reject\"}]}", f);
+	fclose(f);
+	assert_int_equal(limg_policy_default_path(&b), 0);
+	assert_string_equal(b.ptr, path);
+	setenv("HOME", "", 1); /* no home: /etc's */
+	assert_int_equal(limg_policy_default_path(&b), 0);
+	assert_string_equal(b.ptr, "/etc/containers/policy.json");
+	assert_int_equal(limg_policy_default_path(NULL), LIMG_EINVALID);
+	if (old)
+		setenv("HOME", old, 1);
+	else
+		unsetenv("HOME");
+	free(old);
+	limg_buf_dispose(&b);
+	rm_tree(home);
+}
+
+/* The referrers tag of the OCI 1.1 fallback (and cosign's .sig tag before its suffix). */
+static void test_referrers_tag(void **state)
+{
+	static const char hex[] = "a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4";
+	char digest[100], want[100];
+	limg_buf b = LIMG_BUF_INIT;
+
+	(void)state;
+	snprintf(digest, sizeof digest, "sha256:%s", hex);
+	snprintf(want, sizeof want, "sha256-%s", hex);
+	assert_int_equal(limg_registry_referrers_tag(&b, digest), 0);
+	assert_string_equal(b.ptr, want);
+	/* not a digest: refused, nothing written */
+	assert_int_equal(limg_registry_referrers_tag(&b, "sha256:xyz"), LIMG_EINVALID);
+	assert_int_equal(limg_registry_referrers_tag(&b, "latest"), LIMG_EINVALID);
+	assert_int_equal(limg_registry_referrers_tag(&b, NULL), LIMG_EINVALID);
+	assert_int_equal(limg_registry_referrers_tag(NULL, digest), LIMG_EINVALID);
+	assert_string_equal(b.ptr, want);
+	limg_buf_dispose(&b);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1129,6 +1185,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_identity_tables),
 		cmocka_unit_test(test_identity_remap),
 		cmocka_unit_test(test_policy_files),
+		cmocka_unit_test(test_policy_default_path),
+		cmocka_unit_test(test_referrers_tag),
 		cmocka_unit_test(test_policy_invalid),
 		cmocka_unit_test(test_policy_scopes),
 		cmocka_unit_test(test_keys),
