@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * limg_copy(): the source's manifests fetched (digests checked), its blobs
- * sent on a few threads, then the manifests put bottom-up. A streamed blob
- * runs as two threads joined by a bounded pipe: the fetch (digest checked
- * by the registry client) fills it, the upload drains it; the last bytes go
- * to the destination only once the source's digest has checked out, and
- * the destination checks the digest again. A broken blob copy starts over,
- * a few times.
+ * sent on a few threads (each skipped, mounted, or streamed: stream.c),
+ * then the manifests put bottom-up.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,16 +11,12 @@
 
 #include "core/core.h"
 #include "core/jobs.h"
-#include "core/pipe.h"
 #include "libimage/copy.h"
 #include "libimage/manifest.h"
 #include "libimage/reference.h"
 #include "push/transfer.h"
+#include "stream.h"
 #include "registry/registry_internal.h"
-
-#define BLOB_ATTEMPTS 3
-#define PIPE_SLOTS 8
-#define PIPE_SLOT (256u * 1024)
 
 typedef struct {
 	limg_copy_opts o;
@@ -134,110 +126,6 @@ out:
 	return rc;
 }
 
-/* ---- one blob, streamed --------------------------------------------------- */
-
-typedef struct {
-	copy_run *c;
-	const limg__xfer_blob *b;
-	limg__pipe *pipe;
-	pthread_t thread;
-	bool started;         /* the fetch starts with the first byte wanted: a mount wants none */
-	int fetch_rc;
-	const unsigned char *cur; /* the slot being drained */
-	size_t left;
-	int64_t given, reported;
-} stream;
-
-static int into_pipe(const void *data, size_t len, void *payload)
-{
-	return limg__pipe_write(payload, data, len);
-}
-
-static void *fetch_thread(void *arg)
-{
-	stream *s = arg;
-	limg__blob_fetch how = { 0 };
-	size_t used;
-
-	limg__thread_name("limg-fetch");
-	/* (verified: the registry client checks the digest before it returns) */
-	how.verify = true;
-	how.cancel = s->c->stop;
-	how.write = into_pipe;
-	how.payload = s->pipe;
-	s->fetch_rc = limg__registry_blob_fetch_at(s->c->from, limg_reference_path(s->c->src), s->b->digest,
-	                                           s->b->size, &how, 0, &used);
-	limg__pipe_finish(s->pipe, s->fetch_rc);
-	return NULL;
-}
-
-/* The upload's source: what the fetch put in the pipe. */
-static int from_pipe(size_t *got, void *buf, size_t cap, void *payload)
-{
-	stream *s = payload;
-	const void *data;
-	ssize_t n;
-	size_t take;
-
-	*got = 0;
-	if (!s->started) {
-		if (pthread_create(&s->thread, NULL, fetch_thread, s) != 0)
-			return limg__error_set(LIMG_ESYSTEM, "cannot start a thread for blob %s", s->b->digest);
-		s->started = true;
-	}
-	if (!s->left) {
-		if ((n = limg__pipe_read(s->pipe, &data)) < 0)
-			return (int)n;
-		if (n == 0)
-			return 0; /* the upload notices the blob ended early */
-		s->cur = data;
-		s->left = (size_t)n;
-	}
-	take = cap < s->left ? cap : s->left;
-	memcpy(buf, s->cur, take);
-	s->cur += take;
-	s->left -= take;
-	s->given += (int64_t)take;
-	if (s->given == s->b->size && !s->left && (n = limg__pipe_read(s->pipe, &data)) != 0)
-		/* the last bytes wait for the source's digest: a mismatch never reaches the destination */
-		return n < 0 ? (int)n : limg__error_set(LIMG_EPROTOCOL, "blob %s is longer than %lld bytes", s->b->digest,
-		                                         (long long)s->b->size);
-	*got = take;
-	return limg__transfer_uploading(&s->c->plan, &s->reported, s->b, s->given);
-}
-
-static int stream_blob(copy_run *c, const limg__xfer_blob *b, const char *mount_from, int *result)
-{
-	limg_registry_upload_opts uo = LIMG_REGISTRY_UPLOAD_OPTS_INIT;
-	limg_registry_upload_callbacks ucb = LIMG_REGISTRY_UPLOAD_CALLBACKS_INIT;
-	stream s;
-	int rc;
-
-	memset(&s, 0, sizeof s);
-	s.c = c;
-	s.b = b;
-	if ((rc = limg__pipe_new(&s.pipe, PIPE_SLOTS, PIPE_SLOT)) < 0)
-		return rc;
-	uo.skip_exists_check = 1; /* asked already */
-	uo.mount_from = mount_from;
-	uo.chunk_size = c->o.chunk_size;
-	uo.cancel = c->stop;
-	ucb.read = from_pipe;
-	ucb.payload = &s;
-	rc = limg_registry_blob_upload(result, c->to, limg_reference_path(c->dst), b->digest, b->size, &uo, &ucb);
-	if (s.started) {
-		limg__pipe_abandon(s.pipe);
-		pthread_join(s.thread, NULL);
-	}
-	limg__pipe_free(s.pipe);
-	return rc;
-}
-
-static bool worth_again(int rc)
-{
-	return rc == LIMG_ENETWORK || rc == LIMG_ETIMEOUT || rc == LIMG_EHTTP || rc == LIMG_EPROTOCOL;
-}
-
 static int copy_blob(size_t i, void *payload)
 {
 	copy_run *c = payload;
@@ -245,6 +133,8 @@ static int copy_blob(size_t i, void *payload)
 	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 	const char *src_repo = limg_reference_path(c->src);
 	const char *mount_from = NULL;
+	limg__copy_stream s = { c->from, src_repo, c->to, limg_reference_path(c->dst), NULL, c->o.chunk_size, c->stop,
+	                        &c->plan };
 	int result = 0, exists, rc;
 
 	co.cancel = c->stop;
@@ -255,17 +145,12 @@ static int copy_blob(size_t i, void *payload)
 	/* within one registry a mount moves no bytes; a refused one becomes an upload */
 	if (c->same_registry && !c->o.no_mount && strcmp(src_repo, limg_reference_path(c->dst)) != 0)
 		mount_from = src_repo;
-	for (int attempt = 1;; attempt++) {
-		if ((rc = stream_blob(c, b, mount_from, &result)) == 0)
-			return result == LIMG_UPLOAD_MOUNTED
-			       ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size,
-			                               mount_from)
-			       : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
-		if (!worth_again(rc) || attempt >= BLOB_ATTEMPTS || limg_cancel_requested(c->stop))
-			return rc;
-		limg__log(c->from->ctx, LIMG_LOG_INFO, "blob %s: %s; copying it again (%d/%d)", b->digest,
-		          limg_error_message(limg_error_last()), attempt + 1, BLOB_ATTEMPTS);
-	}
+	s.mount_from = mount_from;
+	if ((rc = limg__copy_stream_blob(&s, b, &result)) != 0)
+		return rc;
+	return result == LIMG_UPLOAD_MOUNTED
+	       ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size, mount_from)
+	       : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
 }
 
 /* ---- the whole ---------------------------------------------------------------- */
