@@ -28,5 +28,6 @@
 #include "pull.h"
 #include "push.h"
 #include "copy.h"
+#include "sync.h"
 
 #endif /* LIBIMAGE_H */

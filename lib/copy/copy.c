@@ -5,10 +5,12 @@
  * then the manifests put bottom-up.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "copy_internal.h"
 #include "core/core.h"
 #include "core/jobs.h"
 #include "libimage/copy.h"
@@ -26,6 +28,8 @@ typedef struct {
 	bool same_registry;
 	limg_cancel *stop;
 	limg__transfer plan;
+	limg__blob_ledger *ledger; /* blobs shared with other copies into the destination, or NULL */
+	atomic_llong sent;         /* bytes streamed (mounted and existing blobs not counted) */
 } copy_run;
 
 int limg_copy_opts_init(limg_copy_opts *opts, size_t size)
@@ -131,26 +135,40 @@ static int copy_blob(size_t i, void *payload)
 	copy_run *c = payload;
 	const limg__xfer_blob *b = &c->plan.blobs[i];
 	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
-	const char *src_repo = limg_reference_path(c->src);
+	const char *src_repo = limg_reference_path(c->src), *dst_repo = limg_reference_path(c->dst);
 	const char *mount_from = NULL;
-	limg__copy_stream s = { c->from, src_repo, c->to, limg_reference_path(c->dst), NULL, c->o.chunk_size, c->stop,
-	                        &c->plan };
-	int result = 0, exists, rc;
+	char *shared = NULL;
+	limg__copy_stream s = { c->from, src_repo, c->to, dst_repo, NULL, c->o.chunk_size, c->stop, &c->plan };
+	int result = 0, exists, claimed = 0, rc;
 
 	co.cancel = c->stop;
-	if ((rc = limg_registry_blob_exists(&exists, NULL, c->to, limg_reference_path(c->dst), b->digest, &co)) < 0)
+	if ((rc = limg_registry_blob_exists(&exists, NULL, c->to, dst_repo, b->digest, &co)) < 0)
 		return rc;
 	if (exists)
 		return limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_EXISTS, b->size, b->size, NULL);
+	/* another copy of the run moved it (or is moving it) into the destination: mounted from there */
+	if (c->ledger) {
+		if ((rc = limg__blob_ledger_claim(c->ledger, b->digest, &shared, c->stop)) < 0)
+			return rc;
+		claimed = rc == 0;
+		if (shared && strcmp(shared, dst_repo) != 0)
+			mount_from = shared;
+	}
 	/* within one registry a mount moves no bytes; a refused one becomes an upload */
-	if (c->same_registry && !c->o.no_mount && strcmp(src_repo, limg_reference_path(c->dst)) != 0)
+	if (!mount_from && c->same_registry && !c->o.no_mount && strcmp(src_repo, dst_repo) != 0)
 		mount_from = src_repo;
 	s.mount_from = mount_from;
-	if ((rc = limg__copy_stream_blob(&s, b, &result)) != 0)
-		return rc;
-	return result == LIMG_UPLOAD_MOUNTED
-	       ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size, mount_from)
-	       : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
+	rc = limg__copy_stream_blob(&s, b, &result);
+	if (claimed)
+		limg__blob_ledger_done(c->ledger, b->digest, dst_repo, rc == 0);
+	if (rc == 0 && result != LIMG_UPLOAD_MOUNTED)
+		atomic_fetch_add(&c->sent, b->size);
+	if (rc == 0)
+		rc = result == LIMG_UPLOAD_MOUNTED
+		     ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size, mount_from)
+		     : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
+	free(shared);
+	return rc;
 }
 
 /* ---- the whole ---------------------------------------------------------------- */
@@ -179,6 +197,13 @@ static int run(copy_run *c, const char *source, const char *destination, limg_bu
 int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
               const limg_copy_opts *opts, const limg_copy_callbacks *cb)
 {
+	return limg__copy_shared(out_digest, session, source, destination, opts, cb, NULL, NULL);
+}
+
+int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
+                      const limg_copy_opts *opts, const limg_copy_callbacks *cb, limg__blob_ledger *ledger,
+                      int64_t *bytes)
+{
 	limg_copy_callbacks callbacks = LIMG_COPY_CALLBACKS_INIT;
 	limg_session *own = NULL;
 	copy_run c;
@@ -189,6 +214,8 @@ int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, c
 	if (!destination || !*destination)
 		return limg__error_invalid("destination");
 	memset(&c, 0, sizeof c);
+	c.ledger = ledger;
+	atomic_init(&c.sent, 0);
 	limg_copy_opts_init(&c.o, sizeof c.o);
 	if ((rc = limg__opts_copy(&c.o, sizeof c.o, opts, "limg_copy_opts")) < 0 ||
 	    (rc = limg__opts_copy(&callbacks, sizeof callbacks, cb, "limg_copy_callbacks")) < 0)
@@ -205,6 +232,8 @@ int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, c
 	limg__transfer_init(&c.plan, callbacks.progress, callbacks.payload, "copy");
 	if ((rc = limg__cancel_follow(c.stop, c.o.cancel)) == 0)
 		rc = run(&c, source, destination, out_digest);
+	if (bytes)
+		*bytes += (int64_t)atomic_load(&c.sent);
 	if (rc == LIMG_ECANCELLED && limg_cancel_requested(c.o.cancel))
 		limg__error_set(LIMG_ECANCELLED, "copy of %s cancelled", source);
 	limg__transfer_dispose(&c.plan);
