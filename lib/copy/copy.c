@@ -151,8 +151,12 @@ static int copy_blob(size_t i, void *payload)
 		if ((rc = limg__blob_ledger_claim(c->ledger, b->digest, &shared, c->stop)) < 0)
 			return rc;
 		claimed = rc == 0;
-		if (shared && strcmp(shared, dst_repo) != 0)
-			mount_from = shared;
+		if (shared && !strcmp(shared, dst_repo)) {
+			/* another image of the run put it into this very repository meanwhile */
+			free(shared);
+			return limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_EXISTS, b->size, b->size, NULL);
+		}
+		mount_from = shared;
 	}
 	/* within one registry a mount moves no bytes; a refused one becomes an upload */
 	if (!mount_from && c->same_registry && !c->o.no_mount && strcmp(src_repo, dst_repo) != 0)

@@ -1,0 +1,311 @@
+# SPDX-License-Identifier: MIT
+"""limg-sync end to end against real registries: a set with shared layers,
+a re-sync that moves nothing (counted at a proxy in front of each side), a
+moved tag, tag filters over odd tags, a failing image among good ones, a
+429 storm, a sync killed and resumed, skopeo's YAML, and an air-gap round
+trip (registry -> store -> another registry) checked against skopeo sync."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from fixtures import faultproxy, images, registry
+from tool import ENV, EXAMPLES, SANITIZER, example
+
+HAVE_SKOPEO = shutil.which("skopeo") is not None
+src = dst = far = sp = dp = None
+pushed = {}  # "repo:tag" -> manifest digest at the source
+
+
+def image(tag, size=0):
+    return images.Image(images.sample_layers(tag, size=size, seed=len(tag)))
+
+
+def put(repo, tag, img):
+    src.push(repo, tag, img)
+    pushed["%s:%s" % (repo, tag)] = img.manifest.digest
+
+
+def setUpModule():
+    global src, dst, far, sp, dp
+    src = registry.Registry()
+    unittest.addModuleCleanup(src.stop)
+    dst = registry.Registry()
+    unittest.addModuleCleanup(dst.stop)
+    far = registry.Registry()
+    unittest.addModuleCleanup(far.stop)
+    sp = faultproxy.FaultProxy(src.host)
+    unittest.addModuleCleanup(sp.stop)
+    dp = faultproxy.FaultProxy(dst.host)
+    unittest.addModuleCleanup(dp.stop)
+    put("team/app", "1.0", image("app1"))
+    put("team/app", "2.0", image("app2"))
+    put("team/tool", "1.0", image("tool1"))
+    index = images.Index([images.Image(images.sample_layers("m-amd64"), arch="amd64"),
+                          images.Image(images.sample_layers("m-arm64"), arch="arm64")])
+    put("team/multi", "1.0", index)
+
+
+def digest_at(reg, repo, ref):
+    """The digest a registry's tag names (HEAD), or None."""
+    req = urllib.request.Request("%s/v2/%s/manifests/%s" % (reg.url, repo, ref), method="HEAD")
+    req.add_header("Accept", ", ".join((images.OCI_MANIFEST, images.OCI_INDEX, images.DOCKER_MANIFEST,
+                                        images.DOCKER_LIST)))
+    try:
+        return urllib.request.urlopen(req).headers["Docker-Content-Digest"]
+    except urllib.error.HTTPError:
+        return None
+
+
+def sync(*args, check=True):
+    """Runs limg-sync --json; returns (exit status, report, stderr)."""
+    p = example("limg-sync", "--json", *args, check=False)
+    report = json.loads(p.stdout) if p.stdout.strip() else None
+    if check and p.returncode != 0:
+        raise AssertionError("limg-sync failed: %s" % p.stderr)
+    return p.returncode, report, p.stderr
+
+
+def requests_of(proxy, method=None, part=""):
+    return [(m, p) for m, p, _ in proxy.requests if (method is None or m == method) and part in p]
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="limg-sync-")
+        sp.clear()
+        dp.clear()
+        sp.requests.clear()
+        dp.requests.clear()
+
+    def tearDown(self):
+        sp.clear()
+        dp.clear()
+        shutil.rmtree(self.tmp)
+
+    def yaml(self, text):
+        path = os.path.join(self.tmp, "list.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def statuses(self, report):
+        return {i["destination"]: i["status"] for i in report["images"]}
+
+
+class TestMirror(Base):
+    def test_shared_layers_then_nothing_moves_then_one_tag_moves(self):
+        listing = self.yaml("%s:\n  images:\n    team/app: []\n    team/tool: ['1.0']\n    team/multi: []\n"
+                            "  tls-verify: false\n" % sp.host)
+        dest = dp.host + "/mirror"
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", listing, dest)
+        self.assertEqual(report["copied"], 4, report)
+        for key, digest in pushed.items():
+            repo, tag = key.split(":")
+            if repo.startswith("team/") and repo in ("team/app", "team/tool", "team/multi"):
+                self.assertEqual(digest_at(dst, "mirror/" + repo.split("/")[1], tag), digest, key)
+        # the base layer every image shares is sent once; the other repositories mount it
+        base = images.sample_layers("x")[0].blob.digest
+        puts = [p for m, p in requests_of(dp, "PUT", "/blobs/uploads/") if base.split(":")[1] in p]
+        self.assertEqual(len(puts), 1, puts)
+        self.assertTrue(requests_of(dp, "POST", "mount=" + base.replace(":", "%3A")))
+
+        # nothing changed: one HEAD per tag at each side, one tag list per repository, no blob, no manifest GET
+        sp.requests.clear()
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", listing, dest)
+        self.assertEqual(report["up_to_date"], 4, report)
+        self.assertEqual(requests_of(sp, "GET", "/manifests/"), [])
+        self.assertEqual(requests_of(sp, None, "/blobs/"), [])
+        self.assertEqual(len(requests_of(sp, "HEAD", "/manifests/")), 4)
+        self.assertEqual(len(requests_of(sp, "GET", "/tags/list")), 2)  # tool's tags are named
+        self.assertEqual(requests_of(dp, None, "/blobs/"), [])
+        self.assertEqual(requests_of(dp, "GET", "/manifests/"), [])
+        self.assertEqual(len(requests_of(dp, "HEAD", "/manifests/")), 4)
+        self.assertEqual(len(requests_of(dp, "GET", "/tags/list")), 3)
+        self.assertEqual(len(sp.requests), 6, sp.requests)
+        self.assertEqual(len(dp.requests), 7, dp.requests)
+        # the report counts what the proxies saw
+        self.assertEqual(report["registries"][sp.host]["manifest_head"], 4)
+        self.assertEqual(report["registries"][sp.host]["manifest_get"], 0)
+        self.assertEqual(report["registries"][dp.host]["tags_list"], 3)
+        self.assertEqual(report["registries"][dp.host]["blob_upload"], 0)
+
+        # one tag moves: only that image moves
+        moved = image("app2-moved")
+        put("team/app", "2.0", moved)
+        sp.requests.clear()
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", listing, dest)
+        st = self.statuses(report)
+        self.assertEqual(st[dest + "/app:2.0"], "copied")
+        self.assertEqual(sorted(st.values()).count("up-to-date"), 3, st)
+        self.assertEqual([i["reason"] for i in report["images"] if i["status"] == "copied"], ["tag moved"])
+        self.assertEqual(digest_at(dst, "mirror/app", "2.0"), moved.manifest.digest)
+        self.assertEqual(len(requests_of(sp, "GET", "/manifests/")), 1)
+
+    def test_scoped_names_keep_the_source_registry(self):
+        rc, report, _ = sync("--scoped", "--src-tls-verify=false", "--dest-tls-verify=false", "--tag", "1.0",
+                             sp.host + "/team/tool", dp.host + "/scoped")
+        scoped = "scoped/%s/team/tool" % sp.host.replace(":", "_")
+        self.assertEqual(digest_at(dst, scoped, "1.0"), pushed["team/tool:1.0"])
+
+    def test_one_image_failing_does_not_stop_the_others(self):
+        rc, report, err = sync("--src-tls-verify=false", "--dest-tls-verify=false", "--tag", "1.0", "--tag", "gone",
+                               sp.host + "/team/app", dp.host + "/partial", check=False)
+        self.assertEqual(rc, 1)
+        st = self.statuses(report)
+        self.assertEqual(st[dp.host + "/partial/app:1.0"], "copied")
+        self.assertEqual(st[dp.host + "/partial/app:gone"], "failed")
+        failed = [i for i in report["images"] if i["status"] == "failed"][0]
+        self.assertEqual(failed["error"], "LIMG_ENOTFOUND")
+        self.assertTrue(failed["reason"])
+        self.assertIn("1 copied, 0 up to date, 1 failed", err)
+        self.assertEqual(digest_at(dst, "partial/app", "1.0"), pushed["team/app:1.0"])
+        self.assertIsNone(digest_at(dst, "partial/app", "gone"))
+
+    def test_a_repository_that_cannot_be_listed_is_reported(self):
+        rc, report, err = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/none",
+                               dp.host + "/none", check=False)
+        self.assertEqual(rc, 1)
+        self.assertEqual([i["status"] for i in report["images"]], ["failed"])
+        self.assertEqual(report["images"][0]["source"], sp.host + "/team/none")
+
+    def test_429_storm_is_waited_out_by_every_request(self):
+        dp.add(r"/v2/storm/", "status", times=4, status=429, headers={"Retry-After": "1"})
+        rc, report, _ = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/app",
+                             dp.host + "/storm")
+        self.assertEqual(report["copied"], 2, report)
+        self.assertGreaterEqual(report["registries"][dp.host]["throttled"], 1)
+        self.assertEqual(digest_at(dst, "storm/app", "1.0"), pushed["team/app:1.0"])
+        self.assertEqual(digest_at(dst, "storm/app", "2.0"), pushed["team/app:2.0"])
+
+    def test_dry_run_changes_nothing(self):
+        rc, report, err = sync("--dry-run", "--src-tls-verify=false", "--dest-tls-verify=false",
+                               sp.host + "/team/app", dp.host + "/dry")
+        self.assertEqual(report["would_copy"], 2)
+        self.assertEqual([m for m, _, _ in dp.requests if m not in ("GET", "HEAD")], [])
+        self.assertIsNone(digest_at(dst, "dry/app", "1.0"))
+
+
+class TestFilters(Base):
+    ODD = ["1.2.0", "1.2.3", "v1.3.0", "1.10.0-rc1", "2.0.0", "latest", "1.2.3_build", "foo", "01.2.0"]
+
+    @classmethod
+    def setUpClass(cls):
+        img = image("odd")
+        for t in cls.ODD:
+            src.push("team/odd", t, img)
+
+    def chosen(self, *filters):
+        rc, report, _ = sync("--dry-run", "--src-tls-verify=false", "--dest-tls-verify=false", *filters,
+                             sp.host + "/team/odd", dp.host + "/odd")
+        return sorted(i["source"].rsplit(":", 1)[1] for i in report["images"])
+
+    def test_semver_range(self):
+        # loose versions, as skopeo's (Masterminds') NewVersion reads them: "v1.3.0" and "01.2.0" are versions;
+        # a pre-release is out of a range that names none; "1.2.3_build", "latest" are no versions
+        self.assertEqual(self.chosen("--semver", ">=1.2 <2"), ["01.2.0", "1.2.0", "1.2.3", "v1.3.0"])
+        self.assertEqual(self.chosen("--semver", ">= 1.2, < 2"), ["01.2.0", "1.2.0", "1.2.3", "v1.3.0"])
+        # (each comparator must name a pre-release for one to pass it, as in Masterminds)
+        self.assertEqual(self.chosen("--semver", ">=1.10.0-rc0 <1.11"), [])
+        self.assertEqual(self.chosen("--semver", ">=1.10.0-rc0 <1.11.0-0"), ["1.10.0-rc1"])
+
+    def test_regex_and_exclude(self):
+        self.assertEqual(self.chosen("--tag-regex", r"^1\.2\."), ["1.2.0", "1.2.3", "1.2.3_build"])
+        self.assertEqual(self.chosen("--tag-regex", r"^1\.2\.", "--tag-exclude", "_"), ["1.2.0", "1.2.3"])
+        self.assertEqual(self.chosen("--tag-regex", r"^\d+\.\d+\.\d+$"), ["01.2.0", "1.2.0", "1.2.3", "2.0.0"])
+
+    def test_latest(self):
+        self.assertEqual(self.chosen("--latest", "2"), ["1.10.0-rc1", "2.0.0"])
+
+    def test_every_tag(self):
+        self.assertEqual(self.chosen(), sorted(self.ODD))
+
+    def test_yaml_filters(self):
+        listing = self.yaml("%s:\n  images-by-tag-regex:\n    team/odd: ^v\n  images-by-semver:\n    team/app: '>=2'\n"
+                            "  tls-verify: false\n" % sp.host)
+        rc, report, _ = sync("--dry-run", "--src", "yaml", "--dest-tls-verify=false", listing, dp.host + "/y")
+        self.assertEqual(sorted(i["source"].split("/", 1)[1] for i in report["images"]),
+                         ["team/app:2.0", "team/odd:v1.3.0"])
+
+    def test_yaml_refused_with_file_and_line(self):
+        listing = self.yaml("%s:\n  images:\n    team/app: &a []\n" % sp.host)
+        rc, report, err = sync("--src", "yaml", listing, dp.host + "/y", check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("list.yaml:3", err)
+        listing = self.yaml("%s:\n  image:\n    team/app: []\n" % sp.host)
+        rc, report, err = sync("--src", "yaml", listing, dp.host + "/y", check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("list.yaml:2", err)
+        self.assertIn("unknown key", err)
+        listing = self.yaml("%s:\n  images-by-tag-regex:\n    team/app: '(?i)x'\n" % sp.host)
+        rc, report, err = sync("--src", "yaml", listing, dp.host + "/y", check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("list.yaml:3", err)
+        self.assertEqual(dp.requests, [])
+
+
+class TestResume(Base):
+    @unittest.skipIf(SANITIZER, "timing under a sanitizer says nothing")
+    def test_killed_at_random_moments_then_resumed(self):
+        for n in range(3):
+            put("team/big", "%d" % n, image("big%d" % n, size=300000))
+        rnd = random.Random(int(time.time()))
+        dest = dp.host + "/resume"
+        for attempt in range(3):
+            # the source's blobs come slowly: the kill lands mid-transfer
+            sp.add(r"/blobs/", "slow", times=-1, rate=400000)
+            p = subprocess.Popen([os.path.join(EXAMPLES, "limg-sync"), "-q", "--src-tls-verify=false",
+                                  "--dest-tls-verify=false", sp.host + "/team/big", dest], env=ENV,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rnd.uniform(0.1, 0.8))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            sp.clear()
+        rc, report, _ = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/big", dest)
+        self.assertEqual(report["failed"], 0)
+        self.assertEqual(report["copied"] + report["up_to_date"], 3)
+        for n in range(3):
+            self.assertEqual(digest_at(dst, "resume/big", str(n)), pushed["team/big:%d" % n])
+        # and once more: nothing left to do
+        rc, report, _ = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/big", dest)
+        self.assertEqual(report["up_to_date"], 3)
+
+
+class TestAirGap(Base):
+    def test_registry_to_store_to_registry_keeps_digests_as_skopeo_does(self):
+        listing = self.yaml("%s:\n  images:\n    team/app: []\n    team/tool: ['1.0']\n  tls-verify: false\n"
+                            % src.host)
+        store = os.path.join(self.tmp, "carry")
+        rc, report, _ = sync("--src", "yaml", "--dest", "store", listing, store)
+        self.assertEqual(report["copied"], 3, report)
+        rc, report, _ = sync("--src", "yaml", "--dest", "store", listing, store)
+        self.assertEqual(report["up_to_date"], 3, report)
+        # across the gap: the store is all the other side has
+        rc, report, _ = sync("--src", "store", "--dest-tls-verify=false", store, far.host + "/gap")
+        self.assertEqual(report["copied"], 3, report)
+        mine = {r: digest_at(far, "gap/" + r.split(":")[0].split("/")[1], r.split(":")[1])
+                for r in ("team/app:1.0", "team/app:2.0", "team/tool:1.0")}
+        for ref, digest in mine.items():
+            self.assertEqual(digest, pushed[ref], ref)
+        rc, report, _ = sync("--src", "store", "--dest-tls-verify=false", store, far.host + "/gap")
+        self.assertEqual(report["up_to_date"], 3, report)
+        if not HAVE_SKOPEO:
+            return
+        p = subprocess.run(["skopeo", "sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false",
+                            "--all", listing, far.host + "/skopeo"], capture_output=True, text=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for ref, digest in mine.items():
+            repo, tag = ref.split(":")
+            self.assertEqual(digest_at(far, "skopeo/" + repo.split("/")[1], tag), digest, ref)
+
+
+if __name__ == "__main__":
+    unittest.main()
