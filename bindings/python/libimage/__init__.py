@@ -30,6 +30,7 @@ from .login import erase_credentials, login, logout, store_credentials
 from .reference import Reference
 from .registry import Registry, Session
 from .store import Store, copy
+from .sync import SyncImage, SyncList, SyncReport, SyncStatus, sync
 from .types import (BlobKind, Event, Image, ImageConfig, ImageRow, Layer, Loaded, Manifest, Problem, Progress,
                     PullEvent, PullProgress, PushEvent, PushProgress, RegistryConfig, RemoveEvent, RemoveStep,
                     UnpackEvent, UnpackProgress)
@@ -39,6 +40,7 @@ __version__ = "1.0.0"
 __all__ = [
     "Store", "Session", "Registry", "RegistryConfig", "Reference", "Cancel", "copy", "version", "platform",
     "login", "logout", "store_credentials", "erase_credentials",
+    "sync", "SyncList", "SyncImage", "SyncReport", "SyncStatus",
     "Image", "ImageConfig", "ImageRow", "Layer", "Loaded", "Manifest", "Problem", "RemoveStep", "Progress",
     "PullProgress", "PushProgress", "UnpackProgress", "Event", "PullEvent", "PushEvent", "UnpackEvent", "BlobKind",
     "RemoveEvent", "LibraryNotFoundError",
