@@ -199,9 +199,9 @@ typedef enum limg_sync_status {
 /** One image of a sync (or a repository whose tags could not be listed). @since 1.0 */
 typedef struct limg_sync_image limg_sync_image;
 
-/** Where it comes from: "registry/repository:tag" (or @digest), or a directory. @since 1.0 */
+/** Where it comes from: "registry/repository:tag" (or with a digest), or a stored image's reference. @since 1.0 */
 LIMG_EXTERN(const char *) limg_sync_image_source(const limg_sync_image *image);
-/** Where it goes: "registry/prefix/name:tag", "DIR/name:tag", or the store's reference. @since 1.0 */
+/** Where it goes: "registry/prefix/name:tag", or the reference it has in the destination store. @since 1.0 */
 LIMG_EXTERN(const char *) limg_sync_image_destination(const limg_sync_image *image);
 /** A limg_sync_status. @since 1.0 */
 LIMG_EXTERN(int) limg_sync_image_status(const limg_sync_image *image);
