@@ -194,6 +194,36 @@ class TestMirror(Base):
         self.assertIsNone(digest_at(dst, "dry/app", "1.0"))
 
 
+class TestSettings(Base):
+    def test_destination_credentials_as_skopeo_takes_them(self):
+        secret = "sync-Passw0rd"
+        with registry.Registry(tls=True, users={"bob": secret}) as locked:
+            args = ("--src-tls-verify=false", "--dest-tls-verify=false", "--tag", "1.0", sp.host + "/team/tool",
+                    locked.host + "/creds")
+            rc, report, err = sync(*args, check=False)
+            self.assertEqual(rc, 1)
+            self.assertEqual(report["images"][0]["error"], "LIMG_EAUTH")
+            rc, report, err = sync("--dest-creds", "bob:" + secret, *args)
+            self.assertEqual(report["copied"], 1)
+            self.assertEqual(report["images"][0]["digest"], pushed["team/tool:1.0"])
+            self.assertNotIn(secret, err)
+            rc, report, err = sync("--dest-creds", "bob:" + secret, *args)
+            self.assertEqual(report["up_to_date"], 1)
+
+    def test_rate_spaces_the_requests_of_each_registry(self):
+        args = ("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/app", dp.host + "/rate")
+        sync(*args)
+        dp.requests.clear()
+        started = time.monotonic()
+        rc, report, _ = sync("--rate", "8", *args)
+        took = time.monotonic() - started
+        n = sum(v for k, v in report["registries"][dp.host].items() if k != "throttled")
+        self.assertEqual(report["up_to_date"], 2)
+        self.assertGreaterEqual(n, 3)
+        # n requests at 8 per second cannot take less than (n - 1) / 8 s
+        self.assertGreaterEqual(took, (n - 1) / 8.0)
+
+
 class TestFilters(Base):
     ODD = ["1.2.0", "1.2.3", "v1.3.0", "1.10.0-rc1", "2.0.0", "latest", "1.2.3_build", "foo", "01.2.0"]
 
