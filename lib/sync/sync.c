@@ -112,8 +112,7 @@ typedef struct {
 	pthread_mutex_t lock;          /* the destination's tag lists, the callbacks, the tallies */
 	dest_repo *repos;
 	size_t nrepos, caprepos;
-	size_t done;
-	int first_error;               /* fail_fast: the first image's error */
+	size_t done;                   /* images ended, for the overall progress */
 } sync_run;
 
 static int set_text(char **field, const char *text)
@@ -648,10 +647,6 @@ static int sync_one(size_t i, void *payload)
 		if (r->o.fail_fast) {
 			limg__error_copy saved;
 			limg__error_save(&saved);
-			pthread_mutex_lock(&r->lock);
-			if (!r->first_error)
-				r->first_error = rc;
-			pthread_mutex_unlock(&r->lock);
 			tell(r, m);
 			limg__error_restore(&saved);
 			return rc;
@@ -765,7 +760,7 @@ static int run(sync_run *r, const char *destination)
 	}
 	rc = limg__jobs_run(r->rep->n, r->o.images_parallel > 0 ? r->o.images_parallel : 4, sync_one, r, r->stop);
 	if (rc < 0)
-		return r->first_error && rc != LIMG_ECANCELLED ? rc : rc;
+		return rc; /* cancelled, a callback's stop, no memory, or fail_fast's first failure */
 	return limg_sync_report_tally(r->rep, LIMG_SYNC_FAILED)
 	       ? limg__error_set(LIMG_EPARTIAL, "sync: %zu of %zu images failed", limg_sync_report_tally(r->rep, LIMG_SYNC_FAILED),
 	                         r->rep->n)

@@ -170,6 +170,14 @@ class TestMirror(Base):
         self.assertEqual(digest_at(dst, "partial/app", "1.0"), pushed["team/app:1.0"])
         self.assertIsNone(digest_at(dst, "partial/app", "gone"))
 
+    def test_fail_fast_stops_at_the_first_failure(self):
+        rc, report, err = sync("--fail-fast", "--jobs", "1", "--src-tls-verify=false", "--dest-tls-verify=false",
+                               "--tag", "gone", "--tag", "1.0", sp.host + "/team/app", dp.host + "/fast", check=False)
+        self.assertEqual(rc, 1)
+        self.assertEqual([i["status"] for i in report["images"]], ["failed", "pending"])
+        self.assertIn("Error:", err)
+        self.assertIsNone(digest_at(dst, "fast/app", "1.0"))
+
     def test_a_repository_that_cannot_be_listed_is_reported(self):
         rc, report, err = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/none",
                                dp.host + "/none", check=False)
