@@ -426,9 +426,12 @@ static int read_registry(limg_sync_list *list, const limg__yaml *reg, const char
 			free(tags);
 			free(repo);
 			if (rc < 0) {
-				if (limg_error_subject(limg_error_last()) != LIMG_SUBJECT_FILE)
-					limg__error_set_about(rc, LIMG_SUBJECT_FILE, name, "%s: %s", origin,
-					                      limg_error_message(limg_error_last()));
+				if (limg_error_subject(limg_error_last()) != LIMG_SUBJECT_FILE) {
+					/* the message is rewritten: a copy of it, not the buffer being written */
+					char why[512];
+					snprintf(why, sizeof why, "%s", limg_error_message(limg_error_last()));
+					limg__error_set_about(rc, LIMG_SUBJECT_FILE, name, "%s: %s", origin, why);
+				}
 				return rc;
 			}
 		}
