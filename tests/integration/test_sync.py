@@ -21,6 +21,7 @@ from tool import ENV, EXAMPLES, SANITIZER, example
 HAVE_SKOPEO = shutil.which("skopeo") is not None
 src = dst = far = sp = dp = None
 pushed = {}  # "repo:tag" -> manifest digest at the source
+platforms = {}  # of team/multi:1.0, an index: "arm64" -> its image's digest
 
 
 def image(tag, size=0):
@@ -50,6 +51,7 @@ def setUpModule():
     index = images.Index([images.Image(images.sample_layers("m-amd64"), arch="amd64"),
                           images.Image(images.sample_layers("m-arm64"), arch="arm64")])
     put("team/multi", "1.0", index)
+    platforms["arm64"] = index.images[1].manifest.digest
 
 
 def digest_at(reg, repo, ref):
@@ -108,7 +110,7 @@ class TestMirror(Base):
         self.assertEqual(report["copied"], 4, report)
         for key, digest in pushed.items():
             repo, tag = key.split(":")
-            if repo.startswith("team/") and repo in ("team/app", "team/tool", "team/multi"):
+            if repo in ("team/app", "team/tool", "team/multi"):
                 self.assertEqual(digest_at(dst, "mirror/" + repo.split("/")[1], tag), digest, key)
         # the base layer every image shares is sent once; the other repositories mount it
         base = images.sample_layers("x")[0].blob.digest
@@ -155,6 +157,20 @@ class TestMirror(Base):
                              sp.host + "/team/tool", dp.host + "/scoped")
         scoped = "scoped/%s/team/tool" % sp.host.replace(":", "_")
         self.assertEqual(digest_at(dst, scoped, "1.0"), pushed["team/tool:1.0"])
+
+    def test_one_platform_of_an_index(self):
+        args = ("--platform", "linux/arm64", "--src-tls-verify=false", "--dest-tls-verify=false",
+                sp.host + "/team/multi", dp.host + "/arm")
+        rc, report, _ = sync(*args)
+        self.assertEqual(report["copied"], 1)
+        self.assertEqual(report["images"][0]["digest"], platforms["arm64"])
+        self.assertEqual(digest_at(dst, "arm/multi", "1.0"), platforms["arm64"])
+        # again: the index is fetched to find the platform, but no blob moves
+        dp.requests.clear()
+        rc, report, _ = sync(*args)
+        self.assertEqual(report["failed"], 0)
+        self.assertEqual([m for m, p in requests_of(dp, None, "/blobs/") if m != "HEAD"], [])
+        self.assertEqual(digest_at(dst, "arm/multi", "1.0"), platforms["arm64"])
 
     def test_one_image_failing_does_not_stop_the_others(self):
         rc, report, err = sync("--src-tls-verify=false", "--dest-tls-verify=false", "--tag", "1.0", "--tag", "gone",
