@@ -61,42 +61,54 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 	return 0;
 }
 
-static void usage(FILE *to)
-{
-	fprintf(to,
-	        "Usage: limg-sync [OPTIONS] --src yaml|docker|store --dest docker|store SOURCE DESTINATION\n\n"
-	        "Mirror many images, as skopeo sync does\n\n"
-	        "Options:\n"
-	        "  --src KIND           yaml: SOURCE is a skopeo sync YAML file; docker: a repository (every\n"
-	        "                       tag, or those the filters choose) or one image; store: every tagged\n"
-	        "                       image of the store at SOURCE (default docker)\n"
-	        "  --dest KIND          docker: DESTINATION is REGISTRY[/PATH]; store: a store's directory\n"
-	        "                       (default docker)\n"
-	        "  --scoped             name images at the destination by their whole source name\n"
-	        "  -a, --all            copy an index whole, every platform (the default without --platform)\n"
-	        "  --dry-run            say what would be copied, change nothing\n"
-	        "  --keep-going         go on after an image fails (the default)\n"
-	        "  --fail-fast          stop at the first image that fails\n"
-	        "  --src-tls-verify=BOOL, --dest-tls-verify=BOOL\n"
-	        "                       TLS for the source (--src docker) or the destination registry\n"
-	        "  --src-creds USER[:PASSWORD], --dest-creds USER[:PASSWORD]\n"
-	        "                       credentials for the source (--src docker) or the destination\n"
-	        "  --tag T              (--src docker) this tag only; may be repeated\n"
-	        "  --tag-regex RE       (--src docker) tags matching this POSIX extended expression\n"
-	        "  --tag-exclude RE     (--src docker) leave out tags matching it\n"
-	        "  --semver RANGE       (--src docker) tags that are versions in RANGE (\">=1.2 <2\")\n"
-	        "  --latest N           (--src docker) the N highest versions\n"
-	        "  --jobs N             images at once (default 4)\n"
-	        "  --blob-jobs N        blobs at once per image (default 4)\n"
-	        "  --rate N             at most N requests per second to each registry\n"
-	        "  --json               print the report as JSON on stdout\n"
-	        "  -q, --quiet          no line per image\n" CLI_COMMON_USAGE);
-}
+static const char options[] =
+	"      --src KIND        yaml: SOURCE is a skopeo sync YAML file; docker: a repository (every\n"
+	"                        tag, or those the filters choose) or one image; store: every tagged\n"
+	"                        image of the store at SOURCE (default docker)\n"
+	"      --dest KIND       docker: DESTINATION is REGISTRY[/PATH]; store: a store's directory\n"
+	"                        (default docker)\n"
+	"      --scoped          name images at the destination by their whole source name\n"
+	"  -a, --all             copy an index whole, every platform (the default without --platform)\n"
+	"      --dry-run         say what would be copied, change nothing\n"
+	"      --keep-going      go on after an image fails (the default)\n"
+	"      --fail-fast       stop at the first image that fails\n"
+	"      --src-tls-verify=BOOL   TLS for the source registry (--src docker), as --tls-verify\n"
+	"      --dest-tls-verify=BOOL  TLS for the destination registry, as --tls-verify\n"
+	"      --src-creds USER[:PASSWORD]   credentials for the source (--src docker)\n"
+	"      --dest-creds USER[:PASSWORD]  credentials for the destination registry\n"
+	"      --tag T           (--src docker) this tag only; may be repeated\n"
+	"      --tag-regex RE    (--src docker) tags matching this POSIX extended expression\n"
+	"      --tag-exclude RE  (--src docker) leave out tags matching it\n"
+	"      --semver RANGE    (--src docker) tags that are versions in RANGE (\">=1.2 <2\")\n"
+	"      --latest N        (--src docker) the N highest versions\n"
+	"  -j, --jobs N          images at once (default 4)\n"
+	"      --blob-jobs N     blobs at once per image (default 4)\n"
+	"      --rate N          at most N requests per second to each registry\n"
+	"      --json            print the report as JSON on stdout\n"
+	"  -q, --quiet           no line per image\n";
 
-/* "true"/"false" of --x-tls-verify=BOOL, or -1. */
-static int tls_of(const char *v)
+/* --src-tls-verify / --dest-tls-verify at argv[*i] into *tls, read as the common
+ * --tls-verify is (bare: true): 1, 0 when it is not @name, -1 after printing an error. */
+static int tls_flag(int argc, char **argv, int *i, const char *name, int *tls)
 {
-	return !strcmp(v, "true") ? LIMG_TLS_VERIFY : !strcmp(v, "false") ? LIMG_TLS_INSECURE : -1;
+	const char *v;
+	int r;
+
+	if (!strcmp(argv[*i], name)) {
+		*tls = LIMG_TLS_VERIFY;
+		return 1;
+	}
+	if ((r = cli_value(argc, argv, i, name, &v)) <= 0)
+		return r;
+	if (!strcmp(v, "true")) {
+		*tls = LIMG_TLS_VERIFY;
+	} else if (!strcmp(v, "false")) {
+		*tls = LIMG_TLS_INSECURE;
+	} else {
+		fprintf(stderr, "invalid argument \"%s\" for \"%s\" flag: use true or false\n", v, name);
+		return -1;
+	}
+	return 1;
 }
 
 /* USER[:PASSWORD] into @o (the text is split in place). */
@@ -158,7 +170,9 @@ static int read_file(const char *path, limg_buf *out)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-sync", .usage = "[OPTIONS] SOURCE DESTINATION",
+		           .about = "Synchronize one or more images from one location to another",
+		           .uses = CLI_PLATFORM | CLI_REGISTRY };
 	struct state st = { 0, isatty(2) };
 	limg_sync_opts opts = LIMG_SYNC_OPTS_INIT;
 	limg_sync_callbacks cb = LIMG_SYNC_CALLBACKS_INIT;
@@ -173,10 +187,13 @@ int main(int argc, char **argv)
 	size_t ntags = 0;
 	int n = 0, want_json = 0, rate = 0, r, rc = 1, src_set = 0, dst_set = 0;
 
+	cli_split_shorts(&argc, &argv, "aq");
 	if (!(tags = calloc((size_t)argc, sizeof *tags)))
 		return 1;
 	for (int i = 1; i < argc; i++) {
-		if ((r = cli_option(&cli, argc, argv, &i)) != 0 || (r = cli_int(argc, argv, &i, "--jobs", 1, 256, &opts.images_parallel)) != 0 ||
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--jobs", 1, 256, &opts.images_parallel)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "-j", 1, 256, &opts.images_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--blob-jobs", 1, 256, &opts.blobs_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--latest", 1, 1000000, &sel.latest)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--rate", 1, 100000, &rate)) != 0 ||
@@ -191,21 +208,24 @@ int main(int argc, char **argv)
 			if (r < 0)
 				goto out;
 			tags[ntags++] = v;
-		} else if ((r = cli_value(argc, argv, &i, "--src-tls-verify", &v)) != 0 ||
-		           (r = cli_value(argc, argv, &i, "--dest-tls-verify", &v)) != 0) {
-			limg_registry_opts *o = strncmp(argv[i - (strchr(argv[i], '=') ? 0 : 1)], "--src", 5) ? &dst_o : &src_o;
-			if (r < 0 || (o->tls = tls_of(v)) < 0) {
-				fprintf(stderr, "Error: --src-tls-verify and --dest-tls-verify take true or false\n");
-				goto out;
-			}
-			*(o == &src_o ? &src_set : &dst_set) = 1;
-		} else if ((r = cli_value(argc, argv, &i, "--src-creds", &v)) != 0 ||
-		           (r = cli_value(argc, argv, &i, "--dest-creds", &v)) != 0) {
-			limg_registry_opts *o = strncmp(argv[i - (strchr(argv[i], '=') ? 0 : 1)], "--src", 5) ? &dst_o : &src_o;
+		} else if ((r = tls_flag(argc, argv, &i, "--src-tls-verify", &src_o.tls)) != 0) {
 			if (r < 0)
 				goto out;
-			creds(o, (char *)v);
-			*(o == &src_o ? &src_set : &dst_set) = 1;
+			src_set = 1;
+		} else if ((r = tls_flag(argc, argv, &i, "--dest-tls-verify", &dst_o.tls)) != 0) {
+			if (r < 0)
+				goto out;
+			dst_set = 1;
+		} else if ((r = cli_value(argc, argv, &i, "--src-creds", &v)) != 0) {
+			if (r < 0)
+				goto out;
+			creds(&src_o, (char *)v);
+			src_set = 1;
+		} else if ((r = cli_value(argc, argv, &i, "--dest-creds", &v)) != 0) {
+			if (r < 0)
+				goto out;
+			creds(&dst_o, (char *)v);
+			dst_set = 1;
 		} else if (!strcmp(argv[i], "--scoped")) {
 			opts.scoped = 1;
 		} else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all")) {
@@ -221,18 +241,21 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			st.quiet = 1;
 		} else if (cli_is_help(argv[i])) {
-			usage(stdout);
+			cli_help(&cli, stdout, options);
 			rc = 0;
 			goto out;
-		} else if (argv[i][0] == '-' || n == 2) {
-			usage(stderr);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			rc = cli_unknown_flag(&cli, argv[i]);
+			goto out;
+		} else if (n == 2) {
+			rc = cli_bad_args(&cli, "requires exactly 2 arguments");
 			goto out;
 		} else {
 			args[n++] = argv[i];
 		}
 	}
 	if (n != 2) {
-		fprintf(stderr, "\"limg-sync\" requires exactly 2 arguments.\n");
+		rc = cli_bad_args(&cli, "requires exactly 2 arguments");
 		goto out;
 	}
 	if (strcmp(dest_kind, "docker") && strcmp(dest_kind, "store")) {

@@ -335,6 +335,8 @@ PROGRAMS = {
     "limg-login": (["--username", "--password", "--password-stdin", "--tls-verify", "--cert-dir"],
                    ["--store", "--platform"]),
     "limg-logout": ([], ["--store", "--platform", "--tls-verify"]),
+    "limg-sync": (["--src", "--dest", "--scoped", "--dry-run", "--jobs", "--quiet", "--src-tls-verify",
+                   "--dest-tls-verify", "--tls-verify", "--cert-dir", "--platform"], ["--store"]),
 }
 
 
