@@ -128,6 +128,7 @@ var (
 	ErrTooBig      = sentinel(C.LIMG_ETOOBIG, SubjectNone)
 	ErrUnsupported = sentinel(C.LIMG_EUNSUPPORTED, SubjectNone)
 	ErrConflict    = sentinel(C.LIMG_ECONFLICT, SubjectNone)
+	ErrPartial     = sentinel(C.LIMG_EPARTIAL, SubjectNone) // some images of a Sync failed (its report says which)
 	// ErrInvalidReference matches every LIMG_EREF_* code and LIMG_EPATTERN.
 	ErrInvalidReference = sentinel(C.LIMG_EREF_FORMAT, SubjectNone, C.LIMG_EREF_FORMAT, C.LIMG_EREF_UPPERCASE,
 		C.LIMG_EREF_EMPTY, C.LIMG_EREF_TOOLONG, C.LIMG_EREF_NOTCANONICAL, C.LIMG_EREF_HEXNAME, C.LIMG_EREF_TAG,

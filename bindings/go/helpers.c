@@ -153,6 +153,44 @@ int lg_copy(limg_buf *out, limg_session *s, const char *src, const char *dst, co
 	CALL(limg_copy(out, s, src, dst, o, &cb));
 }
 
+/* ---- sync -------------------------------------------------------------- */
+
+int lg_sync_list_parse(limg_sync_list **out, const char *text, size_t len, const char *name, lg_error *e)
+{
+	CALL(limg_sync_list_parse(out, text, len, name));
+}
+
+int lg_sync_list_new(limg_sync_list **out, lg_error *e)
+{
+	CALL(limg_sync_list_new(out));
+}
+
+int lg_sync_list_add(limg_sync_list *l, const char *source, const limg_sync_select *sel, lg_error *e)
+{
+	CALL(limg_sync_list_add(l, source, sel));
+}
+
+int lg_sync_list_add_store(limg_sync_list *l, const char *path, lg_error *e)
+{
+	CALL(limg_sync_list_add_store(l, path));
+}
+
+int lg_sync(limg_sync_report **out, limg_session *s, const limg_sync_list *l, const char *dst, const limg_sync_opts *o,
+            uintptr_t h, int want, lg_error *e)
+{
+	limg_sync_callbacks cb = LIMG_SYNC_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_sync(out, s, l, dst, o, &cb));
+}
+
+int lg_sync_report_json(limg_buf *out, const limg_sync_report *r, lg_error *e)
+{
+	CALL(limg_sync_report_json(out, r));
+}
+
 /* ---- images ------------------------------------------------------------ */
 
 int lg_images(limg_images_iterator **out, limg_store *s, const limg_images_iterator_opts *o, lg_error *e)

@@ -45,6 +45,13 @@ int lg_pull(limg_pull_result **out, limg_store *s, const char *ref, const limg_p
             int want, lg_error *e);
 int lg_push(limg_buf *out, limg_store *s, const char *ref, const limg_push_opts *o, uintptr_t h, int want,
             lg_error *e);
+int lg_sync_list_parse(limg_sync_list **out, const char *text, size_t len, const char *name, lg_error *e);
+int lg_sync_list_new(limg_sync_list **out, lg_error *e);
+int lg_sync_list_add(limg_sync_list *l, const char *source, const limg_sync_select *sel, lg_error *e);
+int lg_sync_list_add_store(limg_sync_list *l, const char *path, lg_error *e);
+int lg_sync(limg_sync_report **out, limg_session *s, const limg_sync_list *l, const char *dst, const limg_sync_opts *o,
+            uintptr_t h, int want, lg_error *e);
+int lg_sync_report_json(limg_buf *out, const limg_sync_report *r, lg_error *e);
 int lg_copy(limg_buf *out, limg_session *s, const char *src, const char *dst, const limg_copy_opts *o, uintptr_t h,
             int want, lg_error *e);
 

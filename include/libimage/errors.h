@@ -57,6 +57,8 @@ typedef enum limg_status {
 	LIMG_ETOOBIG = -12,             /**< input larger than the limit for its kind */
 	LIMG_EUNSUPPORTED = -13,        /**< a valid but unsupported format (e.g. schema1 manifests) */
 	LIMG_ECONFLICT = -14,           /**< the request conflicts with the state (e.g. removing a shared image) */
+	LIMG_EPARTIAL = -15,            /**< some parts of a many-part operation failed, the others succeeded
+	                                     (a sync: its report says which and why) */
 	LIMG_PASSTHROUGH = -30,         /**< from a callback: do what you would do without me (not an error) */
 	LIMG_ITEROVER = -31,            /**< an iterator has no more items (not an error) */
 

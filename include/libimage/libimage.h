@@ -30,5 +30,6 @@
 #include "pull.h"
 #include "push.h"
 #include "copy.h"
+#include "sync.h"
 
 #endif /* LIBIMAGE_H */

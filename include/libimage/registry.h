@@ -10,7 +10,11 @@
  * credentials (never sent over plain HTTP when the registry speaks HTTPS,
  * not even to its token server), mirrors (tried first, verified like the
  * registry), retries with exponential backoff and jitter honouring
- * Retry-After, and bearer tokens cached per scope. Proxies come from the
+ * Retry-After, and bearer tokens cached per scope. A 429 (too many
+ * requests) holds back every request to the registry through the handle,
+ * not only the one refused, until its Retry-After (or the backoff) has
+ * passed; max_requests_per_second spaces them out before the registry has
+ * to ask. Proxies come from the
  * environment as libcurl reads it: http_proxy (lowercase only: the
  * uppercase HTTP_PROXY is ignored on purpose), HTTPS_PROXY or
  * https_proxy, ALL_PROXY, and NO_PROXY.
@@ -77,6 +81,14 @@ typedef struct limg_registry_opts {
 	                                     limit for calls that move a blob, request_timeout_s for the others */
 	int64_t max_blob_size;          /**< larger blobs are refused before any byte is fetched;
 	                                     0: LIMG_BLOB_SIZE_MAX_DEFAULT */
+	int max_requests_per_second;    /**< requests started per second at the registry itself, by every
+	                                     call and thread sharing the handle (a session's); 0: no limit */
+	const char *username;           /**< credentials for this registry (skopeo's --creds), asked before
+	                                     the callback and config.json; NULL: none (copied) */
+	const char *password;           /**< the password or token that goes with @ref username (copied) */
+	const char *client_cert;        /**< PEM client certificate for TLS to the registry itself (besides
+	                                     certs_dir's client.cert); NULL: none (copied) */
+	const char *client_key;         /**< its PEM key; NULL: in @ref client_cert (copied) */
 } limg_registry_opts;
 
 /** Static initializer with the defaults. @since 1.0 */

@@ -1,31 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * limg_copy(): the source's manifests fetched (digests checked), its blobs
- * sent on a few threads, then the manifests put bottom-up. A streamed blob
- * runs as two threads joined by a bounded pipe: the fetch (digest checked
- * by the registry client) fills it, the upload drains it; the last bytes go
- * to the destination only once the source's digest has checked out, and
- * the destination checks the digest again. A broken blob copy starts over,
- * a few times.
+ * sent on a few threads (each skipped, mounted, or streamed: stream.c),
+ * then the manifests put bottom-up.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "copy_internal.h"
 #include "core/core.h"
 #include "core/jobs.h"
-#include "core/pipe.h"
 #include "libimage/copy.h"
 #include "libimage/manifest.h"
 #include "libimage/reference.h"
 #include "push/transfer.h"
+#include "stream.h"
 #include "registry/registry_internal.h"
 #include "trust/trust_internal.h"
-
-#define BLOB_ATTEMPTS 3
-#define PIPE_SLOTS 8
-#define PIPE_SLOT (256u * 1024)
 
 typedef struct {
 	limg_copy_opts o;
@@ -37,6 +31,8 @@ typedef struct {
 	limg__transfer plan;
 	char *top_digest;       /* the source's manifest the reference names */
 	char *image_digest;     /* with a platform: the image chosen from it */
+	limg__blob_ledger *ledger; /* blobs shared with other copies into the destination, or NULL */
+	atomic_llong sent;         /* bytes streamed (mounted and existing blobs not counted) */
 } copy_run;
 
 int limg_copy_opts_init(limg_copy_opts *opts, size_t size)
@@ -145,138 +141,49 @@ out:
 	return rc;
 }
 
-/* ---- one blob, streamed --------------------------------------------------- */
-
-typedef struct {
-	copy_run *c;
-	const limg__xfer_blob *b;
-	limg__pipe *pipe;
-	pthread_t thread;
-	bool started;         /* the fetch starts with the first byte wanted: a mount wants none */
-	int fetch_rc;
-	const unsigned char *cur; /* the slot being drained */
-	size_t left;
-	int64_t given, reported;
-} stream;
-
-static int into_pipe(const void *data, size_t len, void *payload)
-{
-	return limg__pipe_write(payload, data, len);
-}
-
-static void *fetch_thread(void *arg)
-{
-	stream *s = arg;
-	limg__blob_fetch how = { 0 };
-	size_t used;
-
-	limg__thread_name("limg-fetch");
-	/* (verified: the registry client checks the digest before it returns) */
-	how.verify = true;
-	how.cancel = s->c->stop;
-	how.write = into_pipe;
-	how.payload = s->pipe;
-	s->fetch_rc = limg__registry_blob_fetch_at(s->c->from, limg_reference_path(s->c->src), s->b->digest,
-	                                           s->b->size, &how, 0, &used);
-	limg__pipe_finish(s->pipe, s->fetch_rc);
-	return NULL;
-}
-
-/* The upload's source: what the fetch put in the pipe. */
-static int from_pipe(size_t *got, void *buf, size_t cap, void *payload)
-{
-	stream *s = payload;
-	const void *data;
-	ssize_t n;
-	size_t take;
-
-	*got = 0;
-	if (!s->started) {
-		if (pthread_create(&s->thread, NULL, fetch_thread, s) != 0)
-			return limg__error_set(LIMG_ESYSTEM, "cannot start a thread for blob %s", s->b->digest);
-		s->started = true;
-	}
-	if (!s->left) {
-		if ((n = limg__pipe_read(s->pipe, &data)) < 0)
-			return (int)n;
-		if (n == 0)
-			return 0; /* the upload notices the blob ended early */
-		s->cur = data;
-		s->left = (size_t)n;
-	}
-	take = cap < s->left ? cap : s->left;
-	memcpy(buf, s->cur, take);
-	s->cur += take;
-	s->left -= take;
-	s->given += (int64_t)take;
-	if (s->given == s->b->size && !s->left && (n = limg__pipe_read(s->pipe, &data)) != 0)
-		/* the last bytes wait for the source's digest: a mismatch never reaches the destination */
-		return n < 0 ? (int)n : limg__error_set(LIMG_EPROTOCOL, "blob %s is longer than %lld bytes", s->b->digest,
-		                                         (long long)s->b->size);
-	*got = take;
-	return limg__transfer_uploading(&s->c->plan, &s->reported, s->b, s->given);
-}
-
-static int stream_blob(copy_run *c, const limg__xfer_blob *b, const char *mount_from, int *result)
-{
-	limg_registry_upload_opts uo = LIMG_REGISTRY_UPLOAD_OPTS_INIT;
-	limg_registry_upload_callbacks ucb = LIMG_REGISTRY_UPLOAD_CALLBACKS_INIT;
-	stream s;
-	int rc;
-
-	memset(&s, 0, sizeof s);
-	s.c = c;
-	s.b = b;
-	if ((rc = limg__pipe_new(&s.pipe, PIPE_SLOTS, PIPE_SLOT)) < 0)
-		return rc;
-	uo.skip_exists_check = 1; /* asked already */
-	uo.mount_from = mount_from;
-	uo.chunk_size = c->o.chunk_size;
-	uo.cancel = c->stop;
-	ucb.read = from_pipe;
-	ucb.payload = &s;
-	rc = limg_registry_blob_upload(result, c->to, limg_reference_path(c->dst), b->digest, b->size, &uo, &ucb);
-	if (s.started) {
-		limg__pipe_abandon(s.pipe);
-		pthread_join(s.thread, NULL);
-	}
-	limg__pipe_free(s.pipe);
-	return rc;
-}
-
-static bool worth_again(int rc)
-{
-	return rc == LIMG_ENETWORK || rc == LIMG_ETIMEOUT || rc == LIMG_EHTTP || rc == LIMG_EPROTOCOL;
-}
-
 static int copy_blob(size_t i, void *payload)
 {
 	copy_run *c = payload;
 	const limg__xfer_blob *b = &c->plan.blobs[i];
 	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
-	const char *src_repo = limg_reference_path(c->src);
+	const char *src_repo = limg_reference_path(c->src), *dst_repo = limg_reference_path(c->dst);
 	const char *mount_from = NULL;
-	int result = 0, exists, rc;
+	char *shared = NULL;
+	limg__copy_stream s = { c->from, src_repo, c->to, dst_repo, NULL, c->o.chunk_size, c->stop, &c->plan };
+	int result = 0, exists, claimed = 0, rc;
 
 	co.cancel = c->stop;
-	if ((rc = limg_registry_blob_exists(&exists, NULL, c->to, limg_reference_path(c->dst), b->digest, &co)) < 0)
+	if ((rc = limg_registry_blob_exists(&exists, NULL, c->to, dst_repo, b->digest, &co)) < 0)
 		return rc;
 	if (exists)
 		return limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_EXISTS, b->size, b->size, NULL);
-	/* within one registry a mount moves no bytes; a refused one becomes an upload */
-	if (c->same_registry && !c->o.no_mount && strcmp(src_repo, limg_reference_path(c->dst)) != 0)
-		mount_from = src_repo;
-	for (int attempt = 1;; attempt++) {
-		if ((rc = stream_blob(c, b, mount_from, &result)) == 0)
-			return result == LIMG_UPLOAD_MOUNTED
-			       ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size,
-			                               mount_from)
-			       : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
-		if (!worth_again(rc) || attempt >= BLOB_ATTEMPTS || limg_cancel_requested(c->stop))
+	/* another copy of the run moved it (or is moving it) into the destination: mounted from there */
+	if (c->ledger) {
+		if ((rc = limg__blob_ledger_claim(c->ledger, b->digest, &shared, c->stop)) < 0)
 			return rc;
-		limg__log(c->from->ctx, LIMG_LOG_INFO, "blob %s: %s; copying it again (%d/%d)", b->digest,
-		          limg_error_message(limg_error_last()), attempt + 1, BLOB_ATTEMPTS);
+		claimed = rc == 0;
+		if (shared && !strcmp(shared, dst_repo)) {
+			/* another image of the run put it into this very repository meanwhile */
+			free(shared);
+			return limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_EXISTS, b->size, b->size, NULL);
+		}
+		mount_from = shared;
 	}
+	/* within one registry a mount moves no bytes; a refused one becomes an upload */
+	if (!mount_from && c->same_registry && !c->o.no_mount && strcmp(src_repo, dst_repo) != 0)
+		mount_from = src_repo;
+	s.mount_from = mount_from;
+	rc = limg__copy_stream_blob(&s, b, &result);
+	if (claimed)
+		limg__blob_ledger_done(c->ledger, b->digest, dst_repo, rc == 0);
+	if (rc == 0 && result != LIMG_UPLOAD_MOUNTED)
+		atomic_fetch_add(&c->sent, b->size);
+	if (rc == 0)
+		rc = result == LIMG_UPLOAD_MOUNTED
+		     ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size, mount_from)
+		     : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
+	free(shared);
+	return rc;
 }
 
 /* ---- the whole ---------------------------------------------------------------- */
@@ -332,6 +239,13 @@ static int run(copy_run *c, const char *source, const char *destination, limg_bu
 int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
               const limg_copy_opts *opts, const limg_copy_callbacks *cb)
 {
+	return limg__copy_shared(out_digest, session, source, destination, opts, cb, NULL, NULL);
+}
+
+int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
+                      const limg_copy_opts *opts, const limg_copy_callbacks *cb, limg__blob_ledger *ledger,
+                      int64_t *bytes)
+{
 	limg_copy_callbacks callbacks = LIMG_COPY_CALLBACKS_INIT;
 	limg_session *own = NULL;
 	copy_run c;
@@ -342,6 +256,8 @@ int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, c
 	if (!destination || !*destination)
 		return limg__error_invalid("destination");
 	memset(&c, 0, sizeof c);
+	c.ledger = ledger;
+	atomic_init(&c.sent, 0);
 	limg_copy_opts_init(&c.o, sizeof c.o);
 	if ((rc = limg__opts_copy(&c.o, sizeof c.o, opts, "limg_copy_opts")) < 0 ||
 	    (rc = limg__opts_copy(&callbacks, sizeof callbacks, cb, "limg_copy_callbacks")) < 0)
@@ -363,6 +279,8 @@ int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, c
 	limg__transfer_init(&c.plan, callbacks.progress, callbacks.payload, "copy");
 	if ((rc = limg__cancel_follow(c.stop, c.o.cancel)) == 0)
 		rc = run(&c, source, destination, out_digest);
+	if (bytes)
+		*bytes += (int64_t)atomic_load(&c.sent);
 	if (rc == LIMG_ECANCELLED && limg_cancel_requested(c.o.cancel))
 		limg__error_set(LIMG_ECANCELLED, "copy of %s cancelled", source);
 	limg__transfer_dispose(&c.plan);

@@ -41,6 +41,7 @@ static const struct {
 	{ LIMG_ETOOBIG, "LIMG_ETOOBIG", "too large" },
 	{ LIMG_EUNSUPPORTED, "LIMG_EUNSUPPORTED", "unsupported" },
 	{ LIMG_ECONFLICT, "LIMG_ECONFLICT", "conflict" },
+	{ LIMG_EPARTIAL, "LIMG_EPARTIAL", "some parts failed" },
 	{ LIMG_PASSTHROUGH, "LIMG_PASSTHROUGH", "passed through" },
 	{ LIMG_ITEROVER, "LIMG_ITEROVER", "no more items" },
 	{ LIMG_EREF_FORMAT, "LIMG_EREF_FORMAT", "invalid reference format" },

@@ -5,15 +5,18 @@
  * hashed. The round structure follows Intel's published description of
  * the instructions; the hasher falls back to mbedTLS elsewhere.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "sha256_shani.h"
 
-static bool enabled = true;
+/* atomics: hashers start on several threads at once (parallel layers, a
+ * sync's images), and the first of them fills the cache */
+static atomic_bool enabled = true;
 
 void limg__sha256_shani_set_enabled(bool on)
 {
-	enabled = on;
+	atomic_store_explicit(&enabled, on, memory_order_relaxed);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -35,15 +38,17 @@ static const uint32_t K[64] = {
 
 bool limg__sha256_shani_available(void)
 {
-	static int cached = -1;
+	static atomic_int cached = -1;
 	unsigned a, b, c, d;
+	int known = atomic_load_explicit(&cached, memory_order_relaxed);
 
-	if (cached < 0) {
-		bool ok = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
-		          __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
-		cached = ok;
+	if (known < 0) {
+		/* threads that get here together compute the same answer */
+		known = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+		        __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+		atomic_store_explicit(&cached, known, memory_order_relaxed);
 	}
-	return enabled && cached == 1;
+	return atomic_load_explicit(&enabled, memory_order_relaxed) && known == 1;
 }
 
 /* Hashes @blocks 64-byte blocks. Each step does four rounds; the message

@@ -61,6 +61,28 @@ static int tls_file(limg_buf *out, const char *path, const char *what, const cha
 
 #define MIRROR_DIAL_MS_DEFAULT 3000
 
+/* The credentials the registry's settings carry (skopeo's --creds): given
+ * before the caller's callback and config.json would be asked. */
+static int settings_credentials(limg_buf *user, limg_buf *secret, const char *host, void *payload)
+{
+	const limg_registry *r = payload;
+
+	(void)host;
+	if (limg_buf_set(user, r->username, strlen(r->username)) < 0 ||
+	    limg_buf_set(secret, r->password ? r->password : "", r->password ? strlen(r->password) : 0) < 0)
+		return LIMG_ENOMEM;
+	return 0;
+}
+
+/* Frees a copy of a secret, wiped first. */
+static void free_secret(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
 static void endpoint_dispose(limg__endpoint *e)
 {
 	limg__auth_free(e->auth);
@@ -163,8 +185,8 @@ out:
 	memset(&ao, 0, sizeof ao);
 	ao.ctx = r->ctx;
 	ao.host = mirror ? e->host : r->domain; /* a mirror's credentials are its own */
-	ao.credentials = mirror ? NULL : r->cb.credentials;
-	ao.payload = r->cb.payload;
+	ao.credentials = mirror ? NULL : r->username ? settings_credentials : r->cb.credentials;
+	ao.payload = !mirror && r->username ? (void *)r : r->cb.payload;
 	ao.docker_config_dir = r->docker_config_dir;
 	ao.secrets_over_http = e->insecure;
 	return limg__auth_new(&e->auth, &ao);
@@ -191,6 +213,10 @@ void limg__registry_settings_dispose(limg__registry_settings *s)
 	free(s->ca_file);
 	free(s->certs_dir);
 	free(s->docker_config_dir);
+	free_secret(s->username);
+	free_secret(s->password);
+	free(s->client_cert);
+	free(s->client_key);
 	for (size_t i = 0; i < s->nmirrors; i++)
 		limg__endpoint_spec_dispose(&s->mirrors[i]);
 	free(s->mirrors);
@@ -219,12 +245,22 @@ int limg__registry_settings_from(limg__registry_settings *s, const limg_registry
 	s->n.low_speed_time_s = o.low_speed_time_s > 0 ? o.low_speed_time_s : 30;
 	s->n.request_timeout_s = o.request_timeout_s > 0 ? o.request_timeout_s : 300;
 	s->n.max_blob_size = o.max_blob_size > 0 ? o.max_blob_size : LIMG_BLOB_SIZE_MAX_DEFAULT;
+	if (o.max_requests_per_second < 0)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "max_requests_per_second",
+		                             "invalid argument: max_requests_per_second %d", o.max_requests_per_second);
+	if (o.password && !o.username)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "password",
+		                             "invalid argument: a password without a username");
 	s->n.ca_file = s->n.certs_dir = s->n.docker_config_dir = NULL;
+	s->n.username = s->n.password = s->n.client_cert = s->n.client_key = NULL;
 	s->n.mirrors = NULL;
 	s->n.mirrors_len = 0;
 	if ((o.ca_file && !(s->ca_file = strdup(o.ca_file))) ||
 	    !(s->certs_dir = strdup(o.certs_dir ? o.certs_dir : "/etc/docker/certs.d")) ||
-	    (o.docker_config_dir && !(s->docker_config_dir = strdup(o.docker_config_dir)))) {
+	    (o.docker_config_dir && !(s->docker_config_dir = strdup(o.docker_config_dir))) ||
+	    (o.username && !(s->username = strdup(o.username))) || (o.password && !(s->password = strdup(o.password))) ||
+	    (o.client_cert && !(s->client_cert = strdup(o.client_cert))) ||
+	    (o.client_key && !(s->client_key = strdup(o.client_key)))) {
 		limg__registry_settings_dispose(s);
 		return limg__error_oom();
 	}
@@ -250,6 +286,10 @@ int limg__registry_settings_copy(limg__registry_settings *dst, const limg__regis
 	if ((src->ca_file && !(dst->ca_file = strdup(src->ca_file))) ||
 	    (src->certs_dir && !(dst->certs_dir = strdup(src->certs_dir))) ||
 	    (src->docker_config_dir && !(dst->docker_config_dir = strdup(src->docker_config_dir))) ||
+	    (src->username && !(dst->username = strdup(src->username))) ||
+	    (src->password && !(dst->password = strdup(src->password))) ||
+	    (src->client_cert && !(dst->client_cert = strdup(src->client_cert))) ||
+	    (src->client_key && !(dst->client_key = strdup(src->client_key))) ||
 	    (src->nmirrors && !(dst->mirrors = calloc(src->nmirrors, sizeof *dst->mirrors)))) {
 		limg__registry_settings_dispose(dst);
 		return limg__error_oom();
@@ -259,6 +299,68 @@ int limg__registry_settings_copy(limg__registry_settings *dst, const limg__regis
 			limg__registry_settings_dispose(dst);
 			return limg__error_oom();
 		}
+	return 0;
+}
+
+/* A string setting replaced by @value when it is given. */
+static int override_string(char **field, const char *value, bool secret)
+{
+	char *copy;
+
+	if (!value)
+		return 0;
+	if (!(copy = strdup(value)))
+		return limg__error_oom();
+	if (secret)
+		free_secret(*field);
+	else
+		free(*field);
+	*field = copy;
+	return 0;
+}
+
+int limg__registry_settings_override(limg__registry_settings *s, const limg_registry_opts *over)
+{
+	limg__registry_settings checked;
+	limg_registry_opts o = LIMG_REGISTRY_OPTS_INIT;
+	int rc;
+
+	/* the same checks as a whole set of settings */
+	if ((rc = limg__opts_copy(&o, sizeof o, over, "limg_registry_opts")) < 0 ||
+	    (rc = limg__registry_settings_from(&checked, &o)) < 0)
+		return rc;
+	limg__registry_settings_dispose(&checked);
+	if (o.mirrors_len)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "mirrors",
+		                             "invalid argument: mirrors cannot be changed here");
+#define OVERRIDE(field) \
+	if (o.field) \
+		s->n.field = o.field
+	OVERRIDE(tls);
+	OVERRIDE(skip_hosts_toml);
+	OVERRIDE(max_attempts);
+	OVERRIDE(backoff_ms);
+	OVERRIDE(backoff_max_ms);
+	OVERRIDE(retry_after_max_s);
+	OVERRIDE(connect_timeout_ms);
+	OVERRIDE(low_speed_time_s);
+	OVERRIDE(request_timeout_s);
+	OVERRIDE(operation_timeout_s);
+	OVERRIDE(max_blob_size);
+	OVERRIDE(max_requests_per_second);
+#undef OVERRIDE
+	if ((rc = override_string(&s->ca_file, o.ca_file, false)) < 0 ||
+	    (rc = override_string(&s->certs_dir, o.certs_dir, false)) < 0 ||
+	    (rc = override_string(&s->docker_config_dir, o.docker_config_dir, false)) < 0 ||
+	    (rc = override_string(&s->username, o.username, true)) < 0 ||
+	    (rc = override_string(&s->password, o.password, true)) < 0 ||
+	    (rc = override_string(&s->client_cert, o.client_cert, false)) < 0 ||
+	    (rc = override_string(&s->client_key, o.client_key, false)) < 0)
+		return rc;
+	if (o.username && !o.password) {
+		free_secret(s->password);
+		s->password = NULL;
+	}
 	return 0;
 }
 
@@ -289,8 +391,11 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 	r->cb = callbacks;
 	r->insecure = set->n.tls == LIMG_TLS_INSECURE ? 1 : set->n.tls == LIMG_TLS_VERIFY ? 0 : -1;
 	r->tls_verify = set->n.tls != LIMG_TLS_INSECURE;
+	limg__registry_pace_init(&r->pace, set->n.max_requests_per_second);
 	if (!(r->domain = strdup(domain)) ||
-	    (set->docker_config_dir && !(r->docker_config_dir = strdup(set->docker_config_dir)))) {
+	    (set->docker_config_dir && !(r->docker_config_dir = strdup(set->docker_config_dir))) ||
+	    (set->username && !(r->username = strdup(set->username))) ||
+	    (set->password && !(r->password = strdup(set->password)))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -321,7 +426,9 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 			goto fail;
 		}
 	}
-	if (set->ca_file && !origin.ca_file && !(origin.ca_file = strdup(set->ca_file))) {
+	if ((set->ca_file && !origin.ca_file && !(origin.ca_file = strdup(set->ca_file))) ||
+	    (set->client_cert && !origin.client_cert && !(origin.client_cert = strdup(set->client_cert))) ||
+	    (set->client_key && !origin.client_key && !(origin.client_key = strdup(set->client_key)))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -387,6 +494,9 @@ void limg_registry_close(limg_registry *r)
 		endpoint_dispose(&r->ep[i]);
 	free(r->ep);
 	pthread_mutex_destroy(&r->lock);
+	limg__registry_pace_dispose(&r->pace);
+	free_secret(r->username);
+	free_secret(r->password);
 	free(r->domain);
 	free(r->docker_config_dir);
 	free(r);

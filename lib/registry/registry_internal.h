@@ -12,6 +12,42 @@
 #include "http/http.h"
 #include "libimage/registry.h"
 
+/* What requests the registry was sent through a handle, by kind (counted
+ * at the registry itself and its mirrors, each try: what a proxy in front
+ * of it would see). */
+enum limg__request_kind {
+	LIMG__REQ_MANIFEST_HEAD,
+	LIMG__REQ_MANIFEST_GET,
+	LIMG__REQ_MANIFEST_PUT,
+	LIMG__REQ_BLOB_HEAD,
+	LIMG__REQ_BLOB_GET,
+	LIMG__REQ_BLOB_UPLOAD, /* POST, PATCH, PUT, GET and DELETE of uploads (mounts too) */
+	LIMG__REQ_TAGS_LIST,
+	LIMG__REQ_CATALOG,
+	LIMG__REQ_OTHER,       /* /v2/ pings, referrers, anything else */
+	LIMG__REQ_KINDS
+};
+
+/* The pace of one registry's requests, across every call through the handle:
+ * no more than the rate asked for, and nothing while a 429 holds us back. */
+typedef struct {
+	pthread_mutex_t lock;
+	int per_second;          /* 0: no limit */
+	int64_t next_ms;         /* the earliest start of the next request (monotonic) */
+	int64_t paused_until_ms; /* a 429 said wait: nothing starts before this */
+	atomic_llong count[LIMG__REQ_KINDS];
+	atomic_llong throttled;  /* 429 answers received */
+} limg__registry_pace;
+
+void limg__registry_pace_init(limg__registry_pace *p, int per_second);
+void limg__registry_pace_dispose(limg__registry_pace *p);
+/* Waits until a request may start (the rate, a pause). 0, or LIMG_ECANCELLED. */
+int limg__registry_pace_wait(limg__registry_pace *p, const limg_cancel *cancel);
+/* A 429: every request waits @ms from now (a longer pause already set stays). */
+void limg__registry_pace_hold(limg__registry_pace *p, long ms);
+/* Counts one request sent. */
+void limg__registry_count(limg__registry_pace *p, const char *method, const char *url);
+
 /* Where requests go: a mirror (tried first, in order) or the registry
  * itself (the last one, which can do everything). */
 typedef struct {
@@ -35,6 +71,8 @@ typedef struct {
 typedef struct {
 	limg_registry_opts n; /* numbers only: its pointers are NULL */
 	char *ca_file, *certs_dir, *docker_config_dir;
+	char *username, *password; /* wiped when disposed */
+	char *client_cert, *client_key;
 	limg__endpoint_spec *mirrors;
 	size_t nmirrors;
 } limg__registry_settings;
@@ -42,12 +80,21 @@ typedef struct {
 int limg__registry_settings_from(limg__registry_settings *s, const limg_registry_opts *opts);
 int limg__registry_settings_copy(limg__registry_settings *dst, const limg__registry_settings *src);
 void limg__registry_settings_dispose(limg__registry_settings *s);
+/* Changes the settings @over gives: its non-zero numbers, its non-NULL strings
+ * (checked as limg_registry_opts are; mirrors cannot be changed this way). */
+int limg__registry_settings_override(limg__registry_settings *s, const limg_registry_opts *over);
+/* The same for one registry of a session, before its first use there
+ * (LIMG_EEXISTS after). */
+int limg__session_override(limg_session *s, const char *domain, const limg_registry_opts *over);
 
 /* Opens a registry with settings already read. */
 int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char *domain,
                              const limg__registry_settings *set, const limg_registry_callbacks *cb);
 /* The context a session was made with (NULL for NULL). */
 limg_context *limg__session_context(const limg_session *s);
+
+/* The requests sent through @r so far, by kind (LIMG__REQ_*), and the 429s received. */
+void limg__registry_counts(limg_registry *r, int64_t out[LIMG__REQ_KINDS], int64_t *throttled);
 
 /* One more reference (limg_registry_close() drops one). */
 limg_registry *limg__registry_ref(limg_registry *r);
@@ -66,6 +113,8 @@ struct limg_registry {
 	size_t nep;
 	bool ranges_ignored; /* a bounded Range request was answered with the whole blob */
 	atomic_int referrers_api; /* 0: not known yet; 1: the registry serves GET /referrers; -1: it does not */
+	char *username, *password; /* the settings' own credentials (limg_registry_opts), or NULL */
+	limg__registry_pace pace;  /* spacing and 429 pauses shared by every call (pace.c) */
 };
 
 /* The registry itself: the last endpoint. */

@@ -93,6 +93,13 @@ static int settle(limg_registry *r, limg__endpoint *e, const limg_cancel *cancel
 	req.url = url;
 	req.max_body = 64 * 1024;
 	req.cancel = cancel;
+	if (!e->mirror && (rc = limg__registry_pace_wait(&r->pace, cancel)) < 0) {
+		free(url);
+		pthread_mutex_unlock(&r->lock);
+		return rc;
+	}
+	if (!e->mirror)
+		limg__registry_count(&r->pace, "GET", url);
 	rc = limg__http_do(e->http, &req, &resp);
 	if (rc == LIMG_ECANCELLED) {
 		free(url);
@@ -153,6 +160,8 @@ static char *challenge_from_ping(limg_registry *r, limg__endpoint *e, const limg
 	req.url = url;
 	req.max_body = 64 * 1024;
 	req.cancel = cancel;
+	if (!e->mirror)
+		limg__registry_count(&r->pace, "GET", url);
 	if (limg__http_do(e->http, &req, &resp) == 0 && resp.www_authenticate)
 		challenge = strdup(resp.www_authenticate);
 	limg__http_resp_dispose(&resp);
@@ -270,6 +279,12 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 			req.timeout_ms = left < per || per <= 0 ? (left > 0 ? left : 1) : per;
 		}
 		attempt++;
+		if (!e->mirror) {
+			/* the registry's own pace: its rate, and a 429 that holds back every call */
+			if ((rc = limg__registry_pace_wait(&r->pace, c->cancel)) < 0)
+				break;
+			limg__registry_count(&r->pace, c->method, url);
+		}
 		rc = limg__http_do(e->http, &req, resp);
 		if (rc > 0)
 			break; /* a callback said stop: its answer goes back as it is */
@@ -317,6 +332,13 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 			auth = fresh;
 			attempt--; /* answering a challenge is not a failure */
 			continue;
+		}
+		if (resp->status == 429 && !e->mirror) {
+			/* every call through the handle waits, not only this one (at most as long as we would) */
+			long asked = limg__http_retry_after(resp);
+			if (asked > r->o.retry_after_max_s)
+				asked = r->o.retry_after_max_s;
+			limg__registry_pace_hold(&r->pace, asked >= 0 ? asked * 1000 : backoff(r, attempt));
 		}
 		if (retryable_status(resp->status) && attempt < max_attempts && can_retry) {
 			long wait = limg__http_retry_after(resp);

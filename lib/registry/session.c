@@ -120,6 +120,25 @@ int limg_session_set_registry_opts(limg_session *s, const char *domain, const li
 	return rc;
 }
 
+int limg__session_override(limg_session *s, const char *domain, const limg_registry_opts *over)
+{
+	struct entry *e;
+	int rc;
+
+	if (!s || !domain)
+		return limg__error_invalid("session, domain");
+	pthread_mutex_lock(&s->lock);
+	if ((rc = entry_of(&e, s, domain)) == 0) {
+		if (e->registry)
+			rc = limg__error_set_about(LIMG_EEXISTS, LIMG_SUBJECT_REGISTRY, domain,
+			                           "the session uses registry %s already: its settings cannot change", domain);
+		else
+			rc = limg__registry_settings_override(&e->set, over);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 int limg_session_registry(limg_registry **out, limg_session *s, const char *domain)
 {
 	struct entry *e;

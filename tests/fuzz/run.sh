@@ -17,7 +17,7 @@ seconds=${1:-10}
 shift || true
 cc=$(command -v clang-14 || command -v clang)
 out=${LIMG_FUZZ_BUILD:-$src/build-fuzz}
-all="reference digest challenge manifest json tar hosts archive_listing archive_load credentials headers decompress policy signature"
+all="reference digest challenge manifest json tar hosts archive_listing archive_load credentials headers decompress policy signature sync_yaml"
 targets=${*:-$all}
 mkdir -p "$out/obj" "$out/corpus" "$out/artifacts"
 

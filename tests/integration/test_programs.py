@@ -342,6 +342,8 @@ PROGRAMS = {
                     ["--sign-key"]),
     "limg-attach": (["--artifact-type", "--annotation", "--referrers-mode", "--tls-verify"], ["--store", "--platform"]),
     "limg-referrers": (["--artifact-type", "--format", "--referrers-mode", "--tls-verify"], ["--store", "--platform"]),
+    "limg-sync": (["--src", "--dest", "--scoped", "--dry-run", "--jobs", "--quiet", "--src-tls-verify",
+                   "--dest-tls-verify", "--tls-verify", "--cert-dir", "--platform"], ["--store"]),
 }
 
 

@@ -32,6 +32,7 @@ from .reference import Reference
 from .registry import Registry, Session
 from .store import Store, copy
 from .trust import Key, Policy, Requirement, Signatures, Signer, Verdict, sign
+from .sync import SyncImage, SyncList, SyncReport, SyncStatus, sync
 from .types import (BlobKind, Event, Image, ImageConfig, ImageRow, Layer, Loaded, Manifest, Problem, Progress,
                     PullEvent, PullProgress, PushEvent, PushProgress, RegistryConfig, RemoveEvent, RemoveStep,
                     UnpackEvent, UnpackProgress)
@@ -42,6 +43,7 @@ __all__ = [
     "Store", "Session", "Registry", "RegistryConfig", "Reference", "Cancel", "copy", "version", "platform",
     "login", "logout", "store_credentials", "erase_credentials",
     "Policy", "Verdict", "Requirement", "Key", "Signer", "Signatures", "sign", "RejectedError", "SignatureError",
+    "sync", "SyncList", "SyncImage", "SyncReport", "SyncStatus",
     "Image", "ImageConfig", "ImageRow", "Layer", "Loaded", "Manifest", "Problem", "RemoveStep", "Progress",
     "PullProgress", "PushProgress", "UnpackProgress", "Event", "PullEvent", "PushEvent", "UnpackEvent", "BlobKind",
     "RemoveEvent", "LibraryNotFoundError",

@@ -349,7 +349,8 @@ class RegistryOpts(ctypes.Structure):
                 ("skip_hosts_toml", c_int), ("max_attempts", c_int), ("backoff_ms", c_long),
                 ("backoff_max_ms", c_long), ("retry_after_max_s", c_long), ("connect_timeout_ms", c_long),
                 ("low_speed_time_s", c_long), ("request_timeout_s", c_long), ("operation_timeout_s", c_long),
-                ("max_blob_size", c_int64)]
+                ("max_blob_size", c_int64), ("max_requests_per_second", c_int), ("username", c_char_p),
+                ("password", c_char_p), ("client_cert", c_char_p), ("client_key", c_char_p)]
 
 
 class RegistryCallbacks(ctypes.Structure):
@@ -419,6 +420,27 @@ class CopyOpts(ctypes.Structure):
 class CopyCallbacks(ctypes.Structure):
     _c_name_ = "limg_copy_callbacks"
     _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
+
+
+SYNC_IMAGE_CB = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
+
+
+class SyncSelect(ctypes.Structure):
+    _c_name_ = "limg_sync_select"
+    _fields_ = [("size", c_size_t), ("tags", POINTER(c_char_p)), ("tags_len", c_size_t), ("tag_regex", c_char_p),
+                ("tag_exclude", c_char_p), ("semver", c_char_p), ("latest", c_int)]
+
+
+class SyncOpts(ctypes.Structure):
+    _c_name_ = "limg_sync_opts"
+    _fields_ = [("size", c_size_t), ("target", c_int), ("scoped", c_int), ("platform", c_char_p),
+                ("dry_run", c_int), ("fail_fast", c_int), ("images_parallel", c_int), ("blobs_parallel", c_int),
+                ("chunk_size", c_int64), ("cancel", c_void_p)]
+
+
+class SyncCallbacks(ctypes.Structure):
+    _c_name_ = "limg_sync_callbacks"
+    _fields_ = [("size", c_size_t), ("image", SYNC_IMAGE_CB), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
 class ArchiveSaveOpts(ctypes.Structure):
@@ -668,6 +690,26 @@ _declare("limg_push", c_int, P(Buf), c_void_p, c_char_p, P(PushOpts), P(PushCall
 _declare("limg_copy_opts_init", c_int, P(CopyOpts), c_size_t)
 _declare("limg_copy_callbacks_init", c_int, P(CopyCallbacks), c_size_t)
 _declare("limg_copy", c_int, P(Buf), c_void_p, c_char_p, c_char_p, P(CopyOpts), P(CopyCallbacks))
+# sync.h
+_declare("limg_sync_list_parse", c_int, P(c_void_p), c_char_p, c_size_t, c_char_p)
+_declare("limg_sync_list_new", c_int, P(c_void_p))
+_declare("limg_sync_list_free", None, c_void_p)
+_declare("limg_sync_select_init", c_int, P(SyncSelect), c_size_t)
+_declare("limg_sync_list_add", c_int, c_void_p, c_char_p, P(SyncSelect))
+_declare("limg_sync_list_add_store", c_int, c_void_p, c_char_p)
+_declare("limg_sync_list_set_registry_opts", c_int, c_void_p, c_char_p, P(RegistryOpts))
+_declare("limg_sync_opts_init", c_int, P(SyncOpts), c_size_t)
+_declare("limg_sync_callbacks_init", c_int, P(SyncCallbacks), c_size_t)
+_declare("limg_sync", c_int, P(c_void_p), c_void_p, c_void_p, c_char_p, P(SyncOpts), P(SyncCallbacks))
+_declare("limg_sync_report_free", None, c_void_p)
+_declare("limg_sync_report_count", c_size_t, c_void_p)
+_declare("limg_sync_report_image", c_void_p, c_void_p, c_size_t)
+_declare("limg_sync_report_json", c_int, P(Buf), c_void_p)
+for _n in ("source", "destination", "digest", "reason"):
+    _declare("limg_sync_image_" + _n, c_char_p, c_void_p)
+_declare("limg_sync_image_status", c_int, c_void_p)
+_declare("limg_sync_image_error", c_int, c_void_p)
+_declare("limg_sync_image_bytes", c_int64, c_void_p)
 # archive.h, unpack.h
 _declare("limg_archive_save_opts_init", c_int, P(ArchiveSaveOpts), c_size_t)
 _declare("limg_archive_save_callbacks_init", c_int, P(ArchiveSaveCallbacks), c_size_t)
@@ -828,6 +870,8 @@ def registry_opts(cfg, keep):
         o.operation_timeout_s = max(1, int(cfg.operation_timeout))
     if cfg.max_blob_size is not None:
         o.max_blob_size = int(cfg.max_blob_size)
+    if cfg.max_requests_per_second:
+        o.max_requests_per_second = int(cfg.max_requests_per_second)
     if cfg.mirrors:
         ptrs = (POINTER(Endpoint) * len(cfg.mirrors))()
         for i, m in enumerate(cfg.mirrors):
@@ -1469,3 +1513,85 @@ def registry_attach(h, repository, subject, artifact_type, paths, media_types, a
     check(lib.limg_registry_attach(byref(b), h, arg(repository, "repository"), arg(subject, "subject"),
                                    arg(artifact_type, "artifact_type"), files, n, byref(o)))
     return b.take().decode()
+# ---- sync ---------------------------------------------------------------------------
+
+def sync_list_parse(text, name):
+    h = c_void_p()
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    check(lib.limg_sync_list_parse(byref(h), data, len(data), arg(name, "name", optional=True)))
+    return h.value
+
+
+def sync_list_new():
+    h = c_void_p()
+    check(lib.limg_sync_list_new(byref(h)))
+    return h.value
+
+
+def sync_list_free(h):
+    lib.limg_sync_list_free(h)
+
+
+def sync_list_add(h, source, tags, tag_regex, tag_exclude, semver, latest):
+    keep = []
+    sel = None
+    if tags is not None or tag_regex or tag_exclude or semver or latest:
+        sel = _init(SyncSelect, lib.limg_sync_select_init)
+        if tags is not None:
+            arr, n = strings(list(tags), "tag")
+            keep.append(arr)
+            sel.tags, sel.tags_len = arr, n
+        sel.tag_regex = arg(tag_regex, "tag_regex", optional=True)
+        sel.tag_exclude = arg(tag_exclude, "tag_exclude", optional=True)
+        sel.semver = arg(semver, "semver", optional=True)
+        sel.latest = int(latest or 0)
+    check(lib.limg_sync_list_add(h, arg(source, "source"), byref(sel) if sel is not None else None))
+
+
+def sync_list_add_store(h, path):
+    check(lib.limg_sync_list_add_store(h, arg(path, "path", path=True)))
+
+
+def sync_list_set_registry(h, domain, cfg):
+    keep = []
+    o = registry_opts(cfg, keep)
+    check(lib.limg_sync_list_set_registry_opts(h, arg(domain, "domain"), byref(o)))
+
+
+def _sync_image(m):
+    return dict(source=_text(lib.limg_sync_image_source(m)), destination=_text(lib.limg_sync_image_destination(m)),
+                status=lib.limg_sync_image_status(m), digest=_text(lib.limg_sync_image_digest(m)),
+                reason=_text(lib.limg_sync_image_reason(m)) or "", error=lib.limg_sync_image_error(m),
+                bytes=lib.limg_sync_image_bytes(m))
+
+
+def sync(session, list_h, destination, to_store, scoped, platform, dry_run, fail_fast, images_parallel, cancel,
+         on_image, progress):
+    """Runs a sync: (the C code, the images as dicts, the report's JSON as text, the error's details or None)."""
+    calls = Calls()
+    o = _init(SyncOpts, lib.limg_sync_opts_init)
+    o.target = 1 if to_store else 0
+    o.scoped = 1 if scoped else 0
+    o.platform = arg(platform, "platform", optional=True)
+    o.dry_run = 1 if dry_run else 0
+    o.fail_fast = 1 if fail_fast else 0
+    o.images_parallel = int(images_parallel or 0)
+    o.cancel = cancel
+    cb = _init(SyncCallbacks, lib.limg_sync_callbacks_init)
+    cb.image = calls.wrap(SYNC_IMAGE_CB, on_image, lambda m, p: (_sync_image(m),))
+    cb.progress = _progress(calls, progress)
+    rep = c_void_p()
+    rc = lib.limg_sync(byref(rep), session, list_h, arg(destination, "destination", path=to_store), byref(o),
+                       byref(cb))
+    details = error_details(rc) if rc < 0 else None
+    try:
+        if rc < 0 and not rep.value:
+            calls.check(rc)
+        if calls.code is not None:
+            calls.check(rc)
+        images = [_sync_image(lib.limg_sync_report_image(rep, i)) for i in range(lib.limg_sync_report_count(rep))]
+        out = Buf()
+        check(lib.limg_sync_report_json(byref(out), rep))
+        return rc, images, out.take().decode(), details
+    finally:
+        lib.limg_sync_report_free(rep)

@@ -357,3 +357,4 @@ class RegistryConfig:
     mirrors: List[Any] = field(default_factory=list)
     hosts_toml: bool = True
     max_blob_size: Optional[int] = None
+    max_requests_per_second: Optional[int] = None

@@ -1026,6 +1026,69 @@ class Cancels(Base):
         c.close()
 
 
+class Sync(unittest.TestCase):
+    """libimage.sync: a list from skopeo's YAML and one built by hand, to a
+    registry and to a store, a re-sync that moves nothing, failures in the
+    report, callbacks, and errors of the list."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dest = registry.Registry()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dest.stop()
+
+    def test_yaml_list_to_a_registry_then_nothing_moves(self):
+        text = "%s:\n  images:\n    py/multi: []\n    py/app: ['v1']\n  tls-verify: false\n" % reg.host
+        seen = []
+        with libimage.SyncList.parse(text, "py.yaml") as lst:
+            report = libimage.sync(lst, self.dest.host + "/m", on_image=seen.append)
+            self.assertTrue(report.ok)
+            self.assertEqual(sorted(i.destination for i in report.copied),
+                             [self.dest.host + "/m/app:v1", self.dest.host + "/m/multi:a",
+                              self.dest.host + "/m/multi:b"])
+            self.assertIn(libimage.SyncStatus.RUNNING, [i.status for i in seen])
+            for i in report.copied:
+                self.assertTrue(i.digest.startswith("sha256:"))
+                self.assertEqual(i.reason, "new tag")
+            again = libimage.sync(lst, self.dest.host + "/m")
+        self.assertEqual(len(again.up_to_date), 3)
+        self.assertEqual(again.requests[reg.host]["manifest_get"], 0)
+        self.assertEqual(again.requests[reg.host]["blob_get"], 0)
+        self.assertEqual(again.requests[self.dest.host]["blob_upload"], 0)
+        self.assertEqual(json.loads(again.json)["up_to_date"], 3)
+
+    def test_failures_are_in_the_report_not_raised(self):
+        lst = libimage.SyncList().add(ref("py/app"), tags=["v1", "missing"])
+        report = libimage.sync(lst, self.dest.host + "/f")
+        self.assertFalse(report.ok)
+        self.assertEqual([i.error for i in report.failed], ["LIMG_ENOTFOUND"])
+        self.assertEqual(len(report.copied), 1)
+
+    def test_to_a_store_and_back(self):
+        store = os.path.join(tempfile.mkdtemp(prefix="limg-py-sync-"), "store")
+        try:
+            lst = libimage.SyncList().add(ref("py/app"), semver=">=0")  # "v1" is a version
+            report = libimage.sync(lst, store, to_store=True)
+            self.assertEqual([i.source for i in report.copied], [ref("py/app") + ":v1"])
+            back = libimage.sync(libimage.SyncList().add_store(store), self.dest.host + "/back")
+            self.assertEqual(back.copied[0].digest, report.copied[0].digest)
+        finally:
+            shutil.rmtree(os.path.dirname(store))
+
+    def test_bad_lists_raise(self):
+        with self.assertRaises(libimage.CorruptError) as cm:
+            libimage.SyncList.parse("a:\n  b: &x 1\n", "bad.yaml")
+        self.assertIn("bad.yaml:2", str(cm.exception))
+        with self.assertRaises(libimage.InvalidArgumentError):
+            libimage.SyncList.parse("r.io:\n  imagez: {}\n", "bad.yaml")
+        with self.assertRaises(libimage.InvalidReferenceError):
+            libimage.SyncList().add(ref("py/app"), tag_regex="(?i)x")
+        with self.assertRaises(libimage.InvalidReferenceError):
+            libimage.sync(libimage.SyncList(), "/not a registry")
+
+
 class Loading(unittest.TestCase):
     """The library is $LIBIMAGE_LIBRARY, else the SONAME on the loader's path;
     a missing one or one of another major version is refused at import."""

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+
+package libimage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// A list from skopeo's YAML to the plain registry under a prefix, then a
+// re-sync that moves nothing, a failure in the report, and a store and back.
+func TestSync(t *testing.T) {
+	ctx := context.Background()
+	text := fmt.Sprintf("%s:\n  images:\n    go/busybox: ['v1']\n  tls-verify: false\n", fixtures.Plain)
+	l, err := ParseSyncList([]byte(text), "go.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	dest := fixtures.Plain + "/gosync"
+	r, err := Sync(ctx, l, dest)
+	if err != nil || r.Count(SyncCopied) != 1 || r.Images[0].Destination != dest+"/busybox:v1" {
+		t.Fatalf("sync: %+v %v", r, err)
+	}
+	digest := r.Images[0].Digest
+	r, err = Sync(ctx, l, dest)
+	if err != nil || r.Count(SyncUpToDate) != 1 || r.Images[0].Digest != digest {
+		t.Fatalf("re-sync: %+v %v", r, err)
+	}
+	var doc struct {
+		Registries map[string]map[string]int `json:"registries"`
+	}
+	if err := json.Unmarshal([]byte(r.JSON), &doc); err != nil || doc.Registries[fixtures.Plain]["blob_upload"] != 0 ||
+		doc.Registries[fixtures.Plain]["manifest_get"] != 0 {
+		t.Fatalf("re-sync's requests: %s %v", r.JSON, err)
+	}
+
+	// one image missing: the others go on, the error matches ErrPartial
+	l2, _ := NewSyncList()
+	defer l2.Close()
+	if err := l2.Add(plain("go/busybox"), &SyncSelect{Tags: []string{"v1", "nope"}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err = Sync(ctx, l2, fixtures.Plain+"/gopartial")
+	if !errors.Is(err, ErrPartial) || r == nil || r.Count(SyncCopied) != 1 || r.Count(SyncFailed) != 1 {
+		t.Fatalf("partial: %+v %v", r, err)
+	}
+	for _, i := range r.Images {
+		if i.Status == SyncFailed && i.Error != "LIMG_ENOTFOUND" {
+			t.Fatalf("failed image: %+v", i)
+		}
+	}
+
+	// to a store and back
+	store := filepath.Join(t.TempDir(), "store")
+	if r, err = Sync(ctx, l, store, SyncToStore()); err != nil || r.Count(SyncCopied) != 1 {
+		t.Fatalf("to a store: %+v %v", r, err)
+	}
+	l3, _ := NewSyncList()
+	defer l3.Close()
+	if err := l3.AddStore(store); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = Sync(ctx, l3, fixtures.Plain+"/goback"); err != nil || r.Images[0].Digest != digest {
+		t.Fatalf("from a store: %+v %v", r, err)
+	}
+
+	// what a list refuses
+	if _, err := ParseSyncList([]byte("a:\n  b: &x 1\n"), "bad.yaml"); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("anchors: %v", err)
+	}
+	if err := l2.Add(plain("go/busybox"), &SyncSelect{TagRegex: "(?i)x"}); !errors.Is(err, ErrInvalidReference) {
+		t.Fatalf("Go-only regex: %v", err)
+	}
+}

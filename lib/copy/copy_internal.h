@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a sync needs of copy beyond limg_copy(): a ledger of the blobs that
+ * many copies into one destination registry share, so that each moves once
+ * and the others mount it from the repository that got it first.
+ */
+#ifndef LIMG_COPY_INTERNAL_H
+#define LIMG_COPY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libimage/cancel.h"
+#include "libimage/common.h"
+#include "libimage/copy.h"
+#include "libimage/registry.h"
+
+typedef struct limg__blob_ledger limg__blob_ledger;
+
+int limg__blob_ledger_new(limg__blob_ledger **out);
+void limg__blob_ledger_free(limg__blob_ledger *l);
+
+/* Claims blob @digest for a copy into a repository of the destination.
+ * 0: the caller moves it and then calls limg__blob_ledger_done(). 1 with
+ * *@mount_from (malloc'd): a repository of the destination has it now (one
+ * in flight was waited for): mount it from there. LIMG_ECANCELLED, LIMG_ENOMEM. */
+int limg__blob_ledger_claim(limg__blob_ledger *l, const char *digest, char **mount_from, const limg_cancel *cancel);
+/* The claimed blob is in @repo (@ok), or its transfer failed (another copy may claim it). */
+void limg__blob_ledger_done(limg__blob_ledger *l, const char *digest, const char *repo, bool ok);
+
+/* limg_copy() with a ledger shared with other copies into the same
+ * destination registry (NULL: none), adding the bytes it sent to *@bytes. */
+int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
+                      const limg_copy_opts *opts, const limg_copy_callbacks *cb, limg__blob_ledger *ledger,
+                      int64_t *bytes);
+
+#endif

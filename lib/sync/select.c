@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/* Choosing tags (see select.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "select.h"
+
+/* What Go's \d \s \w mean, outside and inside a bracket expression. */
+static const char *class_of(char c, bool inside)
+{
+	switch (c) {
+	case 'd': return inside ? "0-9" : "[0-9]";
+	case 'D': return inside ? NULL : "[^0-9]";
+	case 's': return inside ? "[:space:]" : "[[:space:]]";
+	case 'S': return inside ? NULL : "[^[:space:]]";
+	case 'w': return inside ? "[:alnum:]_" : "[[:alnum:]_]";
+	case 'W': return inside ? NULL : "[^[:alnum:]_]";
+	default: return NULL;
+	}
+}
+
+int limg__sync_regex_compile(regex_t *re, const char *pattern, char *why, size_t cap)
+{
+	limg_buf ere = LIMG_BUF_INIT;
+	bool inside = false;
+	size_t n = strlen(pattern);
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = pattern[i];
+		const char *put = NULL;
+		char one[3] = { c, 0, 0 };
+
+		if (inside) {
+			bool first = pattern[i - 1] == '[' || (i >= 2 && pattern[i - 1] == '^' && pattern[i - 2] == '[');
+			if (c == ']' && !first)
+				inside = false;
+			else if (c == '\\') {
+				char e = i + 1 < n ? pattern[++i] : 0;
+				if ((put = class_of(e, true)) == NULL) {
+					if (e && strchr("\\]-^.", e)) {
+						/* a literal: POSIX brackets take it without the backslash (']' first, '-' last) */
+						if (e == ']' || e == '-' || e == '^') {
+							snprintf(why, cap, "'\\%c' inside [...] is not POSIX: put ']' first, '-' last, '^' not first",
+							         e);
+							goto refuse;
+						}
+						one[0] = e;
+						put = one;
+					} else {
+						snprintf(why, cap, "'\\%c' inside [...] is not POSIX extended regular expression syntax",
+						         e ? e : '?');
+						goto refuse;
+					}
+				}
+			}
+		} else if (c == '[') {
+			inside = true;
+			/* a leading ']' (or "^]") belongs to the expression */
+			if (i + 1 < n && pattern[i + 1] == '^') {
+				if ((rc = limg__buf_put(&ere, "[^", 2)) < 0)
+					goto oom;
+				i++;
+				continue;
+			}
+		} else if (c == '\\') {
+			char e = i + 1 < n ? pattern[i + 1] : 0;
+			if ((put = class_of(e, false)) != NULL) {
+				i++;
+			} else if (e && strchr("pPAzQEC", e)) {
+				snprintf(why, cap, "'\\%c' is Go regexp syntax, not POSIX", e);
+				goto refuse;
+			} else if (!e) {
+				snprintf(why, cap, "a trailing backslash");
+				goto refuse;
+			} else {
+				one[1] = e;
+				put = one;
+				i++;
+			}
+		} else if (c == '(' && i + 1 < n && pattern[i + 1] == '?') {
+			snprintf(why, cap, "\"(?\" (flags, non-capturing groups) is Go regexp syntax, not POSIX");
+			goto refuse;
+		} else if ((c == '*' || c == '+' || c == '?' || c == '}') && i + 1 < n && pattern[i + 1] == '?') {
+			snprintf(why, cap, "lazy quantifiers (\"%c?\") are Go regexp syntax, not POSIX", c);
+			goto refuse;
+		}
+		if ((rc = put ? limg__buf_put(&ere, put, strlen(put)) : limg__buf_put(&ere, &c, 1)) < 0)
+			goto oom;
+	}
+	if (!ere.ptr && limg_buf_set(&ere, "", 0) < 0)
+		goto oom;
+	if ((rc = regcomp(re, ere.ptr, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char msg[160];
+		regerror(rc, re, msg, sizeof msg);
+		snprintf(why, cap, "%s", msg);
+		goto refuse;
+	}
+	limg_buf_dispose(&ere);
+	return 0;
+oom:
+	snprintf(why, cap, "out of memory");
+refuse:
+	limg_buf_dispose(&ere);
+	limg_error_clear();
+	return -1;
+}
+
+static int pattern_error(const char *origin, const char *what, const char *text, const char *why)
+{
+	char q[200];
+
+	limg__quote(q, sizeof q, text, strlen(text));
+	return limg__error_set_about(LIMG_EPATTERN, origin ? LIMG_SUBJECT_FILE : LIMG_SUBJECT_OPTIONS,
+	                             origin ? origin : what, "%s%s%s %s: %s", origin ? origin : "", origin ? ": " : "",
+	                             what, q, why);
+}
+
+int limg__tag_filter_init(limg__tag_filter *f, const char *regex, const char *exclude, const char *range, int latest,
+                          const char *origin)
+{
+	char why[200];
+
+	memset(f, 0, sizeof *f);
+	f->latest = latest;
+	if (latest < 0)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "latest", "invalid argument: latest %d",
+		                             latest);
+	if ((regex && !(f->regex_text = strdup(regex))) || (exclude && !(f->exclude_text = strdup(exclude))) ||
+	    (range && !(f->range_text = strdup(range)))) {
+		limg__tag_filter_dispose(f);
+		return limg__error_oom();
+	}
+	if (regex) {
+		if (limg__sync_regex_compile(&f->regex, regex, why, sizeof why) < 0) {
+			limg__tag_filter_dispose(f);
+			return pattern_error(origin, "tag regex", regex, why);
+		}
+		f->has_regex = true;
+	}
+	if (exclude) {
+		if (limg__sync_regex_compile(&f->exclude, exclude, why, sizeof why) < 0) {
+			limg__tag_filter_dispose(f);
+			return pattern_error(origin, "tag exclude regex", exclude, why);
+		}
+		f->has_exclude = true;
+	}
+	if (range && limg__semver_parse(&f->range, range, why, sizeof why) < 0) {
+		limg__tag_filter_dispose(f);
+		return pattern_error(origin, "version range", range, why);
+	}
+	return 0;
+}
+
+void limg__tag_filter_dispose(limg__tag_filter *f)
+{
+	if (f->has_regex)
+		regfree(&f->regex);
+	if (f->has_exclude)
+		regfree(&f->exclude);
+	limg__semver_free(f->range);
+	free(f->regex_text);
+	free(f->exclude_text);
+	free(f->range_text);
+	memset(f, 0, sizeof *f);
+}
+
+bool limg__tag_filter_any(const limg__tag_filter *f)
+{
+	return f->has_regex || f->has_exclude || f->range || f->latest > 0;
+}
+
+typedef struct {
+	char *tag;
+	limg__version v;
+	size_t order;
+} ranked;
+
+static int by_version_desc(const void *a, const void *b)
+{
+	const ranked *x = a, *y = b;
+	int c = limg__version_compare(&y->v, &x->v);
+
+	/* the same version written twice ("v1.2", "1.2.0"): the tag's text decides, then the order */
+	if (!c)
+		c = strcmp(x->tag, y->tag);
+	return c ? c : (x->order < y->order ? -1 : 1);
+}
+
+static int by_order(const void *a, const void *b)
+{
+	const ranked *x = a, *y = b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+void limg__tag_filter_apply(const limg__tag_filter *f, char **tags, size_t n, size_t *chosen)
+{
+	size_t k = 0;
+	ranked *r = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		limg__version v;
+		bool keep = true;
+		if (f->has_regex && regexec(&f->regex, tags[i], 0, NULL, 0) != 0)
+			keep = false;
+		if (keep && f->has_exclude && regexec(&f->exclude, tags[i], 0, NULL, 0) == 0)
+			keep = false;
+		if (keep && (f->range || f->latest > 0) && limg__version_parse(&v, tags[i]) < 0)
+			keep = false; /* a range and "the highest" speak of versions only */
+		if (keep && f->range && !limg__semver_match(f->range, &v))
+			keep = false;
+		if (keep) {
+			char *t = tags[k];
+			tags[k++] = tags[i];
+			tags[i] = t;
+		}
+	}
+	if (f->latest > 0 && (size_t)f->latest < k && (r = calloc(k, sizeof *r))) {
+		for (size_t i = 0; i < k; i++) {
+			r[i].tag = tags[i];
+			r[i].order = i;
+			limg__version_parse(&r[i].v, tags[i]);
+		}
+		qsort(r, k, sizeof *r, by_version_desc);
+		qsort(r, (size_t)f->latest, sizeof *r, by_order);
+		/* the N highest first, in their listing order; the rest after them */
+		{
+			char **kept = calloc(k, sizeof *kept);
+			if (kept) {
+				size_t w = 0;
+				for (size_t i = 0; i < k; i++)
+					kept[w++] = r[i].tag;
+				memcpy(tags, kept, k * sizeof *kept);
+				free(kept);
+				k = (size_t)f->latest;
+			}
+		}
+		free(r);
+	}
+	*chosen = k;
+}

@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * limg_sync(): the list expanded into images (tag lists read, filters
+ * applied), then each image decided and copied on a few threads. Deciding
+ * costs a HEAD at the source and, when the destination's tag list has the
+ * tag, a HEAD there: an unchanged image moves nothing and no manifest is
+ * fetched. Copies into one registry share a ledger of blobs, so a blob that
+ * several images have moves once and is mounted for the others.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copy/copy_internal.h"
+#include "core/core.h"
+#include "core/jobs.h"
+#include "libimage/images.h"
+#include "libimage/pull.h"
+#include "libimage/push.h"
+#include "libimage/reference.h"
+#include "libimage/store.h"
+#include "list.h"
+#include "registry/registry_internal.h"
+#include "sync_internal.h"
+
+int limg_sync_opts_init(limg_sync_opts *opts, size_t size)
+{
+	static const limg_sync_opts defaults = LIMG_SYNC_OPTS_INIT;
+
+	return limg__opts_init(opts, size, &defaults, sizeof defaults);
+}
+
+int limg_sync_callbacks_init(limg_sync_callbacks *cb, size_t size)
+{
+	static const limg_sync_callbacks defaults = LIMG_SYNC_CALLBACKS_INIT;
+
+	return limg__opts_init(cb, size, &defaults, sizeof defaults);
+}
+
+/* ---- the report ----------------------------------------------------------------- */
+
+static void image_dispose(limg_sync_image *m)
+{
+	free(m->source);
+	free(m->destination);
+	free(m->digest);
+	free(m->reason);
+	free(m->src_domain);
+	free(m->src_path);
+	free(m->src_ref);
+	free(m->dst_path);
+	free(m->dst_ref);
+	free(m->store_ref);
+}
+
+void limg_sync_report_free(limg_sync_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		image_dispose(&r->img[i]);
+	free(r->img);
+	for (size_t i = 0; i < r->nreg; i++)
+		free(r->reg[i].domain);
+	free(r->reg);
+	free(r);
+}
+
+size_t limg_sync_report_count(const limg_sync_report *r) { return r ? r->n : 0; }
+const limg_sync_image *limg_sync_report_image(const limg_sync_report *r, size_t i)
+{
+	return r && i < r->n ? &r->img[i] : NULL;
+}
+size_t limg_sync_report_tally(const limg_sync_report *r, int status)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; r && i < r->n; i++)
+		k += r->img[i].status == status;
+	return k;
+}
+
+const char *limg_sync_image_source(const limg_sync_image *m) { return m ? m->source : NULL; }
+const char *limg_sync_image_destination(const limg_sync_image *m) { return m ? m->destination : NULL; }
+int limg_sync_image_status(const limg_sync_image *m) { return m ? m->status : LIMG_EINVALID; }
+const char *limg_sync_image_digest(const limg_sync_image *m) { return m ? m->digest : NULL; }
+const char *limg_sync_image_reason(const limg_sync_image *m) { return m && m->reason ? m->reason : ""; }
+int limg_sync_image_error(const limg_sync_image *m) { return m ? m->error : LIMG_EINVALID; }
+int64_t limg_sync_image_bytes(const limg_sync_image *m) { return m ? m->bytes : 0; }
+
+/* ---- the run -------------------------------------------------------------------- */
+
+typedef struct {
+	char *path;
+	char **tags;  /* its tags, as listed once */
+	size_t n;
+	int listed;   /* 1: listed; -1: it has none (no such repository) */
+} dest_repo;
+
+typedef struct {
+	limg_sync_opts o;
+	limg_sync_callbacks cb;
+	limg_session *session;
+	const limg_sync_list *list;
+	limg_sync_report *rep;
+	limg_cancel *stop;
+	char *dst_domain, *dst_prefix; /* a registry destination */
+	limg_registry *to;
+	limg_store *store;             /* a store destination */
+	limg__blob_ledger *ledger;
+	pthread_mutex_t lock;          /* the destination's tag lists, the callbacks, the tallies */
+	dest_repo *repos;
+	size_t nrepos, caprepos;
+	size_t done;                   /* images ended, for the overall progress */
+} sync_run;
+
+static int set_text(char **field, const char *text)
+{
+	char *c = text ? strdup(text) : NULL;
+
+	if (text && !c)
+		return limg__error_oom();
+	free(*field);
+	*field = c;
+	return 0;
+}
+
+/* The reason, printable: from a registry, a message may say anything. */
+static int set_reason(limg_sync_image *m, const char *why)
+{
+	char clean[512];
+
+	limg__sanitize(clean, sizeof clean, why, strlen(why));
+	return set_text(&m->reason, clean);
+}
+
+static int new_image(sync_run *r, limg_sync_image **out)
+{
+	limg_sync_report *rep = r->rep;
+
+	if (limg__array_grow((void **)&rep->img, &rep->cap, rep->n + 1, sizeof *rep->img) < 0)
+		return limg__error_oom();
+	*out = &rep->img[rep->n++];
+	memset(*out, 0, sizeof **out);
+	return 0;
+}
+
+/* The name an image takes at a registry destination: PREFIX/NAME, where NAME
+ * is the repository's last component, or with scoped its whole name (a
+ * port's ':' as '_'). */
+static int dest_path(sync_run *r, const char *domain, const char *path, char **out)
+{
+	const char *last = strrchr(path, '/');
+	size_t n = strlen(r->dst_prefix) + strlen(domain) + strlen(path) + 4;
+	char *p = malloc(n);
+
+	if (!p)
+		return limg__error_oom();
+	if (r->o.scoped)
+		snprintf(p, n, "%s%s%s/%s", r->dst_prefix, *r->dst_prefix ? "/" : "", domain, path);
+	else
+		snprintf(p, n, "%s%s%s", r->dst_prefix, *r->dst_prefix ? "/" : "", last ? last + 1 : path);
+	if (r->o.scoped)
+		for (char *c = p + strlen(r->dst_prefix); *c; c++)
+			if (*c == ':')
+				*c = '_';
+	*out = p;
+	return 0;
+}
+
+/* One image of a repository: where from, where to. */
+static int add_registry_image(sync_run *r, const limg__sync_source *s, const char *tag)
+{
+	limg_sync_image *m;
+	bool digest = !strncmp(tag, "sha256:", 7);
+	char sep = digest ? '@' : ':';
+	int rc;
+
+	if ((rc = new_image(r, &m)) < 0)
+		return rc;
+	m->kind = LIMG__SRC_REPOSITORY;
+	if (!(m->src_domain = strdup(s->domain)) || !(m->src_path = strdup(s->path)) || !(m->src_ref = strdup(tag)) ||
+	    !(m->source = malloc(strlen(s->domain) + strlen(s->path) + strlen(tag) + 3)))
+		return limg__error_oom();
+	sprintf(m->source, "%s/%s%c%s", s->domain, s->path, sep, tag);
+	if (r->store) {
+		/* a store keeps it under its source's name */
+		if (!(m->dst_ref = strdup(m->source)) || !(m->destination = strdup(m->source)))
+			return limg__error_oom();
+		return 0;
+	}
+	if ((rc = dest_path(r, s->domain, s->path, &m->dst_path)) < 0 || !(m->dst_ref = strdup(tag)) ||
+	    !(m->destination = malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(tag) + 3)))
+		return rc < 0 ? rc : limg__error_oom();
+	sprintf(m->destination, "%s/%s%c%s", r->dst_domain, m->dst_path, sep, tag);
+	return 0;
+}
+
+/* A repository whose tags could not be read: a failed line of its own. */
+static int add_failure(sync_run *r, const char *source, int code)
+{
+	limg_sync_image *m;
+	int rc;
+
+	if ((rc = new_image(r, &m)) < 0)
+		return rc;
+	m->kind = -1;
+	m->status = LIMG_SYNC_FAILED;
+	m->error = code;
+	if ((rc = set_text(&m->source, source)) < 0 || (rc = set_text(&m->destination, "")) < 0 ||
+	    (rc = set_reason(m, limg_error_message(limg_error_last()))) < 0)
+		return rc;
+	return 0;
+}
+
+typedef struct {
+	char **tags;
+	size_t n, cap;
+} tag_list;
+
+static int collect_tag(const char *tag, void *payload)
+{
+	tag_list *t = payload;
+	char *c;
+
+	if (limg__array_grow((void **)&t->tags, &t->cap, t->n + 1, sizeof *t->tags) < 0 || !(c = strdup(tag)))
+		return limg__error_oom();
+	t->tags[t->n++] = c;
+	return 0;
+}
+
+static void tag_list_dispose(tag_list *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->tags[i]);
+	free(t->tags);
+}
+
+/* The reference grammar's tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+static bool tag_valid(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (!n || n > 128 || t[0] == '.' || t[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+		      t[i] == '_' || t[i] == '.' || t[i] == '-'))
+			return false;
+	return true;
+}
+
+/* A registry's tag list: every valid tag (a registry may list anything). */
+static int list_tags(limg_registry *reg, const char *path, tag_list *t, limg_cancel *stop)
+{
+	limg_registry_list_callbacks cb = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
+	limg_registry_list_opts lo = LIMG_REGISTRY_LIST_OPTS_INIT;
+	size_t k = 0;
+	int rc;
+
+	lo.cancel = stop;
+	cb.name = collect_tag;
+	cb.payload = t;
+	if ((rc = limg_registry_tags_foreach(reg, path, &lo, &cb)) < 0)
+		return rc;
+	for (size_t i = 0; i < t->n; i++) {
+		if (tag_valid(t->tags[i]))
+			t->tags[k++] = t->tags[i];
+		else
+			free(t->tags[i]);
+	}
+	t->n = k;
+	return 0;
+}
+
+static int expand_repository(sync_run *r, const limg__sync_source *s)
+{
+	limg_registry *from = NULL;
+	tag_list t = { NULL, 0, 0 };
+	size_t chosen;
+	int rc;
+
+	if (s->ntags) {
+		for (size_t i = 0; i < s->ntags; i++)
+			if ((rc = add_registry_image(r, s, s->tags[i])) < 0)
+				return rc;
+		return 0;
+	}
+	if ((rc = limg_session_registry(&from, r->session, s->domain)) == 0)
+		rc = list_tags(from, s->path, &t, r->stop);
+	limg_registry_close(from);
+	if (rc == LIMG_ENOMEM || rc == LIMG_ECANCELLED) {
+		tag_list_dispose(&t);
+		return rc;
+	}
+	if (rc < 0) {
+		char name[600];
+		snprintf(name, sizeof name, "%s/%s", s->domain, s->path);
+		tag_list_dispose(&t);
+		return add_failure(r, name, rc);
+	}
+	limg__tag_filter_apply(&s->filter, t.tags, t.n, &chosen);
+	for (size_t i = 0; rc == 0 && i < chosen; i++)
+		rc = add_registry_image(r, s, t.tags[i]);
+	tag_list_dispose(&t);
+	return rc;
+}
+
+/* Every tagged image of a store (an air gap's way back). */
+static int expand_store(sync_run *r, const limg__sync_source *s)
+{
+	limg_store_opts so = LIMG_STORE_OPTS_INIT;
+	limg_images_iterator *it = NULL;
+	const limg_images_row *row;
+	limg_store *st = NULL;
+	int rc;
+
+	so.mode = LIMG_STORE_READ_ONLY;
+	if ((rc = limg_store_open(&st, limg__session_context(r->session), s->dir, &so)) < 0 ||
+	    (rc = limg_images_iterator_new(&it, st, NULL)) < 0) {
+		limg_store_close(st);
+		return rc == LIMG_ENOMEM ? rc : add_failure(r, s->dir, rc);
+	}
+	while (rc == 0 && (rc = limg_images_iterator_next(&row, it)) == 0) {
+		limg_reference *ref = NULL;
+		limg_sync_image *m;
+		const char *tag = limg_images_row_tag(row);
+		if (!tag || !*tag || limg_reference_parse_docker(&ref, limg_images_row_reference(row)) < 0 ||
+		    !limg_reference_tag(ref)) {
+			limg_reference_free(ref);
+			continue; /* untagged: nothing names it at the destination */
+		}
+		if ((rc = new_image(r, &m)) == 0) {
+			m->kind = LIMG__SRC_STORE;
+			m->store_path = s->dir;
+			if (!(m->store_ref = strdup(limg_reference_string(ref))) || !(m->source = strdup(m->store_ref)) ||
+			    !(m->src_ref = strdup(limg_reference_tag(ref))) ||
+			    (limg_images_row_digest(row) && !(m->digest = strdup(limg_images_row_digest(row)))))
+				rc = limg__error_oom();
+			else if (r->store)
+				rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
+				                           "invalid argument: a store is synced to a registry, not to a store");
+			else if ((rc = dest_path(r, limg_reference_domain(ref), limg_reference_path(ref), &m->dst_path)) == 0) {
+				if (!(m->dst_ref = strdup(m->src_ref)) ||
+				    !(m->destination = malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(m->src_ref) + 3)))
+					rc = limg__error_oom();
+				else
+					sprintf(m->destination, "%s/%s:%s", r->dst_domain, m->dst_path, m->src_ref);
+			}
+		}
+		limg_reference_free(ref);
+	}
+	limg_images_iterator_free(it);
+	limg_store_close(st);
+	return rc == LIMG_ITEROVER ? 0 : rc;
+}
+
+/* The destination repository's tags, listed once for every image going there. */
+static int dest_has_tag(sync_run *r, const char *path, const char *tag, bool *has)
+{
+	dest_repo *d = NULL;
+	int rc = 0;
+
+	*has = false;
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->nrepos && !d; i++)
+		if (!strcmp(r->repos[i].path, path))
+			d = &r->repos[i];
+	if (!d) {
+		tag_list t = { NULL, 0, 0 };
+		if (limg__array_grow((void **)&r->repos, &r->caprepos, r->nrepos + 1, sizeof *r->repos) < 0) {
+			pthread_mutex_unlock(&r->lock);
+			return limg__error_oom();
+		}
+		rc = list_tags(r->to, path, &t, r->stop);
+		if (rc == LIMG_ENOTFOUND) {
+			rc = 0; /* a new repository */
+			limg_error_clear();
+		}
+		if (rc < 0) {
+			tag_list_dispose(&t);
+			pthread_mutex_unlock(&r->lock);
+			return rc;
+		}
+		d = &r->repos[r->nrepos];
+		if (!(d->path = strdup(path))) {
+			tag_list_dispose(&t);
+			pthread_mutex_unlock(&r->lock);
+			return limg__error_oom();
+		}
+		d->tags = t.tags;
+		d->n = t.n;
+		r->nrepos++;
+	}
+	for (size_t i = 0; i < d->n && !*has; i++)
+		*has = !strcmp(d->tags[i], tag);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+static int tell(sync_run *r, const limg_sync_image *m)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (m->status != LIMG_SYNC_RUNNING)
+		r->done++;
+	if (r->cb.image)
+		rc = r->cb.image(m, r->cb.payload);
+	if (rc == 0 && r->cb.progress && m->status != LIMG_SYNC_RUNNING)
+		rc = r->cb.progress(NULL, 0, LIMG_EVENT_OVERALL, (int64_t)r->done, (int64_t)r->rep->n, NULL, r->cb.payload);
+	pthread_mutex_unlock(&r->lock);
+	return rc ? limg__error_after_callback(rc, "sync") : 0;
+}
+
+/* Blob events of an image's copy: told with the image's destination as detail. */
+typedef struct {
+	sync_run *r;
+	limg_sync_image *m;
+} image_progress;
+
+static int forward_progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *detail,
+                            void *payload)
+{
+	image_progress *p = payload;
+	int rc;
+
+	(void)detail;
+	if (event == LIMG_EVENT_OVERALL)
+		return 0; /* the sync's own overall is images */
+	pthread_mutex_lock(&p->r->lock);
+	rc = p->r->cb.progress(digest, kind, event, done, total, p->m->destination, p->r->cb.payload);
+	pthread_mutex_unlock(&p->r->lock);
+	return rc;
+}
+
+static int head_digest(limg_registry *reg, const char *path, const char *ref, limg_cancel *stop, char **out)
+{
+	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
+	limg_remote_manifest *rm = NULL;
+	int rc;
+
+	co.cancel = stop;
+	*out = NULL;
+	if ((rc = limg_registry_manifest_head(&rm, reg, path, ref, &co)) < 0)
+		return rc;
+	if (!(*out = strdup(limg_remote_manifest_digest(rm))))
+		rc = limg__error_oom();
+	limg_remote_manifest_free(rm);
+	return rc;
+}
+
+/* Is the destination's tag the digest already? (a tag listed there costs one HEAD) */
+static int dest_current(sync_run *r, limg_sync_image *m, const char *digest, bool *current, const char **why)
+{
+	char *there = NULL;
+	bool has;
+	int rc;
+
+	*current = false;
+	*why = "new tag";
+	if (!strncmp(m->dst_ref, "sha256:", 7)) {
+		int exists = 0;
+		limg_remote_manifest *rm = NULL;
+		limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
+		co.cancel = r->stop;
+		rc = limg_registry_manifest_head(&rm, r->to, m->dst_path, m->dst_ref, &co);
+		exists = rc == 0;
+		limg_remote_manifest_free(rm);
+		if (rc < 0 && rc != LIMG_ENOTFOUND)
+			return rc;
+		*current = exists;
+		*why = exists ? "up to date (HEAD)" : "new digest";
+		return 0;
+	}
+	if ((rc = dest_has_tag(r, m->dst_path, m->dst_ref, &has)) < 0 || !has)
+		return rc;
+	rc = head_digest(r->to, m->dst_path, m->dst_ref, r->stop, &there);
+	if (rc == LIMG_ENOTFOUND) {
+		limg_error_clear();
+		return 0; /* removed since it was listed */
+	}
+	if (rc < 0)
+		return rc;
+	*current = digest && !strcmp(there, digest);
+	*why = *current ? "up to date (HEAD)" : "tag moved";
+	free(there);
+	return 0;
+}
+
+/* Registry to registry (or to a store). */
+static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *ip)
+{
+	limg_registry *from = NULL;
+	char *digest = NULL;
+	const char *why = "new tag";
+	bool current = false;
+	int rc;
+
+	if ((rc = limg_session_registry(&from, r->session, m->src_domain)) < 0)
+		return rc;
+	/* the source's digest: a HEAD, never a GET (Docker Hub counts GETs) */
+	if (!strncmp(m->src_ref, "sha256:", 7))
+		rc = (digest = strdup(m->src_ref)) ? 0 : limg__error_oom();
+	else
+		rc = head_digest(from, m->src_path, m->src_ref, r->stop, &digest);
+	limg_registry_close(from);
+	if (rc < 0)
+		return rc;
+	if ((rc = set_text(&m->digest, digest)) < 0)
+		goto out;
+	if (r->store) {
+		limg_buf have = LIMG_BUF_INIT;
+		/* the store's tag names this digest already: nothing to ask the registry */
+		if (limg_images_lookup(&have, r->store, m->dst_ref) == 0 && have.ptr && !strcmp(have.ptr, digest))
+			current = true, why = "up to date (store)";
+		else
+			why = have.ptr ? "tag moved" : "new tag";
+		limg_buf_dispose(&have);
+		limg_error_clear();
+	} else if (!r->o.platform && (rc = dest_current(r, m, digest, &current, &why)) < 0) {
+		goto out;
+	} else if (r->o.platform) {
+		why = "platform chosen: copied and checked blob by blob";
+	}
+	if (current) {
+		m->status = LIMG_SYNC_UP_TO_DATE;
+		rc = set_text(&m->reason, why);
+		goto out;
+	}
+	if (r->o.dry_run) {
+		m->status = LIMG_SYNC_WOULD_COPY;
+		rc = set_text(&m->reason, why);
+		goto out;
+	}
+	{
+		char *src = malloc(strlen(m->src_domain) + strlen(m->src_path) + strlen(digest) + 3);
+		limg_buf got = LIMG_BUF_INIT;
+		if (!src) {
+			rc = limg__error_oom();
+			goto out;
+		}
+		sprintf(src, "%s/%s@%s", m->src_domain, m->src_path, digest);
+		if (r->store) {
+			limg_pull_opts po = LIMG_PULL_OPTS_INIT;
+			limg_pull_callbacks pc = LIMG_PULL_CALLBACKS_INIT;
+			limg_pull_result *res = NULL;
+			po.platform = r->o.platform;
+			po.concurrency = r->o.blobs_parallel;
+			po.session = r->session;
+			po.cancel = r->stop;
+			pc.progress = r->cb.progress ? forward_progress : NULL;
+			pc.payload = ip;
+			if ((rc = limg_pull(&res, r->store, src, &po, &pc)) == 0) {
+				m->bytes = limg_pull_result_bytes_downloaded(res);
+				rc = limg_images_tag(r->store, limg_pull_result_reference(res), m->dst_ref);
+			}
+			limg_pull_result_free(res);
+		} else {
+			limg_copy_opts co = LIMG_COPY_OPTS_INIT;
+			limg_copy_callbacks cc = LIMG_COPY_CALLBACKS_INIT;
+			co.platform = r->o.platform;
+			co.concurrency = r->o.blobs_parallel;
+			co.chunk_size = r->o.chunk_size;
+			co.cancel = r->stop;
+			cc.progress = r->cb.progress ? forward_progress : NULL;
+			cc.payload = ip;
+			rc = limg__copy_shared(&got, r->session, src, m->destination, &co, &cc, r->ledger, &m->bytes);
+			if (rc == 0 && got.ptr)
+				rc = set_text(&m->digest, got.ptr);
+		}
+		limg_buf_dispose(&got);
+		free(src);
+		if (rc == 0) {
+			m->status = LIMG_SYNC_COPIED;
+			rc = set_text(&m->reason, why);
+		}
+	}
+out:
+	free(digest);
+	return rc;
+}
+
+/* A stored image to the registry. */
+static int sync_from_store(sync_run *r, limg_sync_image *m, image_progress *ip)
+{
+	limg_store_opts so = LIMG_STORE_OPTS_INIT;
+	limg_push_opts po = LIMG_PUSH_OPTS_INIT;
+	limg_push_callbacks pc = LIMG_PUSH_CALLBACKS_INIT;
+	limg_buf got = LIMG_BUF_INIT;
+	limg_store *st = NULL;
+	const char *why;
+	bool current;
+	int rc;
+
+	if ((rc = dest_current(r, m, m->digest, &current, &why)) < 0)
+		return rc;
+	if (current || r->o.dry_run) {
+		m->status = current ? LIMG_SYNC_UP_TO_DATE : LIMG_SYNC_WOULD_COPY;
+		return set_text(&m->reason, why);
+	}
+	so.mode = LIMG_STORE_READ_ONLY;
+	if ((rc = limg_store_open(&st, limg__session_context(r->session), m->store_path, &so)) < 0)
+		return rc;
+	po.source = m->store_ref;
+	po.platform = r->o.platform;
+	po.concurrency = r->o.blobs_parallel;
+	po.chunk_size = r->o.chunk_size;
+	po.session = r->session;
+	po.cancel = r->stop;
+	pc.progress = r->cb.progress ? forward_progress : NULL;
+	pc.payload = ip;
+	if ((rc = limg_push(&got, st, m->destination, &po, &pc)) == 0 && (rc = set_text(&m->digest, got.ptr)) == 0) {
+		m->status = LIMG_SYNC_COPIED;
+		rc = set_text(&m->reason, why);
+	}
+	limg_buf_dispose(&got);
+	limg_store_close(st);
+	return rc;
+}
+
+static int sync_one(size_t i, void *payload)
+{
+	sync_run *r = payload;
+	limg_sync_image *m = &r->rep->img[i];
+	image_progress ip = { r, m };
+	int rc;
+
+	if (m->kind < 0)
+		return tell(r, m); /* a repository that could not be listed */
+	m->status = LIMG_SYNC_RUNNING;
+	if ((rc = tell(r, m)) < 0)
+		return rc;
+	rc = m->kind == LIMG__SRC_STORE ? sync_from_store(r, m, &ip) : sync_from_registry(r, m, &ip);
+	if (rc == LIMG_ENOMEM)
+		return rc;
+	if (rc < 0) {
+		/* this image failed; the others go on (unless asked to stop at the first) */
+		m->status = LIMG_SYNC_FAILED;
+		m->error = rc;
+		set_reason(m, limg_error_message(limg_error_last()));
+		if (rc == LIMG_ECANCELLED && limg_cancel_requested(r->stop)) {
+			tell(r, m);
+			return rc;
+		}
+		if (r->o.fail_fast) {
+			limg__error_copy saved;
+			limg__error_save(&saved);
+			tell(r, m);
+			limg__error_restore(&saved);
+			return rc;
+		}
+	}
+	return tell(r, m);
+}
+
+/* "host[:port][/prefix]" of a registry destination. */
+static int split_destination(sync_run *r, const char *dest)
+{
+	const char *slash = strchr(dest, '/');
+	size_t n = slash ? (size_t)(slash - dest) : strlen(dest);
+	limg_reference *check = NULL;
+	char *probe;
+	int rc;
+
+	if (!n)
+		return limg__error_set_about(LIMG_EREF_FORMAT, LIMG_SUBJECT_REFERENCE, dest,
+		                             "invalid reference format: %s is no registry", dest);
+	if (!(r->dst_domain = strndup(dest, n)) || !(r->dst_prefix = strdup(slash ? slash + 1 : "")))
+		return limg__error_oom();
+	while (*r->dst_prefix && r->dst_prefix[strlen(r->dst_prefix) - 1] == '/')
+		r->dst_prefix[strlen(r->dst_prefix) - 1] = '\0';
+	/* the domain and the prefix must make a repository name */
+	if (!(probe = malloc(strlen(dest) + 8)))
+		return limg__error_oom();
+	sprintf(probe, "%s/%s%sx", r->dst_domain, r->dst_prefix, *r->dst_prefix ? "/" : "");
+	rc = limg_reference_parse_name(&check, probe);
+	if (rc == 0 && strcmp(limg_reference_domain(check), r->dst_domain) != 0)
+		rc = limg__error_set_about(LIMG_EREF_FORMAT, LIMG_SUBJECT_REFERENCE, dest,
+		                           "invalid reference format: %s does not start with a registry", dest);
+	else if (rc < 0)
+		limg__error_about(LIMG_SUBJECT_REFERENCE, dest);
+	limg_reference_free(check);
+	free(probe);
+	return rc;
+}
+
+/* The registries the run speaks to, with their counts before it started. */
+static int note_registry(sync_run *r, const char *domain)
+{
+	limg_sync_report *rep = r->rep;
+	limg_registry *reg = NULL;
+	int rc;
+
+	for (size_t i = 0; i < rep->nreg; i++)
+		if (!strcmp(rep->reg[i].domain, domain))
+			return 0;
+	if (limg__array_grow((void **)&rep->reg, &rep->capreg, rep->nreg + 1, sizeof *rep->reg) < 0)
+		return limg__error_oom();
+	memset(&rep->reg[rep->nreg], 0, sizeof *rep->reg);
+	if (!(rep->reg[rep->nreg].domain = strdup(domain)))
+		return limg__error_oom();
+	if ((rc = limg_session_registry(&reg, r->session, domain)) < 0) {
+		free(rep->reg[rep->nreg].domain);
+		return rc;
+	}
+	limg__registry_counts(reg, rep->reg[rep->nreg].count, &rep->reg[rep->nreg].throttled);
+	limg_registry_close(reg);
+	rep->nreg++;
+	return 0;
+}
+
+static void count_registries(sync_run *r)
+{
+	for (size_t i = 0; i < r->rep->nreg; i++) {
+		limg__sync_counts *c = &r->rep->reg[i];
+		limg_registry *reg = NULL;
+		int64_t now[LIMG__REQ_KINDS], thr;
+		if (limg_session_registry(&reg, r->session, c->domain) < 0) {
+			limg_error_clear();
+			continue;
+		}
+		limg__registry_counts(reg, now, &thr);
+		for (int k = 0; k < LIMG__REQ_KINDS; k++)
+			c->count[k] = now[k] - c->count[k];
+		c->throttled = thr - c->throttled;
+		limg_registry_close(reg);
+	}
+}
+
+static int run(sync_run *r, const char *destination)
+{
+	int rc;
+
+	/* the list's registry settings, before any of them is used */
+	for (size_t i = 0; i < r->list->nreg; i++)
+		if ((rc = limg__session_override(r->session, r->list->reg[i].domain, &r->list->reg[i].o)) < 0)
+			return rc;
+	if (r->o.target == LIMG_SYNC_TO_STORE) {
+		limg_store_opts so = LIMG_STORE_OPTS_INIT;
+		if ((rc = limg_store_open(&r->store, limg__session_context(r->session), destination, &so)) < 0)
+			return rc;
+		if (!(r->dst_prefix = strdup("")))
+			return limg__error_oom();
+	} else {
+		if ((rc = split_destination(r, destination)) < 0 || (rc = note_registry(r, r->dst_domain)) < 0 ||
+		    (rc = limg_session_registry(&r->to, r->session, r->dst_domain)) < 0 ||
+		    (rc = limg__blob_ledger_new(&r->ledger)) < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < r->list->n; i++)
+		if (r->list->src[i].kind == LIMG__SRC_REPOSITORY && (rc = note_registry(r, r->list->src[i].domain)) < 0)
+			return rc;
+	/* what the list names, image by image */
+	for (size_t i = 0; i < r->list->n; i++) {
+		const limg__sync_source *s = &r->list->src[i];
+		if ((rc = s->kind == LIMG__SRC_STORE ? expand_store(r, s) : expand_repository(r, s)) < 0)
+			return rc;
+	}
+	rc = limg__jobs_run(r->rep->n, r->o.images_parallel > 0 ? r->o.images_parallel : 4, sync_one, r, r->stop);
+	if (rc < 0)
+		return rc; /* cancelled, a callback's stop, no memory, or fail_fast's first failure */
+	return limg_sync_report_tally(r->rep, LIMG_SYNC_FAILED)
+	       ? limg__error_set(LIMG_EPARTIAL, "sync: %zu of %zu images failed", limg_sync_report_tally(r->rep, LIMG_SYNC_FAILED),
+	                         r->rep->n)
+	       : 0;
+}
+
+int limg_sync(limg_sync_report **out, limg_session *session, const limg_sync_list *list, const char *destination,
+              const limg_sync_opts *opts, const limg_sync_callbacks *cb)
+{
+	limg_session *own = NULL;
+	sync_run r;
+	int64_t started = limg__now_ms();
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!list || !destination || !*destination)
+		return limg__error_invalid("list, destination");
+	memset(&r, 0, sizeof r);
+	limg_sync_opts_init(&r.o, sizeof r.o);
+	limg_sync_callbacks_init(&r.cb, sizeof r.cb);
+	if ((rc = limg__opts_copy(&r.o, sizeof r.o, opts, "limg_sync_opts")) < 0 ||
+	    (rc = limg__opts_copy(&r.cb, sizeof r.cb, cb, "limg_sync_callbacks")) < 0)
+		return rc;
+	if (r.o.target < LIMG_SYNC_TO_REGISTRY || r.o.target > LIMG_SYNC_TO_STORE || r.o.images_parallel < 0 ||
+	    r.o.blobs_parallel < 0 || r.o.chunk_size < 0)
+		return limg__error_invalid("target, images_parallel, blobs_parallel, chunk_size");
+	if (!(r.rep = calloc(1, sizeof *r.rep)))
+		return limg__error_oom();
+	if (!session && (rc = limg_session_new(&own, NULL, NULL, NULL)) < 0) {
+		free(r.rep);
+		return rc;
+	}
+	r.session = session ? session : own;
+	r.list = list;
+	pthread_mutex_init(&r.lock, NULL);
+	if ((rc = limg_cancel_new(&r.stop)) == 0 && (rc = limg__cancel_follow(r.stop, r.o.cancel)) == 0)
+		rc = run(&r, destination);
+	if (rc == LIMG_ECANCELLED && limg_cancel_requested(r.o.cancel))
+		limg__error_set(LIMG_ECANCELLED, "sync cancelled");
+	{
+		limg__error_copy saved;
+		limg__error_save(&saved);
+		count_registries(&r);
+		limg__error_restore(&saved);
+	}
+	r.rep->seconds = (double)(limg__now_ms() - started) / 1000.0;
+	/* the report goes back whenever images were decided: also a partial or cancelled run */
+	if (out && (rc == 0 || rc == LIMG_EPARTIAL || rc == LIMG_ECANCELLED || r.rep->n))
+		*out = r.rep;
+	else
+		limg_sync_report_free(r.rep);
+	for (size_t i = 0; i < r.nrepos; i++) {
+		for (size_t k = 0; k < r.repos[i].n; k++)
+			free(r.repos[i].tags[k]);
+		free(r.repos[i].tags);
+		free(r.repos[i].path);
+	}
+	free(r.repos);
+	limg__blob_ledger_free(r.ledger);
+	limg_registry_close(r.to);
+	limg_store_close(r.store);
+	limg_cancel_free(r.stop);
+	limg_session_free(own);
+	free(r.dst_domain);
+	free(r.dst_prefix);
+	pthread_mutex_destroy(&r.lock);
+	return rc;
+}

@@ -1,0 +1,428 @@
+# SPDX-License-Identifier: MIT
+"""limg-sync end to end against real registries: a set with shared layers,
+a re-sync that moves nothing (counted at a proxy in front of each side), a
+moved tag, tag filters over odd tags, a failing image among good ones, a
+429 storm, a sync killed and resumed, skopeo's YAML, and an air-gap round
+trip (registry -> store -> another registry) checked against skopeo sync."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from fixtures import faultproxy, images, registry
+import tool
+from tool import ENV, EXAMPLES, TOOLS, example
+
+HAVE_SKOPEO = shutil.which("skopeo") is not None
+src = dst = far = sp = dp = None
+pushed = {}  # "repo:tag" -> manifest digest at the source
+platforms = {}  # of team/multi:1.0, an index: "arm64" -> its image's digest
+
+
+def image(tag, size=0):
+    return images.Image(images.sample_layers(tag, size=size, seed=len(tag)))
+
+
+def put(repo, tag, img):
+    src.push(repo, tag, img)
+    pushed["%s:%s" % (repo, tag)] = img.manifest.digest
+
+
+def setUpModule():
+    global src, dst, far, sp, dp
+    src = registry.Registry()
+    unittest.addModuleCleanup(src.stop)
+    dst = registry.Registry()
+    unittest.addModuleCleanup(dst.stop)
+    far = registry.Registry()
+    unittest.addModuleCleanup(far.stop)
+    sp = faultproxy.FaultProxy(src.host)
+    unittest.addModuleCleanup(sp.stop)
+    dp = faultproxy.FaultProxy(dst.host)
+    unittest.addModuleCleanup(dp.stop)
+    put("team/app", "1.0", image("app1"))
+    put("team/app", "2.0", image("app2"))
+    put("team/tool", "1.0", image("tool1"))
+    index = images.Index([images.Image(images.sample_layers("m-amd64"), arch="amd64"),
+                          images.Image(images.sample_layers("m-arm64"), arch="arm64")])
+    put("team/multi", "1.0", index)
+    platforms["arm64"] = index.images[1].manifest.digest
+
+
+def digest_at(reg, repo, ref):
+    """The digest a registry's tag names (HEAD), or None."""
+    req = urllib.request.Request("%s/v2/%s/manifests/%s" % (reg.url, repo, ref), method="HEAD")
+    req.add_header("Accept", ", ".join((images.OCI_MANIFEST, images.OCI_INDEX, images.DOCKER_MANIFEST,
+                                        images.DOCKER_LIST)))
+    try:
+        return urllib.request.urlopen(req).headers["Docker-Content-Digest"]
+    except urllib.error.HTTPError:
+        return None
+
+
+def sync(*args, check=True):
+    """Runs limg-sync --json; returns (exit status, report, stderr)."""
+    p = example("limg-sync", "--json", *args, check=False)
+    report = json.loads(p.stdout) if p.stdout.strip() else None
+    if check and p.returncode != 0:
+        raise AssertionError("limg-sync failed: %s" % p.stderr)
+    return p.returncode, report, p.stderr
+
+
+def requests_of(proxy, method=None, part=""):
+    return [(m, p) for m, p, _ in proxy.requests if (method is None or m == method) and part in p]
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="limg-sync-")
+        sp.clear()
+        dp.clear()
+        sp.requests.clear()
+        dp.requests.clear()
+
+    def tearDown(self):
+        sp.clear()
+        dp.clear()
+        shutil.rmtree(self.tmp)
+
+    def yaml(self, text):
+        path = os.path.join(self.tmp, "list.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def statuses(self, report):
+        return {i["destination"]: i["status"] for i in report["images"]}
+
+
+class TestMirror(Base):
+    def test_shared_layers_then_nothing_moves_then_one_tag_moves(self):
+        listing = self.yaml("%s:\n  images:\n    team/app: []\n    team/tool: ['1.0']\n    team/multi: []\n"
+                            "  tls-verify: false\n" % sp.host)
+        dest = dp.host + "/mirror"
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", listing, dest)
+        self.assertEqual(report["copied"], 4, report)
+        for key, digest in pushed.items():
+            repo, tag = key.split(":")
+            if repo in ("team/app", "team/tool", "team/multi"):
+                self.assertEqual(digest_at(dst, "mirror/" + repo.split("/")[1], tag), digest, key)
+        # the base layer every image shares is sent once; the other repositories mount it
+        base = images.sample_layers("x")[0].blob.digest
+        puts = [p for m, p in requests_of(dp, "PUT", "/blobs/uploads/") if base.split(":")[1] in p]
+        self.assertEqual(len(puts), 1, puts)
+        self.assertTrue(requests_of(dp, "POST", "mount=" + base.replace(":", "%3A")))
+
+        # nothing changed: one HEAD per tag at each side, one tag list per repository, no blob, no manifest GET
+        sp.requests.clear()
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", listing, dest)
+        self.assertEqual(report["up_to_date"], 4, report)
+        self.assertEqual(requests_of(sp, "GET", "/manifests/"), [])
+        self.assertEqual(requests_of(sp, None, "/blobs/"), [])
+        self.assertEqual(len(requests_of(sp, "HEAD", "/manifests/")), 4)
+        self.assertEqual(len(requests_of(sp, "GET", "/tags/list")), 2)  # tool's tags are named
+        self.assertEqual(requests_of(dp, None, "/blobs/"), [])
+        self.assertEqual(requests_of(dp, "GET", "/manifests/"), [])
+        self.assertEqual(len(requests_of(dp, "HEAD", "/manifests/")), 4)
+        self.assertEqual(len(requests_of(dp, "GET", "/tags/list")), 3)
+        self.assertEqual(len(sp.requests), 6, sp.requests)
+        self.assertEqual(len(dp.requests), 7, dp.requests)
+        # the report counts what the proxies saw
+        self.assertEqual(report["registries"][sp.host]["manifest_head"], 4)
+        self.assertEqual(report["registries"][sp.host]["manifest_get"], 0)
+        self.assertEqual(report["registries"][dp.host]["tags_list"], 3)
+        self.assertEqual(report["registries"][dp.host]["blob_upload"], 0)
+
+        # one tag moves: only that image moves
+        moved = image("app2-moved")
+        put("team/app", "2.0", moved)
+        sp.requests.clear()
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", listing, dest)
+        st = self.statuses(report)
+        self.assertEqual(st[dest + "/app:2.0"], "copied")
+        self.assertEqual(sorted(st.values()).count("up-to-date"), 3, st)
+        self.assertEqual([i["reason"] for i in report["images"] if i["status"] == "copied"], ["tag moved"])
+        self.assertEqual(digest_at(dst, "mirror/app", "2.0"), moved.manifest.digest)
+        self.assertEqual(len(requests_of(sp, "GET", "/manifests/")), 1)
+
+    def test_scoped_names_keep_the_source_registry(self):
+        rc, report, _ = sync("--scoped", "--src-tls-verify=false", "--dest-tls-verify=false", "--tag", "1.0",
+                             sp.host + "/team/tool", dp.host + "/scoped")
+        scoped = "scoped/%s/team/tool" % sp.host.replace(":", "_")
+        self.assertEqual(digest_at(dst, scoped, "1.0"), pushed["team/tool:1.0"])
+
+    def test_one_platform_of_an_index(self):
+        args = ("--platform", "linux/arm64", "--src-tls-verify=false", "--dest-tls-verify=false",
+                sp.host + "/team/multi", dp.host + "/arm")
+        rc, report, _ = sync(*args)
+        self.assertEqual(report["copied"], 1)
+        self.assertEqual(report["images"][0]["digest"], platforms["arm64"])
+        self.assertEqual(digest_at(dst, "arm/multi", "1.0"), platforms["arm64"])
+        # again: the index is fetched to find the platform, but no blob moves
+        dp.requests.clear()
+        rc, report, _ = sync(*args)
+        self.assertEqual(report["failed"], 0)
+        self.assertEqual([m for m, p in requests_of(dp, None, "/blobs/") if m != "HEAD"], [])
+        self.assertEqual(digest_at(dst, "arm/multi", "1.0"), platforms["arm64"])
+
+    def test_one_image_failing_does_not_stop_the_others(self):
+        rc, report, err = sync("--src-tls-verify=false", "--dest-tls-verify=false", "--tag", "1.0", "--tag", "gone",
+                               sp.host + "/team/app", dp.host + "/partial", check=False)
+        self.assertEqual(rc, 1)
+        st = self.statuses(report)
+        self.assertEqual(st[dp.host + "/partial/app:1.0"], "copied")
+        self.assertEqual(st[dp.host + "/partial/app:gone"], "failed")
+        failed = [i for i in report["images"] if i["status"] == "failed"][0]
+        self.assertEqual(failed["error"], "LIMG_ENOTFOUND")
+        self.assertTrue(failed["reason"])
+        self.assertIn("1 copied, 0 up to date, 1 failed", err)
+        self.assertEqual(digest_at(dst, "partial/app", "1.0"), pushed["team/app:1.0"])
+        self.assertIsNone(digest_at(dst, "partial/app", "gone"))
+
+    def test_fail_fast_stops_at_the_first_failure(self):
+        rc, report, err = sync("--fail-fast", "--jobs", "1", "--src-tls-verify=false", "--dest-tls-verify=false",
+                               "--tag", "gone", "--tag", "1.0", sp.host + "/team/app", dp.host + "/fast", check=False)
+        self.assertEqual(rc, 1)
+        self.assertEqual([i["status"] for i in report["images"]], ["failed", "pending"])
+        self.assertIn("Error:", err)
+        self.assertIsNone(digest_at(dst, "fast/app", "1.0"))
+
+    def test_a_repository_that_cannot_be_listed_is_reported(self):
+        rc, report, err = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/none",
+                               dp.host + "/none", check=False)
+        self.assertEqual(rc, 1)
+        self.assertEqual([i["status"] for i in report["images"]], ["failed"])
+        self.assertEqual(report["images"][0]["source"], sp.host + "/team/none")
+
+    def test_429_storm_is_waited_out_by_every_request(self):
+        dp.add(r"/v2/storm/", "status", times=4, status=429, headers={"Retry-After": "1"})
+        rc, report, _ = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/app",
+                             dp.host + "/storm")
+        self.assertEqual(report["copied"], 2, report)
+        self.assertGreaterEqual(report["registries"][dp.host]["throttled"], 1)
+        self.assertEqual(digest_at(dst, "storm/app", "1.0"), pushed["team/app:1.0"])
+        self.assertEqual(digest_at(dst, "storm/app", "2.0"), pushed["team/app:2.0"])
+
+    def test_dry_run_changes_nothing(self):
+        rc, report, err = sync("--dry-run", "--src-tls-verify=false", "--dest-tls-verify=false",
+                               sp.host + "/team/app", dp.host + "/dry")
+        self.assertEqual(report["would_copy"], 2)
+        self.assertEqual([m for m, _, _ in dp.requests if m not in ("GET", "HEAD")], [])
+        self.assertIsNone(digest_at(dst, "dry/app", "1.0"))
+
+
+class TestSettings(Base):
+    def test_destination_credentials_as_skopeo_takes_them(self):
+        secret = "sync-Passw0rd"
+        with registry.Registry(tls=True, users={"bob": secret}) as locked:
+            args = ("--src-tls-verify=false", "--dest-tls-verify=false", "--tag", "1.0", sp.host + "/team/tool",
+                    locked.host + "/creds")
+            rc, report, err = sync(*args, check=False)
+            self.assertEqual(rc, 1)
+            self.assertEqual(report["images"][0]["error"], "LIMG_EAUTH")
+            rc, report, err = sync("--dest-creds", "bob:" + secret, *args)
+            self.assertEqual(report["copied"], 1)
+            self.assertEqual(report["images"][0]["digest"], pushed["team/tool:1.0"])
+            self.assertNotIn(secret, err)
+            rc, report, err = sync("--dest-creds", "bob:" + secret, *args)
+            self.assertEqual(report["up_to_date"], 1)
+
+    def test_rate_spaces_the_requests_of_each_registry(self):
+        args = ("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/app", dp.host + "/rate")
+        sync(*args)
+        dp.requests.clear()
+        started = time.monotonic()
+        rc, report, _ = sync("--rate", "8", *args)
+        took = time.monotonic() - started
+        n = sum(v for k, v in report["registries"][dp.host].items() if k != "throttled")
+        self.assertEqual(report["up_to_date"], 2)
+        self.assertGreaterEqual(n, 3)
+        # n requests at 8 per second cannot take less than (n - 1) / 8 s
+        self.assertGreaterEqual(took, (n - 1) / 8.0)
+
+
+class TestFilters(Base):
+    ODD = ["1.2.0", "1.2.3", "v1.3.0", "1.10.0-rc1", "2.0.0", "latest", "1.2.3_build", "foo", "01.2.0"]
+
+    @classmethod
+    def setUpClass(cls):
+        img = image("odd")
+        for t in cls.ODD:
+            src.push("team/odd", t, img)
+
+    def chosen(self, *filters):
+        rc, report, _ = sync("--dry-run", "--src-tls-verify=false", "--dest-tls-verify=false", *filters,
+                             sp.host + "/team/odd", dp.host + "/odd")
+        return sorted(i["source"].rsplit(":", 1)[1] for i in report["images"])
+
+    def test_semver_range(self):
+        # loose versions, as skopeo's (Masterminds') NewVersion reads them: "v1.3.0" and "01.2.0" are versions;
+        # a pre-release is out of a range that names none; "1.2.3_build", "latest" are no versions
+        self.assertEqual(self.chosen("--semver", ">=1.2 <2"), ["01.2.0", "1.2.0", "1.2.3", "v1.3.0"])
+        self.assertEqual(self.chosen("--semver", ">= 1.2, < 2"), ["01.2.0", "1.2.0", "1.2.3", "v1.3.0"])
+        # (each comparator must name a pre-release for one to pass it, as in Masterminds)
+        self.assertEqual(self.chosen("--semver", ">=1.10.0-rc0 <1.11"), [])
+        self.assertEqual(self.chosen("--semver", ">=1.10.0-rc0 <1.11.0-0"), ["1.10.0-rc1"])
+
+    def test_regex_and_exclude(self):
+        self.assertEqual(self.chosen("--tag-regex", r"^1\.2\."), ["1.2.0", "1.2.3", "1.2.3_build"])
+        self.assertEqual(self.chosen("--tag-regex", r"^1\.2\.", "--tag-exclude", "_"), ["1.2.0", "1.2.3"])
+        self.assertEqual(self.chosen("--tag-regex", r"^\d+\.\d+\.\d+$"), ["01.2.0", "1.2.0", "1.2.3", "2.0.0"])
+
+    def test_latest(self):
+        self.assertEqual(self.chosen("--latest", "2"), ["1.10.0-rc1", "2.0.0"])
+
+    def test_every_tag(self):
+        self.assertEqual(self.chosen(), sorted(self.ODD))
+
+    def test_yaml_filters(self):
+        listing = self.yaml("%s:\n  images-by-tag-regex:\n    team/odd: ^v\n  images-by-semver:\n    team/app: '>=2'\n"
+                            "  tls-verify: false\n" % sp.host)
+        rc, report, _ = sync("--dry-run", "--src", "yaml", "--dest-tls-verify=false", listing, dp.host + "/y")
+        self.assertEqual(sorted(i["source"].split("/", 1)[1] for i in report["images"]),
+                         ["team/app:2.0", "team/odd:v1.3.0"])
+
+    def test_yaml_refused_with_file_and_line(self):
+        listing = self.yaml("%s:\n  images:\n    team/app: &a []\n" % sp.host)
+        rc, report, err = sync("--src", "yaml", listing, dp.host + "/y", check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("list.yaml:3", err)
+        listing = self.yaml("%s:\n  image:\n    team/app: []\n" % sp.host)
+        rc, report, err = sync("--src", "yaml", listing, dp.host + "/y", check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("list.yaml:2", err)
+        self.assertIn("unknown key", err)
+        listing = self.yaml("%s:\n  images-by-tag-regex:\n    team/app: '(?i)x'\n" % sp.host)
+        rc, report, err = sync("--src", "yaml", listing, dp.host + "/y", check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("list.yaml:3", err)
+        self.assertEqual(dp.requests, [])
+
+
+class TestLibraryCalls(Base):
+    """limg_sync() and its report through the library's own calls (limg-test-sync):
+    a list built with limg_sync_list_add and _add_store, a registry's credentials
+    given to the list (limg_sync_list_set_registry_opts), and every accessor of the
+    report agreeing with its JSON and with the registries."""
+
+    def run_tool(self, *args):
+        p = subprocess.run([os.path.join(TOOLS, "limg-test-sync")] + list(args), capture_output=True, text=True,
+                           env=ENV, timeout=300)
+        lines = p.stdout.splitlines()
+        rows = [l.split("\t") for l in lines if "\t" in l]
+        rest = {l.split(" ", 1)[0]: l.split(" ", 1)[1] for l in lines if "\t" not in l}
+        report = json.loads(rest["json"]) if "json" in rest else None
+        if report is not None:
+            # every accessor says what the JSON says
+            self.assertEqual(int(rest["count"]), len(report["images"]))
+            self.assertEqual([int(x) for x in rest["tally"].split()],
+                             [report["copied"], report["up_to_date"], report["failed"], report["would_copy"]])
+            names = {2: "copied", 3: "up-to-date", 4: "failed", 5: "would-copy"}
+            for row, image in zip(rows, report["images"]):
+                self.assertEqual(names[int(row[0])], image["status"])
+                self.assertEqual(row[1:3], [image["source"], image["destination"]])
+                self.assertEqual(row[3], image["digest"] or "-")
+                self.assertEqual(row[4], image["error"] or "-")
+                self.assertEqual((int(row[5]), row[6]), (image["bytes"], image["reason"]))
+        return p, rows, rest.get("rc"), report
+
+    def test_the_report_through_the_library_calls(self):
+        secret = "tool-Passw0rd"
+        sources = (sp.host + "/team/tool=1.0", sp.host + "/team/app")
+        with registry.Registry(tls=True, users={"bob": secret}) as locked:
+            dest = locked.host + "/lib"
+            p, rows, rc, report = self.run_tool("registry", dest, *sources)
+            self.assertEqual((p.returncode, rc), (2, "LIMG_EPARTIAL"), p.stderr)
+            self.assertEqual(sorted(r[2] for r in rows), [dest + "/app:1.0", dest + "/app:2.0", dest + "/tool:1.0"])
+            self.assertEqual({r[4] for r in rows}, {"LIMG_EAUTH"})
+            # the list's credentials for that registry: everything goes
+            creds = ("--creds", locked.host, "bob", secret)
+            p, rows, rc, report = self.run_tool(*creds, "registry", dest, *sources)
+            self.assertEqual((p.returncode, rc), (0, "0"), p.stderr)
+            self.assertEqual(report["copied"], 3)
+            for row in rows:
+                self.assertEqual(row[3], pushed[row[1].split("/", 1)[1]], row)
+            self.assertGreater(sum(int(r[5]) for r in rows), 0)
+            self.assertNotIn(secret, p.stdout + p.stderr)
+            p, rows, rc, report = self.run_tool(*creds, "registry", dest, *sources)
+            self.assertEqual([r[0] for r in rows], ["3"] * 3)
+            self.assertEqual({int(r[5]) for r in rows}, {0})
+            # to a store, and from it (limg_sync_list_add_store) to another path of the registry
+            store = os.path.join(self.tmp, "carry")
+            p, rows, rc, report = self.run_tool("store", store, *sources)
+            self.assertEqual((rc, report["copied"]), ("0", 3), p.stderr)
+            tool.assert_sound(self, store)
+            p, rows, rc, report = self.run_tool(*creds, "--dry-run", "registry", locked.host + "/back",
+                                                "store:" + store)
+            self.assertEqual([r[0] for r in rows], ["5"] * 3)
+            p, rows, rc, report = self.run_tool(*creds, "registry", locked.host + "/back", "store:" + store)
+            self.assertEqual((rc, report["copied"]), ("0", 3), p.stderr)
+            self.assertEqual(sorted(r[3] for r in rows),
+                             sorted(pushed[k] for k in ("team/tool:1.0", "team/app:1.0", "team/app:2.0")))
+
+
+class TestResume(Base):
+    def test_killed_at_random_moments_then_resumed(self):
+        for n in range(3):
+            put("team/big", "%d" % n, image("big%d" % n, size=300000))
+        rnd = random.Random(int(time.time()))
+        dest = dp.host + "/resume"
+        for attempt in range(3):
+            # the source's blobs come slowly: the kill lands mid-transfer
+            sp.add(r"/blobs/", "slow", times=-1, rate=400000)
+            p = subprocess.Popen([os.path.join(EXAMPLES, "limg-sync"), "-q", "--src-tls-verify=false",
+                                  "--dest-tls-verify=false", sp.host + "/team/big", dest], env=ENV,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rnd.uniform(0.1, 0.8))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            sp.clear()
+        rc, report, _ = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/big", dest)
+        self.assertEqual(report["failed"], 0)
+        self.assertEqual(report["copied"] + report["up_to_date"], 3)
+        for n in range(3):
+            self.assertEqual(digest_at(dst, "resume/big", str(n)), pushed["team/big:%d" % n])
+        # and once more: nothing left to do
+        rc, report, _ = sync("--src-tls-verify=false", "--dest-tls-verify=false", sp.host + "/team/big", dest)
+        self.assertEqual(report["up_to_date"], 3)
+
+
+class TestAirGap(Base):
+    def test_registry_to_store_to_registry_keeps_digests_as_skopeo_does(self):
+        listing = self.yaml("%s:\n  images:\n    team/app: []\n    team/tool: ['1.0']\n  tls-verify: false\n"
+                            % src.host)
+        store = os.path.join(self.tmp, "carry")
+        rc, report, _ = sync("--src", "yaml", "--dest", "store", listing, store)
+        self.assertEqual(report["copied"], 3, report)
+        rc, report, _ = sync("--src", "yaml", "--dest", "store", listing, store)
+        self.assertEqual(report["up_to_date"], 3, report)
+        # across the gap: the store is all the other side has
+        rc, report, _ = sync("--src", "store", "--dest-tls-verify=false", store, far.host + "/gap")
+        self.assertEqual(report["copied"], 3, report)
+        mine = {r: digest_at(far, "gap/" + r.split(":")[0].split("/")[1], r.split(":")[1])
+                for r in ("team/app:1.0", "team/app:2.0", "team/tool:1.0")}
+        for ref, digest in mine.items():
+            self.assertEqual(digest, pushed[ref], ref)
+        rc, report, _ = sync("--src", "store", "--dest-tls-verify=false", store, far.host + "/gap")
+        self.assertEqual(report["up_to_date"], 3, report)
+        tool.assert_sound(self, store)
+        if not HAVE_SKOPEO:
+            self.skipTest("skopeo is not installed (.ci/install-deps installs it): no comparison with skopeo sync")
+        p = subprocess.run(["skopeo", "sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false",
+                            "--all", listing, far.host + "/skopeo"], capture_output=True, text=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for ref, digest in mine.items():
+            repo, tag = ref.split(":")
+            self.assertEqual(digest_at(far, "skopeo/" + repo.split("/")[1], tag), digest, ref)
+
+
+if __name__ == "__main__":
+    unittest.main()
