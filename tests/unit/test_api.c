@@ -459,6 +459,8 @@ static int call_signer_opts(void *o)
 
 	limg_signer_free(s);
 	return rc;
+}
+
 static int call_sync_select(void *sel)
 {
 	limg_sync_list *l = NULL;
