@@ -49,7 +49,10 @@ int limg__pull_layers_start(struct limg__pull_pool **out, struct pull *p, struct
 	*out = pool;
 	if (threads > n)
 		threads = n;
-	if (threads <= 1 || !(pool->ids = calloc(threads, sizeof *pool->ids))) {
+	/* (one thread at least when the caller works meanwhile: limg_pull_unpack applies as they come) */
+	if (p->fused && threads < 1)
+		threads = 1;
+	if ((threads <= 1 && !p->fused) || !(pool->ids = calloc(threads, sizeof *pool->ids))) {
 		worker(pool);
 		return 0;
 	}

@@ -500,6 +500,10 @@ class PullUnpack(Base):
         with self.assertRaises(libimage.NotFoundError) as e:
             self.store.unpack(ref("py/app:v1"), os.path.join(self.tmp, "again"))
         self.assertIn("discarded once it was unpacked", str(e.exception))
+        self.store.gc()  # a gc keeps knowing why they are missing
+        with self.assertRaises(libimage.NotFoundError) as e:
+            self.store.unpack(ref("py/app:v1"), os.path.join(self.tmp, "again"))
+        self.assertIn("discarded once it was unpacked", str(e.exception))
         full = os.path.join(self.tmp, "full")
         os.makedirs(full)
         open(os.path.join(full, "mine"), "w").close()
