@@ -63,6 +63,8 @@ int limg__pull_fused_layers(struct pull *p, struct layer_job *jobs, size_t n, co
 	struct limg__fused *f = p->fused;
 	struct limg__pull_pool *pool = NULL;
 	limg__error_copy applied;
+	int64_t *sizes;
+	size_t done = 0;
 	int rc, wrc;
 
 	(void)config_bytes;
@@ -75,21 +77,29 @@ int limg__pull_fused_layers(struct pull *p, struct layer_job *jobs, size_t n, co
 	for (size_t i = 0; i < n; i++)
 		if ((rc = limg__stream_new(&jobs[i].stream, p->store, limg_descriptor_digest(jobs[i].desc), p->stop)) < 0)
 			return rc;
-	if ((rc = limg__pull_layers_start(&pool, p, jobs, n)) < 0)
+	/* what each layer unpacks to, set in the jobs once their workers are done with them */
+	if (!(sizes = calloc(n + 1, sizeof *sizes)))
+		return limg__error_oom();
+	if ((rc = limg__pull_layers_start(&pool, p, jobs, n)) < 0) {
+		free(sizes);
 		return rc;
+	}
 	/* in order, each as far as it is there; the downloads go on meanwhile */
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++, done = i) {
 		const limg_descriptor *d = jobs[i].desc;
 		limg__rootfs_layer layer = { limg_descriptor_digest(d), limg_descriptor_media_type(d),
 			                     limg_config_diff_id(config, i), limg_descriptor_size(d), limg__stream_read,
 			                     jobs[i].stream };
-		rc = limg__rootfs_apply(f->root, i, n, &layer, NULL, &jobs[i].uncompressed);
+		rc = limg__rootfs_apply(f->root, i, n, &layer, NULL, &sizes[i]);
 	}
 	if (rc != 0) {
 		limg__error_save(&applied);
 		limg_cancel_request(p->stop); /* the downloads stop, resumable */
 	}
 	wrc = limg__pull_layers_wait(pool);
+	for (size_t i = 0; i < done; i++)
+		jobs[i].uncompressed = sizes[i];
+	free(sizes);
 	/* the first cause: a layer that did not verify or apply, else the download that failed */
 	if (rc != 0 && (rc != LIMG_ECANCELLED || !wrc || wrc == LIMG_ECANCELLED))
 		return limg__error_restore(&applied);

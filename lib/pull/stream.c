@@ -31,8 +31,8 @@ struct limg__layer_stream {
 	bool waiting;    /* the reader waits for more */
 	int rc;          /* S_FAILED: the download's failure */
 	limg__error_copy error;
+	int64_t pos;     /* bytes handed out (written by the reader, under the lock) */
 	/* the reader's side */
-	int64_t pos;     /* bytes handed out */
 	limg_blob_reader *reader;
 	bool ended;
 };
@@ -149,6 +149,14 @@ void limg__stream_failed(limg__layer_stream *s, int rc)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The reader's position moves under the lock: a download starting over compares with it. */
+static void advance(limg__layer_stream *s, int64_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	s->pos += n;
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* The rest from the stored blob, whose reader checks the digest of all of
  * it: what was read from the file before is read again and dropped. */
 static int from_store(limg__layer_stream *s, size_t *out_len, void *buf, size_t cap)
@@ -170,7 +178,7 @@ static int from_store(limg__layer_stream *s, size_t *out_len, void *buf, size_t 
 	}
 	if ((rc = limg_blob_reader_read(out_len, s->reader, buf, cap)) < 0)
 		return rc;
-	s->pos += (int64_t)*out_len;
+	advance(s, (int64_t)*out_len);
 	return 0;
 }
 
@@ -226,7 +234,7 @@ int limg__stream_read(size_t *out_len, void *buf, size_t cap, void *payload)
 			             : limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_BLOB, s->digest,
 			                                     "blob %s: the downloaded file is shorter than what was written",
 			                                     s->digest);
-		s->pos += n;
+		advance(s, n);
 		*out_len = (size_t)n;
 		return 0;
 	}
