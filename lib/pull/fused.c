@@ -26,7 +26,7 @@ struct limg__fused {
 	limg_unpack_opts unpack;
 	int layer_blobs;
 	limg__rootfs *root;
-	struct layer_job *jobs; /* whose streams to free */
+	limg__layer_stream **streams; /* the layers' (the jobs hold them too, but die first) */
 	size_t n;
 };
 
@@ -72,11 +72,14 @@ int limg__pull_fused_layers(struct pull *p, struct layer_job *jobs, size_t n, co
 	if ((rc = limg__rootfs_begin(&f->root, p->store, f->dir, &f->unpack, p->stop,
 	                             p->cb.progress ? unpack_progress : NULL, p)) < 0)
 		return rc;
-	f->jobs = jobs;
+	if (!(f->streams = calloc(n + 1, sizeof *f->streams)))
+		return limg__error_oom();
 	f->n = n;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = limg__stream_new(&jobs[i].stream, p->store, limg_descriptor_digest(jobs[i].desc), p->stop)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = limg__stream_new(&f->streams[i], p->store, limg_descriptor_digest(jobs[i].desc), p->stop)) < 0)
 			return rc;
+		jobs[i].stream = f->streams[i];
+	}
 	/* what each layer unpacks to, set in the jobs once their workers are done with them */
 	if (!(sizes = calloc(n + 1, sizeof *sizes)))
 		return limg__error_oom();
@@ -140,11 +143,10 @@ void limg__pull_fused_end(struct pull *p)
 
 	limg__rootfs_free(f->root);
 	f->root = NULL;
-	for (size_t i = 0; f->jobs && i < f->n; i++) {
-		limg__stream_free(f->jobs[i].stream);
-		f->jobs[i].stream = NULL;
-	}
-	f->jobs = NULL;
+	for (size_t i = 0; f->streams && i < f->n; i++)
+		limg__stream_free(f->streams[i]);
+	free(f->streams);
+	f->streams = NULL;
 }
 
 int limg_pull_unpack(limg_pull_result **out, limg_store *store, const char *reference, const char *dir,
