@@ -158,7 +158,10 @@ static int from_registry(struct pull *p, struct layer_job *job)
 	/* the unpack follows the bytes as they are written, from one endpoint
 	 * only: a mirror's bytes that do not verify are fetched again from the
 	 * next one, and what was applied of them could not be taken back (the
-	 * unpack then reads the blob once it is stored) */
+	 * unpack then reads the blob once it is stored). Bytes refetched from
+	 * the one endpoint are followed in their new file, unless some of the
+	 * dropped ones were applied: then the layer fails (run again, it is
+	 * fetched anew) */
 	if (job->stream && limg__registry_endpoints(p->registry) == 1)
 		d.live = job->stream;
 	if (ranged(p, size)) {
@@ -232,6 +235,10 @@ exists_or_out:
 		if ((rc = restart_digester(&d, kind, size)) < 0 ||
 		    (rc = limg__blob_writer_open(&d.writer, p->store, digest, size, limg__pull_on_resumed, &d)) != 0)
 			goto exists_or_out;
+		/* the unpack follows the new file; if it applied bytes of the dropped ones, the layer fails */
+		if (d.live && (rc = limg__stream_file(d.live, limg__blob_writer_fd(d.writer),
+		                                      limg__blob_writer_flushed(d.writer))) < 0)
+			goto out;
 	}
 	if (rc < 0)
 		goto out;
