@@ -319,7 +319,8 @@ class AllTags(Case):
 
 PROGRAMS = {
     # program: (options it must list, common options it must not)
-    "limg-pull": (["--all-tags", "--quiet", "--platform", "--tls-verify", "--store"], []),
+    "limg-pull": (["--all-tags", "--quiet", "--platform", "--tls-verify", "--store", "--unpack", "--discard-layers"],
+                  []),
     "limg-push": (["--all-tags", "--max-concurrent-uploads", "--tls-verify", "--store"], []),
     "limg-images": (["--all", "--digests", "--filter", "--format", "--no-trunc", "--quiet", "--store"],
                     ["--tls-verify", "--cert-dir"]),
@@ -331,7 +332,9 @@ PROGRAMS = {
     "limg-save": (["--output", "--store", "--platform"], ["--tls-verify"]),
     "limg-load": (["--input", "--quiet", "--store", "--platform"], ["--tls-verify", "--cert-dir"]),
     "limg-copy": (["--jobs", "--verbose", "--tls-verify", "--platform"], ["--store"]),
-    "limg-unpack": (["--bundle", "--rootless", "--store"], ["--tls-verify"]),
+    # --pull fetches an image the store lacks: the registry's options are its own
+    "limg-unpack": (["--bundle", "--rootless", "--store", "--pull", "--keep-failed", "--tls-verify", "--cert-dir"],
+                    ["--username"]),
     "limg-login": (["--username", "--password", "--password-stdin", "--tls-verify", "--cert-dir"],
                    ["--store", "--platform"]),
     "limg-logout": ([], ["--store", "--platform", "--tls-verify"]),
