@@ -3,10 +3,13 @@
  * limg-pull: docker pull, on libimage.
  *
  *   limg-pull [OPTIONS] NAME[:TAG|@DIGEST]
+ *   limg-pull --unpack DIR [--bundle] [...] NAME[:TAG|@DIGEST]
  *
  * Prints what `docker pull` prints: per-layer lines (a live progress bar
  * redrawn in place on a terminal, plain lines otherwise), the digest, the
- * status, and the canonical reference.
+ * status, and the canonical reference. With --unpack, the image's root
+ * filesystem (or bundle) is made in DIR while its layers download, in one
+ * pass (limg_pull_unpack).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,8 @@ static const char *status_text(int event)
 		return "Pull complete";
 	case LIMG_EVENT_SKIPPED:
 		return "Skipped foreign layer";
+	case LIMG_EVENT_LAYER_DONE:
+		return "Unpacked"; /* --unpack */
 	}
 	return NULL; /* an event this program does not show (or does not know) */
 }
@@ -127,6 +132,14 @@ static const char options[] =
 	"                        from the registry itself, not from a mirror (default 16 MiB; -1: never)\n"
 	"      --range-chunk BYTES   bytes per Range request (default: about two per connection, 4-32 MiB each)\n"
 	"      --range-parallel N    Range requests at once for one blob (default 4)\n"
+	"      --unpack DIR      also make the image's root filesystem in DIR (absent, empty, or left\n"
+	"                        incomplete by an earlier unpack) as the layers download, in one pass\n"
+	"      --bundle          with --unpack: DIR/rootfs and DIR/config.json, a bundle for crun or runc\n"
+	"      --rootless        with --unpack: as an unprivileged user would (the default when not root)\n"
+	"      --discard-layers  with --unpack: do not keep the layer blobs once unpacked (the image\n"
+	"                        is then stored incomplete)\n"
+	"      --keep-failed     with --unpack: a failure leaves DIR as it is, marked incomplete\n"
+	"                        (xattr " LIMG_UNPACK_INCOMPLETE_XATTR "), instead of removing it\n"
 	"      --referrers       also fetch what refers to the image (signatures, SBOMs) and keep it\n"
 	"                        beside the image (for limg-verify --local, limg-save, limg-push)\n"
 	CLI_POLICY_OPTIONS;
@@ -302,9 +315,12 @@ int main(int argc, char **argv)
 	limg_reference *ref = NULL, *given = NULL;
 	limg_session *session = NULL;
 	limg_store *store = NULL;
-	const char *name = NULL;
+	limg_pull_unpack_opts fused = LIMG_PULL_UNPACK_OPTS_INIT;
+	limg_unpack_opts unpack = LIMG_UNPACK_OPTS_INIT;
+	const char *name = NULL, *dir = NULL;
 	int64_t threshold;
 	int r, rc = 1, all_tags = 0, verbose = 0;
+	int unpack_only = 0; /* options that need --unpack */
 
 	cli_split_shorts(&argc, &argv, "aqv");
 	for (int i = 1; i < argc; i++) {
@@ -314,7 +330,8 @@ int main(int argc, char **argv)
 		    (r = cli_int(argc, argv, &i, "-j", 1, 1024, &opts.concurrency)) != 0 ||
 		    (r = cli_number(argc, argv, &i, "--range-chunk", 0, INT64_MAX, &opts.range_chunk)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--range-parallel", 0, 1024, &opts.range_parallel)) != 0 ||
-		    (r = cli_value(argc, argv, &i, "--registry-mirror", &cli.mirror)) != 0) {
+		    (r = cli_value(argc, argv, &i, "--registry-mirror", &cli.mirror)) != 0 ||
+		    (r = cli_value(argc, argv, &i, "--unpack", &dir)) != 0) {
 			if (r < 0)
 				return 1;
 		} else if ((r = cli_number(argc, argv, &i, "--range-threshold", -1, INT64_MAX, &threshold)) != 0) {
@@ -335,6 +352,17 @@ int main(int argc, char **argv)
 			opts.foreign_layers = LIMG_FOREIGN_URLS;
 		} else if (!strcmp(argv[i], "--skip-foreign-layers")) {
 			opts.foreign_layers = LIMG_FOREIGN_SKIP;
+		} else if (!strcmp(argv[i], "--bundle")) {
+			unpack.bundle = unpack_only = 1;
+		} else if (!strcmp(argv[i], "--rootless")) {
+			unpack.rootless = LIMG_ROOTLESS_ON;
+			unpack_only = 1;
+		} else if (!strcmp(argv[i], "--discard-layers")) {
+			fused.layer_blobs = LIMG_LAYER_BLOBS_DISCARD;
+			unpack_only = 1;
+		} else if (!strcmp(argv[i], "--keep-failed")) {
+			unpack.on_failure = LIMG_UNPACK_FAILED_KEEP;
+			unpack_only = 1;
 		} else if (cli_is_help(argv[i])) {
 			cli_help(&cli, stdout, options);
 			return 0;
@@ -348,6 +376,18 @@ int main(int argc, char **argv)
 	}
 	if (!name)
 		return cli_bad_args(&cli, "requires exactly 1 argument");
+	if (unpack_only && !dir) {
+		fprintf(stderr, "--bundle, --rootless, --discard-layers and --keep-failed go with --unpack DIR\n");
+		return 1;
+	}
+	if (dir && opts.skip_diff_ids) {
+		fprintf(stderr, "--no-diff-ids cannot go with --unpack: a root filesystem is made only of checked layers\n");
+		return 1;
+	}
+	if (dir && all_tags) {
+		fprintf(stderr, "--unpack cannot go with --all-tags/-a: one image makes one root filesystem\n");
+		return 1;
+	}
 	if (limg_reference_parse_normalized(&given, name) < 0 || limg_reference_parse_docker(&ref, name) < 0) {
 		/* the library's message says "invalid reference format: ..." as docker does */
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
@@ -387,7 +427,18 @@ int main(int argc, char **argv)
 		}
 		cb.progress = on_progress;
 		cb.payload = &ui;
-		if (limg_pull(&result, store, name, &opts, &cb) < 0) {
+		if (dir) {
+			limg_pull_unpack_callbacks fused_cb = LIMG_PULL_UNPACK_CALLBACKS_INIT;
+			unpack.no_terminal = !isatty(STDIN_FILENO); /* crun needs a terminal for terminal: true */
+			fused.pull = &opts;
+			fused.unpack = &unpack;
+			fused_cb.progress = on_progress;
+			fused_cb.payload = &ui;
+			r = limg_pull_unpack(&result, store, name, dir, &fused, &fused_cb);
+		} else {
+			r = limg_pull(&result, store, name, &opts, &cb);
+		}
+		if (r < 0) {
 			report_failure(ref);
 		} else {
 			limg_reference *pulled = NULL;

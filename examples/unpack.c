@@ -6,6 +6,8 @@
  *
  * DIR (absent or empty) receives the image's root filesystem; with
  * --bundle, DIR/rootfs and DIR/config.json, for `crun run --bundle DIR`.
+ * With --pull, an image the store lacks is pulled and unpacked in one pass
+ * (limg_pull_unpack), as podman run --pull=missing does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,17 +53,24 @@ static const char options[] =
 	"      --uid-map C:H:S      container uid C is host uid H, for S ids (repeatable)\n"
 	"      --gid-map C:H:S      likewise for gids\n"
 	"      --max-entries N      entries one layer may hold (default 1000000)\n"
-	"      --max-layer-size N   bytes one layer may unpack to (default 64 GiB)\n";
+	"      --max-layer-size N   bytes one layer may unpack to (default 64 GiB)\n"
+	"      --pull               an image the store lacks is pulled (IMAGE is then a reference) and\n"
+	"                           unpacked as its layers download, in one pass\n"
+	"      --keep-failed        a failure leaves DIR as it is, marked incomplete (xattr\n"
+	"                           " LIMG_UNPACK_INCOMPLETE_XATTR "), instead of removing it\n";
 
 int main(int argc, char **argv)
 {
 	struct cli cli = { .name = "limg-unpack", .usage = "[OPTIONS] IMAGE DIR",
-		           .about = "Unpack an image of the store into DIR (absent or empty)", .uses = CLI_STORE | CLI_PLATFORM };
+		           .about = "Unpack an image of the store into DIR (absent or empty)", .uses = CLI_STORE | CLI_PLATFORM | CLI_REGISTRY };
 	limg_unpack_opts opts = LIMG_UNPACK_OPTS_INIT;
 	limg_id_map uids[MAPS_MAX], gids[MAPS_MAX];
 	limg_store *store = NULL;
+	limg_pull_opts pull = LIMG_PULL_OPTS_INIT;
+	limg_pull_unpack_opts fused = LIMG_PULL_UNPACK_OPTS_INIT;
+	limg_session *session = NULL;
 	const char *args[2], *v;
-	int n = 0, r, rc = 1;
+	int n = 0, r, rc = 1, pull_missing = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
@@ -79,6 +88,10 @@ int main(int argc, char **argv)
 			opts.bundle = 1;
 		} else if (!strcmp(argv[i], "--rootless")) {
 			opts.rootless = LIMG_ROOTLESS_ON;
+		} else if (!strcmp(argv[i], "--pull")) {
+			pull_missing = 1;
+		} else if (!strcmp(argv[i], "--keep-failed")) {
+			opts.on_failure = LIMG_UNPACK_FAILED_KEEP;
 		} else if (cli_is_help(argv[i])) {
 			cli_help(&cli, stdout, options);
 			return 0;
@@ -98,17 +111,38 @@ int main(int argc, char **argv)
 	opts.no_terminal = !isatty(STDIN_FILENO); /* crun needs a terminal for terminal: true */
 	/* the store is only read (the image is looked up in it), under a lease when it is ours; warnings go to stderr */
 	cli_log_to_stderr(&cli, LIMG_LOG_WARN);
-	if (cli_open_store(&cli, &store, CLI_STORE_READ_LEASED, 1) < 0)
+	/* with --pull the store may be written (made, even) */
+	if (cli_open_store(&cli, &store, pull_missing ? LIMG_STORE_CREATE : CLI_STORE_READ_LEASED, 1) < 0)
 		goto out;
 	opts.cancel = cli_cancel_on_signals();
-	if (store && limg_unpack(store, args[0], args[1], &opts, NULL) == 0)
+	if (store && limg_unpack(store, args[0], args[1], &opts, NULL) == 0) {
 		rc = 0;
-	else if (!store || cli_not_found(LIMG_SUBJECT_IMAGE))
+	} else if (store && pull_missing && cli_not_found(LIMG_SUBJECT_IMAGE)) {
+		/* not stored: from the registry, the root made as the layers come */
+		if (cli_session(&cli, &session) < 0)
+			goto done;
+		pull.platform = cli.platform;
+		pull.session = session;
+		pull.cancel = opts.cancel;
+		opts.platform = NULL; /* the pull's */
+		fused.pull = &pull;
+		fused.unpack = &opts;
+		if (limg_pull_unpack(NULL, store, args[0], args[1], &fused, NULL) == 0) {
+			rc = 0;
+		} else {
+			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+			if (cli_hint()) /* how to trust the registry's certificate */
+				fprintf(stderr, "%s\n", cli_hint());
+		}
+	} else if (!store || cli_not_found(LIMG_SUBJECT_IMAGE)) {
 		fprintf(stderr, "Error: No such image: %s\n", args[0]);
-	else
+	} else {
 		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+	}
+done:
 	cli_cancel_done(opts.cancel);
 out:
+	limg_session_free(session);
 	limg_store_close(store);
 	cli_done(&cli);
 	return rc;

@@ -271,6 +271,17 @@ int lg_unpack(limg_store *s, const char *image, const char *dir, const limg_unpa
 	CALL(limg_unpack(s, image, dir, o, &cb));
 }
 
+int lg_pull_unpack(limg_pull_result **out, limg_store *s, const char *ref, const char *dir,
+                   const limg_pull_unpack_opts *o, uintptr_t h, int want, lg_error *e)
+{
+	limg_pull_unpack_callbacks cb = LIMG_PULL_UNPACK_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_pull_unpack(out, s, ref, dir, o, &cb));
+}
+
 /* ---- registries -------------------------------------------------------- */
 
 int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e)

@@ -68,6 +68,8 @@ int lg_archive_save(limg_store *s, char **names, size_t n, int fd, const limg_ar
 int lg_archive_load(limg_store *s, int fd, const limg_archive_load_opts *o, uintptr_t h, int want, lg_error *e);
 int lg_unpack(limg_store *s, const char *image, const char *dir, const limg_unpack_opts *o, uintptr_t h, int want,
               lg_error *e);
+int lg_pull_unpack(limg_pull_result **out, limg_store *s, const char *ref, const char *dir,
+                   const limg_pull_unpack_opts *o, uintptr_t h, int want, lg_error *e);
 
 int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);
 int lg_registry_login(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);

@@ -441,6 +441,54 @@ func TestPushCopySaveLoadUnpack(t *testing.T) {
 	}
 }
 
+func TestPullUnpack(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "root")
+	var layers int
+	res, err := s.PullUnpack(ctx, plain("go/busybox:v1"), root, WithProgress(func(p Progress) {
+		if p.Event == EventLayerDone {
+			layers++
+		}
+	}))
+	if err != nil || res.UpToDate || res.BytesDownloaded == 0 || layers == 0 {
+		t.Fatalf("pull and unpack: %+v %v (%d layers done)", res, err, layers)
+	}
+	if _, err := os.Stat(filepath.Join(root, "bin", "busybox")); err != nil {
+		t.Fatal(err)
+	}
+	// stored whole, as Pull stores it: a plain Unpack of it works
+	if err := s.Unpack(ctx, plain("go/busybox:v1"), filepath.Join(t.TempDir(), "again")); err != nil {
+		t.Fatal(err)
+	}
+	// a bundle, from the store now (nothing downloaded)
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	res, err = s.PullUnpack(ctx, plain("go/busybox:v1"), bundle, WithUnpackOptions(WithBundle(), WithTerminal(false)))
+	if err != nil || !res.UpToDate {
+		t.Fatalf("bundle: %+v %v", res, err)
+	}
+	if _, err := os.Stat(filepath.Join(bundle, "config.json")); err != nil {
+		t.Fatal(err)
+	}
+	// a directory that is not ours: refused, left as it was
+	full := t.TempDir()
+	if err := os.WriteFile(filepath.Join(full, "mine"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := openStore(t)
+	if _, err := other.PullUnpack(ctx, plain("go/busybox:v1"), full, WithDiscardLayers()); !errors.Is(err, ErrExists) {
+		t.Fatalf("into a full directory: %v", err)
+	}
+	// layers discarded once unpacked: the image is stored, its layers are not
+	if _, err := other.PullUnpack(ctx, plain("go/busybox:v1"), filepath.Join(t.TempDir(), "d"),
+		WithDiscardLayers()); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Unpack(ctx, plain("go/busybox:v1"), filepath.Join(t.TempDir(), "e")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unpack of discarded layers: %v", err)
+	}
+}
+
 type failingWriter struct{ after int }
 
 var errDiskFull = errors.New("the disk is full")

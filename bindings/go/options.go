@@ -49,6 +49,10 @@ type opConfig struct {
 	signIdentity   string
 	signRecursive  bool
 	referrers      bool
+	keepFailed     bool
+	pullOpts       []PullOption
+	unpackOpts     []UnpackOption
+	discardLayers  bool
 }
 
 type option interface{ apply(*opConfig) }
@@ -120,6 +124,12 @@ type UnpackOption interface {
 	unpackOption()
 }
 
+// PullUnpackOption configures Store.PullUnpack.
+type PullUnpackOption interface {
+	option
+	pullUnpackOption()
+}
+
 func collect[O option](opts []O) *opConfig {
 	c := &opConfig{}
 	for _, o := range opts {
@@ -165,6 +175,7 @@ func (ProgressOption) copyOption()         {}
 func (ProgressOption) saveOption()         {}
 func (ProgressOption) loadOption()         {}
 func (ProgressOption) unpackOption()       {}
+func (ProgressOption) pullUnpackOption()   {}
 
 // TransferOption sets how Pull, Push and Copy reach registries.
 type TransferOption struct{ f func(*opConfig) }
@@ -323,3 +334,32 @@ func WithTerminal(on bool) UnpackOption { return unpackOnly(func(c *opConfig) { 
 
 // WithMaxEntries refuses a layer of more than n entries (default 1000000).
 func WithMaxEntries(n int64) UnpackOption { return unpackOnly(func(c *opConfig) { c.maxEntries = n }) }
+
+// WithKeepFailed leaves what a failed unpack made in dir, marked with the
+// extended attribute user.libimage.incomplete, instead of removing it.
+func WithKeepFailed() UnpackOption { return unpackOnly(func(c *opConfig) { c.keepFailed = true }) }
+
+type pullUnpackOnly func(*opConfig)
+
+func (f pullUnpackOnly) apply(c *opConfig) { f(c) }
+func (pullUnpackOnly) pullUnpackOption()   {}
+
+// WithPullOptions gives Store.PullUnpack how to pull (WithPlatform,
+// WithSession, WithConcurrency, WithRanges, ...; WithProgress too).
+func WithPullOptions(opts ...PullOption) PullUnpackOption {
+	return pullUnpackOnly(func(c *opConfig) { c.pullOpts = append(c.pullOpts, opts...) })
+}
+
+// WithUnpackOptions gives Store.PullUnpack how to unpack (WithBundle,
+// WithRootless, WithIDMaps, WithKeepFailed, ...; not WithPlatform: the
+// pull's chooses).
+func WithUnpackOptions(opts ...UnpackOption) PullUnpackOption {
+	return pullUnpackOnly(func(c *opConfig) { c.unpackOpts = append(c.unpackOpts, opts...) })
+}
+
+// WithDiscardLayers removes the layer blobs Store.PullUnpack brought once
+// the root filesystem is made (containerd's discard_unpacked_layers): the
+// image is then stored incomplete, until a pull fetches them again.
+func WithDiscardLayers() PullUnpackOption {
+	return pullUnpackOnly(func(c *opConfig) { c.discardLayers = true })
+}

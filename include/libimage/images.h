@@ -102,8 +102,10 @@ LIMG_EXTERN(int64_t) limg_images_row_size(const limg_images_row *row);
 /** Whether the store holds an image whole. Values are ABI. @since 1.0 */
 typedef enum limg_image_state {
 	LIMG_IMAGE_COMPLETE = 0,   /**< its config and every layer are stored, at the sizes its manifest gives */
-	LIMG_IMAGE_INCOMPLETE = 1, /**< foreign layers are not stored (a pull with LIMG_FOREIGN_SKIP): it
-	                                cannot be unpacked or saved until a pull fetches them */
+	LIMG_IMAGE_INCOMPLETE = 1, /**< layers are not stored on purpose: foreign ones (a pull with
+	                                LIMG_FOREIGN_SKIP), or ones discarded once unpacked (limg_pull_unpack()
+	                                with LIMG_LAYER_BLOBS_DISCARD): it cannot be unpacked or saved until a
+	                                pull fetches them */
 	LIMG_IMAGE_DAMAGED = 2,    /**< a blob it needs is missing, or not the size its descriptor gives
 	                                (limg_store_fsck() names it) */
 	LIMG_IMAGE_UNKNOWN = 3     /**< nothing is known: of an index, the platform asked for is not stored */

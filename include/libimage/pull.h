@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "sign.h"
 #include "store.h"
+#include "unpack.h"
 
 LIMG_BEGIN_DECL
 
@@ -132,6 +133,86 @@ LIMG_EXTERN(const char *) limg_pull_result_image_id(const limg_pull_result *resu
 LIMG_EXTERN(int) limg_pull_result_up_to_date(const limg_pull_result *result);
 /** Bytes downloaded by this pull. @since 1.0 */
 LIMG_EXTERN(int64_t) limg_pull_result_bytes_downloaded(const limg_pull_result *result);
+
+/** What becomes of the layer blobs limg_pull_unpack() brings into the store. Values are ABI. @since 1.0 */
+typedef enum limg_layer_blobs {
+	LIMG_LAYER_BLOBS_KEEP = 0,   /**< kept: the image is stored whole, as limg_pull() stores it */
+	LIMG_LAYER_BLOBS_DISCARD = 1 /**< removed once the root filesystem is made, for machines short of disk
+	                                  (containerd's discard_unpacked_layers): the image's manifests and config
+	                                  are stored and tagged, and it is known as incomplete (limg_images_row_state())
+	                                  until a pull fetches them again; a blob another image or a running
+	                                  operation needs stays */
+} limg_layer_blobs;
+
+/** Options of limg_pull_unpack(); zero means the default in every field. @since 1.0 */
+typedef struct limg_pull_unpack_opts {
+	size_t size;                    /**< sizeof the struct as the caller knows it */
+	const limg_pull_opts *pull;     /**< how to pull (platform, session, ranges, ...); NULL: the defaults.
+	                                     Its skip_diff_ids must be 0: every layer is checked as it is applied */
+	const limg_unpack_opts *unpack; /**< how to unpack (bundle, rootless, id maps, limits, on_failure);
+	                                     NULL: the defaults. Its platform must be NULL: the pull's chooses */
+	int layer_blobs;                /**< a limg_layer_blobs */
+	limg_cancel *cancel;            /**< stops the whole operation from any thread (so do the cancel tokens
+	                                     of @ref pull and @ref unpack); may be NULL */
+} limg_pull_unpack_opts;
+
+/** Static initializer with the defaults. @since 1.0 */
+#define LIMG_PULL_UNPACK_OPTS_INIT LIMG_SIZED_INIT(limg_pull_unpack_opts)
+
+/** Fills @p opts with the defaults (for FFI). @return 0 or LIMG_EINVALID. @since 1.0 */
+LIMG_EXTERN(int) limg_pull_unpack_opts_init(limg_pull_unpack_opts *opts, size_t size);
+
+/** Callbacks of limg_pull_unpack(). @since 1.0 */
+typedef struct limg_pull_unpack_callbacks {
+	size_t size;               /**< sizeof the struct as the caller knows it */
+	limg_progress_cb progress; /**< the pull's events (LIMG_EVENT_WAITING .. LIMG_EVENT_OVERALL) and the
+	                                unpack's (LIMG_EVENT_LAYER_START .. LIMG_EVENT_BUNDLE), never two at
+	                                once; may be NULL */
+	void *payload;             /**< passed last to every callback */
+} limg_pull_unpack_callbacks;
+
+/** Static initializer. @since 1.0 */
+#define LIMG_PULL_UNPACK_CALLBACKS_INIT LIMG_SIZED_INIT(limg_pull_unpack_callbacks)
+
+/** Fills @p cb with no callbacks (for FFI). @return 0 or LIMG_EINVALID. @since 1.0 */
+LIMG_EXTERN(int) limg_pull_unpack_callbacks_init(limg_pull_unpack_callbacks *cb, size_t size);
+
+/**
+ * Pulls an image and makes its root filesystem (or runtime bundle) in one
+ * pass, as limg_pull() and then limg_unpack() would, without reading any
+ * layer twice.
+ *
+ * The layers download as limg_pull() fetches them (in parallel, big ones as
+ * byte ranges, resumed from what an interrupted pull left), their bytes
+ * hashed against the blob's digest as they arrive; meanwhile they are
+ * applied beneath @p dir in order, each read back from the file it is
+ * being written to as its bytes come, inflated once and hashed for its
+ * diff_id as it is applied (a layer the store has already is read from the
+ * store). A layer is done only when both its digest and its diff_id check
+ * out. Then manifests, config and tag are stored as limg_pull() stores
+ * them, and the root filesystem (a bundle's config.json last) is finished.
+ *
+ * @p dir is as limg_unpack() takes it: absent, empty, or left incomplete by
+ * an earlier unpack (started over: a killed limg_pull_unpack() run again
+ * resumes its downloads and makes the root again). It carries
+ * LIMG_UNPACK_INCOMPLETE_XATTR until it is finished; on failure (a digest or
+ * diff_id that does not match, a stop) what was made is removed, or with
+ * LIMG_UNPACK_FAILED_KEEP left, still marked.
+ *
+ * @param out receives the pull's result; free with limg_pull_result_free(); may be NULL
+ * @param store the store
+ * @param reference the image, as docker reads it
+ * @param dir where to make the root filesystem (or bundle)
+ * @param opts options, or NULL
+ * @param cb callbacks, or NULL
+ * @return 0, what limg_pull() and limg_unpack() return, or LIMG_EINVALID
+ *         (skip_diff_ids set, an unpack platform). A foreign layer not
+ *         pulled (LIMG_FOREIGN_SKIP) gives LIMG_ENOTFOUND, subject BLOB: the
+ *         root filesystem cannot be made without it.
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_pull_unpack(limg_pull_result **out, limg_store *store, const char *reference, const char *dir,
+                                  const limg_pull_unpack_opts *opts, const limg_pull_unpack_callbacks *cb);
 
 LIMG_END_DECL
 

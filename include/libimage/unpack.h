@@ -11,7 +11,12 @@
  * root is written, changed or removed. Layers are applied in order, with
  * OCI whiteouts (".wh.NAME", ".wh..wh..opq") removing what lower layers
  * made; each layer's bytes are checked against its digest and diff_id as
- * they are applied, and a failure removes what the unpack created.
+ * they are applied. A failure removes what the unpack created or, when the
+ * caller asks, leaves it marked incomplete (LIMG_UNPACK_FAILED_KEEP): a
+ * directory never looks finished before it is.
+ *
+ * limg_pull_unpack() (pull.h) makes the same root filesystem straight from
+ * a registry, in one pass.
  */
 #ifndef LIBIMAGE_UNPACK_H
 #define LIBIMAGE_UNPACK_H
@@ -45,6 +50,23 @@ typedef enum limg_rootless_mode {
 	LIMG_ROOTLESS_OFF = 2   /**< privileged: ownership, devices and modes as the layers say */
 } limg_rootless_mode;
 
+/**
+ * The extended attribute that marks a directory an unpack has not finished
+ * (it was stopped, killed, or failed with LIMG_UNPACK_FAILED_KEEP): set on
+ * the directory given (a bundle's or a root filesystem's) when the unpack
+ * starts, removed when it ends well. Layers can neither set nor remove it.
+ * An unpack into a directory so marked starts it over.
+ * @since 1.0
+ */
+#define LIMG_UNPACK_INCOMPLETE_XATTR "user.libimage.incomplete"
+
+/** What a failed unpack leaves. Values are ABI. @since 1.0 */
+typedef enum limg_unpack_failure {
+	LIMG_UNPACK_FAILED_REMOVE = 0, /**< what it made is removed (and the directory, if it made it) */
+	LIMG_UNPACK_FAILED_KEEP = 1    /**< what it made stays, for a look, marked with
+	                                    LIMG_UNPACK_INCOMPLETE_XATTR (a bundle also lacks its config.json) */
+} limg_unpack_failure;
+
 /** Options of limg_unpack(); zero means the default in every field. @since 1.0 */
 typedef struct limg_unpack_opts {
 	size_t size;                /**< sizeof the struct as the caller knows it */
@@ -60,6 +82,7 @@ typedef struct limg_unpack_opts {
 	int64_t max_layer_size;     /**< bytes one layer may unpack to; 0: LIMG_LAYER_SIZE_MAX_DEFAULT */
 	int64_t max_entries;        /**< entries one layer may hold; 0: LIMG_LAYER_ENTRIES_MAX_DEFAULT */
 	limg_cancel *cancel;        /**< stops the unpack from any thread; may be NULL */
+	int on_failure;             /**< a limg_unpack_failure */
 } limg_unpack_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -84,10 +107,13 @@ LIMG_EXTERN(int) limg_unpack_callbacks_init(limg_unpack_callbacks *cb, size_t si
 
 /**
  * Unpacks an image of the store (as limg_image_lookup() finds it) into
- * @p dir, which must be absent or empty: the root filesystem, or with
- * opts->bundle a runtime bundle (@p dir/config.json from the image config,
- * as umoci makes it, and @p dir/rootfs). A bundle directory is made 0700
- * and its config.json 0600.
+ * @p dir, which must be absent, empty, or left incomplete by an earlier
+ * unpack (LIMG_UNPACK_INCOMPLETE_XATTR: it is emptied and made again): the
+ * root filesystem, or with opts->bundle a runtime bundle (@p dir/config.json
+ * from the image config, as umoci makes it, and @p dir/rootfs). A bundle
+ * directory is made 0700 and its config.json 0600. What each layer unpacks
+ * to (its diff_id and size) is remembered in the store, so listings never
+ * inflate it again.
  *
  * @param store the store
  * @param image the image
@@ -103,7 +129,8 @@ LIMG_EXTERN(int) limg_unpack_callbacks_init(limg_unpack_callbacks *cb, size_t si
  *         image that is not linux, for a bundle; an artifact, which is no image),
  *         LIMG_ECORRUPT (subject BLOB: a blob not the size its manifest gives), LIMG_ESYSTEM, LIMG_ENOSPACE,
  *         LIMG_ECANCELLED, or what the callback returned to stop. On failure
- *         what was created in @p dir is removed.
+ *         what was created in @p dir is removed, or with
+ *         LIMG_UNPACK_FAILED_KEEP left marked incomplete.
  * @since 1.0
  */
 LIMG_EXTERN(int) limg_unpack(limg_store *store, const char *image, const char *dir, const limg_unpack_opts *opts,

@@ -10,6 +10,7 @@
 #include "complete.h"
 #include "core/core.h"
 #include "manifest/media.h"
+#include "store/store_internal.h"
 
 /* The descriptor @i of an image: -1 its config, else its layer @i. */
 static const limg_descriptor *part(const limg_manifest *image, long i)
@@ -31,8 +32,12 @@ int limg__image_state(limg_store *s, const limg_manifest *image, const limg_desc
 			*bad = d;
 		if (stored)
 			*stored = rc == 0 ? size : -1;
-		return rc == LIMG_ENOTFOUND && i >= 0 && limg_descriptor_is_foreign(d) ? LIMG_IMAGE_INCOMPLETE
-		                                                                        : LIMG_IMAGE_DAMAGED;
+		/* held in part on purpose: a foreign layer not pulled, or a layer
+		 * discarded once unpacked (limg_pull_unpack); anything else is damage */
+		return rc == LIMG_ENOTFOUND && i >= 0 &&
+		               (limg_descriptor_is_foreign(d) || limg__store_layer_discarded(s, limg_descriptor_digest(d)))
+		           ? LIMG_IMAGE_INCOMPLETE
+		           : LIMG_IMAGE_DAMAGED;
 	}
 	return LIMG_IMAGE_COMPLETE;
 }
@@ -59,6 +64,11 @@ int limg__image_check_whole(limg_store *s, const limg_manifest *image, const cha
 		snprintf(what, sizeof what, "layer %zu of %zu", i + 1, n);
 	else
 		snprintf(what, sizeof what, "config");
+	if (state == LIMG_IMAGE_INCOMPLETE && !limg_descriptor_is_foreign(d))
+		return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_BLOB, limg_descriptor_digest(d),
+		                             "image %s is incomplete: its %s %s was discarded once it was unpacked (pull "
+		                             "the image again to store it whole)",
+		                             id, what, limg_descriptor_digest(d));
 	if (state == LIMG_IMAGE_INCOMPLETE)
 		return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_BLOB, limg_descriptor_digest(d),
 		                             "image %s is incomplete: its foreign layer %s (%s) is not in the store (it was "

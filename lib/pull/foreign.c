@@ -75,7 +75,7 @@ static int fetch_one(struct pull *p, struct layer_job *job, const char *url)
 	const char *digest = limg_descriptor_digest(job->desc);
 	int64_t size = limg_descriptor_size(job->desc);
 	int kind = limg_compression_from_media_type(limg_descriptor_media_type(job->desc));
-	struct download d = { p, job, NULL, NULL, 0, { 0 }, 0, size, 0 };
+	struct download d = { .p = p, .job = job, .total = size };
 	struct from_url u = { &d, url, 0 };
 	limg__http_req req = { 0 };
 	limg__http_resp resp;
@@ -85,7 +85,8 @@ static int fetch_one(struct pull *p, struct layer_job *job, const char *url)
 	limg__http_resp_init(&resp);
 	limg__sanitize(where, sizeof where, url, strlen(url));
 	snprintf(what, sizeof what, "foreign layer %s from %s", digest, where);
-	if (kind != LIMG_COMPRESSION_UNKNOWN && !p->o.skip_diff_ids &&
+	/* (a pull that unpacks checks the diff_id as it applies the layer) */
+	if (kind != LIMG_COMPRESSION_UNKNOWN && !p->o.skip_diff_ids && !p->fused &&
 	    (rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, limg__pull_stages_for(size))) < 0)
 		goto out;
 	if ((rc = limg__blob_writer_open(&d.writer, p->store, digest, size, limg__pull_on_resumed, &d)) != 0)
@@ -122,6 +123,7 @@ static int fetch_one(struct pull *p, struct layer_job *job, const char *url)
 		limg__error_prefix("%s", what);
 		goto out;
 	}
+	job->fetched = true;
 	if (d.dg && (rc = limg__pull_check_diff_id(p, job, d.dg)) < 0)
 		goto out;
 	limg__log(limg__store_context(p->store), LIMG_LOG_INFO, "%s", what);

@@ -15,6 +15,7 @@
 #include "pull_internal.h"
 #include "registry/registry_internal.h"
 #include "store/store_internal.h"
+#include "stream.h"
 
 /* How many stages inflate and hash a layer of @size bytes: a thread is not
  * worth it for a small one; a big one's inflate is split from its hashing,
@@ -80,6 +81,8 @@ int limg__pull_on_bytes(const void *data, size_t len, void *payload)
 		return limg__error_set(LIMG_ECANCELLED, "pull cancelled");
 	if ((rc = limg_blob_writer_write(d->writer, data, len)) < 0 || (rc = limg__pull_digest_more(d, data, len)) < 0)
 		return rc;
+	if (d->live)
+		limg__stream_more(d->live, limg__blob_writer_flushed(d->writer));
 	return limg__pull_progress(d, (int64_t)len);
 }
 
@@ -137,7 +140,7 @@ static int from_registry(struct pull *p, struct layer_job *job)
 	const char *digest = limg_descriptor_digest(job->desc);
 	int64_t size = limg_descriptor_size(job->desc);
 	int kind = limg_compression_from_media_type(limg_descriptor_media_type(job->desc));
-	struct download d = { p, job, NULL, NULL, 0, { 0 }, 0, size, 0 };
+	struct download d = { .p = p, .job = job, .total = size };
 	limg__blob_fetch how = { 0 };
 	char diff_id[160];
 	int64_t known, prefix;
@@ -146,10 +149,21 @@ static int from_registry(struct pull *p, struct layer_job *job)
 	/* leased before it is looked for: a gc running now or later keeps it */
 	if ((rc = limg__lease_add(p->lease, digest)) < 0)
 		return rc;
-	/* unpacking costs CPU: only when asked to verify (mirrors skip it) */
-	if (kind != LIMG_COMPRESSION_UNKNOWN && !p->o.skip_diff_ids &&
+	/* unpacking costs CPU: only when asked to verify (mirrors skip it), and
+	 * not when the layer is unpacked anyway (limg_pull_unpack checks the
+	 * diff_id as it applies the layer: it is worked out once) */
+	if (kind != LIMG_COMPRESSION_UNKNOWN && !p->o.skip_diff_ids && !p->fused &&
 	    (rc = limg__digester_new(&d.dg, kind, p->o.max_layer_size, limg__pull_stages_for(size))) < 0)
 		return rc;
+	/* the unpack follows the bytes as they are written, from one endpoint
+	 * only: a mirror's bytes that do not verify are fetched again from the
+	 * next one, and what was applied of them could not be taken back (the
+	 * unpack then reads the blob once it is stored). Bytes refetched from
+	 * the one endpoint are followed in their new file, unless some of the
+	 * dropped ones were applied: then the layer fails (run again, it is
+	 * fetched anew) */
+	if (job->stream && limg__registry_endpoints(p->registry) == 1)
+		d.live = job->stream;
 	if (ranged(p, size)) {
 		rc = limg__pull_ranged(p, &d);
 		if (rc == 0)
@@ -189,6 +203,9 @@ exists_or_out:
 	}
 	if (rc != 0)
 		goto out;
+	if (d.live && (rc = limg__stream_file(d.live, limg__blob_writer_fd(d.writer),
+	                                      limg__blob_writer_flushed(d.writer))) < 0)
+		goto out;
 	for (size_t first = 0, used = 0;;) {
 		long from;
 		d.done = limg_blob_writer_offset(d.writer);
@@ -218,10 +235,17 @@ exists_or_out:
 		if ((rc = restart_digester(&d, kind, size)) < 0 ||
 		    (rc = limg__blob_writer_open(&d.writer, p->store, digest, size, limg__pull_on_resumed, &d)) != 0)
 			goto exists_or_out;
+		/* the unpack follows the new file; if it applied bytes of the dropped ones, the layer fails */
+		if (d.live && (rc = limg__stream_file(d.live, limg__blob_writer_fd(d.writer),
+		                                      limg__blob_writer_flushed(d.writer))) < 0)
+			goto out;
 	}
 	if (rc < 0)
 		goto out;
 committed:
+	job->fetched = true;
+	if (d.live)
+		limg__stream_committed(d.live, size);
 	if (d.dg_rc) {
 		limg__error_restore(&d.dg_error);
 		rc = d.dg_rc;
@@ -254,10 +278,21 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 			add_done(p, size);
 			if (limg__store_layer_info_get(p->store, digest, diff_id, &stored) == 0)
 				job->uncompressed = stored;
+			if (job->stream)
+				limg__stream_stored(job->stream);
 			return limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_EXISTS, size, size);
 		}
 		limg_error_clear();
 		job->skipped = true;
+		if (job->stream) {
+			/* a root filesystem cannot be made without it */
+			rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_BLOB, digest,
+			                           "foreign layer %s was not pulled (foreign layers skipped): the root "
+			                           "filesystem cannot be made without it",
+			                           digest);
+			limg__stream_failed(job->stream, rc);
+			return rc;
+		}
 		return limg__pull_report(p, digest, LIMG_BLOB_LAYER, LIMG_EVENT_SKIPPED, 0, size);
 	}
 	rc = from_registry(p, job);
@@ -265,5 +300,10 @@ int limg__pull_layer(struct pull *p, struct layer_job *job)
 	if (rc == LIMG_ENOTFOUND && limg_error_subject(limg_error_last()) == LIMG_SUBJECT_BLOB &&
 	    limg_descriptor_is_foreign(job->desc))
 		rc = limg__pull_foreign(p, job);
+	/* the unpack following this layer: the rest from the store, or the failure */
+	if (job->stream && rc == 0)
+		limg__stream_stored(job->stream);
+	else if (job->stream)
+		limg__stream_failed(job->stream, rc);
 	return rc;
 }

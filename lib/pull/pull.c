@@ -400,9 +400,15 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 			    (rc = keep_referrers(p, digest, img->manifest_digest)) < 0)
 				goto out;
 			img->up_to_date = 1;
-			if (!limg_reference_tag(ref))
-				rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
-			goto out;
+			if (!p->fused) {
+				if (!limg_reference_tag(ref))
+					rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
+				goto out;
+			}
+			/* up to date, and still to unpack: from the store, through the steps below */
+			free(img->manifest_digest);
+			free(img->id);
+			img->manifest_digest = img->id = NULL;
 		}
 	}
 
@@ -462,7 +468,7 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		goto out;
 	}
 	n = limg_manifest_count(image);
-	if (!p->o.skip_diff_ids && limg_config_diff_id_count(config) != n) {
+	if ((!p->o.skip_diff_ids || p->fused) && limg_config_diff_id_count(config) != n) {
 		rc = limg__error_set(LIMG_EMANIFEST, "image %s has %zu layers, but its config lists %zu diff_ids",
 		                     img->manifest_digest, n, limg_config_diff_id_count(config));
 		goto out;
@@ -488,7 +494,8 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 			goto out;
 	}
 	limg_error_clear();
-	if ((rc = limg__pull_layers(p, jobs, n)) != 0)
+	rc = p->fused ? limg__pull_fused_layers(p, jobs, n, config, &config_body) : limg__pull_layers(p, jobs, n);
+	if (rc != 0)
 		goto out;
 
 	/* what refers to it, beside it (asked for); then manifests after everything they name; the tag last */
@@ -503,6 +510,9 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		                    n);
 	else
 		rc = limg__tags_keep_untagged(p->store, digest, limg_reference_name(ref));
+	/* the root filesystem is finished after the tag: it is never done before the image is */
+	if (rc == 0 && p->fused)
+		rc = limg__pull_fused_finish(p, jobs, n, digest, &config_body);
 out:
 	img->downloaded = p->downloaded;
 	free(jobs);
@@ -520,8 +530,8 @@ out:
 	return rc;
 }
 
-int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
-              const limg_pull_callbacks *cb)
+int limg__pull_execute(limg_pull_result **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
+                       const limg_pull_callbacks *cb, struct limg__fused *fused)
 {
 	struct pull p;
 	limg_pull_result *img;
@@ -533,6 +543,7 @@ int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, 
 		return limg__error_invalid("reference");
 	memset(&p, 0, sizeof p);
 	p.store = store;
+	p.fused = fused;
 	limg_pull_opts_init(&p.o, sizeof p.o);
 	limg_pull_callbacks_init(&p.cb, sizeof p.cb);
 	if ((rc = limg__opts_copy(&p.o, sizeof p.o, opts, "limg_pull_opts")) < 0 ||
@@ -567,6 +578,8 @@ int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, 
 	pthread_mutex_init(&p.lock, NULL);
 	if ((rc = limg__store_link_stop(store, p.stop, p.o.cancel)) == 0)
 		rc = limg__store_stopped(run(&p, reference, img), store, p.o.cancel, "pull", reference);
+	if (fused)
+		limg__pull_fused_end(&p); /* a root not finished goes (or stays, marked), while the lease holds */
 	limg_registry_close(p.registry);
 	limg__http_free(p.urls);
 	limg__lease_free(p.lease);
@@ -578,4 +591,10 @@ int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, 
 	else
 		*out = img;
 	return rc;
+}
+
+int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
+              const limg_pull_callbacks *cb)
+{
+	return limg__pull_execute(out, store, reference, opts, cb, NULL);
 }

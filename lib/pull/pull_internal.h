@@ -27,6 +27,7 @@ struct pull {
 	int64_t downloaded;
 	int64_t max_blob_size;   /* from the registry options */
 	struct limg__http *urls; /* LIMG_FOREIGN_URLS: the client of foreign layers' URLs (no credentials) */
+	struct limg__fused *fused; /* limg_pull_unpack: the root filesystem made as the layers come; else NULL */
 };
 
 /* One layer to bring into the store. */
@@ -35,6 +36,8 @@ struct layer_job {
 	const char *diff_id;     /* from the config, or NULL when not checked */
 	int64_t uncompressed;    /* learnt: size, or -1 */
 	bool skipped;            /* a foreign layer not fetched (LIMG_FOREIGN_SKIP): the image is incomplete */
+	bool fetched;            /* this pull stored the blob (it was not there before) */
+	struct limg__layer_stream *stream; /* limg_pull_unpack: where the unpack follows the bytes; else NULL */
 	int rc;
 	limg__error_copy error;  /* the worker's error, carried to the caller's thread */
 };
@@ -52,6 +55,7 @@ struct download {
 	struct layer_job *job;
 	limg_blob_writer *writer;
 	struct limg__digester *dg; /* NULL: not verifying the diff_id */
+	struct limg__layer_stream *live; /* the unpack follows the file as it is written, or NULL */
 	int dg_rc;                 /* the layer did not unpack: reported only if its digest checks out */
 	limg__error_copy dg_error;
 	int64_t done, total, last_report;
@@ -94,5 +98,26 @@ int limg__pull_foreign(struct pull *p, struct layer_job *job);
 
 /* Runs the jobs on up to o.concurrency threads; the first failure stops the rest. */
 int limg__pull_layers(struct pull *p, struct layer_job *jobs, size_t n);
+/* The same in two steps, for work done meanwhile on the caller's thread:
+ * the downloads start (done here at once when no thread can be had), then
+ * the wait for their end, which gives the first real failure. */
+struct limg__pull_pool;
+int limg__pull_layers_start(struct limg__pull_pool **out, struct pull *p, struct layer_job *jobs, size_t n);
+int limg__pull_layers_wait(struct limg__pull_pool *pool);
+
+/* limg_pull_unpack's part of a pull (fused.c): the layers fetched as
+ * limg__pull_layers fetches them while the caller's thread applies them in
+ * order beneath the root filesystem; then, once the manifests and the tag
+ * are stored, the root finished and (when asked) the blobs discarded. */
+int limg__pull_fused_layers(struct pull *p, struct layer_job *jobs, size_t n, const limg_config *config,
+                            const limg_buf *config_bytes);
+int limg__pull_fused_finish(struct pull *p, struct layer_job *jobs, size_t n, const char *top_digest,
+                            const limg_buf *config_bytes);
+/* After the run, whatever happened: the streams freed, a root not finished removed or left marked. */
+void limg__pull_fused_end(struct pull *p);
+
+/* limg_pull(), and with @fused limg_pull_unpack()'s run of it. */
+int limg__pull_execute(limg_pull_result **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
+                       const limg_pull_callbacks *cb, struct limg__fused *fused);
 
 #endif

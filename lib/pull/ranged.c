@@ -30,6 +30,7 @@
 #include "pull_internal.h"
 #include "registry/registry_internal.h"
 #include "store/store_internal.h"
+#include "stream.h"
 
 #define READ_BACK (128u * 1024)
 #define GATHER (64u * 1024) /* a worker writes this much at once: fewer turns at the file's lock */
@@ -299,6 +300,8 @@ static int follow(struct ranged *r, int64_t at, int64_t end, unsigned char *buf)
 		    (rc = limg__pull_digest_more(r->d, buf, (size_t)n)) < 0)
 			return rc;
 		at += n;
+		if (r->d->live)
+			limg__stream_more(r->d->live, at);
 	}
 	return 0;
 }
@@ -425,6 +428,8 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 		goto out;
 	r.fd = limg__blob_writer_fd(d->writer);
 	prefix = limg_blob_writer_offset(d->writer); /* what the writer re-hashed */
+	if (d->live && (rc = limg__stream_file(d->live, r.fd, prefix)) < 0)
+		goto out;
 	if (limg__blob_writer_private(d->writer)) {
 		memset(done, 0, nchunks); /* a fresh private copy: nothing to resume, nothing to note */
 	} else if ((rc = write_sidecar(&r, chunk, size, done, nchunks)) < 0) {

@@ -5,16 +5,18 @@
 
 #include "pull_internal.h"
 
-struct pool {
+struct limg__pull_pool {
 	struct pull *p;
 	struct layer_job *jobs;
 	size_t n, next;
 	pthread_mutex_t lock;
+	pthread_t *ids;
+	size_t started;
 };
 
 static void *worker(void *arg)
 {
-	struct pool *pool = arg;
+	struct limg__pull_pool *pool = arg;
 
 	limg__thread_name("limg-layer");
 	for (;;) {
@@ -32,36 +34,60 @@ static void *worker(void *arg)
 	}
 }
 
-int limg__pull_layers(struct pull *p, struct layer_job *jobs, size_t n)
+int limg__pull_layers_start(struct limg__pull_pool **out, struct pull *p, struct layer_job *jobs, size_t n)
 {
-	struct pool pool = { p, jobs, n, 0, PTHREAD_MUTEX_INITIALIZER };
-	size_t threads = (size_t)(p->o.concurrency > 0 ? p->o.concurrency : 3), started = 0;
-	pthread_t *ids;
-	int rc = 0;
+	struct limg__pull_pool *pool = calloc(1, sizeof *pool);
+	size_t threads = (size_t)(p->o.concurrency > 0 ? p->o.concurrency : 3);
 
+	*out = NULL;
+	if (!pool)
+		return limg__error_oom();
+	pool->p = p;
+	pool->jobs = jobs;
+	pool->n = n;
+	pthread_mutex_init(&pool->lock, NULL);
+	*out = pool;
 	if (threads > n)
 		threads = n;
-	if (threads <= 1) {
-		worker(&pool);
-	} else {
-		if (!(ids = calloc(threads, sizeof *ids)))
-			return limg__error_oom();
-		for (; started < threads; started++)
-			if (pthread_create(&ids[started], NULL, worker, &pool) != 0)
-				break;
-		if (!started)
-			worker(&pool); /* no threads to be had: do it here */
-		for (size_t i = 0; i < started; i++)
-			pthread_join(ids[i], NULL);
-		free(ids);
+	/* (one thread at least when the caller works meanwhile: limg_pull_unpack applies as they come) */
+	if (p->fused && threads < 1)
+		threads = 1;
+	if ((threads <= 1 && !p->fused) || !(pool->ids = calloc(threads, sizeof *pool->ids))) {
+		worker(pool);
+		return 0;
 	}
+	for (; pool->started < threads; pool->started++)
+		if (pthread_create(&pool->ids[pool->started], NULL, worker, pool) != 0)
+			break;
+	if (!pool->started)
+		worker(pool); /* no threads to be had: do it here */
+	return 0;
+}
+
+int limg__pull_layers_wait(struct limg__pull_pool *pool)
+{
+	struct layer_job *jobs = pool->jobs;
+	int rc = 0;
+
+	for (size_t i = 0; i < pool->started; i++)
+		pthread_join(pool->ids[i], NULL);
 	/* the first real failure wins over the cancellations it caused */
 	for (int pass = 0; pass < 2 && !rc; pass++)
-		for (size_t i = 0; i < n && !rc; i++)
+		for (size_t i = 0; i < pool->n && !rc; i++)
 			if (jobs[i].rc && (pass || jobs[i].rc != LIMG_ECANCELLED)) {
 				limg__error_restore(&jobs[i].error);
 				rc = jobs[i].rc;
 			}
-	pthread_mutex_destroy(&pool.lock);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->ids);
+	free(pool);
 	return rc;
+}
+
+int limg__pull_layers(struct pull *p, struct layer_job *jobs, size_t n)
+{
+	struct limg__pull_pool *pool;
+	int rc = limg__pull_layers_start(&pool, p, jobs, n);
+
+	return rc < 0 ? rc : limg__pull_layers_wait(pool);
 }

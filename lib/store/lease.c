@@ -138,6 +138,11 @@ static int read_lease(int fd, limg__strset *keep)
 
 int limg__leases_collect(int *gc_fd, limg_store *s, limg__strset *keep)
 {
+	return limg__leases_collect_except(gc_fd, s, keep, NULL);
+}
+
+int limg__leases_collect_except(int *gc_fd, limg_store *s, limg__strset *keep, const limg__lease *mine)
+{
 	struct dirent *e;
 	DIR *d;
 	int fd, rc;
@@ -152,7 +157,7 @@ int limg__leases_collect(int *gc_fd, limg_store *s, limg__strset *keep)
 	}
 	while (rc == 0 && (e = readdir(d))) {
 		int lf;
-		if (!limg__fs_is_unique_name(e->d_name, LEASE_PREFIX))
+		if (!limg__fs_is_unique_name(e->d_name, LEASE_PREFIX) || (mine && !strcmp(e->d_name, mine->name)))
 			continue;
 		if ((lf = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 			continue;

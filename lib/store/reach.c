@@ -95,8 +95,10 @@ static int on_child(const char *digest, const char *type, int64_t size, const ch
 		                                          r->parent, digest)
 		                                 : 0;
 	}
+	/* absent by design: a foreign layer not fetched, a layer discarded once unpacked (limg_pull_unpack):
+	 * the image is incomplete, not damaged */
 	if (!present_sized(r->store, digest, &stored))
-		return limg__media_is_foreign(type)
+		return limg__media_is_foreign(type) || limg__store_layer_discarded(r->store, digest)
 		       ? 0
 		       : report(r, digest, LIMG_ENOTFOUND, "image %s needs blob %s, which is missing", r->parent, digest);
 	if (size >= 0 && stored != size) {

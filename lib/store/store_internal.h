@@ -87,6 +87,9 @@ int limg__blob_writer_open_unnamed(limg_blob_writer **out, limg_store *s, int64_
 const char *limg__blob_writer_digest(const limg_blob_writer *w);
 /* The file being written (ranged downloads pwrite into it). */
 int limg__blob_writer_fd(const limg_blob_writer *w);
+/* Bytes of the file that are written and hashed, in order (the offset
+ * without what is still gathered in memory). */
+int64_t limg__blob_writer_flushed(const limg_blob_writer *w);
 /* True when the writer writes a private copy, which nobody can resume. */
 bool limg__blob_writer_private(const limg_blob_writer *w);
 /* From now on the bytes are hashed on a thread of their own, beside the
@@ -275,6 +278,16 @@ void limg__lease_free(limg__lease *l);
  * digests to @keep; expired leases are removed. The caller releases the
  * lock with limg__index_unlock(). */
 int limg__leases_collect(int *gc_lock, limg_store *s, limg__strset *keep);
+/* The same, leaving out the lease @mine (may be NULL). */
+int limg__leases_collect_except(int *gc_lock, limg_store *s, limg__strset *keep, const limg__lease *mine);
+
+/* Removes the @n layer blobs @digests that the image @top (an index entry's
+ * digest) was just tagged with, unless something else needs them: another
+ * image of index.json, or a running operation's lease other than @mine.
+ * Their facts stay, marked discarded, so that the image is known as
+ * incomplete rather than damaged. Best effort: 0, or the first error. */
+int limg__store_discard_layers(limg_store *s, const limg__lease *mine, const char *top, const char *const *digests,
+                               size_t n);
 
 /* ---- walking manifests ------------------------------------------------ */
 
@@ -294,6 +307,11 @@ int limg__store_check_complete(limg_store *s, const char *digest);
 int limg__store_layer_info_put(limg_store *s, const char *digest, const char *diff_id, int64_t size);
 /* 0, or LIMG_ENOTFOUND (not raised) when nothing is known. */
 int limg__store_layer_info_get(limg_store *s, const char *digest, char diff_id[160], int64_t *size);
+/* True when the layer's blob was removed on purpose after it was unpacked
+ * (limg__store_discard_layers), its facts kept. */
+bool limg__store_layer_discarded(limg_store *s, const char *digest);
+/* Marks a layer's facts discarded (its blob goes). */
+int limg__store_layer_info_discarded(limg_store *s, const char *digest);
 /* Drops layer facts of blobs that are gone. */
 int limg__store_layer_info_sweep(limg_store *s, const limg__strset *keep);
 

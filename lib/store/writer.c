@@ -325,6 +325,11 @@ int limg__blob_writer_fd(const limg_blob_writer *w)
 	return w->fd;
 }
 
+int64_t limg__blob_writer_flushed(const limg_blob_writer *w)
+{
+	return w->offset;
+}
+
 bool limg__blob_writer_private(const limg_blob_writer *w)
 {
 	return w->private_copy;

@@ -385,8 +385,10 @@ static int make_room(limg__applier *a, int dirfd, const char *base, const char *
 static bool skip_xattr(const limg__applier *a, const char *key)
 {
 	/* never: labels of another system, NFS ACLs, the overlay's and other trusted
-	 * namespaces; capabilities only where privileged; ours in rootless mode */
+	 * namespaces, libimage's own marks (LIMG_UNPACK_INCOMPLETE_XATTR);
+	 * capabilities only where privileged; ours in rootless mode */
 	return !strcmp(key, "security.selinux") || !strcmp(key, "system.nfs4_acl") || !strncmp(key, "trusted.", 8) ||
+	       !strncmp(key, "user.libimage.", 14) ||
 	       (!strcmp(key, "security.capability") && !a->privileged) ||
 	       (a->rootless && !strcmp(key, ROOTLESS_XATTR));
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One layer: a worker thread reads the stored blob (the store's reader
- * checks its digest) and decompresses it into a bounded pipe; this thread
+ * checks its digest), or the bytes of a download as they are written, and
+ * decompresses them into a bounded pipe; this thread
  * hashes what comes out of the pipe (the diff_id) and hands it to
  * libarchive, which only parses tar headers: every change to the disk is
  * the applier's. The pipe drains to its end after the tar's end, so the
@@ -27,7 +28,7 @@
 #define PROGRESS_STEP (1 << 20)
 
 typedef struct {
-	const limg__layer_job *job;
+	limg__layer_job *job;
 	int64_t limit;
 	limg__pipe *pipe;
 	atomic_llong read;  /* compressed bytes read, for progress */
@@ -52,14 +53,16 @@ static void *produce(void *arg)
 	limg_decompressor *dec = NULL;
 	unsigned char *buf = malloc(READ_SIZE);
 	size_t n;
-	int rc;
+	int rc = 0;
 
 	limg__thread_name("limg-unpack");
 	if (!buf)
 		rc = limg__error_oom();
-	else if ((rc = limg_blob_reader_open(&reader, j->store, j->digest)) == 0 &&
+	else if ((j->read || (rc = limg_blob_reader_open(&reader, j->store, j->digest)) == 0) &&
 	         (rc = limg_decompressor_new(&dec, j->compression, r->limit)) == 0) {
-		while ((rc = limg_blob_reader_read(&n, reader, buf, READ_SIZE)) == 0 && n) {
+		while ((rc = j->read ? j->read(&n, buf, READ_SIZE, j->read_payload)
+		                     : limg_blob_reader_read(&n, reader, buf, READ_SIZE)) == 0 &&
+		       n) {
 			atomic_fetch_add(&r->read, (long long)n);
 			if (limg_cancel_requested(j->cancel)) {
 				rc = limg__error_set(LIMG_ECANCELLED, "cancelled");
@@ -158,6 +161,8 @@ static int verify(const layer_run *r)
 
 	if (rc < 0)
 		return rc;
+	snprintf(r->job->got_diff_id, sizeof r->job->got_diff_id, "%s", got);
+	r->job->got_size = r->out;
 	if (r->job->diff_id && strcmp(got, r->job->diff_id) != 0)
 		return limg__error_set_about(LIMG_EDIGEST_MISMATCH, LIMG_SUBJECT_LAYER, r->job->digest,
 		                             "layer %s unpacks to %s, but the image config says %s", r->job->digest, got,
@@ -165,7 +170,7 @@ static int verify(const layer_run *r)
 	return 0;
 }
 
-int limg__unpack_layer(limg__applier *a, const limg__layer_job *job)
+int limg__unpack_layer(limg__applier *a, limg__layer_job *job)
 {
 	layer_run r;
 	struct archive *ar = NULL;
@@ -202,7 +207,11 @@ int limg__unpack_layer(limg__applier *a, const limg__layer_job *job)
 		rc = limg__apply_end_layer(a);
 out:
 	if (started) {
-		limg__pipe_abandon(r.pipe); /* a worker still writing stops */
+		/* a worker still writing stops; one waiting for bytes to come (a
+		 * download followed) too: what it works for has failed */
+		if (rc != 0)
+			limg_cancel_request(job->cancel);
+		limg__pipe_abandon(r.pipe);
 		pthread_join(r.thread, NULL);
 	}
 	if (ar)

@@ -319,8 +319,8 @@ class AllTags(Case):
 
 PROGRAMS = {
     # program: (options it must list, common options it must not)
-    "limg-pull": (["--all-tags", "--quiet", "--platform", "--tls-verify", "--store", "--policy", "--referrers"],
-                  ["--sign-key"]),
+    "limg-pull": (["--all-tags", "--quiet", "--platform", "--tls-verify", "--store", "--policy", "--referrers",
+                   "--unpack", "--discard-layers"], ["--sign-key"]),
     "limg-push": (["--all-tags", "--max-concurrent-uploads", "--tls-verify", "--store", "--sign-key", "--sign-format"],
                   ["--policy"]),
     "limg-images": (["--all", "--digests", "--filter", "--format", "--no-trunc", "--quiet", "--store"],
@@ -334,7 +334,9 @@ PROGRAMS = {
     "limg-load": (["--input", "--quiet", "--store", "--platform"], ["--tls-verify", "--cert-dir"]),
     "limg-copy": (["--jobs", "--verbose", "--tls-verify", "--platform", "--policy", "--sign-key", "--referrers"],
                   ["--store"]),
-    "limg-unpack": (["--bundle", "--rootless", "--store"], ["--tls-verify"]),
+    # --pull fetches an image the store lacks: the registry's options are its own
+    "limg-unpack": (["--bundle", "--rootless", "--store", "--pull", "--keep-failed", "--tls-verify", "--cert-dir"],
+                    ["--username"]),
     "limg-login": (["--username", "--password", "--password-stdin", "--tls-verify", "--cert-dir"],
                    ["--store", "--platform"]),
     "limg-logout": ([], ["--store", "--platform", "--tls-verify"]),

@@ -293,6 +293,7 @@ int main(void)
 	FIELD(limg_unpack_opts, max_layer_size);
 	FIELD(limg_unpack_opts, max_entries);
 	FIELD(limg_unpack_opts, cancel);
+	FIELD(limg_unpack_opts, on_failure);
 	END();
 	STRUCT(limg_unpack_callbacks);
 	FIELD(limg_unpack_callbacks, size);
@@ -346,6 +347,17 @@ int main(void)
 	FIELD(limg_registry_attach_opts, annotations_len);
 	FIELD(limg_registry_attach_opts, mode);
 	FIELD(limg_registry_attach_opts, cancel);
+	STRUCT(limg_pull_unpack_opts);
+	FIELD(limg_pull_unpack_opts, size);
+	FIELD(limg_pull_unpack_opts, pull);
+	FIELD(limg_pull_unpack_opts, unpack);
+	FIELD(limg_pull_unpack_opts, layer_blobs);
+	FIELD(limg_pull_unpack_opts, cancel);
+	END();
+	STRUCT(limg_pull_unpack_callbacks);
+	FIELD(limg_pull_unpack_callbacks, size);
+	FIELD(limg_pull_unpack_callbacks, progress);
+	FIELD(limg_pull_unpack_callbacks, payload);
 	END();
 	printf("}\n");
 	return 0;

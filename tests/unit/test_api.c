@@ -363,6 +363,39 @@ static int call_pull_callbacks(void *cb)
 	return limg_pull(NULL, env.store, BAD_REF, NULL, cb);
 }
 
+static int call_pull_unpack_opts(void *o)
+{
+	char *dir = path_in(env.dir, "pull-unpack-here");
+	int rc = limg_pull_unpack(NULL, env.store, BAD_REF, dir, o, NULL);
+	free(dir);
+	return rc;
+}
+
+static int call_pull_unpack_callbacks(void *cb)
+{
+	char *dir = path_in(env.dir, "pull-unpack-here");
+	int rc = limg_pull_unpack(NULL, env.store, BAD_REF, dir, NULL, cb);
+	free(dir);
+	return rc;
+}
+
+/* limg_pull_unpack() takes the pull's and the unpack's options too */
+static int call_pull_opts_fused(void *o)
+{
+	limg_pull_unpack_opts po = LIMG_PULL_UNPACK_OPTS_INIT;
+
+	po.pull = o;
+	return call_pull_unpack_opts(&po);
+}
+
+static int call_unpack_opts_fused(void *o)
+{
+	limg_pull_unpack_opts po = LIMG_PULL_UNPACK_OPTS_INIT;
+
+	po.unpack = o;
+	return call_pull_unpack_opts(&po);
+}
+
 static int call_push_opts(void *o)
 {
 	return limg_push(NULL, env.store, BAD_REF, o, NULL);
@@ -540,6 +573,8 @@ SIZED(limg_registry_upload_opts, limg_registry_upload_opts_init, LIMG_REGISTRY_U
 SIZED(limg_registry_upload_callbacks, limg_registry_upload_callbacks_init, LIMG_REGISTRY_UPLOAD_CALLBACKS_INIT)
 SIZED(limg_pull_opts, limg_pull_opts_init, LIMG_PULL_OPTS_INIT)
 SIZED(limg_pull_callbacks, limg_pull_callbacks_init, LIMG_PULL_CALLBACKS_INIT)
+SIZED(limg_pull_unpack_opts, limg_pull_unpack_opts_init, LIMG_PULL_UNPACK_OPTS_INIT)
+SIZED(limg_pull_unpack_callbacks, limg_pull_unpack_callbacks_init, LIMG_PULL_UNPACK_CALLBACKS_INIT)
 SIZED(limg_push_opts, limg_push_opts_init, LIMG_PUSH_OPTS_INIT)
 SIZED(limg_push_callbacks, limg_push_callbacks_init, LIMG_PUSH_CALLBACKS_INIT)
 SIZED(limg_copy_opts, limg_copy_opts_init, LIMG_COPY_OPTS_INIT)
@@ -570,7 +605,7 @@ static const struct sized table[] = {
 	ROW(limg_image_lookup_opts, call_image_lookup_opts, NULL),
 	ROW(limg_images_remove_opts, call_images_remove_opts, NULL),
 	ROW(limg_images_remove_callbacks, call_images_remove_callbacks, NULL),
-	ROW(limg_unpack_opts, call_unpack_opts, NULL),
+	ROW(limg_unpack_opts, call_unpack_opts, call_unpack_opts_fused),
 	ROW(limg_unpack_callbacks, call_unpack_callbacks, NULL),
 	ROW(limg_archive_save_opts, call_archive_save_opts, NULL),
 	ROW(limg_archive_save_callbacks, call_archive_save_callbacks, NULL),
@@ -587,8 +622,10 @@ static const struct sized table[] = {
 	ROW(limg_registry_list_callbacks, call_registry_list_callbacks, NULL),
 	ROW(limg_registry_upload_opts, call_registry_upload_opts, NULL),
 	ROW(limg_registry_upload_callbacks, call_registry_upload_callbacks, NULL),
-	ROW(limg_pull_opts, call_pull_opts, NULL),
+	ROW(limg_pull_opts, call_pull_opts, call_pull_opts_fused),
 	ROW(limg_pull_callbacks, call_pull_callbacks, NULL),
+	ROW(limg_pull_unpack_opts, call_pull_unpack_opts, NULL),
+	ROW(limg_pull_unpack_callbacks, call_pull_unpack_callbacks, NULL),
 	ROW(limg_push_opts, call_push_opts, NULL),
 	ROW(limg_push_callbacks, call_push_callbacks, NULL),
 	ROW(limg_copy_opts, call_copy_opts, NULL),
@@ -641,7 +678,7 @@ static void test_init_matches_macro(void **state)
 	union room a, b;
 
 	(void)state;
-	assert_int_equal(sizeof table / sizeof table[0], 45);
+	assert_int_equal(sizeof table / sizeof table[0], 47);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
 		const struct sized *t = &table[i];
 		size_t size;

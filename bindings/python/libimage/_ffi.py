@@ -474,7 +474,7 @@ class UnpackOpts(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("platform", c_char_p), ("rootless", c_int), ("uid_map", POINTER(IdMap)),
                 ("uid_map_len", c_size_t), ("gid_map", POINTER(IdMap)), ("gid_map_len", c_size_t),
                 ("bundle", c_int), ("no_terminal", c_int), ("max_layer_size", c_int64), ("max_entries", c_int64),
-                ("cancel", c_void_p)]
+                ("cancel", c_void_p), ("on_failure", c_int)]
 
 
 class UnpackCallbacks(ctypes.Structure):
@@ -523,6 +523,15 @@ class RegistryAttachOpts(ctypes.Structure):
     _c_name_ = "limg_registry_attach_opts"
     _fields_ = [("size", c_size_t), ("media_types", POINTER(c_char_p)), ("annotations", POINTER(c_char_p)),
                 ("annotations_len", c_size_t), ("mode", c_int), ("cancel", c_void_p)]
+class PullUnpackOpts(ctypes.Structure):
+    _c_name_ = "limg_pull_unpack_opts"
+    _fields_ = [("size", c_size_t), ("pull", POINTER(PullOpts)), ("unpack", POINTER(UnpackOpts)),
+                ("layer_blobs", c_int), ("cancel", c_void_p)]
+
+
+class PullUnpackCallbacks(ctypes.Structure):
+    _c_name_ = "limg_pull_unpack_callbacks"
+    _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
 # Every struct declared here, by its C name: the tests compile a C program
@@ -535,12 +544,15 @@ STRUCTS = {cls._c_name_: cls for cls in (
     ArchiveSaveOpts, ArchiveSaveCallbacks, ArchiveLoadOpts, ArchiveLoadCallbacks, IdMap, UnpackOpts,
     UnpackCallbacks, PolicyOpts, PolicyCheckOpts, SignerOpts, VerifyOpts, SignOpts, RegistryReferrersOpts,
     RegistryReferrersCallbacks, RegistryAttachOpts)}
+    UnpackCallbacks, PullUnpackOpts, PullUnpackCallbacks)}
 
 # Values of the option enums (ABI, spelled as in the headers; no name function exists for them).
 STORE_CREATE, STORE_EXISTING = 0, 1                         # limg_store_mode
 LIST_TAGGED, LIST_UNTAGGED, LIST_ALL = 0, 1, 2              # limg_list_select
 TLS_DEFAULT, TLS_VERIFY, TLS_INSECURE = 0, 1, 2             # limg_tls_mode
 ROOTLESS_AUTO, ROOTLESS_ON, ROOTLESS_OFF = 0, 1, 2          # limg_rootless_mode
+UNPACK_FAILED_REMOVE, UNPACK_FAILED_KEEP = 0, 1      # limg_unpack_failure
+LAYER_BLOBS_KEEP, LAYER_BLOBS_DISCARD = 0, 1        # limg_layer_blobs
 FOREIGN_REGISTRY, FOREIGN_URLS, FOREIGN_SKIP = 0, 1, 2      # limg_foreign_layers
 ENDPOINT_CAPS = {"pull": 1, "resolve": 2, "push": 4}        # limg_endpoint_capability
 SIGNATURE_FORMATS = {"simple": 0, "bundle": 1}              # limg_signature_format
@@ -768,6 +780,10 @@ _declare("limg_registry_attach", c_int, P(Buf), c_void_p, c_char_p, c_char_p, c_
          P(RegistryAttachOpts))
 _declare("limg_descriptor_artifact_type", c_char_p, c_void_p)
 _declare("limg_descriptor_annotation", c_char_p, c_void_p, c_char_p)
+_declare("limg_pull_unpack_opts_init", c_int, P(PullUnpackOpts), c_size_t)
+_declare("limg_pull_unpack_callbacks_init", c_int, P(PullUnpackCallbacks), c_size_t)
+_declare("limg_pull_unpack", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(PullUnpackOpts),
+         P(PullUnpackCallbacks))
 
 
 def version():
@@ -1310,8 +1326,7 @@ def load(store, fd, cancel, read, loaded, progress):
     calls.check(lib.limg_archive_load(store, fd, byref(o), byref(cb)))
 
 
-def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_map, gid_map, cancel, progress):
-    calls = Calls()
+def _unpack_opts(calls, platform, bundle, rootless, terminal, uid_map, gid_map, keep_failed):
     o = _init(UnpackOpts, lib.limg_unpack_opts_init)
     o.platform = arg(platform, "platform", optional=True)
     o.bundle = 1 if bundle else 0
@@ -1323,6 +1338,14 @@ def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_ma
             calls.keep.append(arr)
             setattr(o, name, arr)
             setattr(o, name + "_len", len(maps))
+    o.on_failure = UNPACK_FAILED_KEEP if keep_failed else UNPACK_FAILED_REMOVE
+    return o
+
+
+def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_map, gid_map, keep_failed, cancel,
+           progress):
+    calls = Calls()
+    o = _unpack_opts(calls, platform, bundle, rootless, terminal, uid_map, gid_map, keep_failed)
     o.cancel = cancel
     cb = _init(UnpackCallbacks, lib.limg_unpack_callbacks_init)
     cb.progress = _progress(calls, progress)
@@ -1595,3 +1618,27 @@ def sync(session, list_h, destination, to_store, scoped, platform, dry_run, fail
         return rc, images, out.take().decode(), details
     finally:
         lib.limg_sync_report_free(rep)
+def pull_unpack(store, reference, directory, platform, bundle, rootless, terminal, uid_map, gid_map, keep_failed,
+                discard_layers, session, cancel, progress):
+    calls = Calls()
+    po = _init(PullOpts, lib.limg_pull_opts_init)
+    po.platform = arg(platform, "platform", optional=True)
+    po.session = session
+    uo = _unpack_opts(calls, None, bundle, rootless, terminal, uid_map, gid_map, keep_failed)
+    o = _init(PullUnpackOpts, lib.limg_pull_unpack_opts_init)
+    o.pull = ctypes.pointer(po)
+    o.unpack = ctypes.pointer(uo)
+    o.layer_blobs = LAYER_BLOBS_DISCARD if discard_layers else LAYER_BLOBS_KEEP
+    o.cancel = cancel
+    cb = _init(PullUnpackCallbacks, lib.limg_pull_unpack_callbacks_init)
+    cb.progress = _progress(calls, progress)
+    res = c_void_p()
+    rc = lib.limg_pull_unpack(byref(res), store, arg(reference, "reference"),
+                              arg(directory, "directory", path=True), byref(o), byref(cb))
+    try:
+        calls.check(rc)
+        return dict(reference=_text(lib.limg_pull_result_reference(res)),
+                    up_to_date=bool(lib.limg_pull_result_up_to_date(res)),
+                    bytes_downloaded=lib.limg_pull_result_bytes_downloaded(res))
+    finally:
+        lib.limg_pull_result_free(res)

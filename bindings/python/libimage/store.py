@@ -356,11 +356,41 @@ class Store:
     def unpack(self, image: str, directory: PathLike, bundle: bool = False, rootless: Optional[bool] = None,
                platform: Optional[str] = None, terminal: bool = False,
                uid_map: Sequence[Tuple[int, int, int]] = (), gid_map: Sequence[Tuple[int, int, int]] = (),
-               progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None) -> None:
-        """umoci unpack: the root filesystem (or, with bundle, an OCI runtime bundle) in @directory."""
+               progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None,
+               keep_failed: bool = False) -> None:
+        """umoci unpack: the root filesystem (or, with bundle, an OCI runtime bundle) in @directory
+        (absent, empty, or left incomplete by an earlier unpack). Until it is finished the
+        directory carries the xattr user.libimage.incomplete; a failure removes what was made,
+        or with keep_failed leaves it, still marked."""
         raw = progress_of(progress)
         self._run(lambda h, token, _: _ffi.unpack(h, image, directory, platform, bundle, rootless, terminal, uid_map,
-                                                  gid_map, token, raw), cancel)
+                                                  gid_map, keep_failed, token, raw), cancel)
+
+    def pull_unpack(self, reference: str, directory: PathLike, *, bundle: bool = False,
+                    rootless: Optional[bool] = None, platform: Optional[str] = None, terminal: bool = False,
+                    uid_map: Sequence[Tuple[int, int, int]] = (), gid_map: Sequence[Tuple[int, int, int]] = (),
+                    keep_failed: bool = False, discard_layers: bool = False,
+                    progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None,
+                    session: Optional[Session] = None, registry: Optional[RegistryConfig] = None) -> Image:
+        """pull() and unpack() in one pass (limg_pull_unpack): each layer is applied beneath
+        @directory while later ones download, inflated once. A run killed or stopped resumes
+        its downloads when called again and makes the directory again. discard_layers: the
+        layer blobs this pull brought are removed once the root is made (the image is then
+        incomplete in the store). Returns the Image, as pull() does."""
+        raw = progress_of(progress)
+        session, own = session_for(session, registry)
+        try:
+            r = self._run(lambda h, token, sh: _ffi.pull_unpack(h, reference, directory, platform, bundle, rootless,
+                                                                terminal, uid_map, gid_map, keep_failed,
+                                                                discard_layers, sh, token, raw),
+                          cancel, session)
+        finally:
+            if own:
+                session.close()
+        img = self.get(r["reference"], platform=platform)
+        img.up_to_date = r["up_to_date"]
+        img.bytes_downloaded = r["bytes_downloaded"]
+        return img
 
 
 def copy(source: str, destination: str, platform: Optional[str] = None,

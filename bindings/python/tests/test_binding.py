@@ -473,6 +473,45 @@ class OtherDirection(Base):
         del buf
 
 
+class PullUnpack(Base):
+    def test_pull_unpack_in_one_pass(self):
+        root = os.path.join(self.tmp, "root")
+        ev = []
+        img = self.store.pull_unpack(ref("py/busybox:v1"), root, progress=ev.append)
+        self.assertEqual(img.id, self.store.get(ref("py/busybox:v1")).id)
+        self.assertGreater(img.bytes_downloaded, 0)
+        self.assertTrue(os.path.isfile(os.path.join(root, "bin", "busybox")))
+        self.assertRaises(OSError, os.getxattr, root, "user.libimage.incomplete")
+        self.assertIn(libimage.UnpackEvent.LAYER_DONE, {e.event for e in ev})
+        # stored whole: the two-pass path agrees
+        other = os.path.join(self.tmp, "other")
+        self.store.unpack(ref("py/busybox:v1"), other)
+        self.assertEqual(sorted(os.listdir(root)), sorted(os.listdir(other)))
+        bundle = pathlib.Path(self.tmp) / "bundle"
+        again = self.store.pull_unpack(ref("py/busybox:v1"), bundle, bundle=True)
+        self.assertTrue(again.up_to_date)
+        self.assertTrue((bundle / "config.json").is_file())
+
+    def test_discard_layers_and_failures(self):
+        root = os.path.join(self.tmp, "root")
+        self.store.pull_unpack(ref("py/app:v1"), root, discard_layers=True)
+        self.assertTrue(os.listdir(root))
+        # the image is stored, its layers not: unpack says why
+        with self.assertRaises(libimage.NotFoundError) as e:
+            self.store.unpack(ref("py/app:v1"), os.path.join(self.tmp, "again"))
+        self.assertIn("discarded once it was unpacked", str(e.exception))
+        self.store.gc()  # a gc keeps knowing why they are missing
+        with self.assertRaises(libimage.NotFoundError) as e:
+            self.store.unpack(ref("py/app:v1"), os.path.join(self.tmp, "again"))
+        self.assertIn("discarded once it was unpacked", str(e.exception))
+        full = os.path.join(self.tmp, "full")
+        os.makedirs(full)
+        open(os.path.join(full, "mine"), "w").close()
+        with self.assertRaises(libimage.ExistsError):
+            self.store.pull_unpack(ref("py/busybox:v1"), full)
+        self.assertEqual(os.listdir(full), ["mine"])
+
+
 class Memory(Base):
     def test_memory_stays_flat(self):
         self.store.pull(ref("py/app:v1"))
