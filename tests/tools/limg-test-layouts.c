@@ -347,6 +347,7 @@ int main(void)
 	FIELD(limg_registry_attach_opts, annotations_len);
 	FIELD(limg_registry_attach_opts, mode);
 	FIELD(limg_registry_attach_opts, cancel);
+	END();
 	STRUCT(limg_pull_unpack_opts);
 	FIELD(limg_pull_unpack_opts, size);
 	FIELD(limg_pull_unpack_opts, pull);

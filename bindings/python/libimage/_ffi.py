@@ -543,8 +543,7 @@ STRUCTS = {cls._c_name_: cls for cls in (
     RegistryListCallbacks, PullOpts, PullCallbacks, PushOpts, PushCallbacks, CopyOpts, CopyCallbacks,
     ArchiveSaveOpts, ArchiveSaveCallbacks, ArchiveLoadOpts, ArchiveLoadCallbacks, IdMap, UnpackOpts,
     UnpackCallbacks, PolicyOpts, PolicyCheckOpts, SignerOpts, VerifyOpts, SignOpts, RegistryReferrersOpts,
-    RegistryReferrersCallbacks, RegistryAttachOpts)}
-    UnpackCallbacks, PullUnpackOpts, PullUnpackCallbacks)}
+    RegistryReferrersCallbacks, RegistryAttachOpts, PullUnpackOpts, PullUnpackCallbacks)}
 
 # Values of the option enums (ABI, spelled as in the headers; no name function exists for them).
 STORE_CREATE, STORE_EXISTING = 0, 1                         # limg_store_mode
