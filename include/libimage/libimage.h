@@ -24,6 +24,7 @@
 #include "tags.h"
 #include "images.h"
 #include "unpack.h"
+#include "build.h"
 #include "archive.h"
 #include "pull.h"
 #include "push.h"

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An image's root filesystem as a stream of entries, without unpacking
+ * it. A first pass reads the layers from the top down and marks the
+ * entries nothing above wins over (an entry of the same path higher up, a
+ * whiteout of it or of a directory above it, an opaque directory above it,
+ * a non-directory where a directory above it should be); a second pass
+ * gives the marked ones from the bottom layer up, in each layer's order,
+ * as an unpacker meets them. Whiteouts are not given. Every layer is
+ * checked against its diff_id in both passes. Memory: one small record
+ * per path of the result, one bit per entry.
+ */
+#ifndef LIMG_BUILD_ROOTFS_H
+#define LIMG_BUILD_ROOTFS_H
+
+#include "build_internal.h"
+#include "libimage/manifest.h"
+#include "tar/entry.h"
+
+typedef struct limg__rootfs limg__rootfs;
+
+/* Called with each entry that is part of the root filesystem: its name
+ * (and a hard link's target) clean and relative; its data readable with
+ * limg__rootfs_data() during the call. */
+typedef int (*limg__rootfs_fn)(limg__rootfs *r, const limg__tar_entry *e, int layer, void *payload);
+
+typedef struct {
+	limg_store *store;
+	const limg_manifest *manifest;
+	const limg_config *config;      /* the diff_ids the layers must hash to */
+	const limg_cancel *cancel;
+	int64_t max_entries;            /* per layer; 0: the default */
+	limg_progress_cb progress;      /* LIMG_EVENT_LAYER_START, LAYER_DONE; may be NULL */
+	void *payload;
+} limg__rootfs_opts;
+
+int limg__rootfs_walk(const limg__rootfs_opts *o, limg__rootfs_fn fn, void *payload);
+
+/* The current entry's next bytes (*@len 0 at its end). */
+int limg__rootfs_data(limg__rootfs *r, const void **data, size_t *len);
+
+/* For a hard link: the layer its target's path comes from in the result
+ * (the current layer: the file it points to is the one written), or -1. */
+int limg__rootfs_link_layer(limg__rootfs *r, const char *target);
+
+/* Reads layer @layer again up to its entry @name and calls @fn with it
+ * (for a hard link whose file lost its path to a layer above):
+ * LIMG_ENOTFOUND (raised) when the layer has no regular file @name. */
+int limg__rootfs_find(limg__rootfs *r, int layer, const char *name, limg__rootfs_fn fn, void *payload);
+
+#endif
