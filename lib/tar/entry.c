@@ -192,11 +192,6 @@ int limg__tar_entry_write(limg__tar_writer *t, const limg__tar_entry *e)
 		recs[nrec++] = (record){ "uname", e->uname, strlen(e->uname), "" };
 	if (e->gname && strlen(e->gname) > IDNAME_LEN - 1)
 		recs[nrec++] = (record){ "gname", e->gname, strlen(e->gname), "" };
-	for (size_t i = 0; i < nrec; i++)
-		if (!recs[i].value) {
-			recs[i].value = recs[i].num;
-			recs[i].len = strlen(recs[i].num);
-		}
 
 	if (nrec || e->nxattrs) {
 		/* standard keys (lowercase) and SCHILY.xattr.* (uppercase, sorting first) in byte order */
@@ -234,6 +229,12 @@ int limg__tar_entry_write(limg__tar_writer *t, const limg__tar_entry *e)
 		}
 		free(xs);
 		qsort(recs, nrec, sizeof *recs, record_cmp);
+		/* numbers point into their own record: only now that the records stay where they are */
+		for (size_t i = 0; i < nrec; i++)
+			if (!recs[i].value) {
+				recs[i].value = recs[i].num;
+				recs[i].len = strlen(recs[i].num);
+			}
 		for (size_t i = 0; i < nrec && rc == 0; i++)
 			if (put_record(&pax, recs[i].key, recs[i].value, recs[i].len) < 0)
 				rc = limg__error_oom();
@@ -257,9 +258,14 @@ int limg__tar_entry_write(limg__tar_writer *t, const limg__tar_entry *e)
 	}
 
 	{
-		/* the ustar header: whatever a PAX record says instead is left out here */
-		const char *link = is_link && strlen(e->link) <= NAME_LEN ? e->link : NULL;
-		char cut[NAME_LEN + 1];
+		/* the ustar header; a name or link target a PAX record carries is cut to its first bytes
+		 * here (libarchive reads a PAX linkpath only beside a ustar linkname, as GNU tar writes it) */
+		char cut[NAME_LEN + 1], link_cut[NAME_LEN + 1];
+		const char *link = NULL;
+		if (is_link) {
+			snprintf(link_cut, sizeof link_cut, "%.*s", NAME_LEN, e->link);
+			link = link_cut;
+		}
 		const char *name = full, *prefix = NULL;
 		size_t name_len = len, prefix_len = 0;
 		if (split > 0) {
