@@ -212,7 +212,7 @@ static int collect(limg__rootfs *r, const limg__tar_entry *e, int layer, void *p
 	int rc;
 
 	if (e->type == LIMG__TAR_HARDLINK) {
-		fact *target = limg__rootfs_link_layer(r, e->link) == layer ? find_built(c->t, e->link) : NULL;
+		fact *target = limg__rootfs_written(r, e->link) ? find_built(c->t, e->link) : NULL;
 		char name[LIMG__TAR_PATH_MAX + 1];
 		if (target) {
 			fact copy = *target;
@@ -225,11 +225,7 @@ static int collect(limg__rootfs *r, const limg__tar_entry *e, int layer, void *p
 		/* the file it points to lost its path above: its bytes from this layer */
 		snprintf(name, sizeof name, "%s", e->name);
 		c->link_name = name;
-		rc = limg__rootfs_find(r, layer, e->link, collect_link_target, c);
-		if (rc == LIMG_ENOTFOUND)
-			rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_LAYER, NULL,
-			                           "%s is a hard link to a file of another layer", name);
-		return rc;
+		return limg__rootfs_find_link_target(r, e->link, collect_link_target, c);
 	}
 	if ((rc = add_fact(c->t, e->name, &f)) < 0)
 		return rc;
@@ -276,6 +272,22 @@ static int image_table(table *t, limg_store *store, const limg__stored_image *im
 	ro.max_entries = o->max_entries;
 	if ((rc = limg__rootfs_walk(&ro, collect, &c)) != 0)
 		return rc;
+	/* directories no layer lists but an unpacker makes (0755, root's) to hold what layers list */
+	for (size_t i = 0, n = t->n; i < n; i++) {
+		char parent[LIMG__TAR_PATH_MAX + 1];
+		char *slash;
+		snprintf(parent, sizeof parent, "%s", t->items[i].path);
+		while ((slash = strrchr(parent, '/'))) {
+			fact *f;
+			*slash = '\0';
+			if (find_built(t, parent))
+				break;
+			if ((rc = add_fact(t, parent, &f)) < 0)
+				return rc;
+			f->type = LIMG__TAR_DIR;
+			f->mode = 0755;
+		}
+	}
 	free(t->index);
 	t->index = NULL;
 	t->index_cap = 0;
@@ -433,13 +445,13 @@ static int flush_pending(diff_run *d)
 static int file_digest(diff_run *d, const limg__walk_entry *we, char out[DIGEST_LEN])
 {
 	limg_hasher *h = NULL;
-	struct stat st;
+	struct stat st, opened;
 	const char *got;
 	int fd, rc;
 	ssize_t n;
 	int64_t total = 0;
 
-	if ((rc = limg__walk_open_file(&fd, we)) < 0)
+	if ((rc = limg__walk_open_file(&fd, &opened, we)) < 0)
 		return rc;
 	if ((rc = limg_hasher_new(&h, LIMG_DIGEST_SHA256)) < 0)
 		goto out;
@@ -526,13 +538,8 @@ static int write_changes(diff_run *d, const char *dir, const limg_layer_opts *o)
 		if ((rc = flush_pending(d)) != 0)
 			break;
 		if (te.type == LIMG__TAR_REG) {
-			if ((rc = limg__walk_open_file(&fd, &we)) < 0)
+			if ((rc = limg__walk_open_file(&fd, &st, &we)) < 0)
 				break;
-			if (fstat(fd, &st) < 0) {
-				close(fd);
-				rc = limg__error_set_about(LIMG_ESYSTEM, LIMG_SUBJECT_FILE, we.host, "%s: cannot stat", we.host);
-				break;
-			}
 			te.size = st.st_size;
 			te.mtime = limg__layer_mtime(o, st.st_mtim.tv_sec);
 		}

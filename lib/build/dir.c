@@ -96,6 +96,11 @@ void limg__dir_reader_dispose(limg__dir_reader *r)
 	free(r->io);
 }
 
+bool limg__dir_is_link(const limg__dir_reader *r, const struct stat *st)
+{
+	return links_find(r->links, st->st_dev, st->st_ino) != NULL;
+}
+
 int limg__dir_link_add(limg__dir_reader *r, const struct stat *st, const char *path)
 {
 	if (st->st_nlink < 2 || links_find(r->links, st->st_dev, st->st_ino))
@@ -173,16 +178,15 @@ int limg__dir_entry(limg__dir_reader *r, const limg__walk_entry *we, limg__tar_e
 	}
 	/* a hard link carries no metadata of its own: the file it points to has it */
 	if (!o->no_xattrs && te->type != LIMG__TAR_HARDLINK) {
-		if (te->type == LIMG__TAR_SYMLINK || te->type == LIMG__TAR_CHAR || te->type == LIMG__TAR_BLOCK ||
-		    te->type == LIMG__TAR_FIFO || te->type == LIMG__TAR_REG) {
-			if (we->dirfd >= 0 && we->name &&
-			    (rc = limg__walk_xattrs(&r->xbuf, r->xattrs, 256, &te->nxattrs, we->dirfd, we->name, -1,
-			                            we->host)) < 0)
-				return rc;
-		} else if ((rc = limg__walk_xattrs(&r->xbuf, r->xattrs, 256, &te->nxattrs, -1, NULL, we->fd, we->host)) <
-		           0) {
+		/* through the entry's own descriptor when there is one, else through its directory's */
+		if (we->fd >= 0)
+			rc = limg__walk_xattrs(&r->xbuf, r->xattrs, 256, &te->nxattrs, -1, NULL, we->fd, we->host);
+		else if (we->dirfd >= 0 && we->name)
+			rc = limg__walk_xattrs(&r->xbuf, r->xattrs, 256, &te->nxattrs, we->dirfd, we->name, -1, we->host);
+		else
+			rc = 0;
+		if (rc < 0)
 			return rc;
-		}
 		te->xattrs = r->xattrs;
 	}
 	return 0;

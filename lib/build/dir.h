@@ -37,6 +37,10 @@ int limg__dir_entry(limg__dir_reader *r, const limg__walk_entry *we, limg__tar_e
  * @st), so that the tar never says one thing and holds another. */
 int limg__dir_copy(limg__dir_reader *r, limg__tar_writer *t, int fd, const struct stat *st, const char *host);
 
+/* Is @st an inode a file of this walk was already written as (the next
+ * of its names is then a hard link)? */
+bool limg__dir_is_link(const limg__dir_reader *r, const struct stat *st);
+
 /* Remembers that @path (written as a file) is the inode of @st, for the
  * hard links that follow it. */
 int limg__dir_link_add(limg__dir_reader *r, const struct stat *st, const char *path);

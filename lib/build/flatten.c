@@ -66,17 +66,12 @@ static int put_entry(limg__rootfs *r, const limg__tar_entry *e, int layer, void 
 	flat_run *f = payload;
 	int rc;
 
-	if (e->type == LIMG__TAR_HARDLINK && limg__rootfs_link_layer(r, e->link) != layer) {
-		/* the file it points to lost its path to a layer above: the link gets that file's bytes */
+	if (e->type == LIMG__TAR_HARDLINK && !limg__rootfs_written(r, e->link)) {
+		/* the file it points to is not (yet) in the result as it was: the link gets that file's bytes */
 		char name[LIMG__TAR_PATH_MAX + 1];
 		snprintf(name, sizeof name, "%s", e->name);
 		f->link_name = name;
-		rc = limg__rootfs_find(r, layer, e->link, write_as_link_name, f);
-		if (rc == LIMG_ENOTFOUND)
-			rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_LAYER, NULL,
-			                           "%s is a hard link to a file of another layer, which flatten cannot carry",
-			                           name);
-		return rc;
+		return limg__rootfs_find_link_target(r, e->link, write_as_link_name, f);
 	}
 	if ((rc = limg__tar_entry_write(f->tar, e)) != 0)
 		return rc;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build_internal.h"
@@ -148,19 +149,17 @@ static int write_tree(limg__emitter *em, limg__tar_writer *t, const char *dir, c
 	while ((rc = limg__walk_next(w, &we)) == 0) {
 		int fd = -1;
 		struct stat st;
-		if ((rc = limg__dir_entry(&r, &we, &te, true)) < 0)
-			break;
-		if (te.type == LIMG__TAR_REG) {
-			/* the size and times in the header are those of the file as opened */
-			if ((rc = limg__walk_open_file(&fd, &we)) < 0)
+		/* a regular file is opened first: its header says what the open file is */
+		if (S_ISREG(we.st.st_mode) && !(we.st.st_nlink > 1 && limg__dir_is_link(&r, &we.st))) {
+			if ((rc = limg__walk_open_file(&fd, &st, &we)) < 0)
 				break;
-			if (fstat(fd, &st) < 0) {
+			we.fd = fd;
+			we.st = st;
+		}
+		if ((rc = limg__dir_entry(&r, &we, &te, true)) < 0) {
+			if (fd >= 0)
 				close(fd);
-				rc = limg__error_set_about(LIMG_ESYSTEM, LIMG_SUBJECT_FILE, we.host, "%s: cannot stat", we.host);
-				break;
-			}
-			te.size = st.st_size;
-			te.mtime = limg__layer_mtime(o, st.st_mtim.tv_sec);
+			break;
 		}
 		if ((rc = limg__emit(em, &te)) == 0 && fd >= 0 && (rc = limg__dir_copy(&r, t, fd, &st, we.host)) == 0)
 			rc = limg__dir_link_add(&r, &st, te.name);

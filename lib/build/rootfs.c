@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* An image's root filesystem, entry by entry, from the top layer down (see rootfs.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ typedef struct {
 	int hidden;     /* the highest layer that whited it out, or -1 */
 	int opaque;     /* the highest layer that made the directory opaque, or -1 */
 	bool nondir;    /* the entry given is not a directory */
+	bool written;   /* given to the caller already (in the second pass) */
 } record;
 
 /* Which entries of a layer are part of the result (by their place in it). */
@@ -34,6 +36,8 @@ struct limg__rootfs {
 	size_t cap, count;
 	bitset *layers;            /* per layer, from the first pass */
 	limg__tar_stream *current; /* where limg__rootfs_data() reads */
+	int layer;                 /* the second pass's layer, and its entry's place in it */
+	size_t at;
 	char name[LIMG__TAR_PATH_MAX + 1], link[LIMG__TAR_PATH_MAX + 1];
 };
 
@@ -299,11 +303,16 @@ static int emit_layer(limg__rootfs *r, int layer, limg__rootfs_fn fn, void *payl
 	if ((rc = open_layer(r, layer, &in)) < 0)
 		goto out;
 	r->current = in.stream;
+	r->layer = layer;
 	for (; (rc = limg__tar_stream_next(in.stream, &e)) == 0; at++) {
+		record *rec;
 		if (!bit_get(bits, at))
 			continue;
+		r->at = at;
 		if ((rc = clean_entry(r, &e)) < 0 || (rc == 0 && (rc = fn(r, &e, layer, payload)) != 0))
 			break;
+		if ((rec = lookup(r, r->name)))
+			rec->written = true;
 	}
 	if (rc == LIMG_ITEROVER)
 		rc = finish_layer(r, layer, &in);
@@ -363,28 +372,25 @@ int limg__rootfs_data(limg__rootfs *r, const void **data, size_t *len)
 	return limg__tar_stream_data(r->current, data, len);
 }
 
-int limg__rootfs_link_layer(limg__rootfs *r, const char *target)
+bool limg__rootfs_written(limg__rootfs *r, const char *path)
 {
-	const record *rec = lookup(r, target);
+	const record *rec = lookup(r, path);
 
-	return rec && rec->emitted >= 0 ? rec->emitted : -1;
+	return rec && rec->written;
 }
 
-int limg__rootfs_find(limg__rootfs *r, int layer, const char *name, limg__rootfs_fn fn, void *payload)
+/* The regular file @name in @layer (only among its first @before entries). */
+static int find_in(limg__rootfs *r, int layer, size_t before, const char *name, limg__rootfs_fn fn, void *payload)
 {
-	limg__tar_stream *was = r->current;
-	char saved_name[sizeof r->name], saved_link[sizeof r->link];
 	layer_input in;
 	limg__tar_entry e;
+	size_t at = 0;
 	int rc;
 
-	/* the caller's entry lives in r->name and r->link: kept across the search */
-	memcpy(saved_name, r->name, sizeof saved_name);
-	memcpy(saved_link, r->link, sizeof saved_link);
 	if ((rc = open_layer(r, layer, &in)) < 0)
 		goto out;
 	r->current = in.stream;
-	while ((rc = limg__tar_stream_next(in.stream, &e)) == 0) {
+	for (; at < before && (rc = limg__tar_stream_next(in.stream, &e)) == 0; at++) {
 		if ((rc = clean_entry(r, &e)) > 0)
 			continue;
 		if (rc < 0)
@@ -394,11 +400,30 @@ int limg__rootfs_find(limg__rootfs *r, int layer, const char *name, limg__rootfs
 			goto out;
 		}
 	}
-	if (rc == LIMG_ITEROVER)
-		rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_LAYER, in.label + 6,
-		                           "%s has no file %s for a hard link to point to", in.label, name);
+	rc = rc == 0 || rc == LIMG_ITEROVER ? 1 : rc;
 out:
 	close_layer(&in);
+	return rc;
+}
+
+int limg__rootfs_find_link_target(limg__rootfs *r, const char *target, limg__rootfs_fn fn, void *payload)
+{
+	limg__tar_stream *was = r->current;
+	char saved_name[sizeof r->name], saved_link[sizeof r->link], name[sizeof r->name];
+	int rc = 1;
+
+	/* @target may be r->link, which the search below overwrites */
+	snprintf(name, sizeof name, "%s", target);
+	/* the caller's entry lives in r->name and r->link: kept across the search */
+	memcpy(saved_name, r->name, sizeof saved_name);
+	memcpy(saved_link, r->link, sizeof saved_link);
+	/* the file as it was when the link was made: earlier in its layer, else in a layer below */
+	rc = find_in(r, r->layer, r->at, name, fn, payload);
+	for (int layer = r->layer - 1; rc == 1 && layer >= 0; layer--)
+		rc = find_in(r, layer, SIZE_MAX, name, fn, payload);
+	if (rc == 1)
+		rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_LAYER, NULL,
+		                           "a hard link to %s, which no layer holds before it", name);
 	r->current = was;
 	memcpy(r->name, saved_name, sizeof saved_name);
 	memcpy(r->link, saved_link, sizeof saved_link);

@@ -13,6 +13,8 @@
 #ifndef LIMG_BUILD_ROOTFS_H
 #define LIMG_BUILD_ROOTFS_H
 
+#include <stdbool.h>
+
 #include "build_internal.h"
 #include "libimage/manifest.h"
 #include "tar/entry.h"
@@ -39,13 +41,14 @@ int limg__rootfs_walk(const limg__rootfs_opts *o, limg__rootfs_fn fn, void *payl
 /* The current entry's next bytes (*@len 0 at its end). */
 int limg__rootfs_data(limg__rootfs *r, const void **data, size_t *len);
 
-/* For a hard link: the layer its target's path comes from in the result
- * (the current layer: the file it points to is the one written), or -1. */
-int limg__rootfs_link_layer(limg__rootfs *r, const char *target);
+/* Was @path given already (then a hard link to it points to the file it
+ * was given as)? */
+bool limg__rootfs_written(limg__rootfs *r, const char *path);
 
-/* Reads layer @layer again up to its entry @name and calls @fn with it
- * (for a hard link whose file lost its path to a layer above):
- * LIMG_ENOTFOUND (raised) when the layer has no regular file @name. */
-int limg__rootfs_find(limg__rootfs *r, int layer, const char *name, limg__rootfs_fn fn, void *payload);
+/* For a hard link whose file was not given before it (it is given later,
+ * replaced, or hidden): calls @fn with that file as it was when the link
+ * was made, read again from earlier in the link's layer or from a layer
+ * below. LIMG_ENOTFOUND (raised) when no layer holds it. */
+int limg__rootfs_find_link_target(limg__rootfs *r, const char *name, limg__rootfs_fn fn, void *payload);
 
 #endif

@@ -264,7 +264,9 @@ int limg__walk_next(limg__walk *w, limg__walk_entry *e)
 		if ((rc = join(&w->path, f->path_len, name)) < 0 || (rc = join(&w->host, f->host_len, name)) < 0)
 			return rc;
 		if (w->path.size > LIMG__TAR_PATH_MAX)
-			return error_at(LIMG_ETOOBIG, w->host.ptr, "its path in the image would be longer than 4095 bytes");
+			/* the reason first: the path itself is long enough to be cut off */
+			return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_FILE, w->host.ptr,
+			                             "a path in the image would be longer than 4095 bytes: %s", w->host.ptr);
 		if (fstatat(f->fd, name, &e->st, AT_SYMLINK_NOFOLLOW) < 0)
 			return sys_error(w->host.ptr, "cannot stat");
 		if (S_ISSOCK(e->st.st_mode))
@@ -307,9 +309,8 @@ void limg__walk_free(limg__walk *w)
 	free(w);
 }
 
-int limg__walk_open_file(int *out, const limg__walk_entry *e)
+int limg__walk_open_file(int *out, struct stat *st, const limg__walk_entry *e)
 {
-	struct stat st;
 	int fd;
 
 	*out = -1;
@@ -319,7 +320,7 @@ int limg__walk_open_file(int *out, const limg__walk_entry *e)
 		fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return sys_error(e->host, "cannot read");
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != e->st.st_dev || st.st_ino != e->st.st_ino) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_dev != e->st.st_dev || st->st_ino != e->st.st_ino) {
 		close(fd);
 		return error_at(LIMG_ECONFLICT, e->host, "changed while it was read (replaced)");
 	}

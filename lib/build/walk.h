@@ -36,8 +36,9 @@ int limg__walk_next(limg__walk *w, limg__walk_entry *e);
 void limg__walk_free(limg__walk *w);
 
 /* A regular file of the walk, opened without following a symlink and
- * checked to be the file the walk saw: LIMG_ECONFLICT when it changed. */
-int limg__walk_open_file(int *fd, const limg__walk_entry *e);
+ * checked to be the file the walk saw (LIMG_ECONFLICT when it changed);
+ * @st receives its fstat. */
+int limg__walk_open_file(int *fd, struct stat *st, const limg__walk_entry *e);
 
 /* Extended attributes of an entry (all but security.selinux): names and
  * values copied into @buf, @out pointing into it (at most @cap). 0, or an
