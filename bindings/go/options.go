@@ -41,6 +41,7 @@ type opConfig struct {
 	uidMap, gidMap []IDMap
 	noTerminal     bool
 	maxEntries     int64
+	build          buildConfig // the build options (build.go)
 }
 
 type option interface{ apply(*opConfig) }
