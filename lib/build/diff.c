@@ -270,6 +270,7 @@ static int image_table(table *t, limg_store *store, const limg__stored_image *im
 	ro.config = img->c;
 	ro.cancel = o->cancel;
 	ro.max_entries = o->max_entries;
+	ro.one_pass = 1; /* a table sorted afterwards: the order entries come in is no matter */
 	if ((rc = limg__rootfs_walk(&ro, collect, &c)) != 0)
 		return rc;
 	/* directories no layer lists but an unpacker makes (0755, root's) to hold what layers list */

@@ -228,8 +228,9 @@ static int finish_layer(limg__rootfs *r, int layer, layer_input *in)
 	return rc;
 }
 
-/* The first pass, from the top layer down: which entries of @layer win. */
-static int mark_layer(limg__rootfs *r, int layer)
+/* The first pass, from the top layer down: which entries of @layer win;
+ * with @fn (one pass), they are given to it at once. */
+static int mark_layer(limg__rootfs *r, int layer, limg__rootfs_fn fn, void *payload)
 {
 	bitset *bits = &r->layers[layer];
 	layer_input in;
@@ -239,6 +240,8 @@ static int mark_layer(limg__rootfs *r, int layer)
 
 	if ((rc = open_layer(r, layer, &in)) < 0)
 		goto out;
+	r->current = in.stream;
+	r->layer = layer;
 	for (; (rc = limg__tar_stream_next(in.stream, &e)) == 0; at++) {
 		const char *base;
 		record *rec;
@@ -281,12 +284,22 @@ static int mark_layer(limg__rootfs *r, int layer)
 		}
 		rec->emitted = layer;
 		rec->nondir = e.type != LIMG__TAR_DIR;
-		if ((rc = bit_set(bits, at)) < 0)
+		if (fn) {
+			char name[sizeof r->name];
+			r->at = at;
+			snprintf(name, sizeof name, "%s", r->name);
+			if ((rc = fn(r, &e, layer, payload)) != 0)
+				break;
+			if ((rec = lookup(r, name)))
+				rec->written = true;
+		} else if ((rc = bit_set(bits, at)) < 0) {
 			break;
+		}
 	}
 	if (rc == LIMG_ITEROVER)
 		rc = finish_layer(r, layer, &in);
 out:
+	r->current = NULL;
 	close_layer(&in);
 	return rc;
 }
@@ -348,8 +361,8 @@ int limg__rootfs_walk(const limg__rootfs_opts *o, limg__rootfs_fn fn, void *payl
 	/* which entries win, from the top down; then they are given from the bottom up, as
 	 * an unpacker meets them (a directory before what lower layers put in it) */
 	for (size_t i = n; i-- > 0 && rc == 0;)
-		rc = mark_layer(&r, (int)i);
-	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = mark_layer(&r, (int)i, o->one_pass ? fn : NULL, payload);
+	for (size_t i = 0; i < n && rc == 0 && !o->one_pass; i++) {
 		if ((rc = report(o, (int)i, LIMG_EVENT_LAYER_START, n)) == 0 && (rc = emit_layer(&r, (int)i, fn, payload)) == 0)
 			rc = report(o, (int)i, LIMG_EVENT_LAYER_DONE, n);
 	}
@@ -376,7 +389,8 @@ bool limg__rootfs_written(limg__rootfs *r, const char *path)
 {
 	const record *rec = lookup(r, path);
 
-	return rec && rec->written;
+	/* from the top down, only a file given earlier in this layer is the one a link here points to */
+	return rec && rec->written && (!r->o->one_pass || rec->emitted == r->layer);
 }
 
 /* The regular file @name in @layer (only among its first @before entries). */

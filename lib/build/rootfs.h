@@ -33,6 +33,8 @@ typedef struct {
 	const limg_cancel *cancel;
 	int64_t max_entries;            /* per layer; 0: the default */
 	limg_progress_cb progress;      /* LIMG_EVENT_LAYER_START, LAYER_DONE; may be NULL */
+	int one_pass;                   /* give the entries in the first pass, from the top layer down
+	                                   (one read of each layer, for callers to whom order is no matter) */
 	void *payload;
 } limg__rootfs_opts;
 
