@@ -41,6 +41,11 @@ def write(path, data=b"", mode=0o644):
     os.chmod(path, mode)
 
 
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def rich_tree(root, reverse=False):
     """A directory with every kind of entry a layer keeps, made in one order or the other."""
     def owned():
@@ -208,7 +213,7 @@ class Build(unittest.TestCase):
     @unittest.skipUnless(shutil.which("crun") and ROOT and os.path.exists(BUSYBOX), "needs crun and busybox, as root")
     def test_crun_runs_it(self):
         src = self.path("src")
-        write(os.path.join(src, "bin/busybox"), open(BUSYBOX, "rb").read(), 0o755)
+        write(os.path.join(src, "bin/busybox"), read_file(BUSYBOX), 0o755)
         os.symlink("busybox", os.path.join(src, "bin/sh"))
         write(os.path.join(src, "etc/greeting"), b"built without a daemon\n")
         self.run_tool("limg-append", "-b", "scratch", "--dir", src, "-t", "run:1")
@@ -224,7 +229,7 @@ class Build(unittest.TestCase):
                          "needs podman and skopeo, as root")
     def test_pushed_podman_runs_it_and_skopeo_shows_its_config(self):
         src = self.path("src")
-        write(os.path.join(src, "bin/busybox"), open(BUSYBOX, "rb").read(), 0o755)
+        write(os.path.join(src, "bin/busybox"), read_file(BUSYBOX), 0o755)
         os.symlink("busybox", os.path.join(src, "bin/sh"))
         write(os.path.join(src, "app/hello"), b"hello from a built image\n")
         ref = "%s/build/podman:1" % reg.host
