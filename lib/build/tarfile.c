@@ -199,7 +199,7 @@ int limg__layer_facts_of_stored(limg_store *store, const char *digest, limg__lay
 	close(fd);
 	f->compression = n > 0 ? limg_compression_detect(head, (size_t)n) : LIMG_COMPRESSION_NONE;
 	if (limg__store_layer_info_get(store, digest, diff_id, &f->tar_size) == 0 && strlen(diff_id) < sizeof f->diff_id) {
-		snprintf(f->diff_id, sizeof f->diff_id, "%s", diff_id);
+		memcpy(f->diff_id, diff_id, strlen(diff_id) + 1); /* fits: checked above */
 		return 0;
 	}
 	if ((rc = stored_facts(store, f)) < 0)
