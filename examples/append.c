@@ -2,7 +2,7 @@
 /*
  * limg-append: crane append, on the store.
  *
- *   limg-append -b BASE (-f LAYER.tar | --dir DIR [--prefix PATH] | --diff DIR)... [-t TARGET]
+ *   limg-append [OPTIONS] -b BASE (-f LAYER.tar | --dir DIR [--prefix PATH] | --diff DIR)... [-t TARGET]
  *
  * Each -f (a tar: plain, gzip or zstd), each --dir (a directory tree,
  * written reproducibly) and each --diff (what a copy of BASE's root
@@ -28,23 +28,17 @@ typedef struct {
 	const char *diff;   /* --diff: BASE's root filesystem, changed */
 } layer_arg;
 
-static int usage(int help)
-{
-	fprintf(help ? stdout : stderr,
-	        "Usage: limg-append -b BASE (-f LAYER.tar | --dir DIR [--prefix PATH])... [-t TARGET] [OPTIONS]\n\n"
-	        "Append layers to BASE (\"scratch\" for none) and store the new image\n\nOptions:\n"
-	        "  -b, --base BASE      the image to append to, or scratch\n"
-	        "  -f, --new_layer F    a tar to append as it is (plain, gzip or zstd)\n"
-	        "  --dir DIR            a directory tree to append as a layer\n"
-	        "  --prefix PATH        where the last --dir goes in the image (default /)\n"
-	        "  --diff DIR           what DIR, a changed copy of BASE's root filesystem, changes\n"
-	        "                       (new and changed files, whiteouts for removed ones: umoci repack)\n"
-	        "  -t, --new_tag T      tag the new image (default: kept untagged)\n"
-	        "  --format F           oci or docker media types (default: the base's; OCI for scratch)\n"
-	        "  --no-base-annotations  do not record the base in org.opencontainers.image.base.*\n" BUILD_LAYER_USAGE
-	        "\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.\n" CLI_COMMON_USAGE);
-	return help ? 0 : 1;
-}
+static const char options[] =
+	"  -b, --base BASE       the image to append to, or scratch\n"
+	"  -f, --new_layer F     a tar to append as it is (plain, gzip or zstd)\n"
+	"      --dir DIR         a directory tree to append as a layer\n"
+	"      --prefix PATH     where the last --dir goes in the image (default /)\n"
+	"      --diff DIR        what DIR, a changed copy of BASE's root filesystem, changes\n"
+	"                        (new and changed files, whiteouts for removed ones: umoci repack)\n"
+	"  -t, --new_tag T       tag the new image (default: kept untagged)\n"
+	"      --format F        oci or docker media types (default: the base's; OCI for scratch)\n"
+	"      --no-base-annotations  do not record the base in org.opencontainers.image.base.*\n" BUILD_LAYER_USAGE
+	"\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.\n";
 
 static int append_one(limg_builder *b, limg_store *store, const char *base, const layer_arg *a,
                       const limg_layer_opts *base_opts)
@@ -74,13 +68,13 @@ static int append_one(limg_builder *b, limg_store *store, const char *base, cons
 		         a->prefix ? a->prefix : "/");
 	}
 	if (rc < 0) {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		build_fail(base); /* a --diff's base, or what the layer's source said */
 		return -1;
 	}
 	rc = limg_builder_append_layer(b, layer, created_by, NULL);
 	limg_layer_free(layer);
 	if (rc < 0) {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		cli_fail();
 		return -1;
 	}
 	return 0;
@@ -88,7 +82,10 @@ static int append_one(limg_builder *b, limg_store *store, const char *base, cons
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-append",
+		           .usage = "[OPTIONS] -b BASE (-f LAYER.tar | --dir DIR [--prefix PATH] | --diff DIR)...",
+		           .about = "Append layers to BASE (\"scratch\" for none) and store the new image",
+		           .uses = CLI_STORE | CLI_PLATFORM };
 	limg_builder_opts bo = LIMG_BUILDER_OPTS_INIT;
 	limg_layer_opts lo = LIMG_LAYER_OPTS_INIT;
 	limg_store *store = NULL;
@@ -142,12 +139,18 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--no-base-annotations")) {
 			bo.no_base_annotations = 1;
+		} else if (cli_is_help(argv[i])) {
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
 		} else {
-			return usage(cli_is_help(argv[i]));
+			return cli_bad_args(&cli, "accepts no arguments");
 		}
 	}
 	if (!base) {
-		fprintf(stderr, "Error: required flag \"base\" (-b) not set (\"scratch\" for none)\n");
+		/* cobra's words (crane append); scratch is what a user may not guess */
+		fprintf(stderr, "Error: required flag(s) \"base\" not set (-b scratch for none)\nSee 'limg-append --help'.\n");
 		return 1;
 	}
 	if (!n) {
@@ -161,17 +164,14 @@ int main(int argc, char **argv)
 		goto out;
 	lo.cancel = bo.cancel = cli_cancel_on_signals();
 	if (limg_builder_new(&b, store, base, &bo) < 0) {
-		if (cli_not_found(LIMG_SUBJECT_IMAGE))
-			fprintf(stderr, "Error: No such image: %s\n", base);
-		else
-			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		build_fail(base);
 		goto done;
 	}
 	for (size_t k = 0; k < n; k++)
 		if (append_one(b, store, base, &layers[k], &lo) < 0)
 			goto done;
 	if (limg_builder_commit(&digest, b, tag) < 0) {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		cli_fail();
 		goto done;
 	}
 	build_print_result(tag, digest.ptr);

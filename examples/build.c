@@ -19,19 +19,15 @@
 
 #define SPEC_MAX (1 << 20)
 
-static int usage(int help)
-{
-	fprintf(help ? stdout : stderr,
-	        "Usage: limg-build [-t TARGET] FILE\n\n"
-	        "Build an image from FILE, a JSON description (base, layers, config; see README)\n\nOptions:\n"
-	        "  -t, --tag T          tag the image T (instead of the file's \"tag\")\n"
-	        "\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.\n" CLI_COMMON_USAGE);
-	return help ? 0 : 1;
-}
+static const char options[] =
+	"  -t, --tag T           tag the image T (instead of the file's \"tag\")\n"
+	"\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-build", .usage = "[OPTIONS] FILE",
+		           .about = "Build an image from FILE, a JSON description (base, layers, config; see README)",
+		           .uses = CLI_STORE };
 	limg_spec_opts so = LIMG_SPEC_OPTS_INIT;
 	limg_store *store = NULL;
 	limg_buf digest = LIMG_BUF_INIT;
@@ -46,16 +42,19 @@ int main(int argc, char **argv)
 		    (r = cli_value(argc, argv, &i, "--tag", &tag)) != 0) {
 			if (r < 0)
 				return 1;
-		} else if (argv[i][0] == '-' || file) {
-			return usage(cli_is_help(argv[i]));
+		} else if (cli_is_help(argv[i])) {
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (file) {
+			return cli_bad_args(&cli, "requires exactly 1 argument");
 		} else {
 			file = argv[i];
 		}
 	}
-	if (!file) {
-		fprintf(stderr, "\"limg-build\" requires exactly 1 argument.\n");
-		return 1;
-	}
+	if (!file)
+		return cli_bad_args(&cli, "requires exactly 1 argument");
 	if (build_source_date_epoch(&so.epoch) < 0)
 		return 1;
 	so.set_epoch = getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH");
@@ -78,10 +77,8 @@ int main(int argc, char **argv)
 	if (limg_build_spec(&digest, store, text, len, &so) == 0) {
 		build_print_result(tag, digest.ptr);
 		rc = 0;
-	} else if (cli_not_found(LIMG_SUBJECT_IMAGE)) {
-		fprintf(stderr, "Error: No such image: %s\n", limg_error_object(limg_error_last()));
 	} else {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		build_fail(NULL); /* the base the file names, as the error names it */
 	}
 	cli_cancel_done(so.cancel);
 out:

@@ -145,8 +145,17 @@ static int key_value(const char *flag, const char *v, char *key, size_t cap, con
 
 static int failed(const char *flag)
 {
-	fprintf(stderr, "Error: %s: %s\n", flag, limg_error_message(limg_error_last()));
+	fprintf(stderr, "Error response from daemon: %s: %s\n", flag, limg_error_message(limg_error_last()));
 	return -1;
+}
+
+int build_fail(const char *given)
+{
+	const char *object = limg_error_object(limg_error_last());
+
+	if (cli_not_found(LIMG_SUBJECT_IMAGE) && (given || (object && *object)))
+		return cli_no_such_image(given ? given : object);
+	return cli_fail();
 }
 
 int build_config_option(int argc, char **argv, int *i, limg_builder *b)

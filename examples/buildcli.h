@@ -28,24 +28,29 @@ int build_apply_epoch(limg_builder_opts *bo, limg_layer_opts *lo);
 /* Prints the new image as crane does: "NAME@DIGEST" for a tag, else the digest. */
 void build_print_result(const char *tag, const char *digest);
 
-#define BUILD_LAYER_USAGE                                                                              \
-	"  --compression C      gzip (libdeflate, the default), zstd or none\n"                           \
-	"  --level N            compression level (gzip 1-12, default 6; zstd 1-19, default 3)\n"        \
-	"  --keep-owner         the files' own uid and gid (default 0:0)\n"                               \
-	"  --times T            epoch: every mtime SOURCE_DATE_EPOCH or 1970 (default); clamp: none\n"    \
-	"                       later than it; keep: the files' own\n"
+/* The programs' own option lines for cli_help(), docker's layout. */
+#define BUILD_LAYER_USAGE                                                                                  \
+	"      --compression C   gzip (libdeflate, the default), zstd or none\n"                            \
+	"      --level N         compression level (gzip 1-12, default 6; zstd 1-19, default 3)\n"         \
+	"      --keep-owner      the files' own uid and gid (default 0:0)\n"                                \
+	"      --times T         epoch: every mtime SOURCE_DATE_EPOCH or 1970 (default); clamp: none\n"     \
+	"                        later than it; keep: the files' own\n"
 
-#define BUILD_CONFIG_USAGE                                                                             \
-	"  --entrypoint A,B     the entrypoint (comma-separated words, as crane; \"\" for [])\n"       \
-	"  --cmd A,B            the command (likewise)\n"                                                \
-	"  --env K=V            an environment variable (repeatable)\n"                                  \
-	"  --label K=V          a label (repeatable)\n"                                                  \
-	"  --user U             the user\n"                                                              \
-	"  --workdir W          the working directory\n"                                                 \
-	"  --expose P           an exposed port (80, 53/udp, 8000-8010/tcp; repeatable)\n"              \
-	"  --volume V           a volume (repeatable)\n"                                                  \
-	"  --stop-signal S      the stop signal\n"                                                        \
-	"  --set-platform P     the image's platform (os/arch[/variant])\n"                               \
-	"  --annotation K=V     a manifest annotation (repeatable)\n"
+#define BUILD_CONFIG_USAGE                                                                                 \
+	"      --entrypoint A,B  the entrypoint (comma-separated words, as crane; \"\" for [])\n"        \
+	"      --cmd A,B         the command (likewise)\n"                                                 \
+	"      --env K=V         an environment variable (repeatable)\n"                                   \
+	"      --label K=V       a label (repeatable)\n"                                                   \
+	"      --user U          the user\n"                                                               \
+	"      --workdir W       the working directory\n"                                                  \
+	"      --expose P        an exposed port (80, 53/udp, 8000-8010/tcp; repeatable)\n"               \
+	"      --volume V        a volume (repeatable)\n"                                                  \
+	"      --stop-signal S   the stop signal\n"                                                        \
+	"      --set-platform P  the image's platform (os/arch[/variant])\n"                                \
+	"      --annotation K=V  a manifest annotation (repeatable)\n"
+
+/* What a failed build step says: "No such image" for a missing image (docker's words), else the
+ * library's message after docker's prefix; returns 1. @given: the image the user named, or NULL. */
+int build_fail(const char *given);
 
 #endif

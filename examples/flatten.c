@@ -2,7 +2,7 @@
 /*
  * limg-flatten: crane flatten, on the store.
  *
- *   limg-flatten IMAGE [-t TARGET]
+ *   limg-flatten [OPTIONS] IMAGE
  *
  * One layer with what the image's layers unpack to (of an index: each
  * stored platform's image); prints the result as crane does.
@@ -13,20 +13,15 @@
 #include "buildcli.h"
 #include "common.h"
 
-static int usage(int help)
-{
-	fprintf(help ? stdout : stderr,
-	        "Usage: limg-flatten IMAGE [-t TARGET] [OPTIONS]\n\n"
-	        "Flatten an image's layers into one and store the result\n\nOptions:\n"
-	        "  -t, --tag T          tag the new image (default: kept untagged)\n"
-	        "  --compression C      gzip (libdeflate, the default), zstd or none\n"
-	        "  --level N            compression level (gzip 1-12, default 6; zstd 1-19, default 3)\n" CLI_COMMON_USAGE);
-	return help ? 0 : 1;
-}
+static const char options[] =
+	"  -t, --tag T           tag the new image (default: kept untagged)\n"
+	"      --compression C   gzip (libdeflate, the default), zstd or none\n"
+	"      --level N         compression level (gzip 1-12, default 6; zstd 1-19, default 3)\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-flatten", .usage = "[OPTIONS] IMAGE",
+		           .about = "Flatten an image's layers into one and store the result", .uses = CLI_STORE };
 	limg_flatten_opts fo = LIMG_FLATTEN_OPTS_INIT;
 	limg_layer_opts lo = LIMG_LAYER_OPTS_INIT;
 	limg_store *store = NULL;
@@ -39,16 +34,19 @@ int main(int argc, char **argv)
 		    (r = cli_value(argc, argv, &i, "--tag", &tag)) != 0 || (r = build_layer_option(argc, argv, &i, &lo)) != 0) {
 			if (r < 0)
 				return 1;
-		} else if (argv[i][0] == '-' || image) {
-			return usage(cli_is_help(argv[i]));
+		} else if (cli_is_help(argv[i])) {
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (image) {
+			return cli_bad_args(&cli, "requires exactly 1 argument");
 		} else {
 			image = argv[i];
 		}
 	}
-	if (!image) {
-		fprintf(stderr, "\"limg-flatten\" requires exactly 1 argument.\n");
-		return 1;
-	}
+	if (!image)
+		return cli_bad_args(&cli, "requires exactly 1 argument");
 	fo.compression = lo.compression;
 	fo.level = lo.level;
 	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 0) < 0)
@@ -57,10 +55,8 @@ int main(int argc, char **argv)
 	if (limg_build_flatten(&digest, store, image, tag, &fo, NULL) == 0) {
 		build_print_result(tag, digest.ptr);
 		rc = 0;
-	} else if (cli_not_found(LIMG_SUBJECT_IMAGE)) {
-		fprintf(stderr, "Error: No such image: %s\n", image);
 	} else {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		build_fail(image);
 	}
 	cli_cancel_done(fo.cancel);
 out:

@@ -14,19 +14,14 @@
 #include "buildcli.h"
 #include "common.h"
 
-static int usage(int help)
-{
-	fprintf(help ? stdout : stderr,
-	        "Usage: limg-mutate IMAGE [CONFIG OPTIONS] [-t TARGET]\n\n"
-	        "Edit an image's config and store the result\n\nOptions:\n"
-	        "  -t, --tag T          tag the new image (default: kept untagged)\n" BUILD_CONFIG_USAGE
-	        "\nSOURCE_DATE_EPOCH, when set, is the new image's time (else the image's stays).\n" CLI_COMMON_USAGE);
-	return help ? 0 : 1;
-}
+static const char options[] =
+	"  -t, --tag T           tag the new image (default: kept untagged)\n" BUILD_CONFIG_USAGE
+	"\nSOURCE_DATE_EPOCH, when set, is the new image's time (else the image's stays).\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-mutate", .usage = "[OPTIONS] IMAGE",
+		           .about = "Edit an image's config and store the result", .uses = CLI_STORE | CLI_PLATFORM };
 	limg_builder_opts bo = LIMG_BUILDER_OPTS_INIT;
 	limg_store *store = NULL;
 	limg_builder *b = NULL;
@@ -43,16 +38,19 @@ int main(int argc, char **argv)
 		} else if (build_is_config_option(argc, argv, i)) {
 			if (!strchr(argv[i], '='))
 				i++;
-		} else if (argv[i][0] == '-' || image) {
-			return usage(cli_is_help(argv[i]));
+		} else if (cli_is_help(argv[i])) {
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (image) {
+			return cli_bad_args(&cli, "requires exactly 1 argument");
 		} else {
 			image = argv[i];
 		}
 	}
-	if (!image) {
-		fprintf(stderr, "\"limg-mutate\" requires exactly 1 argument.\n");
-		return 1;
-	}
+	if (!image)
+		return cli_bad_args(&cli, "requires exactly 1 argument");
 	if (build_apply_epoch(&bo, NULL) < 0)
 		return 1;
 	bo.platform = cli.platform;
@@ -60,17 +58,14 @@ int main(int argc, char **argv)
 	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 0) < 0)
 		goto out;
 	if (limg_builder_new(&b, store, image, &bo) < 0) {
-		if (cli_not_found(LIMG_SUBJECT_IMAGE))
-			fprintf(stderr, "Error: No such image: %s\n", image);
-		else
-			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		build_fail(image);
 		goto out;
 	}
 	for (int i = 1; i < argc; i++) {
 		if (!build_is_config_option(argc, argv, i)) {
 			/* skip what the first pass took, values included */
 			const char *v;
-			struct cli skip = { 0 };
+			struct cli skip = { .uses = cli.uses };
 			if (cli_option(&skip, argc, argv, &i) == 0 && cli_value(argc, argv, &i, "-t", &v) == 0)
 				cli_value(argc, argv, &i, "--tag", &v);
 			continue;
@@ -79,7 +74,7 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	if (limg_builder_commit(&digest, b, tag) < 0) {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		cli_fail();
 		goto out;
 	}
 	build_print_result(tag, digest.ptr);

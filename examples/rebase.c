@@ -2,7 +2,7 @@
 /*
  * limg-rebase: crane rebase, on the store.
  *
- *   limg-rebase IMAGE --old-base OLD --new-base NEW [-t TARGET]
+ *   limg-rebase [OPTIONS] IMAGE --old-base OLD --new-base NEW
  *
  * IMAGE's own layers (those above OLD's) on top of NEW's, after checking
  * that IMAGE really sits on OLD; prints the result as crane does.
@@ -13,21 +13,17 @@
 #include "buildcli.h"
 #include "common.h"
 
-static int usage(int help)
-{
-	fprintf(help ? stdout : stderr,
-	        "Usage: limg-rebase IMAGE --old-base OLD --new-base NEW [-t TARGET] [OPTIONS]\n\n"
-	        "Move an image's own layers from the base it was built on to another\n\nOptions:\n"
-	        "  --old-base OLD       the base IMAGE was built on\n"
-	        "  --new-base NEW       the base to put under it\n"
-	        "  -t, --tag T          tag the new image (default: kept untagged)\n"
-	        "  --no-base-annotations  do not record NEW in org.opencontainers.image.base.*\n" CLI_COMMON_USAGE);
-	return help ? 0 : 1;
-}
+static const char options[] =
+	"      --old-base OLD    the base IMAGE was built on\n"
+	"      --new-base NEW    the base to put under it\n"
+	"  -t, --tag T           tag the new image (default: kept untagged)\n"
+	"      --no-base-annotations  do not record NEW in org.opencontainers.image.base.*\n";
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .name = "limg-rebase", .usage = "[OPTIONS] IMAGE --old-base OLD --new-base NEW",
+		           .about = "Move an image's own layers from the base it was built on to another",
+		           .uses = CLI_STORE | CLI_PLATFORM };
 	limg_rebase_opts ro = LIMG_REBASE_OPTS_INIT;
 	limg_store *store = NULL;
 	limg_buf digest = LIMG_BUF_INIT;
@@ -43,14 +39,23 @@ int main(int argc, char **argv)
 				return 1;
 		} else if (!strcmp(argv[i], "--no-base-annotations")) {
 			ro.no_base_annotations = 1;
-		} else if (argv[i][0] == '-' || image) {
-			return usage(cli_is_help(argv[i]));
+		} else if (cli_is_help(argv[i])) {
+			cli_help(&cli, stdout, options);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_unknown_flag(&cli, argv[i]);
+		} else if (image) {
+			return cli_bad_args(&cli, "requires exactly 1 argument");
 		} else {
 			image = argv[i];
 		}
 	}
-	if (!image || !old_base || !new_base) {
-		fprintf(stderr, "\"limg-rebase\" requires IMAGE, --old-base and --new-base.\n");
+	if (!image)
+		return cli_bad_args(&cli, "requires exactly 1 argument");
+	if (!old_base || !new_base) {
+		/* cobra's words (crane rebase) for a required flag left out */
+		fprintf(stderr, "Error: required flag(s) %s not set\nSee 'limg-rebase --help'.\n",
+		        !old_base && !new_base ? "\"new-base\", \"old-base\"" : !old_base ? "\"old-base\"" : "\"new-base\"");
 		return 1;
 	}
 	ro.platform = cli.platform;
@@ -60,10 +65,8 @@ int main(int argc, char **argv)
 	if (limg_build_rebase(&digest, store, image, old_base, new_base, tag, &ro) == 0) {
 		build_print_result(tag, digest.ptr);
 		rc = 0;
-	} else if (cli_not_found(LIMG_SUBJECT_IMAGE)) {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
 	} else {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+		build_fail(NULL); /* which of the three images is missing: the error names it */
 	}
 	cli_cancel_done(ro.cancel);
 out:

@@ -394,10 +394,36 @@ class Build(unittest.TestCase):
         self.assertEqual(self.manifest(d)["annotations"], {"k": "v"})
         self.assertEqual(cfg["rootfs"], self.config(self.tagged("m:1"))["rootfs"])
         p = self.run_tool("limg-mutate", "nothing:here", "--user", "x", check=False)
-        self.assertEqual((p.returncode, p.stderr), (1, "Error: No such image: nothing:here\n"))
+        self.assertEqual((p.returncode, p.stderr), (1, "Error response from daemon: No such image: nothing:here\n"))
         p = self.run_tool("limg-mutate", "m:1", "--expose", "99999", check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("invalid port", p.stderr)
+
+    def test_flags_read_as_the_other_programs(self):
+        # docker's answers (examples/common.c) for arguments, unknown flags and required flags
+        p = self.run_tool("limg-flatten", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(p.stderr.startswith('"limg-flatten" requires exactly 1 argument.\n'
+                                            "See 'limg-flatten --help'.\n\nUsage:  limg-flatten [OPTIONS] IMAGE\n"),
+                        p.stderr)
+        p = self.run_tool("limg-mutate", "a", "b", check=False)
+        self.assertTrue(p.stderr.startswith('"limg-mutate" requires exactly 1 argument.\n'), p.stderr)
+        p = self.run_tool("limg-append", "-b", "scratch", "--dir", self.tmp, "extra", check=False)
+        self.assertTrue(p.stderr.startswith('"limg-append" accepts no arguments.\n'), p.stderr)
+        p = self.run_tool("limg-append", "--dir", self.tmp, check=False)
+        self.assertEqual((p.returncode, p.stderr), (1, 'Error: required flag(s) "base" not set (-b scratch for none)\n'
+                                                       "See 'limg-append --help'.\n"))
+        p = self.run_tool("limg-rebase", "x", "--old-base", "y", check=False)
+        self.assertEqual((p.returncode, p.stderr), (1, 'Error: required flag(s) "new-base" not set\n'
+                                                       "See 'limg-rebase --help'.\n"))
+        os.mkdir(self.path("src"))
+        self.run_tool("limg-append", "-b", "scratch", "--dir", self.path("src"), "-t", "y:1")
+        p = self.run_tool("limg-rebase", "x", "--old-base", "y:1", "--new-base", "y:1", check=False)
+        self.assertEqual((p.returncode, p.stderr), (1, "Error response from daemon: No such image: x:latest\n"))
+        p = self.run_tool("limg-build", "--bogus", "f.json", check=False)
+        self.assertEqual((p.returncode, p.stderr), (125, "unknown flag: --bogus\nSee 'limg-build --help'.\n"))
+        self.assertEqual(self.run_tool("limg-append", "--help").stdout.splitlines()[0],
+                         "Usage:  limg-append [OPTIONS] -b BASE (-f LAYER.tar | --dir DIR [--prefix PATH] | --diff DIR)...")
 
     # -- bad inputs -------------------------------------------------------------------
 

@@ -335,6 +335,13 @@ PROGRAMS = {
     "limg-login": (["--username", "--password", "--password-stdin", "--tls-verify", "--cert-dir"],
                    ["--store", "--platform"]),
     "limg-logout": ([], ["--store", "--platform", "--tls-verify"]),
+    "limg-append": (["--base", "--new_layer", "--dir", "--diff", "--new_tag", "--compression", "--store", "--platform"],
+                    ["--tls-verify", "--cert-dir", "--entrypoint"]),
+    "limg-mutate": (["--tag", "--entrypoint", "--env", "--expose", "--store", "--platform"],
+                    ["--tls-verify", "--cert-dir", "--compression"]),
+    "limg-flatten": (["--tag", "--compression", "--store"], ["--tls-verify", "--platform", "--entrypoint"]),
+    "limg-rebase": (["--old-base", "--new-base", "--tag", "--store", "--platform"], ["--tls-verify", "--cert-dir"]),
+    "limg-build": (["--tag", "--store"], ["--tls-verify", "--platform", "--compression"]),
 }
 
 
