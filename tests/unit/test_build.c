@@ -4,7 +4,7 @@
  * PAX where needed) read back by libarchive; the layer order; layers from
  * directories and files (reproducible whatever the creation order and
  * times, parents present, whiteouts); a file that changes while it is read;
- * the builder's config edits.
+ * the builder's config edits, layers, history, a stored blob and a diff.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -675,6 +675,91 @@ static void test_builder_config(void **state)
 	rm_tree(sdir);
 }
 
+/* Layers appended with their history, a history entry without a layer, the
+ * remaining config setters, a stored blob as a layer, and a diff against an image. */
+static void test_builder_layers_history_and_diff(void **state)
+{
+	char *dir = make_tmpdir(), *changed = make_tmpdir(), *sdir = make_tmpdir(), *cfg, *list;
+	static const char *const cmd[] = { "serve", "--port=80" };
+	limg_builder_opts bo = LIMG_BUILDER_OPTS_INIT;
+	limg_layer_opts o = LIMG_LAYER_OPTS_INIT;
+	limg_layer *l = NULL, *same = NULL, *diff = NULL, *none = NULL;
+	limg_builder *b;
+	limg_buf d = LIMG_BUF_INIT, m = LIMG_BUF_INIT;
+	limg_store *s;
+	bytes tar;
+
+	(void)state;
+	ASSERT_OK(limg_store_open(&s, NULL, sdir, NULL));
+	write_file(dir, "a", "one", 3, 0644);
+	write_file(dir, "kept", "same", 4, 0644);
+	make_dir(dir, "sub");
+	write_file(dir, "sub/b", "gone", 4, 0644);
+	ASSERT_OK(limg_layer_new_from_dir(&l, s, dir, &o, NULL));
+
+	bo.set_created = 1;
+	bo.created = 1700000000;
+	ASSERT_OK(limg_builder_new(&b, s, "scratch", &bo));
+	ASSERT_OK(limg_builder_set_author(b, "someone"));
+	ASSERT_OK(limg_builder_append_layer(b, l, "COPY . /", "the tree"));
+	ASSERT_OK(limg_builder_add_history(b, "ENV MODE=prod", NULL));
+	ASSERT_OK(limg_builder_set_cmd(b, cmd, 2));
+	ASSERT_OK(limg_builder_set_stop_signal(b, "SIGQUIT"));
+	ASSERT_OK(limg_builder_add_volume(b, "/data"));
+	ASSERT_OK(limg_builder_set_annotation(b, "org.opencontainers.image.source", "https://example.com/x"));
+	assert_int_equal(limg_builder_set_annotation(b, "", "x"), LIMG_EINVALID);
+	ASSERT_OK(limg_builder_commit(&d, b, "test/base:1"));
+	limg_builder_free(b);
+	cfg = config_of(s, d.ptr);
+	assert_non_null(strstr(cfg, "\"author\":\"someone\""));
+	assert_non_null(strstr(cfg, "\"Cmd\":[\"serve\",\"--port=80\"]"));
+	assert_non_null(strstr(cfg, "\"StopSignal\":\"SIGQUIT\""));
+	assert_non_null(strstr(cfg, "\"Volumes\":{\"/data\":{}}"));
+	assert_non_null(strstr(cfg, "{\"created\":\"2023-11-14T22:13:20Z\",\"created_by\":\"COPY . /\",\"comment\":\"the tree\"}"));
+	assert_non_null(strstr(cfg, "\"created_by\":\"ENV MODE=prod\",\"empty_layer\":true}"));
+	assert_non_null(strstr(cfg, limg_layer_diff_id(l)));
+	ASSERT_OK(limg_store_blob_read(&m, s, d.ptr, 1 << 20));
+	assert_non_null(strstr(m.ptr, "\"annotations\":{\"org.opencontainers.image.source\":\"https://example.com/x\"}"));
+	free(cfg);
+
+	/* the stored blob, found again: the same layer */
+	ASSERT_OK(limg_layer_lookup(&same, s, limg_layer_digest(l)));
+	assert_string_equal(limg_layer_diff_id(same), limg_layer_diff_id(l));
+	assert_int_equal(limg_layer_size(same), limg_layer_size(l));
+	assert_int_equal(limg_layer_tar_size(same), limg_layer_tar_size(l));
+	assert_int_equal(limg_layer_lookup(&diff, s, "sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+	                 LIMG_ENOTFOUND);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_BLOB);
+
+	/* what a changed copy changes: the edited file, the new one, a whiteout for the removed one */
+	write_file(changed, "a", "two", 3, 0644);
+	write_file(changed, "kept", "same", 4, 0644);
+	make_dir(changed, "sub");
+	write_file(changed, "c", "new", 3, 0644);
+	o.compression = LIMG_LAYER_UNCOMPRESSED;
+	ASSERT_OK(limg_layer_new_from_diff(&diff, s, "test/base:1", changed, &o, NULL));
+	tar = layer_tar(s, diff);
+	list = listing(&tar);
+	assert_non_null(strstr(list, " 3 a\n"));
+	assert_non_null(strstr(list, " 3 c\n"));
+	assert_non_null(strstr(list, " sub/.wh.b\n"));
+	assert_null(strstr(list, "kept"));
+	assert_int_equal(limg_layer_new_from_diff(&none, s, "no/such:image", changed, &o, NULL) < 0, 1);
+	assert_null(none);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_IMAGE);
+	free(list);
+	free(tar.p);
+	limg_layer_free(diff);
+	limg_layer_free(same);
+	limg_layer_free(l);
+	limg_buf_dispose(&d);
+	limg_buf_dispose(&m);
+	limg_store_close(s);
+	rm_tree(dir);
+	rm_tree(changed);
+	rm_tree(sdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -688,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_dir_refusals),
 		cmocka_unit_test(test_files_layer),
 		cmocka_unit_test(test_builder_config),
+		cmocka_unit_test(test_builder_layers_history_and_diff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
