@@ -98,7 +98,11 @@ class Build(unittest.TestCase):
         self.store = os.path.join(self.tmp, "store")
 
     def tearDown(self):
-        remove_tree(self.tmp)
+        # every store a test leaves is judged by a checker that shares no code with libimage
+        try:
+            tool.assert_stores_sound(self, self.tmp)
+        finally:
+            remove_tree(self.tmp)
 
     def run_tool(self, name, *args, env=None, check=True, prefix=()):
         e = dict(env or ENV, LIBIMAGE_STORE=self.store)
@@ -496,7 +500,6 @@ class Build(unittest.TestCase):
             os.rmdir("d" * 255, dir_fd=fd)
         os.close(fd)
 
-    @unittest.skipIf(tool.SANITIZER, "memory figures mean nothing under a sanitizer")
     def test_a_hundred_thousand_entries_in_flat_memory(self):
         def tree_of(root, dirs, files):
             for d in range(dirs):
@@ -520,8 +523,11 @@ class Build(unittest.TestCase):
             a, b = peak(small), peak(big)
         finally:
             shutil.rmtree(base)
-        # what grows is one directory's names (1,000 here), not the tree
-        self.assertLess(b - a, 4 * 1024, "peak RSS %d KiB for 1,010 entries, %d KiB for 100,100" % (a, b))
+        # what grows is one directory's names (1,000 here), not the tree (under a sanitizer the
+        # layers are still written, but its shadow memory is no measure)
+        if not tool.SANITIZER:
+            self.assertLess(b - a, 4 * 1024,
+                            "peak RSS %d KiB for 1,010 entries, %d KiB for 100,100" % (a, b))
 
     def test_a_tar_that_is_no_tar_is_refused(self):
         bad = self.path("bad.tar")
