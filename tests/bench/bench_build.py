@@ -28,6 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from fixtures import images, registry  # noqa: E402
+import benchutil  # noqa: E402
 
 argv = [a for a in sys.argv[1:] if not a.startswith("--")]
 BUILD = os.path.abspath(argv[0] if argv else os.path.join(HERE, "..", "..", "build"))
@@ -159,6 +160,7 @@ def run_in(work, label):
 
 
 def main():
+    benchutil.header("bench_build.py")
     base = "/tmp"
     if os.geteuid() == 0:
         mnt = tempfile.mkdtemp(prefix="limg-bench-build-tmpfs-", dir=base)
