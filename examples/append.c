@@ -37,8 +37,7 @@ static const char options[] =
 	"                        (new and changed files, whiteouts for removed ones: umoci repack)\n"
 	"  -t, --new_tag T       tag the new image (default: kept untagged)\n"
 	"      --format F        oci or docker media types (default: the base's; OCI for scratch)\n"
-	"      --no-base-annotations  do not record the base in org.opencontainers.image.base.*\n" BUILD_LAYER_USAGE
-	"\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.\n";
+	"      --no-base-annotations  do not record the base in org.opencontainers.image.base.*\n" BUILD_LAYER_USAGE;
 
 static int append_one(limg_builder *b, limg_store *store, const char *base, const layer_arg *a,
                       const limg_layer_opts *base_opts)
@@ -141,6 +140,7 @@ int main(int argc, char **argv)
 			bo.no_base_annotations = 1;
 		} else if (cli_is_help(argv[i])) {
 			cli_help(&cli, stdout, options);
+			puts("\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.");
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return cli_unknown_flag(&cli, argv[i]);

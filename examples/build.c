@@ -20,8 +20,7 @@
 #define SPEC_MAX (1 << 20)
 
 static const char options[] =
-	"  -t, --tag T           tag the image T (instead of the file's \"tag\")\n"
-	"\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.\n";
+	"  -t, --tag T           tag the image T (instead of the file's \"tag\")\n";
 
 int main(int argc, char **argv)
 {
@@ -44,6 +43,7 @@ int main(int argc, char **argv)
 				return 1;
 		} else if (cli_is_help(argv[i])) {
 			cli_help(&cli, stdout, options);
+			puts("\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.");
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return cli_unknown_flag(&cli, argv[i]);

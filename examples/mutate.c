@@ -15,8 +15,7 @@
 #include "common.h"
 
 static const char options[] =
-	"  -t, --tag T           tag the new image (default: kept untagged)\n" BUILD_CONFIG_USAGE
-	"\nSOURCE_DATE_EPOCH, when set, is the new image's time (else the image's stays).\n";
+	"  -t, --tag T           tag the new image (default: kept untagged)\n" BUILD_CONFIG_USAGE;
 
 int main(int argc, char **argv)
 {
@@ -40,6 +39,7 @@ int main(int argc, char **argv)
 				i++;
 		} else if (cli_is_help(argv[i])) {
 			cli_help(&cli, stdout, options);
+			puts("\nSOURCE_DATE_EPOCH, when set, is the new image's time (else the image's stays).");
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return cli_unknown_flag(&cli, argv[i]);
