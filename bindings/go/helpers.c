@@ -282,6 +282,104 @@ int lg_pull_unpack(limg_pull_result **out, limg_store *s, const char *ref, const
 	CALL(limg_pull_unpack(out, s, ref, dir, o, &cb));
 }
 
+/* ---- building ----------------------------------------------------------- */
+
+int lg_layer_new(limg_layer **out, limg_store *s, int kind, const char *a, const char *b, int fd,
+                 const limg_layer_file *const *files, size_t nfiles, const limg_layer_opts *o, uintptr_t h, int want,
+                 lg_error *e)
+{
+	limg_layer_callbacks cb = LIMG_LAYER_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	switch (kind) {
+	case LG_LAYER_DIR: CALL(limg_layer_new_from_dir(out, s, a, o, &cb));
+	case LG_LAYER_TAR: CALL(limg_layer_new_from_tar(out, s, fd, o, &cb));
+	case LG_LAYER_DIFF: CALL(limg_layer_new_from_diff(out, s, a, b, o, &cb));
+	case LG_LAYER_BLOB: CALL(limg_layer_lookup(out, s, a));
+	default: CALL(limg_layer_new_from_files(out, s, files, nfiles, o, &cb));
+	}
+}
+
+int lg_builder_new(limg_builder **out, limg_store *s, const char *base, const limg_builder_opts *o, lg_error *e)
+{
+	CALL(limg_builder_new(out, s, base, o));
+}
+
+int lg_builder_set(limg_builder *b, int what, const char *x, const char *y, lg_error *e)
+{
+	switch (what) {
+	case LG_SET_ENV: CALL(limg_builder_set_env(b, x, y));
+	case LG_SET_LABEL: CALL(limg_builder_set_label(b, x, y));
+	case LG_SET_ANNOTATION: CALL(limg_builder_set_annotation(b, x, y));
+	case LG_SET_USER: CALL(limg_builder_set_user(b, x));
+	case LG_SET_WORKDIR: CALL(limg_builder_set_working_dir(b, x));
+	case LG_SET_STOP_SIGNAL: CALL(limg_builder_set_stop_signal(b, x));
+	case LG_SET_AUTHOR: CALL(limg_builder_set_author(b, x));
+	case LG_SET_PLATFORM: CALL(limg_builder_set_platform(b, x));
+	case LG_ADD_PORT: CALL(limg_builder_add_exposed_port(b, x));
+	case LG_ADD_VOLUME: CALL(limg_builder_add_volume(b, x));
+	default: CALL(limg_builder_add_history(b, x, y));
+	}
+}
+
+int lg_builder_set_list(limg_builder *b, int cmd, const char *const *args, size_t n, int unset, lg_error *e)
+{
+	static const char *const none[1] = { NULL };
+
+	if (unset)
+		args = NULL, n = 0;
+	else if (!args)
+		args = none; /* an empty list, not "unset" */
+	CALL(cmd ? limg_builder_set_cmd(b, args, n) : limg_builder_set_entrypoint(b, args, n));
+}
+
+int lg_builder_set_healthcheck(limg_builder *b, const char *const *test, size_t n, const limg_healthcheck_opts *o,
+                               lg_error *e)
+{
+	CALL(limg_builder_set_healthcheck(b, test, n, o));
+}
+
+int lg_builder_append(limg_builder *b, const limg_layer *l, const char *created_by, const char *comment,
+                      lg_error *e)
+{
+	CALL(limg_builder_append_layer(b, l, created_by, comment));
+}
+
+int lg_builder_commit(limg_buf *out, limg_builder *b, const char *tag, lg_error *e)
+{
+	CALL(limg_builder_commit(out, b, tag));
+}
+
+int lg_build_flatten(limg_buf *out, limg_store *s, const char *image, const char *tag, const limg_flatten_opts *o,
+                     uintptr_t h, int want, lg_error *e)
+{
+	limg_layer_callbacks cb = LIMG_LAYER_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_build_flatten(out, s, image, tag, o, &cb));
+}
+
+int lg_build_rebase(limg_buf *out, limg_store *s, const char *image, const char *old_base, const char *new_base,
+                    const char *tag, const limg_rebase_opts *o, lg_error *e)
+{
+	CALL(limg_build_rebase(out, s, image, old_base, new_base, tag, o));
+}
+
+int lg_build_index(limg_buf *out, limg_store *s, const char *const *images, size_t n, const char *tag,
+                   const limg_index_opts *o, lg_error *e)
+{
+	CALL(limg_build_index(out, s, images, n, tag, o));
+}
+
+int lg_build_spec(limg_buf *out, limg_store *s, const char *text, size_t len, const limg_spec_opts *o, lg_error *e)
+{
+	CALL(limg_build_spec(out, s, text, len, o));
+}
+
 /* ---- registries -------------------------------------------------------- */
 
 int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e)

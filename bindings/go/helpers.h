@@ -71,6 +71,31 @@ int lg_unpack(limg_store *s, const char *image, const char *dir, const limg_unpa
 int lg_pull_unpack(limg_pull_result **out, limg_store *s, const char *ref, const char *dir,
                    const limg_pull_unpack_opts *o, uintptr_t h, int want, lg_error *e);
 
+/* build.h: layers (kind: LG_LAYER_*), the builder, the verbs. */
+enum { LG_LAYER_DIR, LG_LAYER_TAR, LG_LAYER_DIFF, LG_LAYER_BLOB, LG_LAYER_FILES };
+int lg_layer_new(limg_layer **out, limg_store *s, int kind, const char *a, const char *b, int fd,
+                 const limg_layer_file *const *files, size_t nfiles, const limg_layer_opts *o, uintptr_t h, int want,
+                 lg_error *e);
+int lg_builder_new(limg_builder **out, limg_store *s, const char *base, const limg_builder_opts *o, lg_error *e);
+/* A setter of the builder (LG_SET_*) with one or two strings. */
+enum { LG_SET_ENV, LG_SET_LABEL, LG_SET_ANNOTATION, LG_SET_USER, LG_SET_WORKDIR, LG_SET_STOP_SIGNAL, LG_SET_AUTHOR,
+       LG_SET_PLATFORM, LG_ADD_PORT, LG_ADD_VOLUME, LG_ADD_HISTORY };
+int lg_builder_set(limg_builder *b, int what, const char *x, const char *y, lg_error *e);
+/* Entrypoint (@cmd 0) or Cmd (@cmd 1): @unset removes it. */
+int lg_builder_set_list(limg_builder *b, int cmd, const char *const *args, size_t n, int unset, lg_error *e);
+int lg_builder_set_healthcheck(limg_builder *b, const char *const *test, size_t n, const limg_healthcheck_opts *o,
+                               lg_error *e);
+int lg_builder_append(limg_builder *b, const limg_layer *l, const char *created_by, const char *comment,
+                      lg_error *e);
+int lg_builder_commit(limg_buf *out, limg_builder *b, const char *tag, lg_error *e);
+int lg_build_flatten(limg_buf *out, limg_store *s, const char *image, const char *tag, const limg_flatten_opts *o,
+                     uintptr_t h, int want, lg_error *e);
+int lg_build_rebase(limg_buf *out, limg_store *s, const char *image, const char *old_base, const char *new_base,
+                    const char *tag, const limg_rebase_opts *o, lg_error *e);
+int lg_build_index(limg_buf *out, limg_store *s, const char *const *images, size_t n, const char *tag,
+                   const limg_index_opts *o, lg_error *e);
+int lg_build_spec(limg_buf *out, limg_store *s, const char *text, size_t len, const limg_spec_opts *o, lg_error *e);
+
 int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);
 int lg_registry_login(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);
 int lg_credentials_store(limg_buf *where, const char *host, const char *user, const char *secret, const char *dir,

@@ -53,6 +53,7 @@ type opConfig struct {
 	pullOpts       []PullOption
 	unpackOpts     []UnpackOption
 	discardLayers  bool
+	build          buildConfig // the build options (build.go)
 }
 
 type option interface{ apply(*opConfig) }

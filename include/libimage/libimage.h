@@ -25,6 +25,7 @@
 #include "tags.h"
 #include "images.h"
 #include "unpack.h"
+#include "build.h"
 #include "archive.h"
 #include "trust.h"
 #include "pull.h"

@@ -30,4 +30,27 @@ int limg__digester_feed(limg__digester *d, const void *data, size_t len);
 int limg__digester_finish(limg__digester *d, const char **digest, int64_t *size);
 void limg__digester_free(limg__digester *d);
 
+/*
+ * A streaming compressor for the layers libimage writes (compressor.c):
+ * the output depends on the input, the implementation and the level only,
+ * never on @threads (gzip: members compressed on that many workers; zstd:
+ * its own workers). Compressed bytes reach @write in order, on the caller's
+ * thread, during update and finish; what @write returns to stop comes back.
+ */
+#define LIMG_GZIP_MEMBER_SIZE (1u << 20) /* input bytes per gzip member */
+#define LIMG_GZIP_LEVEL_DEFAULT 6
+#define LIMG_ZSTD_LEVEL_DEFAULT 3
+
+typedef struct limg__compressor limg__compressor;
+
+/* @compression a limg_compression; @level 0 for the default (gzip 1-12,
+ * zstd 1-19). LIMG_EINVALID for a level out of range. */
+int limg__compressor_new(limg__compressor **out, int compression, int level, int threads, limg_write_cb write,
+                         void *payload);
+int limg__compressor_update(limg__compressor *c, const void *data, size_t len);
+/* Compresses what is left and ends the stream. */
+int limg__compressor_finish(limg__compressor *c);
+int64_t limg__compressor_bytes_out(const limg__compressor *c);
+void limg__compressor_free(limg__compressor *c);
+
 #endif

@@ -162,6 +162,16 @@ static void load(void)
 		loaded = -1;
 		return;
 	}
+	if (!(*(void **)&limg__la.entry_uname = dlsym(h, "archive_entry_uname"))) {
+		snprintf(why, sizeof why, "%s is missing", "archive_entry_uname");
+		loaded = -1;
+		return;
+	}
+	if (!(*(void **)&limg__la.entry_gname = dlsym(h, "archive_entry_gname"))) {
+		snprintf(why, sizeof why, "%s is missing", "archive_entry_gname");
+		loaded = -1;
+		return;
+	}
 	loaded = 1; /* (the handle stays open for the life of the process) */
 }
 

@@ -42,6 +42,8 @@ struct limg__libarchive {
 	dev_t (*entry_rdev)(struct archive_entry *);
 	int (*entry_xattr_reset)(struct archive_entry *);
 	int (*entry_xattr_next)(struct archive_entry *, const char **, const void **, size_t *);
+	const char * (*entry_uname)(struct archive_entry *);
+	const char * (*entry_gname)(struct archive_entry *);
 };
 
 extern struct limg__libarchive limg__la;
@@ -76,5 +78,7 @@ int limg__libarchive_load(void);
 #define archive_entry_rdev limg__la.entry_rdev
 #define archive_entry_xattr_reset limg__la.entry_xattr_reset
 #define archive_entry_xattr_next limg__la.entry_xattr_next
+#define archive_entry_uname limg__la.entry_uname
+#define archive_entry_gname limg__la.entry_gname
 
 #endif

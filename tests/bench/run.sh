@@ -30,6 +30,7 @@ if [ "$(id -u)" = 0 ]; then
 	/usr/bin/python3 tests/bench/bench_unpack.py "$B" "$RUNS" --tmpfs
 fi
 /usr/bin/python3 tests/bench/bench_push.py "$B" "$RUNS"
+/usr/bin/python3 tests/bench/bench_build.py "$B" "$RUNS"
 /usr/bin/python3 tests/bench/bench_mirror.py "$B" "$RUNS"
 /usr/bin/python3 tests/bench/bench_index.py "$B" --runs "$RUNS" --mb 200
 /usr/bin/python3 tests/bench/bench_big.py "$B" --runs "$RUNS"

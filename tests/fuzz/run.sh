@@ -17,7 +17,7 @@ seconds=${1:-10}
 shift || true
 cc=$(command -v clang-14 || command -v clang)
 out=${LIMG_FUZZ_BUILD:-$src/build-fuzz}
-all="reference digest challenge manifest json tar hosts archive_listing archive_load credentials headers decompress policy signature sync_yaml"
+all="reference digest challenge manifest json tar layer hosts archive_listing archive_load credentials headers decompress policy signature sync_yaml"
 targets=${*:-$all}
 mkdir -p "$out/obj" "$out/corpus" "$out/artifacts"
 
@@ -44,7 +44,7 @@ done
 
 for target in $targets; do
   "$cc" $flags -fsanitize=fuzzer,address,undefined "$src/tests/fuzz/fuzz_$target.c" "${objs[@]}" \
-    -lmbedcrypto -lcjson -lzstd -lisal -larchive -lz -lcurl -lsodium -lyaml -lcrypto -lpthread -o "$out/fuzz_$target"
+    -lmbedcrypto -lcjson -lzstd -ldeflate -lisal -larchive -lsqlite3 -lz -lcurl -lsodium -lyaml -lcrypto -lpthread -o "$out/fuzz_$target"
   corpus="$out/corpus/$target"
   mkdir -p "$corpus"
   cp -n "$src/tests/fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true

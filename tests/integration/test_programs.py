@@ -346,6 +346,13 @@ PROGRAMS = {
     "limg-referrers": (["--artifact-type", "--format", "--referrers-mode", "--tls-verify"], ["--store", "--platform"]),
     "limg-sync": (["--src", "--dest", "--scoped", "--dry-run", "--jobs", "--quiet", "--src-tls-verify",
                    "--dest-tls-verify", "--tls-verify", "--cert-dir", "--platform"], ["--store"]),
+    "limg-append": (["--base", "--new_layer", "--dir", "--diff", "--new_tag", "--compression", "--store", "--platform"],
+                    ["--tls-verify", "--cert-dir", "--entrypoint"]),
+    "limg-mutate": (["--tag", "--entrypoint", "--env", "--expose", "--store", "--platform"],
+                    ["--tls-verify", "--cert-dir", "--compression"]),
+    "limg-flatten": (["--tag", "--compression", "--store"], ["--tls-verify", "--platform", "--entrypoint"]),
+    "limg-rebase": (["--old-base", "--new-base", "--tag", "--store", "--platform"], ["--tls-verify", "--cert-dir"]),
+    "limg-build": (["--tag", "--store"], ["--tls-verify", "--platform", "--compression"]),
 }
 
 

@@ -8,6 +8,10 @@
         print(image.short_id, image.attrs["Config"]["Cmd"], image.tags)
         for row in store.images():
             print(row.repository, row.tag, row.short_id, row.created)
+        with store.build("busybox") as b:                 # an image from a directory
+            b.add_dir("rootfs", prefix="/app")
+            b.config(entrypoint=["/app/run"])
+            b.commit("myapp:1")
 
 Every blob is verified; errors are exceptions chosen by the library's error
 name (NotFoundError, AuthError, ...) and carry what the failure was about
@@ -21,6 +25,7 @@ is missing or of another major version.
 """
 from . import _ffi
 from ._ffi import LibraryNotFoundError
+from .build import Builder, BuiltLayer, File
 from .cancel import Cancel
 from .errors import (AuthError, CancelledError, ConflictError, CorruptError, DigestMismatchError, ExistsError,
                      ImageNotFoundError, InvalidArgumentError, InvalidDigestError, InvalidReferenceError,
@@ -44,6 +49,7 @@ __all__ = [
     "login", "logout", "store_credentials", "erase_credentials",
     "Policy", "Verdict", "Requirement", "Key", "Signer", "Signatures", "sign", "RejectedError", "SignatureError",
     "sync", "SyncList", "SyncImage", "SyncReport", "SyncStatus",
+    "Builder", "BuiltLayer", "File",
     "Image", "ImageConfig", "ImageRow", "Layer", "Loaded", "Manifest", "Problem", "RemoveStep", "Progress",
     "PullProgress", "PushProgress", "UnpackProgress", "Event", "PullEvent", "PushEvent", "UnpackEvent", "BlobKind",
     "RemoveEvent", "LibraryNotFoundError",

@@ -534,6 +534,59 @@ class PullUnpackCallbacks(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
+class LayerOpts(ctypes.Structure):
+    _c_name_ = "limg_layer_opts"
+    _fields_ = [("size", c_size_t), ("compression", c_int), ("level", c_int), ("times", c_int), ("epoch", c_int64),
+                ("owner", c_int), ("uid", c_uint32), ("gid", c_uint32), ("prefix", c_char_p),
+                ("removed", POINTER(c_char_p)), ("removed_len", c_size_t), ("no_xattrs", c_int), ("threads", c_int),
+                ("max_entries", c_int64), ("platform", c_char_p), ("cancel", c_void_p)]
+
+
+class LayerCallbacks(ctypes.Structure):
+    _c_name_ = "limg_layer_callbacks"
+    _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
+
+
+class LayerFile(ctypes.Structure):
+    _c_name_ = "limg_layer_file"
+    _fields_ = [("size", c_size_t), ("path", c_char_p), ("type", c_int), ("source", c_char_p), ("data", c_void_p),
+                ("data_len", c_size_t), ("mode", c_uint), ("link", c_char_p), ("uid", c_uint32), ("gid", c_uint32)]
+
+
+class BuilderOpts(ctypes.Structure):
+    _c_name_ = "limg_builder_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("format", c_int), ("set_created", c_int),
+                ("created", c_int64), ("no_base_annotations", c_int), ("cancel", c_void_p)]
+
+
+class HealthcheckOpts(ctypes.Structure):
+    _c_name_ = "limg_healthcheck_opts"
+    _fields_ = [("size", c_size_t), ("interval", c_int64), ("timeout", c_int64), ("start_period", c_int64),
+                ("start_interval", c_int64), ("retries", c_int)]
+
+
+class FlattenOpts(ctypes.Structure):
+    _c_name_ = "limg_flatten_opts"
+    _fields_ = [("size", c_size_t), ("compression", c_int), ("level", c_int), ("threads", c_int),
+                ("cancel", c_void_p)]
+
+
+class RebaseOpts(ctypes.Structure):
+    _c_name_ = "limg_rebase_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("no_base_annotations", c_int), ("cancel", c_void_p)]
+
+
+class IndexOpts(ctypes.Structure):
+    _c_name_ = "limg_index_opts"
+    _fields_ = [("size", c_size_t), ("format", c_int), ("cancel", c_void_p)]
+
+
+class SpecOpts(ctypes.Structure):
+    _c_name_ = "limg_spec_opts"
+    _fields_ = [("size", c_size_t), ("dir", c_char_p), ("tag", c_char_p), ("set_epoch", c_int), ("epoch", c_int64),
+                ("cancel", c_void_p)]
+
+
 # Every struct declared here, by its C name: the tests compile a C program
 # from this table and compare sizes and offsets with the C compiler's.
 STRUCTS = {cls._c_name_: cls for cls in (
@@ -543,7 +596,8 @@ STRUCTS = {cls._c_name_: cls for cls in (
     RegistryListCallbacks, PullOpts, PullCallbacks, PushOpts, PushCallbacks, CopyOpts, CopyCallbacks,
     ArchiveSaveOpts, ArchiveSaveCallbacks, ArchiveLoadOpts, ArchiveLoadCallbacks, IdMap, UnpackOpts,
     UnpackCallbacks, PolicyOpts, PolicyCheckOpts, SignerOpts, VerifyOpts, SignOpts, RegistryReferrersOpts,
-    RegistryReferrersCallbacks, RegistryAttachOpts, PullUnpackOpts, PullUnpackCallbacks)}
+    RegistryReferrersCallbacks, RegistryAttachOpts, PullUnpackOpts, PullUnpackCallbacks, LayerOpts, LayerCallbacks,
+    LayerFile, BuilderOpts, HealthcheckOpts, FlattenOpts, RebaseOpts, IndexOpts, SpecOpts)}
 
 # Values of the option enums (ABI, spelled as in the headers; no name function exists for them).
 STORE_CREATE, STORE_EXISTING = 0, 1                         # limg_store_mode
@@ -557,6 +611,12 @@ ENDPOINT_CAPS = {"pull": 1, "resolve": 2, "push": 4}        # limg_endpoint_capa
 SIGNATURE_FORMATS = {"simple": 0, "bundle": 1}              # limg_signature_format
 INDEX_ACCEPT, INDEX_IGNORE = 0, 1                           # limg_index_signatures
 REFERRERS_MODES = {"auto": 0, "api": 1, "tag": 2}           # limg_referrers_mode
+LAYER_CODECS = {"gzip": 0, "zstd": 1, "none": 2}            # limg_layer_codec
+LAYER_TIMES = {"epoch": 0, "clamp": 1, "keep": 2}           # limg_layer_times
+OWNER_FIXED, OWNER_KEEP = 0, 1                              # limg_layer_owner
+FILE_TYPES = {"file": 0, "dir": 1, "symlink": 2}            # limg_file_type
+BUILD_FORMATS = {None: 0, "oci": 1, "docker": 2}            # limg_build_format
+COMPRESSION_NAMES = {0: "none", 1: "gzip", 2: "zstd"}       # limg_compression
 
 # ---- functions ------------------------------------------------------------------
 
@@ -783,6 +843,49 @@ _declare("limg_pull_unpack_opts_init", c_int, P(PullUnpackOpts), c_size_t)
 _declare("limg_pull_unpack_callbacks_init", c_int, P(PullUnpackCallbacks), c_size_t)
 _declare("limg_pull_unpack", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(PullUnpackOpts),
          P(PullUnpackCallbacks))
+
+# build.h
+_declare("limg_layer_opts_init", c_int, P(LayerOpts), c_size_t)
+_declare("limg_layer_callbacks_init", c_int, P(LayerCallbacks), c_size_t)
+_declare("limg_layer_file_init", c_int, P(LayerFile), c_size_t)
+_declare("limg_layer_new_from_dir", c_int, P(c_void_p), c_void_p, c_char_p, P(LayerOpts), P(LayerCallbacks))
+_declare("limg_layer_new_from_files", c_int, P(c_void_p), c_void_p, P(P(LayerFile)), c_size_t, P(LayerOpts),
+         P(LayerCallbacks))
+_declare("limg_layer_new_from_tar", c_int, P(c_void_p), c_void_p, c_int, P(LayerOpts), P(LayerCallbacks))
+_declare("limg_layer_new_from_diff", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(LayerOpts),
+         P(LayerCallbacks))
+_declare("limg_layer_lookup", c_int, P(c_void_p), c_void_p, c_char_p)
+_declare("limg_layer_free", None, c_void_p)
+_declare("limg_layer_digest", c_char_p, c_void_p)
+_declare("limg_layer_diff_id", c_char_p, c_void_p)
+_declare("limg_layer_size", c_int64, c_void_p)
+_declare("limg_layer_tar_size", c_int64, c_void_p)
+_declare("limg_layer_compression", c_int, c_void_p)
+_declare("limg_builder_opts_init", c_int, P(BuilderOpts), c_size_t)
+_declare("limg_builder_new", c_int, P(c_void_p), c_void_p, c_char_p, P(BuilderOpts))
+_declare("limg_builder_free", None, c_void_p)
+_declare("limg_builder_append_layer", c_int, c_void_p, c_void_p, c_char_p, c_char_p)
+_declare("limg_builder_add_history", c_int, c_void_p, c_char_p, c_char_p)
+_declare("limg_builder_set_entrypoint", c_int, c_void_p, P(c_char_p), c_size_t)
+_declare("limg_builder_set_cmd", c_int, c_void_p, P(c_char_p), c_size_t)
+_declare("limg_builder_set_env", c_int, c_void_p, c_char_p, c_char_p)
+_declare("limg_builder_set_label", c_int, c_void_p, c_char_p, c_char_p)
+for _n in ("user", "working_dir", "stop_signal", "author", "platform"):
+    _declare("limg_builder_set_" + _n, c_int, c_void_p, c_char_p)
+_declare("limg_builder_add_exposed_port", c_int, c_void_p, c_char_p)
+_declare("limg_builder_add_volume", c_int, c_void_p, c_char_p)
+_declare("limg_healthcheck_opts_init", c_int, P(HealthcheckOpts), c_size_t)
+_declare("limg_builder_set_healthcheck", c_int, c_void_p, P(c_char_p), c_size_t, P(HealthcheckOpts))
+_declare("limg_builder_set_annotation", c_int, c_void_p, c_char_p, c_char_p)
+_declare("limg_builder_commit", c_int, P(Buf), c_void_p, c_char_p)
+_declare("limg_flatten_opts_init", c_int, P(FlattenOpts), c_size_t)
+_declare("limg_build_flatten", c_int, P(Buf), c_void_p, c_char_p, c_char_p, P(FlattenOpts), P(LayerCallbacks))
+_declare("limg_rebase_opts_init", c_int, P(RebaseOpts), c_size_t)
+_declare("limg_build_rebase", c_int, P(Buf), c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, P(RebaseOpts))
+_declare("limg_index_opts_init", c_int, P(IndexOpts), c_size_t)
+_declare("limg_build_index", c_int, P(Buf), c_void_p, P(c_char_p), c_size_t, c_char_p, P(IndexOpts))
+_declare("limg_spec_opts_init", c_int, P(SpecOpts), c_size_t)
+_declare("limg_build_spec", c_int, P(Buf), c_void_p, c_char_p, c_size_t, P(SpecOpts))
 
 
 def version():
@@ -1641,3 +1744,196 @@ def pull_unpack(store, reference, directory, platform, bundle, rootless, termina
                     bytes_downloaded=lib.limg_pull_result_bytes_downloaded(res))
     finally:
         lib.limg_pull_result_free(res)
+# ---- building (build.h) -----------------------------------------------------------
+
+def _layer_opts(calls, compression, level, times, epoch, owner, prefix, removed, xattrs, platform, cancel):
+    o = _init(LayerOpts, lib.limg_layer_opts_init)
+    if compression not in LAYER_CODECS:
+        raise ValueError("compression must be gzip, zstd or none, not %r" % (compression,))
+    if times not in LAYER_TIMES:
+        raise ValueError("times must be epoch, clamp or keep, not %r" % (times,))
+    o.compression = LAYER_CODECS[compression]
+    o.level = int(level or 0)
+    o.times = LAYER_TIMES[times]
+    o.epoch = int(epoch or 0)
+    if owner == "keep":
+        o.owner = OWNER_KEEP
+    elif owner == "root" or owner is None:
+        o.owner = OWNER_FIXED
+    else:
+        uid_, gid_ = owner
+        o.owner, o.uid, o.gid = OWNER_FIXED, int(uid_), int(gid_)
+    o.prefix = arg(prefix, "prefix", optional=True)
+    arr, n = strings(removed or (), "removed path")
+    calls.keep.append(arr)
+    o.removed, o.removed_len = arr, n
+    o.no_xattrs = 0 if xattrs else 1
+    o.platform = arg(platform, "platform", optional=True)
+    o.cancel = cancel
+    return o
+
+
+def _layer_facts(layer):
+    return dict(digest=_text(lib.limg_layer_digest(layer)), diff_id=_text(lib.limg_layer_diff_id(layer)),
+                size=lib.limg_layer_size(layer), tar_size=lib.limg_layer_tar_size(layer),
+                compression=COMPRESSION_NAMES.get(lib.limg_layer_compression(layer), "unknown"))
+
+
+def layer_new(store, kind, source, opts, cancel, progress):
+    """A layer (kind: dir, files, tar, diff, blob); returns (handle, facts). The caller frees the handle."""
+    calls = Calls()
+    o = _layer_opts(calls, cancel=cancel, **opts)
+    cb = _init(LayerCallbacks, lib.limg_layer_callbacks_init)
+    cb.progress = _progress(calls, progress)
+    h = c_void_p()
+    if kind == "dir":
+        rc = lib.limg_layer_new_from_dir(byref(h), store, arg(source, "directory", path=True), byref(o), byref(cb))
+    elif kind == "tar":
+        rc = lib.limg_layer_new_from_tar(byref(h), store, source, byref(o), byref(cb))
+    elif kind == "diff":
+        image, directory = source
+        rc = lib.limg_layer_new_from_diff(byref(h), store, arg(image, "image"), arg(directory, "directory", path=True),
+                                         byref(o), byref(cb))
+    elif kind == "blob":
+        rc = lib.limg_layer_lookup(byref(h), store, arg(source, "digest"))
+    else:  # files: [(path, type, source, data, mode, link, uid, gid)]
+        entries = []
+        for path, type_, src, data, mode, link, uid, gid in source:
+            f = _init(LayerFile, lib.limg_layer_file_init)
+            f.path = arg(path, "path")
+            if type_ not in FILE_TYPES:
+                raise ValueError("a file's type is file, dir or symlink, not %r" % (type_,))
+            f.type = FILE_TYPES[type_]
+            f.source = arg(src, "source", path=True, optional=True)
+            if data is not None:
+                buf = ctypes.create_string_buffer(bytes(data), len(data))
+                calls.keep.append(buf)
+                f.data, f.data_len = ctypes.cast(buf, c_void_p), len(data)
+            f.mode, f.uid, f.gid = int(mode or 0), int(uid or 0), int(gid or 0)
+            f.link = arg(link, "link", optional=True)
+            entries.append(f)
+        arr = (P(LayerFile) * max(1, len(entries)))(*[ctypes.pointer(f) for f in entries])
+        calls.keep.extend([entries, arr])
+        rc = lib.limg_layer_new_from_files(byref(h), store, arr, len(entries), byref(o), byref(cb))
+    calls.check(rc)
+    return h.value, _layer_facts(h)
+
+
+def layer_free(h):
+    lib.limg_layer_free(h)
+
+
+def builder_new(store, base, platform, format, created, base_annotations, cancel):
+    o = _init(BuilderOpts, lib.limg_builder_opts_init)
+    o.platform = arg(platform, "platform", optional=True)
+    if format not in BUILD_FORMATS:
+        raise ValueError("format must be None, \"oci\" or \"docker\", not %r" % (format,))
+    o.format = BUILD_FORMATS[format]
+    if created is not None:
+        o.set_created, o.created = 1, int(created)
+    o.no_base_annotations = 0 if base_annotations else 1
+    o.cancel = cancel
+    h = c_void_p()
+    check(lib.limg_builder_new(byref(h), store, arg(base, "base", optional=True), byref(o)))
+    return h.value
+
+
+def builder_free(h):
+    lib.limg_builder_free(h)
+
+
+def builder_append(h, layer, created_by, comment):
+    check(lib.limg_builder_append_layer(h, layer, arg(created_by, "created_by", optional=True),
+                                        arg(comment, "comment", optional=True)))
+
+
+def builder_history(h, created_by, comment):
+    check(lib.limg_builder_add_history(h, arg(created_by, "created_by", optional=True),
+                                       arg(comment, "comment", optional=True)))
+
+
+def builder_set_list(h, which, values):
+    fn = lib.limg_builder_set_entrypoint if which == "entrypoint" else lib.limg_builder_set_cmd
+    if values is None:
+        check(fn(h, None, 0))
+        return
+    arr, n = strings(values, which)
+    check(fn(h, arr if n else (c_char_p * 1)(), n))
+
+
+def builder_set(h, which, value):
+    check(getattr(lib, "limg_builder_set_" + which)(h, arg(value, which, optional=True)))
+
+
+def builder_set_pair(h, which, key, value):
+    check(getattr(lib, "limg_builder_set_" + which)(h, arg(key, which), arg(value, which, optional=True)))
+
+
+def builder_add(h, which, value):
+    check(getattr(lib, "limg_builder_add_" + which)(h, arg(value, which)))
+
+
+def builder_healthcheck(h, test, interval, timeout, start_period, start_interval, retries):
+    if test is None:
+        check(lib.limg_builder_set_healthcheck(h, None, 0, None))
+        return
+    o = _init(HealthcheckOpts, lib.limg_healthcheck_opts_init)
+    o.interval, o.timeout = int(interval or 0), int(timeout or 0)
+    o.start_period, o.start_interval, o.retries = int(start_period or 0), int(start_interval or 0), int(retries or 0)
+    arr, n = strings(test, "healthcheck test")
+    check(lib.limg_builder_set_healthcheck(h, arr, n, byref(o)))
+
+
+def builder_commit(h, tag):
+    out = Buf()
+    check(lib.limg_builder_commit(byref(out), h, arg(tag, "tag", optional=True)))
+    return out.take().decode()
+
+
+def flatten(store, image, tag, compression, level, cancel, progress):
+    calls = Calls()
+    o = _init(FlattenOpts, lib.limg_flatten_opts_init)
+    if compression not in LAYER_CODECS:
+        raise ValueError("compression must be gzip, zstd or none, not %r" % (compression,))
+    o.compression, o.level, o.cancel = LAYER_CODECS[compression], int(level or 0), cancel
+    cb = _init(LayerCallbacks, lib.limg_layer_callbacks_init)
+    cb.progress = _progress(calls, progress)
+    out = Buf()
+    calls.check(lib.limg_build_flatten(byref(out), store, arg(image, "image"), arg(tag, "tag", optional=True),
+                                       byref(o), byref(cb)))
+    return out.take().decode()
+
+
+def rebase(store, image, old_base, new_base, tag, platform, base_annotations, cancel):
+    o = _init(RebaseOpts, lib.limg_rebase_opts_init)
+    o.platform = arg(platform, "platform", optional=True)
+    o.no_base_annotations = 0 if base_annotations else 1
+    o.cancel = cancel
+    out = Buf()
+    check(lib.limg_build_rebase(byref(out), store, arg(image, "image"), arg(old_base, "old_base"),
+                                arg(new_base, "new_base"), arg(tag, "tag", optional=True), byref(o)))
+    return out.take().decode()
+
+
+def index(store, images, tag, format, cancel):
+    o = _init(IndexOpts, lib.limg_index_opts_init)
+    if format not in BUILD_FORMATS:
+        raise ValueError("format must be None, \"oci\" or \"docker\", not %r" % (format,))
+    o.format, o.cancel = BUILD_FORMATS[format], cancel
+    arr, n = strings(images, "image")
+    out = Buf()
+    check(lib.limg_build_index(byref(out), store, arr, n, arg(tag, "tag", optional=True), byref(o)))
+    return out.take().decode()
+
+
+def build_spec(store, text, directory, tag, epoch, cancel):
+    o = _init(SpecOpts, lib.limg_spec_opts_init)
+    o.dir = arg(directory, "directory", path=True, optional=True)
+    o.tag = arg(tag, "tag", optional=True)
+    if epoch is not None:
+        o.set_epoch, o.epoch = 1, int(epoch)
+    o.cancel = cancel
+    data = arg(text, "spec")
+    out = Buf()
+    check(lib.limg_build_spec(byref(out), store, data, len(data), byref(o)))
+    return out.take().decode()

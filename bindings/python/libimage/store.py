@@ -246,6 +246,63 @@ class Store:
         self._run(lambda h, token, _: _ffi.fsck(h, digest, token, problem), cancel)
         return problems
 
+    # -- building ---------------------------------------------------------------------
+
+    def build(self, base: Optional[str] = None, *, platform: Optional[str] = None, format: Optional[str] = None,
+              created: Optional[int] = None, base_annotations: bool = True,
+              cancel: Optional[Cancel] = None) -> "Builder":
+        """A Builder for an image on @base (a stored image; None or "scratch"
+        for none): add layers, set the config, commit under a tag. format:
+        "oci" or "docker" (default: the base's, OCI from scratch); created:
+        seconds since 1970 for the image and its files (default:
+        $SOURCE_DATE_EPOCH, else the base's time and 1970 for files)."""
+        from .build import Builder
+        return Builder(self, base, platform=platform, format=format, created=created,
+                       base_annotations=base_annotations, cancel=cancel)
+
+    def build_spec(self, spec: Union[str, bytes, Mapping, PathLike], *, tag: Optional[str] = None,
+                   directory: Optional[PathLike] = None, created: Optional[int] = None,
+                   cancel: Optional[Cancel] = None) -> str:
+        """An image from limg-build's JSON description: a dict, the JSON text,
+        or a path to it (its relative paths are then relative to the file's
+        directory). Returns the manifest's digest."""
+        import json
+        from .build import source_date_epoch
+        if isinstance(spec, Mapping):
+            text = json.dumps(spec)
+        elif isinstance(spec, bytes):
+            text = spec
+        elif isinstance(spec, str) and spec.lstrip().startswith("{"):
+            text = spec
+        else:
+            path = os.fspath(spec)
+            with open(path, "rb") as f:
+                text = f.read()
+            if directory is None:
+                directory = os.path.dirname(os.path.abspath(path))
+        epoch = created if created is not None else source_date_epoch()
+        return self._run(lambda h, token, _: _ffi.build_spec(h, text, directory, tag, epoch, token), cancel)
+
+    def flatten(self, image: str, tag: Optional[str] = None, *, compression: str = "gzip",
+                level: Optional[int] = None, progress: Optional[Callable[..., Any]] = None,
+                cancel: Optional[Cancel] = None) -> str:
+        """crane flatten: one layer of what the image unpacks to (each stored
+        platform of an index); returns the new manifest's (or index's) digest."""
+        return self._run(lambda h, token, _: _ffi.flatten(h, image, tag, compression, level, token, progress), cancel)
+
+    def rebase(self, image: str, old_base: str, new_base: str, tag: Optional[str] = None, *,
+               platform: Optional[str] = None, base_annotations: bool = True,
+               cancel: Optional[Cancel] = None) -> str:
+        """crane rebase: the image's own layers onto @new_base, after checking
+        that it sits on @old_base (ConflictError when not)."""
+        return self._run(lambda h, token, _: _ffi.rebase(h, image, old_base, new_base, tag, platform,
+                                                         base_annotations, token), cancel)
+
+    def index(self, images: Sequence[str], tag: Optional[str] = None, *, format: Optional[str] = None,
+              cancel: Optional[Cancel] = None) -> str:
+        """An index (manifest list) of per-platform images; returns its digest."""
+        return self._run(lambda h, token, _: _ffi.index(h, list(images), tag, format, token), cancel)
+
     # -- the other direction ------------------------------------------------------
 
     def push(self, reference: str, source: Optional[str] = None, platform: Optional[str] = None,

@@ -787,6 +787,117 @@ class Archives(Base):
             self.store.save("nothing-here")
 
 
+class Building(Base):
+    """Images built from Python: a directory in a few lines, files, tars, the
+    config a Dockerfile sets, reproducible digests, and crane's verbs."""
+
+    def tree(self, name="src"):
+        root = os.path.join(self.tmp, name)
+        os.makedirs(os.path.join(root, "bin"))
+        with open(os.path.join(root, "bin", "run"), "wb") as f:
+            f.write(b"#!/bin/sh\necho run\n")
+        os.chmod(os.path.join(root, "bin", "run"), 0o755)
+        os.symlink("run", os.path.join(root, "bin", "start"))
+        return root
+
+    def test_an_image_from_a_directory_in_a_few_lines(self):
+        src = self.tree()
+        with self.store.build(created=1700000000) as b:
+            layer = b.add_dir(src, prefix="/app")
+            b.config(entrypoint=["/app/bin/run"], env={"MODE": "prod"}, labels={"tier": "web"}, expose=["8080"],
+                     volumes=["/data"], user="1000", workdir="/app", stop_signal="SIGTERM",
+                     healthcheck={"test": ["CMD", "/app/bin/run"], "interval": 30, "retries": 3})
+            b.annotate("org.opencontainers.image.source", "https://example.com")
+            digest = b.commit("py/built:1")
+        self.assertTrue(digest.startswith("sha256:"))
+        self.assertIsInstance(layer, libimage.BuiltLayer)
+        self.assertEqual(layer.compression, "gzip")
+        img = self.store.get("py/built:1")
+        self.assertEqual(img.attrs["Created"], "2023-11-14T22:13:20Z")
+        cfg = img.attrs["Config"]
+        self.assertEqual(cfg["Entrypoint"], ["/app/bin/run"])
+        self.assertEqual(cfg["Env"], ["MODE=prod"])
+        self.assertEqual(cfg["Labels"], {"tier": "web"})
+        self.assertEqual(cfg["ExposedPorts"], {"8080/tcp": {}})
+        self.assertEqual(cfg["Healthcheck"], {"Test": ["CMD", "/app/bin/run"], "Interval": 30000000000, "Retries": 3})
+        self.assertEqual(img.attrs["RootFS"]["Layers"], [layer.diff_id])
+        # the same inputs in another store: the same digest
+        other = libimage.Store(os.path.join(self.tmp, "other"))
+        try:
+            with other.build(created=1700000000) as b:
+                b.add_dir(self.tree("again"), prefix="/app")
+                b.config(entrypoint=["/app/bin/run"], env={"MODE": "prod"}, labels={"tier": "web"},
+                         expose=["8080"], volumes=["/data"], user="1000", workdir="/app", stop_signal="SIGTERM",
+                         healthcheck={"test": ["CMD", "/app/bin/run"], "interval": 30, "retries": 3})
+                b.annotate("org.opencontainers.image.source", "https://example.com")
+                self.assertEqual(b.commit(), digest)
+        finally:
+            other.close()
+        out = os.path.join(self.tmp, "out")
+        self.store.unpack("py/built:1", out)
+        self.assertEqual(os.readlink(os.path.join(out, "app", "bin", "start")), "run")
+
+    def test_files_tars_blobs_and_history(self):
+        tar = os.path.join(self.tmp, "layer.tar.gz")
+        with open(tar, "wb") as f:
+            f.write(images.gzip_bytes(images.tar_bytes({"from-tar": b"t"}), 6))
+        with self.store.build("scratch", format="docker") as b:
+            files = b.add_files({"/etc/motd": b"hello\n", "/bin/tool": libimage.File("", data=b"x", mode=0o755)},
+                                compression="none")
+            self.assertEqual(files.compression, "none")
+            from_tar = b.add_tar(tar, created_by="ADD layer.tar.gz")
+            with open(tar, "rb") as f:
+                self.assertEqual(from_tar.digest, "sha256:" + images.sha256(f.read()).split(":")[-1])
+            b.add_blob(files.digest)
+            b.history("ENV A=1")
+            digest = b.commit("py/files:1")
+        img = self.store.get("py/files:1")
+        self.assertEqual(len(img.layers), 3)
+        steps = [h["CreatedBy"] for h in img.history()]
+        self.assertIn("ADD layer.tar.gz", steps)
+        self.assertIn("ENV A=1", steps)
+        self.assertEqual(img.attrs["RootFS"]["Layers"][0], img.attrs["RootFS"]["Layers"][2])
+        self.assertTrue(digest.startswith("sha256:"))
+
+    def test_verbs_and_specs(self):
+        self.store.pull(ref("py/busybox:v1"))
+        src = self.tree()
+        with self.store.build(ref("py/busybox:v1")) as b:
+            b.add_dir(src, prefix="/app")
+            b.commit("py/on-busybox:1")
+        flat = self.store.flatten("py/on-busybox:1", "py/on-busybox:flat")
+        self.assertEqual(len(self.store.get("py/on-busybox:flat").layers), 1)
+        self.assertNotEqual(flat, self.store.get("py/on-busybox:1").digest)
+        spec = os.path.join(self.tmp, "spec.json")
+        with open(spec, "w") as f:
+            json.dump({"layers": [{"dir": "src", "prefix": "/app"}], "config": {"Cmd": ["/app/bin/run"]}}, f)
+        d = self.store.build_spec(spec, tag="py/spec:1", created=0)
+        self.assertEqual(self.store.build_spec(spec, created=0), d)
+        with self.assertRaises(libimage.InvalidArgumentError) as e:
+            self.store.build_spec({"layers": [{"dir": "src", "prefx": "/x"}]}, directory=self.tmp)
+        self.assertIn('unknown key "prefx"', str(e.exception))
+        self.assertEqual(e.exception.subject, "FILE")
+        with self.assertRaises(libimage.ConflictError) as e:
+            self.store.rebase("py/on-busybox:1", "py/spec:1", ref("py/busybox:v1"))
+        self.assertEqual(e.exception.subject, "IMAGE")
+        index = self.store.index(["py/on-busybox:1"], "py/index:1")
+        self.assertTrue(index.startswith("sha256:"))
+        with self.assertRaises(libimage.ImageNotFoundError):
+            self.store.build("no/such:image")
+
+    def test_bad_input_is_refused_clearly(self):
+        with self.store.build() as b:
+            with self.assertRaises(libimage.NotFoundError) as e:
+                b.add_dir(os.path.join(self.tmp, "missing"))
+            self.assertEqual(e.exception.subject, "FILE")
+            with self.assertRaises(libimage.InvalidArgumentError):
+                b.config(expose=["not-a-port"])
+            with self.assertRaises(ValueError):
+                b.add_dir(self.tmp, compression="lzma")
+            with self.assertRaises(libimage.InvalidArgumentError):
+                b.add_dir(self.tree(), removed=["/../etc"])
+
+
 class Sessions(Base):
     """One session, several registries, each with its own settings and credentials."""
     SECRET2 = "token-Passw0rd"
