@@ -44,7 +44,7 @@ done
 
 for target in $targets; do
   "$cc" $flags -fsanitize=fuzzer,address,undefined "$src/tests/fuzz/fuzz_$target.c" "${objs[@]}" \
-    -lmbedcrypto -lcjson -lzstd -ldeflate -lisal -larchive -lsqlite3 -lz -lcurl -lsodium -lyaml -lcrypto -lpthread -o "$out/fuzz_$target"
+    -lmbedcrypto -lcjson -lzstd -ldeflate -lisal -larchive -lsqlite3 -lz -lcurl -lsodium -lyaml -lcrypto -lm -lpthread -o "$out/fuzz_$target"
   corpus="$out/corpus/$target"
   mkdir -p "$corpus"
   cp -n "$src/tests/fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true
