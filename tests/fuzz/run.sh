@@ -4,6 +4,7 @@
 # from its corpus. Any crash or assertion fails the run.
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]   SECONDS per target (default 10); all targets by default
+#   LIMG_FUZZ_JOBS=N  targets (and compiles) at a time (default: the number of cores)
 #
 # The corpus is kept: each target runs on $LIMG_FUZZ_BUILD/corpus/<target>
 # (default build-fuzz/), seeded from tests/fuzz/corpus/<target>/ (every
@@ -31,32 +32,63 @@ max_len() {
   esac
 }
 
-# the library once, instrumented for coverage (not linked with the fuzzer's main)
-flags="-g -O1 -fno-sanitize-recover=all -D_GNU_SOURCE -DLIMG_HAVE_ISAL -std=c11 -I$src/include -I$src/lib"
+jobs=${LIMG_FUZZ_JOBS:-$(nproc)}
+export cc src out
+export flags="-g -O1 -fno-sanitize-recover=all -D_GNU_SOURCE -DLIMG_HAVE_ISAL -std=c11 -I$src/include -I$src/lib"
+libs="-lmbedcrypto -lcjson -lzstd -ldeflate -lisal -larchive -lsqlite3 -lz -lcurl -lsodium -lyaml -lcrypto -lm -lpthread"
+
+# the library once, instrumented for coverage (not linked with the fuzzer's main),
+# only what changed, $jobs at a time
+stale=()
 objs=()
 for c in $(cd "$src/lib" && find . -name '*.c' | sort); do
   o="$out/obj/$(echo "${c#./}" | tr / _).o"
   if [ ! -e "$o" ] || [ "$src/lib/$c" -nt "$o" ] || [ -n "$(find "$src/lib" -name '*.h' -newer "$o" -print -quit)" ]; then
-    "$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/lib/$c" -o "$o"
+    stale+=("${c#./}")
   fi
   objs+=("$o")
 done
+if [ ${#stale[@]} -gt 0 ]; then
+  printf '%s\n' "${stale[@]}" | xargs -P "$jobs" -I{} sh -c \
+    '"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/lib/$1" -o "$out/obj/$(echo "$1" | tr / _).o"' \
+    sh {}
+fi
 
-for target in $targets; do
-  "$cc" $flags -fsanitize=fuzzer,address,undefined "$src/tests/fuzz/fuzz_$target.c" "${objs[@]}" \
-    -lmbedcrypto -lcjson -lzstd -ldeflate -lisal -larchive -lsqlite3 -lz -lcurl -lsodium -lyaml -lcrypto -lm -lpthread -o "$out/fuzz_$target"
+# one target: linked, seeded, run for $seconds; its report (and a crash's tail) in $out/fuzz_<target>.report
+fuzz_one() {
+  target=$1
+  report="$out/fuzz_$target.report"
+  "$cc" $flags -fsanitize=fuzzer,address,undefined "$src/tests/fuzz/fuzz_$target.c" "${objs[@]}" $libs \
+    -o "$out/fuzz_$target" > "$report" 2>&1 || return 1
   corpus="$out/corpus/$target"
   mkdir -p "$corpus"
   cp -n "$src/tests/fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true
-  echo "fuzz_$target: ${seconds}s ($(ls "$corpus" | wc -l) inputs kept)"
+  echo "fuzz_$target: ${seconds}s ($(ls "$corpus" | wc -l) inputs kept)" >> "$report"
   "$out/fuzz_$target" -max_total_time="$seconds" -max_len="$(max_len "$target")" -print_final_stats=0 \
     -artifact_prefix="$out/artifacts/$target-" "$corpus" > "$out/fuzz_$target.log" 2>&1 ||
-    { tail -n 40 "$out/fuzz_$target.log"; exit 1; }
-  grep -E '^Done [0-9]+ runs' "$out/fuzz_$target.log" || true
+    { tail -n 40 "$out/fuzz_$target.log" >> "$report"; return 1; }
+  grep -E '^Done [0-9]+ runs' "$out/fuzz_$target.log" >> "$report" || true
   if [ "${LIMG_FUZZ_MERGE:-0}" = 1 ]; then
     mkdir -p "$src/tests/fuzz/corpus/$target"
     "$out/fuzz_$target" -merge=1 -max_len="$(max_len "$target")" "$src/tests/fuzz/corpus/$target" "$corpus" \
-      > "$out/fuzz_$target.merge.log" 2>&1 || { tail -n 20 "$out/fuzz_$target.merge.log"; exit 1; }
+      > "$out/fuzz_$target.merge.log" 2>&1 || { tail -n 20 "$out/fuzz_$target.merge.log" >> "$report"; return 1; }
   fi
+}
+
+# the targets $jobs at a time (each has its seconds of one core); every report printed in order
+pids=()
+failed=0
+set -- $targets
+while [ $# -gt 0 ] || [ ${#pids[@]} -gt 0 ]; do
+  while [ $# -gt 0 ] && [ ${#pids[@]} -lt "$jobs" ]; do
+    fuzz_one "$1" &
+    pids+=("$!:$1")
+    shift
+  done
+  first=${pids[0]}
+  pids=("${pids[@]:1}")
+  wait "${first%%:*}" || failed=1
+  cat "$out/fuzz_${first#*:}.report"
 done
+[ "$failed" = 0 ] || { echo "fuzz: a target failed (above)"; exit 1; }
 echo "fuzz: no crashes"

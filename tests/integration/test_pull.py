@@ -348,7 +348,7 @@ class Pull(unittest.TestCase):
         self.assertEqual(len(self.images().splitlines()), 2)
 
     def test_kill_and_resume(self):
-        """One stream (ranged downloads resume range by range: test_concurrency.Ranged)."""
+        """One stream (ranged downloads resume range by range: test_ranges.Ranged)."""
         big = images.Image([images.Layer({"big.bin": images.pseudo_random(24 << 20, 3)}, level=1)])
         reg.push("team/big", "v1", big)
         proxy.add("/blobs/", "slow", times=-1, rate=4 << 20)
