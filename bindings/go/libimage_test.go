@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -363,6 +364,49 @@ func TestOpenStoreAndDefaultPath(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", "/xdg")
 	if p, err := DefaultStorePath(); err != nil || p != "/xdg/libimage" {
 		t.Fatalf("default path from XDG_DATA_HOME: %q %v", p, err)
+	}
+}
+
+func TestReadOnlyStoreChangesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	s, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Pull(ctx, plain("go/app:v1")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	state := func() map[string]time.Time {
+		m := map[string]time.Time{}
+		filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+			if err == nil {
+				m[p] = fi.ModTime()
+			}
+			return nil
+		})
+		return m
+	}
+	before := state()
+	ro, err := OpenStore(dir, ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if rows, err := ro.Images(ctx); err != nil || len(rows) != 1 {
+		t.Fatalf("images of a read-only store: %+v %v", rows, err)
+	}
+	var e *Error
+	if err := ro.Tag(ctx, plain("go/app:v1"), "mine:ro"); !errors.Is(err, ErrInvalid) || !errors.As(err, &e) ||
+		e.Subject != SubjectStore {
+		t.Fatalf("a tag in a read-only store: %v", err)
+	}
+	if after := state(); !reflect.DeepEqual(after, before) {
+		t.Fatalf("a read-only store changed: %v -> %v", before, after)
+	}
+	if _, err := OpenStore(filepath.Join(t.TempDir(), "absent"), ReadOnly()); !errors.Is(err, ErrStoreNotFound) {
+		t.Fatalf("a missing store, read-only: %v", err)
 	}
 }
 

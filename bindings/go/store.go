@@ -24,7 +24,7 @@ type Store struct {
 // StoreOption configures OpenStore.
 type StoreOption interface{ applyStore(*storeConfig) }
 
-type storeConfig struct{ existing bool }
+type storeConfig struct{ existing, readOnly bool }
 
 type storeFunc func(*storeConfig)
 
@@ -33,6 +33,12 @@ func (f storeFunc) applyStore(c *storeConfig) { f(c) }
 // WithoutCreate opens only a store that exists: a missing one is
 // ErrStoreNotFound (by default the layout is created).
 func WithoutCreate() StoreOption { return storeFunc(func(c *storeConfig) { c.existing = true }) }
+
+// ReadOnly opens only a store that exists (ErrStoreNotFound if not), and
+// nothing in it is created or changed: for a layout another tool wrote, or
+// one this user may not write. Listings then cache nothing, and every call
+// that would write fails with ErrInvalid (subject SubjectStore).
+func ReadOnly() StoreOption { return storeFunc(func(c *storeConfig) { c.readOnly = true }) }
 
 // DefaultStorePath is where a program keeps its store when the user does not
 // say: $LIBIMAGE_STORE, else $XDG_DATA_HOME/libimage, else
@@ -46,7 +52,7 @@ func DefaultStorePath() (string, error) {
 	return takeBuf(&out), nil
 }
 
-// OpenStore opens a store, creating it when missing (unless WithoutCreate).
+// OpenStore opens a store, creating it when missing (unless WithoutCreate or ReadOnly).
 func OpenStore(path string, opts ...StoreOption) (*Store, error) {
 	cfg := &storeConfig{}
 	for _, o := range opts {
@@ -60,7 +66,9 @@ func OpenStore(path string, opts ...StoreOption) (*Store, error) {
 	}
 	var o C.limg_store_opts
 	C.limg_store_opts_init(&o, C.size_t(unsafe.Sizeof(o)))
-	if cfg.existing {
+	if cfg.readOnly {
+		o.mode = C.LIMG_STORE_READ_ONLY
+	} else if cfg.existing {
 		o.mode = C.LIMG_STORE_EXISTING
 	}
 	s := &Store{path: path}

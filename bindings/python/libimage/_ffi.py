@@ -600,7 +600,7 @@ STRUCTS = {cls._c_name_: cls for cls in (
     LayerFile, BuilderOpts, HealthcheckOpts, FlattenOpts, RebaseOpts, IndexOpts, SpecOpts)}
 
 # Values of the option enums (ABI, spelled as in the headers; no name function exists for them).
-STORE_CREATE, STORE_EXISTING = 0, 1                         # limg_store_mode
+STORE_CREATE, STORE_EXISTING, STORE_READ_ONLY = 0, 1, 2      # limg_store_mode
 LIST_TAGGED, LIST_UNTAGGED, LIST_ALL = 0, 1, 2              # limg_list_select
 TLS_DEFAULT, TLS_VERIFY, TLS_INSECURE = 0, 1, 2             # limg_tls_mode
 ROOTLESS_AUTO, ROOTLESS_ON, ROOTLESS_OFF = 0, 1, 2          # limg_rootless_mode
@@ -1158,9 +1158,9 @@ def store_default_path():
     return os.fsdecode(b.take())
 
 
-def store_open(path, create):
+def store_open(path, create, read_only=False):
     o = _init(StoreOpts, lib.limg_store_opts_init)
-    o.mode = STORE_CREATE if create else STORE_EXISTING
+    o.mode = STORE_READ_ONLY if read_only else STORE_CREATE if create else STORE_EXISTING
     h = c_void_p()
     check(lib.limg_store_open(byref(h), None, arg(path, "path", path=True), byref(o)))
     return h.value, os.fsdecode(lib.limg_store_path(h))

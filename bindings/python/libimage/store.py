@@ -72,10 +72,14 @@ class Store:
     the store goes when the last one has.
 
     create=False opens only an existing store: a missing one raises
-    NotFoundError with subject "STORE" (for programs that only read)."""
+    NotFoundError with subject "STORE" (for programs that only read).
+    read_only=True also opens only an existing store, and nothing in it is
+    created or changed (a layout another tool wrote, or one this user may
+    not write): listings cache nothing, and every call that would write
+    raises InvalidArgumentError with subject "STORE"."""
 
-    def __init__(self, path: PathLike, create: bool = True):
-        h, self.path = _ffi.store_open(path, create)
+    def __init__(self, path: PathLike, create: bool = True, *, read_only: bool = False):
+        h, self.path = _ffi.store_open(path, create, read_only)
         self._closing = Cancel()
         self._handle = Handle(h, self._free, "store", on_close=self._closing.cancel)
 
@@ -87,9 +91,9 @@ class Store:
         return _ffi.store_default_path()
 
     @classmethod
-    def default(cls, create: bool = True) -> "Store":
+    def default(cls, create: bool = True, *, read_only: bool = False) -> "Store":
         """The store at default_path()."""
-        return cls(cls.default_path(), create=create)
+        return cls(cls.default_path(), create=create, read_only=read_only)
 
     # -- lifetime --------------------------------------------------------------
 

@@ -574,6 +574,27 @@ class ErrorDetails(Base):
         with libimage.Store(missing, create=False) as s:
             self.assertEqual(s.images(), [])
 
+    def test_read_only_store_changes_nothing(self):
+        self.store.pull(ref("py/app:v1"))
+        path = self.store.path
+        self.store.close()
+
+        def state():
+            return sorted((os.path.relpath(os.path.join(d, n), path), os.lstat(os.path.join(d, n)).st_mtime_ns)
+                          for d, dirs, files in os.walk(path) for n in dirs + files)
+        before = state()
+        with libimage.Store(path, read_only=True) as s:
+            self.assertEqual([r.repository for r in s.images()], [ref("py/app")])
+            with self.assertRaises(libimage.InvalidArgumentError) as e:
+                s.tag(ref("py/app:v1"), "mine:ro")
+            self.assertEqual(e.exception.subject, "STORE")
+        self.assertEqual(state(), before)  # nothing created, changed or cached
+        missing = os.path.join(self.tmp, "missing")
+        with self.assertRaises(libimage.NotFoundError) as e:
+            libimage.Store(missing, read_only=True)
+        self.assertEqual(e.exception.subject, "STORE")
+        self.assertFalse(os.path.exists(missing))
+
     def test_default_path_is_the_librarys(self):
         from unittest import mock
         env = {k: v for k, v in os.environ.items() if k not in ("LIBIMAGE_STORE", "XDG_DATA_HOME", "HOME")}
