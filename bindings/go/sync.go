@@ -214,7 +214,9 @@ func SyncJobs(n int) SyncOption { return syncOpt(func(c *syncConfig) { c.jobs = 
 
 // SyncProgress receives the blob events of every image (Detail: the image's
 // destination) and EventOverall: images done of all.
-func SyncProgress(f func(Progress)) SyncOption { return syncOpt(func(c *syncConfig) { c.progress = f }) }
+func SyncProgress(f func(Progress)) SyncOption {
+	return syncOpt(func(c *syncConfig) { c.progress = f })
+}
 
 // Sync mirrors list to destination ("registry[:port][/prefix]", or a store's
 // path with SyncToStore), as skopeo sync does: each source tag costs a HEAD,
