@@ -189,7 +189,7 @@ class Stopped(unittest.TestCase):
     def test_close_during_pull(self):
         """Closing the store from another thread stops the pull; no crash."""
         proxy.add(r"/blobs/", "slow", times=-1, rate=4 << 20)
-        p = run(os.path.join(TOOLS, "limg-test-pull"), "--close-after-ms", 500, self.store,
+        p = run(os.path.join(TOOLS, "limg-test-pull"), "--close-after", 2 << 20, self.store,
                 "%s/team/big:v1" % proxy.host)
         self.assertEqual(p.stdout.split()[0], "rc=-7", p.stdout + p.stderr)  # LIMG_ECANCELLED
         self.assertIn("store was closed", p.stderr)

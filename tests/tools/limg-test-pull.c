@@ -10,7 +10,8 @@
  *          --tls default|verify|insecure --platform P
  *          --stop-after BYTES --stop-value V   progress callback returns V once
  *                                              BYTES have been downloaded
- *          --close-after-ms MS                 another thread closes the store
+ *          --close-after BYTES                 another thread closes the store once
+ *                                              BYTES have been downloaded
  *
  * Prints "rc=<code> <name>" and, on failure, the message on stderr; exits 0
  * when the pull returned 0, else 1.
@@ -20,13 +21,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libimage/libimage.h>
 
 static int64_t stop_after = -1;
 static int stop_value;
+
+/* --close-after: the progress callback wakes the closing thread (a byte count, not a
+ * timer: a loaded machine may start the download late or finish it early) */
+static struct closer {
+	pthread_mutex_t lock;
+	pthread_cond_t due;
+	int64_t after; /* -1: no closing thread */
+	int woken;
+	limg_store *store;
+} closer = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, 0, NULL };
+
+static void wake_closer(void)
+{
+	pthread_mutex_lock(&closer.lock);
+	closer.woken = 1;
+	pthread_cond_signal(&closer.due);
+	pthread_mutex_unlock(&closer.lock);
+}
+
+static void *close_when_due(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&closer.lock);
+	while (!closer.woken)
+		pthread_cond_wait(&closer.due, &closer.lock);
+	pthread_mutex_unlock(&closer.lock);
+	limg_store_close(closer.store);
+	return NULL;
+}
 
 static int progress(const char *digest, int kind, int event, int64_t done, int64_t total, const char *detail,
                     void *payload)
@@ -36,23 +65,11 @@ static int progress(const char *digest, int kind, int event, int64_t done, int64
 	(void)total;
 	(void)detail;
 	(void)payload;
+	if (closer.after >= 0 && event == LIMG_EVENT_OVERALL && done >= closer.after)
+		wake_closer();
 	if (stop_after >= 0 && event == LIMG_EVENT_OVERALL && done >= stop_after)
 		return stop_value;
 	return 0;
-}
-
-struct closer {
-	limg_store *store;
-	long ms;
-};
-
-static void *close_later(void *arg)
-{
-	struct closer *c = arg;
-	struct timespec ts = { c->ms / 1000, (c->ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-	limg_store_close(c->store);
-	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -60,7 +77,6 @@ int main(int argc, char **argv)
 	limg_pull_opts opts = LIMG_PULL_OPTS_INIT;
 	limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;
 	limg_pull_callbacks cb = LIMG_PULL_CALLBACKS_INIT;
-	struct closer closer = { NULL, -1 };
 	limg_session *session = NULL;
 	limg_store *store;
 	limg_pull_result *result = NULL;
@@ -94,8 +110,8 @@ int main(int argc, char **argv)
 			stop_after = atoll(v);
 		else if (!strcmp(a, "--stop-value"))
 			stop_value = atoi(v);
-		else if (!strcmp(a, "--close-after-ms"))
-			closer.ms = atol(v);
+		else if (!strcmp(a, "--close-after"))
+			closer.after = atoll(v);
 		else {
 			fprintf(stderr, "unknown option %s\n", a);
 			return 2;
@@ -115,16 +131,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	opts.session = session;
-	if (closer.ms >= 0) {
+	if (closer.after >= 0) {
 		closer.store = store;
-		pthread_create(&thread, NULL, close_later, &closer);
+		pthread_create(&thread, NULL, close_when_due, NULL);
 	}
 	rc = limg_pull(&result, store, argv[i + 1], &opts, &cb);
+	if (closer.after >= 0)
+		wake_closer(); /* the pull ended before the bytes came: close now */
 	printf("rc=%d %s\n", rc, limg_error_name(rc) ? limg_error_name(rc) : "(the callback's value)");
 	if (rc)
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
 	limg_pull_result_free(result);
-	if (closer.ms >= 0)
+	if (closer.after >= 0)
 		pthread_join(thread, NULL);
 	else
 		limg_store_close(store);
