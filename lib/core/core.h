@@ -97,6 +97,11 @@ int limg__array_grow(void **array, size_t *cap, size_t need, size_t elem);
 int limg__buf_grow(limg_buf *buf, size_t need);
 int limg__buf_put(limg_buf *buf, const void *data, size_t len);
 
+/* UTF-8 (utf8.c): the length of the one valid sequence at @s (at most @n bytes),
+ * or 0 (invalid, overlong, a surrogate, beyond U+10FFFF); @cp appended encoded. */
+size_t limg__utf8_len(const unsigned char *s, size_t n);
+int limg__buf_put_utf8(limg_buf *out, uint32_t cp);
+
 void limg__log(const limg_context *ctx, int level, const char *fmt, ...) LIMG_PRINTF(3, 4);
 /* The context's User-Agent, or the default for a NULL context. */
 const char *limg__context_user_agent(const limg_context *ctx);

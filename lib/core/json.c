@@ -320,33 +320,6 @@ static int hex4(limg__json *j, const char *s, unsigned *out)
 	return 0;
 }
 
-static int put_utf8(limg_buf *out, unsigned cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	return limg__buf_put(out, b, n);
-}
-
 /* Reads a string literal at j->p into @out (or only validates, when NULL). */
 static int read_string(limg__json *j, limg_buf *out)
 {
@@ -416,7 +389,7 @@ static int read_string(limg__json *j, limg_buf *out)
 					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 					s += 6;
 				}
-				if (out && put_utf8(out, cp) < 0)
+				if (out && limg__buf_put_utf8(out, cp) < 0)
 					return limg__json_fail(j, "out of memory");
 				continue;
 			default:
