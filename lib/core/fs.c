@@ -82,32 +82,19 @@ static const char *kind_of(mode_t mode)
 	       : S_ISCHR(mode) || S_ISBLK(mode) ? "a device" : "not a regular file";
 }
 
-int limg__fs_read(limg_buf *out, const char *path, size_t max)
+/* The rest of the regular file @fd (of @st, named @label) into @out, bounded by
+ * @max however the file grows while it is read; closes @fd. */
+static int read_regular(limg_buf *out, int fd, const struct stat *st, size_t max, const char *label)
 {
-	struct stat st;
-	/* never waits on what is there: a FIFO would block the open until a writer came */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	int rc = 0;
 	size_t got = 0;
+	int rc = 0;
 
-	out->size = 0;
-	if (fd < 0)
-		return limg__fs_error("cannot open", path);
-	if (fstat(fd, &st) < 0) {
-		rc = limg__fs_error("cannot stat", path);
+	if ((uint64_t)st->st_size > max) {
+		rc = limg__error_set(LIMG_ETOOBIG, "%s is %lld bytes, over the limit of %zu", label, (long long)st->st_size,
+		                     max);
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_FILE, path, "%s is %s, not a regular file", path,
-		                           kind_of(st.st_mode));
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		rc = limg__error_set(LIMG_ETOOBIG, "%s is %lld bytes, over the limit of %zu", path,
-		                     (long long)st.st_size, max);
-		goto out;
-	}
-	if ((rc = limg__buf_grow(out, (size_t)st.st_size + 1)) < 0)
+	if ((rc = limg__buf_grow(out, (size_t)st->st_size + 1)) < 0)
 		goto out;
 	for (;;) {
 		ssize_t n;
@@ -117,14 +104,14 @@ int limg__fs_read(limg_buf *out, const char *path, size_t max)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = limg__fs_error("cannot read", path);
+			rc = limg__fs_error("cannot read", label);
 			goto out;
 		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 		if (got > max) {
-			rc = limg__error_set(LIMG_ETOOBIG, "%s grew over the limit of %zu bytes", path, max);
+			rc = limg__error_set(LIMG_ETOOBIG, "%s grew over the limit of %zu bytes", label, max);
 			goto out;
 		}
 	}
@@ -133,6 +120,30 @@ int limg__fs_read(limg_buf *out, const char *path, size_t max)
 out:
 	close(fd);
 	return rc;
+}
+
+int limg__fs_read(limg_buf *out, const char *path, size_t max)
+{
+	struct stat st;
+	/* never waits on what is there: a FIFO would block the open until a writer came */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int rc;
+
+	out->size = 0;
+	if (fd < 0)
+		return limg__fs_error("cannot open", path);
+	if (fstat(fd, &st) < 0) {
+		rc = limg__fs_error("cannot stat", path);
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_FILE, path, "%s is %s, not a regular file", path,
+		                           kind_of(st.st_mode));
+		close(fd);
+		return rc;
+	}
+	return read_regular(out, fd, &st, max, path);
 }
 
 void limg__fs_unlock(int fd)
@@ -196,7 +207,6 @@ int limg__fs_open_regular_at(int *out, int dirfd, const char *name, const char *
 int limg__fs_read_at(limg_buf *out, int dirfd, const char *name, size_t max, const char *label)
 {
 	struct stat st;
-	size_t got = 0;
 	int fd, rc;
 
 	out->size = 0;
@@ -204,39 +214,10 @@ int limg__fs_read_at(limg_buf *out, int dirfd, const char *name, size_t max, con
 		return rc;
 	if (fstat(fd, &st) < 0) {
 		rc = limg__fs_error("cannot stat", label);
-		goto out;
+		close(fd);
+		return rc;
 	}
-	if ((uint64_t)st.st_size > max) {
-		rc = limg__error_set(LIMG_ETOOBIG, "%s is %lld bytes, over the limit of %zu", label, (long long)st.st_size,
-		                     max);
-		goto out;
-	}
-	if ((rc = limg__buf_grow(out, (size_t)st.st_size + 1)) < 0)
-		goto out;
-	for (;;) {
-		ssize_t n;
-		if (got + 1 >= out->reserved && (rc = limg__buf_grow(out, got + 4096)) < 0)
-			goto out;
-		n = read(fd, out->ptr + got, out->reserved - got - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = limg__fs_error("cannot read", label);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > max) {
-			rc = limg__error_set(LIMG_ETOOBIG, "%s grew over the limit of %zu bytes", label, max);
-			goto out;
-		}
-	}
-	out->size = got;
-	out->ptr[got] = '\0';
-out:
-	close(fd);
-	return rc;
+	return read_regular(out, fd, &st, max, label);
 }
 
 static void random_suffix(char *dst, size_t n)
