@@ -41,11 +41,12 @@ summary+=("ctest under ASan+UBSan: passed")
 step "ThreadSanitizer (parallel layers, byte ranges, digesters, leases)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLIMG_SANITIZE=thread -DLIMG_WERROR=ON > /dev/null
 cmake --build build-tsan -j"$jobs" > build-tsan/build.log 2>&1 || { cat build-tsan/build.log; exit 1; }
-# All but the tests whose subject is many processes on one store (TSan sees
-# the threads of one process; these run in the two stages above, and take
-# minutes under TSan): test_store_processes, test_concurrency, test_tag_race.
+# The unit tests and the integration tests labelled "threads" (tests/CMakeLists.txt:
+# those driving the library's own threads); the rest, single-threaded paths or
+# many processes on one store (test_store_processes: minutes under TSan), ran in
+# the two stages above.
 (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest -j"$jobs" --output-on-failure \
-  -E '^(test_store_processes|test_concurrency|test_tag_race)$')
+  -L '^(unit|threads)$' -E '^test_store_processes$')
 summary+=("ctest under ThreadSanitizer: passed")
 
 step "libFuzzer"
