@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "libimage/manifest.h"
 #include "referrers.h"
+#include "registry/registry_internal.h"
 #include "store/store_internal.h"
 #include "trust/trust_internal.h"
 
@@ -36,17 +37,15 @@ static int on_referrer(const limg_descriptor *d, void *payload)
 int limg__sync_attached_remote(limg__sync_attached *out, limg_registry *reg, const char *repo, const char *digest,
                                limg_cancel *stop)
 {
-	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg_registry_referrers_opts ro = LIMG_REGISTRY_REFERRERS_OPTS_INIT;
 	limg_registry_referrers_callbacks cb = LIMG_REGISTRY_REFERRERS_CALLBACKS_INIT;
 	limg_remote_manifest *sig = NULL;
 	char tag[160];
 	int rc;
 
-	co.cancel = stop;
 	if ((rc = limg__sig_tag(tag, sizeof tag, digest)) < 0)
 		return rc;
-	rc = limg_registry_manifest_head(&sig, reg, repo, tag, &co);
+	rc = limg__registry_manifest_probe(&sig, reg, repo, tag, stop); /* one HEAD, also when absent */
 	if (rc == 0)
 		rc = add(out, limg_remote_manifest_digest(sig));
 	else if (rc == LIMG_ENOTFOUND) {
