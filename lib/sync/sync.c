@@ -539,8 +539,12 @@ static int check_policy(sync_run *r, limg_sync_image *m, limg_registry *from, li
 
 	if (!r->o.policy)
 		return 0;
-	if (!from)
-		return limg__trust_check_stored(NULL, r->o.policy, src_store, m->store_ref, digest, NULL, 0);
+	if (!from) {
+		limg_verdict *v = NULL;
+		int rc = limg__trust_check_stored(&v, r->o.policy, src_store, m->store_ref, digest, NULL, 0);
+		limg_verdict_free(v);
+		return rc;
+	}
 	memset(&t, 0, sizeof t);
 	t.registry = from;
 	t.repository = m->src_path;

@@ -610,11 +610,26 @@ class TestReferrers(Base):
         rc, report, _ = sync("--src", "store", "--referrers", "--dest-tls-verify=false", store, back)
         self.assertEqual(report["up_to_date"], 2, report)
         tool.assert_sound(self, store)
+        # a policy checks stored images by the signatures kept beside them, for the names they came from
+        rc, report, err = sync("--src", "store", "--referrers", "--policy", at_source, "--registries.d", self.regd,
+                               "--dest-tls-verify=false", store, far.host + "/sgap-checked", check=False)
+        self.assertIsNotNone(report, (rc, err))
+        st = {i["source"]: (i["status"], i["error"]) for i in report["images"]}
+        self.assertEqual(st, {"%s/sgap/signed:1.0" % sp.host: ("copied", None),
+                              "%s/sgap/attached:1.0" % sp.host: ("failed", "LIMG_EREJECTED")}, err)
+        self.assertIsNone(digest_at(far, "sgap-checked/attached", "1.0"))
+        self.assertEqual(len(cosign.verified_payloads(far, "sgap-checked/signed", signed.manifest.digest,
+                                                      self.other.public_key())), 1)
 
     def test_a_policy_refuses_one_image_and_the_others_go_on(self):
         signed, _, _ = self.signed_pair("spol")
         listing, dest = self.listing("spol"), dp.host + "/spol"
         policy = self.policy(sp.host)
+        # a dry run checks the policy too
+        rc, report, err = sync("--src", "yaml", "--dest-tls-verify=false", "--dry-run", "--policy", policy,
+                               "--registries.d", self.regd, listing, dest, check=False)
+        self.assertEqual(sorted(i["status"] for i in report["images"]), ["failed", "would-copy"], err)
+        self.assertIsNone(digest_at(dst, "spol/signed", "1.0"))
         for target in ("registry", "store"):
             where = dest if target == "registry" else os.path.join(self.tmp, "pstore")
             extra = ("--dest", "store") if target == "store" else ("--dest-tls-verify=false",)
