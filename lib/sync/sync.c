@@ -663,8 +663,10 @@ static int sync_from_store(sync_run *r, limg_sync_image *m, image_progress *ip)
 	bool current;
 	int rc;
 
+	/* the store is read for the policy's signatures, its referrers, or the copy: opened only then */
 	so.mode = LIMG_STORE_READ_ONLY;
-	if ((rc = limg_store_open(&st, limg__session_context(r->session), m->store_path, &so)) < 0)
+	if ((r->o.policy || r->o.referrers) &&
+	    (rc = limg_store_open(&st, limg__session_context(r->session), m->store_path, &so)) < 0)
 		return rc;
 	if ((rc = check_policy(r, m, NULL, st, m->digest)) < 0 ||
 	    (rc = dest_current(r, m, m->digest, &current, &why)) < 0)
@@ -676,6 +678,8 @@ static int sync_from_store(sync_run *r, limg_sync_image *m, image_progress *ip)
 		rc = set_text(&m->reason, why);
 		goto out;
 	}
+	if (!st && (rc = limg_store_open(&st, limg__session_context(r->session), m->store_path, &so)) < 0)
+		goto out;
 	po.source = m->store_ref;
 	po.platform = r->o.platform;
 	po.concurrency = r->o.blobs_parallel;
