@@ -276,8 +276,8 @@ typedef struct limg_sync_report limg_sync_report;
  * each side is asked for the `.sig` tag of the manifest its tag names (one
  * manifest HEAD) and for that manifest's referrers (one listing: the
  * referrers API, or where a registry lacks it the `sha256-<hex>` tag,
- * after one probe of the API per registry and run); a store answers from
- * its directory. When the destination lacks one of them, those artifacts
+ * after the API's 404 for each image that starts before the registry's
+ * first answer is known); a store answers from its directory. When the destination lacks one of them, those artifacts
  * are carried (their blobs that the destination has are not sent again)
  * and the image is LIMG_SYNC_COPIED with the reason "new referrers";
  * otherwise nothing more is asked. Referrers of an index's images, and

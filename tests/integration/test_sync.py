@@ -529,7 +529,7 @@ class TestReferrers(Base):
             self.assertEqual(len([r for r in requests_of(proxy, "HEAD", ".sig")]), 2, asked)
             # the unsigned image's missing .sig: its HEAD's 404 is the answer (no GET for the words)
             self.assertEqual(requests_of(proxy, "GET", ".sig"), [])
-            # the referrers tag (docker-registry has no referrers API: asked once per run, then the tag)
+            # the referrers tag (docker-registry has no referrers API: asked until its 404 is known, then the tag)
             self.assertEqual(len([r for r in requests_of(proxy, "GET", "/manifests/sha256-") if ".sig" not in r[1]]),
                              2, asked)
             self.assertIn(len(requests_of(proxy, "GET", "/referrers/")), (1, 2), asked)
