@@ -85,7 +85,10 @@ static const char options[] =
 	"      --blob-jobs N     blobs at once per image (default 4)\n"
 	"      --rate N          at most N requests per second to each registry\n"
 	"      --json            print the report as JSON on stdout\n"
-	"  -q, --quiet           no line per image\n";
+	"  -q, --quiet           no line per image\n"
+	"      --referrers       each image's signatures and referrers (SBOMs, ...) go with it, and\n"
+	"                        those added at the source later go to images already up to date\n"
+	CLI_POLICY_OPTIONS;
 
 /* --src-tls-verify / --dest-tls-verify at argv[*i] into *tls, read as the common
  * --tls-verify is (bare: true): 1, 0 when it is not @name, -1 after printing an error. */
@@ -174,6 +177,7 @@ int main(int argc, char **argv)
 		           .about = "Synchronize one or more images from one location to another",
 		           .uses = CLI_PLATFORM | CLI_REGISTRY };
 	struct state st = { 0, isatty(2) };
+	struct cli_trust trust = { 0 };
 	limg_sync_opts opts = LIMG_SYNC_OPTS_INIT;
 	limg_sync_callbacks cb = LIMG_SYNC_CALLBACKS_INIT;
 	limg_sync_select sel = LIMG_SYNC_SELECT_INIT;
@@ -191,7 +195,7 @@ int main(int argc, char **argv)
 	if (!(tags = calloc((size_t)argc, sizeof *tags)))
 		return 1;
 	for (int i = 1; i < argc; i++) {
-		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
+		if ((r = cli_option(&cli, argc, argv, &i)) != 0 || (r = cli_trust_option(&trust, "pr", argc, argv, &i)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--jobs", 1, 256, &opts.images_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "-j", 1, 256, &opts.images_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--blob-jobs", 1, 256, &opts.blobs_parallel)) != 0 ||
@@ -283,7 +287,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: --src must be yaml, docker or store, not %s\n", src_kind);
 		goto out;
 	}
-	if (cli_session(&cli, &session) < 0)
+	if (cli_trust_load(&trust) < 0 || cli_session(&cli, &session) < 0)
 		goto out;
 	if (rate) {
 		/* every registry of the run: the session's default */
@@ -306,6 +310,8 @@ int main(int argc, char **argv)
 			goto fail;
 	}
 	opts.platform = cli.platform;
+	opts.referrers = trust.referrers;
+	opts.policy = trust.policy;
 	opts.cancel = cli_cancel_on_signals();
 	cb.image = on_image;
 	cb.progress = on_progress;
@@ -337,6 +343,7 @@ out:
 	limg_buf_dispose(&domain);
 	limg_buf_dispose(&json);
 	free(tags);
+	cli_trust_done(&trust);
 	cli_done(&cli);
 	return rc;
 }

@@ -177,14 +177,16 @@ func (r *SyncReport) Count(status SyncStatus) int {
 type SyncOption interface{ applySync(*syncConfig) }
 
 type syncConfig struct {
-	session  *Session
-	toStore  bool
-	scoped   bool
-	platform string
-	dryRun   bool
-	failFast bool
-	jobs     int
-	progress func(Progress)
+	session   *Session
+	toStore   bool
+	scoped    bool
+	platform  string
+	dryRun    bool
+	failFast  bool
+	jobs      int
+	progress  func(Progress)
+	referrers bool
+	policy    *Policy
 }
 
 type syncOpt func(*syncConfig)
@@ -211,6 +213,14 @@ func SyncFailFast() SyncOption { return syncOpt(func(c *syncConfig) { c.failFast
 
 // SyncJobs sets how many images go at once (default 4).
 func SyncJobs(n int) SyncOption { return syncOpt(func(c *syncConfig) { c.jobs = n }) }
+
+// SyncReferrers carries each image's signatures and referrers with it, and
+// to an image already up to date those the source gained since.
+func SyncReferrers() SyncOption { return syncOpt(func(c *syncConfig) { c.referrers = true }) }
+
+// SyncPolicy checks each source image against p before anything of it
+// moves; an image p refuses fails (Error "LIMG_EREJECTED") and the others go on.
+func SyncPolicy(p *Policy) SyncOption { return syncOpt(func(c *syncConfig) { c.policy = p }) }
 
 // SyncProgress receives the blob events of every image (Detail: the image's
 // destination) and EventOverall: images done of all.
@@ -243,6 +253,14 @@ func Sync(ctx context.Context, list *SyncList, destination string, opts ...SyncO
 	o.dry_run = cbool(cfg.dryRun)
 	o.fail_fast = cbool(cfg.failFast)
 	o.images_parallel = C.int(cfg.jobs)
+	o.referrers = cbool(cfg.referrers)
+	if p := cfg.policy; p != nil {
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
+		o.policy = p.h
+	}
 	if o.platform, err = m.str(cfg.platform, "platform", true); err != nil {
 		return nil, err
 	}

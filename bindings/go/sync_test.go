@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -75,5 +76,49 @@ func TestSync(t *testing.T) {
 	}
 	if err := l2.Add(plain("go/busybox"), &SyncSelect{TagRegex: "(?i)x"}); !errors.Is(err, ErrInvalidReference) {
 		t.Fatalf("Go-only regex: %v", err)
+	}
+}
+
+// With SyncReferrers and SyncPolicy: the signed image goes with its signature,
+// the unsigned one is refused alone.
+func TestSyncReferrersAndPolicy(t *testing.T) {
+	ctx := context.Background()
+	f := newTrustFixture(t)
+	s := openStore(t)
+	if _, err := s.Pull(ctx, plain("go/app:v1")); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ParseSigner(f.keyPEM, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer signer.Close()
+	digest, err := s.Push(ctx, plain("go/syncsigned:v1"), WithSource(plain("go/app:v1")), WithSigner(signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := NewSyncList()
+	defer l.Close()
+	for _, repo := range []string{"go/syncsigned", "go/busybox"} {
+		if err := l.Add(plain(repo), &SyncSelect{Tags: []string{"v1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := Sync(ctx, l, fixtures.Plain+"/gosyncref", SyncReferrers(), SyncPolicy(f.policy))
+	if !errors.Is(err, ErrPartial) || r == nil || r.Count(SyncCopied) != 1 || r.Count(SyncFailed) != 1 {
+		t.Fatalf("sync: %+v %v", r, err)
+	}
+	for _, i := range r.Images {
+		if (i.Status == SyncFailed) != (i.Error == "LIMG_EREJECTED") || (i.Status == SyncCopied) != (i.Digest == digest) {
+			t.Fatalf("image: %+v", i)
+		}
+	}
+	reg, err := OpenRegistry(fixtures.Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	if _, err := reg.Manifest(ctx, "gosyncref/syncsigned", strings.Replace(digest, ":", "-", 1)+".sig"); err != nil {
+		t.Fatalf("the signature did not come along: %v", err)
 	}
 }

@@ -30,6 +30,7 @@
 #include "cancel.h"
 #include "common.h"
 #include "registry.h"
+#include "sign.h"
 
 LIMG_BEGIN_DECL
 
@@ -177,6 +178,17 @@ typedef struct limg_sync_opts {
 	int blobs_parallel;             /**< blobs at once within one image; 0: 4 */
 	int64_t chunk_size;             /**< uploads in PATCH chunks of this many bytes; 0: one PUT per blob */
 	limg_cancel *cancel;            /**< stops the sync from any thread; may be NULL */
+	int referrers;                  /**< nonzero: each image's cosign `.sig` signatures and OCI referrers
+	                                     (and theirs) go with it, to a registry or a store and from a store
+	                                     back (see limg_sync() for what an image up to date costs) */
+	const limg_policy *policy;      /**< a signature policy (limg_policy_load()) the source must satisfy
+	                                     for each image, checked before anything of it moves (also when it
+	                                     is up to date, and in a dry run): the signatures of what the
+	                                     source's tag names (an index's own, as containers/image checks a
+	                                     whole copy; with a platform too). An image it refuses is
+	                                     LIMG_SYNC_FAILED with LIMG_EREJECTED and the policy's reason, and
+	                                     the others go on. Each check fetches the image's signatures;
+	                                     NULL: none */
 } limg_sync_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -256,6 +268,21 @@ typedef struct limg_sync_report limg_sync_report;
  * the blobs it lacks are sent (mounted when another repository of the
  * destination has them, streamed from the source otherwise), manifests
  * last, the tag last of all.
+ *
+ * With opts->referrers, an image that is copied takes what refers to each
+ * manifest copied with it (limg_copy_opts.referrers, limg_pull_opts.referrers,
+ * limg_push_opts.referrers). An image up to date still gets referrers that
+ * appeared at the source since the last sync (a signature added later):
+ * each side is asked for the `.sig` tag of the manifest its tag names (one
+ * manifest HEAD) and for that manifest's referrers (one listing: the
+ * referrers API, or where a registry lacks it the `sha256-<hex>` tag,
+ * after the API's 404 for each image that starts before the registry's
+ * first answer is known); a store answers from its directory. When the destination lacks one of them, those artifacts
+ * are carried (their blobs that the destination has are not sent again)
+ * and the image is LIMG_SYNC_COPIED with the reason "new referrers";
+ * otherwise nothing more is asked. Referrers of an index's images, and
+ * referrers of referrers, are carried when the image is copied but not
+ * looked for again while it is up to date.
  *
  * @param out receives the report (free with limg_sync_report_free()) when
  *        the sync ran, also when it returns LIMG_EPARTIAL or LIMG_ECANCELLED;

@@ -51,10 +51,12 @@ const void *limg_remote_manifest_body(const limg_remote_manifest *m)
 }
 
 /* Where a manifest request goes: from endpoint @first on (the registry
- * itself only, with @origin); @used learns who answered. */
+ * itself only, with @origin); @used learns who answered. With @probe, a
+ * HEAD's 404 is the answer (no GET for the registry's words). */
 struct where {
 	bool origin;
 	size_t first, used;
+	bool probe;
 };
 
 static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head,
@@ -102,7 +104,9 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 	if (resp.status != 200) {
 		/* HEAD answers carry no error body: GET once for the registry's own words */
 		if (head && !resp.body.size && resp.status >= 400) {
-			rc = 2;
+			rc = at->probe && resp.status == 404
+			     ? limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_MANIFEST, name, "%s: not found", what)
+			     : 2;
 			goto out;
 		}
 		rc = limg__registry_error_about(&resp, what, LIMG_SUBJECT_MANIFEST, name);
@@ -169,10 +173,10 @@ out:
 
 /* A mirror's manifest that does not verify: the next endpoint is asked. */
 static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref, bool head,
-                          bool origin, const limg_registry_call_opts *opts)
+                          bool origin, bool probe, const limg_registry_call_opts *opts)
 {
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
-	struct where at = { origin, 0, 0 };
+	struct where at = { origin, 0, 0, probe };
 	int rc, refetches = 0;
 	long from;
 
@@ -197,19 +201,28 @@ static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const ch
 int limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref,
                                 const limg_registry_call_opts *opts)
 {
-	return fetch_verified(out, r, repo, ref, true, false, opts);
+	return fetch_verified(out, r, repo, ref, true, false, false, opts);
+}
+
+int limg__registry_manifest_probe(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref,
+                                  const limg_cancel *cancel)
+{
+	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
+
+	o.cancel = (limg_cancel *)cancel;
+	return fetch_verified(out, r, repo, ref, true, false, true, &o);
 }
 
 int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registry *r, const char *repo,
                                         const char *ref, const limg_registry_call_opts *opts)
 {
-	return fetch_verified(out, r, repo, ref, true, true, opts);
+	return fetch_verified(out, r, repo, ref, true, true, false, opts);
 }
 
 int limg_registry_manifest_fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref,
                                  const limg_registry_call_opts *opts)
 {
-	return fetch_verified(out, r, repo, ref, false, false, opts);
+	return fetch_verified(out, r, repo, ref, false, false, false, opts);
 }
 
 int limg__registry_manifest_fetch_origin(limg_remote_manifest **out, limg_registry *r, const char *repo,
@@ -218,5 +231,5 @@ int limg__registry_manifest_fetch_origin(limg_remote_manifest **out, limg_regist
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 
 	o.cancel = (limg_cancel *)cancel;
-	return fetch_verified(out, r, repo, ref, false, true, &o);
+	return fetch_verified(out, r, repo, ref, false, true, false, &o);
 }

@@ -235,6 +235,11 @@ int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registr
 int limg__registry_manifest_put(limg_buf *out_digest, char **out_subject, limg_registry *r, const char *repo,
                                 const char *reference, const char *media_type, const void *body, size_t len,
                                 const limg_cancel *cancel);
+/* limg_registry_manifest_head() of a tag that is often absent (a .sig
+ * tag): a 404 is LIMG_ENOTFOUND at once, without the GET that would fetch
+ * the registry's words for it. */
+int limg__registry_manifest_probe(limg_remote_manifest **out, limg_registry *r, const char *repository,
+                                  const char *reference, const limg_cancel *cancel);
 /* limg_registry_manifest_fetch() asked of the registry itself (a referrers tag, which a mirror may hold stale). */
 int limg__registry_manifest_fetch_origin(limg_remote_manifest **out, limg_registry *r, const char *repository,
                                          const char *reference, const limg_cancel *cancel);

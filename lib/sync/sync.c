@@ -5,7 +5,10 @@
  * costs a HEAD at the source and, when the destination's tag list has the
  * tag, a HEAD there: an unchanged image moves nothing and no manifest is
  * fetched. Copies into one registry share a ledger of blobs, so a blob that
- * several images have moves once and is mounted for the others.
+ * several images have moves once and is mounted for the others. Asked for,
+ * the policy is checked per image before anything of it moves, and
+ * referrers go with each image (and to an image up to date, when the
+ * source has some the destination lacks: referrers.c).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -21,8 +24,10 @@
 #include "libimage/reference.h"
 #include "libimage/store.h"
 #include "list.h"
+#include "referrers.h"
 #include "registry/registry_internal.h"
 #include "sync_internal.h"
+#include "trust/trust_internal.h"
 
 int limg_sync_opts_init(limg_sync_opts *opts, size_t size)
 {
@@ -489,6 +494,66 @@ static int dest_current(sync_run *r, limg_sync_image *m, const char *digest, boo
 	return 0;
 }
 
+/* An image up to date: does the destination lack referrers the source has
+ * (a signature added since)? Then they are carried, and the image counts as
+ * copied. @from and @to are registries, or NULL for the store's side. */
+static int referrers_freshen(sync_run *r, limg_sync_image *m, limg_registry *from, limg_store *src_store,
+                             const char *digest, const char **why)
+{
+	limg__sync_attached want = { NULL, 0, 0 }, have = { NULL, 0, 0 };
+	int rc;
+
+	if ((rc = from ? limg__sync_attached_remote(&want, from, m->src_path, digest, r->stop)
+	               : limg__sync_attached_stored(&want, src_store, digest)) < 0 ||
+	    (rc = r->store ? limg__sync_attached_stored(&have, r->store, digest)
+	                   : limg__sync_attached_remote(&have, r->to, m->dst_path, digest, r->stop)) < 0)
+		goto out;
+	if (limg__sync_attached_covers(&have, &want))
+		goto out;
+	*why = "new referrers (the image was up to date)";
+	m->status = LIMG_SYNC_WOULD_COPY;
+	if (r->o.dry_run)
+		goto out;
+	if (!from) {
+		rc = limg__attachments_push(src_store, r->to, m->dst_path, digest, r->stop);
+	} else if (!r->store) {
+		rc = limg__attachments_copy(from, m->src_path, r->to, m->dst_path, digest, r->stop);
+	} else {
+		limg__lease *lease = NULL;
+		if ((rc = limg__lease_new(&lease, r->store)) == 0)
+			rc = limg__attachments_pull(from, m->src_path, r->store, lease, digest, r->stop);
+		limg__lease_free(lease);
+	}
+	if (rc == 0)
+		m->status = LIMG_SYNC_COPIED;
+out:
+	limg__sync_attached_dispose(&want);
+	limg__sync_attached_dispose(&have);
+	return rc;
+}
+
+/* The policy's verdict on a source image, before anything of it moves. */
+static int check_policy(sync_run *r, limg_sync_image *m, limg_registry *from, limg_store *src_store, const char *digest)
+{
+	limg__trust_image t;
+
+	if (!r->o.policy)
+		return 0;
+	if (!from) {
+		limg_verdict *v = NULL;
+		int rc = limg__trust_check_stored(&v, r->o.policy, src_store, m->store_ref, digest, NULL, 0);
+		limg_verdict_free(v);
+		return rc;
+	}
+	memset(&t, 0, sizeof t);
+	t.registry = from;
+	t.repository = m->src_path;
+	t.reference = m->source; /* the identity signatures name: the tag, as a copy of it would */
+	t.digest = digest;
+	t.cancel = r->stop;
+	return limg__trust_check(NULL, r->o.policy, &t);
+}
+
 /* Registry to registry (or to a store). */
 static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *ip)
 {
@@ -505,10 +570,9 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 		rc = (digest = strdup(m->src_ref)) ? 0 : limg__error_oom();
 	else
 		rc = head_digest(from, m->src_path, m->src_ref, r->stop, &digest);
-	limg_registry_close(from);
 	if (rc < 0)
-		return rc;
-	if ((rc = set_text(&m->digest, digest)) < 0)
+		goto out;
+	if ((rc = set_text(&m->digest, digest)) < 0 || (rc = check_policy(r, m, from, NULL, digest)) < 0)
 		goto out;
 	if (r->store) {
 		limg_buf have = LIMG_BUF_INIT;
@@ -526,6 +590,8 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 	}
 	if (current) {
 		m->status = LIMG_SYNC_UP_TO_DATE;
+		if (r->o.referrers && (rc = referrers_freshen(r, m, from, NULL, digest, &why)) < 0)
+			goto out;
 		rc = set_text(&m->reason, why);
 		goto out;
 	}
@@ -550,6 +616,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 			po.concurrency = r->o.blobs_parallel;
 			po.session = r->session;
 			po.cancel = r->stop;
+			po.referrers = r->o.referrers;
 			pc.progress = r->cb.progress ? forward_progress : NULL;
 			pc.payload = ip;
 			if ((rc = limg_pull(&res, r->store, src, &po, &pc)) == 0) {
@@ -564,6 +631,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 			co.concurrency = r->o.blobs_parallel;
 			co.chunk_size = r->o.chunk_size;
 			co.cancel = r->stop;
+			co.referrers = r->o.referrers;
 			cc.progress = r->cb.progress ? forward_progress : NULL;
 			cc.payload = ip;
 			rc = limg__copy_shared(&got, r->session, src, m->destination, &co, &cc, r->ledger, &m->bytes);
@@ -578,6 +646,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 		}
 	}
 out:
+	limg_registry_close(from);
 	free(digest);
 	return rc;
 }
@@ -594,27 +663,37 @@ static int sync_from_store(sync_run *r, limg_sync_image *m, image_progress *ip)
 	bool current;
 	int rc;
 
-	if ((rc = dest_current(r, m, m->digest, &current, &why)) < 0)
+	/* the store is read for the policy's signatures, its referrers, or the copy: opened only then */
+	so.mode = LIMG_STORE_READ_ONLY;
+	if ((r->o.policy || r->o.referrers) &&
+	    (rc = limg_store_open(&st, limg__session_context(r->session), m->store_path, &so)) < 0)
 		return rc;
+	if ((rc = check_policy(r, m, NULL, st, m->digest)) < 0 ||
+	    (rc = dest_current(r, m, m->digest, &current, &why)) < 0)
+		goto out;
 	if (current || r->o.dry_run) {
 		m->status = current ? LIMG_SYNC_UP_TO_DATE : LIMG_SYNC_WOULD_COPY;
-		return set_text(&m->reason, why);
+		if (current && r->o.referrers && (rc = referrers_freshen(r, m, NULL, st, m->digest, &why)) < 0)
+			goto out;
+		rc = set_text(&m->reason, why);
+		goto out;
 	}
-	so.mode = LIMG_STORE_READ_ONLY;
-	if ((rc = limg_store_open(&st, limg__session_context(r->session), m->store_path, &so)) < 0)
-		return rc;
+	if (!st && (rc = limg_store_open(&st, limg__session_context(r->session), m->store_path, &so)) < 0)
+		goto out;
 	po.source = m->store_ref;
 	po.platform = r->o.platform;
 	po.concurrency = r->o.blobs_parallel;
 	po.chunk_size = r->o.chunk_size;
 	po.session = r->session;
 	po.cancel = r->stop;
+	po.referrers = r->o.referrers;
 	pc.progress = r->cb.progress ? forward_progress : NULL;
 	pc.payload = ip;
 	if ((rc = limg_push(&got, st, m->destination, &po, &pc)) == 0 && (rc = set_text(&m->digest, got.ptr)) == 0) {
 		m->status = LIMG_SYNC_COPIED;
 		rc = set_text(&m->reason, why);
 	}
+out:
 	limg_buf_dispose(&got);
 	limg_store_close(st);
 	return rc;

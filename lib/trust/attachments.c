@@ -152,30 +152,47 @@ static int read_manifest(carry *c, limg_buf *out, char **media_type, const char 
 	return rc;
 }
 
-/* Puts a `.sig` manifest at the destination: as it is where there is none, merged where there is. */
+/* Puts a `.sig` manifest at the destination: as it is where there is none,
+ * or where the destination's has no signature this one lacks (its bytes
+ * kept, so that the digests on both sides say they agree, as a sync asks);
+ * merged where the destination has signatures of its own. */
 static int put_sig(carry *c, const char *tag, const limg_buf *bytes, const limg_manifest *m)
 {
 	limg_remote_manifest *there = NULL;
-	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
-	cJSON *doc = NULL;
+	limg_buf digest = LIMG_BUF_INIT;
+	cJSON *doc = NULL, *old = NULL;
 	char why[200];
 	int rc;
 
-	co.cancel = (limg_cancel *)c->cancel;
-	rc = limg__registry_manifest_head_origin(&there, c->to, c->dst_repo, tag, &co);
-
-	if (rc == LIMG_ENOTFOUND) {
-		limg_error_clear();
-		return limg__registry_manifest_put(NULL, NULL, c->to, c->dst_repo, tag, LIMG_MEDIA_OCI_MANIFEST, bytes->ptr,
-		                                   bytes->size, c->cancel);
-	}
-	limg_remote_manifest_free(there);
-	if (rc < 0)
-		return rc;
 	(void)m;
 	if (limg__json_parse(&doc, bytes->ptr, bytes->size, NULL, why, sizeof why) < 0)
 		return limg__error_set(LIMG_EMANIFEST, "%s: %s", tag, why);
+	rc = limg__registry_manifest_fetch_origin(&there, c->to, c->dst_repo, tag, c->cancel);
+	if (rc == LIMG_ENOTFOUND) {
+		limg_error_clear();
+		rc = limg__registry_manifest_put(NULL, NULL, c->to, c->dst_repo, tag, LIMG_MEDIA_OCI_MANIFEST, bytes->ptr,
+		                                 bytes->size, c->cancel);
+		goto out;
+	}
+	if (rc < 0 || (rc = limg_digest_compute(&digest, LIMG_DIGEST_SHA256, bytes->ptr, bytes->size)) < 0)
+		goto out;
+	if (!strcmp(limg_remote_manifest_digest(there), digest.ptr))
+		goto out; /* the same signatures */
+	if (!strcmp(limg_remote_manifest_media_type(there), LIMG_MEDIA_OCI_MANIFEST) &&
+	    limg__json_parse(&old, limg_remote_manifest_body(there), (size_t)limg_remote_manifest_size(there), NULL, why,
+	                     sizeof why) == 0 &&
+	    limg__sig_layers_within(cJSON_GetObjectItemCaseSensitive(old, "layers"),
+	                            cJSON_GetObjectItemCaseSensitive(doc, "layers"))) {
+		rc = limg__registry_manifest_put(NULL, NULL, c->to, c->dst_repo, tag, LIMG_MEDIA_OCI_MANIFEST, bytes->ptr,
+		                                 bytes->size, c->cancel);
+		goto out;
+	}
+	limg_error_clear();
 	rc = limg__sig_merge(c->to, c->dst_repo, tag, cJSON_GetObjectItemCaseSensitive(doc, "layers"), c->cancel);
+out:
+	limg_remote_manifest_free(there);
+	limg_buf_dispose(&digest);
+	cJSON_Delete(old);
 	cJSON_Delete(doc);
 	return rc;
 }

@@ -72,6 +72,18 @@ static bool has_layer(const cJSON *list, const cJSON *d)
 	return false;
 }
 
+bool limg__sig_layers_within(const cJSON *have, const cJSON *layers)
+{
+	const cJSON *e;
+
+	if (!cJSON_IsArray(have) || !cJSON_IsArray(layers))
+		return false;
+	cJSON_ArrayForEach(e, have)
+		if (!has_layer(layers, e))
+			return false;
+	return true;
+}
+
 int limg__sig_merge(limg_registry *r, const char *repo, const char *tag, const cJSON *layers,
                     const limg_cancel *cancel)
 {

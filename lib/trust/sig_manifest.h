@@ -3,6 +3,8 @@
 #ifndef LIMG_TRUST_SIG_MANIFEST_H
 #define LIMG_TRUST_SIG_MANIFEST_H
 
+#include <stdbool.h>
+
 #include "core/json.h"
 
 #include "libimage/registry.h"
@@ -17,5 +19,9 @@ int limg__sig_upload(limg_registry *r, const char *repo, const char *digest, con
  * something else than an OCI manifest is left alone (LIMG_EMANIFEST). */
 int limg__sig_merge(limg_registry *r, const char *repo, const char *tag, const cJSON *layers,
                     const limg_cancel *cancel);
+
+/* Whether every layer of @have (a .sig manifest's "layers") is in @layers:
+ * the same blob with the same signature. */
+bool limg__sig_layers_within(const cJSON *have, const cJSON *layers);
 
 #endif

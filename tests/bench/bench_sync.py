@@ -5,7 +5,9 @@
   cold sync     the realistic image and four more sharing its layers (5 images in 4
                 repositories) to a fresh destination registry: limg-sync vs skopeo sync
   re-sync       nothing changed, to the destination of the cold run: wall time, and the
-                requests each side received (counted by a proxy in front of each registry)
+                requests each side received (counted by a proxy in front of each registry);
+                also limg-sync --referrers (each image's .sig tag and referrers asked on each
+                side: what looking for signatures added since costs)
 
 Both registries are Debian's docker-registry on loopback; each cold run goes to
 a fresh destination (started untimed) so that neither tool finds blobs there.
@@ -42,8 +44,8 @@ def timed(cmd):
     return took
 
 
-def limg_cmd(listing, dest):
-    return [LIMG, "-q", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", listing, dest]
+def limg_cmd(listing, dest, *extra):
+    return [LIMG, "-q", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", *extra, listing, dest]
 
 
 def skopeo_cmd(listing, dest):
@@ -115,6 +117,8 @@ def main():
                 dest = dst.host + ("/limg" if tool == "limg-sync" else "/skopeo")
                 timed(make(listing, dest))
                 again[tool] = statistics.median([timed(make(listing, dest)) for _ in range(RUNS)])
+            again["limg-sync --referrers"] = statistics.median(
+                [timed(limg_cmd(listing, dst.host + "/limg", "--referrers")) for _ in range(RUNS)])
             plisting = os.path.join(work, "plist.yaml")
             with open(listing) as f, open(plisting, "w") as g:
                 g.write(f.read().replace(src.host, sp.host))
@@ -127,7 +131,12 @@ def main():
                 print("  %-14s median %6.3f s" % (tool, t))
             print("  limg-sync's requests: source %s" % kinds(sp))
             print("                        destination %s" % kinds(dp))
-            if len(again) == 2:
+            sp.requests.clear()
+            dp.requests.clear()
+            timed(limg_cmd(plisting, dp.host + "/counted", "--referrers"))
+            print("  limg-sync --referrers: source %s" % kinds(sp))
+            print("                        destination %s" % kinds(dp))
+            if "skopeo sync" in again:
                 print("  ratio limg-sync / skopeo sync: %.2fx (target <= 1.0x)"
                       % (again["limg-sync"] / again["skopeo sync"]))
         finally:

@@ -3,10 +3,15 @@
 a re-sync that moves nothing (counted at a proxy in front of each side), a
 moved tag, tag filters over odd tags, a failing image among good ones, a
 429 storm, a sync killed and resumed, skopeo's YAML, and an air-gap round
-trip (registry -> store -> another registry) checked against skopeo sync."""
+trip (registry -> store -> another registry) checked against skopeo sync;
+with --referrers, signatures (.sig, the test's own cosign signer) and OCI
+referrers go with the images, later signatures reach images up to date,
+and --policy refuses one image while the others go on."""
+import base64
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -15,7 +20,7 @@ import time
 import unittest
 import urllib.request
 
-from fixtures import faultproxy, images, registry
+from fixtures import cosign, faultproxy, images, registry
 import tool
 from tool import ENV, EXAMPLES, TOOLS, example
 
@@ -422,6 +427,231 @@ class TestAirGap(Base):
         for ref, digest in mine.items():
             repo, tag = ref.split(":")
             self.assertEqual(digest_at(far, "skopeo/" + repo.split("/")[1], tag), digest, ref)
+
+
+class TestReferrers(Base):
+    """--referrers and --policy: a source image signed with a .sig signature and
+    one with an OCI referrer (an SBOM attached with limg-attach), synced to a
+    registry and to a store and back; signatures added later; a policy that
+    refuses one image."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.keys = tempfile.mkdtemp(prefix="limg-sync-keys-")
+        cls.ec, cls.other = cosign.new_ec_key(), cosign.new_ec_key()
+        for name, k in (("ec", cls.ec), ("other", cls.other)):
+            with open(os.path.join(cls.keys, name + ".pub"), "wb") as f:
+                f.write(cosign.public_pem(k))
+        cls.regd = os.path.join(cls.keys, "registries.d")
+        os.makedirs(cls.regd)
+        with open(os.path.join(cls.regd, "default.yaml"), "w") as f:
+            f.write("default-docker:\n  use-sigstore-attachments: true\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.keys)
+
+    def key(self, name):
+        return os.path.join(self.keys, name)
+
+    def signed_pair(self, repo):
+        """REPO/signed:1.0 signed by ec (its .sig tag) and REPO/attached:1.0 with an SBOM
+        referrer, at the source; returns (signed image, its signature layer, sbom digest)."""
+        signed, attached = image(repo + "-signed"), image(repo + "-attached")
+        src.push(repo + "/signed", "1.0", signed)
+        src.push(repo + "/attached", "1.0", attached)
+        ident = "%s/%s/signed:1.0" % (sp.host, repo)
+        data = cosign.payload(signed.manifest.digest, ident)
+        layer = cosign.signature_layer(data, base64.b64encode(cosign.sign_bytes(self.ec, data)).decode())
+        cosign.push_signatures(src, repo + "/signed", signed.manifest.digest, [layer])
+        sbom = os.path.join(self.tmp, "sbom.json")
+        with open(sbom, "w") as f:
+            f.write('{"spdxVersion":"SPDX-2.3","name":"%s"}' % repo)
+        out = example("limg-attach", "--artifact-type", "application/spdx+json",
+                      "%s/%s/attached:1.0" % (src.host, repo), sbom).stdout
+        return signed, layer, re.search(r"Digest: (sha256:[0-9a-f]{64})", out).group(1)
+
+    def sign_again(self, repo, signed, first):
+        """A second signature (by other) added at the source beside the first."""
+        ident = "%s/%s/signed:1.0" % (sp.host, repo)
+        data = cosign.payload(signed.manifest.digest, ident, optional={"n": "2"})
+        layer = cosign.signature_layer(data, base64.b64encode(cosign.sign_bytes(self.other, data)).decode())
+        return cosign.push_signatures(src, repo + "/signed", signed.manifest.digest, [first, layer])
+
+    def policy(self, host, prefix=None, signed_prefix=None, name="ec.pub"):
+        """Signatures by @name required at @host (remapped from the source's names at a mirror)."""
+        req = {"type": "sigstoreSigned", "keyPath": self.key(name)}
+        if prefix:
+            req["signedIdentity"] = {"type": "remapIdentity", "prefix": prefix, "signedPrefix": signed_prefix}
+        path = os.path.join(self.tmp, "policy-%d.json" % len(os.listdir(self.tmp)))
+        with open(path, "w") as f:
+            json.dump({"default": [{"type": "reject"}], "transports": {"docker": {host: [req]}}}, f)
+        return path
+
+    def verify(self, policy, ref, store=None, local=False):
+        args = ["limg-verify", "--policy", policy, "--registries.d", self.regd] + (["--local"] if local else [])
+        return example(*args, ref, store=store, check=False)
+
+    def sig_digest(self, reg, repo, digest):
+        return digest_at(reg, repo, cosign.sig_tag(digest))
+
+    def listing(self, repo):
+        return self.yaml("%s:\n  images:\n    %s/signed: ['1.0']\n    %s/attached: ['1.0']\n  tls-verify: false\n"
+                         % (sp.host, repo, repo))
+
+    def test_to_a_registry_then_a_later_signature_alone(self):
+        signed, first, sbom = self.signed_pair("sref")
+        listing, dest = self.listing("sref"), dp.host + "/smirror"
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", "--referrers", listing, dest)
+        self.assertEqual(report["copied"], 2, report)
+        # the signature verifies at the destination, by an independent verifier and by limg-verify
+        self.assertEqual(len(cosign.verified_payloads(dst, "smirror/signed", signed.manifest.digest,
+                                                      self.ec.public_key())), 1)
+        at_mirror = self.policy(dst.host, dst.host + "/smirror", sp.host + "/sref")
+        out = self.verify(at_mirror, dst.host + "/smirror/signed:1.0")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("accepted", out.stdout)
+        self.assertEqual(self.verify(at_mirror, dst.host + "/smirror/attached:1.0").returncode, 1)
+        self.assertIn(sbom, example("limg-referrers", dst.host + "/smirror/attached:1.0").stdout)
+        self.assertEqual(self.sig_digest(dst, "smirror/signed", signed.manifest.digest),
+                         self.sig_digest(src, "sref/signed", signed.manifest.digest))
+
+        # nothing new: per image and side one HEAD of the tag, one of its .sig tag, one referrers listing
+        sp.requests.clear()
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", "--referrers", listing, dest)
+        self.assertEqual(report["up_to_date"], 2, report)
+        for proxy in (sp, dp):
+            asked = requests_of(proxy)
+            self.assertEqual(requests_of(proxy, None, "/blobs/"), [], asked)
+            self.assertEqual([r for r in asked if r[0] not in ("GET", "HEAD")], [], asked)
+            self.assertEqual(len(requests_of(proxy, "HEAD", "/manifests/")), 4, asked)
+            self.assertEqual(len([r for r in requests_of(proxy, "HEAD", ".sig")]), 2, asked)
+            # the unsigned image's missing .sig: its HEAD's 404 is the answer (no GET for the words)
+            self.assertEqual(requests_of(proxy, "GET", ".sig"), [])
+            # the referrers tag (docker-registry has no referrers API: asked until its 404 is known, then the tag)
+            self.assertEqual(len([r for r in requests_of(proxy, "GET", "/manifests/sha256-") if ".sig" not in r[1]]),
+                             2, asked)
+            self.assertIn(len(requests_of(proxy, "GET", "/referrers/")), (1, 2), asked)
+            self.assertEqual(len([r for r in requests_of(proxy, "GET", "/manifests/") if "sha256-" not in r[1]]), 0)
+        self.assertEqual(len(requests_of(dp, "GET", "/tags/list")), 2)
+        self.assertEqual(len(dp.requests), 2 + 4 + 2 + len(requests_of(dp, "GET", "/referrers/")))
+
+        # a signature added at the source: a dry run says so and moves nothing
+        newer = self.sign_again("sref", signed, first)
+        before = self.sig_digest(dst, "smirror/signed", signed.manifest.digest)
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", "--referrers", "--dry-run", listing, dest)
+        st = {i["destination"]: (i["status"], i["reason"]) for i in report["images"]}
+        self.assertEqual(st[dest + "/signed:1.0"], ("would-copy", "new referrers (the image was up to date)"))
+        self.assertEqual(st[dest + "/attached:1.0"][0], "up-to-date")
+        self.assertEqual([r for r in requests_of(dp) if r[0] not in ("GET", "HEAD")], [])
+        self.assertEqual(self.sig_digest(dst, "smirror/signed", signed.manifest.digest), before)
+
+        # the sync copies only that: its payload and the .sig's config, then the .sig manifest
+        sp.requests.clear()
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", "--referrers", listing, dest)
+        st = {i["destination"]: (i["status"], i["reason"]) for i in report["images"]}
+        self.assertEqual(st[dest + "/signed:1.0"], ("copied", "new referrers (the image was up to date)"))
+        self.assertEqual(st[dest + "/attached:1.0"][0], "up-to-date")
+        uploads = requests_of(dp, "POST", "/blobs/uploads/")
+        self.assertEqual(len(uploads), 2, requests_of(dp))
+        for b in signed.blobs()[:-1]:  # config and layers (the manifest is named by its .sig tag)
+            self.assertEqual(requests_of(dp, None, b.digest[7:]), [], b.digest)
+            self.assertEqual(requests_of(sp, "GET", "/blobs/" + b.digest), [], b.digest)
+        self.assertEqual(len(requests_of(dp, "PUT", "/manifests/")), 1, requests_of(dp))
+        self.assertEqual(self.sig_digest(dst, "smirror/signed", signed.manifest.digest), newer.digest)
+        self.assertEqual(len(cosign.verified_payloads(dst, "smirror/signed", signed.manifest.digest,
+                                                      self.other.public_key())), 1)
+        self.assertEqual(self.verify(self.policy(dst.host, dst.host + "/smirror", sp.host + "/sref", "other.pub"),
+                                     dst.host + "/smirror/signed:1.0").returncode, 0)
+        # and then nothing again
+        dp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest-tls-verify=false", "--referrers", listing, dest)
+        self.assertEqual(report["up_to_date"], 2, report)
+        self.assertEqual([r for r in requests_of(dp) if r[0] not in ("GET", "HEAD")], [])
+
+    def test_to_a_store_and_back_across_the_gap(self):
+        signed, first, sbom = self.signed_pair("sgap")
+        listing, store = self.listing("sgap"), os.path.join(self.tmp, "carry")
+        rc, report, _ = sync("--src", "yaml", "--dest", "store", "--referrers", listing, store)
+        self.assertEqual(report["copied"], 2, report)
+        at_source = self.policy(sp.host)
+        out = self.verify(at_source, "%s/sgap/signed:1.0" % sp.host, store=store, local=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("accepted: stored " + cosign.sig_tag(signed.manifest.digest), out.stdout)
+        tool.assert_sound(self, store)
+        # the way back: signatures and the SBOM land beside the images
+        back = far.host + "/sgap"
+        rc, report, _ = sync("--src", "store", "--referrers", "--dest-tls-verify=false", store, back)
+        self.assertEqual(report["copied"], 2, report)
+        self.assertEqual(len(cosign.verified_payloads(far, "sgap/signed", signed.manifest.digest,
+                                                      self.ec.public_key())), 1)
+        self.assertIn(sbom, example("limg-referrers", back + "/attached:1.0").stdout)
+        out = self.verify(self.policy(far.host, back, sp.host + "/sgap"), back + "/signed:1.0")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rc, report, _ = sync("--src", "store", "--referrers", "--dest-tls-verify=false", store, back)
+        self.assertEqual(report["up_to_date"], 2, report)
+
+        # a later signature crosses too, alone
+        self.sign_again("sgap", signed, first)
+        sp.requests.clear()
+        rc, report, _ = sync("--src", "yaml", "--dest", "store", "--referrers", listing, store)
+        st = {i["source"]: (i["status"], i["reason"]) for i in report["images"]}
+        self.assertEqual(st["%s/sgap/signed:1.0" % sp.host], ("copied", "new referrers (the image was up to date)"))
+        self.assertEqual(st["%s/sgap/attached:1.0" % sp.host][0], "up-to-date")
+        for b in signed.blobs()[:-1]:  # config and layers (the manifest is named by its .sig tag)
+            self.assertEqual(requests_of(sp, "GET", "/blobs/" + b.digest), [], b.digest)
+        rc, report, _ = sync("--src", "store", "--referrers", "--dest-tls-verify=false", store, back)
+        self.assertEqual(report["copied"], 1, report)
+        self.assertEqual(len(cosign.verified_payloads(far, "sgap/signed", signed.manifest.digest,
+                                                      self.other.public_key())), 1)
+        rc, report, _ = sync("--src", "store", "--referrers", "--dest-tls-verify=false", store, back)
+        self.assertEqual(report["up_to_date"], 2, report)
+        tool.assert_sound(self, store)
+        # a policy checks stored images by the signatures kept beside them, for the names they came from
+        rc, report, err = sync("--src", "store", "--referrers", "--policy", at_source, "--registries.d", self.regd,
+                               "--dest-tls-verify=false", store, far.host + "/sgap-checked", check=False)
+        self.assertIsNotNone(report, (rc, err))
+        st = {i["source"]: (i["status"], i["error"]) for i in report["images"]}
+        self.assertEqual(st, {"%s/sgap/signed:1.0" % sp.host: ("copied", None),
+                              "%s/sgap/attached:1.0" % sp.host: ("failed", "LIMG_EREJECTED")}, err)
+        self.assertIsNone(digest_at(far, "sgap-checked/attached", "1.0"))
+        self.assertEqual(len(cosign.verified_payloads(far, "sgap-checked/signed", signed.manifest.digest,
+                                                      self.other.public_key())), 1)
+
+    def test_a_policy_refuses_one_image_and_the_others_go_on(self):
+        signed, _, _ = self.signed_pair("spol")
+        listing, dest = self.listing("spol"), dp.host + "/spol"
+        policy = self.policy(sp.host)
+        # a dry run checks the policy too
+        rc, report, err = sync("--src", "yaml", "--dest-tls-verify=false", "--dry-run", "--policy", policy,
+                               "--registries.d", self.regd, listing, dest, check=False)
+        self.assertEqual(sorted(i["status"] for i in report["images"]), ["failed", "would-copy"], err)
+        self.assertIsNone(digest_at(dst, "spol/signed", "1.0"))
+        for target in ("registry", "store"):
+            where = dest if target == "registry" else os.path.join(self.tmp, "pstore")
+            extra = ("--dest", "store") if target == "store" else ("--dest-tls-verify=false",)
+            dp.requests.clear()
+            rc, report, err = sync("--src", "yaml", *extra, "--policy", policy, "--registries.d", self.regd,
+                                   listing, where, check=False)
+            self.assertEqual(rc, 1, err)
+            st = {i["source"].split("/")[-1]: i for i in report["images"]}
+            self.assertEqual(st["signed:1.0"]["status"], "copied", st)
+            self.assertEqual(st["attached:1.0"]["status"], "failed", st)
+            self.assertEqual(st["attached:1.0"]["error"], "LIMG_EREJECTED")
+            self.assertIn("rejected", st["attached:1.0"]["reason"].lower())
+            if target == "registry":
+                self.assertIsNone(digest_at(dst, "spol/attached", "1.0"))
+                self.assertEqual(digest_at(dst, "spol/signed", "1.0"), signed.manifest.digest)
+                self.assertFalse([p for m, p in requests_of(dp) if "spol/attached" in p and m != "GET"])
+        # a policy the signed image fails too: nothing moves at all
+        rc, report, err = sync("--src", "yaml", "--dest-tls-verify=false", "--policy",
+                               self.policy(sp.host, name="other.pub"), "--registries.d", self.regd, listing,
+                               dp.host + "/spol2", check=False)
+        self.assertEqual((rc, report["failed"]), (1, 2), err)
+        self.assertIsNone(digest_at(dst, "spol2/signed", "1.0"))
 
 
 if __name__ == "__main__":

@@ -435,7 +435,7 @@ class SyncOpts(ctypes.Structure):
     _c_name_ = "limg_sync_opts"
     _fields_ = [("size", c_size_t), ("target", c_int), ("scoped", c_int), ("platform", c_char_p),
                 ("dry_run", c_int), ("fail_fast", c_int), ("images_parallel", c_int), ("blobs_parallel", c_int),
-                ("chunk_size", c_int64), ("cancel", c_void_p)]
+                ("chunk_size", c_int64), ("cancel", c_void_p), ("referrers", c_int), ("policy", c_void_p)]
 
 
 class SyncCallbacks(ctypes.Structure):
@@ -1691,7 +1691,7 @@ def _sync_image(m):
 
 
 def sync(session, list_h, destination, to_store, scoped, platform, dry_run, fail_fast, images_parallel, cancel,
-         on_image, progress):
+         on_image, progress, referrers=False, policy=None):
     """Runs a sync: (the C code, the images as dicts, the report's JSON as text, the error's details or None)."""
     calls = Calls()
     o = _init(SyncOpts, lib.limg_sync_opts_init)
@@ -1702,6 +1702,8 @@ def sync(session, list_h, destination, to_store, scoped, platform, dry_run, fail
     o.fail_fast = 1 if fail_fast else 0
     o.images_parallel = int(images_parallel or 0)
     o.cancel = cancel
+    o.referrers = 1 if referrers else 0
+    o.policy = policy
     cb = _init(SyncCallbacks, lib.limg_sync_callbacks_init)
     cb.image = calls.wrap(SYNC_IMAGE_CB, on_image, lambda m, p: (_sync_image(m),))
     cb.progress = _progress(calls, progress)

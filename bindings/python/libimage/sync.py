@@ -5,6 +5,7 @@ or to a store, with a report of what was copied, up to date or failed."""
 import enum
 import json
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
@@ -129,22 +130,30 @@ class SyncList:
 def sync(sources: SyncList, destination: str, to_store: bool = False, scoped: bool = False,
          platform: Optional[str] = None, dry_run: bool = False, fail_fast: bool = False, images_parallel: int = 0,
          session=None, on_image: Optional[Callable[[SyncImage], Any]] = None,
-         progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None) -> SyncReport:
+         progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None, *,
+         referrers: bool = False, policy=None) -> SyncReport:
     """Mirrors @sources to @destination ("registry[:port][/prefix]", or a
     store's directory with to_store). Returns the report also when some
     images failed (report.ok is then False, report.failed says why); raises
-    for a sync that could not run (a bad destination, cancelled, ...)."""
+    for a sync that could not run (a bad destination, cancelled, ...).
+    referrers: each image's signatures and referrers go with it (and reach
+    images up to date when the source has new ones); policy: a Policy each
+    source image must satisfy before anything of it moves (an image it
+    refuses fails with RejectedError's name in the report, the others go on)."""
     raw = progress_of(progress)
     image_cb = (lambda d: on_image(_image(d))) if on_image is not None else None
-    with sources._handle.use() as lh:
+    with ExitStack() as stack:
+        lh = stack.enter_context(sources._handle.use())
+        ph = stack.enter_context(policy._handle.use()) if policy is not None else None
+
         def call(token, sh):
             return _ffi.sync(sh, lh, os.fspath(destination) if to_store else destination, to_store, scoped,
-                             platform, dry_run, fail_fast, images_parallel, token, image_cb, raw)
+                             platform, dry_run, fail_fast, images_parallel, token, image_cb, raw, referrers, ph)
         if session is None:
             rc, images, text, details = run(lambda token: call(token, None), (cancel,))
         else:
-            with session._handle.use() as sh:
-                rc, images, text, details = run(lambda token: call(token, sh), (cancel,))
+            sh = stack.enter_context(session._handle.use())
+            rc, images, text, details = run(lambda token: call(token, sh), (cancel,))
     doc = json.loads(text)
     report = SyncReport([_image(d) for d in images], doc["seconds"], doc["registries"], text)
     if rc < 0 and details and details["name"] != "LIMG_EPARTIAL":

@@ -1143,6 +1143,23 @@ class Signatures(Base):
             v = policy.verify(ref(self.repo + ":v1"))
             self.assertIn("sig layer 1", v.requirements[0].reason)
 
+    def test_sync_with_referrers_and_a_policy(self):
+        unsigned = "py/unsigned-sync"
+        reg.push(unsigned, "v1", images.Image(images.sample_layers(unsigned)))
+        self.cosign.sign(reg, self.repo, self.img.manifest.digest, ref(self.repo), self.key)
+        lst = libimage.SyncList().add(ref(self.repo), tags=["v1"]).add(ref(unsigned), tags=["v1"])
+        with self.policy() as policy:
+            report = libimage.sync(lst, reg.host + "/pysync", referrers=True, policy=policy)
+        self.assertFalse(report.ok)
+        self.assertEqual([(i.source, i.error) for i in report.failed], [(ref(unsigned) + ":v1", "LIMG_EREJECTED")])
+        self.assertEqual([i.digest for i in report.copied], [self.img.manifest.digest])
+        mirrored = "pysync/" + self.repo.split("/")[1]
+        docs = self.cosign.verified_payloads(reg, mirrored, self.img.manifest.digest, self.key.public_key())
+        self.assertEqual(len(docs), 1)
+        # without the policy the refused one goes too; the signed one is up to date, its signature there
+        again = libimage.sync(lst, reg.host + "/pysync", referrers=True)
+        self.assertEqual(([i.source for i in again.copied], len(again.up_to_date)), ([ref(unsigned) + ":v1"], 1))
+
     def test_keys_and_offline_checks(self):
         payload = libimage.Signer.payload(self.img.manifest.digest, ref(self.repo))
         with libimage.Key(self.cosign.public_pem(self.key)) as k:
