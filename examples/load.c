@@ -20,55 +20,76 @@
 #include "common.h"
 #include "format.h"
 
-/* The image each tag pointed at before the load: "name:tag" -> image ID. */
+/* The image each tag pointed at before the load: "name:tag" -> image ID,
+ * in an open-addressed table (a load may name 10,000 tags, a store hold
+ * 100,000: a list searched per tag took most of such a load's time). */
 struct before {
-	char **names, **ids;
-	size_t n, cap;
+	char **names, **ids; /* slots: NULL names are free */
+	size_t n, cap;       /* cap: a power of two, or 0 */
 };
+
+static size_t slot_of(const struct before *b, const char *name)
+{
+	size_t h = 14695981039346656037u; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	for (h &= b->cap - 1; b->names[h] && strcmp(b->names[h], name); h = (h + 1) & (b->cap - 1))
+		;
+	return h;
+}
+
+static int grow(struct before *b)
+{
+	struct before bigger = { NULL, NULL, b->n, b->cap ? b->cap * 2 : 64 };
+
+	if (!(bigger.names = calloc(bigger.cap, sizeof *bigger.names)) ||
+	    !(bigger.ids = calloc(bigger.cap, sizeof *bigger.ids))) {
+		free(bigger.names);
+		return -1;
+	}
+	for (size_t i = 0; i < b->cap; i++)
+		if (b->names[i]) {
+			size_t at = slot_of(&bigger, b->names[i]);
+			bigger.names[at] = b->names[i];
+			bigger.ids[at] = b->ids[i];
+		}
+	free(b->names);
+	free(b->ids);
+	*b = bigger;
+	return 0;
+}
 
 static int remember(struct before *b, const char *name, const char *id)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (!strcmp(b->names[i], name)) {
-			char *copy = strdup(id);
-			if (!copy)
-				return -1;
-			free(b->ids[i]);
-			b->ids[i] = copy;
-			return 0;
+	char *copy;
+	size_t at;
+
+	if (2 * (b->n + 1) > b->cap && grow(b) < 0)
+		return -1;
+	at = slot_of(b, name);
+	if (!(copy = strdup(id)))
+		return -1;
+	if (!b->names[at]) {
+		if (!(b->names[at] = strdup(name))) {
+			free(copy);
+			return -1;
 		}
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 32;
-		char **names = realloc(b->names, cap * sizeof *names), **ids;
-		if (!names)
-			return -1;
-		b->names = names;
-		if (!(ids = realloc(b->ids, cap * sizeof *ids)))
-			return -1;
-		b->ids = ids;
-		b->cap = cap;
+		b->n++;
 	}
-	if (!(b->names[b->n] = strdup(name)))
-		return -1;
-	if (!(b->ids[b->n] = strdup(id))) {
-		free(b->names[b->n]);
-		return -1;
-	}
-	b->n++;
+	free(b->ids[at]);
+	b->ids[at] = copy;
 	return 0;
 }
 
 static const char *id_before(const struct before *b, const char *name)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (!strcmp(b->names[i], name))
-			return b->ids[i];
-	return NULL;
+	return b->cap ? b->ids[slot_of(b, name)] : NULL;
 }
 
 static void before_free(struct before *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
+	for (size_t i = 0; i < b->cap; i++) {
 		free(b->names[i]);
 		free(b->ids[i]);
 	}

@@ -165,7 +165,7 @@ def main():
                 print("  %-22s %6.2f s  peak RSS %6.0f MB  = %.2fx the file" % (what, t, rss / 1e6, rss / size))
             return
         empty = os.path.join(base, "empty")
-        os.makedirs(empty)
+        fill(empty)  # a store without tags (read-only opens need its layout)
         start = [measure([images, "--store", empty]) for _ in range(args.runs)]
         n, reals = fill(store, tags=args.tags)
         size = os.path.getsize(os.path.join(store, "index.json"))
