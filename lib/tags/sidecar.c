@@ -528,6 +528,11 @@ static int rebuild(limg__sidecar *sc)
 	int rc;
 
 	limg__store_label(r.label, sizeof r.label, sc->store, "index.json");
+	/* written by another program since (or never described): index.json
+	 * flushed and the journal emptied, so that no record of ours is ever
+	 * replayed over that program's bytes */
+	if ((rc = limg__index_checkpoint(sc->store)) < 0)
+		return rc;
 	if (!(r.scratch = calloc(1, sizeof *r.scratch)))
 		return limg__error_oom();
 	r.scratch->arena.chunk_size = 64u << 10;
