@@ -128,8 +128,8 @@ typedef struct limg_archive_load_callbacks {
 	limg_read_cb read;             /**< gives the archive when the fd is -1 */
 	limg_archive_loaded_cb loaded; /**< may be NULL */
 	limg_progress_cb progress;     /**< LIMG_EVENT_READING; may be NULL */
-	void *payload;                 /**< passed last to every callback */
 	limg_archive_retagged_cb retagged; /**< may be NULL */
+	void *payload;                 /**< passed last to every callback */
 } limg_archive_load_callbacks;
 
 /** Static initializer. @since 1.0 */
