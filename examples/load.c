@@ -20,99 +20,27 @@
 #include "common.h"
 #include "format.h"
 
-/* The image each tag pointed at before the load: "name:tag" -> image ID. */
-struct before {
-	char **names, **ids;
-	size_t n, cap;
-};
-
-static int remember(struct before *b, const char *name, const char *id)
+/* moby's tarexport: the tag moves, the old image stays (untagged); the
+ * library says so as it sets the tags (no listing of the store first) */
+static int on_retagged(const char *reference, const char *old_id, void *payload)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (!strcmp(b->names[i], name)) {
-			char *copy = strdup(id);
-			if (!copy)
-				return -1;
-			free(b->ids[i]);
-			b->ids[i] = copy;
-			return 0;
-		}
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 32;
-		char **names = realloc(b->names, cap * sizeof *names), **ids;
-		if (!names)
-			return -1;
-		b->names = names;
-		if (!(ids = realloc(b->ids, cap * sizeof *ids)))
-			return -1;
-		b->ids = ids;
-		b->cap = cap;
-	}
-	if (!(b->names[b->n] = strdup(name)))
-		return -1;
-	if (!(b->ids[b->n] = strdup(id))) {
-		free(b->names[b->n]);
-		return -1;
-	}
-	b->n++;
+	char shown[1024];
+
+	(void)payload;
+	printf("The image %s already exists, renaming the old one with ID %s to empty string\n",
+	       format_printable(shown, sizeof shown, reference), old_id);
 	return 0;
-}
-
-static const char *id_before(const struct before *b, const char *name)
-{
-	for (size_t i = 0; i < b->n; i++)
-		if (!strcmp(b->names[i], name))
-			return b->ids[i];
-	return NULL;
-}
-
-static void before_free(struct before *b)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		free(b->names[i]);
-		free(b->ids[i]);
-	}
-	free(b->names);
-	free(b->ids);
-}
-
-/* What the store's tags point at now, in the short form the load reports them in. */
-static int snapshot(struct before *b, limg_store *store)
-{
-	limg_images_iterator *it = NULL;
-	const limg_images_row *row;
-	char name[1024];
-	int rc = 0;
-
-	if (limg_images_iterator_new(&it, store, NULL) < 0)
-		return -1;
-	while (rc == 0 && limg_images_iterator_next(&row, it) == 0) {
-		if (!limg_images_row_repository(row) || !limg_images_row_tag(row) || !limg_images_row_id(row))
-			continue;
-		snprintf(name, sizeof name, "%s:%s", limg_images_row_repository(row), limg_images_row_tag(row));
-		rc = remember(b, name, limg_images_row_id(row));
-	}
-	limg_images_iterator_free(it);
-	return rc;
 }
 
 static int on_loaded(const char *reference, const char *image_id, void *payload)
 {
-	struct before *b = payload;
-	const char *old = reference ? id_before(b, reference) : NULL;
 	char shown[1024];
 
-	if (old && strcmp(old, image_id))
-		/* moby's tarexport: the tag moves, the old image stays (untagged) */
-		printf("The image %s already exists, renaming the old one with ID %s to empty string\n",
-		       format_printable(shown, sizeof shown, reference), old);
-	if (reference) {
+	(void)payload;
+	if (reference)
 		printf("Loaded image: %s\n", format_printable(shown, sizeof shown, reference));
-		if (remember(b, reference, image_id) < 0)
-			return LIMG_ENOMEM;
-	} else {
+	else
 		printf("Loaded image ID: %s\n", image_id);
-	}
 	fflush(stdout);
 	return 0;
 }
@@ -126,7 +54,6 @@ int main(int argc, char **argv)
 		           .uses = CLI_STORE | CLI_PLATFORM };
 	limg_archive_load_opts opts = LIMG_ARCHIVE_LOAD_OPTS_INIT;
 	limg_archive_load_callbacks cb = LIMG_ARCHIVE_LOAD_CALLBACKS_INIT;
-	struct before before = { 0 };
 	const char *input = NULL;
 	limg_store *store = NULL;
 	int fd = STDIN_FILENO, r, rc = 1;
@@ -160,14 +87,10 @@ int main(int argc, char **argv)
 	}
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
 		goto out;
-	if (snapshot(&before, store) < 0) {
-		fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
-		goto out;
-	}
 	opts.cancel = cli_cancel_on_signals();
 	opts.platform = cli.platform; /* of an index: the image that must be whole (default this machine's) */
 	cb.loaded = on_loaded;
-	cb.payload = &before;
+	cb.retagged = on_retagged;
 	if (limg_archive_load(store, fd, &opts, &cb) == 0)
 		rc = 0;
 	else /* the daemon reports a load's failure in its stream: no "Error response from daemon" */
@@ -176,7 +99,6 @@ int main(int argc, char **argv)
 out:
 	if (input)
 		close(fd);
-	before_free(&before);
 	limg_store_close(store);
 	cli_done(&cli);
 	return rc;

@@ -771,6 +771,26 @@ static void image_facts(load_run *l, const found_image *f, limg_buf *id, limg_bu
 	limg_error_clear(); /* facts that cannot be had are worked out by the listing */
 }
 
+/* The image ID of what a tag named before: @previous itself when the
+ * index cached it, else the config of the manifest it is (or the
+ * manifest's digest when that cannot be read). */
+static const char *previous_id(load_run *l, const char *previous, char *out, size_t cap)
+{
+	limg_buf body = LIMG_BUF_INIT;
+	limg_manifest *m = NULL;
+	const limg_descriptor *config;
+
+	snprintf(out, cap, "%s", previous);
+	if (limg_store_blob_read(&body, l->store, previous, LIMG_MANIFEST_SIZE_MAX) == 0 &&
+	    limg_manifest_parse(&m, body.ptr, body.size, NULL) == 0 && (config = limg_manifest_config(m)) &&
+	    limg_descriptor_digest(config))
+		snprintf(out, cap, "%s", limg_descriptor_digest(config));
+	limg_error_clear();
+	limg_manifest_free(m);
+	limg_buf_dispose(&body);
+	return out;
+}
+
 /* Every tag in one change of the tag index (an archive may name an image
  * 10,000 times), with the listing facts; then each image is told. */
 static int tag_all(load_run *l)
@@ -810,12 +830,19 @@ static int tag_all(load_run *l)
 	}
 	if (rc == 0)
 		rc = limg__tags_set_many(l->store, sets, n);
-	for (size_t i = 0; i < l->nimages && rc == 0 && l->cb.loaded; i++) {
+	for (size_t i = 0, k = 0; i < l->nimages && rc == 0; i++) {
 		const found_image *f = &l->images[i];
-		for (size_t j = 0; j < (f->nnames ? f->nnames : 1) && rc == 0; j++)
-			if ((rc = l->cb.loaded(f->nnames ? limg_reference_familiar_string(f->refs[j]) : NULL,
-			                       f->config ? f->config : f->manifest, l->cb.payload)) != 0)
+		const char *id = f->config ? f->config : f->manifest;
+		for (size_t j = 0; j < (f->nnames ? f->nnames : 1) && rc == 0; j++, k++) {
+			const char *name = f->nnames ? limg_reference_familiar_string(f->refs[j]) : NULL;
+			char old[160];
+			if (name && sets[k].previous[0] && l->cb.retagged &&
+			    strcmp(previous_id(l, sets[k].previous, old, sizeof old), id) != 0 &&
+			    (rc = l->cb.retagged(name, old, l->cb.payload)) != 0)
 				rc = limg__error_after_callback(rc, "load");
+			if (rc == 0 && l->cb.loaded && (rc = l->cb.loaded(name, id, l->cb.payload)) != 0)
+				rc = limg__error_after_callback(rc, "load");
+		}
 	}
 out:
 	for (size_t i = 0; ids && i < l->nimages; i++) {

@@ -410,6 +410,9 @@ int limg__index_save(limg_store *s, const limg__index *ix)
 	limg__store_label(label, sizeof label, s, "index.json");
 	if ((rc = limg__index_format(&text, ix)) == 0)
 		rc = limg__fs_write_at(s->root_fd, "index.json", text.ptr, text.size, true, label);
+	/* the journal's records were of the file replaced: none is to be replayed on this one */
+	if (rc == 0 && !s->read_only)
+		rc = limg__index_checkpoint(s);
 	limg_buf_dispose(&text);
 	return rc;
 }

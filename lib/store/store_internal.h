@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/arena.h"
 #include "core/strset.h"
@@ -225,18 +226,32 @@ typedef struct {
 } limg__index_write;
 /*
  * Writes @n ranges of index.json in place, in order, as one change: the
- * ranges and what they held go to .libimage/index.journal first (flushed),
- * so that a crash at any point is finished or undone by the next
- * limg__index_lock(). Each range must leave a valid document on its own
- * (other programs read without our lock). On failure index.json is as it
- * was. @stamp_after (may be NULL) receives the new stamp. Hold the lock.
+ * ranges and what they held are appended to .libimage/index.journal first
+ * (flushed: the change's one flush), so that a crash at any point is
+ * finished or undone by the next limg__index_lock(). index.json itself is
+ * flushed only now and then (when the journal fills): until then the
+ * journal replays what a power loss took. Each range must leave a valid
+ * document on its own (other programs read without our lock). On failure
+ * index.json is as it was. @stamp_after (may be NULL) receives the new
+ * stamp. Hold the lock.
  */
 int limg__index_write_in_place(limg_store *s, const limg__index_write *w, size_t n,
                                char stamp_after[LIMG_INDEX_STAMP_MAX]);
 /* Finishes or undoes what a crash left in the journal (limg__index_lock does). */
 int limg__index_recover(limg_store *s);
-/* True when the journal holds a change (a crash interrupted it). */
+/* True when the journal holds a change index.json may lack (a crash
+ * interrupted it, or the machine restarted before index.json was flushed). */
 bool limg__index_journal_pending(limg_store *s);
+/* Flushes index.json and empties the journal: before index.json is
+ * replaced, or rebuilt on after another program wrote it. Hold the lock. */
+int limg__index_checkpoint(limg_store *s);
+
+/* index.json opened (@write: O_RDWR) as a regular file, never through a symlink. */
+int limg__index_open(int *fd, limg_store *s, bool write);
+int limg__index_stamp_fd(char out[LIMG_INDEX_STAMP_MAX], int fd, const char *label);
+/* pread/pwrite of all @len bytes, retried on EINTR: the bytes read (short at the end), or -1; 0 or -1. */
+ssize_t limg__pread_all(int fd, void *buf, size_t len, int64_t off);
+int limg__pwrite_all(int fd, const void *buf, size_t len, int64_t off);
 
 const char *limg__index_annotation(const limg__index_entry *e, const char *key);
 /* Sets (or replaces) an annotation, copying both strings into the arena. */

@@ -28,6 +28,7 @@ struct limg__tagedit {
 	int64_t unusable;
 	limg_buf tail;         /* the other top-level members, or empty */
 	sqlite3_stmt *pend_put, *pend_get, *pend_all;
+	sqlite3_stmt *each[LIMG__SC_COUNT]; /* limg__tagedit_each's, prepared once per change (a load calls it per tag) */
 	limg_buf line, text;   /* scratch */
 };
 
@@ -38,6 +39,8 @@ void limg__tagedit_abort(limg__tagedit *ed)
 	sqlite3_finalize(ed->pend_put);
 	sqlite3_finalize(ed->pend_get);
 	sqlite3_finalize(ed->pend_all);
+	for (int i = 0; i < LIMG__SC_COUNT; i++)
+		sqlite3_finalize(ed->each[i]);
 	if (ed->sc) {
 		limg__sidecar_end(ed->sc);
 		limg__sidecar_close(ed->sc);
@@ -142,16 +145,24 @@ int limg__tagedit_each(limg__tagedit *ed, enum limg__sidecar_stmt which, const c
 	size_t n = 0, cap = 0;
 	int rc;
 
-	/* the offsets first: @cb changes rows, which a running statement would see */
-	if ((rc = limg__sidecar_prepare(ed->sc, &st, sqlite3_sql(limg__sidecar_stmt(ed->sc, which)))) < 0)
-		return rc;
+	/* the offsets first: @cb changes rows, which a running statement would
+	 * see; its own statement, not the shared one @cb may step meanwhile */
+	if (!(st = ed->each[which])) {
+		sqlite3_stmt *like = limg__sidecar_stmt(ed->sc, which);
+		if (!like)
+			return LIMG_ESYSTEM;
+		if ((rc = limg__sidecar_prepare(ed->sc, &st, sqlite3_sql(like))) < 0)
+			return rc;
+		ed->each[which] = st;
+	}
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	while ((rc = limg__sidecar_step(ed->sc, st)) == 1) {
 		if ((rc = limg__array_grow((void **)&offs, &cap, n + 1, sizeof *offs)) < 0)
 			break;
 		offs[n++] = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = cb(ed, offs[i], payload);
 	free(offs);

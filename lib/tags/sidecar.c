@@ -258,6 +258,24 @@ static int log_size(void *payload, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+/* A read-only connection changes nothing: no journal mode, no schema; a
+ * sidecar of another version is stale to it. */
+static int configure_read_only(limg__sidecar *sc)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+
+	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(sc->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_busy_handler(sc->db, busy, NULL);
+	if (sqlite3_prepare_v2(sc->db, "SELECT v FROM meta WHERE k='version'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version == VERSION ? 0 : limg__error_set(LIMG_ECORRUPT, "%s/.libimage/" NAME ": not of this version",
+	                                                 sc->store->root);
+}
+
 static int configure(limg__sidecar *sc)
 {
 	sqlite3_stmt *st = NULL;
@@ -318,19 +336,81 @@ static int open_db(limg__sidecar *sc)
 	return configure(sc);
 }
 
+/* The sidecar in directory @dir as a read-only SQLite URI: every byte of
+ * the path but unreserved ones and '/' percent-encoded. */
+static int read_only_uri(limg_buf *out, const char *dir)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	/* readonly_shm: the -shm file opened read-only too (SQLite then keeps its own index of the log) */
+	static const char tail[] = "/" NAME "?mode=ro&readonly_shm=1";
+
+	if (limg__buf_put(out, "file:", 5) < 0)
+		return limg__error_oom();
+	for (const unsigned char *p = (const unsigned char *)dir; *p; p++) {
+		char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		             strchr("/-._~", *p);
+		if ((plain ? limg__buf_put(out, (const char *)p, 1) : limg__buf_put(out, esc, 3)) < 0)
+			return limg__error_oom();
+	}
+	return limg__buf_put(out, tail, sizeof tail) < 0 ? limg__error_oom() : 0; /* with its '\0' */
+}
+
+/* A store opened read-only: the sidecar is read, never made, fixed or
+ * rebuilt, and nothing is created (SQLite's open of the log creates it when
+ * missing: it must be there, and stays there under the shared index lock,
+ * held until the sidecar is closed, as every writer takes it exclusively). */
+static int open_read_only(limg__sidecar *sc)
+{
+	static const char *const names[] = { NAME, NAME "-wal", NAME "-shm" };
+	char dir[PATH_MAX], proc[64];
+	limg_buf uri = LIMG_BUF_INIT;
+	struct stat st;
+	ssize_t n;
+	int rc;
+
+	if (sc->store->meta_fd < 0) /* another tool's layout */
+		return limg__error_set(LIMG_ENOTFOUND, "%s: no sidecar", sc->store->root);
+	if ((rc = limg__index_lock_shared(&sc->lock, sc->store)) < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (fstatat(sc->store->meta_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			return limg__error_set(LIMG_ENOTFOUND, "%s/.libimage/%s: missing or not a regular file",
+			                       sc->store->root, names[i]);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", sc->store->meta_fd);
+	if ((n = readlink(proc, dir, sizeof dir - 1)) <= 0 || dir[0] != '/')
+		return limg__error_set(LIMG_ESYSTEM, "%s/.libimage: cannot name it", sc->store->root);
+	dir[n] = '\0';
+	if ((rc = read_only_uri(&uri, dir)) < 0)
+		;
+	else if (sqlite3_open_v2(uri.ptr, &sc->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+	                                               SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+	                         NULL) != SQLITE_OK)
+		rc = sc->db ? limg__sidecar_error(sc, "cannot open") : limg__error_oom();
+	else
+		rc = configure_read_only(sc);
+	limg_buf_dispose(&uri);
+	return rc;
+}
+
 int limg__sidecar_open(limg__sidecar **out, limg_store *s)
 {
 	limg__sidecar *sc = calloc(1, sizeof *sc);
 	int rc;
 
 	*out = NULL;
-	if (s->read_only) { /* nothing is created in it: index.json is read whole */
-		free(sc);
-		return limg__store_writable(s);
-	}
 	if (!sc)
 		return limg__error_oom();
 	sc->store = s;
+	sc->lock = -1;
+	if (s->read_only) {
+		if ((rc = open_read_only(sc)) < 0) {
+			limg__sidecar_close(sc);
+			return rc;
+		}
+		*out = sc;
+		return 0;
+	}
 	if ((rc = open_db(sc)) == LIMG_ECORRUPT) {
 		/* not a database (any program may have written it): a cache, made again */
 		limg__log(s->ctx, LIMG_LOG_WARN, "%s/.libimage/" NAME " is damaged: made again", s->root);
@@ -356,6 +436,8 @@ void limg__sidecar_close(limg__sidecar *sc)
 	for (int i = 0; i < LIMG__SC_COUNT; i++)
 		sqlite3_finalize(sc->stmt[i]);
 	sqlite3_close(sc->db);
+	if (sc->lock >= 0)
+		limg__index_unlock(sc->lock);
 	free(sc);
 }
 
@@ -446,6 +528,11 @@ static int rebuild(limg__sidecar *sc)
 	int rc;
 
 	limg__store_label(r.label, sizeof r.label, sc->store, "index.json");
+	/* written by another program since (or never described): index.json
+	 * flushed and the journal emptied, so that no record of ours is ever
+	 * replayed over that program's bytes */
+	if ((rc = limg__index_checkpoint(sc->store)) < 0)
+		return rc;
 	if (!(r.scratch = calloc(1, sizeof *r.scratch)))
 		return limg__error_oom();
 	r.scratch->arena.chunk_size = 64u << 10;
@@ -553,6 +640,8 @@ int limg__sidecar_read(limg__sidecar *sc)
 			return rc;
 		}
 		limg__sidecar_end(sc);
+		if (sc->store->read_only) /* never rebuilt here: the caller reads index.json */
+			return LIMG__SIDECAR_STALE;
 		/* rebuilt (or a writer finished meanwhile), under the lock writers take */
 		if ((rc = limg__index_lock(&lock, sc->store)) < 0)
 			return rc;

@@ -59,17 +59,21 @@ typedef struct {
 	bool in_txn;
 	bool rebuilt; /* in this transaction */
 	int log_frames; /* pages in the log after the last commit */
+	int lock;       /* a read-only store's: the index lock, shared, while open */
 } limg__sidecar;
 
 /* Opens (creating it when missing) the sidecar of @s. An error (raised)
- * when it cannot be used: a store we may not write, a file system SQLite
- * cannot lock; the caller then reads index.json itself. */
+ * when it cannot be used (a file system SQLite cannot lock; in a store
+ * opened read-only, a sidecar that is not there: it is opened read-only and
+ * nothing is made, the index lock held shared until it is closed); the
+ * caller then reads index.json itself. */
 int limg__sidecar_open(limg__sidecar **out, limg_store *s);
 void limg__sidecar_close(limg__sidecar *sc);
 
 /* Begins a read: 0 with a read transaction (one snapshot) of a sidecar
- * that describes index.json as it is now, rebuilt first when it did not;
- * LIMG__SIDECAR_STALE when it cannot be made to (busy writers); an error. */
+ * that describes index.json as it is now, rebuilt first when it did not
+ * (never in a store opened read-only); LIMG__SIDECAR_STALE when it cannot
+ * be made to (busy writers, a read-only store); an error. */
 int limg__sidecar_read(limg__sidecar *sc);
 /* Begins a change, with the index lock held exclusively: a write
  * transaction of a sidecar that describes index.json (rebuilt first when it

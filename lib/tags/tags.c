@@ -135,6 +135,8 @@ typedef struct {
 	int64_t size;
 	const char *const *keys, *const *values; /* cache annotations to set too */
 	size_t n;
+	char *previous; /* may be NULL: receives what the tag named before, when another image */
+	size_t previous_cap;
 } one_set;
 
 /* Whether an entry names its image in @repository (canonical): by a tag
@@ -245,6 +247,10 @@ static int set_one(limg__tagedit *ed, limg__index *ix, const one_set *a)
 			return 0; /* already so: nothing to write */
 		if ((rc = limg__tagedit_entry(ed, current, ix, &old)) != 0)
 			return rc;
+		if (a->previous && old.digest && strcmp(old.digest, a->digest) != 0) {
+			const char *id = limg__index_annotation(&old, LIMG_CACHE_ID_KEY);
+			snprintf(a->previous, a->previous_cap, "%s", id ? id : old.digest);
+		}
 	}
 	if ((rc = limg__tagedit_first(ed, LIMG__SC_OF_DIGEST, a->digest, &row)) < 0)
 		return rc;
@@ -372,7 +378,7 @@ int limg_tags_set(limg_store *s, const char *reference, const char *digest)
 int limg__tags_set_annotated(limg_store *s, const char *reference, const char *digest, const char *const *keys,
                              const char *const *values, size_t n)
 {
-	one_set a = { NULL, NULL, digest, NULL, NULL, 0, keys, values, n };
+	one_set a = { NULL, NULL, digest, NULL, NULL, 0, keys, values, n, NULL, 0 };
 	limg_reference *ref;
 	int rc;
 
@@ -388,7 +394,7 @@ int limg__tags_set_annotated(limg_store *s, const char *reference, const char *d
 	return rc;
 }
 
-int limg__tags_set_many(limg_store *s, const limg__tag_set *sets, size_t n)
+int limg__tags_set_many(limg_store *s, limg__tag_set *sets, size_t n)
 {
 	limg_reference **refs = calloc(n ? n : 1, sizeof *refs);
 	one_set *all = calloc(n ? n : 1, sizeof *all);
@@ -400,8 +406,9 @@ int limg__tags_set_many(limg_store *s, const limg__tag_set *sets, size_t n)
 		return limg__error_oom();
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		sets[i].previous[0] = '\0';
 		all[i] = (one_set){ NULL, NULL, sets[i].digest, NULL, sets[i].repository, 0, sets[i].keys, sets[i].values,
-		                    sets[i].n };
+		                    sets[i].n, sets[i].previous, sizeof sets[i].previous };
 		if (sets[i].reference && (rc = parse_tag(&refs[i], sets[i].reference)) == 0) {
 			all[i].reference = limg_reference_string(refs[i]);
 			all[i].name = limg_reference_name(refs[i]);
@@ -422,7 +429,7 @@ int limg__tags_set_many(limg_store *s, const limg__tag_set *sets, size_t n)
 
 int limg__tags_keep_untagged(limg_store *s, const char *digest, const char *repository)
 {
-	limg__tag_set one = { NULL, digest, repository, { NULL }, { NULL }, 0 };
+	limg__tag_set one = { NULL, digest, repository, { NULL }, { NULL }, 0, "" };
 
 	return limg__tags_set_many(s, &one, 1);
 }

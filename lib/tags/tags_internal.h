@@ -48,11 +48,15 @@ typedef struct {
 	const char *repository; /* of an untagged image, or NULL */
 	const char *keys[4], *values[4];
 	size_t n;
+	/* set by limg__tags_set_many: the image the tag pointed at before when
+	 * that was another image (its io.libimage.image.id, else its manifest
+	 * digest), else "" */
+	char previous[160];
 } limg__tag_set;
 
 /* Sets @n tags in one change of index.json (a load of an archive with
  * 10,000 names writes it once): all of them, or on failure none. */
-int limg__tags_set_many(limg_store *store, const limg__tag_set *sets, size_t n);
+int limg__tags_set_many(limg_store *store, limg__tag_set *sets, size_t n);
 
 #define LIMG_REPOSITORY_KEY "io.libimage.repository"
 #define LIMG_CACHE_ID_KEY "io.libimage.image.id"

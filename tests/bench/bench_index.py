@@ -10,7 +10,11 @@ calls inside one process (lookup, set, move, remove, listings), median and
 worst per call. `--mb MB` instead fills index.json up to MB megabytes (the
 earlier figure: peak RSS as a multiple of the file's size).
 
-    /usr/bin/python3 tests/bench/bench_index.py [BUILD_DIR] [--tags N] [--load-tags K] [--runs R] [--mb MB]
+    /usr/bin/python3 tests/bench/bench_index.py [BUILD_DIR] [--before OTHER_BUILD] [--tags N] [--load-tags K]
+                                                [--runs R] [--mb MB]
+
+With --before, every case runs for both builds, interleaved run by run
+(each build on its own copy of the stores), and the rows show both medians.
 """
 import argparse
 import gzip
@@ -37,9 +41,11 @@ ap.add_argument("--runs", type=int, default=5)
 ap.add_argument("--mb", type=int, default=0)
 ap.add_argument("--skip-big-load", action="store_true", help="no load into the big store (it took 805 s for 1,000 tags before)")
 ap.add_argument("--dir", default=None, help="where the stores go (default: $TMPDIR)")
+ap.add_argument("--before", default=None, help="another build (e.g. main's) measured in the same run")
 args = ap.parse_args()
 BUILD = args.build
 EX = os.path.join(BUILD, "examples")
+BUILDS = [("after", BUILD)] + ([("before", args.before)] if args.before else [])
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -131,9 +137,9 @@ def archive(path, k):
         add("manifest.json", json.dumps([{"Config": cfg, "RepoTags": names, "Layers": [lay]}]).encode())
 
 
-def measure(cmd, stdin=None):
+def measure(cmd, stdin=None, build=None):
     start = time.perf_counter()
-    p = subprocess.run([os.path.join(BUILD, "tests", "peak_rss")] + cmd, stdout=subprocess.DEVNULL,
+    p = subprocess.run([os.path.join(build or BUILD, "tests", "peak_rss")] + cmd, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True, stdin=stdin)
     took = time.perf_counter() - start
     if p.returncode:
@@ -146,6 +152,33 @@ def row(what, runs):
     rss = max(r for _, r in runs)
     print("  %-40s %8.1f ms median (%5.1f-%6.1f)  peak RSS %6.1f MB" % (
         what, statistics.median(ts) * 1e3, min(ts) * 1e3, max(ts) * 1e3, rss / 1e6))
+
+
+def rows(what, by_build):
+    """One case for every build: its median, range and peak RSS, and with --before the ratio."""
+    for name, runs in by_build.items():
+        row("%s [%s]" % (what, name) if len(by_build) > 1 else what, runs)
+    if len(by_build) > 1:
+        after = statistics.median(t for t, _ in by_build["after"])
+        before = statistics.median(t for t, _ in by_build["before"])
+        print("  %-40s %8.2fx" % ("  after / before", after / before))
+
+
+def interleaved(runs, make_cmd, stdin_path=None):
+    """make_cmd(build_name, build_dir, i) for i in range(runs), the builds taking turns run by run."""
+    out = {name: [] for name, _ in BUILDS}
+    for i in range(runs):
+        for name, build in BUILDS:
+            if stdin_path:
+                with open(stdin_path, "rb") as f:
+                    out[name].append(measure(make_cmd(name, build, i), f, build))
+            else:
+                out[name].append(measure(make_cmd(name, build, i), None, build))
+    return out
+
+
+def ex(build, prog):
+    return os.path.join(build, "examples", prog)
 
 
 def main():
@@ -164,31 +197,51 @@ def main():
                 t, rss = measure(cmd)
                 print("  %-22s %6.2f s  peak RSS %6.0f MB  = %.2fx the file" % (what, t, rss / 1e6, rss / size))
             return
-        empty = os.path.join(base, "empty")
-        os.makedirs(empty)
-        start = [measure([images, "--store", empty]) for _ in range(args.runs)]
-        n, reals = fill(store, tags=args.tags)
-        size = os.path.getsize(os.path.join(store, "index.json"))
-        print("index.json of %.1f MB with %d tags, written by another program" % (size / 1e6, n))
-        row("limg-images on an empty store (start)", start)
-        row("first limg-images team/app7", [measure([images, "--store", store, "team/app7"])])
-        row("limg-images team/app7 (a lookup)", [measure([images, "--store", store, "team/app7"])
-                                                 for _ in range(args.runs)])
-        row("limg-tag (a new tag)", [measure([tag, "--store", store, "team/app0:v0", "team/renamed:v%d" % i])
-                                     for i in range(args.runs)])
-        row("limg-tag (a tag moved)", [measure([tag, "--store", store, "team/app1:v1", "team/renamed:v%d" % i])
-                                       for i in range(args.runs)])
-        row("limg-images (all %d)" % n, [measure([images, "--store", store]) for _ in range(min(args.runs, 3))])
+        stores, empties = {}, {}
+        for name, _ in BUILDS:
+            empties[name] = os.path.join(base, "empty-" + name)
+            fill(empties[name])  # a store without tags (read-only opens need its layout)
+            stores[name] = os.path.join(base, "store-" + name)
+            n, reals = fill(stores[name], tags=args.tags)
+        size = os.path.getsize(os.path.join(stores["after"], "index.json"))
+        print("index.json of %.1f MB with %d tags, written by another program%s" % (
+            size / 1e6, n, "; builds: after %s, before %s" % (BUILD, args.before) if args.before else ""))
+        rows("limg-images on an empty store (start)",
+             interleaved(args.runs, lambda k, b, i: [ex(b, "limg-images"), "--store", empties[k]]))
+        rows("first limg-images team/app7",
+             interleaved(1, lambda k, b, i: [ex(b, "limg-images"), "--store", stores[k], "team/app7"]))
+        rows("limg-images team/app7 (a lookup)",
+             interleaved(args.runs, lambda k, b, i: [ex(b, "limg-images"), "--store", stores[k], "team/app7"]))
+        rows("first limg-tag (sidecar built)",
+             interleaved(1, lambda k, b, i: [ex(b, "limg-tag"), "--store", stores[k], "team/app0:v0", "team/first:v1"]))
+        rows("limg-tag (a new tag)",
+             interleaved(args.runs, lambda k, b, i: [ex(b, "limg-tag"), "--store", stores[k], "team/app0:v0",
+                                                     "team/renamed:v%d" % i]))
+        rows("limg-tag (a tag moved)",
+             interleaved(args.runs, lambda k, b, i: [ex(b, "limg-tag"), "--store", stores[k], "team/app1:v1",
+                                                     "team/renamed:v%d" % i]))
+        rows("limg-images team/app7 after changes",
+             interleaved(args.runs, lambda k, b, i: [ex(b, "limg-images"), "--store", stores[k], "team/app7"]))
+        rows("limg-inspect team/app0:v0",
+             interleaved(args.runs, lambda k, b, i: [ex(b, "limg-inspect"), "--store", stores[k], "team/app0:v0"]))
+        rows("limg-images (all %d)" % n,
+             interleaved(min(args.runs, 3), lambda k, b, i: [ex(b, "limg-images"), "--store", stores[k]]))
         if args.load_tags:
             path = os.path.join(base, "tags.tar")
             archive(path, args.load_tags)
-            targets = [("an empty store", os.path.join(base, "fresh"))] + ([] if args.skip_big_load else [("that store", store)])
-            for where, s in targets:
-                with open(path, "rb") as f:
-                    row("limg-load, %d tags, into %s" % (args.load_tags, where), [measure([load, "--store", s], f)])
-        print("index.json now %.1f MB" % (os.path.getsize(os.path.join(store, "index.json")) / 1e6))
-        subprocess.run([os.path.join(BUILD, "tests", "bench_store"), "tagops", store, str(n), "200",
-                        reals[0][0], reals[1][0]], check=True)
+            rows("limg-load, %d tags, into an empty store" % args.load_tags,
+                 interleaved(1, lambda k, b, i: [ex(b, "limg-load"), "--store", os.path.join(base, "fresh-" + k)],
+                             path))
+            if not args.skip_big_load:
+                rows("limg-load, %d tags, into that store" % args.load_tags,
+                     interleaved(1, lambda k, b, i: [ex(b, "limg-load"), "--store", stores[k]], path))
+        print("index.json now %.1f MB" % (os.path.getsize(os.path.join(stores["after"], "index.json")) / 1e6))
+        for name, build in BUILDS:
+            if len(BUILDS) > 1:
+                print("[%s] %s" % (name, build))
+            sys.stdout.flush()
+            subprocess.run([os.path.join(build, "tests", "bench_store"), "tagops", stores[name], str(n), "200",
+                            reals[0][0], reals[1][0]], check=True)
     finally:
         shutil.rmtree(base)
 

@@ -38,6 +38,7 @@ int main(void)
 	FIELD(limg_archive_load_callbacks, read);
 	FIELD(limg_archive_load_callbacks, loaded);
 	FIELD(limg_archive_load_callbacks, progress);
+	FIELD(limg_archive_load_callbacks, retagged);
 	FIELD(limg_archive_load_callbacks, payload);
 	END();
 	STRUCT(limg_buf);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tags: set, lookup, remove, forget, listing and filters, untagged images, bad input. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -521,6 +522,134 @@ static void test_damaged_or_missing_sidecar(void **state)
 	free(db);
 }
 
+/* Every file under a directory with its size, mtime and bytes: what "changed nothing" compares. */
+static char *tree_text;
+static size_t tree_len;
+
+static int tree_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	char head[600], *bytes = type == FTW_F ? slurp(path) : NULL;
+	int n = snprintf(head, sizeof head, "%s %d %lld %lld.%09ld\n", path, type, (long long)st->st_size,
+	                 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	size_t add = (size_t)n + (bytes ? (size_t)st->st_size : 0);
+
+	(void)ftw;
+	tree_text = realloc(tree_text, tree_len + add + 1);
+	memcpy(tree_text + tree_len, head, (size_t)n);
+	if (bytes)
+		memcpy(tree_text + tree_len + n, bytes, (size_t)st->st_size);
+	tree_len += add;
+	tree_text[tree_len] = '\0';
+	free(bytes);
+	return 0;
+}
+
+static char *tree_of(const char *dir, size_t *len)
+{
+	tree_text = NULL;
+	tree_len = 0;
+	assert_int_equal(nftw(dir, tree_file, 16, FTW_PHYS), 0);
+	*len = tree_len;
+	return tree_text;
+}
+
+static void assert_tree(const char *dir, const char *before, size_t len)
+{
+	size_t now_len;
+	char *now = tree_of(dir, &now_len);
+
+	assert_int_equal(now_len, len);
+	assert_memory_equal(now, before, len);
+	free(now);
+}
+
+/* What the library logged: read-only reads say when they read index.json itself. */
+static char logged[8192];
+
+static void on_log(int level, const char *message, void *payload)
+{
+	(void)level;
+	(void)payload;
+	if (strlen(logged) + strlen(message) + 2 < sizeof logged) {
+		strcat(logged, message);
+		strcat(logged, "\n");
+	}
+}
+
+/* Looks up and lists @f's store opened read-only; true when that read index.json itself. */
+static bool read_only_reads(struct fixture *f, const char *ref, const char *want, int rows_want)
+{
+	limg_store_opts so = LIMG_STORE_OPTS_INIT;
+	limg_context *ctx;
+	limg_store *ro;
+	limg_buf d = LIMG_BUF_INIT;
+	char rows[8][200];
+
+	logged[0] = '\0';
+	ASSERT_OK(limg_context_new(&ctx, NULL));
+	ASSERT_OK(limg_context_set_log(ctx, on_log, LIMG_LOG_DEBUG, NULL));
+	so.mode = LIMG_STORE_READ_ONLY;
+	ASSERT_OK(limg_store_open(&ro, ctx, f->dir, &so));
+	ASSERT_OK(limg_tags_lookup(&d, ro, ref));
+	assert_string_equal(d.ptr, want);
+	assert_int_equal(limg_tags_lookup(&d, ro, "docker.io/library/none:1"), LIMG_ENOTFOUND);
+	assert_int_equal(collect(ro, NULL, rows, 8), rows_want);
+	assert_int_equal(limg_tags_set(ro, "docker.io/library/new:1", f->m[0]), LIMG_EINVALID);
+	limg_store_close(ro);
+	limg_context_free(ctx);
+	limg_buf_dispose(&d);
+	return strstr(logged, "index.json itself") != NULL;
+}
+
+/* A store opened read-only reads the sidecar when it describes index.json,
+ * index.json itself when it does not (stale, missing), and changes nothing:
+ * no file written, made or removed, not even the sidecar's. */
+static void test_read_only_reads_the_sidecar_and_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	limg_buf d = LIMG_BUF_INIT;
+	char text[2048], *before, *db = path_in(f->dir, ".libimage/index.db");
+	size_t len;
+
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/a:1", f->m[0]));
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/b:1", f->m[1]));
+	ASSERT_OK(limg_tags_lookup(&d, f->store, "docker.io/library/a:1"));
+	before = tree_of(f->dir, &len);
+	assert_false(read_only_reads(f, "docker.io/library/b:1", f->m[1], 2)); /* from the sidecar */
+	assert_tree(f->dir, before, len);
+	free(before);
+
+	/* stale: index.json rewritten by another program; read from the file, the sidecar left as it was */
+	snprintf(text, sizeof text,
+	         "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+	         "\"digest\":\"%s\",\"size\":10,\"annotations\":{\"org.opencontainers.image.ref.name\":"
+	         "\"docker.io/library/other:1\"}}]}",
+	         f->m[2]);
+	replace_index(f->dir, text);
+	before = tree_of(f->dir, &len);
+	assert_true(read_only_reads(f, "docker.io/library/other:1", f->m[2], 1));
+	assert_tree(f->dir, before, len);
+	free(before);
+
+	/* missing: nothing made */
+	ASSERT_OK(limg_tags_set(f->store, "docker.io/library/c:1", f->m[0])); /* the sidecar current again */
+	assert_false(read_only_reads(f, "docker.io/library/c:1", f->m[0], 2));
+	limg_store_close(f->store);
+	f->store = NULL;
+	for (const char *ext = ""; ext; ext = !*ext ? "-wal" : !strcmp(ext, "-wal") ? "-shm" : NULL) {
+		char name[4200];
+		snprintf(name, sizeof name, "%s%s", db, ext);
+		assert_int_equal(unlink(name), 0);
+	}
+	before = tree_of(f->dir, &len);
+	assert_true(read_only_reads(f, "docker.io/library/c:1", f->m[0], 2));
+	assert_tree(f->dir, before, len);
+	free(before);
+	ASSERT_OK(limg_store_open(&f->store, NULL, f->dir, NULL));
+	limg_buf_dispose(&d);
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +664,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_changes_keep_index_json_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_json_written_by_another_program, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_or_missing_sidecar, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_reads_the_sidecar_and_changes_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
