@@ -83,6 +83,12 @@ int limg__snapshot_make(const limg__snapshot_job *j)
 	}
 	if ((rc = apply(j, fs)) != 0 || (rc = limg__snapshot_tree(info.tree, fs, label)) < 0)
 		goto out;
+	/* on disk before the marker says it is whole: a crash never leaves a
+	 * snapshot whose files are empty but whose marker is there */
+	if (syncfs(fs) < 0) {
+		rc = limg__fs_error("cannot flush", label);
+		goto out;
+	}
 	snprintf(info.chain, sizeof info.chain, "%s", j->chain);
 	snprintf(info.parent, sizeof info.parent, "%s", j->parent ? j->parent : "");
 	snprintf(info.diff_id, sizeof info.diff_id, "%s", j->diff_id);
