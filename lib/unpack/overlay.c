@@ -298,6 +298,8 @@ int limg__overlay_resolve_dir(limg__applier *a, const char *path, limg__created_
 		return rc;
 	if ((fd = dup(a->root)) < 0)
 		return -errno;
+	/* beneath a directory of this layer that is opaque, nothing of the lower layers shows: nothing is copied up */
+	bool hidden = false;
 	for (const char *p = resolved; *p;) {
 		const char *end = strchr(p, '/');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -312,6 +314,7 @@ int limg__overlay_resolve_dir(limg__applier *a, const char *path, limg__created_
 		if ((child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 			close(fd);
 			fd = child;
+			hidden = hidden || limg__overlay_is_opaque(fd);
 			continue;
 		}
 		rc = errno;
@@ -340,6 +343,7 @@ int limg__overlay_resolve_dir(limg__applier *a, const char *path, limg__created_
 			}
 			close(fd);
 			fd = child;
+			hidden = true;
 			if ((rc = -created(sofar, payload)) > 0)
 				goto fail;
 			continue;
@@ -351,7 +355,7 @@ int limg__overlay_resolve_dir(limg__applier *a, const char *path, limg__created_
 		}
 		close(fd);
 		fd = child;
-		if (lower_dir(a, sofar, &lower) == 0) {
+		if (!hidden && lower_dir(a, sofar, &lower) == 0) {
 			/* copied up: as the lower layer has it, times kept to the layer's end */
 			rc = -limg__clone_dir_meta(lower, fd);
 			close(lower);
