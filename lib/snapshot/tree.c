@@ -53,7 +53,8 @@ static int list(int fd, char ***out, size_t *n)
 		++*n;
 	}
 	closedir(d);
-	qsort(*out, *n, sizeof **out, by_name);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, by_name);
 	return 0;
 }
 
