@@ -63,6 +63,9 @@ int limg__root_begin(limg__root *r, const char *dir, bool overlay)
 	if ((n = readlink(proc, r->path, sizeof r->path - 1)) < 0)
 		return limg__error_set(LIMG_ESYSTEM, "cannot name %s: %s", dir, strerror(errno));
 	r->path[n] = '\0';
+	if (strchr(r->path, '\n'))
+		return limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_FILE, dir,
+		                             "a root's path cannot hold a line break (its record in the store is by lines)");
 	if (overlay && strpbrk(r->path, ",:"))
 		return limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_FILE, dir,
 		                             "%s has ',' or ':' in its path, which overlay options cannot carry", dir);
