@@ -228,9 +228,6 @@ static struct limg__dir_meta *new_dir_meta(limg__applier *a, const char *path)
 	return m;
 }
 
-/* A directory of a lower layer that this layer is about to change: its
- * times are put back when the layer ends (as umoci does), so that only
- * what a layer says changes. */
 static int remember_times(limg__applier *a, int fd, const char *path);
 
 int limg__apply_keep_times(limg__applier *a, int fd, const char *path)
@@ -238,6 +235,9 @@ int limg__apply_keep_times(limg__applier *a, int fd, const char *path)
 	return remember_times(a, fd, path);
 }
 
+/* A directory of a lower layer that this layer is about to change: its
+ * times are put back when the layer ends (as umoci does), so that only
+ * what a layer says changes. */
 static int remember_times(limg__applier *a, int fd, const char *path)
 {
 	struct limg__dir_meta *m;
