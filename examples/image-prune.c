@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 	struct cli cli = { .name = "limg-image-prune", .usage = "[OPTIONS]", .about = "Remove unused images",
 		           .uses = CLI_STORE };
 	limg_store_gc_opts gc = LIMG_STORE_GC_OPTS_INIT;
+	int64_t snap = 0;
 	const char *filters[MAX_FILTERS], *v;
 	struct plan plan = { 0 };
 	limg_store *store = NULL;
@@ -244,6 +245,12 @@ int main(int argc, char **argv)
 		cli_fail();
 		goto out;
 	}
+	/* then the shared unpacked layers no image still stored (or root still standing) needs */
+	if (store && limg_snapshot_gc(&snap, store, &gc, NULL) < 0) {
+		cli_fail();
+		goto out;
+	}
+	reclaimed += snap;
 	if (shown)
 		printf("\n");
 	format_size(size, sizeof size, (double)reclaimed, 4);

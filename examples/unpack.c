@@ -7,11 +7,15 @@
  * DIR (absent or empty) receives the image's root filesystem; with
  * --bundle, DIR/rootfs and DIR/config.json, for `crun run --bundle DIR`.
  * With --pull, an image the store lacks is pulled and unpacked in one pass
- * (limg_pull_unpack), as podman run --pull=missing does.
+ * (limg_pull_unpack), as podman run --pull=missing does. With --shared,
+ * the layers are applied once into the store (snapshots, kept for every
+ * image on the same base) and DIR/rootfs is an overlay of them, mounted
+ * here, with DIR/upper and DIR/work its own (or with --copy, a copy).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -57,7 +61,42 @@ static const char options[] =
 	"      --pull               an image the store lacks is pulled (IMAGE is then a reference) and\n"
 	"                           unpacked as its layers download, in one pass\n"
 	"      --keep-failed        a failure leaves DIR as it is, marked incomplete (xattr\n"
-	"                           " LIMG_UNPACK_INCOMPLETE_XATTR "), instead of removing it\n";
+	"                           " LIMG_UNPACK_INCOMPLETE_XATTR "), instead of removing it\n"
+	"      --shared             layers applied once into the store, shared with other images;\n"
+	"                           DIR/rootfs an overlay of them (DIR/upper and DIR/work its own),\n"
+	"                           mounted here (root only)\n"
+	"      --copy               with --shared: DIR/rootfs a copy of the shared layers instead\n"
+	"                           (reflinks where the file system has them)\n"
+	"      --no-mount           with --shared: print the mount (type, source, target, options,\n"
+	"                           one a line) instead of making it\n";
+
+/* --shared: the root from the store's snapshots, mounted or printed. */
+static int shared(limg_store *store, const char *image, const char *dir, const char *platform, int copy,
+                  int no_mount, limg_cancel *cancel)
+{
+	limg_snapshot_opts so = LIMG_SNAPSHOT_OPTS_INIT;
+	limg_mount *m = NULL;
+	int rc = 1;
+
+	so.platform = platform;
+	so.kind = copy ? LIMG_ROOT_COPY : LIMG_ROOT_OVERLAY;
+	so.cancel = cancel;
+	if (limg_snapshot_prepare(&m, store, image, dir, &so, NULL) < 0)
+		return -1;
+	if (!m)
+		return 0;
+	if (no_mount) {
+		printf("%s\n%s\n%s\n%s\n", limg_mount_type(m), limg_mount_source(m), limg_mount_target(m),
+		       limg_mount_options(m));
+		rc = 0;
+	} else if (mount(limg_mount_source(m), limg_mount_target(m), limg_mount_type(m), 0, limg_mount_options(m)) < 0) {
+		perror("mount");
+	} else {
+		rc = 0;
+	}
+	limg_mount_free(m);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -70,7 +109,7 @@ int main(int argc, char **argv)
 	limg_pull_unpack_opts fused = LIMG_PULL_UNPACK_OPTS_INIT;
 	limg_session *session = NULL;
 	const char *args[2], *v;
-	int n = 0, r, rc = 1, pull_missing = 0;
+	int n = 0, r, rc = 1, pull_missing = 0, share = 0, copy = 0, no_mount = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if ((r = cli_option(&cli, argc, argv, &i)) != 0 ||
@@ -90,6 +129,12 @@ int main(int argc, char **argv)
 			opts.rootless = LIMG_ROOTLESS_ON;
 		} else if (!strcmp(argv[i], "--pull")) {
 			pull_missing = 1;
+		} else if (!strcmp(argv[i], "--shared")) {
+			share = 1;
+		} else if (!strcmp(argv[i], "--copy")) {
+			copy = 1;
+		} else if (!strcmp(argv[i], "--no-mount")) {
+			no_mount = 1;
 		} else if (!strcmp(argv[i], "--keep-failed")) {
 			opts.on_failure = LIMG_UNPACK_FAILED_KEEP;
 		} else if (cli_is_help(argv[i])) {
@@ -105,6 +150,10 @@ int main(int argc, char **argv)
 	}
 	if (n != 2)
 		return cli_bad_args(&cli, "requires exactly 2 arguments");
+	if ((copy || no_mount) && !share)
+		return cli_bad_args(&cli, "--copy and --no-mount go with --shared");
+	if (share && (opts.bundle || opts.rootless || opts.uid_map_len || opts.gid_map_len || pull_missing))
+		return cli_bad_args(&cli, "--shared goes with none of --bundle, --rootless, --uid-map, --gid-map, --pull");
 	opts.uid_map = opts.uid_map_len ? uids : NULL;
 	opts.gid_map = opts.gid_map_len ? gids : NULL;
 	opts.platform = cli.platform;
@@ -115,7 +164,15 @@ int main(int argc, char **argv)
 	if (cli_open_store(&cli, &store, pull_missing ? LIMG_STORE_CREATE : CLI_STORE_READ_LEASED, 1) < 0)
 		goto out;
 	opts.cancel = cli_cancel_on_signals();
-	if (store && limg_unpack(store, args[0], args[1], &opts, NULL) == 0) {
+	if (store && share) {
+		/* snapshots are written into the store */
+		if ((r = shared(store, args[0], args[1], cli.platform, copy, no_mount, opts.cancel)) == 0)
+			rc = 0;
+		else if (r < 0 && cli_not_found(LIMG_SUBJECT_IMAGE))
+			fprintf(stderr, "Error: No such image: %s\n", args[0]);
+		else if (r < 0)
+			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+	} else if (store && limg_unpack(store, args[0], args[1], &opts, NULL) == 0) {
 		rc = 0;
 	} else if (store && pull_missing && cli_not_found(LIMG_SUBJECT_IMAGE)) {
 		/* not stored: from the registry, the root made as the layers come */

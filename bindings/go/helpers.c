@@ -282,6 +282,26 @@ int lg_pull_unpack(limg_pull_result **out, limg_store *s, const char *ref, const
 	CALL(limg_pull_unpack(out, s, ref, dir, o, &cb));
 }
 
+int lg_snapshot_prepare(limg_mount **out, limg_store *s, const char *image, const char *dir,
+                        const limg_snapshot_opts *o, uintptr_t h, int want, lg_error *e)
+{
+	limg_snapshot_callbacks cb = LIMG_SNAPSHOT_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_snapshot_prepare(out, s, image, dir, o, &cb));
+}
+
+int lg_snapshot_gc(int64_t *reclaimed, limg_store *s, const limg_store_gc_opts *o, uintptr_t h, lg_error *e)
+{
+	limg_store_gc_callbacks cb = LIMG_STORE_GC_CALLBACKS_INIT;
+
+	cb.removed = gc_removed;
+	cb.payload = (void *)h;
+	CALL(limg_snapshot_gc(reclaimed, s, o, &cb));
+}
+
 /* ---- building ----------------------------------------------------------- */
 
 int lg_layer_new(limg_layer **out, limg_store *s, int kind, const char *a, const char *b, int fd,

@@ -70,6 +70,9 @@ int lg_unpack(limg_store *s, const char *image, const char *dir, const limg_unpa
               lg_error *e);
 int lg_pull_unpack(limg_pull_result **out, limg_store *s, const char *ref, const char *dir,
                    const limg_pull_unpack_opts *o, uintptr_t h, int want, lg_error *e);
+int lg_snapshot_prepare(limg_mount **out, limg_store *s, const char *image, const char *dir,
+                        const limg_snapshot_opts *o, uintptr_t h, int want, lg_error *e);
+int lg_snapshot_gc(int64_t *reclaimed, limg_store *s, const limg_store_gc_opts *o, uintptr_t h, lg_error *e);
 
 /* build.h: layers (kind: LG_LAYER_*), the builder, the verbs. */
 enum { LG_LAYER_DIR, LG_LAYER_TAR, LG_LAYER_DIFF, LG_LAYER_BLOB, LG_LAYER_FILES };

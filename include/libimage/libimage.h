@@ -25,6 +25,7 @@
 #include "tags.h"
 #include "images.h"
 #include "unpack.h"
+#include "snapshot.h"
 #include "build.h"
 #include "archive.h"
 #include "trust.h"

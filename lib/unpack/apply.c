@@ -25,6 +25,7 @@
 #include "tar/path.h"
 #include "tar/reader.h"
 #include "core/fs.h"
+#include "overlay.h"
 #include "resolve.h"
 
 #define NAME_CAP 4096
@@ -38,6 +39,15 @@ struct limg__dir_meta {
 	mode_t mode;
 	struct timespec times[2];
 };
+
+/* A directory beneath the root: in the merged view for a shared layer. */
+static int resolve_in(limg__applier *a, const char *path, limg__created_cb created, void *payload, int *out)
+{
+	return a->overlay ? limg__overlay_resolve_dir(a, path, created, payload, out)
+	                  : limg__resolve_dir(a->root, path, created, payload, out);
+}
+
+static int record_upper(const char *path, void *payload);
 
 struct limg__held_mode {
 	char *path;
@@ -147,7 +157,7 @@ int limg__apply_finish(limg__applier *a)
 		qsort(a->held, a->nheld, sizeof *a->held, deepest_first);
 	for (size_t i = 0; i < a->nheld; i++) {
 		const struct limg__held_mode *h = &a->held[i];
-		if ((rc = limg__resolve_dir(a->root, h->path, NULL, NULL, &fd)) < 0) {
+		if ((rc = resolve_in(a, h->path, NULL, NULL, &fd)) < 0) {
 			if (rc == -ENOENT || rc == -ENOTDIR)
 				continue; /* removed by a later layer */
 			return os_error(a, h->path, "cannot reach the directory", -rc);
@@ -193,6 +203,11 @@ size_t limg__rootless_xattr(unsigned char out[16], uint32_t uid, uint32_t gid)
 	return n;
 }
 
+int limg__apply_record_upper(const char *path, void *payload)
+{
+	return record_upper(path, payload);
+}
+
 static int record_upper(const char *path, void *payload)
 {
 	limg__applier *a = payload;
@@ -211,6 +226,13 @@ static struct limg__dir_meta *new_dir_meta(limg__applier *a, const char *path)
 		return NULL;
 	a->ndirs++;
 	return m;
+}
+
+static int remember_times(limg__applier *a, int fd, const char *path);
+
+int limg__apply_keep_times(limg__applier *a, int fd, const char *path)
+{
+	return remember_times(a, fd, path);
 }
 
 /* A directory of a lower layer that this layer is about to change: its
@@ -250,7 +272,7 @@ static int parent_dir(limg__applier *a, const char *dir, const char *name, int *
 	if (a->parent_fd >= 0)
 		close(a->parent_fd);
 	a->parent_fd = -1;
-	if ((rc = limg__resolve_dir(a->root, dir, record_upper, a, fd)) < 0) {
+	if ((rc = resolve_in(a, dir, record_upper, a, fd)) < 0) {
 		if (rc == -ENOMEM)
 			return limg__error_oom();
 		return rc == -ENOTDIR || rc == -ELOOP || rc == -ENAMETOOLONG
@@ -306,6 +328,55 @@ static int remove_lower(limg__applier *a, int at, const char *base, const char *
 	return unlinkat(at, base, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
 }
 
+/* A shared layer's whiteouts, in overlayfs' form: nothing of the lower
+ * layers is removed, it is hidden. The same outcome as whiteout() below: a
+ * directory this layer made, whited out, keeps what this layer put in it
+ * and hides the rest (opaque); an entry this layer made stays. */
+static int overlay_whiteout(limg__applier *a, const char *name, const char *dir, const char *base)
+{
+	const char *target = base + 4;
+	struct stat st;
+	bool own;
+	int fd, sub, rc;
+
+	if (!strcmp(base, ".wh..wh..opq")) {
+		if ((rc = resolve_in(a, dir, record_upper, a, &fd)) < 0)
+			return rc == -ENOTDIR || rc == -ELOOP ? bad(a, name, LIMG_ECORRUPT, "its directory is not one")
+			                                      : os_error(a, name, "cannot reach its directory", -rc);
+		rc = fsetxattr(fd, LIMG_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0 ? errno : 0;
+		close(fd);
+		return rc ? os_error(a, name, "cannot mark the directory opaque", rc) : 0;
+	}
+	if (!strncmp(base, ".wh..wh.", 8))
+		return 0;
+	if (!*target || !strcmp(target, ".") || !strcmp(target, ".."))
+		return bad(a, name, LIMG_ECORRUPT, "a whiteout of nothing, or of a directory's parent");
+	rc = limg__overlay_lookup(a, dir, target, &st, &own);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return 0; /* nothing there to hide */
+	if (rc < 0)
+		return os_error(a, name, "cannot look at what it whites out", -rc);
+	if (own && !S_ISDIR(st.st_mode))
+		return 0; /* this layer's own entry stays */
+	if ((rc = resolve_in(a, dir, record_upper, a, &fd)) < 0)
+		return os_error(a, name, "cannot reach its directory", -rc);
+	if (own) {
+		sub = openat(fd, target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		rc = sub < 0 || fsetxattr(sub, LIMG_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0 ? errno : 0;
+		if (sub >= 0)
+			close(sub);
+		close(fd);
+		return rc ? os_error(a, name, "cannot mark the directory opaque", rc) : 0;
+	}
+	if ((rc = remember_times(a, fd, dir)) < 0) {
+		close(fd);
+		return rc;
+	}
+	rc = mknodat(fd, target, S_IFCHR | 0, makedev(0, 0)) < 0 ? errno : 0;
+	close(fd);
+	return rc ? os_error(a, name, "cannot write the whiteout", rc) : 0;
+}
+
 /* ".wh.NAME" and ".wh..wh..opq" in @dir. */
 static int whiteout(limg__applier *a, const char *name, const char *dir, const char *base)
 {
@@ -314,13 +385,15 @@ static int whiteout(limg__applier *a, const char *name, const char *dir, const c
 	int fd, rc = 0;
 
 	a->parent_valid = false; /* the cached directory may be what goes */
+	if (a->overlay)
+		return overlay_whiteout(a, name, dir, base);
 
 	if (!strcmp(base, ".wh..wh..opq")) {
 		struct dirent *de;
 		DIR *d;
 		int dfd;
 		/* opaque: everything lower layers put in the directory goes */
-		if ((rc = limg__resolve_dir(a->root, dir, record_upper, a, &fd)) < 0)
+		if ((rc = resolve_in(a, dir, record_upper, a, &fd)) < 0)
 			return os_error(a, name, "cannot reach its directory", -rc);
 		if ((rc = remember_times(a, fd, dir)) < 0) {
 			close(fd);
@@ -347,7 +420,7 @@ static int whiteout(limg__applier *a, const char *name, const char *dir, const c
 		return 0; /* aufs' own metadata (.wh..wh.plnk, .wh..wh.aufs): nothing to do */
 	if (!*target || !strcmp(target, ".") || !strcmp(target, ".."))
 		return bad(a, name, LIMG_ECORRUPT, "a whiteout of nothing, or of a directory's parent");
-	rc = limg__resolve_dir(a->root, dir, NULL, NULL, &fd);
+	rc = resolve_in(a, dir, NULL, NULL, &fd);
 	if (rc == -ENOENT || rc == -ENOTDIR)
 		return 0; /* nothing there to remove */
 	if (rc < 0)
@@ -388,6 +461,7 @@ static bool skip_xattr(const limg__applier *a, const char *key)
 	 * namespaces, libimage's own marks (LIMG_UNPACK_INCOMPLETE_XATTR);
 	 * capabilities only where privileged; ours in rootless mode */
 	return !strcmp(key, "security.selinux") || !strcmp(key, "system.nfs4_acl") || !strncmp(key, "trusted.", 8) ||
+	       (a->overlay && !strncmp(key, "user.overlay.", 13)) ||
 	       !strncmp(key, "user.libimage.", 14) ||
 	       (!strcmp(key, "security.capability") && !a->privileged) ||
 	       (a->rootless && !strcmp(key, ROOTLESS_XATTR));
@@ -545,6 +619,10 @@ static int apply_dir(limg__applier *a, struct archive_entry *e, int dirfd, const
 {
 	int fd, rc;
 
+	struct stat st;
+	/* a shared layer's directory made where it whited the name out: nothing below shows through */
+	bool opaque = a->overlay && fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && limg__overlay_is_whiteout(&st);
+
 	if ((rc = make_room(a, dirfd, base, name, true)) < 0)
 		return rc;
 	/* owner-only until the layer ends: its children are still to come */
@@ -552,6 +630,11 @@ static int apply_dir(limg__applier *a, struct archive_entry *e, int dirfd, const
 		return os_error(a, name, "cannot make the directory", errno);
 	if ((fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return os_error(a, name, "cannot open the directory", errno);
+	if (opaque && fsetxattr(fd, LIMG_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0) {
+		rc = errno;
+		close(fd);
+		return os_error(a, name, "cannot mark the directory opaque", rc);
+	}
 	if ((rc = set_dir_xattrs(a, e, fd, name)) < 0)
 		return rc;
 	return add_dir_meta(a, path, e);
@@ -563,7 +646,7 @@ static int apply_root(limg__applier *a, struct archive_entry *e, const char *nam
 {
 	int fd, rc;
 
-	if ((rc = limg__resolve_dir(a->root, "", NULL, NULL, &fd)) < 0)
+	if ((rc = resolve_in(a, "", NULL, NULL, &fd)) < 0)
 		return os_error(a, name, "cannot open the root", -rc);
 	if ((rc = set_dir_xattrs(a, e, fd, name)) < 0)
 		return rc;
@@ -579,7 +662,7 @@ static int apply_dir_meta(limg__applier *a, const struct limg__dir_meta *m)
 	bool ok_u, ok_g;
 	int fd, rc;
 
-	if ((rc = limg__resolve_dir(a->root, m->path, NULL, NULL, &fd)) < 0) {
+	if ((rc = resolve_in(a, m->path, NULL, NULL, &fd)) < 0) {
 		if (rc == -ENOENT || rc == -ENOTDIR)
 			return 0; /* removed or replaced later in the layer */
 		return os_error(a, m->path, "cannot reach the directory", -rc);
@@ -651,8 +734,10 @@ static int apply_link(limg__applier *a, struct archive_entry *e, int dirfd, cons
 	if (!*cleaned)
 		return bad(a, name, LIMG_ECORRUPT, "a hard link to the root directory");
 	tbase = limg__split_path(cleaned, tdir, sizeof tdir);
-	if ((rc = limg__resolve_dir(a->root, tdir, NULL, NULL, &tfd)) < 0)
+	/* a shared layer links to its own copy of a lower layer's file */
+	if ((rc = a->overlay ? limg__overlay_copy_up(a, tdir, tbase, &tfd) : resolve_in(a, tdir, NULL, NULL, &tfd)) < 0)
 		return bad(a, name, LIMG_ECORRUPT, "a hard link to something that is not there");
+	a->parent_valid = a->parent_valid && !a->overlay; /* a copy-up may have made directories */
 	if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) {
 		close(tfd);
 		return bad(a, name, LIMG_ECORRUPT, "a hard link to something that is not there, or to a directory");

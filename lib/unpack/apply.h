@@ -25,6 +25,12 @@ typedef struct {
 	size_t nuids, ngids;
 	uint32_t rootless_uid, rootless_gid; /* who owns everything in rootless mode */
 	int64_t max_entries, limit;
+	/* shared layers (overlay.h): root is this layer's own directory, over
+	 * these lower layers' directories (topmost first); paths resolve in the
+	 * merged view and whiteouts are written in overlayfs' form */
+	bool overlay;
+	const int *lowers;
+	size_t nlowers;
 	const char *layer;           /* the layer's digest, for messages */
 	/* per layer */
 	int64_t entries, logical;    /* entries seen, bytes they claim (sparse sizes included) */
@@ -55,6 +61,13 @@ int limg__apply_end_layer(limg__applier *a);
  * The end of the unpack. */
 int limg__apply_finish(limg__applier *a);
 void limg__apply_dispose(limg__applier *a);
+
+/* Keeps the times the directory @fd (at @path) has now until the layer
+ * ends: a directory of a lower layer that this layer changes. 0 or
+ * LIMG_ENOMEM (raised). */
+int limg__apply_keep_times(limg__applier *a, int fd, const char *path);
+/* Records @path as made by this layer (a limg__created_cb; @payload the applier). */
+int limg__apply_record_upper(const char *path, void *payload);
 
 /* The rootless xattr's value (protobuf: uid = 1, gid = 2; 0xFFFFFFFF for
  * "as the file's owner") for a layer's owner; 0 bytes when both are 0. */

@@ -12,7 +12,12 @@ gzip, ~160 MB unpacked), side by side in one run, each from a cold store:
 - tar -xzf of the same layers in order (no download, no verification);
 - a second image on the same base (one layer of its own) fused into a
   store that holds the first: only its own layer is downloaded, but every
-  layer is applied again (shared unpacked layers are not made yet).
+  layer is applied again (a root of its own);
+- shared unpacked layers (limg-unpack --shared, as root): the first image's
+  layers applied as snapshots (the overlay returned, not mounted), then the
+  second image on the same base with the first's snapshots there, as an
+  overlay (only its own layer applied) and as a copy (its own layer
+  applied, then every layer copied, reflinked where the file system can).
 
 Wall, CPU (the command's own, its children included) and peak RSS. Outputs
 on the file system of --dir (default the system's temporary directory; pass
@@ -125,6 +130,26 @@ def main():
         second_run = series("second image on the same base (fused)",
                             lambda d: [PULL, "-q", "--store", d + "/store", "--unpack", d + "/root", ref2], work,
                             prepare=first_stored)
+        shared = {}
+        if os.geteuid() == 0:
+            def both_stored(d):
+                for r in (ref, ref2):
+                    subprocess.run([PULL, "-q", "--store", d + "/store", r], check=True, env=ENV,
+                                   stdout=subprocess.DEVNULL)
+
+            def base_shared(d):
+                both_stored(d)
+                subprocess.run([UNPACK, "--store", d + "/store", "--shared", "--no-mount", ref, d + "/base"],
+                               check=True, env=ENV, stdout=subprocess.DEVNULL)
+            shared["first"] = series("shared: first image, every layer",
+                                     lambda d: [UNPACK, "--store", d + "/store", "--shared", "--no-mount", ref,
+                                                d + "/root"], work, prepare=both_stored)
+            shared["second"] = series("shared: second image, overlay",
+                                      lambda d: [UNPACK, "--store", d + "/store", "--shared", "--no-mount", ref2,
+                                                 d + "/root"], work, prepare=base_shared)
+            shared["second copy"] = series("shared: second image, copy",
+                                           lambda d: [UNPACK, "--store", d + "/store", "--shared", "--copy", ref2,
+                                                      d + "/root"], work, prepare=base_shared)
         print("ratios (medians, wall):")
         print("  one pass / two passes            %.2fx (target <= 0.6x)" % (fused[0] / two[0]))
         print("  one pass / warm limg-unpack      %.2fx (target <= 1.15x)" % (fused[0] / warm_unpack[0]))
@@ -135,6 +160,12 @@ def main():
         print("  CPU per compressed MB: one pass %.1f ms, two passes %.1f ms" %
               (fused[1] * 1e3 / (compressed / 1e6), two[1] * 1e3 / (compressed / 1e6)))
         print("  second image (its own layer %.1f MB): %.3f s" % (own.blob.size / 1e6, second_run[0]))
+        if shared:
+            own_share = own.blob.size / (compressed + own.blob.size)
+            print("  shared layers: second image %.3f s = %.2fx the first's %.3f s (its own layer is %.2f of the "
+                  "compressed bytes); as a copy %.3f s" % (shared["second"][0], shared["second"][0] / shared["first"][0],
+                                                          shared["first"][0], own_share, shared["second copy"][0]))
+            print("  shared first image / warm limg-unpack %.2fx" % (shared["first"][0] / warm_unpack[0]))
         print("peak RSS of the one pass: %.1f MB (target < 24 MiB = 25.2 MB)" % (fused[2] / 1e6))
     finally:
         reg.stop()

@@ -2,8 +2,9 @@
 /*
  * limg-test-fsck STORE [--gc]
  *
- * Test helper: runs limg_store_fsck (and with --gc, limg_store_gc first)
- * and prints one line per problem. Exits 0 when the store is sound.
+ * Test helper: runs limg_store_fsck and limg_snapshot_fsck (and with --gc,
+ * limg_store_gc and limg_snapshot_gc first) and prints one line per
+ * problem. Exits 0 when the store is sound.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,8 +37,15 @@ int main(int argc, char **argv)
 	}
 	cb.problem = print;
 	rc = argc == 3 ? limg_store_gc(NULL, store, NULL, NULL) : 0;
+	if (rc == 0 && argc == 3)
+		rc = limg_snapshot_gc(NULL, store, NULL, NULL);
 	if (rc == 0)
 		rc = limg_store_fsck(&problems, store, NULL, &cb);
+	if (rc == 0) {
+		size_t more = 0;
+		rc = limg_snapshot_fsck(&more, store, NULL, &cb);
+		problems += more;
+	}
 	if (rc)
 		fprintf(stderr, "%s\n", limg_error_message(limg_error_last()));
 	limg_store_close(store);

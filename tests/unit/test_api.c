@@ -192,6 +192,22 @@ static int call_unpack_callbacks(void *cb)
 	return rc;
 }
 
+static int call_snapshot_opts(void *o)
+{
+	char *dir = path_in(env.dir, "snapshot-here");
+	int rc = limg_snapshot_prepare(NULL, env.store, "missing:1", dir, o, NULL);
+	free(dir);
+	return rc;
+}
+
+static int call_snapshot_callbacks(void *cb)
+{
+	char *dir = path_in(env.dir, "snapshot-here");
+	int rc = limg_snapshot_prepare(NULL, env.store, "missing:1", dir, NULL, cb);
+	free(dir);
+	return rc;
+}
+
 static int call_archive_save_opts(void *o)
 {
 	const char *images[] = { "missing:1" };
@@ -663,6 +679,8 @@ SIZED(limg_images_remove_opts, limg_images_remove_opts_init, LIMG_IMAGES_REMOVE_
 SIZED(limg_images_remove_callbacks, limg_images_remove_callbacks_init, LIMG_IMAGES_REMOVE_CALLBACKS_INIT)
 SIZED(limg_unpack_opts, limg_unpack_opts_init, LIMG_UNPACK_OPTS_INIT)
 SIZED(limg_unpack_callbacks, limg_unpack_callbacks_init, LIMG_UNPACK_CALLBACKS_INIT)
+SIZED(limg_snapshot_opts, limg_snapshot_opts_init, LIMG_SNAPSHOT_OPTS_INIT)
+SIZED(limg_snapshot_callbacks, limg_snapshot_callbacks_init, LIMG_SNAPSHOT_CALLBACKS_INIT)
 SIZED(limg_archive_save_opts, limg_archive_save_opts_init, LIMG_ARCHIVE_SAVE_OPTS_INIT)
 SIZED(limg_archive_save_callbacks, limg_archive_save_callbacks_init, LIMG_ARCHIVE_SAVE_CALLBACKS_INIT)
 SIZED(limg_archive_load_opts, limg_archive_load_opts_init, LIMG_ARCHIVE_LOAD_OPTS_INIT)
@@ -722,6 +740,8 @@ static const struct sized table[] = {
 	ROW(limg_images_remove_callbacks, call_images_remove_callbacks, NULL),
 	ROW(limg_unpack_opts, call_unpack_opts, call_unpack_opts_fused),
 	ROW(limg_unpack_callbacks, call_unpack_callbacks, NULL),
+	ROW(limg_snapshot_opts, call_snapshot_opts, NULL),
+	ROW(limg_snapshot_callbacks, call_snapshot_callbacks, NULL),
 	ROW(limg_archive_save_opts, call_archive_save_opts, NULL),
 	ROW(limg_archive_save_callbacks, call_archive_save_callbacks, NULL),
 	ROW(limg_archive_load_opts, call_archive_load_opts, NULL),
@@ -802,7 +822,7 @@ static void test_init_matches_macro(void **state)
 	union room a, b;
 
 	(void)state;
-	assert_int_equal(sizeof table / sizeof table[0], 56);
+	assert_int_equal(sizeof table / sizeof table[0], 58);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
 		const struct sized *t = &table[i];
 		size_t size;

@@ -483,6 +483,17 @@ class UnpackCallbacks(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
 
 
+class SnapshotOpts(ctypes.Structure):
+    _c_name_ = "limg_snapshot_opts"
+    _fields_ = [("size", c_size_t), ("platform", c_char_p), ("kind", c_int), ("max_layer_size", c_int64),
+                ("max_entries", c_int64), ("cancel", c_void_p)]
+
+
+class SnapshotCallbacks(ctypes.Structure):
+    _c_name_ = "limg_snapshot_callbacks"
+    _fields_ = [("size", c_size_t), ("progress", PROGRESS_CB), ("payload", c_void_p)]
+
+
 class PolicyOpts(ctypes.Structure):
     _c_name_ = "limg_policy_opts"
     _fields_ = [("size", c_size_t), ("registries_d", c_char_p)]
@@ -598,7 +609,8 @@ STRUCTS = {cls._c_name_: cls for cls in (
     ArchiveSaveOpts, ArchiveSaveCallbacks, ArchiveLoadOpts, ArchiveLoadCallbacks, IdMap, UnpackOpts,
     UnpackCallbacks, PolicyOpts, PolicyCheckOpts, SignerOpts, VerifyOpts, SignOpts, RegistryReferrersOpts,
     RegistryReferrersCallbacks, RegistryAttachOpts, PullUnpackOpts, PullUnpackCallbacks, LayerOpts, LayerCallbacks,
-    LayerFile, BuilderOpts, HealthcheckOpts, FlattenOpts, RebaseOpts, IndexOpts, SpecOpts)}
+    LayerFile, BuilderOpts, HealthcheckOpts, FlattenOpts, RebaseOpts, IndexOpts, SpecOpts, SnapshotOpts,
+    SnapshotCallbacks)}
 
 # Values of the option enums (ABI, spelled as in the headers; no name function exists for them).
 STORE_CREATE, STORE_EXISTING, STORE_READ_ONLY = 0, 1, 2      # limg_store_mode
@@ -793,6 +805,15 @@ _declare("limg_archive_load", c_int, c_void_p, c_int, P(ArchiveLoadOpts), P(Arch
 _declare("limg_unpack_opts_init", c_int, P(UnpackOpts), c_size_t)
 _declare("limg_unpack_callbacks_init", c_int, P(UnpackCallbacks), c_size_t)
 _declare("limg_unpack", c_int, c_void_p, c_char_p, c_char_p, P(UnpackOpts), P(UnpackCallbacks))
+_declare("limg_snapshot_opts_init", c_int, P(SnapshotOpts), c_size_t)
+_declare("limg_snapshot_callbacks_init", c_int, P(SnapshotCallbacks), c_size_t)
+_declare("limg_snapshot_prepare", c_int, P(c_void_p), c_void_p, c_char_p, c_char_p, P(SnapshotOpts),
+         P(SnapshotCallbacks))
+for _name in ("type", "source", "target", "options"):
+    _declare("limg_mount_" + _name, c_char_p, c_void_p)
+_declare("limg_mount_free", None, c_void_p)
+_declare("limg_snapshot_gc", c_int, P(c_int64), c_void_p, P(StoreGcOpts), P(StoreGcCallbacks))
+_declare("limg_snapshot_fsck", c_int, P(c_size_t), c_void_p, P(StoreFsckOpts), P(StoreFsckCallbacks))
 # sign.h
 _declare("limg_policy_opts_init", c_int, P(PolicyOpts), c_size_t)
 _declare("limg_policy_parse", c_int, P(c_void_p), c_char_p, c_size_t, P(PolicyOpts))
@@ -1454,6 +1475,53 @@ def unpack(store, image, directory, platform, bundle, rootless, terminal, uid_ma
     cb.progress = _progress(calls, progress)
     calls.check(lib.limg_unpack(store, arg(image, "image"), arg(directory, "directory", path=True), byref(o),
                                 byref(cb)))
+
+
+ROOT_OVERLAY, ROOT_COPY = 0, 1  # limg_root_kind
+
+
+def snapshot_prepare(store, image, directory, platform, copy, cancel, progress):
+    """limg_snapshot_prepare: None for a copy, else the mount as a dict (type, source, target, options)."""
+    calls = Calls()
+    o = _init(SnapshotOpts, lib.limg_snapshot_opts_init)
+    o.platform = arg(platform, "platform", optional=True)
+    o.kind = ROOT_COPY if copy else ROOT_OVERLAY
+    o.cancel = cancel
+    cb = _init(SnapshotCallbacks, lib.limg_snapshot_callbacks_init)
+    cb.progress = _progress(calls, progress)
+    m = c_void_p()
+    rc = lib.limg_snapshot_prepare(byref(m), store, arg(image, "image"), arg(directory, "directory", path=True),
+                                   byref(o), byref(cb))
+    try:
+        calls.check(rc)
+        if not m.value:
+            return None
+        return {k: _text(getattr(lib, "limg_mount_" + k)(m)) for k in ("type", "source", "target", "options")}
+    finally:
+        lib.limg_mount_free(m)
+
+
+def snapshot_gc(store, dry_run, cancel, removed):
+    calls = Calls()
+    o = _init(StoreGcOpts, lib.limg_store_gc_opts_init)
+    o.dry_run = 1 if dry_run else 0
+    o.cancel = cancel
+    cb = _init(StoreGcCallbacks, lib.limg_store_gc_callbacks_init)
+    cb.removed = calls.wrap(REMOVED_CB, removed, lambda what, size, p: (_text(what), size))
+    reclaimed = c_int64()
+    calls.check(lib.limg_snapshot_gc(byref(reclaimed), store, byref(o), byref(cb)))
+    return reclaimed.value
+
+
+def snapshot_fsck(store, cancel, problem):
+    calls = Calls()
+    o = _init(StoreFsckOpts, lib.limg_store_fsck_opts_init)
+    o.cancel = cancel
+    cb = _init(StoreFsckCallbacks, lib.limg_store_fsck_callbacks_init)
+    cb.problem = calls.wrap(PROBLEM_CB, problem, lambda obj, code, msg, p: (_text(obj), code, _text(msg)))
+    n = c_size_t()
+    calls.check(lib.limg_snapshot_fsck(byref(n), store, byref(o), byref(cb)))
+    return n.value
 
 
 # ---- sign.h, trust.h, referrers ----------------------------------------------------

@@ -427,6 +427,35 @@ class Store:
         self._run(lambda h, token, _: _ffi.unpack(h, image, directory, platform, bundle, rootless, terminal, uid_map,
                                                   gid_map, keep_failed, token, raw), cancel)
 
+    def snapshot_prepare(self, image: str, directory: PathLike, *, copy: bool = False,
+                         platform: Optional[str] = None, progress: Optional[Callable[[Progress], Any]] = None,
+                         cancel: Optional[Cancel] = None) -> Optional[Mapping[str, str]]:
+        """A root filesystem from layers shared with other images (limg_snapshot_prepare):
+        each layer is applied once into the store, keyed by its chain ID; a layer already
+        there reports Event.EXISTS, one applied now LAYER_START and LAYER_DONE. Returns the
+        overlay to mount on @directory/rootfs (type, source, target, options: mount it as
+        root), or with copy, None: @directory/rootfs is then a copy of the layers."""
+        raw = progress_of(progress)
+        return self._run(lambda h, token, _: _ffi.snapshot_prepare(h, image, directory, platform, copy, token, raw),
+                         cancel)
+
+    def snapshot_gc(self, dry_run: bool = False, cancel: Optional[Cancel] = None) -> List[Tuple[str, int]]:
+        """Removes the shared layers no stored image, running operation or standing root
+        needs (after gc()); returns ("snapshot HEX", size) removed."""
+        removed: List[Tuple[str, int]] = []
+        self._run(lambda h, token, _: _ffi.snapshot_gc(h, dry_run, token,
+                                                       lambda what, size: removed.append((what, size))), cancel)
+        return removed
+
+    def snapshot_fsck(self, cancel: Optional[Cancel] = None) -> List[Problem]:
+        """Checks the shared layers: each one's chain and the digest of its tree."""
+        problems: List[Problem] = []
+
+        def problem(obj, code, message):
+            problems.append(Problem(obj, code, _ffi.code_name(code) or str(code), message))
+        self._run(lambda h, token, _: _ffi.snapshot_fsck(h, token, problem), cancel)
+        return problems
+
     def pull_unpack(self, reference: str, directory: PathLike, *, bundle: bool = False,
                     rootless: Optional[bool] = None, platform: Optional[str] = None, terminal: bool = False,
                     uid_map: Sequence[Tuple[int, int, int]] = (), gid_map: Sequence[Tuple[int, int, int]] = (),

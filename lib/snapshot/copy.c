@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A root filesystem copied from snapshots, for where no overlay is
+ * mounted: the layers bottom first, each as overlayfs shows it over the
+ * ones below (a whiteout removes, an opaque directory is emptied first, a
+ * directory merges with a directory and replaces anything else). Files are
+ * reflinked where the file system shares extents, else copied: a write in
+ * the root never reaches a snapshot (never a hard link into one). Hard
+ * links within a layer stay hard links. Nothing is followed in the root
+ * being made: every entry is opened beneath its parent with O_NOFOLLOW.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "core/fs.h"
+#include "snapshot_internal.h"
+#include "unpack/overlay.h"
+
+#define DEPTH_MAX 1024
+
+/* A file of this layer already copied, for its other hard links. */
+typedef struct {
+	dev_t dev;
+	ino_t ino;
+	int dir;       /* where the first copy is (a dup) */
+	char *name;
+} linked;
+
+typedef struct {
+	linked *links;
+	size_t n, cap;
+	const char *label;
+} copy_run;
+
+static void forget_links(copy_run *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		close(r->links[i].dir);
+		free(r->links[i].name);
+	}
+	r->n = 0;
+}
+
+static const linked *find_link(const copy_run *r, const struct stat *st)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->links[i].dev == st->st_dev && r->links[i].ino == st->st_ino)
+			return &r->links[i];
+	return NULL;
+}
+
+static int remember_link(copy_run *r, const struct stat *st, int dir, const char *name)
+{
+	linked *l;
+
+	if (limg__array_grow((void **)&r->links, &r->cap, r->n + 1, sizeof *r->links) < 0)
+		return -ENOMEM;
+	l = &r->links[r->n];
+	if ((l->dir = dup(dir)) < 0)
+		return -errno;
+	if (!(l->name = strdup(name))) {
+		close(l->dir);
+		return -ENOMEM;
+	}
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	r->n++;
+	return 0;
+}
+
+/* Removes whatever is at @name in @dir (a directory with all it holds). */
+static int clear(int dir, const char *name, const copy_run *r)
+{
+	struct stat st;
+	char label[4400];
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dir, name, 0) < 0 ? -errno : 0;
+	snprintf(label, sizeof label, "%s/%s", r->label, name);
+	if (limg__fs_remove_tree_at(dir, name, label) < 0) {
+		limg_error_clear();
+		return -EIO;
+	}
+	return 0;
+}
+
+static int empty_dir(int fd, const copy_run *r)
+{
+	struct dirent *e;
+	int dfd = dup(fd), rc = 0;
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return -errno;
+	}
+	while (rc == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = clear(fd, e->d_name, r);
+	closedir(d);
+	return rc;
+}
+
+static int copy_dir(copy_run *r, int from, int to, int depth);
+
+static int copy_entry(copy_run *r, int from, int to, const char *name, int depth)
+{
+	struct stat st, there;
+	const linked *l;
+	int sub_from, sub_to, rc;
+
+	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (limg__overlay_is_whiteout(&st))
+		return clear(to, name, r);
+	if (S_ISDIR(st.st_mode)) {
+		bool merge = fstatat(to, name, &there, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(there.st_mode);
+		if (!merge && ((rc = clear(to, name, r)) < 0 || (mkdirat(to, name, 0700) < 0 && (rc = -errno))))
+			return rc;
+		if ((sub_from = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return -errno;
+		if ((sub_to = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			rc = -errno;
+			close(sub_from);
+			return rc;
+		}
+		rc = 0;
+		if (merge && limg__overlay_is_opaque(sub_from))
+			rc = empty_dir(sub_to, r);
+		if (rc == 0)
+			rc = copy_dir(r, sub_from, sub_to, depth + 1);
+		/* after its children, which changed its times */
+		if (rc == 0)
+			rc = limg__clone_dir_meta(sub_from, sub_to);
+		close(sub_from);
+		close(sub_to);
+		return rc;
+	}
+	if ((rc = clear(to, name, r)) < 0)
+		return rc;
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1 && (l = find_link(r, &st)))
+		return linkat(l->dir, l->name, to, name, 0) < 0 ? -errno : 0;
+	if ((rc = limg__clone_node(from, name, &st, to, name)) < 0)
+		return rc;
+	return S_ISREG(st.st_mode) && st.st_nlink > 1 ? remember_link(r, &st, to, name) : 0;
+}
+
+static int copy_dir(copy_run *r, int from, int to, int depth)
+{
+	struct dirent *e;
+	int dfd, rc = 0;
+	DIR *d;
+
+	if (depth > DEPTH_MAX)
+		return -ELOOP;
+	if ((dfd = dup(from)) < 0 || !(d = fdopendir(dfd))) {
+		rc = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return rc;
+	}
+	rewinddir(d);
+	while (rc == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = copy_entry(r, from, to, e->d_name, depth);
+	closedir(d);
+	return rc;
+}
+
+int limg__snapshot_copy(int to, const int *layers, size_t n, const char *label)
+{
+	copy_run r = { NULL, 0, 0, label };
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = copy_dir(&r, layers[i], to, 0);
+		forget_links(&r); /* hard links never span layers: a copy-up breaks them as overlayfs does */
+		if (rc == 0)
+			rc = limg__clone_dir_meta(layers[i], to);
+	}
+	free(r.links);
+	if (rc < 0)
+		return limg__error_set(rc == -ENOSPC || rc == -EDQUOT ? LIMG_ENOSPACE : LIMG_ESYSTEM,
+		                       "cannot copy the layers into %s: %s", label, strerror(-rc));
+	return 0;
+}
