@@ -125,7 +125,7 @@ int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int
 	else
 		*auths_rc = from_auth_entry(user, secret, find_auth(cJSON_GetObjectItemCaseSensitive(doc, "auths"), host),
 		                            label);
-	if (named && !(*helper = strdup(named)))
+	if (named && !(*helper = limg__strdup(named)))
 		rc = limg__error_oom();
 	cJSON_Delete(doc);
 	return rc;
@@ -169,7 +169,7 @@ int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, 
 out:
 	if (rc == LIMG_ENOTFOUND)
 		limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_CREDENTIALS, host, "no credentials for %s", host);
-	free(helper);
+	limg__free(helper);
 	if (text.ptr)
 		memset(text.ptr, 0, text.size);
 	limg_buf_dispose(&text);

@@ -63,7 +63,7 @@ static int read_config(cJSON **doc, limg_buf *path, const char *config_dir)
 		                            : rc;
 	if ((real = realpath(path->ptr, NULL))) {
 		rc = limg_buf_set(path, real, strlen(real));
-		free(real);
+		limg__free(real);
 		if (rc < 0)
 			return rc;
 	}
@@ -107,7 +107,7 @@ static int make_dir(char *dir)
 /* Replaces config.json: a new file beside it (0600), flushed, renamed over it. */
 static int write_config(const cJSON *doc, const char *path)
 {
-	char *text = cJSON_Print(doc), *slash, tmp[256];
+	char *text = limg__json_print(doc, true), *slash, tmp[256];
 	limg_buf dir = LIMG_BUF_INIT;
 	int dirfd = -1, fd = -1, rc;
 
@@ -151,7 +151,7 @@ out:
 	if (dirfd >= 0)
 		close(dirfd);
 	memset(text, 0, strlen(text)); /* it may hold base64 of a password */
-	free(text);
+	limg__free(text);
 	limg_buf_dispose(&dir);
 	return rc;
 }

@@ -103,7 +103,7 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 			}
 			limg_reference_free(ref);
 		}
-		b->created = strdup(limg__json_str(b->config, "created") ? limg__json_str(b->config, "created")
+		b->created = limg__strdup(limg__json_str(b->config, "created") ? limg__json_str(b->config, "created")
 		                                                           : "1970-01-01T00:00:00Z");
 		limg__image_dispose(&img);
 	} else {
@@ -113,7 +113,7 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 		if ((rc = parse_platform(platform, os, arch, variant)) < 0)
 			return rc;
 		limg__rfc3339(created, 0);
-		if (!(b->config = limg__config_new(os, arch, variant, created)) || !(b->created = strdup(created)))
+		if (!(b->config = limg__config_new(os, arch, variant, created)) || !(b->created = limg__strdup(created)))
 			return limg__error_oom();
 	}
 	if (!b->created)
@@ -122,8 +122,8 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 		char created[40];
 		cJSON *v;
 		limg__rfc3339(created, o->created);
-		free(b->created);
-		if (!(b->created = strdup(created)) || !(v = cJSON_CreateString(created)))
+		limg__free(b->created);
+		if (!(b->created = limg__strdup(created)) || !(v = cJSON_CreateString(created)))
 			return limg__error_oom();
 		if ((rc = limg__config_set_top(b->config, "created", v)) < 0)
 			return rc;
@@ -137,6 +137,7 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 
 int limg_builder_new(limg_builder **out, limg_store *store, const char *base, const limg_builder_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_builder_opts o = LIMG_BUILDER_OPTS_INIT;
 	limg_builder *b;
 	int rc;
@@ -153,7 +154,7 @@ int limg_builder_new(limg_builder **out, limg_store *store, const char *base, co
 		                             o.format);
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(b = calloc(1, sizeof *b))) {
+	if (!(b = limg__calloc(1, sizeof *b))) {
 		limg__store_leave(store);
 		return limg__error_oom();
 	}
@@ -173,11 +174,11 @@ void limg_builder_free(limg_builder *b)
 	cJSON_Delete(b->config);
 	cJSON_Delete(b->layers);
 	cJSON_Delete(b->annotations);
-	free(b->created);
+	limg__free(b->created);
 	limg__lease_free(b->lease);
 	if (b->entered)
 		limg__store_leave(b->store);
-	free(b);
+	limg__free(b);
 }
 
 /* ---- layers and history ---------------------------------------------------- */
@@ -325,11 +326,11 @@ int limg_builder_set_env(limg_builder *b, const char *name, const char *value)
 		}
 		if (!value)
 			return 0;
-		if (!(text = malloc(n + strlen(value) + 2)))
+		if (!(text = limg__malloc(n + strlen(value) + 2)))
 			return limg__error_oom();
 		sprintf(text, "%s=%s", name, value);
 		v = cJSON_CreateString(text);
-		free(text);
+		limg__free(text);
 		if (!v)
 			return limg__error_oom();
 		if (e)
@@ -539,13 +540,13 @@ int limg__builder_write(limg_builder *b, char digest[80], int64_t *size)
 	cJSON_ArrayForEach(d, b->layers) if ((rc = convert_layer(d, b->docker)) < 0) return rc;
 	/* what goes out must read back as an image config */
 	{
-		char *text = cJSON_PrintUnformatted(b->config);
+		char *text = limg__json_print(b->config, false);
 		limg_config *check = NULL;
 		if (!text)
 			return limg__error_oom();
 		rc = limg_config_parse(&check, text, strlen(text));
 		limg_config_free(check);
-		free(text);
+		limg__free(text);
 		if (rc < 0)
 			return limg__error_prefix("the built config");
 	}

@@ -29,7 +29,7 @@ static int rank(const char *key, const char *const *order)
  * insert-before for objects; its first item's prev is the last item). */
 static int insert_before(cJSON *obj, cJSON *c, const char *key, cJSON *value)
 {
-	if (!(value->string = strdup(key))) {
+	if (!(value->string = limg__strdup(key))) {
 		cJSON_Delete(value);
 		return limg__error_oom();
 	}

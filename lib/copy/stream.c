@@ -63,7 +63,7 @@ static int from_pipe(size_t *got, void *buf, size_t cap, void *payload)
 
 	*got = 0;
 	if (!st->started) {
-		if (pthread_create(&st->thread, NULL, fetch_thread, st) != 0)
+		if (limg__thread_start(&st->thread, fetch_thread, st) != 0)
 			return limg__error_set(LIMG_ESYSTEM, "cannot start a thread for blob %s", st->b->digest);
 		st->started = true;
 	}

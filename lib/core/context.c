@@ -27,12 +27,12 @@ int limg_context_new(limg_context **out, const limg_context_opts *opts)
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_context_opts")) < 0)
 		return rc;
 
-	ctx = calloc(1, sizeof *ctx);
+	ctx = limg__calloc(1, sizeof *ctx);
 	if (!ctx)
 		return limg__error_oom();
-	ctx->user_agent = strdup(o.user_agent ? o.user_agent : "libimage/" LIBIMAGE_VERSION);
+	ctx->user_agent = limg__strdup(o.user_agent ? o.user_agent : "libimage/" LIBIMAGE_VERSION);
 	if (!ctx->user_agent) {
-		free(ctx);
+		limg__free(ctx);
 		return limg__error_oom();
 	}
 	*out = ctx;
@@ -43,8 +43,8 @@ void limg_context_free(limg_context *ctx)
 {
 	if (!ctx)
 		return;
-	free(ctx->user_agent);
-	free(ctx);
+	limg__free(ctx->user_agent);
+	limg__free(ctx);
 }
 
 const char *limg_context_user_agent(const limg_context *ctx)
@@ -54,6 +54,7 @@ const char *limg_context_user_agent(const limg_context *ctx)
 
 int limg_context_set_log(limg_context *ctx, limg_log_cb log, int level, void *payload)
 {
+	LIMG__ALLOCATOR_FROM(ctx);
 	if (!ctx)
 		return limg__error_invalid("ctx");
 	if (level < LIMG_LOG_NONE || level > LIMG_LOG_TRACE)

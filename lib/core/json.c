@@ -223,7 +223,7 @@ static int close_object(limg__json *j)
 				if (!compare_keys(&small[a], &small[b], j->keys.ptr))
 					rc = limg__json_fail(j, "duplicate key");
 	} else if (n > 8) {
-		if (!(offs = malloc(n * sizeof *offs)))
+		if (!(offs = limg__malloc(n * sizeof *offs)))
 			return limg__json_fail(j, "out of memory");
 		o = at + sizeof *h;
 		for (size_t i = 0; i < n; i++) {
@@ -236,7 +236,7 @@ static int close_object(limg__json *j)
 		for (size_t i = 1; i < n && !rc; i++)
 			if (!compare_keys(&offs[i - 1], &offs[i], j->keys.ptr))
 				rc = limg__json_fail(j, "duplicate key");
-		free(offs);
+		limg__free(offs);
 	}
 	j->keys.size = unpadded;
 	*header_slot(j) = prev;

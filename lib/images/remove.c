@@ -178,6 +178,7 @@ int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *im
 
 int limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *image)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	if (!out_digest || !store || !image)
 		return limg__error_invalid(!out_digest ? "out_digest" : !store ? "store" : "image");
 	return limg__images_resolve(out_digest, store, image, NULL);
@@ -185,6 +186,7 @@ int limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *imag
 
 int limg_images_tag(limg_store *store, const char *source, const char *target)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_buf digest = LIMG_BUF_INIT;
 	int rc;
 
@@ -280,6 +282,7 @@ static int untag_digest(limg_store *s, const char *digest, const char *reference
 int limg_images_remove(limg_store *s, const char *image, const limg_images_remove_opts *opts,
                        const limg_images_remove_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_images_remove_opts o = LIMG_IMAGES_REMOVE_OPTS_INIT;
 	limg_images_remove_callbacks c = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
 	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;

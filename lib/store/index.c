@@ -260,7 +260,7 @@ out:
 
 int limg__index_parse(limg__index **out, const char *text, size_t len, const char *label)
 {
-	limg__index *ix = calloc(1, sizeof *ix);
+	limg__index *ix = limg__calloc(1, sizeof *ix);
 	limg__json j;
 	int rc = 0;
 
@@ -284,8 +284,8 @@ void limg__index_free(limg__index *ix)
 	if (!ix)
 		return;
 	limg__arena_free(&ix->arena);
-	free(ix->entries);
-	free(ix);
+	limg__free(ix->entries);
+	limg__free(ix);
 }
 
 int limg__index_load(limg__index **out, limg_store *s)

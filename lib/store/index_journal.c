@@ -201,7 +201,7 @@ static bool parse_record(record *r, const unsigned char *p, size_t size, bool le
 	r->seq = legacy ? 1 : get_u64(p + 24);
 	r->old_size = (int64_t)get_u64(p + head - 16);
 	n = (size_t)get_u64(p + head - 8);
-	if (r->old_size < 0 || n > (size - head - SUM) / 24 || !(r->ranges = calloc(n ? n : 1, sizeof *r->ranges)))
+	if (r->old_size < 0 || n > (size - head - SUM) / 24 || !(r->ranges = limg__calloc(n ? n : 1, sizeof *r->ranges)))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		range *g = &r->ranges[i];
@@ -223,7 +223,7 @@ static bool parse_record(record *r, const unsigned char *p, size_t size, bool le
 	r->n = n;
 	return true;
 bad:
-	free(r->ranges);
+	limg__free(r->ranges);
 	r->ranges = NULL;
 	return false;
 }
@@ -231,8 +231,8 @@ bad:
 static void chain_free(chain *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		free(c->r[i].ranges);
-	free(c->r);
+		limg__free(c->r[i].ranges);
+	limg__free(c->r);
 	memset(c, 0, sizeof *c);
 }
 
@@ -249,7 +249,7 @@ static int read_chain(chain *c, const unsigned char *text, size_t size, const he
 		if (!parse_record(&r, text, size, true))
 			return 0;
 		if (limg__array_grow((void **)&c->r, &c->cap, 1, sizeof *c->r) < 0) {
-			free(r.ranges);
+			limg__free(r.ranges);
 			return LIMG_ENOMEM;
 		}
 		c->r[c->n++] = r;
@@ -259,7 +259,7 @@ static int read_chain(chain *c, const unsigned char *text, size_t size, const he
 		uint64_t epoch = h->valid ? h->epoch : c->n ? c->r[0].epoch : r.epoch;
 		if (r.epoch != epoch || r.seq != c->n + 1 ||
 		    limg__array_grow((void **)&c->r, &c->cap, c->n + 1, sizeof *c->r) < 0) {
-			free(r.ranges);
+			limg__free(r.ranges);
 			break;
 		}
 		c->r[c->n++] = r;
@@ -313,7 +313,7 @@ static int check_chain(int fd, const chain *c, bool *ours, bool *applied)
 				final_size = g->off + (int64_t)g->len;
 			for (int64_t sec = g->off / SECTOR; g->len && sec <= (g->off + (int64_t)g->len - 1) / SECTOR; sec++) {
 				if (limg__array_grow((void **)&sectors, &cap, n + 1, sizeof *sectors) < 0) {
-					free(sectors);
+					limg__free(sectors);
 					return LIMG_ENOMEM;
 				}
 				sectors[n++] = sec;
@@ -354,7 +354,7 @@ static int check_chain(int fd, const chain *c, bool *ours, bool *applied)
 	}
 out:
 	*applied = *applied && *ours;
-	free(sectors);
+	limg__free(sectors);
 	return rc;
 }
 
@@ -533,7 +533,7 @@ int limg__index_write_in_place(limg_store *s, const limg__index_write *w, size_t
 			if (undone && ftruncate(fd, (off_t)r.old_size) == 0 && fdatasync(fd) == 0 &&
 			    limg__pwrite_all(jfd, zeros, sizeof zeros, (int64_t)h.tail) == 0 && fdatasync(jfd) == 0)
 				limg__log(s->ctx, LIMG_LOG_WARN, "%s: a change failed and was undone", label);
-			free(r.ranges);
+			limg__free(r.ranges);
 		}
 		rc = code;
 		goto out;

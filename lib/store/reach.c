@@ -64,7 +64,7 @@ static int enqueue(struct reach *r, const char *digest)
 
 	if ((rc = limg__array_grow((void **)&r->queue, &r->cap, r->queued + 1, sizeof *r->queue)) < 0)
 		return rc;
-	if (!(r->queue[r->queued] = strdup(digest)))
+	if (!(r->queue[r->queued] = limg__strdup(digest)))
 		return limg__error_oom();
 	r->queued++;
 	return 0;
@@ -131,7 +131,7 @@ static int read_one(struct reach *r)
 		            r->listed == 1 ? "1" : "listed");
 	r->parent = NULL;
 	limg_buf_dispose(&body);
-	free(digest);
+	limg__free(digest);
 	return rc;
 }
 
@@ -147,8 +147,8 @@ static int drain(struct reach *r)
 static void release(struct reach *r)
 {
 	while (r->queued)
-		free(r->queue[--r->queued]);
-	free(r->queue);
+		limg__free(r->queue[--r->queued]);
+	limg__free(r->queue);
 }
 
 static int root(struct reach *r, const char *digest, const char *name, const char *index_label)

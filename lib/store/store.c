@@ -111,8 +111,8 @@ static void destroy(limg_store *s)
 			close(*fds[i]);
 	pthread_mutex_destroy(&s->lock);
 	limg_cancel_free(s->closing);
-	free(s->root);
-	free(s);
+	limg__free(s->root);
+	limg__free(s);
 }
 
 /* A directory that may be missing in a read-only store: -1 then. */
@@ -174,6 +174,7 @@ static int open_dirs(limg_store *s)
 
 int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const limg_store_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(ctx);
 	limg_store_opts o = LIMG_STORE_OPTS_INIT;
 	limg_store *s;
 	struct stat st;
@@ -200,7 +201,7 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_STORE, path, "store %s is not a directory", path);
 	}
 
-	if (!(s = calloc(1, sizeof *s)))
+	if (!(s = limg__calloc(1, sizeof *s)))
 		return limg__error_oom();
 	s->root_fd = s->blobs_fd = s->meta_fd = s->ingest_fd = s->tmp_fd = s->layers_fd = s->leases_fd = s->sources_fd = -1;
 	s->referrers_fd = -1;
@@ -209,7 +210,7 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 	s->refs = 1;
 	s->ctx = ctx;
 	s->read_only = o.mode == LIMG_STORE_READ_ONLY;
-	if (!(s->root = strdup(path)) || limg_cancel_new(&s->closing) < 0) {
+	if (!(s->root = limg__strdup(path)) || limg_cancel_new(&s->closing) < 0) {
 		destroy(s);
 		return limg__error_oom();
 	}
@@ -296,18 +297,18 @@ int limg_store_default_path(limg_buf *out)
 	if (!out)
 		return limg__error_invalid("out");
 	if ((env = getenv("LIBIMAGE_STORE")) && *env)
-		rc = asprintf(&path, "%s", env);
+		rc = limg__asprintf(&path, "%s", env);
 	else if ((env = getenv("XDG_DATA_HOME")) && *env)
-		rc = asprintf(&path, "%s/libimage", env);
+		rc = limg__asprintf(&path, "%s/libimage", env);
 	else if ((env = getenv("HOME")) && *env)
-		rc = asprintf(&path, "%s/.local/share/libimage", env);
+		rc = limg__asprintf(&path, "%s/.local/share/libimage", env);
 	else
 		return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, NULL,
 		                             "no default store: none of LIBIMAGE_STORE, XDG_DATA_HOME and HOME is set");
 	if (rc < 0)
 		return limg__error_oom();
 	rc = limg_buf_set(out, path, strlen(path));
-	free(path);
+	limg__free(path);
 	return rc;
 }
 

@@ -75,7 +75,7 @@ const char *limg_tag_repository(const limg_tag *t)
 		name = t->reference ? t->reference : limg_tag_annotation(t, LIMG_REPOSITORY_KEY);
 		if (name && limg_reference_parse_normalized(&r, name) == 0) {
 			if (limg_reference_familiar_name(r))
-				cache->repository = strdup(limg_reference_familiar_name(r));
+				cache->repository = limg__strdup(limg_reference_familiar_name(r));
 			limg_reference_free(r);
 		}
 		limg__error_restore(&saved);
@@ -125,18 +125,18 @@ static int prepare(limg_tag_iterator *it, const limg_tag_iterator_opts *o, const
 			/* "name:" <= ref < "name;": the tags of that repository, ';' being ':' + 1 */
 			const char *name = limg_reference_name(repo);
 			size_t len = strlen(name);
-			char *lo = malloc(len + 2), *hi = malloc(len + 2);
+			char *lo = limg__malloc(len + 2), *hi = limg__malloc(len + 2);
 			if (!lo || !hi) {
-				free(lo);
-				free(hi);
+				limg__free(lo);
+				limg__free(hi);
 				return limg__error_oom();
 			}
 			memcpy(lo, name, len);
 			memcpy(hi, name, len);
 			lo[len] = ':';
 			hi[len] = ';';
-			sqlite3_bind_text(it->stmt[i], 1, lo, (int)len + 1, free);
-			sqlite3_bind_text(it->stmt[i], 2, hi, (int)len + 1, free);
+			sqlite3_bind_text(it->stmt[i], 1, lo, (int)len + 1, limg__free);
+			sqlite3_bind_text(it->stmt[i], 2, hi, (int)len + 1, limg__free);
 		}
 		if (o->digest)
 			sqlite3_bind_text(it->stmt[i], 3, o->digest, -1, SQLITE_TRANSIENT);
@@ -205,7 +205,7 @@ static int take_row(limg_tag_iterator *it, sqlite3_stmt *st)
 	limg__sidecar_row(st, 0, &r);
 	if (!r.digest || limg__digest_check(r.digest, strlen(r.digest), NULL) != 0)
 		return 0; /* fsck reports these; a listing shows what it can */
-	free(t->repository);
+	limg__free(t->repository);
 	limg__arena_free(&it->row);
 	it->row.chunk_size = 4096;
 	memset(t, 0, sizeof *t);
@@ -296,7 +296,7 @@ static int list_file(limg_tag_iterator *it, limg_store *s, const limg_tag_iterat
 
 	if ((rc = limg__index_read(&it->index, s)) < 0)
 		return rc;
-	if (!(it->tags = calloc(it->index->count + 1, sizeof *it->tags)))
+	if (!(it->tags = limg__calloc(it->index->count + 1, sizeof *it->tags)))
 		return limg__error_oom();
 	for (size_t i = 0; i < it->index->count; i++) {
 		const limg__index_entry *e = &it->index->entries[i];
@@ -325,6 +325,7 @@ static int list_file(limg_tag_iterator *it, limg_store *s, const limg_tag_iterat
 
 int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag_iterator_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_tag_iterator_opts o = LIMG_TAG_ITERATOR_OPTS_INIT;
 	limg_tag_iterator *it;
 	limg_reference *repo = NULL;
@@ -351,7 +352,7 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 		limg_reference_free(repo);
 		return rc;
 	}
-	if (!(it = calloc(1, sizeof *it)))
+	if (!(it = limg__calloc(1, sizeof *it)))
 		rc = limg__error_oom();
 	else if ((rc = list_sidecar(it, s, &o, repo)) == LIMG__SIDECAR_STALE && (rc = list_file(it, s, &o, repo)) < 0)
 		limg_tag_iterator_free(it);
@@ -386,11 +387,11 @@ void limg_tag_iterator_free(limg_tag_iterator *it)
 		limg__sidecar_end(it->sc);
 		limg__sidecar_close(it->sc);
 	}
-	free(it->current.repository);
+	limg__free(it->current.repository);
 	limg__arena_free(&it->row);
 	for (size_t i = 0; i < it->count; i++)
-		free(it->tags[i].repository);
+		limg__free(it->tags[i].repository);
 	limg__index_free(it->index);
-	free(it->tags);
-	free(it);
+	limg__free(it->tags);
+	limg__free(it);
 }

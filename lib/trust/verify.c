@@ -200,7 +200,7 @@ static int verify_stored(limg_verdict **out, const limg_policy *policy, const ch
 		const limg_descriptor *d;
 		if ((rc = limg_manifest_select(&d, m, o->platform)) < 0)
 			goto out;
-		if (!(index = strdup(digest))) {
+		if (!(index = limg__strdup(digest))) {
 			rc = limg__error_oom();
 			goto out;
 		}
@@ -208,7 +208,7 @@ static int verify_stored(limg_verdict **out, const limg_policy *policy, const ch
 	}
 	rc = limg__trust_check_stored(out, policy, o->store, reference, digest, index, o->index_signatures);
 out:
-	free(index);
+	limg__free(index);
 	limg_manifest_free(m);
 	limg_buf_dispose(&top);
 	limg_buf_dispose(&bytes);
