@@ -68,7 +68,9 @@ static int docker_entries(limg__listing *out, const char *text, size_t len)
 	const cJSON *e;
 	int at = 0, rc = 0;
 
-	if (limg__json_parse(&doc, text, len, &manifest_json_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&doc, text, len, &manifest_json_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set(LIMG_ECORRUPT, "archive: manifest.json is not valid, unambiguous JSON (%s)", why);
 	if (!cJSON_IsArray(doc)) {
 		cJSON_Delete(doc);
@@ -105,7 +107,9 @@ static int oci_entries(limg__listing *out, const char *text, size_t len)
 	const cJSON *list, *d;
 	int at = 0, rc = 0;
 
-	if (limg__json_parse(&doc, text, len, &index_json_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&doc, text, len, &index_json_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set(LIMG_ECORRUPT, "archive: index.json is not valid, unambiguous JSON (%s)", why);
 	list = cJSON_GetObjectItemCaseSensitive(doc, "manifests");
 	if (!cJSON_IsObject(doc) || (list && !cJSON_IsArray(list))) {

@@ -329,10 +329,12 @@ static int check_repo_tags(const limg__docker_entry *e, int at)
 {
 	for (size_t i = 0; i < e->ntags; i++) {
 		limg_reference *r = NULL;
-		bool ok = limg_reference_parse_normalized(&r, e->tags[i]) == 0 && limg_reference_tag(r) &&
-		          !limg_reference_digest(r);
+		int rc = limg_reference_parse_normalized(&r, e->tags[i]);
+		bool ok = rc == 0 && limg_reference_tag(r) && !limg_reference_digest(r);
 		char q[300];
 		limg_reference_free(r);
+		if (rc == LIMG_ENOMEM)
+			return rc;
 		if (!ok)
 			return limg__error_set(LIMG_ECORRUPT, "archive: manifest.json entry %d: invalid tag %s (RepoTags are "
 			                                      "repository:tag)", at, quoted(q, e->tags[i]));
@@ -761,8 +763,11 @@ static void image_facts(load_run *l, const found_image *f, limg_buf *id, limg_bu
 	    limg_config_parse(&c, body.ptr, body.size) == 0 && limg_config_created(c) &&
 	    (total = limg__image_size(l->store, m)) >= 0) {
 		const char *d = limg_descriptor_digest(limg_manifest_config(m));
-		limg_buf_set(id, d, strlen(d));
-		limg_buf_set(created, limg_config_created(c), strlen(limg_config_created(c)));
+		if (limg_buf_set(id, d, strlen(d)) < 0 ||
+		    limg_buf_set(created, limg_config_created(c), strlen(limg_config_created(c))) < 0) {
+			limg_buf_dispose(id); /* all the facts or none (a cache: the listing works them out) */
+			limg_buf_dispose(created);
+		}
 		snprintf(size, 32, "%lld", (long long)total);
 	}
 	limg_config_free(c);

@@ -44,18 +44,7 @@ void limg__members_dispose(limg__members *m)
 
 /* ---- taking entries ----------------------------------------------------- */
 
-/* "./a//b" -> "a/b"; NULL for names that leave the archive (or do not fit). */
-static char *clean(const char *name)
-{
-	size_t cap = strlen(name) + 1; /* never longer than it was */
-	char *out = limg__malloc(cap);
 
-	if (out && limg__path_clean(name, out, cap, 0) < 0) {
-		limg__free(out);
-		return NULL;
-	}
-	return out;
-}
 
 static int entry_error(const char *fmt, const char *a, const char *b)
 {
@@ -67,6 +56,22 @@ static int entry_error(const char *fmt, const char *a, const char *b)
 	else
 		qb[0] = '\0';
 	return limg__error_set(LIMG_ECORRUPT, fmt, qa, qb);
+}
+
+/* "./a//b" -> "a/b" in *@out; LIMG_ECORRUPT for names that leave the archive
+ * (or do not fit), LIMG_ENOMEM. */
+static int clean(char **out, const char *name)
+{
+	size_t cap = strlen(name) + 1; /* never longer than it was */
+
+	if (!(*out = limg__malloc(cap)))
+		return limg__error_oom();
+	if (limg__path_clean(name, *out, cap, 0) < 0) {
+		limg__free(*out);
+		*out = NULL;
+		return entry_error("archive entry %s leads out of the archive%s", name, NULL);
+	}
+	return 0;
 }
 
 static limg__member *add(limg__members *m, char *name)
@@ -90,24 +95,28 @@ static bool blob_name(const char *name, char digest[80])
 	return true;
 }
 
-/* A link's target as an archive path: a hard link's is one already; a
- * symlink's is relative to the link's directory ("/" is the archive's
- * root, as docker load reads its archives beneath a root). NULL when it
- * leaves the archive. */
-static char *link_target(const char *name, const char *target, bool hard)
+/* A link's target as an archive path in *@out: a hard link's is one
+ * already; a symlink's is relative to the link's directory ("/" is the
+ * archive's root, as docker load reads its archives beneath a root).
+ * LIMG_ECORRUPT (naming @raw) when it leaves the archive, LIMG_ENOMEM. */
+static int link_target(char **out, const char *raw, const char *name, const char *target, bool hard)
 {
 	const char *slash = strrchr(name, '/');
-	char *joined = NULL, *out;
+	char *joined = NULL;
+	int rc;
 
+	*out = NULL;
 	if (hard || !slash || target[0] == '/')
 		joined = limg__strdup(target);
 	else if (limg__asprintf(&joined, "%.*s/%s", (int)(slash - name), name, target) < 0)
 		joined = NULL;
 	if (!joined)
-		return NULL;
-	out = clean(joined);
+		return limg__error_oom();
+	rc = clean(out, joined);
 	limg__free(joined);
-	return out;
+	if (rc == LIMG_ECORRUPT)
+		rc = entry_error("archive entry %s links to %s, outside the archive", raw, target);
+	return rc;
 }
 
 /* Reads the entry's data into @w (a held blob) or @keep (memory); a big
@@ -237,13 +246,14 @@ int limg__members_take(limg__members *m, struct archive *ar, struct archive_entr
 	const char *raw = archive_entry_pathname(e);
 	const char *hard = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
-	char *name = raw ? clean(raw) : NULL;
+	char *name = NULL;
 	limg__member *mb;
 	int rc;
 
-	if (!name)
-		return raw ? entry_error("archive entry %s leads out of the archive%s", raw, NULL)
-		           : limg__error_set(LIMG_ECORRUPT, "archive entry without a name");
+	if (!raw)
+		return limg__error_set(LIMG_ECORRUPT, "archive entry without a name");
+	if ((rc = clean(&name, raw)) < 0)
+		return rc;
 	if (!*name || type == AE_IFDIR || (!hard && type != AE_IFREG && type != AE_IFLNK)) {
 		limg__free(name);
 		return 0; /* the root, directories, devices, FIFOs: nothing an image is made of */
@@ -257,8 +267,8 @@ int limg__members_take(limg__members *m, struct archive *ar, struct archive_entr
 		const char *target = hard ? hard : archive_entry_symlink(e);
 		if (!target || !*target)
 			return entry_error("archive entry %s is a link to nothing%s", raw, NULL);
-		if (!(mb->link = link_target(name, target, hard != NULL)))
-			return entry_error("archive entry %s links to %s, outside the archive", raw, target);
+		if ((rc = link_target(&mb->link, raw, name, target, hard != NULL)) < 0)
+			return rc;
 		return limg__strmap_put(&m->by_name, mb->name, m->n - 1);
 	}
 	if ((rc = take_file(m, ar, e, mb)) < 0)

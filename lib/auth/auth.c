@@ -253,7 +253,9 @@ static int read_token(char **header, long *expires_in, const limg_buf *body, con
 	char why[200];
 	int rc = 0;
 
-	if (limg__json_parse(&doc, body->ptr, body->size, NULL, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&doc, body->ptr, body->size, NULL, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set(LIMG_EPROTOCOL, "token server %s gave no usable token (%s)", realm, why);
 	t = cJSON_GetObjectItemCaseSensitive(doc, "token");
 	e = cJSON_GetObjectItemCaseSensitive(doc, "expires_in");

@@ -4,6 +4,7 @@
  * sent on a few threads (each skipped, mounted, or streamed: stream.c),
  * then the manifests put bottom-up.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The bounded queue in front of a worker thread (see queue.h). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -75,6 +76,7 @@ int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__que
                     const char *name)
 {
 	limg__queue *q = limg__calloc(1, sizeof *q);
+	int rc;
 
 	*out = NULL;
 	if (!q || !(q->slots = limg__calloc(slots, sizeof *q->slots))) {
@@ -96,14 +98,14 @@ int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__que
 		}
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
-	if (limg__thread_start(&q->thread, work, q) != 0) {
+	if ((rc = limg__thread_start(&q->thread, work, q)) != 0) {
 		pthread_mutex_destroy(&q->lock);
 		pthread_cond_destroy(&q->cond);
 		for (size_t i = 0; i < slots; i++)
 			limg__free(q->slots[i].data);
 		limg__free(q->slots);
 		limg__free(q);
-		return limg__error_set(LIMG_ESYSTEM, "cannot start a thread");
+		return rc == ENOMEM ? limg__error_oom() : limg__error_set(LIMG_ESYSTEM, "cannot start a thread");
 	}
 	*out = q;
 	return 0;

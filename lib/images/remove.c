@@ -171,6 +171,8 @@ int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *im
 	enum found_by how;
 	int rc = resolve(out_digest, &id, &ref, store, image, &how, cancel);
 
+	if (rc < 0)
+		limg_buf_dispose(out_digest); /* a digest found before a later step failed */
 	limg_buf_dispose(&id);
 	limg_buf_dispose(&ref);
 	return rc;

@@ -147,7 +147,9 @@ static int parse(limg_config *c, const void *data, size_t len)
 	int rc;
 
 	/* one document for every reader: no duplicate keys, no \u0000, valid UTF-8 */
-	if (limg__json_parse(&c->doc, data, len, &limg__manifest_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&c->doc, data, len, &limg__manifest_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set_about(LIMG_EMANIFEST, LIMG_SUBJECT_CONFIG, NULL,
 		                             "invalid image config: not valid, unambiguous JSON (%s)", why);
 	if (!cJSON_IsObject(c->doc))

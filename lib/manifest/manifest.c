@@ -120,7 +120,9 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 		return limg__error_set(LIMG_EUNSUPPORTED, "schema 1 manifests are not supported; the image must be "
 		                                          "pushed again with a current client");
 	/* one document for every reader: no duplicate keys, no \u0000, valid UTF-8 */
-	if (limg__json_parse(&m->doc, data, len, &limg__manifest_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&m->doc, data, len, &limg__manifest_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return invalid("invalid manifest: not valid, unambiguous JSON (%s)", why);
 	if (!cJSON_IsObject(m->doc))
 		return invalid("invalid manifest: %s", "not a JSON object");

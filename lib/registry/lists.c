@@ -82,8 +82,8 @@ static int list(limg_registry *r, const char *first_path, const struct lister *l
 			rc = limg__registry_error_about(&resp, what, LIMG_SUBJECT_REPOSITORY, l->object);
 			break;
 		}
-		if (limg__json_parse(&doc, resp.body.ptr, resp.body.size, NULL, why, sizeof why) < 0) {
-			rc = limg__error_set(LIMG_EPROTOCOL, "%s: the answer is not valid JSON (%s)", what, why);
+		if ((rc = limg__json_parse(&doc, resp.body.ptr, resp.body.size, NULL, why, sizeof why)) < 0) {
+			rc = rc == LIMG_ENOMEM ? limg__error_oom() : limg__error_set(LIMG_EPROTOCOL, "%s: the answer is not valid JSON (%s)", what, why);
 			break;
 		}
 		names = cJSON_GetObjectItemCaseSensitive(doc, l->field);

@@ -508,6 +508,11 @@ const char *limg_registry_base_url(const limg_registry *r)
 	return r && r->nep ? LIMG_ORIGIN(r)->base : NULL;
 }
 
+limg_context *limg__registry_context(const limg_registry *r)
+{
+	return r ? r->ctx : NULL;
+}
+
 const char *limg_registry_domain(const limg_registry *r)
 {
 	return r ? r->domain : NULL;

@@ -37,7 +37,8 @@ void limg__store_label(char *out, size_t cap, const limg_store *s, const char *r
 }
 
 /* {"imageLayoutVersion":"1.x", ...} */
-static bool layout_version_1(const char *text, size_t len)
+/* 1: an oci-layout of version 1.x; 0: not; LIMG_ENOMEM */
+static int layout_version_1(const char *text, size_t len)
 {
 	limg__json j;
 	limg_buf key = LIMG_BUF_INIT, value = LIMG_BUF_INIT;
@@ -61,7 +62,7 @@ static bool layout_version_1(const char *text, size_t len)
 	limg__json_dispose(&j);
 	limg_buf_dispose(&key);
 	limg_buf_dispose(&value);
-	return ok;
+	return j.oom ? limg__error_oom() : ok;
 }
 
 /* Checks oci-layout, or writes it (and an empty index.json) when allowed. */
@@ -78,9 +79,11 @@ static int check_layout(limg_store *s, bool create)
 	} else if (rc == LIMG_ENOTFOUND) {
 		rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, s->root, "no store at %s (%s is missing)",
 		                           s->root, label);
-	} else if (rc == 0 && !layout_version_1(buf.ptr, buf.size)) {
+	} else if (rc == 0 && (rc = layout_version_1(buf.ptr, buf.size)) == 0) {
 		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_STORE, s->root,
 		                           "%s: not an OCI image layout version 1 file", label);
+	} else if (rc == 1) {
+		rc = 0;
 	}
 	limg_buf_dispose(&buf);
 	if (rc < 0)
@@ -371,8 +374,10 @@ int limg__store_blob_file(limg_buf *out, const limg_store *s, const char *digest
 	out->size = 0;
 	if (limg__buf_put(out, s->root, strlen(s->root)) < 0 || limg__buf_put(out, "/blobs/", 7) < 0 ||
 	    limg__buf_put(out, digest, (size_t)(colon - digest)) < 0 || limg__buf_put(out, "/", 1) < 0 ||
-	    limg__buf_put(out, colon + 1, strlen(colon + 1)) < 0)
-		return LIMG_ENOMEM;
+	    limg__buf_put(out, colon + 1, strlen(colon + 1)) < 0) {
+		limg_buf_dispose(out);
+		return limg__error_oom();
+	}
 	return 0;
 }
 

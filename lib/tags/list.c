@@ -38,6 +38,7 @@ struct limg_tag_iterator {
 	limg__index *index; /* owns every string the entries point at */
 	limg_tag *tags;
 	size_t count, next;
+	const limg_allocator *allocator; /* the store's, for what next() allocates */
 };
 
 const char *limg_tag_reference(const limg_tag *t)
@@ -352,7 +353,9 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 		limg_reference_free(repo);
 		return rc;
 	}
-	if (!(it = limg__calloc(1, sizeof *it)))
+	if ((it = limg__calloc(1, sizeof *it)))
+		it->allocator = limg__allocator_current();
+	if (!it)
 		rc = limg__error_oom();
 	else if ((rc = list_sidecar(it, s, &o, repo)) == LIMG__SIDECAR_STALE && (rc = list_file(it, s, &o, repo)) < 0)
 		limg_tag_iterator_free(it);
@@ -365,6 +368,7 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 
 int limg_tag_iterator_next(const limg_tag **out, limg_tag_iterator *it)
 {
+	LIMG__ALLOCATOR_SET(it ? it->allocator : NULL);
 	if (!out || !it)
 		return limg__error_invalid(out ? "iterator" : "out");
 	if (it->sc)

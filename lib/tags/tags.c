@@ -62,13 +62,15 @@ static int describe(limg_store *s, const char *digest, char **media_type, int64_
 	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX)) < 0)
 		return rc;
 	*size = (int64_t)body.size;
-	if (limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0) {
+	rc = limg_manifest_parse(&m, body.ptr, body.size, NULL);
+	if (rc < 0 && rc != LIMG_ENOMEM) {
 		char why[512]; /* the parser's message, copied: it is overwritten by the new one */
 		snprintf(why, sizeof why, "%s", limg_error_message(limg_error_last()));
 		rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_MANIFEST, digest,
 		                           "blob %s is not an image manifest or index: %s", digest, why);
-	} else if (!(*media_type = limg__strdup(limg_manifest_media_type(m))))
+	} else if (rc == 0 && !(*media_type = limg__strdup(limg_manifest_media_type(m)))) {
 		rc = limg__error_oom();
+	}
 	limg_manifest_free(m);
 	limg_buf_dispose(&body);
 	return rc;

@@ -539,10 +539,10 @@ int limg__bundle_write(const limg__bundle_job *job)
 	char *text = NULL, why[200];
 	int rc;
 
-	if (limg__json_parse(&img, job->config, job->config_len, &limg__manifest_fields, why, sizeof why) < 0 ||
+	if ((rc = limg__json_parse(&img, job->config, job->config_len, &limg__manifest_fields, why, sizeof why)) < 0 ||
 	    !cJSON_IsObject(img)) {
 		cJSON_Delete(img);
-		return limg__error_set(LIMG_EMANIFEST, "invalid image config: not a JSON object");
+		return rc == LIMG_ENOMEM ? limg__error_oom() : limg__error_set(LIMG_EMANIFEST, "invalid image config: not a JSON object");
 	}
 	cfg = field(img, "config");
 	os = str_field(img, "os");

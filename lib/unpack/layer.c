@@ -9,6 +9,7 @@
  * diff_id covers every byte; a mismatch fails the unpack, which removes
  * what it made.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -191,8 +192,9 @@ int limg__unpack_layer(limg__applier *a, limg__layer_job *job)
 		rc = limg__error_oom();
 		goto out;
 	}
-	if (limg__thread_start(&r.thread, produce, &r) != 0) {
-		rc = limg__error_set(LIMG_ESYSTEM, "cannot start a thread for layer %s", job->digest);
+	if ((rc = limg__thread_start(&r.thread, produce, &r)) != 0) {
+		rc = rc == ENOMEM ? limg__error_oom()
+		                  : limg__error_set(LIMG_ESYSTEM, "cannot start a thread for layer %s", job->digest);
 		goto out;
 	}
 	started = true;
