@@ -212,6 +212,7 @@ int limg__builder_add_layer(limg_builder *b, const limg__layer_facts *f, const c
 
 int limg_builder_append_layer(limg_builder *b, const limg_layer *layer, const char *created_by, const char *comment)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!layer)
@@ -221,6 +222,7 @@ int limg_builder_append_layer(limg_builder *b, const limg_layer *layer, const ch
 
 int limg_builder_add_history(limg_builder *b, const char *created_by, const char *comment)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	return limg__config_add_history(b->config, b->created, created_by, comment, true);
@@ -243,11 +245,13 @@ static int set_list(limg_builder *b, const char *key, const char *const *args, s
 
 int limg_builder_set_entrypoint(limg_builder *b, const char *const *args, size_t n)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	return set_list(b, "Entrypoint", args, n);
 }
 
 int limg_builder_set_cmd(limg_builder *b, const char *const *args, size_t n)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	return set_list(b, "Cmd", args, n);
 }
 
@@ -264,11 +268,13 @@ static int set_string(limg_builder *b, const char *key, const char *value)
 
 int limg_builder_set_user(limg_builder *b, const char *user)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	return set_string(b, "User", user);
 }
 
 int limg_builder_set_working_dir(limg_builder *b, const char *dir)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (dir && *dir != '/')
 		return fail_invalid("working directory (not absolute)", dir);
 	return set_string(b, "WorkingDir", dir);
@@ -276,6 +282,7 @@ int limg_builder_set_working_dir(limg_builder *b, const char *dir)
 
 int limg_builder_set_stop_signal(limg_builder *b, const char *signal)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (signal) {
 		const char *p = signal;
 		/* "SIGTERM", "TERM", "15", "SIGRTMIN+3": what Docker's signal parser takes */
@@ -290,6 +297,7 @@ int limg_builder_set_stop_signal(limg_builder *b, const char *signal)
 
 int limg_builder_set_author(limg_builder *b, const char *author)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	cJSON *v = NULL;
 
 	if (!b)
@@ -301,6 +309,7 @@ int limg_builder_set_author(limg_builder *b, const char *author)
 
 int limg_builder_set_env(limg_builder *b, const char *name, const char *value)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	cJSON *s, *env, *e, *v;
 	size_t n;
 	char *text;
@@ -347,6 +356,7 @@ int limg_builder_set_env(limg_builder *b, const char *name, const char *value)
 
 int limg_builder_set_label(limg_builder *b, const char *key, const char *value)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!key || !*key)
@@ -356,6 +366,7 @@ int limg_builder_set_label(limg_builder *b, const char *key, const char *value)
 
 int limg_builder_add_exposed_port(limg_builder *b, const char *port)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	char proto[8] = "tcp", key[32];
 	unsigned long lo, hi;
 	const char *slash;
@@ -392,6 +403,7 @@ int limg_builder_add_exposed_port(limg_builder *b, const char *port)
 
 int limg_builder_add_volume(limg_builder *b, const char *path)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!path || *path != '/')
@@ -401,6 +413,7 @@ int limg_builder_add_volume(limg_builder *b, const char *path)
 
 int limg_builder_set_healthcheck(limg_builder *b, const char *const *test, size_t n, const limg_healthcheck_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	limg_healthcheck_opts o = LIMG_HEALTHCHECK_OPTS_INIT;
 	cJSON *h;
 	int rc;
@@ -438,6 +451,7 @@ int limg_builder_set_healthcheck(limg_builder *b, const char *const *test, size_
 
 int limg_builder_set_platform(limg_builder *b, const char *platform)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	char os[64], arch[64], variant[64];
 	cJSON *v;
 	int rc;
@@ -459,6 +473,7 @@ int limg_builder_set_platform(limg_builder *b, const char *platform)
 
 int limg_builder_set_annotation(limg_builder *b, const char *key, const char *value)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!key || !*key)
@@ -563,6 +578,7 @@ int limg__builder_write(limg_builder *b, char digest[80], int64_t *size)
 
 int limg_builder_commit(limg_buf *out_digest, limg_builder *b, const char *tag)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	char digest[80];
 	int64_t size;
 	int rc;
