@@ -112,9 +112,11 @@ static int read_names(limg_image *img, limg_store *s)
 	o.select = LIMG_LIST_ALL;
 	if ((rc = limg_tag_iterator_new(&it, s, &o)) < 0)
 		return rc;
-	while (rc == 0 && limg_tag_iterator_next(&t, it) == 0) {
-		const char *repository = limg_tag_repository(t);
+	while (rc == 0 && (rc = limg_tag_iterator_next(&t, it)) == 0) {
+		const char *repository;
 		limg_reference *r;
+		if ((rc = limg__tag_repository(&repository, t)) < 0)
+			break;
 		if (limg_tag_reference(t) && limg_reference_parse_canonical(&r, limg_tag_reference(t)) == 0) {
 			rc = names_add(&img->tags, limg_reference_familiar_string(r));
 			limg_reference_free(r);
@@ -129,7 +131,7 @@ static int read_names(limg_image *img, limg_store *s)
 		}
 	}
 	limg_tag_iterator_free(it);
-	return rc;
+	return rc == LIMG_ITEROVER ? 0 : rc;
 }
 
 static int read_manifest(limg_manifest **out, limg_store *s, const char *digest, const char *media_type)

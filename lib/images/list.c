@@ -95,9 +95,11 @@ static int newest_first(const void *pa, const void *pb)
  * so @named knows the tags of a repository before its digest references. */
 static int digest_row(limg__strset *named, const limg_tag *t, int select)
 {
-	const char *repository = limg_tag_repository(t);
+	const char *repository;
 	char key[700];
 
+	if (limg__tag_repository(&repository, t) < 0)
+		return LIMG_ENOMEM;
 	if (repository)
 		snprintf(key, sizeof key, "%s %s", limg_tag_digest(t), repository);
 	if (limg_tag_reference(t))

@@ -61,27 +61,41 @@ int64_t limg_tag_size(const limg_tag *t)
 	return t ? t->size : -1;
 }
 
-const char *limg_tag_repository(const limg_tag *t)
+int limg__tag_repository(const char **out, const limg_tag *t)
 {
 	limg_tag *cache = (limg_tag *)t; /* a tag belongs to one iterator, read by one thread */
 	const char *name;
 	limg_reference *r;
+	int rc = 0;
 
+	*out = NULL;
 	if (!t)
-		return NULL;
+		return 0;
 	if (!cache->repository_known) {
-		limg__error_copy saved;
-		limg__error_save(&saved); /* an accessor leaves the last error alone */
-		cache->repository_known = true;
 		name = t->reference ? t->reference : limg_tag_annotation(t, LIMG_REPOSITORY_KEY);
-		if (name && limg_reference_parse_normalized(&r, name) == 0) {
-			if (limg_reference_familiar_name(r))
-				cache->repository = limg__strdup(limg_reference_familiar_name(r));
+		if (name && (rc = limg_reference_parse_normalized(&r, name)) == 0) {
+			if (limg_reference_familiar_name(r) &&
+			    !(cache->repository = limg__strdup(limg_reference_familiar_name(r))))
+				rc = limg__error_oom();
 			limg_reference_free(r);
 		}
-		limg__error_restore(&saved);
+		if (rc == LIMG_ENOMEM)
+			return rc; /* not known: asked again next time */
+		cache->repository_known = true; /* a name that is no reference has no repository */
 	}
-	return cache->repository;
+	*out = cache->repository;
+	return 0;
+}
+
+const char *limg_tag_repository(const limg_tag *t)
+{
+	limg__error_copy saved;
+	const char *repository;
+
+	limg__error_save(&saved); /* an accessor leaves the last error alone */
+	limg__tag_repository(&repository, t);
+	limg__error_restore(&saved);
+	return repository;
 }
 
 const char *limg_tag_annotation(const limg_tag *t, const char *key)

@@ -8,8 +8,9 @@
  * consistent (fsck finds nothing) and, once everything is closed, leave no
  * block of the allocator alive.
  *
- * The sites of a pull from a real registry are reached the same way by
- * `test_alloc_failure pull REGISTRY/REPO:TAG` (tests/integration/test_alloc_failure.py).
+ * The sites of a pull, a fused pull and unpack and a sync to a store from a
+ * real registry are reached the same way by `test_alloc_failure pull
+ * REGISTRY/REPO:TAG` (tests/integration/test_pull_alloc_failure.py).
  */
 #include <execinfo.h>
 #include <fcntl.h>
@@ -183,6 +184,7 @@ static limg_context *new_context(void)
 
 typedef struct {
 	char *dir, *store_path, *archive, *unpack_dir;
+	char *synced; /* the store a sync to a store writes: judged as the other */
 	limg_context *ctx;
 	limg_store *store;
 	test_image image;
@@ -197,17 +199,38 @@ static void env_open(env *e, bool with_image)
 	e->store_path = path_in(e->dir, "store");
 	e->archive = path_in(e->dir, "out.tar");
 	e->unpack_dir = path_in(e->dir, "rootfs");
+	e->synced = path_in(e->dir, "synced");
 	e->ctx = new_context();
 	ASSERT_OK(limg_store_open(&e->store, e->ctx, e->store_path, NULL));
 	if (with_image)
 		ASSERT_OK(put_image(e->store, "example.com/app:1", NULL, 0, NULL, &e->image));
 }
 
-/* Closes everything; the store must be consistent and no block alive. */
+/* A store another operation wrote (a sync's destination), if there is one: consistent. */
+static void check_other_store(env *e, const char *path, const char *op)
+{
+	limg_store_opts so = LIMG_STORE_OPTS_INIT;
+	limg_store *s = NULL;
+	size_t problems = 0;
+	int rc;
+
+	so.mode = LIMG_STORE_EXISTING;
+	if ((rc = limg_store_open(&s, e->ctx, path, &so)) == LIMG_ENOTFOUND)
+		return;
+	ASSERT_OK(rc);
+	ASSERT_OK(limg_store_fsck(&problems, s, NULL, NULL));
+	if (problems)
+		print_error("%s left %s with %zu problems\n", op, path, problems);
+	assert_int_equal(problems, 0);
+	limg_store_close(s);
+}
+
+/* Closes everything; the stores must be consistent and no block alive. */
 static void env_close(env *e, const char *op)
 {
 	size_t problems = 0;
 
+	check_other_store(e, e->synced, op);
 	if (e->store) {
 		ASSERT_OK(limg_store_fsck(&problems, e->store, NULL, NULL));
 		if (problems)
@@ -224,6 +247,7 @@ static void env_close(env *e, const char *op)
 	free(e->store_path);
 	free(e->archive);
 	free(e->unpack_dir);
+	free(e->synced);
 }
 
 typedef int (*operation)(env *e);
@@ -274,6 +298,68 @@ static void every_site(const char *name, operation op, bool with_image)
 	              failed_cleanly);
 	assert_true(runs > 1); /* the operation allocates through the context's allocator */
 }
+
+/* ---- the allocator itself ---- */
+
+static void *lonely_malloc(size_t n, void *payload)
+{
+	(void)payload;
+	return malloc(n);
+}
+
+/* Half an allocator is refused, about the options, before anything is made. */
+static void test_half_an_allocator_is_refused(void **state)
+{
+	limg_allocator a = LIMG_ALLOCATOR_INIT;
+	limg_context_opts o = LIMG_CONTEXT_OPTS_INIT;
+	limg_context *ctx = (limg_context *)&a; /* set to NULL by the call */
+	const limg_error *err;
+
+	(void)state;
+	o.allocator = &a;
+	a.malloc = lonely_malloc; /* no free */
+	assert_int_equal(limg_context_new(&ctx, &o), LIMG_EINVALID);
+	assert_null(ctx);
+	err = limg_error_last();
+	assert_int_equal(limg_error_subject(err), LIMG_SUBJECT_OPTIONS);
+	assert_string_equal(limg_error_object(err), "limg_allocator");
+	a.malloc = NULL;
+	a.realloc = fault_realloc; /* realloc alone */
+	assert_int_equal(limg_context_new(&ctx, &o), LIMG_EINVALID);
+	a.realloc = NULL;
+	a.free = fault_free; /* free alone */
+	assert_int_equal(limg_context_new(&ctx, &o), LIMG_EINVALID);
+	/* all zero: the C library's */
+	a.free = NULL;
+	ASSERT_OK(limg_context_new(&ctx, &o));
+	limg_context_free(ctx);
+}
+
+/* A block goes back to the allocator that made it, even when freed after
+ * its store and its context are gone. */
+static void test_blocks_outlive_their_context(void **state)
+{
+	env e;
+	limg_image *img = NULL;
+	long live_with_image;
+
+	(void)state;
+	live_blocks.next = live_blocks.prev = &live_blocks;
+	T.live = 0;
+	env_open(&e, true);
+	ASSERT_OK(limg_image_lookup(&img, e.store, "example.com/app:1", NULL));
+	limg_store_close(e.store);
+	e.store = NULL;
+	limg_context_free(e.ctx);
+	e.ctx = NULL;
+	live_with_image = T.live;
+	assert_true(live_with_image > 0); /* the image's blocks are the allocator's */
+	limg_image_free(img);
+	assert_int_equal(T.live, 0);
+	e.ctx = new_context(); /* env_close frees one */
+	env_close(&e, "image freed after its context");
+}
+
 
 /* ---- the operations ---- */
 
@@ -370,6 +456,78 @@ static int op_fsck(env *e)
 	return limg_store_fsck(&problems, e->store, NULL, NULL);
 }
 
+/* Writes @text to @dir/@name (the test's own file, with the C library). */
+static void write_file_in(const char *dir, const char *name, const char *text)
+{
+	char *p = path_in(dir, name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	free(p);
+}
+
+/* A layer from a directory (compressed by the layer's own threads), appended
+ * to the stored image with a new environment, and the image committed under
+ * a new tag. */
+static int op_build(env *e)
+{
+	char *src = path_in(e->dir, "context"), *sub = path_in(src, "etc");
+	limg_layer *layer = NULL;
+	limg_builder *b = NULL;
+	limg_buf digest = LIMG_BUF_INIT;
+	int rc;
+
+	assert_int_equal(mkdir(src, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file_in(sub, "motd", "built without a daemon\n");
+	write_file_in(src, "app.sh", "#!/bin/sh\necho hello\n");
+	rc = limg_layer_new_from_dir(&layer, e->store, src, NULL, NULL);
+	if (rc == 0)
+		rc = limg_builder_new(&b, e->store, "example.com/app:1", NULL);
+	if (rc == 0)
+		rc = limg_builder_append_layer(b, layer, "COPY context /", NULL);
+	if (rc == 0)
+		rc = limg_builder_set_env(b, "GREETING", "hello");
+	if (rc == 0)
+		rc = limg_builder_set_label(b, "org.example.built", "yes");
+	if (rc == 0)
+		rc = limg_builder_commit(&digest, b, "example.com/app:built");
+	limg_buf_dispose(&digest);
+	limg_builder_free(b);
+	limg_layer_free(layer);
+	free(sub);
+	free(src);
+	return rc;
+}
+
+/* The policy every verify run applies: a sigstore signature by a key the
+ * stored image has none of. Parsed once, with the C library's allocator. */
+static limg_policy *signed_policy;
+
+/* The stored image checked against the policy: the verdict is a rejection
+ * (no signature), never an acceptance, whatever allocation fails. */
+static int op_verify(env *e)
+{
+	limg_verify_opts o = LIMG_VERIFY_OPTS_INIT;
+	limg_verdict *v = NULL;
+	int rc;
+
+	o.store = e->store;
+	rc = limg_verify(&v, signed_policy, "example.com/app:1", &o);
+	if (rc == LIMG_EREJECTED) {
+		assert_non_null(v);
+		assert_int_equal(limg_verdict_accepted(v), 0);
+		assert_true(limg_verdict_count(v) > 0);
+		rc = 0;
+	} else if (rc == 0) {
+		fail_msg("the unsigned image was accepted");
+	}
+	limg_verdict_free(v);
+	return rc;
+}
+
 static void test_store_open(void **state)
 {
 	(void)state;
@@ -436,6 +594,18 @@ static void test_fsck(void **state)
 	every_site("store checked", op_fsck, true);
 }
 
+static void test_build(void **state)
+{
+	(void)state;
+	every_site("image built", op_build, true);
+}
+
+static void test_verify(void **state)
+{
+	(void)state;
+	every_site("stored image verified", op_verify, true);
+}
+
 /* The archive every load run reads, made once with the C library's allocator. */
 static int make_archive(void **state)
 {
@@ -459,26 +629,97 @@ static int remove_archive(void **state)
 	return 0;
 }
 
-/* ---- a pull from a registry, driven by tests/integration/test_alloc_failure.py ---- */
+/* The archive every load run reads, and the policy of the verify runs, made
+ * once with the C library's allocator. */
+static int group_setup(void **state)
+{
+	char text[4096];
+	limg_policy_opts o = LIMG_POLICY_OPTS_INIT;
+
+	snprintf(text, sizeof text, "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"%s/ec-public.pem\"}]}",
+	         LIMG_TEST_SIGN_DATA);
+	o.registries_d = ""; /* no lookaside of the machine's */
+	ASSERT_OK(limg_policy_parse(&signed_policy, text, strlen(text), &o));
+	return make_archive(state);
+}
+
+static int group_teardown(void **state)
+{
+	limg_policy_free(signed_policy);
+	return remove_archive(state);
+}
+
+/* ---- a pull from a registry, driven by tests/integration/test_pull_alloc_failure.py ---- */
 
 static const char *pull_source;
 
-static int op_pull(env *e)
+/* A session for one run: the registry's only settings are the test's. */
+static int new_session(limg_session **out, env *e)
 {
-	limg_session *session = NULL;
 	limg_registry_opts so = LIMG_REGISTRY_OPTS_INIT;
-	limg_pull_opts po = LIMG_PULL_OPTS_INIT;
-	limg_pull_result *result = NULL;
-	int rc;
 
 	so.docker_config_dir = ""; /* no credentials of the machine's */
 	so.certs_dir = e->dir;     /* no hosts.toml of the machine's */
 	so.backoff_ms = 1;
-	if ((rc = limg_session_new(&session, e->ctx, &so, NULL)) != 0)
+	return limg_session_new(out, e->ctx, &so, NULL);
+}
+
+static int op_pull(env *e)
+{
+	limg_session *session = NULL;
+	limg_pull_opts po = LIMG_PULL_OPTS_INIT;
+	limg_pull_result *result = NULL;
+	int rc;
+
+	if ((rc = new_session(&session, e)) != 0)
 		return rc;
 	po.session = session;
 	rc = limg_pull(&result, e->store, pull_source, &po, NULL);
 	limg_pull_result_free(result);
+	limg_session_free(session);
+	return rc;
+}
+
+/* The fused pull and unpack: layers applied as they arrive (worker threads). */
+static int op_pull_unpack(env *e)
+{
+	limg_session *session = NULL;
+	limg_pull_opts po = LIMG_PULL_OPTS_INIT;
+	limg_pull_unpack_opts o = LIMG_PULL_UNPACK_OPTS_INIT;
+	limg_pull_result *result = NULL;
+	int rc;
+
+	if ((rc = new_session(&session, e)) != 0)
+		return rc;
+	po.session = session;
+	o.pull = &po;
+	rc = limg_pull_unpack(&result, e->store, pull_source, e->unpack_dir, &o, NULL);
+	limg_pull_result_free(result);
+	limg_session_free(session);
+	return rc;
+}
+
+/* A sync of the image into a new store (an air gap's side): env_close judges that store too. */
+static int op_sync(env *e)
+{
+	limg_session *session = NULL;
+	limg_sync_list *list = NULL;
+	limg_sync_opts o = LIMG_SYNC_OPTS_INIT;
+	limg_sync_report *report = NULL;
+	int rc;
+
+	o.target = LIMG_SYNC_TO_STORE;
+	o.fail_fast = 1; /* the image's own error, not LIMG_EPARTIAL */
+	if ((rc = new_session(&session, e)) != 0)
+		return rc;
+	if ((rc = limg_sync_list_new(&list)) == 0 && (rc = limg_sync_list_add(list, pull_source, NULL)) == 0)
+		rc = limg_sync(&report, session, list, e->synced, &o, NULL);
+	if (rc == 0) {
+		assert_int_equal(limg_sync_report_count(report), 1);
+		assert_int_equal(limg_sync_report_tally(report, LIMG_SYNC_COPIED), 1);
+	}
+	limg_sync_report_free(report);
+	limg_sync_list_free(list);
 	limg_session_free(session);
 	return rc;
 }
@@ -489,6 +730,18 @@ static void test_pull(void **state)
 	every_site("image pulled", op_pull, false);
 }
 
+static void test_pull_unpack(void **state)
+{
+	(void)state;
+	every_site("image pulled and unpacked", op_pull_unpack, false);
+}
+
+static void test_sync(void **state)
+{
+	(void)state;
+	every_site("image synced to a store", op_sync, false);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest local[] = {
@@ -497,13 +750,17 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_images_tag),   cmocka_unit_test(test_images_remove),
 		cmocka_unit_test(test_archive_save), cmocka_unit_test(test_archive_load),
 		cmocka_unit_test(test_unpack),       cmocka_unit_test(test_gc),
-		cmocka_unit_test(test_fsck),
+		cmocka_unit_test(test_fsck),         cmocka_unit_test(test_build),
+		cmocka_unit_test(test_verify),       cmocka_unit_test(test_half_an_allocator_is_refused),
+		cmocka_unit_test(test_blocks_outlive_their_context),
 	};
-	const struct CMUnitTest pull[] = { cmocka_unit_test(test_pull) };
+	const struct CMUnitTest pull[] = { cmocka_unit_test(test_pull), cmocka_unit_test(test_pull_unpack),
+		                           cmocka_unit_test(test_sync) };
 
 	if (argc == 3 && !strcmp(argv[1], "pull")) {
 		pull_source = argv[2];
-		return cmocka_run_group_tests_name("allocation failure in a pull", pull, NULL, NULL);
+		return cmocka_run_group_tests_name("allocation failure in a pull, a fused pull and unpack, a sync", pull,
+		                                   NULL, NULL);
 	}
-	return cmocka_run_group_tests_name("allocation failure", local, make_archive, remove_archive);
+	return cmocka_run_group_tests_name("allocation failure", local, group_setup, group_teardown);
 }
