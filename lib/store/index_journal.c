@@ -166,8 +166,8 @@ static int write_header(int jfd, const header *h)
 	put_u64(p + 24, h->tail);
 	memcpy(p + 32, h->boot, BOOT);
 	if (!sum16((char *)p + HEADER_LEN, p, HEADER_LEN))
-		return -1;
-	return limg__pwrite_all(jfd, p, sizeof p, 0);
+		return limg__error_oom(); /* the sum's only failure: memory */
+	return limg__pwrite_all(jfd, p, sizeof p, 0) < 0 ? -1 : 0;
 }
 
 /* ---- records --------------------------------------------------------------- */
@@ -366,8 +366,12 @@ static int reset(int jfd)
 	static const char zeros[8];
 	header h = { new_epoch(), 0, RECORDS_AT, { 0 }, true };
 
+	int rc;
+
 	boot_id(h.boot);
-	if (write_header(jfd, &h) < 0 || limg__pwrite_all(jfd, zeros, sizeof zeros, RECORDS_AT) < 0 || fdatasync(jfd) < 0)
+	if ((rc = write_header(jfd, &h)) == LIMG_ENOMEM)
+		return rc;
+	if (rc < 0 || limg__pwrite_all(jfd, zeros, sizeof zeros, RECORDS_AT) < 0 || fdatasync(jfd) < 0)
 		return -1;
 	return 0;
 }
@@ -388,7 +392,7 @@ int limg__index_checkpoint(limg_store *s)
 	jfd = openat(s->meta_fd, JOURNAL, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (jfd < 0)
 		return errno == ENOENT ? 0 : limg__fs_error("cannot open", jlabel);
-	if (reset(jfd) < 0)
+	if ((rc = reset(jfd)) < 0 && rc != LIMG_ENOMEM)
 		rc = limg__fs_error("cannot write", jlabel);
 	close(jfd);
 	return rc;
@@ -513,8 +517,9 @@ int limg__index_write_in_place(limg_store *s, const limg__index_write *w, size_t
 		goto out;
 	/* the record (and the header before it) flushed before index.json is
 	 * touched: a half-written record fails its sum, and is not replayed */
-	if (write_header(jfd, &h) < 0 || limg__pwrite_all(jfd, rec.ptr, rec.size, (int64_t)h.tail) < 0 ||
-	    fdatasync(jfd) < 0) {
+	if ((rc = write_header(jfd, &h)) == LIMG_ENOMEM)
+		goto out; /* nothing written yet */
+	if (rc < 0 || limg__pwrite_all(jfd, rec.ptr, rec.size, (int64_t)h.tail) < 0 || fdatasync(jfd) < 0) {
 		rc = limg__fs_error("cannot write", jlabel);
 		goto out;
 	}
@@ -651,8 +656,8 @@ int limg__index_recover(limg_store *s)
 		limg__log(s->ctx, LIMG_LOG_INFO, "%s: %zu interrupted change(s) finished", label, c.n);
 empty:
 	jfd = openat(s->meta_fd, JOURNAL, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (jfd < 0 || reset(jfd) < 0)
-		rc = limg__fs_error("cannot empty", jlabel);
+	if (jfd < 0 || (rc = reset(jfd)) < 0)
+		rc = jfd >= 0 && rc == LIMG_ENOMEM ? rc : limg__fs_error("cannot empty", jlabel);
 out:
 	if (jfd >= 0)
 		close(jfd);
