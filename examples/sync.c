@@ -141,34 +141,37 @@ static int domain_of(const char *text, limg_buf *out)
 static int read_file(const char *path, limg_buf *out)
 {
 	FILE *f = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
+	char chunk[8192], *text = NULL;
+	size_t n, size = 0;
+	int rc;
 
 	if (!f) {
 		fprintf(stderr, "Error: cannot read %s\n", path);
 		return -1;
 	}
-	limg_buf_set(out, "", 0);
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		/* (the list is small: a bounded size keeps a wrong file from filling memory) */
-		if (out->size + n > 16u * 1024 * 1024) {
+		if (size + n > 16u * 1024 * 1024) {
 			fclose(f);
+			free(text);
 			fprintf(stderr, "Error: %s is too large for a sync list\n", path);
 			return -1;
 		}
-		char *grown = realloc(out->ptr, out->size + n + 1);
+		char *grown = realloc(text, size + n);
 		if (!grown) {
 			fclose(f);
+			free(text);
 			return -1;
 		}
-		out->ptr = grown;
-		out->reserved = out->size + n + 1;
-		memcpy(out->ptr + out->size, chunk, n);
-		out->size += n;
-		out->ptr[out->size] = '\0';
+		text = grown;
+		memcpy(text + size, chunk, n);
+		size += n;
 	}
 	fclose(f);
-	return 0;
+	/* a limg_buf's memory is the library's (its allocator): the bytes are copied in */
+	rc = limg_buf_set(out, text ? text : "", size);
+	free(text);
+	return rc < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)

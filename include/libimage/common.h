@@ -93,7 +93,9 @@ LIMG_BEGIN_DECL
  *
  * `ptr` is NUL-terminated when the library fills it with text; `size` does
  * not count that NUL. Release with limg_buf_dispose(); a buffer set to
- * LIMG_BUF_INIT needs no release.
+ * LIMG_BUF_INIT needs no release. Its memory is the library's (see
+ * limg_allocator): never free() it, and put bytes of your own into a buffer
+ * with limg_buf_set(), never by setting `ptr`.
  *
  * @since 1.0
  */

@@ -40,10 +40,56 @@ typedef enum limg_log_level {
  */
 typedef void (*limg_log_cb)(int level, const char *message, void *payload);
 
+/**
+ * Where the library's memory comes from, for programs that account for it
+ * or must survive its exhaustion (an embedded runtime's arena, a test that
+ * fails allocations one by one).
+ *
+ * Every block libimage allocates for itself while a call works on a handle
+ * made with the context (a store, registry or session; the threads the call
+ * starts too) comes from @c malloc and goes back through @c free of the same
+ * allocator, even when it is freed later, from another thread or after the
+ * context is gone. When @c malloc returns NULL the call fails with
+ * LIMG_ENOMEM, undoes what it did and frees what it allocated. Functions
+ * that take no handle (limg_reference_parse(), limg_manifest_parse(), ...)
+ * use the allocator of the call they run in, else the C library's.
+ * Memory of the libraries underneath (libcurl, zlib, mbedTLS, ...) is theirs.
+ *
+ * The functions may be called from any thread at once, and must not call
+ * libimage. @since 1.0
+ */
+typedef struct limg_allocator {
+	size_t size; /**< sizeof the struct as the caller knows it */
+	/** @p n bytes aligned as malloc()'s, or NULL. Required with @c free; neither: the C library's. */
+	void *(*malloc)(size_t n, void *payload);
+	/** As realloc(), never with a NULL @p p or a zero @p n; NULL: malloc, copy and free. */
+	void *(*realloc)(void *p, size_t n, void *payload);
+	/** Frees what @c malloc or @c realloc returned (never NULL). Required with @c malloc. */
+	void (*free)(void *p, void *payload);
+	void *payload; /**< passed to the functions */
+} limg_allocator;
+
+/** Static initializer: no functions, which means the C library's (set @c malloc and @c free). @since 1.0 */
+#define LIMG_ALLOCATOR_INIT LIMG_SIZED_INIT(limg_allocator)
+
+/**
+ * Fills @p allocator with zeros and its size, for callers that cannot use the macro.
+ *
+ * @param allocator the struct to fill
+ * @param size sizeof(*allocator) as the caller knows it
+ * @return 0, or LIMG_EINVALID if @p allocator is NULL or @p size too small
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_allocator_init(limg_allocator *allocator, size_t size);
+
 /** Options for limg_context_new(); zero means the default. @since 1.0 */
 typedef struct limg_context_opts {
 	size_t size;            /**< sizeof the struct as the caller knows it */
 	const char *user_agent; /**< NULL: "libimage/<version>"; copied */
+	/** NULL: the C library's malloc() and free(); copied (the payload is
+	 *  the caller's, and must live as long as anything the library allocated
+	 *  with it: every handle made with the context and every object they returned) */
+	const limg_allocator *allocator;
 } limg_context_opts;
 
 /** Static initializer with the defaults. @since 1.0 */

@@ -68,7 +68,7 @@ typedef struct limg_tag limg_tag;
 
 /** The tag's full reference ("docker.io/library/redis:latest"), or NULL for an untagged image. @since 1.0 */
 LIMG_EXTERN(const char *) limg_tag_reference(const limg_tag *tag);
-/** The repository in familiar form ("redis"), also of an untagged image when known, else NULL. @since 1.0 */
+/** The repository in familiar form ("redis"), also of an untagged image when known, else NULL (or memory ran out). @since 1.0 */
 LIMG_EXTERN(const char *) limg_tag_repository(const limg_tag *tag);
 /** The manifest or index digest. @since 1.0 */
 LIMG_EXTERN(const char *) limg_tag_digest(const limg_tag *tag);

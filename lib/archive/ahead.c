@@ -115,16 +115,16 @@ static void *work(void *payload)
 int limg__ahead_start(limg__ahead **out, limg_store *s, const char *const *digests, size_t n,
                       const limg_cancel *cancel)
 {
-	limg__ahead *a = calloc(1, sizeof *a);
+	limg__ahead *a = limg__calloc(1, sizeof *a);
 
 	*out = NULL;
-	if (!a || !(a->v = calloc(n ? n : 1, sizeof *a->v)) || !(a->buf = malloc(CHUNK)) ||
+	if (!a || !(a->v = limg__calloc(n ? n : 1, sizeof *a->v)) || !(a->buf = limg__malloc(CHUNK)) ||
 	    limg_hasher_new(&a->hasher, LIMG_DIGEST_SHA256) < 0) {
 		if (a) {
-			free(a->v);
-			free(a->buf);
+			limg__free(a->v);
+			limg__free(a->buf);
 		}
-		free(a);
+		limg__free(a);
 		return limg__error_oom();
 	}
 	a->store = s;
@@ -133,7 +133,7 @@ int limg__ahead_start(limg__ahead **out, limg_store *s, const char *const *diges
 	a->cancel = cancel;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->changed, NULL);
-	a->threaded = pthread_create(&a->thread, NULL, work, a) == 0; /* else take() checks, in turn */
+	a->threaded = limg__thread_start(&a->thread, work, a) == 0; /* else take() checks, in turn */
 	*out = a;
 	return 0;
 }
@@ -183,7 +183,7 @@ void limg__ahead_stop(limg__ahead *a)
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->changed);
 	limg_hasher_free(a->hasher);
-	free(a->buf);
-	free(a->v);
-	free(a);
+	limg__free(a->buf);
+	limg__free(a->v);
+	limg__free(a);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "input.h"
 #include "libimage/cancel.h"
 
@@ -141,7 +142,7 @@ int limg__input_open(limg__input *in, int fd, const limg_archive_load_callbacks 
 	in->fd = fd;
 	in->cb = cb;
 	in->cancel = cancel;
-	if (!(in->in = malloc(READ_CHUNK)))
+	if (!(in->in = limg__malloc(READ_CHUNK)))
 		return limg__error_oom();
 	while (in->head_len < sizeof in->head) {
 		n = source_read(in, in->head + in->head_len, sizeof in->head - in->head_len);
@@ -190,6 +191,6 @@ void limg__input_dispose(limg__input *in)
 {
 	limg_decompressor_free(in->dec);
 	limg_buf_dispose(&in->out);
-	free(in->in);
+	limg__free(in->in);
 	memset(in, 0, sizeof *in);
 }

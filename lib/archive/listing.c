@@ -49,12 +49,12 @@ static int strings(char ***out, size_t *n, const cJSON *list, const char *what, 
 	if (!cJSON_IsArray(list))
 		return bad("manifest.json", what, NULL, at);
 	count = (size_t)cJSON_GetArraySize(list);
-	if (count && !(*out = calloc(count, sizeof **out)))
+	if (count && !(*out = limg__calloc(count, sizeof **out)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(item, list) {
 		if (!cJSON_IsString(item))
 			return bad("manifest.json", what, NULL, at);
-		if (!((*out)[i++] = strdup(item->valuestring)))
+		if (!((*out)[i++] = limg__strdup(item->valuestring)))
 			return limg__error_oom();
 		*n = i;
 	}
@@ -68,13 +68,15 @@ static int docker_entries(limg__listing *out, const char *text, size_t len)
 	const cJSON *e;
 	int at = 0, rc = 0;
 
-	if (limg__json_parse(&doc, text, len, &manifest_json_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&doc, text, len, &manifest_json_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set(LIMG_ECORRUPT, "archive: manifest.json is not valid, unambiguous JSON (%s)", why);
 	if (!cJSON_IsArray(doc)) {
 		cJSON_Delete(doc);
 		return limg__error_set(LIMG_ECORRUPT, "archive: manifest.json is not a list");
 	}
-	if (cJSON_GetArraySize(doc) && !(out->docker = calloc((size_t)cJSON_GetArraySize(doc), sizeof *out->docker))) {
+	if (cJSON_GetArraySize(doc) && !(out->docker = limg__calloc((size_t)cJSON_GetArraySize(doc), sizeof *out->docker))) {
 		cJSON_Delete(doc);
 		return limg__error_oom();
 	}
@@ -85,7 +87,7 @@ static int docker_entries(limg__listing *out, const char *text, size_t len)
 			rc = bad("manifest.json", "is not an object of Config, RepoTags, Layers", NULL, at);
 			break;
 		}
-		if (!(d->config = strdup(config->valuestring))) {
+		if (!(d->config = limg__strdup(config->valuestring))) {
 			rc = limg__error_oom();
 			break;
 		}
@@ -105,14 +107,16 @@ static int oci_entries(limg__listing *out, const char *text, size_t len)
 	const cJSON *list, *d;
 	int at = 0, rc = 0;
 
-	if (limg__json_parse(&doc, text, len, &index_json_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&doc, text, len, &index_json_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set(LIMG_ECORRUPT, "archive: index.json is not valid, unambiguous JSON (%s)", why);
 	list = cJSON_GetObjectItemCaseSensitive(doc, "manifests");
 	if (!cJSON_IsObject(doc) || (list && !cJSON_IsArray(list))) {
 		cJSON_Delete(doc);
 		return limg__error_set(LIMG_ECORRUPT, "archive: index.json is not an OCI index");
 	}
-	if (cJSON_GetArraySize(list) && !(out->oci = calloc((size_t)cJSON_GetArraySize(list), sizeof *out->oci))) {
+	if (cJSON_GetArraySize(list) && !(out->oci = limg__calloc((size_t)cJSON_GetArraySize(list), sizeof *out->oci))) {
 		cJSON_Delete(doc);
 		return limg__error_oom();
 	}
@@ -131,7 +135,7 @@ static int oci_entries(limg__listing *out, const char *text, size_t len)
 			rc = bad("index.json", "has annotations that are not an object", NULL, at);
 			break;
 		}
-		if (!(o->digest = strdup(digest->valuestring))) {
+		if (!(o->digest = limg__strdup(digest->valuestring))) {
 			rc = limg__error_oom();
 			break;
 		}
@@ -141,7 +145,7 @@ static int oci_entries(limg__listing *out, const char *text, size_t len)
 		       : cJSON_IsString(ref) && strchr(ref->valuestring, '/') && strchr(ref->valuestring, ':')
 		           ? ref->valuestring
 		           : NULL;
-		if (name && !(o->name = strdup(name))) {
+		if (name && !(o->name = limg__strdup(name))) {
 			rc = limg__error_oom();
 			break;
 		}
@@ -172,19 +176,19 @@ void limg__listing_dispose(limg__listing *l)
 {
 	for (size_t i = 0; i < l->ndocker; i++) {
 		limg__docker_entry *d = &l->docker[i];
-		free(d->config);
+		limg__free(d->config);
 		for (size_t j = 0; j < d->nlayers; j++)
-			free(d->layers[j]);
-		free(d->layers);
+			limg__free(d->layers[j]);
+		limg__free(d->layers);
 		for (size_t j = 0; j < d->ntags; j++)
-			free(d->tags[j]);
-		free(d->tags);
+			limg__free(d->tags[j]);
+		limg__free(d->tags);
 	}
-	free(l->docker);
+	limg__free(l->docker);
 	for (size_t i = 0; i < l->noci; i++) {
-		free(l->oci[i].digest);
-		free(l->oci[i].name);
+		limg__free(l->oci[i].digest);
+		limg__free(l->oci[i].name);
 	}
-	free(l->oci);
+	limg__free(l->oci);
 	memset(l, 0, sizeof *l);
 }

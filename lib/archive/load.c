@@ -168,7 +168,7 @@ static int need(load_run *l, const char *digest)
 		return rc;
 	if ((rc = limg__array_grow((void **)&l->needed, &l->capneeded, l->nneeded + 1, sizeof *l->needed)) < 0)
 		return rc;
-	if (!(l->needed[l->nneeded] = strdup(digest)))
+	if (!(l->needed[l->nneeded] = limg__strdup(digest)))
 		return limg__error_oom();
 	l->nneeded++;
 	return 0;
@@ -183,11 +183,11 @@ static int add_found(load_run *l, const char *manifest, const char *config, char
 		return rc;
 	f = &l->images[l->nimages++];
 	memset(f, 0, sizeof *f);
-	if (!(f->manifest = strdup(manifest)) || (config && !(f->config = strdup(config))) ||
-	    (nnames && (!(f->names = calloc(nnames, sizeof *f->names)) || !(f->refs = calloc(nnames, sizeof *f->refs)))))
+	if (!(f->manifest = limg__strdup(manifest)) || (config && !(f->config = limg__strdup(config))) ||
+	    (nnames && (!(f->names = limg__calloc(nnames, sizeof *f->names)) || !(f->refs = limg__calloc(nnames, sizeof *f->refs)))))
 		return limg__error_oom();
 	for (; f->nnames < nnames; f->nnames++)
-		if (!(f->names[f->nnames] = strdup(names[f->nnames])))
+		if (!(f->names[f->nnames] = limg__strdup(names[f->nnames])))
 			return limg__error_oom();
 	return 0;
 }
@@ -214,7 +214,7 @@ static int read_oci_manifests(load_run *l)
 	limg__strset seen = LIMG_STRSET_INIT;
 	int rc = 0;
 
-	if (l->listing.noci && !(l->oci = calloc(l->listing.noci, sizeof *l->oci)))
+	if (l->listing.noci && !(l->oci = limg__calloc(l->listing.noci, sizeof *l->oci)))
 		return limg__error_oom();
 	for (size_t i = 0; i < l->listing.noci && rc == 0; i++) {
 		const char *digest = l->listing.oci[i].digest;
@@ -231,12 +231,12 @@ static int read_oci_manifests(load_run *l)
 			size_t first;
 			o = &l->oci[l->noci++];
 			o->next = SIZE_MAX;
-			if (!(o->digest = strdup(digest)) ||
-			    !(o->config = strdup(limg_descriptor_digest(limg_manifest_config(m)))) ||
-			    (limg_manifest_count(m) && !(o->layers = calloc(limg_manifest_count(m), sizeof *o->layers))))
+			if (!(o->digest = limg__strdup(digest)) ||
+			    !(o->config = limg__strdup(limg_descriptor_digest(limg_manifest_config(m)))) ||
+			    (limg_manifest_count(m) && !(o->layers = limg__calloc(limg_manifest_count(m), sizeof *o->layers))))
 				rc = limg__error_oom();
 			for (; rc == 0 && o->nlayers < limg_manifest_count(m); o->nlayers++)
-				if (!(o->layers[o->nlayers] = strdup(limg_descriptor_digest(limg_manifest_entry(m, o->nlayers)))))
+				if (!(o->layers[o->nlayers] = limg__strdup(limg_descriptor_digest(limg_manifest_entry(m, o->nlayers)))))
 					rc = limg__error_oom();
 			if (rc == 0 && limg__strmap_get(&l->oci_by_config, o->config, &first)) {
 				o->next = l->oci[first].next;
@@ -317,10 +317,10 @@ static int make_manifest(load_run *l, const char *cfg, int64_t cfg_size, const c
 		cJSON_AddNumberToObject(d, "size", (double)sizes[i]);
 		cJSON_AddItemToArray(ls, d);
 	}
-	text = cJSON_PrintUnformatted(doc);
+	text = limg__json_print(doc, false);
 	cJSON_Delete(doc);
 	rc = text ? limg__members_add_made(&l->members, text, strlen(text), digest) : limg__error_oom();
-	free(text);
+	limg__free(text);
 	return rc;
 }
 
@@ -329,10 +329,12 @@ static int check_repo_tags(const limg__docker_entry *e, int at)
 {
 	for (size_t i = 0; i < e->ntags; i++) {
 		limg_reference *r = NULL;
-		bool ok = limg_reference_parse_normalized(&r, e->tags[i]) == 0 && limg_reference_tag(r) &&
-		          !limg_reference_digest(r);
+		int rc = limg_reference_parse_normalized(&r, e->tags[i]);
+		bool ok = rc == 0 && limg_reference_tag(r) && !limg_reference_digest(r);
 		char q[300];
 		limg_reference_free(r);
+		if (rc == LIMG_ENOMEM)
+			return rc;
 		if (!ok)
 			return limg__error_set(LIMG_ECORRUPT, "archive: manifest.json entry %d: invalid tag %s (RepoTags are "
 			                                      "repository:tag)", at, quoted(q, e->tags[i]));
@@ -352,8 +354,8 @@ static int docker_entry(load_run *l, const limg__docker_entry *e, int at)
 
 	if ((rc = check_repo_tags(e, at)) < 0 || (rc = named(l, e->config, "", &cfg, &cfg_size)) < 0)
 		return rc;
-	if (e->nlayers && (!(layers = calloc(e->nlayers, sizeof *layers)) || !(sizes = calloc(e->nlayers, sizeof *sizes)))) {
-		free(layers);
+	if (e->nlayers && (!(layers = limg__calloc(e->nlayers, sizeof *layers)) || !(sizes = limg__calloc(e->nlayers, sizeof *sizes)))) {
+		limg__free(layers);
 		return limg__error_oom();
 	}
 	for (size_t i = 0; i < e->nlayers && rc == 0; i++)
@@ -365,8 +367,8 @@ static int docker_entry(load_run *l, const limg__docker_entry *e, int at)
 	}
 	if (rc == 0)
 		rc = add_found(l, manifest, cfg, e->tags, e->ntags);
-	free(layers);
-	free(sizes);
+	limg__free(layers);
+	limg__free(sizes);
 	return rc;
 }
 
@@ -435,8 +437,8 @@ static int add_check(load_run *l, const limg_descriptor *d, const char *diff_id)
 		return rc;
 	c = &l->checks[l->nchecks];
 	memset(c, 0, sizeof *c);
-	if (!(c->digest = strdup(limg_descriptor_digest(d))) || !(c->diff_id = strdup(diff_id))) {
-		free(c->digest);
+	if (!(c->digest = limg__strdup(limg_descriptor_digest(d))) || !(c->diff_id = limg__strdup(diff_id))) {
+		limg__free(c->digest);
 		return limg__error_oom();
 	}
 	c->compression = comp;
@@ -585,7 +587,7 @@ static int check_index(load_run *l, const limg_manifest *index, const char *dige
 	}
 	if (!whole)
 		return limg__error_set(LIMG_ECORRUPT, "archive: index %s holds no whole image (%s)", digest, why);
-	if (id && !*id && !(*id = strdup(chosen_id)))
+	if (id && !*id && !(*id = limg__strdup(chosen_id)))
 		return limg__error_oom();
 	return 0;
 }
@@ -618,7 +620,7 @@ static int check_image(load_run *l, const char *digest, int depth, char **id)
 		rc = check_index(l, m, digest, id);
 		goto out;
 	}
-	if (depth == 0 && id && !*id && !(*id = strdup(limg_descriptor_digest(limg_manifest_config(m))))) {
+	if (depth == 0 && id && !*id && !(*id = limg__strdup(limg_descriptor_digest(limg_manifest_config(m))))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -761,8 +763,11 @@ static void image_facts(load_run *l, const found_image *f, limg_buf *id, limg_bu
 	    limg_config_parse(&c, body.ptr, body.size) == 0 && limg_config_created(c) &&
 	    (total = limg__image_size(l->store, m)) >= 0) {
 		const char *d = limg_descriptor_digest(limg_manifest_config(m));
-		limg_buf_set(id, d, strlen(d));
-		limg_buf_set(created, limg_config_created(c), strlen(limg_config_created(c)));
+		if (limg_buf_set(id, d, strlen(d)) < 0 ||
+		    limg_buf_set(created, limg_config_created(c), strlen(limg_config_created(c))) < 0) {
+			limg_buf_dispose(id); /* all the facts or none (a cache: the listing works them out) */
+			limg_buf_dispose(created);
+		}
 		snprintf(size, 32, "%lld", (long long)total);
 	}
 	limg_config_free(c);
@@ -801,8 +806,8 @@ static int tag_all(load_run *l)
 	size_t n = 0, cap = 0;
 	int rc = 0;
 
-	if (l->nimages && (!(ids = calloc(l->nimages, sizeof *ids)) || !(created = calloc(l->nimages, sizeof *created)) ||
-	                   !(sizes = calloc(l->nimages, sizeof *sizes)))) {
+	if (l->nimages && (!(ids = limg__calloc(l->nimages, sizeof *ids)) || !(created = limg__calloc(l->nimages, sizeof *created)) ||
+	                   !(sizes = limg__calloc(l->nimages, sizeof *sizes)))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -849,10 +854,10 @@ out:
 		limg_buf_dispose(&ids[i]);
 		limg_buf_dispose(&created[i]);
 	}
-	free(ids);
-	free(created);
-	free(sizes);
-	free(sets);
+	limg__free(ids);
+	limg__free(created);
+	limg__free(sizes);
+	limg__free(sets);
 	return rc;
 }
 
@@ -908,32 +913,32 @@ static void dispose(load_run *l)
 	for (size_t i = 0; i < l->nimages; i++) {
 		found_image *f = &l->images[i];
 		for (size_t j = 0; j < f->nnames; j++) {
-			free(f->names[j]);
+			limg__free(f->names[j]);
 			limg_reference_free(f->refs ? f->refs[j] : NULL);
 		}
-		free(f->names);
-		free(f->refs);
-		free(f->manifest);
-		free(f->config);
+		limg__free(f->names);
+		limg__free(f->refs);
+		limg__free(f->manifest);
+		limg__free(f->config);
 	}
-	free(l->images);
+	limg__free(l->images);
 	for (size_t i = 0; i < l->noci; i++) {
 		for (size_t j = 0; j < l->oci[i].nlayers; j++)
-			free(l->oci[i].layers[j]);
-		free(l->oci[i].layers);
-		free(l->oci[i].digest);
-		free(l->oci[i].config);
+			limg__free(l->oci[i].layers[j]);
+		limg__free(l->oci[i].layers);
+		limg__free(l->oci[i].digest);
+		limg__free(l->oci[i].config);
 	}
-	free(l->oci);
+	limg__free(l->oci);
 	limg__strmap_free(&l->oci_by_config);
 	for (size_t i = 0; i < l->nchecks; i++) {
-		free(l->checks[i].digest);
-		free(l->checks[i].diff_id);
+		limg__free(l->checks[i].digest);
+		limg__free(l->checks[i].diff_id);
 	}
-	free(l->checks);
+	limg__free(l->checks);
 	for (size_t i = 0; i < l->nneeded; i++)
-		free(l->needed[i]);
-	free(l->needed);
+		limg__free(l->needed[i]);
+	limg__free(l->needed);
 	limg__strset_free(&l->needed_set);
 	limg__strset_free(&l->checked);
 	limg__listing_dispose(&l->listing);
@@ -944,6 +949,7 @@ static void dispose(load_run *l)
 int limg_archive_load(limg_store *store, int fd, const limg_archive_load_opts *opts,
                       const limg_archive_load_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	load_run l;
 	int rc;
 

@@ -29,13 +29,13 @@ int limg__members_init(limg__members *m, limg_store *store, limg__lease *lease, 
 void limg__members_dispose(limg__members *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		free(m->v[i].name);
-		free(m->v[i].link);
-		free(m->v[i].digest);
-		free(m->v[i].diff_id);
+		limg__free(m->v[i].name);
+		limg__free(m->v[i].link);
+		limg__free(m->v[i].digest);
+		limg__free(m->v[i].diff_id);
 		limg_buf_dispose(&m->v[i].data);
 	}
-	free(m->v);
+	limg__free(m->v);
 	limg__strmap_free(&m->by_name);
 	limg__strmap_free(&m->by_digest);
 	limg__held_free(m->held);
@@ -44,18 +44,7 @@ void limg__members_dispose(limg__members *m)
 
 /* ---- taking entries ----------------------------------------------------- */
 
-/* "./a//b" -> "a/b"; NULL for names that leave the archive (or do not fit). */
-static char *clean(const char *name)
-{
-	size_t cap = strlen(name) + 1; /* never longer than it was */
-	char *out = malloc(cap);
 
-	if (out && limg__path_clean(name, out, cap, 0) < 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
 
 static int entry_error(const char *fmt, const char *a, const char *b)
 {
@@ -67,6 +56,22 @@ static int entry_error(const char *fmt, const char *a, const char *b)
 	else
 		qb[0] = '\0';
 	return limg__error_set(LIMG_ECORRUPT, fmt, qa, qb);
+}
+
+/* "./a//b" -> "a/b" in *@out; LIMG_ECORRUPT for names that leave the archive
+ * (or do not fit), LIMG_ENOMEM. */
+static int clean(char **out, const char *name)
+{
+	size_t cap = strlen(name) + 1; /* never longer than it was */
+
+	if (!(*out = limg__malloc(cap)))
+		return limg__error_oom();
+	if (limg__path_clean(name, *out, cap, 0) < 0) {
+		limg__free(*out);
+		*out = NULL;
+		return entry_error("archive entry %s leads out of the archive%s", name, NULL);
+	}
+	return 0;
 }
 
 static limg__member *add(limg__members *m, char *name)
@@ -90,24 +95,28 @@ static bool blob_name(const char *name, char digest[80])
 	return true;
 }
 
-/* A link's target as an archive path: a hard link's is one already; a
- * symlink's is relative to the link's directory ("/" is the archive's
- * root, as docker load reads its archives beneath a root). NULL when it
- * leaves the archive. */
-static char *link_target(const char *name, const char *target, bool hard)
+/* A link's target as an archive path in *@out: a hard link's is one
+ * already; a symlink's is relative to the link's directory ("/" is the
+ * archive's root, as docker load reads its archives beneath a root).
+ * LIMG_ECORRUPT (naming @raw) when it leaves the archive, LIMG_ENOMEM. */
+static int link_target(char **out, const char *raw, const char *name, const char *target, bool hard)
 {
 	const char *slash = strrchr(name, '/');
-	char *joined = NULL, *out;
+	char *joined = NULL;
+	int rc;
 
+	*out = NULL;
 	if (hard || !slash || target[0] == '/')
-		joined = strdup(target);
-	else if (asprintf(&joined, "%.*s/%s", (int)(slash - name), name, target) < 0)
+		joined = limg__strdup(target);
+	else if (limg__asprintf(&joined, "%.*s/%s", (int)(slash - name), name, target) < 0)
 		joined = NULL;
 	if (!joined)
-		return NULL;
-	out = clean(joined);
-	free(joined);
-	return out;
+		return limg__error_oom();
+	rc = clean(out, joined);
+	limg__free(joined);
+	if (rc == LIMG_ECORRUPT)
+		rc = entry_error("archive entry %s links to %s, outside the archive", raw, target);
+	return rc;
 }
 
 /* Reads the entry's data into @w (a held blob) or @keep (memory); a big
@@ -153,7 +162,7 @@ static int read_data(struct archive *ar, limg_blob_writer *w, limg_buf *keep, li
 		const char *got;
 		int64_t usize;
 		if (limg__digester_finish(dg, &got, &usize) == 0) {
-			mb->diff_id = strdup(got);
+			mb->diff_id = limg__strdup(got);
 			mb->usize = usize;
 		}
 		limg_error_clear();
@@ -195,7 +204,7 @@ static int take_file(limg__members *m, struct archive *ar, struct archive_entry 
 		if ((rc = already_stored(m, mb, digest, size, &stored)) < 0)
 			return rc;
 		if (stored) {
-			if (!(mb->digest = strdup(digest)))
+			if (!(mb->digest = limg__strdup(digest)))
 				return limg__error_oom();
 			return archive_read_data_skip(ar) == ARCHIVE_OK ? 0
 			       : limg__error_set(LIMG_ECORRUPT, "archive entry %s: unreadable", q);
@@ -223,7 +232,7 @@ static int take_file(limg__members *m, struct archive *ar, struct archive_entry 
 		return rc;
 	if ((rc = read_data(ar, w, NULL, mb)) == 0 && (rc = limg_blob_writer_commit(w)) == 0) {
 		mb->held = true;
-		if (!(mb->digest = strdup(limg__blob_writer_digest(w))))
+		if (!(mb->digest = limg__strdup(limg__blob_writer_digest(w))))
 			rc = limg__error_oom();
 	}
 	if (rc == LIMG_EDIGEST_MISMATCH)
@@ -237,19 +246,20 @@ int limg__members_take(limg__members *m, struct archive *ar, struct archive_entr
 	const char *raw = archive_entry_pathname(e);
 	const char *hard = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
-	char *name = raw ? clean(raw) : NULL;
+	char *name = NULL;
 	limg__member *mb;
 	int rc;
 
-	if (!name)
-		return raw ? entry_error("archive entry %s leads out of the archive%s", raw, NULL)
-		           : limg__error_set(LIMG_ECORRUPT, "archive entry without a name");
+	if (!raw)
+		return limg__error_set(LIMG_ECORRUPT, "archive entry without a name");
+	if ((rc = clean(&name, raw)) < 0)
+		return rc;
 	if (!*name || type == AE_IFDIR || (!hard && type != AE_IFREG && type != AE_IFLNK)) {
-		free(name);
+		limg__free(name);
 		return 0; /* the root, directories, devices, FIFOs: nothing an image is made of */
 	}
 	if (!(mb = add(m, name))) {
-		free(name);
+		limg__free(name);
 		return limg__error_oom();
 	}
 	if (hard || type == AE_IFLNK) {
@@ -257,8 +267,8 @@ int limg__members_take(limg__members *m, struct archive *ar, struct archive_entr
 		const char *target = hard ? hard : archive_entry_symlink(e);
 		if (!target || !*target)
 			return entry_error("archive entry %s is a link to nothing%s", raw, NULL);
-		if (!(mb->link = link_target(name, target, hard != NULL)))
-			return entry_error("archive entry %s links to %s, outside the archive", raw, target);
+		if ((rc = link_target(&mb->link, raw, name, target, hard != NULL)) < 0)
+			return rc;
 		return limg__strmap_put(&m->by_name, mb->name, m->n - 1);
 	}
 	if ((rc = take_file(m, ar, e, mb)) < 0)
@@ -325,7 +335,7 @@ int limg__members_stream(const limg__members *m, const char *digest, limg_write_
 
 	if (mb && !mb->held && !mb->stored)
 		return mb->data.size ? cb(mb->data.ptr, mb->data.size, payload) : 0;
-	if (!(buf = malloc(CHUNK)))
+	if (!(buf = limg__malloc(CHUNK)))
 		return limg__error_oom();
 	if (mb && mb->held) {
 		if ((rc = limg__held_open(&fd, m->held, digest)) == LIMG_ENOTFOUND)
@@ -347,7 +357,7 @@ int limg__members_stream(const limg__members *m, const char *digest, limg_write_
 	limg_blob_reader_close(r);
 	if (fd >= 0)
 		close(fd);
-	free(buf);
+	limg__free(buf);
 	return rc;
 }
 
@@ -394,16 +404,16 @@ int limg__members_add_made(limg__members *m, const char *text, size_t len, char 
 {
 	limg_buf d = LIMG_BUF_INIT;
 	limg__member *mb;
-	char *name = strdup("");
+	char *name = limg__strdup("");
 	int rc;
 
 	if ((rc = limg_digest_compute(&d, LIMG_DIGEST_SHA256, text, len)) < 0) {
-		free(name);
+		limg__free(name);
 		return rc;
 	}
 	snprintf(digest, 80, "%s", d.ptr);
 	if (!name || !(mb = add(m, name))) {
-		free(name);
+		limg__free(name);
 		limg_buf_dispose(&d);
 		return limg__error_oom();
 	}

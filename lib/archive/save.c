@@ -190,13 +190,13 @@ static cJSON *descriptor(const limg_image *info, int64_t size)
 
 static int put_json(save_run *s, const char *name, cJSON *doc)
 {
-	char *text = cJSON_PrintUnformatted(doc);
+	char *text = limg__json_print(doc, false);
 	int rc;
 
 	if (!text)
 		return limg__error_oom();
 	rc = limg__tar_file(&s->tar, name, text, strlen(text));
-	free(text);
+	limg__free(text);
 	return rc;
 }
 
@@ -279,7 +279,7 @@ static int add_stored(const char *digest, void *payload)
 
 	if ((rc = limg__array_grow((void **)&s->held, &s->capheld, s->nheld + 1, sizeof *s->held)) < 0)
 		return rc;
-	if (!(copy = strdup(digest)))
+	if (!(copy = limg__strdup(digest)))
 		return limg__error_oom();
 	s->held[s->nheld++] = copy;
 	return add_blob(s, copy);
@@ -297,7 +297,7 @@ static int put_referrers(save_run *s)
 		return 0;
 	if (!(doc = cJSON_CreateObject()) || !cJSON_AddNumberToObject(doc, "schemaVersion", 2) ||
 	    !cJSON_AddStringToObject(doc, "mediaType", LIMG_MEDIA_OCI_INDEX) ||
-	    !cJSON_AddItemReferenceToObject(doc, "manifests", s->referrers) || !(text = cJSON_PrintUnformatted(doc))) {
+	    !cJSON_AddItemReferenceToObject(doc, "manifests", s->referrers) || !(text = limg__json_print(doc, false))) {
 		cJSON_Delete(doc);
 		return limg__error_oom();
 	}
@@ -310,7 +310,7 @@ static int put_referrers(save_run *s)
 		else if (rc < 0)
 			rc = limg__error_oom();
 	}
-	free(text);
+	limg__free(text);
 	limg_buf_dispose(&digest);
 	return rc;
 }
@@ -351,6 +351,7 @@ static int run(save_run *s, const char *const *names, size_t count)
 int limg_archive_save(limg_store *store, const char *const *images, size_t count, int fd,
                       const limg_archive_save_opts *opts, const limg_archive_save_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	save_run s;
 	int rc;
 
@@ -378,24 +379,24 @@ int limg_archive_save(limg_store *store, const char *const *images, size_t count
 	}
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(s.buf = malloc(COPY_CHUNK)) || !(s.referrers = cJSON_CreateArray()))
+	if (!(s.buf = limg__malloc(COPY_CHUNK)) || !(s.referrers = cJSON_CreateArray()))
 		rc = limg__error_oom();
 	else
 		rc = run(&s, images, count);
 	limg__tar_writer_dispose(&s.tar);
 	limg__ahead_stop(s.ahead);
-	free(s.blobs);
+	limg__free(s.blobs);
 	for (size_t i = 0; i < s.nimages; i++) {
 		limg_image_free(s.images[i].info);
 		cJSON_Delete(s.images[i].tags);
 		cJSON_Delete(s.images[i].names);
 	}
-	free(s.images);
-	free(s.buf);
+	limg__free(s.images);
+	limg__free(s.buf);
 	cJSON_Delete(s.referrers);
 	for (size_t i = 0; i < s.nheld; i++)
-		free(s.held[i]);
-	free(s.held);
+		limg__free(s.held[i]);
+	limg__free(s.held);
 	limg__strset_free(&s.written);
 	limg__store_leave(store);
 	return rc;

@@ -35,14 +35,14 @@ struct limg__auth {
 
 int limg__auth_new(limg__auth **out, const limg__auth_opts *o)
 {
-	limg__auth *a = calloc(1, sizeof *a);
+	limg__auth *a = limg__calloc(1, sizeof *a);
 
 	*out = NULL;
 	if (!a)
 		return limg__error_oom();
 	a->o = *o;
-	a->host = strdup(o->host);
-	a->config_dir = o->docker_config_dir ? strdup(o->docker_config_dir) : NULL;
+	a->host = limg__strdup(o->host);
+	a->config_dir = o->docker_config_dir ? limg__strdup(o->docker_config_dir) : NULL;
 	if (!a->host || (o->docker_config_dir && !a->config_dir)) {
 		limg__auth_free(a);
 		return limg__error_oom();
@@ -67,15 +67,15 @@ void limg__auth_free(limg__auth *a)
 		return;
 	wipe(&a->user);
 	wipe(&a->secret);
-	free(a->basic);
+	limg__free(a->basic);
 	for (size_t i = 0; i < a->ntokens; i++) {
-		free(a->tokens[i].scope);
-		free(a->tokens[i].header);
+		limg__free(a->tokens[i].scope);
+		limg__free(a->tokens[i].header);
 	}
 	pthread_mutex_destroy(&a->lock);
-	free(a->host);
-	free(a->config_dir);
-	free(a);
+	limg__free(a->host);
+	limg__free(a->config_dir);
+	limg__free(a);
 }
 
 /* Loads credentials once: the callback's answer (credentials, anonymous,
@@ -137,11 +137,11 @@ char *limg__auth_cached(limg__auth *a, const char *scope)
 	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < a->ntokens; i++)
 		if (!strcmp(a->tokens[i].scope, scope) && a->tokens[i].expires > now) {
-			out = strdup(a->tokens[i].header);
+			out = limg__strdup(a->tokens[i].header);
 			break;
 		}
 	if (!out && a->basic)
-		out = strdup(a->basic);
+		out = limg__strdup(a->basic);
 	pthread_mutex_unlock(&a->lock);
 	return out;
 }
@@ -160,11 +160,11 @@ void limg__auth_forget(limg__auth *a, const char *scope)
 static void remember(limg__auth *a, const char *scope, const char *header, long expires_in)
 {
 	struct token *t = NULL;
-	char *s = strdup(scope), *h = strdup(header);
+	char *s = limg__strdup(scope), *h = limg__strdup(header);
 
 	if (!s || !h) {
-		free(s);
-		free(h);
+		limg__free(s);
+		limg__free(h);
 		return;
 	}
 	pthread_mutex_lock(&a->lock);
@@ -174,16 +174,16 @@ static void remember(limg__auth *a, const char *scope, const char *header, long 
 	if (!t) {
 		if (a->ntokens == TOKEN_CACHE_MAX) {
 			/* full: drop the oldest */
-			free(a->tokens[0].scope);
-			free(a->tokens[0].header);
+			limg__free(a->tokens[0].scope);
+			limg__free(a->tokens[0].header);
 			memmove(a->tokens, a->tokens + 1, sizeof a->tokens[0] * (TOKEN_CACHE_MAX - 1));
 			a->ntokens--;
 		}
 		t = &a->tokens[a->ntokens++];
 		t->scope = t->header = NULL;
 	}
-	free(t->scope);
-	free(t->header);
+	limg__free(t->scope);
+	limg__free(t->header);
 	t->scope = s;
 	t->header = h;
 	/* spec: at least 60 s; renew a little early */
@@ -200,7 +200,7 @@ static int basic_header(limg__auth *a, char **out)
 	    (rc = limg__buf_put(&plain, a->secret.ptr, a->secret.size)) < 0 ||
 	    (rc = limg__base64_encode(&enc, plain.ptr, plain.size)) < 0)
 		goto out;
-	if (!(*out = malloc(enc.size + 7))) {
+	if (!(*out = limg__malloc(enc.size + 7))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -229,13 +229,13 @@ static int append_scopes(limg_buf *url, const char *scopes, bool *first, bool fo
 
 	while (p && *p) {
 		size_t n = strcspn(p, " ");
-		char *one = strndup(p, n);
+		char *one = limg__strndup(p, n);
 		int rc;
 		if (!one)
 			return limg__error_oom();
 		rc = form ? (limg__buf_put(url, "&scope=", 7) < 0 || limg__http_escape(url, one) < 0 ? LIMG_ENOMEM : 0)
 		          : append_param(url, "scope", one, first);
-		free(one);
+		limg__free(one);
 		if (rc < 0)
 			return rc;
 		p += n;
@@ -253,7 +253,9 @@ static int read_token(char **header, long *expires_in, const limg_buf *body, con
 	char why[200];
 	int rc = 0;
 
-	if (limg__json_parse(&doc, body->ptr, body->size, NULL, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&doc, body->ptr, body->size, NULL, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set(LIMG_EPROTOCOL, "token server %s gave no usable token (%s)", realm, why);
 	t = cJSON_GetObjectItemCaseSensitive(doc, "token");
 	e = cJSON_GetObjectItemCaseSensitive(doc, "expires_in");
@@ -261,7 +263,7 @@ static int read_token(char **header, long *expires_in, const limg_buf *body, con
 		t = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
 	if (!cJSON_IsString(t) || !*t->valuestring || strpbrk(t->valuestring, "\r\n")) {
 		rc = limg__error_set(LIMG_EPROTOCOL, "token server %s gave no usable token", realm);
-	} else if (!(*header = malloc(strlen(t->valuestring) + 8))) {
+	} else if (!(*header = limg__malloc(strlen(t->valuestring) + 8))) {
 		rc = limg__error_oom();
 	} else {
 		sprintf(*header, "Bearer %s", t->valuestring);
@@ -344,7 +346,7 @@ out:
 	limg__http_resp_dispose(&resp);
 	if (basic) {
 		memset(basic, 0, strlen(basic));
-		free(basic);
+		limg__free(basic);
 	}
 	wipe(&form);
 	limg_buf_dispose(&url);
@@ -372,12 +374,12 @@ int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const
 			if (!strcmp(c[i].scheme, "bearer")) {
 				/* insufficient_scope names the scope it wants: ask for both */
 				char *want = NULL;
-				if (c[i].scope && !strstr(scope, c[i].scope) && asprintf(&want, "%s %s", scope, c[i].scope) < 0)
+				if (c[i].scope && !strstr(scope, c[i].scope) && limg__asprintf(&want, "%s %s", scope, c[i].scope) < 0)
 					want = NULL;
 				rc = fetch_token(a, http, &c[i], want ? want : scope, registry_plain, cancel, out);
 				if (rc == 0 && want)
 					remember(a, scope, *out, 60);
-				free(want);
+				limg__free(want);
 				break;
 			}
 			if (!strcmp(c[i].scheme, "basic")) {
@@ -392,8 +394,8 @@ int limg__auth_answer(limg__auth *a, limg__http *http, const char *header, const
 				}
 				if ((rc = basic_header(a, out)) == 0) {
 					pthread_mutex_lock(&a->lock);
-					free(a->basic);
-					a->basic = strdup(*out);
+					limg__free(a->basic);
+					a->basic = limg__strdup(*out);
 					pthread_mutex_unlock(&a->lock);
 				}
 				break;

@@ -49,19 +49,19 @@ static int read_value(char **out, const char **p, const char *header)
 	size_t n = 0;
 
 	if (*s == '"') {
-		if (!(v = malloc(VALUE_MAX + 1)))
+		if (!(v = limg__malloc(VALUE_MAX + 1)))
 			return limg__error_oom();
 		for (s++; *s && *s != '"'; s++) {
 			if (*s == '\\' && s[1])
 				s++;
 			if (n == VALUE_MAX) {
-				free(v);
+				limg__free(v);
 				return malformed(header, "value too long");
 			}
 			v[n++] = *s;
 		}
 		if (*s != '"') {
-			free(v);
+			limg__free(v);
 			return malformed(header, "unterminated quoted string");
 		}
 		s++;
@@ -69,7 +69,7 @@ static int read_value(char **out, const char **p, const char *header)
 		n = token_len(s);
 		if (!n || n > VALUE_MAX)
 			return malformed(header, "missing value");
-		if (!(v = malloc(n + 1)))
+		if (!(v = limg__malloc(n + 1)))
 			return limg__error_oom();
 		memcpy(v, s, n);
 		s += n;
@@ -132,10 +132,10 @@ int limg__challenges_parse(limg__challenge *out, size_t *count, const char *head
 			PARAM("error", error)
 #undef PARAM
 			if (slot) {
-				free(*slot);
+				limg__free(*slot);
 				*slot = value;
 			} else {
-				free(value);
+				limg__free(value);
 			}
 			p = skip_ws(p);
 			if (*p == ',') {
@@ -163,10 +163,10 @@ int limg__challenges_parse(limg__challenge *out, size_t *count, const char *head
 void limg__challenges_free(limg__challenge *c, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
-		free(c[i].realm);
-		free(c[i].service);
-		free(c[i].scope);
-		free(c[i].error);
+		limg__free(c[i].realm);
+		limg__free(c[i].service);
+		limg__free(c[i].scope);
+		limg__free(c[i].error);
 		memset(&c[i], 0, sizeof c[i]);
 	}
 }

@@ -34,8 +34,8 @@ static int from_helper(limg_buf *user, limg_buf *secret, const char *helper, con
 
 	if ((rc = limg__credential_helper_run(&answer, helper, "get", server, strlen(server), server)) < 0)
 		goto out;
-	if (limg__json_parse(&doc, answer.ptr, answer.size, NULL, why, sizeof why) < 0) {
-		rc = limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
+	if ((rc = limg__json_parse(&doc, answer.ptr, answer.size, NULL, why, sizeof why)) < 0) {
+		rc = rc == LIMG_ENOMEM ? limg__error_oom() : limg__error_set_about(LIMG_EAUTH, LIMG_SUBJECT_CREDENTIALS, server,
 		                           "credential helper docker-credential-%s gave an unreadable answer (%s)", helper,
 		                           why);
 		goto out;
@@ -113,8 +113,8 @@ int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int
 	*helper = NULL;
 	*auths_rc = LIMG_ENOTFOUND;
 	user->size = secret->size = 0;
-	if (limg__json_parse(&doc, text, len, NULL, why, sizeof why) < 0 || !cJSON_IsObject(doc)) {
-		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CREDENTIALS, label, "%s is not valid JSON%s%s%s",
+	if ((rc = limg__json_parse(&doc, text, len, NULL, why, sizeof why)) < 0 || !cJSON_IsObject(doc)) {
+		rc = rc == LIMG_ENOMEM ? limg__error_oom() : limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CREDENTIALS, label, "%s is not valid JSON%s%s%s",
 		                           label, doc ? "" : " (", doc ? "" : why, doc ? "" : ")");
 		cJSON_Delete(doc);
 		return rc;
@@ -125,7 +125,7 @@ int limg__credentials_parse(limg_buf *user, limg_buf *secret, char **helper, int
 	else
 		*auths_rc = from_auth_entry(user, secret, find_auth(cJSON_GetObjectItemCaseSensitive(doc, "auths"), host),
 		                            label);
-	if (named && !(*helper = strdup(named)))
+	if (named && !(*helper = limg__strdup(named)))
 		rc = limg__error_oom();
 	cJSON_Delete(doc);
 	return rc;
@@ -169,7 +169,7 @@ int limg_credentials_lookup(limg_buf *user, limg_buf *secret, const char *host, 
 out:
 	if (rc == LIMG_ENOTFOUND)
 		limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_CREDENTIALS, host, "no credentials for %s", host);
-	free(helper);
+	limg__free(helper);
 	if (text.ptr)
 		memset(text.ptr, 0, text.size);
 	limg_buf_dispose(&text);

@@ -63,7 +63,7 @@ static int read_config(cJSON **doc, limg_buf *path, const char *config_dir)
 		                            : rc;
 	if ((real = realpath(path->ptr, NULL))) {
 		rc = limg_buf_set(path, real, strlen(real));
-		free(real);
+		limg__libc_free(real); /* realpath's own */
 		if (rc < 0)
 			return rc;
 	}
@@ -75,8 +75,8 @@ static int read_config(cJSON **doc, limg_buf *path, const char *config_dir)
 	}
 	if (rc < 0)
 		return rc;
-	if (limg__json_parse(doc, text.ptr, text.size, NULL, why, sizeof why) < 0 || !cJSON_IsObject(*doc)) {
-		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CREDENTIALS, path->ptr,
+	if ((rc = limg__json_parse(doc, text.ptr, text.size, NULL, why, sizeof why)) < 0 || !cJSON_IsObject(*doc)) {
+		rc = rc == LIMG_ENOMEM ? limg__error_oom() : limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CREDENTIALS, path->ptr,
 		                           "%s is not a JSON object%s%s%s: it is left as it is", path->ptr,
 		                           *doc ? "" : " (", *doc ? "" : why, *doc ? "" : ")");
 		cJSON_Delete(*doc);
@@ -107,7 +107,7 @@ static int make_dir(char *dir)
 /* Replaces config.json: a new file beside it (0600), flushed, renamed over it. */
 static int write_config(const cJSON *doc, const char *path)
 {
-	char *text = cJSON_Print(doc), *slash, tmp[256];
+	char *text = limg__json_print(doc, true), *slash, tmp[256];
 	limg_buf dir = LIMG_BUF_INIT;
 	int dirfd = -1, fd = -1, rc;
 
@@ -151,7 +151,7 @@ out:
 	if (dirfd >= 0)
 		close(dirfd);
 	memset(text, 0, strlen(text)); /* it may hold base64 of a password */
-	free(text);
+	limg__free(text);
 	limg_buf_dispose(&dir);
 	return rc;
 }

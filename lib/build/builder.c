@@ -103,7 +103,7 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 			}
 			limg_reference_free(ref);
 		}
-		b->created = strdup(limg__json_str(b->config, "created") ? limg__json_str(b->config, "created")
+		b->created = limg__strdup(limg__json_str(b->config, "created") ? limg__json_str(b->config, "created")
 		                                                           : "1970-01-01T00:00:00Z");
 		limg__image_dispose(&img);
 	} else {
@@ -113,7 +113,7 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 		if ((rc = parse_platform(platform, os, arch, variant)) < 0)
 			return rc;
 		limg__rfc3339(created, 0);
-		if (!(b->config = limg__config_new(os, arch, variant, created)) || !(b->created = strdup(created)))
+		if (!(b->config = limg__config_new(os, arch, variant, created)) || !(b->created = limg__strdup(created)))
 			return limg__error_oom();
 	}
 	if (!b->created)
@@ -122,8 +122,8 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 		char created[40];
 		cJSON *v;
 		limg__rfc3339(created, o->created);
-		free(b->created);
-		if (!(b->created = strdup(created)) || !(v = cJSON_CreateString(created)))
+		limg__free(b->created);
+		if (!(b->created = limg__strdup(created)) || !(v = cJSON_CreateString(created)))
 			return limg__error_oom();
 		if ((rc = limg__config_set_top(b->config, "created", v)) < 0)
 			return rc;
@@ -137,6 +137,7 @@ int limg__builder_start(limg_builder *b, limg_store *store, const char *base, co
 
 int limg_builder_new(limg_builder **out, limg_store *store, const char *base, const limg_builder_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_builder_opts o = LIMG_BUILDER_OPTS_INIT;
 	limg_builder *b;
 	int rc;
@@ -153,7 +154,7 @@ int limg_builder_new(limg_builder **out, limg_store *store, const char *base, co
 		                             o.format);
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(b = calloc(1, sizeof *b))) {
+	if (!(b = limg__calloc(1, sizeof *b))) {
 		limg__store_leave(store);
 		return limg__error_oom();
 	}
@@ -173,11 +174,11 @@ void limg_builder_free(limg_builder *b)
 	cJSON_Delete(b->config);
 	cJSON_Delete(b->layers);
 	cJSON_Delete(b->annotations);
-	free(b->created);
+	limg__free(b->created);
 	limg__lease_free(b->lease);
 	if (b->entered)
 		limg__store_leave(b->store);
-	free(b);
+	limg__free(b);
 }
 
 /* ---- layers and history ---------------------------------------------------- */
@@ -211,6 +212,7 @@ int limg__builder_add_layer(limg_builder *b, const limg__layer_facts *f, const c
 
 int limg_builder_append_layer(limg_builder *b, const limg_layer *layer, const char *created_by, const char *comment)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!layer)
@@ -220,6 +222,7 @@ int limg_builder_append_layer(limg_builder *b, const limg_layer *layer, const ch
 
 int limg_builder_add_history(limg_builder *b, const char *created_by, const char *comment)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	return limg__config_add_history(b->config, b->created, created_by, comment, true);
@@ -242,11 +245,13 @@ static int set_list(limg_builder *b, const char *key, const char *const *args, s
 
 int limg_builder_set_entrypoint(limg_builder *b, const char *const *args, size_t n)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	return set_list(b, "Entrypoint", args, n);
 }
 
 int limg_builder_set_cmd(limg_builder *b, const char *const *args, size_t n)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	return set_list(b, "Cmd", args, n);
 }
 
@@ -263,11 +268,13 @@ static int set_string(limg_builder *b, const char *key, const char *value)
 
 int limg_builder_set_user(limg_builder *b, const char *user)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	return set_string(b, "User", user);
 }
 
 int limg_builder_set_working_dir(limg_builder *b, const char *dir)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (dir && *dir != '/')
 		return fail_invalid("working directory (not absolute)", dir);
 	return set_string(b, "WorkingDir", dir);
@@ -275,6 +282,7 @@ int limg_builder_set_working_dir(limg_builder *b, const char *dir)
 
 int limg_builder_set_stop_signal(limg_builder *b, const char *signal)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (signal) {
 		const char *p = signal;
 		/* "SIGTERM", "TERM", "15", "SIGRTMIN+3": what Docker's signal parser takes */
@@ -289,6 +297,7 @@ int limg_builder_set_stop_signal(limg_builder *b, const char *signal)
 
 int limg_builder_set_author(limg_builder *b, const char *author)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	cJSON *v = NULL;
 
 	if (!b)
@@ -300,6 +309,7 @@ int limg_builder_set_author(limg_builder *b, const char *author)
 
 int limg_builder_set_env(limg_builder *b, const char *name, const char *value)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	cJSON *s, *env, *e, *v;
 	size_t n;
 	char *text;
@@ -325,11 +335,11 @@ int limg_builder_set_env(limg_builder *b, const char *name, const char *value)
 		}
 		if (!value)
 			return 0;
-		if (!(text = malloc(n + strlen(value) + 2)))
+		if (!(text = limg__malloc(n + strlen(value) + 2)))
 			return limg__error_oom();
 		sprintf(text, "%s=%s", name, value);
 		v = cJSON_CreateString(text);
-		free(text);
+		limg__free(text);
 		if (!v)
 			return limg__error_oom();
 		if (e)
@@ -346,6 +356,7 @@ int limg_builder_set_env(limg_builder *b, const char *name, const char *value)
 
 int limg_builder_set_label(limg_builder *b, const char *key, const char *value)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!key || !*key)
@@ -355,6 +366,7 @@ int limg_builder_set_label(limg_builder *b, const char *key, const char *value)
 
 int limg_builder_add_exposed_port(limg_builder *b, const char *port)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	char proto[8] = "tcp", key[32];
 	unsigned long lo, hi;
 	const char *slash;
@@ -391,6 +403,7 @@ int limg_builder_add_exposed_port(limg_builder *b, const char *port)
 
 int limg_builder_add_volume(limg_builder *b, const char *path)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!path || *path != '/')
@@ -400,6 +413,7 @@ int limg_builder_add_volume(limg_builder *b, const char *path)
 
 int limg_builder_set_healthcheck(limg_builder *b, const char *const *test, size_t n, const limg_healthcheck_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	limg_healthcheck_opts o = LIMG_HEALTHCHECK_OPTS_INIT;
 	cJSON *h;
 	int rc;
@@ -437,6 +451,7 @@ int limg_builder_set_healthcheck(limg_builder *b, const char *const *test, size_
 
 int limg_builder_set_platform(limg_builder *b, const char *platform)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	char os[64], arch[64], variant[64];
 	cJSON *v;
 	int rc;
@@ -458,6 +473,7 @@ int limg_builder_set_platform(limg_builder *b, const char *platform)
 
 int limg_builder_set_annotation(limg_builder *b, const char *key, const char *value)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	if (!b)
 		return limg__error_invalid("builder");
 	if (!key || !*key)
@@ -539,13 +555,13 @@ int limg__builder_write(limg_builder *b, char digest[80], int64_t *size)
 	cJSON_ArrayForEach(d, b->layers) if ((rc = convert_layer(d, b->docker)) < 0) return rc;
 	/* what goes out must read back as an image config */
 	{
-		char *text = cJSON_PrintUnformatted(b->config);
+		char *text = limg__json_print(b->config, false);
 		limg_config *check = NULL;
 		if (!text)
 			return limg__error_oom();
 		rc = limg_config_parse(&check, text, strlen(text));
 		limg_config_free(check);
-		free(text);
+		limg__free(text);
 		if (rc < 0)
 			return limg__error_prefix("the built config");
 	}
@@ -562,6 +578,7 @@ int limg__builder_write(limg_builder *b, char digest[80], int64_t *size)
 
 int limg_builder_commit(limg_buf *out_digest, limg_builder *b, const char *tag)
 {
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
 	char digest[80];
 	int64_t size;
 	int rc;

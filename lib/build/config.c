@@ -29,10 +29,14 @@ static int rank(const char *key, const char *const *order)
  * insert-before for objects; its first item's prev is the last item). */
 static int insert_before(cJSON *obj, cJSON *c, const char *key, cJSON *value)
 {
-	if (!(value->string = strdup(key))) {
+	size_t len = strlen(key) + 1;
+
+	/* cJSON's own memory: cJSON_Delete frees the key */
+	if (!(value->string = cJSON_malloc(len))) {
 		cJSON_Delete(value);
 		return limg__error_oom();
 	}
+	memcpy(value->string, key, len);
 	value->next = c;
 	value->prev = c->prev;
 	if (c == obj->child)

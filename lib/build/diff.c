@@ -71,7 +71,7 @@ static int index_add(table *t, size_t item)
 {
 	if ((t->n + 1) * 2 > t->index_cap) {
 		size_t cap = t->index_cap ? t->index_cap * 2 : 1024;
-		size_t *ix = calloc(cap, sizeof *ix);
+		size_t *ix = limg__calloc(cap, sizeof *ix);
 		if (!ix)
 			return limg__error_oom();
 		for (size_t k = 0; k < t->n; k++) {
@@ -80,7 +80,7 @@ static int index_add(table *t, size_t item)
 				;
 			ix[j] = k + 1;
 		}
-		free(t->index);
+		limg__free(t->index);
 		t->index = ix;
 		t->index_cap = cap;
 		return 0; /* @item is among those just placed */
@@ -289,7 +289,7 @@ static int image_table(table *t, limg_store *store, const limg__stored_image *im
 			f->mode = 0755;
 		}
 	}
-	free(t->index);
+	limg__free(t->index);
 	t->index = NULL;
 	t->index_cap = 0;
 	qsort(t->items, t->n, sizeof *t->items, cmp_facts);
@@ -324,7 +324,7 @@ static int missing_paths(char ***out, size_t *nout, const table *t, const char *
 			char *copy;
 			if ((rc = limg__array_grow((void **)out, &cap, *nout + 1, sizeof **out)) < 0)
 				goto done;
-			if (!(copy = malloc(len + 2))) {
+			if (!(copy = limg__malloc(len + 2))) {
 				rc = limg__error_oom();
 				goto done;
 			}
@@ -381,7 +381,7 @@ static int pend_push(diff_run *d, const limg__tar_entry *e)
 		return rc;
 	p = &d->pend[d->npend];
 	memset(p, 0, sizeof *p);
-	if (!(p->name = strdup(e->name)))
+	if (!(p->name = limg__strdup(e->name)))
 		return limg__error_oom();
 	d->npend++;
 	p->e = *e;
@@ -409,7 +409,7 @@ static void pend_pop(diff_run *d)
 {
 	pending_dir *p = &d->pend[--d->npend];
 
-	free(p->name);
+	limg__free(p->name);
 	limg_buf_dispose(&p->xbuf);
 }
 
@@ -605,7 +605,7 @@ static int diff_source(struct limg__emitter *em, limg__tar_writer *tar, const ch
 	d.tar = tar;
 	em->parent_of = parent_of;
 	em->parent_payload = &d;
-	if ((rc = limg__dir_reader_init(&d.r, o)) < 0 || !(d.buf = malloc(256 * 1024))) {
+	if ((rc = limg__dir_reader_init(&d.r, o)) < 0 || !(d.buf = limg__malloc(256 * 1024))) {
 		rc = rc < 0 ? rc : limg__error_oom();
 		goto out;
 	}
@@ -618,14 +618,14 @@ out:
 	em->parent_of = NULL;
 	while (d.npend)
 		pend_pop(&d);
-	free(d.pend);
-	free(d.buf);
+	limg__free(d.pend);
+	limg__free(d.buf);
 	limg__dir_reader_dispose(&d.r);
 	for (size_t i = 0; i < ngone; i++)
-		free(gone[i]);
-	free(gone);
-	free(t.items);
-	free(t.index);
+		limg__free(gone[i]);
+	limg__free(gone);
+	limg__free(t.items);
+	limg__free(t.index);
 	limg__arena_free(&t.arena);
 	limg__image_dispose(&img);
 	limg__lease_free(lease);
@@ -635,6 +635,7 @@ out:
 int limg_layer_new_from_diff(limg_layer **out, limg_store *store, const char *image, const char *dir,
                              const limg_layer_opts *opts, const limg_layer_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	diff_arg a = { image, dir };
 
 	if (!out)

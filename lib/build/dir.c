@@ -46,7 +46,7 @@ static int links_put(limg__links *l, dev_t dev, ino_t ino, const char *path)
 {
 	if ((l->count + 1) * 2 > l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
-		link_slot *slots = calloc(cap, sizeof *slots);
+		link_slot *slots = limg__calloc(cap, sizeof *slots);
 		if (!slots)
 			return limg__error_oom();
 		for (size_t i = 0; i < l->cap; i++) {
@@ -57,13 +57,13 @@ static int links_put(limg__links *l, dev_t dev, ino_t ino, const char *path)
 				;
 			slots[j] = l->slots[i];
 		}
-		free(l->slots);
+		limg__free(l->slots);
 		l->slots = slots;
 		l->cap = cap;
 	}
 	{
 		size_t j;
-		char *copy = strdup(path);
+		char *copy = limg__strdup(path);
 		if (!copy)
 			return limg__error_oom();
 		for (j = link_hash(dev, ino) & (l->cap - 1); l->slots[j].path; j = (j + 1) & (l->cap - 1))
@@ -78,7 +78,7 @@ int limg__dir_reader_init(limg__dir_reader *r, const limg_layer_opts *o)
 {
 	memset(r, 0, sizeof *r);
 	r->o = o;
-	if (!(r->links = calloc(1, sizeof *r->links)) || !(r->io = malloc(IO_SIZE)))
+	if (!(r->links = limg__calloc(1, sizeof *r->links)) || !(r->io = limg__malloc(IO_SIZE)))
 		return limg__error_oom();
 	return 0;
 }
@@ -87,13 +87,13 @@ void limg__dir_reader_dispose(limg__dir_reader *r)
 {
 	if (r->links) {
 		for (size_t i = 0; i < r->links->cap; i++)
-			free(r->links->slots[i].path);
-		free(r->links->slots);
-		free(r->links);
+			limg__free(r->links->slots[i].path);
+		limg__free(r->links->slots);
+		limg__free(r->links);
 	}
 	limg_buf_dispose(&r->xbuf);
 	limg_buf_dispose(&r->target);
-	free(r->io);
+	limg__free(r->io);
 }
 
 bool limg__dir_is_link(const limg__dir_reader *r, const struct stat *st)

@@ -46,8 +46,8 @@ int limg__emitter_init(limg__emitter *em, limg__tar_writer *tar, const limg_laye
 		return 0;
 	if (!o->removed)
 		return limg__error_invalid("removed");
-	if (!(em->removed = calloc(o->removed_len, sizeof *em->removed)) ||
-	    !(em->whiteouts = calloc(o->removed_len, sizeof *em->whiteouts)))
+	if (!(em->removed = limg__calloc(o->removed_len, sizeof *em->removed)) ||
+	    !(em->whiteouts = limg__calloc(o->removed_len, sizeof *em->whiteouts)))
 		return limg__error_oom();
 	for (size_t i = 0; i < o->removed_len; i++) {
 		const char *base;
@@ -56,7 +56,7 @@ int limg__emitter_init(limg__emitter *em, limg__tar_writer *tar, const limg_laye
 		if (!*path)
 			return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_FILE, o->removed[i],
 			                             "the image's root cannot be removed");
-		if (!(em->removed[em->nremoved] = strdup(path)))
+		if (!(em->removed[em->nremoved] = limg__strdup(path)))
 			return limg__error_oom();
 		em->nremoved++;
 		/* "a/b" is removed by "a/.wh.b" */
@@ -64,7 +64,7 @@ int limg__emitter_init(limg__emitter *em, limg__tar_writer *tar, const limg_laye
 		{
 			size_t dir = base ? (size_t)(base - path) + 1 : 0;
 			size_t n = strlen(path) + 5;
-			char *w = malloc(n);
+			char *w = limg__malloc(n);
 			if (!w)
 				return limg__error_oom();
 			snprintf(w, n, "%.*s.wh.%s", (int)dir, path, path + dir);
@@ -80,7 +80,7 @@ int limg__emitter_init(limg__emitter *em, limg__tar_writer *tar, const limg_laye
 			break;
 		}
 		if (!strcmp(em->whiteouts[i], em->whiteouts[k - 1]))
-			free(em->whiteouts[i]);
+			limg__free(em->whiteouts[i]);
 		else
 			em->whiteouts[k++] = em->whiteouts[i];
 	}
@@ -90,11 +90,11 @@ int limg__emitter_init(limg__emitter *em, limg__tar_writer *tar, const limg_laye
 void limg__emitter_dispose(limg__emitter *em)
 {
 	for (size_t i = 0; i < em->nremoved; i++)
-		free(em->removed[i]);
+		limg__free(em->removed[i]);
 	for (size_t i = 0; i < em->nwhiteouts; i++)
-		free(em->whiteouts[i]);
-	free(em->removed);
-	free(em->whiteouts);
+		limg__free(em->whiteouts[i]);
+	limg__free(em->removed);
+	limg__free(em->whiteouts);
 	limg_buf_dispose(&em->chain);
 	limg_buf_dispose(&em->last);
 }

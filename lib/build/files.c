@@ -70,7 +70,7 @@ static int read_items(item *items, const files_arg *a, const char *prefix)
 		if (it->f.mode > 07777)
 			return file_error(LIMG_EINVALID, it->f.path, "a mode beyond 07777");
 		len = strlen(prefix) + 1 + strlen(clean) + 1;
-		if (!(it->name = malloc(len)))
+		if (!(it->name = limg__malloc(len)))
 			return limg__error_oom();
 		snprintf(it->name, len, "%s%s%s", prefix, *prefix && *clean ? "/" : "", clean);
 		if (strlen(it->name) > LIMG__TAR_PATH_MAX)
@@ -113,7 +113,7 @@ static int files_source(struct limg__emitter *em, limg__tar_writer *t, const cha
                         limg_store *store, const void *arg)
 {
 	const files_arg *a = arg;
-	item *items = calloc(a->n ? a->n : 1, sizeof *items);
+	item *items = limg__calloc(a->n ? a->n : 1, sizeof *items);
 	limg__dir_reader r;
 	int rc;
 
@@ -156,8 +156,8 @@ static int files_source(struct limg__emitter *em, limg__tar_writer *t, const cha
 	}
 out:
 	for (size_t i = 0; i < a->n; i++)
-		free(items[i].name);
-	free(items);
+		limg__free(items[i].name);
+	limg__free(items);
 	limg__dir_reader_dispose(&r);
 	return rc;
 }
@@ -165,6 +165,7 @@ out:
 int limg_layer_new_from_files(limg_layer **out, limg_store *store, const limg_layer_file *const *files,
                               size_t files_len, const limg_layer_opts *opts, const limg_layer_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	files_arg a = { files, files_len };
 
 	if (!out)

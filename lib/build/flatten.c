@@ -83,7 +83,7 @@ static int flatten_image(limg_store *store, const char *digest, const limg_flatt
                          const limg_layer_callbacks *cb, char out[80], int64_t *out_size, const char **media_type)
 {
 	limg_builder_opts bo = LIMG_BUILDER_OPTS_INIT;
-	limg_builder *b = calloc(1, sizeof *b);
+	limg_builder *b = limg__calloc(1, sizeof *b);
 	limg__sink_opts so = { 0 };
 	limg__sink *sink = NULL;
 	limg__rootfs_opts ro = { 0 };
@@ -134,7 +134,7 @@ static int flatten_image(limg_store *store, const char *digest, const limg_flatt
 		goto out;
 	}
 	old_history = cJSON_GetObjectItemCaseSensitive(b->config, "history");
-	if (old_history && !(comment = cJSON_PrintUnformatted(old_history))) {
+	if (old_history && !(comment = limg__json_print(old_history, false))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -146,7 +146,7 @@ static int flatten_image(limg_store *store, const char *digest, const limg_flatt
 		goto out;
 	*media_type = b->docker ? LIMG_MEDIA_DOCKER_MANIFEST : LIMG_MEDIA_OCI_MANIFEST;
 out:
-	free(comment);
+	limg__free(comment);
 	limg__sink_free(sink);
 	limg_builder_free(b);
 	return rc;
@@ -214,6 +214,7 @@ out:
 int limg_build_flatten(limg_buf *out_digest, limg_store *store, const char *image, const char *tag,
                        const limg_flatten_opts *opts, const limg_layer_callbacks *cbs)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_flatten_opts o = LIMG_FLATTEN_OPTS_INIT;
 	limg_layer_callbacks cb = LIMG_LAYER_CALLBACKS_INIT;
 	limg_buf found = LIMG_BUF_INIT, bytes = LIMG_BUF_INIT;

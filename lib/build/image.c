@@ -197,7 +197,7 @@ void limg__image_dispose(limg__stored_image *img)
 
 int limg__store_json(limg_store *store, limg__lease *lease, const cJSON *doc, char digest[80], int64_t *size)
 {
-	char *text = cJSON_PrintUnformatted(doc);
+	char *text = limg__json_print(doc, false);
 	limg_blob_writer *w = NULL;
 	limg_buf d = LIMG_BUF_INIT;
 	size_t len;
@@ -223,7 +223,7 @@ int limg__store_json(limg_store *store, limg__lease *lease, const cJSON *doc, ch
 out:
 	limg_blob_writer_close(w);
 	limg_buf_dispose(&d);
-	free(text);
+	limg__free(text);
 	return rc;
 }
 

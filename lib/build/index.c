@@ -77,6 +77,7 @@ static cJSON *entry_of(const limg__stored_image *img, int64_t size, char platfor
 int limg_build_index(limg_buf *out_digest, limg_store *store, const char *const *images, size_t n, const char *tag,
                      const limg_index_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_index_opts o = LIMG_INDEX_OPTS_INIT;
 	limg__lease *lease = NULL;
 	cJSON *index = NULL, *entries;
@@ -98,7 +99,7 @@ int limg_build_index(limg_buf *out_digest, limg_store *store, const char *const 
 		                             o.format);
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(platforms = calloc(n, sizeof *platforms)) || !(index = cJSON_CreateObject())) {
+	if (!(platforms = limg__calloc(n, sizeof *platforms)) || !(index = cJSON_CreateObject())) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -146,7 +147,7 @@ int limg_build_index(limg_buf *out_digest, limg_store *store, const char *const 
 		rc = limg_buf_set(out_digest, digest, strlen(digest));
 out:
 	cJSON_Delete(index);
-	free(platforms);
+	limg__free(platforms);
 	limg__lease_free(lease);
 	limg__store_leave(store);
 	return rc;

@@ -85,7 +85,7 @@ const char *limg__layer_media_type(int compression, bool docker)
 
 int limg__layer_make(limg_layer **out, limg_store *store, const limg__layer_facts *f)
 {
-	limg_layer *l = calloc(1, sizeof *l);
+	limg_layer *l = limg__calloc(1, sizeof *l);
 	int rc;
 
 	*out = NULL;
@@ -105,7 +105,7 @@ void limg_layer_free(limg_layer *layer)
 	if (!layer)
 		return;
 	limg__lease_free(layer->lease);
-	free(layer);
+	limg__free(layer);
 }
 
 const char *limg_layer_digest(const limg_layer *layer)
@@ -239,6 +239,7 @@ static int dir_source(struct limg__emitter *em, limg__tar_writer *t, const char 
 int limg_layer_new_from_dir(limg_layer **out, limg_store *store, const char *dir, const limg_layer_opts *opts,
                             const limg_layer_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	if (out)
 		*out = NULL;
 	if (!out)

@@ -80,6 +80,7 @@ static int rebase_history(cJSON *config, const cJSON *image_cfg, const cJSON *ol
 int limg_build_rebase(limg_buf *out_digest, limg_store *store, const char *image, const char *old_base,
                       const char *new_base, const char *tag, const limg_rebase_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_rebase_opts o = LIMG_REBASE_OPTS_INIT;
 	limg_builder_opts bo = LIMG_BUILDER_OPTS_INIT;
 	limg_builder *b = NULL;
@@ -103,7 +104,7 @@ int limg_build_rebase(limg_buf *out_digest, limg_store *store, const char *image
 		return rc;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(b = calloc(1, sizeof *b))) {
+	if (!(b = limg__calloc(1, sizeof *b))) {
 		limg__store_leave(store);
 		return limg__error_oom();
 	}

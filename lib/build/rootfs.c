@@ -65,7 +65,7 @@ static record *lookup(limg__rootfs *r, const char *path)
 static int grow(limg__rootfs *r)
 {
 	size_t cap = r->cap ? r->cap * 2 : 1024;
-	record *slots = calloc(cap, sizeof *slots);
+	record *slots = limg__calloc(cap, sizeof *slots);
 
 	if (!slots)
 		return limg__error_oom();
@@ -77,7 +77,7 @@ static int grow(limg__rootfs *r)
 			;
 		slots[j] = r->slots[i];
 	}
-	free(r->slots);
+	limg__free(r->slots);
 	r->slots = slots;
 	r->cap = cap;
 	return 0;
@@ -95,7 +95,7 @@ static int get(limg__rootfs *r, const char *path, record **out)
 		return rc;
 	for (j = hash_name(path) & (r->cap - 1); r->slots[j].path; j = (j + 1) & (r->cap - 1))
 		;
-	if (!(r->slots[j].path = strdup(path)))
+	if (!(r->slots[j].path = limg__strdup(path)))
 		return limg__error_oom();
 	r->slots[j].emitted = r->slots[j].hidden = r->slots[j].opaque = -1;
 	r->count++;
@@ -356,7 +356,7 @@ int limg__rootfs_walk(const limg__rootfs_opts *o, limg__rootfs_fn fn, void *payl
 		return limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CONFIG, NULL,
 		                             "the image has %zu layers but its config lists %zu diff_ids", n,
 		                             limg_config_diff_id_count(o->config));
-	if (n && !(r.layers = calloc(n, sizeof *r.layers)))
+	if (n && !(r.layers = limg__calloc(n, sizeof *r.layers)))
 		return limg__error_oom();
 	/* which entries win, from the top down; then they are given from the bottom up, as
 	 * an unpacker meets them (a directory before what lower layers put in it) */
@@ -367,11 +367,11 @@ int limg__rootfs_walk(const limg__rootfs_opts *o, limg__rootfs_fn fn, void *payl
 			rc = report(o, (int)i, LIMG_EVENT_LAYER_DONE, n);
 	}
 	for (size_t i = 0; r.layers && i < n; i++)
-		free(r.layers[i].bits);
-	free(r.layers);
+		limg__free(r.layers[i].bits);
+	limg__free(r.layers);
 	for (size_t i = 0; i < r.cap; i++)
-		free(r.slots[i].path);
-	free(r.slots);
+		limg__free(r.slots[i].path);
+	limg__free(r.slots);
 	return rc;
 }
 

@@ -59,7 +59,7 @@ int limg__sink_new(limg__sink **out, const limg__sink_opts *o)
 	int rc;
 
 	*out = NULL;
-	if (!(s = calloc(1, sizeof *s)))
+	if (!(s = limg__calloc(1, sizeof *s)))
 		return limg__error_oom();
 	s->o = *o;
 	s->tar.fd = -1;
@@ -131,5 +131,5 @@ void limg__sink_free(limg__sink *s)
 	limg__compressor_free(s->comp);
 	limg_hasher_free(s->tar_hash);
 	limg_hasher_free(s->blob_hash);
-	free(s);
+	limg__free(s);
 }

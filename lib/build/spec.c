@@ -190,7 +190,7 @@ static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, c
 		return 0;
 	if (!cJSON_IsArray(layers))
 		return bad("layers", "not a list");
-	if (!(removed = calloc(WORDS_MAX, sizeof *removed)))
+	if (!(removed = limg__calloc(WORDS_MAX, sizeof *removed)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(l, layers) {
 		limg_layer_opts o = LIMG_LAYER_OPTS_INIT;
@@ -233,7 +233,7 @@ static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, c
 		if (rc < 0)
 			break;
 	}
-	free(removed);
+	limg__free(removed);
 	return rc;
 }
 
@@ -249,7 +249,7 @@ static int set_config(limg_builder *b, const cJSON *c)
 		return 0;
 	if ((rc = only(c, "config", keys)) < 0)
 		return rc;
-	if (!(words = calloc(WORDS_MAX, sizeof *words)))
+	if (!(words = limg__calloc(WORDS_MAX, sizeof *words)))
 		return limg__error_oom();
 	if ((rc = strs(c, "Entrypoint", "config", words, &n)) < 0 ||
 	    (n >= 0 && (rc = limg_builder_set_entrypoint(b, words, (size_t)n)) < 0) ||
@@ -325,12 +325,13 @@ static int set_config(limg_builder *b, const cJSON *c)
 			goto out;
 	}
 out:
-	free(words);
+	limg__free(words);
 	return rc;
 }
 
 int limg_build_spec(limg_buf *out_digest, limg_store *store, const char *text, size_t len, const limg_spec_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	static const char *const keys[] = { "base", "platform", "format", "created", "layers", "config", "annotations",
 		                            "tag", NULL };
 	limg_spec_opts o = LIMG_SPEC_OPTS_INIT;

@@ -78,6 +78,7 @@ static int check_entries(limg__tar_stream *st)
 int limg_layer_new_from_tar(limg_layer **out, limg_store *store, int fd, const limg_layer_opts *opts,
                             const limg_layer_callbacks *cbs)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_layer_opts o;
 	limg_layer_callbacks cb;
 	limg__sink_opts so = { 0 };
@@ -211,6 +212,7 @@ int limg__layer_facts_of_stored(limg_store *store, const char *digest, limg__lay
 
 int limg_layer_lookup(limg_layer **out, limg_store *store, const char *digest)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg__lease *lease = NULL;
 	limg__layer_facts f;
 	int rc;

@@ -105,8 +105,8 @@ static void frame_dispose(frame *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
-	free(f->names);
-	free(f->offs);
+	limg__free(f->names);
+	limg__free(f->offs);
 }
 
 static int push(limg__walk *w, int fd, const struct stat *st)
@@ -188,7 +188,7 @@ int limg__walk_open(limg__walk **out, const char *dir, const char *prefix)
 	int fd, rc;
 
 	*out = NULL;
-	if (!(w = calloc(1, sizeof *w)))
+	if (!(w = limg__calloc(1, sizeof *w)))
 		return limg__error_oom();
 	if ((rc = limg__buf_put(&w->host, dir, strlen(dir) + 1)) < 0 ||
 	    (rc = limg__buf_put(&w->path, prefix ? prefix : "", (prefix ? strlen(prefix) : 0) + 1)) < 0)
@@ -303,10 +303,10 @@ void limg__walk_free(limg__walk *w)
 		return;
 	while (w->depth)
 		frame_dispose(&w->frames[--w->depth]);
-	free(w->frames);
+	limg__free(w->frames);
 	limg_buf_dispose(&w->path);
 	limg_buf_dispose(&w->host);
-	free(w);
+	limg__free(w);
 }
 
 int limg__walk_open_file(int *out, struct stat *st, const limg__walk_entry *e)
@@ -356,7 +356,7 @@ int limg__walk_xattrs(limg_buf *buf, limg__tar_xattr *out, size_t cap, size_t *n
 			return 0; /* no xattrs here (or no /proc to name a symlink through) */
 		return sys_error(host, "cannot list extended attributes");
 	}
-	if (!(value = malloc(XATTR_VALUE_MAX)))
+	if (!(value = limg__malloc(XATTR_VALUE_MAX)))
 		return limg__error_oom();
 	for (char *k = list; k < list + len && rc == 0; k += strlen(k) + 1) {
 		ssize_t vlen;
@@ -392,7 +392,7 @@ int limg__walk_xattrs(limg_buf *buf, limg__tar_xattr *out, size_t cap, size_t *n
 		out[*n].len = (size_t)vlen;
 		(*n)++;
 	}
-	free(value);
+	limg__free(value);
 	/* pointers last: the buffer may have moved while it grew */
 	for (size_t i = 0; i < *n; i++) {
 		out[i].name = buf->ptr + offs[2 * i];

@@ -198,7 +198,7 @@ static void gzip_stop(limg__compressor *c)
 		pthread_mutex_unlock(&c->lock);
 		for (size_t i = 0; i < c->nthreads; i++)
 			pthread_join(c->threads[i], NULL);
-		free(c->threads);
+		limg__free(c->threads);
 		c->threads = NULL;
 	}
 }
@@ -213,12 +213,12 @@ static int gzip_new(limg__compressor *c, int threads)
 		return limg__error_oom();
 	c->out_cap = libdeflate_gzip_compress_bound(probe, MEMBER_IN);
 	c->nslots = threads > 1 ? (size_t)threads + 2 : 1;
-	if (!(c->slots = calloc(c->nslots, sizeof *c->slots))) {
+	if (!(c->slots = limg__calloc(c->nslots, sizeof *c->slots))) {
 		libdeflate_free_compressor(probe);
 		return limg__error_oom();
 	}
 	for (size_t i = 0; i < c->nslots; i++)
-		if (!(c->slots[i].in = malloc(MEMBER_IN)) || !(c->slots[i].out = malloc(c->out_cap))) {
+		if (!(c->slots[i].in = limg__malloc(MEMBER_IN)) || !(c->slots[i].out = limg__malloc(c->out_cap))) {
 			libdeflate_free_compressor(probe);
 			return limg__error_oom();
 		}
@@ -230,16 +230,16 @@ static int gzip_new(limg__compressor *c, int threads)
 	if (pthread_mutex_init(&c->lock, NULL) || pthread_cond_init(&c->work, NULL) || pthread_cond_init(&c->done, NULL))
 		return limg__error_set(LIMG_ESYSTEM, "cannot set up compression threads");
 	c->sync_init = true;
-	if (!(c->threads = calloc((size_t)threads, sizeof *c->threads)))
+	if (!(c->threads = limg__calloc((size_t)threads, sizeof *c->threads)))
 		return limg__error_oom();
 	for (int i = 0; i < threads; i++) {
-		if (pthread_create(&c->threads[i], NULL, gzip_worker, c) != 0)
+		if (limg__thread_start(&c->threads[i], gzip_worker, c) != 0)
 			break;
 		c->nthreads++;
 	}
 	if (!c->nthreads) {
 		/* no thread to be had: the same bytes, compressed here */
-		free(c->threads);
+		limg__free(c->threads);
 		c->threads = NULL;
 		if (!(c->inline_c = libdeflate_alloc_compressor(c->level)))
 			return limg__error_oom();
@@ -270,7 +270,7 @@ static int zstd_new(limg__compressor *c, int threads)
 {
 	if (c->level < 1 || c->level > 19)
 		return limg__error_set(LIMG_EINVALID, "zstd level %d is not in 1-19", c->level);
-	if (!(c->zstd = ZSTD_createCCtx()) || !(c->zout = malloc(ZSTD_OUT)))
+	if (!(c->zstd = ZSTD_createCCtx()) || !(c->zout = limg__malloc(ZSTD_OUT)))
 		return limg__error_oom();
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, c->level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_checksumFlag, 1)))
@@ -292,7 +292,7 @@ int limg__compressor_new(limg__compressor **out, int compression, int level, int
 	*out = NULL;
 	if (!write)
 		return limg__error_invalid("write");
-	if (!(c = calloc(1, sizeof *c)))
+	if (!(c = limg__calloc(1, sizeof *c)))
 		return limg__error_oom();
 	c->compression = compression;
 	c->write = write;
@@ -354,12 +354,12 @@ void limg__compressor_free(limg__compressor *c)
 		pthread_cond_destroy(&c->done);
 	}
 	for (size_t i = 0; c->slots && i < c->nslots; i++) {
-		free(c->slots[i].in);
-		free(c->slots[i].out);
+		limg__free(c->slots[i].in);
+		limg__free(c->slots[i].out);
 	}
-	free(c->slots);
+	limg__free(c->slots);
 	libdeflate_free_compressor(c->inline_c);
 	ZSTD_freeCCtx(c->zstd);
-	free(c->zout);
-	free(c);
+	limg__free(c->zout);
+	limg__free(c);
 }

@@ -91,12 +91,12 @@ int limg_decompressor_new(limg_decompressor **out, int compression, int64_t max_
 	if (compression != LIMG_COMPRESSION_NONE && compression != LIMG_COMPRESSION_GZIP &&
 	    compression != LIMG_COMPRESSION_ZSTD)
 		return limg__error_set(LIMG_EUNSUPPORTED, "cannot decompress that layer type");
-	if (!(d = calloc(1, sizeof *d)))
+	if (!(d = limg__calloc(1, sizeof *d)))
 		return limg__error_oom();
 	d->compression = compression;
 	d->max = max_output > 0 ? max_output : LIMG_LAYER_SIZE_MAX_DEFAULT;
 	d->done = compression == LIMG_COMPRESSION_NONE;
-	if (compression != LIMG_COMPRESSION_NONE && !(d->buf = malloc(OUT_CAP)))
+	if (compression != LIMG_COMPRESSION_NONE && !(d->buf = limg__malloc(OUT_CAP)))
 		goto oom;
 	if (compression == LIMG_COMPRESSION_ZSTD) {
 		d->backend = B_ZSTD;
@@ -108,7 +108,7 @@ int limg_decompressor_new(limg_decompressor **out, int compression, int64_t max_
 #ifdef LIMG_HAVE_ISAL
 		if (!force_zlib) {
 			d->backend = B_ISAL;
-			if (!(d->u.isal = malloc(sizeof *d->u.isal)))
+			if (!(d->u.isal = limg__malloc(sizeof *d->u.isal)))
 				goto oom;
 			isal_inflate_init(d->u.isal);
 			d->u.isal->crc_flag = ISAL_GZIP; /* header parsed, CRC-32 and length checked */
@@ -116,10 +116,10 @@ int limg_decompressor_new(limg_decompressor **out, int compression, int64_t max_
 #endif
 		if (d->backend != B_ISAL) {
 			d->backend = B_ZLIB;
-			if (!(d->u.z = calloc(1, sizeof *d->u.z)))
+			if (!(d->u.z = limg__calloc(1, sizeof *d->u.z)))
 				goto oom;
 			if (inflateInit2(d->u.z, 16 + MAX_WBITS) != Z_OK) {
-				free(d->u.z);
+				limg__free(d->u.z);
 				d->u.z = NULL;
 				goto oom;
 			}
@@ -139,13 +139,13 @@ void limg_decompressor_free(limg_decompressor *d)
 	switch (d->backend) {
 #ifdef LIMG_HAVE_ISAL
 	case B_ISAL:
-		free(d->u.isal);
+		limg__free(d->u.isal);
 		break;
 #endif
 	case B_ZLIB:
 		if (d->u.z)
 			inflateEnd(d->u.z);
-		free(d->u.z);
+		limg__free(d->u.z);
 		break;
 	case B_ZSTD:
 		ZSTD_freeDCtx(d->u.zstd);
@@ -153,8 +153,8 @@ void limg_decompressor_free(limg_decompressor *d)
 	default:
 		break;
 	}
-	free(d->buf);
-	free(d);
+	limg__free(d->buf);
+	limg__free(d);
 }
 
 int64_t limg_decompressor_bytes_out(const limg_decompressor *d)

@@ -46,7 +46,7 @@ static int inflate_bytes(const void *data, size_t len, void *payload)
 
 int limg__digester_new(limg__digester **out, int compression, int64_t max_output, int stages)
 {
-	limg__digester *d = calloc(1, sizeof *d);
+	limg__digester *d = limg__calloc(1, sizeof *d);
 	int rc;
 
 	*out = NULL;
@@ -97,5 +97,5 @@ void limg__digester_free(limg__digester *d)
 	limg__queue_free(d->hash_q);
 	limg_decompressor_free(d->dec);
 	limg_hasher_free(d->hasher);
-	free(d);
+	limg__free(d);
 }

@@ -4,6 +4,7 @@
  * sent on a few threads (each skipped, mounted, or streamed: stream.c),
  * then the manifests put bottom-up.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -105,7 +106,7 @@ static int gather(copy_run *c)
 
 	if ((rc = fetch_doc(c, ref, limg_reference_digest(c->src), &top)) < 0)
 		goto out;
-	if (!(c->top_digest = strdup(c->plan.docs[0].digest))) {
+	if (!(c->top_digest = limg__strdup(c->plan.docs[0].digest))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -120,7 +121,7 @@ static int gather(copy_run *c)
 			goto out;
 		/* only the platform's image goes: it replaces the index */
 		limg__transfer_drop_docs(&c->plan, 1);
-		if (!(c->image_digest = strdup(limg_descriptor_digest(d)))) {
+		if (!(c->image_digest = limg__strdup(limg_descriptor_digest(d)))) {
 			rc = limg__error_oom();
 			goto out;
 		}
@@ -164,7 +165,7 @@ static int copy_blob(size_t i, void *payload)
 		claimed = rc == 0;
 		if (shared && !strcmp(shared, dst_repo)) {
 			/* another image of the run put it into this very repository meanwhile */
-			free(shared);
+			limg__free(shared);
 			return limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_EXISTS, b->size, b->size, NULL);
 		}
 		mount_from = shared;
@@ -182,7 +183,7 @@ static int copy_blob(size_t i, void *payload)
 		rc = result == LIMG_UPLOAD_MOUNTED
 		     ? limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_MOUNTED, b->size, b->size, mount_from)
 		     : limg__transfer_report(&c->plan, b->digest, b->kind, LIMG_EVENT_PUSHED, b->size, b->size, NULL);
-	free(shared);
+	limg__free(shared);
 	return rc;
 }
 
@@ -239,6 +240,7 @@ static int run(copy_run *c, const char *source, const char *destination, limg_bu
 int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
               const limg_copy_opts *opts, const limg_copy_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__session_context(session));
 	return limg__copy_shared(out_digest, session, source, destination, opts, cb, NULL, NULL);
 }
 
@@ -289,8 +291,8 @@ int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *s
 	limg_session_free(own);
 	limg_reference_free(c.src);
 	limg_reference_free(c.dst);
-	free(c.top_digest);
-	free(c.image_digest);
+	limg__free(c.top_digest);
+	limg__free(c.image_digest);
 	limg_cancel_free(c.stop);
 	return rc;
 }

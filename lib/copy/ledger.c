@@ -26,7 +26,7 @@ struct limg__blob_ledger {
 
 int limg__blob_ledger_new(limg__blob_ledger **out)
 {
-	limg__blob_ledger *l = calloc(1, sizeof *l);
+	limg__blob_ledger *l = limg__calloc(1, sizeof *l);
 
 	*out = NULL;
 	if (!l)
@@ -42,13 +42,13 @@ void limg__blob_ledger_free(limg__blob_ledger *l)
 	if (!l)
 		return;
 	for (size_t i = 0; i < l->n; i++) {
-		free(l->e[i].digest);
-		free(l->e[i].repo);
+		limg__free(l->e[i].digest);
+		limg__free(l->e[i].repo);
 	}
-	free(l->e);
+	limg__free(l->e);
 	pthread_cond_destroy(&l->changed);
 	pthread_mutex_destroy(&l->lock);
-	free(l);
+	limg__free(l);
 }
 
 static entry *find(limg__blob_ledger *l, const char *digest)
@@ -69,9 +69,9 @@ int limg__blob_ledger_claim(limg__blob_ledger *l, const char *digest, char **mou
 	for (;;) {
 		if (!(e = find(l, digest))) {
 			/* nobody has it: ours to move */
-			char *d = strdup(digest);
+			char *d = limg__strdup(digest);
 			if (!d || limg__array_grow((void **)&l->e, &l->cap, l->n + 1, sizeof *l->e) < 0) {
-				free(d);
+				limg__free(d);
 				rc = limg__error_oom();
 				break;
 			}
@@ -79,7 +79,7 @@ int limg__blob_ledger_claim(limg__blob_ledger *l, const char *digest, char **mou
 			break;
 		}
 		if (e->repo) {
-			rc = (*mount_from = strdup(e->repo)) ? 1 : limg__error_oom();
+			rc = (*mount_from = limg__strdup(e->repo)) ? 1 : limg__error_oom();
 			break;
 		}
 		if (limg_cancel_requested(cancel)) {
@@ -106,12 +106,12 @@ void limg__blob_ledger_done(limg__blob_ledger *l, const char *digest, const char
 
 	pthread_mutex_lock(&l->lock);
 	if ((e = find(l, digest)) && !e->repo) {
-		char *r = ok ? strdup(repo) : NULL;
+		char *r = ok ? limg__strdup(repo) : NULL;
 		if (r) {
 			e->repo = r;
 		} else {
 			/* failed (or no memory to remember it): forgotten, so another copy tries */
-			free(e->digest);
+			limg__free(e->digest);
 			*e = l->e[--l->n];
 		}
 	}

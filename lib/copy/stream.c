@@ -6,6 +6,7 @@
  * checked out, and the destination checks the digest again. A broken blob
  * copy starts over, a few times.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -60,11 +61,13 @@ static int from_pipe(size_t *got, void *buf, size_t cap, void *payload)
 	const void *data;
 	ssize_t n;
 	size_t take;
+	int rc;
 
 	*got = 0;
 	if (!st->started) {
-		if (pthread_create(&st->thread, NULL, fetch_thread, st) != 0)
-			return limg__error_set(LIMG_ESYSTEM, "cannot start a thread for blob %s", st->b->digest);
+		if ((rc = limg__thread_start(&st->thread, fetch_thread, st)) != 0)
+			return rc == ENOMEM ? limg__error_oom()
+			                    : limg__error_set(LIMG_ESYSTEM, "cannot start a thread for blob %s", st->b->digest);
 		st->started = true;
 	}
 	if (!st->left) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core.h"
 #include "arena.h"
 
 struct limg__arena_chunk {
@@ -23,7 +24,7 @@ void *limg__arena_alloc(limg__arena *a, size_t n)
 		size_t cap = a->chunk_size ? a->chunk_size : 64 * 1024;
 		if (cap < want)
 			cap = want;
-		if (!(c = malloc(sizeof *c + cap)))
+		if (!(c = limg__malloc(sizeof *c + cap)))
 			return NULL;
 		c->used = 0;
 		c->cap = cap;
@@ -58,7 +59,7 @@ void limg__arena_free(limg__arena *a)
 
 	while (c) {
 		limg__arena_chunk *next = c->next;
-		free(c);
+		limg__free(c);
 		c = next;
 	}
 	a->head = NULL;

@@ -19,7 +19,7 @@ int limg__array_grow(void **array, size_t *cap, size_t need, size_t elem)
 	}
 	if (elem && n > SIZE_MAX / elem)
 		return limg__error_oom();
-	if (!(grown = realloc(*array, n * elem)))
+	if (!(grown = limg__realloc(*array, n * elem)))
 		return limg__error_oom();
 	*array = grown;
 	*cap = n;

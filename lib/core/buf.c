@@ -10,7 +10,7 @@ void limg_buf_dispose(limg_buf *buf)
 	if (!buf)
 		return;
 	if (buf->reserved)
-		free(buf->ptr);
+		limg__free(buf->ptr);
 	buf->ptr = NULL;
 	buf->size = 0;
 	buf->reserved = 0;
@@ -29,7 +29,7 @@ int limg__buf_grow(limg_buf *buf, size_t need)
 			return limg__error_oom();
 		want *= 2;
 	}
-	p = realloc(buf->reserved ? buf->ptr : NULL, want);
+	p = limg__realloc(buf->reserved ? buf->ptr : NULL, want);
 	if (!p)
 		return limg__error_oom();
 	if (!buf->reserved && buf->size)

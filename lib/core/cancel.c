@@ -19,7 +19,7 @@ int limg_cancel_new(limg_cancel **out)
 {
 	if (!out)
 		return limg__error_invalid("out");
-	if (!(*out = calloc(1, sizeof **out)))
+	if (!(*out = limg__calloc(1, sizeof **out)))
 		return limg__error_oom();
 	atomic_init(&(*out)->requested, 0);
 	return 0;
@@ -27,7 +27,7 @@ int limg_cancel_new(limg_cancel **out)
 
 void limg_cancel_free(limg_cancel *c)
 {
-	free(c);
+	limg__free(c);
 }
 
 void limg_cancel_request(limg_cancel *c)

@@ -18,6 +18,7 @@ int limg_context_opts_init(limg_context_opts *opts, size_t size)
 int limg_context_new(limg_context **out, const limg_context_opts *opts)
 {
 	limg_context_opts o = LIMG_CONTEXT_OPTS_INIT;
+	limg_allocator a = LIMG_ALLOCATOR_INIT;
 	limg_context *ctx;
 	int rc;
 
@@ -26,13 +27,21 @@ int limg_context_new(limg_context **out, const limg_context_opts *opts)
 	*out = NULL;
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_context_opts")) < 0)
 		return rc;
-
-	ctx = calloc(1, sizeof *ctx);
-	if (!ctx)
+	if (o.allocator) {
+		if ((rc = limg__opts_copy(&a, sizeof a, o.allocator, "limg_allocator")) < 0)
+			return rc;
+		/* none of the functions: the C library's (zero means the default) */
+		if (!a.malloc != !a.free || (a.realloc && !a.malloc))
+			return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "limg_allocator",
+			                             "invalid argument: an allocator needs both malloc and free");
+	}
+	/* the context itself comes from its allocator */
+	LIMG__ALLOCATOR_SET(a.malloc ? &a : NULL);
+	if (!(ctx = limg__calloc(1, sizeof *ctx)))
 		return limg__error_oom();
-	ctx->user_agent = strdup(o.user_agent ? o.user_agent : "libimage/" LIBIMAGE_VERSION);
-	if (!ctx->user_agent) {
-		free(ctx);
+	ctx->allocator = a;
+	if (!(ctx->user_agent = limg__strdup(o.user_agent ? o.user_agent : "libimage/" LIBIMAGE_VERSION))) {
+		limg__free(ctx);
 		return limg__error_oom();
 	}
 	*out = ctx;
@@ -43,8 +52,8 @@ void limg_context_free(limg_context *ctx)
 {
 	if (!ctx)
 		return;
-	free(ctx->user_agent);
-	free(ctx);
+	limg__free(ctx->user_agent);
+	limg__free(ctx);
 }
 
 const char *limg_context_user_agent(const limg_context *ctx)
@@ -54,6 +63,7 @@ const char *limg_context_user_agent(const limg_context *ctx)
 
 int limg_context_set_log(limg_context *ctx, limg_log_cb log, int level, void *payload)
 {
+	LIMG__ALLOCATOR_FROM(ctx);
 	if (!ctx)
 		return limg__error_invalid("ctx");
 	if (level < LIMG_LOG_NONE || level > LIMG_LOG_TRACE)

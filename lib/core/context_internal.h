@@ -10,6 +10,7 @@ struct limg_context {
 	limg_log_cb log;
 	void *log_payload;
 	int log_level;
+	limg_allocator allocator; /* zero: the C library's */
 };
 
 #endif

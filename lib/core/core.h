@@ -6,6 +6,7 @@
 #ifndef LIMG_CORE_H
 #define LIMG_CORE_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,6 +65,9 @@ int limg__cancel_follow(struct limg_cancel *child, const struct limg_cancel *par
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t limg__now_ms(void);
 
+/* pthread_create() for libimage's threads, which allocate as the call that
+ * starts them (see alloc.h); 0 or an errno value, as pthread_create(). */
+int limg__thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 /* Names the calling thread (libimage's own threads only; see thread.c). */
 void limg__thread_name(const char *name);
 
@@ -105,5 +109,8 @@ int limg__buf_put_utf8(limg_buf *out, uint32_t cp);
 void limg__log(const limg_context *ctx, int level, const char *fmt, ...) LIMG_PRINTF(3, 4);
 /* The context's User-Agent, or the default for a NULL context. */
 const char *limg__context_user_agent(const limg_context *ctx);
+
+/* The library's malloc(), free(), strdup(), ... */
+#include "alloc.h"
 
 #endif /* LIMG_CORE_H */

@@ -37,7 +37,7 @@ int limg__fs_join(limg_buf *out, const char *a, const char *b)
 
 int limg__fs_mkdirs(const char *path)
 {
-	char *p = strdup(path);
+	char *p = limg__strdup(path);
 	int rc = 0;
 
 	if (!p)
@@ -55,7 +55,7 @@ int limg__fs_mkdirs(const char *path)
 				break;
 		}
 	}
-	free(p);
+	limg__free(p);
 	return rc;
 }
 

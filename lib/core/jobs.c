@@ -48,26 +48,26 @@ int limg__jobs_run(size_t n, int threads, limg__job_fn fn, void *payload, limg_c
 
 	if (!n)
 		return 0;
-	if (!(p.results = calloc(n, sizeof *p.results)))
+	if (!(p.results = limg__calloc(n, sizeof *p.results)))
 		return limg__error_oom();
 	if (want > n)
 		want = n;
-	if (want > 1 && (ids = calloc(want, sizeof *ids)))
+	if (want > 1 && (ids = limg__calloc(want, sizeof *ids)))
 		for (; started < want; started++)
-			if (pthread_create(&ids[started], NULL, worker, &p) != 0)
+			if (limg__thread_start(&ids[started], worker, &p) != 0)
 				break;
 	if (!started)
 		worker(&p); /* one job at a time, or no threads to be had: here */
 	for (size_t i = 0; i < started; i++)
 		pthread_join(ids[i], NULL);
-	free(ids);
+	limg__free(ids);
 	for (int pass = 0; pass < 2 && !rc; pass++)
 		for (size_t i = 0; i < n && !rc; i++)
 			if (p.results[i].rc && (pass || p.results[i].rc != LIMG_ECANCELLED)) {
 				limg__error_restore(&p.results[i].error);
 				rc = p.results[i].rc;
 			}
-	free(p.results);
+	limg__free(p.results);
 	pthread_mutex_destroy(&p.lock);
 	return rc;
 }

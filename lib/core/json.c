@@ -29,6 +29,13 @@ int limg__json_fail(limg__json *j, const char *what)
 	return -1;
 }
 
+int limg__json_oom(limg__json *j)
+{
+	if (!j->failed)
+		j->oom = true;
+	return limg__json_fail(j, "out of memory");
+}
+
 static void skip_ws(limg__json *j)
 {
 	while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
@@ -81,7 +88,7 @@ static int keys_reserve(limg__json *j)
 	if (!j->keys.ptr) {
 		size_t none = SIZE_MAX;
 		if (limg__buf_put(&j->keys, &none, sizeof none) < 0)
-			return limg__json_fail(j, "out of memory");
+			return limg__json_oom(j);
 	}
 	return 0;
 }
@@ -97,11 +104,11 @@ static int open_object(limg__json *j)
 	/* keep headers aligned so they can be read in place */
 	while (j->keys.size % sizeof(size_t))
 		if (limg__buf_put(&j->keys, "", 1) < 0)
-			return limg__json_fail(j, "out of memory");
+			return limg__json_oom(j);
 	h.prev = *header_slot(j);
 	at = j->keys.size;
 	if (limg__buf_put(&j->keys, &h, sizeof h) < 0)
-		return limg__json_fail(j, "out of memory");
+		return limg__json_oom(j);
 	*header_slot(j) = at;
 	return 0;
 }
@@ -185,7 +192,7 @@ static int add_key(limg__json *j, const char *key, size_t n)
 	h->nkeys++;
 	if (limg__buf_put(&j->keys, &n, sizeof n) < 0 || limg__buf_put(&j->keys, key, n) < 0 ||
 	    limg__buf_put(&j->keys, "", 1) < 0)
-		return limg__json_fail(j, "out of memory");
+		return limg__json_oom(j);
 	return 0;
 }
 
@@ -223,8 +230,8 @@ static int close_object(limg__json *j)
 				if (!compare_keys(&small[a], &small[b], j->keys.ptr))
 					rc = limg__json_fail(j, "duplicate key");
 	} else if (n > 8) {
-		if (!(offs = malloc(n * sizeof *offs)))
-			return limg__json_fail(j, "out of memory");
+		if (!(offs = limg__malloc(n * sizeof *offs)))
+			return limg__json_oom(j);
 		o = at + sizeof *h;
 		for (size_t i = 0; i < n; i++) {
 			size_t len;
@@ -236,7 +243,7 @@ static int close_object(limg__json *j)
 		for (size_t i = 1; i < n && !rc; i++)
 			if (!compare_keys(&offs[i - 1], &offs[i], j->keys.ptr))
 				rc = limg__json_fail(j, "duplicate key");
-		free(offs);
+		limg__free(offs);
 	}
 	j->keys.size = unpadded;
 	*header_slot(j) = prev;
@@ -335,7 +342,7 @@ static int read_string(limg__json *j, limg_buf *out)
 		while (s < end && *s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
 			s++;
 		if (out && s > run && limg__buf_put(out, run, (size_t)(s - run)) < 0)
-			return limg__json_fail(j, "out of memory");
+			return limg__json_oom(j);
 		if (s >= end) {
 			j->p = (const char *)s;
 			return limg__json_fail(j, "unterminated string");
@@ -354,7 +361,7 @@ static int read_string(limg__json *j, limg_buf *out)
 			if (utf8_seq(j, s, end, &n) < 0)
 				return -1;
 			if (out && limg__buf_put(out, s, n) < 0)
-				return limg__json_fail(j, "out of memory");
+				return limg__json_oom(j);
 			s += n;
 			continue;
 		}
@@ -390,19 +397,19 @@ static int read_string(limg__json *j, limg_buf *out)
 					s += 6;
 				}
 				if (out && limg__buf_put_utf8(out, cp) < 0)
-					return limg__json_fail(j, "out of memory");
+					return limg__json_oom(j);
 				continue;
 			default:
 				return limg__json_fail(j, "bad escape");
 			}
 			if (out && limg__buf_put(out, &plain, 1) < 0)
-				return limg__json_fail(j, "out of memory");
+				return limg__json_oom(j);
 			s += 2;
 		}
 	}
 	j->p = (const char *)s;
 	if (out && limg__buf_grow(out, out->size + 1) < 0)
-		return limg__json_fail(j, "out of memory");
+		return limg__json_oom(j);
 	if (out)
 		out->ptr[out->size] = '\0';
 	return 0;
@@ -601,7 +608,7 @@ int limg__json_check(const char *text, size_t len, const limg__json_fields *fiel
 	int rc;
 
 	limg__json_init(&j, text, len, fields);
-	rc = limg__json_skip(&j, NULL, NULL) < 0 || limg__json_finish(&j) < 0 ? -1 : 0;
+	rc = limg__json_skip(&j, NULL, NULL) < 0 || limg__json_finish(&j) < 0 ? (j.oom ? LIMG_ENOMEM : -1) : 0;
 	if (rc < 0 && why)
 		snprintf(why, cap, "%s", j.why);
 	limg__json_dispose(&j);
@@ -611,12 +618,14 @@ int limg__json_check(const char *text, size_t len, const limg__json_fields *fiel
 int limg__json_parse(cJSON **out, const char *text, size_t len, const limg__json_fields *fields, char *why,
                      size_t cap)
 {
+	int rc;
+
 	*out = NULL;
-	if (limg__json_check(text, len, fields, why, cap) < 0)
-		return -1;
+	if ((rc = limg__json_check(text, len, fields, why, cap)) < 0)
+		return rc;
 	if (!(*out = cJSON_ParseWithLength(text ? text : "", len))) {
 		snprintf(why, cap, "out of memory");
-		return -1;
+		return LIMG_ENOMEM; /* the text was checked: only memory fails */
 	}
 	return 0;
 }
@@ -658,4 +667,15 @@ int limg__json_put_string(limg_buf *out, const char *s, size_t n)
 	if (n > run && limg__buf_put(out, s + run, n - run) < 0)
 		return LIMG_ENOMEM;
 	return limg__buf_put(out, "\"", 1) < 0 ? LIMG_ENOMEM : 0;
+}
+
+char *limg__json_print(const cJSON *doc, bool pretty)
+{
+	char *text = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc), *copy;
+
+	if (!text)
+		return NULL;
+	copy = limg__strdup(text);
+	cJSON_free(text); /* cJSON's own */
+	return copy;
 }

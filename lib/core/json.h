@@ -53,6 +53,7 @@ typedef struct {
 	int depth;
 	bool first[LIMG_JSON_DEPTH_MAX + 1]; /* no member read yet at this depth */
 	bool failed;
+	bool oom;                            /* failed for want of memory, not for the text */
 	char why[200];
 	const limg__json_fields *fields;     /* may be NULL: only exact duplicates are refused */
 	limg_buf keys;                       /* decoded keys of the open objects (duplicate checks) */
@@ -90,6 +91,8 @@ bool limg__json_key_is(const char *key, const char *name);
 
 /* Sets j->why (the first problem wins) and returns -1. */
 int limg__json_fail(limg__json *j, const char *what);
+/* Fails for want of memory (j->oom): callers answer LIMG_ENOMEM, not a corrupt text. */
+int limg__json_oom(limg__json *j);
 
 /* Validates a whole document. 0, or -1 with the reason in @why. */
 int limg__json_check(const char *text, size_t len, const limg__json_fields *fields, char *why, size_t cap);
@@ -99,6 +102,10 @@ int limg__json_check(const char *text, size_t len, const limg__json_fields *fiel
  * reason in @why. */
 int limg__json_parse(cJSON **out, const char *text, size_t len, const limg__json_fields *fields, char *why,
                      size_t cap);
+
+/* limg__json_print(, true) (@pretty) or limg__json_print(, false) into memory of the
+ * library's allocator (limg__free); NULL when either runs out. */
+char *limg__json_print(const cJSON *doc, bool pretty);
 
 /* Appends @s (of @n bytes) as a JSON string literal, quotes included. */
 int limg__json_put_string(limg_buf *out, const char *s, size_t n);

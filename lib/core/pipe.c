@@ -27,15 +27,15 @@ struct limg__pipe {
 
 int limg__pipe_new(limg__pipe **out, size_t slots, size_t slot_size)
 {
-	limg__pipe *p = calloc(1, sizeof *p);
+	limg__pipe *p = limg__calloc(1, sizeof *p);
 
 	*out = NULL;
-	if (!p || !(p->slots = calloc(slots, sizeof *p->slots)))
+	if (!p || !(p->slots = limg__calloc(slots, sizeof *p->slots)))
 		goto oom;
 	p->nslots = slots;
 	p->slot_size = slot_size;
 	for (size_t i = 0; i < slots; i++)
-		if (!(p->slots[i].data = malloc(slot_size)))
+		if (!(p->slots[i].data = limg__malloc(slot_size)))
 			goto oom;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
@@ -44,10 +44,10 @@ int limg__pipe_new(limg__pipe **out, size_t slots, size_t slot_size)
 oom:
 	if (p && p->slots)
 		for (size_t i = 0; i < slots; i++)
-			free(p->slots[i].data);
+			limg__free(p->slots[i].data);
 	if (p)
-		free(p->slots);
-	free(p);
+		limg__free(p->slots);
+	limg__free(p);
 	return limg__error_oom();
 }
 
@@ -130,9 +130,9 @@ void limg__pipe_free(limg__pipe *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->nslots; i++)
-		free(p->slots[i].data);
-	free(p->slots);
+		limg__free(p->slots[i].data);
+	limg__free(p->slots);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
-	free(p);
+	limg__free(p);
 }

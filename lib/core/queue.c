@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The bounded queue in front of a worker thread (see queue.h). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -74,11 +75,12 @@ static void *work(void *arg)
 int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__queue_fn fn, void *payload,
                     const char *name)
 {
-	limg__queue *q = calloc(1, sizeof *q);
+	limg__queue *q = limg__calloc(1, sizeof *q);
+	int rc;
 
 	*out = NULL;
-	if (!q || !(q->slots = calloc(slots, sizeof *q->slots))) {
-		free(q);
+	if (!q || !(q->slots = limg__calloc(slots, sizeof *q->slots))) {
+		limg__free(q);
 		return limg__error_oom();
 	}
 	q->fn = fn;
@@ -87,23 +89,23 @@ int limg__queue_new(limg__queue **out, size_t slots, size_t slot_size, limg__que
 	q->nslots = slots;
 	q->slot_size = slot_size;
 	for (size_t i = 0; i < slots; i++)
-		if (!(q->slots[i].data = malloc(slot_size))) {
+		if (!(q->slots[i].data = limg__malloc(slot_size))) {
 			for (size_t k = 0; k < i; k++)
-				free(q->slots[k].data);
-			free(q->slots);
-			free(q);
+				limg__free(q->slots[k].data);
+			limg__free(q->slots);
+			limg__free(q);
 			return limg__error_oom();
 		}
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
-	if (pthread_create(&q->thread, NULL, work, q) != 0) {
+	if ((rc = limg__thread_start(&q->thread, work, q)) != 0) {
 		pthread_mutex_destroy(&q->lock);
 		pthread_cond_destroy(&q->cond);
 		for (size_t i = 0; i < slots; i++)
-			free(q->slots[i].data);
-		free(q->slots);
-		free(q);
-		return limg__error_set(LIMG_ESYSTEM, "cannot start a thread");
+			limg__free(q->slots[i].data);
+		limg__free(q->slots);
+		limg__free(q);
+		return rc == ENOMEM ? limg__error_oom() : limg__error_set(LIMG_ESYSTEM, "cannot start a thread");
 	}
 	*out = q;
 	return 0;
@@ -177,9 +179,9 @@ void limg__queue_free(limg__queue *q)
 	pthread_mutex_unlock(&q->lock);
 	pthread_join(q->thread, NULL);
 	for (size_t i = 0; i < q->nslots; i++)
-		free(q->slots[i].data);
-	free(q->slots);
+		limg__free(q->slots[i].data);
+	limg__free(q->slots);
 	pthread_cond_destroy(&q->cond);
 	pthread_mutex_destroy(&q->lock);
-	free(q);
+	limg__free(q);
 }

@@ -75,11 +75,11 @@ int limg__strmap_put(limg__strmap *m, const char *key, size_t value)
 		draw_key(m);
 	if ((m->count + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
-		const char **keys = calloc(cap, sizeof *keys);
-		size_t *values = calloc(cap, sizeof *values);
+		const char **keys = limg__calloc(cap, sizeof *keys);
+		size_t *values = limg__calloc(cap, sizeof *values);
 		if (!keys || !values || cap < m->cap) {
-			free(keys);
-			free(values);
+			limg__free(keys);
+			limg__free(values);
 			return limg__error_oom();
 		}
 		for (size_t j = 0; j < m->cap; j++)
@@ -88,8 +88,8 @@ int limg__strmap_put(limg__strmap *m, const char *key, size_t value)
 				keys[s] = m->keys[j];
 				values[s] = m->values[j];
 			}
-		free(m->keys);
-		free(m->values);
+		limg__free(m->keys);
+		limg__free(m->values);
 		m->keys = keys;
 		m->values = values;
 		m->cap = cap;
@@ -118,7 +118,7 @@ bool limg__strmap_get(const limg__strmap *m, const char *key, size_t *value)
 
 void limg__strmap_free(limg__strmap *m)
 {
-	free(m->keys);
-	free(m->values);
+	limg__free(m->keys);
+	limg__free(m->values);
 	memset(m, 0, sizeof *m);
 }

@@ -34,20 +34,20 @@ int limg__strset_add(limg__strset *set, const char *s)
 
 	if ((set->count + 1) * 2 > set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 64;
-		char **slots = calloc(cap, sizeof *slots);
+		char **slots = limg__calloc(cap, sizeof *slots);
 		if (!slots)
 			return limg__error_oom();
 		for (size_t j = 0; j < set->cap; j++)
 			if (set->slots[j])
 				slots[find_slot(slots, cap, set->slots[j])] = set->slots[j];
-		free(set->slots);
+		limg__free(set->slots);
 		set->slots = slots;
 		set->cap = cap;
 	}
 	i = find_slot(set->slots, set->cap, s);
 	if (set->slots[i])
 		return 0;
-	if (!(set->slots[i] = strdup(s)))
+	if (!(set->slots[i] = limg__strdup(s)))
 		return limg__error_oom();
 	set->count++;
 	return 1;
@@ -56,8 +56,8 @@ int limg__strset_add(limg__strset *set, const char *s)
 void limg__strset_free(limg__strset *set)
 {
 	for (size_t i = 0; i < set->cap; i++)
-		free(set->slots[i]);
-	free(set->slots);
+		limg__free(set->slots[i]);
+	limg__free(set->slots);
 	set->slots = NULL;
 	set->cap = set->count = 0;
 }

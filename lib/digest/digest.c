@@ -126,7 +126,7 @@ int limg_digest_parse(limg_digest **out, const char *str)
 	n = strlen(str);
 	if ((rc = limg__digest_check(str, n, &algo)) < 0)
 		return limg__digest_raise(rc, str, n);
-	d = malloc(sizeof *d + n + 1);
+	d = limg__malloc(sizeof *d + n + 1);
 	if (!d)
 		return limg__error_oom();
 	d->algorithm = algo;
@@ -138,7 +138,7 @@ int limg_digest_parse(limg_digest **out, const char *str)
 
 void limg_digest_free(limg_digest *digest)
 {
-	free(digest);
+	limg__free(digest);
 }
 
 const char *limg_digest_string(const limg_digest *digest)

@@ -75,7 +75,7 @@ int limg_hasher_new(limg_hasher **out, int algorithm)
 	*out = NULL;
 	if (!limg_digest_algorithm_name(algorithm))
 		return limg__error_set(LIMG_EDIGEST_UNSUPPORTED, "unsupported digest algorithm: %d", algorithm);
-	h = malloc(sizeof *h);
+	h = limg__malloc(sizeof *h);
 	if (!h)
 		return limg__error_oom();
 	h->algorithm = algorithm;
@@ -167,5 +167,5 @@ void limg_hasher_free(limg_hasher *h)
 	if (!h)
 		return;
 	release(h);
-	free(h);
+	limg__free(h);
 }

@@ -23,13 +23,13 @@
 
 void limg__endpoint_spec_dispose(limg__endpoint_spec *e)
 {
-	free(e->url);
-	free(e->ca_file);
-	free(e->client_cert);
-	free(e->client_key);
+	limg__free(e->url);
+	limg__free(e->ca_file);
+	limg__free(e->client_cert);
+	limg__free(e->client_key);
 	for (size_t i = 0; i < e->nheaders; i++)
-		free(e->headers[i]);
-	free(e->headers);
+		limg__free(e->headers[i]);
+	limg__free(e->headers);
 	memset(e, 0, sizeof *e);
 }
 
@@ -37,20 +37,20 @@ void limg__hosts_dispose(limg__hosts *h)
 {
 	for (size_t i = 0; i < h->n; i++)
 		limg__endpoint_spec_dispose(&h->hosts[i]);
-	free(h->hosts);
+	limg__free(h->hosts);
 	limg__endpoint_spec_dispose(&h->server);
-	free(h->path);
+	limg__free(h->path);
 	memset(h, 0, sizeof *h);
 }
 
 static int add_header(limg__endpoint_spec *e, const char *name, const char *value)
 {
-	char **grown = realloc(e->headers, (e->nheaders + 1) * sizeof *grown);
+	char **grown = limg__realloc(e->headers, (e->nheaders + 1) * sizeof *grown);
 
 	if (!grown)
 		return limg__error_oom();
 	e->headers = grown;
-	if (asprintf(&e->headers[e->nheaders], "%s: %s", name, value) < 0)
+	if (limg__asprintf(&e->headers[e->nheaders], "%s: %s", name, value) < 0)
 		return limg__error_oom();
 	e->nheaders++;
 	return 0;
@@ -90,11 +90,11 @@ int limg__endpoint_spec_copy(limg__endpoint_spec *out, const limg_endpoint *in)
 	out->skip_verify = e.skip_verify != 0;
 	out->override_path = e.override_path != 0;
 	out->dial_timeout_ms = e.dial_timeout_ms;
-	if (bare && asprintf(&out->url, "https://%s", e.url) < 0)
+	if (bare && limg__asprintf(&out->url, "https://%s", e.url) < 0)
 		out->url = NULL;
-	if (!(bare ? out->url : (out->url = strdup(e.url))) || (e.ca_file && !(out->ca_file = strdup(e.ca_file))) ||
-	    (e.client_cert && !(out->client_cert = strdup(e.client_cert))) ||
-	    (e.client_key && !(out->client_key = strdup(e.client_key)))) {
+	if (!(bare ? out->url : (out->url = limg__strdup(e.url))) || (e.ca_file && !(out->ca_file = limg__strdup(e.ca_file))) ||
+	    (e.client_cert && !(out->client_cert = limg__strdup(e.client_cert))) ||
+	    (e.client_key && !(out->client_key = limg__strdup(e.client_key)))) {
 		limg__endpoint_spec_dispose(out);
 		return limg__error_oom();
 	}
@@ -105,8 +105,8 @@ int limg__endpoint_spec_copy(limg__endpoint_spec *out, const limg_endpoint *in)
 			return limg__error_set(LIMG_EINVALID, "endpoint %s: header %zu is not \"Name: value\"", e.url, i);
 		}
 		{
-			char **grown = realloc(out->headers, (out->nheaders + 1) * sizeof *grown);
-			if (!grown || !(grown[out->nheaders] = strdup(e.headers[i]))) {
+			char **grown = limg__realloc(out->headers, (out->nheaders + 1) * sizeof *grown);
+			if (!grown || !(grown[out->nheaders] = limg__strdup(e.headers[i]))) {
 				if (grown)
 					out->headers = grown;
 				limg__endpoint_spec_dispose(out);
@@ -125,13 +125,13 @@ int limg__endpoint_spec_dup(limg__endpoint_spec *out, const limg__endpoint_spec 
 	out->url = out->ca_file = out->client_cert = out->client_key = NULL;
 	out->headers = NULL;
 	out->nheaders = 0;
-	if ((in->url && !(out->url = strdup(in->url))) || (in->ca_file && !(out->ca_file = strdup(in->ca_file))) ||
-	    (in->client_cert && !(out->client_cert = strdup(in->client_cert))) ||
-	    (in->client_key && !(out->client_key = strdup(in->client_key))) ||
-	    (in->nheaders && !(out->headers = calloc(in->nheaders, sizeof *out->headers))))
+	if ((in->url && !(out->url = limg__strdup(in->url))) || (in->ca_file && !(out->ca_file = limg__strdup(in->ca_file))) ||
+	    (in->client_cert && !(out->client_cert = limg__strdup(in->client_cert))) ||
+	    (in->client_key && !(out->client_key = limg__strdup(in->client_key))) ||
+	    (in->nheaders && !(out->headers = limg__calloc(in->nheaders, sizeof *out->headers))))
 		goto oom;
 	for (; out->nheaders < in->nheaders; out->nheaders++)
-		if (!(out->headers[out->nheaders] = strdup(in->headers[out->nheaders])))
+		if (!(out->headers[out->nheaders] = limg__strdup(in->headers[out->nheaders])))
 			goto oom;
 	return 0;
 oom:
@@ -155,8 +155,8 @@ static int wrong(const reading *r, const limg__toml *v, const char *what)
 static int path_of(const reading *r, const char *name, char **out)
 {
 	if (name[0] == '/' || !r->base_dir)
-		*out = strdup(name);
-	else if (asprintf(out, "%s/%s", r->base_dir, name) < 0)
+		*out = limg__strdup(name);
+	else if (limg__asprintf(out, "%s/%s", r->base_dir, name) < 0)
 		*out = NULL;
 	return *out ? 0 : limg__error_oom();
 }
@@ -210,14 +210,14 @@ static int client_pair(const reading *r, const limg__toml *v, limg__endpoint_spe
 	int rc;
 
 	if (v->type == LIMG_TOML_STRING) {
-		free(e->client_cert);
+		limg__free(e->client_cert);
 		return path_of(r, v->string, &e->client_cert);
 	}
 	if (v->type != LIMG_TOML_ARRAY || v->count < 1 || v->count > 2 || v->items[0]->type != LIMG_TOML_STRING ||
 	    (v->count == 2 && v->items[1]->type != LIMG_TOML_STRING))
 		return wrong(r, v, "a file, [cert, key], or a list of those");
-	free(e->client_cert);
-	free(e->client_key);
+	limg__free(e->client_cert);
+	limg__free(e->client_key);
 	e->client_cert = e->client_key = NULL;
 	if ((rc = path_of(r, v->items[0]->string, &e->client_cert)) < 0)
 		return rc;
@@ -249,7 +249,7 @@ static int host_settings(const reading *r, const limg__toml *t, limg__endpoint_s
 				return wrong(r, v, "a file or a list of files");
 			if (v->type == LIMG_TOML_ARRAY && v->count > 1)
 				limg__log(r->ctx, LIMG_LOG_WARN, "%s:%d: only the first CA file is used", r->label, v->line);
-			free(e->ca_file);
+			limg__free(e->ca_file);
 			e->ca_file = NULL;
 			rc = path_of(r, first->string, &e->ca_file);
 		} else if (!strcmp(k, "client")) {
@@ -306,7 +306,7 @@ int limg__hosts_parse(limg__hosts *out, const char *text, size_t len, const char
 			rc = wrong(&r, server, "an http(s) URL");
 			goto fail;
 		}
-		if (!(out->server.url = strdup(server->string))) {
+		if (!(out->server.url = limg__strdup(server->string))) {
 			rc = limg__error_oom();
 			goto fail;
 		}
@@ -323,7 +323,7 @@ int limg__hosts_parse(limg__hosts *out, const char *text, size_t len, const char
 			rc = limg__error_set(LIMG_ETOOBIG, "%s: more than %d hosts", label, HOSTS_MAX);
 			goto fail;
 		}
-		if (hosts->count && !(out->hosts = calloc(hosts->count, sizeof *out->hosts))) {
+		if (hosts->count && !(out->hosts = limg__calloc(hosts->count, sizeof *out->hosts))) {
 			rc = limg__error_oom();
 			goto fail;
 		}
@@ -335,7 +335,7 @@ int limg__hosts_parse(limg__hosts *out, const char *text, size_t len, const char
 				                     h->line, h->key);
 				goto fail;
 			}
-			if (!(e->url = strdup(h->key))) {
+			if (!(e->url = limg__strdup(h->key))) {
 				rc = limg__error_oom();
 				goto fail;
 			}
@@ -397,23 +397,23 @@ int limg__hosts_load(limg__hosts *out, const char *dir, const char *host, limg_c
 	for (int i = 0; i < 2; i++) {
 		limg_buf text = LIMG_BUF_INIT;
 		char *sub = NULL, *path = NULL;
-		if (asprintf(&sub, "%s/%s", dir, candidates[i]) < 0 || asprintf(&path, "%s/hosts.toml", sub) < 0) {
-			free(sub);
+		if (limg__asprintf(&sub, "%s/%s", dir, candidates[i]) < 0 || limg__asprintf(&path, "%s/hosts.toml", sub) < 0) {
+			limg__free(sub);
 			return limg__error_oom();
 		}
 		if ((rc = read_config(&text, path)) == LIMG_ENOTFOUND) {
-			free(sub);
-			free(path);
+			limg__free(sub);
+			limg__free(path);
 			continue;
 		}
 		if (rc == 0)
 			rc = limg__hosts_parse(out, text.ptr ? text.ptr : "", text.size, path, sub, ctx);
 		limg_buf_dispose(&text);
-		free(sub);
+		limg__free(sub);
 		if (rc == 0)
 			out->path = path;
 		else
-			free(path);
+			limg__free(path);
 		return rc;
 	}
 	return 0;

@@ -37,7 +37,7 @@ static limg__toml *node(parser *ps, limg__toml_type type)
 {
 	limg__toml *n;
 
-	if (++ps->items > ITEMS_MAX || !(n = calloc(1, sizeof *n)))
+	if (++ps->items > ITEMS_MAX || !(n = limg__calloc(1, sizeof *n)))
 		return NULL;
 	n->type = type;
 	n->line = ps->line;
@@ -50,10 +50,10 @@ void limg__toml_free(limg__toml *t)
 		return;
 	for (size_t i = 0; i < t->count; i++)
 		limg__toml_free(t->items[i]);
-	free(t->items);
-	free(t->key);
-	free(t->string);
-	free(t);
+	limg__free(t->items);
+	limg__free(t->key);
+	limg__free(t->string);
+	limg__free(t);
 }
 
 static int append(limg__toml *parent, limg__toml *child)
@@ -181,7 +181,7 @@ static int string(parser *ps, char **out)
 		limg_buf_dispose(&s);
 		return rc;
 	}
-	if (!s.ptr && !(s.ptr = strdup("")))
+	if (!s.ptr && !(s.ptr = limg__strdup("")))
 		return limg__error_oom();
 	*out = s.ptr;
 	return 0;
@@ -204,7 +204,7 @@ static int key(parser *ps, char **out)
 	if (ps->p == start)
 		return fail(ps, ps->p < ps->end ? "'%c' cannot start a key" : "a key is missing",
 		            ps->p < ps->end ? *ps->p : ' ');
-	if (!(*out = strndup(start, (size_t)(ps->p - start))))
+	if (!(*out = limg__strndup(start, (size_t)(ps->p - start))))
 		return limg__error_oom();
 	return 0;
 }
@@ -349,18 +349,18 @@ static int header(parser *ps, limg__toml **current)
 			return rc;
 		next = (limg__toml *)limg__toml_get(t, k);
 		if (next && next->type != LIMG_TOML_TABLE) {
-			free(k);
+			limg__free(k);
 			return fail(ps, "%s is a value, not a table", next->key);
 		}
 		if (!next) {
 			if (!(next = node(ps, LIMG_TOML_TABLE)) || append(t, next) < 0) {
-				free(k);
+				limg__free(k);
 				limg__toml_free(next);
 				return ps->items > ITEMS_MAX ? fail(ps, "too many values") : limg__error_oom();
 			}
 			next->key = k;
 		} else {
-			free(k);
+			limg__free(k);
 		}
 		t = next;
 		skip_blank(ps);
@@ -391,22 +391,22 @@ static int pair(parser *ps, limg__toml *table)
 		return rc;
 	skip_blank(ps);
 	if (ps->p < ps->end && *ps->p == '.') {
-		free(k);
+		limg__free(k);
 		return fail(ps, "dotted keys are not supported in hosts.toml; use a [table]");
 	}
 	if (ps->p >= ps->end || *ps->p != '=') {
-		free(k);
+		limg__free(k);
 		return fail(ps, "'=' expected after a key");
 	}
 	ps->p++;
 	skip_blank(ps);
 	if (limg__toml_get(table, k)) {
 		rc = fail(ps, "key %s defined twice", k);
-		free(k);
+		limg__free(k);
 		return rc;
 	}
 	if ((rc = value(ps, &v, 0)) < 0) {
-		free(k);
+		limg__free(k);
 		return rc;
 	}
 	v->key = k;

@@ -52,7 +52,7 @@ static void share_unlock(CURL *easy, curl_lock_data data, void *user)
 
 static char *dup_or_null(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	return s ? limg__strdup(s) : NULL;
 }
 
 int limg__http_new(limg__http **out, const limg__http_opts *o)
@@ -63,7 +63,7 @@ int limg__http_new(limg__http **out, const limg__http_opts *o)
 	pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK)
 		return limg__error_set(LIMG_ERROR, "libcurl initialization failed: %s", curl_easy_strerror(global_rc));
-	if (!(h = calloc(1, sizeof *h)))
+	if (!(h = limg__calloc(1, sizeof *h)))
 		return limg__error_oom();
 	h->o = *o;
 	h->user_agent = dup_or_null(o->user_agent ? o->user_agent : "libimage");
@@ -97,20 +97,20 @@ void limg__http_free(limg__http *h)
 		curl_multi_cleanup(h->pool[i].multi);
 		curl_easy_cleanup(h->pool[i].easy);
 	}
-	free(h->pool);
+	limg__free(h->pool);
 	if (h->share)
 		curl_share_cleanup(h->share);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&h->share_locks[i]);
 	pthread_mutex_destroy(&h->pool_lock);
-	free(h->user_agent);
-	free(h->ca_pem);
-	free(h->client_cert_pem);
+	limg__free(h->user_agent);
+	limg__free(h->ca_pem);
+	limg__free(h->client_cert_pem);
 	if (h->client_key_pem) {
 		memset(h->client_key_pem, 0, strlen(h->client_key_pem)); /* a private key */
-		free(h->client_key_pem);
+		limg__free(h->client_key_pem);
 	}
-	free(h);
+	limg__free(h);
 }
 
 static int take_conn(limg__http *h, struct conn *c)
@@ -154,12 +154,12 @@ void limg__http_resp_init(limg__http_resp *r)
 
 static void clear_headers(limg__http_resp *r)
 {
-	free(r->content_type);
-	free(r->location);
-	free(r->link);
-	free(r->content_range);
-	free(r->www_authenticate);
-	free(r->range);
+	limg__free(r->content_type);
+	limg__free(r->location);
+	limg__free(r->link);
+	limg__free(r->content_range);
+	limg__free(r->www_authenticate);
+	limg__free(r->range);
 	r->content_type = r->location = r->link = r->content_range = r->www_authenticate = r->range = NULL;
 	limg_buf_dispose(&r->headers);
 }
@@ -197,7 +197,7 @@ long limg__http_retry_after(const limg__http_resp *r)
 void limg__http_resp_dispose(limg__http_resp *r)
 {
 	clear_headers(r);
-	free(r->final_url);
+	limg__free(r->final_url);
 	limg_buf_dispose(&r->body);
 	limg__http_resp_init(r);
 }
@@ -267,15 +267,15 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
 	if (*slot && slot == &x->resp->www_authenticate) {
 		/* several challenges: one comma-separated list, as RFC 9110 allows */
 		size_t old = strlen(*slot);
-		value = realloc(*slot, old + 2 + len + 1);
+		value = limg__realloc(*slot, old + 2 + len + 1);
 		if (!value)
 			return 0;
 		memcpy(value + old, ", ", 2);
 		memcpy(value + old + 2, colon, len);
 		value[old + 2 + len] = '\0';
 	} else {
-		free(*slot);
-		if (!(value = malloc(len + 1)))
+		limg__free(*slot);
+		if (!(value = limg__malloc(len + 1)))
 			return 0;
 		memcpy(value, colon, len);
 		value[len] = '\0';
@@ -583,7 +583,7 @@ char *limg__http_resolve(const char *base, const char *location)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")) &&
 	    curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
-		copy = strdup(out);
+		copy = limg__strdup(out);
 	curl_free(out);
 	curl_free(scheme);
 	curl_url_cleanup(u);
@@ -597,7 +597,7 @@ static bool is_redirect(long status)
 
 int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *resp)
 {
-	char *url = strdup(req->url), errbuf[CURL_ERROR_SIZE], where[512];
+	char *url = limg__strdup(req->url), errbuf[CURL_ERROR_SIZE], where[512];
 	const char *method = req->method ? req->method : (req->form ? "POST" : "GET");
 	bool with_body = true;
 	struct conn c;
@@ -607,7 +607,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 	if (!url)
 		return limg__error_oom();
 	if ((rc = take_conn(h, &c)) < 0) {
-		free(url);
+		limg__free(url);
 		return rc;
 	}
 	for (int hop = 0;; hop++) {
@@ -674,7 +674,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			redact(where, sizeof where, req->url);
 			redact(to, sizeof to, next);
 			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: refusing a redirect from https to %s", method, where, to);
-			free(next);
+			limg__free(next);
 			break;
 		}
 		if (with_body && req->source) {
@@ -682,7 +682,7 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			redact(where, sizeof where, req->url);
 			rc = limg__error_set(LIMG_EREDIRECT, "%s %s: redirected, and the body cannot be sent again", method,
 			                     where);
-			free(next);
+			limg__free(next);
 			break;
 		}
 		/* 303, and 301/302 after a POST, continue as GET (RFC 9110 15.4) */
@@ -690,12 +690,12 @@ int limg__http_do(limg__http *h, const limg__http_req *req, limg__http_resp *res
 			method = "GET";
 			with_body = false;
 		}
-		free(url);
+		limg__free(url);
 		url = next;
 		resp->redirected = true;
 	}
 	give_conn(h, &c);
-	free(url);
+	limg__free(url);
 	return rc;
 }
 

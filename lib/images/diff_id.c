@@ -11,7 +11,7 @@
 int limg__diff_id_of_stored(limg_store *store, const char *digest, int compression, const char *expect,
                             int64_t limit, char got_out[160], int64_t *size)
 {
-	unsigned char *buf = malloc(256 * 1024);
+	unsigned char *buf = limg__malloc(256 * 1024);
 	limg_blob_reader *r = NULL;
 	limg__digester *d = NULL;
 	const char *got;
@@ -36,6 +36,6 @@ int limg__diff_id_of_stored(limg_store *store, const char *digest, int compressi
 	}
 	limg_blob_reader_close(r);
 	limg__digester_free(d);
-	free(buf);
+	limg__free(buf);
 	return rc;
 }

@@ -219,9 +219,9 @@ void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
 	if (!k)
 		return; /* all cached already: no write */
 	k = 0;
-	sets = calloc(n, sizeof *sets);
-	sizes = calloc(n, sizeof *sizes);
-	keys = calloc(n, sizeof *keys);
+	sets = limg__calloc(n, sizeof *sets);
+	sizes = limg__calloc(n, sizeof *sizes);
+	keys = limg__calloc(n, sizeof *keys);
 	if (!sets || !sizes || !keys)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -248,8 +248,8 @@ void limg__cache_facts(limg_store *s, const limg__facts *facts, size_t n)
 	}
 	limg__tags_annotate(s, sets, k);
 out:
-	free(sets);
-	free(sizes);
-	free(keys);
+	limg__free(sets);
+	limg__free(sizes);
+	limg__free(keys);
 	limg_error_clear(); /* a cache that cannot be written is rebuilt next time */
 }

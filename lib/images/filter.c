@@ -25,7 +25,7 @@ int limg__filters_parse(limg__filter **out, limg_store *store, const char *const
 		return 0;
 	if (!texts)
 		return limg__error_invalid("filters");
-	if (!(f = calloc(n, sizeof *f)))
+	if (!(f = limg__calloc(n, sizeof *f)))
 		return limg__error_oom();
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = texts[i] ? strchr(texts[i], '=') : NULL;
@@ -33,27 +33,27 @@ int limg__filters_parse(limg__filter **out, limg_store *store, const char *const
 		bool ok = false;
 		int rc;
 		if (!eq) {
-			free(f);
+			limg__free(f);
 			return limg__error_set(LIMG_EINVALID, "bad format of filter (expected name=value)");
 		}
 		/* "label!=k=v" splits as the key "label!" */
 		for (size_t k = 0; k < sizeof known / sizeof *known; k++)
 			ok |= strlen(known[k]) == klen && !strncmp(texts[i], known[k], klen);
 		if (!ok) {
-			free(f);
+			limg__free(f);
 			return limg__error_set(LIMG_EINVALID, "invalid filter '%.*s'", (int)(klen > 40 ? 40 : klen), texts[i]);
 		}
 		memcpy(f[i].key, texts[i], klen);
 		f[i].value = eq + 1;
 		if (!strcmp(f[i].key, "dangling") && strcmp(f[i].value, "true") && strcmp(f[i].value, "false") &&
 		    strcmp(f[i].value, "1") && strcmp(f[i].value, "0")) {
-			free(f);
+			limg__free(f);
 			return limg__error_set(LIMG_EINVALID, "invalid filter 'dangling=%.40s'", eq + 1);
 		}
 		if (!strcmp(f[i].key, "before") || !strcmp(f[i].key, "since")) {
 			limg_image *img = NULL;
 			if ((rc = limg_image_lookup(&img, store, f[i].value, NULL)) < 0) {
-				free(f);
+				limg__free(f);
 				return rc == LIMG_ENOTFOUND ? limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_IMAGE, eq + 1,
 				                                                    "No such image: %.200s", eq + 1)
 				                            : rc;

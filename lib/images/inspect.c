@@ -38,8 +38,8 @@ int limg_image_lookup_opts_init(limg_image_lookup_opts *opts, size_t size)
 static void names_free(names *n)
 {
 	for (size_t i = 0; i < n->count; i++)
-		free(n->items[i]);
-	free(n->items);
+		limg__free(n->items[i]);
+	limg__free(n->items);
 }
 
 /* Adds @text unless it is there already. */
@@ -52,7 +52,7 @@ static int names_add(names *n, const char *text)
 			return 0;
 	if ((rc = limg__array_grow((void **)&n->items, &n->cap, n->count + 1, sizeof *n->items)) < 0)
 		return rc;
-	if (!(n->items[n->count] = strdup(text)))
+	if (!(n->items[n->count] = limg__strdup(text)))
 		return limg__error_oom();
 	n->count++;
 	return 0;
@@ -64,7 +64,7 @@ static int layer_sizes(limg_image *info, limg_store *s)
 {
 	size_t n = limg_manifest_count(info->manifest);
 
-	if (n && !(info->layer_sizes = calloc(n, sizeof *info->layer_sizes)))
+	if (n && !(info->layer_sizes = limg__calloc(n, sizeof *info->layer_sizes)))
 		return limg__error_oom();
 	for (size_t i = 0; i < n; i++) {
 		const limg_descriptor *d = limg_manifest_entry(info->manifest, i);
@@ -86,15 +86,15 @@ void limg_image_free(limg_image *img)
 {
 	if (!img)
 		return;
-	free(img->digest);
-	free(img->manifest_digest);
+	limg__free(img->digest);
+	limg__free(img->manifest_digest);
 	limg_manifest_free(img->manifest);
 	limg_config_free(img->config);
 	limg_buf_dispose(&img->config_bytes);
 	names_free(&img->tags);
 	names_free(&img->repo_digests);
-	free(img->layer_sizes);
-	free(img);
+	limg__free(img->layer_sizes);
+	limg__free(img);
 }
 
 /* RepoTags ("redis:latest") and RepoDigests ("redis@sha256:..."), as Docker
@@ -112,9 +112,11 @@ static int read_names(limg_image *img, limg_store *s)
 	o.select = LIMG_LIST_ALL;
 	if ((rc = limg_tag_iterator_new(&it, s, &o)) < 0)
 		return rc;
-	while (rc == 0 && limg_tag_iterator_next(&t, it) == 0) {
-		const char *repository = limg_tag_repository(t);
+	while (rc == 0 && (rc = limg_tag_iterator_next(&t, it)) == 0) {
+		const char *repository;
 		limg_reference *r;
+		if ((rc = limg__tag_repository(&repository, t)) < 0)
+			break;
 		if (limg_tag_reference(t) && limg_reference_parse_canonical(&r, limg_tag_reference(t)) == 0) {
 			rc = names_add(&img->tags, limg_reference_familiar_string(r));
 			limg_reference_free(r);
@@ -129,7 +131,7 @@ static int read_names(limg_image *img, limg_store *s)
 		}
 	}
 	limg_tag_iterator_free(it);
-	return rc;
+	return rc == LIMG_ITEROVER ? 0 : rc;
 }
 
 static int read_manifest(limg_manifest **out, limg_store *s, const char *digest, const char *media_type)
@@ -189,7 +191,7 @@ static int inspect(limg_image *info, limg_store *s, const char *image, const cha
 
 	if ((rc = limg__images_resolve(&digest, s, image, cancel)) < 0)
 		return rc;
-	if (!(info->digest = strdup(digest.ptr))) {
+	if (!(info->digest = limg__strdup(digest.ptr))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -198,7 +200,7 @@ static int inspect(limg_image *info, limg_store *s, const char *image, const cha
 	if (limg_manifest_kind(top) == LIMG_MANIFEST_IMAGE) {
 		info->manifest = top;
 		top = NULL;
-		info->manifest_digest = strdup(digest.ptr);
+		info->manifest_digest = limg__strdup(digest.ptr);
 	} else {
 		if ((rc = choose(&d, s, top, platform, digest.ptr)) < 0 ||
 		    (rc = read_manifest(&info->manifest, s, limg_descriptor_digest(d), limg_descriptor_media_type(d))) < 0)
@@ -208,7 +210,7 @@ static int inspect(limg_image *info, limg_store *s, const char *image, const cha
 			                     limg_descriptor_digest(d));
 			goto out;
 		}
-		info->manifest_digest = strdup(limg_descriptor_digest(d));
+		info->manifest_digest = limg__strdup(limg_descriptor_digest(d));
 	}
 	if (!info->manifest_digest) {
 		rc = limg__error_oom();
@@ -236,6 +238,7 @@ out:
 
 int limg_image_lookup(limg_image **out, limg_store *store, const char *image, const limg_image_lookup_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	return limg__image_lookup(out, store, image, opts, true);
 }
 
@@ -255,7 +258,7 @@ int limg__image_lookup(limg_image **out, limg_store *store, const char *image, c
 		return rc;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(img = calloc(1, sizeof *img))) {
+	if (!(img = limg__calloc(1, sizeof *img))) {
 		limg__store_leave(store);
 		return limg__error_oom();
 	}

@@ -95,9 +95,11 @@ static int newest_first(const void *pa, const void *pb)
  * so @named knows the tags of a repository before its digest references. */
 static int digest_row(limg__strset *named, const limg_tag *t, int select)
 {
-	const char *repository = limg_tag_repository(t);
+	const char *repository;
 	char key[700];
 
+	if (limg__tag_repository(&repository, t) < 0)
+		return LIMG_ENOMEM;
 	if (repository)
 		snprintf(key, sizeof key, "%s %s", limg_tag_digest(t), repository);
 	if (limg_tag_reference(t))
@@ -142,13 +144,13 @@ static int seen_grow(struct seen_index *ix, limg__facts **seen, size_t *seen_cap
 	if ((nseen + 1) * 2 <= ix->cap)
 		return 0;
 	bigger.cap = ix->cap ? ix->cap * 2 : 64;
-	if (!(bigger.slots = calloc(bigger.cap, sizeof *bigger.slots)))
+	if (!(bigger.slots = limg__calloc(bigger.cap, sizeof *bigger.slots)))
 		return limg__error_oom();
 	for (size_t i = 0; i < nseen; i++) {
 		seen_find(&bigger, *seen, (*seen)[i].digest, &slot);
 		bigger.slots[slot] = i + 1;
 	}
-	free(ix->slots);
+	limg__free(ix->slots);
 	*ix = bigger;
 	return 0;
 }
@@ -201,6 +203,7 @@ static int next_tag(const limg_tag **t, limg_tag_iterator **tags, limg_store *st
 
 int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, const limg_images_iterator_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_images_iterator_opts o = LIMG_IMAGES_ITERATOR_OPTS_INIT;
 	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT, untagged = LIMG_TAG_ITERATOR_OPTS_INIT;
 	bool then_untagged = false;
@@ -244,10 +247,10 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 		then_untagged = to.select == LIMG_LIST_ALL;
 		to.select = LIMG_LIST_TAGGED;
 	}
-	if (!(it = calloc(1, sizeof *it))) {
+	if (!(it = limg__calloc(1, sizeof *it))) {
 		limg__store_leave(store);
 		limg_reference_free(repository);
-		free(filters);
+		limg__free(filters);
 		return limg__error_oom();
 	}
 	if ((rc = limg_tag_iterator_new(&tags, store, &to)) < 0)
@@ -304,7 +307,7 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 			seen[nlearnt++] = seen[i];
 	limg_tag_iterator_free(tags);
 	tags = NULL;
-	free(ix.slots);
+	limg__free(ix.slots);
 	ix.slots = NULL;
 	if (it->count > 1)
 		qsort(it->rows, it->count, sizeof *it->rows, newest_first);
@@ -317,10 +320,10 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 			                       it->rows[i].repository, it->rows[i].id, it->rows[i].created))
 				it->rows[kept++] = it->rows[i];
 		it->count = kept;
-		free(filters);
+		limg__free(filters);
 		filters = NULL;
 	}
-	free(seen);
+	limg__free(seen);
 	limg__arena_free(&learnt);
 	limg__strset_free(&named);
 	limg_reference_free(repository);
@@ -329,9 +332,9 @@ int limg_images_iterator_new(limg_images_iterator **out, limg_store *store, cons
 	return 0;
 fail:
 	limg__strset_free(&named);
-	free(filters);
-	free(seen);
-	free(ix.slots);
+	limg__free(filters);
+	limg__free(seen);
+	limg__free(ix.slots);
 	limg__arena_free(&learnt);
 	limg_reference_free(repository);
 	limg_tag_iterator_free(tags);
@@ -357,8 +360,8 @@ void limg_images_iterator_free(limg_images_iterator *it)
 	if (!it)
 		return;
 	limg__arena_free(&it->strings);
-	free(it->rows);
-	free(it);
+	limg__free(it->rows);
+	limg__free(it);
 }
 
 const char *limg_images_row_reference(const limg_images_row *e)

@@ -54,7 +54,7 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 	to.select = LIMG_LIST_ALL;
 	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 		return rc;
-	while (limg_tag_iterator_next(&t, it) == 0) {
+	while ((rc = limg_tag_iterator_next(&t, it)) == 0) {
 		limg__facts f;
 		if (limg_cancel_requested(cancel)) {
 			rc = limg__error_set(LIMG_ECANCELLED, "lookup of %.100s cancelled", image);
@@ -76,7 +76,7 @@ static int find_by_id(limg_buf *digest, limg_buf *id, limg_store *s, const char 
 	}
 	limg_tag_iterator_free(it);
 	limg__arena_free(&arena);
-	if (rc < 0)
+	if (rc < 0 && rc != LIMG_ITEROVER) /* an iterator that failed (out of memory) too */
 		return rc;
 	return found ? 0 : no_such_image(image);
 }
@@ -94,12 +94,16 @@ static int find_by_repo_digest(limg_buf *digest, limg_store *s, const limg_refer
 	to.select = LIMG_LIST_ALL;
 	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 		return rc == LIMG_EDIGEST_FORMAT || rc == LIMG_EDIGEST_LENGTH || rc == LIMG_EDIGEST_UNSUPPORTED ? 0 : rc;
-	while (!found && limg_tag_iterator_next(&t, it) == 0) {
-		const char *repository = limg_tag_repository(t);
+	while (!found && (rc = limg_tag_iterator_next(&t, it)) == 0) {
+		const char *repository;
+		if ((rc = limg__tag_repository(&repository, t)) < 0)
+			break;
 		found = repository && !strcmp(repository, limg_reference_familiar_name(r));
 	}
 	limg_tag_iterator_free(it);
-	return found ? limg_buf_set(digest, to.digest, strlen(to.digest)) == 0 ? 1 : LIMG_ENOMEM : 0;
+	if (!found) /* an iterator that failed (out of memory) is no "no such image" */
+		return rc == LIMG_ITEROVER ? 0 : rc;
+	return limg_buf_set(digest, to.digest, strlen(to.digest)) == 0 ? 1 : LIMG_ENOMEM;
 }
 
 /* An entry named exactly @name: another tool's layout names its images by
@@ -113,11 +117,11 @@ static int find_by_ref_name(limg_buf *digest, limg_store *s, const char *name)
 
 	if ((rc = limg_tag_iterator_new(&it, s, NULL)) < 0)
 		return rc;
-	while (!found && limg_tag_iterator_next(&t, it) == 0)
+	while (!found && (rc = limg_tag_iterator_next(&t, it)) == 0)
 		if (!strcmp(limg_tag_reference(t), name))
 			found = limg_buf_set(digest, limg_tag_digest(t), strlen(limg_tag_digest(t))) == 0 ? 1 : LIMG_ENOMEM;
 	limg_tag_iterator_free(it);
-	return found;
+	return found || rc == LIMG_ITEROVER ? found : rc;
 }
 
 /* How a name found its image. */
@@ -171,6 +175,8 @@ int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *im
 	enum found_by how;
 	int rc = resolve(out_digest, &id, &ref, store, image, &how, cancel);
 
+	if (rc < 0)
+		limg_buf_dispose(out_digest); /* a digest found before a later step failed */
 	limg_buf_dispose(&id);
 	limg_buf_dispose(&ref);
 	return rc;
@@ -178,6 +184,7 @@ int limg__images_resolve(limg_buf *out_digest, limg_store *store, const char *im
 
 int limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *image)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	if (!out_digest || !store || !image)
 		return limg__error_invalid(!out_digest ? "out_digest" : !store ? "store" : "image");
 	return limg__images_resolve(out_digest, store, image, NULL);
@@ -185,6 +192,7 @@ int limg_images_lookup(limg_buf *out_digest, limg_store *store, const char *imag
 
 int limg_images_tag(limg_store *store, const char *source, const char *target)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_buf digest = LIMG_BUF_INIT;
 	int rc;
 
@@ -266,10 +274,13 @@ static int untag_digest(limg_store *s, const char *digest, const char *reference
 	to.select = LIMG_LIST_ALL;
 	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 		return rc;
-	named = limg_tag_iterator_next(&t, it) == 0;
+	rc = limg_tag_iterator_next(&t, it);
+	named = rc == 0;
 	limg_tag_iterator_free(it);
 	if (named)
 		return 0;
+	if (rc != LIMG_ITEROVER) /* not known to be unnamed: nothing is removed */
+		return rc;
 	gc.keep_ingests = 1;
 	gc.cancel = cancel;
 	if ((rc = limg_store_gc(NULL, s, &gc, NULL)) < 0)
@@ -280,6 +291,7 @@ static int untag_digest(limg_store *s, const char *digest, const char *reference
 int limg_images_remove(limg_store *s, const char *image, const limg_images_remove_opts *opts,
                        const limg_images_remove_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_images_remove_opts o = LIMG_IMAGES_REMOVE_OPTS_INIT;
 	limg_images_remove_callbacks c = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
 	limg_tag_iterator_opts to = LIMG_TAG_ITERATOR_OPTS_INIT;
@@ -311,7 +323,7 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 		to.digest = digest.ptr;
 		if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 			goto out;
-		while (limg_tag_iterator_next(&t, it) == 0) {
+		while ((rc = limg_tag_iterator_next(&t, it)) == 0) {
 			const char *ref = limg_tag_reference(t), *colon = strrchr(ref, ':');
 			size_t n = colon ? (size_t)(colon - ref) : strlen(ref);
 			if (!tags++)
@@ -319,6 +331,8 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 			else if (strlen(first_repo) != n || strncmp(first_repo, ref, n))
 				several = true;
 		}
+		if (rc != LIMG_ITEROVER) /* every tag must be known before one goes */
+			goto out;
 		if (several && !o.force) {
 			rc = limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, image,
 			                           "conflict: unable to delete %.12s (must be forced) - image is referenced in "
@@ -329,9 +343,11 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 		limg_tag_iterator_free(it);
 		if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 			goto out;
-		while (limg_tag_iterator_next(&t, it) == 0)
+		while ((rc = limg_tag_iterator_next(&t, it)) == 0)
 			if ((rc = untag(s, limg_tag_reference(t), &c)) != 0)
 				goto out;
+		if (rc != LIMG_ITEROVER)
+			goto out;
 	}
 	/* still tagged elsewhere: nothing more to do */
 	limg_tag_iterator_free(it);
@@ -339,8 +355,8 @@ int limg_images_remove(limg_store *s, const char *image, const limg_images_remov
 	to.select = LIMG_LIST_TAGGED;
 	if ((rc = limg_tag_iterator_new(&it, s, &to)) < 0)
 		goto out;
-	if (limg_tag_iterator_next(&t, it) == 0)
-		goto out;
+	if ((rc = limg_tag_iterator_next(&t, it)) != LIMG_ITEROVER)
+		goto out; /* still tagged (rc 0), or not known (an error): the untagged entries stay */
 	if (!id.ptr) {
 		/* the image ID to report: the facts of its entry, before it goes */
 		limg_tag_iterator *all;

@@ -71,7 +71,7 @@ static int str_list(strings *out, const cJSON *o, const char *key, const char *w
 	if (!cJSON_IsArray(v))
 		return invalid(what);
 	out->count = (size_t)cJSON_GetArraySize(v);
-	if (out->count && !(out->items = calloc(out->count, sizeof *out->items)))
+	if (out->count && !(out->items = limg__calloc(out->count, sizeof *out->items)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(item, v) {
 		if (!cJSON_IsString(item))
@@ -97,7 +97,7 @@ static int key_list(strings *out, const cJSON **obj, const cJSON *o, const char 
 	if (!cJSON_IsObject(v))
 		return invalid(what);
 	out->count = (size_t)cJSON_GetArraySize(v);
-	if (out->count && !(out->items = calloc(out->count, sizeof *out->items)))
+	if (out->count && !(out->items = limg__calloc(out->count, sizeof *out->items)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(item, v) {
 		if (strings_only && !cJSON_IsString(item))
@@ -120,7 +120,7 @@ static int read_history(limg_config *c)
 	if (!cJSON_IsArray(h))
 		return invalid("history is not a list");
 	c->history_count = (size_t)cJSON_GetArraySize(h);
-	if (c->history_count && !(c->history = calloc(c->history_count, sizeof *c->history)))
+	if (c->history_count && !(c->history = limg__calloc(c->history_count, sizeof *c->history)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(e, h) {
 		history_entry *x = &c->history[i++];
@@ -147,7 +147,9 @@ static int parse(limg_config *c, const void *data, size_t len)
 	int rc;
 
 	/* one document for every reader: no duplicate keys, no \u0000, valid UTF-8 */
-	if (limg__json_parse(&c->doc, data, len, &limg__manifest_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&c->doc, data, len, &limg__manifest_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return limg__error_set_about(LIMG_EMANIFEST, LIMG_SUBJECT_CONFIG, NULL,
 		                             "invalid image config: not valid, unambiguous JSON (%s)", why);
 	if (!cJSON_IsObject(c->doc))
@@ -184,7 +186,7 @@ static int parse(limg_config *c, const void *data, size_t len)
 	    (rc = key_list(&c->ports, NULL, settings, "ExposedPorts", false)) < 0 ||
 	    (rc = key_list(&c->volumes, NULL, settings, "Volumes", false)) < 0)
 		return rc;
-	c->settings_json = cJSON_IsObject(settings) ? cJSON_PrintUnformatted(settings) : strdup("{}");
+	c->settings_json = cJSON_IsObject(settings) ? limg__json_print(settings, false) : limg__strdup("{}");
 	if (!c->settings_json)
 		return limg__error_oom();
 	return 0;
@@ -204,7 +206,7 @@ int limg_config_parse(limg_config **out, const void *data, size_t len)
 		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_CONFIG, NULL,
 		                             "image config of %zu bytes is over the %d-byte limit", len,
 		                             LIMG_MANIFEST_SIZE_MAX);
-	if (!(c = calloc(1, sizeof *c)))
+	if (!(c = limg__calloc(1, sizeof *c)))
 		return limg__error_oom();
 	if ((rc = parse(c, data ? data : "", len)) < 0) {
 		limg_config_free(c);
@@ -219,16 +221,16 @@ void limg_config_free(limg_config *c)
 	if (!c)
 		return;
 	cJSON_Delete(c->doc);
-	free(c->diff_ids.items);
-	free(c->env.items);
-	free(c->entrypoint.items);
-	free(c->cmd.items);
-	free(c->label_keys.items);
-	free(c->ports.items);
-	free(c->volumes.items);
-	free(c->history);
-	free(c->settings_json);
-	free(c);
+	limg__free(c->diff_ids.items);
+	limg__free(c->env.items);
+	limg__free(c->entrypoint.items);
+	limg__free(c->cmd.items);
+	limg__free(c->label_keys.items);
+	limg__free(c->ports.items);
+	limg__free(c->volumes.items);
+	limg__free(c->history);
+	limg__free(c->settings_json);
+	limg__free(c);
 }
 
 static const char *item(const strings *s, size_t i)

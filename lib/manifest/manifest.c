@@ -120,7 +120,9 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 		return limg__error_set(LIMG_EUNSUPPORTED, "schema 1 manifests are not supported; the image must be "
 		                                          "pushed again with a current client");
 	/* one document for every reader: no duplicate keys, no \u0000, valid UTF-8 */
-	if (limg__json_parse(&m->doc, data, len, &limg__manifest_fields, why, sizeof why) < 0)
+	if ((rc = limg__json_parse(&m->doc, data, len, &limg__manifest_fields, why, sizeof why)) == LIMG_ENOMEM)
+		return limg__error_oom();
+	if (rc < 0)
 		return invalid("invalid manifest: not valid, unambiguous JSON (%s)", why);
 	if (!cJSON_IsObject(m->doc))
 		return invalid("invalid manifest: %s", "not a JSON object");
@@ -163,7 +165,7 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 		limg__quote(q1, sizeof q1, type, strlen(type));
 		return limg__error_set(LIMG_EUNSUPPORTED, "unsupported manifest media type %s", q1);
 	}
-	if (!(m->media_type = strdup(type)))
+	if (!(m->media_type = limg__strdup(type)))
 		return limg__error_oom();
 	m->artifact_type = str_field(m->doc, "artifactType");
 	if ((rc = read_annotations(&m->annotations, m->doc, "the manifest")) < 0)
@@ -193,7 +195,7 @@ static int parse(limg_manifest *m, const void *data, size_t len, const char *con
 			return limg__error_set(LIMG_EMANIFEST, "invalid manifest: no manifests list");
 	}
 	m->count = (size_t)cJSON_GetArraySize(list);
-	if (m->count && !(m->items = calloc(m->count, sizeof *m->items)))
+	if (m->count && !(m->items = limg__calloc(m->count, sizeof *m->items)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(d, list) {
 		char where[64];
@@ -217,7 +219,7 @@ int limg_manifest_parse(limg_manifest **out, const void *data, size_t len, const
 	if (len > LIMG_MANIFEST_SIZE_MAX)
 		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_MANIFEST, NULL,
 		                             "manifest of %zu bytes is over the %d-byte limit", len, LIMG_MANIFEST_SIZE_MAX);
-	if (!(m = calloc(1, sizeof *m)))
+	if (!(m = limg__calloc(1, sizeof *m)))
 		return limg__error_oom();
 	if ((rc = parse(m, data ? data : "", len, content_type)) < 0) {
 		limg_manifest_free(m);
@@ -232,9 +234,9 @@ void limg_manifest_free(limg_manifest *m)
 	if (!m)
 		return;
 	cJSON_Delete(m->doc);
-	free(m->media_type);
-	free(m->items);
-	free(m);
+	limg__free(m->media_type);
+	limg__free(m->items);
+	limg__free(m);
 }
 
 int limg_manifest_kind(const limg_manifest *m)

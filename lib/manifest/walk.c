@@ -65,7 +65,7 @@ int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *p
 
 	limg__json_init(&j, json, len, &limg__manifest_fields);
 	if (limg__json_begin_object(&j) < 0) {
-		rc = LIMG_ECORRUPT;
+		rc = j.oom ? LIMG_ENOMEM : LIMG_ECORRUPT;
 		goto out;
 	}
 	while (rc == 0 && (more = limg__json_next_key(&j, &key)) == 1) {
@@ -93,7 +93,7 @@ int limg__walk_children(const char *json, size_t len, limg__child_cb cb, void *p
 		}
 	}
 	if (rc == 0 && (j.failed || limg__json_finish(&j) < 0))
-		rc = LIMG_ECORRUPT;
+		rc = j.oom ? LIMG_ENOMEM : LIMG_ECORRUPT;
 out:
 	limg__json_dispose(&j);
 	limg_buf_dispose(&key);

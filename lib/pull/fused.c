@@ -72,7 +72,7 @@ int limg__pull_fused_layers(struct pull *p, struct layer_job *jobs, size_t n, co
 	if ((rc = limg__rootfs_begin(&f->root, p->store, f->dir, &f->unpack, p->stop,
 	                             p->cb.progress ? unpack_progress : NULL, p)) < 0)
 		return rc;
-	if (!(f->streams = calloc(n + 1, sizeof *f->streams)))
+	if (!(f->streams = limg__calloc(n + 1, sizeof *f->streams)))
 		return limg__error_oom();
 	f->n = n;
 	for (size_t i = 0; i < n; i++) {
@@ -81,10 +81,10 @@ int limg__pull_fused_layers(struct pull *p, struct layer_job *jobs, size_t n, co
 		jobs[i].stream = f->streams[i];
 	}
 	/* what each layer unpacks to, set in the jobs once their workers are done with them */
-	if (!(sizes = calloc(n + 1, sizeof *sizes)))
+	if (!(sizes = limg__calloc(n + 1, sizeof *sizes)))
 		return limg__error_oom();
 	if ((rc = limg__pull_layers_start(&pool, p, jobs, n)) < 0) {
-		free(sizes);
+		limg__free(sizes);
 		return rc;
 	}
 	/* in order, each as far as it is there; the downloads go on meanwhile */
@@ -102,7 +102,7 @@ int limg__pull_fused_layers(struct pull *p, struct layer_job *jobs, size_t n, co
 	wrc = limg__pull_layers_wait(pool);
 	for (size_t i = 0; i < done; i++)
 		jobs[i].uncompressed = sizes[i];
-	free(sizes);
+	limg__free(sizes);
 	/* the first cause: a layer that did not verify or apply, else the download that failed */
 	if (rc != 0 && (rc != LIMG_ECANCELLED || !wrc || wrc == LIMG_ECANCELLED))
 		return limg__error_restore(&applied);
@@ -122,7 +122,7 @@ int limg__pull_fused_finish(struct pull *p, struct layer_job *jobs, size_t n, co
 	if (f->layer_blobs != LIMG_LAYER_BLOBS_DISCARD)
 		return 0;
 	/* the blobs this pull brought: what the store had before stays */
-	if (!(fetched = calloc(n + 1, sizeof *fetched)))
+	if (!(fetched = limg__calloc(n + 1, sizeof *fetched)))
 		return limg__error_oom();
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].fetched)
@@ -133,7 +133,7 @@ int limg__pull_fused_finish(struct pull *p, struct layer_job *jobs, size_t n, co
 		          limg_error_message(limg_error_last()));
 		limg_error_clear();
 	}
-	free(fetched);
+	limg__free(fetched);
 	return 0;
 }
 
@@ -145,13 +145,14 @@ void limg__pull_fused_end(struct pull *p)
 	f->root = NULL;
 	for (size_t i = 0; f->streams && i < f->n; i++)
 		limg__stream_free(f->streams[i]);
-	free(f->streams);
+	limg__free(f->streams);
 	f->streams = NULL;
 }
 
 int limg_pull_unpack(limg_pull_result **out, limg_store *store, const char *reference, const char *dir,
                      const limg_pull_unpack_opts *opts, const limg_pull_unpack_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_pull_unpack_opts o;
 	limg_pull_unpack_callbacks c;
 	limg_pull_opts po;

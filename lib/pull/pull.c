@@ -42,11 +42,11 @@ void limg_pull_result_free(limg_pull_result *img)
 {
 	if (!img)
 		return;
-	free(img->reference);
-	free(img->digest);
-	free(img->manifest_digest);
-	free(img->id);
-	free(img);
+	limg__free(img->reference);
+	limg__free(img->digest);
+	limg__free(img->manifest_digest);
+	limg__free(img->id);
+	limg__free(img);
 }
 
 const char *limg_pull_result_reference(const limg_pull_result *img)
@@ -185,7 +185,7 @@ static int manifest_bytes(struct pull *p, limg_buf *out, char **media_type, cons
 	body = limg_remote_manifest_body(have);
 	len = (size_t)limg_remote_manifest_size(have);
 	rc = limg__buf_put(out, body, len);
-	*media_type = strdup(limg_remote_manifest_media_type(have));
+	*media_type = limg__strdup(limg_remote_manifest_media_type(have));
 	p->downloaded += (int64_t)len;
 	limg_remote_manifest_free(m);
 	return rc < 0 ? rc : (*media_type ? 0 : limg__error_oom());
@@ -218,8 +218,8 @@ static bool stored_completely(struct pull *p, const char *digest, char **manifes
 		    limg_store_blob_stat(&size, p->store, limg_descriptor_digest(d)) < 0)
 			goto out;
 	}
-	*manifest_digest = strdup(image_digest);
-	*config_digest = strdup(limg_descriptor_digest(limg_manifest_config(image)));
+	*manifest_digest = limg__strdup(image_digest);
+	*config_digest = limg__strdup(limg_descriptor_digest(limg_manifest_config(image)));
 	ok = *manifest_digest && *config_digest;
 out:
 	limg_manifest_free(image);
@@ -348,7 +348,7 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		return rc;
 	p->repository = limg_reference_path(ref);
 	snprintf(p->source, sizeof p->source, "%s/%s", limg_reference_domain(ref), p->repository);
-	if (!(img->reference = strdup(limg_reference_string(ref)))) {
+	if (!(img->reference = limg__strdup(limg_reference_string(ref)))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -387,7 +387,7 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 			goto out;
 		digest = limg_remote_manifest_digest(top);
 	}
-	if (!(img->digest = strdup(digest))) {
+	if (!(img->digest = limg__strdup(digest))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -406,8 +406,8 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 				goto out;
 			}
 			/* up to date, and still to unpack: from the store, through the steps below */
-			free(img->manifest_digest);
-			free(img->id);
+			limg__free(img->manifest_digest);
+			limg__free(img->id);
 			img->manifest_digest = img->id = NULL;
 		}
 	}
@@ -418,13 +418,13 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 	if ((rc = limg_manifest_parse(&m, body.ptr, body.size, media_type)) < 0)
 		goto out;
 	image = m;
-	img->manifest_digest = strdup(digest);
+	img->manifest_digest = limg__strdup(digest);
 	if (limg_manifest_kind(m) == LIMG_MANIFEST_INDEX) {
 		const limg_descriptor *d;
 		if ((rc = limg_manifest_select(&d, m, p->o.platform)) < 0)
 			goto out;
-		free(img->manifest_digest);
-		img->manifest_digest = strdup(limg_descriptor_digest(d));
+		limg__free(img->manifest_digest);
+		img->manifest_digest = limg__strdup(limg_descriptor_digest(d));
 		if ((rc = manifest_bytes(p, &child_body, &child_type, limg_descriptor_digest(d), NULL)) < 0)
 			goto out;
 		if ((rc = limg_manifest_parse(&child, child_body.ptr, child_body.size,
@@ -463,7 +463,7 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		goto out;
 	if ((rc = limg_config_parse(&config, config_body.ptr, config_body.size)) < 0)
 		goto out;
-	if (!(img->id = strdup(config_digest))) {
+	if (!(img->id = limg__strdup(config_digest))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -475,7 +475,7 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 	}
 
 	/* layers, in parallel, straight into the store */
-	if (n && !(jobs = calloc(n, sizeof *jobs))) {
+	if (n && !(jobs = limg__calloc(n, sizeof *jobs))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -515,12 +515,12 @@ static int run(struct pull *p, const char *reference_text, limg_pull_result *img
 		rc = limg__pull_fused_finish(p, jobs, n, digest, &config_body);
 out:
 	img->downloaded = p->downloaded;
-	free(jobs);
+	limg__free(jobs);
 	limg_config_free(config);
 	limg_manifest_free(child);
 	limg_manifest_free(m);
-	free(media_type);
-	free(child_type);
+	limg__free(media_type);
+	limg__free(child_type);
 	limg_buf_dispose(&body);
 	limg_buf_dispose(&child_body);
 	limg_buf_dispose(&config_body);
@@ -565,13 +565,13 @@ int limg__pull_execute(limg_pull_result **out, limg_store *store, const char *re
 		p.o.concurrency = 3;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
-	if (!(img = calloc(1, sizeof *img))) {
+	if (!(img = limg__calloc(1, sizeof *img))) {
 		limg__store_leave(store);
 		return limg__error_oom();
 	}
 	if ((rc = limg_cancel_new(&p.stop)) < 0 || (rc = limg__lease_new(&p.lease, store)) < 0) {
 		limg_cancel_free(p.stop);
-		free(img);
+		limg__free(img);
 		limg__store_leave(store);
 		return rc;
 	}
@@ -596,5 +596,6 @@ int limg__pull_execute(limg_pull_result **out, limg_store *store, const char *re
 int limg_pull(limg_pull_result **out, limg_store *store, const char *reference, const limg_pull_opts *opts,
               const limg_pull_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	return limg__pull_execute(out, store, reference, opts, cb, NULL);
 }

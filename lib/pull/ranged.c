@@ -170,7 +170,7 @@ static void mark_done(struct ranged *r, struct chunk *c)
 static void *worker(void *arg)
 {
 	struct ranged *r = arg;
-	unsigned char *gathered = malloc(GATHER);
+	unsigned char *gathered = limg__malloc(GATHER);
 
 	limg__thread_name("limg-range");
 	if (!gathered) {
@@ -208,7 +208,7 @@ static void *worker(void *arg)
 		writeback(&s, true);
 		mark_done(r, c);
 	}
-	free(gathered);
+	limg__free(gathered);
 	return NULL;
 }
 
@@ -311,7 +311,7 @@ static int plan(struct ranged *r, int64_t prefix, int64_t size, int64_t chunk, c
 {
 	size_t cap = (size_t)((size - prefix) / chunk + 2);
 
-	if (!(r->chunks = calloc(cap, sizeof *r->chunks)))
+	if (!(r->chunks = limg__calloc(cap, sizeof *r->chunks)))
 		return limg__error_oom();
 	for (int64_t at = prefix; at < size;) {
 		struct chunk *c = &r->chunks[r->n++];
@@ -369,9 +369,9 @@ int64_t limg__pull_ranged_prefix(struct pull *p, const char *digest, int64_t siz
 	/* a single stream continues from the chunks finished in order; the rest goes */
 	{
 		size_t nchunks = chunk > 0 ? (size_t)((size + chunk - 1) / chunk) : 0;
-		bool *done = calloc(nchunks + 1, sizeof *done);
+		bool *done = limg__calloc(nchunks + 1, sizeof *done);
 		int64_t prefix = done && chunk > 0 ? resume_point(p, digest, size, chunk, done, nchunks) : 0;
-		free(done);
+		limg__free(done);
 		unlinkat(p->store->ingest_fd, sidecar_name(name, sizeof name, digest), 0);
 		return prefix;
 	}
@@ -403,7 +403,7 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 	struct ranged r;
 	pthread_t *ids = NULL;
 	unsigned char *buf = NULL;
-	bool *done = calloc(nchunks + 1, sizeof *done);
+	bool *done = limg__calloc(nchunks + 1, sizeof *done);
 	int64_t prefix = 0;
 	int started = 0, rc;
 
@@ -418,7 +418,7 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 	r.sidecar = -1;
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_cond_init(&r.cond, NULL);
-	if (!done || !(buf = malloc(READ_BACK)) || !(ids = calloc((size_t)workers, sizeof *ids))) {
+	if (!done || !(buf = limg__malloc(READ_BACK)) || !(ids = limg__calloc((size_t)workers, sizeof *ids))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -438,7 +438,7 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 	if ((rc = plan(&r, prefix, size, chunk, done)) < 0)
 		goto out;
 	/* one worker first: its answer says whether ranges are served at all */
-	if (r.n && pthread_create(&ids[started], NULL, worker, &r) == 0)
+	if (r.n && limg__thread_start(&ids[started], worker, &r) == 0)
 		started++;
 	pthread_mutex_lock(&r.lock);
 	while (started && !r.confirmed && !r.stop && !(r.n && r.chunks[0].state == DONE))
@@ -459,7 +459,7 @@ int limg__pull_ranged(struct pull *p, struct download *d)
 	p->done += prefix;
 	pthread_mutex_unlock(&p->lock);
 	for (; started < workers && !r.stop; started++)
-		if (pthread_create(&ids[started], NULL, worker, &r) != 0)
+		if (limg__thread_start(&ids[started], worker, &r) != 0)
 			break;
 	/* the frontier: each chunk, in order, as far as it is there */
 	for (size_t i = 0; i < r.n && !r.stop; i++) {
@@ -520,9 +520,9 @@ out:
 		close(r.sidecar);
 	pthread_cond_destroy(&r.cond);
 	pthread_mutex_destroy(&r.lock);
-	free(r.chunks);
-	free(ids);
-	free(buf);
-	free(done);
+	limg__free(r.chunks);
+	limg__free(ids);
+	limg__free(buf);
+	limg__free(done);
 	return rc;
 }

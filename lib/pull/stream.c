@@ -39,7 +39,7 @@ struct limg__layer_stream {
 
 int limg__stream_new(limg__layer_stream **out, limg_store *store, const char *digest, limg_cancel *stop)
 {
-	limg__layer_stream *s = calloc(1, sizeof *s);
+	limg__layer_stream *s = limg__calloc(1, sizeof *s);
 
 	*out = NULL;
 	if (!s)
@@ -65,7 +65,7 @@ void limg__stream_free(limg__layer_stream *s)
 	limg_blob_reader_close(s->reader);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
-	free(s);
+	limg__free(s);
 }
 
 static void wake(limg__layer_stream *s)

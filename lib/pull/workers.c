@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "pull_internal.h"
 
 struct limg__pull_pool {
@@ -36,7 +37,7 @@ static void *worker(void *arg)
 
 int limg__pull_layers_start(struct limg__pull_pool **out, struct pull *p, struct layer_job *jobs, size_t n)
 {
-	struct limg__pull_pool *pool = calloc(1, sizeof *pool);
+	struct limg__pull_pool *pool = limg__calloc(1, sizeof *pool);
 	size_t threads = (size_t)(p->o.concurrency > 0 ? p->o.concurrency : 3);
 
 	*out = NULL;
@@ -52,12 +53,12 @@ int limg__pull_layers_start(struct limg__pull_pool **out, struct pull *p, struct
 	/* (one thread at least when the caller works meanwhile: limg_pull_unpack applies as they come) */
 	if (p->fused && threads < 1)
 		threads = 1;
-	if ((threads <= 1 && !p->fused) || !(pool->ids = calloc(threads, sizeof *pool->ids))) {
+	if ((threads <= 1 && !p->fused) || !(pool->ids = limg__calloc(threads, sizeof *pool->ids))) {
 		worker(pool);
 		return 0;
 	}
 	for (; pool->started < threads; pool->started++)
-		if (pthread_create(&pool->ids[pool->started], NULL, worker, pool) != 0)
+		if (limg__thread_start(&pool->ids[pool->started], worker, pool) != 0)
 			break;
 	if (!pool->started)
 		worker(pool); /* no threads to be had: do it here */
@@ -79,8 +80,8 @@ int limg__pull_layers_wait(struct limg__pull_pool *pool)
 				rc = jobs[i].rc;
 			}
 	pthread_mutex_destroy(&pool->lock);
-	free(pool->ids);
-	free(pool);
+	limg__free(pool->ids);
+	limg__free(pool);
 	return rc;
 }
 

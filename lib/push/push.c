@@ -67,7 +67,7 @@ static char *stored_media_type(limg_store *s, const char *digest)
 	to.select = LIMG_LIST_ALL;
 	if (limg_tag_iterator_new(&it, s, &to) == 0) {
 		if (limg_tag_iterator_next(&t, it) == 0 && limg_tag_media_type(t))
-			type = strdup(limg_tag_media_type(t));
+			type = limg__strdup(limg_tag_media_type(t));
 		limg_tag_iterator_free(it);
 	}
 	limg_error_clear();
@@ -95,14 +95,14 @@ static int read_doc(push_run *p, const char *digest, const char *hint, limg_buf 
 	int rc;
 
 	*m = NULL;
-	*media_type = hint ? strdup(hint) : stored_media_type(p->store, digest);
+	*media_type = hint ? limg__strdup(hint) : stored_media_type(p->store, digest);
 	if ((rc = limg_store_blob_read(bytes, p->store, digest, LIMG_MANIFEST_SIZE_MAX)) < 0)
 		return rc == LIMG_ENOTFOUND ? limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_BLOB, digest,
 		                                                    "manifest %s is not stored", digest)
 		                            : rc;
 	if ((rc = limg_manifest_parse(m, bytes->ptr, bytes->size, *media_type)) < 0)
 		return limg__error_prefix("stored manifest %s", digest);
-	if (!*media_type && !(*media_type = strdup(limg_manifest_media_type(*m))))
+	if (!*media_type && !(*media_type = limg__strdup(limg_manifest_media_type(*m))))
 		return limg__error_oom();
 	return 0;
 }
@@ -135,7 +135,7 @@ static int gather_image(push_run *p, const char *digest, const char *media_type)
 out:
 	limg_manifest_free(m);
 	limg_buf_dispose(&bytes);
-	free(type);
+	limg__free(type);
 	return rc;
 }
 
@@ -217,7 +217,7 @@ static int gather(push_run *p, const char *top)
 out:
 	limg_manifest_free(m);
 	limg_buf_dispose(&bytes);
-	free(type);
+	limg__free(type);
 	return rc;
 }
 
@@ -407,6 +407,7 @@ out:
 int limg_push(limg_buf *out_digest, limg_store *store, const char *reference, const limg_push_opts *opts,
               const limg_push_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_push_callbacks c = LIMG_PUSH_CALLBACKS_INIT;
 	push_run p;
 	int rc;

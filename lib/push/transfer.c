@@ -22,10 +22,10 @@ void limg__transfer_init(limg__transfer *t, limg_progress_cb progress, void *pay
 void limg__transfer_dispose(limg__transfer *t)
 {
 	for (size_t i = 0; i < t->nblobs; i++)
-		free(t->blobs[i].digest);
-	free(t->blobs);
+		limg__free(t->blobs[i].digest);
+	limg__free(t->blobs);
 	limg__transfer_drop_docs(t, t->ndocs);
-	free(t->docs);
+	limg__free(t->docs);
 	limg__strset_free(&t->seen);
 	pthread_mutex_destroy(&t->lock);
 }
@@ -40,7 +40,7 @@ int limg__transfer_add_blob(limg__transfer *t, const char *digest, int64_t size,
 	if ((rc = limg__array_grow((void **)&t->blobs, &t->capblobs, t->nblobs + 1, sizeof *t->blobs)) < 0)
 		return rc;
 	b = &t->blobs[t->nblobs];
-	if (!(b->digest = strdup(digest)))
+	if (!(b->digest = limg__strdup(digest)))
 		return limg__error_oom();
 	b->size = size;
 	b->kind = kind;
@@ -58,10 +58,10 @@ int limg__transfer_add_doc(limg__transfer *t, const char *digest, const char *me
 		return rc;
 	d = &t->docs[t->ndocs];
 	memset(d, 0, sizeof *d);
-	if (!(d->digest = strdup(digest)) || !(d->media_type = strdup(media_type)) ||
+	if (!(d->digest = limg__strdup(digest)) || !(d->media_type = limg__strdup(media_type)) ||
 	    limg_buf_set(&d->bytes, bytes, len) < 0) {
-		free(d->digest);
-		free(d->media_type);
+		limg__free(d->digest);
+		limg__free(d->media_type);
 		limg_buf_dispose(&d->bytes);
 		return limg__error_oom();
 	}
@@ -72,8 +72,8 @@ int limg__transfer_add_doc(limg__transfer *t, const char *digest, const char *me
 void limg__transfer_drop_docs(limg__transfer *t, size_t n)
 {
 	for (size_t i = 0; i < n && i < t->ndocs; i++) {
-		free(t->docs[i].digest);
-		free(t->docs[i].media_type);
+		limg__free(t->docs[i].digest);
+		limg__free(t->docs[i].media_type);
 		limg_buf_dispose(&t->docs[i].bytes);
 	}
 	if (n >= t->ndocs) {

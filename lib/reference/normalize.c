@@ -103,7 +103,7 @@ static int parse_normalized(limg_reference **out, const char *str, enum tag_poli
 		return limg__error_invalid("reference");
 	n = strlen(str);
 	if (n + 32 > sizeof stack) {
-		if (n > ((size_t)-1) - 32 || !(text = malloc(n + 32)))
+		if (n > ((size_t)-1) - 32 || !(text = limg__malloc(n + 32)))
 			return limg__error_oom();
 	}
 	if ((len = normalize_text(text, str, n)) < 0) {
@@ -136,7 +136,7 @@ static int parse_normalized(limg_reference **out, const char *str, enum tag_poli
 	rc = limg__ref_build(out, name, sp.domain_len, tag, digest);
 done:
 	if (text != stack)
-		free(text);
+		limg__free(text);
 	return rc;
 }
 

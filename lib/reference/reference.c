@@ -23,7 +23,7 @@ int limg__ref_build(limg_reference **out, limg__span name, size_t domain_len, li
 {
 	size_t full_len = name.len + (tag.ptr ? 1 + tag.len : 0) + (digest.ptr ? (name.ptr ? 1 : 0) + digest.len : 0);
 	size_t total = full_len + 1 + name.len + 1 + domain_len + 1 + tag.len + 1 + digest.len + 1;
-	limg_reference *r = malloc(sizeof *r + total);
+	limg_reference *r = limg__malloc(sizeof *r + total);
 	char *p;
 
 	if (!r)
@@ -202,7 +202,7 @@ int limg_reference_with_default_tag(limg_reference **out, const limg_reference *
 
 void limg_reference_free(limg_reference *ref)
 {
-	free(ref);
+	limg__free(ref);
 }
 
 const char *limg_reference_string(const limg_reference *ref)

@@ -205,7 +205,7 @@ int limg__registry_attach(limg_buf *out_digest, limg_registry *r, const char *re
 			goto out;
 		}
 	}
-	if (!(text = cJSON_PrintUnformatted(doc))) {
+	if (!(text = limg__json_print(doc, false))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -213,7 +213,7 @@ int limg__registry_attach(limg_buf *out_digest, limg_registry *r, const char *re
 	ro.cancel = (limg_cancel *)cancel;
 	rc = limg_registry_referrer_put(out_digest, r, repo, LIMG_MEDIA_OCI_MANIFEST, text, strlen(text), &ro);
 out:
-	free(text);
+	limg__free(text);
 	cJSON_Delete(doc);
 	return rc;
 }
@@ -222,6 +222,7 @@ int limg_registry_attach(limg_buf *out_digest, limg_registry *r, const char *rep
                          const char *artifact_type, const char *const *paths, size_t npaths,
                          const limg_registry_attach_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_attach_opts o = LIMG_REGISTRY_ATTACH_OPTS_INIT;
 	limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg_remote_manifest *m = NULL;
@@ -238,8 +239,8 @@ int limg_registry_attach(limg_buf *out_digest, limg_registry *r, const char *rep
 		return limg__error_invalid("artifact_type");
 	if ((npaths && !paths) || (o.annotations_len && !o.annotations) || !subject)
 		return limg__error_invalid(!subject ? "subject" : "paths, annotations");
-	if (!(blobs = calloc(npaths + 1, sizeof *blobs)) || !(pairs = calloc(o.annotations_len * 2 + 1, sizeof *pairs)) ||
-	    !(keys = calloc(o.annotations_len + 1, sizeof *keys))) {
+	if (!(blobs = limg__calloc(npaths + 1, sizeof *blobs)) || !(pairs = limg__calloc(o.annotations_len * 2 + 1, sizeof *pairs)) ||
+	    !(keys = limg__calloc(o.annotations_len + 1, sizeof *keys))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -250,7 +251,7 @@ int limg_registry_attach(limg_buf *out_digest, limg_registry *r, const char *rep
 			                           "invalid argument: an annotation is not KEY=VALUE");
 			goto out;
 		}
-		if (!(keys[i] = strndup(o.annotations[i], (size_t)(eq - o.annotations[i])))) {
+		if (!(keys[i] = limg__strndup(o.annotations[i], (size_t)(eq - o.annotations[i])))) {
 			rc = limg__error_oom();
 			goto out;
 		}
@@ -273,11 +274,11 @@ int limg_registry_attach(limg_buf *out_digest, limg_registry *r, const char *rep
 	if ((rc = limg__registry_manifest_head_origin(&m, r, repo, subject, &co)) < 0)
 		goto out;
 	if (limg_remote_manifest_size(m) < 0) { /* a HEAD without a length: the manifest itself */
-		char *digest = strdup(limg_remote_manifest_digest(m));
+		char *digest = limg__strdup(limg_remote_manifest_digest(m));
 		limg_remote_manifest_free(m);
 		m = NULL;
 		rc = digest ? limg__registry_manifest_fetch_origin(&m, r, repo, digest, o.cancel) : limg__error_oom();
-		free(digest);
+		limg__free(digest);
 		if (rc < 0)
 			goto out;
 	}
@@ -286,10 +287,10 @@ int limg_registry_attach(limg_buf *out_digest, limg_registry *r, const char *rep
 	                           o.annotations_len * 2, o.mode, o.cancel);
 out:
 	for (size_t i = 0; keys && i < o.annotations_len; i++)
-		free(keys[i]);
-	free(keys);
-	free(pairs);
-	free(blobs);
+		limg__free(keys[i]);
+	limg__free(keys);
+	limg__free(pairs);
+	limg__free(blobs);
 	limg_remote_manifest_free(m);
 	return rc;
 }

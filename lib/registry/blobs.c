@@ -114,7 +114,7 @@ static int fetch(limg_registry *r, const char *repo, const char *digest, struct 
 	int rc, short_answers = 0;
 
 	limg__http_resp_init(&resp);
-	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0) {
+	if (limg__asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || limg__asprintf(&scope, "repository:%s:pull", repo) < 0) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -159,8 +159,8 @@ static int fetch(limg_registry *r, const char *repo, const char *digest, struct 
 		                     (long long)f->offset, (long long)f->stop);
 out:
 	limg__http_resp_dispose(&resp);
-	free(path);
-	free(scope);
+	limg__free(path);
+	limg__free(scope);
 	return rc;
 }
 
@@ -205,7 +205,7 @@ int limg__registry_blob_fetch_at(limg_registry *r, const char *repo, const char 
 		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_BLOB, digest,
 		                             "blob %s of %s/%s is %lld bytes, over the %lld-byte blob limit", digest,
 		                             r->domain, repo, (long long)f.expected, (long long)f.max);
-	if (asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0)
+	if (limg__asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0)
 		return limg__error_oom();
 	f.what = what;
 	f.first = f.used = first;
@@ -234,7 +234,7 @@ int limg__registry_blob_fetch_at(limg_registry *r, const char *repo, const char 
 	}
 	*used = f.used;
 	limg_hasher_free(f.hasher);
-	free(what);
+	limg__free(what);
 	return rc;
 }
 
@@ -262,6 +262,7 @@ static int caller_restart(void *payload)
 int limg_registry_blob_fetch(limg_registry *r, const char *repo, const char *digest, int64_t size,
                              const limg_registry_fetch_opts *opts, const limg_registry_fetch_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_fetch_opts o = LIMG_REGISTRY_FETCH_OPTS_INIT;
 	limg_registry_fetch_callbacks callbacks = LIMG_REGISTRY_FETCH_CALLBACKS_INIT;
 	struct caller c = { &callbacks, 0 };
@@ -309,7 +310,7 @@ int limg__registry_blob_range(limg_registry *r, const char *repo, const char *di
 	f.offset = start;
 	f.cancel = cancel;
 	f.max = r->o.max_blob_size;
-	if (asprintf(&what, "bytes %lld-%lld of blob %s of %s/%s", (long long)start, (long long)end, digest, r->domain,
+	if (limg__asprintf(&what, "bytes %lld-%lld of blob %s of %s/%s", (long long)start, (long long)end, digest, r->domain,
 	             repo) < 0)
 		return limg__error_oom();
 	f.what = what;
@@ -319,7 +320,7 @@ int limg__registry_blob_range(limg_registry *r, const char *repo, const char *di
 		r->ranges_ignored = true;
 		pthread_mutex_unlock(&r->lock);
 	}
-	free(what);
+	limg__free(what);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/core.h"
 #include "registry_internal.h"
 
 #define LINK_TARGET_MAX (16u << 10)
@@ -85,7 +86,7 @@ char *limg__link_next(const char *link)
 				next = true;
 		}
 		if (next)
-			return strndup(target, (size_t)(end - target));
+			return limg__strndup(target, (size_t)(end - target));
 		p = skip_space(p);
 		if (*p != ',')
 			return NULL;

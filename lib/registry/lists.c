@@ -20,16 +20,16 @@ int limg__registry_next_page(limg_registry *r, const char *link, char **next, co
 		return 0;
 	/* only follow a link to the same registry */
 	base = limg__registry_origin_base(r);
-	if (!base || asprintf(&base_url, "%s/", base) < 0)
+	if (!base || limg__asprintf(&base_url, "%s/", base) < 0)
 		base_url = NULL;
-	free(base);
+	limg__free(base);
 	if (!base_url || !limg__http_same_origin(base_url, *next)) {
-		free(base_url);
-		free(*next);
+		limg__free(base_url);
+		limg__free(*next);
 		*next = NULL;
 		return limg__error_set(LIMG_EPROTOCOL, "%s: pagination link leads to another host", what);
 	}
-	free(base_url);
+	limg__free(base_url);
 	return 0;
 }
 
@@ -54,7 +54,7 @@ static int list(limg_registry *r, const char *first_path, const struct lister *l
 {
 	const char *what = l->what;
 	limg__http_resp resp;
-	char *url = strdup(first_path);
+	char *url = limg__strdup(first_path);
 	int rc = 0, pages = 0;
 
 	if (!url)
@@ -82,8 +82,8 @@ static int list(limg_registry *r, const char *first_path, const struct lister *l
 			rc = limg__registry_error_about(&resp, what, LIMG_SUBJECT_REPOSITORY, l->object);
 			break;
 		}
-		if (limg__json_parse(&doc, resp.body.ptr, resp.body.size, NULL, why, sizeof why) < 0) {
-			rc = limg__error_set(LIMG_EPROTOCOL, "%s: the answer is not valid JSON (%s)", what, why);
+		if ((rc = limg__json_parse(&doc, resp.body.ptr, resp.body.size, NULL, why, sizeof why)) < 0) {
+			rc = rc == LIMG_ENOMEM ? limg__error_oom() : limg__error_set(LIMG_EPROTOCOL, "%s: the answer is not valid JSON (%s)", what, why);
 			break;
 		}
 		names = cJSON_GetObjectItemCaseSensitive(doc, l->field);
@@ -108,13 +108,13 @@ static int list(limg_registry *r, const char *first_path, const struct lister *l
 		cJSON_Delete(doc);
 		if (rc)
 			break;
-		free(url);
+		limg__free(url);
 		url = NULL;
 		if ((rc = limg__registry_next_page(r, resp.link, &next, what)) < 0)
 			break;
 		url = next;
 	}
-	free(url);
+	limg__free(url);
 	limg__http_resp_dispose(&resp);
 	return rc;
 }
@@ -154,6 +154,7 @@ static int start(struct lister *l, limg_registry_list_opts *o, limg_registry_lis
 int limg_registry_tags_foreach(limg_registry *r, const char *repo, const limg_registry_list_opts *opts,
                                const limg_registry_list_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_list_opts o = LIMG_REGISTRY_LIST_OPTS_INIT;
 	limg_registry_list_callbacks c = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
 	struct lister l = { "tags", NULL, NULL, NULL, NULL, NULL, NULL };
@@ -162,9 +163,9 @@ int limg_registry_tags_foreach(limg_registry *r, const char *repo, const limg_re
 
 	if ((rc = start(&l, &o, &c, r, opts, cb)) < 0 || (rc = limg__registry_check_name(repo)) < 0)
 		return rc;
-	if (asprintf(&path, o.page_size > 0 ? "/v2/%s/tags/list?n=%d" : "/v2/%s/tags/list", repo, o.page_size) < 0 ||
-	    asprintf(&scope, "repository:%s:pull", repo) < 0 || asprintf(&what, "tags of %s/%s", r->domain, repo) < 0 ||
-	    asprintf(&object, "%s/%s", r->domain, repo) < 0) {
+	if (limg__asprintf(&path, o.page_size > 0 ? "/v2/%s/tags/list?n=%d" : "/v2/%s/tags/list", repo, o.page_size) < 0 ||
+	    limg__asprintf(&scope, "repository:%s:pull", repo) < 0 || limg__asprintf(&what, "tags of %s/%s", r->domain, repo) < 0 ||
+	    limg__asprintf(&object, "%s/%s", r->domain, repo) < 0) {
 		rc = limg__error_oom();
 	} else {
 		l.scope = scope;
@@ -172,16 +173,17 @@ int limg_registry_tags_foreach(limg_registry *r, const char *repo, const limg_re
 		l.object = object;
 		rc = list(r, path, &l);
 	}
-	free(path);
-	free(scope);
-	free(what);
-	free(object);
+	limg__free(path);
+	limg__free(scope);
+	limg__free(what);
+	limg__free(object);
 	return rc;
 }
 
 int limg_registry_catalog_foreach(limg_registry *r, const limg_registry_list_opts *opts,
                                   const limg_registry_list_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_list_opts o = LIMG_REGISTRY_LIST_OPTS_INIT;
 	limg_registry_list_callbacks c = LIMG_REGISTRY_LIST_CALLBACKS_INIT;
 	struct lister l = { "repositories", "registry:catalog:*", "catalog", NULL, NULL, NULL, NULL };
@@ -191,9 +193,9 @@ int limg_registry_catalog_foreach(limg_registry *r, const limg_registry_list_opt
 	if ((rc = start(&l, &o, &c, r, opts, cb)) < 0)
 		return rc;
 	l.object = r->domain;
-	if (asprintf(&path, o.page_size > 0 ? "/v2/_catalog?n=%d" : "/v2/_catalog", o.page_size) < 0)
+	if (limg__asprintf(&path, o.page_size > 0 ? "/v2/_catalog?n=%d" : "/v2/_catalog", o.page_size) < 0)
 		return limg__error_oom();
 	rc = list(r, path, &l);
-	free(path);
+	limg__free(path);
 	return rc;
 }

@@ -27,6 +27,7 @@ static int no_credentials(limg_registry *r)
 
 int limg_registry_login(limg_registry *r, const limg_registry_call_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg__http_resp resp;
 	limg__auth *auth;

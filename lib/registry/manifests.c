@@ -24,10 +24,10 @@ void limg_remote_manifest_free(limg_remote_manifest *m)
 {
 	if (!m)
 		return;
-	free(m->digest);
-	free(m->media_type);
+	limg__free(m->digest);
+	limg__free(m->media_type);
 	limg_buf_dispose(&m->body);
-	free(m);
+	limg__free(m);
 }
 
 const char *limg_remote_manifest_digest(const limg_remote_manifest *m)
@@ -80,9 +80,9 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 	if (by_digest && (rc = limg__digest_check(ref, strlen(ref), &algo)) < 0)
 		return limg__digest_raise(rc, ref, strlen(ref));
 	limg__http_resp_init(&resp);
-	if (asprintf(&path, "/v2/%s/manifests/%s", repo, ref) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
-	    asprintf(&what, "manifest for %s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0 ||
-	    asprintf(&name, "%s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0) {
+	if (limg__asprintf(&path, "/v2/%s/manifests/%s", repo, ref) < 0 || limg__asprintf(&scope, "repository:%s:pull", repo) < 0 ||
+	    limg__asprintf(&what, "manifest for %s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0 ||
+	    limg__asprintf(&name, "%s/%s%s%s", r->domain, repo, by_digest ? "@" : ":", ref) < 0) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -112,8 +112,8 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 		rc = limg__registry_error_about(&resp, what, LIMG_SUBJECT_MANIFEST, name);
 		goto out;
 	}
-	if (!(m = calloc(1, sizeof *m)) ||
-	    !(m->media_type = strdup(limg__media_bare_type(type, sizeof type, resp.content_type)))) {
+	if (!(m = limg__calloc(1, sizeof *m)) ||
+	    !(m->media_type = limg__strdup(limg__media_bare_type(type, sizeof type, resp.content_type)))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -133,7 +133,7 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 			rc = limg__error_set(LIMG_EDIGEST_MISMATCH, "%s: the registry answered with %s", what, docker_digest);
 			goto out;
 		}
-		m->digest = strdup(docker_digest);
+		m->digest = limg__strdup(docker_digest);
 		m->size = resp.content_length;
 	} else {
 		limg_buf computed = LIMG_BUF_INIT;
@@ -149,7 +149,7 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 			limg_buf_dispose(&computed);
 			goto out;
 		}
-		m->digest = strdup(computed.ptr);
+		m->digest = limg__strdup(computed.ptr);
 		limg_buf_dispose(&computed);
 		m->size = (int64_t)resp.body.size;
 		m->body = resp.body;
@@ -164,10 +164,10 @@ static int fetch(limg_remote_manifest **out, limg_registry *r, const char *repo,
 out:
 	limg_remote_manifest_free(m);
 	limg__http_resp_dispose(&resp);
-	free(path);
-	free(scope);
-	free(what);
-	free(name);
+	limg__free(path);
+	limg__free(scope);
+	limg__free(what);
+	limg__free(name);
 	return rc;
 }
 
@@ -201,6 +201,7 @@ static int fetch_verified(limg_remote_manifest **out, limg_registry *r, const ch
 int limg_registry_manifest_head(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref,
                                 const limg_registry_call_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	return fetch_verified(out, r, repo, ref, true, false, false, opts);
 }
 
@@ -222,6 +223,7 @@ int limg__registry_manifest_head_origin(limg_remote_manifest **out, limg_registr
 int limg_registry_manifest_fetch(limg_remote_manifest **out, limg_registry *r, const char *repo, const char *ref,
                                  const limg_registry_call_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	return fetch_verified(out, r, repo, ref, false, false, false, opts);
 }
 

@@ -147,7 +147,7 @@ static int list_tag(lister *l)
 /* Percent-encodes an artifactType for the query. */
 static char *query_escape(const char *s)
 {
-	char *out = malloc(strlen(s) * 3 + 1), *p = out;
+	char *out = limg__malloc(strlen(s) * 3 + 1), *p = out;
 
 	if (!out)
 		return NULL;
@@ -172,13 +172,13 @@ static int list_api(lister *l, bool *unsupported)
 	*unsupported = false;
 	if (l->o.artifact_type && !(type = query_escape(l->o.artifact_type)))
 		return limg__error_oom();
-	if (asprintf(&url, type ? "/v2/%s/referrers/%s?artifactType=%s" : "/v2/%s/referrers/%s", l->repo, l->digest,
+	if (limg__asprintf(&url, type ? "/v2/%s/referrers/%s?artifactType=%s" : "/v2/%s/referrers/%s", l->repo, l->digest,
 	             type) < 0 ||
-	    asprintf(&scope, "repository:%s:pull", l->repo) < 0) {
-		free(type);
+	    limg__asprintf(&scope, "repository:%s:pull", l->repo) < 0) {
+		limg__free(type);
 		return limg__error_oom();
 	}
-	free(type);
+	limg__free(type);
 	limg__http_resp_init(&resp);
 	while (url && rc == 0) {
 		limg__call call = { 0 };
@@ -221,13 +221,13 @@ static int list_api(lister *l, bool *unsupported)
 		filters = limg__http_header(&resp, "OCI-Filters-Applied");
 		rc = deliver(l, index, NULL, filters && strstr(filters, "artifactType"));
 		limg_manifest_free(index);
-		free(url);
+		limg__free(url);
 		url = NULL;
 		if (rc == 0 && (rc = limg__registry_next_page(l->r, resp.link, &next, l->what)) == 0)
 			url = next;
 	}
-	free(url);
-	free(scope);
+	limg__free(url);
+	limg__free(scope);
 	limg__http_resp_dispose(&resp);
 	return rc;
 }
@@ -236,6 +236,7 @@ int limg_registry_referrers_foreach(limg_registry *r, const char *repo, const ch
                                     const limg_registry_referrers_opts *opts,
                                     const limg_registry_referrers_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	lister l;
 	bool unsupported = false;
 	int rc;
@@ -353,13 +354,13 @@ static int update_tag(limg_registry *r, const char *repo, const char *subject, c
 		rc = limg__error_oom();
 		goto out;
 	}
-	if (!(text = cJSON_PrintUnformatted(doc))) {
+	if (!(text = limg__json_print(doc, false))) {
 		rc = limg__error_oom();
 		goto out;
 	}
 	rc = limg__registry_manifest_put(NULL, NULL, r, repo, tag, LIMG_MEDIA_OCI_INDEX, text, strlen(text), cancel);
 out:
-	free(text);
+	limg__free(text);
 	cJSON_Delete(doc);
 	limg_manifest_free(old);
 	limg_remote_manifest_free(m);
@@ -376,8 +377,8 @@ static bool serves_api(limg_registry *r, const char *repo, const char *subject, 
 
 	if (atomic_load(&r->referrers_api))
 		return atomic_load(&r->referrers_api) > 0;
-	if (asprintf(&url, "/v2/%s/referrers/%s", repo, subject) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0) {
-		free(url);
+	if (limg__asprintf(&url, "/v2/%s/referrers/%s", repo, subject) < 0 || limg__asprintf(&scope, "repository:%s:pull", repo) < 0) {
+		limg__free(url);
 		return false;
 	}
 	limg__http_resp_init(&resp);
@@ -395,14 +396,15 @@ static bool serves_api(limg_registry *r, const char *repo, const char *subject, 
 	}
 	limg_error_clear();
 	limg__http_resp_dispose(&resp);
-	free(url);
-	free(scope);
+	limg__free(url);
+	limg__free(scope);
 	return yes;
 }
 
 int limg_registry_referrer_put(limg_buf *out_digest, limg_registry *r, const char *repo, const char *media_type,
                                const void *body, size_t len, const limg_registry_referrers_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_referrers_opts o = LIMG_REGISTRY_REFERRERS_OPTS_INIT;
 	limg_manifest *m = NULL;
 	limg_buf digest = LIMG_BUF_INIT;
@@ -453,7 +455,7 @@ done:
 		rc = limg_buf_set(out_digest, digest.ptr, digest.size);
 out:
 	cJSON_Delete(entry);
-	free(subject_header);
+	limg__free(subject_header);
 	limg_buf_dispose(&digest);
 	limg_manifest_free(m);
 	return rc;

@@ -35,11 +35,11 @@ static char *file_if_exists(const char *dir, const char *host, const char *name)
 	struct stat st;
 	char *path;
 
-	if (asprintf(&path, "%s/%s/%s", dir, host, name) < 0)
+	if (limg__asprintf(&path, "%s/%s/%s", dir, host, name) < 0)
 		return NULL;
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		return path;
-	free(path);
+	limg__free(path);
 	return NULL;
 }
 
@@ -79,7 +79,7 @@ static void free_secret(char *s)
 {
 	if (s) {
 		memset(s, 0, strlen(s));
-		free(s);
+		limg__free(s);
 	}
 }
 
@@ -87,15 +87,15 @@ static void endpoint_dispose(limg__endpoint *e)
 {
 	limg__auth_free(e->auth);
 	limg__http_free(e->http);
-	free(e->base);
-	free(e->host);
-	free(e->prefix);
-	free(e->ca_file);
-	free(e->client_cert);
-	free(e->client_key);
+	limg__free(e->base);
+	limg__free(e->host);
+	limg__free(e->prefix);
+	limg__free(e->ca_file);
+	limg__free(e->client_cert);
+	limg__free(e->client_key);
 	for (size_t i = 0; i < e->nheaders; i++)
-		free(e->headers[i]);
-	free(e->headers);
+		limg__free(e->headers[i]);
+	limg__free(e->headers);
 }
 
 /* An endpoint from its spec: "scheme://host[:port][/path]", its TLS and its own credentials. */
@@ -115,7 +115,7 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 	hn = strcspn(rest, "/?#");
 	e->mirror = mirror;
 	e->caps = mirror ? spec->caps : LIMG_ENDPOINT_CAP_PULL | LIMG_ENDPOINT_CAP_RESOLVE | LIMG_ENDPOINT_CAP_PUSH;
-	if (!hn || !(e->host = strndup(rest, hn)) || !limg__ref_match_domain(e->host, strlen(e->host)))
+	if (!hn || !(e->host = limg__strndup(rest, hn)) || !limg__ref_match_domain(e->host, strlen(e->host)))
 		return e->host ? limg__error_set(LIMG_EINVALID, "endpoint %.200s: no host in it", url) : limg__error_oom();
 	/* the API root: the URL's path, with "/v2" added unless it is the root already */
 	{
@@ -124,9 +124,9 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 		while (pn && path[pn - 1] == '/')
 			pn--;
 		if (spec->override_path || (pn >= 3 && !strncmp(path + pn - 3, "/v2", 3)))
-			rc = asprintf(&e->prefix, "%.*s", (int)pn, path);
+			rc = limg__asprintf(&e->prefix, "%.*s", (int)pn, path);
 		else
-			rc = asprintf(&e->prefix, "%.*s/v2", (int)pn, path);
+			rc = limg__asprintf(&e->prefix, "%.*s/v2", (int)pn, path);
 		if (rc < 0) {
 			e->prefix = NULL;
 			return limg__error_oom();
@@ -141,14 +141,14 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 		/* Docker's rule: loopback registries may be plain HTTP (tried after https) */
 		e->insecure = r->insecure == 1 || (r->insecure < 0 && is_loopback(e->host));
 	}
-	if (asprintf(&e->base, "%s://%s", plain ? "http" : "https", e->host) < 0) {
+	if (limg__asprintf(&e->base, "%s://%s", plain ? "http" : "https", e->host) < 0) {
 		e->base = NULL;
 		return limg__error_oom();
 	}
 	e->settled = plain; /* http://: as written */
-	e->ca_file = spec->ca_file ? strdup(spec->ca_file) : file_if_exists(certs_dir, e->host, "ca.crt");
-	e->client_cert = spec->client_cert ? strdup(spec->client_cert) : file_if_exists(certs_dir, e->host, "client.cert");
-	e->client_key = spec->client_key ? strdup(spec->client_key)
+	e->ca_file = spec->ca_file ? limg__strdup(spec->ca_file) : file_if_exists(certs_dir, e->host, "ca.crt");
+	e->client_cert = spec->client_cert ? limg__strdup(spec->client_cert) : file_if_exists(certs_dir, e->host, "client.cert");
+	e->client_key = spec->client_key ? limg__strdup(spec->client_key)
 	                : spec->client_cert ? NULL : file_if_exists(certs_dir, e->host, "client.key");
 	if ((spec->ca_file && !e->ca_file) || (spec->client_cert && !e->client_cert) || (spec->client_key && !e->client_key))
 		return limg__error_oom();
@@ -156,10 +156,10 @@ static int endpoint_init(limg_registry *r, limg__endpoint *e, const limg__endpoi
 	if ((rc = tls_file(&ca, e->ca_file, "CA file", url)) < 0 || (rc = tls_file(&cert, e->client_cert, "client certificate", url)) < 0 ||
 	    (rc = tls_file(&key, e->client_key, "client key", url)) < 0)
 		goto out;
-	if (spec->nheaders && !(e->headers = calloc(spec->nheaders, sizeof *e->headers)))
+	if (spec->nheaders && !(e->headers = limg__calloc(spec->nheaders, sizeof *e->headers)))
 		return limg__error_oom();
 	for (; e->nheaders < spec->nheaders; e->nheaders++)
-		if (!(e->headers[e->nheaders] = strdup(spec->headers[e->nheaders])))
+		if (!(e->headers[e->nheaders] = limg__strdup(spec->headers[e->nheaders])))
 			return limg__error_oom();
 	memset(&ho, 0, sizeof ho);
 	ho.ctx = r->ctx;
@@ -210,16 +210,16 @@ void limg__registry_settings_dispose(limg__registry_settings *s)
 {
 	if (!s)
 		return;
-	free(s->ca_file);
-	free(s->certs_dir);
-	free(s->docker_config_dir);
+	limg__free(s->ca_file);
+	limg__free(s->certs_dir);
+	limg__free(s->docker_config_dir);
 	free_secret(s->username);
 	free_secret(s->password);
-	free(s->client_cert);
-	free(s->client_key);
+	limg__free(s->client_cert);
+	limg__free(s->client_key);
 	for (size_t i = 0; i < s->nmirrors; i++)
 		limg__endpoint_spec_dispose(&s->mirrors[i]);
-	free(s->mirrors);
+	limg__free(s->mirrors);
 	memset(s, 0, sizeof *s);
 }
 
@@ -255,16 +255,16 @@ int limg__registry_settings_from(limg__registry_settings *s, const limg_registry
 	s->n.username = s->n.password = s->n.client_cert = s->n.client_key = NULL;
 	s->n.mirrors = NULL;
 	s->n.mirrors_len = 0;
-	if ((o.ca_file && !(s->ca_file = strdup(o.ca_file))) ||
-	    !(s->certs_dir = strdup(o.certs_dir ? o.certs_dir : "/etc/docker/certs.d")) ||
-	    (o.docker_config_dir && !(s->docker_config_dir = strdup(o.docker_config_dir))) ||
-	    (o.username && !(s->username = strdup(o.username))) || (o.password && !(s->password = strdup(o.password))) ||
-	    (o.client_cert && !(s->client_cert = strdup(o.client_cert))) ||
-	    (o.client_key && !(s->client_key = strdup(o.client_key)))) {
+	if ((o.ca_file && !(s->ca_file = limg__strdup(o.ca_file))) ||
+	    !(s->certs_dir = limg__strdup(o.certs_dir ? o.certs_dir : "/etc/docker/certs.d")) ||
+	    (o.docker_config_dir && !(s->docker_config_dir = limg__strdup(o.docker_config_dir))) ||
+	    (o.username && !(s->username = limg__strdup(o.username))) || (o.password && !(s->password = limg__strdup(o.password))) ||
+	    (o.client_cert && !(s->client_cert = limg__strdup(o.client_cert))) ||
+	    (o.client_key && !(s->client_key = limg__strdup(o.client_key)))) {
 		limg__registry_settings_dispose(s);
 		return limg__error_oom();
 	}
-	if (o.mirrors_len && !(s->mirrors = calloc(o.mirrors_len, sizeof *s->mirrors))) {
+	if (o.mirrors_len && !(s->mirrors = limg__calloc(o.mirrors_len, sizeof *s->mirrors))) {
 		limg__registry_settings_dispose(s);
 		return limg__error_oom();
 	}
@@ -283,14 +283,14 @@ int limg__registry_settings_copy(limg__registry_settings *dst, const limg__regis
 {
 	memset(dst, 0, sizeof *dst);
 	dst->n = src->n;
-	if ((src->ca_file && !(dst->ca_file = strdup(src->ca_file))) ||
-	    (src->certs_dir && !(dst->certs_dir = strdup(src->certs_dir))) ||
-	    (src->docker_config_dir && !(dst->docker_config_dir = strdup(src->docker_config_dir))) ||
-	    (src->username && !(dst->username = strdup(src->username))) ||
-	    (src->password && !(dst->password = strdup(src->password))) ||
-	    (src->client_cert && !(dst->client_cert = strdup(src->client_cert))) ||
-	    (src->client_key && !(dst->client_key = strdup(src->client_key))) ||
-	    (src->nmirrors && !(dst->mirrors = calloc(src->nmirrors, sizeof *dst->mirrors)))) {
+	if ((src->ca_file && !(dst->ca_file = limg__strdup(src->ca_file))) ||
+	    (src->certs_dir && !(dst->certs_dir = limg__strdup(src->certs_dir))) ||
+	    (src->docker_config_dir && !(dst->docker_config_dir = limg__strdup(src->docker_config_dir))) ||
+	    (src->username && !(dst->username = limg__strdup(src->username))) ||
+	    (src->password && !(dst->password = limg__strdup(src->password))) ||
+	    (src->client_cert && !(dst->client_cert = limg__strdup(src->client_cert))) ||
+	    (src->client_key && !(dst->client_key = limg__strdup(src->client_key))) ||
+	    (src->nmirrors && !(dst->mirrors = limg__calloc(src->nmirrors, sizeof *dst->mirrors)))) {
 		limg__registry_settings_dispose(dst);
 		return limg__error_oom();
 	}
@@ -309,12 +309,12 @@ static int override_string(char **field, const char *value, bool secret)
 
 	if (!value)
 		return 0;
-	if (!(copy = strdup(value)))
+	if (!(copy = limg__strdup(value)))
 		return limg__error_oom();
 	if (secret)
 		free_secret(*field);
 	else
-		free(*field);
+		limg__free(*field);
 	*field = copy;
 	return 0;
 }
@@ -382,7 +382,7 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 		                             "invalid registry domain \"%.100s\"", domain ? domain : "");
 	if ((rc = limg__opts_copy(&callbacks, sizeof callbacks, cb, "limg_registry_callbacks")) < 0)
 		return rc;
-	if (!(r = calloc(1, sizeof *r)))
+	if (!(r = limg__calloc(1, sizeof *r)))
 		return limg__error_oom();
 	pthread_mutex_init(&r->lock, NULL);
 	atomic_init(&r->refs, 1);
@@ -392,17 +392,17 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 	r->insecure = set->n.tls == LIMG_TLS_INSECURE ? 1 : set->n.tls == LIMG_TLS_VERIFY ? 0 : -1;
 	r->tls_verify = set->n.tls != LIMG_TLS_INSECURE;
 	limg__registry_pace_init(&r->pace, set->n.max_requests_per_second);
-	if (!(r->domain = strdup(domain)) ||
-	    (set->docker_config_dir && !(r->docker_config_dir = strdup(set->docker_config_dir))) ||
-	    (set->username && !(r->username = strdup(set->username))) ||
-	    (set->password && !(r->password = strdup(set->password)))) {
+	if (!(r->domain = limg__strdup(domain)) ||
+	    (set->docker_config_dir && !(r->docker_config_dir = limg__strdup(set->docker_config_dir))) ||
+	    (set->username && !(r->username = limg__strdup(set->username))) ||
+	    (set->password && !(r->password = limg__strdup(set->password)))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
 	/* the endpoints: the caller's mirrors, hosts.toml's, then the registry */
 	if (!set->n.skip_hosts_toml && (rc = limg__hosts_load(&hosts, set->certs_dir, domain, ctx)) < 0)
 		goto fail;
-	if (!(specs = calloc(set->nmirrors + hosts.n + 1, sizeof *specs))) {
+	if (!(specs = limg__calloc(set->nmirrors + hosts.n + 1, sizeof *specs))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -420,19 +420,19 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 		/* Docker Hub's API lives on another name than its references use */
 		const char *host = !strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io") ? "registry-1.docker.io"
 		                                                                                       : domain;
-		if (asprintf(&origin.url, "https://%s", host) < 0) {
+		if (limg__asprintf(&origin.url, "https://%s", host) < 0) {
 			origin.url = NULL;
 			rc = limg__error_oom();
 			goto fail;
 		}
 	}
-	if ((set->ca_file && !origin.ca_file && !(origin.ca_file = strdup(set->ca_file))) ||
-	    (set->client_cert && !origin.client_cert && !(origin.client_cert = strdup(set->client_cert))) ||
-	    (set->client_key && !origin.client_key && !(origin.client_key = strdup(set->client_key)))) {
+	if ((set->ca_file && !origin.ca_file && !(origin.ca_file = limg__strdup(set->ca_file))) ||
+	    (set->client_cert && !origin.client_cert && !(origin.client_cert = limg__strdup(set->client_cert))) ||
+	    (set->client_key && !origin.client_key && !(origin.client_key = limg__strdup(set->client_key)))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
-	if (!(r->ep = calloc(nspecs + 1, sizeof *r->ep))) {
+	if (!(r->ep = limg__calloc(nspecs + 1, sizeof *r->ep))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -449,7 +449,7 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 	          hosts.path ? hosts.path : "");
 	for (size_t i = 0; i < nspecs; i++)
 		limg__endpoint_spec_dispose(&specs[i]);
-	free(specs);
+	limg__free(specs);
 	limg__endpoint_spec_dispose(&origin);
 	limg__hosts_dispose(&hosts);
 	*out = r;
@@ -457,7 +457,7 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 fail:
 	for (size_t i = 0; specs && i < set->nmirrors + hosts.n + 1; i++)
 		limg__endpoint_spec_dispose(&specs[i]);
-	free(specs);
+	limg__free(specs);
 	limg__endpoint_spec_dispose(&origin);
 	limg__hosts_dispose(&hosts);
 	limg_registry_close(r);
@@ -467,6 +467,7 @@ fail:
 int limg_registry_open(limg_registry **out, limg_context *ctx, const char *domain, const limg_registry_opts *opts,
                        const limg_registry_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(ctx);
 	limg__registry_settings set;
 	int rc;
 
@@ -492,19 +493,24 @@ void limg_registry_close(limg_registry *r)
 		return;
 	for (size_t i = 0; i < r->nep; i++)
 		endpoint_dispose(&r->ep[i]);
-	free(r->ep);
+	limg__free(r->ep);
 	pthread_mutex_destroy(&r->lock);
 	limg__registry_pace_dispose(&r->pace);
 	free_secret(r->username);
 	free_secret(r->password);
-	free(r->domain);
-	free(r->docker_config_dir);
-	free(r);
+	limg__free(r->domain);
+	limg__free(r->docker_config_dir);
+	limg__free(r);
 }
 
 const char *limg_registry_base_url(const limg_registry *r)
 {
 	return r && r->nep ? LIMG_ORIGIN(r)->base : NULL;
+}
+
+limg_context *limg__registry_context(const limg_registry *r)
+{
+	return r ? r->ctx : NULL;
 }
 
 const char *limg_registry_domain(const limg_registry *r)
@@ -514,6 +520,7 @@ const char *limg_registry_domain(const limg_registry *r)
 
 int limg_registry_ping(limg_registry *r, const limg_registry_call_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	limg__http_resp resp;
 	limg__call call = { 0 };

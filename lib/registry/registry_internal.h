@@ -92,6 +92,8 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
                              const limg__registry_settings *set, const limg_registry_callbacks *cb);
 /* The context a session was made with (NULL for NULL). */
 limg_context *limg__session_context(const limg_session *s);
+/* The context a registry was opened with (NULL for NULL). */
+limg_context *limg__registry_context(const limg_registry *r);
 
 /* The requests sent through @r so far, by kind (LIMG__REQ_*), and the 429s received. */
 void limg__registry_counts(limg_registry *r, int64_t out[LIMG__REQ_KINDS], int64_t *throttled);

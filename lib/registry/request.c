@@ -86,7 +86,7 @@ static int settle(limg_registry *r, limg__endpoint *e, const limg_cancel *cancel
 		return 0;
 	}
 	limg__http_resp_init(&resp);
-	if (asprintf(&url, "%s%s/", e->base, e->prefix) < 0) {
+	if (limg__asprintf(&url, "%s%s/", e->base, e->prefix) < 0) {
 		pthread_mutex_unlock(&r->lock);
 		return limg__error_oom();
 	}
@@ -94,7 +94,7 @@ static int settle(limg_registry *r, limg__endpoint *e, const limg_cancel *cancel
 	req.max_body = 64 * 1024;
 	req.cancel = cancel;
 	if (!e->mirror && (rc = limg__registry_pace_wait(&r->pace, cancel)) < 0) {
-		free(url);
+		limg__free(url);
 		pthread_mutex_unlock(&r->lock);
 		return rc;
 	}
@@ -102,26 +102,26 @@ static int settle(limg_registry *r, limg__endpoint *e, const limg_cancel *cancel
 		limg__registry_count(&r->pace, "GET", url);
 	rc = limg__http_do(e->http, &req, &resp);
 	if (rc == LIMG_ECANCELLED) {
-		free(url);
+		limg__free(url);
 		pthread_mutex_unlock(&r->lock);
 		return rc;
 	}
 	if (rc < 0) {
 		char *plain;
-		if (asprintf(&plain, "http://%s", e->host) < 0) {
-			free(url);
+		if (limg__asprintf(&plain, "http://%s", e->host) < 0) {
+			limg__free(url);
 			pthread_mutex_unlock(&r->lock);
 			return limg__error_oom();
 		}
 		limg__log(r->ctx, LIMG_LOG_INFO, "%s: no https (%s); using plain http", e->host,
 		          limg_error_message(limg_error_last()));
 		limg_error_clear();
-		free(e->base);
+		limg__free(e->base);
 		e->base = plain;
 	}
 	e->settled = true;
 	limg__http_resp_dispose(&resp);
-	free(url);
+	limg__free(url);
 	pthread_mutex_unlock(&r->lock);
 	return 0;
 }
@@ -138,9 +138,9 @@ static char *url_for(limg_registry *r, const limg__endpoint *e, const char *path
 
 	pthread_mutex_lock(&r->lock);
 	if (e->mirror)
-		n = asprintf(&url, "%s%s%s%sns=%s", e->base, e->prefix, rest, strchr(rest, '?') ? "&" : "?", r->domain);
+		n = limg__asprintf(&url, "%s%s%s%sns=%s", e->base, e->prefix, rest, strchr(rest, '?') ? "&" : "?", r->domain);
 	else
-		n = asprintf(&url, "%s%s%s", e->base, e->prefix, rest);
+		n = limg__asprintf(&url, "%s%s%s", e->base, e->prefix, rest);
 	if (n < 0)
 		url = NULL;
 	pthread_mutex_unlock(&r->lock);
@@ -163,9 +163,9 @@ static char *challenge_from_ping(limg_registry *r, limg__endpoint *e, const limg
 	if (!e->mirror)
 		limg__registry_count(&r->pace, "GET", url);
 	if (limg__http_do(e->http, &req, &resp) == 0 && resp.www_authenticate)
-		challenge = strdup(resp.www_authenticate);
+		challenge = limg__strdup(resp.www_authenticate);
 	limg__http_resp_dispose(&resp);
-	free(url);
+	limg__free(url);
 	return challenge;
 }
 
@@ -195,7 +195,7 @@ char *limg__registry_origin_base(limg_registry *r)
 	char *base;
 
 	pthread_mutex_lock(&r->lock);
-	base = strdup(LIMG_ORIGIN(r)->base);
+	base = limg__strdup(LIMG_ORIGIN(r)->base);
 	pthread_mutex_unlock(&r->lock);
 	return base;
 }
@@ -228,7 +228,7 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 
 	if ((rc = settle(r, e, c->cancel)) < 0)
 		return rc;
-	if (!(url = c->url[0] == '/' ? url_for(r, e, c->url) : strdup(c->url)))
+	if (!(url = c->url[0] == '/' ? url_for(r, e, c->url) : limg__strdup(c->url)))
 		return limg__error_oom();
 	if (c->scope && !c->no_auth)
 		auth = limg__auth_cached(e->auth, c->scope);
@@ -315,19 +315,19 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 			break;
 		}
 		if (resp->status == 401 && c->scope && !c->no_auth && !answered_challenge && can_retry) {
-			char *challenge = resp->www_authenticate ? strdup(resp->www_authenticate)
+			char *challenge = resp->www_authenticate ? limg__strdup(resp->www_authenticate)
 			                                         : challenge_from_ping(r, e, c->cancel);
 			char *fresh = NULL;
 			answered_challenge = true;
 			if (auth)
 				limg__auth_forget(e->auth, c->scope);
 			rc = limg__auth_answer(e->auth, e->http, challenge, c->scope, endpoint_plain(r, e), c->cancel, &fresh);
-			free(challenge);
+			limg__free(challenge);
 			if (rc != 0)
 				break;
 			if (auth) {
 				memset(auth, 0, strlen(auth));
-				free(auth);
+				limg__free(auth);
 			}
 			auth = fresh;
 			attempt--; /* answering a challenge is not a failure */
@@ -368,9 +368,9 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 	}
 	if (auth) {
 		memset(auth, 0, strlen(auth));
-		free(auth);
+		limg__free(auth);
 	}
-	free(url);
+	limg__free(url);
 	return rc;
 }
 

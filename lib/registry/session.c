@@ -31,6 +31,7 @@ struct limg_session {
 int limg_session_new(limg_session **out, limg_context *ctx, const limg_registry_opts *opts,
                      const limg_registry_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(ctx);
 	limg_registry_callbacks callbacks = LIMG_REGISTRY_CALLBACKS_INIT;
 	limg_session *s;
 	int rc;
@@ -40,10 +41,10 @@ int limg_session_new(limg_session **out, limg_context *ctx, const limg_registry_
 	*out = NULL;
 	if ((rc = limg__opts_copy(&callbacks, sizeof callbacks, cb, "limg_registry_callbacks")) < 0)
 		return rc;
-	if (!(s = calloc(1, sizeof *s)))
+	if (!(s = limg__calloc(1, sizeof *s)))
 		return limg__error_oom();
 	if ((rc = limg__registry_settings_from(&s->defaults, opts)) < 0) {
-		free(s);
+		limg__free(s);
 		return rc;
 	}
 	s->ctx = ctx;
@@ -60,12 +61,12 @@ void limg_session_free(limg_session *s)
 	for (size_t i = 0; i < s->n; i++) {
 		limg_registry_close(s->entries[i].registry);
 		limg__registry_settings_dispose(&s->entries[i].set);
-		free(s->entries[i].domain);
+		limg__free(s->entries[i].domain);
 	}
-	free(s->entries);
+	limg__free(s->entries);
 	limg__registry_settings_dispose(&s->defaults);
 	pthread_mutex_destroy(&s->lock);
-	free(s);
+	limg__free(s);
 }
 
 /* The entry of @domain, made when missing; under the lock. */
@@ -83,10 +84,10 @@ static int entry_of(struct entry **out, limg_session *s, const char *domain)
 		return rc;
 	e = &s->entries[s->n];
 	memset(e, 0, sizeof *e);
-	if (!(e->domain = strdup(domain)))
+	if (!(e->domain = limg__strdup(domain)))
 		return limg__error_oom();
 	if ((rc = limg__registry_settings_copy(&e->set, &s->defaults)) < 0) {
-		free(e->domain);
+		limg__free(e->domain);
 		return rc;
 	}
 	s->n++;
@@ -96,6 +97,7 @@ static int entry_of(struct entry **out, limg_session *s, const char *domain)
 
 int limg_session_set_registry_opts(limg_session *s, const char *domain, const limg_registry_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__session_context(s));
 	limg__registry_settings set;
 	struct entry *e;
 	int rc;
@@ -141,6 +143,7 @@ int limg__session_override(limg_session *s, const char *domain, const limg_regis
 
 int limg_session_registry(limg_registry **out, limg_session *s, const char *domain)
 {
+	LIMG__ALLOCATOR_FROM(limg__session_context(s));
 	struct entry *e;
 	int rc;
 

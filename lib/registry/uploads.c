@@ -64,7 +64,7 @@ typedef struct {
 
 static void set_location(upload *u, char *next)
 {
-	free(u->location);
+	limg__free(u->location);
 	u->location = next;
 }
 
@@ -82,7 +82,7 @@ static int take_location(upload *u, const limg__http_resp *resp, const char *ask
 	if (!(next = limg__http_resolve(resp->final_url ? resp->final_url : asked, resp->location)))
 		return limg__error_set(LIMG_EPROTOCOL, "%s: the upload URL is no http(s) URL", u->what);
 	if (!strncmp(asked, "https://", 8) && strncmp(next, "https://", 8) != 0) {
-		free(next);
+		limg__free(next);
 		return limg__error_set(LIMG_EREDIRECT, "%s: refusing an upload URL that turns https into http", u->what);
 	}
 	set_location(u, next);
@@ -94,7 +94,7 @@ static bool same_origin_as_registry(upload *u, const char *url)
 	char *base = limg__registry_origin_base(u->r);
 	bool same = base && limg__http_same_origin(base, url);
 
-	free(base);
+	limg__free(base);
 	return same;
 }
 
@@ -171,11 +171,11 @@ static int start(upload *u, bool mount, bool *mounted)
 	}
 	if (resp.status == 202) {
 		char *asked = NULL, *base = limg__registry_origin_base(u->r);
-		if (!base || asprintf(&asked, "%s%s", base, path.ptr) < 0)
+		if (!base || limg__asprintf(&asked, "%s%s", base, path.ptr) < 0)
 			asked = NULL;
-		free(base);
+		limg__free(base);
 		rc = asked ? take_location(u, &resp, asked) : limg__error_oom();
-		free(asked);
+		limg__free(asked);
 		if (rc == 0 && limg__http_header(&resp, "OCI-Chunk-Min-Length"))
 			u->chunk_min = strtoll(limg__http_header(&resp, "OCI-Chunk-Min-Length"), NULL, 10);
 		u->offset = 0;
@@ -202,7 +202,7 @@ static int ask_progress(upload *u)
 {
 	limg__call call = { 0 };
 	limg__http_resp resp;
-	char *asked = strdup(u->location);
+	char *asked = limg__strdup(u->location);
 	long long first = 0, last = -1;
 	int rc;
 
@@ -236,7 +236,7 @@ static int ask_progress(upload *u)
 		}
 	}
 	limg__http_resp_dispose(&resp);
-	free(asked);
+	limg__free(asked);
 	return rc;
 }
 
@@ -362,8 +362,8 @@ static int blob_exists(int *out_exists, int64_t *out_size, limg_registry *r, con
 	if (!digest || (rc = limg__digest_check(digest, strlen(digest), NULL)) != 0)
 		return digest ? limg__digest_raise(rc, digest, strlen(digest)) : limg__error_invalid("digest");
 	limg__http_resp_init(&resp);
-	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || asprintf(&scope, "repository:%s:pull", repo) < 0 ||
-	    asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0) {
+	if (limg__asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || limg__asprintf(&scope, "repository:%s:pull", repo) < 0 ||
+	    limg__asprintf(&what, "blob %s of %s/%s", digest, r->domain, repo) < 0) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -386,15 +386,16 @@ static int blob_exists(int *out_exists, int64_t *out_size, limg_registry *r, con
 	}
 out:
 	limg__http_resp_dispose(&resp);
-	free(path);
-	free(scope);
-	free(what);
+	limg__free(path);
+	limg__free(scope);
+	limg__free(what);
 	return rc;
 }
 
 int limg_registry_blob_exists(int *out_exists, int64_t *out_size, limg_registry *r, const char *repo,
                               const char *digest, const limg_registry_call_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	int rc;
 
@@ -406,6 +407,7 @@ int limg_registry_blob_exists(int *out_exists, int64_t *out_size, limg_registry 
 int limg_registry_blob_upload(int *out_result, limg_registry *r, const char *repo, const char *digest, int64_t size,
                               const limg_registry_upload_opts *opts, const limg_registry_upload_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	upload u;
 	bool mounted = false;
 	int rc, exists;
@@ -448,9 +450,9 @@ int limg_registry_blob_upload(int *out_result, limg_registry *r, const char *rep
 	if ((u.o.mount_from && !strcmp(u.o.mount_from, repo)))
 		u.o.mount_from = NULL;
 	/* pull and push here, and pull where the mount comes from */
-	if ((u.o.mount_from ? asprintf(&u.scope, "repository:%s:pull,push repository:%s:pull", repo, u.o.mount_from)
-	                    : asprintf(&u.scope, "repository:%s:pull,push", repo)) < 0 ||
-	    asprintf(&u.what, "upload of blob %s to %s/%s", digest, r->domain, repo) < 0) {
+	if ((u.o.mount_from ? limg__asprintf(&u.scope, "repository:%s:pull,push repository:%s:pull", repo, u.o.mount_from)
+	                    : limg__asprintf(&u.scope, "repository:%s:pull,push", repo)) < 0 ||
+	    limg__asprintf(&u.what, "upload of blob %s to %s/%s", digest, r->domain, repo) < 0) {
 		u.scope = u.what = NULL;
 		rc = limg__error_oom();
 		goto out;
@@ -486,9 +488,9 @@ out:
 		limg__http_resp_dispose(&resp);
 		limg__error_restore(&saved);
 	}
-	free(u.location);
-	free(u.scope);
-	free(u.what);
+	limg__free(u.location);
+	limg__free(u.scope);
+	limg__free(u.what);
 	return rc;
 }
 
@@ -496,6 +498,7 @@ int limg_registry_manifest_put(limg_buf *out_digest, limg_registry *r, const cha
                                const char *media_type, const void *body, size_t len,
                                const limg_registry_call_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__registry_context(r));
 	limg_registry_call_opts o = LIMG_REGISTRY_CALL_OPTS_INIT;
 	int rc;
 
@@ -531,9 +534,9 @@ int limg__registry_manifest_put(limg_buf *out_digest, char **out_subject, limg_r
 		goto out;
 	}
 	limg__http_resp_init(&resp);
-	if (asprintf(&path, "/v2/%s/manifests/%s", repo, reference) < 0 ||
-	    asprintf(&scope, "repository:%s:pull,push", repo) < 0 ||
-	    asprintf(&what, "manifest %s of %s/%s", reference, r->domain, repo) < 0) {
+	if (limg__asprintf(&path, "/v2/%s/manifests/%s", repo, reference) < 0 ||
+	    limg__asprintf(&scope, "repository:%s:pull,push", repo) < 0 ||
+	    limg__asprintf(&what, "manifest %s of %s/%s", reference, r->domain, repo) < 0) {
 		rc = limg__error_oom();
 		goto done;
 	}
@@ -565,7 +568,7 @@ int limg__registry_manifest_put(limg_buf *out_digest, char **out_subject, limg_r
 		goto done;
 	}
 	if (out_subject && limg__http_header(&resp, "OCI-Subject") &&
-	    !(*out_subject = strdup(limg__http_header(&resp, "OCI-Subject")))) {
+	    !(*out_subject = limg__strdup(limg__http_header(&resp, "OCI-Subject")))) {
 		rc = limg__error_oom();
 		goto done;
 	}
@@ -574,9 +577,9 @@ int limg__registry_manifest_put(limg_buf *out_digest, char **out_subject, limg_r
 done:
 	limg__http_resp_dispose(&resp);
 out:
-	free(path);
-	free(scope);
-	free(what);
+	limg__free(path);
+	limg__free(scope);
+	limg__free(what);
 	limg_buf_dispose(&digest);
 	return rc;
 }

@@ -65,8 +65,8 @@ static int broken(limg__sig *sig, const char *fmt, const char *arg)
 	if (arg)
 		limg__quote(q, sizeof q, arg, strlen(arg));
 	snprintf(msg, sizeof msg, fmt, q);
-	free(sig->broken);
-	return (sig->broken = strdup(msg)) ? 0 : limg__error_oom();
+	limg__free(sig->broken);
+	return (sig->broken = limg__strdup(msg)) ? 0 : limg__error_oom();
 }
 
 static int read_envelope(limg__sig *sig, const cJSON *env)
@@ -93,7 +93,7 @@ static int read_envelope(limg__sig *sig, const cJSON *env)
 		return broken(sig, "the DSSE envelope has no signatures, or too many%s", NULL);
 	if ((rc = limg__dsse_pae(&sig->signed_bytes, INTOTO_TYPE, sig->payload.ptr, sig->payload.size)) < 0)
 		return limg__error_oom();
-	if (!(sig->sigs = calloc((size_t)cJSON_GetArraySize(sigs), sizeof *sig->sigs)))
+	if (!(sig->sigs = limg__calloc((size_t)cJSON_GetArraySize(sigs), sizeof *sig->sigs)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(s, sigs) {
 		const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(s, "sig");
@@ -141,7 +141,7 @@ int limg__bundle_read(limg__sig *sig, const void *data, size_t len)
 		material = cJSON_GetObjectItemCaseSensitive(root, "verificationMaterial");
 		key = cJSON_GetObjectItemCaseSensitive(material, "publicKey");
 		hint = cJSON_GetObjectItemCaseSensitive(key, "hint");
-		if (cJSON_IsString(hint) && !(sig->hint = strdup(hint->valuestring)))
+		if (cJSON_IsString(hint) && !(sig->hint = limg__strdup(hint->valuestring)))
 			rc = limg__error_oom();
 	}
 	cJSON_Delete(root);
@@ -153,9 +153,9 @@ int limg__bundle_read(limg__sig *sig, const void *data, size_t len)
 void limg__statement_dispose(limg__statement *s)
 {
 	for (size_t i = 0; i < s->count; i++)
-		free(s->digests[i]);
-	free(s->digests);
-	free(s->predicate_type);
+		limg__free(s->digests[i]);
+	limg__free(s->digests);
+	limg__free(s->predicate_type);
 	memset(s, 0, sizeof *s);
 }
 
@@ -184,8 +184,8 @@ int limg__statement_parse(limg__statement *out, const void *data, size_t len, ch
 		snprintf(why, cap, "the statement lacks a predicate type or subjects");
 		goto out;
 	}
-	if (!(out->predicate_type = strdup(ptype->valuestring)) ||
-	    !(out->digests = calloc((size_t)cJSON_GetArraySize(subjects) * 2, sizeof *out->digests))) {
+	if (!(out->predicate_type = limg__strdup(ptype->valuestring)) ||
+	    !(out->digests = limg__calloc((size_t)cJSON_GetArraySize(subjects) * 2, sizeof *out->digests))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -209,7 +209,7 @@ int limg__statement_parse(limg__statement *out, const void *data, size_t len, ch
 				goto out;
 			}
 			if (out->count < (size_t)cJSON_GetArraySize(subjects) * 2 &&
-			    !(out->digests[out->count++] = strdup(text))) {
+			    !(out->digests[out->count++] = limg__strdup(text))) {
 				rc = limg__error_oom();
 				goto out;
 			}

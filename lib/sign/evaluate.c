@@ -42,7 +42,7 @@ static char *format(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	return strdup(text);
+	return limg__strdup(text);
 }
 
 /* Which of the image's digests a claim names: the image's own, its index's (when allowed), or none. */
@@ -149,7 +149,7 @@ static bool sigstore(const check *c, const limg__requirement *req, char **why)
 	char *one = NULL;
 
 	if (req->unsupported) {
-		*why = strdup(req->unsupported);
+		*why = limg__strdup(req->unsupported);
 		return false;
 	}
 	if (req->key_error) {
@@ -159,7 +159,7 @@ static bool sigstore(const check *c, const limg__requirement *req, char **why)
 	for (size_t i = 0; i < n; i++) {
 		char *r = NULL;
 		if (accept_signature(c, req, &c->sigs->items[i], &r)) {
-			free(one);
+			limg__free(one);
 			limg_buf_dispose(&all);
 			*why = r;
 			return true;
@@ -170,17 +170,17 @@ static bool sigstore(const check *c, const limg__requirement *req, char **why)
 		                              limg__buf_put(&all, r, strlen(r)) < 0))
 			limg_error_clear();
 		rejected++;
-		free(one);
+		limg__free(one);
 		one = r;
 	}
 	if (!rejected)
 		*why = format("a signature was required, but no signature exists%s%s",
 		              c->sigs && c->sigs->note ? " " : "", c->sigs && c->sigs->note ? c->sigs->note : "");
 	else if (rejected == 1)
-		*why = one ? strdup(one) : NULL;
+		*why = one ? limg__strdup(one) : NULL;
 	else
 		*why = format("none of the %zu signatures were accepted: %s", rejected, all.ptr ? all.ptr : "");
-	free(one);
+	limg__free(one);
 	limg_buf_dispose(&all);
 	return false;
 }
@@ -196,15 +196,15 @@ static bool evaluate(const check *c, const limg__requirement *req, char **why)
 {
 	switch (req->type) {
 	case LIMG_REQ_ACCEPT:
-		*why = strdup("any image is accepted (insecureAcceptAnything)");
+		*why = limg__strdup("any image is accepted (insecureAcceptAnything)");
 		return true;
 	case LIMG_REQ_REJECT:
-		*why = strdup("every image of this scope is rejected (reject)");
+		*why = limg__strdup("every image of this scope is rejected (reject)");
 		return false;
 	case LIMG_REQ_SIGSTORE:
 		return sigstore(c, req, why);
 	default:
-		*why = strdup(req->unsupported ? req->unsupported : "not supported");
+		*why = limg__strdup(req->unsupported ? req->unsupported : "not supported");
 		return false;
 	}
 }
@@ -214,12 +214,12 @@ void limg_verdict_free(limg_verdict *v)
 	if (!v)
 		return;
 	for (size_t i = 0; i < v->count; i++)
-		free(v->items[i].reason);
-	free(v->items);
-	free(v->image);
-	free(v->scope);
-	free(v->message);
-	free(v);
+		limg__free(v->items[i].reason);
+	limg__free(v->items);
+	limg__free(v->image);
+	limg__free(v->scope);
+	limg__free(v->message);
+	limg__free(v);
 }
 
 static char *scope_text(const char *scope)
@@ -227,9 +227,9 @@ static char *scope_text(const char *scope)
 	char q[300];
 
 	if (!scope)
-		return strdup("its default");
+		return limg__strdup("its default");
 	if (!*scope)
-		return strdup("scope \"\" of transport docker");
+		return limg__strdup("scope \"\" of transport docker");
 	limg__quote(q, sizeof q, scope, strlen(scope));
 	return format("scope %s", q);
 }
@@ -251,7 +251,7 @@ static int summarize(limg_verdict *v, const limg_policy *policy)
 		         v->items[i].type);
 		if (limg__buf_put(&why, head, strlen(head)) < 0 ||
 		    limg__buf_put(&why, v->items[i].reason ? v->items[i].reason : "", v->items[i].reason ? strlen(v->items[i].reason) : 0) < 0) {
-			free(where);
+			limg__free(where);
 			limg_buf_dispose(&why);
 			return LIMG_ENOMEM;
 		}
@@ -261,7 +261,7 @@ static int summarize(limg_verdict *v, const limg_policy *policy)
 	}
 	v->message = format("image %s is %s by %s (%s): %s", v->image, v->accepted ? "accepted" : "rejected",
 	                    policy->label, where, why.ptr ? why.ptr : "");
-	free(where);
+	limg__free(where);
 	limg_buf_dispose(&why);
 	return v->message ? 0 : limg__error_oom();
 }
@@ -303,8 +303,8 @@ int limg_policy_check(limg_verdict **out, const limg_policy *policy, const char 
 	c.digest = digest;
 	c.index_digest = o.index_signatures == LIMG_INDEX_SIGNATURES_ACCEPT ? o.index_digest : NULL;
 	c.sigs = signatures;
-	if (!(v = calloc(1, sizeof *v)) || !(v->image = strdup(limg_reference_string(ref))) ||
-	    (scope && !(v->scope = strdup(scope))) || !(v->items = calloc(reqs->count, sizeof *v->items))) {
+	if (!(v = limg__calloc(1, sizeof *v)) || !(v->image = limg__strdup(limg_reference_string(ref))) ||
+	    (scope && !(v->scope = limg__strdup(scope))) || !(v->items = limg__calloc(reqs->count, sizeof *v->items))) {
 		rc = limg__error_oom();
 		goto out;
 	}

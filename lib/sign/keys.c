@@ -35,8 +35,8 @@ void limg_key_free(limg_key *key)
 	mbedtls_pk_free(&key->pk);
 	limg__p256_free(key->p256);
 	pthread_mutex_destroy(&key->lock);
-	free(key->label);
-	free(key);
+	limg__free(key->label);
+	limg__free(key);
 }
 
 const char *limg_key_algorithm(const limg_key *key)
@@ -54,8 +54,8 @@ int limg__key_set_label(limg_key *key, const char *label)
 	char clean[512];
 
 	limg__sanitize(clean, sizeof clean, label, strlen(label));
-	free(key->label);
-	return (key->label = strdup(clean)) ? 0 : limg__error_oom();
+	limg__free(key->label);
+	return (key->label = limg__strdup(clean)) ? 0 : limg__error_oom();
 }
 
 /* The OID of Ed25519 (1.3.101.112) in DER: how a key mbedTLS does not know is named. */
@@ -106,7 +106,7 @@ static int parse(limg_key **out, const void *data, size_t len, const char *what)
 	if (len > LIMG_SIGN_DOC_MAX)
 		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_KEY, what, "%s: over %u bytes", what,
 		                             LIMG_SIGN_DOC_MAX);
-	if (!(key = malloc(sizeof *key)))
+	if (!(key = limg__malloc(sizeof *key)))
 		return limg__error_oom();
 	limg__key_init(key);
 	/* mbedTLS reads PEM only from NUL-terminated text */

@@ -19,7 +19,7 @@ int limg__p256_load(limg__p256 **out, const unsigned char *der, size_t len)
 	limg__p256 *key;
 
 	*out = NULL;
-	if (!(key = calloc(1, sizeof *key)))
+	if (!(key = limg__calloc(1, sizeof *key)))
 		return limg__error_oom();
 	key->pkey = d2i_PUBKEY(NULL, &p, (long)len);
 	if (!key->pkey || p != der + len || EVP_PKEY_get_base_id(key->pkey) != EVP_PKEY_EC ||
@@ -49,5 +49,5 @@ void limg__p256_free(limg__p256 *key)
 	if (!key)
 		return;
 	EVP_PKEY_free(key->pkey);
-	free(key);
+	limg__free(key);
 }

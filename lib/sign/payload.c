@@ -29,9 +29,9 @@ static const limg__json_fields payload_fields = { names, sizeof names / sizeof n
 
 void limg__payload_dispose(limg__payload *p)
 {
-	free(p->digest);
-	free(p->identity);
-	free(p->creator);
+	limg__free(p->digest);
+	limg__free(p->identity);
+	limg__free(p->creator);
 	memset(p, 0, sizeof *p);
 }
 
@@ -106,7 +106,7 @@ int limg__payload_parse(limg__payload *out, const void *data, size_t len, char *
 				fail(why, cap, "%s", "optional.creator is not a string");
 				goto out;
 			}
-			if (!(out->creator = strdup(v->valuestring))) {
+			if (!(out->creator = limg__strdup(v->valuestring))) {
 				rc = limg__error_oom();
 				goto out;
 			}
@@ -139,7 +139,7 @@ int limg__payload_parse(limg__payload *out, const void *data, size_t len, char *
 		fail(why, cap, "%s", !digest ? "docker-manifest-digest is not a string" : "docker-reference is not a string");
 		goto out;
 	}
-	if (!(out->digest = strdup(digest)) || !(out->identity = strdup(identity))) {
+	if (!(out->digest = limg__strdup(digest)) || !(out->identity = limg__strdup(identity))) {
 		rc = limg__error_oom();
 		goto out;
 	}

@@ -107,7 +107,7 @@ static int read_identity(const ctx *c, limg__identity *id, const cJSON *obj)
 		     : 0;
 		limg_reference_free(r);
 		id->type = LIMG_ID_EXACT_REFERENCE;
-		return rc < 0 ? rc : (id->a = strdup(d)) ? 0 : limg__error_oom();
+		return rc < 0 ? rc : (id->a = limg__strdup(d)) ? 0 : limg__error_oom();
 	}
 	if (!strcmp(type, "exactRepository")) {
 		const char *d;
@@ -119,7 +119,7 @@ static int read_identity(const ctx *c, limg__identity *id, const cJSON *obj)
 		}
 		limg_reference_free(r);
 		id->type = LIMG_ID_EXACT_REPOSITORY;
-		return (id->a = strdup(d)) ? 0 : limg__error_oom();
+		return (id->a = limg__strdup(d)) ? 0 : limg__error_oom();
 	}
 	if (!strcmp(type, "remapIdentity")) {
 		const char *p, *sp;
@@ -132,7 +132,7 @@ static int read_identity(const ctx *c, limg__identity *id, const cJSON *obj)
 		if (!sp || !valid_prefix(sp))
 			return bad(c, "remapIdentity's signedPrefix %s is not valid", sp ? sp : "(not a string)");
 		id->type = LIMG_ID_REMAP_IDENTITY;
-		return (id->a = strdup(p)) && (id->b = strdup(sp)) ? 0 : limg__error_oom();
+		return (id->a = limg__strdup(p)) && (id->b = limg__strdup(sp)) ? 0 : limg__error_oom();
 	}
 	return bad(c, "unknown signedIdentity type %s", type);
 }
@@ -143,12 +143,12 @@ static int defer_key_error(limg__requirement *req)
 {
 	if (req->key_error)
 		return 0;
-	return (req->key_error = strdup(limg_error_message(limg_error_last()))) ? 0 : limg__error_oom();
+	return (req->key_error = limg__strdup(limg_error_message(limg_error_last()))) ? 0 : limg__error_oom();
 }
 
 static int add_key(limg__requirement *req, limg_key *key)
 {
-	limg_key **grown = realloc(req->keys, (req->nkeys + 1) * sizeof *req->keys);
+	limg_key **grown = limg__realloc(req->keys, (req->nkeys + 1) * sizeof *req->keys);
 	if (!grown) {
 		limg_key_free(key);
 		return limg__error_oom();
@@ -255,12 +255,12 @@ static int read_sigstore(const ctx *c, limg__requirement *req, const cJSON *obj)
 		char msg[200];
 		snprintf(msg, sizeof msg, "sigstoreSigned with %s (certificates) is not supported by libimage yet: keys only",
 		         source);
-		return (req->unsupported = strdup(msg)) ? 0 : limg__error_oom();
+		return (req->unsupported = limg__strdup(msg)) ? 0 : limg__error_oom();
 	}
 	if (rekor) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "sigstoreSigned with %s (a transparency log) is not supported by libimage yet", rekor);
-		if (!(req->unsupported = strdup(msg)))
+		if (!(req->unsupported = limg__strdup(msg)))
 			return limg__error_oom();
 	}
 	if (!strcmp(source, "keyPath"))
@@ -292,7 +292,7 @@ static int read_signed_by(const ctx *c, limg__requirement *req, const cJSON *obj
 	    (rc = read_identity(c, &req->identity, cJSON_GetObjectItemCaseSensitive(obj, "signedIdentity"))) < 0)
 		return rc;
 	/* never accepted: libimage has no OpenPGP (nor X.509 simple signing) */
-	return (req->unsupported = strdup("signedBy (GPG simple signing) is not supported by libimage: images of this "
+	return (req->unsupported = limg__strdup("signedBy (GPG simple signing) is not supported by libimage: images of this "
 	                                  "scope are rejected; use sigstoreSigned keys"))
 	       ? 0
 	       : limg__error_oom();
@@ -326,14 +326,14 @@ static int read_requirement(const ctx *c, limg__requirement *req, const cJSON *o
 		req->type = LIMG_REQ_SIGNED_BASE_LAYER;
 		if ((rc = fields(c, obj, base, 2, 2)) < 0 ||
 		    (rc = read_identity(c, &ignored, cJSON_GetObjectItemCaseSensitive(obj, "baseLayerIdentity"))) < 0) {
-			free(ignored.a);
-			free(ignored.b);
+			limg__free(ignored.a);
+			limg__free(ignored.b);
 			return rc;
 		}
-		free(ignored.a);
-		free(ignored.b);
+		limg__free(ignored.a);
+		limg__free(ignored.b);
 		/* containers/image: "signedBaseLayer not implemented yet!" */
-		return (req->unsupported = strdup("signedBaseLayer is not implemented (by containers/image either)"))
+		return (req->unsupported = limg__strdup("signedBaseLayer is not implemented (by containers/image either)"))
 		       ? 0
 		       : limg__error_oom();
 	}
@@ -346,13 +346,13 @@ void limg__requirements_dispose(limg__requirements *r)
 		limg__requirement *q = &r->items[i];
 		for (size_t k = 0; k < q->nkeys; k++)
 			limg_key_free(q->keys[k]);
-		free(q->keys);
-		free(q->identity.a);
-		free(q->identity.b);
-		free(q->key_error);
-		free(q->unsupported);
+		limg__free(q->keys);
+		limg__free(q->identity.a);
+		limg__free(q->identity.b);
+		limg__free(q->key_error);
+		limg__free(q->unsupported);
 	}
-	free(r->items);
+	limg__free(r->items);
 	memset(r, 0, sizeof *r);
 }
 
@@ -368,7 +368,7 @@ static int read_requirements(ctx *c, limg__requirements *out, const cJSON *list)
 		return bad(c, "the list of requirements must not be empty%s", NULL);
 	if (cJSON_GetArraySize(list) > LIMG_SIGN_LIST_MAX)
 		return bad(c, "too many requirements%s", NULL);
-	if (!(out->items = calloc((size_t)cJSON_GetArraySize(list), sizeof *out->items)))
+	if (!(out->items = limg__calloc((size_t)cJSON_GetArraySize(list), sizeof *out->items)))
 		return limg__error_oom();
 	cJSON_ArrayForEach(item, list) {
 		snprintf(c->at + base, sizeof c->at - base, "[%zu]", out->count);
@@ -395,7 +395,7 @@ static int read_transports(ctx *c, limg_policy *p, const cJSON *transports)
 		}
 		if (docker && (size_t)cJSON_GetArraySize(t) > LIMG_SIGN_LIST_MAX)
 			return bad(c, "too many docker scopes%s", NULL);
-		if (docker && !(p->docker = calloc((size_t)cJSON_GetArraySize(t) + 1, sizeof *p->docker)))
+		if (docker && !(p->docker = limg__calloc((size_t)cJSON_GetArraySize(t) + 1, sizeof *p->docker)))
 			return limg__error_oom();
 		cJSON_ArrayForEach(scope, t) {
 			char q[200];
@@ -411,7 +411,7 @@ static int read_transports(ctx *c, limg_policy *p, const cJSON *transports)
 				continue;
 			}
 			p->docker[p->ndocker].reqs = reqs;
-			if (!(p->docker[p->ndocker++].scope = strdup(scope->string)))
+			if (!(p->docker[p->ndocker++].scope = limg__strdup(scope->string)))
 				return limg__error_oom();
 		}
 	}
@@ -425,16 +425,16 @@ void limg_policy_free(limg_policy *p)
 		return;
 	limg__requirements_dispose(&p->defaults);
 	for (size_t i = 0; i < p->ndocker; i++) {
-		free(p->docker[i].scope);
+		limg__free(p->docker[i].scope);
 		limg__requirements_dispose(&p->docker[i].reqs);
 	}
-	free(p->docker);
+	limg__free(p->docker);
 	for (size_t i = 0; i < p->nns; i++)
-		free(p->ns[i].ns);
-	free(p->ns);
-	free(p->label);
-	free(p->registries_d);
-	free(p);
+		limg__free(p->ns[i].ns);
+	limg__free(p->ns);
+	limg__free(p->label);
+	limg__free(p->registries_d);
+	limg__free(p);
 }
 
 int limg_policy_opts_init(limg_policy_opts *opts, size_t size)
@@ -481,7 +481,7 @@ static int parse(limg_policy **out, const char *text, size_t len, const limg_pol
 	if (limg__json_parse(&root, text, len, NULL, why, sizeof why) < 0)
 		return limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_POLICY, label,
 		                             "invalid policy in %s: not valid, unambiguous JSON (%s)", label, why);
-	if (!(p = calloc(1, sizeof *p)) || !(p->label = strdup(label))) {
+	if (!(p = limg__calloc(1, sizeof *p)) || !(p->label = limg__strdup(label))) {
 		rc = limg__error_oom();
 		goto out;
 	}

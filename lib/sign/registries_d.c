@@ -46,9 +46,9 @@ static void node_free(node *n)
 		return;
 	for (size_t i = 0; i < n->nkids; i++)
 		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->text);
-	free(n);
+	limg__free(n->kids);
+	limg__free(n->text);
+	limg__free(n);
 }
 
 static int fail(reader *r, size_t line, const char *why)
@@ -71,7 +71,7 @@ static int next(reader *r, yaml_event_t *ev)
 
 static int add_kid(node *parent, node *kid)
 {
-	node **grown = realloc(parent->kids, (parent->nkids + 1) * sizeof *grown);
+	node **grown = limg__realloc(parent->kids, (parent->nkids + 1) * sizeof *grown);
 	if (!grown) {
 		node_free(kid);
 		return limg__error_oom();
@@ -94,7 +94,7 @@ static int read_node(reader *r, yaml_event_t *ev, int depth, node **out)
 		return fail(r, ev->start_mark.line + 1, "nested too deeply");
 	if (ev->type == YAML_ALIAS_EVENT)
 		return fail(r, ev->start_mark.line + 1, "aliases are not supported");
-	if (!(n = calloc(1, sizeof *n)))
+	if (!(n = limg__calloc(1, sizeof *n)))
 		return limg__error_oom();
 	n->line = ev->start_mark.line + 1;
 	if (ev->type == YAML_SCALAR_EVENT) {
@@ -103,7 +103,7 @@ static int read_node(reader *r, yaml_event_t *ev, int depth, node **out)
 			return fail(r, ev->start_mark.line + 1, "explicit tags are not supported");
 		}
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		n->text = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		n->text = limg__strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
 		n->kind = n->plain && (!ev->data.scalar.length || !strcmp(n->text, "~") || !strcmp(n->text, "null") ||
 		                       !strcmp(n->text, "Null") || !strcmp(n->text, "NULL"))
 		          ? NODE_NULL
@@ -244,7 +244,7 @@ static int merge(reader *r, limg_policy *p, const node *root, char **default_fro
 		}
 		if ((rc = read_namespace(r, dd, &p->default_use)) < 0)
 			return rc;
-		if (!(*default_from = strdup(file)))
+		if (!(*default_from = limg__strdup(file)))
 			return limg__error_oom();
 	}
 	if (!(docker = member(root, "docker")) || docker->kind == NODE_NULL)
@@ -263,10 +263,10 @@ static int merge(reader *r, limg_policy *p, const node *root, char **default_fro
 			}
 		if ((rc = read_namespace(r, docker->kids[i + 1], &use)) < 0)
 			return rc;
-		if (!(grown = realloc(p->ns, (p->nns + 1) * sizeof *grown)))
+		if (!(grown = limg__realloc(p->ns, (p->nns + 1) * sizeof *grown)))
 			return limg__error_oom();
 		p->ns = grown;
-		if (!(p->ns[p->nns].ns = strdup(name)))
+		if (!(p->ns[p->nns].ns = limg__strdup(name)))
 			return limg__error_oom();
 		p->ns[p->nns++].use = use;
 	}
@@ -292,7 +292,7 @@ int limg__registries_d_load(limg_policy *p, const char *dir)
 	DIR *d;
 	int rc = 0;
 
-	if (!(p->registries_d = strdup(dir)))
+	if (!(p->registries_d = limg__strdup(dir)))
 		return limg__error_oom();
 	if (!(d = opendir(dir)))
 		return errno == ENOENT ? 0 : limg__fs_error("cannot list registries.d", dir); /* none: nothing said */
@@ -306,7 +306,7 @@ int limg__registries_d_load(limg_policy *p, const char *dir)
 		}
 		if ((rc = limg__array_grow((void **)&names, &cap, count + 1, sizeof *names)) < 0)
 			break;
-		if (!(names[count] = strdup(e->d_name))) {
+		if (!(names[count] = limg__strdup(e->d_name))) {
 			rc = limg__error_oom();
 			break;
 		}
@@ -340,8 +340,8 @@ int limg__registries_d_load(limg_policy *p, const char *dir)
 		limg_buf_dispose(&text);
 	}
 	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
-	free(default_from);
+		limg__free(names[i]);
+	limg__free(names);
+	limg__free(default_from);
 	return rc;
 }

@@ -12,19 +12,19 @@ int limg_signatures_new(limg_signatures **out)
 {
 	if (!out)
 		return limg__error_invalid("out");
-	return (*out = calloc(1, sizeof **out)) ? 0 : limg__error_oom();
+	return (*out = limg__calloc(1, sizeof **out)) ? 0 : limg__error_oom();
 }
 
 static void sig_dispose(limg__sig *s)
 {
-	free(s->source);
-	free(s->broken);
-	free(s->hint);
+	limg__free(s->source);
+	limg__free(s->broken);
+	limg__free(s->hint);
 	limg_buf_dispose(&s->signed_bytes);
 	limg_buf_dispose(&s->payload);
 	for (size_t i = 0; i < s->nsigs; i++)
 		limg_buf_dispose(&s->sigs[i]);
-	free(s->sigs);
+	limg__free(s->sigs);
 }
 
 void limg_signatures_free(limg_signatures *set)
@@ -33,9 +33,9 @@ void limg_signatures_free(limg_signatures *set)
 		return;
 	for (size_t i = 0; i < set->count; i++)
 		sig_dispose(&set->items[i]);
-	free(set->items);
-	free(set->note);
-	free(set);
+	limg__free(set->items);
+	limg__free(set->note);
+	limg__free(set);
 }
 
 size_t limg_signatures_count(const limg_signatures *set)
@@ -65,7 +65,7 @@ static int add(limg_signatures *set, const void *data, size_t len, const char *s
 		limg__sanitize(label, sizeof label, source, strlen(source));
 	else
 		snprintf(label, sizeof label, "signature %zu", set->count + 1);
-	if (!(s->source = strdup(label)))
+	if (!(s->source = limg__strdup(label)))
 		return limg__error_oom();
 	set->count++;
 	*out = s;
@@ -85,14 +85,14 @@ int limg_signatures_add_simple(limg_signatures *set, const void *payload, size_t
 	    (rc = limg__buf_put(&s->payload, payload ? payload : "", len)) < 0)
 		return rc;
 	if (!signature || !*signature)
-		return (s->broken = strdup("it has no signature (no dev.cosignproject.cosign/signature annotation)"))
+		return (s->broken = limg__strdup("it has no signature (no dev.cosignproject.cosign/signature annotation)"))
 		       ? 0
 		       : limg__error_oom();
-	if (!(s->sigs = calloc(1, sizeof *s->sigs)))
+	if (!(s->sigs = limg__calloc(1, sizeof *s->sigs)))
 		return limg__error_oom();
 	if (limg__base64_decode_any(&s->sigs[0], signature, strlen(signature)) < 0 || !s->sigs[0].size) {
 		limg_buf_dispose(&s->sigs[0]);
-		return (s->broken = strdup("its signature is not base64")) ? 0 : limg__error_oom();
+		return (s->broken = limg__strdup("its signature is not base64")) ? 0 : limg__error_oom();
 	}
 	s->nsigs = 1;
 	return 0;
@@ -119,11 +119,11 @@ int limg__signatures_add_broken(limg_signatures *set, const char *source, const 
 	/* the library's own words (which escape what they quote), kept to a line's length */
 	snprintf(text, sizeof text, "%s", why);
 	s->kind = LIMG_SIG_SIMPLE;
-	return (s->broken = strdup(text)) ? 0 : limg__error_oom();
+	return (s->broken = limg__strdup(text)) ? 0 : limg__error_oom();
 }
 
 int limg__signatures_note(limg_signatures *set, const char *note)
 {
-	free(set->note);
-	return (set->note = strdup(note)) ? 0 : limg__error_oom();
+	limg__free(set->note);
+	return (set->note = limg__strdup(note)) ? 0 : limg__error_oom();
 }

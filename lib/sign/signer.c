@@ -36,7 +36,7 @@ void limg_signer_free(limg_signer *signer)
 		return;
 	mbedtls_pk_free(&signer->pk); /* wipes the key */
 	pthread_mutex_destroy(&signer->lock);
-	free(signer);
+	limg__free(signer);
 }
 
 /* The scrypt settings go-securesystemslib writes (legacy, standard, OWASP):
@@ -144,7 +144,7 @@ static int parse(limg_signer **out, const void *data, size_t len, const char *pa
 	if (len > LIMG_SIGN_DOC_MAX)
 		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_KEY, what, "%s: over %u bytes", what,
 		                             LIMG_SIGN_DOC_MAX);
-	if (!(s = calloc(1, sizeof *s)))
+	if (!(s = limg__calloc(1, sizeof *s)))
 		return limg__error_oom();
 	mbedtls_pk_init(&s->pk);
 	pthread_mutex_init(&s->lock, NULL);

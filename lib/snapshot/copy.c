@@ -43,7 +43,7 @@ static void forget_links(copy_run *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		close(r->links[i].dir);
-		free(r->links[i].name);
+		limg__free(r->links[i].name);
 	}
 	r->n = 0;
 }
@@ -65,7 +65,7 @@ static int remember_link(copy_run *r, const struct stat *st, int dir, const char
 	l = &r->links[r->n];
 	if ((l->dir = dup(dir)) < 0)
 		return -errno;
-	if (!(l->name = strdup(name))) {
+	if (!(l->name = limg__strdup(name))) {
 		close(l->dir);
 		return -ENOMEM;
 	}
@@ -188,7 +188,7 @@ int limg__snapshot_copy(int to, const int *layers, size_t n, const char *label)
 		if (rc == 0)
 			rc = limg__clone_dir_meta(layers[i], to);
 	}
-	free(r.links);
+	limg__free(r.links);
 	if (rc < 0)
 		return limg__error_set(rc == -ENOSPC || rc == -EDQUOT ? LIMG_ENOSPACE : LIMG_ESYSTEM,
 		                       "cannot copy the layers into %s: %s", label, strerror(-rc));

@@ -117,6 +117,7 @@ static int64_t usage(int dir, const char *name, int depth)
 int limg_snapshot_gc(int64_t *out_reclaimed, limg_store *s, const limg_store_gc_opts *opts,
                      const limg_store_gc_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_store_gc_opts o;
 	limg_store_gc_callbacks c;
 	limg__strset keep = LIMG_STRSET_INIT;
@@ -251,6 +252,7 @@ static int check_one(int dir, const char *name, const char *label, const limg_st
 int limg_snapshot_fsck(size_t *out_problems, limg_store *s, const limg_store_fsck_opts *opts,
                        const limg_store_fsck_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_store_fsck_opts o;
 	limg_store_fsck_callbacks c;
 	size_t count = 0;

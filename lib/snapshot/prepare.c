@@ -69,11 +69,11 @@ void limg_mount_free(limg_mount *m)
 {
 	if (!m)
 		return;
-	free(m->type);
-	free(m->source);
-	free(m->target);
-	free(m->options);
-	free(m);
+	limg__free(m->type);
+	limg__free(m->source);
+	limg__free(m->target);
+	limg__free(m->options);
+	limg__free(m);
 }
 
 typedef struct {
@@ -166,7 +166,7 @@ static int snapshots(prepare_run *p)
 
 static int make_mount(limg_mount **out, prepare_run *p)
 {
-	limg_mount *m = calloc(1, sizeof *m);
+	limg_mount *m = limg__calloc(1, sizeof *m);
 	limg_buf o = LIMG_BUF_INIT;
 	char part[9000];
 	int rc = 0;
@@ -182,9 +182,9 @@ static int make_mount(limg_mount **out, prepare_run *p)
 	if (rc == 0)
 		rc = limg__buf_put(&o, part, strlen(part) + 1);
 	snprintf(part, sizeof part, "%s/rootfs", p->root.path);
-	m->type = strdup("overlay");
-	m->source = strdup("overlay");
-	m->target = strdup(part);
+	m->type = limg__strdup("overlay");
+	m->source = limg__strdup("overlay");
+	m->target = limg__strdup(part);
 	m->options = o.ptr;
 	if (rc == 0 && (!m->type || !m->source || !m->target || !m->options))
 		rc = limg__error_oom();
@@ -226,7 +226,7 @@ static int run(limg_mount **out, prepare_run *p, const char *image, const char *
 		return limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_CONFIG, limg_image_id(p->info),
 		                             "image %s has %zu layers but its config lists %zu diff_ids",
 		                             limg_image_id(p->info), p->n, limg_config_diff_id_count(cfg));
-	if (!(p->fs = malloc(p->n * sizeof *p->fs)) || !(p->chain = calloc(p->n, sizeof *p->chain)))
+	if (!(p->fs = limg__malloc(p->n * sizeof *p->fs)) || !(p->chain = limg__calloc(p->n, sizeof *p->chain)))
 		return limg__error_oom();
 	for (size_t i = 0; i < p->n; i++)
 		p->fs[i] = -1;
@@ -260,6 +260,7 @@ static int run(limg_mount **out, prepare_run *p, const char *image, const char *
 int limg_snapshot_prepare(limg_mount **out, limg_store *store, const char *image, const char *dir,
                           const limg_snapshot_opts *opts, const limg_snapshot_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	limg_mount *mount = NULL;
 	prepare_run p;
 	int rc;
@@ -305,8 +306,8 @@ int limg_snapshot_prepare(limg_mount **out, limg_store *store, const char *image
 	for (size_t i = 0; p.fs && i < p.n; i++)
 		if (p.fs[i] >= 0)
 			close(p.fs[i]);
-	free(p.fs);
-	free(p.chain);
+	limg__free(p.fs);
+	limg__free(p.chain);
 	if (p.lock >= 0)
 		limg__fs_unlock(p.lock);
 	if (p.dir >= 0)

@@ -46,7 +46,7 @@ static int list(int fd, char ***out, size_t *n)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (limg__array_grow((void **)out, &cap, *n + 1, sizeof **out) < 0 || !((*out)[*n] = strdup(e->d_name))) {
+		if (limg__array_grow((void **)out, &cap, *n + 1, sizeof **out) < 0 || !((*out)[*n] = limg__strdup(e->d_name))) {
 			closedir(d);
 			return -ENOMEM;
 		}
@@ -61,8 +61,8 @@ static int list(int fd, char ***out, size_t *n)
 static void free_list(char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		limg__free(names[i]);
+	limg__free(names);
 }
 
 static int hash_xattrs(limg_hasher *h, const char *proc)

@@ -49,6 +49,7 @@ static int stat_blob(int64_t *out_size, limg_store *s, const char *digest)
 
 int limg_store_blob_stat(int64_t *out_size, limg_store *s, const char *digest)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	int rc;
 
 	if (!out_size)
@@ -63,6 +64,7 @@ int limg_store_blob_stat(int64_t *out_size, limg_store *s, const char *digest)
 
 int limg_store_blob_path(limg_buf *out, limg_store *s, const char *digest)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	int64_t size;
 	int rc;
 
@@ -124,6 +126,7 @@ static int read_fd(limg_buf *out, int fd, size_t max, const char *digest)
 
 int limg_store_blob_read(limg_buf *out, limg_store *s, const char *digest, size_t max_size)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_buf got = LIMG_BUF_INIT;
 	int rc, algo = 0, fd = -1;
 
@@ -147,6 +150,7 @@ int limg_store_blob_read(limg_buf *out, limg_store *s, const char *digest, size_
 
 int limg_store_blob_delete(limg_store *s, const char *digest)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_buf path = LIMG_BUF_INIT;
 	const char *name;
 	int rc, dirfd;
@@ -182,6 +186,7 @@ struct limg_blob_reader {
 
 int limg_blob_reader_open(limg_blob_reader **out, limg_store *s, const char *digest)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_blob_reader *r;
 	int rc, algo = 0;
 
@@ -190,7 +195,7 @@ int limg_blob_reader_open(limg_blob_reader **out, limg_store *s, const char *dig
 	*out = NULL;
 	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	if (!(r = calloc(1, sizeof *r))) {
+	if (!(r = limg__calloc(1, sizeof *r))) {
 		limg__store_leave(s);
 		return limg__error_oom();
 	}
@@ -199,7 +204,7 @@ int limg_blob_reader_open(limg_blob_reader **out, limg_store *s, const char *dig
 	if ((rc = limg__store_blob_open(&r->fd, s, digest)) < 0)
 		goto fail;
 	limg__digest_check(digest, strlen(digest), &algo);
-	if (!(r->digest = strdup(digest))) {
+	if (!(r->digest = limg__strdup(digest))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -215,6 +220,7 @@ fail:
 
 int limg_blob_reader_read(size_t *out_len, limg_blob_reader *r, void *buf, size_t cap)
 {
+	LIMG__ALLOCATOR_FROM(r ? limg__store_context(r->store) : NULL);
 	ssize_t n;
 
 	if (!out_len || !r || (!buf && cap))
@@ -247,10 +253,10 @@ void limg_blob_reader_close(limg_blob_reader *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	limg_hasher_free(r->hasher);
-	free(r->digest);
+	limg__free(r->digest);
 	if (r->store)
 		limg__store_leave(r->store);
-	free(r);
+	limg__free(r);
 }
 
 struct blob_entry {
@@ -269,7 +275,7 @@ static int add_entry(limg_blob_iterator *it, const char *digest, int64_t size)
 
 	if ((rc = limg__array_grow((void **)&it->entries, &it->cap, it->count + 1, sizeof *it->entries)) < 0)
 		return rc;
-	if (!(it->entries[it->count].digest = strdup(digest)))
+	if (!(it->entries[it->count].digest = limg__strdup(digest)))
 		return limg__error_oom();
 	it->entries[it->count++].size = size;
 	return 0;
@@ -325,7 +331,7 @@ int limg__blob_list(limg_blob_iterator **out, limg_store *s, bool irregular)
 	int rc;
 
 	*out = NULL;
-	if (!(it = calloc(1, sizeof *it)))
+	if (!(it = limg__calloc(1, sizeof *it)))
 		return limg__error_oom();
 	if ((rc = list_dir(it, s, LIMG_DIGEST_SHA256, "sha256", irregular)) < 0 ||
 	    (rc = list_dir(it, s, LIMG_DIGEST_SHA512, "sha512", irregular)) < 0) {
@@ -340,6 +346,7 @@ int limg__blob_list(limg_blob_iterator **out, limg_store *s, bool irregular)
 
 int limg_blob_iterator_new(limg_blob_iterator **out, limg_store *s)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	int rc;
 
 	if (!out)
@@ -372,7 +379,7 @@ void limg_blob_iterator_free(limg_blob_iterator *it)
 	if (!it)
 		return;
 	for (size_t i = 0; i < it->count; i++)
-		free(it->entries[i].digest);
-	free(it->entries);
-	free(it);
+		limg__free(it->entries[i].digest);
+	limg__free(it->entries);
+	limg__free(it);
 }

@@ -31,7 +31,7 @@ int limg__store_discard_layers(limg_store *s, const limg__lease *mine, const cha
 		goto out;
 	/* what every other image reaches (a damaged one is no reason to keep them: problems are ignored) */
 	others = *index;
-	if (!(others.entries = calloc(index->count + 1, sizeof *others.entries))) {
+	if (!(others.entries = limg__calloc(index->count + 1, sizeof *others.entries))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -40,7 +40,7 @@ int limg__store_discard_layers(limg_store *s, const limg__lease *mine, const cha
 		if (!index->entries[i].digest || strcmp(index->entries[i].digest, top) != 0)
 			others.entries[others.count++] = index->entries[i];
 	rc = limg__store_reach(s, &others, &keep, NULL, NULL);
-	free(others.entries);
+	limg__free(others.entries);
 	limg_error_clear();
 	if (rc < 0)
 		goto out;

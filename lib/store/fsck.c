@@ -109,6 +109,7 @@ out:
 int limg_store_fsck(size_t *out_problems, limg_store *s, const limg_store_fsck_opts *opts,
                     const limg_store_fsck_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_store_fsck_opts o = LIMG_STORE_FSCK_OPTS_INIT;
 	limg_store_fsck_callbacks c = LIMG_STORE_FSCK_CALLBACKS_INIT;
 	struct fsck f = { NULL, NULL, 0, NULL };

@@ -244,6 +244,7 @@ out:
 int limg_store_gc(int64_t *out_reclaimed, limg_store *s, const limg_store_gc_opts *opts,
                   const limg_store_gc_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	struct run g;
 	int rc;
 

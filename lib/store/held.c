@@ -30,7 +30,7 @@ int limg__held_new(limg__held **out, limg_store *s)
 	*out = NULL;
 	if ((rc = limg__store_enter(s)) < 0)
 		return rc;
-	if (!(h = calloc(1, sizeof *h))) {
+	if (!(h = limg__calloc(1, sizeof *h))) {
 		limg__store_leave(s);
 		return limg__error_oom();
 	}
@@ -38,7 +38,7 @@ int limg__held_new(limg__held **out, limg_store *s)
 	snprintf(tmp, sizeof tmp, "%s/.libimage/tmp", s->root);
 	if ((rc = limg__fs_mkdir_unique_at(&h->fd, s->tmp_fd, "held-", h->name, sizeof h->name, tmp)) < 0) {
 		limg__store_leave(s);
-		free(h);
+		limg__free(h);
 		return rc;
 	}
 	snprintf(h->label, sizeof h->label, "%s/%s", tmp, h->name);
@@ -134,5 +134,5 @@ void limg__held_free(limg__held *h)
 	limg__error_restore(&saved);
 	close(h->fd);
 	limg__store_leave(h->store);
-	free(h);
+	limg__free(h);
 }

@@ -85,7 +85,7 @@ static int read_annotations(limg__json *j, limg__index *ix, limg__index_entry *e
 			size_t ncap = cap ? cap * 2 : 4;
 			limg__annotation *grown = limg__arena_alloc(&ix->arena, ncap * sizeof *grown);
 			if (!grown)
-				return limg__json_fail(j, "out of memory");
+				return limg__json_oom(j);
 			if (n)
 				memcpy(grown, list, n * sizeof *list);
 			list = grown;
@@ -93,7 +93,7 @@ static int read_annotations(limg__json *j, limg__index *ix, limg__index_entry *e
 		}
 		if (!(list[n].key = arena_copy(ix, key->ptr, key->size)) ||
 		    !(list[n].value = arena_copy(ix, val->ptr, val->size)))
-			return limg__json_fail(j, "out of memory");
+			return limg__json_oom(j);
 		n++;
 	}
 	if (more != 0)
@@ -114,7 +114,7 @@ static int read_string_field(limg__json *j, limg__index *ix, char **field, limg_
 	if (limg__json_string(j, val) < 0)
 		return -1;
 	if (!(*field = arena_copy(ix, val->ptr, val->size)))
-		return limg__json_fail(j, "out of memory");
+		return limg__json_oom(j);
 	return 0;
 }
 
@@ -155,17 +155,17 @@ static int read_entry(limg__json *j, limg__index *ix, limg__index_entry *e, limg
 			/* the key buffer is reused by skip: keep the name first */
 			char *name = arena_copy(ix, key->ptr, key->size);
 			if (!name)
-				return limg__json_fail(j, "out of memory");
+				return limg__json_oom(j);
 			if (limg__json_skip(j, &raw, &len) < 0)
 				return -1;
 			if (add_extra(extra, name, strlen(name), raw, len) < 0)
-				return limg__json_fail(j, "out of memory");
+				return limg__json_oom(j);
 		}
 	}
 	if (more != 0)
 		return -1;
 	if (extra->size && !(e->extra = arena_copy(ix, extra->ptr, extra->size)))
-		return limg__json_fail(j, "out of memory");
+		return limg__json_oom(j);
 	return 0;
 }
 
@@ -210,7 +210,7 @@ static int parse(limg__index *ix, limg__json *j)
 			have_manifests = true;
 			while ((more = limg__json_next_item(j)) == 1) {
 				if (grow(ix) < 0) {
-					limg__json_fail(j, "out of memory");
+					limg__json_oom(j);
 					goto out;
 				}
 				if (read_entry(j, ix, &ix->entries[ix->count], &key, &val, &extra) < 0)
@@ -260,7 +260,7 @@ out:
 
 int limg__index_parse(limg__index **out, const char *text, size_t len, const char *label)
 {
-	limg__index *ix = calloc(1, sizeof *ix);
+	limg__index *ix = limg__calloc(1, sizeof *ix);
 	limg__json j;
 	int rc = 0;
 
@@ -270,7 +270,8 @@ int limg__index_parse(limg__index **out, const char *text, size_t len, const cha
 	ix->arena.chunk_size = len > (64u << 20) ? (4u << 20) : (256u << 10);
 	limg__json_init(&j, text, len, &limg__manifest_fields);
 	if (parse(ix, &j) < 0) {
-		rc = limg__error_set(LIMG_ECORRUPT, "%s is corrupt: %s", label, j.why[0] ? j.why : "out of memory");
+		rc = j.oom || !j.failed ? limg__error_oom()
+		                        : limg__error_set(LIMG_ECORRUPT, "%s is corrupt: %s", label, j.why);
 		limg__index_free(ix);
 		ix = NULL;
 	}
@@ -284,8 +285,8 @@ void limg__index_free(limg__index *ix)
 	if (!ix)
 		return;
 	limg__arena_free(&ix->arena);
-	free(ix->entries);
-	free(ix);
+	limg__free(ix->entries);
+	limg__free(ix);
 }
 
 int limg__index_load(limg__index **out, limg_store *s)

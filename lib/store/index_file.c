@@ -161,7 +161,7 @@ static int check_tail(const char *text, size_t len, char **extra, const char *la
 	}
 	if (j.failed)
 		rc = corrupt(label, off, j.why);
-	else if (!(*extra = strndup(text + 1, len - 1)))
+	else if (!(*extra = limg__strndup(text + 1, len - 1)))
 		rc = limg__error_oom();
 	limg__json_dispose(&j);
 	limg_buf_dispose(&doc);
@@ -284,7 +284,7 @@ int limg__index_scan(limg_store *s, limg__index_slot_cb cb, void *payload, limg_
 	}
 done:
 	if (rc != 0) {
-		free(out->tail);
+		limg__free(out->tail);
 		out->tail = NULL;
 	}
 	close(fd);

@@ -166,8 +166,8 @@ static int write_header(int jfd, const header *h)
 	put_u64(p + 24, h->tail);
 	memcpy(p + 32, h->boot, BOOT);
 	if (!sum16((char *)p + HEADER_LEN, p, HEADER_LEN))
-		return -1;
-	return limg__pwrite_all(jfd, p, sizeof p, 0);
+		return limg__error_oom(); /* the sum's only failure: memory */
+	return limg__pwrite_all(jfd, p, sizeof p, 0) < 0 ? -1 : 0;
 }
 
 /* ---- records --------------------------------------------------------------- */
@@ -201,7 +201,7 @@ static bool parse_record(record *r, const unsigned char *p, size_t size, bool le
 	r->seq = legacy ? 1 : get_u64(p + 24);
 	r->old_size = (int64_t)get_u64(p + head - 16);
 	n = (size_t)get_u64(p + head - 8);
-	if (r->old_size < 0 || n > (size - head - SUM) / 24 || !(r->ranges = calloc(n ? n : 1, sizeof *r->ranges)))
+	if (r->old_size < 0 || n > (size - head - SUM) / 24 || !(r->ranges = limg__calloc(n ? n : 1, sizeof *r->ranges)))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		range *g = &r->ranges[i];
@@ -223,7 +223,7 @@ static bool parse_record(record *r, const unsigned char *p, size_t size, bool le
 	r->n = n;
 	return true;
 bad:
-	free(r->ranges);
+	limg__free(r->ranges);
 	r->ranges = NULL;
 	return false;
 }
@@ -231,8 +231,8 @@ bad:
 static void chain_free(chain *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		free(c->r[i].ranges);
-	free(c->r);
+		limg__free(c->r[i].ranges);
+	limg__free(c->r);
 	memset(c, 0, sizeof *c);
 }
 
@@ -249,7 +249,7 @@ static int read_chain(chain *c, const unsigned char *text, size_t size, const he
 		if (!parse_record(&r, text, size, true))
 			return 0;
 		if (limg__array_grow((void **)&c->r, &c->cap, 1, sizeof *c->r) < 0) {
-			free(r.ranges);
+			limg__free(r.ranges);
 			return LIMG_ENOMEM;
 		}
 		c->r[c->n++] = r;
@@ -259,7 +259,7 @@ static int read_chain(chain *c, const unsigned char *text, size_t size, const he
 		uint64_t epoch = h->valid ? h->epoch : c->n ? c->r[0].epoch : r.epoch;
 		if (r.epoch != epoch || r.seq != c->n + 1 ||
 		    limg__array_grow((void **)&c->r, &c->cap, c->n + 1, sizeof *c->r) < 0) {
-			free(r.ranges);
+			limg__free(r.ranges);
 			break;
 		}
 		c->r[c->n++] = r;
@@ -313,7 +313,7 @@ static int check_chain(int fd, const chain *c, bool *ours, bool *applied)
 				final_size = g->off + (int64_t)g->len;
 			for (int64_t sec = g->off / SECTOR; g->len && sec <= (g->off + (int64_t)g->len - 1) / SECTOR; sec++) {
 				if (limg__array_grow((void **)&sectors, &cap, n + 1, sizeof *sectors) < 0) {
-					free(sectors);
+					limg__free(sectors);
 					return LIMG_ENOMEM;
 				}
 				sectors[n++] = sec;
@@ -354,7 +354,7 @@ static int check_chain(int fd, const chain *c, bool *ours, bool *applied)
 	}
 out:
 	*applied = *applied && *ours;
-	free(sectors);
+	limg__free(sectors);
 	return rc;
 }
 
@@ -366,8 +366,12 @@ static int reset(int jfd)
 	static const char zeros[8];
 	header h = { new_epoch(), 0, RECORDS_AT, { 0 }, true };
 
+	int rc;
+
 	boot_id(h.boot);
-	if (write_header(jfd, &h) < 0 || limg__pwrite_all(jfd, zeros, sizeof zeros, RECORDS_AT) < 0 || fdatasync(jfd) < 0)
+	if ((rc = write_header(jfd, &h)) == LIMG_ENOMEM)
+		return rc;
+	if (rc < 0 || limg__pwrite_all(jfd, zeros, sizeof zeros, RECORDS_AT) < 0 || fdatasync(jfd) < 0)
 		return -1;
 	return 0;
 }
@@ -388,7 +392,7 @@ int limg__index_checkpoint(limg_store *s)
 	jfd = openat(s->meta_fd, JOURNAL, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (jfd < 0)
 		return errno == ENOENT ? 0 : limg__fs_error("cannot open", jlabel);
-	if (reset(jfd) < 0)
+	if ((rc = reset(jfd)) < 0 && rc != LIMG_ENOMEM)
 		rc = limg__fs_error("cannot write", jlabel);
 	close(jfd);
 	return rc;
@@ -513,8 +517,9 @@ int limg__index_write_in_place(limg_store *s, const limg__index_write *w, size_t
 		goto out;
 	/* the record (and the header before it) flushed before index.json is
 	 * touched: a half-written record fails its sum, and is not replayed */
-	if (write_header(jfd, &h) < 0 || limg__pwrite_all(jfd, rec.ptr, rec.size, (int64_t)h.tail) < 0 ||
-	    fdatasync(jfd) < 0) {
+	if ((rc = write_header(jfd, &h)) == LIMG_ENOMEM)
+		goto out; /* nothing written yet */
+	if (rc < 0 || limg__pwrite_all(jfd, rec.ptr, rec.size, (int64_t)h.tail) < 0 || fdatasync(jfd) < 0) {
 		rc = limg__fs_error("cannot write", jlabel);
 		goto out;
 	}
@@ -533,7 +538,7 @@ int limg__index_write_in_place(limg_store *s, const limg__index_write *w, size_t
 			if (undone && ftruncate(fd, (off_t)r.old_size) == 0 && fdatasync(fd) == 0 &&
 			    limg__pwrite_all(jfd, zeros, sizeof zeros, (int64_t)h.tail) == 0 && fdatasync(jfd) == 0)
 				limg__log(s->ctx, LIMG_LOG_WARN, "%s: a change failed and was undone", label);
-			free(r.ranges);
+			limg__free(r.ranges);
 		}
 		rc = code;
 		goto out;
@@ -651,8 +656,8 @@ int limg__index_recover(limg_store *s)
 		limg__log(s->ctx, LIMG_LOG_INFO, "%s: %zu interrupted change(s) finished", label, c.n);
 empty:
 	jfd = openat(s->meta_fd, JOURNAL, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (jfd < 0 || reset(jfd) < 0)
-		rc = limg__fs_error("cannot empty", jlabel);
+	if (jfd < 0 || (rc = reset(jfd)) < 0)
+		rc = jfd >= 0 && rc == LIMG_ENOMEM ? rc : limg__fs_error("cannot empty", jlabel);
 out:
 	if (jfd >= 0)
 		close(jfd);

@@ -50,7 +50,7 @@ int limg__lease_new(limg__lease **out, limg_store *s)
 		limg__store_leave(s);
 		return rc;
 	}
-	if (!(l = calloc(1, sizeof *l))) {
+	if (!(l = limg__calloc(1, sizeof *l))) {
 		limg__store_leave(s);
 		return limg__error_oom();
 	}
@@ -110,7 +110,7 @@ void limg__lease_free(limg__lease *l)
 	limg__strset_free(&l->added);
 	pthread_mutex_destroy(&l->lock);
 	limg__store_leave(l->store);
-	free(l);
+	limg__free(l);
 }
 
 /* Adds a live lease's digests to @keep. */

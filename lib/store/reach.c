@@ -64,7 +64,7 @@ static int enqueue(struct reach *r, const char *digest)
 
 	if ((rc = limg__array_grow((void **)&r->queue, &r->cap, r->queued + 1, sizeof *r->queue)) < 0)
 		return rc;
-	if (!(r->queue[r->queued] = strdup(digest)))
+	if (!(r->queue[r->queued] = limg__strdup(digest)))
 		return limg__error_oom();
 	r->queued++;
 	return 0;
@@ -120,18 +120,23 @@ static int read_one(struct reach *r)
 	r->parent = digest;
 	r->listed = r->stored = 0;
 	r->stopped = false;
-	if (rc == LIMG_ENOTFOUND) /* there when it was found, gone since (an rmi, a gc beside us): missing, not damaged */
+	if (rc == LIMG_ENOMEM) {
+		/* nothing is wrong with the store: say so, do not report a problem */
+	} else if (rc == LIMG_ENOTFOUND) { /* there when it was found, gone since (an rmi, a gc beside us): missing, not damaged */
 		rc = report(r, digest, LIMG_ENOTFOUND, "manifest %s went missing%s", digest, "");
-	else if (rc < 0)
+	} else if (rc < 0) {
 		rc = report(r, digest, LIMG_ECORRUPT, "%s%s", limg_error_message(limg_error_last()), "");
-	else if ((rc = limg__walk_children(body.ptr, body.size, on_child, r)) == LIMG_ECORRUPT && !r->stopped)
+	} else if ((rc = limg__walk_children(body.ptr, body.size, on_child, r)) == LIMG_ECORRUPT && !r->stopped) {
 		rc = report(r, digest, LIMG_ECORRUPT, "manifest %s is not valid, unambiguous JSON%s", digest, "");
+	} else if (rc == LIMG_ENOMEM) {
+		rc = limg__error_oom();
+	}
 	if (rc == 0 && r->listed && !r->stored)
 		rc = report(r, digest, LIMG_ENOTFOUND, "index %s has none of its %s images stored", digest,
 		            r->listed == 1 ? "1" : "listed");
 	r->parent = NULL;
 	limg_buf_dispose(&body);
-	free(digest);
+	limg__free(digest);
 	return rc;
 }
 
@@ -147,8 +152,8 @@ static int drain(struct reach *r)
 static void release(struct reach *r)
 {
 	while (r->queued)
-		free(r->queue[--r->queued]);
-	free(r->queue);
+		limg__free(r->queue[--r->queued]);
+	limg__free(r->queue);
 }
 
 static int root(struct reach *r, const char *digest, const char *name, const char *index_label)

@@ -134,13 +134,13 @@ int limg__store_referrer_add(limg_store *s, const char *subject, const char *med
 		rc = limg__error_oom();
 		goto out;
 	}
-	if (!(text = cJSON_PrintUnformatted(doc))) {
+	if (!(text = limg__json_print(doc, false))) {
 		rc = limg__error_oom();
 		goto out;
 	}
 	rc = limg__fs_write_at(dir, name, text, strlen(text), true, label);
 out:
-	free(text);
+	limg__free(text);
 	cJSON_Delete(doc);
 	limg_manifest_free(parsed);
 	limg_buf_dispose(&old);

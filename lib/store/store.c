@@ -37,7 +37,8 @@ void limg__store_label(char *out, size_t cap, const limg_store *s, const char *r
 }
 
 /* {"imageLayoutVersion":"1.x", ...} */
-static bool layout_version_1(const char *text, size_t len)
+/* 1: an oci-layout of version 1.x; 0: not; LIMG_ENOMEM */
+static int layout_version_1(const char *text, size_t len)
 {
 	limg__json j;
 	limg_buf key = LIMG_BUF_INIT, value = LIMG_BUF_INIT;
@@ -61,7 +62,7 @@ static bool layout_version_1(const char *text, size_t len)
 	limg__json_dispose(&j);
 	limg_buf_dispose(&key);
 	limg_buf_dispose(&value);
-	return ok;
+	return j.oom ? limg__error_oom() : ok;
 }
 
 /* Checks oci-layout, or writes it (and an empty index.json) when allowed. */
@@ -78,9 +79,11 @@ static int check_layout(limg_store *s, bool create)
 	} else if (rc == LIMG_ENOTFOUND) {
 		rc = limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, s->root, "no store at %s (%s is missing)",
 		                           s->root, label);
-	} else if (rc == 0 && !layout_version_1(buf.ptr, buf.size)) {
+	} else if (rc == 0 && (rc = layout_version_1(buf.ptr, buf.size)) == 0) {
 		rc = limg__error_set_about(LIMG_ECORRUPT, LIMG_SUBJECT_STORE, s->root,
 		                           "%s: not an OCI image layout version 1 file", label);
+	} else if (rc == 1) {
+		rc = 0;
 	}
 	limg_buf_dispose(&buf);
 	if (rc < 0)
@@ -111,8 +114,8 @@ static void destroy(limg_store *s)
 			close(*fds[i]);
 	pthread_mutex_destroy(&s->lock);
 	limg_cancel_free(s->closing);
-	free(s->root);
-	free(s);
+	limg__free(s->root);
+	limg__free(s);
 }
 
 /* A directory that may be missing in a read-only store: -1 then. */
@@ -174,6 +177,7 @@ static int open_dirs(limg_store *s)
 
 int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const limg_store_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(ctx);
 	limg_store_opts o = LIMG_STORE_OPTS_INIT;
 	limg_store *s;
 	struct stat st;
@@ -200,7 +204,7 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_STORE, path, "store %s is not a directory", path);
 	}
 
-	if (!(s = calloc(1, sizeof *s)))
+	if (!(s = limg__calloc(1, sizeof *s)))
 		return limg__error_oom();
 	s->root_fd = s->blobs_fd = s->meta_fd = s->ingest_fd = s->tmp_fd = s->layers_fd = s->leases_fd = s->sources_fd = -1;
 	s->referrers_fd = -1;
@@ -209,7 +213,7 @@ int limg_store_open(limg_store **out, limg_context *ctx, const char *path, const
 	s->refs = 1;
 	s->ctx = ctx;
 	s->read_only = o.mode == LIMG_STORE_READ_ONLY;
-	if (!(s->root = strdup(path)) || limg_cancel_new(&s->closing) < 0) {
+	if (!(s->root = limg__strdup(path)) || limg_cancel_new(&s->closing) < 0) {
 		destroy(s);
 		return limg__error_oom();
 	}
@@ -296,18 +300,18 @@ int limg_store_default_path(limg_buf *out)
 	if (!out)
 		return limg__error_invalid("out");
 	if ((env = getenv("LIBIMAGE_STORE")) && *env)
-		rc = asprintf(&path, "%s", env);
+		rc = limg__asprintf(&path, "%s", env);
 	else if ((env = getenv("XDG_DATA_HOME")) && *env)
-		rc = asprintf(&path, "%s/libimage", env);
+		rc = limg__asprintf(&path, "%s/libimage", env);
 	else if ((env = getenv("HOME")) && *env)
-		rc = asprintf(&path, "%s/.local/share/libimage", env);
+		rc = limg__asprintf(&path, "%s/.local/share/libimage", env);
 	else
 		return limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_STORE, NULL,
 		                             "no default store: none of LIBIMAGE_STORE, XDG_DATA_HOME and HOME is set");
 	if (rc < 0)
 		return limg__error_oom();
 	rc = limg_buf_set(out, path, strlen(path));
-	free(path);
+	limg__free(path);
 	return rc;
 }
 
@@ -370,8 +374,10 @@ int limg__store_blob_file(limg_buf *out, const limg_store *s, const char *digest
 	out->size = 0;
 	if (limg__buf_put(out, s->root, strlen(s->root)) < 0 || limg__buf_put(out, "/blobs/", 7) < 0 ||
 	    limg__buf_put(out, digest, (size_t)(colon - digest)) < 0 || limg__buf_put(out, "/", 1) < 0 ||
-	    limg__buf_put(out, colon + 1, strlen(colon + 1)) < 0)
-		return LIMG_ENOMEM;
+	    limg__buf_put(out, colon + 1, strlen(colon + 1)) < 0) {
+		limg_buf_dispose(out);
+		return limg__error_oom();
+	}
 	return 0;
 }
 

@@ -74,7 +74,7 @@ static int resume(limg_blob_writer *w)
 		st.st_size = w->trusted;
 	if (!st.st_size)
 		return 0;
-	if (!(chunk = malloc(1 << 20)))
+	if (!(chunk = limg__malloc(1 << 20)))
 		return limg__error_oom();
 	while (done < st.st_size) {
 		ssize_t n = pread(w->fd, chunk, 1 << 20, done);
@@ -89,7 +89,7 @@ static int resume(limg_blob_writer *w)
 			break;
 		done += n;
 	}
-	free(chunk);
+	limg__free(chunk);
 	if (rc == 0 && lseek(w->fd, done, SEEK_SET) < 0)
 		rc = limg__fs_error("cannot seek", w->label);
 	w->offset = done;
@@ -202,7 +202,7 @@ static int new_writer(limg_blob_writer **out, limg_store *store, int64_t size)
 		limg__store_leave(store);
 		return rc;
 	}
-	if (!(w = calloc(1, sizeof *w))) {
+	if (!(w = limg__calloc(1, sizeof *w))) {
 		limg__store_leave(store);
 		return limg__error_oom();
 	}
@@ -233,7 +233,7 @@ static int open_writer(limg_blob_writer **out, limg_store *store, const char *di
 	w->resume_payload = payload;
 	w->trusted = trusted;
 	limg__digest_check(digest, strlen(digest), &w->algorithm);
-	if (!(w->digest = strdup(digest))) {
+	if (!(w->digest = limg__strdup(digest))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -244,7 +244,7 @@ static int open_writer(limg_blob_writer **out, limg_store *store, const char *di
 	}
 	if ((rc = limg_hasher_new(&w->hasher, w->algorithm)) < 0)
 		goto fail;
-	if (!(w->pending = malloc(PENDING_MAX))) {
+	if (!(w->pending = limg__malloc(PENDING_MAX))) {
 		rc = limg__error_oom();
 		goto fail;
 	}
@@ -297,7 +297,7 @@ int limg__blob_writer_open_unnamed(limg_blob_writer **out, limg_store *store, in
 	w->trusted = -1;
 	w->unnamed = true;
 	w->algorithm = LIMG_DIGEST_SHA256;
-	if (!(w->digest = strdup("sha256:unknown")) || !(w->pending = malloc(PENDING_MAX)) ||
+	if (!(w->digest = limg__strdup("sha256:unknown")) || !(w->pending = limg__malloc(PENDING_MAX)) ||
 	    limg_hasher_new(&w->hasher, w->algorithm) < 0) {
 		limg_blob_writer_close(w);
 		return limg__error_oom();
@@ -317,6 +317,7 @@ const char *limg__blob_writer_digest(const limg_blob_writer *w)
 
 int limg_blob_writer_open(limg_blob_writer **out, limg_store *store, const char *digest, int64_t size)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	return open_writer(out, store, digest, size, -1, NULL, NULL);
 }
 
@@ -414,6 +415,7 @@ static int fail_with(limg_blob_writer *w, int code)
 
 int limg_blob_writer_write(limg_blob_writer *w, const void *data, size_t len)
 {
+	LIMG__ALLOCATOR_FROM(w ? limg__store_context(w->store) : NULL);
 	int rc;
 
 	if ((rc = check_open(w)) < 0)
@@ -438,6 +440,7 @@ int limg_blob_writer_write(limg_blob_writer *w, const void *data, size_t len)
 
 int limg_blob_writer_commit(limg_blob_writer *w)
 {
+	LIMG__ALLOCATOR_FROM(w ? limg__store_context(w->store) : NULL);
 	const char *got, *hex;
 	limg_buf target = LIMG_BUF_INIT;
 	int rc, algo_fd;
@@ -454,8 +457,8 @@ int limg_blob_writer_commit(limg_blob_writer *w)
 	limg_hasher_finish(&got, w->hasher);
 	if (w->unnamed) {
 		/* named by its content: stored already, or now */
-		free(w->digest);
-		if (!(w->digest = strdup(got)))
+		limg__free(w->digest);
+		if (!(w->digest = limg__strdup(got)))
 			return limg__error_oom();
 		if (!w->held && (rc = check_target(w)) != 0) {
 			if (rc < 0)
@@ -523,7 +526,7 @@ int limg__blob_writer_open_held(limg_blob_writer **out, limg_store *store, int a
 	w->algorithm = LIMG_DIGEST_SHA256;
 	if (digest)
 		limg__digest_check(digest, strlen(digest), &w->algorithm);
-	if (!(w->digest = strdup(digest ? digest : "sha256:unknown")) || !(w->pending = malloc(PENDING_MAX)) ||
+	if (!(w->digest = limg__strdup(digest ? digest : "sha256:unknown")) || !(w->pending = limg__malloc(PENDING_MAX)) ||
 	    limg_hasher_new(&w->hasher, w->algorithm) < 0) {
 		limg_blob_writer_close(w);
 		return limg__error_oom();
@@ -542,6 +545,7 @@ int limg__blob_writer_open_held(limg_blob_writer **out, limg_store *store, int a
 
 int limg_blob_writer_abort(limg_blob_writer *w)
 {
+	LIMG__ALLOCATOR_FROM(w ? limg__store_context(w->store) : NULL);
 	int rc;
 
 	if ((rc = check_open(w)) < 0)
@@ -565,8 +569,8 @@ void limg_blob_writer_close(limg_blob_writer *w)
 	}
 	limg__queue_free(w->hash_q); /* before the hasher it feeds */
 	limg_hasher_free(w->hasher);
-	free(w->pending);
-	free(w->digest);
+	limg__free(w->pending);
+	limg__free(w->digest);
 	limg__store_leave(w->store);
-	free(w);
+	limg__free(w);
 }

@@ -22,41 +22,41 @@ int limg_sync_list_new(limg_sync_list **out)
 {
 	if (!out)
 		return limg__error_invalid("out");
-	if (!(*out = calloc(1, sizeof **out)))
+	if (!(*out = limg__calloc(1, sizeof **out)))
 		return limg__error_oom();
 	return 0;
 }
 
 static void source_dispose(limg__sync_source *s)
 {
-	free(s->domain);
-	free(s->path);
+	limg__free(s->domain);
+	limg__free(s->path);
 	for (size_t i = 0; i < s->ntags; i++)
-		free(s->tags[i]);
-	free(s->tags);
+		limg__free(s->tags[i]);
+	limg__free(s->tags);
 	limg__tag_filter_dispose(&s->filter);
-	free(s->dir);
-	free(s->origin);
+	limg__free(s->dir);
+	limg__free(s->origin);
 }
 
 static void wipe(char *s)
 {
 	if (s) {
 		memset(s, 0, strlen(s));
-		free(s);
+		limg__free(s);
 	}
 }
 
 static void registry_dispose(limg__sync_registry *r)
 {
-	free(r->domain);
-	free(r->ca_file);
-	free(r->certs_dir);
-	free(r->docker_config_dir);
+	limg__free(r->domain);
+	limg__free(r->ca_file);
+	limg__free(r->certs_dir);
+	limg__free(r->docker_config_dir);
 	wipe(r->username);
 	wipe(r->password);
-	free(r->client_cert);
-	free(r->client_key);
+	limg__free(r->client_cert);
+	limg__free(r->client_key);
 }
 
 void limg_sync_list_free(limg_sync_list *list)
@@ -65,11 +65,11 @@ void limg_sync_list_free(limg_sync_list *list)
 		return;
 	for (size_t i = 0; i < list->n; i++)
 		source_dispose(&list->src[i]);
-	free(list->src);
+	limg__free(list->src);
 	for (size_t i = 0; i < list->nreg; i++)
 		registry_dispose(&list->reg[i]);
-	free(list->reg);
-	free(list);
+	limg__free(list->reg);
+	limg__free(list);
 }
 
 /* A new source at the end of the list, zeroed. */
@@ -89,12 +89,12 @@ static int check_tag(const char *domain, const char *path, const char *tag)
 	char *text;
 	int rc;
 
-	if (!(text = malloc(strlen(domain) + strlen(path) + strlen(tag) + 3)))
+	if (!(text = limg__malloc(strlen(domain) + strlen(path) + strlen(tag) + 3)))
 		return limg__error_oom();
 	sprintf(text, "%s/%s%s%s", domain, path, strncmp(tag, "sha256:", 7) ? ":" : "@", tag);
 	rc = limg_reference_parse(&r, text);
 	limg_reference_free(r);
-	free(text);
+	limg__free(text);
 	return rc;
 }
 
@@ -118,11 +118,11 @@ static int add_repository(limg_sync_list *list, const char *name, const char *co
 	}
 	s->kind = LIMG__SRC_REPOSITORY;
 	rc = limg__tag_filter_init(&s->filter, regex, exclude, range, latest, origin);
-	if (rc == 0 && (!(s->domain = strdup(limg_reference_domain(ref))) || !(s->path = strdup(limg_reference_path(ref))) ||
-	                (origin && !(s->origin = strdup(origin))) || (ntags && !(s->tags = calloc(ntags, sizeof *s->tags)))))
+	if (rc == 0 && (!(s->domain = limg__strdup(limg_reference_domain(ref))) || !(s->path = limg__strdup(limg_reference_path(ref))) ||
+	                (origin && !(s->origin = limg__strdup(origin))) || (ntags && !(s->tags = limg__calloc(ntags, sizeof *s->tags)))))
 		rc = limg__error_oom();
 	for (size_t i = 0; rc == 0 && i < ntags; i++, s->ntags++)
-		if (!(s->tags[i] = strdup(tags[i])))
+		if (!(s->tags[i] = limg__strdup(tags[i])))
 			rc = limg__error_oom();
 	limg_reference_free(ref);
 	if (rc < 0) {
@@ -178,7 +178,7 @@ int limg_sync_list_add_store(limg_sync_list *list, const char *path)
 	if ((rc = push_source(list, &s)) < 0)
 		return rc;
 	s->kind = LIMG__SRC_STORE;
-	if (!(s->dir = strdup(path))) {
+	if (!(s->dir = limg__strdup(path))) {
 		list->n--;
 		return limg__error_oom();
 	}
@@ -198,7 +198,7 @@ static int registry_of(limg_sync_list *list, const char *domain, limg__sync_regi
 	*out = &list->reg[list->nreg];
 	memset(*out, 0, sizeof **out);
 	limg_registry_opts_init(&(*out)->o, sizeof (*out)->o);
-	if (!((*out)->domain = strdup(domain)))
+	if (!((*out)->domain = limg__strdup(domain)))
 		return limg__error_oom();
 	list->nreg++;
 	return 0;
@@ -210,12 +210,12 @@ static int replace(char **field, const char *value, bool secret)
 
 	if (!value)
 		return 0;
-	if (!(c = strdup(value)))
+	if (!(c = limg__strdup(value)))
 		return limg__error_oom();
 	if (secret)
 		wipe(*field);
 	else
-		free(*field);
+		limg__free(*field);
 	*field = c;
 	return 0;
 }
@@ -302,12 +302,12 @@ static int cert_dir(limg_registry_opts *o, char **keep, const char *dir, const c
 			rc = yaml_error(name, line, "cert-dir holds more than one *.crt (one CA bundle is read):", dir);
 			break;
 		}
-		if (!(p = malloc(strlen(dir) + n + 2))) {
+		if (!(p = limg__malloc(strlen(dir) + n + 2))) {
 			rc = limg__error_oom();
 			break;
 		}
 		sprintf(p, "%s/%s", dir, e->d_name);
-		free(keep[slot]);
+		limg__free(keep[slot]);
 		keep[slot] = p;
 	}
 	closedir(d);
@@ -351,13 +351,13 @@ static int registry_settings(limg_sync_list *list, const char *domain, const lim
 	if (rc == 0 && any)
 		rc = limg_sync_list_set_registry_opts(list, domain, &o);
 	for (int i = 0; i < 3; i++)
-		free(keep[i]);
+		limg__free(keep[i]);
 	return rc;
 }
 
 static int full_name(char **out, const char *domain, const char *repo)
 {
-	if (!(*out = malloc(strlen(domain) + strlen(repo) + 2)))
+	if (!(*out = limg__malloc(strlen(domain) + strlen(repo) + 2)))
 		return limg__error_oom();
 	sprintf(*out, "%s/%s", domain, repo);
 	return 0;
@@ -398,8 +398,8 @@ static int read_registry(limg_sync_list *list, const limg__yaml *reg, const char
 				return rc;
 			if (pass == 0) {
 				if (r->type == LIMG_YAML_LIST && r->count) {
-					if (!(tags = calloc(r->count, sizeof *tags))) {
-						free(repo);
+					if (!(tags = limg__calloc(r->count, sizeof *tags))) {
+						limg__free(repo);
 						return limg__error_oom();
 					}
 					for (; ntags < r->count; ntags++)
@@ -407,12 +407,12 @@ static int read_registry(limg_sync_list *list, const limg__yaml *reg, const char
 							break;
 					if (ntags < r->count) {
 						rc = yaml_error(name, r->items[ntags]->line, "a tag must be a scalar:", r->key);
-						free(tags);
-						free(repo);
+						limg__free(tags);
+						limg__free(repo);
 						return rc;
 					}
 				} else if (r->type != LIMG_YAML_LIST && r->type != LIMG_YAML_NULL) {
-					free(repo);
+					limg__free(repo);
 					return yaml_error(name, r->line, "tags must be a list:", r->key);
 				}
 				rc = add_repository(list, repo, tags, ntags, NULL, NULL, NULL, 0, origin);
@@ -423,8 +423,8 @@ static int read_registry(limg_sync_list *list, const limg__yaml *reg, const char
 				rc = add_repository(list, repo, NULL, 0, pass == 1 ? scalar(r) : NULL, NULL,
 				                    pass == 2 ? scalar(r) : NULL, 0, origin);
 			}
-			free(tags);
-			free(repo);
+			limg__free(tags);
+			limg__free(repo);
 			if (rc < 0) {
 				if (limg_error_subject(limg_error_last()) != LIMG_SUBJECT_FILE) {
 					/* the message is rewritten: a copy of it, not the buffer being written */

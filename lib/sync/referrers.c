@@ -23,7 +23,7 @@ static int add(limg__sync_attached *a, const char *digest)
 	for (size_t i = 0; i < a->n; i++)
 		if (!strcmp(a->digests[i], digest))
 			return 0;
-	if (limg__array_grow((void **)&a->digests, &a->cap, a->n + 1, sizeof *a->digests) < 0 || !(c = strdup(digest)))
+	if (limg__array_grow((void **)&a->digests, &a->cap, a->n + 1, sizeof *a->digests) < 0 || !(c = limg__strdup(digest)))
 		return limg__error_oom();
 	a->digests[a->n++] = c;
 	return 0;
@@ -104,8 +104,8 @@ bool limg__sync_attached_covers(const limg__sync_attached *have, const limg__syn
 void limg__sync_attached_dispose(limg__sync_attached *a)
 {
 	for (size_t i = 0; i < a->n; i++)
-		free(a->digests[i]);
-	free(a->digests);
+		limg__free(a->digests[i]);
+	limg__free(a->digests);
 	a->digests = NULL;
 	a->n = a->cap = 0;
 }

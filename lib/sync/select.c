@@ -128,8 +128,8 @@ int limg__tag_filter_init(limg__tag_filter *f, const char *regex, const char *ex
 	if (latest < 0)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "latest", "invalid argument: latest %d",
 		                             latest);
-	if ((regex && !(f->regex_text = strdup(regex))) || (exclude && !(f->exclude_text = strdup(exclude))) ||
-	    (range && !(f->range_text = strdup(range)))) {
+	if ((regex && !(f->regex_text = limg__strdup(regex))) || (exclude && !(f->exclude_text = limg__strdup(exclude))) ||
+	    (range && !(f->range_text = limg__strdup(range)))) {
 		limg__tag_filter_dispose(f);
 		return limg__error_oom();
 	}
@@ -161,9 +161,9 @@ void limg__tag_filter_dispose(limg__tag_filter *f)
 	if (f->has_exclude)
 		regfree(&f->exclude);
 	limg__semver_free(f->range);
-	free(f->regex_text);
-	free(f->exclude_text);
-	free(f->range_text);
+	limg__free(f->regex_text);
+	limg__free(f->exclude_text);
+	limg__free(f->range_text);
 	memset(f, 0, sizeof *f);
 }
 
@@ -218,7 +218,7 @@ void limg__tag_filter_apply(const limg__tag_filter *f, char **tags, size_t n, si
 			tags[i] = t;
 		}
 	}
-	if (f->latest > 0 && (size_t)f->latest < k && (r = calloc(k, sizeof *r))) {
+	if (f->latest > 0 && (size_t)f->latest < k && (r = limg__calloc(k, sizeof *r))) {
 		for (size_t i = 0; i < k; i++) {
 			r[i].tag = tags[i];
 			r[i].order = i;
@@ -228,17 +228,17 @@ void limg__tag_filter_apply(const limg__tag_filter *f, char **tags, size_t n, si
 		qsort(r, (size_t)f->latest, sizeof *r, by_order);
 		/* the N highest first, in their listing order; the rest after them */
 		{
-			char **kept = calloc(k, sizeof *kept);
+			char **kept = limg__calloc(k, sizeof *kept);
 			if (kept) {
 				size_t w = 0;
 				for (size_t i = 0; i < k; i++)
 					kept[w++] = r[i].tag;
 				memcpy(tags, kept, k * sizeof *kept);
-				free(kept);
+				limg__free(kept);
 				k = (size_t)f->latest;
 			}
 		}
-		free(r);
+		limg__free(r);
 	}
 	*chosen = k;
 }

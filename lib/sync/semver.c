@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "semver.h"
 
 #define COMPARATORS_MAX 64
@@ -291,7 +292,7 @@ bool limg__semver_match(const limg__semver_range *r, const limg__version *v)
 
 void limg__semver_free(limg__semver_range *r)
 {
-	free(r);
+	limg__free(r);
 }
 
 static bool version_char(char c)
@@ -378,7 +379,7 @@ int limg__semver_parse(limg__semver_range **out, const char *text, char *why, si
 	const char *p = text;
 
 	*out = NULL;
-	if (!(r = calloc(1, sizeof *r))) {
+	if (!(r = limg__calloc(1, sizeof *r))) {
 		snprintf(why, cap, "out of memory");
 		return -1;
 	}
@@ -387,11 +388,11 @@ int limg__semver_parse(limg__semver_range **out, const char *text, char *why, si
 		size_t n = bar ? (size_t)(bar - p) : strlen(p);
 		if (r->n == ALTERNATIVES_MAX) {
 			snprintf(why, cap, "more than %d alternatives", ALTERNATIVES_MAX);
-			free(r);
+			limg__free(r);
 			return -1;
 		}
 		if (parse_alternative(&r->alt[r->n++], p, n, why, cap) < 0) {
-			free(r);
+			limg__free(r);
 			return -1;
 		}
 		if (!bar)

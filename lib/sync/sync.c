@@ -47,16 +47,16 @@ int limg_sync_callbacks_init(limg_sync_callbacks *cb, size_t size)
 
 static void image_dispose(limg_sync_image *m)
 {
-	free(m->source);
-	free(m->destination);
-	free(m->digest);
-	free(m->reason);
-	free(m->src_domain);
-	free(m->src_path);
-	free(m->src_ref);
-	free(m->dst_path);
-	free(m->dst_ref);
-	free(m->store_ref);
+	limg__free(m->source);
+	limg__free(m->destination);
+	limg__free(m->digest);
+	limg__free(m->reason);
+	limg__free(m->src_domain);
+	limg__free(m->src_path);
+	limg__free(m->src_ref);
+	limg__free(m->dst_path);
+	limg__free(m->dst_ref);
+	limg__free(m->store_ref);
 }
 
 void limg_sync_report_free(limg_sync_report *r)
@@ -65,11 +65,11 @@ void limg_sync_report_free(limg_sync_report *r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
 		image_dispose(&r->img[i]);
-	free(r->img);
+	limg__free(r->img);
 	for (size_t i = 0; i < r->nreg; i++)
-		free(r->reg[i].domain);
-	free(r->reg);
-	free(r);
+		limg__free(r->reg[i].domain);
+	limg__free(r->reg);
+	limg__free(r);
 }
 
 size_t limg_sync_report_count(const limg_sync_report *r) { return r ? r->n : 0; }
@@ -122,11 +122,11 @@ typedef struct {
 
 static int set_text(char **field, const char *text)
 {
-	char *c = text ? strdup(text) : NULL;
+	char *c = text ? limg__strdup(text) : NULL;
 
 	if (text && !c)
 		return limg__error_oom();
-	free(*field);
+	limg__free(*field);
 	*field = c;
 	return 0;
 }
@@ -158,7 +158,7 @@ static int dest_path(sync_run *r, const char *domain, const char *path, char **o
 {
 	const char *last = strrchr(path, '/');
 	size_t n = strlen(r->dst_prefix) + strlen(domain) + strlen(path) + 4;
-	char *p = malloc(n);
+	char *p = limg__malloc(n);
 
 	if (!p)
 		return limg__error_oom();
@@ -185,18 +185,18 @@ static int add_registry_image(sync_run *r, const limg__sync_source *s, const cha
 	if ((rc = new_image(r, &m)) < 0)
 		return rc;
 	m->kind = LIMG__SRC_REPOSITORY;
-	if (!(m->src_domain = strdup(s->domain)) || !(m->src_path = strdup(s->path)) || !(m->src_ref = strdup(tag)) ||
-	    !(m->source = malloc(strlen(s->domain) + strlen(s->path) + strlen(tag) + 3)))
+	if (!(m->src_domain = limg__strdup(s->domain)) || !(m->src_path = limg__strdup(s->path)) || !(m->src_ref = limg__strdup(tag)) ||
+	    !(m->source = limg__malloc(strlen(s->domain) + strlen(s->path) + strlen(tag) + 3)))
 		return limg__error_oom();
 	sprintf(m->source, "%s/%s%c%s", s->domain, s->path, sep, tag);
 	if (r->store) {
 		/* a store keeps it under its source's name */
-		if (!(m->dst_ref = strdup(m->source)) || !(m->destination = strdup(m->source)))
+		if (!(m->dst_ref = limg__strdup(m->source)) || !(m->destination = limg__strdup(m->source)))
 			return limg__error_oom();
 		return 0;
 	}
-	if ((rc = dest_path(r, s->domain, s->path, &m->dst_path)) < 0 || !(m->dst_ref = strdup(tag)) ||
-	    !(m->destination = malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(tag) + 3)))
+	if ((rc = dest_path(r, s->domain, s->path, &m->dst_path)) < 0 || !(m->dst_ref = limg__strdup(tag)) ||
+	    !(m->destination = limg__malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(tag) + 3)))
 		return rc < 0 ? rc : limg__error_oom();
 	sprintf(m->destination, "%s/%s%c%s", r->dst_domain, m->dst_path, sep, tag);
 	return 0;
@@ -229,7 +229,7 @@ static int collect_tag(const char *tag, void *payload)
 	tag_list *t = payload;
 	char *c;
 
-	if (limg__array_grow((void **)&t->tags, &t->cap, t->n + 1, sizeof *t->tags) < 0 || !(c = strdup(tag)))
+	if (limg__array_grow((void **)&t->tags, &t->cap, t->n + 1, sizeof *t->tags) < 0 || !(c = limg__strdup(tag)))
 		return limg__error_oom();
 	t->tags[t->n++] = c;
 	return 0;
@@ -238,8 +238,8 @@ static int collect_tag(const char *tag, void *payload)
 static void tag_list_dispose(tag_list *t)
 {
 	for (size_t i = 0; i < t->n; i++)
-		free(t->tags[i]);
-	free(t->tags);
+		limg__free(t->tags[i]);
+	limg__free(t->tags);
 }
 
 /* The reference grammar's tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
@@ -273,7 +273,7 @@ static int list_tags(limg_registry *reg, const char *path, tag_list *t, limg_can
 		if (tag_valid(t->tags[i]))
 			t->tags[k++] = t->tags[i];
 		else
-			free(t->tags[i]);
+			limg__free(t->tags[i]);
 	}
 	t->n = k;
 	return 0;
@@ -339,16 +339,16 @@ static int expand_store(sync_run *r, const limg__sync_source *s)
 		if ((rc = new_image(r, &m)) == 0) {
 			m->kind = LIMG__SRC_STORE;
 			m->store_path = s->dir;
-			if (!(m->store_ref = strdup(limg_reference_string(ref))) || !(m->source = strdup(m->store_ref)) ||
-			    !(m->src_ref = strdup(limg_reference_tag(ref))) ||
-			    (limg_images_row_digest(row) && !(m->digest = strdup(limg_images_row_digest(row)))))
+			if (!(m->store_ref = limg__strdup(limg_reference_string(ref))) || !(m->source = limg__strdup(m->store_ref)) ||
+			    !(m->src_ref = limg__strdup(limg_reference_tag(ref))) ||
+			    (limg_images_row_digest(row) && !(m->digest = limg__strdup(limg_images_row_digest(row)))))
 				rc = limg__error_oom();
 			else if (r->store)
 				rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
 				                           "invalid argument: a store is synced to a registry, not to a store");
 			else if ((rc = dest_path(r, limg_reference_domain(ref), limg_reference_path(ref), &m->dst_path)) == 0) {
-				if (!(m->dst_ref = strdup(m->src_ref)) ||
-				    !(m->destination = malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(m->src_ref) + 3)))
+				if (!(m->dst_ref = limg__strdup(m->src_ref)) ||
+				    !(m->destination = limg__malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(m->src_ref) + 3)))
 					rc = limg__error_oom();
 				else
 					sprintf(m->destination, "%s/%s:%s", r->dst_domain, m->dst_path, m->src_ref);
@@ -389,7 +389,7 @@ static int dest_has_tag(sync_run *r, const char *path, const char *tag, bool *ha
 			return rc;
 		}
 		d = &r->repos[r->nrepos];
-		if (!(d->path = strdup(path))) {
+		if (!(d->path = limg__strdup(path))) {
 			tag_list_dispose(&t);
 			pthread_mutex_unlock(&r->lock);
 			return limg__error_oom();
@@ -450,7 +450,7 @@ static int head_digest(limg_registry *reg, const char *path, const char *ref, li
 	*out = NULL;
 	if ((rc = limg_registry_manifest_head(&rm, reg, path, ref, &co)) < 0)
 		return rc;
-	if (!(*out = strdup(limg_remote_manifest_digest(rm))))
+	if (!(*out = limg__strdup(limg_remote_manifest_digest(rm))))
 		rc = limg__error_oom();
 	limg_remote_manifest_free(rm);
 	return rc;
@@ -490,7 +490,7 @@ static int dest_current(sync_run *r, limg_sync_image *m, const char *digest, boo
 		return rc;
 	*current = digest && !strcmp(there, digest);
 	*why = *current ? "up to date (HEAD)" : "tag moved";
-	free(there);
+	limg__free(there);
 	return 0;
 }
 
@@ -567,7 +567,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 		return rc;
 	/* the source's digest: a HEAD, never a GET (Docker Hub counts GETs) */
 	if (!strncmp(m->src_ref, "sha256:", 7))
-		rc = (digest = strdup(m->src_ref)) ? 0 : limg__error_oom();
+		rc = (digest = limg__strdup(m->src_ref)) ? 0 : limg__error_oom();
 	else
 		rc = head_digest(from, m->src_path, m->src_ref, r->stop, &digest);
 	if (rc < 0)
@@ -601,7 +601,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 		goto out;
 	}
 	{
-		char *src = malloc(strlen(m->src_domain) + strlen(m->src_path) + strlen(digest) + 3);
+		char *src = limg__malloc(strlen(m->src_domain) + strlen(m->src_path) + strlen(digest) + 3);
 		limg_buf got = LIMG_BUF_INIT;
 		if (!src) {
 			rc = limg__error_oom();
@@ -639,7 +639,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 				rc = set_text(&m->digest, got.ptr);
 		}
 		limg_buf_dispose(&got);
-		free(src);
+		limg__free(src);
 		if (rc == 0) {
 			m->status = LIMG_SYNC_COPIED;
 			rc = set_text(&m->reason, why);
@@ -647,7 +647,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 	}
 out:
 	limg_registry_close(from);
-	free(digest);
+	limg__free(digest);
 	return rc;
 }
 
@@ -746,12 +746,12 @@ static int split_destination(sync_run *r, const char *dest)
 	if (!n)
 		return limg__error_set_about(LIMG_EREF_FORMAT, LIMG_SUBJECT_REFERENCE, dest,
 		                             "invalid reference format: %s is no registry", dest);
-	if (!(r->dst_domain = strndup(dest, n)) || !(r->dst_prefix = strdup(slash ? slash + 1 : "")))
+	if (!(r->dst_domain = limg__strndup(dest, n)) || !(r->dst_prefix = limg__strdup(slash ? slash + 1 : "")))
 		return limg__error_oom();
 	while (*r->dst_prefix && r->dst_prefix[strlen(r->dst_prefix) - 1] == '/')
 		r->dst_prefix[strlen(r->dst_prefix) - 1] = '\0';
 	/* the domain and the prefix must make a repository name */
-	if (!(probe = malloc(strlen(dest) + 8)))
+	if (!(probe = limg__malloc(strlen(dest) + 8)))
 		return limg__error_oom();
 	sprintf(probe, "%s/%s%sx", r->dst_domain, r->dst_prefix, *r->dst_prefix ? "/" : "");
 	rc = limg_reference_parse_name(&check, probe);
@@ -761,7 +761,7 @@ static int split_destination(sync_run *r, const char *dest)
 	else if (rc < 0)
 		limg__error_about(LIMG_SUBJECT_REFERENCE, dest);
 	limg_reference_free(check);
-	free(probe);
+	limg__free(probe);
 	return rc;
 }
 
@@ -778,10 +778,10 @@ static int note_registry(sync_run *r, const char *domain)
 	if (limg__array_grow((void **)&rep->reg, &rep->capreg, rep->nreg + 1, sizeof *rep->reg) < 0)
 		return limg__error_oom();
 	memset(&rep->reg[rep->nreg], 0, sizeof *rep->reg);
-	if (!(rep->reg[rep->nreg].domain = strdup(domain)))
+	if (!(rep->reg[rep->nreg].domain = limg__strdup(domain)))
 		return limg__error_oom();
 	if ((rc = limg_session_registry(&reg, r->session, domain)) < 0) {
-		free(rep->reg[rep->nreg].domain);
+		limg__free(rep->reg[rep->nreg].domain);
 		return rc;
 	}
 	limg__registry_counts(reg, rep->reg[rep->nreg].count, &rep->reg[rep->nreg].throttled);
@@ -820,7 +820,7 @@ static int run(sync_run *r, const char *destination)
 		limg_store_opts so = LIMG_STORE_OPTS_INIT;
 		if ((rc = limg_store_open(&r->store, limg__session_context(r->session), destination, &so)) < 0)
 			return rc;
-		if (!(r->dst_prefix = strdup("")))
+		if (!(r->dst_prefix = limg__strdup("")))
 			return limg__error_oom();
 	} else {
 		if ((rc = split_destination(r, destination)) < 0 || (rc = note_registry(r, r->dst_domain)) < 0 ||
@@ -849,6 +849,7 @@ static int run(sync_run *r, const char *destination)
 int limg_sync(limg_sync_report **out, limg_session *session, const limg_sync_list *list, const char *destination,
               const limg_sync_opts *opts, const limg_sync_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__session_context(session));
 	limg_session *own = NULL;
 	sync_run r;
 	int64_t started = limg__now_ms();
@@ -867,10 +868,10 @@ int limg_sync(limg_sync_report **out, limg_session *session, const limg_sync_lis
 	if (r.o.target < LIMG_SYNC_TO_REGISTRY || r.o.target > LIMG_SYNC_TO_STORE || r.o.images_parallel < 0 ||
 	    r.o.blobs_parallel < 0 || r.o.chunk_size < 0)
 		return limg__error_invalid("target, images_parallel, blobs_parallel, chunk_size");
-	if (!(r.rep = calloc(1, sizeof *r.rep)))
+	if (!(r.rep = limg__calloc(1, sizeof *r.rep)))
 		return limg__error_oom();
 	if (!session && (rc = limg_session_new(&own, NULL, NULL, NULL)) < 0) {
-		free(r.rep);
+		limg__free(r.rep);
 		return rc;
 	}
 	r.session = session ? session : own;
@@ -894,18 +895,18 @@ int limg_sync(limg_sync_report **out, limg_session *session, const limg_sync_lis
 		limg_sync_report_free(r.rep);
 	for (size_t i = 0; i < r.nrepos; i++) {
 		for (size_t k = 0; k < r.repos[i].n; k++)
-			free(r.repos[i].tags[k]);
-		free(r.repos[i].tags);
-		free(r.repos[i].path);
+			limg__free(r.repos[i].tags[k]);
+		limg__free(r.repos[i].tags);
+		limg__free(r.repos[i].path);
 	}
-	free(r.repos);
+	limg__free(r.repos);
 	limg__blob_ledger_free(r.ledger);
 	limg_registry_close(r.to);
 	limg_store_close(r.store);
 	limg_cancel_free(r.stop);
 	limg_session_free(own);
-	free(r.dst_domain);
-	free(r.dst_prefix);
+	limg__free(r.dst_domain);
+	limg__free(r.dst_prefix);
 	pthread_mutex_destroy(&r.lock);
 	return rc;
 }

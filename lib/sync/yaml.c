@@ -42,10 +42,10 @@ void limg__yaml_free(limg__yaml *y)
 		return;
 	for (size_t i = 0; i < y->count; i++)
 		limg__yaml_free(y->items[i]);
-	free(y->items);
-	free(y->key);
-	free(y->text);
-	free(y);
+	limg__free(y->items);
+	limg__free(y->key);
+	limg__free(y->text);
+	limg__free(y);
 }
 
 static int node(parser *ps, limg__yaml **out, limg__yaml_type type)
@@ -53,7 +53,7 @@ static int node(parser *ps, limg__yaml **out, limg__yaml_type type)
 	if (++ps->nodes > LIMG_YAML_NODES_MAX)
 		return limg__error_set_about(LIMG_ETOOBIG, LIMG_SUBJECT_FILE, ps->label, "%s: more than %d values",
 		                             ps->label, LIMG_YAML_NODES_MAX);
-	if (!(*out = calloc(1, sizeof **out)))
+	if (!(*out = limg__calloc(1, sizeof **out)))
 		return limg__error_oom();
 	(*out)->type = type;
 	(*out)->line = ps->line;

@@ -51,12 +51,12 @@ void limg__tagedit_abort(limg__tagedit *ed)
 	limg_buf_dispose(&ed->tail);
 	limg_buf_dispose(&ed->line);
 	limg_buf_dispose(&ed->text);
-	free(ed);
+	limg__free(ed);
 }
 
 int limg__tagedit_begin(limg__tagedit **out, limg_store *s, bool rebuild)
 {
-	limg__tagedit *ed = calloc(1, sizeof *ed);
+	limg__tagedit *ed = limg__calloc(1, sizeof *ed);
 	char label[4096];
 	int rc;
 
@@ -165,7 +165,7 @@ int limg__tagedit_each(limg__tagedit *ed, enum limg__sidecar_stmt which, const c
 	sqlite3_clear_bindings(st);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = cb(ed, offs[i], payload);
-	free(offs);
+	limg__free(offs);
 	return rc;
 }
 
@@ -422,7 +422,7 @@ static void free_regions(regions *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
 		limg_buf_dispose(&rs->r[i].bytes);
-	free(rs->r);
+	limg__free(rs->r);
 }
 
 int limg__tagedit_commit(limg__tagedit *ed)
@@ -473,7 +473,7 @@ int limg__tagedit_commit(limg__tagedit *ed)
 	}
 	if ((rc = merge(ed, &rs, hull_from, hull_to)) < 0)
 		goto out;
-	if (!(w = calloc(rs.n, sizeof *w))) {
+	if (!(w = limg__calloc(rs.n, sizeof *w))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -498,7 +498,7 @@ int limg__tagedit_commit(limg__tagedit *ed)
 	}
 	rc = 0;
 out:
-	free(w);
+	limg__free(w);
 	free_regions(&rs);
 	limg__tagedit_abort(ed); /* after a commit: only the lock and memory to release */
 	return rc;

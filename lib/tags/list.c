@@ -38,6 +38,7 @@ struct limg_tag_iterator {
 	limg__index *index; /* owns every string the entries point at */
 	limg_tag *tags;
 	size_t count, next;
+	const limg_allocator *allocator; /* the store's, for what next() allocates */
 };
 
 const char *limg_tag_reference(const limg_tag *t)
@@ -60,27 +61,41 @@ int64_t limg_tag_size(const limg_tag *t)
 	return t ? t->size : -1;
 }
 
-const char *limg_tag_repository(const limg_tag *t)
+int limg__tag_repository(const char **out, const limg_tag *t)
 {
 	limg_tag *cache = (limg_tag *)t; /* a tag belongs to one iterator, read by one thread */
 	const char *name;
 	limg_reference *r;
+	int rc = 0;
 
+	*out = NULL;
 	if (!t)
-		return NULL;
+		return 0;
 	if (!cache->repository_known) {
-		limg__error_copy saved;
-		limg__error_save(&saved); /* an accessor leaves the last error alone */
-		cache->repository_known = true;
 		name = t->reference ? t->reference : limg_tag_annotation(t, LIMG_REPOSITORY_KEY);
-		if (name && limg_reference_parse_normalized(&r, name) == 0) {
-			if (limg_reference_familiar_name(r))
-				cache->repository = strdup(limg_reference_familiar_name(r));
+		if (name && (rc = limg_reference_parse_normalized(&r, name)) == 0) {
+			if (limg_reference_familiar_name(r) &&
+			    !(cache->repository = limg__strdup(limg_reference_familiar_name(r))))
+				rc = limg__error_oom();
 			limg_reference_free(r);
 		}
-		limg__error_restore(&saved);
+		if (rc == LIMG_ENOMEM)
+			return rc; /* not known: asked again next time */
+		cache->repository_known = true; /* a name that is no reference has no repository */
 	}
-	return cache->repository;
+	*out = cache->repository;
+	return 0;
+}
+
+const char *limg_tag_repository(const limg_tag *t)
+{
+	limg__error_copy saved;
+	const char *repository;
+
+	limg__error_save(&saved); /* an accessor leaves the last error alone */
+	limg__tag_repository(&repository, t);
+	limg__error_restore(&saved);
+	return repository;
 }
 
 const char *limg_tag_annotation(const limg_tag *t, const char *key)
@@ -125,18 +140,18 @@ static int prepare(limg_tag_iterator *it, const limg_tag_iterator_opts *o, const
 			/* "name:" <= ref < "name;": the tags of that repository, ';' being ':' + 1 */
 			const char *name = limg_reference_name(repo);
 			size_t len = strlen(name);
-			char *lo = malloc(len + 2), *hi = malloc(len + 2);
+			char *lo = limg__malloc(len + 2), *hi = limg__malloc(len + 2);
 			if (!lo || !hi) {
-				free(lo);
-				free(hi);
+				limg__free(lo);
+				limg__free(hi);
 				return limg__error_oom();
 			}
 			memcpy(lo, name, len);
 			memcpy(hi, name, len);
 			lo[len] = ':';
 			hi[len] = ';';
-			sqlite3_bind_text(it->stmt[i], 1, lo, (int)len + 1, free);
-			sqlite3_bind_text(it->stmt[i], 2, hi, (int)len + 1, free);
+			sqlite3_bind_text(it->stmt[i], 1, lo, (int)len + 1, limg__free);
+			sqlite3_bind_text(it->stmt[i], 2, hi, (int)len + 1, limg__free);
 		}
 		if (o->digest)
 			sqlite3_bind_text(it->stmt[i], 3, o->digest, -1, SQLITE_TRANSIENT);
@@ -205,7 +220,7 @@ static int take_row(limg_tag_iterator *it, sqlite3_stmt *st)
 	limg__sidecar_row(st, 0, &r);
 	if (!r.digest || limg__digest_check(r.digest, strlen(r.digest), NULL) != 0)
 		return 0; /* fsck reports these; a listing shows what it can */
-	free(t->repository);
+	limg__free(t->repository);
 	limg__arena_free(&it->row);
 	it->row.chunk_size = 4096;
 	memset(t, 0, sizeof *t);
@@ -296,7 +311,7 @@ static int list_file(limg_tag_iterator *it, limg_store *s, const limg_tag_iterat
 
 	if ((rc = limg__index_read(&it->index, s)) < 0)
 		return rc;
-	if (!(it->tags = calloc(it->index->count + 1, sizeof *it->tags)))
+	if (!(it->tags = limg__calloc(it->index->count + 1, sizeof *it->tags)))
 		return limg__error_oom();
 	for (size_t i = 0; i < it->index->count; i++) {
 		const limg__index_entry *e = &it->index->entries[i];
@@ -325,6 +340,7 @@ static int list_file(limg_tag_iterator *it, limg_store *s, const limg_tag_iterat
 
 int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag_iterator_opts *opts)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_tag_iterator_opts o = LIMG_TAG_ITERATOR_OPTS_INIT;
 	limg_tag_iterator *it;
 	limg_reference *repo = NULL;
@@ -351,7 +367,9 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 		limg_reference_free(repo);
 		return rc;
 	}
-	if (!(it = calloc(1, sizeof *it)))
+	if ((it = limg__calloc(1, sizeof *it)))
+		it->allocator = limg__allocator_current();
+	if (!it)
 		rc = limg__error_oom();
 	else if ((rc = list_sidecar(it, s, &o, repo)) == LIMG__SIDECAR_STALE && (rc = list_file(it, s, &o, repo)) < 0)
 		limg_tag_iterator_free(it);
@@ -364,6 +382,7 @@ int limg_tag_iterator_new(limg_tag_iterator **out, limg_store *s, const limg_tag
 
 int limg_tag_iterator_next(const limg_tag **out, limg_tag_iterator *it)
 {
+	LIMG__ALLOCATOR_SET(it ? it->allocator : NULL);
 	if (!out || !it)
 		return limg__error_invalid(out ? "iterator" : "out");
 	if (it->sc)
@@ -386,11 +405,11 @@ void limg_tag_iterator_free(limg_tag_iterator *it)
 		limg__sidecar_end(it->sc);
 		limg__sidecar_close(it->sc);
 	}
-	free(it->current.repository);
+	limg__free(it->current.repository);
 	limg__arena_free(&it->row);
 	for (size_t i = 0; i < it->count; i++)
-		free(it->tags[i].repository);
+		limg__free(it->tags[i].repository);
 	limg__index_free(it->index);
-	free(it->tags);
-	free(it);
+	limg__free(it->tags);
+	limg__free(it);
 }

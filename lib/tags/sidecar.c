@@ -395,7 +395,7 @@ static int open_read_only(limg__sidecar *sc)
 
 int limg__sidecar_open(limg__sidecar **out, limg_store *s)
 {
-	limg__sidecar *sc = calloc(1, sizeof *sc);
+	limg__sidecar *sc = limg__calloc(1, sizeof *sc);
 	int rc;
 
 	*out = NULL;
@@ -438,7 +438,7 @@ void limg__sidecar_close(limg__sidecar *sc)
 	sqlite3_close(sc->db);
 	if (sc->lock >= 0)
 		limg__index_unlock(sc->lock);
-	free(sc);
+	limg__free(sc);
 }
 
 /* ---- rebuilding from index.json ---------------------------------------------- */
@@ -533,7 +533,7 @@ static int rebuild(limg__sidecar *sc)
 	 * replayed over that program's bytes */
 	if ((rc = limg__index_checkpoint(sc->store)) < 0)
 		return rc;
-	if (!(r.scratch = calloc(1, sizeof *r.scratch)))
+	if (!(r.scratch = limg__calloc(1, sizeof *r.scratch)))
 		return limg__error_oom();
 	r.scratch->arena.chunk_size = 64u << 10;
 	reset_all(sc); /* a table a statement still reads cannot have its indexes dropped */
@@ -555,7 +555,7 @@ static int rebuild(limg__sidecar *sc)
 	    (rc = limg__sidecar_set_meta_int(sc, "unusable", r.unusable)) == 0)
 		limg__log(sc->store->ctx, LIMG_LOG_DEBUG, "%s: sidecar rebuilt, %lld slots", r.label, (long long)r.rows);
 out:
-	free(layout.tail);
+	limg__free(layout.tail);
 	sqlite3_finalize(r.insert);
 	limg__index_free(r.scratch);
 	return rc;

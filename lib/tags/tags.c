@@ -62,13 +62,15 @@ static int describe(limg_store *s, const char *digest, char **media_type, int64_
 	if ((rc = limg_store_blob_read(&body, s, digest, LIMG_MANIFEST_SIZE_MAX)) < 0)
 		return rc;
 	*size = (int64_t)body.size;
-	if (limg_manifest_parse(&m, body.ptr, body.size, NULL) < 0) {
+	rc = limg_manifest_parse(&m, body.ptr, body.size, NULL);
+	if (rc < 0 && rc != LIMG_ENOMEM) {
 		char why[512]; /* the parser's message, copied: it is overwritten by the new one */
 		snprintf(why, sizeof why, "%s", limg_error_message(limg_error_last()));
 		rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_MANIFEST, digest,
 		                           "blob %s is not an image manifest or index: %s", digest, why);
-	} else if (!(*media_type = strdup(limg_manifest_media_type(m))))
+	} else if (rc == 0 && !(*media_type = limg__strdup(limg_manifest_media_type(m)))) {
 		rc = limg__error_oom();
+	}
 	limg_manifest_free(m);
 	limg_buf_dispose(&body);
 	return rc;
@@ -357,7 +359,7 @@ static int describe_all(limg_store *s, one_set *sets, size_t n, char **media_typ
 static int apply(limg_store *s, one_set *sets, size_t n)
 {
 	struct batch b = { sets, n };
-	char **media_types = calloc(n ? n : 1, sizeof *media_types);
+	char **media_types = limg__calloc(n ? n : 1, sizeof *media_types);
 	int rc;
 
 	if (!media_types)
@@ -365,13 +367,14 @@ static int apply(limg_store *s, one_set *sets, size_t n)
 	if ((rc = describe_all(s, sets, n, media_types)) == 0)
 		rc = run_edit(s, do_sets, &b);
 	for (size_t i = 0; i < n; i++)
-		free(media_types[i]);
-	free(media_types);
+		limg__free(media_types[i]);
+	limg__free(media_types);
 	return rc < 0 ? rc : 0;
 }
 
 int limg_tags_set(limg_store *s, const char *reference, const char *digest)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	return limg__tags_set_annotated(s, reference, digest, NULL, NULL, 0);
 }
 
@@ -396,13 +399,13 @@ int limg__tags_set_annotated(limg_store *s, const char *reference, const char *d
 
 int limg__tags_set_many(limg_store *s, limg__tag_set *sets, size_t n)
 {
-	limg_reference **refs = calloc(n ? n : 1, sizeof *refs);
-	one_set *all = calloc(n ? n : 1, sizeof *all);
+	limg_reference **refs = limg__calloc(n ? n : 1, sizeof *refs);
+	one_set *all = limg__calloc(n ? n : 1, sizeof *all);
 	int rc = 0;
 
 	if (!refs || !all) {
-		free(refs);
-		free(all);
+		limg__free(refs);
+		limg__free(all);
 		return limg__error_oom();
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -422,8 +425,8 @@ int limg__tags_set_many(limg_store *s, limg__tag_set *sets, size_t n)
 	}
 	for (size_t i = 0; i < n; i++)
 		limg_reference_free(refs[i]);
-	free(refs);
-	free(all);
+	limg__free(refs);
+	limg__free(all);
 	return rc;
 }
 
@@ -466,6 +469,7 @@ static int do_remove(limg__tagedit *ed, limg__index *ix, void *payload)
 
 int limg_tags_remove(limg_store *s, const char *text)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_reference *ref;
 	int rc;
 
@@ -502,6 +506,7 @@ static int do_forget(limg__tagedit *ed, limg__index *ix, void *payload)
 
 int limg_tags_remove_untagged(limg_store *s, const char *digest)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	int rc;
 
 	if ((rc = check_digest(digest)) < 0 || (rc = limg__store_enter(s)) < 0)
@@ -669,6 +674,7 @@ static int lookup_file(limg_buf *out, limg_store *s, const char *reference)
 
 int limg_tags_lookup(limg_buf *out, limg_store *s, const char *text)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(s));
 	limg_reference *ref;
 	const char *reference;
 	int rc;

@@ -11,6 +11,11 @@
  * image when its tags move, and are rebuilt from the blobs when missing. */
 #define LIMG_CACHE_PREFIX "io.libimage."
 
+/* limg_tag_repository() for the library's own decisions: *@out is NULL
+ * when the entry names no repository; LIMG_ENOMEM when it could not be
+ * worked out (the public accessor cannot say so: it returns NULL). */
+int limg__tag_repository(const char **out, const limg_tag *t);
+
 /* The entry's tag (its ref.name annotation), or NULL. */
 const char *limg__entry_ref(const limg__index_entry *entry);
 

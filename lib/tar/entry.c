@@ -198,12 +198,12 @@ int limg__tar_entry_write(limg__tar_writer *t, const limg__tar_entry *e)
 		const limg__tar_xattr **xs = NULL;
 		char pax_name[NAME_LEN];
 		const char *base = strrchr(e->name, '/');
-		if (e->nxattrs && !(xs = calloc(e->nxattrs, sizeof *xs)))
+		if (e->nxattrs && !(xs = limg__calloc(e->nxattrs, sizeof *xs)))
 			return limg__error_oom();
 		for (size_t i = 0; i < e->nxattrs; i++) {
 			xs[i] = &e->xattrs[i];
 			if (!xs[i]->name || !*xs[i]->name || strchr(xs[i]->name, '=')) {
-				free(xs);
+				limg__free(xs);
 				limg__quote(quoted, sizeof quoted, e->name, strlen(e->name));
 				return limg__error_set(LIMG_EINVALID, "%s: an extended attribute name a tar cannot hold", quoted);
 			}
@@ -227,7 +227,7 @@ int limg__tar_entry_write(limg__tar_writer *t, const limg__tar_entry *e)
 			else if (put_record(&pax, key, xs[i]->value, xs[i]->len) < 0)
 				rc = limg__error_oom();
 		}
-		free(xs);
+		limg__free(xs);
 		qsort(recs, nrec, sizeof *recs, record_cmp);
 		/* numbers point into their own record: only now that the records stay where they are */
 		for (size_t i = 0; i < nrec; i++)

@@ -51,7 +51,7 @@ static void *produce(void *arg)
 {
 	limg__tar_stream *s = arg;
 	limg_decompressor *dec = NULL;
-	unsigned char *buf = malloc(READ_SIZE);
+	unsigned char *buf = limg__malloc(READ_SIZE);
 	size_t n = 0;
 	int rc;
 
@@ -79,7 +79,7 @@ static void *produce(void *arg)
 	if (rc && rc != LIMG_ECANCELLED && s->o.label)
 		limg__error_prefix("%s", s->o.label);
 	limg_decompressor_free(dec);
-	free(buf);
+	limg__free(buf);
 	limg__pipe_finish(s->pipe, rc);
 	return NULL;
 }
@@ -142,7 +142,7 @@ int limg__tar_stream_open(limg__tar_stream **out, const limg__tar_stream_opts *o
 		return limg__error_invalid("read");
 	if ((rc = limg__libarchive_load()) < 0)
 		return rc;
-	if (!(s = calloc(1, sizeof *s)))
+	if (!(s = limg__calloc(1, sizeof *s)))
 		return limg__error_oom();
 	s->o = *opts;
 	if (!s->o.limit)
@@ -156,7 +156,7 @@ int limg__tar_stream_open(limg__tar_stream **out, const limg__tar_stream_opts *o
 		rc = limg__error_oom();
 		goto fail;
 	}
-	if (pthread_create(&s->thread, NULL, produce, s) != 0) {
+	if (limg__thread_start(&s->thread, produce, s) != 0) {
 		rc = limg__error_set(LIMG_ESYSTEM, "cannot start a thread to read %s", s->o.label ? s->o.label : "a tar");
 		goto fail;
 	}
@@ -350,5 +350,5 @@ void limg__tar_stream_free(limg__tar_stream *s)
 		archive_read_free(s->ar);
 	limg__pipe_free(s->pipe);
 	limg_hasher_free(s->hasher);
-	free(s);
+	limg__free(s);
 }

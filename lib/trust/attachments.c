@@ -146,7 +146,7 @@ static int read_manifest(carry *c, limg_buf *out, char **media_type, const char 
 		return rc;
 	*found = true;
 	rc = limg_buf_set(out, limg_remote_manifest_body(m), (size_t)limg_remote_manifest_size(m));
-	if (rc == 0 && !(*media_type = strdup(limg_remote_manifest_media_type(m))))
+	if (rc == 0 && !(*media_type = limg__strdup(limg_remote_manifest_media_type(m))))
 		rc = limg__error_oom();
 	limg_remote_manifest_free(m);
 	return rc;
@@ -214,7 +214,7 @@ static int carry_one(carry *c, const char *subject, const char *ref, bool sig, c
 		                       subject);
 	if (stored) {
 		rc = limg_buf_set(&bytes, stored->ptr, stored->size);
-		media_type = strdup(stored_type);
+		media_type = limg__strdup(stored_type);
 	} else {
 		rc = read_manifest(c, &bytes, &media_type, ref, &found);
 	}
@@ -261,7 +261,7 @@ static int carry_one(carry *c, const char *subject, const char *ref, bool sig, c
 		rc = carry_all(c, ref, depth + 1);
 out:
 	limg_manifest_free(m);
-	free(media_type);
+	limg__free(media_type);
 	limg_buf_dispose(&bytes);
 	return rc;
 }
@@ -278,7 +278,7 @@ static int on_referrer(const limg_descriptor *d, void *payload)
 
 	if ((rc = limg__array_grow((void **)&l->digests, &l->cap, l->count + 1, sizeof *l->digests)) < 0)
 		return rc;
-	return (l->digests[l->count++] = strdup(limg_descriptor_digest(d))) ? 0 : limg__error_oom();
+	return (l->digests[l->count++] = limg__strdup(limg_descriptor_digest(d))) ? 0 : limg__error_oom();
 }
 
 /* From a registry: the .sig tag, then every referrer. */
@@ -299,8 +299,8 @@ static int carry_from_registry(carry *c, const char *digest, int depth)
 	for (size_t i = 0; rc == 0 && i < l.count; i++)
 		rc = carry_one(c, digest, l.digests[i], false, NULL, NULL, depth);
 	for (size_t i = 0; i < l.count; i++)
-		free(l.digests[i]);
-	free(l.digests);
+		limg__free(l.digests[i]);
+	limg__free(l.digests);
 	return rc;
 }
 

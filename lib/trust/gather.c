@@ -164,7 +164,7 @@ static int on_referrer(const limg_descriptor *d, void *payload)
 		l->skipped++;
 		return 0;
 	}
-	return (l->digests[l->count++] = strdup(limg_descriptor_digest(d))) ? 0 : limg__error_oom();
+	return (l->digests[l->count++] = limg__strdup(limg_descriptor_digest(d))) ? 0 : limg__error_oom();
 }
 
 static bool is_bundle_type(const char *t)
@@ -248,6 +248,6 @@ int limg__gather_bundles(limg_signatures *set, limg_registry *r, const char *rep
 		rc = gather_one(set, r, repo, digest, l.digests[i], cancel);
 out:
 	for (size_t i = 0; i < l.count; i++)
-		free(l.digests[i]);
+		limg__free(l.digests[i]);
 	return rc;
 }

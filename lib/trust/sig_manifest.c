@@ -149,7 +149,7 @@ int limg__sig_merge(limg_registry *r, const char *repo, const char *tag, const c
 			goto out;
 		}
 	}
-	if (!(config_text = cJSON_PrintUnformatted(config))) {
+	if (!(config_text = limg__json_print(config, false))) {
 		rc = limg__error_oom();
 		goto out;
 	}
@@ -166,14 +166,14 @@ int limg__sig_merge(limg_registry *r, const char *repo, const char *tag, const c
 		goto out;
 	}
 	all = NULL; /* now the manifest's */
-	if (!(text = cJSON_PrintUnformatted(man))) {
+	if (!(text = limg__json_print(man, false))) {
 		rc = limg__error_oom();
 		goto out;
 	}
 	rc = limg__registry_manifest_put(NULL, NULL, r, repo, tag, LIMG_MEDIA_OCI_MANIFEST, text, strlen(text), cancel);
 out:
-	free(text);
-	free(config_text);
+	limg__free(text);
+	limg__free(config_text);
 	cJSON_Delete(man);
 	cJSON_Delete(config);
 	cJSON_Delete(all);

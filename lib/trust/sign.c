@@ -114,6 +114,9 @@ int limg_sign(limg_buf *out_digest, const limg_signer *signer, const char *refer
 		return limg__error_invalid(!signer ? "signer" : "reference");
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_sign_opts")) < 0)
 		return rc;
+	/* the session's allocator (without one, the call's own session allocates as the caller) */
+	LIMG__ALLOCATOR_SET(o.session ? limg__context_allocator(limg__session_context(o.session))
+	                              : limg__allocator_current());
 	if (o.format < LIMG_SIGNATURE_SIMPLE || o.format > LIMG_SIGNATURE_BUNDLE)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "format", "invalid argument: format %d",
 		                             o.format);

@@ -15,6 +15,7 @@
 #include "libimage/tags.h"
 #include "registry/registry_internal.h"
 #include "sign/sign_internal.h"
+#include "store/store_internal.h"
 #include "trust_internal.h"
 
 int limg_verify_opts_init(limg_verify_opts *opts, size_t size)
@@ -200,7 +201,7 @@ static int verify_stored(limg_verdict **out, const limg_policy *policy, const ch
 		const limg_descriptor *d;
 		if ((rc = limg_manifest_select(&d, m, o->platform)) < 0)
 			goto out;
-		if (!(index = strdup(digest))) {
+		if (!(index = limg__strdup(digest))) {
 			rc = limg__error_oom();
 			goto out;
 		}
@@ -208,7 +209,7 @@ static int verify_stored(limg_verdict **out, const limg_policy *policy, const ch
 	}
 	rc = limg__trust_check_stored(out, policy, o->store, reference, digest, index, o->index_signatures);
 out:
-	free(index);
+	limg__free(index);
 	limg_manifest_free(m);
 	limg_buf_dispose(&top);
 	limg_buf_dispose(&bytes);
@@ -235,6 +236,10 @@ int limg_verify(limg_verdict **out, const limg_policy *policy, const char *refer
 		return limg__error_invalid(!policy ? "policy" : "reference");
 	if ((rc = limg__opts_copy(&o, sizeof o, opts, "limg_verify_opts")) < 0)
 		return rc;
+	/* the handle's allocator (a call with neither allocates as the one it runs in) */
+	LIMG__ALLOCATOR_SET(o.store     ? limg__context_allocator(limg__store_context(o.store))
+	                    : o.session ? limg__context_allocator(limg__session_context(o.session))
+	                                : limg__allocator_current());
 	if (o.index_signatures < LIMG_INDEX_SIGNATURES_ACCEPT || o.index_signatures > LIMG_INDEX_SIGNATURES_IGNORE)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "index_signatures",
 		                             "invalid argument: index_signatures %d", o.index_signatures);

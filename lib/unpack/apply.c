@@ -82,7 +82,7 @@ void limg__apply_begin_layer(limg__applier *a, const char *layer)
 	limg__strset_free(&a->upper);
 	limg__strset_free(&a->touched);
 	for (size_t i = 0; i < a->ndirs; i++)
-		free(a->dirs[i].path);
+		limg__free(a->dirs[i].path);
 	a->ndirs = 0;
 	if (a->parent_fd >= 0)
 		close(a->parent_fd);
@@ -93,12 +93,12 @@ void limg__apply_begin_layer(limg__applier *a, const char *layer)
 void limg__apply_dispose(limg__applier *a)
 {
 	limg__apply_begin_layer(a, NULL);
-	free(a->dirs);
+	limg__free(a->dirs);
 	a->dirs = NULL;
 	a->capdirs = 0;
 	for (size_t i = 0; i < a->nheld; i++)
-		free(a->held[i].path);
-	free(a->held);
+		limg__free(a->held[i].path);
+	limg__free(a->held);
 	a->held = NULL;
 	a->nheld = a->capheld = 0;
 }
@@ -112,7 +112,7 @@ static int hold_mode(limg__applier *a, const char *path, int fd, mode_t mode)
 
 	for (size_t i = 0; i < a->nheld; i++)
 		if (!strcmp(a->held[i].path, path)) {
-			free(a->held[i].path);
+			limg__free(a->held[i].path);
 			a->held[i] = a->held[--a->nheld];
 			break;
 		}
@@ -121,7 +121,7 @@ static int hold_mode(limg__applier *a, const char *path, int fd, mode_t mode)
 	if (limg__array_grow((void **)&a->held, &a->capheld, a->nheld + 1, sizeof *a->held) < 0)
 		return limg__error_oom();
 	h = &a->held[a->nheld];
-	if (!(h->path = strdup(path)))
+	if (!(h->path = limg__strdup(path)))
 		return limg__error_oom();
 	h->mode = mode;
 	h->dev = st.st_dev;
@@ -222,7 +222,7 @@ static struct limg__dir_meta *new_dir_meta(limg__applier *a, const char *path)
 		return NULL;
 	m = &a->dirs[a->ndirs];
 	memset(m, 0, sizeof *m);
-	if (!(m->path = strdup(path)))
+	if (!(m->path = limg__strdup(path)))
 		return NULL;
 	a->ndirs++;
 	return m;
@@ -253,7 +253,7 @@ static int remember_times(limg__applier *a, int fd, const char *path)
 		m->times[0] = st.st_atim;
 		m->times[1] = st.st_mtim;
 	} else {
-		free(m->path);
+		limg__free(m->path);
 		a->ndirs--;
 	}
 	return 0;

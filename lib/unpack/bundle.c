@@ -121,7 +121,7 @@ static const char **sorted_keys(const cJSON *o, size_t *n)
 	size_t i = 0;
 
 	*n = cJSON_IsObject(o) ? (size_t)cJSON_GetArraySize(o) : 0;
-	if (!*n || !(keys = calloc(*n, sizeof *keys)))
+	if (!*n || !(keys = limg__calloc(*n, sizeof *keys)))
 		return NULL;
 	cJSON_ArrayForEach(k, o)
 		keys[i++] = k->string;
@@ -174,7 +174,7 @@ static int annotations(cJSON *spec, const cJSON *img, const cJSON *cfg, limg_con
 	if (n && limg__buf_put(&joined, "", 1) == 0)
 		annotate(ann, "org.opencontainers.image.exposedPorts", joined.ptr);
 	limg_buf_dispose(&joined);
-	free(ports);
+	limg__free(ports);
 	label = field(cfg, "Labels");
 	if (cJSON_IsObject(label))
 		for (label = label->child; label; label = label->next) {
@@ -247,11 +247,11 @@ static int process_user(cJSON *process, const cJSON *cfg, const limg__bundle_job
 			cJSON_AddItemToArray(gids, cJSON_CreateNumber(u.sgids[i]));
 	}
 	if (u.home) {
-		char *entry = malloc(strlen(u.home) + 6);
+		char *entry = limg__malloc(strlen(u.home) + 6);
 		if (entry) {
 			sprintf(entry, "HOME=%s", u.home);
 			set_env(env, "HOME", 4, entry, false);
-			free(entry);
+			limg__free(entry);
 		}
 	}
 	limg__exec_user_dispose(&u);
@@ -418,15 +418,15 @@ static int make_mounts(cJSON *spec, const cJSON *cfg, const limg__bundle_job *jo
 	if (volumes && !cJSON_IsNull(volumes) && !cJSON_IsObject(volumes))
 		return limg__error_set(LIMG_ECORRUPT, "the image's Volumes is not an object");
 	vols = sorted_keys(volumes, &n);
-	if (n && (!vols || !(abs = calloc(n, sizeof *abs)))) {
-		free(vols);
+	if (n && (!vols || !(abs = limg__calloc(n, sizeof *abs)))) {
+		limg__free(vols);
 		return limg__error_oom();
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = volume_path(job->root, vols[i], abs[i], sizeof abs[i]);
 	if (rc < 0) {
-		free(vols);
-		free(abs);
+		limg__free(vols);
+		limg__free(abs);
 		return rc;
 	}
 
@@ -451,8 +451,8 @@ static int make_mounts(cJSON *spec, const cJSON *cfg, const limg__bundle_job *jo
 	}
 	for (size_t i = 0; i < n; i++)
 		add_mount(m, abs[i], "tmpfs", "none", STRINGS("rw", "nosuid", "nodev", "noexec", "relatime"));
-	free(vols);
-	free(abs);
+	limg__free(vols);
+	limg__free(abs);
 	return 0;
 }
 
@@ -539,10 +539,10 @@ int limg__bundle_write(const limg__bundle_job *job)
 	char *text = NULL, why[200];
 	int rc;
 
-	if (limg__json_parse(&img, job->config, job->config_len, &limg__manifest_fields, why, sizeof why) < 0 ||
+	if ((rc = limg__json_parse(&img, job->config, job->config_len, &limg__manifest_fields, why, sizeof why)) < 0 ||
 	    !cJSON_IsObject(img)) {
 		cJSON_Delete(img);
-		return limg__error_set(LIMG_EMANIFEST, "invalid image config: not a JSON object");
+		return rc == LIMG_ENOMEM ? limg__error_oom() : limg__error_set(LIMG_EMANIFEST, "invalid image config: not a JSON object");
 	}
 	cfg = field(img, "config");
 	os = str_field(img, "os");
@@ -566,13 +566,13 @@ int limg__bundle_write(const limg__bundle_job *job)
 	if ((rc = annotations(spec, img, cfg, job->ctx)) < 0)
 		goto out;
 	make_linux(spec, job);
-	if (!(text = cJSON_Print(spec))) {
+	if (!(text = limg__json_print(spec, true))) {
 		rc = limg__error_oom();
 		goto out;
 	}
 	rc = write_config(job->bundle, text);
 out:
-	free(text);
+	limg__free(text);
 	cJSON_Delete(spec);
 	cJSON_Delete(img);
 	return rc;

@@ -9,6 +9,7 @@
  * diff_id covers every byte; a mismatch fails the unpack, which removes
  * what it made.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -51,7 +52,7 @@ static void *produce(void *arg)
 	const limg__layer_job *j = r->job;
 	limg_blob_reader *reader = NULL;
 	limg_decompressor *dec = NULL;
-	unsigned char *buf = malloc(READ_SIZE);
+	unsigned char *buf = limg__malloc(READ_SIZE);
 	size_t n;
 	int rc = 0;
 
@@ -78,7 +79,7 @@ static void *produce(void *arg)
 		limg__error_prefix("layer %s", j->digest);
 	limg_decompressor_free(dec);
 	limg_blob_reader_close(reader);
-	free(buf);
+	limg__free(buf);
 	limg__pipe_finish(r->pipe, rc);
 	return NULL;
 }
@@ -191,8 +192,9 @@ int limg__unpack_layer(limg__applier *a, limg__layer_job *job)
 		rc = limg__error_oom();
 		goto out;
 	}
-	if (pthread_create(&r.thread, NULL, produce, &r) != 0) {
-		rc = limg__error_set(LIMG_ESYSTEM, "cannot start a thread for layer %s", job->digest);
+	if ((rc = limg__thread_start(&r.thread, produce, &r)) != 0) {
+		rc = rc == ENOMEM ? limg__error_oom()
+		                  : limg__error_set(LIMG_ESYSTEM, "cannot start a thread for layer %s", job->digest);
 		goto out;
 	}
 	started = true;

@@ -57,8 +57,8 @@ static void cursor_close(cursor *c)
 static void cursor_free(cursor *c)
 {
 	cursor_close(c);
-	free(c->fd);
-	free(c->layer);
+	limg__free(c->fd);
+	limg__free(c->layer);
 	c->fd = NULL;
 	c->layer = NULL;
 }
@@ -70,8 +70,8 @@ static int cursor_root(cursor *c, const limg__applier *a, size_t from)
 
 	cursor_close(c);
 	if (!c->fd) {
-		c->fd = calloc(total, sizeof *c->fd);
-		c->layer = calloc(total, sizeof *c->layer);
+		c->fd = limg__calloc(total, sizeof *c->fd);
+		c->layer = limg__calloc(total, sizeof *c->layer);
 		if (!c->fd || !c->layer)
 			return -ENOMEM;
 	}

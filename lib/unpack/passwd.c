@@ -37,7 +37,7 @@ static int read_file(char **out, size_t *len, bool *missing, int root, const cha
 		                       "the image's /%s cannot be read: %s", path,
 		                       rc == -EINVAL ? "not a regular file" : strerror(-rc));
 	}
-	if (!(buf = malloc(FILE_MAX + 1))) {
+	if (!(buf = limg__malloc(FILE_MAX + 1))) {
 		close(fd);
 		return limg__error_oom();
 	}
@@ -48,7 +48,7 @@ static int read_file(char **out, size_t *len, bool *missing, int root, const cha
 		if (got < 0) {
 			rc = errno;
 			close(fd);
-			free(buf);
+			limg__free(buf);
 			return limg__error_set(LIMG_ESYSTEM, "the image's /%s cannot be read: %s", path, strerror(rc));
 		}
 		if (!got)
@@ -56,7 +56,7 @@ static int read_file(char **out, size_t *len, bool *missing, int root, const cha
 		n += (size_t)got;
 		if (n > FILE_MAX) {
 			close(fd);
-			free(buf);
+			limg__free(buf);
 			return limg__error_set(LIMG_ETOOBIG, "the image's /%s is larger than %u bytes", path, FILE_MAX);
 		}
 	}
@@ -160,7 +160,7 @@ static int passwd_line(char *line, void *payload)
 	snprintf(s->name, sizeof s->name, "%.*s", (int)len[0], f[0]);
 	s->uid = (uint32_t)uid;
 	s->gid = (uint32_t)gid;
-	if (k >= 6 && len[5] && !(s->home = strndup(f[5], len[5]))) {
+	if (k >= 6 && len[5] && !(s->home = limg__strndup(f[5], len[5]))) {
 		s->rc = limg__error_oom();
 		return 1;
 	}
@@ -221,8 +221,8 @@ static int out_of_range(const char *what, const char *arg)
 
 void limg__exec_user_dispose(limg__exec_user *u)
 {
-	free(u->sgids);
-	free(u->home);
+	limg__free(u->sgids);
+	limg__free(u->home);
 	memset(u, 0, sizeof *u);
 }
 
@@ -247,7 +247,7 @@ int limg__exec_user_resolve(limg__exec_user *out, int root, const char *spec)
 		return rc;
 	if (passwd)
 		each_line(passwd, passwd_line, &s);
-	free(passwd);
+	limg__free(passwd);
 	if (s.rc < 0)
 		return s.rc;
 	if (s.found) {
@@ -270,7 +270,7 @@ int limg__exec_user_resolve(limg__exec_user *out, int root, const char *spec)
 		if (*group) {
 			g.id = parse_id(group, strlen(group));
 			if (g.id == -2) {
-				free(groups);
+				limg__free(groups);
 				rc = out_of_range("group id", group);
 				goto fail;
 			}
@@ -279,9 +279,9 @@ int limg__exec_user_resolve(limg__exec_user *out, int root, const char *spec)
 		}
 		if (groups && (*group || g.member))
 			each_line(groups, group_line, &g);
-		free(groups);
+		limg__free(groups);
 		if (g.rc < 0) {
-			free(g.sgids);
+			limg__free(g.sgids);
 			rc = g.rc;
 			goto fail;
 		}

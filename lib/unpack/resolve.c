@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "tar/path.h"
 #include "resolve.h"
 
@@ -301,13 +302,13 @@ int limg__resolve_file(int root, const char *path, int *out)
 int limg__resolve_path(int root, const char *path, char *out, size_t cap)
 {
 	/* the path still to walk, behind what is resolved so far: both as chroot would read them */
-	char *todo = malloc(PATH_CAP * 2), *next = malloc(PATH_CAP * 2), link[PATH_CAP];
+	char *todo = limg__malloc(PATH_CAP * 2), *next = limg__malloc(PATH_CAP * 2), link[PATH_CAP];
 	size_t done = 0;
 	int links = 0, rc = 0;
 
 	if (!todo || !next) {
-		free(todo);
-		free(next);
+		limg__free(todo);
+		limg__free(next);
 		return -ENOMEM;
 	}
 	out[0] = '\0';
@@ -358,7 +359,7 @@ int limg__resolve_path(int root, const char *path, char *out, size_t cap)
 		out[0] = '\0';
 	}
 out:
-	free(todo);
-	free(next);
+	limg__free(todo);
+	limg__free(next);
 	return rc;
 }

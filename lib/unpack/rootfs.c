@@ -214,7 +214,7 @@ static void close_output(output *out)
 int limg__rootfs_begin(limg__rootfs **out, limg_store *store, const char *dir, const limg_unpack_opts *o,
                        limg_cancel *stop, limg_progress_cb progress, void *payload)
 {
-	limg__rootfs *r = calloc(1, sizeof *r);
+	limg__rootfs *r = limg__calloc(1, sizeof *r);
 	bool rootless;
 	int rc;
 
@@ -334,5 +334,5 @@ void limg__rootfs_free(limg__rootfs *r)
 	}
 	limg__apply_dispose(&r->a);
 	close_output(&r->out);
-	free(r);
+	limg__free(r);
 }

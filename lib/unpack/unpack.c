@@ -89,6 +89,7 @@ static int run(unpack_run *u, const char *image, const char *dir)
 int limg_unpack(limg_store *store, const char *image, const char *dir, const limg_unpack_opts *opts,
                 const limg_unpack_callbacks *cb)
 {
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	unpack_run u;
 	int rc;
 

@@ -49,6 +49,7 @@ int main(void)
 	STRUCT(limg_context_opts);
 	FIELD(limg_context_opts, size);
 	FIELD(limg_context_opts, user_agent);
+	FIELD(limg_context_opts, allocator);
 	END();
 	STRUCT(limg_copy_opts);
 	FIELD(limg_copy_opts, size);

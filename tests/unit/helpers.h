@@ -179,30 +179,34 @@ static inline void tar_add(limg_buf *tar, const char *name, const char *content,
 	snprintf(h + 148, 8, "%06o", sum);
 	h[155] = ' ';
 	{
+		/* (a limg_buf holds the library's memory: grown here, copied in) */
 		size_t at = tar->size;
-		char *grown = realloc(tar->ptr, at + 512 + len + pad + 1);
+		char *grown = malloc(at + 512 + len + pad);
 		if (!grown)
 			abort();
-		tar->ptr = grown;
-		memcpy(tar->ptr + at, h, 512);
+		if (at)
+			memcpy(grown, tar->ptr, at);
+		memcpy(grown + at, h, 512);
 		if (len)
-			memcpy(tar->ptr + at + 512, content, len);
-		memset(tar->ptr + at + 512 + len, 0, pad + 1);
-		tar->size = at + 512 + len + pad;
-		tar->reserved = tar->size + 1;
+			memcpy(grown + at + 512, content, len);
+		memset(grown + at + 512 + len, 0, pad);
+		if (limg_buf_set(tar, grown, at + 512 + len + pad) != 0)
+			abort();
+		free(grown);
 	}
 }
 
 /* Ends a tar made by tar_add(): two zero blocks. */
 static inline void tar_finish(limg_buf *tar)
 {
-	char *grown = realloc(tar->ptr, tar->size + 1024 + 1);
+	char *grown = calloc(1, tar->size + 1024);
 	if (!grown)
 		abort();
-	tar->ptr = grown;
-	memset(tar->ptr + tar->size, 0, 1024 + 1);
-	tar->size += 1024;
-	tar->reserved = tar->size + 1;
+	if (tar->size)
+		memcpy(grown, tar->ptr, tar->size);
+	if (limg_buf_set(tar, grown, tar->size + 1024) != 0)
+		abort();
+	free(grown);
 }
 
 /* The digests of an image put_image() stored. */

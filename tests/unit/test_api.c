@@ -112,6 +112,18 @@ static int call_context_opts(void *o)
 	return rc;
 }
 
+static int call_allocator(void *o)
+{
+	limg_context_opts co = LIMG_CONTEXT_OPTS_INIT;
+	limg_context *c = NULL;
+	int rc;
+
+	co.allocator = o;
+	rc = limg_context_new(&c, &co);
+	limg_context_free(c);
+	return rc;
+}
+
 static int call_store_opts(void *o)
 {
 	limg_store *s = NULL;
@@ -667,6 +679,7 @@ struct sized {
 	static const T macro_##T = MACRO;
 
 SIZED(limg_context_opts, limg_context_opts_init, LIMG_CONTEXT_OPTS_INIT)
+SIZED(limg_allocator, limg_allocator_init, LIMG_ALLOCATOR_INIT)
 SIZED(limg_store_opts, limg_store_opts_init, LIMG_STORE_OPTS_INIT)
 SIZED(limg_store_fsck_opts, limg_store_fsck_opts_init, LIMG_STORE_FSCK_OPTS_INIT)
 SIZED(limg_store_fsck_callbacks, limg_store_fsck_callbacks_init, LIMG_STORE_FSCK_CALLBACKS_INIT)
@@ -728,6 +741,7 @@ SIZED(limg_spec_opts, limg_spec_opts_init, LIMG_SPEC_OPTS_INIT)
 
 static const struct sized table[] = {
 	ROW(limg_context_opts, call_context_opts, NULL),
+	ROW(limg_allocator, call_allocator, NULL),
 	ROW(limg_store_opts, call_store_opts, NULL),
 	ROW(limg_store_fsck_opts, call_store_fsck_opts, NULL),
 	ROW(limg_store_fsck_callbacks, call_store_fsck_callbacks, NULL),
@@ -822,7 +836,7 @@ static void test_init_matches_macro(void **state)
 	union room a, b;
 
 	(void)state;
-	assert_int_equal(sizeof table / sizeof table[0], 58);
+	assert_int_equal(sizeof table / sizeof table[0], 59);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
 		const struct sized *t = &table[i];
 		size_t size;
@@ -1090,16 +1104,20 @@ static void gzip_bytes(limg_buf *out, const void *data, size_t len)
 {
 	z_stream z;
 
+	unsigned char *gz;
+
 	memset(&z, 0, sizeof z);
 	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	out->ptr = malloc(deflateBound(&z, len) + 32);
+	gz = malloc(deflateBound(&z, len) + 32);
+	assert_non_null(gz);
 	z.next_in = (Bytef *)data;
 	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->ptr;
+	z.next_out = gz;
 	z.avail_out = (uInt)(deflateBound(&z, len) + 32);
 	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-	out->size = z.total_out;
-	out->reserved = deflateBound(&z, len) + 32;
+	/* a limg_buf holds the library's memory: the bytes are copied in */
+	assert_int_equal(limg_buf_set(out, gz, z.total_out), 0);
+	free(gz);
 	deflateEnd(&z);
 }
 

@@ -203,12 +203,12 @@ static int answer_basic(struct creds_cb *c, const char *config_dir, char header[
 	rc = limg__auth_answer(a, NULL, "Basic realm=\"registry\"", "repository:team/app:pull", false, NULL, &out);
 	if (rc == 0) {
 		snprintf(header, 256, "%s", out);
-		free(out);
+		limg__free(out);
 		/* credentials are loaded once per registry */
 		assert_int_equal(limg__auth_answer(a, NULL, "Basic realm=\"registry\"", "repository:team/app:pull", false,
 		                                   NULL, &out),
 		                 0);
-		free(out);
+		limg__free(out);
 		assert_int_equal(c->calls, 1);
 	} else {
 		assert_null(out);
@@ -285,7 +285,7 @@ static void test_credentials_callback(void **state)
 		assert_int_equal(limg__auth_new(&a, &o), 0);
 		ASSERT_OK(limg__auth_answer(a, NULL, "Basic realm=\"r\"", "repository:team/app:pull", false, NULL, &out));
 		expect_basic(out, "cfg:cfgpw");
-		free(out);
+		limg__free(out);
 		limg__auth_free(a);
 	}
 	/* PASSTHROUGH with config.json switched off ("") is anonymous */
@@ -320,7 +320,7 @@ static void test_link_next(void **state)
 			assert_string_equal(got, cases[i].next);
 		else
 			assert_null(got);
-		free(got);
+		limg__free(got);
 	}
 	assert_null(limg__link_next(NULL));
 }
@@ -358,14 +358,14 @@ static void test_credentials_parse(void **state)
 	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, both, strlen(both), "h.io", "c"), 0);
 	assert_string_equal(helper, "pass");
 	assert_int_equal(auths, LIMG_PASSTHROUGH);
-	free(helper);
+	limg__free(helper);
 	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, both, strlen(both), "r.io", "c"), 0);
 	assert_string_equal(helper, "desktop"); /* asked first; "auths" when it has nothing */
 	assert_int_equal(auths, 0);
 	assert_int_equal(u.size, 3);
 	assert_memory_equal(u.ptr, "bob", 3);
 	assert_memory_equal(s.ptr, "pw", 2);
-	free(helper);
+	limg__free(helper);
 	assert_int_equal(limg__credentials_parse(&u, &s, &helper, &auths, "{\"auths\":{\"r.io\":{\"auth\":\"!!\"}}}", 32,
 	                                         "r.io", "c"), 0);
 	assert_null(helper);

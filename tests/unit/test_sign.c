@@ -37,19 +37,19 @@ static limg_buf slurp(const char *path)
 {
 	limg_buf b = LIMG_BUF_INIT;
 	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	size_t n;
+	char *bytes = NULL;
+	size_t n, size = 0;
 
 	if (!f)
 		fail_msg("cannot read %s", path);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		b.ptr = realloc(b.ptr, b.size + n + 1);
-		memcpy(b.ptr + b.size, chunk, n);
-		b.size += n;
-		b.ptr[b.size] = '\0';
-		b.reserved = b.size + 1; /* owned: limg_buf_dispose() frees it */
+	for (char chunk[4096]; (n = fread(chunk, 1, sizeof chunk, f)) > 0; size += n) {
+		bytes = realloc(bytes, size + n);
+		memcpy(bytes + size, chunk, n);
 	}
 	fclose(f);
+	/* a limg_buf's memory is the library's (its allocator): copied in */
+	ASSERT_OK(limg_buf_set(&b, bytes ? bytes : "", size));
+	free(bytes);
 	return b;
 }
 
@@ -76,7 +76,11 @@ static char *manifest_digest(const char *dir)
 	m = fixture(name);
 	ASSERT_OK(limg_digest_compute(&d, LIMG_DIGEST_SHA256, m.ptr, m.size));
 	limg_buf_dispose(&m);
-	return d.ptr;
+	/* the buffer's memory is the library's: the caller gets a copy it may free() */
+	char *copy = strdup(d.ptr);
+	assert_non_null(copy);
+	limg_buf_dispose(&d);
+	return copy;
 }
 
 /*

@@ -288,7 +288,8 @@ class Endpoint(ctypes.Structure):
 
 class ContextOpts(ctypes.Structure):
     _c_name_ = "limg_context_opts"
-    _fields_ = [("size", c_size_t), ("user_agent", c_char_p)]
+    # allocator: C programs' business; Python's objects live in the C library's malloc
+    _fields_ = [("size", c_size_t), ("user_agent", c_char_p), ("allocator", c_void_p)]
 
 
 class StoreOpts(ctypes.Structure):
