@@ -14,6 +14,10 @@ int limg__digest_check(const char *s, size_t n, int *algo);
 /* Raises the error for a code from limg__digest_check, naming the input. */
 int limg__digest_raise(int code, const char *s, size_t n);
 
+/* The SHA-256 of @len bytes at @data as 64 hex digits and a NUL, on the
+ * stack: for checksums that must not fail when memory runs out. */
+void limg__sha256_hex(char out[65], const void *data, size_t len);
+
 /* Number of hex digits of an algorithm's digest, 0 if unknown. */
 
 #endif

@@ -136,6 +136,19 @@ int limg_hasher_finish(const char **out, limg_hasher *h)
 	return 0;
 }
 
+void limg__sha256_hex(char out[65], const void *data, size_t len)
+{
+	limg_hasher h = { .algorithm = LIMG_DIGEST_SHA256 };
+	const char *digest;
+
+	start(&h);
+	if (len)
+		limg_hasher_update(&h, data, len);
+	limg_hasher_finish(&digest, &h);
+	memcpy(out, digest + 7, 65);
+	release(&h);
+}
+
 int limg_hasher_verify(limg_hasher *h, const char *expected)
 {
 	const char *got;

@@ -128,17 +128,14 @@ static uint64_t new_epoch(void)
 
 /* ---- the header ------------------------------------------------------------ */
 
-static bool sum16(char out[16], const unsigned char *p, size_t n)
+/* The first 16 hex digits of the SHA-256 of @n bytes at @p (allocates nothing:
+ * a header must read the same whatever memory is left). */
+static void sum16(char out[16], const unsigned char *p, size_t n)
 {
-	limg_buf hex = LIMG_BUF_INIT;
+	char hex[65];
 
-	if (limg_digest_compute(&hex, LIMG_DIGEST_SHA256, p, n) < 0) {
-		limg_error_clear();
-		return false;
-	}
-	memcpy(out, hex.ptr + 7, 16);
-	limg_buf_dispose(&hex);
-	return true;
+	limg__sha256_hex(hex, p, n);
+	memcpy(out, hex, 16);
 }
 
 static void parse_header(header *h, const unsigned char *p, size_t size)
@@ -146,8 +143,10 @@ static void parse_header(header *h, const unsigned char *p, size_t size)
 	char sum[16];
 
 	memset(h, 0, sizeof *h);
-	if (size < HEADER_LEN + 16 || memcmp(p, HEADER_MAGIC, 8) != 0 || !sum16(sum, p, HEADER_LEN) ||
-	    memcmp(sum, p + HEADER_LEN, 16) != 0)
+	if (size < HEADER_LEN + 16 || memcmp(p, HEADER_MAGIC, 8) != 0)
+		return;
+	sum16(sum, p, HEADER_LEN);
+	if (memcmp(sum, p + HEADER_LEN, 16) != 0)
 		return;
 	h->epoch = get_u64(p + 8);
 	h->applied = get_u64(p + 16);
@@ -165,8 +164,7 @@ static int write_header(int jfd, const header *h)
 	put_u64(p + 16, h->applied);
 	put_u64(p + 24, h->tail);
 	memcpy(p + 32, h->boot, BOOT);
-	if (!sum16((char *)p + HEADER_LEN, p, HEADER_LEN))
-		return limg__error_oom(); /* the sum's only failure: memory */
+	sum16((char *)p + HEADER_LEN, p, HEADER_LEN);
 	return limg__pwrite_all(jfd, p, sizeof p, 0) < 0 ? -1 : 0;
 }
 
@@ -177,9 +175,8 @@ static int write_header(int jfd, const header *h)
 static bool parse_record(record *r, const unsigned char *p, size_t size, bool legacy)
 {
 	size_t head = legacy ? 32 : HEAD, at = head, n;
-	limg_buf sum = LIMG_BUF_INIT;
+	char sum[65];
 	uint64_t len;
-	bool ok;
 
 	memset(r, 0, sizeof *r);
 	if (size < head + SUM || memcmp(p, legacy ? LEGACY_MAGIC : RECORD_MAGIC, 8) != 0)
@@ -188,13 +185,8 @@ static bool parse_record(record *r, const unsigned char *p, size_t size, bool le
 	if (len < head + SUM || len > size)
 		return false;
 	size = (size_t)len;
-	if (limg_digest_compute(&sum, LIMG_DIGEST_SHA256, p, size - SUM) < 0) {
-		limg_error_clear();
-		return false;
-	}
-	ok = memcmp(sum.ptr + 7, p + size - SUM, SUM) == 0;
-	limg_buf_dispose(&sum);
-	if (!ok)
+	limg__sha256_hex(sum, p, size - SUM); /* allocates nothing: a replay never fails for memory */
+	if (memcmp(sum, p + size - SUM, SUM) != 0)
 		return false;
 	r->len = len;
 	r->epoch = legacy ? 0 : get_u64(p + 16);
@@ -462,17 +454,13 @@ static int make_record(limg_buf *rec, int fd, const limg__index_write *w, size_t
 /* Numbers the record and seals it with its sum. */
 static int seal(limg_buf *rec, uint64_t epoch, uint64_t seq)
 {
-	limg_buf sum = LIMG_BUF_INIT;
-	int rc;
+	char sum[65];
 
 	put_u64((unsigned char *)rec->ptr + 8, rec->size + SUM);
 	put_u64((unsigned char *)rec->ptr + 16, epoch);
 	put_u64((unsigned char *)rec->ptr + 24, seq);
-	if ((rc = limg_digest_compute(&sum, LIMG_DIGEST_SHA256, rec->ptr, rec->size)) == 0 &&
-	    limg__buf_put(rec, sum.ptr + 7, SUM) < 0)
-		rc = limg__error_oom();
-	limg_buf_dispose(&sum);
-	return rc;
+	limg__sha256_hex(sum, rec->ptr, rec->size);
+	return limg__buf_put(rec, sum, SUM);
 }
 
 int limg__index_write_in_place(limg_store *s, const limg__index_write *w, size_t n,
