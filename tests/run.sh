@@ -43,10 +43,10 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLIMG_SANITIZE=thread -DLIMG_
 cmake --build build-tsan -j"$jobs" > build-tsan/build.log 2>&1 || { cat build-tsan/build.log; exit 1; }
 # The unit tests and the integration tests labelled "threads" (tests/CMakeLists.txt:
 # those driving the library's own threads); the rest, single-threaded paths or
-# many processes on one store (test_store_processes: minutes under TSan), ran in
-# the two stages above.
+# many processes on one store (test_store_processes: minutes under TSan), and
+# allocation failure site by site (test_alloc_failure), ran in the two stages above.
 (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest -j"$jobs" --output-on-failure \
-  -L '^(unit|threads)$' -E '^test_store_processes$')
+  -L '^(unit|threads)$' -E '^(test_store_processes|test_alloc_failure)$')
 summary+=("ctest under ThreadSanitizer: passed")
 
 step "libFuzzer"
