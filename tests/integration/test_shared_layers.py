@@ -298,34 +298,35 @@ class Sharing(Shared):
             self.assertEqual(f.read(), "two")
         self.assertEqual(fsck(self.store), (0, ""))
 
-    def test_progress_says_which_layers_were_there(self):
-        """Through the Python binding: the events of the second image on the base."""
-        if tool.SANITIZER:
-            self.skipTest("the binding loads the library into python, which a sanitizer's runtime must come before "
-                          "(the python_binding test covers it)")
-        sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
-        os.environ.setdefault("LIBIMAGE_LIBRARY", os.path.join(tool.BUILD, "libimage.so.1"))
-        import libimage
-        from libimage.types import Event
-        layers = base_image()
-        ref1 = self.serve("events/one", derived_image(layers, "one"))
-        ref2 = self.serve("events/two", derived_image(layers, "two"))
-        with libimage.Store(self.store) as st:
-            events = []
-            keep = lambda p: events.append(p.event) if p.event in (Event.EXISTS, Event.LAYER_DONE) else None
-            self.assertIsNone(st.snapshot_prepare(ref1, os.path.join(self.tmp, "r1"), copy=True, progress=keep))
-            self.assertEqual(events, [Event.LAYER_DONE] * 3)
-            events.clear()
-            m = st.snapshot_prepare(ref2, os.path.join(self.tmp, "r2"), progress=keep)
-            self.assertEqual(events, [Event.EXISTS, Event.EXISTS, Event.LAYER_DONE])
-            self.assertEqual((m["type"], m["source"]), ("overlay", "overlay"))
-            self.assertEqual(m["target"], os.path.join(os.path.realpath(self.tmp), "r2", "rootfs"))
-            self.assertTrue(m["options"].startswith("lowerdir="))
-            self.assertEqual(st.snapshot_fsck(), [])
-            self.assertEqual(st.snapshot_gc(), [])
-            with self.assertRaises(libimage.LibimageError) as e:
-                st.snapshot_prepare(ref2, os.path.join(self.tmp, "r2"))
-            self.assertIn("not empty", str(e.exception))
+    # Through the binding, in the plain build only: the binding loads the library into
+    # Python, which a sanitizer's runtime would have to come before (so the sanitizer
+    # stages do not define it, rather than skip it).
+    if not tool.SANITIZER:
+        def test_progress_says_which_layers_were_there(self):
+            """Through the Python binding: the events of the second image on the base."""
+            sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
+            os.environ.setdefault("LIBIMAGE_LIBRARY", os.path.join(tool.BUILD, "libimage.so.1"))
+            import libimage
+            from libimage.types import Event
+            layers = base_image()
+            ref1 = self.serve("events/one", derived_image(layers, "one"))
+            ref2 = self.serve("events/two", derived_image(layers, "two"))
+            with libimage.Store(self.store) as st:
+                events = []
+                keep = lambda p: events.append(p.event) if p.event in (Event.EXISTS, Event.LAYER_DONE) else None
+                self.assertIsNone(st.snapshot_prepare(ref1, os.path.join(self.tmp, "r1"), copy=True, progress=keep))
+                self.assertEqual(events, [Event.LAYER_DONE] * 3)
+                events.clear()
+                m = st.snapshot_prepare(ref2, os.path.join(self.tmp, "r2"), progress=keep)
+                self.assertEqual(events, [Event.EXISTS, Event.EXISTS, Event.LAYER_DONE])
+                self.assertEqual((m["type"], m["source"]), ("overlay", "overlay"))
+                self.assertEqual(m["target"], os.path.join(os.path.realpath(self.tmp), "r2", "rootfs"))
+                self.assertTrue(m["options"].startswith("lowerdir="))
+                self.assertEqual(st.snapshot_fsck(), [])
+                self.assertEqual(st.snapshot_gc(), [])
+                with self.assertRaises(libimage.LibimageError) as e:
+                    st.snapshot_prepare(ref2, os.path.join(self.tmp, "r2"))
+                self.assertIn("not empty", str(e.exception))
 
     def test_writes_stay_in_their_root(self):
         layers = base_image()
