@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "core/alloc.h"
 #include "core/core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			assert(rc < 0 && !helper);
 		}
-		free(helper);
+		limg__free(helper); /* the library's memory: its allocator's */
 		limg_buf_dispose(&user);
 		limg_buf_dispose(&secret);
 		limg_error_clear();

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/core.h"
 #include "registry/registry_internal.h"
 
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((next = limg__link_next(text))) {
 		assert(!strchr(next, '>'));
 		assert(strstr(text, next));
-		free(next);
+		limg__free(next); /* the library's memory: its allocator's */
 	}
 	if (limg__content_range_parse(text, &first, &last, &total) == 0)
 		assert(first >= 0 && first <= last && (total < 0 || last < total));
