@@ -92,19 +92,6 @@ LIMG_EXTERN(int) limg_archive_save(limg_store *store, const char *const *images,
  */
 typedef int (*limg_archive_loaded_cb)(const char *reference, const char *image_id, void *payload);
 
-/**
- * Told that a tag the archive sets pointed at another image until now, just
- * before limg_archive_loaded_cb for it (Docker's "The image ... already
- * exists, renaming the old one with ID ... to empty string"): what a caller
- * needs to say so without listing the store first.
- * @param reference the tag, in Docker's short form ("busybox:latest")
- * @param old_image_id the image ID it pointed at ("sha256:...")
- * @param payload the operation's payload
- * @return 0 to go on; anything else stops the load (errors.h)
- * @since 1.0
- */
-typedef int (*limg_archive_retagged_cb)(const char *reference, const char *old_image_id, void *payload);
-
 /** Options of limg_archive_load(); zero means the default. @since 1.0 */
 typedef struct limg_archive_load_opts {
 	size_t size;           /**< sizeof the struct as the caller knows it */
@@ -128,7 +115,10 @@ typedef struct limg_archive_load_callbacks {
 	limg_read_cb read;             /**< gives the archive when the fd is -1 */
 	limg_archive_loaded_cb loaded; /**< may be NULL */
 	limg_progress_cb progress;     /**< LIMG_EVENT_READING; may be NULL */
-	limg_archive_retagged_cb retagged; /**< may be NULL */
+	limg_archive_loaded_cb retagged; /**< told that a tag the archive sets pointed at another image until
+	                                     now, before @c loaded for it, with that image's ID (Docker's "The
+	                                     image ... already exists, renaming the old one with ID ... to
+	                                     empty string"): to say so without listing the store; may be NULL */
 	void *payload;                 /**< passed last to every callback */
 } limg_archive_load_callbacks;
 

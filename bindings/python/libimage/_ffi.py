@@ -173,7 +173,6 @@ REMOVED_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int64, c_void_p)
 PROBLEM_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_int, c_char_p, c_void_p)
 NAME_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_void_p)
 LOADED_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
-RETAGGED_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
 CREDENTIALS_CB = ctypes.CFUNCTYPE(c_int, POINTER(Buf), POINTER(Buf), c_char_p, c_void_p)
 REFERRER_CB = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
 
@@ -463,7 +462,7 @@ class ArchiveLoadOpts(ctypes.Structure):
 class ArchiveLoadCallbacks(ctypes.Structure):
     _c_name_ = "limg_archive_load_callbacks"
     _fields_ = [("size", c_size_t), ("read", READ_CB), ("loaded", LOADED_CB), ("progress", PROGRESS_CB),
-                ("retagged", RETAGGED_CB), ("payload", c_void_p)]
+                ("retagged", LOADED_CB), ("payload", c_void_p)]
 
 
 class IdMap(ctypes.Structure):
