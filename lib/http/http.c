@@ -82,9 +82,13 @@ int limg__http_new(limg__http **out, const limg__http_opts *o)
 	curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
 	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	/* Connections are not shared: curl documents a shared connection cache as
+	 * unsafe across threads (KNOWN_BUGS, curl #4915); each pooled easy handle
+	 * keeps its own in its multi handle. TLS sessions only from curl 8.10 on:
+	 * before it, threads resuming one session race inside OpenSSL (curl #14751). */
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	if (curl_version_info(CURLVERSION_NOW)->version_num >= 0x080a00)
+		curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	*out = h;
 	return 0;
 }
