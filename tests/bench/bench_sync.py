@@ -11,6 +11,8 @@
 
 Both registries are Debian's docker-registry on loopback; each cold run goes to
 a fresh destination (started untimed) so that neither tool finds blobs there.
+The floor of a cold sync: every distinct blob sent once into a fresh destination
+by curl -T, 4 at a time (upload_floor.sh), what the registry itself can take in.
 skopeo gets --all and --preserve-digests (the index whole, as limg-sync copies it).
 Median wall time of RUNS runs.
 
@@ -73,9 +75,18 @@ def main():
         lists = {"bench/app:v1": base.layers, "bench/app:v2": base.layers + images.sample_layers("v2")[1:]}
         for i, repo in enumerate(("bench/web", "bench/db", "bench/tool")):
             lists["%s:v1" % repo] = base.layers[:4 + i % 3] + images.sample_layers(repo)[1:]
+        unique = {}
         for ref, layers in lists.items():
             repo, tag = ref.split(":")
-            src.push(repo, tag, images.Image(layers, cmd=["/bin/sh"]))
+            img = images.Image(layers, cmd=["/bin/sh"])
+            src.push(repo, tag, img)
+            unique.update((b.digest, b) for b in [img.config] + [l.blob for l in layers])
+        # the floor: every distinct blob once into the destination by curl, 4 at a time (upload_floor.sh)
+        blob_dir = os.path.join(work, "blobs")
+        os.mkdir(blob_dir)
+        for digest, b in unique.items():
+            with open(os.path.join(blob_dir, digest[7:]), "wb") as f:
+                f.write(b.data)
         size = sum(l.blob.size for l in base.layers) / 1e6
         listing = os.path.join(work, "list.yaml")
         with open(listing, "w") as f:
@@ -84,10 +95,14 @@ def main():
         print("5 images in 4 repositories sharing the realistic image's layers (%.1f MB of gzip); %d runs"
               % (size, RUNS))
 
-        cold = {"limg-sync": [], "skopeo sync": []}
+        def floor_cmd(listing, dest):
+            return ["sh", os.path.join(HERE, "upload_floor.sh"), dest.split("/")[0]] + \
+                [os.path.join(blob_dir, n) for n in sorted(os.listdir(blob_dir))]
+
+        cold = {"limg-sync": [], "skopeo sync": [], "curl -T floor": []}
         for i in range(RUNS):
-            for tool, make in (("limg-sync", limg_cmd), ("skopeo sync", skopeo_cmd)):
-                if tool == "skopeo sync" and not have_skopeo:
+            for tool, make in (("limg-sync", limg_cmd), ("skopeo sync", skopeo_cmd), ("curl -T floor", floor_cmd)):
+                if (tool == "skopeo sync" and not have_skopeo) or (tool == "curl -T floor" and not shutil.which("curl")):
                     continue
                 fresh = registry.Registry()
                 try:
@@ -100,8 +115,12 @@ def main():
             if runs:
                 med[tool] = statistics.median(runs)
                 print("  %-14s median %6.3f s  best %6.3f s" % (tool, med[tool], min(runs)))
-        if len(med) == 2:
+        if "limg-sync" in med and "skopeo sync" in med:
             print("  ratio limg-sync / skopeo sync: %.2fx (target <= 0.5x)" % (med["limg-sync"] / med["skopeo sync"]))
+        if "curl -T floor" in med and "skopeo sync" in med:
+            print("  the floor (%d distinct blobs, each once into the destination by curl -T) / skopeo sync: %.2fx;"
+                  " limg-sync / floor: %.2fx" % (len(unique), med["curl -T floor"] / med["skopeo sync"],
+                                                 med["limg-sync"] / med["curl -T floor"]))
 
         # re-sync, nothing changed: timed directly; then, untimed, limg-sync through proxies that count what
         # each side receives (skopeo's go through no proxy: the fixture's proxy folds its several Accept
