@@ -41,16 +41,9 @@ int main(int argc, char **argv)
 		    (r = cli_value(argc, argv, &i, "--tag", &tag)) != 0) {
 			if (r < 0)
 				return 1;
-		} else if (cli_is_help(argv[i])) {
-			cli_help(&cli, stdout, options);
-			puts("\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.");
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_unknown_flag(&cli, argv[i]);
-		} else if (file) {
-			return cli_bad_args(&cli, "requires exactly 1 argument");
-		} else {
-			file = argv[i];
+		} else if ((r = cli_one_argument(&cli, argv[i], &file, options,
+		                                 "\nSOURCE_DATE_EPOCH sets the image's time and the layers' mtimes.")) >= 0) {
+			return r;
 		}
 	}
 	if (!file)

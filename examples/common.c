@@ -286,6 +286,23 @@ int cli_is_help(const char *arg)
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
+int cli_one_argument(const struct cli *c, const char *word, const char **arg, const char *options,
+                     const char *epilogue)
+{
+	if (cli_is_help(word)) {
+		cli_help(c, stdout, options);
+		if (epilogue)
+			puts(epilogue);
+		return 0;
+	}
+	if (word[0] == '-' && word[1])
+		return cli_unknown_flag(c, word);
+	if (*arg)
+		return cli_bad_args(c, "requires exactly 1 argument");
+	*arg = word;
+	return -1;
+}
+
 int cli_not_found(int subject)
 {
 	const limg_error *e = limg_error_last();

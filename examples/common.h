@@ -94,6 +94,14 @@ void cli_done(struct cli *c);
 /* True for -h and --help. */
 int cli_is_help(const char *arg);
 
+/* The end of the option loop of a program that takes exactly one argument:
+ * -h or --help (the help, then @epilogue's lines when not NULL), an unknown
+ * flag (docker's answer), a second argument (docker's "requires exactly 1
+ * argument"), or the argument, kept in *@arg. Returns -1 to go on, else the
+ * status the program exits with. */
+int cli_one_argument(const struct cli *c, const char *word, const char **arg, const char *options,
+                     const char *epilogue);
+
 /* True when the last error is "not found" about @subject (a limg_subject). */
 int cli_not_found(int subject);
 

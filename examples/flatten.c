@@ -34,15 +34,8 @@ int main(int argc, char **argv)
 		    (r = cli_value(argc, argv, &i, "--tag", &tag)) != 0 || (r = build_layer_option(argc, argv, &i, &lo)) != 0) {
 			if (r < 0)
 				return 1;
-		} else if (cli_is_help(argv[i])) {
-			cli_help(&cli, stdout, options);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_unknown_flag(&cli, argv[i]);
-		} else if (image) {
-			return cli_bad_args(&cli, "requires exactly 1 argument");
-		} else {
-			image = argv[i];
+		} else if ((r = cli_one_argument(&cli, argv[i], &image, options, NULL)) >= 0) {
+			return r;
 		}
 	}
 	if (!image)

@@ -37,16 +37,9 @@ int main(int argc, char **argv)
 		} else if (build_is_config_option(argc, argv, i)) {
 			if (!strchr(argv[i], '='))
 				i++;
-		} else if (cli_is_help(argv[i])) {
-			cli_help(&cli, stdout, options);
-			puts("\nSOURCE_DATE_EPOCH, when set, is the new image's time (else the image's stays).");
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_unknown_flag(&cli, argv[i]);
-		} else if (image) {
-			return cli_bad_args(&cli, "requires exactly 1 argument");
-		} else {
-			image = argv[i];
+		} else if ((r = cli_one_argument(&cli, argv[i], &image, options,
+		                                 "\nSOURCE_DATE_EPOCH, when set, is the new image's time (else the image's stays).")) >= 0) {
+			return r;
 		}
 	}
 	if (!image)

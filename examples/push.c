@@ -141,15 +141,8 @@ int main(int argc, char **argv)
 			all_tags = 1;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			ui.quiet = 1;
-		} else if (cli_is_help(argv[i])) {
-			cli_help(&cli, stdout, options);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_unknown_flag(&cli, argv[i]);
-		} else if (name) {
-			return cli_bad_args(&cli, "requires exactly 1 argument");
-		} else {
-			name = argv[i];
+		} else if ((r = cli_one_argument(&cli, argv[i], &name, options, NULL)) >= 0) {
+			return r;
 		}
 	}
 	if (!name)

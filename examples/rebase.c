@@ -39,15 +39,8 @@ int main(int argc, char **argv)
 				return 1;
 		} else if (!strcmp(argv[i], "--no-base-annotations")) {
 			ro.no_base_annotations = 1;
-		} else if (cli_is_help(argv[i])) {
-			cli_help(&cli, stdout, options);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_unknown_flag(&cli, argv[i]);
-		} else if (image) {
-			return cli_bad_args(&cli, "requires exactly 1 argument");
-		} else {
-			image = argv[i];
+		} else if ((r = cli_one_argument(&cli, argv[i], &image, options, NULL)) >= 0) {
+			return r;
 		}
 	}
 	if (!image)
