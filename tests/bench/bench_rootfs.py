@@ -9,6 +9,10 @@ gzip, ~160 MB unpacked), side by side in one run, each from a cold store:
   fused path is held to (<= 1.15x);
 - skopeo copy docker:// oci: then umoci unpack, when both are installed;
 - podman pull (overlay: it unpacks every layer into its store), when installed;
+- containerd's ctr images pull (fetch, then unpack into the overlayfs
+  snapshotter), through a containerd of the benchmark's own on a private
+  socket, started fresh and untimed for each run; its CPU is the command's
+  plus the daemon's during the pull;
 - tar -xzf of the same layers in order (no download, no verification);
 - a second image on the same base (one layer of its own) fused into a
   store that holds the first: only its own layer is downloaded, but every
@@ -81,6 +85,56 @@ def sh(script, *args):
     return ["sh", "-c", script, "sh"] + list(args)
 
 
+def cpu_of(pid):
+    """User + system seconds a process has used so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def containerd_series(label, ref, work, runs=RUNS):
+    """ctr images pull (unpacked into overlayfs) through a fresh containerd of
+    our own for each run: median wall, least CPU (ctr's and the daemon's
+    during the pull), highest peak RSS of ctr and of the daemon."""
+    results = []
+    for _ in range(runs):
+        d = tempfile.mkdtemp(dir=work)
+        sock = d + "/ctd.sock"
+        with open(d + "/config.toml", "w") as f:
+            f.write('version = 2\nroot = "%s/root"\nstate = "%s/state"\n'
+                    'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+                    '[grpc]\n  address = "%s"\n[ttrpc]\n  address = "%s.ttrpc"\n'
+                    '[debug]\n  address = ""\n[metrics]\n  address = ""\n' % (d, d, sock, sock))
+        log = open(d + "/containerd.log", "w")
+        daemon = subprocess.Popen(["containerd", "--config", d + "/config.toml"], stdout=log, stderr=log)
+        try:
+            for _ in range(100):
+                if subprocess.run(["ctr", "-a", sock, "version"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL).returncode == 0:
+                    break
+                time.sleep(0.1)
+            else:
+                raise RuntimeError("containerd did not start: see %s/containerd.log" % d)
+            before = cpu_of(daemon.pid)
+            wall, cpu, rss = measure(["ctr", "-a", sock, "-n", "bench", "images", "pull", "--plain-http",
+                                      "--snapshotter", "overlayfs", ref])
+            cpu += cpu_of(daemon.pid) - before
+            with open("/proc/%d/status" % daemon.pid) as f:
+                hwm = [int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:")][0]
+            results.append((wall, cpu, max(rss, hwm)))
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=30)
+            log.close()
+            # what the snapshotter left mounted (nothing, after a pull) must go before the directory does
+            subprocess.run(["sh", "-c", 'grep -o " %s/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount' % d])
+    walls = sorted(r[0] for r in results)
+    wall, cpu, rss = walls[len(walls) // 2], min(r[1] for r in results), max(r[2] for r in results)
+    print("  %-40s median %6.3f s  best %6.3f s  cpu %6.3f s  peak RSS %6.1f MB" %
+          (label, wall, walls[0], cpu, rss / 1e6))
+    return wall, cpu, rss
+
+
 def main():
     work = tempfile.mkdtemp(dir=out_base)
     reg = registry.Registry()
@@ -123,6 +177,8 @@ def main():
                 lambda d: ["podman", "--root", d + "/root", "--runroot", d + "/run", "--storage-driver", "overlay",
                            "pull", "-q", "--authfile", d + "/auth.json", "--tls-verify=false", ref],
                 work, runs=1, prepare=auth)
+        if shutil.which("containerd") and shutil.which("ctr") and os.geteuid() == 0:
+            peers["containerd"] = containerd_series("containerd: ctr images pull (overlayfs)", ref, work)
 
         def first_stored(d):
             subprocess.run([PULL, "-q", "--store", d + "/store", ref], check=True, env=ENV,
@@ -156,7 +212,7 @@ def main():
         print("  one pass / tar -xzf floor        %.2fx" % (fused[0] / tar[0]))
         for name, m in peers.items():
             print("  one pass / %-22s %.2fx (target <= %s)" %
-                  (name, fused[0] / m[0], {"podman pull": "0.2x", "skopeo + umoci": "0.2x"}[name]))
+                  (name, fused[0] / m[0], {"podman pull": "0.2x", "skopeo + umoci": "0.2x", "containerd": "0.22x"}[name]))
         print("  CPU per compressed MB: one pass %.1f ms, two passes %.1f ms" %
               (fused[1] * 1e3 / (compressed / 1e6), two[1] * 1e3 / (compressed / 1e6)))
         print("  second image (its own layer %.1f MB): %.3f s" % (own.blob.size / 1e6, second_run[0]))
