@@ -207,6 +207,22 @@ static int add_registry_image(sync_run *r, const limg__sync_source *s, const cha
 		else
 			snprintf(m->dst_path, n, "%s%c%s", name, sep, tag);
 		sprintf(m->destination, "%s/%s", r->dir, m->dst_path);
+		/* one directory, one writer: an image listed twice goes once; another source
+		 * for the same NAME:TAG fails rather than race it */
+		for (size_t i = 0; i + 1 < r->rep->n; i++) {
+			limg_sync_image *o = &r->rep->img[i];
+			if (o->kind != LIMG__SRC_REPOSITORY || strcmp(o->dst_path, m->dst_path) != 0)
+				continue;
+			if (!strcmp(o->source, m->source)) {
+				image_dispose(m);
+				r->rep->n--;
+				return 0;
+			}
+			m->kind = -1; /* decided here: not run */
+			m->status = LIMG_SYNC_FAILED;
+			m->error = LIMG_EEXISTS;
+			return set_text(&m->reason, "another source of this sync goes to the same directory");
+		}
 		return 0;
 	}
 	if (r->store) {

@@ -529,6 +529,23 @@ class TestDirectory(Base):
         fetched = {p.rsplit("/", 1)[1] for _, p in requests_of(sp, "GET", "/blobs/")}
         self.assertEqual(fetched & {d for d in kept}, set(), "blobs finished before were fetched again")
 
+    def test_one_directory_one_writer(self):
+        """A tag listed twice goes once; another repository of the same last name fails, not races."""
+        put("dirs/one/same", "1", image("dir-same-1"))
+        put("dirs/two/same", "1", image("dir-same-2"))
+        listing = self.yaml("%s:\n  images:\n    dirs/one/same: ['1', '1']\n    dirs/two/same: ['1']\n"
+                            "  tls-verify: false\n" % src.host)
+        out = os.path.join(self.tmp, "out")
+        rc, report, _ = sync("--src", "yaml", "--dest", "dir", listing, out, check=False)
+        self.assertEqual((rc, report["copied"], report["failed"]), (1, 1, 1), report)
+        failed = [i for i in report["images"] if i["status"] == "failed"][0]
+        self.assertEqual((failed["source"], failed["error"]), ("%s/dirs/two/same:1" % src.host, "LIMG_EEXISTS"))
+        self.assertEqual(dir_tree(out)["same:1/manifest.json"], pushed["dirs/one/same:1"])
+        # scoped, each has its own
+        rc, report, _ = sync("--src", "yaml", "--dest", "dir", "--scoped", listing, out)
+        self.assertEqual(report["copied"], 2, report)
+        self.assertEqual(dir_tree(out)["%s/dirs/two/same:1/manifest.json" % src.host], pushed["dirs/two/same:1"])
+
     def test_referrers_and_a_store_source_are_refused(self):
         out = os.path.join(self.tmp, "out")
         rc, report, err = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", "--referrers",
