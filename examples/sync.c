@@ -2,13 +2,14 @@
 /*
  * limg-sync: skopeo sync, on libimage.
  *
- *   limg-sync [OPTIONS] --src yaml|docker|store --dest docker|store SOURCE DESTINATION
+ *   limg-sync [OPTIONS] --src yaml|docker|store --dest docker|store|dir SOURCE DESTINATION
  *
  * Mirrors many images: the registries, repositories and tag selections of a
  * skopeo sync YAML file (--src yaml), one repository or image (--src
  * docker, with tag filters), or every image of a store (--src store: an air
  * gap's way back), to a registry with an optional path (--dest docker) or
- * to a store (--dest store: a directory an air gap can carry). Prints a line
+ * to a store (--dest store: a directory an air gap can carry) or to a
+ * directory in skopeo's dir: layout (--dest dir). Prints a line
  * per image, and a JSON report with --json. Exits 0 when every image is at
  * the destination, 1 otherwise.
  */
@@ -65,7 +66,8 @@ static const char options[] =
 	"      --src KIND        yaml: SOURCE is a skopeo sync YAML file; docker: a repository (every\n"
 	"                        tag, or those the filters choose) or one image; store: every tagged\n"
 	"                        image of the store at SOURCE (default docker)\n"
-	"      --dest KIND       docker: DESTINATION is REGISTRY[/PATH]; store: a store's directory\n"
+	"      --dest KIND       docker: DESTINATION is REGISTRY[/PATH]; store: a store's directory;\n"
+	"                        dir: a directory of NAME:TAG directories in skopeo's dir: layout\n"
 	"                        (default docker)\n"
 	"      --scoped          name images at the destination by their whole source name\n"
 	"  -a, --all             copy an index whole, every platform (the default without --platform)\n"
@@ -265,11 +267,13 @@ int main(int argc, char **argv)
 		rc = cli_bad_args(&cli, "requires exactly 2 arguments");
 		goto out;
 	}
-	if (strcmp(dest_kind, "docker") && strcmp(dest_kind, "store")) {
-		fprintf(stderr, "Error: --dest must be docker or store, not %s\n", dest_kind);
+	if (strcmp(dest_kind, "docker") && strcmp(dest_kind, "store") && strcmp(dest_kind, "dir")) {
+		fprintf(stderr, "Error: --dest must be docker, store or dir, not %s\n", dest_kind);
 		goto out;
 	}
-	opts.target = !strcmp(dest_kind, "store") ? LIMG_SYNC_TO_STORE : LIMG_SYNC_TO_REGISTRY;
+	opts.target = !strcmp(dest_kind, "store") ? LIMG_SYNC_TO_STORE
+	              : !strcmp(dest_kind, "dir")  ? LIMG_SYNC_TO_DIR
+	                                           : LIMG_SYNC_TO_REGISTRY;
 	if (!strcmp(src_kind, "yaml")) {
 		if (read_file(args[0], &text) < 0)
 			goto out;

@@ -179,6 +179,7 @@ type SyncOption interface{ applySync(*syncConfig) }
 type syncConfig struct {
 	session   *Session
 	toStore   bool
+	toDir     bool
 	scoped    bool
 	platform  string
 	dryRun    bool
@@ -198,6 +199,10 @@ func SyncWithSession(s *Session) SyncOption { return syncOpt(func(c *syncConfig)
 
 // SyncToStore writes to the store at the destination path rather than to a registry.
 func SyncToStore() SyncOption { return syncOpt(func(c *syncConfig) { c.toStore = true }) }
+
+// SyncToDir writes each image to DESTINATION/NAME:TAG in skopeo's dir: layout
+// (skopeo sync --dest dir) rather than to a registry.
+func SyncToDir() SyncOption { return syncOpt(func(c *syncConfig) { c.toDir = true }) }
 
 // SyncScoped names images at the destination by their whole source name (skopeo's --scoped).
 func SyncScoped() SyncOption { return syncOpt(func(c *syncConfig) { c.scoped = true }) }
@@ -246,8 +251,13 @@ func Sync(ctx context.Context, list *SyncList, destination string, opts ...SyncO
 	}
 	o := (*C.limg_sync_opts)(m.alloc(unsafe.Sizeof(C.limg_sync_opts{})))
 	C.limg_sync_opts_init(o, C.size_t(unsafe.Sizeof(*o)))
-	if cfg.toStore {
+	switch {
+	case cfg.toStore && cfg.toDir:
+		return nil, invalid("SyncToStore and SyncToDir: one destination kind")
+	case cfg.toStore:
 		o.target = C.LIMG_SYNC_TO_STORE
+	case cfg.toDir:
+		o.target = C.LIMG_SYNC_TO_DIR
 	}
 	o.scoped = cbool(cfg.scoped)
 	o.dry_run = cbool(cfg.dryRun)

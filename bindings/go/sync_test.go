@@ -4,9 +4,11 @@ package libimage
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,6 +70,23 @@ func TestSync(t *testing.T) {
 	}
 	if r, err = Sync(ctx, l3, fixtures.Plain+"/goback"); err != nil || r.Images[0].Digest != digest {
 		t.Fatalf("from a store: %+v %v", r, err)
+	}
+
+	// to a directory in skopeo's dir: layout, and again: nothing moves
+	dir := filepath.Join(t.TempDir(), "dir")
+	if r, err = Sync(ctx, l, dir, SyncToDir()); err != nil || r.Count(SyncCopied) != 1 ||
+		r.Images[0].Destination != dir+"/busybox:v1" || r.Images[0].Digest != digest {
+		t.Fatalf("to a directory: %+v %v", r, err)
+	}
+	manifest, err := os.ReadFile(filepath.Join(dir, "busybox:v1", "manifest.json"))
+	if err != nil || fmt.Sprintf("sha256:%x", sha256.Sum256(manifest)) != digest {
+		t.Fatalf("the directory's manifest.json: %v", err)
+	}
+	if r, err = Sync(ctx, l, dir, SyncToDir()); err != nil || r.Count(SyncUpToDate) != 1 {
+		t.Fatalf("to a directory again: %+v %v", r, err)
+	}
+	if _, err = Sync(ctx, l, dir, SyncToDir(), SyncToStore()); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("two destination kinds: %v", err)
 	}
 
 	// what a list refuses

@@ -154,9 +154,17 @@ LIMG_EXTERN(int) limg_sync_list_set_registry_opts(limg_sync_list *list, const ch
 typedef enum limg_sync_target {
 	LIMG_SYNC_TO_REGISTRY = 0, /**< "host[:port][/prefix]": each image goes to prefix/NAME:TAG (skopeo's
 	                                `--dest docker`) */
-	LIMG_SYNC_TO_STORE = 1     /**< a libimage store (an OCI image layout, a directory an air gap can
+	LIMG_SYNC_TO_STORE = 1,    /**< a libimage store (an OCI image layout, a directory an air gap can
 	                                carry), opened or created at the path: each image tagged with its
 	                                source reference */
+	LIMG_SYNC_TO_DIR = 2       /**< a directory (made if missing), in skopeo's `--dest dir` layout:
+	                                each image in DIR/NAME:TAG (scoped: DIR/REGISTRY/PATH:TAG) with
+	                                "version", "manifest.json", every blob under its hex digest and,
+	                                for an index copied whole, each image's manifest as
+	                                HEX.manifest.json; written at NAME:TAG.partial and renamed into
+	                                place (a killed sync keeps the blobs it finished). An image whose
+	                                manifest.json has the source's digest moves nothing. Blobs images
+	                                share are fetched once and hard-linked. No referrers (refused) */
 } limg_sync_target;
 
 /** Options of limg_sync(); zero means the default in every field. @since 1.0 */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "copy_internal.h"
+#include "copy_run.h"
 #include "core/core.h"
 #include "core/jobs.h"
 #include "libimage/copy.h"
@@ -22,19 +23,6 @@
 #include "registry/registry_internal.h"
 #include "trust/trust_internal.h"
 
-typedef struct {
-	limg_copy_opts o;
-	limg_session *session;  /* the caller's, or one of the copy's own */
-	limg_reference *src, *dst;
-	limg_registry *from, *to;
-	bool same_registry;
-	limg_cancel *stop;
-	limg__transfer plan;
-	char *top_digest;       /* the source's manifest the reference names */
-	char *image_digest;     /* with a platform: the image chosen from it */
-	limg__blob_ledger *ledger; /* blobs shared with other copies into the destination, or NULL */
-	atomic_llong sent;         /* bytes streamed (mounted and existing blobs not counted) */
-} copy_run;
 
 int limg_copy_opts_init(limg_copy_opts *opts, size_t size)
 {
@@ -98,7 +86,7 @@ static int gather_image(copy_run *c, const char *digest, const limg_manifest *m)
 }
 
 /* The source's tree, children first (the top document is moved last). */
-static int gather(copy_run *c)
+int limg__copy_gather(copy_run *c)
 {
 	const char *ref = limg_reference_digest(c->src) ? limg_reference_digest(c->src) : limg_reference_tag(c->src);
 	limg_manifest *top = NULL, *child = NULL;
@@ -140,6 +128,25 @@ out:
 	limg_manifest_free(top);
 	limg_manifest_free(child);
 	return rc;
+}
+
+/* The source's publisher, before any blob moves: containers/image checks the top (the index
+ * of a whole copy); with a platform, the image, or its index where that may admit it. */
+int limg__copy_trust(copy_run *c)
+{
+	limg__trust_image t;
+
+	if (!c->o.policy)
+		return 0;
+	memset(&t, 0, sizeof t);
+	t.registry = c->from;
+	t.repository = limg_reference_path(c->src);
+	t.reference = limg_reference_string(c->src);
+	t.digest = c->image_digest ? c->image_digest : c->top_digest;
+	t.index_digest = c->image_digest ? c->top_digest : NULL;
+	t.index_signatures = c->o.index_signatures;
+	t.cancel = c->stop;
+	return limg__trust_check(NULL, c->o.policy, &t);
 }
 
 static int copy_blob(size_t i, void *payload)
@@ -194,32 +201,20 @@ static int run(copy_run *c, const char *source, const char *destination, limg_bu
 	int rc;
 
 	if ((rc = limg_reference_parse_docker(&c->src, source)) < 0 ||
-	    (rc = limg_reference_parse_docker(&c->dst, destination)) < 0)
+	    (rc = limg_session_registry(&c->from, c->session, limg_reference_domain(c->src))) < 0)
 		return rc;
+	if (c->dir_name)
+		return (rc = limg__copy_gather(c)) < 0 || (rc = limg__copy_trust(c)) < 0 ? rc
+		                                                                          : limg__copy_dir_write(c, out_digest);
 	/* (mirrors serve pulls: the destination is the registry itself) */
-	if ((rc = limg_session_registry(&c->from, c->session, limg_reference_domain(c->src))) < 0 ||
+	if ((rc = limg_reference_parse_docker(&c->dst, destination)) < 0 ||
 	    (rc = limg_session_registry(&c->to, c->session, limg_reference_domain(c->dst))) < 0)
 		return rc;
 	/* one registry: blobs can be mounted rather than sent */
 	c->same_registry = !strcmp(limg_reference_domain(c->src), limg_reference_domain(c->dst)) &&
 	                   !strcmp(limg_registry_base_url(c->from), limg_registry_base_url(c->to));
-	if ((rc = gather(c)) < 0)
+	if ((rc = limg__copy_gather(c)) < 0 || (rc = limg__copy_trust(c)) < 0)
 		return rc;
-	/* the source's publisher, before any blob moves: containers/image checks the top (the index
-	 * of a whole copy); with a platform, the image, or its index where that may admit it */
-	if (c->o.policy) {
-		limg__trust_image t;
-		memset(&t, 0, sizeof t);
-		t.registry = c->from;
-		t.repository = limg_reference_path(c->src);
-		t.reference = limg_reference_string(c->src);
-		t.digest = c->image_digest ? c->image_digest : c->top_digest;
-		t.index_digest = c->image_digest ? c->top_digest : NULL;
-		t.index_signatures = c->o.index_signatures;
-		t.cancel = c->stop;
-		if ((rc = limg__trust_check(NULL, c->o.policy, &t)) < 0)
-			return rc;
-	}
 	if ((rc = limg__transfer_waiting(&c->plan)) != 0)
 		return rc;
 	if ((rc = limg__jobs_run(c->plan.nblobs, c->o.concurrency > 0 ? c->o.concurrency : 4, copy_blob, c, c->stop)) != 0)
@@ -244,9 +239,10 @@ int limg_copy(limg_buf *out_digest, limg_session *session, const char *source, c
 	return limg__copy_shared(out_digest, session, source, destination, opts, cb, NULL, NULL);
 }
 
-int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
-                      const limg_copy_opts *opts, const limg_copy_callbacks *cb, limg__blob_ledger *ledger,
-                      int64_t *bytes)
+/* A copy to the registry of @destination, or with @dir_name into that directory beneath @dirfd. */
+static int copy_main(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
+                     int dirfd, const char *dir_name, const limg_copy_opts *opts, const limg_copy_callbacks *cb,
+                     limg__blob_ledger *ledger, int64_t *bytes)
 {
 	limg_copy_callbacks callbacks = LIMG_COPY_CALLBACKS_INIT;
 	limg_session *own = NULL;
@@ -255,10 +251,12 @@ int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *s
 
 	if (!source || !*source)
 		return limg__error_invalid("source");
-	if (!destination || !*destination)
+	if (!dir_name && (!destination || !*destination))
 		return limg__error_invalid("destination");
 	memset(&c, 0, sizeof c);
 	c.ledger = ledger;
+	c.dirfd = dirfd;
+	c.dir_name = dir_name;
 	atomic_init(&c.sent, 0);
 	limg_copy_opts_init(&c.o, sizeof c.o);
 	if ((rc = limg__opts_copy(&c.o, sizeof c.o, opts, "limg_copy_opts")) < 0 ||
@@ -295,4 +293,18 @@ int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *s
 	limg__free(c.image_digest);
 	limg_cancel_free(c.stop);
 	return rc;
+}
+
+int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *source, const char *destination,
+                      const limg_copy_opts *opts, const limg_copy_callbacks *cb, limg__blob_ledger *ledger,
+                      int64_t *bytes)
+{
+	return copy_main(out_digest, session, source, destination, -1, NULL, opts, cb, ledger, bytes);
+}
+
+int limg__copy_to_dir(limg_buf *out_digest, limg_session *session, const char *source, int dirfd,
+                      const char *dir_name, const limg_copy_opts *opts, const limg_copy_callbacks *cb,
+                      limg__blob_ledger *ledger, int64_t *bytes)
+{
+	return copy_main(out_digest, session, source, NULL, dirfd, dir_name, opts, cb, ledger, bytes);
 }

@@ -34,4 +34,19 @@ int limg__copy_shared(limg_buf *out_digest, limg_session *session, const char *s
                       const limg_copy_opts *opts, const limg_copy_callbacks *cb, limg__blob_ledger *ledger,
                       int64_t *bytes);
 
+/* A copy of @source into skopeo's dir: layout at @dir_name beneath @dirfd
+ * (parents made): version, manifest.json, each blob under its hex digest and
+ * an index's images as HEX.manifest.json, written at DIR_NAME.partial (what a
+ * killed copy wrote there is kept) and renamed into place, replacing what was
+ * there. @ledger (or NULL) shares blobs between the copies of one run: a blob
+ * another image's directory has is linked, not fetched. */
+int limg__copy_to_dir(limg_buf *out_digest, limg_session *session, const char *source, int dirfd,
+                      const char *dir_name, const limg_copy_opts *opts, const limg_copy_callbacks *cb,
+                      limg__blob_ledger *ledger, int64_t *bytes);
+
+/* Whether the directory @dir_name beneath @dirfd holds skopeo's dir: layout
+ * of the image @digest (its manifest.json is that manifest): 1, 0, or
+ * LIMG_ENOMEM. */
+int limg__copy_dir_current(int dirfd, const char *dir_name, const char *digest);
+
 #endif

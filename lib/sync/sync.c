@@ -10,13 +10,16 @@
  * referrers go with each image (and to an image up to date, when the
  * source has some the destination lacks: referrers.c).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "copy/copy_internal.h"
 #include "core/core.h"
+#include "core/fs.h"
 #include "core/jobs.h"
 #include "libimage/images.h"
 #include "libimage/pull.h"
@@ -113,6 +116,8 @@ typedef struct {
 	char *dst_domain, *dst_prefix; /* a registry destination */
 	limg_registry *to;
 	limg_store *store;             /* a store destination */
+	int dirfd;                     /* a directory destination (skopeo's dir: layout), else -1 */
+	const char *dir;               /* its path, as given */
 	limg__blob_ledger *ledger;
 	pthread_mutex_t lock;          /* the destination's tag lists, the callbacks, the tallies */
 	dest_repo *repos;
@@ -189,6 +194,37 @@ static int add_registry_image(sync_run *r, const limg__sync_source *s, const cha
 	    !(m->source = limg__malloc(strlen(s->domain) + strlen(s->path) + strlen(tag) + 3)))
 		return limg__error_oom();
 	sprintf(m->source, "%s/%s%c%s", s->domain, s->path, sep, tag);
+	if (r->dirfd >= 0) {
+		/* NAME:TAG beneath the directory: the repository's last component, or with scoped its
+		 * whole name (skopeo's --dest dir keeps a port's ':' there) */
+		const char *last = strrchr(s->path, '/'), *name = last ? last + 1 : s->path;
+		size_t n = strlen(s->domain) + strlen(s->path) + strlen(tag) + 3;
+		if (!(m->dst_path = limg__malloc(n)) || !(m->dst_ref = limg__strdup(tag)) ||
+		    !(m->destination = limg__malloc(strlen(r->dir) + n + 1)))
+			return limg__error_oom();
+		if (r->o.scoped)
+			snprintf(m->dst_path, n, "%s/%s%c%s", s->domain, s->path, sep, tag);
+		else
+			snprintf(m->dst_path, n, "%s%c%s", name, sep, tag);
+		sprintf(m->destination, "%s/%s", r->dir, m->dst_path);
+		/* one directory, one writer: an image listed twice goes once; another source
+		 * for the same NAME:TAG fails rather than race it */
+		for (size_t i = 0; i + 1 < r->rep->n; i++) {
+			limg_sync_image *o = &r->rep->img[i];
+			if (o->kind != LIMG__SRC_REPOSITORY || strcmp(o->dst_path, m->dst_path) != 0)
+				continue;
+			if (!strcmp(o->source, m->source)) {
+				image_dispose(m);
+				r->rep->n--;
+				return 0;
+			}
+			m->kind = -1; /* decided here: not run */
+			m->status = LIMG_SYNC_FAILED;
+			m->error = LIMG_EEXISTS;
+			return set_text(&m->reason, "another source of this sync goes to the same directory");
+		}
+		return 0;
+	}
 	if (r->store) {
 		/* a store keeps it under its source's name */
 		if (!(m->dst_ref = limg__strdup(m->source)) || !(m->destination = limg__strdup(m->source)))
@@ -343,9 +379,10 @@ static int expand_store(sync_run *r, const limg__sync_source *s)
 			    !(m->src_ref = limg__strdup(limg_reference_tag(ref))) ||
 			    (limg_images_row_digest(row) && !(m->digest = limg__strdup(limg_images_row_digest(row)))))
 				rc = limg__error_oom();
-			else if (r->store)
+			else if (r->store || r->dirfd >= 0)
 				rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
-				                           "invalid argument: a store is synced to a registry, not to a store");
+				                           "invalid argument: a store is synced to a registry, not to a store or a "
+				                           "directory");
 			else if ((rc = dest_path(r, limg_reference_domain(ref), limg_reference_path(ref), &m->dst_path)) == 0) {
 				if (!(m->dst_ref = limg__strdup(m->src_ref)) ||
 				    !(m->destination = limg__malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(m->src_ref) + 3)))
@@ -574,7 +611,17 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 		goto out;
 	if ((rc = set_text(&m->digest, digest)) < 0 || (rc = check_policy(r, m, from, NULL, digest)) < 0)
 		goto out;
-	if (r->store) {
+	if (r->dirfd >= 0 && r->o.platform) {
+		why = "platform chosen: copied again";
+	} else if (r->dirfd >= 0) {
+		/* the directory's manifest.json is this digest already: nothing to fetch */
+		if ((rc = limg__copy_dir_current(r->dirfd, m->dst_path, digest)) < 0)
+			goto out;
+		current = rc == 1;
+		why = current ? "up to date (directory)" : faccessat(r->dirfd, m->dst_path, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+		                                           ? "tag moved" : "new tag";
+		rc = 0;
+	} else if (r->store) {
 		limg_buf have = LIMG_BUF_INIT;
 		/* the store's tag names this digest already: nothing to ask the registry */
 		if (limg_images_lookup(&have, r->store, m->dst_ref) == 0 && have.ptr && !strcmp(have.ptr, digest))
@@ -634,7 +681,9 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 			co.referrers = r->o.referrers;
 			cc.progress = r->cb.progress ? forward_progress : NULL;
 			cc.payload = ip;
-			rc = limg__copy_shared(&got, r->session, src, m->destination, &co, &cc, r->ledger, &m->bytes);
+			rc = r->dirfd >= 0
+			     ? limg__copy_to_dir(&got, r->session, src, r->dirfd, m->dst_path, &co, &cc, r->ledger, &m->bytes)
+			     : limg__copy_shared(&got, r->session, src, m->destination, &co, &cc, r->ledger, &m->bytes);
 			if (rc == 0 && got.ptr)
 				rc = set_text(&m->digest, got.ptr);
 		}
@@ -816,7 +865,20 @@ static int run(sync_run *r, const char *destination)
 	for (size_t i = 0; i < r->list->nreg; i++)
 		if ((rc = limg__session_override(r->session, r->list->reg[i].domain, &r->list->reg[i].o)) < 0)
 			return rc;
-	if (r->o.target == LIMG_SYNC_TO_STORE) {
+	if (r->o.target == LIMG_SYNC_TO_DIR) {
+		/* skopeo's dir: layout holds no referrers */
+		if (r->o.referrers)
+			return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "referrers",
+			                             "invalid argument: a directory in skopeo's dir: layout holds no "
+			                             "referrers (sync them to a registry or a store)");
+		if ((rc = limg__fs_mkdirs(destination)) < 0)
+			return rc;
+		if ((r->dirfd = open(destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return limg__fs_error("cannot open", destination);
+		r->dir = destination;
+		if (!(r->dst_prefix = limg__strdup("")) || (rc = limg__blob_ledger_new(&r->ledger)) < 0)
+			return r->dst_prefix ? rc : limg__error_oom();
+	} else if (r->o.target == LIMG_SYNC_TO_STORE) {
 		limg_store_opts so = LIMG_STORE_OPTS_INIT;
 		if ((rc = limg_store_open(&r->store, limg__session_context(r->session), destination, &so)) < 0)
 			return rc;
@@ -860,12 +922,13 @@ int limg_sync(limg_sync_report **out, limg_session *session, const limg_sync_lis
 	if (!list || !destination || !*destination)
 		return limg__error_invalid("list, destination");
 	memset(&r, 0, sizeof r);
+	r.dirfd = -1;
 	limg_sync_opts_init(&r.o, sizeof r.o);
 	limg_sync_callbacks_init(&r.cb, sizeof r.cb);
 	if ((rc = limg__opts_copy(&r.o, sizeof r.o, opts, "limg_sync_opts")) < 0 ||
 	    (rc = limg__opts_copy(&r.cb, sizeof r.cb, cb, "limg_sync_callbacks")) < 0)
 		return rc;
-	if (r.o.target < LIMG_SYNC_TO_REGISTRY || r.o.target > LIMG_SYNC_TO_STORE || r.o.images_parallel < 0 ||
+	if (r.o.target < LIMG_SYNC_TO_REGISTRY || r.o.target > LIMG_SYNC_TO_DIR || r.o.images_parallel < 0 ||
 	    r.o.blobs_parallel < 0 || r.o.chunk_size < 0)
 		return limg__error_invalid("target, images_parallel, blobs_parallel, chunk_size");
 	if (!(r.rep = limg__calloc(1, sizeof *r.rep)))
@@ -903,6 +966,8 @@ int limg_sync(limg_sync_report **out, limg_session *session, const limg_sync_lis
 	limg__blob_ledger_free(r.ledger);
 	limg_registry_close(r.to);
 	limg_store_close(r.store);
+	if (r.dirfd >= 0)
+		close(r.dirfd);
 	limg_cancel_free(r.stop);
 	limg_session_free(own);
 	limg__free(r.dst_domain);

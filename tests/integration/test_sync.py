@@ -4,6 +4,8 @@ a re-sync that moves nothing (counted at a proxy in front of each side), a
 moved tag, tag filters over odd tags, a failing image among good ones, a
 429 storm, a sync killed and resumed, skopeo's YAML, and an air-gap round
 trip (registry -> store -> another registry) checked against skopeo sync;
+skopeo's dir: layout written as skopeo sync --dest dir writes it and read
+back by skopeo;
 with --referrers, signatures (.sig, the test's own cosign signer) and OCI
 referrers go with the images, later signatures reach images up to date,
 and --policy refuses one image while the others go on."""
@@ -428,6 +430,135 @@ class TestAirGap(Base):
         for ref, digest in mine.items():
             repo, tag = ref.split(":")
             self.assertEqual(digest_at(far, "skopeo/" + repo.split("/")[1], tag), digest, ref)
+
+
+def dir_tree(root):
+    """{relative path: sha256 of the file} beneath root."""
+    out = {}
+    for d, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(d, name)
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, root)] = images.sha256(f.read())
+    return out
+
+
+class TestDirectory(Base):
+    """--dest dir: skopeo's dir: layout, as skopeo sync --dest dir writes it."""
+
+    def test_as_skopeo_writes_it_and_skopeo_reads_it(self):
+        if not HAVE_SKOPEO:
+            self.skipTest("skopeo is not installed (.ci/install-deps installs it): no oracle for the layout")
+        listing = self.yaml("%s:\n  images:\n    team/app: []\n    team/multi: []\n  tls-verify: false\n" % src.host)
+        ours, theirs = os.path.join(self.tmp, "ours"), os.path.join(self.tmp, "skopeo")
+        rc, report, _ = sync("--src", "yaml", "--dest", "dir", listing, ours)
+        self.assertEqual((rc, report["copied"]), (0, 3), report)
+        p = subprocess.run(["skopeo", "sync", "--src", "yaml", "--dest", "dir", "--all", "--preserve-digests",
+                            listing, theirs], capture_output=True, text=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        mine = dir_tree(ours)
+        self.assertEqual(mine, dir_tree(theirs))
+        self.assertEqual(sorted(os.listdir(ours)), ["app:1.0", "app:2.0", "multi:1.0"])
+        for ref in ("app:1.0", "app:2.0", "multi:1.0"):
+            self.assertEqual(mine[ref + "/manifest.json"], pushed["team/" + ref], ref)
+        self.assertIn("multi:1.0/%s.manifest.json" % platforms["arm64"][7:], mine)
+        # a blob both app images hold was fetched once: one file, two names
+        shared = set(os.listdir(os.path.join(ours, "app:1.0"))) & set(os.listdir(os.path.join(ours, "app:2.0")))
+        shared -= {"manifest.json", "version"}
+        self.assertTrue(shared)
+        for name in shared:
+            a, b = (os.stat(os.path.join(ours, ref, name)) for ref in ("app:1.0", "app:2.0"))
+            self.assertEqual((a.st_dev, a.st_ino), (b.st_dev, b.st_ino), name)
+        # across the gap: skopeo takes the directory to a registry, every digest kept
+        p = subprocess.run(["skopeo", "sync", "--src", "dir", "--dest", "docker", "--dest-tls-verify=false",
+                            "--all", "--preserve-digests", ours, far.host + "/fromdir"],
+                           capture_output=True, text=True, env=ENV)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for ref in ("app:1.0", "app:2.0", "multi:1.0"):
+            name, tag = ref.split(":")
+            self.assertEqual(digest_at(far, "fromdir/" + name, tag), pushed["team/" + ref], ref)
+
+    def test_nothing_moves_then_one_tag_moves(self):
+        put("dirs/moving", "a", image("dir-a"))
+        put("dirs/moving", "b", image("dir-b"))
+        out = os.path.join(self.tmp, "out")
+        rc, report, _ = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/moving", out)
+        self.assertEqual(report["copied"], 2, report)
+        sp.requests.clear()
+        rc, report, _ = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/moving", out)
+        self.assertEqual(report["up_to_date"], 2, report)
+        self.assertEqual(sorted(m for m, _ in requests_of(sp, part="/manifests/")), ["HEAD", "HEAD"])
+        self.assertEqual(requests_of(sp, part="/blobs/"), [])
+        # b moves: only b is fetched again, and its directory holds the new image alone
+        moved = image("dir-b2")
+        put("dirs/moving", "b", moved)
+        rc, report, _ = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/moving", out)
+        self.assertEqual((report["copied"], report["up_to_date"]), (1, 1), report)
+        want = {"manifest.json", "version"} | {b.digest[7:] for b in [moved.config] + [l.blob for l in moved.layers]}
+        self.assertEqual(set(os.listdir(os.path.join(out, "moving:b"))), want)
+        self.assertEqual(dir_tree(out)["moving:b/manifest.json"], moved.manifest.digest)
+        self.assertEqual(sorted(os.listdir(out)), ["moving:a", "moving:b"])
+
+    def test_a_bad_blob_leaves_no_finished_directory_and_a_rerun_ends_it(self):
+        img = image("dir-bad", size=200000)
+        put("dirs/bad", "1", img)
+        layer = img.layers[-1].blob.digest
+        sp.add("/blobs/" + layer, "corrupt", times=-1, offset=1000)
+        out = os.path.join(self.tmp, "out")
+        rc, report, err = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/bad", out,
+                               check=False)
+        self.assertEqual((rc, report["failed"]), (1, 1), report)
+        self.assertEqual(report["images"][0]["error"], "LIMG_EDIGEST_MISMATCH", report)
+        self.assertEqual(os.listdir(out), ["bad:1.partial"])
+        # the blobs that did verify are kept; the bad one never took its name
+        kept = set(os.listdir(os.path.join(out, "bad:1.partial")))
+        self.assertNotIn(layer[7:], kept)
+        self.assertFalse([n for n in kept if n.endswith(".part")], kept)
+        # what a killed sync of another version left there goes when this one ends
+        for name in ("0" * 64, "1" * 64 + ".part", "2" * 64 + ".manifest.json"):
+            with open(os.path.join(out, "bad:1.partial", name), "w") as f:
+                f.write("stale")
+        sp.clear()
+        sp.requests.clear()
+        rc, report, _ = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/bad", out)
+        self.assertEqual(report["copied"], 1, report)
+        self.assertEqual(os.listdir(out), ["bad:1"])
+        self.assertEqual(set(os.listdir(os.path.join(out, "bad:1"))),
+                         {"manifest.json", "version"} | {b.digest[7:] for b in [img.config] + [l.blob for l in img.layers]})
+        self.assertEqual(dir_tree(out)["bad:1/manifest.json"], img.manifest.digest)
+        fetched = {p.rsplit("/", 1)[1] for _, p in requests_of(sp, "GET", "/blobs/")}
+        self.assertEqual(fetched & {d for d in kept}, set(), "blobs finished before were fetched again")
+
+    def test_one_directory_one_writer(self):
+        """A tag listed twice goes once; another repository of the same last name fails, not races."""
+        put("dirs/one/same", "1", image("dir-same-1"))
+        put("dirs/two/same", "1", image("dir-same-2"))
+        listing = self.yaml("%s:\n  images:\n    dirs/one/same: ['1', '1']\n    dirs/two/same: ['1']\n"
+                            "  tls-verify: false\n" % src.host)
+        out = os.path.join(self.tmp, "out")
+        rc, report, _ = sync("--src", "yaml", "--dest", "dir", listing, out, check=False)
+        self.assertEqual((rc, report["copied"], report["failed"]), (1, 1, 1), report)
+        failed = [i for i in report["images"] if i["status"] == "failed"][0]
+        self.assertEqual((failed["source"], failed["error"]), ("%s/dirs/two/same:1" % src.host, "LIMG_EEXISTS"))
+        self.assertEqual(dir_tree(out)["same:1/manifest.json"], pushed["dirs/one/same:1"])
+        # scoped, each has its own
+        rc, report, _ = sync("--src", "yaml", "--dest", "dir", "--scoped", listing, out)
+        self.assertEqual(report["copied"], 2, report)
+        self.assertEqual(dir_tree(out)["%s/dirs/two/same:1/manifest.json" % src.host], pushed["dirs/two/same:1"])
+
+    def test_referrers_and_a_store_source_are_refused(self):
+        out = os.path.join(self.tmp, "out")
+        rc, report, err = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", "--referrers",
+                               src.host + "/team/app", out, check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("holds no referrers", err)
+        self.assertFalse(os.path.exists(out))
+        store = os.path.join(self.tmp, "carry")
+        sync("--src", "docker", "--src-tls-verify=false", "--dest", "store", src.host + "/team/tool", store)
+        rc, report, err = sync("--src", "store", "--dest", "dir", store, out, check=False)
+        self.assertEqual(rc, 1)
+        self.assertIn("not to a store or a directory", err)
+        self.assertEqual(os.listdir(out), [])
 
 
 class TestReferrers(Base):

@@ -85,7 +85,9 @@ int main(int argc, char **argv)
 		limg_sync_list_free(list);
 		return 1;
 	}
-	opts.target = !strcmp(argv[i], "store") ? LIMG_SYNC_TO_STORE : LIMG_SYNC_TO_REGISTRY;
+	opts.target = !strcmp(argv[i], "store") ? LIMG_SYNC_TO_STORE
+	              : !strcmp(argv[i], "dir")  ? LIMG_SYNC_TO_DIR
+	                                         : LIMG_SYNC_TO_REGISTRY;
 	for (int s = i + 2; s < argc; s++) {
 		if (!strncmp(argv[s], "store:", 6))
 			rc = limg_sync_list_add_store(list, argv[s] + 6);

@@ -1759,12 +1759,15 @@ def _sync_image(m):
                 bytes=lib.limg_sync_image_bytes(m))
 
 
-def sync(session, list_h, destination, to_store, scoped, platform, dry_run, fail_fast, images_parallel, cancel,
+SYNC_TO_REGISTRY, SYNC_TO_STORE, SYNC_TO_DIR = 0, 1, 2
+
+
+def sync(session, list_h, destination, target, scoped, platform, dry_run, fail_fast, images_parallel, cancel,
          on_image, progress, referrers=False, policy=None):
     """Runs a sync: (the C code, the images as dicts, the report's JSON as text, the error's details or None)."""
     calls = Calls()
     o = _init(SyncOpts, lib.limg_sync_opts_init)
-    o.target = 1 if to_store else 0
+    o.target = target
     o.scoped = 1 if scoped else 0
     o.platform = arg(platform, "platform", optional=True)
     o.dry_run = 1 if dry_run else 0
@@ -1777,7 +1780,8 @@ def sync(session, list_h, destination, to_store, scoped, platform, dry_run, fail
     cb.image = calls.wrap(SYNC_IMAGE_CB, on_image, lambda m, p: (_sync_image(m),))
     cb.progress = _progress(calls, progress)
     rep = c_void_p()
-    rc = lib.limg_sync(byref(rep), session, list_h, arg(destination, "destination", path=to_store), byref(o),
+    rc = lib.limg_sync(byref(rep), session, list_h, arg(destination, "destination", path=target != SYNC_TO_REGISTRY),
+                       byref(o),
                        byref(cb))
     details = error_details(rc) if rc < 0 else None
     try:

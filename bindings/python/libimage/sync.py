@@ -131,15 +131,19 @@ def sync(sources: SyncList, destination: str, to_store: bool = False, scoped: bo
          platform: Optional[str] = None, dry_run: bool = False, fail_fast: bool = False, images_parallel: int = 0,
          session=None, on_image: Optional[Callable[[SyncImage], Any]] = None,
          progress: Optional[Callable[[Progress], Any]] = None, cancel: Optional[Cancel] = None, *,
-         referrers: bool = False, policy=None) -> SyncReport:
-    """Mirrors @sources to @destination ("registry[:port][/prefix]", or a
-    store's directory with to_store). Returns the report also when some
+         referrers: bool = False, policy=None, to_dir: bool = False) -> SyncReport:
+    """Mirrors @sources to @destination ("registry[:port][/prefix]", a
+    store's directory with to_store, or with to_dir a directory of NAME:TAG
+    directories in skopeo's dir: layout). Returns the report also when some
     images failed (report.ok is then False, report.failed says why); raises
     for a sync that could not run (a bad destination, cancelled, ...).
     referrers: each image's signatures and referrers go with it (and reach
     images up to date when the source has new ones); policy: a Policy each
     source image must satisfy before anything of it moves (an image it
     refuses fails with RejectedError's name in the report, the others go on)."""
+    if to_store and to_dir:
+        raise ValueError("to_store and to_dir: one destination kind")
+    target = _ffi.SYNC_TO_DIR if to_dir else _ffi.SYNC_TO_STORE if to_store else _ffi.SYNC_TO_REGISTRY
     raw = progress_of(progress)
     image_cb = (lambda d: on_image(_image(d))) if on_image is not None else None
     with ExitStack() as stack:
@@ -147,7 +151,7 @@ def sync(sources: SyncList, destination: str, to_store: bool = False, scoped: bo
         ph = stack.enter_context(policy._handle.use()) if policy is not None else None
 
         def call(token, sh):
-            return _ffi.sync(sh, lh, os.fspath(destination) if to_store else destination, to_store, scoped,
+            return _ffi.sync(sh, lh, os.fspath(destination) if to_store or to_dir else destination, target, scoped,
                              platform, dry_run, fail_fast, images_parallel, token, image_cb, raw, referrers, ph)
         if session is None:
             rc, images, text, details = run(lambda token: call(token, None), (cancel,))

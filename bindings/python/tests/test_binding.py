@@ -8,6 +8,7 @@ the library, and `pip install` into a fresh virtual environment."""
 import base64
 import ctypes
 import gc
+import hashlib
 import io
 import json
 import os
@@ -1264,6 +1265,22 @@ class Sync(unittest.TestCase):
             self.assertEqual(back.copied[0].digest, report.copied[0].digest)
         finally:
             shutil.rmtree(os.path.dirname(store))
+
+    def test_to_a_directory_as_skopeo_lays_it_out(self):
+        out = os.path.join(tempfile.mkdtemp(prefix="limg-py-sync-"), "dir")
+        try:
+            lst = libimage.SyncList().add(ref("py/app"), tags=["v1"])
+            report = libimage.sync(lst, out, to_dir=True)
+            self.assertEqual([i.destination for i in report.copied], [os.path.join(out, "app:v1")])
+            with open(os.path.join(out, "app:v1", "manifest.json"), "rb") as f:
+                self.assertEqual("sha256:" + hashlib.sha256(f.read()).hexdigest(), report.copied[0].digest)
+            with open(os.path.join(out, "app:v1", "version")) as f:
+                self.assertEqual(f.read(), "Directory Transport Version: 1.1\n")
+            self.assertEqual(len(libimage.sync(lst, out, to_dir=True).up_to_date), 1)
+            with self.assertRaises(ValueError):
+                libimage.sync(lst, out, to_store=True, to_dir=True)
+        finally:
+            shutil.rmtree(os.path.dirname(out))
 
     def test_bad_lists_raise(self):
         with self.assertRaises(libimage.CorruptError) as cm:
