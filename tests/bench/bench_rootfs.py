@@ -39,6 +39,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from fixtures import images, registry  # noqa: E402
+import benchutil  # noqa: E402
 
 argv = sys.argv[1:]
 out_base = None
@@ -136,6 +137,7 @@ def containerd_series(label, ref, work, runs=RUNS):
 
 
 def main():
+    benchutil.header("bench_rootfs.py")
     work = tempfile.mkdtemp(dir=out_base)
     reg = registry.Registry()
     try:

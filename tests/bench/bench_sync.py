@@ -30,6 +30,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from fixtures import faultproxy, images, registry  # noqa: E402
+import benchutil  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "build"))
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -66,6 +67,7 @@ def kinds(proxy):
 
 
 def main():
+    benchutil.header("bench_sync.py")
     have_skopeo = shutil.which("skopeo") is not None
     work = tempfile.mkdtemp(prefix="limg-bench-sync-")
     src = registry.Registry()
