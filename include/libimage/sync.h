@@ -157,7 +157,7 @@ typedef enum limg_sync_target {
 	LIMG_SYNC_TO_STORE = 1,    /**< a libimage store (an OCI image layout, a directory an air gap can
 	                                carry), opened or created at the path: each image tagged with its
 	                                source reference */
-	LIMG_SYNC_TO_DIR = 2       /**< a directory (made if missing), in skopeo's `--dest dir` layout:
+	LIMG_SYNC_TO_DIR = 2       /**< a directory (made if missing; not by a dry run) in skopeo's `dir:` layout:
 	                                each image in DIR/NAME:TAG (scoped: DIR/REGISTRY/PATH:TAG) with
 	                                "version", "manifest.json", every blob under its hex digest and,
 	                                for an index copied whole, each image's manifest as

@@ -10,6 +10,7 @@
  * referrers go with each image (and to an image up to date, when the
  * source has some the destination lacks: referrers.c).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -116,8 +117,8 @@ typedef struct {
 	char *dst_domain, *dst_prefix; /* a registry destination */
 	limg_registry *to;
 	limg_store *store;             /* a store destination */
-	int dirfd;                     /* a directory destination (skopeo's dir: layout), else -1 */
-	const char *dir;               /* its path, as given */
+	const char *dir;               /* a directory destination (skopeo's dir: layout): its path, else NULL */
+	int dirfd;                     /* that directory, or -1 (a dry run where it does not exist yet) */
 	limg__blob_ledger *ledger;
 	pthread_mutex_t lock;          /* the destination's tag lists, the callbacks, the tallies */
 	dest_repo *repos;
@@ -194,7 +195,7 @@ static int add_registry_image(sync_run *r, const limg__sync_source *s, const cha
 	    !(m->source = limg__malloc(strlen(s->domain) + strlen(s->path) + strlen(tag) + 3)))
 		return limg__error_oom();
 	sprintf(m->source, "%s/%s%c%s", s->domain, s->path, sep, tag);
-	if (r->dirfd >= 0) {
+	if (r->dir) {
 		/* NAME:TAG beneath the directory: the repository's last component, or with scoped its
 		 * whole name (skopeo's --dest dir keeps a port's ':' there) */
 		const char *last = strrchr(s->path, '/'), *name = last ? last + 1 : s->path;
@@ -379,7 +380,7 @@ static int expand_store(sync_run *r, const limg__sync_source *s)
 			    !(m->src_ref = limg__strdup(limg_reference_tag(ref))) ||
 			    (limg_images_row_digest(row) && !(m->digest = limg__strdup(limg_images_row_digest(row)))))
 				rc = limg__error_oom();
-			else if (r->store || r->dirfd >= 0)
+			else if (r->store || r->dir)
 				rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
 				                           "invalid argument: a store is synced to a registry, not to a store or a "
 				                           "directory");
@@ -611,9 +612,11 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 		goto out;
 	if ((rc = set_text(&m->digest, digest)) < 0 || (rc = check_policy(r, m, from, NULL, digest)) < 0)
 		goto out;
-	if (r->dirfd >= 0 && r->o.platform) {
+	if (r->dir && r->o.platform) {
 		why = "platform chosen: copied again";
-	} else if (r->dirfd >= 0) {
+	} else if (r->dir && r->dirfd < 0) {
+		why = "new tag"; /* a dry run: the directory is not there yet */
+	} else if (r->dir) {
 		/* the directory's manifest.json is this digest already: nothing to fetch */
 		if ((rc = limg__copy_dir_current(r->dirfd, m->dst_path, digest)) < 0)
 			goto out;
@@ -681,7 +684,7 @@ static int sync_from_registry(sync_run *r, limg_sync_image *m, image_progress *i
 			co.referrers = r->o.referrers;
 			cc.progress = r->cb.progress ? forward_progress : NULL;
 			cc.payload = ip;
-			rc = r->dirfd >= 0
+			rc = r->dir
 			     ? limg__copy_to_dir(&got, r->session, src, r->dirfd, m->dst_path, &co, &cc, r->ledger, &m->bytes)
 			     : limg__copy_shared(&got, r->session, src, m->destination, &co, &cc, r->ledger, &m->bytes);
 			if (rc == 0 && got.ptr)
@@ -871,11 +874,13 @@ static int run(sync_run *r, const char *destination)
 			return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "referrers",
 			                             "invalid argument: a directory in skopeo's dir: layout holds no "
 			                             "referrers (sync them to a registry or a store)");
-		if ((rc = limg__fs_mkdirs(destination)) < 0)
-			return rc;
-		if ((r->dirfd = open(destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-			return limg__fs_error("cannot open", destination);
 		r->dir = destination;
+		/* a dry run makes nothing, not even the directory */
+		if (!r->o.dry_run && (rc = limg__fs_mkdirs(destination)) < 0)
+			return rc;
+		if ((r->dirfd = open(destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 &&
+		    !(r->o.dry_run && errno == ENOENT))
+			return limg__fs_error("cannot open", destination);
 		if (!(r->dst_prefix = limg__strdup("")) || (rc = limg__blob_ledger_new(&r->ledger)) < 0)
 			return r->dst_prefix ? rc : limg__error_oom();
 	} else if (r->o.target == LIMG_SYNC_TO_STORE) {

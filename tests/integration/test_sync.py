@@ -482,6 +482,12 @@ class TestDirectory(Base):
         put("dirs/moving", "a", image("dir-a"))
         put("dirs/moving", "b", image("dir-b"))
         out = os.path.join(self.tmp, "out")
+        # a dry run decides and makes nothing, not even the directory
+        rc, report, _ = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", "--dry-run",
+                             sp.host + "/dirs/moving", out)
+        self.assertEqual(report["would_copy"], 2, report)
+        self.assertFalse(os.path.exists(out))
+        self.assertEqual(requests_of(sp, part="/blobs/"), [])
         rc, report, _ = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/moving", out)
         self.assertEqual(report["copied"], 2, report)
         sp.requests.clear()
