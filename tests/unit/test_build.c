@@ -530,6 +530,20 @@ static void test_dir_refusals(void **state)
 	assert_null(l);
 	assert_int_equal(count_blobs(s), 0);
 	limg_store_close(s);
+	/* the 17 levels go beneath descriptors too: their paths are longer than nftw() can remove */
+	{
+		char name[256];
+		int fds[17];
+		memset(name, 'd', 255);
+		name[255] = '\0';
+		assert_true((fds[0] = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+		for (int i = 1; i < 17; i++)
+			assert_true((fds[i] = openat(fds[i - 1], name, O_RDONLY | O_DIRECTORY)) >= 0);
+		for (int i = 16; i >= 0; i--) {
+			assert_int_equal(unlinkat(fds[i], name, AT_REMOVEDIR), 0);
+			close(fds[i]);
+		}
+	}
 	rm_tree(dir);
 	rm_tree(sdir);
 }
