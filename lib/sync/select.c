@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Choosing tags (see select.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,114 @@ static const char *class_of(char c, bool inside)
 	}
 }
 
+/*
+ * glibc's regcomp copies a repeated subexpression once per count ("x{3}" is
+ * "xxx", "x+" is "xx*"), so nested repetitions multiply: "((a{999}){999})"
+ * or a run of '+' after a group asks it for gigabytes. Refused first, as Go's
+ * regexp (skopeo's) refuses them: a repetition of a repetition ("a**", "a+{2}"),
+ * a count over 1000, nesting deeper than 100 groups, and a pattern whose
+ * copies would exceed REGEX_MAX_NODES. Reads the POSIX form (translated).
+ */
+#define REGEX_MAX_NODES 100000
+#define REGEX_MAX_DEPTH 100
+#define REGEX_MAX_COUNT 1000
+
+/* "{n}", "{n,}", "{n,m}" at @p: its largest count (n+1 for "{n,}"), its length in *len; -1 when not one. */
+static long repeat_count(const char *p, size_t *len)
+{
+	const char *q = p + 1;
+	long n = 0, m = -1;
+
+	if (*q < '0' || *q > '9')
+		return -1;
+	while (*q >= '0' && *q <= '9' && n <= REGEX_MAX_COUNT)
+		n = n * 10 + (*q++ - '0');
+	if (*q == ',') {
+		q++;
+		m = *q >= '0' && *q <= '9' ? 0 : n + 1;
+		while (*q >= '0' && *q <= '9' && m <= REGEX_MAX_COUNT)
+			m = m * 10 + (*q++ - '0');
+	}
+	if (*q != '}')
+		return -1;
+	*len = (size_t)(q - p) + 1;
+	return m > n ? m : n;
+}
+
+static const char *regex_too_costly(const char *ere)
+{
+	int64_t total[REGEX_MAX_DEPTH + 1] = { 0 }, last[REGEX_MAX_DEPTH + 1] = { 0 };
+	bool repeated[REGEX_MAX_DEPTH + 1] = { false };
+	int depth = 0;
+
+	for (const char *p = ere; *p; p++) {
+		int64_t atom = 0, factor = 0;
+		size_t len;
+		long count;
+
+		if (*p == '[') {
+			/* a bracket expression is one atom: ']' first (or after '^') is a member, so are [:x:] */
+			p += p[1] == '^' ? 2 : 1;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']')
+				p += p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=') && strchr(p + 2, ']')
+				     ? strchr(p + 2, ']') - p + 1 : 1;
+			if (!*p)
+				return NULL; /* regcomp says what is wrong */
+			atom = 1;
+		} else if (*p == '\\') {
+			if (!*++p)
+				return NULL;
+			atom = 1;
+		} else if (*p == '(') {
+			if (depth == REGEX_MAX_DEPTH)
+				return "the expression nests too deeply";
+			depth++;
+			total[depth] = last[depth] = 0;
+			repeated[depth] = false;
+			continue;
+		} else if (*p == ')' && depth > 0) {
+			atom = total[depth] > 0 ? total[depth] : 1;
+			depth--;
+		} else if (*p == '|') {
+			last[depth] = 0;
+			repeated[depth] = false;
+			continue;
+		} else if (*p == '*' || *p == '?') {
+			factor = 1;
+		} else if (*p == '+') {
+			factor = 2;
+		} else if (*p == '{' && (count = repeat_count(p, &len)) >= 0) {
+			if (count > REGEX_MAX_COUNT)
+				return "a repeat count over 1000";
+			factor = count > 1 ? count : 1;
+			p += len - 1;
+		} else {
+			atom = 1;
+		}
+		if (factor) {
+			if (repeated[depth])
+				return "a repetition of a repetition (\"a**\", \"a+{2}\")";
+			if (!last[depth])
+				continue; /* nothing to repeat: regcomp decides */
+			total[depth] += last[depth] * (factor - 1);
+			last[depth] *= factor;
+			repeated[depth] = true;
+		} else {
+			total[depth] += atom;
+			last[depth] = atom;
+			repeated[depth] = false;
+		}
+		if (total[depth] > REGEX_MAX_NODES)
+			return "too large once its repetitions are spelled out";
+	}
+	return NULL;
+}
+
 int limg__sync_regex_compile(regex_t *re, const char *pattern, char *why, size_t cap)
 {
+	const char *costly;
 	limg_buf ere = LIMG_BUF_INIT;
 	bool inside = false;
 	size_t n = strlen(pattern);
@@ -92,6 +199,10 @@ int limg__sync_regex_compile(regex_t *re, const char *pattern, char *why, size_t
 	}
 	if (!ere.ptr && limg_buf_set(&ere, "", 0) < 0)
 		goto oom;
+	if ((costly = regex_too_costly(ere.ptr)) != NULL) {
+		snprintf(why, cap, "%s", costly);
+		goto refuse;
+	}
 	if ((rc = regcomp(re, ere.ptr, REG_EXTENDED | REG_NOSUB)) != 0) {
 		char msg[160];
 		regerror(rc, re, msg, sizeof msg);

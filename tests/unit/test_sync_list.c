@@ -151,6 +151,31 @@ static void test_tag_selection(void **state)
 	/* Go-only syntax is refused, not read some other way */
 	assert_int_equal(limg__tag_filter_init(&f, "(?i)abc", NULL, NULL, 0, "l.yaml:3"), LIMG_EPATTERN);
 	assert_non_null(strstr(limg_error_message(limg_error_last()), "l.yaml:3"));
+
+	/* what would make regcomp copy a subexpression without end is refused, as Go refuses it
+	 * (the fuzzer's case: a group followed by a run of '+', 2 GB in glibc before) */
+	{
+		static const char *const costly[] = {
+			"a**", "a+{2}", "x{1001}", "((((a{1000}){1000}){1000}){1000})", "(((((u+++++++++++++++++++++++++++++++",
+			"^1\\.13\\.[12]-a\t\t(((((uuuuuuuuuuu++++++++++++++++++++++++++++++++++++++++++++++++++++",
+		};
+		static const char *const fine[] = { "^v?\\d+(\\.\\d+){0,2}$", "(a*)*", "a{2,5}", "[[:alpha:]]+-[]x]{1,3}",
+		                                    "(a|b{1000})c" };
+		char deep[300];
+		memset(deep, '(', 101);
+		memset(deep + 101, ')', 101);
+		deep[202] = '\0';
+		for (size_t i = 0; i < sizeof costly / sizeof *costly; i++)
+			if (limg__tag_filter_init(&f, costly[i], NULL, NULL, 0, "l.yaml:4") != LIMG_EPATTERN)
+				fail_msg("accepted %s", costly[i]);
+		assert_int_equal(limg__tag_filter_init(&f, deep, NULL, NULL, 0, "l.yaml:4"), LIMG_EPATTERN);
+		assert_non_null(strstr(limg_error_message(limg_error_last()), "nests too deeply"));
+		for (size_t i = 0; i < sizeof fine / sizeof *fine; i++) {
+			if (limg__tag_filter_init(&f, fine[i], NULL, NULL, 0, "l.yaml:4") != 0)
+				fail_msg("refused %s: %s", fine[i], limg_error_message(limg_error_last()));
+			limg__tag_filter_dispose(&f);
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		free(tags[i]);
 }
