@@ -5,7 +5,8 @@
  * every blob under its hex digest and, for an index copied whole, each image
  * manifest as "HEX.manifest.json". Written at NAME.partial, blobs fetched on
  * a few threads (each verified against its digest before it takes its name,
- * so what a killed copy finished is kept), then renamed into place.
+ * so what a killed copy finished is kept, and hashed again before it is
+ * reused), then renamed into place.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -71,6 +72,30 @@ static bool have_file(int fd, const char *name, int64_t size)
 	return fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_size == size;
 }
 
+/* A file a killed run left under a blob's name: kept only when its bytes are that blob
+ * (another program may have written the directory since). */
+static bool verified_file(int fd, const char *name, const char *digest, int64_t size)
+{
+	limg_hasher *h = NULL;
+	char buf[1 << 16];
+	ssize_t got = 0;
+	int in;
+	bool ok;
+
+	if (!have_file(fd, name, size) || limg__fs_open_regular_at(&in, fd, name, name) < 0) {
+		limg_error_clear();
+		return false;
+	}
+	ok = limg_hasher_new(&h, LIMG_DIGEST_SHA256) == 0;
+	while (ok && (got = read(in, buf, sizeof buf)) > 0)
+		ok = limg_hasher_update(h, buf, (size_t)got) == 0;
+	ok = ok && got == 0 && limg_hasher_verify(h, digest) == 0;
+	limg_hasher_free(h);
+	close(in);
+	limg_error_clear();
+	return ok;
+}
+
 /* The blob from another image's directory of this run, linked: 0, or -1 when it cannot be. */
 static int link_from(dir_run *d, const char *dir, const char *hex, int64_t size)
 {
@@ -131,7 +156,7 @@ static int copy_blob(size_t i, void *payload)
 	char *there = NULL;
 	int claimed = 0, rc;
 
-	if (have_file(d->fd, hex, b->size))
+	if (verified_file(d->fd, hex, b->digest, b->size))
 		return limg__transfer_report(&d->c->plan, b->digest, b->kind, LIMG_EVENT_EXISTS, b->size, b->size, NULL);
 	if (d->c->ledger) {
 		if ((rc = limg__blob_ledger_claim(d->c->ledger, b->digest, &there, d->c->stop)) < 0)

@@ -524,6 +524,11 @@ class TestDirectory(Base):
         for name in ("0" * 64, "1" * 64 + ".part", "2" * 64 + ".manifest.json"):
             with open(os.path.join(out, "bad:1.partial", name), "w") as f:
                 f.write("stale")
+        # a kept blob changed since (its size kept) is fetched again, not carried
+        config = os.path.join(out, "bad:1.partial", img.config.digest[7:])
+        self.assertTrue(os.path.exists(config))
+        with open(config, "r+b") as f:
+            f.write(b"X")
         sp.clear()
         sp.requests.clear()
         rc, report, _ = sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/bad", out)
@@ -532,8 +537,11 @@ class TestDirectory(Base):
         self.assertEqual(set(os.listdir(os.path.join(out, "bad:1"))),
                          {"manifest.json", "version"} | {b.digest[7:] for b in [img.config] + [l.blob for l in img.layers]})
         self.assertEqual(dir_tree(out)["bad:1/manifest.json"], img.manifest.digest)
-        fetched = {p.rsplit("/", 1)[1] for _, p in requests_of(sp, "GET", "/blobs/")}
-        self.assertEqual(fetched & {d for d in kept}, set(), "blobs finished before were fetched again")
+        fetched = {p.rsplit("/", 1)[1][7:] for _, p in requests_of(sp, "GET", "/blobs/")}
+        self.assertEqual(fetched & kept, {img.config.digest[7:]}, "blobs finished before were fetched again")
+        for name, digest in dir_tree(os.path.join(out, "bad:1")).items():
+            if name not in ("manifest.json", "version"):
+                self.assertEqual(digest[7:], name)
 
     def test_one_directory_one_writer(self):
         """A tag listed twice goes once; another repository of the same last name fails, not races."""
