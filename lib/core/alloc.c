@@ -221,6 +221,7 @@ ENTRY int limg__vasprintf(char **out, const char *fmt, va_list ap)
 	return n;
 }
 
+/* Not a call of limg__vasprintf: the caller's site must stay two frames up. */
 ENTRY int limg__asprintf(char **out, const char *fmt, ...)
 {
 	char small[256];

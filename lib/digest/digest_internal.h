@@ -18,6 +18,4 @@ int limg__digest_raise(int code, const char *s, size_t n);
  * stack: for checksums that must not fail when memory runs out. */
 void limg__sha256_hex(char out[65], const void *data, size_t len);
 
-/* Number of hex digits of an algorithm's digest, 0 if unknown. */
-
 #endif
