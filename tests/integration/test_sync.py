@@ -366,13 +366,13 @@ class TestLibraryCalls(Base):
             # to a store, and from it (limg_sync_list_add_store) to another path of the registry
             store = os.path.join(self.tmp, "carry")
             p, rows, rc, report = self.run_tool("store", store, *sources)
-            self.assertEqual((rc, report["copied"]), ("0", 3), p.stderr)
+            self.assertEqual((rc, report["copied"]), ("0", 3), "%s\n%s" % (rows, p.stderr))
             tool.assert_sound(self, store)
             p, rows, rc, report = self.run_tool(*creds, "--dry-run", "registry", locked.host + "/back",
                                                 "store:" + store)
             self.assertEqual([r[0] for r in rows], ["5"] * 3)
             p, rows, rc, report = self.run_tool(*creds, "registry", locked.host + "/back", "store:" + store)
-            self.assertEqual((rc, report["copied"]), ("0", 3), p.stderr)
+            self.assertEqual((rc, report["copied"]), ("0", 3), "%s\n%s" % (rows, p.stderr))
             self.assertEqual(sorted(r[3] for r in rows),
                              sorted(pushed[k] for k in ("team/tool:1.0", "team/app:1.0", "team/app:2.0")))
 
