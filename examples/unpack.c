@@ -12,6 +12,7 @@
  * image on the same base) and DIR/rootfs is an overlay of them, mounted
  * here, with DIR/upper and DIR/work its own (or with --copy, a copy).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,8 @@ static const char options[] =
 	"                           " LIMG_UNPACK_INCOMPLETE_XATTR "), instead of removing it\n"
 	"      --shared             layers applied once into the store, shared with other images;\n"
 	"                           DIR/rootfs an overlay of them (DIR/upper and DIR/work its own),\n"
-	"                           mounted here (root only)\n"
+	"                           mounted here (as root; without privileges, made with\n"
+	"                           \"userxattr\" for a user namespace: see --no-mount)\n"
 	"      --copy               with --shared: DIR/rootfs a copy of the shared layers instead\n"
 	"                           (reflinks where the file system has them)\n"
 	"      --no-mount           with --shared: print the mount (type, source, target, options,\n"
@@ -90,7 +92,11 @@ static int shared(limg_store *store, const char *image, const char *dir, const c
 		       limg_mount_options(m));
 		rc = 0;
 	} else if (mount(limg_mount_source(m), limg_mount_target(m), limg_mount_type(m), 0, limg_mount_options(m)) < 0) {
-		perror("mount");
+		int err = errno;
+		fprintf(stderr, "limg-unpack: cannot mount %s: %s\n", limg_mount_target(m), strerror(err));
+		if (err == EPERM)
+			fprintf(stderr, "limg-unpack: without privileges, mount it in a user and mount namespace of "
+			                "your own (--no-mount prints the mount), or make a copy (--copy)\n");
 	} else {
 		rc = 0;
 	}

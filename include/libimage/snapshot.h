@@ -17,7 +17,12 @@
  * `snapshot` beside `fs` that says what it was made from (its chain ID,
  * parent chain ID, diff_id, layer blob) and a digest of the whole tree: two
  * processes making the same snapshot at once both succeed, one's work is
- * kept. Making snapshots needs root (whiteouts are device nodes).
+ * kept. Without privileges (Linux 5.11 or later) the snapshots are the
+ * user's: opaque directories are marked `user.overlay.opaque` instead, owners
+ * recorded in `user.rootlesscontainers` (as limg_unpack() does rootless), the
+ * mount's options end in `userxattr` (to be mounted in a user namespace of
+ * the caller's own), and the marker says so; root and users do not share
+ * one store's snapshots.
  *
  * A root filesystem over the snapshots is either an overlay mount (the
  * library never mounts: limg_snapshot_prepare() returns what to mount,
@@ -116,8 +121,9 @@ LIMG_EXTERN(void) limg_mount_free(limg_mount *mount);
  * @param opts options, or NULL
  * @param cb callbacks, or NULL
  * @return 0, LIMG_ENOTFOUND (subject IMAGE; or BLOB: a layer missing), LIMG_EEXISTS (@p dir not
- *         empty), LIMG_EUNSUPPORTED (not root: snapshots hold device nodes; an image without
- *         layers; a store or @p dir path with ',' or ':', which overlay options cannot carry),
+ *         empty), LIMG_EUNSUPPORTED (an image without layers; a store or @p dir path with ',' or
+ *         ':', which overlay options cannot carry; snapshots made by root used by a user or the
+ *         other way round; without privileges, a layer with a directory its owner cannot list),
  *         LIMG_ECORRUPT (a layer that is no valid tar, an entry that would leave the root),
  *         LIMG_ETOOBIG, LIMG_EDIGEST_MISMATCH, LIMG_ESYSTEM, LIMG_ENOSPACE, LIMG_ECANCELLED,
  *         or what the callback returned to stop. On failure @p dir is as it was (made again empty

@@ -33,11 +33,83 @@ typedef struct {
 	char *name;
 } linked;
 
+/* Without privileges, a directory whose mode shuts its owner out (0555)
+ * stays open to us until every layer is in, then gets its mode, deepest
+ * first (as limg_unpack() does rootless). */
+typedef struct {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	int depth;
+	size_t order; /* a later layer's word on the same directory wins */
+} held_dir;
+
 typedef struct {
 	linked *links;
 	size_t n, cap;
 	const char *label;
+	bool rootless;
+	held_dir *held;
+	size_t nheld, capheld, order;
 } copy_run;
+
+/* After @fd (at @depth) got a layer's mode: held open to us when that mode shuts us out. */
+static int settle_mode(copy_run *r, int fd, int depth)
+{
+	struct stat st;
+	held_dir *h;
+
+	if (!r->rootless)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	for (size_t i = 0; i < r->nheld; i++)
+		if (r->held[i].dev == st.st_dev && r->held[i].ino == st.st_ino) {
+			close(r->held[i].fd);
+			r->held[i--] = r->held[--r->nheld];
+		}
+	if ((st.st_mode & 0700) == 0700)
+		return 0;
+	if (limg__array_grow((void **)&r->held, &r->capheld, r->nheld + 1, sizeof *r->held) < 0)
+		return -ENOMEM;
+	h = &r->held[r->nheld];
+	if ((h->fd = dup(fd)) < 0)
+		return -errno;
+	h->dev = st.st_dev;
+	h->ino = st.st_ino;
+	h->mode = st.st_mode & 07777;
+	h->depth = depth;
+	h->order = r->order++;
+	r->nheld++;
+	return fchmod(fd, h->mode | 0700) < 0 ? -errno : 0;
+}
+
+static int deepest_first(const void *pa, const void *pb)
+{
+	const held_dir *a = pa, *b = pb;
+
+	if (a->depth != b->depth)
+		return a->depth > b->depth ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int release_held(copy_run *r, bool apply)
+{
+	int rc = 0;
+
+	if (apply && r->nheld > 1)
+		qsort(r->held, r->nheld, sizeof *r->held, deepest_first);
+	for (size_t i = 0; i < r->nheld; i++) {
+		if (apply && rc == 0 && fchmod(r->held[i].fd, r->held[i].mode) < 0)
+			rc = -errno;
+		close(r->held[i].fd);
+	}
+	limg__free(r->held);
+	r->held = NULL;
+	r->nheld = 0;
+	return rc;
+}
 
 static void forget_links(copy_run *r)
 {
@@ -142,6 +214,8 @@ static int copy_entry(copy_run *r, int from, int to, const char *name, int depth
 		/* after its children, which changed its times */
 		if (rc == 0)
 			rc = limg__clone_dir_meta(sub_from, sub_to);
+		if (rc == 0)
+			rc = settle_mode(r, sub_to, depth + 1);
 		close(sub_from);
 		close(sub_to);
 		return rc;
@@ -179,15 +253,23 @@ static int copy_dir(copy_run *r, int from, int to, int depth)
 
 int limg__snapshot_copy(int to, const int *layers, size_t n, const char *label)
 {
-	copy_run r = { NULL, 0, 0, label };
-	int rc = 0;
+	copy_run r;
+	int rc = 0, held;
 
+	memset(&r, 0, sizeof r);
+	r.label = label;
+	r.rootless = geteuid() != 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = copy_dir(&r, layers[i], to, 0);
 		forget_links(&r); /* hard links never span layers: a copy-up breaks them as overlayfs does */
 		if (rc == 0)
 			rc = limg__clone_dir_meta(layers[i], to);
+		if (rc == 0)
+			rc = settle_mode(&r, to, 0);
 	}
+	held = release_held(&r, rc == 0);
+	if (rc == 0)
+		rc = held;
 	limg__free(r.links);
 	if (rc < 0)
 		return limg__error_set(rc == -ENOSPC || rc == -EDQUOT ? LIMG_ENOSPACE : LIMG_ESYSTEM,

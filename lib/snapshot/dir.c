@@ -64,10 +64,14 @@ bool limg__snapshot_name_ok(const char *name)
 	return n == 64;
 }
 
+/* The marker's last line for a snapshot made without privileges (root's have none). */
+#define ROOTLESS_LINE "form rootless\n"
+
 int limg__snapshot_info_format(char *out, size_t cap, const limg__snapshot_info *i)
 {
-	int n = snprintf(out, cap, "libimage snapshot 1\nchain %s\nparent %s\ndiff_id %s\nlayer %s\ntree %s\n", i->chain,
-	                 *i->parent ? i->parent : "-", i->diff_id, i->layer, i->tree);
+	int n = snprintf(out, cap, "libimage snapshot 1\nchain %s\nparent %s\ndiff_id %s\nlayer %s\ntree %s\n%s",
+	                 i->chain, *i->parent ? i->parent : "-", i->diff_id, i->layer, i->tree,
+	                 i->rootless ? ROOTLESS_LINE : "");
 
 	return n < 0 || (size_t)n >= cap ? limg__error_set(LIMG_EINVALID, "snapshot marker too long") : n;
 }
@@ -107,7 +111,13 @@ int limg__snapshot_info_parse(limg__snapshot_info *i, const char *text, size_t l
 	p += sizeof head - 1;
 	if (!field(&p, end, "chain", i->chain, false) || !field(&p, end, "parent", i->parent, true) ||
 	    !field(&p, end, "diff_id", i->diff_id, false) || !field(&p, end, "layer", i->layer, false) ||
-	    !field(&p, end, "tree", i->tree, false) || p != end)
+	    !field(&p, end, "tree", i->tree, false))
+		goto bad;
+	if ((size_t)(end - p) == sizeof ROOTLESS_LINE - 1 && !memcmp(p, ROOTLESS_LINE, sizeof ROOTLESS_LINE - 1)) {
+		i->rootless = true;
+		p = end;
+	}
+	if (p != end)
 		goto bad;
 	return 0;
 bad:

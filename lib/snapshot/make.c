@@ -35,7 +35,8 @@ static int apply(const limg__snapshot_job *j, int fs)
 	memset(&a, 0, sizeof a);
 	a.ctx = limg__store_context(j->store);
 	a.root = fs;
-	a.privileged = true;
+	a.privileged = !j->rootless;
+	a.rootless = j->rootless;
 	a.limit = j->max_layer_size ? j->max_layer_size : LIMG_LAYER_SIZE_MAX_DEFAULT;
 	a.max_entries = j->max_entries ? j->max_entries : LIMG_LAYER_ENTRIES_MAX_DEFAULT;
 	a.parent_fd = -1;
@@ -52,6 +53,18 @@ static int apply(const limg__snapshot_job *j, int fs)
 	job.progress = j->progress;
 	job.payload = j->payload;
 	rc = limg__unpack_layer(&a, &job);
+	if (rc == 0 && j->rootless) {
+		/* without privileges a snapshot is read as its owner: by the layers above
+		 * it, gc, fsck and copies, while others may be reading it too */
+		const char *shut = limg__apply_held_unreadable(&a);
+		if (shut)
+			rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_LAYER, j->digest,
+			                           "layer %s: directory %s has a mode its owner cannot list; without "
+			                           "privileges such layers cannot be shared (limg_unpack() makes a root "
+			                           "of its own)", j->digest, shut);
+		else
+			rc = limg__apply_finish(&a); /* the modes without the owner's w, now the layer is whole */
+	}
 	limg__apply_dispose(&a);
 	if (rc == 0 && limg__store_writable(j->store) == 0) {
 		limg__store_layer_info_put(j->store, j->digest, job.got_diff_id, job.got_size);
@@ -93,6 +106,7 @@ int limg__snapshot_make(const limg__snapshot_job *j)
 	snprintf(info.parent, sizeof info.parent, "%s", j->parent ? j->parent : "");
 	snprintf(info.diff_id, sizeof info.diff_id, "%s", j->diff_id);
 	snprintf(info.layer, sizeof info.layer, "%s", j->digest);
+	info.rootless = j->rootless;
 	snprintf(label, sizeof label, "%s/%s/" LIMG_SNAPSHOT_MARKER, j->label, tmp);
 	if ((rc = limg__snapshot_info_format(text, sizeof text, &info)) < 0 ||
 	    (rc = limg__fs_write_at(tfd, LIMG_SNAPSHOT_MARKER, text, (size_t)rc, true, label)) < 0)

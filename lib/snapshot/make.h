@@ -3,6 +3,7 @@
 #ifndef LIMG_SNAPSHOT_MAKE_H
 #define LIMG_SNAPSHOT_MAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ typedef struct {
 	limg_cancel *cancel;
 	limg_progress_cb progress;
 	void *payload;
+	bool rootless;          /* made by a user without privileges (snapshot_internal.h) */
 } limg__snapshot_job;
 
 /* Makes the snapshot, or finds that another process just made it. 0 or the error raised. */

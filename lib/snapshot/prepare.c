@@ -91,6 +91,7 @@ typedef struct {
 	int *fs;               /* each layer's snapshot fs directory, bottom first */
 	char (*chain)[LIMG_CHAIN_MAX];
 	limg__root root;
+	bool rootless;         /* not root: snapshots of the rootless form (snapshot_internal.h) */
 } prepare_run;
 
 static int report(const prepare_run *p, const char *digest, int event, int64_t done, int64_t total)
@@ -118,6 +119,13 @@ static int open_existing(prepare_run *p, size_t i)
 		return limg__error_prefix("snapshot %s is damaged (limg_snapshot_fsck() tells more; limg_snapshot_gc() "
 		                          "does not remove it while an image needs it): ", hex);
 	}
+	if (info.rootless != p->rootless)
+		/* root's opaque marks are trusted xattrs a user cannot read, a user's are
+		 * ignored by an overlay root mounts; owners are recorded differently */
+		return limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_STORE, limg_store_path(p->store),
+		                             "snapshot %s was made %s; shared layers serve either root or users "
+		                             "without privileges, not both (use a store of your own)",
+		                             hex, info.rootless ? "without privileges" : "by root");
 	snprintf(label, sizeof label, "%s/%s", p->label, hex);
 	if ((rc = limg__fs_open_dir_at(&fd, p->dir, hex, false, label)) < 0)
 		return rc;
@@ -139,7 +147,7 @@ static int snapshots(prepare_run *p)
 		limg__snapshot_job job = { p->store, p->dir, p->label, lowers, i, p->chain[i], i ? p->chain[i - 1] : NULL,
 			                   limg_descriptor_digest(d), limg_descriptor_media_type(d),
 			                   limg_config_diff_id(cfg, i), limg_descriptor_size(d), p->o.max_layer_size,
-			                   p->o.max_entries, p->stop, p->cb.progress, p->cb.payload };
+			                   p->o.max_entries, p->stop, p->cb.progress, p->cb.payload, p->rootless };
 		if (limg_cancel_requested(p->stop))
 			return limg__error_set(LIMG_ECANCELLED, "snapshot prepare cancelled");
 		if ((rc = open_existing(p, i)) < 0)
@@ -178,7 +186,9 @@ static int make_mount(limg_mount **out, prepare_run *p)
 		         limg__chain_hex(p->chain[k]));
 		rc = limg__buf_put(&o, part, strlen(part));
 	}
-	snprintf(part, sizeof part, ",upperdir=%s/upper,workdir=%s/work", p->root.path, p->root.path);
+	/* unprivileged overlays (in a user namespace) read user.overlay.* marks */
+	snprintf(part, sizeof part, ",upperdir=%s/upper,workdir=%s/work%s", p->root.path, p->root.path,
+	         p->rootless ? ",userxattr" : "");
 	if (rc == 0)
 		rc = limg__buf_put(&o, part, strlen(part) + 1);
 	snprintf(part, sizeof part, "%s/rootfs", p->root.path);
@@ -287,9 +297,7 @@ int limg_snapshot_prepare(limg_mount **out, limg_store *store, const char *image
 		                             p.o.kind);
 	if (p.o.max_layer_size < 0 || p.o.max_entries < 0)
 		return limg__error_invalid("max_layer_size, max_entries");
-	if (geteuid() != 0)
-		return limg__error_set(LIMG_EUNSUPPORTED, "shared layers need root: their whiteouts are device nodes "
-		                                          "(limg_unpack() makes a root of its own without)");
+	p.rootless = geteuid() != 0;
 	if ((rc = limg__store_enter(store)) < 0)
 		return rc;
 	if ((rc = limg_cancel_new(&p.stop)) < 0) {

@@ -28,6 +28,9 @@ typedef struct {
 	char diff_id[LIMG_CHAIN_MAX];
 	char layer[LIMG_CHAIN_MAX];  /* the blob it was applied from */
 	char tree[LIMG_CHAIN_MAX];   /* limg__snapshot_tree() of fs when it was made */
+	bool rootless;               /* made without privileges: owners in user.rootlesscontainers,
+	                                opaque directories marked user.overlay.opaque (mounted with
+	                                "userxattr"); root's snapshots are of the other form */
 } limg__snapshot_info;
 
 /* The snapshots directory (made when @create). *@out an O_DIRECTORY fd;

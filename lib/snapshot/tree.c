@@ -118,9 +118,9 @@ static int hash_file(limg_hasher *h, int dir, const char *name)
 	return rc;
 }
 
-static int walk(limg_hasher *h, int dir, const char *path, int depth)
+static int walk(limg_hasher *h, int dir, const char *path, int depth, char *failed)
 {
-	char **names, line[8600], proc[64], sub[4200], target[4200];
+	char **names, line[8600], proc[64], sub[4200] = "", target[4200];
 	size_t n;
 	int rc;
 
@@ -166,10 +166,12 @@ static int walk(limg_hasher *h, int dir, const char *path, int depth)
 				rc = -errno;
 				break;
 			}
-			rc = walk(h, fd, sub, depth + 1);
+			rc = walk(h, fd, sub, depth + 1, failed);
 			close(fd);
 		}
 	}
+	if (rc < 0 && !*failed)
+		limg__quote(failed, 4200, sub, strlen(sub)); /* the entry it stopped at (a layer's name: quoted) */
 	free_list(names, n);
 	return rc;
 }
@@ -177,7 +179,7 @@ static int walk(limg_hasher *h, int dir, const char *path, int depth)
 int limg__snapshot_tree(char out[LIMG_CHAIN_MAX], int fd, const char *label)
 {
 	limg_hasher *h = NULL;
-	char proc[64], line[128];
+	char proc[64], line[128], failed[4200] = "";
 	const char *d;
 	struct stat st;
 	int rc;
@@ -193,12 +195,12 @@ int limg__snapshot_tree(char out[LIMG_CHAIN_MAX], int fd, const char *label)
 		                   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		limg_hasher_update(h, line, (size_t)len);
 		if ((rc = hash_xattrs(h, proc)) == 0)
-			rc = walk(h, fd, "", 0);
+			rc = walk(h, fd, "", 0, failed);
 	}
 	if (rc < 0) {
 		limg_hasher_free(h);
-		return limg__error_set(rc == -ENOMEM ? LIMG_ENOMEM : LIMG_ESYSTEM, "cannot read the tree of %s: %s", label,
-		                       strerror(-rc));
+		return limg__error_set(rc == -ENOMEM ? LIMG_ENOMEM : LIMG_ESYSTEM, "cannot read the tree of %s%s%s: %s",
+		                       label, *failed ? " at " : "", failed, strerror(-rc));
 	}
 	if ((rc = limg_hasher_finish(&d, h)) == 0)
 		snprintf(out, LIMG_CHAIN_MAX, "%s", d);

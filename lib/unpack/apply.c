@@ -103,9 +103,7 @@ void limg__apply_dispose(limg__applier *a)
 	a->nheld = a->capheld = 0;
 }
 
-/* Rootless: remembers @mode for the directory @fd at @path when it would
- * shut the unpacking user out (the last word of the layers on a path wins). */
-static int hold_mode(limg__applier *a, const char *path, int fd, mode_t mode)
+int limg__apply_hold_mode(limg__applier *a, const char *path, int fd, mode_t mode)
 {
 	struct limg__held_mode *h;
 	struct stat st;
@@ -128,6 +126,14 @@ static int hold_mode(limg__applier *a, const char *path, int fd, mode_t mode)
 	h->ino = st.st_ino;
 	a->nheld++;
 	return 0;
+}
+
+const char *limg__apply_held_unreadable(const limg__applier *a)
+{
+	for (size_t i = 0; i < a->nheld; i++)
+		if ((a->held[i].mode & 0500) != 0500)
+			return a->held[i].path;
+	return NULL;
 }
 
 static size_t depth_of(const char *path)
@@ -343,7 +349,7 @@ static int overlay_whiteout(limg__applier *a, const char *name, const char *dir,
 		if ((rc = resolve_in(a, dir, record_upper, a, &fd)) < 0)
 			return rc == -ENOTDIR || rc == -ELOOP ? bad(a, name, LIMG_ECORRUPT, "its directory is not one")
 			                                      : os_error(a, name, "cannot reach its directory", -rc);
-		rc = fsetxattr(fd, LIMG_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0 ? errno : 0;
+		rc = fsetxattr(fd, limg__overlay_opaque_xattr(a), "y", 1, 0) < 0 ? errno : 0;
 		close(fd);
 		return rc ? os_error(a, name, "cannot mark the directory opaque", rc) : 0;
 	}
@@ -362,7 +368,7 @@ static int overlay_whiteout(limg__applier *a, const char *name, const char *dir,
 		return os_error(a, name, "cannot reach its directory", -rc);
 	if (own) {
 		sub = openat(fd, target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		rc = sub < 0 || fsetxattr(sub, LIMG_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0 ? errno : 0;
+		rc = sub < 0 || fsetxattr(sub, limg__overlay_opaque_xattr(a), "y", 1, 0) < 0 ? errno : 0;
 		if (sub >= 0)
 			close(sub);
 		close(fd);
@@ -630,7 +636,7 @@ static int apply_dir(limg__applier *a, struct archive_entry *e, int dirfd, const
 		return os_error(a, name, "cannot make the directory", errno);
 	if ((fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return os_error(a, name, "cannot open the directory", errno);
-	if (opaque && fsetxattr(fd, LIMG_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0) {
+	if (opaque && fsetxattr(fd, limg__overlay_opaque_xattr(a), "y", 1, 0) < 0) {
 		rc = errno;
 		close(fd);
 		return os_error(a, name, "cannot mark the directory opaque", rc);
@@ -677,7 +683,7 @@ static int apply_dir_meta(limg__applier *a, const struct limg__dir_meta *m)
 		size_t n = limg__rootless_xattr(x, uid, gid);
 		if (n && fsetxattr(fd, ROOTLESS_XATTR, x, n, 0) < 0)
 			warn_xattr(a, m->path, ROOTLESS_XATTR, errno);
-		if ((rc = hold_mode(a, m->path, fd, mode)) < 0) {
+		if ((rc = limg__apply_hold_mode(a, m->path, fd, mode)) < 0) {
 			close(fd);
 			return rc;
 		}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/strset.h"
 #include "libimage/context.h"
@@ -62,6 +63,13 @@ int limg__apply_end_layer(limg__applier *a);
 int limg__apply_finish(limg__applier *a);
 void limg__apply_dispose(limg__applier *a);
 
+/* Rootless: remembers @mode for the directory @fd at @path when it would
+ * shut the unpacking user out, for limg__apply_finish() (the last word of
+ * the layers on a path wins). 0 or LIMG_ENOMEM (raised). */
+int limg__apply_hold_mode(limg__applier *a, const char *path, int fd, mode_t mode);
+/* Rootless: the path of a held directory whose mode keeps even its owner
+ * from listing it (no r or no x for the owner), or NULL. */
+const char *limg__apply_held_unreadable(const limg__applier *a);
 /* Keeps the times the directory @fd (at @path) has now until the layer
  * ends: a directory of a lower layer that this layer changes. 0 or
  * LIMG_ENOMEM (raised). */

@@ -37,7 +37,27 @@ bool limg__overlay_is_opaque(int fd)
 	char v[4];
 	ssize_t n = fgetxattr(fd, LIMG_OVERLAY_OPAQUE_XATTR, v, sizeof v);
 
+	if (n < 0)
+		n = fgetxattr(fd, LIMG_OVERLAY_OPAQUE_USER_XATTR, v, sizeof v);
 	return n == 1 && v[0] == 'y';
+}
+
+/* Rootless: a directory copied up with a mode that shuts its owner out
+ * (0555, 0000) stays open to us until the layer's end, as one the layer
+ * makes does: this layer is about to write beneath it. 0 or -errno. */
+static int open_copied_up(limg__applier *a, const char *path, int fd)
+{
+	struct stat st;
+
+	if (a->privileged)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_mode & 0700) == 0700)
+		return 0;
+	if (limg__apply_hold_mode(a, path, fd, st.st_mode & 07777) < 0)
+		return -ENOMEM;
+	return fchmod(fd, (st.st_mode & 07777) | 0700) < 0 ? -errno : 0;
 }
 
 /* The directories of one path in every layer that merges there, topmost first. */
@@ -336,7 +356,7 @@ int limg__overlay_resolve_dir(limg__applier *a, const char *path, limg__created_
 				rc = errno;
 				goto fail;
 			}
-			if (fsetxattr(child, LIMG_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0) {
+			if (fsetxattr(child, limg__overlay_opaque_xattr(a), "y", 1, 0) < 0) {
 				rc = errno;
 				close(child);
 				goto fail;
@@ -359,7 +379,7 @@ int limg__overlay_resolve_dir(limg__applier *a, const char *path, limg__created_
 			/* copied up: as the lower layer has it, times kept to the layer's end */
 			rc = -limg__clone_dir_meta(lower, fd);
 			close(lower);
-			if (rc > 0)
+			if (rc > 0 || (rc = -open_copied_up(a, sofar, fd)) > 0)
 				goto fail;
 			if (limg__apply_keep_times(a, fd, sofar) < 0) {
 				rc = ENOMEM;

@@ -7,7 +7,8 @@
  * that this layer writes beneath is copied up (its owner, mode, times and
  * xattrs), and whiteouts are written in overlayfs' own form: a 0/0
  * character device for ".wh.NAME", trusted.overlay.opaque "y" for
- * ".wh..wh..opq". The lower layers are only read.
+ * ".wh..wh..opq" (user.overlay.opaque where unprivileged: such layers are
+ * mounted with "userxattr"). The lower layers are only read.
  */
 #ifndef LIMG_UNPACK_OVERLAY_H
 #define LIMG_UNPACK_OVERLAY_H
@@ -19,11 +20,19 @@
 #include "resolve.h"
 
 #define LIMG_OVERLAY_OPAQUE_XATTR "trusted.overlay.opaque"
+#define LIMG_OVERLAY_OPAQUE_USER_XATTR "user.overlay.opaque"
+
+/* The opaque mark @a writes: the trusted namespace needs CAP_SYS_ADMIN. */
+static inline const char *limg__overlay_opaque_xattr(const limg__applier *a)
+{
+	return a->privileged ? LIMG_OVERLAY_OPAQUE_XATTR : LIMG_OVERLAY_OPAQUE_USER_XATTR;
+}
 
 /* Whether @st is an overlayfs whiteout (a 0/0 character device). */
 bool limg__overlay_is_whiteout(const struct stat *st);
 
-/* Whether the directory @fd is marked opaque. */
+/* Whether the directory @fd is marked opaque (either mark: a layer holds
+ * only the one it was made with, never one from an image's tar). */
 bool limg__overlay_is_opaque(int fd);
 
 /* limg__resolve_dir() in the merged view of @a (its root over a->lowers):

@@ -278,6 +278,119 @@ class CopyLikeUmoci(Shared):
             self.assertEqual(f.read(), "root:x:0:0\n")
 
 
+@unittest.skipIf(why_not(), why_not())
+class Rootless(Shared):
+    """Without privileges: the snapshots are the user's, whiteouts 0/0 devices (which the
+    kernel lets anyone make), opaque directories marked user.overlay.opaque, owners in
+    user.rootlesscontainers; the user mounts the overlay with "userxattr" in a user namespace
+    of their own, and sees what limg-unpack's own rootless root shows in the same namespace."""
+
+    def give_to_nobody(self):
+        os.chmod(self.tmp, 0o755)
+        for dirpath, dirnames, filenames in os.walk(self.store):
+            for name in [dirpath] + [os.path.join(dirpath, n) for n in filenames]:
+                os.lchown(name, base.NOBODY, base.NOBODY)
+        self.home = os.path.join(self.tmp, "home")
+        os.makedirs(self.home, exist_ok=True)
+        os.chown(self.home, base.NOBODY, base.NOBODY)
+
+    def as_nobody(self, *argv, check=True):
+        p = subprocess.run(list(argv), capture_output=True, text=True, env=ENV, timeout=300,
+                           preexec_fn=base.as_nobody())
+        if check:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def unpack_as_nobody(self, *opts, check=True):
+        return self.as_nobody(os.path.join(EXAMPLES, "limg-unpack"), "--store", self.store, *opts, check=check)
+
+    def in_user_namespace(self, mounts, steps):
+        spec, out = os.path.join(self.home, "spec"), os.path.join(self.home, "result")
+        with open(spec, "wb") as f:
+            pickle.dump({"mounts": mounts, "steps": steps}, f)
+        os.chown(spec, base.NOBODY, base.NOBODY)
+        self.as_nobody("unshare", "-Urm", "--propagation", "private", sys.executable, "-c", IN_NAMESPACE, HERE,
+                       spec, out)
+        with open(out, "rb") as f:
+            return pickle.load(f)
+
+    def check(self, name, image):
+        ref = self.serve(name, image)
+        self.give_to_nobody()
+        shared, plain = os.path.join(self.home, "shared"), os.path.join(self.home, "plain")
+        kind, source, target, options = self.unpack_as_nobody("--shared", "--no-mount", ref, shared).stdout.split("\n")[:4]
+        self.assertEqual((kind, source), ("overlay", "overlay"))
+        self.assertTrue(options.endswith(",userxattr"), options)
+        self.unpack_as_nobody(ref, plain)  # limg_unpack's own rootless root (test_unpack: like umoci's)
+        ours, theirs = self.in_user_namespace([(target, options)], [("tree", target), ("tree", plain)])
+        ours, theirs = self.normalized(ours), self.normalized(theirs)
+        for snap in (ours, theirs):  # overlayfs counts links as each layer holds them (overlay_tree)
+            for facts in snap.values():
+                facts.pop("link_group", None)
+        diff = tree.differences(ours, theirs)
+        self.assertEqual(diff, [], "shared vs plain rootless:\n" + "\n".join(diff))
+        for c in chain_ids(image):
+            with open(os.path.join(snapshots_dir(self.store), c, "snapshot")) as f:
+                self.assertTrue(f.read().endswith("\nform rootless\n"))
+            self.assertEqual(os.stat(os.path.join(snapshots_dir(self.store), c, "fs")).st_uid, base.NOBODY)
+        # the copy kind, outside any namespace: the same tree as the plain root
+        self.unpack_as_nobody("--shared", "--copy", ref, os.path.join(self.home, "copy"))
+        copied = self.snapshot(os.path.join(self.home, "copy", "rootfs"))
+        plain_outside = self.snapshot(plain)
+        for snap in (copied, plain_outside):
+            for facts in snap.values():
+                facts.pop("link_group", None)
+        diff = tree.differences(copied, plain_outside)
+        self.assertEqual(diff, [], "copy vs plain rootless:\n" + "\n".join(diff))
+        self.assertEqual(fsck(self.store), (0, ""))
+        return ref, ours
+
+    def test_whiteouts_and_opaque_directories_across_layers(self):
+        _, ours = self.check("rootless/whiteouts", base.whiteout_image())
+        self.assertEqual(sorted(ours), ["a", "a/b", "a/b/again", "a/keep", "h", "h/i", "h/i2", "x", "x/y"])
+
+    def test_directory_made_again_beneath_an_opaque_one(self):
+        self.check("rootless/opaque-first", opaque_first_image())
+
+    def test_derived_through_lower_symlinks(self):
+        _, ours = self.check("rootless/derived", derived_image(base_image(), "one"))
+        self.assertIn("usr/lib/one.so", ours)
+        self.assertNotIn("var/cache", ours)
+
+    def test_busybox(self):
+        self.check("rootless/busybox", images.busybox_image())
+
+    def test_owners_and_read_only_directories(self):
+        img = images.Image([
+            images.Layer.of_entries([entry("ro", "dir", mode=0o555), entry("ro/f", data=b"f", uid=1000, gid=2000),
+                                     entry("etc", "dir"), entry("etc/shadow", data=b"s", mode=0o640, gid=42)]),
+            images.Layer.of_entries([entry("ro/g", data=b"g")]),  # beneath a lower 0555 directory
+        ])
+        _, ours = self.check("rootless/owners", img)
+        self.assertEqual(ours["ro"]["mode"], 0o555)
+        self.assertEqual(ours["ro/g"]["sha256"], images.sha256(b"g")[7:])
+
+    def test_a_directory_its_owner_cannot_list_is_refused_cleanly(self):
+        ref = self.serve("rootless/locked", images.Image([
+            images.Layer.of_entries([entry("locked", "dir", mode=0), entry("f", data=b"f")])]))
+        self.give_to_nobody()
+        p = self.unpack_as_nobody("--shared", "--copy", ref, os.path.join(self.home, "r"), check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("locked has a mode its owner cannot list", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "r")))
+        self.assertEqual([n for n in os.listdir(snapshots_dir(self.store)) if n.startswith("tmp-")], [])
+        self.assertEqual(snapshot_names(self.store), [])
+        self.unpack_as_nobody(ref, os.path.join(self.home, "plain"))  # a root of its own still works
+
+    def test_root_and_users_do_not_share_snapshots(self):
+        ref = self.serve("rootless/mixed", images.Image(base_image()))
+        self.give_to_nobody()
+        self.unpack_as_nobody("--shared", "--copy", ref, os.path.join(self.home, "r"))
+        p = self.copy(ref, os.path.join(self.tmp, "as-root"), check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("was made without privileges", p.stderr)
+
+
 class Sharing(Shared):
     def test_second_image_applies_only_its_own_layer(self):
         layers = base_image()
