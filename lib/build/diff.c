@@ -637,6 +637,8 @@ int limg_layer_new_from_diff(limg_layer **out, limg_store *store, const char *im
 {
 	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	diff_arg a = { image, dir };
+	limg_layer_opts o;
+	int rc;
 
 	if (!out)
 		return limg__error_invalid("out");
@@ -645,5 +647,8 @@ int limg_layer_new_from_diff(limg_layer **out, limg_store *store, const char *im
 		return limg__error_invalid("image");
 	if (!dir || !*dir)
 		return limg__error_invalid("dir");
-	return limg__layer_build(out, store, opts, cb, diff_source, &a);
+	if ((rc = limg__layer_opts(&o, opts)) < 0)
+		return rc;
+	o.base = NULL; /* the parents come from @image and the directory (parent_of above) */
+	return limg__layer_build(out, store, &o, cb, diff_source, &a);
 }

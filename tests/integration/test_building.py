@@ -92,7 +92,9 @@ def rich_tree(root, reverse=False):
                     b"\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 
 
-class Build(unittest.TestCase):
+class BuildCase(unittest.TestCase):
+    """A store of the test's own and the programs to build on it."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="limg-build-")
         self.store = os.path.join(self.tmp, "store")
@@ -158,6 +160,8 @@ class Build(unittest.TestCase):
         diff = tree.differences(sa, sb)
         self.assertEqual(diff, [], "\n".join(diff))
 
+
+class Build(BuildCase):
     # -- reproducible --------------------------------------------------------------
 
     @unittest.skipUnless(HAVE_FAKETIME, "needs faketime")
@@ -554,6 +558,80 @@ class Build(unittest.TestCase):
             p = self.run_tool("limg-build", spec, check=False)
             self.assertEqual(p.returncode, 1, text)
             self.assertIn(message, p.stderr)
+
+
+
+@unittest.skipUnless(ROOT, "needs root to give the base's directory another owner")
+class BaseDirectories(BuildCase):
+    """The directories a layer writes above its files (its prefix's, its whiteouts') are the
+    base's own, as in the layers docker builds: a private directory of the base stays private."""
+
+    def setUp(self):
+        super().setUp()
+        src = self.path("base")
+        write(os.path.join(src, "secret", "f"), b"f")
+        write(os.path.join(src, "usr", "lib", "libc.so"), b"c")
+        os.symlink("usr/lib", os.path.join(src, "lib"))
+        os.chmod(os.path.join(src, "secret"), 0o700)
+        os.chown(os.path.join(src, "secret"), 1000, 1000)
+        os.utime(os.path.join(src, "secret"), (EPOCH - 5, EPOCH - 5))
+        self.run_tool("limg-append", "-b", "scratch", "--dir", src, "--keep-owner", "--times", "keep", "-t", "sec:1")
+        self.app = self.path("app")
+        write(os.path.join(self.app, "x"), b"x")
+
+    def layer_entries(self, digest):
+        """The top layer of image @digest: {name: TarInfo}."""
+        layer = self.manifest(digest)["layers"][-1]["digest"]
+        with tarfile.open(self.blob(layer)) as t:
+            return {m.name.rstrip("/"): m for m in t.getmembers()}
+
+    def assertSecretKept(self, root):
+        st = os.lstat(os.path.join(root, "secret"))
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid), (0o700, 1000, 1000))
+
+    def unpacked_both_ways(self, image):
+        self.unpack(image, self.path("ours"))
+        roots = [self.path("ours")]
+        if HAVE_UMOCI:
+            p = subprocess.run(["umoci", "unpack", "--image", "%s:%s" % (self.store, image), self.path("umoci")],
+                               capture_output=True, text=True, env=ENV)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            roots.append(self.path("umoci", "rootfs"))
+        return roots
+
+    def test_a_prefix_beneath_a_private_directory_keeps_it_private(self):
+        p = self.run_tool("limg-append", "-b", "sec:1", "--dir", self.app, "--prefix", "/secret/sub", "-t", "sec:2")
+        entries = self.layer_entries(self.digest_of(p.stdout))
+        self.assertEqual((entries["secret"].mode, entries["secret"].uid, entries["secret"].mtime),
+                         (0o700, 1000, EPOCH - 5))
+        for root in self.unpacked_both_ways("docker.io/library/sec:2"):
+            self.assertSecretKept(root)
+            self.assertEqual(read_file(os.path.join(root, "secret", "sub", "x")), b"x")
+
+    def test_a_whiteout_beneath_a_private_directory_keeps_it_private(self):
+        spec = self.path("spec.json")
+        with open(spec, "w") as f:
+            json.dump({"base": "sec:1", "layers": [{"dir": "app", "prefix": "/srv", "removed": ["/secret/f"]}]}, f)
+        p = self.run_tool("limg-build", spec, "-t", "sec:3")
+        entries = self.layer_entries(self.tagged("sec:3"))
+        self.assertIn("secret/.wh.f", entries)
+        self.assertEqual((entries["secret"].mode, entries["secret"].uid), (0o700, 1000), p.stdout)
+        for root in self.unpacked_both_ways("docker.io/library/sec:3"):
+            self.assertSecretKept(root)
+            self.assertFalse(os.path.lexists(os.path.join(root, "secret", "f")))
+
+    def test_a_prefix_through_a_symlink_of_the_base_is_refused(self):
+        p = self.run_tool("limg-append", "-b", "sec:1", "--dir", self.app, "--prefix", "/lib/plugins", "-t", "sec:4",
+                          check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("/lib is a symlink in the base sec:1", p.stderr)
+        with self.assertRaises(AssertionError):
+            self.tagged("sec:4")
+
+    def test_from_scratch_the_parents_are_made_0755(self):
+        p = self.run_tool("limg-append", "-b", "scratch", "--dir", self.app, "--prefix", "/secret/sub", "-t", "new:1")
+        entries = self.layer_entries(self.digest_of(p.stdout))
+        self.assertEqual((entries["secret"].mode, entries["secret"].uid), (0o755, 0))
 
 
 if __name__ == "__main__":

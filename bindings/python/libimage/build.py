@@ -89,6 +89,9 @@ class Builder:
             raise
         self._handle = Handle(h, _ffi.builder_free, "builder")
         self._cancel = cancel
+        # the directories a layer writes above its files are taken from the base (not new 0755 ones)
+        self._base = base if base and base != "scratch" else None
+        self._platform = platform
 
     # -- lifetime ----------------------------------------------------------------------
 
@@ -111,7 +114,7 @@ class Builder:
 
     def _add(self, kind, source, created_by, comment, opts, progress, cancel):
         opts = dict(dict(compression="gzip", level=None, times="epoch", epoch=self.epoch, owner="root", prefix=None,
-                         removed=(), xattrs=True, platform=None), **opts)
+                         removed=(), xattrs=True, platform=self._platform, base=self._base), **opts)
 
         def make(h, token, _):
             layer, facts = _ffi.layer_new(h, kind, source, opts, token, progress)
