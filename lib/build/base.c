@@ -57,6 +57,12 @@ static void place(size_t *index, size_t cap, const char *name, size_t item)
 
 static int add(limg__base_dirs *b, const limg__tar_entry *e)
 {
+	limg__tar_entry *had = (limg__tar_entry *)find(b, e->name);
+
+	if (had) {
+		*had = *e; /* a layer that names a path twice: the later wins (rootfs.h) */
+		return 0;
+	}
 	if ((b->n + 1) * 2 > b->index_cap) {
 		size_t cap = b->index_cap ? b->index_cap * 2 : 1024;
 		size_t *ix = limg__calloc(cap, sizeof *ix);

@@ -56,6 +56,14 @@ def rich_tree(root, reverse=False):
         write(os.path.join(root, "bin/tool"), b"#!/bin/sh\necho tool\n", 0o4755)
         os.link(os.path.join(root, "bin/tool"), os.path.join(root, "bin/tool-again"))
 
+    def fifo_and_links():
+        # other names of a FIFO and of a symlink: hard links too, as GNU tar writes them
+        os.mkfifo(os.path.join(root, "run-fifo"), 0o600)
+        os.link(os.path.join(root, "run-fifo"), os.path.join(root, "run-fifo-again"))
+        os.symlink("owned", os.path.join(root, "etc/linked-symlink"))
+        os.link(os.path.join(root, "etc/linked-symlink"), os.path.join(root, "etc/linked-symlink-again"),
+                follow_symlinks=False)
+
     def sticky_tmp():
         os.makedirs(os.path.join(root, "tmp"))
         os.chmod(os.path.join(root, "tmp"), 0o1777)
@@ -75,7 +83,7 @@ def rich_tree(root, reverse=False):
         lambda: write(os.path.join(root, "long", "n" * 150, "m" * 120), b"long name"),     # PAX path
         lambda: write(os.path.join(root, "unicode-\u00e9\u00e8"), "\u00e9".encode()),
         lambda: write(os.path.join(root, "spaces and\ttabs"), b"t"),
-        lambda: os.mkfifo(os.path.join(root, "run-fifo"), 0o600),
+        fifo_and_links,
     ]
     for step in (reversed(steps) if reverse else steps):
         os.makedirs(os.path.join(root, "bin"), exist_ok=True)
@@ -87,6 +95,7 @@ def rich_tree(root, reverse=False):
     os.setxattr(os.path.join(root, "etc/xattrs"), "user.comment", b"hello")
     if ROOT:
         os.mknod(os.path.join(root, "null"), 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.link(os.path.join(root, "null"), os.path.join(root, "null-again"))
         # a file capability (cap_net_bind_service+ep), as setcap writes it
         os.setxattr(os.path.join(root, "bin/group"), "security.capability",
                     b"\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
@@ -220,6 +229,12 @@ class Build(BuildCase):
                            capture_output=True, text=True, env=ENV)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertSameTree(src, os.path.join(bundle, "rootfs"))
+        # the tree's facts group hard links of regular files only: the other kinds, one by one
+        for root in (ours, os.path.join(bundle, "rootfs")):
+            for a, b in (("run-fifo", "run-fifo-again"), ("etc/linked-symlink", "etc/linked-symlink-again"),
+                         ("null", "null-again")):
+                sa, sb = os.lstat(os.path.join(root, a)), os.lstat(os.path.join(root, b))
+                self.assertEqual((sa.st_ino, sa.st_nlink), (sb.st_ino, 2), (root, a, b))
 
     @unittest.skipUnless(shutil.which("crun") and ROOT and os.path.exists(BUSYBOX), "needs crun and busybox, as root")
     def test_crun_runs_it(self):
@@ -320,6 +335,27 @@ class Build(BuildCase):
             self.unpack(ref, a)
             self.unpack(name + ":flat", b)
             self.assertSameTree(a, b)
+
+    def test_flatten_of_a_layer_naming_a_path_twice_keeps_the_last(self):
+        E = images.entry
+        image = images.Image([
+            images.Layer.of_entries([E("etc", "dir"), E("etc/x", data=b"first"), E("etc/y", data=b"y"),
+                                     E("etc/x", data=b"second", mode=0o600), E("etc", "dir", mode=0o750)]),
+            images.Layer.of_entries([E("etc/z", data=b"z")]),
+        ])
+        ref = self.serve("build/twice", image)
+        self.run_tool("limg-flatten", ref, "-t", "twice:flat")
+        a, b = self.path("twice-image"), self.path("twice-flat")
+        self.unpack(ref, a)
+        self.unpack("twice:flat", b)
+        self.assertEqual(read_file(os.path.join(b, "etc", "x")), b"second")
+        self.assertEqual(stat.S_IMODE(os.lstat(os.path.join(b, "etc")).st_mode), 0o750)
+        self.assertSameTree(a, b)
+        # a directory that becomes a file in the same layer would take its children along: refused
+        bad = images.Image([images.Layer.of_entries([E("d", "dir"), E("d/c", data=b"c"), E("d", data=b"file")])])
+        p = self.run_tool("limg-flatten", self.serve("build/dir-then-file", bad), "-t", "bad:flat", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("names d twice, once as a directory", p.stderr)
 
     def test_flatten_of_an_index_keeps_its_stored_platforms(self):
         amd = images.Image(images.sample_layers("flat-amd", seed=3), arch="amd64")
