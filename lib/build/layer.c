@@ -166,6 +166,8 @@ static int write_tree(limg__emitter *em, limg__tar_writer *t, const char *dir, c
 		}
 		if ((rc = limg__emit(em, &te)) == 0 && fd >= 0 && (rc = limg__dir_copy(&r, t, fd, &st, we.host)) == 0)
 			rc = limg__dir_link_add(&r, &st, te.name);
+		else if (rc == 0 && fd < 0 && te.type != LIMG__TAR_DIR && te.type != LIMG__TAR_HARDLINK)
+			rc = limg__dir_link_add(&r, &we.st, te.name); /* a FIFO, device or symlink with other names */
 		if (fd >= 0)
 			close(fd);
 		if (rc != 0)
