@@ -469,6 +469,12 @@ func (b *Builder) SetEntrypoint(args []string) error { return b.list(0, args, ar
 // SetCmd sets Cmd; nil removes it.
 func (b *Builder) SetCmd(args []string) error { return b.list(1, args, args == nil) }
 
+// SetShell sets Shell (Dockerfile SHELL); nil removes it, an empty list is refused.
+func (b *Builder) SetShell(args []string) error { return b.list(2, args, args == nil) }
+
+// SetOnBuild sets OnBuild (Dockerfile ONBUILD triggers, such as "RUN make"); nil removes it.
+func (b *Builder) SetOnBuild(triggers []string) error { return b.list(3, triggers, triggers == nil) }
+
 // SetEnv sets an environment variable, replacing one of that name where it stands.
 func (b *Builder) SetEnv(name, value string) error {
 	return b.set(C.LG_SET_ENV, name, value, false, false)

@@ -242,7 +242,7 @@ static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, c
 static int set_config(limg_builder *b, const cJSON *c)
 {
 	static const char *const keys[] = { "Entrypoint", "Cmd", "Env", "Labels", "User", "WorkingDir", "ExposedPorts",
-		                            "Volumes", "StopSignal", "Healthcheck", NULL };
+		                            "Volumes", "StopSignal", "Healthcheck", "Shell", "OnBuild", NULL };
 	const char **words = NULL, *v;
 	const cJSON *m;
 	int n, rc;
@@ -255,7 +255,11 @@ static int set_config(limg_builder *b, const cJSON *c)
 		return limg__error_oom();
 	if ((rc = strs(c, "Entrypoint", "config", words, &n)) < 0 ||
 	    (n >= 0 && (rc = limg_builder_set_entrypoint(b, words, (size_t)n)) < 0) ||
-	    (rc = strs(c, "Cmd", "config", words, &n)) < 0 || (n >= 0 && (rc = limg_builder_set_cmd(b, words, (size_t)n)) < 0))
+	    (rc = strs(c, "Cmd", "config", words, &n)) < 0 || (n >= 0 && (rc = limg_builder_set_cmd(b, words, (size_t)n)) < 0) ||
+	    (rc = strs(c, "Shell", "config", words, &n)) < 0 ||
+	    (n >= 0 && (rc = limg_builder_set_shell(b, words, (size_t)n)) < 0) ||
+	    (rc = strs(c, "OnBuild", "config", words, &n)) < 0 ||
+	    (n >= 0 && (rc = limg_builder_set_onbuild(b, words, (size_t)n)) < 0))
 		goto out;
 	if ((rc = strs(c, "Env", "config", words, &n)) < 0)
 		goto out;

@@ -890,6 +890,8 @@ _declare("limg_builder_append_layer", c_int, c_void_p, c_void_p, c_char_p, c_cha
 _declare("limg_builder_add_history", c_int, c_void_p, c_char_p, c_char_p)
 _declare("limg_builder_set_entrypoint", c_int, c_void_p, P(c_char_p), c_size_t)
 _declare("limg_builder_set_cmd", c_int, c_void_p, P(c_char_p), c_size_t)
+_declare("limg_builder_set_shell", c_int, c_void_p, P(c_char_p), c_size_t)
+_declare("limg_builder_set_onbuild", c_int, c_void_p, P(c_char_p), c_size_t)
 _declare("limg_builder_set_env", c_int, c_void_p, c_char_p, c_char_p)
 _declare("limg_builder_set_label", c_int, c_void_p, c_char_p, c_char_p)
 for _n in ("user", "working_dir", "stop_signal", "author", "platform"):
@@ -1929,7 +1931,7 @@ def builder_history(h, created_by, comment):
 
 
 def builder_set_list(h, which, values):
-    fn = lib.limg_builder_set_entrypoint if which == "entrypoint" else lib.limg_builder_set_cmd
+    fn = getattr(lib, "limg_builder_set_" + which)  # entrypoint, cmd, shell, onbuild
     if values is None:
         check(fn(h, None, 0))
         return

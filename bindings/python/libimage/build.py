@@ -204,8 +204,9 @@ class Builder:
     def config(self, *, entrypoint=_UNSET, cmd=_UNSET, env: Optional[Mapping[str, Optional[str]]] = None,
                labels: Optional[Mapping[str, Optional[str]]] = None, user=_UNSET, workdir=_UNSET,
                expose: Iterable[str] = (), volumes: Iterable[str] = (), stop_signal=_UNSET,
-               healthcheck=_UNSET, platform: Optional[str] = None, author=_UNSET) -> "Builder":
-        """Sets what a Dockerfile can: entrypoint and cmd (lists; None removes),
+               healthcheck=_UNSET, platform: Optional[str] = None, author=_UNSET, shell=_UNSET,
+               onbuild=_UNSET) -> "Builder":
+        """Sets what a Dockerfile can: entrypoint, cmd, shell and onbuild (lists; None removes),
         env and labels (mappings; a None value removes), user, workdir,
         stop_signal, author (None removes), expose ("80", "53/udp",
         "8000-8010/tcp") and volumes (added), healthcheck (a dict with "test"
@@ -214,8 +215,9 @@ class Builder:
         with self._handle.use() as h:
             if entrypoint is not self._UNSET:
                 _ffi.builder_set_list(h, "entrypoint", entrypoint)
-            if cmd is not self._UNSET:
-                _ffi.builder_set_list(h, "cmd", cmd)
+            for which, value in (("cmd", cmd), ("shell", shell), ("onbuild", onbuild)):
+                if value is not self._UNSET:
+                    _ffi.builder_set_list(h, which, value)
             for k, v in (env or {}).items():
                 _ffi.builder_set_pair(h, "env", k, v)
             for k, v in (labels or {}).items():
