@@ -867,7 +867,10 @@ class Building(Base):
             b.commit("py/private:1")
         with self.store.build("py/private:1") as b:
             b.add_dir(self.tree(), prefix="/secret/app", removed=["/secret/f"])
+            b.config(shell=["/bin/bash", "-c"], onbuild=["RUN make"])
             b.commit("py/private:2")
+        cfg = self.store.get("py/private:2").attrs["Config"]
+        self.assertEqual((cfg["Shell"], cfg["OnBuild"]), (["/bin/bash", "-c"], ["RUN make"]))
         out = os.path.join(self.tmp, "private")
         self.store.unpack("py/private:2", out)
         st = os.lstat(os.path.join(out, "secret"))
