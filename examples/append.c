@@ -159,7 +159,10 @@ int main(int argc, char **argv)
 	}
 	if (build_apply_epoch(&bo, &lo) < 0)
 		return 1;
-	bo.platform = cli.platform;
+	bo.platform = lo.platform = cli.platform;
+	/* the directories a layer writes above its files are the base's own, not new 0755 ones */
+	if (strcmp(base, "scratch") != 0)
+		lo.base = base;
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
 		goto out;
 	lo.cancel = bo.cancel = cli_cancel_on_signals();

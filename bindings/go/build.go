@@ -216,6 +216,8 @@ type Builder struct {
 	h     *C.limg_builder
 	store *Store
 	epoch int64 // the layers' mtimes
+	// the directories a layer writes above its files come from the base (not new 0755 ones)
+	base, platform string
 }
 
 // NewBuilder starts an image on base (a stored image: reference, digest or
@@ -237,7 +239,10 @@ func (s *Store) NewBuilder(ctx context.Context, base string, opts ...BuilderOpti
 		return nil, err
 	}
 	o.format = C.int(cfg.format)
-	bl := &Builder{store: s}
+	bl := &Builder{store: s, platform: pcfg.platform}
+	if base != "scratch" {
+		bl.base = base
+	}
 	if cfg.created == nil {
 		if v, ok := sourceDateEpoch(); ok {
 			cfg.created = &v
@@ -305,8 +310,17 @@ func (b *Builder) add(ctx context.Context, kind C.int, x, y string, fd int, file
 	}
 	o.removed_len = C.size_t(len(cfg.removed))
 	o.no_xattrs = cbool(cfg.noXattrs)
-	if o.platform, err = m.str(pcfg.platform, "platform", true); err != nil {
+	platform := pcfg.platform
+	if platform == "" && kind != C.LG_LAYER_DIFF {
+		platform = b.platform
+	}
+	if o.platform, err = m.str(platform, "platform", true); err != nil {
 		return nil, err
+	}
+	if kind != C.LG_LAYER_DIFF {
+		if o.base, err = m.str(b.base, "base", true); err != nil {
+			return nil, err
+		}
 	}
 	var arr **C.limg_layer_file
 	if kind == C.LG_LAYER_FILES && len(files) > 0 {
@@ -454,6 +468,12 @@ func (b *Builder) SetEntrypoint(args []string) error { return b.list(0, args, ar
 
 // SetCmd sets Cmd; nil removes it.
 func (b *Builder) SetCmd(args []string) error { return b.list(1, args, args == nil) }
+
+// SetShell sets Shell (Dockerfile SHELL); nil removes it, an empty list is refused.
+func (b *Builder) SetShell(args []string) error { return b.list(2, args, args == nil) }
+
+// SetOnBuild sets OnBuild (Dockerfile ONBUILD triggers, such as "RUN make"); nil removes it.
+func (b *Builder) SetOnBuild(triggers []string) error { return b.list(3, triggers, triggers == nil) }
 
 // SetEnv sets an environment variable, replacing one of that name where it stands.
 func (b *Builder) SetEnv(name, value string) error {

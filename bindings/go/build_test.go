@@ -50,11 +50,15 @@ func buildOnce(t *testing.T, s *Store, src string) string {
 		b.SetEntrypoint([]string{"/app/bin/run"}), b.SetCmd([]string{}), b.SetEnv("MODE", "prod"),
 		b.SetLabel("tier", "web"), b.SetUser("1000"), b.SetWorkingDir("/app"), b.AddExposedPort("8080"),
 		b.AddVolume("/data"), b.SetStopSignal("SIGTERM"), b.SetAnnotation("org.example", "x"),
+		b.SetShell([]string{"/bin/bash", "-c"}), b.SetOnBuild([]string{"RUN make"}),
 		b.SetHealthcheck(&Healthcheck{Test: []string{"CMD", "/app/bin/run"}, Interval: 30 * time.Second, Retries: 3}),
 	} {
 		if step != nil {
 			t.Fatal(step)
 		}
+	}
+	if err := b.SetShell([]string{}); err == nil {
+		t.Fatal("SHELL [] accepted")
 	}
 	digest, err := b.Commit(ctx, "go/built:1")
 	if err != nil {

@@ -352,7 +352,12 @@ int lg_builder_set_list(limg_builder *b, int cmd, const char *const *args, size_
 		args = NULL, n = 0;
 	else if (!args)
 		args = none; /* an empty list, not "unset" */
-	CALL(cmd ? limg_builder_set_cmd(b, args, n) : limg_builder_set_entrypoint(b, args, n));
+	switch (cmd) {
+	case 0: CALL(limg_builder_set_entrypoint(b, args, n));
+	case 1: CALL(limg_builder_set_cmd(b, args, n));
+	case 2: CALL(limg_builder_set_shell(b, args, n));
+	default: CALL(limg_builder_set_onbuild(b, args, n));
+	}
 }
 
 int lg_builder_set_healthcheck(limg_builder *b, const char *const *test, size_t n, const limg_healthcheck_opts *o,

@@ -88,15 +88,24 @@ typedef struct limg_layer_opts {
 	uint32_t uid;               /**< with LIMG_OWNER_FIXED */
 	uint32_t gid;               /**< with LIMG_OWNER_FIXED */
 	const char *prefix;         /**< where the directory's root (or the files' paths) go in the image
-	                                 ("/app"); NULL: the image's root. Its parents are made 0755. */
+	                                 ("/app"); NULL: the image's root. Its parents are made 0755 unless
+	                                 the base (below) has them */
 	const char *const *removed; /**< paths to remove from the layers below ("/etc/motd"): whiteouts */
 	size_t removed_len;         /**< number of @ref removed */
 	int no_xattrs;              /**< leave extended attributes out (default: all but security.selinux) */
 	int threads;                /**< compression threads; 0: 2 */
 	int64_t max_entries;        /**< entries a layer (written or read) may hold; 0: LIMG_LAYER_ENTRIES_MAX_DEFAULT */
-	const char *platform;       /**< limg_layer_new_from_diff(): the image of an index; NULL: as
-	                                 limg_image_lookup() chooses */
+	const char *platform;       /**< limg_layer_new_from_diff() and the base (below): the image of an index;
+	                                 NULL: as limg_image_lookup() chooses */
 	limg_cancel *cancel;        /**< stops the layer from any thread; may be NULL */
+	const char *base;           /**< the stored image the layer will sit on: the directories the layer
+	                                 writes above @ref prefix and above @ref removed paths get that
+	                                 image's owner, mode, times and xattrs (applying the layer leaves
+	                                 them as they were, as in the layers docker builds; the base is
+	                                 read once), and one that is no directory there (a symlink) is
+	                                 refused (LIMG_ECONFLICT); NULL: they are made 0755 with the
+	                                 layer's owner. limg_layer_new_from_diff() takes them from its
+	                                 image */
 } limg_layer_opts;
 
 /** Static initializer with the defaults. @since 1.0 */
@@ -346,6 +355,20 @@ LIMG_EXTERN(int) limg_builder_add_history(limg_builder *builder, const char *cre
 LIMG_EXTERN(int) limg_builder_set_entrypoint(limg_builder *builder, const char *const *args, size_t args_len);
 /** Sets Cmd (Dockerfile CMD, exec form), as limg_builder_set_entrypoint(). @since 1.0 */
 LIMG_EXTERN(int) limg_builder_set_cmd(limg_builder *builder, const char *const *args, size_t args_len);
+/**
+ * Sets Shell (Dockerfile SHELL: the program and arguments shell-form
+ * commands run with, `["/bin/sh", "-c"]` when unset), as
+ * limg_builder_set_entrypoint() (an empty list is refused, as docker does).
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_builder_set_shell(limg_builder *builder, const char *const *args, size_t args_len);
+/**
+ * Sets OnBuild (Dockerfile ONBUILD: the instructions, as text such as
+ * `"RUN make"`, that a build on this image runs first), as
+ * limg_builder_set_entrypoint().
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_builder_set_onbuild(limg_builder *builder, const char *const *triggers, size_t triggers_len);
 /**
  * Sets an environment variable (Dockerfile ENV), replacing one of the same
  * name where it stands, else at the end.

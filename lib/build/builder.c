@@ -255,6 +255,21 @@ int limg_builder_set_cmd(limg_builder *b, const char *const *args, size_t n)
 	return set_list(b, "Cmd", args, n);
 }
 
+int limg_builder_set_shell(limg_builder *b, const char *const *args, size_t n)
+{
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
+	if (args && !n)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "args",
+		                             "a shell needs at least its program (docker refuses SHELL [])");
+	return set_list(b, "Shell", args, n);
+}
+
+int limg_builder_set_onbuild(limg_builder *b, const char *const *triggers, size_t n)
+{
+	LIMG__ALLOCATOR_FROM(b ? limg__store_context(b->store) : NULL);
+	return set_list(b, "OnBuild", triggers, n);
+}
+
 static int set_string(limg_builder *b, const char *key, const char *value)
 {
 	cJSON *v = NULL;

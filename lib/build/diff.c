@@ -480,6 +480,9 @@ static int unchanged(diff_run *d, const limg__walk_entry *we, const limg__tar_en
 	int rc;
 
 	*same = false;
+	/* another name of a FIFO, device or symlink this layer writes: written with it */
+	if (te->type == LIMG__TAR_HARDLINK && !S_ISREG(we->st.st_mode))
+		return 0;
 	if (!f || f->type != (te->type == LIMG__TAR_HARDLINK ? LIMG__TAR_REG : te->type) || f->mode != te->mode ||
 	    f->uid != te->uid || f->gid != te->gid)
 		return 0;
@@ -546,6 +549,8 @@ static int write_changes(diff_run *d, const char *dir, const limg_layer_opts *o)
 		}
 		if ((rc = limg__emit(d->em, &te)) == 0 && fd >= 0 && (rc = limg__dir_copy(&d->r, d->tar, fd, &st, we.host)) == 0)
 			rc = limg__dir_link_add(&d->r, &st, te.name);
+		else if (rc == 0 && fd < 0 && te.type != LIMG__TAR_DIR && te.type != LIMG__TAR_HARDLINK)
+			rc = limg__dir_link_add(&d->r, &we.st, te.name); /* a FIFO, device or symlink with other names */
 		if (fd >= 0)
 			close(fd);
 		if (rc != 0)
@@ -637,6 +642,8 @@ int limg_layer_new_from_diff(limg_layer **out, limg_store *store, const char *im
 {
 	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	diff_arg a = { image, dir };
+	limg_layer_opts o;
+	int rc;
 
 	if (!out)
 		return limg__error_invalid("out");
@@ -645,5 +652,8 @@ int limg_layer_new_from_diff(limg_layer **out, limg_store *store, const char *im
 		return limg__error_invalid("image");
 	if (!dir || !*dir)
 		return limg__error_invalid("dir");
-	return limg__layer_build(out, store, opts, cb, diff_source, &a);
+	if ((rc = limg__layer_opts(&o, opts)) < 0)
+		return rc;
+	o.base = NULL; /* the parents come from @image and the directory (parent_of above) */
+	return limg__layer_build(out, store, &o, cb, diff_source, &a);
 }

@@ -151,14 +151,17 @@ int limg__dir_entry(limg__dir_reader *r, const limg__walk_entry *we, limg__tar_e
 		te->gid = o->gid;
 	}
 	te->mtime = limg__layer_mtime(o, st->st_mtim.tv_sec);
+	/* another name of a file (of any kind but a directory) already written: a hard link to it,
+	 * as GNU tar writes them, so that unpacked the names are one file again */
+	if (hardlinks && !S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
+	    (te->link = links_find(r->links, st->st_dev, st->st_ino))) {
+		te->type = LIMG__TAR_HARDLINK;
+		return 0; /* a hard link carries no metadata of its own: the file it points to has it */
+	}
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
 		te->type = LIMG__TAR_REG;
 		te->size = st->st_size;
-		if (hardlinks && st->st_nlink > 1 && (te->link = links_find(r->links, st->st_dev, st->st_ino))) {
-			te->type = LIMG__TAR_HARDLINK;
-			te->size = 0;
-		}
 		break;
 	case S_IFDIR: te->type = LIMG__TAR_DIR; break;
 	case S_IFLNK:
@@ -176,8 +179,7 @@ int limg__dir_entry(limg__dir_reader *r, const limg__walk_entry *we, limg__tar_e
 	case S_IFIFO: te->type = LIMG__TAR_FIFO; break;
 	default: return entry_error(LIMG_EUNSUPPORTED, we->host, "a kind of file a layer cannot hold");
 	}
-	/* a hard link carries no metadata of its own: the file it points to has it */
-	if (!o->no_xattrs && te->type != LIMG__TAR_HARDLINK) {
+	if (!o->no_xattrs) {
 		/* through the entry's own descriptor when there is one, else through its directory's */
 		if (we->fd >= 0)
 			rc = limg__walk_xattrs(&r->xbuf, r->xattrs, 256, &te->nxattrs, -1, NULL, we->fd, we->host);

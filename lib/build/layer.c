@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "build_internal.h"
 #include "core/core.h"
 #include "dir.h"
@@ -59,6 +60,8 @@ int limg__layer_opts(limg_layer_opts *o, const limg_layer_opts *given)
 	if (o->level < 0 || o->threads < 0 || o->max_entries < 0 || (o->compression == LIMG_LAYER_UNCOMPRESSED && o->level))
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "level",
 		                             "invalid argument: level, threads or max_entries");
+	if (o->base && !*o->base)
+		return limg__error_invalid("base");
 	if (!o->max_entries)
 		o->max_entries = LIMG_LAYER_ENTRIES_MAX_DEFAULT;
 	return 0;
@@ -163,6 +166,8 @@ static int write_tree(limg__emitter *em, limg__tar_writer *t, const char *dir, c
 		}
 		if ((rc = limg__emit(em, &te)) == 0 && fd >= 0 && (rc = limg__dir_copy(&r, t, fd, &st, we.host)) == 0)
 			rc = limg__dir_link_add(&r, &st, te.name);
+		else if (rc == 0 && fd < 0 && te.type != LIMG__TAR_DIR && te.type != LIMG__TAR_HARDLINK)
+			rc = limg__dir_link_add(&r, &we.st, te.name); /* a FIFO, device or symlink with other names */
 		if (fd >= 0)
 			close(fd);
 		if (rc != 0)
@@ -188,6 +193,7 @@ int limg__layer_build(limg_layer **out, limg_store *store, const limg_layer_opts
 	limg__lease *lease = NULL;
 	limg__layer_facts f;
 	char prefix[LIMG__TAR_PATH_MAX + 1] = "";
+	limg__base_dirs *base = NULL;
 	int rc;
 
 	*out = NULL;
@@ -215,6 +221,12 @@ int limg__layer_build(limg_layer **out, limg_store *store, const limg_layer_opts
 	if ((rc = limg__sink_new(&sink, &so)) < 0 ||
 	    (rc = limg__emitter_init(&em, limg__sink_tar(sink), &o)) < 0)
 		goto out;
+	if (o.base) {
+		if ((rc = limg__base_dirs_read(&base, store, &o)) < 0)
+			goto out;
+		em.parent_of = limg__base_dir_of;
+		em.parent_payload = base;
+	}
 	if ((rc = source(&em, limg__sink_tar(sink), prefix, &o, store, arg)) != 0 || (rc = limg__emit_finish(&em)) != 0 ||
 	    (rc = limg__sink_commit(sink, false, NULL, &f)) != 0)
 		goto out;
@@ -223,6 +235,7 @@ int limg__layer_build(limg_layer **out, limg_store *store, const limg_layer_opts
 		          (long long)f.size, (long long)f.tar_size, f.diff_id);
 out:
 	limg__emitter_dispose(&em);
+	limg__base_dirs_free(base);
 	limg__sink_free(sink);
 	limg__lease_free(lease);
 	limg__store_leave(store);

@@ -22,6 +22,7 @@ typedef struct {
 	int opaque;     /* the highest layer that made the directory opaque, or -1 */
 	bool nondir;    /* the entry given is not a directory */
 	bool written;   /* given to the caller already (in the second pass) */
+	size_t at;      /* the place of its entry in layer @emitted */
 } record;
 
 /* Which entries of a layer are part of the result (by their place in it). */
@@ -208,6 +209,12 @@ static int bit_set(bitset *b, size_t i)
 	return 0;
 }
 
+static void bit_clear(bitset *b, size_t i)
+{
+	if (i / 8 < b->cap)
+		b->bits[i / 8] &= (unsigned char)~(1u << (i % 8));
+}
+
 static bool bit_get(const bitset *b, size_t i)
 {
 	return i / 8 < b->cap && (b->bits[i / 8] >> (i % 8) & 1);
@@ -275,14 +282,20 @@ static int mark_layer(limg__rootfs *r, int layer, limg__rootfs_fn fn, void *payl
 		if ((rc = get(r, r->name, &rec)) < 0)
 			break;
 		if (rec->emitted == layer) {
-			/* named twice in one layer: the last wins when unpacked; a directory's twice is harmless */
-			if (!rec->nondir && e.type == LIMG__TAR_DIR)
-				continue;
-			rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_LAYER, in.label + 6,
-			                           "%s names %s twice", in.label, r->name);
-			break;
+			/* named twice in one layer: the last wins, as tar -x, umoci and podman unpack it
+			 * (one pass: given again, the caller keeps the later). A directory that becomes
+			 * something else, or the other way, would take what the layer put beneath it
+			 * with it: such layers are refused. */
+			if (rec->nondir != (e.type != LIMG__TAR_DIR)) {
+				rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_LAYER, in.label + 6,
+				                           "%s names %s twice, once as a directory", in.label, r->name);
+				break;
+			}
+			if (!fn)
+				bit_clear(bits, rec->at);
 		}
 		rec->emitted = layer;
+		rec->at = at;
 		rec->nondir = e.type != LIMG__TAR_DIR;
 		if (fn) {
 			char name[sizeof r->name];

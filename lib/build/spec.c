@@ -178,7 +178,7 @@ static int layer_options(const cJSON *l, const char *where, limg_layer_opts *o, 
 }
 
 static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, const limg_spec_opts *so,
-                      int64_t epoch)
+                      int64_t epoch, const char *base, const char *platform)
 {
 	static const char *const keys[] = { "dir", "tar", "prefix", "removed", "compression", "owner", "times",
 		                            "created_by", "comment", NULL };
@@ -201,6 +201,8 @@ static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, c
 		snprintf(where, sizeof where, "layers[%d]", i++);
 		o.epoch = epoch;
 		o.cancel = so->cancel;
+		o.base = base; /* the directories above the layer's files as the base has them */
+		o.platform = platform;
 		if ((rc = only(l, where, keys)) < 0 || (rc = str(l, "dir", where, &dir)) < 0 ||
 		    (rc = str(l, "tar", where, &tar)) < 0 || (rc = str(l, "created_by", where, &created_by)) < 0 ||
 		    (rc = str(l, "comment", where, &comment)) < 0 || (rc = layer_options(l, where, &o, removed, &nremoved)) < 0)
@@ -240,7 +242,7 @@ static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, c
 static int set_config(limg_builder *b, const cJSON *c)
 {
 	static const char *const keys[] = { "Entrypoint", "Cmd", "Env", "Labels", "User", "WorkingDir", "ExposedPorts",
-		                            "Volumes", "StopSignal", "Healthcheck", NULL };
+		                            "Volumes", "StopSignal", "Healthcheck", "Shell", "OnBuild", NULL };
 	const char **words = NULL, *v;
 	const cJSON *m;
 	int n, rc;
@@ -253,7 +255,11 @@ static int set_config(limg_builder *b, const cJSON *c)
 		return limg__error_oom();
 	if ((rc = strs(c, "Entrypoint", "config", words, &n)) < 0 ||
 	    (n >= 0 && (rc = limg_builder_set_entrypoint(b, words, (size_t)n)) < 0) ||
-	    (rc = strs(c, "Cmd", "config", words, &n)) < 0 || (n >= 0 && (rc = limg_builder_set_cmd(b, words, (size_t)n)) < 0))
+	    (rc = strs(c, "Cmd", "config", words, &n)) < 0 || (n >= 0 && (rc = limg_builder_set_cmd(b, words, (size_t)n)) < 0) ||
+	    (rc = strs(c, "Shell", "config", words, &n)) < 0 ||
+	    (n >= 0 && (rc = limg_builder_set_shell(b, words, (size_t)n)) < 0) ||
+	    (rc = strs(c, "OnBuild", "config", words, &n)) < 0 ||
+	    (n >= 0 && (rc = limg_builder_set_onbuild(b, words, (size_t)n)) < 0))
 		goto out;
 	if ((rc = strs(c, "Env", "config", words, &n)) < 0)
 		goto out;
@@ -374,7 +380,8 @@ int limg_build_spec(limg_buf *out_digest, limg_store *store, const char *text, s
 	}
 	bo.cancel = o.cancel;
 	if ((rc = limg_builder_new(&b, store, base, &bo)) < 0 ||
-	    (rc = add_layers(b, store, cJSON_GetObjectItemCaseSensitive(doc, "layers"), &o, epoch)) < 0 ||
+	    (rc = add_layers(b, store, cJSON_GetObjectItemCaseSensitive(doc, "layers"), &o, epoch,
+	                               base && *base && strcmp(base, "scratch") ? base : NULL, bo.platform)) < 0 ||
 	    (rc = set_config(b, cJSON_GetObjectItemCaseSensitive(doc, "config"))) < 0)
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(doc, "annotations");

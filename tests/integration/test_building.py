@@ -56,6 +56,14 @@ def rich_tree(root, reverse=False):
         write(os.path.join(root, "bin/tool"), b"#!/bin/sh\necho tool\n", 0o4755)
         os.link(os.path.join(root, "bin/tool"), os.path.join(root, "bin/tool-again"))
 
+    def fifo_and_links():
+        # other names of a FIFO and of a symlink: hard links too, as GNU tar writes them
+        os.mkfifo(os.path.join(root, "run-fifo"), 0o600)
+        os.link(os.path.join(root, "run-fifo"), os.path.join(root, "run-fifo-again"))
+        os.symlink("owned", os.path.join(root, "etc/linked-symlink"))
+        os.link(os.path.join(root, "etc/linked-symlink"), os.path.join(root, "etc/linked-symlink-again"),
+                follow_symlinks=False)
+
     def sticky_tmp():
         os.makedirs(os.path.join(root, "tmp"))
         os.chmod(os.path.join(root, "tmp"), 0o1777)
@@ -75,7 +83,7 @@ def rich_tree(root, reverse=False):
         lambda: write(os.path.join(root, "long", "n" * 150, "m" * 120), b"long name"),     # PAX path
         lambda: write(os.path.join(root, "unicode-\u00e9\u00e8"), "\u00e9".encode()),
         lambda: write(os.path.join(root, "spaces and\ttabs"), b"t"),
-        lambda: os.mkfifo(os.path.join(root, "run-fifo"), 0o600),
+        fifo_and_links,
     ]
     for step in (reversed(steps) if reverse else steps):
         os.makedirs(os.path.join(root, "bin"), exist_ok=True)
@@ -87,12 +95,15 @@ def rich_tree(root, reverse=False):
     os.setxattr(os.path.join(root, "etc/xattrs"), "user.comment", b"hello")
     if ROOT:
         os.mknod(os.path.join(root, "null"), 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.link(os.path.join(root, "null"), os.path.join(root, "null-again"))
         # a file capability (cap_net_bind_service+ep), as setcap writes it
         os.setxattr(os.path.join(root, "bin/group"), "security.capability",
                     b"\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 
 
-class Build(unittest.TestCase):
+class BuildCase(unittest.TestCase):
+    """A store of the test's own and the programs to build on it."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="limg-build-")
         self.store = os.path.join(self.tmp, "store")
@@ -158,6 +169,8 @@ class Build(unittest.TestCase):
         diff = tree.differences(sa, sb)
         self.assertEqual(diff, [], "\n".join(diff))
 
+
+class Build(BuildCase):
     # -- reproducible --------------------------------------------------------------
 
     @unittest.skipUnless(HAVE_FAKETIME, "needs faketime")
@@ -216,6 +229,12 @@ class Build(unittest.TestCase):
                            capture_output=True, text=True, env=ENV)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertSameTree(src, os.path.join(bundle, "rootfs"))
+        # the tree's facts group hard links of regular files only: the other kinds, one by one
+        for root in (ours, os.path.join(bundle, "rootfs")):
+            for a, b in (("run-fifo", "run-fifo-again"), ("etc/linked-symlink", "etc/linked-symlink-again"),
+                         ("null", "null-again")):
+                sa, sb = os.lstat(os.path.join(root, a)), os.lstat(os.path.join(root, b))
+                self.assertEqual((sa.st_ino, sa.st_nlink), (sb.st_ino, 2), (root, a, b))
 
     @unittest.skipUnless(shutil.which("crun") and ROOT and os.path.exists(BUSYBOX), "needs crun and busybox, as root")
     def test_crun_runs_it(self):
@@ -316,6 +335,27 @@ class Build(unittest.TestCase):
             self.unpack(ref, a)
             self.unpack(name + ":flat", b)
             self.assertSameTree(a, b)
+
+    def test_flatten_of_a_layer_naming_a_path_twice_keeps_the_last(self):
+        E = images.entry
+        image = images.Image([
+            images.Layer.of_entries([E("etc", "dir"), E("etc/x", data=b"first"), E("etc/y", data=b"y"),
+                                     E("etc/x", data=b"second", mode=0o600), E("etc", "dir", mode=0o750)]),
+            images.Layer.of_entries([E("etc/z", data=b"z")]),
+        ])
+        ref = self.serve("build/twice", image)
+        self.run_tool("limg-flatten", ref, "-t", "twice:flat")
+        a, b = self.path("twice-image"), self.path("twice-flat")
+        self.unpack(ref, a)
+        self.unpack("twice:flat", b)
+        self.assertEqual(read_file(os.path.join(b, "etc", "x")), b"second")
+        self.assertEqual(stat.S_IMODE(os.lstat(os.path.join(b, "etc")).st_mode), 0o750)
+        self.assertSameTree(a, b)
+        # a directory that becomes a file in the same layer would take its children along: refused
+        bad = images.Image([images.Layer.of_entries([E("d", "dir"), E("d/c", data=b"c"), E("d", data=b"file")])])
+        p = self.run_tool("limg-flatten", self.serve("build/dir-then-file", bad), "-t", "bad:flat", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("names d twice, once as a directory", p.stderr)
 
     def test_flatten_of_an_index_keeps_its_stored_platforms(self):
         amd = images.Image(images.sample_layers("flat-amd", seed=3), arch="amd64")
@@ -554,6 +594,80 @@ class Build(unittest.TestCase):
             p = self.run_tool("limg-build", spec, check=False)
             self.assertEqual(p.returncode, 1, text)
             self.assertIn(message, p.stderr)
+
+
+
+@unittest.skipUnless(ROOT, "needs root to give the base's directory another owner")
+class BaseDirectories(BuildCase):
+    """The directories a layer writes above its files (its prefix's, its whiteouts') are the
+    base's own, as in the layers docker builds: a private directory of the base stays private."""
+
+    def setUp(self):
+        super().setUp()
+        src = self.path("base")
+        write(os.path.join(src, "secret", "f"), b"f")
+        write(os.path.join(src, "usr", "lib", "libc.so"), b"c")
+        os.symlink("usr/lib", os.path.join(src, "lib"))
+        os.chmod(os.path.join(src, "secret"), 0o700)
+        os.chown(os.path.join(src, "secret"), 1000, 1000)
+        os.utime(os.path.join(src, "secret"), (EPOCH - 5, EPOCH - 5))
+        self.run_tool("limg-append", "-b", "scratch", "--dir", src, "--keep-owner", "--times", "keep", "-t", "sec:1")
+        self.app = self.path("app")
+        write(os.path.join(self.app, "x"), b"x")
+
+    def layer_entries(self, digest):
+        """The top layer of image @digest: {name: TarInfo}."""
+        layer = self.manifest(digest)["layers"][-1]["digest"]
+        with tarfile.open(self.blob(layer)) as t:
+            return {m.name.rstrip("/"): m for m in t.getmembers()}
+
+    def assertSecretKept(self, root):
+        st = os.lstat(os.path.join(root, "secret"))
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid), (0o700, 1000, 1000))
+
+    def unpacked_both_ways(self, image):
+        self.unpack(image, self.path("ours"))
+        roots = [self.path("ours")]
+        if HAVE_UMOCI:
+            p = subprocess.run(["umoci", "unpack", "--image", "%s:%s" % (self.store, image), self.path("umoci")],
+                               capture_output=True, text=True, env=ENV)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            roots.append(self.path("umoci", "rootfs"))
+        return roots
+
+    def test_a_prefix_beneath_a_private_directory_keeps_it_private(self):
+        p = self.run_tool("limg-append", "-b", "sec:1", "--dir", self.app, "--prefix", "/secret/sub", "-t", "sec:2")
+        entries = self.layer_entries(self.digest_of(p.stdout))
+        self.assertEqual((entries["secret"].mode, entries["secret"].uid, entries["secret"].mtime),
+                         (0o700, 1000, EPOCH - 5))
+        for root in self.unpacked_both_ways("docker.io/library/sec:2"):
+            self.assertSecretKept(root)
+            self.assertEqual(read_file(os.path.join(root, "secret", "sub", "x")), b"x")
+
+    def test_a_whiteout_beneath_a_private_directory_keeps_it_private(self):
+        spec = self.path("spec.json")
+        with open(spec, "w") as f:
+            json.dump({"base": "sec:1", "layers": [{"dir": "app", "prefix": "/srv", "removed": ["/secret/f"]}]}, f)
+        p = self.run_tool("limg-build", spec, "-t", "sec:3")
+        entries = self.layer_entries(self.tagged("sec:3"))
+        self.assertIn("secret/.wh.f", entries)
+        self.assertEqual((entries["secret"].mode, entries["secret"].uid), (0o700, 1000), p.stdout)
+        for root in self.unpacked_both_ways("docker.io/library/sec:3"):
+            self.assertSecretKept(root)
+            self.assertFalse(os.path.lexists(os.path.join(root, "secret", "f")))
+
+    def test_a_prefix_through_a_symlink_of_the_base_is_refused(self):
+        p = self.run_tool("limg-append", "-b", "sec:1", "--dir", self.app, "--prefix", "/lib/plugins", "-t", "sec:4",
+                          check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("/lib is a symlink in the base sec:1", p.stderr)
+        with self.assertRaises(AssertionError):
+            self.tagged("sec:4")
+
+    def test_from_scratch_the_parents_are_made_0755(self):
+        p = self.run_tool("limg-append", "-b", "scratch", "--dir", self.app, "--prefix", "/secret/sub", "-t", "new:1")
+        entries = self.layer_entries(self.digest_of(p.stdout))
+        self.assertEqual((entries["secret"].mode, entries["secret"].uid), (0o755, 0))
 
 
 if __name__ == "__main__":

@@ -718,6 +718,12 @@ static void test_builder_layers_history_and_diff(void **state)
 	ASSERT_OK(limg_builder_append_layer(b, l, "COPY . /", "the tree"));
 	ASSERT_OK(limg_builder_add_history(b, "ENV MODE=prod", NULL));
 	ASSERT_OK(limg_builder_set_cmd(b, cmd, 2));
+	{
+		static const char *const shell[] = { "/bin/bash", "-eu", "-c" }, *const onbuild[] = { "RUN make" };
+		assert_int_equal(limg_builder_set_shell(b, shell, 0), LIMG_EINVALID); /* docker refuses SHELL [] */
+		ASSERT_OK(limg_builder_set_shell(b, shell, 3));
+		ASSERT_OK(limg_builder_set_onbuild(b, onbuild, 1));
+	}
 	ASSERT_OK(limg_builder_set_stop_signal(b, "SIGQUIT"));
 	ASSERT_OK(limg_builder_add_volume(b, "/data"));
 	ASSERT_OK(limg_builder_set_annotation(b, "org.opencontainers.image.source", "https://example.com/x"));
@@ -728,6 +734,8 @@ static void test_builder_layers_history_and_diff(void **state)
 	assert_non_null(strstr(cfg, "\"author\":\"someone\""));
 	assert_non_null(strstr(cfg, "\"Cmd\":[\"serve\",\"--port=80\"]"));
 	assert_non_null(strstr(cfg, "\"StopSignal\":\"SIGQUIT\""));
+	assert_non_null(strstr(cfg, "\"Shell\":[\"/bin/bash\",\"-eu\",\"-c\"]"));
+	assert_non_null(strstr(cfg, "\"OnBuild\":[\"RUN make\"]"));
 	assert_non_null(strstr(cfg, "\"Volumes\":{\"/data\":{}}"));
 	assert_non_null(strstr(cfg, "{\"created\":\"2023-11-14T22:13:20Z\",\"created_by\":\"COPY . /\",\"comment\":\"the tree\"}"));
 	assert_non_null(strstr(cfg, "\"created_by\":\"ENV MODE=prod\",\"empty_layer\":true}"));

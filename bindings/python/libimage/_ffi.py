@@ -551,7 +551,7 @@ class LayerOpts(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("compression", c_int), ("level", c_int), ("times", c_int), ("epoch", c_int64),
                 ("owner", c_int), ("uid", c_uint32), ("gid", c_uint32), ("prefix", c_char_p),
                 ("removed", POINTER(c_char_p)), ("removed_len", c_size_t), ("no_xattrs", c_int), ("threads", c_int),
-                ("max_entries", c_int64), ("platform", c_char_p), ("cancel", c_void_p)]
+                ("max_entries", c_int64), ("platform", c_char_p), ("cancel", c_void_p), ("base", c_char_p)]
 
 
 class LayerCallbacks(ctypes.Structure):
@@ -890,6 +890,8 @@ _declare("limg_builder_append_layer", c_int, c_void_p, c_void_p, c_char_p, c_cha
 _declare("limg_builder_add_history", c_int, c_void_p, c_char_p, c_char_p)
 _declare("limg_builder_set_entrypoint", c_int, c_void_p, P(c_char_p), c_size_t)
 _declare("limg_builder_set_cmd", c_int, c_void_p, P(c_char_p), c_size_t)
+_declare("limg_builder_set_shell", c_int, c_void_p, P(c_char_p), c_size_t)
+_declare("limg_builder_set_onbuild", c_int, c_void_p, P(c_char_p), c_size_t)
 _declare("limg_builder_set_env", c_int, c_void_p, c_char_p, c_char_p)
 _declare("limg_builder_set_label", c_int, c_void_p, c_char_p, c_char_p)
 for _n in ("user", "working_dir", "stop_signal", "author", "platform"):
@@ -1821,7 +1823,7 @@ def pull_unpack(store, reference, directory, platform, bundle, rootless, termina
         lib.limg_pull_result_free(res)
 # ---- building (build.h) -----------------------------------------------------------
 
-def _layer_opts(calls, compression, level, times, epoch, owner, prefix, removed, xattrs, platform, cancel):
+def _layer_opts(calls, compression, level, times, epoch, owner, prefix, removed, xattrs, platform, cancel, base=None):
     o = _init(LayerOpts, lib.limg_layer_opts_init)
     if compression not in LAYER_CODECS:
         raise ValueError("compression must be gzip, zstd or none, not %r" % (compression,))
@@ -1845,6 +1847,7 @@ def _layer_opts(calls, compression, level, times, epoch, owner, prefix, removed,
     o.no_xattrs = 0 if xattrs else 1
     o.platform = arg(platform, "platform", optional=True)
     o.cancel = cancel
+    o.base = arg(base, "base", optional=True)
     return o
 
 
@@ -1928,7 +1931,7 @@ def builder_history(h, created_by, comment):
 
 
 def builder_set_list(h, which, values):
-    fn = lib.limg_builder_set_entrypoint if which == "entrypoint" else lib.limg_builder_set_cmd
+    fn = getattr(lib, "limg_builder_set_" + which)  # entrypoint, cmd, shell, onbuild
     if values is None:
         check(fn(h, None, 0))
         return

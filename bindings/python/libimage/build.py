@@ -89,6 +89,9 @@ class Builder:
             raise
         self._handle = Handle(h, _ffi.builder_free, "builder")
         self._cancel = cancel
+        # the directories a layer writes above its files are taken from the base (not new 0755 ones)
+        self._base = base if base and base != "scratch" else None
+        self._platform = platform
 
     # -- lifetime ----------------------------------------------------------------------
 
@@ -111,7 +114,7 @@ class Builder:
 
     def _add(self, kind, source, created_by, comment, opts, progress, cancel):
         opts = dict(dict(compression="gzip", level=None, times="epoch", epoch=self.epoch, owner="root", prefix=None,
-                         removed=(), xattrs=True, platform=None), **opts)
+                         removed=(), xattrs=True, platform=self._platform, base=self._base), **opts)
 
         def make(h, token, _):
             layer, facts = _ffi.layer_new(h, kind, source, opts, token, progress)
@@ -201,8 +204,9 @@ class Builder:
     def config(self, *, entrypoint=_UNSET, cmd=_UNSET, env: Optional[Mapping[str, Optional[str]]] = None,
                labels: Optional[Mapping[str, Optional[str]]] = None, user=_UNSET, workdir=_UNSET,
                expose: Iterable[str] = (), volumes: Iterable[str] = (), stop_signal=_UNSET,
-               healthcheck=_UNSET, platform: Optional[str] = None, author=_UNSET) -> "Builder":
-        """Sets what a Dockerfile can: entrypoint and cmd (lists; None removes),
+               healthcheck=_UNSET, platform: Optional[str] = None, author=_UNSET, shell=_UNSET,
+               onbuild=_UNSET) -> "Builder":
+        """Sets what a Dockerfile can: entrypoint, cmd, shell and onbuild (lists; None removes),
         env and labels (mappings; a None value removes), user, workdir,
         stop_signal, author (None removes), expose ("80", "53/udp",
         "8000-8010/tcp") and volumes (added), healthcheck (a dict with "test"
@@ -211,8 +215,9 @@ class Builder:
         with self._handle.use() as h:
             if entrypoint is not self._UNSET:
                 _ffi.builder_set_list(h, "entrypoint", entrypoint)
-            if cmd is not self._UNSET:
-                _ffi.builder_set_list(h, "cmd", cmd)
+            for which, value in (("cmd", cmd), ("shell", shell), ("onbuild", onbuild)):
+                if value is not self._UNSET:
+                    _ffi.builder_set_list(h, which, value)
             for k, v in (env or {}).items():
                 _ffi.builder_set_pair(h, "env", k, v)
             for k, v in (labels or {}).items():

@@ -17,6 +17,7 @@ import resource
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -858,6 +859,25 @@ class Building(Base):
         out = os.path.join(self.tmp, "out")
         self.store.unpack("py/built:1", out)
         self.assertEqual(os.readlink(os.path.join(out, "app", "bin", "start")), "run")
+
+    def test_a_layer_on_a_base_keeps_the_base_directories_above_it(self):
+        with self.store.build() as b:
+            b.add_files([libimage.File("/secret", type="dir", mode=0o700, uid=1000, gid=1000),
+                         libimage.File("/secret/f", data=b"f", uid=1000, gid=1000)])
+            b.commit("py/private:1")
+        with self.store.build("py/private:1") as b:
+            b.add_dir(self.tree(), prefix="/secret/app", removed=["/secret/f"])
+            b.config(shell=["/bin/bash", "-c"], onbuild=["RUN make"])
+            b.commit("py/private:2")
+        cfg = self.store.get("py/private:2").attrs["Config"]
+        self.assertEqual((cfg["Shell"], cfg["OnBuild"]), (["/bin/bash", "-c"], ["RUN make"]))
+        out = os.path.join(self.tmp, "private")
+        self.store.unpack("py/private:2", out)
+        st = os.lstat(os.path.join(out, "secret"))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o700)
+        if os.geteuid() == 0:
+            self.assertEqual((st.st_uid, st.st_gid), (1000, 1000))
+        self.assertFalse(os.path.lexists(os.path.join(out, "secret", "f")))
 
     def test_files_tars_blobs_and_history(self):
         tar = os.path.join(self.tmp, "layer.tar.gz")
