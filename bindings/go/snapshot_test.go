@@ -12,7 +12,7 @@ import (
 
 func TestPrepareShared(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("shared layers need root (their whiteouts are device nodes)")
+		skip(t, "shared layers need root (their whiteouts are device nodes)")
 	}
 	s := openStore(t)
 	ctx := context.Background()

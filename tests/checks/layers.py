@@ -5,9 +5,15 @@
 Every #include of a lib/ file and of a public header, every external
 header, and every libimage symbol a layer's objects use must point down:
 to the layer itself or to one it may use (directly or through the layers
-it uses). A public header may include only public headers of its own layer
-or of the layers below. Fails, naming each file and line, on anything that
-points up or sideways.
+it uses). An include is resolved to a file as the compiler resolves it
+("x" beside the including file, then include/ and lib/; <x> in include/
+and lib/), so "../pull/x.h", "pull/x.h", "libimage/pull.h" and
+<libimage/pull.h> are all held to the layer that owns the file: a lib/
+folder its own layer, include/libimage/X.h the layer whose public headers
+name X.h in lib/layers.txt. A public header may include only public
+headers of its own layer or of the layers below. Fails, naming each file
+and line, on anything that points up or sideways, and when README.md's
+table of layers leaves out a layer, a use or a public header of the table.
 
     layers.py SOURCE_DIR BUILD_DIR
 """
@@ -48,34 +54,56 @@ def allowed(layer, other):
 problems = []
 include = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
+# where the compiler finds an include: "x" beside the including file first,
+# then, for "x" and <x>, the lib/ objects' include path (lib/CMakeLists.txt)
+search_path = [os.path.join(src, "include"), os.path.join(src, "lib")]
+
+
+def resolve(path, target, quoted):
+    for d in ([os.path.dirname(path)] if quoted else []) + search_path:
+        candidate = os.path.normpath(os.path.join(d, target))
+        if os.path.isfile(candidate):
+            return os.path.relpath(candidate, src)
+    return None
+
+
 def check_includes(path, layer, public):
     for n, text in enumerate(open(path, errors="replace"), 1):
         m = include.match(text)
         if not m:
             continue
-        target = m.group(2)
+        quoted, target = m.group(1) == '"', m.group(2)
+        shown = f'"{target}"' if quoted else f"<{target}>"
         where = f"{os.path.relpath(path, src)}:{n}"
-        first = target.split("/")[0]
-        if public:  # a public header: "x.h" is include/libimage/x.h
-            if "/" not in target and target in owned and not allowed(layer, owned[target]):
-                problems.append(f"{where}: public header of {layer} includes {target} of layer {owned[target]}")
+        found = resolve(path, target, quoted)
+        if found is None:
+            first = target.split("/")[0]
+            if first == "libimage" or first in table or first == "..":
+                problems.append(f"{where}: {shown}: no such file in include/ or lib/")
+            elif not public:
+                def names(prefixes):
+                    return any(target == p or target.startswith(p + "/") for p in prefixes)
+                # an external header is the business of the layers that name it (several may: mbedtls)
+                owners = [other for other, prefixes in external.items() if names(prefixes)]
+                if owners and layer not in owners:
+                    problems.append(f"{where}: {layer} includes {shown}, which only {' and '.join(owners)} may include")
             continue
-        if m.group(1) == '"' and first == "libimage":
-            header = target.split("/", 1)[1]
+        parts = found.split(os.sep)
+        if parts[:2] == ["include", "libimage"] and len(parts) == 3:
+            header = parts[2]
             if header not in owned:
-                problems.append(f"{where}: {target} belongs to no layer (lib/layers.txt)")
+                problems.append(f"{where}: {shown} ({found}) belongs to no layer (lib/layers.txt)")
             elif not allowed(layer, owned[header]):
-                problems.append(f"{where}: {layer} includes {target} of layer {owned[header]}")
-        elif m.group(1) == '"' and first in table:
-            if not allowed(layer, first):
-                problems.append(f"{where}: {layer} includes {target} of layer {first}")
-        elif m.group(1) == "<":
-            def names(prefixes):
-                return any(target == p or target.startswith(p + "/") for p in prefixes)
-            # an external header is the business of the layers that name it (several may: mbedtls)
-            owners = [other for other, prefixes in external.items() if names(prefixes)]
-            if owners and layer not in owners:
-                problems.append(f"{where}: {layer} includes <{target}>, which only {' and '.join(owners)} may include")
+                kind = "public header of " if public else ""
+                problems.append(f"{where}: {kind}{layer} includes {shown} ({found}) of layer {owned[header]}")
+        elif public:
+            problems.append(f"{where}: public header of {layer} includes {shown} ({found}), not a public header")
+        elif parts[0] == "lib" and len(parts) == 3 and parts[1] in table:
+            if not allowed(layer, parts[1]):
+                problems.append(f"{where}: {layer} includes {shown} ({found}) of layer {parts[1]}")
+        else:
+            problems.append(f"{where}: {layer} includes {shown} ({found}), which is in no layer's folder")
+
 
 for layer in order:
     files = glob.glob(os.path.join(src, "lib", layer, "*.[ch]"))
@@ -92,6 +120,25 @@ for path in glob.glob(os.path.join(src, "include/libimage/*.h")):
 for d in sorted(os.listdir(os.path.join(src, "lib"))):
     if os.path.isdir(os.path.join(src, "lib", d)) and d not in table and d != "cmake":
         problems.append(f"lib/{d}/ is not in lib/layers.txt")
+
+# README.md's table of layers says what lib/layers.txt says: every layer, in
+# its order, naming the layers it uses and its public headers
+rows = re.findall(r"^\| `([a-z]+)/` \|[^|]*\|([^|]*)\|([^|]*)\|$", open(os.path.join(src, "README.md")).read(), re.M)
+if [r[0] for r in rows] != order:
+    problems.append(f"README.md's table of layers has {' '.join(r[0] for r in rows)}; lib/layers.txt has {' '.join(order)}")
+for layer, uses, headers in rows:
+    if layer not in table:
+        continue
+    named = set(re.findall(r"[a-z]+", uses))
+    for u in table[layer]:
+        if u not in named:
+            problems.append(f"README.md's table of layers: {layer} uses {u} (lib/layers.txt), its row does not say so")
+    for u in named & set(table):
+        if u not in table[layer]:
+            problems.append(f"README.md's table of layers: {layer}'s row says it uses {u}, lib/layers.txt does not")
+    mine = sorted(h for h, owner in owned.items() if owner == layer)
+    if sorted(re.findall(r"`([a-z]+\.h)`", headers)) != mine:
+        problems.append(f"README.md's table of layers: {layer}'s public headers are {' '.join(mine) or 'none (internal)'} (lib/layers.txt)")
 
 # the symbols the objects use: defined by the layer or one below it
 defined, undefined = {}, {}

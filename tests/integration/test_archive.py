@@ -281,9 +281,12 @@ class Archives(ArchiveCase):
             entry = json.load(f)["manifests"][0]["annotations"]
         self.assertEqual(entry["io.libimage.image.id"], img.config.digest)
         self.assertEqual(entry["io.libimage.image.size"], str(img.uncompressed_size))
-        if shutil.which("strace"):
+        # the first listing is watched: strace sees what it opens (.ci/install-deps installs it);
+        # without strace the test ends a skip below, never a pass
+        strace = shutil.which("strace")
+        if strace:
             trace = os.path.join(self.tmp, "trace")
-            subprocess.run(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace,
+            subprocess.run([strace, "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace,
                             os.path.join(os.environ.get("LIMG_BUILD_DIR", ""), "examples", "limg-images"), "-a",
                             "--format", "json"], check=True, capture_output=True,
                            env=dict(ENV, LIBIMAGE_STORE=loaded, ASAN_OPTIONS="detect_leaks=0"))  # LSan cannot run traced
@@ -294,6 +297,8 @@ class Archives(ArchiveCase):
         rows = self.images_json(loaded)
         self.assertEqual((rows[0]["ID"], rows[0]["Size"]),
                          (img.config.digest[7:19], "%.3gkB" % (img.uncompressed_size / 1000)))
+        if not strace:
+            self.skipTest("strace is not installed: that the listing opens no layer is unchecked (the rest was checked)")
 
     # -- what other tools write ---------------------------------------------------
 

@@ -59,15 +59,14 @@ class ByDigest(unittest.TestCase):
         self.assertEqual(self.rows("--filter", "dangling=true"), [])  # not dangling
         self.assertEqual(self.rows("--filter", "dangling=false"), row)
         self.assertEqual(self.rows("-a"), row)
-        if podman.AVAILABLE:
-            pm = podman.Podman()
-            try:
-                pm.run("pull", "--tls-verify=false", by_digest())
-                self.assertEqual(pm.rows(), row)
-                self.assertEqual(pm.rows("--filter", "dangling=true"), [])
-                self.assertEqual(pm.rows("--filter", "dangling=false"), row)
-            finally:
-                pm.stop()
+        pm = podman.judge(self, "the listing")
+        try:
+            pm.run("pull", "--tls-verify=false", by_digest())
+            self.assertEqual(pm.rows(), row)
+            self.assertEqual(pm.rows("--filter", "dangling=true"), [])
+            self.assertEqual(pm.rows("--filter", "dangling=false"), row)
+        finally:
+            pm.stop()
 
     def test_inspect(self):
         self.pull_by_digest()
@@ -125,14 +124,13 @@ class ByDigest(unittest.TestCase):
         self.assertEqual(out, ["Untagged: " + by_digest(), "Deleted: " + IMAGE.config.digest])
         self.assertEqual(self.rows("-a"), [])
         self.assertEqual(os.listdir(os.path.join(self.store, "blobs", "sha256")), [])
-        if podman.AVAILABLE:  # podman says the same
-            pm = podman.Podman()
-            try:
-                pm.run("pull", "--tls-verify=false", by_digest())
-                self.assertEqual(pm.run("rmi", by_digest()).stdout.splitlines(), ["Untagged: " + by_digest(),
-                                                                              "Deleted: " + IMAGE.config.digest[7:]])
-            finally:
-                pm.stop()
+        pm = podman.judge(self, "what rmi says")  # podman says the same
+        try:
+            pm.run("pull", "--tls-verify=false", by_digest())
+            self.assertEqual(pm.run("rmi", by_digest()).stdout.splitlines(), ["Untagged: " + by_digest(),
+                                                                          "Deleted: " + IMAGE.config.digest[7:]])
+        finally:
+            pm.stop()
 
     def test_rmi_of_the_digest_keeps_the_tags(self):
         """As Docker: the digest reference goes, the tag stays, and so does the image."""

@@ -5,7 +5,7 @@ import threading
 from contextlib import ExitStack, contextmanager
 from typing import Callable, Iterable, Optional, TypeVar
 
-from . import _ffi
+from . import _ffi, errors
 
 T = TypeVar("T")
 
@@ -24,15 +24,19 @@ class Cancel:
         try:
             with self._handle.use() as h:
                 _ffi.cancel_request(h)
-        except Exception:  # noqa: BLE001 - closed: nothing runs with it
-            pass
+        except errors.InvalidArgumentError:
+            if not self._handle.closed:  # only a closed token's refusal: nothing runs with it
+                raise
 
     @property
     def cancelled(self) -> bool:
+        """Whether cancel() was called (False once closed)."""
         try:
             with self._handle.use() as h:
                 return _ffi.cancel_requested(h)
-        except Exception:  # noqa: BLE001 - closed
+        except errors.InvalidArgumentError:
+            if not self._handle.closed:  # only a closed token's refusal
+                raise
             return False
 
     @property

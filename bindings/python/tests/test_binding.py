@@ -1234,6 +1234,21 @@ class Cancels(Base):
             self.store.pull(ref("py/app:v1"), cancel=c)
         c.close()
 
+    def test_only_a_closed_token_is_quiet(self):
+        """cancel() and cancelled pass over a closed token, and over nothing else."""
+        from unittest import mock
+        with libimage.Cancel() as c:
+            with mock.patch.object(_ffi, "cancel_request", side_effect=RuntimeError("broken")):
+                with self.assertRaisesRegex(RuntimeError, "broken"):
+                    c.cancel()
+            with mock.patch.object(_ffi, "cancel_requested", side_effect=ctypes.ArgumentError("broken")):
+                with self.assertRaises(ctypes.ArgumentError):
+                    _ = c.cancelled
+            self.assertFalse(c.cancelled)
+        with mock.patch.object(_ffi, "cancel_request", side_effect=RuntimeError("never called")):
+            c.cancel()  # closed: nothing to stop, nothing called
+        self.assertFalse(c.cancelled)
+
 
 class Sync(unittest.TestCase):
     """libimage.sync: a list from skopeo's YAML and one built by hand, to a
