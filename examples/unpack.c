@@ -60,7 +60,8 @@ static const char options[] =
 	"      --max-entries N      entries one layer may hold (default 1000000)\n"
 	"      --max-layer-size N   bytes one layer may unpack to (default 64 GiB)\n"
 	"      --pull               an image the store lacks is pulled (IMAGE is then a reference) and\n"
-	"                           unpacked as its layers download, in one pass\n"
+	"                           unpacked as its layers download, in one pass (with --shared:\n"
+	"                           pulled, then its layers shared)\n"
 	"      --keep-failed        a failure leaves DIR as it is, marked incomplete (xattr\n"
 	"                           " LIMG_UNPACK_INCOMPLETE_XATTR "), instead of removing it\n"
 	"      --shared             layers applied once into the store, shared with other images;\n"
@@ -158,8 +159,8 @@ int main(int argc, char **argv)
 		return cli_bad_args(&cli, "requires exactly 2 arguments");
 	if ((copy || no_mount) && !share)
 		return cli_bad_args(&cli, "--copy and --no-mount go with --shared");
-	if (share && (opts.bundle || opts.rootless || opts.uid_map_len || opts.gid_map_len || pull_missing))
-		return cli_bad_args(&cli, "--shared goes with none of --bundle, --rootless, --uid-map, --gid-map, --pull");
+	if (share && (opts.bundle || opts.rootless || opts.uid_map_len || opts.gid_map_len))
+		return cli_bad_args(&cli, "--shared goes with none of --bundle, --rootless, --uid-map, --gid-map");
 	opts.uid_map = opts.uid_map_len ? uids : NULL;
 	opts.gid_map = opts.gid_map_len ? gids : NULL;
 	opts.platform = cli.platform;
@@ -172,7 +173,23 @@ int main(int argc, char **argv)
 	opts.cancel = cli_cancel_on_signals();
 	if (store && share) {
 		/* snapshots are written into the store */
-		if ((r = shared(store, args[0], args[1], cli.platform, copy, no_mount, opts.cancel)) == 0)
+		r = shared(store, args[0], args[1], cli.platform, copy, no_mount, opts.cancel);
+		if (r < 0 && pull_missing && cli_not_found(LIMG_SUBJECT_IMAGE)) {
+			/* not stored: pulled first (its layers kept: they are what the snapshots are made from) */
+			if (cli_session(&cli, &session) < 0)
+				goto done;
+			pull.platform = cli.platform;
+			pull.session = session;
+			pull.cancel = opts.cancel;
+			if (limg_pull(NULL, store, args[0], &pull, NULL) < 0) {
+				fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+				if (cli_hint())
+					fprintf(stderr, "%s\n", cli_hint());
+				goto done;
+			}
+			r = shared(store, args[0], args[1], cli.platform, copy, no_mount, opts.cancel);
+		}
+		if (r == 0)
 			rc = 0;
 		else if (r < 0 && cli_not_found(LIMG_SUBJECT_IMAGE))
 			fprintf(stderr, "Error: No such image: %s\n", args[0]);

@@ -392,6 +392,20 @@ class Rootless(Shared):
 
 
 class Sharing(Shared):
+    def test_pull_of_an_image_not_stored_then_shared(self):
+        one = derived_image(base_image(), "one")
+        reg.push("sharing/pulled", "v1", one)
+        ref = "%s/sharing/pulled:v1" % reg.host
+        p = example("limg-unpack", "--shared", "--copy", ref, os.path.join(self.tmp, "r0"), store=self.store,
+                    check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("No such image", p.stderr)
+        example("limg-unpack", "--shared", "--copy", "--pull", ref, os.path.join(self.tmp, "r1"), store=self.store)
+        self.assertEqual(snapshot_names(self.store), sorted(chain_ids(one)))
+        with open(os.path.join(self.tmp, "r1", "rootfs", "app", "one")) as f:
+            self.assertEqual(f.read(), "one")
+        self.assertEqual(fsck(self.store), (0, ""))
+
     def test_second_image_applies_only_its_own_layer(self):
         layers = base_image()
         one, two = derived_image(layers, "one"), derived_image(layers, "two")
