@@ -84,7 +84,8 @@ static const char options[] =
 	"      --semver RANGE    (--src docker) tags that are versions in RANGE (\">=1.2 <2\")\n"
 	"      --latest N        (--src docker) the N highest versions\n"
 	"  -j, --jobs N          images at once (default 4)\n"
-	"      --blob-jobs N     blobs at once per image (default 4)\n"
+	"      --blob-jobs N     blobs at once per image (default 4; --max-concurrent-uploads N\n"
+	"                        too, as limg-push and limg-copy call it)\n"
 	"      --rate N          at most N requests per second to each registry\n"
 	"      --json            print the report as JSON on stdout\n"
 	"  -q, --quiet           no line per image\n"
@@ -204,6 +205,8 @@ int main(int argc, char **argv)
 		    (r = cli_int(argc, argv, &i, "--jobs", 1, 256, &opts.images_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "-j", 1, 256, &opts.images_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--blob-jobs", 1, 256, &opts.blobs_parallel)) != 0 ||
+		    /* limg-push's and limg-copy's name for blobs at once */
+		    (r = cli_int(argc, argv, &i, "--max-concurrent-uploads", 1, 256, &opts.blobs_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--latest", 1, 1000000, &sel.latest)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--rate", 1, 100000, &rate)) != 0 ||
 		    (r = cli_value(argc, argv, &i, "--src", &src_kind)) != 0 ||

@@ -391,6 +391,9 @@ class Flags(Case):
             self.run_ok("limg-push", "--jobs", "2", "-q", "%s/x:1" % dst.host)
             self.run_ok("limg-copy", "--jobs", "2", "%s/x:1" % dst.host, "%s/y:1" % dst.host)
             self.run_ok("limg-copy", "--max-concurrent-uploads", "2", "%s/x:1" % dst.host, "%s/z:1" % dst.host)
+            # a sync's blobs at once per image: the same name (its --jobs counts images)
+            self.run_ok("limg-sync", "--max-concurrent-uploads", "2", "--src", "docker", "--dest", "docker",
+                        "%s/x:1" % dst.host, "%s/synced" % dst.host)
         p = self.run_fail("limg-pull", "--jobs", "0", "x")
         self.assertIn("--jobs", p.stderr)
 
