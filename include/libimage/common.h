@@ -36,7 +36,11 @@
  * - **Callbacks** of an operation come in one `limg_<op>_callbacks` struct
  *   (`size` first, then the callbacks, then one `void *payload` that every
  *   callback of the operation receives last), passed right after the
- *   options. What a callback returns is ruled once, in errors.h.
+ *   options. What a callback returns is ruled once, in errors.h. Three
+ *   take a bare callback instead, for they are no operation: a context's
+ *   log (limg_context_set_log(), set once for every call), and the stream
+ *   primitives limg_decompressor_update() and limg_digest_verify_stream(),
+ *   whose callback is where their output goes.
  * - **Cancellation.** Every call that may block takes a limg_cancel token
  *   in its options (`cancel`), which any thread may trigger.
  * - **Arrays of structs that may grow** are passed as arrays of pointers

@@ -17,7 +17,9 @@
  * peer prints for the same case (Docker's "No such image: x"), name the bad
  * input quoted and escaped, and never contain credentials.
  *
- * # What callbacks return (every callback of the library)
+ * # What callbacks return (every callback of the library that returns int)
+ *
+ * (limg_log_cb returns nothing: a message is told, it cannot stop anything.)
  *
  * - 0: go on.
  * - A negative value: stop. The operation stops promptly, leaves
