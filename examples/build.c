@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
 		goto out;
 	so.cancel = cli_cancel_on_signals();
-	if (limg_build_spec(&digest, store, text, len, &so) == 0) {
+	if (limg_build_spec(&digest, store, text, len, &so, NULL) == 0) {
 		build_print_result(tag, digest.ptr);
 		rc = 0;
 	} else {

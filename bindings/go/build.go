@@ -122,11 +122,18 @@ type RebaseOption interface {
 	rebaseOption()
 }
 
+// SpecOption configures Store.BuildSpec.
+type SpecOption interface {
+	option
+	specOption()
+}
+
 func (PlatformOption) layerOption()   {}
 func (PlatformOption) builderOption() {}
 func (PlatformOption) rebaseOption()  {}
 func (ProgressOption) layerOption()   {}
 func (ProgressOption) flattenOption() {}
+func (ProgressOption) specOption()    {}
 
 type layerOnly func(*buildConfig)
 
@@ -697,7 +704,9 @@ func (s *Store) Index(ctx context.Context, images []string, tag string, format F
 // BuildSpec builds an image from limg-build's JSON description (its
 // relative paths are relative to dir; tag, when not "", wins over the
 // spec's); SOURCE_DATE_EPOCH, when set, is its time. Returns the digest.
-func (s *Store) BuildSpec(ctx context.Context, spec []byte, dir, tag string) (string, error) {
+// Options: WithProgress (each layer's blob as it is written).
+func (s *Store) BuildSpec(ctx context.Context, spec []byte, dir, tag string, opts ...SpecOption) (string, error) {
+	pcfg := collect(opts)
 	var m cmem
 	defer m.free()
 	d, err := m.str(dir, "dir", true)
@@ -722,10 +731,13 @@ func (s *Store) BuildSpec(ctx context.Context, spec []byte, dir, tag string) (st
 	}
 	defer end()
 	o.cancel = cancel
+	c := newCall(ctx, pcfg.progress)
+	defer c.done()
 	var out C.limg_buf
 	var e C.lg_error
-	if C.lg_build_spec(&out, s.h, text, C.size_t(len(spec)), &o, &e) < 0 {
-		return "", failure(ctx, &e)
+	rc := C.lg_build_spec(&out, s.h, text, C.size_t(len(spec)), &o, c.h(), c.want(), &e)
+	if err := c.result(rc, &e); err != nil {
+		return "", err
 	}
 	return takeBuf(&out), nil
 }

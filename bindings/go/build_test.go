@@ -113,8 +113,12 @@ func TestBuildVerbsAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := []byte(`{"layers": [{"dir": "src", "prefix": "/app"}], "config": {"Cmd": ["/app/bin/run"]}}`)
-	if _, err := s.BuildSpec(ctx, spec, filepath.Dir(src), "go/spec:1"); err != nil {
+	told := 0
+	if _, err := s.BuildSpec(ctx, spec, filepath.Dir(src), "go/spec:1", WithProgress(func(Progress) { told++ })); err != nil {
 		t.Fatal(err)
+	}
+	if told == 0 {
+		t.Fatal("no progress from the spec's layer")
 	}
 	_, err = s.Rebase(ctx, "go/built:1", "go/spec:1", "go/built:flat", "")
 	if !errors.Is(err, ErrConflict) {

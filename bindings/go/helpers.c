@@ -400,9 +400,15 @@ int lg_build_index(limg_buf *out, limg_store *s, const char *const *images, size
 	CALL(limg_build_index(out, s, images, n, tag, o));
 }
 
-int lg_build_spec(limg_buf *out, limg_store *s, const char *text, size_t len, const limg_spec_opts *o, lg_error *e)
+int lg_build_spec(limg_buf *out, limg_store *s, const char *text, size_t len, const limg_spec_opts *o, uintptr_t h,
+                  int want, lg_error *e)
 {
-	CALL(limg_build_spec(out, s, text, len, o));
+	limg_layer_callbacks cb = LIMG_LAYER_CALLBACKS_INIT;
+
+	if (want & LG_PROGRESS)
+		cb.progress = progress;
+	cb.payload = (void *)h;
+	CALL(limg_build_spec(out, s, text, len, o, &cb));
 }
 
 /* ---- registries -------------------------------------------------------- */

@@ -97,7 +97,8 @@ int lg_build_rebase(limg_buf *out, limg_store *s, const char *image, const char 
                     const char *tag, const limg_rebase_opts *o, lg_error *e);
 int lg_build_index(limg_buf *out, limg_store *s, const char *const *images, size_t n, const char *tag,
                    const limg_index_opts *o, lg_error *e);
-int lg_build_spec(limg_buf *out, limg_store *s, const char *text, size_t len, const limg_spec_opts *o, lg_error *e);
+int lg_build_spec(limg_buf *out, limg_store *s, const char *text, size_t len, const limg_spec_opts *o, uintptr_t h,
+                  int want, lg_error *e);
 
 int lg_registry_ping(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);
 int lg_registry_login(limg_registry *r, const limg_registry_call_opts *o, lg_error *e);

@@ -607,13 +607,15 @@ LIMG_EXTERN(int) limg_spec_opts_init(limg_spec_opts *opts, size_t size);
  * @param text the JSON
  * @param len its length in bytes
  * @param opts options, or NULL
+ * @param cb the layers' progress (each layer's blob, as the limg_layer_new_*
+ *        functions report it), or NULL
  * @return 0; LIMG_EINVALID (subject FILE: the spec, with where in it), and
  *         what limg_builder_new(), the limg_layer_new_* functions and
- *         limg_builder_commit() return
+ *         limg_builder_commit() return, or what a callback returned to stop
  * @since 1.0
  */
 LIMG_EXTERN(int) limg_build_spec(limg_buf *out_digest, limg_store *store, const char *text, size_t len,
-                                 const limg_spec_opts *opts);
+                                 const limg_spec_opts *opts, const limg_layer_callbacks *cb);
 
 LIMG_END_DECL
 

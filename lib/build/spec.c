@@ -178,7 +178,7 @@ static int layer_options(const cJSON *l, const char *where, limg_layer_opts *o, 
 }
 
 static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, const limg_spec_opts *so,
-                      int64_t epoch, const char *base, const char *platform)
+                      int64_t epoch, const char *base, const char *platform, const limg_layer_callbacks *cb)
 {
 	static const char *const keys[] = { "dir", "tar", "prefix", "removed", "compression", "owner", "times",
 		                            "created_by", "comment", NULL };
@@ -214,7 +214,7 @@ static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, c
 		if ((rc = path_in(path, sizeof path, so->dir, dir ? dir : tar)) < 0)
 			break;
 		if (dir) {
-			rc = limg_layer_new_from_dir(&layer, store, path, &o, NULL);
+			rc = limg_layer_new_from_dir(&layer, store, path, &o, cb);
 		} else {
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0) {
@@ -222,7 +222,7 @@ static int add_layers(limg_builder *b, limg_store *store, const cJSON *layers, c
 				                           "build spec: %s: %s", path, strerror(errno));
 				break;
 			}
-			rc = limg_layer_new_from_tar(&layer, store, fd, &o, NULL);
+			rc = limg_layer_new_from_tar(&layer, store, fd, &o, cb);
 			close(fd);
 		}
 		if (rc < 0)
@@ -335,7 +335,8 @@ out:
 	return rc;
 }
 
-int limg_build_spec(limg_buf *out_digest, limg_store *store, const char *text, size_t len, const limg_spec_opts *opts)
+int limg_build_spec(limg_buf *out_digest, limg_store *store, const char *text, size_t len, const limg_spec_opts *opts,
+                    const limg_layer_callbacks *cb)
 {
 	LIMG__ALLOCATOR_FROM(limg__store_context(store));
 	static const char *const keys[] = { "base", "platform", "format", "created", "layers", "config", "annotations",
@@ -381,7 +382,7 @@ int limg_build_spec(limg_buf *out_digest, limg_store *store, const char *text, s
 	bo.cancel = o.cancel;
 	if ((rc = limg_builder_new(&b, store, base, &bo)) < 0 ||
 	    (rc = add_layers(b, store, cJSON_GetObjectItemCaseSensitive(doc, "layers"), &o, epoch,
-	                               base && *base && strcmp(base, "scratch") ? base : NULL, bo.platform)) < 0 ||
+	                               base && *base && strcmp(base, "scratch") ? base : NULL, bo.platform, cb)) < 0 ||
 	    (rc = set_config(b, cJSON_GetObjectItemCaseSensitive(doc, "config"))) < 0)
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(doc, "annotations");

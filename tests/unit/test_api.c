@@ -654,7 +654,7 @@ static int call_spec_opts(void *o)
 {
 	static const char spec[] = "{\"unknown\": 1}";
 	limg_buf d = LIMG_BUF_INIT;
-	int rc = limg_build_spec(&d, env.store, spec, sizeof spec - 1, o);
+	int rc = limg_build_spec(&d, env.store, spec, sizeof spec - 1, o, NULL);
 
 	limg_buf_dispose(&d);
 	return rc;

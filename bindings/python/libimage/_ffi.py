@@ -909,7 +909,7 @@ _declare("limg_build_rebase", c_int, P(Buf), c_void_p, c_char_p, c_char_p, c_cha
 _declare("limg_index_opts_init", c_int, P(IndexOpts), c_size_t)
 _declare("limg_build_index", c_int, P(Buf), c_void_p, P(c_char_p), c_size_t, c_char_p, P(IndexOpts))
 _declare("limg_spec_opts_init", c_int, P(SpecOpts), c_size_t)
-_declare("limg_build_spec", c_int, P(Buf), c_void_p, c_char_p, c_size_t, P(SpecOpts))
+_declare("limg_build_spec", c_int, P(Buf), c_void_p, c_char_p, c_size_t, P(SpecOpts), P(LayerCallbacks))
 
 
 def version():
@@ -2004,7 +2004,8 @@ def index(store, images, tag, format, cancel):
     return out.take().decode()
 
 
-def build_spec(store, text, directory, tag, epoch, cancel):
+def build_spec(store, text, directory, tag, epoch, cancel, progress=None):
+    calls = Calls()
     o = _init(SpecOpts, lib.limg_spec_opts_init)
     o.dir = arg(directory, "directory", path=True, optional=True)
     o.tag = arg(tag, "tag", optional=True)
@@ -2012,6 +2013,8 @@ def build_spec(store, text, directory, tag, epoch, cancel):
         o.set_epoch, o.epoch = 1, int(epoch)
     o.cancel = cancel
     data = arg(text, "spec")
+    cb = _init(LayerCallbacks, lib.limg_layer_callbacks_init)
+    cb.progress = _progress(calls, progress)
     out = Buf()
-    check(lib.limg_build_spec(byref(out), store, data, len(data), byref(o)))
+    calls.check(lib.limg_build_spec(byref(out), store, data, len(data), byref(o), byref(cb)))
     return out.take().decode()

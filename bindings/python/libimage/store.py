@@ -266,10 +266,11 @@ class Store:
 
     def build_spec(self, spec: Union[str, bytes, Mapping, PathLike], *, tag: Optional[str] = None,
                    directory: Optional[PathLike] = None, created: Optional[int] = None,
-                   cancel: Optional[Cancel] = None) -> str:
+                   cancel: Optional[Cancel] = None, progress: Optional[Callable[..., Any]] = None) -> str:
         """An image from limg-build's JSON description: a dict, the JSON text,
         or a path to it (its relative paths are then relative to the file's
-        directory). Returns the manifest's digest."""
+        directory). progress: told of each layer's blob as it is written, as
+        for flatten(). Returns the manifest's digest."""
         import json
         from .build import source_date_epoch
         if isinstance(spec, Mapping):
@@ -285,7 +286,8 @@ class Store:
             if directory is None:
                 directory = os.path.dirname(os.path.abspath(path))
         epoch = created if created is not None else source_date_epoch()
-        return self._run(lambda h, token, _: _ffi.build_spec(h, text, directory, tag, epoch, token), cancel)
+        return self._run(lambda h, token, _: _ffi.build_spec(h, text, directory, tag, epoch, token, progress),
+                         cancel)
 
     def flatten(self, image: str, tag: Optional[str] = None, *, compression: str = "gzip",
                 level: Optional[int] = None, progress: Optional[Callable[..., Any]] = None,

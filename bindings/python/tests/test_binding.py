@@ -913,7 +913,9 @@ class Building(Base):
         spec = os.path.join(self.tmp, "spec.json")
         with open(spec, "w") as f:
             json.dump({"layers": [{"dir": "src", "prefix": "/app"}], "config": {"Cmd": ["/app/bin/run"]}}, f)
-        d = self.store.build_spec(spec, tag="py/spec:1", created=0)
+        told = []
+        d = self.store.build_spec(spec, tag="py/spec:1", created=0, progress=lambda *a: told.append(a))
+        self.assertTrue(told, "no progress from the spec's layer")
         self.assertEqual(self.store.build_spec(spec, created=0), d)
         with self.assertRaises(libimage.InvalidArgumentError) as e:
             self.store.build_spec({"layers": [{"dir": "src", "prefx": "/x"}]}, directory=self.tmp)
