@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/strset.h"
 #include "facts.h"
 #include "libimage/compress.h"
 #include "libimage/images.h"
@@ -16,6 +17,7 @@
 typedef struct {
 	char **items;
 	size_t count, cap;
+	limg__strset seen; /* the items, for the duplicate check: an image may have 100,000 tags */
 } names;
 
 struct limg_image {
@@ -40,6 +42,7 @@ static void names_free(names *n)
 	for (size_t i = 0; i < n->count; i++)
 		limg__free(n->items[i]);
 	limg__free(n->items);
+	limg__strset_free(&n->seen);
 }
 
 /* Adds @text unless it is there already. */
@@ -47,9 +50,8 @@ static int names_add(names *n, const char *text)
 {
 	int rc;
 
-	for (size_t i = 0; i < n->count; i++)
-		if (!strcmp(n->items[i], text))
-			return 0;
+	if ((rc = limg__strset_add(&n->seen, text)) <= 0)
+		return rc < 0 ? limg__error_oom() : 0;
 	if ((rc = limg__array_grow((void **)&n->items, &n->cap, n->count + 1, sizeof *n->items)) < 0)
 		return rc;
 	if (!(n->items[n->count] = limg__strdup(text)))

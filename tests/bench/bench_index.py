@@ -232,6 +232,10 @@ def main():
             rows("limg-load, %d tags, into an empty store" % args.load_tags,
                  interleaved(1, lambda k, b, i: [ex(b, "limg-load"), "--store", os.path.join(base, "fresh-" + k)],
                              path))
+            # every tag of one image named by inspect (RepoTags): linear in them
+            rows("limg-inspect of that image (%d tags on it)" % args.load_tags,
+                 interleaved(args.runs, lambda k, b, i: [ex(b, "limg-inspect"), "--store", os.path.join(base, "fresh-" + k),
+                                                         "load/app0:t0"]))
             if not args.skip_big_load:
                 rows("limg-load, %d tags, into that store" % args.load_tags,
                      interleaved(1, lambda k, b, i: [ex(b, "limg-load"), "--store", stores[k]], path))
