@@ -156,7 +156,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tag can't be used with --all-tags/-a\n");
 		goto out;
 	}
-	if (cli_trust_load(&trust) < 0 || cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+	/* a push only reads: a store must be there (a mistyped --store makes none), and another
+	 * tool's layout is opened read-only, so skopeo's stays as it was; our own store keeps
+	 * where blobs went (for cross-repository mounts later) */
+	if (cli_trust_load(&trust) < 0 || cli_open_store(&cli, &store, CLI_STORE_READ_LEASED, 0) < 0)
 		goto out;
 	if (all_tags) {
 		if (stored_tags(store, given, &tags, &ntags) < 0)

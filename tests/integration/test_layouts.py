@@ -124,6 +124,31 @@ class OtherToolsLayouts(unittest.TestCase):
         self.assertEqual(os.listdir(empty), [])
 
 
+    def test_a_push_only_reads_the_layout(self):
+        # skopeo's layout with the image under the canonical name limg-push looks for
+        layout = os.path.join(self.tmp, "topush")
+        ref = "%s/team/again:v1" % reg.host
+        skopeo("copy", "--src-tls-verify=false", "docker://%s/team/layout:v1" % reg.host, "oci:%s:%s" % (layout, ref))
+        before = fingerprint(layout)
+        p = example("limg-push", "--store", layout, ref, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(skopeo("inspect", "--tls-verify=false", "docker://" + ref))["Digest"],
+                         self.image.manifest.digest)
+        # a push of a name the layout lacks fails, and writes nothing either
+        p = example("limg-push", "--store", layout, "%s/team/nothere:v1" % reg.host, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("An image does not exist locally", p.stderr)
+        self.assertEqual(fingerprint(layout), before, "a push wrote to the layout")
+        self.assertFalse(os.path.exists(os.path.join(layout, ".libimage")))
+
+    def test_mistyped_store_for_a_push(self):
+        missing = os.path.join(self.tmp, "nostore")
+        p = example("limg-push", "--store", missing, "%s/team/layout:v1" % reg.host, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no store at %s" % missing, p.stderr)
+        self.assertFalse(os.path.exists(missing), "a push made a store")
+
+
 def write_layout(root, image, tag="latest", entry_size=None):
     """An OCI layout of @image, as a tool other than libimage writes one."""
     images.write_blobs(root, image.blobs())
