@@ -149,6 +149,36 @@ class OtherToolsLayouts(unittest.TestCase):
         self.assertFalse(os.path.exists(missing), "a push made a store")
 
 
+    def test_mistyped_store_for_a_change(self):
+        missing = os.path.join(self.tmp, "layuot")
+        for args in (["limg-rmi", "nosuch"], ["limg-tag", "nosuch", "a:b"], ["limg-image-prune", "-f"]):
+            with self.subTest(args[0]):
+                p = example(args[0], "--store", missing, *args[1:], check=False)
+                self.assertEqual(p.returncode, 1, p.stdout)
+                self.assertIn("no store at %s" % missing, p.stderr)
+                self.assertFalse(os.path.exists(missing), "%s made a store" % args[0])
+
+    def test_a_change_with_nothing_to_change_writes_nothing(self):
+        before = fingerprint(self.layout)
+        for args in (["limg-rmi", "nosuch"], ["limg-tag", "nosuch", "a:b"]):
+            with self.subTest(args[0]):
+                p = self.run_ro(*args, check=False)
+                self.assertEqual(p.returncode, 1)
+                self.assertIn("No such image: nosuch", p.stderr)
+        # rmi -f: a missing image is said, and is no failure
+        p = self.run_ro("limg-rmi", "-f", "nosuch", check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # no dangling image: nothing to prune
+        p = self.run_ro("limg-image-prune", "-f")
+        self.assertEqual(p.stdout, "Total reclaimed space: 0B\n")
+        self.assertEqual(fingerprint(self.layout), before, "a change with nothing to change wrote to the layout")
+        self.assertFalse(os.path.exists(os.path.join(self.layout, ".libimage")))
+        # and one that changes something still does
+        self.run_ro("limg-tag", "latest", "again:v2")
+        rows = self.run_ro("limg-images", "--format", "json").stdout.splitlines()
+        self.assertIn(("again", "v2"), [(json.loads(r)["Repository"], json.loads(r)["Tag"]) for r in rows])
+
+
 def write_layout(root, image, tag="latest", entry_size=None):
     """An OCI layout of @image, as a tool other than libimage writes one."""
     images.write_blobs(root, image.blobs())
