@@ -143,8 +143,12 @@ class Formats(Case):
         # {{json .}} is the default output's object
         whole = json.loads(self.run_ok("limg-inspect", ref).stdout)
         self.assertEqual(json.loads(self.run_ok("limg-inspect", "--format", "{{json .}}", ref).stdout), whole[0])
-        self.assertEqual(list(whole[0]), ["Id", "RepoTags", "RepoDigests", "Created", "Config", "Architecture", "Os",
-                                          "Size", "RootFS"])
+        # docker's keys in docker's order (those of the Python binding's Image.attrs)
+        self.assertEqual(list(whole[0]), ["Id", "RepoTags", "RepoDigests", "Parent", "Comment", "Created",
+                                          "DockerVersion", "Author", "Config", "Architecture", "Os", "Size", "RootFS"])
+        # what the image does not set prints empty, as docker prints it; no "map has no entry"
+        self.assertEqual(self.run_ok("limg-inspect", "-f", "[{{.Parent}}][{{.Comment}}][{{.DockerVersion}}]"
+                                     "[{{.Author}}]", ref).stdout, "[][][][]\n")
 
     def test_unsupported_and_wrong_templates_say_what(self):
         p = self.run_fail("limg-images", "--format", "{{$x := .ID}}{{$x}}")
