@@ -213,6 +213,14 @@ int main(int argc, char **argv)
 			status = 1;
 			continue;
 		}
+		/* one the store holds in part is refused as unpack and save refuse it, not shown
+		 * as if whole: docker's inspect succeeds only for an image it can run */
+		if (limg_image_check_whole(store, img) < 0) {
+			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+			limg_image_free(img);
+			status = 1;
+			continue;
+		}
 		if (!(v = image_value(img))) {
 			fprintf(stderr, "Error: out of memory\n");
 			status = 1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "complete.h"
 #include "facts.h"
 #include "libimage/compress.h"
 #include "libimage/images.h"
@@ -266,6 +267,23 @@ int limg__image_lookup(limg_image **out, limg_store *store, const char *image, c
 		limg_image_free(img);
 	else
 		*out = img;
+	limg__store_leave(store);
+	return rc;
+}
+
+int limg_image_check_whole(limg_store *store, const limg_image *img)
+{
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
+	int rc;
+
+	if (!store)
+		return limg__error_invalid("store");
+	if (!img)
+		return limg__error_invalid("image");
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	/* an artifact is no error here: inspecting shows what it is */
+	rc = limg__image_check_stored(store, img->manifest, limg_image_id(img));
 	limg__store_leave(store);
 	return rc;
 }

@@ -238,6 +238,28 @@ class DamagedLayouts(unittest.TestCase):
         self.assertIn("%s is %d bytes, the descriptor says %d" % (layer.digest, layer.size, layer.size + 7),
                       "\n".join(ocilayout.problems(layout)))
 
+    def test_a_config_size_that_disagrees(self):
+        image = images.Image(images.sample_layers("config5"))
+        manifest = json.loads(image.manifest.data)
+        manifest["config"]["size"] += 5
+        image.manifest = images.Blob(json.dumps(manifest, sort_keys=True).encode(), images.OCI_MANIFEST)
+        layout = os.path.join(self.tmp, "layout")
+        write_layout(layout, image)
+        row = json.loads(example("limg-images", "--store", layout, "--format", "json").stdout)
+        self.assertEqual(row["Size"], "damaged")
+        words = "is damaged: its config %s has %d bytes in the store, its manifest says %d" % (
+            image.config.digest, image.config.size, image.config.size + 5)
+        self.check_refused(layout, words)
+        # inspect and history say it as unpack does, and show nothing of it as if it were whole
+        p = example("limg-inspect", "--store", layout, "latest", check=False)
+        self.assertEqual((p.returncode, p.stdout), (1, "[]\n"))
+        self.assertIn(words, p.stderr)
+        p = example("limg-inspect", "--store", layout, "-f", "{{.Id}}", "latest", check=False)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        p = example("limg-history", "--store", layout, "latest", check=False)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        self.assertIn(words, p.stderr)
+
     def test_push_refuses_it(self):
         image = with_layer_size(images.Image(images.sample_layers("pushdamaged")), -3)
         layout = os.path.join(self.tmp, "layout")

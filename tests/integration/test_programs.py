@@ -435,6 +435,17 @@ class Messages(Case):
         self.assertIn("info: foreign layer %s (%d bytes) skipped" % (base.blob.digest, base.blob.size), loud.stderr)
         self.assertIn("warning: the image is incomplete", loud.stderr)
         self.assertEqual(quiet.stdout.splitlines()[-1], loud.stdout.splitlines()[-1])
+        # listed as incomplete; inspect and history refuse it as unpack does, not show it as whole
+        ref = "%s/team/foreign:v1" % own.host
+        words = "is incomplete: its foreign layer %s (layer 1 of 2) is not in the store" % base.blob.digest
+        p = self.run_fail("limg-unpack", ref, os.path.join(self.tmp, "rootfs"))
+        self.assertIn(words, p.stderr)
+        p = self.run_fail("limg-inspect", ref)
+        self.assertEqual(p.stdout, "[]\n")
+        self.assertIn(words, p.stderr)
+        p = self.run_fail("limg-history", ref)
+        self.assertEqual(p.stdout, "")
+        self.assertIn(words, p.stderr)
 
     def test_refused_credentials_say_so(self):
         secret = "msg-Passw0rd"
