@@ -219,9 +219,19 @@ int main(int argc, char **argv)
 	if (cli_open_store(&cli, &ro, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
 	if (ro && (r = plan_prune(&plan, ro, all, filters, nfilters, until)) < 0) {
-		if (r == -1)
-			cli_fail();
-		goto out;
+		if (r != -1)
+			goto out;
+		/* not readable read-only (a change a killed writer left for the next one to
+		 * finish): planned again in the store opened for writing, which finishes it */
+		plan_free(&plan);
+		memset(&plan, 0, sizeof plan);
+		if (cli_store_to_change(&cli, &store) < 0)
+			goto out;
+		if ((r = plan_prune(&plan, store, all, filters, nfilters, until)) < 0) {
+			if (r == -1)
+				cli_fail();
+			goto out;
+		}
 	}
 	/* written when there are images to remove, or in our own store (its gc: blobs, ingests,
 	 * unpacked layers); the blobs of another tool's layout are not ours to collect */

@@ -54,13 +54,12 @@ int main(int argc, char **argv)
 	 * none; another tool's layout that lacks it is left as it was) */
 	if (cli_open_store(&cli, &ro, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
-	if (!ro || limg_images_lookup(&found, ro, args[0]) < 0) {
-		if (!ro || cli_not_found(LIMG_SUBJECT_IMAGE))
-			cli_no_such_image(args[0]);
-		else
-			cli_fail();
+	if ((!ro || limg_images_lookup(&found, ro, args[0]) < 0) && (!ro || cli_not_found(LIMG_SUBJECT_IMAGE))) {
+		cli_no_such_image(args[0]);
 		goto out;
 	}
+	/* (another lookup error, such as a change a killed writer left for the next one to
+	 * finish, which a read-only opening cannot: the tag below finishes it or says it) */
 	if (cli_store_to_change(&cli, &store) < 0)
 		goto out;
 	/* SOURCE as docker tag finds it: a reference, an ID or a unique ID prefix */
