@@ -218,6 +218,21 @@ int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok)
 	return 0;
 }
 
+int cli_store_to_change(struct cli *c, limg_store **rw)
+{
+	if (*rw)
+		return 0;
+	return cli_open_store(c, rw, LIMG_STORE_EXISTING, 0);
+}
+
+int cli_store_is_ours(const struct cli *c)
+{
+	char meta[4096];
+
+	snprintf(meta, sizeof meta, "%s/.libimage", c->store_dir ? c->store_dir : "");
+	return c->store_dir && access(meta, F_OK) == 0;
+}
+
 int cli_session(struct cli *c, limg_session **out)
 {
 	limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;

@@ -73,6 +73,18 @@ int cli_bad_args(const struct cli *c, const char *what);
 #define CLI_STORE_READ_LEASED (-1)
 int cli_open_store(struct cli *c, limg_store **out, int mode, int missing_ok);
 
+/* For programs that change only what is there (rmi, tag, image-prune): they
+ * find what to change in the store opened read-only (cli_open_store() with
+ * LIMG_STORE_READ_ONLY), so that a name it lacks writes nothing, not even in
+ * another tool's layout; this opens it for writing (an existing store) once
+ * there is a change to make. *rw is kept when already open. Returns 0, or -1
+ * after printing the error. */
+int cli_store_to_change(struct cli *c, limg_store **rw);
+
+/* Whether the store is libimage's own (it has .libimage/), not a layout
+ * another tool wrote. */
+int cli_store_is_ours(const struct cli *c);
+
 /* A registry session with the options' settings (--tls-verify, --cert-dir,
  * and c->mirror as docker.io's mirror), for limg_pull, limg_push and
  * limg_copy. Returns 0, or -1 after printing the error. */

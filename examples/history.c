@@ -193,6 +193,11 @@ int main(int argc, char **argv)
 			cli_fail();
 		goto out;
 	}
+	/* one the store holds in part: refused as unpack refuses it, not shown as if whole */
+	if (limg_image_check_whole(store, img) < 0) {
+		cli_fail();
+		goto out;
+	}
 	if (print_steps(img, &render, &how) < 0)
 		goto out;
 	titles = header();

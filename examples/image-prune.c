@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	int64_t snap = 0;
 	const char *filters[MAX_FILTERS], *v;
 	struct plan plan = { 0 };
-	limg_store *store = NULL;
+	limg_store *store = NULL, *ro = NULL;
 	size_t nfilters = 0, shown = 0;
 	int64_t reclaimed = 0, until = -1;
 	int all = 0, force = 0, r, rc = 1;
@@ -214,14 +214,29 @@ int main(int argc, char **argv)
 	}
 	if (!force && !confirm(all))
 		return 0; /* docker: cancelled, nothing said */
-	/* a store that does not exist has nothing to prune */
-	if (cli_open_store(&cli, &store, LIMG_STORE_EXISTING, 1) < 0)
+	/* a store that does not exist has nothing to prune; one that does is planned read-only,
+	 * so that another tool's layout with nothing to prune is left as it was */
+	if (cli_open_store(&cli, &ro, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
-	if (store && (r = plan_prune(&plan, store, all, filters, nfilters, until)) < 0) {
-		if (r == -1)
-			cli_fail();
-		goto out;
+	if (ro && (r = plan_prune(&plan, ro, all, filters, nfilters, until)) < 0) {
+		if (r != -1)
+			goto out;
+		/* not readable read-only (a change a killed writer left for the next one to
+		 * finish): planned again in the store opened for writing, which finishes it */
+		plan_free(&plan);
+		memset(&plan, 0, sizeof plan);
+		if (cli_store_to_change(&cli, &store) < 0)
+			goto out;
+		if ((r = plan_prune(&plan, store, all, filters, nfilters, until)) < 0) {
+			if (r == -1)
+				cli_fail();
+			goto out;
+		}
 	}
+	/* written when there are images to remove, or in our own store (its gc: blobs, ingests,
+	 * unpacked layers); the blobs of another tool's layout are not ours to collect */
+	if (ro && (plan.n || cli_store_is_ours(&cli)) && cli_store_to_change(&cli, &store) < 0)
+		goto out;
 	for (size_t i = 0; i < plan.n; i++) {
 		struct victim *vi = &plan.v[i];
 		for (size_t k = 0; k < vi->ntags; k++) {
@@ -259,6 +274,7 @@ int main(int argc, char **argv)
 out:
 	plan_free(&plan);
 	limg_store_close(store);
+	limg_store_close(ro);
 	cli_done(&cli);
 	return rc;
 }

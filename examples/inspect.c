@@ -5,8 +5,9 @@
  *   limg-inspect [OPTIONS] IMAGE...
  *
  * Prints a JSON array in the shape of `docker image inspect`: Id, RepoTags,
- * RepoDigests, Created, Author, Config, Architecture, Variant, Os,
- * OsVersion, Size, RootFS; or, with --format, a Go template per image.
+ * RepoDigests, Parent, Comment, Created, DockerVersion, Author, Config,
+ * Architecture, Variant, Os, OsVersion, Size, RootFS; or, with --format, a Go
+ * template per image.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,29 @@ static struct value *names(const limg_image *img, size_t count, const char *(*na
 	return a;
 }
 
-/* docker image inspect's object for one image (its fields in Docker's order). */
+/* A top-level string of the image's config ("comment", "docker_version"), as docker
+ * shows it: "" when the config has none. */
+static struct value *config_string(const limg_image *img, const char *key)
+{
+	size_t n = limg_image_config_size(img);
+	char *text = malloc(n + 1), why[128];
+	struct value *config = NULL, *have, *v;
+
+	if (text) {
+		memcpy(text, limg_image_config_bytes(img), n);
+		text[n] = '\0';
+		config = value_parse_json(text, why, sizeof why);
+	}
+	free(text);
+	have = config && config->kind == VALUE_OBJECT ? value_get(config, key) : NULL;
+	v = value_string(have && have->kind == VALUE_STRING ? have->s : "");
+	value_free(config);
+	return v;
+}
+
+/* docker image inspect's object for one image (its fields in Docker's order; those
+ * docker always prints are there when empty, so templates find them: Parent is
+ * an image built here, never one pulled) */
 static struct value *image_value(const limg_image *img)
 {
 	const limg_config *c = limg_image_config(img);
@@ -108,8 +131,11 @@ static struct value *image_value(const limg_image *img)
 	bad |= value_set(v, "RepoTags", names(img, limg_image_tag_count(img), limg_image_tag), false) < 0;
 	bad |= value_set(v, "RepoDigests", names(img, limg_image_repo_digest_count(img), limg_image_repo_digest),
 	                 false) < 0;
+	bad |= value_set(v, "Parent", value_string(""), false) < 0;
+	bad |= value_set(v, "Comment", config_string(img, "comment"), false) < 0;
 	bad |= value_set(v, "Created", value_string(limg_config_created(c)), false) < 0;
-	bad |= value_set(v, "Author", value_string(limg_config_author(c)), true) < 0;
+	bad |= value_set(v, "DockerVersion", config_string(img, "docker_version"), false) < 0;
+	bad |= value_set(v, "Author", value_string(limg_config_author(c)), false) < 0;
 	bad |= value_set(v, "Config", config_value(c), false) < 0;
 	bad |= value_set(v, "Architecture", value_string(limg_config_architecture(c)), false) < 0;
 	bad |= value_set(v, "Variant", value_string(limg_config_variant(c)), true) < 0;
@@ -184,6 +210,14 @@ int main(int argc, char **argv)
 				missing[nmissing++] = images[i];
 			else
 				fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+			status = 1;
+			continue;
+		}
+		/* one the store holds in part is refused as unpack and save refuse it, not shown
+		 * as if whole: docker's inspect succeeds only for an image it can run */
+		if (limg_image_check_whole(store, img) < 0) {
+			fprintf(stderr, "Error: %s\n", limg_error_message(limg_error_last()));
+			limg_image_free(img);
 			status = 1;
 			continue;
 		}

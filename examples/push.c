@@ -156,10 +156,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tag can't be used with --all-tags/-a\n");
 		goto out;
 	}
-	if (cli_trust_load(&trust) < 0 || cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+	/* a push only reads: a store must be there (a mistyped --store makes none), and another
+	 * tool's layout is opened read-only, so skopeo's stays as it was; our own store keeps
+	 * where blobs went (for cross-repository mounts later); no default store yet: no image */
+	if (cli_trust_load(&trust) < 0 || cli_open_store(&cli, &store, CLI_STORE_READ_LEASED, 1) < 0)
 		goto out;
 	if (all_tags) {
-		if (stored_tags(store, given, &tags, &ntags) < 0)
+		if (store && stored_tags(store, given, &tags, &ntags) < 0)
 			goto out;
 		if (!ntags) {
 			fprintf(stderr, "An image does not exist locally with the tag: %s\n", limg_reference_familiar_name(given));
@@ -188,7 +191,11 @@ int main(int argc, char **argv)
 	rc = 0;
 	for (size_t i = 0; i < (all_tags ? ntags : 1) && rc == 0; i++) {
 		const char *one = all_tags ? tags[i] : name;
-		if (limg_push(&digest, store, one, &opts, &cb) < 0) {
+		if (!store) {
+			fprintf(stderr, "An image does not exist locally with the tag: %s\n",
+			        limg_reference_familiar_name(ref));
+			rc = 1;
+		} else if (limg_push(&digest, store, one, &opts, &cb) < 0) {
 			report_failure(all_tags ? one : limg_reference_familiar_name(ref), ref);
 			rc = 1;
 		} else if (trust.signer && !ui.quiet) {

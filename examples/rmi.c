@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		           .uses = CLI_STORE };
 	limg_images_remove_opts opts = LIMG_IMAGES_REMOVE_OPTS_INIT;
 	limg_images_remove_callbacks cb = LIMG_IMAGES_REMOVE_CALLBACKS_INIT;
-	limg_store *store = NULL;
+	limg_store *store = NULL, *ro = NULL;
 	char **images = calloc((size_t)argc, sizeof *images);
 	int status = 1, n = 0, r;
 
@@ -62,10 +62,27 @@ int main(int argc, char **argv)
 		status = cli_bad_args(&cli, "requires at least 1 argument");
 		goto out;
 	}
-	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+	/* an existing store, written only once there is something to remove (a mistyped
+	 * --store makes none; a name another tool's layout lacks leaves it as it was) */
+	if (cli_open_store(&cli, &ro, LIMG_STORE_READ_ONLY, 1) < 0)
 		goto out;
 	status = 0;
 	for (int i = 0; i < n; i++) {
+		limg_buf found = LIMG_BUF_INIT;
+		int missing = !ro || (limg_images_lookup(&found, ro, images[i]) < 0 && cli_not_found(LIMG_SUBJECT_IMAGE));
+
+		limg_buf_dispose(&found);
+		if (missing) {
+			cli_no_such_image(images[i]);
+			if (!opts.force)
+				status = 1;
+			continue;
+		}
+		/* (another lookup error: the removal says it) */
+		if (cli_store_to_change(&cli, &store) < 0) {
+			status = 1;
+			break;
+		}
 		if (limg_images_remove(store, images[i], &opts, &cb) < 0) {
 			if (cli_not_found(LIMG_SUBJECT_IMAGE))
 				cli_no_such_image(images[i]);
@@ -78,6 +95,7 @@ int main(int argc, char **argv)
 	}
 out:
 	limg_store_close(store);
+	limg_store_close(ro);
 	free(images);
 	cli_done(&cli);
 	return status;

@@ -18,7 +18,8 @@ int main(int argc, char **argv)
 		           .about = "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", .uses = CLI_STORE };
 	const char *args[2];
 	int n = 0, r, rc = 1;
-	limg_store *store = NULL;
+	limg_store *store = NULL, *ro = NULL;
+	limg_buf found = LIMG_BUF_INIT;
 	limg_reference *target = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -49,7 +50,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "refusing to create a tag with a digest reference\n");
 		goto out;
 	}
-	if (cli_open_store(&cli, &store, LIMG_STORE_CREATE, 0) < 0)
+	/* an existing store, written only when SOURCE is in it (a mistyped --store makes
+	 * none; another tool's layout that lacks it is left as it was) */
+	if (cli_open_store(&cli, &ro, LIMG_STORE_READ_ONLY, 1) < 0)
+		goto out;
+	if ((!ro || limg_images_lookup(&found, ro, args[0]) < 0) && (!ro || cli_not_found(LIMG_SUBJECT_IMAGE))) {
+		cli_no_such_image(args[0]);
+		goto out;
+	}
+	/* (another lookup error, such as a change a killed writer left for the next one to
+	 * finish, which a read-only opening cannot: the tag below finishes it or says it) */
+	if (cli_store_to_change(&cli, &store) < 0)
 		goto out;
 	/* SOURCE as docker tag finds it: a reference, an ID or a unique ID prefix */
 	if (limg_images_tag(store, args[0], limg_reference_string(target)) < 0) {
@@ -62,7 +73,9 @@ int main(int argc, char **argv)
 	}
 out:
 	limg_reference_free(target);
+	limg_buf_dispose(&found);
 	limg_store_close(store);
+	limg_store_close(ro);
 	cli_done(&cli);
 	return rc;
 }

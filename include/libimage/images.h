@@ -191,6 +191,22 @@ LIMG_EXTERN(size_t) limg_image_repo_digest_count(const limg_image *image);
 LIMG_EXTERN(const char *) limg_image_repo_digest(const limg_image *image, size_t i);
 
 /**
+ * Whether the store holds the image whole, as unpack and save need it (what
+ * limg_images_row_state() tells a listing): its config and every layer
+ * stored, at the sizes its manifest gives. For inspecting programs that must
+ * not show an incomplete or damaged image as if it were whole.
+ * @param store the store the image was looked up in
+ * @param image the image
+ * @return 0; LIMG_ENOTFOUND (subject BLOB: a layer or the config is not
+ *         stored; the message says whether the image is incomplete or
+ *         damaged) or LIMG_ECORRUPT (subject BLOB: a blob is not the size its
+ *         descriptor gives), with the message unpack and save give;
+ *         LIMG_EINVALID
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_image_check_whole(limg_store *store, const limg_image *image);
+
+/**
  * Finds an image as `docker tag` does (a tagged reference, a reference by
  * digest, else an image ID or unique ID prefix).
  * @param out_digest receives the manifest or index digest; release with limg_buf_dispose()

@@ -44,18 +44,23 @@ int limg__image_state(limg_store *s, const limg_manifest *image, const limg_desc
 
 int limg__image_check_whole(limg_store *s, const limg_manifest *image, const char *id)
 {
-	const limg_descriptor *d = NULL;
-	int64_t stored = -1;
-	int state = limg__image_state(s, image, &d, &stored);
-	char what[64];
-	size_t n = limg_manifest_count(image), i;
-
 	if (limg__manifest_artifact(image)) {
 		char q[300];
 		limg__quote(q, sizeof q, limg__manifest_artifact(image), strlen(limg__manifest_artifact(image)));
 		return limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_IMAGE, id,
 		                             "%s is not an image but an artifact (%s)", id, q);
 	}
+	return limg__image_check_stored(s, image, id);
+}
+
+int limg__image_check_stored(limg_store *s, const limg_manifest *image, const char *id)
+{
+	const limg_descriptor *d = NULL;
+	int64_t stored = -1;
+	int state = limg__image_state(s, image, &d, &stored);
+	char what[64];
+	size_t n = limg_manifest_count(image), i;
+
 	if (state == LIMG_IMAGE_COMPLETE)
 		return 0;
 	for (i = 0; i < n && limg_manifest_entry(image, i) != d; i++)

@@ -22,4 +22,8 @@ int limg__image_state(limg_store *s, const limg_manifest *image, const limg_desc
  * artifact, which is no image. @id names the image in the message. */
 int limg__image_check_whole(limg_store *s, const limg_manifest *image, const char *id);
 
+/* limg__image_check_whole() without the artifact check: of what an inspection
+ * shows, only whether its blobs are all stored, at their sizes. */
+int limg__image_check_stored(limg_store *s, const limg_manifest *image, const char *id);
+
 #endif

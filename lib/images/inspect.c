@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complete.h"
 #include "core/core.h"
 #include "core/strset.h"
 #include "facts.h"
@@ -268,6 +269,23 @@ int limg__image_lookup(limg_image **out, limg_store *store, const char *image, c
 		limg_image_free(img);
 	else
 		*out = img;
+	limg__store_leave(store);
+	return rc;
+}
+
+int limg_image_check_whole(limg_store *store, const limg_image *img)
+{
+	LIMG__ALLOCATOR_FROM(limg__store_context(store));
+	int rc;
+
+	if (!store)
+		return limg__error_invalid("store");
+	if (!img)
+		return limg__error_invalid("image");
+	if ((rc = limg__store_enter(store)) < 0)
+		return rc;
+	/* an artifact is no error here: inspecting shows what it is */
+	rc = limg__image_check_stored(store, img->manifest, limg_image_id(img));
 	limg__store_leave(store);
 	return rc;
 }

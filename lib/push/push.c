@@ -380,6 +380,23 @@ static int run(push_run *p, const char *reference, limg_buf *out_digest)
 		goto out;
 	if ((rc = gather(p, top.ptr)) < 0)
 		goto out;
+	/* by digest, that very document must go up: of an index stored for some platforms only
+	 * (or with a platform asked for) one image goes, whose digest is another; said before
+	 * any blob is sent */
+	if (limg_reference_digest(p->ref) && p->plan.ndocs &&
+	    strcmp(limg_reference_digest(p->ref), p->plan.docs[p->plan.ndocs - 1].digest) != 0) {
+		const char *image = p->plan.docs[p->plan.ndocs - 1].digest;
+		rc = p->o.platform ? limg__error_set_about(LIMG_EPLATFORM, LIMG_SUBJECT_PLATFORM, top.ptr,
+		                                           "cannot push %s: with platform %s only its image %s would go, "
+		                                           "not the index; push without a platform, or tag it and push the tag",
+		                                           limg_reference_string(p->ref), p->o.platform, image)
+		                   : limg__error_set_about(LIMG_ENOTFOUND, LIMG_SUBJECT_PLATFORM, top.ptr,
+		                                           "cannot push %s: index %s is stored for some platforms only "
+		                                           "(its image %s), so it cannot go up whole under its digest; "
+		                                           "tag it and push the tag to push that image",
+		                                           limg_reference_string(p->ref), top.ptr, image);
+		goto out;
+	}
 	/* (mirrors serve pulls: pushes go to the registry itself) */
 	rc = p->o.session ? limg_session_registry(&p->registry, p->o.session, limg_reference_domain(p->ref))
 	                  : limg_registry_open(&p->registry, limg__store_context(p->store), limg_reference_domain(p->ref),

@@ -118,6 +118,26 @@ class ByDigest(unittest.TestCase):
         req = urllib.request.Request(url, headers={"Accept": images.OCI_MANIFEST})
         self.assertEqual(urllib.request.urlopen(req).read(), IMAGE.manifest.data)
 
+    def test_push_of_an_index_stored_in_part(self):
+        # an index pulled by digest: the store keeps this machine's image only
+        amd = images.Image(images.sample_layers("dg-multi-amd"), arch="amd64")
+        arm = images.Image(images.sample_layers("dg-multi-arm"), arch="arm64", variant="v8")
+        index = images.Index([amd, arm])
+        reg.push("team/multi", "v1", index)
+        ref = "%s/team/multi@%s" % (reg.host, index.manifest.digest)
+        self.run_("limg-pull", "-q", ref)
+        # pushed by that digest, the index cannot go up whole: refused before any blob goes
+        p = self.run_("limg-push", ref, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "The push refers to repository [%s/team/multi]\n" % reg.host)
+        self.assertIn("index %s is stored for some platforms only" % index.manifest.digest, p.stderr)
+        self.assertIn("(its image %s)" % amd.manifest.digest, p.stderr)
+        self.assertNotIn("not the digest", p.stderr)
+        # tagged, that image goes, as the message says
+        self.run_("limg-tag", ref, "%s/team/multi:amd" % reg.host)
+        p = self.run_("limg-push", "%s/team/multi:amd" % reg.host)
+        self.assertIn("amd: digest: %s" % amd.manifest.digest, p.stdout)
+
     def test_rmi(self):
         self.pull_by_digest()
         out = self.run_("limg-rmi", by_digest()).stdout.splitlines()

@@ -124,6 +124,61 @@ class OtherToolsLayouts(unittest.TestCase):
         self.assertEqual(os.listdir(empty), [])
 
 
+    def test_a_push_only_reads_the_layout(self):
+        # skopeo's layout with the image under the canonical name limg-push looks for
+        layout = os.path.join(self.tmp, "topush")
+        ref = "%s/team/again:v1" % reg.host
+        skopeo("copy", "--src-tls-verify=false", "docker://%s/team/layout:v1" % reg.host, "oci:%s:%s" % (layout, ref))
+        before = fingerprint(layout)
+        p = example("limg-push", "--store", layout, ref, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(skopeo("inspect", "--tls-verify=false", "docker://" + ref))["Digest"],
+                         self.image.manifest.digest)
+        # a push of a name the layout lacks fails, and writes nothing either
+        p = example("limg-push", "--store", layout, "%s/team/nothere:v1" % reg.host, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("An image does not exist locally", p.stderr)
+        self.assertEqual(fingerprint(layout), before, "a push wrote to the layout")
+        self.assertFalse(os.path.exists(os.path.join(layout, ".libimage")))
+
+    def test_mistyped_store_for_a_push(self):
+        missing = os.path.join(self.tmp, "nostore")
+        p = example("limg-push", "--store", missing, "%s/team/layout:v1" % reg.host, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no store at %s" % missing, p.stderr)
+        self.assertFalse(os.path.exists(missing), "a push made a store")
+
+
+    def test_mistyped_store_for_a_change(self):
+        missing = os.path.join(self.tmp, "layuot")
+        for args in (["limg-rmi", "nosuch"], ["limg-tag", "nosuch", "a:b"], ["limg-image-prune", "-f"]):
+            with self.subTest(args[0]):
+                p = example(args[0], "--store", missing, *args[1:], check=False)
+                self.assertEqual(p.returncode, 1, p.stdout)
+                self.assertIn("no store at %s" % missing, p.stderr)
+                self.assertFalse(os.path.exists(missing), "%s made a store" % args[0])
+
+    def test_a_change_with_nothing_to_change_writes_nothing(self):
+        before = fingerprint(self.layout)
+        for args in (["limg-rmi", "nosuch"], ["limg-tag", "nosuch", "a:b"]):
+            with self.subTest(args[0]):
+                p = self.run_ro(*args, check=False)
+                self.assertEqual(p.returncode, 1)
+                self.assertIn("No such image: nosuch", p.stderr)
+        # rmi -f: a missing image is said, and is no failure
+        p = self.run_ro("limg-rmi", "-f", "nosuch", check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # no dangling image: nothing to prune
+        p = self.run_ro("limg-image-prune", "-f")
+        self.assertEqual(p.stdout, "Total reclaimed space: 0B\n")
+        self.assertEqual(fingerprint(self.layout), before, "a change with nothing to change wrote to the layout")
+        self.assertFalse(os.path.exists(os.path.join(self.layout, ".libimage")))
+        # and one that changes something still does
+        self.run_ro("limg-tag", "latest", "again:v2")
+        rows = self.run_ro("limg-images", "--format", "json").stdout.splitlines()
+        self.assertIn(("again", "v2"), [(json.loads(r)["Repository"], json.loads(r)["Tag"]) for r in rows])
+
+
 def write_layout(root, image, tag="latest", entry_size=None):
     """An OCI layout of @image, as a tool other than libimage writes one."""
     images.write_blobs(root, image.blobs())
@@ -182,6 +237,28 @@ class DamagedLayouts(unittest.TestCase):
         # and what a judge that shares no code with libimage says of it
         self.assertIn("%s is %d bytes, the descriptor says %d" % (layer.digest, layer.size, layer.size + 7),
                       "\n".join(ocilayout.problems(layout)))
+
+    def test_a_config_size_that_disagrees(self):
+        image = images.Image(images.sample_layers("config5"))
+        manifest = json.loads(image.manifest.data)
+        manifest["config"]["size"] += 5
+        image.manifest = images.Blob(json.dumps(manifest, sort_keys=True).encode(), images.OCI_MANIFEST)
+        layout = os.path.join(self.tmp, "layout")
+        write_layout(layout, image)
+        row = json.loads(example("limg-images", "--store", layout, "--format", "json").stdout)
+        self.assertEqual(row["Size"], "damaged")
+        words = "is damaged: its config %s has %d bytes in the store, its manifest says %d" % (
+            image.config.digest, image.config.size, image.config.size + 5)
+        self.check_refused(layout, words)
+        # inspect and history say it as unpack does, and show nothing of it as if it were whole
+        p = example("limg-inspect", "--store", layout, "latest", check=False)
+        self.assertEqual((p.returncode, p.stdout), (1, "[]\n"))
+        self.assertIn(words, p.stderr)
+        p = example("limg-inspect", "--store", layout, "-f", "{{.Id}}", "latest", check=False)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        p = example("limg-history", "--store", layout, "latest", check=False)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        self.assertIn(words, p.stderr)
 
     def test_push_refuses_it(self):
         image = with_layer_size(images.Image(images.sample_layers("pushdamaged")), -3)

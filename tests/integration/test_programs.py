@@ -143,8 +143,12 @@ class Formats(Case):
         # {{json .}} is the default output's object
         whole = json.loads(self.run_ok("limg-inspect", ref).stdout)
         self.assertEqual(json.loads(self.run_ok("limg-inspect", "--format", "{{json .}}", ref).stdout), whole[0])
-        self.assertEqual(list(whole[0]), ["Id", "RepoTags", "RepoDigests", "Created", "Config", "Architecture", "Os",
-                                          "Size", "RootFS"])
+        # docker's keys in docker's order (those of the Python binding's Image.attrs)
+        self.assertEqual(list(whole[0]), ["Id", "RepoTags", "RepoDigests", "Parent", "Comment", "Created",
+                                          "DockerVersion", "Author", "Config", "Architecture", "Os", "Size", "RootFS"])
+        # what the image does not set prints empty, as docker prints it; no "map has no entry"
+        self.assertEqual(self.run_ok("limg-inspect", "-f", "[{{.Parent}}][{{.Comment}}][{{.DockerVersion}}]"
+                                     "[{{.Author}}]", ref).stdout, "[][][][]\n")
 
     def test_unsupported_and_wrong_templates_say_what(self):
         p = self.run_fail("limg-images", "--format", "{{$x := .ID}}{{$x}}")
@@ -434,6 +438,17 @@ class Messages(Case):
         self.assertIn("info: foreign layer %s (%d bytes) skipped" % (base.blob.digest, base.blob.size), loud.stderr)
         self.assertIn("warning: the image is incomplete", loud.stderr)
         self.assertEqual(quiet.stdout.splitlines()[-1], loud.stdout.splitlines()[-1])
+        # listed as incomplete; inspect and history refuse it as unpack does, not show it as whole
+        ref = "%s/team/foreign:v1" % own.host
+        words = "is incomplete: its foreign layer %s (layer 1 of 2) is not in the store" % base.blob.digest
+        p = self.run_fail("limg-unpack", ref, os.path.join(self.tmp, "rootfs"))
+        self.assertIn(words, p.stderr)
+        p = self.run_fail("limg-inspect", ref)
+        self.assertEqual(p.stdout, "[]\n")
+        self.assertIn(words, p.stderr)
+        p = self.run_fail("limg-history", ref)
+        self.assertEqual(p.stdout, "")
+        self.assertIn(words, p.stderr)
 
     def test_refused_credentials_say_so(self):
         secret = "msg-Passw0rd"

@@ -99,16 +99,26 @@ static void test_rows(void **state)
 }
 
 /* A listing never shows a damaged image as whole: its layer gone from the
- * store, the row says so; NULL has no state. */
+ * store, the row says so; NULL has no state. limg_image_check_whole() says
+ * it of a looked-up image, as unpack does. */
 static void test_row_state(void **state)
 {
 	struct fixture *f = *state;
 	limg_images_iterator *it;
 	const limg_images_row *row;
+	limg_image *img;
 	char path[1024];
 
+	ASSERT_OK(limg_image_lookup(&img, f->store, "team/app:1", NULL));
+	ASSERT_OK(limg_image_check_whole(f->store, img));
 	snprintf(path, sizeof path, "%s/blobs/sha256/%s", f->dir, f->img.layer + strlen("sha256:"));
 	assert_int_equal(unlink(path), 0);
+	assert_int_equal(limg_image_check_whole(f->store, img), LIMG_ENOTFOUND);
+	assert_int_equal(limg_error_subject(limg_error_last()), LIMG_SUBJECT_BLOB);
+	assert_non_null(strstr(limg_error_message(limg_error_last()), "is damaged: its layer 1 of 1"));
+	assert_int_equal(limg_image_check_whole(NULL, img), LIMG_EINVALID);
+	assert_int_equal(limg_image_check_whole(f->store, NULL), LIMG_EINVALID);
+	limg_image_free(img);
 	ASSERT_OK(limg_images_iterator_new(&it, f->store, NULL));
 	ASSERT_OK(limg_images_iterator_next(&row, it));
 	assert_string_equal(limg_images_row_reference(row), "docker.io/team/app:1");
