@@ -547,7 +547,8 @@ LIMG_EXTERN(int) limg_index_opts_init(limg_index_opts *opts, size_t size);
  * @param tag a reference for the index, or NULL (kept untagged)
  * @param opts options, or NULL
  * @return 0, LIMG_ENOTFOUND (subject IMAGE), LIMG_ECONFLICT (two images of
- *         one platform), LIMG_EINVALID (an index among the images), ...
+ *         one platform; with LIMG_FORMAT_DOCKER, an image of OCI media types),
+ *         LIMG_EINVALID (an index among the images), ...
  * @since 1.0
  */
 LIMG_EXTERN(int) limg_build_index(limg_buf *out_digest, limg_store *store, const char *const *images,

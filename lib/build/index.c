@@ -124,6 +124,15 @@ int limg_build_index(limg_buf *out_digest, limg_store *store, const char *const 
 		    (rc = limg__image_load_manifest(&img, store, digest, lease)) < 0 ||
 		    (rc = limg_store_blob_stat(&size, store, digest)) < 0)
 			goto out;
+		if (o.format == LIMG_FORMAT_DOCKER && !img.docker) {
+			/* Docker's manifest list names Docker manifests only: docker and podman refuse
+			 * an OCI one inside it, and its digest is not the image's to rewrite here */
+			limg__image_dispose(&img);
+			rc = limg__error_set_about(LIMG_ECONFLICT, LIMG_SUBJECT_IMAGE, images[i],
+			                           "%s has OCI media types: a Docker manifest list holds Docker images "
+			                           "(make it an OCI index, or build it with the Docker format)", images[i]);
+			goto out;
+		}
 		all_docker = all_docker && img.docker;
 		e = entry_of(&img, size, platforms[i]);
 		limg__image_dispose(&img);

@@ -879,6 +879,39 @@ class Building(Base):
             self.assertEqual((st.st_uid, st.st_gid), (1000, 1000))
         self.assertFalse(os.path.lexists(os.path.join(out, "secret", "f")))
 
+    def test_an_index_of_several_platforms(self):
+        def built(platform, fmt, tag):
+            with self.store.build(platform=platform, format=fmt, created=0) as b:
+                b.add_files({"/etc/arch": platform.encode()})
+                return b.commit(tag)
+        amd = built("linux/amd64", "docker", "py/multi:amd64")
+        arm = built("linux/arm64/v8", "docker", "py/multi:arm64")
+        s390 = built("linux/s390x", "oci", "py/multi:s390x")
+        layout = os.path.join(self.tmp, "store")
+
+        def stored(digest):
+            with open(os.path.join(layout, "blobs", "sha256", digest.split(":")[1])) as f:
+                return json.load(f)
+        # every image Docker's: a Docker manifest list (format auto)
+        both = stored(self.store.index(["py/multi:amd64", "py/multi:arm64"], "py/multi:list"))
+        self.assertEqual(both["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json")
+        self.assertEqual([(m["digest"], m["platform"]) for m in both["manifests"]],
+                         [(amd, {"architecture": "amd64", "os": "linux"}),
+                          (arm, {"architecture": "arm64", "os": "linux", "variant": "v8"})])
+        # one of them OCI: an OCI index, which the store resolves per platform
+        three = stored(self.store.index(["py/multi:amd64", "py/multi:arm64", s390], "py/multi:all"))
+        self.assertEqual(three["mediaType"], "application/vnd.oci.image.index.v1+json")
+        self.assertEqual([m["digest"] for m in three["manifests"]], [amd, arm, s390])
+        self.assertEqual(self.store.get("py/multi:all", platform="linux/s390x").attrs["Architecture"], "s390x")
+        # refused: Docker's list of an OCI image, two images of one platform, an index inside
+        with self.assertRaises(libimage.ConflictError) as e:
+            self.store.index(["py/multi:amd64", s390], format="docker")
+        self.assertIn("OCI media types", str(e.exception))
+        with self.assertRaises(libimage.ConflictError):
+            self.store.index(["py/multi:amd64", amd])
+        with self.assertRaises(libimage.InvalidArgumentError):
+            self.store.index(["py/multi:all"])
+
     def test_files_tars_blobs_and_history(self):
         tar = os.path.join(self.tmp, "layer.tar.gz")
         with open(tar, "wb") as f:
