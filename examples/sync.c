@@ -87,6 +87,7 @@ static const char options[] =
 	"      --blob-jobs N     blobs at once per image (default 4; --max-concurrent-uploads N\n"
 	"                        too, as limg-push and limg-copy call it)\n"
 	"      --rate N          at most N requests per second to each registry\n"
+	"      --max-connections N  at most N requests in flight at each registry at once\n"
 	"      --json            print the report as JSON on stdout\n"
 	"  -q, --quiet           no line per image\n"
 	"      --referrers       each image's signatures and referrers (SBOMs, ...) go with it, and\n"
@@ -195,7 +196,7 @@ int main(int argc, char **argv)
 	const char *args[2], *src_kind = "docker", *dest_kind = "docker", *v;
 	const char **tags = NULL;
 	size_t ntags = 0;
-	int n = 0, want_json = 0, rate = 0, r, rc = 1, src_set = 0, dst_set = 0;
+	int n = 0, want_json = 0, rate = 0, conns = 0, r, rc = 1, src_set = 0, dst_set = 0;
 
 	cli_split_shorts(&argc, &argv, "aq");
 	if (!(tags = calloc((size_t)argc, sizeof *tags)))
@@ -209,6 +210,7 @@ int main(int argc, char **argv)
 		    (r = cli_int(argc, argv, &i, "--max-concurrent-uploads", 1, 256, &opts.blobs_parallel)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--latest", 1, 1000000, &sel.latest)) != 0 ||
 		    (r = cli_int(argc, argv, &i, "--rate", 1, 100000, &rate)) != 0 ||
+		    (r = cli_int(argc, argv, &i, "--max-connections", 1, 1024, &conns)) != 0 ||
 		    (r = cli_value(argc, argv, &i, "--src", &src_kind)) != 0 ||
 		    (r = cli_value(argc, argv, &i, "--dest", &dest_kind)) != 0 ||
 		    (r = cli_value(argc, argv, &i, "--tag-regex", &sel.tag_regex)) != 0 ||
@@ -299,18 +301,20 @@ int main(int argc, char **argv)
 	}
 	if (cli_trust_load(&trust) < 0 || cli_session(&cli, &session) < 0)
 		goto out;
-	if (rate) {
+	if (rate || conns) {
 		/* every registry of the run: the session's default */
 		limg_registry_opts ro = LIMG_REGISTRY_OPTS_INIT;
 		ro.tls = cli.tls;
 		ro.certs_dir = cli.cert_dir;
 		ro.max_requests_per_second = rate;
+		ro.max_connections = conns;
 		limg_session_free(session);
 		if (limg_session_new(&session, cli.context, &ro, NULL) < 0)
 			goto fail;
 		dst_o.max_requests_per_second = rate;
+		dst_o.max_connections = conns;
 	}
-	if (opts.target == LIMG_SYNC_TO_REGISTRY && (dst_set || rate)) {
+	if (opts.target == LIMG_SYNC_TO_REGISTRY && (dst_set || rate || conns)) {
 		if (domain_of(args[1], &domain) < 0)
 			goto fail;
 		if (dst_o.tls == 0)

@@ -70,6 +70,8 @@ type registryConfig struct {
 	requestTimeout   time.Duration
 	operationTimeout time.Duration
 	maxBlobSize      int64
+	perSecond        int
+	connections      int
 }
 
 // CredentialsFunc gives the credentials of a registry host ("docker.io",
@@ -170,6 +172,14 @@ func WithRetryAfterMax(d time.Duration) RegistryOption {
 	return registryFunc(func(c *registryConfig) { c.retryAfterMax = d })
 }
 
+// WithLimits paces a registry, for every call and goroutine sharing the
+// session: at most perSecond requests started each second and at most
+// connections requests in flight at once (a streamed blob copy holds one at
+// each end); 0 is no limit.
+func WithLimits(perSecond, connections int) RegistryOption {
+	return registryFunc(func(c *registryConfig) { c.perSecond, c.connections = perSecond, connections })
+}
+
 // WithTimeouts sets the connect timeout (default 30 s), how long a transfer
 // may stall (default 30 s), how long one request may take (default 300 s)
 // and one call with its retries (default: no limit); 0 keeps a default.
@@ -236,6 +246,8 @@ func (rc *registryConfig) toC(o *C.limg_registry_opts, m *cmem) error {
 	o.request_timeout_s = seconds(rc.requestTimeout)
 	o.operation_timeout_s = seconds(rc.operationTimeout)
 	o.max_blob_size = C.int64_t(rc.maxBlobSize)
+	o.max_requests_per_second = C.int(rc.perSecond)
+	o.max_connections = C.int(rc.connections)
 	return nil
 }
 

@@ -255,6 +255,20 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+func TestRegistryLimits(t *testing.T) {
+	r, err := OpenRegistry(fixtures.Plain, WithLimits(10, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if tags, err := r.Tags(context.Background(), "go/app"); err != nil || len(tags) != 1 {
+		t.Fatalf("tags: %v %v", tags, err)
+	}
+	if _, err := OpenRegistry(fixtures.Plain, WithLimits(0, -1)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a negative limit: %v", err)
+	}
+}
+
 // A pull of a missing tag says what the registry said: 404, MANIFEST_UNKNOWN.
 func TestRegistryAnswerReachesGo(t *testing.T) {
 	_, err := openStore(t).Pull(context.Background(), plain("go/app:nope"))

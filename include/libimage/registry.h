@@ -14,7 +14,8 @@
  * requests) holds back every request to the registry through the handle,
  * not only the one refused, until its Retry-After (or the backoff) has
  * passed; max_requests_per_second spaces them out before the registry has
- * to ask. Proxies come from the
+ * to ask, and max_connections bounds how many are in flight at once.
+ * Proxies come from the
  * environment as libcurl reads it: http_proxy (lowercase only: the
  * uppercase HTTP_PROXY is ignored on purpose), HTTPS_PROXY or
  * https_proxy, ALL_PROXY, and NO_PROXY.
@@ -89,6 +90,12 @@ typedef struct limg_registry_opts {
 	const char *client_cert;        /**< PEM client certificate for TLS to the registry itself (besides
 	                                     certs_dir's client.cert); NULL: none (copied) */
 	const char *client_key;         /**< its PEM key; NULL: in @ref client_cert (copied) */
+	int max_connections;            /**< requests in flight at the registry itself at once (each holds a
+	                                     connection for its whole exchange, a blob's body included), by
+	                                     every call and thread sharing the handle (a session's); a copy's
+	                                     streamed blob holds one at each end for its whole transfer.
+	                                     Others wait their turn. Idle connections are kept per thread;
+	                                     0: no limit */
 } limg_registry_opts;
 
 /** Static initializer with the defaults. @since 1.0 */

@@ -10,7 +10,8 @@
  * and, when the destination lists its tag, one HEAD there (no manifest GET,
  * which Docker Hub counts, and no blob). Images and blobs move in parallel,
  * sharing one session (one connection pool and token cache per registry;
- * its max_requests_per_second paces each registry, and a 429 holds back
+ * its max_requests_per_second paces each registry, max_connections bounds
+ * what is in flight there at once, and a 429 holds back
  * every request to that registry). A blob that several images share moves
  * once and is mounted from the repository that got it for the others. A
  * killed sync resumes: finished images are up to date, blobs already at the

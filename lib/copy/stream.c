@@ -43,6 +43,7 @@ static void *fetch_thread(void *arg)
 	size_t used;
 
 	limg__thread_name("limg-fetch");
+	limg__registry_slots_lend(&st->s->from->pace); /* taken for this blob by stream_once() */
 	/* (verified: the registry client checks the digest before it returns) */
 	how.verify = true;
 	how.cancel = st->s->cancel;
@@ -51,6 +52,7 @@ static void *fetch_thread(void *arg)
 	st->fetch_rc = limg__registry_blob_fetch_at(st->s->from, st->s->from_repo, st->b->digest, st->b->size, &how, 0,
 	                                            &used);
 	limg__pipe_finish(st->pipe, st->fetch_rc);
+	limg__registry_slots_lend(NULL);
 	return NULL;
 }
 
@@ -91,6 +93,40 @@ static int from_pipe(size_t *got, void *buf, size_t cap, void *payload)
 	return st->s->plan ? limg__transfer_uploading(st->s->plan, &st->reported, st->b, st->given) : 0;
 }
 
+/* max_connections: both ends of the blob's transfer taken before either
+ * starts (in one go within one registry, else in a fixed order), so that
+ * no copy holds one end while it waits for the other. */
+static int take_ends(const limg__copy_stream *s)
+{
+	limg__registry_pace *a = &s->from->pace, *b = &s->to->pace;
+	int rc;
+
+	if (a == b)
+		return limg__registry_slots_take(a, 2, s->cancel);
+	if (a > b) {
+		limg__registry_pace *t = a;
+		a = b;
+		b = t;
+	}
+	if ((rc = limg__registry_slots_take(a, 1, s->cancel)) < 0)
+		return rc;
+	if ((rc = limg__registry_slots_take(b, 1, s->cancel)) < 0)
+		limg__registry_slots_give(a, 1);
+	return rc;
+}
+
+static void give_ends(const limg__copy_stream *s)
+{
+	limg__registry_pace *a = &s->from->pace, *b = &s->to->pace;
+
+	if (a == b) {
+		limg__registry_slots_give(a, 2);
+	} else {
+		limg__registry_slots_give(a, 1);
+		limg__registry_slots_give(b, 1);
+	}
+}
+
 static int stream_once(const limg__copy_stream *s, const limg__xfer_blob *b, int *result)
 {
 	limg_registry_upload_opts uo = LIMG_REGISTRY_UPLOAD_OPTS_INIT;
@@ -101,8 +137,12 @@ static int stream_once(const limg__copy_stream *s, const limg__xfer_blob *b, int
 	memset(&st, 0, sizeof st);
 	st.s = s;
 	st.b = b;
-	if ((rc = limg__pipe_new(&st.pipe, PIPE_SLOTS, PIPE_SLOT)) < 0)
+	if ((rc = take_ends(s)) < 0)
 		return rc;
+	if ((rc = limg__pipe_new(&st.pipe, PIPE_SLOTS, PIPE_SLOT)) < 0) {
+		give_ends(s);
+		return rc;
+	}
 	uo.skip_exists_check = 1; /* asked already */
 	uo.mount_from = s->mount_from;
 	uo.chunk_size = s->chunk_size;
@@ -115,6 +155,7 @@ static int stream_once(const limg__copy_stream *s, const limg__xfer_blob *b, int
 		pthread_join(st.thread, NULL);
 	}
 	limg__pipe_free(st.pipe);
+	give_ends(s);
 	return rc;
 }
 

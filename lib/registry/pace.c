@@ -6,19 +6,27 @@
  * means all of ours, not only the one it refused: without a shared pause,
  * the other threads of a mirror run would go on and deepen the storm.
  * Each request sent is counted by kind, so that a caller can report what
- * a registry received.
+ * a registry received. max_connections bounds the requests in flight at
+ * once: each takes a slot for its whole exchange, body included; a
+ * streamed blob copy takes its slots (one at each end) before it starts,
+ * for both of its threads, so that a copy within one registry never holds
+ * one end while it waits for the other (with every slot so held, nothing
+ * could move).
  */
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/core.h"
 #include "registry_internal.h"
 
-void limg__registry_pace_init(limg__registry_pace *p, int per_second)
+void limg__registry_pace_init(limg__registry_pace *p, int per_second, int max_connections)
 {
 	memset(p, 0, sizeof *p);
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->freed, NULL);
 	p->per_second = per_second > 0 ? per_second : 0;
+	p->slots_max = max_connections > 0 ? max_connections : 0;
 	for (int i = 0; i < LIMG__REQ_KINDS; i++)
 		atomic_init(&p->count[i], 0);
 	atomic_init(&p->throttled, 0);
@@ -26,7 +34,109 @@ void limg__registry_pace_init(limg__registry_pace *p, int per_second)
 
 void limg__registry_pace_dispose(limg__registry_pace *p)
 {
+	pthread_cond_destroy(&p->freed);
 	pthread_mutex_destroy(&p->lock);
+}
+
+/* The registries whose slots this thread holds (taken, or lent to it). */
+#define HELD_MAX 4
+static _Thread_local limg__registry_pace *held[HELD_MAX];
+
+static bool holds(const limg__registry_pace *p)
+{
+	for (int i = 0; i < HELD_MAX; i++)
+		if (held[i] == p)
+			return true;
+	return false;
+}
+
+static void mark(limg__registry_pace *p, bool on)
+{
+	for (int i = 0; i < HELD_MAX; i++)
+		if (on ? !held[i] : held[i] == p) {
+			held[i] = on ? p : NULL;
+			return;
+		}
+}
+
+static int wait_for(limg__registry_pace *p, int want, const limg_cancel *cancel)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->slots_used + want > p->slots_max) {
+		struct timespec until;
+		if (limg_cancel_requested(cancel)) {
+			pthread_mutex_unlock(&p->lock);
+			return limg__error_set(LIMG_ECANCELLED, "cancelled while waiting for a connection to the registry");
+		}
+		/* short waits: a cancellation is noticed */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 50 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->freed, &p->lock, &until);
+	}
+	p->slots_used += want;
+	if (p->slots_used > p->slots_peak)
+		p->slots_peak = p->slots_used;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static void release(limg__registry_pace *p, int want)
+{
+	pthread_mutex_lock(&p->lock);
+	p->slots_used -= want;
+	pthread_cond_broadcast(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int limg__registry_slots_take(limg__registry_pace *p, int n, const limg_cancel *cancel)
+{
+	int rc;
+
+	if (!p->slots_max)
+		return 0;
+	if ((rc = wait_for(p, n < p->slots_max ? n : p->slots_max, cancel)) == 0)
+		mark(p, true);
+	return rc;
+}
+
+void limg__registry_slots_give(limg__registry_pace *p, int n)
+{
+	if (!p->slots_max)
+		return;
+	mark(p, false);
+	release(p, n < p->slots_max ? n : p->slots_max);
+}
+
+void limg__registry_slots_lend(limg__registry_pace *p)
+{
+	if (p) {
+		if (p->slots_max)
+			mark(p, true);
+	} else {
+		memset(held, 0, sizeof held);
+	}
+}
+
+int limg__registry_slot_enter(limg__registry_pace *p, const limg_cancel *cancel, bool *took)
+{
+	int rc;
+
+	*took = false;
+	if (!p->slots_max || holds(p))
+		return 0;
+	if ((rc = wait_for(p, 1, cancel)) == 0)
+		*took = true;
+	return rc;
+}
+
+void limg__registry_slot_leave(limg__registry_pace *p, bool took)
+{
+	if (took)
+		release(p, 1);
 }
 
 int limg__registry_pace_wait(limg__registry_pace *p, const limg_cancel *cancel)

@@ -248,6 +248,9 @@ int limg__registry_settings_from(limg__registry_settings *s, const limg_registry
 	if (o.max_requests_per_second < 0)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "max_requests_per_second",
 		                             "invalid argument: max_requests_per_second %d", o.max_requests_per_second);
+	if (o.max_connections < 0)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "max_connections",
+		                             "invalid argument: max_connections %d", o.max_connections);
 	if (o.password && !o.username)
 		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "password",
 		                             "invalid argument: a password without a username");
@@ -348,6 +351,7 @@ int limg__registry_settings_override(limg__registry_settings *s, const limg_regi
 	OVERRIDE(operation_timeout_s);
 	OVERRIDE(max_blob_size);
 	OVERRIDE(max_requests_per_second);
+	OVERRIDE(max_connections);
 #undef OVERRIDE
 	if ((rc = override_string(&s->ca_file, o.ca_file, false)) < 0 ||
 	    (rc = override_string(&s->certs_dir, o.certs_dir, false)) < 0 ||
@@ -391,7 +395,7 @@ int limg__registry_open_with(limg_registry **out, limg_context *ctx, const char 
 	r->cb = callbacks;
 	r->insecure = set->n.tls == LIMG_TLS_INSECURE ? 1 : set->n.tls == LIMG_TLS_VERIFY ? 0 : -1;
 	r->tls_verify = set->n.tls != LIMG_TLS_INSECURE;
-	limg__registry_pace_init(&r->pace, set->n.max_requests_per_second);
+	limg__registry_pace_init(&r->pace, set->n.max_requests_per_second, set->n.max_connections);
 	if (!(r->domain = limg__strdup(domain)) ||
 	    (set->docker_config_dir && !(r->docker_config_dir = limg__strdup(set->docker_config_dir))) ||
 	    (set->username && !(r->username = limg__strdup(set->username))) ||

@@ -37,9 +37,14 @@ typedef struct {
 	int64_t paused_until_ms; /* a 429 said wait: nothing starts before this */
 	atomic_llong count[LIMG__REQ_KINDS];
 	atomic_llong throttled;  /* 429 answers received */
+	/* max_connections: requests in flight at once (under @lock) */
+	pthread_cond_t freed;
+	int slots_max;           /* 0: no limit */
+	int slots_used;
+	int slots_peak;          /* the most in flight at once, for tests and reports */
 } limg__registry_pace;
 
-void limg__registry_pace_init(limg__registry_pace *p, int per_second);
+void limg__registry_pace_init(limg__registry_pace *p, int per_second, int max_connections);
 void limg__registry_pace_dispose(limg__registry_pace *p);
 /* Waits until a request may start (the rate, a pause). 0, or LIMG_ECANCELLED. */
 int limg__registry_pace_wait(limg__registry_pace *p, const limg_cancel *cancel);
@@ -47,6 +52,21 @@ int limg__registry_pace_wait(limg__registry_pace *p, const limg_cancel *cancel);
 void limg__registry_pace_hold(limg__registry_pace *p, long ms);
 /* Counts one request sent. */
 void limg__registry_count(limg__registry_pace *p, const char *method, const char *url);
+
+/* max_connections: takes @n slots at once (fewer when the limit is lower),
+ * waiting while they are in use; the calling thread holds them then, and
+ * its requests to that registry take none of their own. 0 or
+ * LIMG_ECANCELLED. Without a limit nothing is taken. */
+int limg__registry_slots_take(limg__registry_pace *p, int n, const limg_cancel *cancel);
+/* Gives back what limg__registry_slots_take() took (the same @n). */
+void limg__registry_slots_give(limg__registry_pace *p, int n);
+/* The calling thread works under slots another thread took for it (a
+ * streamed blob's fetch): its requests to @p take none; NULL: no more. */
+void limg__registry_slots_lend(limg__registry_pace *p);
+/* One request's slot, unless the calling thread holds the registry's:
+ * *@took says whether to give it back. */
+int limg__registry_slot_enter(limg__registry_pace *p, const limg_cancel *cancel, bool *took);
+void limg__registry_slot_leave(limg__registry_pace *p, bool took);
 
 /* Where requests go: a mirror (tried first, in order) or the registry
  * itself (the last one, which can do everything). */

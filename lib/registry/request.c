@@ -212,7 +212,7 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
                          bool last)
 {
 	char *url = NULL, *auth = NULL, range[48];
-	bool answered_challenge = false, own_origin;
+	bool answered_challenge = false, own_origin, took_slot;
 	int attempt = 0, rc;
 	bool can_retry = !c->source || c->rewind; /* a streamed body goes once unless it can be put back */
 	int64_t progress = c->resume_from ? *c->resume_from : 0;
@@ -279,13 +279,17 @@ static int call_endpoint(limg_registry *r, limg__endpoint *e, const limg__call *
 			req.timeout_ms = left < per || per <= 0 ? (left > 0 ? left : 1) : per;
 		}
 		attempt++;
+		took_slot = false;
 		if (!e->mirror) {
-			/* the registry's own pace: its rate, and a 429 that holds back every call */
-			if ((rc = limg__registry_pace_wait(&r->pace, c->cancel)) < 0)
+			/* the registry's own pace: its rate, a 429 that holds back every call, and
+			 * max_connections (a slot for the exchange, unless this thread holds them) */
+			if ((rc = limg__registry_pace_wait(&r->pace, c->cancel)) < 0 ||
+			    (rc = limg__registry_slot_enter(&r->pace, c->cancel, &took_slot)) < 0)
 				break;
 			limg__registry_count(&r->pace, c->method, url);
 		}
 		rc = limg__http_do(e->http, &req, resp);
+		limg__registry_slot_leave(&r->pace, took_slot);
 		if (rc > 0)
 			break; /* a callback said stop: its answer goes back as it is */
 		if (c->resume_from && *c->resume_from > progress) {

@@ -255,6 +255,7 @@ int limg_sync_list_set_registry_opts(limg_sync_list *list, const char *domain, c
 	KEEP(tls);
 	KEEP(max_attempts);
 	KEEP(max_requests_per_second);
+	KEEP(max_connections);
 	KEEP(retry_after_max_s);
 #undef KEEP
 	r->o = o;

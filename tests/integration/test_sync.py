@@ -256,6 +256,33 @@ class TestSettings(Base):
         self.assertGreaterEqual(took, (n - 1) / 8.0)
 
 
+    def test_max_connections_bounds_the_requests_in_flight_at_each_registry(self):
+        for n in range(4):
+            put("team/wide", "%d" % n, image("wide%d" % n, size=200000))
+        sp.add(r"/blobs/", "slow", times=-1, rate=400000)  # transfers overlap
+        common = ("--src-tls-verify=false", "--dest-tls-verify=false", "--jobs", "4", "--blob-jobs", "4")
+        # without a limit, more than two at once (so that the check below can fail)
+        sync(*common, sp.host + "/team/wide", dp.host + "/free")
+        self.assertGreater(sp.peak_in_flight, 2)
+        sp.clear()
+        dp.clear()
+        sp.add(r"/blobs/", "slow", times=-1, rate=400000)
+        rc, report, _ = sync("--max-connections", "2", *common, sp.host + "/team/wide", dp.host + "/bounded")
+        self.assertEqual(report["copied"], 4)
+        self.assertLessEqual(sp.peak_in_flight, 2)
+        self.assertLessEqual(dp.peak_in_flight, 2)
+        for n in range(4):
+            self.assertEqual(digest_at(dst, "bounded/wide", str(n)), pushed["team/wide:%d" % n])
+        # within one registry a streamed blob holds both its ends at once: one connection
+        # each way still moves everything (no copy waits for itself)
+        sp.clear()
+        p = subprocess.run([os.path.join(EXAMPLES, "limg-sync"), "--json", "--max-connections", "1", *common,
+                            "--scoped", dp.host + "/bounded/wide", dp.host + "/again"],
+                           capture_output=True, text=True, env=ENV, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["copied"], 4)
+
+
 class TestFilters(Base):
     ODD = ["1.2.0", "1.2.3", "v1.3.0", "1.10.0-rc1", "2.0.0", "latest", "1.2.3_build", "foo", "01.2.0"]
 

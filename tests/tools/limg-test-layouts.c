@@ -172,6 +172,7 @@ int main(void)
 	FIELD(limg_registry_opts, password);
 	FIELD(limg_registry_opts, client_cert);
 	FIELD(limg_registry_opts, client_key);
+	FIELD(limg_registry_opts, max_connections);
 	END();
 	STRUCT(limg_registry_callbacks);
 	FIELD(limg_registry_callbacks, size);

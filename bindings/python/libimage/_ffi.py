@@ -351,7 +351,8 @@ class RegistryOpts(ctypes.Structure):
                 ("backoff_max_ms", c_long), ("retry_after_max_s", c_long), ("connect_timeout_ms", c_long),
                 ("low_speed_time_s", c_long), ("request_timeout_s", c_long), ("operation_timeout_s", c_long),
                 ("max_blob_size", c_int64), ("max_requests_per_second", c_int), ("username", c_char_p),
-                ("password", c_char_p), ("client_cert", c_char_p), ("client_key", c_char_p)]
+                ("password", c_char_p), ("client_cert", c_char_p), ("client_key", c_char_p),
+                ("max_connections", c_int)]
 
 
 class RegistryCallbacks(ctypes.Structure):
@@ -1014,6 +1015,8 @@ def registry_opts(cfg, keep):
         o.max_blob_size = int(cfg.max_blob_size)
     if cfg.max_requests_per_second:
         o.max_requests_per_second = int(cfg.max_requests_per_second)
+    if cfg.max_connections:
+        o.max_connections = int(cfg.max_connections)
     if cfg.mirrors:
         ptrs = (POINTER(Endpoint) * len(cfg.mirrors))()
         for i, m in enumerate(cfg.mirrors):

@@ -358,3 +358,4 @@ class RegistryConfig:
     hosts_toml: bool = True
     max_blob_size: Optional[int] = None
     max_requests_per_second: Optional[int] = None
+    max_connections: Optional[int] = None  # requests in flight at the registry at once

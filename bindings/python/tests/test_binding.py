@@ -424,6 +424,12 @@ class Registries(unittest.TestCase):
             self.assertEqual(len(data), layer["size"])
             with self.assertRaises(libimage.NotFoundError):
                 r.manifest("py/app:nope")
+        # paced: one request in flight at a time, ten a second
+        with libimage.Registry(reg.host, libimage.RegistryConfig(max_connections=1,
+                                                                 max_requests_per_second=10)) as r:
+            self.assertEqual(r.tags("py/app"), ["v1"])
+        with self.assertRaises(libimage.InvalidArgumentError):
+            libimage.Registry(reg.host, libimage.RegistryConfig(max_connections=-1))
 
     def test_credentials_and_ca(self):
         with self.assertRaises(libimage.TLSError):  # (loopback is trusted without TLS checks unless told not to)
