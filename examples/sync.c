@@ -2,12 +2,13 @@
 /*
  * limg-sync: skopeo sync, on libimage.
  *
- *   limg-sync [OPTIONS] --src yaml|docker|store --dest docker|store|dir SOURCE DESTINATION
+ *   limg-sync [OPTIONS] --src yaml|docker|dir|store --dest docker|store|dir SOURCE DESTINATION
  *
  * Mirrors many images: the registries, repositories and tag selections of a
  * skopeo sync YAML file (--src yaml), one repository or image (--src
- * docker, with tag filters), or every image of a store (--src store: an air
- * gap's way back), to a registry with an optional path (--dest docker) or
+ * docker, with tag filters), every image of a directory in skopeo's dir:
+ * layout (--src dir) or of a store (--src store: an air gap's way back), to
+ * a registry with an optional path (--dest docker) or
  * to a store (--dest store: a directory an air gap can carry) or to a
  * directory in skopeo's dir: layout (--dest dir). Prints a line
  * per image, and a JSON report with --json. Exits 0 when every image is at
@@ -64,8 +65,9 @@ static int on_progress(const char *digest, int kind, int event, int64_t done, in
 
 static const char options[] =
 	"      --src KIND        yaml: SOURCE is a skopeo sync YAML file; docker: a repository (every\n"
-	"                        tag, or those the filters choose) or one image; store: every tagged\n"
-	"                        image of the store at SOURCE (default docker)\n"
+	"                        tag, or those the filters choose) or one image; dir: every image of a\n"
+	"                        directory in skopeo's dir: layout (DIR/NAME:TAG to DESTINATION/NAME:TAG);\n"
+	"                        store: every tagged image of the store at SOURCE (default docker)\n"
 	"      --dest KIND       docker: DESTINATION is REGISTRY[/PATH]; store: a store's directory;\n"
 	"                        dir: a directory of NAME:TAG directories in skopeo's dir: layout\n"
 	"                        (default docker)\n"
@@ -292,11 +294,14 @@ int main(int argc, char **argv)
 			goto fail;
 		if (src_set && (domain_of(args[0], &domain) < 0 || limg_sync_list_set_registry_opts(list, domain.ptr, &src_o) < 0))
 			goto fail;
+	} else if (!strcmp(src_kind, "dir")) {
+		if (limg_sync_list_new(&list) < 0 || limg_sync_list_add_dir(list, args[0]) < 0)
+			goto fail;
 	} else if (!strcmp(src_kind, "store")) {
 		if (limg_sync_list_new(&list) < 0 || limg_sync_list_add_store(list, args[0]) < 0)
 			goto fail;
 	} else {
-		fprintf(stderr, "Error: --src must be yaml, docker or store, not %s\n", src_kind);
+		fprintf(stderr, "Error: --src must be yaml, docker, dir or store, not %s\n", src_kind);
 		goto out;
 	}
 	if (cli_trust_load(&trust) < 0 || cli_session(&cli, &session) < 0)

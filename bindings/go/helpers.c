@@ -175,6 +175,11 @@ int lg_sync_list_add_store(limg_sync_list *l, const char *path, lg_error *e)
 	CALL(limg_sync_list_add_store(l, path));
 }
 
+int lg_sync_list_add_dir(limg_sync_list *l, const char *path, lg_error *e)
+{
+	CALL(limg_sync_list_add_dir(l, path));
+}
+
 int lg_sync(limg_sync_report **out, limg_session *s, const limg_sync_list *l, const char *dst, const limg_sync_opts *o,
             uintptr_t h, int want, lg_error *e)
 {

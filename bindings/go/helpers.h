@@ -49,6 +49,7 @@ int lg_sync_list_parse(limg_sync_list **out, const char *text, size_t len, const
 int lg_sync_list_new(limg_sync_list **out, lg_error *e);
 int lg_sync_list_add(limg_sync_list *l, const char *source, const limg_sync_select *sel, lg_error *e);
 int lg_sync_list_add_store(limg_sync_list *l, const char *path, lg_error *e);
+int lg_sync_list_add_dir(limg_sync_list *l, const char *path, lg_error *e);
 int lg_sync(limg_sync_report **out, limg_session *s, const limg_sync_list *l, const char *dst, const limg_sync_opts *o,
             uintptr_t h, int want, lg_error *e);
 int lg_sync_report_json(limg_buf *out, const limg_sync_report *r, lg_error *e);

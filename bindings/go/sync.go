@@ -124,6 +124,27 @@ func (l *SyncList) AddStore(path string) error {
 	return nil
 }
 
+// AddDir adds every image of a directory in skopeo's dir: layout (skopeo
+// sync --src dir): DIR/NAME:TAG goes to DESTINATION/NAME:TAG.
+func (l *SyncList) AddDir(path string) error {
+	var m cmem
+	defer m.free()
+	p, err := m.str(path, "path", false)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.h == nil {
+		return &closedError{"sync list"}
+	}
+	var e C.lg_error
+	if rc := C.lg_sync_list_add_dir(l.h, p, &e); rc < 0 {
+		return fromC(&e)
+	}
+	return nil
+}
+
 // Close frees the list; it may be called more than once.
 func (l *SyncList) Close() {
 	l.mu.Lock()

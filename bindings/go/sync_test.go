@@ -85,6 +85,16 @@ func TestSync(t *testing.T) {
 	if r, err = Sync(ctx, l, dir, SyncToDir()); err != nil || r.Count(SyncUpToDate) != 1 {
 		t.Fatalf("to a directory again: %+v %v", r, err)
 	}
+	// and from it to a registry, as skopeo sync --src dir names it
+	l4, _ := NewSyncList()
+	defer l4.Close()
+	if err := l4.AddDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = Sync(ctx, l4, fixtures.Plain+"/fromdir"); err != nil || r.Count(SyncCopied) != 1 ||
+		r.Images[0].Destination != fixtures.Plain+"/fromdir/busybox:v1" || r.Images[0].Digest != digest {
+		t.Fatalf("from a directory: %+v %v", r, err)
+	}
 	if _, err = Sync(ctx, l, dir, SyncToDir(), SyncToStore()); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("two destination kinds: %v", err)
 	}

@@ -137,6 +137,28 @@ LIMG_EXTERN(int) limg_sync_list_add(limg_sync_list *list, const char *source, co
 LIMG_EXTERN(int) limg_sync_list_add_store(limg_sync_list *list, const char *path);
 
 /**
+ * Adds every image of a directory in skopeo's `dir:` layout, as a sync to
+ * LIMG_SYNC_TO_DIR or `skopeo sync --dest dir` writes it (`skopeo sync
+ * --src dir`): each directory beneath @p path that holds a manifest.json is
+ * an image, and goes to the destination registry as PREFIX/RELATIVE-PATH
+ * (`DIR/team/app:1.0` to `PREFIX/team/app:1.0`; @p path itself an image:
+ * PREFIX/ITS-NAME; no tag in the name: latest), as skopeo names them. The
+ * directory is untrusted: links are not followed, every file must be a
+ * regular file of the size its descriptor says, every blob is checked
+ * against its digest before its upload can finish, and no manifest goes up
+ * before what it names. An index needs its images (HEX.manifest.json, as
+ * `--all` writes them). Read when the sync runs; signatures and referrers
+ * are not read from such a directory (a policy or referrers with it fail
+ * the image: a store carries them across an air gap).
+ *
+ * @param list the list
+ * @param path the directory
+ * @return 0, LIMG_EINVALID, LIMG_ENOMEM
+ * @since 1.0
+ */
+LIMG_EXTERN(int) limg_sync_list_add_dir(limg_sync_list *list, const char *path);
+
+/**
  * Settings of a registry the list names (skopeo's tls-verify, cert-dir and
  * credentials): fields left zero (or NULL) keep what the sync's session
  * says for it. Applied to the session when the sync starts, before the

@@ -185,6 +185,23 @@ int limg_sync_list_add_store(limg_sync_list *list, const char *path)
 	return 0;
 }
 
+int limg_sync_list_add_dir(limg_sync_list *list, const char *path)
+{
+	limg__sync_source *s;
+	int rc;
+
+	if (!list || !path || !*path)
+		return limg__error_invalid("list, path");
+	if ((rc = push_source(list, &s)) < 0)
+		return rc;
+	s->kind = LIMG__SRC_DIR;
+	if (!(s->dir = limg__strdup(path))) {
+		list->n--;
+		return limg__error_oom();
+	}
+	return 0;
+}
+
 /* The settings kept for @domain (made when new). */
 static int registry_of(limg_sync_list *list, const char *domain, limg__sync_registry **out)
 {

@@ -12,7 +12,8 @@
 
 typedef enum {
 	LIMG__SRC_REPOSITORY, /* a repository: its tags (all, listed, or filtered) */
-	LIMG__SRC_STORE       /* every tagged image of a store (an OCI layout) */
+	LIMG__SRC_STORE,      /* every tagged image of a store (an OCI layout) */
+	LIMG__SRC_DIR         /* every image of a directory in skopeo's dir: layout */
 } limg__src_kind;
 
 typedef struct {
@@ -21,7 +22,7 @@ typedef struct {
 	char **tags;             /* exactly these tags or digests; NULL with ntags 0: the tag list */
 	size_t ntags;
 	limg__tag_filter filter; /* over the tag list */
-	char *dir;               /* LIMG__SRC_STORE: the store's path */
+	char *dir;               /* LIMG__SRC_STORE, LIMG__SRC_DIR: the store's or the directory's path */
 	char *origin;            /* where it was written ("list.yaml:12"), or NULL */
 } limg__sync_source;
 

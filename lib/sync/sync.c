@@ -10,8 +10,10 @@
  * referrers go with each image (and to an image up to date, when the
  * source has some the destination lacks: referrers.c).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@
 #include "core/core.h"
 #include "core/fs.h"
 #include "core/jobs.h"
+#include "libimage/bounds.h"
+#include "libimage/digest.h"
 #include "libimage/images.h"
 #include "libimage/pull.h"
 #include "libimage/push.h"
@@ -399,6 +403,130 @@ static int expand_store(sync_run *r, const limg__sync_source *s)
 	return rc == LIMG_ITEROVER ? 0 : rc;
 }
 
+/* ---- a directory in skopeo's dir: layout (skopeo sync --src dir) ---------------- */
+
+#define DIR_DEPTH_MAX 32
+
+/* The image at @rel beneath the source directory (@rel "": the directory itself). */
+static int add_dir_image(sync_run *r, const limg__sync_source *s, const char *rel)
+{
+	limg_reference *ref = NULL;
+	limg_sync_image *m;
+	const char *name = rel, *colon, *slash;
+	char base[512], *repo = NULL;
+	int rc;
+
+	if (!*rel) {
+		/* the directory is one image: named by its own name */
+		size_t n = strlen(s->dir);
+		while (n > 1 && s->dir[n - 1] == '/')
+			n--;
+		slash = memrchr(s->dir, '/', n);
+		snprintf(base, sizeof base, "%.*s", (int)(n - (slash ? (size_t)(slash + 1 - s->dir) : 0)),
+		         slash ? slash + 1 : s->dir);
+		name = base;
+	}
+	slash = strrchr(name, '/');
+	colon = strrchr(slash ? slash : name, ':');
+	if ((rc = new_image(r, &m)) < 0)
+		return rc;
+	m->kind = LIMG__SRC_DIR;
+	m->store_path = s->dir;
+	if (!(m->store_ref = limg__strdup(rel)) || !(m->src_ref = limg__strdup(colon ? colon + 1 : "latest")) ||
+	    !(repo = limg__strndup(name, colon ? (size_t)(colon - name) : strlen(name))) ||
+	    limg__asprintf(&m->source, "%s%s%s", s->dir, *rel ? "/" : "", rel) < 0 ||
+	    limg__asprintf(&m->dst_path, "%s%s%s", r->dst_prefix, *r->dst_prefix ? "/" : "", repo) < 0 ||
+	    !(m->dst_ref = limg__strdup(m->src_ref)) ||
+	    limg__asprintf(&m->destination, "%s/%s:%s", r->dst_domain, m->dst_path, m->dst_ref) < 0) {
+		limg__free(repo);
+		return limg__error_oom();
+	}
+	limg__free(repo);
+	/* a name no reference can carry fails this image alone, as another's error would */
+	if ((rc = limg_reference_parse_docker(&ref, m->destination)) < 0 || !limg_reference_tag(ref) ||
+	    strcmp(limg_reference_path(ref), m->dst_path) != 0) {
+		if (rc == 0)
+			limg__error_set(LIMG_EINVALID, "not a repository and tag");
+		limg__quote(base, sizeof base, m->destination, strlen(m->destination));
+		rc = limg__error_prefix("%s is no image name at the destination: ", base);
+		m->kind = -1;
+		m->status = LIMG_SYNC_FAILED;
+		m->error = rc;
+		rc = set_reason(m, limg_error_message(limg_error_last()));
+	}
+	limg_reference_free(ref);
+	return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The images beneath @fd (at @rel): a directory holding a manifest.json is
+ * one; links are not followed; `.partial` directories (a write under way) are
+ * left out. */
+static int walk_dir(sync_run *r, const limg__sync_source *s, int fd, const char *rel, int depth)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+	int dfd, rc = 0;
+
+	if (faccessat(fd, "manifest.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return add_dir_image(r, s, rel);
+	if (depth >= DIR_DEPTH_MAX || (dfd = dup(fd)) < 0 || !(d = fdopendir(dfd)))
+		return 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (len > 8 && !strcmp(e->d_name + len - 8, ".partial")))
+			continue;
+		if (limg__array_grow((void **)&names, &cap, n + 1, sizeof *names) < 0 || !(names[n] = limg__strdup(e->d_name))) {
+			rc = limg__error_oom();
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int sub = openat(fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char *path;
+		if (sub < 0)
+			continue; /* no directory, or a link */
+		if (limg__asprintf(&path, "%s%s%s", rel, *rel ? "/" : "", names[i]) < 0) {
+			close(sub);
+			rc = limg__error_oom();
+			break;
+		}
+		rc = walk_dir(r, s, sub, path, depth + 1);
+		limg__free(path);
+		close(sub);
+	}
+	for (size_t i = 0; i < n; i++)
+		limg__free(names[i]);
+	limg__free(names);
+	return rc;
+}
+
+static int expand_dir(sync_run *r, const limg__sync_source *s)
+{
+	int fd, rc;
+
+	if (r->store || r->dir)
+		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
+		                             "invalid argument: a dir: layout is synced to a registry, not to a store or a "
+		                             "directory");
+	if ((fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return add_failure(r, s->dir, limg__fs_error("cannot open", s->dir));
+	rc = walk_dir(r, s, fd, "", 0);
+	close(fd);
+	return rc;
+}
+
 /* The destination repository's tags, listed once for every image going there. */
 static int dest_has_tag(sync_run *r, const char *path, const char *tag, bool *has)
 {
@@ -751,6 +879,81 @@ out:
 	return rc;
 }
 
+/* The image directory @rel beneath @root, each component opened without following links. */
+static int open_beneath(int root, const char *rel, const char *label)
+{
+	int fd = dup(root);
+	char part[NAME_MAX + 1];
+
+	if (fd < 0)
+		return limg__fs_error("cannot open", label);
+	for (const char *p = rel; *p;) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		int sub;
+		if (len > NAME_MAX) {
+			close(fd);
+			return limg__error_set(LIMG_EINVALID, "%s: a name too long", label);
+		}
+		memcpy(part, p, len);
+		part[len] = '\0';
+		sub = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (sub < 0)
+			return limg__fs_error("cannot open", label);
+		fd = sub;
+		p = end ? end + 1 : p + len;
+	}
+	return fd;
+}
+
+static int sync_from_dir(sync_run *r, limg_sync_image *m)
+{
+	limg_buf text = LIMG_BUF_INIT, digest = LIMG_BUF_INIT, got = LIMG_BUF_INIT;
+	const char *why;
+	char label[4400];
+	bool current;
+	int root = -1, fd = -1, rc;
+
+	snprintf(label, sizeof label, "%s", m->source);
+	if (r->o.policy || r->o.referrers) {
+		rc = limg__error_set_about(LIMG_EUNSUPPORTED, LIMG_SUBJECT_OPTIONS, r->o.policy ? "policy" : "referrers",
+		                           "%s: a dir: layout carries no signatures or referrers this library reads "
+		                           "(a store carries them across an air gap)", label);
+		goto out;
+	}
+	if ((root = open(m->store_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = limg__fs_error("cannot open", m->store_path);
+		goto out;
+	}
+	if ((rc = fd = open_beneath(root, m->store_ref, label)) < 0)
+		goto out;
+	snprintf(label, sizeof label, "%s/manifest.json", m->source);
+	if ((rc = limg__fs_read_at(&text, fd, "manifest.json", LIMG_MANIFEST_SIZE_MAX, label)) < 0 ||
+	    (rc = limg_digest_compute(&digest, LIMG_DIGEST_SHA256, text.ptr, text.size)) < 0 ||
+	    (rc = set_text(&m->digest, digest.ptr)) < 0 || (rc = dest_current(r, m, m->digest, &current, &why)) < 0)
+		goto out;
+	if (current || r->o.dry_run) {
+		m->status = current ? LIMG_SYNC_UP_TO_DATE : LIMG_SYNC_WOULD_COPY;
+		rc = set_text(&m->reason, why);
+		goto out;
+	}
+	if ((rc = limg__copy_from_dir(&got, r->to, m->dst_path, m->dst_ref, fd, m->source, r->stop, &m->bytes)) == 0 &&
+	    (rc = set_text(&m->digest, got.ptr)) == 0) {
+		m->status = LIMG_SYNC_COPIED;
+		rc = set_text(&m->reason, why);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (root >= 0)
+		close(root);
+	limg_buf_dispose(&got);
+	limg_buf_dispose(&digest);
+	limg_buf_dispose(&text);
+	return rc;
+}
+
 static int sync_one(size_t i, void *payload)
 {
 	sync_run *r = payload;
@@ -763,7 +966,9 @@ static int sync_one(size_t i, void *payload)
 	m->status = LIMG_SYNC_RUNNING;
 	if ((rc = tell(r, m)) < 0)
 		return rc;
-	rc = m->kind == LIMG__SRC_STORE ? sync_from_store(r, m, &ip) : sync_from_registry(r, m, &ip);
+	rc = m->kind == LIMG__SRC_STORE ? sync_from_store(r, m, &ip)
+	     : m->kind == LIMG__SRC_DIR  ? sync_from_dir(r, m)
+	                                 : sync_from_registry(r, m, &ip);
 	if (rc == LIMG_ENOMEM)
 		return rc;
 	if (rc < 0) {
@@ -901,7 +1106,9 @@ static int run(sync_run *r, const char *destination)
 	/* what the list names, image by image */
 	for (size_t i = 0; i < r->list->n; i++) {
 		const limg__sync_source *s = &r->list->src[i];
-		if ((rc = s->kind == LIMG__SRC_STORE ? expand_store(r, s) : expand_repository(r, s)) < 0)
+		if ((rc = s->kind == LIMG__SRC_STORE ? expand_store(r, s)
+		          : s->kind == LIMG__SRC_DIR ? expand_dir(r, s)
+		                                     : expand_repository(r, s)) < 0)
 			return rc;
 	}
 	rc = limg__jobs_run(r->rep->n, r->o.images_parallel > 0 ? r->o.images_parallel : 4, sync_one, r, r->stop);

@@ -505,6 +505,66 @@ class TestDirectory(Base):
             name, tag = ref.split(":")
             self.assertEqual(digest_at(far, "fromdir/" + name, tag), pushed["team/" + ref], ref)
 
+    def test_back_from_the_directory_as_skopeo_takes_it(self):
+        """--src dir: the air gap's other side, naming images as skopeo sync --src dir does."""
+        listing = self.yaml("%s:\n  images:\n    team/app: []\n    team/multi: []\n  tls-verify: false\n" % src.host)
+        carried = os.path.join(self.tmp, "carried")
+        rc, report, _ = sync("--src", "yaml", "--dest", "dir", listing, carried)
+        self.assertEqual(report["copied"], 3, report)
+        refs = ("app:1.0", "app:2.0", "multi:1.0")
+        rc, report, _ = sync("--src", "dir", "--dest-tls-verify=false", carried, dp.host + "/back")
+        self.assertEqual((rc, report["copied"]), (0, 3), report)
+        self.assertEqual(sorted(i["destination"] for i in report["images"]),
+                         ["%s/back/%s" % (dp.host, r) for r in refs])
+        for ref in refs:
+            name, tag = ref.split(":")
+            self.assertEqual(digest_at(dst, "back/" + name, tag), pushed["team/" + ref], ref)
+        # skopeo names them alike (skopeo is the oracle of the naming)
+        if HAVE_SKOPEO:
+            p = subprocess.run(["skopeo", "sync", "--src", "dir", "--dest", "docker", "--dest-tls-verify=false",
+                                "--all", "--preserve-digests", carried, far.host + "/sk"],
+                               capture_output=True, text=True, env=ENV)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            for ref in refs:
+                name, tag = ref.split(":")
+                self.assertEqual(digest_at(far, "sk/" + name, tag), pushed["team/" + ref], ref)
+        # again: nothing moves (a HEAD per tag at the destination, no blob)
+        dp.clear()
+        rc, report, _ = sync("--src", "dir", "--dest-tls-verify=false", carried, dp.host + "/back")
+        self.assertEqual(report["up_to_date"], 3, report)
+        self.assertEqual(requests_of(dp, part="/blobs/"), [])
+        self.assertEqual({m for m, _ in requests_of(dp, part="/manifests/")}, {"HEAD"})
+        # one image directory as SOURCE: named by its own name
+        rc, report, _ = sync("--src", "dir", "--dest-tls-verify=false", os.path.join(carried, "app:1.0"),
+                             dp.host + "/one")
+        self.assertEqual(report["images"][0]["destination"], dp.host + "/one/app:1.0")
+        self.assertEqual(digest_at(dst, "one/app", "1.0"), pushed["team/app:1.0"])
+
+    def test_a_tampered_directory_sends_nothing_of_the_image(self):
+        put("dirs/tamper", "good", image("dir-good", size=50000))
+        put("dirs/tamper", "bad", image("dir-badsrc", size=50000))
+        carried = os.path.join(self.tmp, "carried")
+        sync("--src", "docker", "--src-tls-verify=false", "--dest", "dir", sp.host + "/dirs/tamper", carried)
+        bad = os.path.join(carried, "tamper:bad")
+        with open(os.path.join(bad, "manifest.json")) as f:
+            layer = json.load(f)["layers"][-1]
+        # the layer's file: the same size, other bytes (unlinked first: a blob shared by hard
+        # link stays whole in the other image); refused as it goes, no manifest of it put
+        path = os.path.join(bad, layer["digest"][7:])
+        os.unlink(path)
+        with open(path, "wb") as f:
+            f.write(b"\x5a" * layer["size"])
+        # a link to a directory elsewhere that looks like an image is not followed
+        os.symlink(os.path.join(carried, "tamper:good"), os.path.join(carried, "evil:1"))
+        rc, report, _ = sync("--src", "dir", "--dest-tls-verify=false", carried, dp.host + "/t", check=False)
+        self.assertEqual(rc, 1)
+        by = {i["destination"].rsplit("/", 1)[1]: i for i in report["images"]}
+        self.assertEqual(sorted(by), ["tamper:bad", "tamper:good"])
+        self.assertEqual(by["tamper:good"]["status"], "copied")
+        self.assertEqual((by["tamper:bad"]["status"], by["tamper:bad"]["error"]), ("failed", "LIMG_EDIGEST_MISMATCH"))
+        self.assertIsNone(digest_at(dst, "t/tamper", "bad"))
+        self.assertEqual(digest_at(dst, "t/tamper", "good"), pushed["dirs/tamper:good"])
+
     def test_nothing_moves_then_one_tag_moves(self):
         put("dirs/moving", "a", image("dir-a"))
         put("dirs/moving", "b", image("dir-b"))

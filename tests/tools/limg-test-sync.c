@@ -6,7 +6,8 @@
  *
  *   limg-test-sync [OPTIONS] registry|store DESTINATION SOURCE...
  *
- * SOURCE: "store:PATH" (limg_sync_list_add_store), "REPOSITORY=TAG,TAG"
+ * SOURCE: "store:PATH" (limg_sync_list_add_store), "dir:PATH"
+ * (limg_sync_list_add_dir), "REPOSITORY=TAG,TAG"
  * (limg_sync_list_add with those tags), or a repository or image as
  * limg_sync_list_add reads it.
  * OPTIONS: --creds DOMAIN USER PASSWORD (limg_sync_list_set_registry_opts:
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
 	for (int s = i + 2; s < argc; s++) {
 		if (!strncmp(argv[s], "store:", 6))
 			rc = limg_sync_list_add_store(list, argv[s] + 6);
+		else if (!strncmp(argv[s], "dir:", 4))
+			rc = limg_sync_list_add_dir(list, argv[s] + 4);
 		else if (strchr(argv[s], '='))
 			rc = add_with_tags(list, argv[s]);
 		else

@@ -782,6 +782,7 @@ _declare("limg_sync_list_free", None, c_void_p)
 _declare("limg_sync_select_init", c_int, P(SyncSelect), c_size_t)
 _declare("limg_sync_list_add", c_int, c_void_p, c_char_p, P(SyncSelect))
 _declare("limg_sync_list_add_store", c_int, c_void_p, c_char_p)
+_declare("limg_sync_list_add_dir", c_int, c_void_p, c_char_p)
 _declare("limg_sync_list_set_registry_opts", c_int, c_void_p, c_char_p, P(RegistryOpts))
 _declare("limg_sync_opts_init", c_int, P(SyncOpts), c_size_t)
 _declare("limg_sync_callbacks_init", c_int, P(SyncCallbacks), c_size_t)
@@ -1749,6 +1750,10 @@ def sync_list_add(h, source, tags, tag_regex, tag_exclude, semver, latest):
 
 def sync_list_add_store(h, path):
     check(lib.limg_sync_list_add_store(h, arg(path, "path", path=True)))
+
+
+def sync_list_add_dir(h, path):
+    check(lib.limg_sync_list_add_dir(h, arg(path, "path", path=True)))
 
 
 def sync_list_set_registry(h, domain, cfg):

@@ -81,7 +81,8 @@ def _image(d) -> SyncImage:
 class SyncList:
     """What to mirror. SyncList.parse(text) reads skopeo sync's YAML;
     add() names a repository (every tag, named tags, or filters) or one
-    image; add_store() every tagged image of a store (an air gap's way back)."""
+    image; add_store() every tagged image of a store (an air gap's way back);
+    add_dir() every image of a directory in skopeo's dir: layout."""
 
     def __init__(self, _h=None):
         self._handle = Handle(_h if _h is not None else _ffi.sync_list_new(), _ffi.sync_list_free, "sync list")
@@ -104,6 +105,12 @@ class SyncList:
     def add_store(self, path: "os.PathLike[str] | str") -> "SyncList":
         with self._handle.use() as h:
             _ffi.sync_list_add_store(h, os.fspath(path))
+        return self
+
+    def add_dir(self, path: "os.PathLike[str] | str") -> "SyncList":
+        """Every image of a directory in skopeo's dir: layout (skopeo sync --src dir)."""
+        with self._handle.use() as h:
+            _ffi.sync_list_add_dir(h, os.fspath(path))
         return self
 
     def set_registry(self, domain: str, config: RegistryConfig) -> "SyncList":

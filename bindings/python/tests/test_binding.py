@@ -1355,6 +1355,10 @@ class Sync(unittest.TestCase):
             self.assertEqual(len(libimage.sync(lst, out, to_dir=True).up_to_date), 1)
             with self.assertRaises(ValueError):
                 libimage.sync(lst, out, to_store=True, to_dir=True)
+            # and from it to a registry, named as skopeo sync --src dir names it
+            back = libimage.sync(libimage.SyncList().add_dir(out), self.dest.host + "/fromdir")
+            self.assertEqual([(i.destination, i.digest) for i in back.copied],
+                             [(self.dest.host + "/fromdir/app:v1", report.copied[0].digest)])
         finally:
             shutil.rmtree(os.path.dirname(out))
 
