@@ -407,6 +407,24 @@ static int expand_store(sync_run *r, const limg__sync_source *s)
 
 #define DIR_DEPTH_MAX 32
 
+/* A name from another program's directory, as the report may show it:
+ * escaped when it holds what a terminal would act on. */
+static int printable(char **text)
+{
+	char safe[1024], *copy;
+
+	for (const unsigned char *c = (const unsigned char *)*text; *c; c++)
+		if (*c < 0x20 || *c >= 0x7f) {
+			limg__sanitize(safe, sizeof safe, *text, strlen(*text));
+			if (!(copy = limg__strdup(safe)))
+				return limg__error_oom();
+			limg__free(*text);
+			*text = copy;
+			return 0;
+		}
+	return 0;
+}
+
 /* The image at @rel beneath the source directory (@rel "": the directory itself). */
 static int add_dir_image(sync_run *r, const limg__sync_source *s, const char *rel)
 {
@@ -442,6 +460,8 @@ static int add_dir_image(sync_run *r, const limg__sync_source *s, const char *re
 		return limg__error_oom();
 	}
 	limg__free(repo);
+	if ((rc = printable(&m->source)) < 0)
+		return rc;
 	/* a name no reference can carry fails this image alone, as another's error would */
 	if ((rc = limg_reference_parse_docker(&ref, m->destination)) < 0 || !limg_reference_tag(ref) ||
 	    strcmp(limg_reference_path(ref), m->dst_path) != 0) {
@@ -449,6 +469,8 @@ static int add_dir_image(sync_run *r, const limg__sync_source *s, const char *re
 			limg__error_set(LIMG_EINVALID, "not a repository and tag");
 		limg__quote(base, sizeof base, m->destination, strlen(m->destination));
 		rc = limg__error_prefix("%s is no image name at the destination: ", base);
+		if (printable(&m->destination) < 0)
+			return limg__error_oom();
 		m->kind = -1;
 		m->status = LIMG_SYNC_FAILED;
 		m->error = rc;

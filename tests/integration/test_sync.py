@@ -556,9 +556,17 @@ class TestDirectory(Base):
             f.write(b"\x5a" * layer["size"])
         # a link to a directory elsewhere that looks like an image is not followed
         os.symlink(os.path.join(carried, "tamper:good"), os.path.join(carried, "evil:1"))
-        rc, report, _ = sync("--src", "dir", "--dest-tls-verify=false", carried, dp.host + "/t", check=False)
+        # a name a terminal would act on: no image name, and printed escaped
+        odd = os.path.join(carried, "x\x1b]0;PWNED\x07:1")
+        os.makedirs(odd)
+        shutil.copy(os.path.join(carried, "tamper:good", "manifest.json"), odd)
+        rc, report, err = sync("--src", "dir", "--dest-tls-verify=false", carried, dp.host + "/t", check=False)
         self.assertEqual(rc, 1)
-        by = {i["destination"].rsplit("/", 1)[1]: i for i in report["images"]}
+        self.assertNotIn("\x1b", err)
+        odd_rows = [i for i in report["images"] if "PWNED" in i["source"]]
+        self.assertEqual([i["status"] for i in odd_rows], ["failed"])  # the reference grammar's refusal
+        self.assertNotIn("\x1b", odd_rows[0]["source"] + odd_rows[0]["destination"])
+        by = {i["destination"].rsplit("/", 1)[1]: i for i in report["images"] if i not in odd_rows}
         self.assertEqual(sorted(by), ["tamper:bad", "tamper:good"])
         self.assertEqual(by["tamper:good"]["status"], "copied")
         self.assertEqual((by["tamper:bad"]["status"], by["tamper:bad"]["error"]), ("failed", "LIMG_EDIGEST_MISMATCH"))
