@@ -24,7 +24,11 @@
  *   when.
  * - **Handles carry the context.** An operation works on a store, a
  *   registry or a session, and logs and identifies itself through that
- *   handle's limg_context; no options struct carries a context.
+ *   handle's limg_context; no options struct carries a context. An
+ *   operation on a store that may reach registries (pull, push, verify)
+ *   takes the session that reaches them in its options (NULL: one of its
+ *   own for the call); copy and sync, which have no store, take the session
+ *   as their handle.
  * - **Options** are `limg_<op>_opts` structs whose first field is
  *   `size_t size`; **zero means the default in every field**, so every
  *   `LIMG_<OP>_OPTS_INIT` is `{ sizeof(T) }` (LIMG_SIZED_INIT()) and
