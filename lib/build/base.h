@@ -17,8 +17,10 @@
 
 typedef struct limg__base_dirs limg__base_dirs;
 
-/* Reads the root filesystem of the image @o->base (@o->platform of an index). */
-int limg__base_dirs_read(limg__base_dirs **out, limg_store *store, const limg_layer_opts *o);
+/* The directories of the image @o->base (@o->platform of an index), read
+ * when limg__base_dir_of() is first asked (not at all for a layer that
+ * needs no parent); @o and @store must outlive it. */
+int limg__base_dirs_new(limg__base_dirs **out, limg_store *store, const limg_layer_opts *o);
 
 /* An emitter's parent_of (emit.h): 1 with the base's directory, 0 where the
  * base has none (the default). @payload is the limg__base_dirs. */

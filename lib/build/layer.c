@@ -222,7 +222,7 @@ int limg__layer_build(limg_layer **out, limg_store *store, const limg_layer_opts
 	    (rc = limg__emitter_init(&em, limg__sink_tar(sink), &o)) < 0)
 		goto out;
 	if (o.base) {
-		if ((rc = limg__base_dirs_read(&base, store, &o)) < 0)
+		if ((rc = limg__base_dirs_new(&base, store, &o)) < 0)
 			goto out;
 		em.parent_of = limg__base_dir_of;
 		em.parent_payload = base;
