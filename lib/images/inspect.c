@@ -7,7 +7,7 @@
 
 #include "complete.h"
 #include "core/core.h"
-#include "core/strset.h"
+#include "core/strmap.h"
 #include "facts.h"
 #include "libimage/compress.h"
 #include "libimage/images.h"
@@ -18,7 +18,8 @@
 typedef struct {
 	char **items;
 	size_t count, cap;
-	limg__strset seen; /* the items, for the duplicate check: an image may have 100,000 tags */
+	limg__strmap seen; /* the items, for the duplicate check: an image may have 100,000 tags, named by
+	                      whoever wrote an archive (a keyed hash: they cannot be made to collide) */
 } names;
 
 struct limg_image {
@@ -43,22 +44,23 @@ static void names_free(names *n)
 	for (size_t i = 0; i < n->count; i++)
 		limg__free(n->items[i]);
 	limg__free(n->items);
-	limg__strset_free(&n->seen);
+	limg__strmap_free(&n->seen);
 }
 
 /* Adds @text unless it is there already. */
 static int names_add(names *n, const char *text)
 {
+	size_t at;
 	int rc;
 
-	if ((rc = limg__strset_add(&n->seen, text)) <= 0)
-		return rc < 0 ? limg__error_oom() : 0;
+	if (limg__strmap_get(&n->seen, text, &at))
+		return 0;
 	if ((rc = limg__array_grow((void **)&n->items, &n->cap, n->count + 1, sizeof *n->items)) < 0)
 		return rc;
 	if (!(n->items[n->count] = limg__strdup(text)))
 		return limg__error_oom();
 	n->count++;
-	return 0;
+	return limg__strmap_put(&n->seen, n->items[n->count - 1], n->count - 1);
 }
 
 /* What each layer unpacks to: the facts limg__image_size() learnt (a layer
