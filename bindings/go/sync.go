@@ -105,28 +105,14 @@ func (l *SyncList) Add(source string, sel *SyncSelect) error {
 
 // AddStore names every tagged image of a store (a directory a sync to a
 // store wrote): the way back across an air gap.
-func (l *SyncList) AddStore(path string) error {
-	var m cmem
-	defer m.free()
-	p, err := m.str(path, "path", false)
-	if err != nil {
-		return err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.h == nil {
-		return &closedError{"sync list"}
-	}
-	var e C.lg_error
-	if rc := C.lg_sync_list_add_store(l.h, p, &e); rc < 0 {
-		return fromC(&e)
-	}
-	return nil
-}
+func (l *SyncList) AddStore(path string) error { return l.addPath(path, false) }
 
 // AddDir adds every image of a directory in skopeo's dir: layout (skopeo
 // sync --src dir): DIR/NAME:TAG goes to DESTINATION/NAME:TAG.
-func (l *SyncList) AddDir(path string) error {
+func (l *SyncList) AddDir(path string) error { return l.addPath(path, true) }
+
+// addPath adds a source read from a path when the sync runs.
+func (l *SyncList) addPath(path string, dir bool) error {
 	var m cmem
 	defer m.free()
 	p, err := m.str(path, "path", false)
@@ -139,7 +125,13 @@ func (l *SyncList) AddDir(path string) error {
 		return &closedError{"sync list"}
 	}
 	var e C.lg_error
-	if rc := C.lg_sync_list_add_dir(l.h, p, &e); rc < 0 {
+	var rc C.int
+	if dir {
+		rc = C.lg_sync_list_add_dir(l.h, p, &e)
+	} else {
+		rc = C.lg_sync_list_add_store(l.h, p, &e)
+	}
+	if rc < 0 {
 		return fromC(&e)
 	}
 	return nil

@@ -168,7 +168,8 @@ int limg_sync_list_add(limg_sync_list *list, const char *source, const limg_sync
 	return rc;
 }
 
-int limg_sync_list_add_store(limg_sync_list *list, const char *path)
+/* A source read from a path when the sync runs (a store, a dir: layout). */
+static int add_path(limg_sync_list *list, const char *path, limg__src_kind kind)
 {
 	limg__sync_source *s;
 	int rc;
@@ -177,7 +178,7 @@ int limg_sync_list_add_store(limg_sync_list *list, const char *path)
 		return limg__error_invalid("list, path");
 	if ((rc = push_source(list, &s)) < 0)
 		return rc;
-	s->kind = LIMG__SRC_STORE;
+	s->kind = kind;
 	if (!(s->dir = limg__strdup(path))) {
 		list->n--;
 		return limg__error_oom();
@@ -185,21 +186,14 @@ int limg_sync_list_add_store(limg_sync_list *list, const char *path)
 	return 0;
 }
 
+int limg_sync_list_add_store(limg_sync_list *list, const char *path)
+{
+	return add_path(list, path, LIMG__SRC_STORE);
+}
+
 int limg_sync_list_add_dir(limg_sync_list *list, const char *path)
 {
-	limg__sync_source *s;
-	int rc;
-
-	if (!list || !path || !*path)
-		return limg__error_invalid("list, path");
-	if ((rc = push_source(list, &s)) < 0)
-		return rc;
-	s->kind = LIMG__SRC_DIR;
-	if (!(s->dir = limg__strdup(path))) {
-		list->n--;
-		return limg__error_oom();
-	}
-	return 0;
+	return add_path(list, path, LIMG__SRC_DIR);
 }
 
 /* The settings kept for @domain (made when new). */

@@ -353,6 +353,13 @@ static int expand_repository(sync_run *r, const limg__sync_source *s)
 	return rc;
 }
 
+/* The refusal of a local source (@what) with a local destination. */
+static int registry_target_only(const char *what)
+{
+	return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
+	                             "invalid argument: %s is synced to a registry, not to a store or a directory", what);
+}
+
 /* Every tagged image of a store (an air gap's way back). */
 static int expand_store(sync_run *r, const limg__sync_source *s)
 {
@@ -385,9 +392,7 @@ static int expand_store(sync_run *r, const limg__sync_source *s)
 			    (limg_images_row_digest(row) && !(m->digest = limg__strdup(limg_images_row_digest(row)))))
 				rc = limg__error_oom();
 			else if (r->store || r->dir)
-				rc = limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
-				                           "invalid argument: a store is synced to a registry, not to a store or a "
-				                           "directory");
+				rc = registry_target_only("a store");
 			else if ((rc = dest_path(r, limg_reference_domain(ref), limg_reference_path(ref), &m->dst_path)) == 0) {
 				if (!(m->dst_ref = limg__strdup(m->src_ref)) ||
 				    !(m->destination = limg__malloc(strlen(r->dst_domain) + strlen(m->dst_path) + strlen(m->src_ref) + 3)))
@@ -539,9 +544,7 @@ static int expand_dir(sync_run *r, const limg__sync_source *s)
 	int fd, rc;
 
 	if (r->store || r->dir)
-		return limg__error_set_about(LIMG_EINVALID, LIMG_SUBJECT_OPTIONS, "target",
-		                             "invalid argument: a dir: layout is synced to a registry, not to a store or a "
-		                             "directory");
+		return registry_target_only("a dir: layout");
 	if ((fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return add_failure(r, s->dir, limg__fs_error("cannot open", s->dir));
 	rc = walk_dir(r, s, fd, "", 0);
