@@ -50,11 +50,11 @@ int limg__copy_to_dir(limg_buf *out_digest, limg_session *session, const char *s
 int limg__copy_dir_current(int dirfd, const char *dir_name, const char *digest);
 
 /* The image in skopeo's dir: layout in the directory @dir (named @label in
- * messages) to repository @repo of @to, tagged @tag (from_dir.c). Every
- * blob is checked against its digest as it goes; the registry gets no
- * manifest before what it names. *@out_digest: the top manifest's digest;
+ * messages), whose manifest.json the caller read (@text), to repository
+ * @repo of @to, tagged @tag (from_dir.c). Every blob is checked against its
+ * digest as it goes; the registry gets no manifest before what it names.
  * *@bytes: what was sent. */
-int limg__copy_from_dir(limg_buf *out_digest, limg_registry *to, const char *repo, const char *tag, int dir,
-                        const char *label, limg_cancel *cancel, int64_t *bytes);
+int limg__copy_from_dir(limg_registry *to, const char *repo, const char *tag, int dir, const char *label,
+                        const limg_buf *text, limg_cancel *cancel, int64_t *bytes);
 
 #endif

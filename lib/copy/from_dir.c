@@ -67,7 +67,7 @@ static int read_blob(size_t *got, void *buf, size_t cap, void *payload)
 static int seek_blob(int64_t offset, void *payload)
 {
 	blob_read *b = payload;
-	int64_t size = b->left;
+	int64_t size;
 	char buf[65536];
 	struct stat st;
 
@@ -151,19 +151,16 @@ static int put_image(limg_registry *to, const char *repo, int dir, const char *l
 	return limg_registry_manifest_put(out, to, repo, reference, limg_manifest_media_type(m), text, len, &co);
 }
 
-int limg__copy_from_dir(limg_buf *out_digest, limg_registry *to, const char *repo, const char *tag, int dir,
-                        const char *label, limg_cancel *cancel, int64_t *bytes)
+int limg__copy_from_dir(limg_registry *to, const char *repo, const char *tag, int dir, const char *label,
+                        const limg_buf *text, limg_cancel *cancel, int64_t *bytes)
 {
-	limg_buf text = LIMG_BUF_INIT, sub = LIMG_BUF_INIT, top = LIMG_BUF_INIT, put = LIMG_BUF_INIT;
+	limg_buf sub = LIMG_BUF_INIT, put = LIMG_BUF_INIT;
 	limg_manifest *m = NULL, *child = NULL;
 	char name[4400];
 	int rc;
 
 	*bytes = 0;
-	snprintf(name, sizeof name, "%s/manifest.json", label);
-	if ((rc = limg__fs_read_at(&text, dir, "manifest.json", LIMG_MANIFEST_SIZE_MAX, name)) < 0 ||
-	    (rc = limg_digest_compute(&top, LIMG_DIGEST_SHA256, text.ptr, text.size)) < 0 ||
-	    (rc = limg_manifest_parse(&m, text.ptr, text.size, NULL)) < 0)
+	if ((rc = limg_manifest_parse(&m, text->ptr, text->size, NULL)) < 0)
 		goto out;
 	if (limg_manifest_kind(m) == LIMG_MANIFEST_INDEX) {
 		/* each image by its digest first: the index names them */
@@ -202,20 +199,16 @@ int limg__copy_from_dir(limg_buf *out_digest, limg_registry *to, const char *rep
 			limg_registry_call_opts co = LIMG_REGISTRY_CALL_OPTS_INIT;
 			co.cancel = cancel;
 			limg_buf_dispose(&put);
-			rc = limg_registry_manifest_put(&put, to, repo, tag, limg_manifest_media_type(m), text.ptr, text.size,
+			rc = limg_registry_manifest_put(&put, to, repo, tag, limg_manifest_media_type(m), text->ptr, text->size,
 			                                &co);
 		}
 	} else {
-		rc = put_image(to, repo, dir, label, m, text.ptr, text.size, tag, cancel, bytes, &put);
+		rc = put_image(to, repo, dir, label, m, text->ptr, text->size, tag, cancel, bytes, &put);
 	}
-	if (rc == 0)
-		rc = limg_buf_set(out_digest, top.ptr, top.size);
 out:
 	limg_manifest_free(child);
 	limg_manifest_free(m);
 	limg_buf_dispose(&put);
-	limg_buf_dispose(&top);
 	limg_buf_dispose(&sub);
-	limg_buf_dispose(&text);
 	return rc;
 }

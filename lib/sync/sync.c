@@ -934,7 +934,7 @@ static int open_beneath(int root, const char *rel, const char *label)
 
 static int sync_from_dir(sync_run *r, limg_sync_image *m)
 {
-	limg_buf text = LIMG_BUF_INIT, digest = LIMG_BUF_INIT, got = LIMG_BUF_INIT;
+	limg_buf text = LIMG_BUF_INIT, digest = LIMG_BUF_INIT;
 	const char *why;
 	char label[4400];
 	bool current;
@@ -963,8 +963,8 @@ static int sync_from_dir(sync_run *r, limg_sync_image *m)
 		rc = set_text(&m->reason, why);
 		goto out;
 	}
-	if ((rc = limg__copy_from_dir(&got, r->to, m->dst_path, m->dst_ref, fd, m->source, r->stop, &m->bytes)) == 0 &&
-	    (rc = set_text(&m->digest, got.ptr)) == 0) {
+	/* the manifest.json just read and hashed is the one sent */
+	if ((rc = limg__copy_from_dir(r->to, m->dst_path, m->dst_ref, fd, m->source, &text, r->stop, &m->bytes)) == 0) {
 		m->status = LIMG_SYNC_COPIED;
 		rc = set_text(&m->reason, why);
 	}
@@ -973,7 +973,6 @@ out:
 		close(fd);
 	if (root >= 0)
 		close(root);
-	limg_buf_dispose(&got);
 	limg_buf_dispose(&digest);
 	limg_buf_dispose(&text);
 	return rc;
