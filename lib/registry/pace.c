@@ -78,8 +78,6 @@ static int wait_for(limg__registry_pace *p, int want, const limg_cancel *cancel)
 		pthread_cond_timedwait(&p->freed, &p->lock, &until);
 	}
 	p->slots_used += want;
-	if (p->slots_used > p->slots_peak)
-		p->slots_peak = p->slots_used;
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }

@@ -41,7 +41,6 @@ typedef struct {
 	pthread_cond_t freed;
 	int slots_max;           /* 0: no limit */
 	int slots_used;
-	int slots_peak;          /* the most in flight at once, for tests and reports */
 } limg__registry_pace;
 
 void limg__registry_pace_init(limg__registry_pace *p, int per_second, int max_connections);

@@ -251,14 +251,14 @@ static int copy_dir(copy_run *r, int from, int to, int depth)
 	return rc;
 }
 
-int limg__snapshot_copy(int to, const int *layers, size_t n, const char *label)
+int limg__snapshot_copy(int to, const int *layers, size_t n, bool rootless, const char *label)
 {
 	copy_run r;
 	int rc = 0, held;
 
 	memset(&r, 0, sizeof r);
 	r.label = label;
-	r.rootless = geteuid() != 0;
+	r.rootless = rootless;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = copy_dir(&r, layers[i], to, 0);
 		forget_links(&r); /* hard links never span layers: a copy-up breaks them as overlayfs does */

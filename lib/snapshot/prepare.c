@@ -261,7 +261,7 @@ static int run(limg_mount **out, prepare_run *p, const char *image, const char *
 	if (p->o.kind == LIMG_ROOT_OVERLAY) {
 		if ((rc = limg__root_overlay(&p->root, p->fs[p->n - 1])) < 0 || (rc = make_mount(out, p)) < 0)
 			return rc;
-	} else if ((rc = limg__root_copy(&p->root, p->fs, p->n)) < 0) {
+	} else if ((rc = limg__root_copy(&p->root, p->fs, p->n, p->rootless)) < 0) {
 		return rc;
 	}
 	return limg__root_finish(&p->root, p->dir, p->label, p->chain, p->n);

@@ -103,7 +103,7 @@ int limg__root_overlay(limg__root *r, int top)
 	              : 0;
 }
 
-int limg__root_copy(limg__root *r, const int *fs, size_t n)
+int limg__root_copy(limg__root *r, const int *fs, size_t n, bool rootless)
 {
 	char label[4400];
 	int rootfs, rc;
@@ -111,7 +111,7 @@ int limg__root_copy(limg__root *r, const int *fs, size_t n)
 	if ((rc = subdir(r, "rootfs", 0755, &rootfs)) < 0)
 		return rc;
 	snprintf(label, sizeof label, "%s/rootfs", r->path);
-	rc = limg__snapshot_copy(rootfs, fs, n, label);
+	rc = limg__snapshot_copy(rootfs, fs, n, rootless, label);
 	close(rootfs);
 	return rc;
 }

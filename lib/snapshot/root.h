@@ -28,8 +28,9 @@ void limg__root_init(limg__root *r);
 int limg__root_begin(limg__root *r, const char *dir, bool overlay);
 /* DIR/upper (with the root's metadata from @top), DIR/work, DIR/rootfs. */
 int limg__root_overlay(limg__root *r, int top);
-/* DIR/rootfs, a copy of the layers @fs (bottom first). */
-int limg__root_copy(limg__root *r, const int *fs, size_t n);
+/* DIR/rootfs, a copy of the layers @fs (bottom first); @rootless: snapshots
+ * of the user's form (snapshot_internal.h), copied without privileges. */
+int limg__root_copy(limg__root *r, const int *fs, size_t n, bool rootless);
 /* Records the root (its chain IDs) beneath the snapshots directory @dir and unmarks it. */
 int limg__root_finish(limg__root *r, int dir, const char *label, const char (*chain)[LIMG_CHAIN_MAX], size_t n);
 /* Closes; unless finished, what was made is removed. The error survives. */

@@ -62,7 +62,8 @@ int limg__snapshot_info_read(limg__snapshot_info *info, int dir, const char *hex
 int limg__snapshot_tree(char out[LIMG_CHAIN_MAX], int fd, const char *label);
 
 /* Copies the layers @layers (bottom first: their fs directories) into the
- * empty directory @to as overlayfs would show them merged. */
-int limg__snapshot_copy(int to, const int *layers, size_t n, const char *label);
+ * empty directory @to as overlayfs would show them merged; @rootless: as the
+ * unprivileged owner (directories that shut it out get their modes last). */
+int limg__snapshot_copy(int to, const int *layers, size_t n, bool rootless, const char *label);
 
 #endif
