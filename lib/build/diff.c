@@ -16,6 +16,7 @@
 #include "builder.h"
 #include "core/arena.h"
 #include "core/core.h"
+#include "core/strmap.h"
 #include "dir.h"
 #include "emit.h"
 #include "image.h"
@@ -42,24 +43,21 @@ typedef struct {
 	limg__arena arena;
 	size_t *index;     /* open addressing by path while the table is built */
 	size_t index_cap;
+	limg__strhash_key key; /* an image's paths cannot be chosen to collide (strmap.h) */
 } table;
 
 /* ---- the image's side ------------------------------------------------------- */
 
-static uint64_t hash_path(const char *s)
+static uint64_t hash_path(const table *t, const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
+	return limg__strhash(&t->key, s);
 }
 
 static fact *find_built(const table *t, const char *path)
 {
 	if (!t->index_cap)
 		return NULL;
-	for (size_t i = hash_path(path) & (t->index_cap - 1);; i = (i + 1) & (t->index_cap - 1)) {
+	for (size_t i = hash_path(t, path) & (t->index_cap - 1);; i = (i + 1) & (t->index_cap - 1)) {
 		if (!t->index[i])
 			return NULL;
 		if (!strcmp(t->items[t->index[i] - 1].path, path))
@@ -74,9 +72,11 @@ static int index_add(table *t, size_t item)
 		size_t *ix = limg__calloc(cap, sizeof *ix);
 		if (!ix)
 			return limg__error_oom();
+		if (!t->index_cap)
+			limg__strhash_key_draw(&t->key);
 		for (size_t k = 0; k < t->n; k++) {
 			size_t j;
-			for (j = hash_path(t->items[k].path) & (cap - 1); ix[j]; j = (j + 1) & (cap - 1))
+			for (j = hash_path(t, t->items[k].path) & (cap - 1); ix[j]; j = (j + 1) & (cap - 1))
 				;
 			ix[j] = k + 1;
 		}
@@ -87,7 +87,7 @@ static int index_add(table *t, size_t item)
 	}
 	{
 		size_t j;
-		for (j = hash_path(t->items[item].path) & (t->index_cap - 1); t->index[j]; j = (j + 1) & (t->index_cap - 1))
+		for (j = hash_path(t, t->items[item].path) & (t->index_cap - 1); t->index[j]; j = (j + 1) & (t->index_cap - 1))
 			;
 		t->index[j] = item + 1;
 	}

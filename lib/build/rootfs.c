@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/strmap.h"
 #include "libimage/compress.h"
 #include "rootfs.h"
 #include "tar/path.h"
@@ -40,22 +41,19 @@ struct limg__rootfs {
 	int layer;                 /* the second pass's layer, and its entry's place in it */
 	size_t at;
 	char name[LIMG__TAR_PATH_MAX + 1], link[LIMG__TAR_PATH_MAX + 1];
+	limg__strhash_key key;     /* the layers' names cannot be chosen to collide (strmap.h) */
 };
 
-static uint64_t hash_name(const char *s)
+static uint64_t hash_name(const limg__rootfs *r, const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
+	return limg__strhash(&r->key, s);
 }
 
 static record *lookup(limg__rootfs *r, const char *path)
 {
 	if (!r->cap)
 		return NULL;
-	for (size_t i = hash_name(path) & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
+	for (size_t i = hash_name(r, path) & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
 		if (!r->slots[i].path)
 			return NULL;
 		if (!strcmp(r->slots[i].path, path))
@@ -70,11 +68,13 @@ static int grow(limg__rootfs *r)
 
 	if (!slots)
 		return limg__error_oom();
+	if (!r->cap)
+		limg__strhash_key_draw(&r->key);
 	for (size_t i = 0; i < r->cap; i++) {
 		size_t j;
 		if (!r->slots[i].path)
 			continue;
-		for (j = hash_name(r->slots[i].path) & (cap - 1); slots[j].path; j = (j + 1) & (cap - 1))
+		for (j = hash_name(r, r->slots[i].path) & (cap - 1); slots[j].path; j = (j + 1) & (cap - 1))
 			;
 		slots[j] = r->slots[i];
 	}
@@ -94,7 +94,7 @@ static int get(limg__rootfs *r, const char *path, record **out)
 		return 0;
 	if ((r->count + 1) * 2 > r->cap && (rc = grow(r)) < 0)
 		return rc;
-	for (j = hash_name(path) & (r->cap - 1); r->slots[j].path; j = (j + 1) & (r->cap - 1))
+	for (j = hash_name(r, path) & (r->cap - 1); r->slots[j].path; j = (j + 1) & (r->cap - 1))
 		;
 	if (!(r->slots[j].path = limg__strdup(path)))
 		return limg__error_oom();

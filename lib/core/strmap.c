@@ -67,6 +67,20 @@ static void draw_key(limg__strmap *m)
 	m->k1 = k[1] | 1; /* never both zero: the key is drawn */
 }
 
+void limg__strhash_key_draw(limg__strhash_key *key)
+{
+	limg__strmap m;
+
+	draw_key(&m);
+	key->k0 = m.k0;
+	key->k1 = m.k1;
+}
+
+uint64_t limg__strhash(const limg__strhash_key *key, const char *s)
+{
+	return siphash13(key->k0, key->k1, (const unsigned char *)s, strlen(s));
+}
+
 int limg__strmap_put(limg__strmap *m, const char *key, size_t value)
 {
 	size_t i;

@@ -28,4 +28,13 @@ int limg__strmap_put(limg__strmap *m, const char *key, size_t value);
 bool limg__strmap_get(const limg__strmap *m, const char *key, size_t *value);
 void limg__strmap_free(limg__strmap *m);
 
+/* The same keyed hash, for tables of records of their own (a layer's
+ * paths): the key drawn once per table, before its first slot is chosen. */
+typedef struct {
+	uint64_t k0, k1;
+} limg__strhash_key;
+
+void limg__strhash_key_draw(limg__strhash_key *key);
+uint64_t limg__strhash(const limg__strhash_key *key, const char *s);
+
 #endif
