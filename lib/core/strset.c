@@ -1,23 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* A string set with linear probing; grows at 50% load. */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
 #include "strset.h"
 
-static size_t hash(const char *s)
+static size_t find_slot(const limg__strset *set, char **slots, size_t cap, const char *s)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return (size_t)h;
-}
-
-static size_t find_slot(char **slots, size_t cap, const char *s)
-{
-	size_t i = hash(s) & (cap - 1);
+	size_t i = (size_t)limg__strhash(&set->key, s) & (cap - 1);
 	while (slots[i] && strcmp(slots[i], s) != 0)
 		i = (i + 1) & (cap - 1);
 	return i;
@@ -25,7 +16,7 @@ static size_t find_slot(char **slots, size_t cap, const char *s)
 
 bool limg__strset_has(const limg__strset *set, const char *s)
 {
-	return set->cap && set->slots[find_slot(set->slots, set->cap, s)] != NULL;
+	return set->cap && set->slots[find_slot(set, set->slots, set->cap, s)] != NULL;
 }
 
 int limg__strset_add(limg__strset *set, const char *s)
@@ -37,14 +28,16 @@ int limg__strset_add(limg__strset *set, const char *s)
 		char **slots = limg__calloc(cap, sizeof *slots);
 		if (!slots)
 			return limg__error_oom();
+		if (!set->cap)
+			limg__strhash_key_draw(&set->key);
 		for (size_t j = 0; j < set->cap; j++)
 			if (set->slots[j])
-				slots[find_slot(slots, cap, set->slots[j])] = set->slots[j];
+				slots[find_slot(set, slots, cap, set->slots[j])] = set->slots[j];
 		limg__free(set->slots);
 		set->slots = slots;
 		set->cap = cap;
 	}
-	i = find_slot(set->slots, set->cap, s);
+	i = find_slot(set, set->slots, set->cap, s);
 	if (set->slots[i])
 		return 0;
 	if (!(set->slots[i] = limg__strdup(s)))
